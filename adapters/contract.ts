@@ -1,0 +1,76 @@
+/**
+ * The contract between Baton's core and the code that knows one kind of
+ * target system. An adapter knows nothing of chat; the core knows nothing of
+ * any one adapter.
+ */
+import type { ZodType } from 'zod';
+import type { Observed, Outputs, StepPreview } from '../src/core/model.ts';
+
+export interface StepLogger {
+  /** One line for the step log; secrets are redacted before it is kept. */
+  (line: string): void;
+}
+
+export interface AdapterContext<C> {
+  /** Unique per step; the same on every attempt, so `apply` can tell it already ran. */
+  stepId: string;
+  promotionId: string;
+  environment: string;
+  component: string;
+  version: string;
+  /** What the environment ran before, per Baton's ledger. */
+  previousVersion: string | null;
+  /** The component's settings with every placeholder resolved. */
+  config: C;
+  /** Outputs of the steps this one `needs`, by component. */
+  inputs: Record<string, Outputs>;
+  log: StepLogger;
+  signal: AbortSignal;
+  /** A folder the adapter may keep working copies and caches in. */
+  workDir: string;
+  /** The folder of the config file: relative paths in settings start here. */
+  configDir: string;
+  /** Replaces every secret value in `text` with `***`. */
+  redact(text: string): string;
+}
+
+export interface StepResult {
+  outputs: Outputs;
+  summary: string;
+}
+
+export interface Health {
+  healthy: boolean;
+  message: string;
+}
+
+export interface StepDefaults {
+  timeoutMs: number;
+  /** How many times a retryable failure is tried again. */
+  retries: number;
+}
+
+export interface TargetAdapter<C = unknown> {
+  kind: string;
+  /** One sentence for `baton help` and the docs. */
+  description: string;
+  /** Validates the component's `with:` block at load time. */
+  config: ZodType<C>;
+  step: StepDefaults;
+  /** What runs on the target now (for diff, drift and rollback). */
+  current(ctx: AdapterContext<C>): Promise<Observed>;
+  /** A preview of the change, without changing anything. */
+  plan(ctx: AdapterContext<C>): Promise<StepPreview>;
+  /** Makes the change; must be safe to call again with the same step id. */
+  apply(ctx: AdapterContext<C>): Promise<StepResult>;
+  /** A gate after apply: rollout done, sync healthy, smoke test passed. */
+  verify?(ctx: AdapterContext<C>): Promise<Health>;
+  /** Puts back what ran before; absent when the change cannot be undone. */
+  rollback?(ctx: AdapterContext<C>, before: Observed): Promise<StepResult>;
+}
+
+/** Looks up an adapter by kind; the registry in `adapters/registry.ts` implements it. */
+export interface AdapterLookup {
+  get(kind: string): TargetAdapter | undefined;
+  kinds(): string[];
+}

@@ -1,0 +1,49 @@
+/**
+ * What a chat platform provides: a way to post and thread messages (ChatOut)
+ * and a Receiver that turns its commands and button clicks into calls on an
+ * InteractionHandler. A platform knows nothing of adapters or engines.
+ */
+import type { ActionId, ChatMessage } from './message.ts';
+
+export interface MessageRef {
+  channel: string;
+  messageId: string;
+}
+
+export interface ChatOut {
+  post(channel: string, message: ChatMessage): Promise<MessageRef>;
+  update(ref: MessageRef, message: ChatMessage): Promise<void>;
+  reply(thread: MessageRef, message: ChatMessage): Promise<MessageRef>;
+}
+
+export interface IncomingCommand {
+  user: string;
+  channel: string;
+  /** The text after `/promote`. */
+  text: string;
+}
+
+export interface IncomingAction {
+  user: string;
+  channel: string;
+  actionId: ActionId;
+  value: string;
+  /** Given when the button asked for one (Reject). */
+  reason?: string;
+}
+
+export interface Reply {
+  message: ChatMessage;
+  /** `private`: only the person who asked sees it (usage errors, refusals). */
+  visibility: 'private' | 'channel';
+}
+
+export interface InteractionHandler {
+  command(command: IncomingCommand): Promise<Reply>;
+  action(action: IncomingAction): Promise<Reply>;
+}
+
+export interface Receiver {
+  start(handler: InteractionHandler): Promise<void>;
+  stop(): Promise<void>;
+}

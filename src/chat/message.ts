@@ -1,0 +1,48 @@
+/**
+ * The platform-neutral message model. Core events are rendered into these;
+ * each platform (console HTML, Slack Block Kit, Discord components) renders
+ * them once more into its own form.
+ */
+
+/** How a line or a message should read at a glance. */
+export type Tone = 'neutral' | 'active' | 'good' | 'bad' | 'warning';
+
+export type ActionId = 'approve' | 'reject' | 'rollback';
+
+export interface Button {
+  actionId: ActionId;
+  label: string;
+  /** Opaque to the platform: handed back as it is when the button is clicked. */
+  value: string;
+  style?: 'primary' | 'danger';
+  /** Ask the person for a reason before sending the action (Reject). */
+  asksForReason?: boolean;
+}
+
+export interface ListItem {
+  text: string;
+  tone: Tone;
+  /** Folded detail: a diff, a log tail. */
+  detail?: string;
+}
+
+export type Block =
+  | { type: 'header'; text: string }
+  /** Light markup: *bold*, `code`. */
+  | { type: 'text'; text: string }
+  | { type: 'fields'; fields: { label: string; value: string }[] }
+  | { type: 'list'; items: ListItem[] }
+  | { type: 'code'; text: string }
+  | { type: 'context'; text: string }
+  | { type: 'actions'; buttons: Button[] };
+
+export interface ChatMessage {
+  /** Plain-text fallback for notifications and platforms without blocks. */
+  text: string;
+  tone: Tone;
+  blocks: Block[];
+}
+
+export function textMessage(text: string, tone: Tone = 'neutral'): ChatMessage {
+  return { text, tone, blocks: [{ type: 'text', text }] };
+}

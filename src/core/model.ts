@@ -1,0 +1,202 @@
+/**
+ * The domain model every part of Baton shares. Nothing here knows about chat
+ * platforms, queues or target systems.
+ */
+
+/** Where a value came from in a config file, for error messages (1-based). */
+export interface SourcePosition {
+  file: string;
+  line: number;
+  col: number;
+}
+
+/** A weekly promotion window such as "Mon-Thu 09:00-16:00 Europe/Berlin". */
+export interface PromotionWindow {
+  /** The text as written in the config, shown to people. */
+  text: string;
+  /** ISO weekdays, 1 = Monday … 7 = Sunday. */
+  days: number[];
+  /** Minutes after local midnight; `end` is exclusive and may be 1440. */
+  startMinute: number;
+  endMinute: number;
+  timeZone: string;
+}
+
+export interface ApprovalPolicy {
+  required: number;
+  /** Users (`alice`) and groups (`@release-managers`) who may approve; empty = anyone. */
+  from: string[];
+  allowSelfApproval: boolean;
+}
+
+export interface Environment {
+  name: string;
+  channel: string;
+  /** Environments where the same versions must have succeeded first. */
+  requires: string[];
+  /** How long the versions must have been in each required environment. */
+  soakMs: number;
+  approvals: ApprovalPolicy;
+  windows: PromotionWindow[];
+  /** Users and groups who may request a promotion here; empty = anyone. */
+  requesters: string[];
+}
+
+export interface Component {
+  name: string;
+  adapter: string;
+  /** The adapter's settings as written, with `${…}` placeholders still in place. */
+  with: Record<string, unknown>;
+  needs: string[];
+  /** Names of the outputs this component's steps publish for dependents. */
+  outputs: string[];
+  /** Per-component override of the adapter's step timeout. */
+  timeoutMs?: number;
+  /** Per-component override of the adapter's retry count. */
+  retries?: number;
+}
+
+export interface Pipeline {
+  /** Path of the config file this pipeline was loaded from. */
+  source: string;
+  environments: Environment[];
+  components: Component[];
+  /** Group name (without `@`) → user ids. */
+  groups: Record<string, string[]>;
+  /** Folder holding named release files. */
+  releasesDir: string;
+}
+
+/** A named set of component versions that moves through environments as one unit. */
+export interface Release {
+  name: string;
+  versions: Record<string, string>;
+}
+
+export type Outputs = Record<string, string>;
+
+/** What one environment runs for one component. */
+export interface LedgerEntry {
+  version: string;
+  /** When this version started running here (ISO time). */
+  since: string;
+  promotionId: string;
+  outputs: Outputs;
+  /** What the adapter observed, kept so that a rollback can restore it. */
+  observed?: Observed;
+}
+
+/** Environment → component → what runs there. */
+export type Ledger = Record<string, Record<string, LedgerEntry>>;
+
+/** What an adapter sees on the target right now. */
+export interface Observed {
+  version: string | null;
+  /** Adapter-specific detail (image digest, commit, function version…). */
+  detail?: Record<string, string>;
+}
+
+export type StepStatus =
+  | 'pending'
+  | 'queued'
+  | 'running'
+  | 'succeeded'
+  | 'failed'
+  | 'skipped'
+  | 'rolling_back'
+  | 'rolled_back'
+  | 'rollback_failed';
+
+export interface StepPreview {
+  /** One line a person reads in the plan. */
+  summary: string;
+  /** Detailed lines (diff, resources), shown folded. */
+  details: string[];
+  reversible: boolean;
+  /** False when the target already runs this version: the step will change nothing. */
+  changes: boolean;
+}
+
+export interface Step {
+  /** Unique across all promotions; the idempotency key adapters receive. */
+  id: string;
+  component: string;
+  adapter: string;
+  version: string;
+  /** What the environment ran before, per the ledger (null = never deployed). */
+  previousVersion: string | null;
+  /** Components of this promotion this step waits for. */
+  needs: string[];
+  wave: number;
+  preview: StepPreview | null;
+  status: StepStatus;
+  attempts: number;
+  startedAt?: string;
+  finishedAt?: string;
+  outputs: Outputs;
+  /** Last lines of the step's log, redacted, for the thread. */
+  log: string[];
+  error?: string;
+  /** What the target ran before apply, for rollback. */
+  before?: Observed;
+}
+
+export type PromotionState =
+  | 'planning'
+  | 'awaiting_approval'
+  | 'approved'
+  | 'running'
+  | 'succeeded'
+  | 'failed'
+  | 'rejected'
+  | 'rolling_back'
+  | 'rolled_back'
+  | 'interrupted';
+
+export interface Approval {
+  user: string;
+  at: string;
+}
+
+export interface Promotion {
+  id: string;
+  release: Release;
+  environment: string;
+  /** Set when the release was taken from what another environment runs. */
+  fromEnvironment?: string;
+  requestedBy: string;
+  requestedAt: string;
+  channel: string;
+  state: PromotionState;
+  /** Why the promotion is in its state, in words a person understands. */
+  reason?: string;
+  steps: Step[];
+  waves: string[][];
+  approvals: Approval[];
+  rejectedBy?: { user: string; at: string; reason: string };
+  rollbackRequestedBy?: string;
+  updatedAt: string;
+  finishedAt?: string;
+}
+
+export const TERMINAL_STATES: readonly PromotionState[] = [
+  'succeeded',
+  'failed',
+  'rejected',
+  'rolled_back',
+  'interrupted',
+];
+
+export function isTerminal(state: PromotionState): boolean {
+  return TERMINAL_STATES.includes(state);
+}
+
+/** States in which a promotion holds (or waits for) its environment. */
+export const ACTIVE_STATES: readonly PromotionState[] = ['approved', 'running', 'rolling_back'];
+
+export interface Freeze {
+  environment: string;
+  reason: string;
+  by: string;
+  at: string;
+}

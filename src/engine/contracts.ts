@@ -1,0 +1,90 @@
+/**
+ * What the core needs from an engine. The memory engine (embedded default) and
+ * the Redis engine implement these and pass one shared contract suite.
+ */
+import type { AuditRecord } from '../core/audit-record.ts';
+import type { Freeze, Ledger, LedgerEntry, Promotion, PromotionState, Release } from '../core/model.ts';
+
+export interface PromotionQuery {
+  environment?: string;
+  states?: readonly PromotionState[];
+  /** Newest first; at most this many. */
+  limit?: number;
+}
+
+export interface Store {
+  /** A short id, unique for this store: "1", "2", … */
+  nextPromotionId(): Promise<string>;
+  createPromotion(promotion: Promotion): Promise<void>;
+  getPromotion(id: string): Promise<Promotion | undefined>;
+  /**
+   * Atomically reads, changes and writes one promotion. `change` returns the
+   * new value, or `undefined` to leave it as it is; it may run more than once
+   * when another writer got there first, so it must not have side effects.
+   */
+  updatePromotion(id: string, change: (current: Promotion) => Promotion | undefined): Promise<Promotion>;
+  listPromotions(query?: PromotionQuery): Promise<Promotion[]>;
+
+  getLedger(): Promise<Ledger>;
+  /** Sets (or with `null` clears) what an environment runs for one component. */
+  setLedgerEntry(environment: string, component: string, entry: LedgerEntry | null): Promise<void>;
+  /** Records that a release's versions succeeded in an environment (for `requires` and `soak`). */
+  markVerified(environment: string, versions: Record<string, string>, at: string): Promise<void>;
+  /** When this version of the component first succeeded in the environment. */
+  verifiedAt(environment: string, component: string, version: string): Promise<string | undefined>;
+
+  /** Takes the environment for a promotion; returns whoever holds it afterwards. */
+  acquireLock(environment: string, promotionId: string): Promise<string>;
+  /** Gives the environment back if this promotion holds it. */
+  releaseLock(environment: string, promotionId: string): Promise<void>;
+  lockHolder(environment: string): Promise<string | undefined>;
+
+  setFreeze(freeze: Freeze): Promise<void>;
+  clearFreeze(environment: string): Promise<Freeze | undefined>;
+  listFreezes(): Promise<Freeze[]>;
+
+  saveRelease(release: Release): Promise<void>;
+  getRelease(name: string): Promise<Release | undefined>;
+
+  /**
+   * Appends to an audit stream atomically: `build` receives the hash of the
+   * last record (or undefined for the first) and its sequence number.
+   */
+  appendAudit(
+    stream: string,
+    build: (previous: { hash: string; seq: number } | undefined) => AuditRecord,
+  ): Promise<AuditRecord>;
+  readAudit(stream: string): Promise<AuditRecord[]>;
+
+  close(): Promise<void>;
+}
+
+export type JobData =
+  | { kind: 'plan'; promotionId: string }
+  | { kind: 'step'; promotionId: string; stepId: string }
+  | { kind: 'rollback'; promotionId: string };
+
+export interface Job {
+  /** Unique; adding a job whose id is already queued or running does nothing. */
+  id: string;
+  data: JobData;
+}
+
+export type JobHandler = (job: Job) => Promise<void>;
+
+export interface JobQueue {
+  /** True when queued and running jobs survive a restart of this process. */
+  readonly durable: boolean;
+  add(job: Job): Promise<void>;
+  /** Starts taking jobs; a handler that throws has its job tried again later. */
+  work(handler: JobHandler, options: { concurrency: number }): void;
+  /** Resolves when no job is queued or running (for tests and shutdown). */
+  drained(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface Engine {
+  name: string;
+  store: Store;
+  queue: JobQueue;
+}

@@ -1,0 +1,88 @@
+/**
+ * Every error Baton raises on purpose, with a stable code. Messages say what
+ * happened, why, and what to do next; they are shown to people as they are.
+ */
+import type { SourcePosition } from './core/model.ts';
+
+export const ErrorCode = {
+  ConfigInvalid: 'config_invalid',
+  ConfigNotFound: 'config_not_found',
+  CommandUsage: 'command_usage',
+  NotFound: 'not_found',
+  Conflict: 'conflict',
+  Forbidden: 'forbidden',
+  SecretMissing: 'secret_missing',
+  StepTerminal: 'step_terminal',
+  StepRetryable: 'step_retryable',
+  StepTimeout: 'step_timeout',
+  ReleaseInvalid: 'release_invalid',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export class BatonError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'BatonError';
+    this.code = code;
+  }
+}
+
+export interface ConfigIssue {
+  position: SourcePosition;
+  message: string;
+}
+
+export function formatConfigIssue(issue: ConfigIssue): string {
+  const { file, line, col } = issue.position;
+  return `${file}:${line}:${col}: ${issue.message}`;
+}
+
+/** All problems found in a config file at once, each with file:line:col. */
+export class ConfigError extends BatonError {
+  readonly issues: ConfigIssue[];
+
+  constructor(issues: ConfigIssue[]) {
+    const count = issues.length === 1 ? '1 problem' : `${issues.length} problems`;
+    super(ErrorCode.ConfigInvalid, `The config has ${count}:\n${issues.map(formatConfigIssue).join('\n')}`);
+    this.name = 'ConfigError';
+    this.issues = issues;
+  }
+}
+
+/** Bad input to a command: the message includes the usage to show. */
+export class UsageError extends BatonError {
+  constructor(message: string) {
+    super(ErrorCode.CommandUsage, message);
+    this.name = 'UsageError';
+  }
+}
+
+/** A step failure that retrying cannot fix (bad input, a refused change). */
+export class TerminalStepError extends BatonError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.StepTerminal, message, options);
+    this.name = 'TerminalStepError';
+  }
+}
+
+/** A step failure that may pass on another attempt (network, a busy lock). */
+export class RetryableStepError extends BatonError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.StepRetryable, message, options);
+    this.name = 'RetryableStepError';
+  }
+}
+
+export function isRetryable(error: unknown): boolean {
+  if (error instanceof TerminalStepError) return false;
+  if (error instanceof BatonError) return error.code === ErrorCode.StepRetryable;
+  // Unknown errors (a dropped connection, a crashed tool) may pass on retry.
+  return true;
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

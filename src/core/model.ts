@@ -139,6 +139,10 @@ export interface Step {
   error?: string;
   /** What the target ran before apply, for rollback. */
   before?: Observed;
+  /** Why a rollback left this step as it is (irreversible, nothing applied). */
+  rollbackNote?: string;
+  /** The ledger entry this step replaced, restored by a rollback. */
+  ledgerBefore?: LedgerEntry | null;
 }
 
 export type PromotionState =
@@ -175,6 +179,8 @@ export interface Promotion {
   approvals: Approval[];
   rejectedBy?: { user: string; at: string; reason: string };
   rollbackRequestedBy?: string;
+  /** Where the promotion's chat thread lives, once its plan was posted. */
+  thread?: { channel: string; messageId: string };
   updatedAt: string;
   finishedAt?: string;
 }

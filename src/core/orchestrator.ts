@@ -1,0 +1,173 @@
+/**
+ * Moves running promotions forward: takes the environment, queues the steps
+ * whose needs are done, and finishes the promotion when nothing is left —
+ * then hands the environment to the next promotion waiting for it.
+ */
+import type { Promotion, Step } from './model.ts';
+import { componentNamed, nowIso, type CoreRuntime } from './runtime.ts';
+import { assertMove } from './state-machine.ts';
+
+export function stepJobId(step: Step): string {
+  return `step.${step.id}`;
+}
+
+/** Starts an approved promotion when its environment is free; otherwise it waits its turn. */
+export async function startWhenFree(runtime: CoreRuntime, promotionId: string): Promise<void> {
+  const promotion = await runtime.store.getPromotion(promotionId);
+  if (promotion?.state !== 'approved') return;
+  const holder = await runtime.store.acquireLock(promotion.environment, promotionId);
+  if (holder !== promotionId) {
+    const reason = `waiting for promotion #${holder} to finish in ${promotion.environment}`;
+    if (promotion.reason !== reason) {
+      await runtime.store.updatePromotion(promotionId, (p) => ({ ...p, reason, updatedAt: nowIso(runtime) }));
+      await runtime.audit.forPromotion(promotionId, {
+        type: 'promotion.waiting',
+        actor: 'baton',
+        summary: `Waiting: promotion #${holder} is using ${promotion.environment}; this one starts when it finishes.`,
+        data: { holder },
+      });
+    }
+    return;
+  }
+  let started = false;
+  await runtime.store.updatePromotion(promotionId, (p) => {
+    started = p.state === 'approved';
+    if (!started) return undefined;
+    assertMove(p.state, 'running', p.id);
+    return { ...p, state: 'running', reason: undefined, updatedAt: nowIso(runtime) };
+  });
+  if (!started) return;
+  await runtime.audit.forPromotion(promotionId, {
+    type: 'promotion.started',
+    actor: 'baton',
+    summary: `Started promotion #${promotionId} to ${promotion.environment}.`,
+    before: { state: 'approved' },
+    after: { state: 'running' },
+  });
+  await advance(runtime, promotionId);
+}
+
+interface Progress {
+  before: Promotion;
+  after: Promotion;
+}
+
+function nextProgress(promotion: Promotion, at: string): Promotion | undefined {
+  if (promotion.state !== 'running') return undefined;
+  const failed = promotion.steps.some((s) => s.status === 'failed');
+  const succeeded = new Set(promotion.steps.filter((s) => s.status === 'succeeded').map((s) => s.component));
+  let changed = false;
+  const steps = promotion.steps.map((step): Step => {
+    if (step.status !== 'pending') return step;
+    if (failed) {
+      changed = true;
+      return { ...step, status: 'skipped', finishedAt: at };
+    }
+    if (step.needs.every((need) => succeeded.has(need))) {
+      changed = true;
+      return { ...step, status: 'queued' };
+    }
+    return step;
+  });
+  const busy = steps.some((s) => s.status === 'pending' || s.status === 'queued' || s.status === 'running');
+  if (!busy) {
+    const state = failed ? 'failed' : 'succeeded';
+    assertMove(promotion.state, state, promotion.id);
+    const failedStep = steps.find((s) => s.status === 'failed');
+    return {
+      ...promotion,
+      steps,
+      state,
+      reason: failedStep ? `${failedStep.component} failed: ${failedStep.error ?? 'no message'}` : undefined,
+      finishedAt: at,
+      updatedAt: at,
+    };
+  }
+  return changed ? { ...promotion, steps, updatedAt: at } : undefined;
+}
+
+/** Queues ready steps, skips the rest after a failure, and finishes when all are done. */
+export async function advance(runtime: CoreRuntime, promotionId: string): Promise<void> {
+  let progress: Progress | undefined;
+  await runtime.store.updatePromotion(promotionId, (current) => {
+    const after = nextProgress(current, nowIso(runtime));
+    progress = after ? { before: current, after } : undefined;
+    return after;
+  });
+  if (!progress) return;
+  const { before, after } = progress;
+  const statusBefore = new Map(before.steps.map((s) => [s.id, s.status]));
+  for (const step of after.steps) {
+    if (statusBefore.get(step.id) !== 'pending') continue;
+    if (step.status === 'queued') {
+      await runtime.queue.add({ id: stepJobId(step), data: { kind: 'step', promotionId, stepId: step.id } });
+    } else if (step.status === 'skipped') {
+      await runtime.audit.forPromotion(promotionId, {
+        type: 'step.skipped',
+        actor: 'baton',
+        stepId: step.id,
+        summary: `Skipped ${step.component} ${step.version}: an earlier step failed.`,
+      });
+    }
+  }
+  if (after.state !== before.state) await finish(runtime, after);
+}
+
+/** Steps that changed (or may have partly changed) their target and were not undone yet. */
+export function appliedSteps(promotion: Promotion): Step[] {
+  return promotion.steps.filter(
+    (s) =>
+      s.status === 'succeeded' ||
+      s.status === 'rolling_back' ||
+      s.status === 'rollback_failed' ||
+      (s.status === 'failed' && s.before !== undefined),
+  );
+}
+
+export function rollbackCandidates(promotion: Promotion): Step[] {
+  return appliedSteps(promotion).filter((s) => s.preview?.reversible === true);
+}
+
+async function finish(runtime: CoreRuntime, promotion: Promotion): Promise<void> {
+  if (promotion.state === 'succeeded') {
+    await runtime.store.markVerified(promotion.environment, promotion.release.versions, promotion.finishedAt ?? nowIso(runtime));
+    await runtime.audit.forPromotion(promotion.id, {
+      type: 'promotion.succeeded',
+      actor: 'baton',
+      summary: `Promotion #${promotion.id} succeeded: ${promotion.environment} now runs ${promotion.steps.map((s) => `${s.component} ${s.version}`).join(', ')}.`,
+      before: { state: 'running' },
+      after: { state: 'succeeded' },
+    });
+  } else {
+    const reversible = rollbackCandidates(promotion).map((s) => s.component);
+    const irreversible = appliedSteps(promotion)
+      .filter((s) => s.preview?.reversible !== true)
+      .map((s) => s.component);
+    await runtime.audit.forPromotion(promotion.id, {
+      type: 'promotion.failed',
+      actor: 'baton',
+      summary: `Promotion #${promotion.id} failed: ${promotion.reason ?? 'a step failed'}.`,
+      before: { state: 'running' },
+      after: { state: 'failed' },
+      data: { rollbackOffered: reversible.length > 0, reversible, irreversible },
+    });
+  }
+  await releaseEnvironment(runtime, promotion.environment, promotion.id);
+}
+
+/** Gives the environment back and starts the oldest promotion waiting for it. */
+export async function releaseEnvironment(runtime: CoreRuntime, environment: string, promotionId: string): Promise<void> {
+  await runtime.store.releaseLock(environment, promotionId);
+  await startNextInLine(runtime, environment);
+}
+
+export async function startNextInLine(runtime: CoreRuntime, environment: string): Promise<void> {
+  const waiting = await runtime.store.listPromotions({ environment, states: ['approved'] });
+  const oldest = waiting.sort((a, b) => Number(a.id) - Number(b.id) || a.id.localeCompare(b.id))[0];
+  if (oldest) await startWhenFree(runtime, oldest.id);
+}
+
+/** Whether a component must publish every output it declares. */
+export function missingOutputs(runtime: CoreRuntime, step: Step, outputs: Record<string, string>): string[] {
+  return componentNamed(runtime, step.component).outputs.filter((name) => !(name in outputs));
+}

@@ -1,0 +1,130 @@
+/**
+ * Whether a release may enter an environment now, rule by rule, each with a
+ * reason a person understands and what would satisfy it.
+ */
+import { formatDuration } from '../pipeline/duration.ts';
+import type { Environment, Freeze, Pipeline, Release } from './model.ts';
+import { describePeople, isAmong } from './people.ts';
+import { isInsideAnyWindow, nextWindowOpening } from './windows.ts';
+
+export type PolicyRule = 'freeze' | 'requesters' | 'requires' | 'soak' | 'windows';
+
+export interface PolicyCheck {
+  rule: PolicyRule;
+  passed: boolean;
+  message: string;
+}
+
+export interface PolicyFacts {
+  pipeline: Pipeline;
+  environment: Environment;
+  release: Release;
+  requester: string;
+  now: Date;
+  freeze: Freeze | undefined;
+  /** When `version` of `component` first succeeded in `environment` (ISO), if it did. */
+  verifiedAt: (environment: string, component: string, version: string) => string | undefined;
+}
+
+function formatInstant(at: Date, timeZone: string): string {
+  const text = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).format(at);
+  return `${text} ${timeZone}`;
+}
+
+function checkFreeze({ environment, freeze }: PolicyFacts): PolicyCheck {
+  if (!freeze) return { rule: 'freeze', passed: true, message: `${environment.name} is not frozen` };
+  return {
+    rule: 'freeze',
+    passed: false,
+    message: `${environment.name} is frozen by ${freeze.by} since ${freeze.at}${freeze.reason ? `: "${freeze.reason}"` : ''}. Lift it with /promote unfreeze ${environment.name}.`,
+  };
+}
+
+function checkRequester({ environment, requester, pipeline }: PolicyFacts): PolicyCheck {
+  const allowed = environment.requesters;
+  if (allowed.length === 0 || isAmong(requester, allowed, pipeline.groups)) {
+    return { rule: 'requesters', passed: true, message: `${requester} may request promotions to ${environment.name}` };
+  }
+  return {
+    rule: 'requesters',
+    passed: false,
+    message: `${requester} may not request promotions to ${environment.name}: only ${describePeople(allowed)} may. Ask one of them to run the command.`,
+  };
+}
+
+function checkRequiresAndSoak(facts: PolicyFacts): PolicyCheck[] {
+  const { environment, release, now, verifiedAt } = facts;
+  if (environment.requires.length === 0) return [];
+  const missing: string[] = [];
+  const young: string[] = [];
+  let soakEndsAt = 0;
+  for (const required of environment.requires) {
+    for (const [component, version] of Object.entries(release.versions)) {
+      const since = verifiedAt(required, component, version);
+      if (since === undefined) {
+        missing.push(`${component} ${version} has not succeeded in ${required}`);
+        continue;
+      }
+      const endsAt = Date.parse(since) + environment.soakMs;
+      if (endsAt > now.getTime()) {
+        young.push(`${component} ${version} has been in ${required} for ${formatDuration(now.getTime() - Date.parse(since))}`);
+        soakEndsAt = Math.max(soakEndsAt, endsAt);
+      }
+    }
+  }
+  const requiredNames = environment.requires.join(' and ');
+  const checks: PolicyCheck[] = [
+    missing.length === 0
+      ? { rule: 'requires', passed: true, message: `these versions succeeded in ${requiredNames}` }
+      : {
+          rule: 'requires',
+          passed: false,
+          message: `${environment.name} requires the same versions to have succeeded in ${requiredNames} first: ${missing.join('; ')}. Promote the release to ${requiredNames} first.`,
+        },
+  ];
+  if (environment.soakMs > 0) {
+    checks.push(
+      young.length === 0
+        ? { rule: 'soak', passed: true, message: `soaked at least ${formatDuration(environment.soakMs)} in ${requiredNames}` }
+        : {
+            rule: 'soak',
+            passed: false,
+            message: `${environment.name} needs ${formatDuration(environment.soakMs)} of soak in ${requiredNames}: ${young.join('; ')}. Try again after ${new Date(soakEndsAt).toISOString()}.`,
+          },
+    );
+  }
+  return checks;
+}
+
+function checkWindows({ environment, now }: PolicyFacts): PolicyCheck[] {
+  if (environment.windows.length === 0) return [];
+  const allowed = environment.windows.map((w) => w.text).join(', ');
+  if (isInsideAnyWindow(environment.windows, now)) {
+    return [{ rule: 'windows', passed: true, message: `inside the promotion window (${allowed})` }];
+  }
+  const next = nextWindowOpening(environment.windows, now);
+  const firstZone = environment.windows[0]?.timeZone ?? 'UTC';
+  return [
+    {
+      rule: 'windows',
+      passed: false,
+      message: `${environment.name} accepts promotions only ${allowed}.${next ? ` The next window opens ${formatInstant(next, firstZone)}.` : ''}`,
+    },
+  ];
+}
+
+export function checkRequestPolicy(facts: PolicyFacts): PolicyCheck[] {
+  return [checkFreeze(facts), checkRequester(facts), ...checkRequiresAndSoak(facts), ...checkWindows(facts)];
+}
+
+export function blockingChecks(checks: readonly PolicyCheck[]): PolicyCheck[] {
+  return checks.filter((check) => !check.passed);
+}

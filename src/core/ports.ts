@@ -1,0 +1,20 @@
+/** Small capabilities the core is given rather than reaching for globals. */
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+export interface Logger {
+  info(details: object, message: string): void;
+  warn(details: object, message: string): void;
+  error(details: object, message: string): void;
+}
+
+/** Where `${secret:NAME}` values come from (environment variables by default). */
+export interface SecretSource {
+  get(name: string): string | undefined;
+}
+
+export const environmentSecrets: SecretSource = { get: (name) => process.env[name] };

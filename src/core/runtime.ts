@@ -1,0 +1,37 @@
+/** Everything the core's services share, handed in once at start-up. */
+import type { AdapterLookup } from '../../adapters/contract.ts';
+import type { JobQueue, Store } from '../engine/contracts.ts';
+import type { AuditLog } from './audit.ts';
+import type { Environment, Pipeline } from './model.ts';
+import type { Clock, Logger, SecretSource } from './ports.ts';
+
+export interface CoreRuntime {
+  pipeline: Pipeline;
+  store: Store;
+  queue: JobQueue;
+  adapters: AdapterLookup;
+  audit: AuditLog;
+  clock: Clock;
+  secrets: SecretSource;
+  logger: Logger;
+  /** Adapters keep working copies here. */
+  workDir: string;
+  /** First wait before retrying a failed step attempt; doubles each time. */
+  retryDelayMs: number;
+}
+
+export function environmentNamed(runtime: CoreRuntime, name: string): Environment {
+  const environment = runtime.pipeline.environments.find((e) => e.name === name);
+  if (!environment) throw new Error(`Environment "${name}" is not in the pipeline.`);
+  return environment;
+}
+
+export function componentNamed(runtime: CoreRuntime, name: string) {
+  const component = runtime.pipeline.components.find((c) => c.name === name);
+  if (!component) throw new Error(`Component "${name}" is not in the pipeline.`);
+  return component;
+}
+
+export function nowIso(runtime: CoreRuntime): string {
+  return runtime.clock.now().toISOString();
+}

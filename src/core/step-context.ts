@@ -1,0 +1,77 @@
+/**
+ * Builds what an adapter receives for one step: resolved settings, inputs,
+ * a redacting log, and an abort signal that fires on timeout.
+ */
+import { dirname, join, resolve } from 'node:path';
+import type { AdapterContext, TargetAdapter } from '../../adapters/contract.ts';
+import type { Promotion, Step } from './model.ts';
+import { Redactor } from './redaction.ts';
+import { componentNamed, type CoreRuntime } from './runtime.ts';
+import { resolveStep } from './step-settings.ts';
+
+const LOG_TAIL_LINES = 40;
+
+export interface PreparedStep {
+  adapter: TargetAdapter;
+  context: AdapterContext<unknown>;
+  redactor: Redactor;
+  /** The last lines the step logged, redacted. */
+  logTail: string[];
+  timeoutMs: number;
+  retries: number;
+  /** Stops the timeout clock; call when the step is done. */
+  dispose(): void;
+}
+
+export async function prepareStep(
+  runtime: CoreRuntime,
+  promotion: Promotion,
+  step: Step,
+  pendingOutputs: 'mark' | 'fail',
+): Promise<PreparedStep> {
+  const component = componentNamed(runtime, step.component);
+  const redactor = new Redactor();
+  const ledger = await runtime.store.getLedger();
+  const { adapter, config, inputs } = resolveStep(component, promotion, step, {
+    adapters: runtime.adapters,
+    secrets: runtime.secrets,
+    redactor,
+    ledger,
+    pendingOutputs,
+  });
+  const timeoutMs = component.timeoutMs ?? adapter.step.timeoutMs;
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () => controller.abort(new Error(`${step.component} did not finish within ${Math.round(timeoutMs / 1000)}s`)),
+    timeoutMs,
+  );
+  timer.unref();
+  const logTail: string[] = [];
+  const context: AdapterContext<unknown> = {
+    stepId: step.id,
+    promotionId: promotion.id,
+    environment: promotion.environment,
+    component: step.component,
+    version: step.version,
+    previousVersion: step.previousVersion,
+    config,
+    inputs,
+    log: (line) => {
+      logTail.push(redactor.redact(line));
+      if (logTail.length > LOG_TAIL_LINES) logTail.shift();
+    },
+    signal: controller.signal,
+    workDir: join(runtime.workDir, step.component),
+    configDir: resolve(dirname(runtime.pipeline.source)),
+    redact: (text) => redactor.redact(text),
+  };
+  return {
+    adapter,
+    context,
+    redactor,
+    logTail,
+    timeoutMs,
+    retries: component.retries ?? adapter.step.retries,
+    dispose: () => clearTimeout(timer),
+  };
+}

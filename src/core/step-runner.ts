@@ -1,0 +1,147 @@
+/**
+ * Runs one step of a running promotion: observe, apply (retrying what may
+ * pass on retry), check outputs, verify, then record the result and move the
+ * promotion on. Safe to run twice for the same step: a finished step is left
+ * alone, and the adapter gets the same step id to recognise its own work.
+ */
+import { errorMessage, isRetryable } from '../errors.ts';
+import type { LedgerEntry, Observed, Outputs, Promotion, Step } from './model.ts';
+import { advance, missingOutputs } from './orchestrator.ts';
+import { nowIso, type CoreRuntime } from './runtime.ts';
+import { prepareStep, type PreparedStep } from './step-context.ts';
+
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    }, { once: true });
+  });
+}
+
+/** Rejects when the step's signal fires, even if the adapter ignores it. */
+export function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+function updateStep(runtime: CoreRuntime, promotionId: string, stepId: string, change: (step: Step) => Step): Promise<Promotion> {
+  return runtime.store.updatePromotion(promotionId, (p) => ({
+    ...p,
+    steps: p.steps.map((s) => (s.id === stepId ? change(s) : s)),
+    updatedAt: nowIso(runtime),
+  }));
+}
+
+/** Marks the step running; returns it, or undefined when there is nothing to do. */
+async function claimStep(runtime: CoreRuntime, promotionId: string, stepId: string): Promise<{ step: Step; resumed: boolean; promotion: Promotion } | undefined> {
+  let claimed: { step: Step; resumed: boolean } | undefined;
+  const promotion = await runtime.store.updatePromotion(promotionId, (p) => {
+    claimed = undefined;
+    const step = p.steps.find((s) => s.id === stepId);
+    if (p.state !== 'running' || !step || (step.status !== 'queued' && step.status !== 'running')) return undefined;
+    const running: Step = { ...step, status: 'running', attempts: step.attempts + 1, startedAt: step.startedAt ?? nowIso(runtime) };
+    claimed = { step: running, resumed: step.status === 'running' };
+    return { ...p, steps: p.steps.map((s) => (s.id === stepId ? running : s)), updatedAt: nowIso(runtime) };
+  });
+  return claimed ? { ...claimed, promotion } : undefined;
+}
+
+async function applyWithRetries(runtime: CoreRuntime, prepared: PreparedStep, step: Step): Promise<Outputs> {
+  const { adapter, context } = prepared;
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      const result = await untilAborted(adapter.apply(context), context.signal);
+      context.log(result.summary);
+      return result.outputs;
+    } catch (error) {
+      if (context.signal.aborted) throw context.signal.reason;
+      if (!isRetryable(error) || attempt >= prepared.retries) throw error;
+      const wait = runtime.retryDelayMs * 2 ** attempt;
+      await runtime.audit.forPromotion(context.promotionId, {
+        type: 'step.retrying',
+        actor: 'baton',
+        stepId: step.id,
+        summary: prepared.redactor.redact(`${step.component}: attempt ${attempt + 1} failed (${errorMessage(error)}); trying again in ${Math.round(wait / 100) / 10}s.`),
+      });
+      await delay(wait, context.signal);
+    }
+  }
+}
+
+async function observeBefore(runtime: CoreRuntime, prepared: PreparedStep, promotion: Promotion, step: Step): Promise<{ before: Observed; ledgerBefore: LedgerEntry | null }> {
+  if (step.before) return { before: step.before, ledgerBefore: step.ledgerBefore ?? null };
+  const ledgerBefore = (await runtime.store.getLedger())[promotion.environment]?.[step.component] ?? null;
+  const observed = await untilAborted(prepared.adapter.current(prepared.context), prepared.context.signal);
+  // An adapter that cannot observe its target relies on what Baton last recorded.
+  const before: Observed = observed.version === null ? { version: step.previousVersion } : observed;
+  await updateStep(runtime, promotion.id, step.id, (s) => ({ ...s, before, ledgerBefore }));
+  return { before, ledgerBefore };
+}
+
+export async function runStep(runtime: CoreRuntime, promotionId: string, stepId: string): Promise<void> {
+  const claim = await claimStep(runtime, promotionId, stepId);
+  if (!claim) return;
+  const { step, resumed, promotion } = claim;
+  await runtime.audit.forPromotion(promotionId, {
+    type: 'step.started',
+    actor: 'baton',
+    stepId,
+    summary: resumed
+      ? `Resuming ${step.component} ${step.version} (attempt ${step.attempts}) after an interruption.`
+      : `Started ${step.component} ${step.version}${step.previousVersion ? ` (was ${step.previousVersion})` : ''}.`,
+  });
+
+  let prepared: PreparedStep | undefined;
+  try {
+    prepared = await prepareStep(runtime, promotion, step, 'fail');
+    const { before, ledgerBefore } = await observeBefore(runtime, prepared, promotion, step);
+    const outputs = await applyWithRetries(runtime, prepared, step);
+    const missing = missingOutputs(runtime, step, outputs);
+    if (missing.length > 0) {
+      throw new Error(`${step.component} declares the output${missing.length > 1 ? 's' : ''} ${missing.join(', ')} but the step did not publish ${missing.length > 1 ? 'them' : 'it'}; dependents need ${missing.length > 1 ? 'them' : 'it'}.`);
+    }
+    if (prepared.adapter.verify) {
+      const health = await untilAborted(prepared.adapter.verify(prepared.context), prepared.context.signal);
+      if (!health.healthy) throw new Error(`verification failed: ${health.message}`);
+      prepared.context.log(`verified: ${health.message}`);
+    }
+    const finishedAt = nowIso(runtime);
+    const entry: LedgerEntry = { version: step.version, since: finishedAt, promotionId, outputs };
+    await runtime.store.setLedgerEntry(promotion.environment, step.component, entry);
+    const logTail = [...prepared.logTail];
+    await updateStep(runtime, promotionId, stepId, (s) => ({ ...s, status: 'succeeded', outputs, finishedAt, log: logTail, error: undefined }));
+    await runtime.audit.forPromotion(promotionId, {
+      type: 'step.succeeded',
+      actor: 'baton',
+      stepId,
+      summary: `${step.component} ${step.version} succeeded.`,
+      before: { version: before.version, ledger: ledgerBefore?.version ?? null },
+      after: { version: step.version },
+      data: { outputs: redactOutputs(prepared, outputs), log: logTail },
+    });
+  } catch (error) {
+    const message = (prepared?.redactor.redact(errorMessage(error)) ?? errorMessage(error));
+    const logTail = prepared ? [...prepared.logTail] : [];
+    await updateStep(runtime, promotionId, stepId, (s) => ({ ...s, status: 'failed', error: message, finishedAt: nowIso(runtime), log: logTail }));
+    await runtime.audit.forPromotion(promotionId, {
+      type: 'step.failed',
+      actor: 'baton',
+      stepId,
+      summary: `${step.component} ${step.version} failed: ${message}`,
+      data: { log: logTail },
+    });
+  } finally {
+    prepared?.dispose();
+  }
+  await advance(runtime, promotionId);
+}
+
+function redactOutputs(prepared: PreparedStep, outputs: Outputs): Outputs {
+  return Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, prepared.redactor.redact(v)]));
+}

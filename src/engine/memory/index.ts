@@ -1,0 +1,9 @@
+import type { Logger } from '../../core/ports.ts';
+import type { Engine } from '../contracts.ts';
+import { MemoryQueue } from './memory-queue.ts';
+import { MemoryStore } from './memory-store.ts';
+
+/** The embedded engine: one process, files under `dataDir`, nothing to install. */
+export function createMemoryEngine(options: { dataDir?: string; logger: Logger }): Engine {
+  return { name: 'memory', store: new MemoryStore(options.dataDir), queue: new MemoryQueue(options.logger) };
+}

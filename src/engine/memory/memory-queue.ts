@@ -1,0 +1,104 @@
+/**
+ * The embedded job queue: in-process, nothing to install. Jobs do not survive
+ * a restart (`durable` is false), which is why the core marks promotions cut
+ * off by a restart as interrupted.
+ */
+import type { Job, JobHandler, JobQueue } from '../contracts.ts';
+import type { Logger } from '../../core/ports.ts';
+
+const ATTEMPTS = 3;
+const RETRY_DELAY_MS = 200;
+// Remembered so that a job added again after it ran is still ignored.
+const FINISHED_IDS_KEPT = 10_000;
+
+export class MemoryQueue implements JobQueue {
+  readonly durable = false;
+  private readonly waiting: { job: Job; attempt: number }[] = [];
+  private readonly known = new Set<string>();
+  private readonly finished: string[] = [];
+  private handler: JobHandler | undefined;
+  private concurrency = 1;
+  private running = 0;
+  private delayed = 0;
+  private closed = false;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly logger: Logger) {}
+
+  async add(job: Job): Promise<void> {
+    if (this.closed) throw new Error('The job queue is closed.');
+    if (this.known.has(job.id)) return;
+    this.known.add(job.id);
+    this.waiting.push({ job, attempt: 1 });
+    this.pump();
+  }
+
+  work(handler: JobHandler, options: { concurrency: number }): void {
+    this.handler = handler;
+    this.concurrency = Math.max(1, options.concurrency);
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.handler && !this.closed && this.running < this.concurrency && this.waiting.length > 0) {
+      const next = this.waiting.shift();
+      if (!next) break;
+      this.running += 1;
+      // Run on a later tick so `add` returns before the job starts, as with a real queue.
+      setImmediate(() => void this.run(next.job, next.attempt));
+    }
+    this.notifyIfIdle();
+  }
+
+  private async run(job: Job, attempt: number): Promise<void> {
+    try {
+      await this.handler?.(job);
+      this.forget(job.id);
+    } catch (error) {
+      if (attempt < ATTEMPTS && !this.closed) {
+        this.logger.warn({ err: error, jobId: job.id, attempt }, 'job failed; trying again');
+        this.delayed += 1;
+        setTimeout(() => {
+          this.delayed -= 1;
+          this.waiting.push({ job, attempt: attempt + 1 });
+          this.pump();
+        }, RETRY_DELAY_MS * attempt).unref();
+      } else {
+        this.logger.error({ err: error, jobId: job.id, attempt }, 'job failed for good');
+        this.forget(job.id);
+      }
+    } finally {
+      this.running -= 1;
+      this.pump();
+    }
+  }
+
+  private forget(id: string): void {
+    this.finished.push(id);
+    if (this.finished.length > FINISHED_IDS_KEPT) {
+      const oldest = this.finished.shift();
+      if (oldest !== undefined) this.known.delete(oldest);
+    }
+  }
+
+  private notifyIfIdle(): void {
+    if (this.running > 0 || this.delayed > 0 || (this.waiting.length > 0 && this.handler)) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  drained(): Promise<void> {
+    return new Promise((resolve) => {
+      this.idleWaiters.push(resolve);
+      this.notifyIfIdle();
+    });
+  }
+
+  /** Lets running jobs finish; queued ones are dropped, as a restart would. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.waiting.length = 0;
+    await this.drained();
+  }
+}

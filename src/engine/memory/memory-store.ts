@@ -1,0 +1,231 @@
+/**
+ * The embedded store: state in memory, every change journalled to files under
+ * the data folder (`.baton/` by default) so that a restart loses no record.
+ * Without a data folder it keeps nothing on disk (tests).
+ */
+import { join } from 'node:path';
+import type { AuditRecord } from '../../core/audit-record.ts';
+import type { Freeze, Ledger, LedgerEntry, Promotion, Release } from '../../core/model.ts';
+import type { PromotionQuery, Store } from '../contracts.ts';
+import { Journal } from './journal.ts';
+
+type StateChange =
+  | { kind: 'ledger'; environment: string; component: string; entry: LedgerEntry | null }
+  | { kind: 'verified'; key: string; at: string }
+  | { kind: 'lock'; environment: string; holder: string | null }
+  | { kind: 'freeze'; environment: string; freeze: Freeze | null }
+  | { kind: 'release'; release: Release }
+  | { kind: 'counter'; value: number };
+
+function verifiedKey(environment: string, component: string, version: string): string {
+  return `${environment}\u0000${component}\u0000${version}`;
+}
+
+export class MemoryStore implements Store {
+  private readonly promotions = new Map<string, Promotion>();
+  private readonly ledger: Ledger = {};
+  private readonly verified = new Map<string, string>();
+  private readonly locks = new Map<string, string>();
+  private readonly freezes = new Map<string, Freeze>();
+  private readonly releases = new Map<string, Release>();
+  private readonly audit = new Map<string, AuditRecord[]>();
+  private counter = 0;
+  private readonly journals: {
+    promotions: Journal<Promotion>;
+    state: Journal<StateChange>;
+    audit: Journal<AuditRecord>;
+  } | undefined;
+
+  constructor(dataDir?: string) {
+    if (!dataDir) return;
+    this.journals = {
+      promotions: new Journal(join(dataDir, 'promotions.jsonl')),
+      state: new Journal(join(dataDir, 'state.jsonl')),
+      audit: new Journal(join(dataDir, 'audit.jsonl')),
+    };
+    this.replay();
+  }
+
+  private replay(): void {
+    if (!this.journals) return;
+    const promotionLines = this.journals.promotions.read();
+    for (const promotion of promotionLines) this.promotions.set(promotion.id, promotion);
+    const stateLines = this.journals.state.read();
+    for (const change of stateLines) this.applyChange(change);
+    for (const record of this.journals.audit.read()) {
+      const stream = this.audit.get(record.stream) ?? [];
+      stream.push(record);
+      this.audit.set(record.stream, stream);
+    }
+    // Keep start-up fast: fold superseded lines away once they dominate.
+    if (promotionLines.length > 2 * this.promotions.size + 100) {
+      this.journals.promotions.rewrite([...this.promotions.values()]);
+    }
+    if (stateLines.length > 1000) this.journals.state.rewrite(this.snapshotChanges());
+  }
+
+  private snapshotChanges(): StateChange[] {
+    const changes: StateChange[] = [{ kind: 'counter', value: this.counter }];
+    for (const [environment, components] of Object.entries(this.ledger)) {
+      for (const [component, entry] of Object.entries(components)) changes.push({ kind: 'ledger', environment, component, entry });
+    }
+    for (const [key, at] of this.verified) changes.push({ kind: 'verified', key, at });
+    for (const [environment, holder] of this.locks) changes.push({ kind: 'lock', environment, holder });
+    for (const [environment, freeze] of this.freezes) changes.push({ kind: 'freeze', environment, freeze });
+    for (const release of this.releases.values()) changes.push({ kind: 'release', release });
+    return changes;
+  }
+
+  private applyChange(change: StateChange): void {
+    switch (change.kind) {
+      case 'ledger': {
+        const environment = (this.ledger[change.environment] ??= {});
+        if (change.entry) environment[change.component] = change.entry;
+        else delete environment[change.component];
+        break;
+      }
+      case 'verified':
+        this.verified.set(change.key, change.at);
+        break;
+      case 'lock':
+        if (change.holder) this.locks.set(change.environment, change.holder);
+        else this.locks.delete(change.environment);
+        break;
+      case 'freeze':
+        if (change.freeze) this.freezes.set(change.environment, change.freeze);
+        else this.freezes.delete(change.environment);
+        break;
+      case 'release':
+        this.releases.set(change.release.name, change.release);
+        break;
+      case 'counter':
+        this.counter = change.value;
+        break;
+    }
+  }
+
+  private change(change: StateChange): void {
+    this.applyChange(change);
+    this.journals?.state.append(change);
+  }
+
+  private savePromotion(promotion: Promotion): void {
+    this.promotions.set(promotion.id, promotion);
+    this.journals?.promotions.append(promotion);
+  }
+
+  async nextPromotionId(): Promise<string> {
+    this.change({ kind: 'counter', value: this.counter + 1 });
+    return String(this.counter);
+  }
+
+  async createPromotion(promotion: Promotion): Promise<void> {
+    if (this.promotions.has(promotion.id)) throw new Error(`Promotion #${promotion.id} already exists.`);
+    this.savePromotion(structuredClone(promotion));
+  }
+
+  async getPromotion(id: string): Promise<Promotion | undefined> {
+    const promotion = this.promotions.get(id);
+    return promotion ? structuredClone(promotion) : undefined;
+  }
+
+  async updatePromotion(id: string, change: (current: Promotion) => Promotion | undefined): Promise<Promotion> {
+    const current = this.promotions.get(id);
+    if (!current) throw new Error(`Promotion #${id} does not exist.`);
+    // Synchronous from read to write: nothing else can interleave in this process.
+    const next = change(structuredClone(current));
+    if (!next) return structuredClone(current);
+    this.savePromotion(structuredClone(next));
+    return next;
+  }
+
+  async listPromotions(query: PromotionQuery = {}): Promise<Promotion[]> {
+    const found: Promotion[] = [];
+    const ids = [...this.promotions.keys()].sort((a, b) => Number(b) - Number(a));
+    for (const id of ids) {
+      const promotion = this.promotions.get(id);
+      if (!promotion) continue;
+      if (query.environment && promotion.environment !== query.environment) continue;
+      if (query.states && !query.states.includes(promotion.state)) continue;
+      found.push(structuredClone(promotion));
+      if (query.limit !== undefined && found.length >= query.limit) break;
+    }
+    return found;
+  }
+
+  async getLedger(): Promise<Ledger> {
+    return structuredClone(this.ledger);
+  }
+
+  async setLedgerEntry(environment: string, component: string, entry: LedgerEntry | null): Promise<void> {
+    this.change({ kind: 'ledger', environment, component, entry });
+  }
+
+  async markVerified(environment: string, versions: Record<string, string>, at: string): Promise<void> {
+    for (const [component, version] of Object.entries(versions)) {
+      const key = verifiedKey(environment, component, version);
+      if (!this.verified.has(key)) this.change({ kind: 'verified', key, at });
+    }
+  }
+
+  async verifiedAt(environment: string, component: string, version: string): Promise<string | undefined> {
+    return this.verified.get(verifiedKey(environment, component, version));
+  }
+
+  async acquireLock(environment: string, promotionId: string): Promise<string> {
+    const holder = this.locks.get(environment);
+    if (holder) return holder;
+    this.change({ kind: 'lock', environment, holder: promotionId });
+    return promotionId;
+  }
+
+  async releaseLock(environment: string, promotionId: string): Promise<void> {
+    if (this.locks.get(environment) === promotionId) this.change({ kind: 'lock', environment, holder: null });
+  }
+
+  async lockHolder(environment: string): Promise<string | undefined> {
+    return this.locks.get(environment);
+  }
+
+  async setFreeze(freeze: Freeze): Promise<void> {
+    this.change({ kind: 'freeze', environment: freeze.environment, freeze });
+  }
+
+  async clearFreeze(environment: string): Promise<Freeze | undefined> {
+    const existing = this.freezes.get(environment);
+    if (existing) this.change({ kind: 'freeze', environment, freeze: null });
+    return existing;
+  }
+
+  async listFreezes(): Promise<Freeze[]> {
+    return [...this.freezes.values()].map((f) => structuredClone(f));
+  }
+
+  async saveRelease(release: Release): Promise<void> {
+    this.change({ kind: 'release', release: structuredClone(release) });
+  }
+
+  async getRelease(name: string): Promise<Release | undefined> {
+    const release = this.releases.get(name);
+    return release ? structuredClone(release) : undefined;
+  }
+
+  async appendAudit(
+    stream: string,
+    build: (previous: { hash: string; seq: number } | undefined) => AuditRecord,
+  ): Promise<AuditRecord> {
+    const records = this.audit.get(stream) ?? [];
+    const last = records[records.length - 1];
+    const record = build(last ? { hash: last.hash, seq: last.seq } : undefined);
+    records.push(record);
+    this.audit.set(stream, records);
+    this.journals?.audit.append(record);
+    return structuredClone(record);
+  }
+
+  async readAudit(stream: string): Promise<AuditRecord[]> {
+    return structuredClone(this.audit.get(stream) ?? []);
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,225 @@
+/**
+ * The conformance suite every engine passes: the memory engine now, the Redis
+ * engine next. Each engine's test file calls `describeEngineContract`.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sealAuditRecord, verifyAuditChain } from '../../src/core/audit-record.ts';
+import type { Promotion } from '../../src/core/model.ts';
+import type { Engine, Job } from '../../src/engine/contracts.ts';
+
+export interface EngineFixture {
+  engine: Engine;
+  /** Opens the same data again, as after a restart of the process. */
+  reopen: () => Promise<Engine>;
+  cleanup(): Promise<void>;
+}
+
+export function samplePromotion(id: string, overrides: Partial<Promotion> = {}): Promotion {
+  return {
+    id,
+    release: { name: 'r1', versions: { api: '1.0.0' } },
+    environment: 'dev',
+    requestedBy: 'alice',
+    requestedAt: '2026-11-01T10:00:00.000Z',
+    channel: '#deploys',
+    state: 'awaiting_approval',
+    steps: [],
+    waves: [],
+    approvals: [],
+    updatedAt: '2026-11-01T10:00:00.000Z',
+    ...overrides,
+  };
+}
+
+function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (condition()) resolve();
+      else if (Date.now() - started > timeoutMs) reject(new Error('condition not met in time'));
+      else setTimeout(check, 5);
+    };
+    check();
+  });
+}
+
+export function describeEngineContract(name: string, makeFixture: () => Promise<EngineFixture>): void {
+  describe(`${name} engine contract`, () => {
+    let fixture: EngineFixture;
+    let engine: Engine;
+
+    beforeEach(async () => {
+      fixture = await makeFixture();
+      engine = fixture.engine;
+    });
+    afterEach(async () => {
+      await fixture.cleanup();
+    });
+
+    describe('store', () => {
+      it('hands out distinct promotion ids, also when asked at once', async () => {
+        const ids = await Promise.all(Array.from({ length: 50 }, () => engine.store.nextPromotionId()));
+        expect(new Set(ids).size).toBe(50);
+      });
+
+      it('creates, reads and lists promotions newest first with filters', async () => {
+        for (const [id, environment, state] of [
+          ['1', 'dev', 'succeeded'],
+          ['2', 'staging', 'running'],
+          ['3', 'dev', 'awaiting_approval'],
+        ] as const) {
+          await engine.store.createPromotion(samplePromotion(id, { environment, state }));
+        }
+        expect((await engine.store.getPromotion('2'))?.environment).toBe('staging');
+        expect(await engine.store.getPromotion('9')).toBeUndefined();
+        expect((await engine.store.listPromotions()).map((p) => p.id)).toEqual(['3', '2', '1']);
+        expect((await engine.store.listPromotions({ environment: 'dev' })).map((p) => p.id)).toEqual(['3', '1']);
+        expect((await engine.store.listPromotions({ states: ['running', 'succeeded'] })).map((p) => p.id)).toEqual(['2', '1']);
+        expect((await engine.store.listPromotions({ limit: 2 })).map((p) => p.id)).toEqual(['3', '2']);
+      });
+
+      it('returns copies: changing a returned promotion does not change the store', async () => {
+        await engine.store.createPromotion(samplePromotion('1'));
+        const copy = await engine.store.getPromotion('1');
+        copy?.approvals.push({ user: 'mallory', at: 'now' });
+        expect((await engine.store.getPromotion('1'))?.approvals).toEqual([]);
+      });
+
+      it('applies concurrent updates of one promotion one after another, losing none', async () => {
+        await engine.store.createPromotion(samplePromotion('1'));
+        await Promise.all(
+          Array.from({ length: 40 }, (_, i) =>
+            engine.store.updatePromotion('1', (p) => ({ ...p, approvals: [...p.approvals, { user: `u${i}`, at: 'now' }] })),
+          ),
+        );
+        expect((await engine.store.getPromotion('1'))?.approvals).toHaveLength(40);
+      });
+
+      it('leaves a promotion alone when the change returns undefined', async () => {
+        await engine.store.createPromotion(samplePromotion('1'));
+        const result = await engine.store.updatePromotion('1', () => undefined);
+        expect(result.state).toBe('awaiting_approval');
+        await expect(engine.store.updatePromotion('404', (p) => p)).rejects.toThrow(/404/);
+      });
+
+      it('keeps the ledger per environment and component, and clears entries', async () => {
+        const entry = { version: '1.0.0', since: '2026-11-01T10:00:00.000Z', promotionId: '1', outputs: { url: 'x' } };
+        await engine.store.setLedgerEntry('dev', 'api', entry);
+        await engine.store.setLedgerEntry('dev', 'worker', { ...entry, version: '2.0.0' });
+        expect((await engine.store.getLedger()).dev?.api).toEqual(entry);
+        await engine.store.setLedgerEntry('dev', 'api', null);
+        expect(Object.keys((await engine.store.getLedger()).dev ?? {})).toEqual(['worker']);
+      });
+
+      it('remembers when a version first succeeded in an environment', async () => {
+        await engine.store.markVerified('dev', { api: '1.0.0' }, '2026-11-01T10:00:00.000Z');
+        await engine.store.markVerified('dev', { api: '1.0.0' }, '2026-11-02T10:00:00.000Z');
+        expect(await engine.store.verifiedAt('dev', 'api', '1.0.0')).toBe('2026-11-01T10:00:00.000Z');
+        expect(await engine.store.verifiedAt('staging', 'api', '1.0.0')).toBeUndefined();
+      });
+
+      it('gives an environment lock to exactly one of many promotions asking at once', async () => {
+        const holders = await Promise.all(Array.from({ length: 20 }, (_, i) => engine.store.acquireLock('prod', String(i + 1))));
+        const winner = holders[0];
+        expect(new Set(holders).size).toBe(1);
+        await engine.store.releaseLock('prod', 'someone-else');
+        expect(await engine.store.lockHolder('prod')).toBe(winner);
+        await engine.store.releaseLock('prod', winner ?? '');
+        expect(await engine.store.lockHolder('prod')).toBeUndefined();
+        expect(await engine.store.acquireLock('prod', '99')).toBe('99');
+      });
+
+      it('freezes and unfreezes environments', async () => {
+        const freeze = { environment: 'prod', reason: 'holidays', by: 'alice', at: '2026-12-20T00:00:00.000Z' };
+        await engine.store.setFreeze(freeze);
+        expect(await engine.store.listFreezes()).toEqual([freeze]);
+        expect(await engine.store.clearFreeze('prod')).toEqual(freeze);
+        expect(await engine.store.clearFreeze('prod')).toBeUndefined();
+        expect(await engine.store.listFreezes()).toEqual([]);
+      });
+
+      it('stores named releases', async () => {
+        await engine.store.saveRelease({ name: '2026.11.3', versions: { api: '1.4.2' } });
+        expect(await engine.store.getRelease('2026.11.3')).toEqual({ name: '2026.11.3', versions: { api: '1.4.2' } });
+        expect(await engine.store.getRelease('nope')).toBeUndefined();
+      });
+
+      it('chains audit records, also when appended at once', async () => {
+        await Promise.all(
+          Array.from({ length: 30 }, (_, i) =>
+            engine.store.appendAudit('promotion-1', (previous) =>
+              sealAuditRecord('promotion-1', { type: 'step.started', actor: 'baton', summary: `event ${i}` }, previous, '2026-11-01T10:00:00.000Z'),
+            ),
+          ),
+        );
+        const records = await engine.store.readAudit('promotion-1');
+        expect(records.map((r) => r.seq)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+        expect(verifyAuditChain(records)).toEqual({ intact: true });
+        expect(await engine.store.readAudit('promotion-2')).toEqual([]);
+      });
+    });
+
+    describe('queue', () => {
+      it('runs each job once even when added twice', async () => {
+        const seen: string[] = [];
+        engine.queue.work(async (job) => {
+          seen.push(job.id);
+        }, { concurrency: 2 });
+        const job: Job = { id: 'step.1.api', data: { kind: 'step', promotionId: '1', stepId: '1.api' } };
+        await engine.queue.add(job);
+        await engine.queue.add(job);
+        await until(() => seen.length >= 1);
+        await engine.queue.drained();
+        await engine.queue.add(job);
+        await engine.queue.drained();
+        expect(seen).toEqual(['step.1.api']);
+      });
+
+      it('runs up to `concurrency` jobs at the same time', async () => {
+        let running = 0;
+        let most = 0;
+        engine.queue.work(async () => {
+          running += 1;
+          most = Math.max(most, running);
+          await new Promise((r) => setTimeout(r, 30));
+          running -= 1;
+        }, { concurrency: 3 });
+        for (let i = 0; i < 9; i += 1) await engine.queue.add({ id: `plan.${i}`, data: { kind: 'plan', promotionId: String(i) } });
+        await until(() => most >= 3);
+        await engine.queue.drained();
+        expect(most).toBe(3);
+      });
+
+      it('tries a job again when its handler throws', async () => {
+        let calls = 0;
+        engine.queue.work(async () => {
+          calls += 1;
+          if (calls === 1) throw new Error('connection reset');
+        }, { concurrency: 1 });
+        await engine.queue.add({ id: 'plan.7', data: { kind: 'plan', promotionId: '7' } });
+        await until(() => calls >= 2);
+        await engine.queue.drained();
+        expect(calls).toBe(2);
+      });
+    });
+
+    it('keeps every record across a restart', async () => {
+      await engine.store.createPromotion(samplePromotion(await engine.store.nextPromotionId()));
+      await engine.store.updatePromotion('1', (p) => ({ ...p, state: 'approved' }));
+      await engine.store.setLedgerEntry('dev', 'api', { version: '1.0.0', since: 'then', promotionId: '1', outputs: {} });
+      await engine.store.acquireLock('dev', '1');
+      await engine.store.setFreeze({ environment: 'prod', reason: 'r', by: 'a', at: 't' });
+      await engine.store.appendAudit('promotion-1', (previous) =>
+        sealAuditRecord('promotion-1', { type: 'promotion.requested', actor: 'alice', summary: 's' }, previous, 't'),
+      );
+      const reopened = await fixture.reopen();
+      expect((await reopened.store.getPromotion('1'))?.state).toBe('approved');
+      expect(await reopened.store.nextPromotionId()).toBe('2');
+      expect((await reopened.store.getLedger()).dev?.api?.version).toBe('1.0.0');
+      expect(await reopened.store.lockHolder('dev')).toBe('1');
+      expect(await reopened.store.listFreezes()).toHaveLength(1);
+      expect(verifyAuditChain(await reopened.store.readAudit('promotion-1'))).toEqual({ intact: true });
+      await reopened.store.close();
+    });
+  });
+}

@@ -28,7 +28,8 @@ async function previewStep(runtime: CoreRuntime, promotion: Promotion, step: Ste
   }
 }
 
-async function previewAll(runtime: CoreRuntime, promotion: Promotion) {
+/** Previews every step of a promotion, a few at a time; a failed preview is kept as its error. */
+export async function previewAll(runtime: CoreRuntime, promotion: Promotion): Promise<Map<string, StepPreview | Error>> {
   const steps = promotion.steps;
   const results = new Map<string, StepPreview | Error>();
   let next = 0;

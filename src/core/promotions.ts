@@ -7,6 +7,7 @@ import { BatonError, ErrorCode } from '../errors.ts';
 import type { Job } from '../engine/contracts.ts';
 import { decideApproval, mayDecide } from './approvals.ts';
 import { environmentStream } from './audit.ts';
+import { planWithoutPromoting, type DryRunPlan } from './dry-run.ts';
 import type { Freeze, Promotion, Release } from './model.ts';
 import { isTerminal } from './model.ts';
 import { appliedSteps, releaseEnvironment, startNextInLine, startWhenFree } from './orchestrator.ts';
@@ -85,6 +86,14 @@ export class PromotionService {
       throw new BatonError(ErrorCode.ReleaseInvalid, `${environmentName} runs nothing Baton promoted yet, so there is nothing to promote from it.`);
     }
     return { name: `${environmentName} (${describeRelease({ name: '', versions })})`, versions };
+  }
+
+  /** The plan and policy verdict of a request, without creating a promotion. */
+  async dryRun(request: PromotionRequest): Promise<DryRunPlan> {
+    this.environment(request.environment);
+    const release = checkRelease(request.release, this.runtime.pipeline);
+    const checks = await this.checkPolicy(release, request.environment, request.requestedBy);
+    return planWithoutPromoting(this.runtime, release, request.environment, request.requestedBy, checks);
   }
 
   async request(request: PromotionRequest): Promise<RequestOutcome> {

@@ -4,6 +4,10 @@ import { MemoryQueue } from './memory-queue.ts';
 import { MemoryStore } from './memory-store.ts';
 
 /** The embedded engine: one process, files under `dataDir`, nothing to install. */
-export function createMemoryEngine(options: { dataDir?: string; logger: Logger }): Engine {
-  return { name: 'memory', store: new MemoryStore(options.dataDir), queue: new MemoryQueue(options.logger) };
+export function createMemoryEngine(options: { dataDir?: string; logger: Logger; compact?: boolean }): Engine {
+  return {
+    name: 'memory',
+    store: new MemoryStore(options.dataDir, { compact: options.compact ?? true }),
+    queue: new MemoryQueue(options.logger),
+  };
 }

@@ -36,17 +36,21 @@ export class MemoryStore implements Store {
     audit: Journal<AuditRecord>;
   } | undefined;
 
-  constructor(dataDir?: string) {
+  /**
+   * `compact: false` for a second process reading the same folder (the CLI's
+   * `plan`): folding the files while the bot appends to them would lose lines.
+   */
+  constructor(dataDir?: string, options: { compact: boolean } = { compact: true }) {
     if (!dataDir) return;
     this.journals = {
       promotions: new Journal(join(dataDir, 'promotions.jsonl')),
       state: new Journal(join(dataDir, 'state.jsonl')),
       audit: new Journal(join(dataDir, 'audit.jsonl')),
     };
-    this.replay();
+    this.replay(options.compact);
   }
 
-  private replay(): void {
+  private replay(compact: boolean): void {
     if (!this.journals) return;
     const promotionLines = this.journals.promotions.read();
     for (const promotion of promotionLines) this.promotions.set(promotion.id, promotion);
@@ -57,6 +61,7 @@ export class MemoryStore implements Store {
       stream.push(record);
       this.audit.set(record.stream, stream);
     }
+    if (!compact) return;
     // Keep start-up fast: fold superseded lines away once they dominate.
     if (promotionLines.length > 2 * this.promotions.size + 100) {
       this.journals.promotions.rewrite([...this.promotions.values()]);

@@ -1,0 +1,29 @@
+import type { Reply } from '../src/chat/contract.ts';
+import type { Pipeline } from '../src/core/model.ts';
+import type { PromotionService } from '../src/core/promotions.ts';
+import type { Store } from '../src/engine/contracts.ts';
+import type { Command, CommandName } from './command.ts';
+
+/** What a command handler may use; the same on every chat platform. */
+export interface CommandContext {
+  user: string;
+  channel: string;
+  promotions: PromotionService;
+  store: Store;
+  pipeline: Pipeline;
+}
+
+/** What help shows of a command. */
+export interface CommandSummary {
+  name: CommandName;
+  usage: string;
+  summary: string;
+  examples: string[];
+}
+
+export interface CommandDefinition<N extends CommandName = CommandName> extends CommandSummary {
+  name: N;
+  /** Throws UsageError, naming what was wrong, on bad input. */
+  parse(words: readonly string[]): Extract<Command, { name: N }>;
+  run(command: Extract<Command, { name: N }>, context: CommandContext): Promise<Reply>;
+}

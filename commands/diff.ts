@@ -1,0 +1,48 @@
+import { textMessage } from '../src/chat/message.ts';
+import { UsageError } from '../src/errors.ts';
+import type { CommandDefinition } from './definition.ts';
+import { expectCount } from './words.ts';
+
+const USAGE = '/promote diff <envA> <envB>';
+
+export const diffCommand: CommandDefinition<'diff'> = {
+  name: 'diff',
+  usage: USAGE,
+  summary: 'Show what two environments run side by side; differences are marked.',
+  examples: ['/promote diff staging production'],
+  parse(words) {
+    expectCount(words, 2, 2, USAGE);
+    return { name: 'diff', from: words[0] ?? '', to: words[1] ?? '' };
+  },
+  async run(command, context) {
+    const names = context.pipeline.environments.map((e) => e.name);
+    for (const name of [command.from, command.to]) {
+      if (!names.includes(name)) throw new UsageError(`There is no environment "${name}". Environments: ${names.join(', ')}.`);
+    }
+    const ledger = await context.store.getLedger();
+    const from = ledger[command.from] ?? {};
+    const to = ledger[command.to] ?? {};
+    const components = context.pipeline.components.map((c) => c.name).filter((c) => from[c] || to[c]);
+    if (components.length === 0) return { visibility: 'private', message: textMessage(`Neither ${command.from} nor ${command.to} runs anything Baton promoted yet.`) };
+    return {
+      visibility: 'private',
+      message: {
+        text: `${command.from} vs ${command.to}`,
+        tone: 'neutral',
+        blocks: [
+          { type: 'header', text: `${command.from} ⇄ ${command.to}` },
+          {
+            type: 'list',
+            items: components.map((component) => {
+              const a = from[component]?.version ?? '—';
+              const b = to[component]?.version ?? '—';
+              return a === b
+                ? { text: `\`${component}\` ${a} (same)`, tone: 'good' as const }
+                : { text: `\`${component}\` ${a} ≠ ${b}`, tone: 'warning' as const };
+            }),
+          },
+        ],
+      },
+    };
+  },
+};

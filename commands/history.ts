@@ -1,0 +1,52 @@
+import { STATE_LABEL, STATE_TONE } from '../src/chat/render/labels.ts';
+import { textMessage } from '../src/chat/message.ts';
+import { describeRelease } from '../src/core/release.ts';
+import { UsageError } from '../src/errors.ts';
+import type { CommandDefinition } from './definition.ts';
+import { expectCount, takeOptions } from './words.ts';
+
+const USAGE = '/promote history [<env>] [--limit N]';
+const DEFAULT_LIMIT = 10;
+const MAX_LIMIT = 100;
+
+export const historyCommand: CommandDefinition<'history'> = {
+  name: 'history',
+  usage: USAGE,
+  summary: 'List past promotions, newest first, optionally for one environment.',
+  examples: ['/promote history', '/promote history production --limit 20'],
+  parse(words) {
+    const { rest, values } = takeOptions(words, USAGE, { values: ['limit'] });
+    expectCount(rest, 0, 1, USAGE);
+    const limitText = values.get('limit');
+    const limit = limitText === undefined ? DEFAULT_LIMIT : Number(limitText);
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+      throw new UsageError(`--limit takes a whole number from 1 to ${MAX_LIMIT}, not "${limitText}".\nUsage: ${USAGE}`);
+    }
+    return { name: 'history', ...(rest[0] ? { environment: rest[0] } : {}), limit };
+  },
+  async run(command, context) {
+    if (command.environment && !context.pipeline.environments.some((e) => e.name === command.environment)) {
+      throw new UsageError(`There is no environment "${command.environment}". Environments: ${context.pipeline.environments.map((e) => e.name).join(', ')}.`);
+    }
+    const promotions = await context.store.listPromotions({ ...(command.environment ? { environment: command.environment } : {}), limit: command.limit });
+    const scope = command.environment ? ` in ${command.environment}` : '';
+    if (promotions.length === 0) return { visibility: 'private', message: textMessage(`No promotions${scope} yet.`) };
+    return {
+      visibility: 'private',
+      message: {
+        text: `Last ${promotions.length} promotions${scope}`,
+        tone: 'neutral',
+        blocks: [
+          { type: 'header', text: `History${scope}` },
+          {
+            type: 'list',
+            items: promotions.map((p) => ({
+              text: `#${p.id} ${describeRelease(p.release)} → ${p.environment}: ${STATE_LABEL[p.state]} · ${p.requestedBy} · ${p.finishedAt ?? p.requestedAt}`,
+              tone: STATE_TONE[p.state],
+            })),
+          },
+        ],
+      },
+    };
+  },
+};

@@ -1,0 +1,110 @@
+/**
+ * Puts Baton together: pipeline, engine, core services, the job worker, the
+ * chat platform and the HTTP server. `npm start` runs this with the embedded
+ * defaults (memory engine, local console).
+ */
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { createAdapterLookup } from '../adapters/registry.ts';
+import type { AdapterLookup } from '../adapters/contract.ts';
+import { ConsoleChat } from './chat/console/console-chat.ts';
+import { createInteractionHandler } from './chat/interactions.ts';
+import { ThreadPublisher } from './chat/thread-publisher.ts';
+import { AuditLog } from './core/audit.ts';
+import type { Pipeline } from './core/model.ts';
+import { environmentSecrets, systemClock, type Clock, type Logger, type SecretSource } from './core/ports.ts';
+import { PromotionService } from './core/promotions.ts';
+import type { CoreRuntime } from './core/runtime.ts';
+import type { Engine } from './engine/contracts.ts';
+import { createMemoryEngine } from './engine/memory/index.ts';
+import { registerPromotionRoutes } from './http/promotion-routes.ts';
+import { createHttpServer } from './http/server.ts';
+import { loadPipeline } from './pipeline/load.ts';
+
+export interface BatonOptions {
+  configPath: string;
+  dataDir: string;
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  logger: Logger;
+  concurrency?: number;
+  clock?: Clock;
+  secrets?: SecretSource;
+  adapters?: AdapterLookup;
+  retryDelayMs?: number;
+}
+
+export interface RunningBaton {
+  url: string;
+  pipeline: Pipeline;
+  engine: Engine;
+  promotions: PromotionService;
+  chat: ConsoleChat;
+  publisher: ThreadPublisher;
+  /** Resolves when no job is queued or running and every chat message is out. */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startBaton(options: BatonOptions): Promise<RunningBaton> {
+  const adapters = options.adapters ?? createAdapterLookup();
+  const pipeline = await loadPipeline(options.configPath, { adapters });
+  const dataDir = resolve(options.dataDir);
+  await mkdir(dataDir, { recursive: true });
+  const engine = createMemoryEngine({ dataDir, logger: options.logger });
+  const clock = options.clock ?? systemClock;
+  const audit = new AuditLog(engine.store, clock, options.logger);
+  const runtime: CoreRuntime = {
+    pipeline,
+    store: engine.store,
+    queue: engine.queue,
+    adapters,
+    audit,
+    clock,
+    secrets: options.secrets ?? environmentSecrets,
+    logger: options.logger,
+    workDir: join(dataDir, 'work'),
+    retryDelayMs: options.retryDelayMs ?? 1000,
+  };
+  const promotions = new PromotionService(runtime);
+
+  const server = createHttpServer({ host: options.host, port: options.port, logger: options.logger });
+  const chat = new ConsoleChat({ server, defaultChannel: pipeline.environments[0]?.channel ?? '#baton' });
+  const publisher = new ThreadPublisher(engine.store, chat, pipeline, options.logger);
+  publisher.attach(audit);
+  registerPromotionRoutes(server, engine.store);
+  await chat.start(createInteractionHandler({ promotions, store: engine.store, pipeline, logger: options.logger }));
+
+  if (!engine.queue.durable) await promotions.recoverAfterRestart();
+  engine.queue.work((job) => promotions.runJob(job), { concurrency: options.concurrency ?? 4 });
+  const { url } = await server.listen();
+
+  const idle = async () => {
+    // A finished job can queue another and post more messages; settle until quiet.
+    for (let round = 0; round < 100; round += 1) {
+      await engine.queue.drained();
+      await publisher.settled();
+      const busy = await engine.store.listPromotions({ states: ['planning', 'running', 'rolling_back'] });
+      if (busy.length === 0) return;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+
+  return {
+    url,
+    pipeline,
+    engine,
+    promotions,
+    chat,
+    publisher,
+    idle,
+    async close() {
+      await chat.stop();
+      await server.close();
+      await engine.queue.close();
+      await publisher.settled();
+      await engine.store.close();
+    },
+  };
+}

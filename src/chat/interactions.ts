@@ -1,0 +1,59 @@
+/**
+ * Turns a platform's commands and button clicks into core calls, the same on
+ * every platform. Expected problems become a private reply that says what to
+ * do; unexpected ones are logged and answered without a stack trace.
+ */
+import { parseCommand, runCommand } from '../../commands/registry.ts';
+import type { CommandContext } from '../../commands/definition.ts';
+import type { Pipeline } from '../core/model.ts';
+import type { Logger } from '../core/ports.ts';
+import type { PromotionService } from '../core/promotions.ts';
+import type { Store } from '../engine/contracts.ts';
+import { BatonError } from '../errors.ts';
+import type { IncomingAction, IncomingCommand, InteractionHandler, Reply } from './contract.ts';
+import { textMessage } from './message.ts';
+
+export interface InteractionDeps {
+  promotions: PromotionService;
+  store: Store;
+  pipeline: Pipeline;
+  logger: Logger;
+}
+
+function privateReply(text: string, tone: 'warning' | 'bad' | 'good' | 'active' = 'warning'): Reply {
+  return { visibility: 'private', message: textMessage(text, tone) };
+}
+
+export function createInteractionHandler(deps: InteractionDeps): InteractionHandler {
+  const answerFailure = (error: unknown, what: string): Reply => {
+    if (error instanceof BatonError) return privateReply(error.message);
+    deps.logger.error({ err: error }, `${what} failed`);
+    return privateReply(`Something went wrong while handling that ${what}; it was logged. Try again, and if it keeps failing, check Baton's log.`, 'bad');
+  };
+
+  return {
+    async command(command: IncomingCommand): Promise<Reply> {
+      try {
+        const parsed = parseCommand(command.text);
+        const context: CommandContext = { user: command.user, channel: command.channel, ...deps };
+        return await runCommand(parsed, context);
+      } catch (error) {
+        return answerFailure(error, 'command');
+      }
+    },
+
+    async action(action: IncomingAction): Promise<Reply> {
+      try {
+        const outcome =
+          action.actionId === 'approve'
+            ? await deps.promotions.approve(action.value, action.user)
+            : action.actionId === 'reject'
+              ? await deps.promotions.reject(action.value, action.user, action.reason ?? '')
+              : await deps.promotions.rollback(action.value, action.user);
+        return privateReply(outcome.message, outcome.ok ? 'good' : 'warning');
+      } catch (error) {
+        return answerFailure(error, 'button click');
+      }
+    },
+  };
+}

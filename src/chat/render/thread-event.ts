@@ -1,0 +1,61 @@
+/**
+ * One reply in a promotion's thread per audit event: the thread is the
+ * change log, rendered from the same events as the evidence.
+ */
+import type { AuditRecord, AuditType } from '../../core/audit-record.ts';
+import type { Promotion } from '../../core/model.ts';
+import type { Block, ChatMessage, Tone } from '../message.ts';
+
+const TONE: Partial<Record<AuditType, Tone>> = {
+  'step.started': 'active',
+  'step.retrying': 'warning',
+  'step.succeeded': 'good',
+  'step.failed': 'bad',
+  'step.skipped': 'neutral',
+  'approval.granted': 'good',
+  'approval.refused': 'warning',
+  'rollback.refused': 'warning',
+  'promotion.approved': 'good',
+  'promotion.rejected': 'neutral',
+  'promotion.waiting': 'warning',
+  'promotion.started': 'active',
+  'promotion.succeeded': 'good',
+  'promotion.failed': 'bad',
+  'promotion.plan_failed': 'bad',
+  'promotion.interrupted': 'bad',
+  'rollback.requested': 'active',
+  'step.rolled_back': 'warning',
+  'step.rollback_failed': 'bad',
+  'step.rollback_skipped': 'warning',
+  'promotion.rolled_back': 'warning',
+};
+
+/** Events the thread does not repeat: the root message already says them. */
+const SILENT: readonly AuditType[] = ['promotion.requested', 'promotion.planned'];
+
+function logOf(record: AuditRecord): string[] {
+  const log = record.data?.log;
+  return Array.isArray(log) ? log.filter((line): line is string => typeof line === 'string') : [];
+}
+
+function outputsOf(record: AuditRecord): [string, string][] {
+  const outputs = record.data?.outputs;
+  if (outputs === null || typeof outputs !== 'object') return [];
+  return Object.entries(outputs as Record<string, unknown>).map(([k, v]) => [k, String(v)]);
+}
+
+export function renderThreadEvent(record: AuditRecord, promotion: Promotion): ChatMessage | undefined {
+  if (SILENT.includes(record.type)) return undefined;
+  const tone = TONE[record.type] ?? 'neutral';
+  const blocks: Block[] = [{ type: 'text', text: record.summary }];
+  const outputs = outputsOf(record);
+  if (outputs.length > 0) blocks.push({ type: 'fields', fields: outputs.map(([label, value]) => ({ label, value })) });
+  const log = logOf(record);
+  if (log.length > 0) blocks.push({ type: 'list', items: [{ text: `log (last ${log.length} lines)`, tone: 'neutral', detail: log.join('\n') }] });
+  const offersRollback = record.data?.rollbackOffered === true && (promotion.state === 'failed' || promotion.state === 'interrupted');
+  if (offersRollback) {
+    blocks.push({ type: 'actions', buttons: [{ actionId: 'rollback', label: 'Roll back', value: promotion.id, style: 'danger' }] });
+  }
+  blocks.push({ type: 'context', text: `${record.actor} · ${record.at} · #${record.seq}` });
+  return { text: record.summary, tone, blocks };
+}

@@ -1,0 +1,92 @@
+/** `baton plan`: the plan and policy verdict of a promotion, for people or (with --json) for scripts. */
+import { existsSync } from 'node:fs';
+import { createAdapterLookup } from '../adapters/registry.ts';
+import { AuditLog } from './core/audit.ts';
+import type { DryRunPlan } from './core/dry-run.ts';
+import { environmentSecrets, systemClock } from './core/ports.ts';
+import { PromotionService } from './core/promotions.ts';
+import { releaseReferenceFrom, resolveReleaseReference } from '../commands/release-reference.ts';
+import { describeRelease } from './core/release.ts';
+import { createMemoryEngine } from './engine/memory/index.ts';
+import { createLogger } from './logger.ts';
+import { loadPipeline } from './pipeline/load.ts';
+
+export interface PlanRequest {
+  releaseWords: string[];
+  environment: string;
+  configPath: string;
+  dataDir: string;
+  user: string;
+  json: boolean;
+}
+
+function planText(plan: DryRunPlan): string {
+  const lines = [`Plan: ${describeRelease(plan.release)} → ${plan.environment} (${plan.steps.length} steps, ${plan.waves.length} waves)`];
+  plan.waves.forEach((wave, index) => {
+    lines.push(`wave ${index + 1}`);
+    for (const component of wave) {
+      const step = plan.steps.find((s) => s.component === component);
+      if (!step) continue;
+      const from = step.previousVersion ? `${step.previousVersion} → ` : '';
+      const reversible = step.preview ? (step.preview.reversible ? 'reversible' : 'IRREVERSIBLE') : 'no preview';
+      const error = plan.previewErrors[component];
+      lines.push(`  ${component} ${from}${step.version}  (${step.adapter}, ${reversible})  ${error ? `preview failed: ${error}` : (step.preview?.summary ?? '')}`);
+      for (const detail of step.preview?.details ?? []) lines.push(`      ${detail}`);
+    }
+  });
+  lines.push('policy');
+  for (const check of plan.checks) lines.push(`  ${check.passed ? 'ok  ' : 'NO  '} ${check.rule}: ${check.message}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export async function planFromCommandLine(request: PlanRequest): Promise<{ text: string; allowed: boolean }> {
+  const adapters = createAdapterLookup();
+  const pipeline = await loadPipeline(request.configPath, { adapters });
+  const logger = createLogger('warn');
+  // Read the records a running bot keeps, without writing to them.
+  const engine = createMemoryEngine({ ...(existsSync(request.dataDir) ? { dataDir: request.dataDir } : {}), logger, compact: false });
+  const promotions = new PromotionService({
+    pipeline,
+    store: engine.store,
+    queue: engine.queue,
+    adapters,
+    audit: new AuditLog(engine.store, systemClock, logger),
+    clock: systemClock,
+    secrets: environmentSecrets,
+    logger,
+    workDir: `${request.dataDir}/work`,
+    retryDelayMs: 1000,
+  });
+  const { release, fromEnvironment } = await resolveReleaseReference(releaseReferenceFrom(request.releaseWords), {
+    pipeline,
+    store: engine.store,
+    promotions,
+  });
+  const plan = await promotions.dryRun({ release, environment: request.environment, requestedBy: request.user, ...(fromEnvironment ? { fromEnvironment } : {}) });
+  const allowed = plan.checks.every((c) => c.passed) && Object.keys(plan.previewErrors).length === 0;
+  const text = request.json
+    ? `${JSON.stringify(
+        {
+          release: plan.release,
+          environment: plan.environment,
+          allowed,
+          waves: plan.waves,
+          steps: plan.steps.map((s) => ({
+            id: s.id,
+            component: s.component,
+            adapter: s.adapter,
+            version: s.version,
+            previousVersion: s.previousVersion,
+            needs: s.needs,
+            wave: s.wave,
+            preview: s.preview,
+          })),
+          checks: plan.checks,
+          previewErrors: plan.previewErrors,
+        },
+        null,
+        2,
+      )}\n`
+    : planText(plan);
+  return { text, allowed };
+}

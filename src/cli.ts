@@ -1,0 +1,95 @@
+/**
+ * The `baton` command line: start the bot, validate a config, or show the
+ * plan of a promotion without making it.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { createAdapterLookup } from '../adapters/registry.ts';
+import { startBaton } from './app.ts';
+import { defaultConfigPath } from './config-path.ts';
+import { planFromCommandLine } from './cli-plan.ts';
+import { createLogger } from './logger.ts';
+import { loadPipeline } from './pipeline/load.ts';
+import { BatonError, ConfigError, errorMessage, formatConfigIssue } from './errors.ts';
+
+function portNumber(text: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('expected a port number from 0 to 65535.');
+  return port;
+}
+
+function dataDirDefault(): string {
+  return process.env.BATON_DATA_DIR ?? '.baton';
+}
+
+const program = new Command()
+  .name('baton')
+  .description('Promote one release across Kubernetes and everything around it, from chat.')
+  .showHelpAfterError();
+
+program
+  .command('start')
+  .description('run the bot: the local console, the planner and the workers')
+  .option('-c, --config <file>', 'pipeline config (default: config/baton.yaml, else the bundled example)')
+  .option('--host <host>', 'address to listen on', process.env.BATON_HOST ?? '127.0.0.1')
+  .option('-p, --port <port>', 'port for the console and API', portNumber, portNumber(process.env.PORT ?? '3000'))
+  .option('--data-dir <dir>', 'where records are kept (BATON_DATA_DIR)', dataDirDefault())
+  .action(async (options: { config?: string; host: string; port: number; dataDir: string }) => {
+    const configPath = defaultConfigPath(options.config);
+    const logger = createLogger();
+    const baton = await startBaton({ configPath, dataDir: options.dataDir, host: options.host, port: options.port, logger });
+    process.stdout.write(
+      `Baton is running: open ${baton.url} (memory engine, records in ${options.dataDir}, pipeline ${configPath}).\nPress Ctrl+C to stop.\n`,
+    );
+    const stop = () => {
+      process.stdout.write('Stopping: letting running steps finish…\n');
+      baton.close().then(() => process.exit(0), () => process.exit(1));
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+
+program
+  .command('validate')
+  .description('check a pipeline config and report every problem with file:line:col')
+  .option('-c, --config <file>', 'pipeline config')
+  .action(async (options: { config?: string }) => {
+    const configPath = defaultConfigPath(options.config);
+    const pipeline = await loadPipeline(configPath, { adapters: createAdapterLookup() });
+    const kinds = [...new Set(pipeline.components.map((c) => c.adapter))].sort();
+    process.stdout.write(
+      `${configPath}: valid — ${pipeline.environments.length} environments (${pipeline.environments.map((e) => e.name).join(' → ')}), ${pipeline.components.length} components (${kinds.join(', ')}).\n`,
+    );
+  });
+
+program
+  .command('plan')
+  .description('show the plan of a promotion without making it (exit 3 when policy would refuse it)')
+  .argument('<release...>', 'a release name, component=version pairs, or an environment to copy')
+  .requiredOption('--to <env>', 'the environment to promote into')
+  .option('-c, --config <file>', 'pipeline config')
+  .option('--data-dir <dir>', 'where records are kept (BATON_DATA_DIR)', dataDirDefault())
+  .option('--as <user>', 'check policy as this user', process.env.USER ?? 'cli')
+  .option('--json', 'print machine-readable JSON')
+  .action(async (release: string[], options: { to: string; config?: string; dataDir: string; as: string; json?: boolean }) => {
+    const output = await planFromCommandLine({
+      releaseWords: release,
+      environment: options.to,
+      configPath: defaultConfigPath(options.config),
+      dataDir: options.dataDir,
+      user: options.as,
+      json: options.json === true,
+    });
+    process.stdout.write(output.text);
+    process.exitCode = output.allowed ? 0 : 3;
+  });
+
+program.parseAsync().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.issues.map(formatConfigIssue).join('\n')}\n`);
+  } else if (error instanceof BatonError) {
+    process.stderr.write(`${error.message}\n`);
+  } else {
+    process.stderr.write(`baton: ${errorMessage(error)}\n`);
+  }
+  process.exit(1);
+});

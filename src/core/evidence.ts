@@ -1,0 +1,50 @@
+/**
+ * The evidence bundle of a promotion: its record and every audit event, with
+ * the verdict on the hash chain — as JSON for tools and Markdown for people.
+ */
+import { verifyAuditChain, type AuditRecord, type ChainCheck } from './audit-record.ts';
+import type { Promotion } from './model.ts';
+import { describeRelease } from './release.ts';
+
+export interface EvidenceBundle {
+  promotion: Promotion;
+  chain: ChainCheck;
+  events: AuditRecord[];
+}
+
+export function buildEvidence(promotion: Promotion, events: AuditRecord[]): EvidenceBundle {
+  return { promotion, chain: verifyAuditChain(events), events };
+}
+
+export function chainVerdict(chain: ChainCheck, count: number): string {
+  return chain.intact
+    ? `Hash chain intact: ${count} events, each sealed with SHA-256 over the one before.`
+    : `Hash chain BROKEN: ${chain.problem}. The log was altered after it was written.`;
+}
+
+export function evidenceMarkdown(bundle: EvidenceBundle): string {
+  const { promotion, events, chain } = bundle;
+  const lines = [
+    `# Promotion #${promotion.id}: ${describeRelease(promotion.release)} → ${promotion.environment}`,
+    '',
+    `- Requested by ${promotion.requestedBy} at ${promotion.requestedAt}`,
+    `- State: ${promotion.state}${promotion.reason ? ` (${promotion.reason})` : ''}`,
+    `- Approvals: ${promotion.approvals.map((a) => `${a.user} at ${a.at}`).join(', ') || 'none'}`,
+    `- ${chainVerdict(chain, events.length)}`,
+    '',
+    '## Steps',
+    '',
+    '| step | version | was | status |',
+    '| --- | --- | --- | --- |',
+    ...promotion.steps.map((s) => `| ${s.component} | ${s.version} | ${s.previousVersion ?? '—'} | ${s.status} |`),
+    '',
+    '## Events',
+    '',
+    '| # | at | actor | event | what |',
+    '| --- | --- | --- | --- | --- |',
+    ...events.map((e) => `| ${e.seq} | ${e.at} | ${e.actor} | ${e.type} | ${e.summary.replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`),
+    '',
+    `Last hash: ${events[events.length - 1]?.hash ?? '—'}`,
+  ];
+  return `${lines.join('\n')}\n`;
+}

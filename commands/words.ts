@@ -37,6 +37,10 @@ export function promotionIdArgument(word: string | undefined, usage: string): st
 }
 
 export function expectCount(words: readonly string[], min: number, max: number, usage: string): void {
-  if (words.length < min) throw new UsageError(`Missing argument.\nUsage: ${usage}`);
+  if (words.length < min) {
+    // Name the first missing <argument> from the usage line.
+    const missing = [...usage.matchAll(/<([^>]+)>/g)].map((m) => m[1])[words.length];
+    throw new UsageError(`Missing ${missing ? `<${missing}>` : 'an argument'}.\nUsage: ${usage}`);
+  }
   if (words.length > max) throw new UsageError(`Unexpected "${words.slice(max).join(' ')}".\nUsage: ${usage}`);
 }

@@ -1,0 +1,242 @@
+/**
+ * The core's promotion behaviour on the memory engine with a fake target:
+ * ordering, outputs, retries, failure and rollback, environment locks.
+ */
+import { describe, expect, it } from 'vitest';
+import { promotionStream } from '../../src/core/audit.ts';
+import { coreHarness, type CoreHarness } from '../support/core-harness.ts';
+
+const CHAIN = `
+version: 1
+environments:
+  - name: dev
+components:
+  iam:
+    adapter: fake
+    with: { outputs: { queue_url: "https://queue/\${env}" } }
+    outputs: [queue_url]
+  schema:
+    adapter: fake
+  api:
+    adapter: fake
+    needs: [iam, schema]
+    with: { seen: "\${iam.outputs.queue_url}" }
+  worker:
+    adapter: fake
+    needs: [api]
+`;
+
+async function run(harness: CoreHarness, versions: Record<string, string>, environment = 'dev', user = 'alice') {
+  const outcome = await harness.promotions.request({ release: { name: 'r', versions }, environment, requestedBy: user });
+  if (outcome.outcome !== 'planning') throw new Error(`refused: ${JSON.stringify(outcome.checks)}`);
+  await harness.settle();
+  const promotion = await harness.runtime.store.getPromotion(outcome.promotion.id);
+  if (!promotion) throw new Error('promotion vanished');
+  return promotion;
+}
+
+async function auditTypes(harness: CoreHarness, id: string): Promise<string[]> {
+  return (await harness.runtime.store.readAudit(promotionStream(id))).map((r) => r.type);
+}
+
+describe('running a promotion', () => {
+  it('runs steps in needs order and hands outputs to the steps that need them', async () => {
+    const harness = coreHarness(CHAIN);
+    const promotion = await run(harness, { iam: '1', schema: '1', api: '1', worker: '1' });
+    expect(promotion.state).toBe('succeeded');
+    expect(promotion.waves).toEqual([['iam', 'schema'], ['api'], ['worker']]);
+    const order = harness.target.applied();
+    expect(order.indexOf('api')).toBeGreaterThan(order.indexOf('iam'));
+    expect(order.indexOf('api')).toBeGreaterThan(order.indexOf('schema'));
+    expect(order.indexOf('worker')).toBeGreaterThan(order.indexOf('api'));
+    const api = harness.target.calls.find((c) => c.action === 'apply' && c.component === 'api');
+    expect(api?.config.seen).toBe('https://queue/dev');
+    expect(api?.inputs.iam).toEqual({ queue_url: 'https://queue/dev' });
+    const ledger = await harness.runtime.store.getLedger();
+    expect(ledger.dev?.api?.version).toBe('1');
+    expect(ledger.dev?.iam?.outputs).toEqual({ queue_url: 'https://queue/dev' });
+  });
+
+  it('takes the outputs of a component outside the release from what the environment runs', async () => {
+    const harness = coreHarness(CHAIN);
+    await run(harness, { iam: '1', schema: '1', api: '1', worker: '1' });
+    const second = await run(harness, { api: '2' });
+    expect(second.state).toBe('succeeded');
+    const apply = harness.target.calls.filter((c) => c.action === 'apply' && c.component === 'api').at(-1);
+    expect(apply?.config.seen).toBe('https://queue/dev');
+    expect(second.steps.map((s) => s.previousVersion)).toEqual(['1']);
+  });
+
+  it('tries a retryable failure again and says so in the thread', async () => {
+    const harness = coreHarness(`
+version: 1
+environments: [{ name: dev }]
+components:
+  api: { adapter: fake, with: { flakyAttempts: "2" } }
+`);
+    const promotion = await run(harness, { api: '1' });
+    expect(promotion.state).toBe('succeeded');
+    expect(harness.target.applied()).toEqual(['api', 'api', 'api']);
+    expect((await auditTypes(harness, promotion.id)).filter((t) => t === 'step.retrying')).toHaveLength(2);
+  });
+
+  it('gives up after the retries and fails the promotion', async () => {
+    const harness = coreHarness(`
+version: 1
+environments: [{ name: dev }]
+components:
+  api: { adapter: fake, retries: 1, with: { flakyAttempts: "5" } }
+`);
+    const promotion = await run(harness, { api: '1' });
+    expect(promotion.state).toBe('failed');
+    expect(harness.target.applied()).toHaveLength(2);
+    expect(promotion.steps[0]?.error).toBe('flaky attempt 2');
+  });
+
+  it('stops at a failure: dependents are skipped, the ledger keeps what really runs, secrets stay hidden', async () => {
+    const harness = coreHarness(
+      `
+version: 1
+environments: [{ name: dev }]
+components:
+  iam: { adapter: fake }
+  api: { adapter: fake, needs: [iam], with: { failOn: "2", seen: "\${secret:API_TOKEN}" } }
+  worker: { adapter: fake, needs: [api] }
+`,
+      { API_TOKEN: 'sekrit-value' },
+    );
+    await run(harness, { iam: '1', api: '1', worker: '1' });
+    const failed = await run(harness, { iam: '2', api: '2', worker: '2' });
+    expect(failed.state).toBe('failed');
+    expect(failed.steps.map((s) => [s.component, s.status])).toEqual([
+      ['iam', 'succeeded'],
+      ['api', 'failed'],
+      ['worker', 'skipped'],
+    ]);
+    expect(failed.steps[1]?.error).toBe('api 2 refused to start (token ***)');
+    const ledger = await harness.runtime.store.getLedger();
+    expect([ledger.dev?.iam?.version, ledger.dev?.api?.version, ledger.dev?.worker?.version]).toEqual(['2', '1', '1']);
+    const audit = JSON.stringify(await harness.runtime.store.readAudit(promotionStream(failed.id)));
+    expect(audit).not.toContain('sekrit-value');
+    expect(await auditTypes(harness, failed.id)).toContain('step.skipped');
+    // A promotion that did not succeed does not count for `requires`.
+    expect(await harness.runtime.store.verifiedAt('dev', 'iam', '2')).toBeUndefined();
+  });
+
+  it('rolls back in reverse order, keeping irreversible steps and naming them', async () => {
+    const harness = coreHarness(`
+version: 1
+environments: [{ name: dev }]
+components:
+  iam: { adapter: fake, with: { reversible: false } }
+  schema: { adapter: fake, needs: [iam] }
+  api: { adapter: fake, needs: [schema] }
+  worker: { adapter: fake, needs: [api], with: { failOn: "2" } }
+`);
+    await run(harness, { iam: '1', schema: '1', api: '1', worker: '1' });
+    const failed = await run(harness, { iam: '2', schema: '2', api: '2', worker: '2' });
+    expect(failed.state).toBe('failed');
+    const outcome = await harness.promotions.rollback(failed.id, 'bob');
+    expect(outcome.ok).toBe(true);
+    await harness.settle();
+    const rolledBack = await harness.runtime.store.getPromotion(failed.id);
+    expect(rolledBack?.state).toBe('rolled_back');
+    expect(rolledBack?.reason).toBe('rolled back; iam is irreversible and kept');
+    expect(harness.target.applied('rollback')).toEqual(['worker', 'api', 'schema']);
+    expect(harness.target.running.get('dev/api')).toBe('1');
+    expect(harness.target.running.get('dev/iam')).toBe('2');
+    const ledger = await harness.runtime.store.getLedger();
+    expect([ledger.dev?.schema?.version, ledger.dev?.api?.version, ledger.dev?.iam?.version]).toEqual(['1', '1', '2']);
+    const again = await harness.promotions.rollback(failed.id, 'bob');
+    expect(again).toEqual({ ok: false, message: `Promotion #${failed.id} is rolled back: only a finished promotion can be rolled back.` });
+  });
+
+  it('lets one promotion at a time into an environment; the next waits and then runs', async () => {
+    const harness = coreHarness(`
+version: 1
+environments: [{ name: dev }]
+components:
+  api: { adapter: fake, with: { takes: "150" } }
+`);
+    const first = await harness.promotions.request({ release: { name: 'a', versions: { api: '1' } }, environment: 'dev', requestedBy: 'alice' });
+    const second = await harness.promotions.request({ release: { name: 'b', versions: { api: '2' } }, environment: 'dev', requestedBy: 'bob' });
+    if (first.outcome !== 'planning' || second.outcome !== 'planning') throw new Error('refused');
+    await new Promise((r) => setTimeout(r, 60));
+    expect((await harness.runtime.store.getPromotion(second.promotion.id))?.reason).toBe(`waiting for promotion #${first.promotion.id} to finish in dev`);
+    await harness.settle();
+    const [a, b] = await Promise.all([first, second].map((o) => harness.runtime.store.getPromotion(o.promotion.id)));
+    expect([a?.state, b?.state]).toEqual(['succeeded', 'succeeded']);
+    expect(Date.parse(b?.steps[0]?.startedAt ?? '')).toBeGreaterThanOrEqual(Date.parse(a?.finishedAt ?? ''));
+    expect(harness.target.running.get('dev/api')).toBe('2');
+    expect(await auditTypes(harness, second.promotion.id)).toContain('promotion.waiting');
+    expect(await harness.runtime.store.lockHolder('dev')).toBeUndefined();
+  });
+});
+
+describe('approvals', () => {
+  const APPROVALS = `
+version: 1
+groups: { release-managers: [bob, carol, alice] }
+environments:
+  - name: prod
+    approvals: { required: 2, from: ["@release-managers"] }
+components:
+  api: { adapter: fake }
+`;
+
+  async function awaiting(harness: CoreHarness) {
+    const outcome = await harness.promotions.request({ release: { name: 'r', versions: { api: '1' } }, environment: 'prod', requestedBy: 'alice' });
+    if (outcome.outcome !== 'planning') throw new Error('refused');
+    await harness.settle();
+    return outcome.promotion.id;
+  }
+
+  it('counts each approver once, even when the same person clicks many times at once', async () => {
+    const harness = coreHarness(APPROVALS);
+    const id = await awaiting(harness);
+    const outcomes = await Promise.all(Array.from({ length: 20 }, () => harness.promotions.approve(id, 'bob')));
+    expect(outcomes.filter((o) => o.ok)).toHaveLength(1);
+    expect((await harness.runtime.store.getPromotion(id))?.approvals.map((a) => a.user)).toEqual(['bob']);
+  });
+
+  it('refuses self-approval and outsiders with the reason, and records both', async () => {
+    const harness = coreHarness(APPROVALS);
+    const id = await awaiting(harness);
+    const self = await harness.promotions.approve(id, 'alice');
+    expect(self.message).toBe(`alice requested promotion #${id} and prod does not allow self-approval: someone else among @release-managers must approve it.`);
+    const outsider = await harness.promotions.approve(id, 'mallory');
+    expect(outsider.message).toBe("mallory can't approve or reject promotions to prod: only @release-managers can. Ask one of them.");
+    const refusals = (await harness.runtime.store.readAudit(promotionStream(id))).filter((r) => r.type === 'approval.refused');
+    expect(refusals.map((r) => r.actor)).toEqual(['alice', 'mallory']);
+    expect((await harness.runtime.store.getPromotion(id))?.state).toBe('awaiting_approval');
+  });
+
+  it('starts when the last approval lands', async () => {
+    const harness = coreHarness(APPROVALS);
+    const id = await awaiting(harness);
+    await harness.promotions.approve(id, 'bob');
+    expect((await harness.runtime.store.getPromotion(id))?.state).toBe('awaiting_approval');
+    await harness.promotions.approve(id, 'carol');
+    await harness.settle();
+    expect((await harness.runtime.store.getPromotion(id))?.state).toBe('succeeded');
+  });
+
+  it('ends in exactly one decision when approve and reject race', async () => {
+    const harness = coreHarness(APPROVALS.replace('required: 2', 'required: 1'));
+    const id = await awaiting(harness);
+    const [approval, rejection] = await Promise.all([harness.promotions.approve(id, 'bob'), harness.promotions.reject(id, 'carol', 'not today')]);
+    expect([approval.ok, rejection.ok].filter(Boolean)).toHaveLength(1);
+    await harness.settle();
+    const final = await harness.runtime.store.getPromotion(id);
+    expect(final?.state).toBe(approval.ok ? 'succeeded' : 'rejected');
+  });
+
+  it('needs a reason to reject', async () => {
+    const harness = coreHarness(APPROVALS);
+    const id = await awaiting(harness);
+    expect(await harness.promotions.reject(id, 'bob', '  ')).toEqual({ ok: false, message: 'Give a reason for the rejection: it goes into the audit log.' });
+    const rejected = await harness.promotions.reject(id, 'bob', 'the changelog is missing');
+    expect(rejected.ok).toBe(true);
+    expect((await harness.runtime.store.getPromotion(id))?.rejectedBy?.reason).toBe('the changelog is missing');
+  });
+});

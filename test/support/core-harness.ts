@@ -1,0 +1,42 @@
+/** The core on the memory engine with a fake target, for fast behaviour tests. */
+import { AuditLog } from '../../src/core/audit.ts';
+import type { Pipeline } from '../../src/core/model.ts';
+import { PromotionService } from '../../src/core/promotions.ts';
+import type { CoreRuntime } from '../../src/core/runtime.ts';
+import { createMemoryEngine } from '../../src/engine/memory/index.ts';
+import { parsePipeline } from '../../src/pipeline/load.ts';
+import { FakeTarget, lookupWith } from './fake-adapter.ts';
+import { silentLogger } from './silent-logger.ts';
+import { TestClock } from './test-clock.ts';
+
+export interface CoreHarness {
+  pipeline: Pipeline;
+  runtime: CoreRuntime;
+  promotions: PromotionService;
+  target: FakeTarget;
+  clock: TestClock;
+  settle(): Promise<void>;
+}
+
+export function coreHarness(yaml: string, secrets: Record<string, string> = {}): CoreHarness {
+  const target = new FakeTarget();
+  const adapters = lookupWith(target.adapter());
+  const pipeline = parsePipeline(yaml, '/pipelines/baton.yaml', { adapters });
+  const engine = createMemoryEngine({ logger: silentLogger });
+  const clock = new TestClock();
+  const runtime: CoreRuntime = {
+    pipeline,
+    store: engine.store,
+    queue: engine.queue,
+    adapters,
+    audit: new AuditLog(engine.store, clock, silentLogger),
+    clock,
+    secrets: { get: (name) => secrets[name] },
+    logger: silentLogger,
+    workDir: '/tmp/baton-core-tests',
+    retryDelayMs: 1,
+  };
+  const promotions = new PromotionService(runtime);
+  engine.queue.work((job) => promotions.runJob(job), { concurrency: 4 });
+  return { pipeline, runtime, promotions, target, clock, settle: () => engine.queue.drained() };
+}

@@ -16,7 +16,7 @@ export default tseslint.config(
   {
     files: ['bin/*.js', 'config/**/*.mjs', 'src/chat/console/public/*.js'],
     languageOptions: {
-      globals: { process: 'readonly', console: 'readonly', document: 'readonly', window: 'readonly', fetch: 'readonly', EventSource: 'readonly', URL: 'readonly' },
+      globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', document: 'readonly', window: 'readonly', fetch: 'readonly', EventSource: 'readonly', URL: 'readonly' },
     },
   },
 );

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { blockingChecks, checkRequestPolicy, type PolicyFacts } from '../../src/core/policy.ts';
 import { parsePipeline } from '../../src/pipeline/load.ts';
-import { FakeTarget, lookupWith } from '../support/fake-adapter.ts';
+import { FakeTarget, fakeLookup } from '../support/fake-adapter.ts';
 
 const pipeline = parsePipeline(
   `
@@ -21,7 +21,7 @@ components:
   worker: { adapter: fake }
 `,
   '/p/baton.yaml',
-  { adapters: lookupWith(new FakeTarget().adapter()) },
+  { adapters: fakeLookup(new FakeTarget()) },
 );
 
 // Tuesday 2026-11-24, 10:00 in Berlin (09:00 UTC).

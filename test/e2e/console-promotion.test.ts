@@ -128,7 +128,9 @@ describe('a promotion through the console API', () => {
       .filter((r) => r.type === 'step.rolled_back')
       .map((r) => r.stepId);
     expect(rolledBackSteps).toContain(`${id}.worker`);
-    expect(rolledBackSteps).not.toContain(`${id}.api`);
+    expect(ledger.dev?.api?.version).toBe('1.4.2');
+    const clone = join(started.dataDir, 'work', 'api', 'gitops');
+    expect(execFileSync('git', ['-C', clone, 'show', 'HEAD:environments/dev/api.yaml'], { encoding: 'utf8' })).toContain('image: ghcr.io/acme/api:1.4.2');
   });
 
   it('answers bad input with usage, never a stack trace', async () => {

@@ -5,7 +5,7 @@ import { PromotionService } from '../../src/core/promotions.ts';
 import type { CoreRuntime } from '../../src/core/runtime.ts';
 import { createMemoryEngine } from '../../src/engine/memory/index.ts';
 import { parsePipeline } from '../../src/pipeline/load.ts';
-import { FakeTarget, lookupWith } from './fake-adapter.ts';
+import { FakeTarget, fakeLookup } from './fake-adapter.ts';
 import { silentLogger } from './silent-logger.ts';
 import { TestClock } from './test-clock.ts';
 
@@ -20,7 +20,7 @@ export interface CoreHarness {
 
 export function coreHarness(yaml: string, secrets: Record<string, string> = {}): CoreHarness {
   const target = new FakeTarget();
-  const adapters = lookupWith(target.adapter());
+  const adapters = fakeLookup(target);
   const pipeline = parsePipeline(yaml, '/pipelines/baton.yaml', { adapters });
   const engine = createMemoryEngine({ logger: silentLogger });
   const clock = new TestClock();

@@ -79,7 +79,8 @@ export class FakeTarget {
   }
 }
 
-export function lookupWith(...adapters: TargetAdapter<never>[]): AdapterLookup {
-  const map = new Map<string, TargetAdapter>(adapters.map((a) => [a.kind, a as unknown as TargetAdapter]));
-  return { get: (kind) => map.get(kind), kinds: () => [...map.keys()] };
+/** An adapter lookup that knows only the fake kind. */
+export function fakeLookup(target: FakeTarget): AdapterLookup {
+  const adapter = target.adapter() as unknown as TargetAdapter;
+  return { get: (kind) => (kind === adapter.kind ? adapter : undefined), kinds: () => [adapter.kind] };
 }

@@ -1,0 +1,18 @@
+/**
+ * Every adapter kind Baton knows, listed by hand so that what ships is what is
+ * written here. Adding a kind = one folder under adapters/ + one line below;
+ * test/adapters/registry.test.ts fails when a folder is missing from this map.
+ */
+import type { AdapterLookup, TargetAdapter } from './contract.ts';
+import { scriptAdapter } from './script/index.ts';
+
+export const adapterRegistry: ReadonlyMap<string, TargetAdapter> = new Map<string, TargetAdapter>([
+  ['script', scriptAdapter],
+]);
+
+export function createAdapterLookup(map: ReadonlyMap<string, TargetAdapter> = adapterRegistry): AdapterLookup {
+  return {
+    get: (kind) => map.get(kind),
+    kinds: () => [...map.keys()].sort(),
+  };
+}

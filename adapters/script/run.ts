@@ -1,0 +1,151 @@
+/**
+ * Runs one program from an argv array (never through a shell), streams its
+ * output line by line, and on abort stops its whole process group: deploy
+ * scripts start helpers (kubectl, curl, sleep) that must not outlive the step.
+ */
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+
+/** How many of the last lines an error message quotes. */
+export const TAIL_LINES = 20;
+
+/** How long a process group has to exit after SIGTERM before it gets SIGKILL. */
+export const KILL_GRACE_MS = 5_000;
+
+/**
+ * How long to keep reading after the program exited. A background process it
+ * started may hold stdout open for good; the step must not wait for it.
+ */
+const OUTPUT_DRAIN_MS = 2_000;
+
+export interface ProcessOptions {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  signal: AbortSignal;
+  /** Receives every stdout and stderr line as it arrives. */
+  onLine(line: string): void;
+  /** Keep every stdout line in the outcome (for commands whose output is their answer). */
+  captureStdout?: boolean;
+  killGraceMs?: number;
+}
+
+export interface ProcessOutcome {
+  /** Null when the process ended by a signal or never started. */
+  exitCode: number | null;
+  exitSignal: NodeJS.Signals | null;
+  /** True when `signal` aborted the run; the process group was then terminated. */
+  aborted: boolean;
+  durationMs: number;
+  /** Every stdout line, when `captureStdout` was set. */
+  stdout: string[];
+  stderrTail: string[];
+  /** The last lines of stdout and stderr together, in arrival order. */
+  outputTail: string[];
+}
+
+class Tail {
+  readonly lines: string[] = [];
+
+  push(line: string): void {
+    this.lines.push(line);
+    if (this.lines.length > TAIL_LINES) this.lines.shift();
+  }
+}
+
+function eachLine(stream: Readable, onLine: (line: string) => void): Promise<void> {
+  createInterface({ input: stream, crlfDelay: Infinity }).on('line', onLine);
+  // The stream closes after readline has seen its end, so the last line is in by then.
+  return new Promise((resolve) => stream.once('close', resolve));
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    // A negative pid addresses the process group the detached child leads.
+    process.kill(-pid, signal);
+  } catch {
+    // ESRCH: the group has already exited, which is what we wanted.
+  }
+}
+
+/**
+ * Resolves when the program has exited and its output is read. Rejects only
+ * when the program could not be started (the error's `code` says why, e.g. ENOENT).
+ */
+export function runProcess(argv: readonly string[], options: ProcessOptions): Promise<ProcessOutcome> {
+  const [program, ...args] = argv;
+  if (program === undefined) return Promise.reject(new Error('runProcess needs at least the program to run'));
+  const startedAt = performance.now();
+  const stdout: string[] = [];
+  const stderrTail = new Tail();
+  const outputTail = new Tail();
+  const finish = (exitCode: number | null, exitSignal: NodeJS.Signals | null, aborted: boolean): ProcessOutcome => ({
+    exitCode,
+    exitSignal,
+    aborted,
+    durationMs: performance.now() - startedAt,
+    stdout,
+    stderrTail: stderrTail.lines,
+    outputTail: outputTail.lines,
+  });
+
+  if (options.signal.aborted) return Promise.resolve(finish(null, null, true));
+
+  return new Promise((resolve, reject) => {
+    const child = spawn(program, args, {
+      cwd: options.cwd,
+      env: options.env,
+      shell: false,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const pid = child.pid;
+    if (pid === undefined) {
+      // Node reports why it could not start on the next tick.
+      child.once('error', reject);
+      return;
+    }
+    child.on('error', (error) => options.onLine(`baton: ${error.message}`));
+
+    let aborted = false;
+    let killTimer: NodeJS.Timeout | undefined;
+    const onAbort = (): void => {
+      aborted = true;
+      signalGroup(pid, 'SIGTERM');
+      killTimer = setTimeout(() => signalGroup(pid, 'SIGKILL'), options.killGraceMs ?? KILL_GRACE_MS);
+    };
+    options.signal.addEventListener('abort', onAbort, { once: true });
+
+    const stdoutDone = eachLine(child.stdout, (line) => {
+      if (options.captureStdout) stdout.push(line);
+      outputTail.push(line);
+      options.onLine(line);
+    });
+    const stderrDone = eachLine(child.stderr, (line) => {
+      stderrTail.push(line);
+      outputTail.push(line);
+      options.onLine(line);
+    });
+    let drainTimer: NodeJS.Timeout | undefined;
+    const exited = new Promise<[number | null, NodeJS.Signals | null]>((done) =>
+      child.once('exit', (code, signal) => {
+        drainTimer = setTimeout(() => {
+          child.stdout.destroy();
+          child.stderr.destroy();
+        }, OUTPUT_DRAIN_MS);
+        done([code, signal]);
+      }),
+    );
+
+    void Promise.all([exited, stdoutDone, stderrDone]).then(([[exitCode, exitSignal]]) => {
+      clearTimeout(drainTimer);
+      options.signal.removeEventListener('abort', onAbort);
+      if (aborted) {
+        // The leader is gone; whatever is left of its group gets no more grace.
+        clearTimeout(killTimer);
+        signalGroup(pid, 'SIGKILL');
+      }
+      resolve(finish(exitCode, exitSignal, aborted));
+    });
+  });
+}

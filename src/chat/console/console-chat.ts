@@ -1,0 +1,126 @@
+/**
+ * The local console: Baton's default chat platform. A web page that behaves
+ * like a chat channel, and the JSON API behind it for scripts and tests. It
+ * needs no accounts: whoever reaches the page says who they are.
+ */
+import { systemClock } from '../../core/ports.ts';
+import type { Clock } from '../../core/ports.ts';
+import type { HttpServer, JsonResult, RouteResult } from '../../http/server.ts';
+import type { ChatOut, InteractionHandler, MessageRef, Receiver, Reply } from '../contract.ts';
+import type { ChatMessage } from '../message.ts';
+import { openEventStream } from './event-stream.ts';
+import { ConsoleMessageStore } from './message-store.ts';
+import type { ConsoleSnapshot } from './message-store.ts';
+import { validateActionRequest, validateCommandRequest } from './request-validation.ts';
+import type { Validated } from './request-validation.ts';
+import { consoleAssetPaths, readConsoleAsset } from './static-assets.ts';
+
+export interface ConsoleChatOptions {
+  /** The console adds its page and API routes to this server. */
+  server: Pick<HttpServer, 'route'>;
+  /** Where commands go when they name no channel. */
+  defaultChannel?: string;
+  clock?: Clock;
+  heartbeatMs?: number;
+}
+
+export interface ConsoleReplyResponse {
+  reply: Reply;
+  /** When the reply was made, by the same clock as the messages, so the page can place it among them. */
+  at: string;
+  /** Set when the reply went to the channel. */
+  posted?: MessageRef;
+}
+
+export class ConsoleChat implements ChatOut, Receiver {
+  private readonly store: ConsoleMessageStore;
+  private readonly defaultChannel: string;
+  private readonly heartbeatMs: number;
+  private readonly clock: Clock;
+  private readonly openStreams = new Set<() => void>();
+  private handler: InteractionHandler | undefined;
+
+  constructor(options: ConsoleChatOptions) {
+    this.defaultChannel = options.defaultChannel ?? '#baton';
+    this.heartbeatMs = options.heartbeatMs ?? 15_000;
+    this.clock = options.clock ?? systemClock;
+    this.store = new ConsoleMessageStore(this.defaultChannel, this.clock);
+    this.registerRoutes(options.server);
+  }
+
+  async post(channel: string, message: ChatMessage): Promise<MessageRef> {
+    const stored = this.store.post(channel, message);
+    return { channel: stored.channel, messageId: stored.id };
+  }
+
+  async update(ref: MessageRef, message: ChatMessage): Promise<void> {
+    this.store.update(ref, message);
+  }
+
+  async reply(thread: MessageRef, message: ChatMessage): Promise<MessageRef> {
+    const stored = this.store.reply(thread, message);
+    return { channel: stored.channel, messageId: stored.id };
+  }
+
+  async start(handler: InteractionHandler): Promise<void> {
+    this.handler = handler;
+  }
+
+  async stop(): Promise<void> {
+    this.handler = undefined;
+    for (const end of this.openStreams) {
+      end();
+    }
+  }
+
+  /** What the page shows: every channel, and the root messages (of one channel if named) with threads. */
+  snapshot(channel?: string): ConsoleSnapshot {
+    return this.store.snapshot(channel);
+  }
+
+  private registerRoutes(server: Pick<HttpServer, 'route'>): void {
+    for (const path of consoleAssetPaths) {
+      server.route('GET', path, () => readConsoleAsset(path));
+    }
+    server.route('GET', '/api/console/messages', ({ query }) => ({
+      status: 200,
+      json: this.store.snapshot(query.get('channel') ?? undefined),
+    }));
+    server.route('GET', '/api/console/events', () => ({
+      stream: (response) => {
+        const end = openEventStream(response, this.store, this.heartbeatMs, () => this.openStreams.delete(end));
+        this.openStreams.add(end);
+      },
+    }));
+    server.route('POST', '/api/console/commands', ({ body }) =>
+      this.interact(validateCommandRequest(body, this.defaultChannel), (handler, command) => handler.command(command)),
+    );
+    server.route('POST', '/api/console/actions', ({ body }) =>
+      this.interact(validateActionRequest(body, this.defaultChannel), (handler, action) => handler.action(action)),
+    );
+  }
+
+  private async interact<T extends { channel: string }>(
+    request: Validated<T>,
+    call: (handler: InteractionHandler, request: T) => Promise<Reply>,
+  ): Promise<RouteResult> {
+    if (!request.ok) {
+      return { status: 400, json: { error: request.error, field: request.field } };
+    }
+    if (!this.handler) {
+      return notStarted;
+    }
+    const reply = await call(this.handler, request.value);
+    const response: ConsoleReplyResponse = { reply, at: this.clock.now().toISOString() };
+    // A private reply goes back to the person who asked and nowhere else.
+    if (reply.visibility === 'channel') {
+      response.posted = await this.post(request.value.channel, reply.message);
+    }
+    return { status: 200, json: response };
+  }
+}
+
+const notStarted: JsonResult = {
+  status: 503,
+  json: { error: 'Baton is starting: the console is not connected to the bot yet. Try again in a moment.' },
+};

@@ -1,0 +1,218 @@
+/**
+ * A small HTTP server with an exact-path router, shared by every module that
+ * serves HTTP (the console, health, metrics, the release API). JSON in, JSON
+ * out; a route can also send a file body or take over the response to stream.
+ */
+import { createServer } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface HttpRequest {
+  method: HttpMethod;
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  /** The parsed JSON body; `undefined` when the request had none. */
+  body: unknown;
+}
+
+export interface JsonResult {
+  status: number;
+  json: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface BodyResult {
+  status: number;
+  body: string | Uint8Array;
+  contentType: string;
+  headers?: Record<string, string>;
+}
+
+/** The route writes the response itself (Server-Sent Events, downloads). */
+export interface StreamResult {
+  stream(response: ServerResponse): void;
+}
+
+export type RouteResult = JsonResult | BodyResult | StreamResult;
+
+export type RouteHandler = (request: HttpRequest) => RouteResult | Promise<RouteResult>;
+
+export interface ErrorLogger {
+  error(details: object, message: string): void;
+}
+
+export interface HttpServerOptions {
+  host: string;
+  port: number;
+  logger?: ErrorLogger;
+}
+
+export interface HttpServer {
+  /** Registers a handler for one method and one exact path; a path is never a pattern. */
+  route(method: HttpMethod, path: string, handler: RouteHandler): void;
+  listen(): Promise<{ url: string }>;
+  close(): Promise<void>;
+}
+
+const stderrLogger: ErrorLogger = {
+  error: (details, message) => console.error(message, details),
+};
+
+export function createHttpServer(options: HttpServerOptions): HttpServer {
+  const logger = options.logger ?? stderrLogger;
+  const routes = new Map<string, Map<HttpMethod, RouteHandler>>();
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = requestUrl(request.url ?? '/');
+    if (!url) {
+      send(response, { status: 400, json: { error: `Not a request path: ${request.url ?? ''}` } });
+      return;
+    }
+    const byMethod = routes.get(url.pathname);
+    if (!byMethod) {
+      send(response, { status: 404, json: { error: `No such route: ${url.pathname}` } });
+      return;
+    }
+    const method = request.method as HttpMethod;
+    const handler = byMethod.get(method);
+    if (!handler) {
+      const allowed = [...byMethod.keys()].join(', ');
+      send(response, {
+        status: 405,
+        json: { error: `${request.method ?? '?'} is not allowed on ${url.pathname}; use ${allowed}` },
+        headers: { allow: allowed },
+      });
+      return;
+    }
+
+    const reading = await readJsonBody(request);
+    if (!reading.ok) {
+      // The client may still be sending; do not keep the connection for a body we refused.
+      send(response, { status: reading.status, json: { error: reading.error }, headers: { connection: 'close' } });
+      return;
+    }
+
+    const result = await handler({
+      method,
+      path: url.pathname,
+      query: url.searchParams,
+      headers: request.headers,
+      body: reading.body,
+    });
+    send(response, result);
+  }
+
+  const server = createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      logger.error({ err: error, method: request.method, url: request.url }, 'HTTP handler failed');
+      if (response.headersSent) {
+        response.destroy();
+        return;
+      }
+      send(response, { status: 500, json: { error: 'Internal server error; see the Baton log for details.' } });
+    });
+  });
+
+  return {
+    route(method, path, handler) {
+      const byMethod = routes.get(path) ?? new Map<HttpMethod, RouteHandler>();
+      if (byMethod.has(method)) {
+        throw new Error(`Route ${method} ${path} is already registered`);
+      }
+      byMethod.set(method, handler);
+      routes.set(path, byMethod);
+    },
+
+    listen() {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(options.port, options.host, () => {
+          server.off('error', reject);
+          const { address, port } = server.address() as AddressInfo;
+          const host = address.includes(':') ? `[${address}]` : address;
+          resolve({ url: `http://${host}:${port}` });
+        });
+      });
+    },
+
+    close() {
+      return new Promise((resolve, reject) => {
+        if (!server.listening) {
+          resolve();
+          return;
+        }
+        server.close((error) => (error ? reject(error) : resolve()));
+        // Streams (Server-Sent Events) never end on their own; close would wait forever.
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+export const maxBodyBytes = 64 * 1024;
+
+type BodyReading = { ok: true; body: unknown } | { ok: false; status: number; error: string };
+
+function readJsonBody(request: IncomingMessage): Promise<BodyReading> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > maxBodyBytes) {
+        // Stop reading rather than destroy: the client should still get the 413.
+        request.off('data', onData).off('end', onEnd).pause();
+        resolve({ ok: false, status: 413, error: `The request body is larger than ${maxBodyBytes / 1024} KiB` });
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => resolve(parseJsonBody(request, Buffer.concat(chunks)));
+    request.on('data', onData).on('end', onEnd).on('error', reject);
+  });
+}
+
+function parseJsonBody(request: IncomingMessage, raw: Buffer): BodyReading {
+  if (raw.length === 0) {
+    return { ok: true, body: undefined };
+  }
+  // Browsers send cross-site form posts as text/plain without asking first; requiring JSON
+  // makes them ask (CORS preflight), which this server never grants.
+  const contentType = request.headers['content-type'] ?? '';
+  if (!/^application\/json\b/i.test(contentType)) {
+    return {
+      ok: false,
+      status: 415,
+      error: `Send the body as JSON with "content-type: application/json" (got "${contentType || 'no content type'}")`,
+    };
+  }
+  try {
+    return { ok: true, body: JSON.parse(raw.toString('utf8')) as unknown };
+  } catch (error) {
+    return { ok: false, status: 400, error: `The request body is not valid JSON: ${(error as Error).message}` };
+  }
+}
+
+function requestUrl(target: string): URL | undefined {
+  // Resolving against a base would read "//x" as a host name; a path must stay a path.
+  const absolute = target.startsWith('/') ? `http://localhost${target}` : target;
+  return URL.canParse(absolute) ? new URL(absolute) : undefined;
+}
+
+function send(response: ServerResponse, result: RouteResult): void {
+  if ('stream' in result) {
+    result.stream(response);
+    return;
+  }
+  const headers = { ...result.headers, 'x-content-type-options': 'nosniff' };
+  if ('json' in result) {
+    response.writeHead(result.status, { ...headers, 'content-type': 'application/json; charset=utf-8' });
+    response.end(JSON.stringify(result.json));
+    return;
+  }
+  response.writeHead(result.status, { ...headers, 'content-type': result.contentType });
+  response.end(result.body);
+}

@@ -1,0 +1,99 @@
+import type { Environment } from '../core/model.ts';
+import { findCycles } from './cycles.ts';
+import { parseDuration } from './duration.ts';
+import { parseOrReport, valueIssue, type PathIssue } from './path-issue.ts';
+import { checkPeople } from './people.ts';
+import type { ConfigPath } from './positions.ts';
+import type { EnvironmentConfig } from './schema.ts';
+import type { EnvironmentEntry } from './shape.ts';
+import { describeUnknown } from './suggest.ts';
+import { parsePromotionWindow } from './window.ts';
+
+const pathOf = (index: number): ConfigPath => ['environments', index];
+
+function duplicateNames(entries: readonly EnvironmentEntry[], lineOf: (path: ConfigPath) => number): PathIssue[] {
+  const firstIndex = new Map<string, number>();
+  const issues: PathIssue[] = [];
+  for (const { name, index } of entries) {
+    if (name === undefined) continue;
+    const first = firstIndex.get(name);
+    if (first === undefined) {
+      firstIndex.set(name, index);
+    } else {
+      const firstLine = lineOf([...pathOf(first), 'name']);
+      issues.push(valueIssue([...pathOf(index), 'name'], `duplicate environment "${name}" (first defined at line ${firstLine})`));
+    }
+  }
+  return issues;
+}
+
+function checkRequires(config: EnvironmentConfig, path: ConfigPath, known: ReadonlySet<string>): PathIssue[] {
+  return config.requires.flatMap((required, index) => {
+    const requirePath = [...path, 'requires', index];
+    if (required === config.name) {
+      return [valueIssue(requirePath, `environment "${required}" requires itself: remove "${required}" from its requires`)];
+    }
+    if (!known.has(required)) return [valueIssue(requirePath, describeUnknown('unknown environment', required, [...known]))];
+    return [];
+  });
+}
+
+function requiresCycles(entries: readonly EnvironmentEntry[]): PathIssue[] {
+  const byName = new Map<string, { index: number; requires: string[] }>();
+  for (const { index, config } of entries) {
+    if (config && !byName.has(config.name)) {
+      byName.set(config.name, { index, requires: config.requires.filter((required) => required !== config.name) });
+    }
+  }
+  return findCycles([...byName.keys()], (name) => byName.get(name)?.requires ?? []).map((cycle) => {
+    const [from = '', to = ''] = cycle;
+    const { index = 0, requires = [] } = byName.get(from) ?? {};
+    return valueIssue([...pathOf(index), 'requires', requires.indexOf(to)], `cycle in requires: ${cycle.join(' → ')}`);
+  });
+}
+
+function soakMsOf(config: EnvironmentConfig, path: ConfigPath, issues: PathIssue[]): number {
+  const { soak } = config;
+  if (soak === undefined) return 0;
+  const soakPath = [...path, 'soak'];
+  if (config.requires.length === 0) {
+    issues.push(
+      valueIssue(soakPath, 'soak needs requires: soak is how long the release must have run in the required environments; add requires or remove soak'),
+    );
+  }
+  return parseOrReport(() => parseDuration(soak), soakPath, issues) ?? 0;
+}
+
+function toEnvironment(config: EnvironmentConfig, path: ConfigPath, issues: PathIssue[]): Environment {
+  const windows = config.windows.flatMap((text, index) => {
+    const window = parseOrReport(() => parsePromotionWindow(text), [...path, 'windows', index], issues);
+    return window === undefined ? [] : [window];
+  });
+  return {
+    name: config.name,
+    channel: config.channel,
+    requires: config.requires,
+    soakMs: soakMsOf(config, path, issues),
+    approvals: config.approvals,
+    windows,
+    requesters: config.requesters,
+  };
+}
+
+/** Cross-checks the environments and maps the valid ones into the model. */
+export function readEnvironments(
+  entries: readonly EnvironmentEntry[],
+  groups: Record<string, string[]> | undefined,
+  lineOf: (path: ConfigPath) => number,
+): { environments: Environment[]; issues: PathIssue[] } {
+  const issues = duplicateNames(entries, lineOf);
+  const known = new Set(entries.flatMap(({ name }) => (name === undefined ? [] : [name])));
+  const environments: Environment[] = [];
+  for (const { index, config } of entries) {
+    if (!config) continue;
+    issues.push(...checkRequires(config, pathOf(index), known), ...checkPeople(config, pathOf(index), groups));
+    environments.push(toEnvironment(config, pathOf(index), issues));
+  }
+  issues.push(...requiresCycles(entries));
+  return { environments, issues };
+}

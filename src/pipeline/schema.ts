@@ -1,0 +1,108 @@
+/**
+ * The shape of the config file. Durations, windows and cross-references are
+ * checked after the shape (see environments.ts, components.ts), so that one
+ * bad value does not hide the rest of its environment or component.
+ */
+import { z } from 'zod';
+import { expecting } from './describe-value.ts';
+import { DURATION_FORM } from './duration.ts';
+import { WINDOW_FORM } from './window.ts';
+
+export const NAME_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
+const OUTPUT_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+const USER_PATTERN = /^[^@\s]\S*$/;
+const USER_OR_GROUP_PATTERN = /^(?:@[a-z0-9][a-z0-9-]*|[^@\s]\S*)$/;
+const NAME_RULE = 'lowercase letters, digits and "-"';
+
+const environmentName = z.string(expecting(`an environment name of ${NAME_RULE}`)).regex(NAME_PATTERN);
+const componentName = z.string(expecting(`a component name of ${NAME_RULE}`)).regex(NAME_PATTERN);
+const groupName = z.string(expecting(`a group name of ${NAME_RULE}`)).regex(NAME_PATTERN);
+const userId = z.string(expecting('a user id without spaces or "@"')).regex(USER_PATTERN);
+const duration = z.string(expecting(`a duration: ${DURATION_FORM}`)).meta({ examples: ['45s', '30m', '1h30m', '2d'] });
+
+const people = z
+  .array(
+    z.string(expecting('a user id or an "@group" defined under groups:')).regex(USER_OR_GROUP_PATTERN),
+    expecting('a list of user ids and "@group" names'),
+  )
+  .meta({ description: 'User ids and "@group" names; empty means anyone.' });
+
+const approvalsSchema = z.strictObject(
+  {
+    required: z.number(expecting('a whole number of approvals, 0 or more')).int().min(0).default(0),
+    from: people.default([]),
+    allowSelfApproval: z.boolean(expecting('true or false')).default(false),
+  },
+  expecting('a mapping with required, from and allowSelfApproval'),
+);
+
+export const environmentSchema = z.strictObject(
+  {
+    name: environmentName,
+    channel: z.string(expecting('a chat channel such as "#deploys"')).min(1).default('#baton'),
+    requires: z
+      .array(environmentName, expecting('a list of environment names'))
+      .default([])
+      .meta({ description: 'Environments where the release must have succeeded first.' }),
+    soak: duration.optional().meta({ description: 'How long the release must have run in each required environment.' }),
+    approvals: approvalsSchema.default({ required: 0, from: [], allowSelfApproval: false }),
+    windows: z
+      .array(z.string(expecting(`a window ${WINDOW_FORM}`)), expecting(`a list of windows such as ${WINDOW_FORM}`))
+      .default([])
+      .meta({ description: `When promotions may start, each ${WINDOW_FORM}; empty means any time.` }),
+    requesters: people.default([]).meta({ description: 'Who may request a promotion here; empty means anyone.' }),
+  },
+  expecting('an environment: a mapping with name and optionally channel, requires, soak, approvals, windows, requesters'),
+);
+
+export const componentSchema = z.strictObject(
+  {
+    adapter: z.string(expecting('an adapter kind such as "terraform"')).min(1),
+    with: z
+      .record(z.string(), z.unknown(), expecting("a mapping of the adapter's settings"))
+      .default({})
+      .meta({ description: 'Adapter settings; strings may use ${env}, ${version}, ${secret:NAME}, ${other.outputs.name}.' }),
+    needs: z.array(componentName, expecting('a list of component names')).default([]),
+    outputs: z
+      .array(
+        z.string(expecting('an output name of letters, digits, "_" and "-"')).regex(OUTPUT_NAME_PATTERN),
+        expecting('a list of output names'),
+      )
+      .default([]),
+    timeout: duration.optional().meta({ description: "Overrides the adapter's step timeout." }),
+    retries: z
+      .number(expecting('a whole number from 0 to 10'))
+      .int()
+      .min(0)
+      .max(10)
+      .optional()
+      .meta({ description: "Overrides the adapter's retry count." }),
+  },
+  expecting('a component: a mapping with adapter and optionally with, needs, outputs, timeout, retries'),
+);
+
+export const pipelineSchema = z
+  .strictObject(
+    {
+      version: z.literal(1, expecting('1, the only config version')),
+      groups: z
+        .record(groupName, z.array(userId, expecting('a list of user ids')), expecting('a mapping of group names to user ids'))
+        .default({}),
+      releases: z
+        .string(expecting('a folder path'))
+        .min(1)
+        .optional()
+        .meta({ description: 'Folder of named release files, relative to this file; default "releases".' }),
+      environments: z.array(environmentSchema, expecting('a list of at least one environment')).min(1),
+      components: z
+        .record(componentName, componentSchema, expecting('a mapping of component names to components'))
+        .refine((components) => Object.keys(components).length > 0, expecting('at least one component'))
+        .meta({ minProperties: 1 }),
+    },
+    expecting('a mapping with version, environments and components'),
+  )
+  .meta({ title: 'Baton pipeline', description: 'Environments and components Baton promotes releases through.' });
+
+export type EnvironmentConfig = z.output<typeof environmentSchema>;
+export type ComponentConfig = z.output<typeof componentSchema>;
+export type PipelineConfig = z.output<typeof pipelineSchema>;

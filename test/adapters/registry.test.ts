@@ -1,0 +1,70 @@
+/**
+ * Keeps adapters/ and the registry in step: a folder nobody registered would
+ * ship dead code, a registered kind without a readme leaves users guessing.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import type { TargetAdapter } from '../../adapters/contract.ts';
+import { adapterRegistry, createAdapterLookup } from '../../adapters/registry.ts';
+
+const ADAPTERS_DIR = fileURLToPath(new URL('../../adapters/', import.meta.url));
+
+const adapterFolders = readdirSync(ADAPTERS_DIR, { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name)
+  .sort();
+
+describe('adapter registry', () => {
+  it('has at least the script adapter', () => {
+    expect(adapterFolders).toContain('script');
+  });
+
+  it.each(adapterFolders)('registers the %s folder under its name, with an index.ts and a README.md', (folder) => {
+    expect(adapterRegistry.has(folder), `add ['${folder}', …] to adapters/registry.ts`).toBe(true);
+    expect(existsSync(join(ADAPTERS_DIR, folder, 'index.ts'))).toBe(true);
+    expect(existsSync(join(ADAPTERS_DIR, folder, 'README.md'))).toBe(true);
+  });
+
+  it('registers no kind without a folder of its own', () => {
+    expect([...adapterRegistry.keys()].sort()).toEqual(adapterFolders);
+  });
+
+  describe.each([...adapterRegistry.entries()])('%s', (kind, adapter: TargetAdapter) => {
+    it('has its key as its kind, a description and step defaults', () => {
+      expect(adapter.kind).toBe(kind);
+      expect(adapter.description.trim()).not.toBe('');
+      expect(Number.isInteger(adapter.step.timeoutMs) && adapter.step.timeoutMs > 0).toBe(true);
+      expect(Number.isInteger(adapter.step.retries) && adapter.step.retries >= 0).toBe(true);
+    });
+
+    it('validates its settings with a zod schema', () => {
+      expect(adapter.config).toBeInstanceOf(z.ZodType);
+    });
+
+    it('documents every setting in its README', () => {
+      const readme = readFileSync(join(ADAPTERS_DIR, kind, 'README.md'), 'utf8');
+      const settings = adapter.config instanceof z.ZodObject ? Object.keys(adapter.config.shape) : [];
+      for (const setting of settings) expect(readme, `README.md does not mention \`${setting}\``).toContain(`\`${setting}\``);
+    });
+  });
+});
+
+describe('createAdapterLookup', () => {
+  it('finds registered adapters by kind and lists the kinds in order', () => {
+    const lookup = createAdapterLookup();
+    expect(lookup.get('script')?.kind).toBe('script');
+    expect(lookup.get('no-such-kind')).toBeUndefined();
+    expect(lookup.kinds()).toEqual([...adapterRegistry.keys()].sort());
+  });
+
+  it('serves the map it is given, for tests with stand-in adapters', () => {
+    const script = adapterRegistry.get('script');
+    if (script === undefined) throw new Error('the script adapter is not registered');
+    const lookup = createAdapterLookup(new Map([['zeta', script], ['alpha', script]]));
+    expect(lookup.kinds()).toEqual(['alpha', 'zeta']);
+    expect(lookup.get('script')).toBeUndefined();
+  });
+});

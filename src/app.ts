@@ -70,7 +70,12 @@ export async function startBaton(options: BatonOptions): Promise<RunningBaton> {
   const promotions = new PromotionService(runtime);
 
   const server = createHttpServer({ host: options.host, port: options.port, logger: options.logger });
-  const chat = new ConsoleChat({ server, defaultChannel: pipeline.environments[0]?.channel ?? '#baton' });
+  const chat = new ConsoleChat({
+    server,
+    defaultChannel: pipeline.environments[0]?.channel ?? '#baton',
+    clock,
+    historyFile: join(dataDir, 'console.jsonl'),
+  });
   const publisher = new ThreadPublisher(engine.store, chat, pipeline, options.logger);
   publisher.attach(audit);
   registerPromotionRoutes(server, engine.store);

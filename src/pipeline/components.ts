@@ -22,9 +22,10 @@ function checkAdapterSettings(config: ComponentConfig, path: ConfigPath, adapter
 
 function checkNeeds(name: string, config: ComponentConfig, path: ConfigPath, known: ReadonlyMap<string, unknown>): PathIssue[] {
   return config.needs.flatMap((needed, index) => {
-    const needPath = [...path, 'needs', index];
-    if (needed === name) return [valueIssue(needPath, `${name} needs itself: remove ${name} from its needs`)];
-    if (!known.has(needed)) return [valueIssue(needPath, describeUnknown('unknown component', needed, [...known.keys()]))];
+    if (needed === name) return [valueIssue([...path, 'needs', index], `${name} needs itself: remove ${name} from its needs`)];
+    if (!known.has(needed)) {
+      return [valueIssue([...path, 'needs', index], describeUnknown('unknown component', needed, [...known.keys()]))];
+    }
     return [];
   });
 }

@@ -29,11 +29,12 @@ function duplicateNames(entries: readonly EnvironmentEntry[], lineOf: (path: Con
 
 function checkRequires(config: EnvironmentConfig, path: ConfigPath, known: ReadonlySet<string>): PathIssue[] {
   return config.requires.flatMap((required, index) => {
-    const requirePath = [...path, 'requires', index];
     if (required === config.name) {
-      return [valueIssue(requirePath, `environment "${required}" requires itself: remove "${required}" from its requires`)];
+      return [valueIssue([...path, 'requires', index], `environment "${required}" requires itself: remove "${required}" from its requires`)];
     }
-    if (!known.has(required)) return [valueIssue(requirePath, describeUnknown('unknown environment', required, [...known]))];
+    if (!known.has(required)) {
+      return [valueIssue([...path, 'requires', index], describeUnknown('unknown environment', required, [...known]))];
+    }
     return [];
   });
 }

@@ -31,22 +31,21 @@ function fastestOf(runs: number, task: () => void): number {
 describe('loading a large config', () => {
   const large = largeConfig(4_000);
 
-  it('loads 4,000 components with random needs', () => {
-    const pipeline = parse(large);
-    expect(pipeline.components).toHaveLength(4_000);
-    expect(pipeline.components[3_999]?.needs.length).toBeGreaterThan(0);
-  });
-
-  // The bound is loose because test runs share the machine; it still catches
-  // anything quadratic, which takes many seconds at this size.
-  it('takes well under a second', () => {
-    expect(fastestOf(3, () => parse(large))).toBeLessThan(1_500);
+  // Most of the time is the yaml package's parser. The bound is loose because
+  // test runs share the machine; anything quadratic takes many seconds here.
+  it('loads 4,000 components with random needs well under a second', () => {
+    let componentCount = 0;
+    const elapsed = fastestOf(2, () => {
+      componentCount = parse(large).components.length;
+    });
+    expect(componentCount).toBe(4_000);
+    expect(elapsed).toBeLessThan(2_000);
   });
 
   it('grows linearly with the number of components', () => {
     const quarter = largeConfig(1_000);
-    const quarterMs = fastestOf(3, () => parse(quarter));
-    const fullMs = fastestOf(3, () => parse(large));
+    const quarterMs = fastestOf(2, () => parse(quarter));
+    const fullMs = fastestOf(2, () => parse(large));
     expect(fullMs / quarterMs).toBeLessThan(8);
   });
 
@@ -63,6 +62,6 @@ describe('loading a large config', () => {
     });
     expect(problems.length).toBeGreaterThan(0);
     expect(problems.every((message) => message.startsWith('cycle in needs: c0 → c3999 → '))).toBe(true);
-    expect(elapsed).toBeLessThan(1_500);
+    expect(elapsed).toBeLessThan(2_000);
   });
 });

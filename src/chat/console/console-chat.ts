@@ -10,7 +10,8 @@ import type { ChatOut, InteractionHandler, MessageRef, Receiver, Reply } from '.
 import type { ChatMessage } from '../message.ts';
 import { openEventStream } from './event-stream.ts';
 import { ConsoleMessageStore } from './message-store.ts';
-import type { ConsoleSnapshot } from './message-store.ts';
+import type { ConsoleChangeEvent, ConsoleSnapshot } from './message-store.ts';
+import { Journal } from '../../journal.ts';
 import { validateActionRequest, validateCommandRequest } from './request-validation.ts';
 import type { Validated } from './request-validation.ts';
 import { consoleAssetPaths, readConsoleAsset } from './static-assets.ts';
@@ -22,6 +23,8 @@ export interface ConsoleChatOptions {
   defaultChannel?: string;
   clock?: Clock;
   heartbeatMs?: number;
+  /** A JSON-lines file that keeps the channels' history across restarts. */
+  historyFile?: string;
 }
 
 export interface ConsoleReplyResponse {
@@ -44,7 +47,11 @@ export class ConsoleChat implements ChatOut, Receiver {
     this.defaultChannel = options.defaultChannel ?? '#baton';
     this.heartbeatMs = options.heartbeatMs ?? 15_000;
     this.clock = options.clock ?? systemClock;
-    this.store = new ConsoleMessageStore(this.defaultChannel, this.clock);
+    this.store = new ConsoleMessageStore(
+      this.defaultChannel,
+      this.clock,
+      options.historyFile ? new Journal<ConsoleChangeEvent>(options.historyFile) : undefined,
+    );
     this.registerRoutes(options.server);
   }
 

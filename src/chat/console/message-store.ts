@@ -4,6 +4,7 @@
  */
 import type { Clock } from '../../core/ports.ts';
 import { BatonError, ErrorCode } from '../../errors.ts';
+import type { Journal } from '../../journal.ts';
 import type { MessageRef } from '../contract.ts';
 import type { ChatMessage } from '../message.ts';
 
@@ -57,10 +58,35 @@ export class ConsoleMessageStore {
   private readonly listeners = new Set<ConsoleChangeListener>();
   private lastId = 0;
 
+  /** With a journal, the channel's history survives a restart, as a real chat's does. */
   constructor(
     private readonly defaultChannel: string,
     private readonly clock: Clock,
-  ) {}
+    private readonly journal?: Journal<ConsoleChangeEvent>,
+  ) {
+    for (const event of journal?.read() ?? []) this.replay(event);
+  }
+
+  private replay(event: ConsoleChangeEvent): void {
+    const existing = this.messages.get(event.id);
+    if (existing) {
+      existing.message = event.message;
+      existing.updatedAt = event.updatedAt;
+      return;
+    }
+    const stored: ConsoleMessage = {
+      id: event.id,
+      channel: event.channel,
+      ...(event.threadOf === null ? {} : { threadOf: event.threadOf }),
+      message: event.message,
+      postedAt: event.postedAt,
+      updatedAt: event.updatedAt,
+      replies: [],
+    };
+    this.messages.set(stored.id, stored);
+    if (event.threadOf !== null) this.messages.get(event.threadOf)?.replies.push(stored.id);
+    this.lastId = Math.max(this.lastId, Number(event.id.slice(1)) || 0);
+  }
 
   post(channel: string, message: ChatMessage): ConsoleMessage {
     const stored = this.store(channel, message);
@@ -165,6 +191,7 @@ export class ConsoleMessageStore {
       updatedAt: stored.updatedAt,
       message: stored.message,
     };
+    this.journal?.append(event);
     for (const listener of this.listeners) {
       listener(event);
     }

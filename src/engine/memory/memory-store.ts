@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { AuditRecord } from '../../core/audit-record.ts';
 import type { Freeze, Ledger, LedgerEntry, Promotion, Release } from '../../core/model.ts';
 import type { PromotionQuery, Store } from '../contracts.ts';
-import { Journal } from './journal.ts';
+import { Journal } from '../../journal.ts';
 
 type StateChange =
   | { kind: 'ledger'; environment: string; component: string; entry: LedgerEntry | null }

@@ -57,13 +57,14 @@ export class DocumentPositions {
     return isNode(node) ? node : undefined;
   }
 
-  // Indexed on first use, so that reporting many problems stays linear in the size of the file.
+  // Indexed on first use, so that reporting many problems stays linear in the
+  // size of the file. A later duplicate key wins, as it does in the parsed value.
   private pairOf(map: YAMLMap, key: string): Pair | undefined {
     let pairs = this.pairsByKey.get(map);
     if (!pairs) {
       pairs = new Map();
       for (const pair of map.items) {
-        if (isScalar(pair.key) && !pairs.has(String(pair.key.value))) pairs.set(String(pair.key.value), pair);
+        if (isScalar(pair.key)) pairs.set(String(pair.key.value), pair);
       }
       this.pairsByKey.set(map, pairs);
     }

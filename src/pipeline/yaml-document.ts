@@ -1,6 +1,5 @@
 import { LineCounter, isMap, isScalar, isSeq, parseDocument } from 'yaml';
-import type { ConfigIssue } from '../errors.ts';
-import { errorMessage } from '../errors.ts';
+import { errorMessage, type ConfigIssue } from '../errors.ts';
 import { DocumentPositions } from './positions.ts';
 
 export interface YamlSource {

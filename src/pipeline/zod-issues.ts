@@ -58,13 +58,13 @@ export function describeZodIssues(
       }
       case 'invalid_key':
         return [keyIssue(path, prefix + (issue.issues[0]?.message ?? issue.message))];
-      case 'invalid_type':
-        if (issue.input === undefined && typeof issue.path.at(-1) === 'string') {
-          return [valueIssue(path, `${prefix}missing required key "${String(issue.path.at(-1))}": ${issue.message}`)];
+      default: {
+        const key = issue.path.at(-1);
+        if (issue.input === undefined && typeof key === 'string') {
+          return [valueIssue(path, `${prefix}missing required key "${key}": ${issue.message}`)];
         }
         return [valueIssue(path, `${prefix}${labelOf(issue.path)}${issue.message}`)];
-      default:
-        return [valueIssue(path, `${prefix}${labelOf(issue.path)}${issue.message}`)];
+      }
     }
   });
 }

@@ -41,6 +41,12 @@ describe('shape problems', () => {
     ]);
   });
 
+  it('finds a key YAML reads as a number', () => {
+    expect(problemsIn(yaml(...HEAD, 'components:', '  "1": { adapter: noop }', '  2:', '    adapter: noop', '    retires: 1'))).toEqual([
+      'pipeline.yaml:8:5: unknown key "retires": did you mean "retries"? (expected one of adapter, with, needs, outputs, timeout, retries)',
+    ]);
+  });
+
   it('names a missing required key at the mapping that lacks it', () => {
     expect(problemsIn(yaml(...HEAD, 'components:', '  api:', '    needs: []'))).toEqual([
       'pipeline.yaml:6:5: missing required key "adapter": expected an adapter kind such as "terraform"',

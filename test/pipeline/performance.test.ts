@@ -31,9 +31,10 @@ function fastestOf(runs: number, task: () => void): number {
 describe('loading a large config', () => {
   const large = largeConfig(4_000);
 
-  // Most of the time is the yaml package's parser. The bound is loose because
-  // test runs share the machine; anything quadratic takes many seconds here.
-  it('loads 4,000 components with random needs well under a second', () => {
+  // Most of the time is the yaml package's parser. The bound is twice the goal
+  // of one second because test runs share the machine; anything quadratic
+  // takes many seconds at this size.
+  it('loads 4,000 components with random needs quickly', () => {
     let componentCount = 0;
     const elapsed = fastestOf(2, () => {
       componentCount = parse(large).components.length;

@@ -3,15 +3,13 @@
  * real server and the fake handler: request as one user, approve as another,
  * watch the thread fill in live, reject with a reason.
  */
-import { existsSync } from 'node:fs';
-import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { textMessage } from '../../../src/chat/message.ts';
+import { launchChromium } from '../../support/chromium.ts';
 import { startConsole } from './start-console.ts';
 import type { RunningConsole } from './start-console.ts';
 
-const chromiumPath = '/usr/bin/chromium';
 const screenshotPath = '/tmp/console.png';
 
 let browser: Browser;
@@ -20,25 +18,7 @@ let page: Page;
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(chromiumPath)) {
-    throw new Error(
-      `This test needs Chromium at ${chromiumPath}. Install the Debian "chromium" package: ` +
-        'apt-get install -y chromium (.ci/run installs it).',
-    );
-  }
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
+  browser = await launchChromium();
   running = await startConsole({ handler: { stepDelayMs: 150 } });
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   page.on('pageerror', (error) => pageErrors.push(error.message));

@@ -10,6 +10,8 @@ const state = {
   user: 'alice',
   channels: ['#baton'],
   selectedChannel: '#baton',
+  /** Until the person picks a channel, follow the server's default (the first listed). */
+  channelChosen: false,
   /** Root messages by id, each with its `thread`; Map order is posting order. */
   roots: new Map(),
   openThreadId: null,
@@ -372,6 +374,7 @@ function renderAll() {
 }
 
 function selectChannel(channel) {
+  state.channelChosen = true;
   state.selectedChannel = channel;
   state.unread.delete(channel);
   state.openThreadId = null;
@@ -421,6 +424,7 @@ function dismissPrivateReply(key) {
 
 function applySnapshot(snapshot) {
   state.channels = snapshot.channels;
+  if (!state.channelChosen && snapshot.channels[0]) state.selectedChannel = snapshot.channels[0];
   state.roots = new Map(snapshot.messages.map((root) => [root.id, root]));
   for (const root of snapshot.messages) {
     noteServerTime(root.updatedAt);

@@ -18,6 +18,7 @@ import type { CoreRuntime } from './core/runtime.ts';
 import type { Engine } from './engine/contracts.ts';
 import { createMemoryEngine } from './engine/memory/index.ts';
 import { registerPromotionRoutes } from './http/promotion-routes.ts';
+import { registerReleaseRoutes } from './http/release-routes.ts';
 import { createHttpServer } from './http/server.ts';
 import { loadPipeline } from './pipeline/load.ts';
 
@@ -33,6 +34,8 @@ export interface BatonOptions {
   secrets?: SecretSource;
   adapters?: AdapterLookup;
   retryDelayMs?: number;
+  /** Bearer token for `POST /api/releases`; the API is off without one. */
+  apiToken?: string;
 }
 
 export interface RunningBaton {
@@ -79,6 +82,7 @@ export async function startBaton(options: BatonOptions): Promise<RunningBaton> {
   const publisher = new ThreadPublisher(engine.store, chat, pipeline, options.logger);
   publisher.attach(audit);
   registerPromotionRoutes(server, engine.store);
+  registerReleaseRoutes(server, engine.store, pipeline, options.apiToken);
   await chat.start(createInteractionHandler({ promotions, store: engine.store, pipeline, logger: options.logger }));
 
   if (!engine.queue.durable) await promotions.recoverAfterRestart();

@@ -36,7 +36,14 @@ program
   .action(async (options: { config?: string; host: string; port: number; dataDir: string }) => {
     const configPath = defaultConfigPath(options.config);
     const logger = createLogger();
-    const baton = await startBaton({ configPath, dataDir: options.dataDir, host: options.host, port: options.port, logger });
+    const baton = await startBaton({
+      configPath,
+      dataDir: options.dataDir,
+      host: options.host,
+      port: options.port,
+      logger,
+      ...(process.env.BATON_API_TOKEN ? { apiToken: process.env.BATON_API_TOKEN } : {}),
+    });
     process.stdout.write(
       `Baton is running: open ${baton.url} (memory engine, records in ${options.dataDir}, pipeline ${configPath}).\nPress Ctrl+C to stop.\n`,
     );

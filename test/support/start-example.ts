@@ -15,10 +15,19 @@ export interface StartedBaton {
 }
 
 /** Baton on the bundled example (or another config), a fresh data folder and a free port. */
-export async function startExampleBaton(configPath = EXAMPLE_CONFIG): Promise<StartedBaton> {
+export async function startExampleBaton(configPath = EXAMPLE_CONFIG, apiToken?: string): Promise<StartedBaton> {
   const dataDir = await mkdtemp(join(tmpdir(), 'baton-e2e-'));
   const clock = new TestClock();
-  const baton = await startBaton({ configPath, dataDir, host: '127.0.0.1', port: 0, logger: silentLogger, clock, retryDelayMs: 10 });
+  const baton = await startBaton({
+    configPath,
+    dataDir,
+    host: '127.0.0.1',
+    port: 0,
+    logger: silentLogger,
+    clock,
+    retryDelayMs: 10,
+    ...(apiToken ? { apiToken } : {}),
+  });
   return {
     baton,
     clock,

@@ -16,6 +16,7 @@ export const ErrorCode = {
   StepRetryable: 'step_retryable',
   StepTimeout: 'step_timeout',
   ReleaseInvalid: 'release_invalid',
+  EngineUnavailable: 'engine_unavailable',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -1,0 +1,49 @@
+import { Redis } from 'ioredis';
+import type { Logger } from '../../core/ports.ts';
+import { BatonError, ErrorCode, errorMessage } from '../../errors.ts';
+import type { Engine } from '../contracts.ts';
+import { BullQueue } from './bullmq-queue.ts';
+import { RedisStore } from './redis-store.ts';
+
+export interface RedisEngineOptions {
+  url: string;
+  logger: Logger;
+  /** Key prefix, so that several Baton installations can share one Redis. */
+  prefix?: string;
+  lockDurationMs?: number;
+  stalledCheckMs?: number;
+}
+
+function hideCredentials(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@');
+}
+
+/** Connects to Redis and fails fast, with a clear message, when it can't. */
+export async function createRedisEngine(options: RedisEngineOptions): Promise<Engine> {
+  const redis = new Redis(options.url, { lazyConnect: true, maxRetriesPerRequest: 3, connectTimeout: 5000 });
+  redis.on('error', (error) => options.logger.warn({ err: error }, 'redis connection problem'));
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (error) {
+    redis.disconnect();
+    throw new BatonError(
+      ErrorCode.EngineUnavailable,
+      `Cannot reach Redis at ${hideCredentials(options.url)}: ${errorMessage(error)}. Start Redis or fix REDIS_URL; unset REDIS_URL to run on the embedded engine.`,
+      { cause: error },
+    );
+  }
+  const prefix = options.prefix ?? 'baton';
+  return {
+    name: 'redis',
+    store: new RedisStore(redis, `${prefix}:`),
+    queue: new BullQueue({
+      // BullMQ opens (and closes) its own connections, blocking ones included.
+      connection: { url: options.url },
+      prefix,
+      lockDurationMs: options.lockDurationMs ?? 4000,
+      stalledCheckMs: options.stalledCheckMs ?? 1000,
+      logger: options.logger,
+    }),
+  };
+}

@@ -1,0 +1,178 @@
+/**
+ * The Redis store: every bot replica and worker shares one state. Writes that
+ * depend on what is there (promotion updates, locks, the audit chain) are
+ * compare-and-set Lua scripts, retried when another writer got there first.
+ */
+import type { Redis } from 'ioredis';
+import type { AuditRecord } from '../../core/audit-record.ts';
+import { isTerminal, type Freeze, type Ledger, type LedgerEntry, type Promotion, type Release } from '../../core/model.ts';
+import type { PromotionQuery, Store } from '../contracts.ts';
+import { ACQUIRE_LOCK, APPEND_AUDIT, CAS_PROMOTION, CREATE_PROMOTION, RELEASE_LOCK } from './scripts.ts';
+
+const FIELD_SEPARATOR = '\u0000';
+// Far more than two writers ever race for one promotion; a bound keeps a bug from spinning forever.
+const MAX_CAS_ATTEMPTS = 1000;
+
+export class RedisStore implements Store {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix = 'baton:',
+  ) {}
+
+  private key(...parts: string[]): string {
+    return `${this.prefix}${parts.join(':')}`;
+  }
+
+  async nextPromotionId(): Promise<string> {
+    return String(await this.redis.incr(this.key('promotion-counter')));
+  }
+
+  async createPromotion(promotion: Promotion): Promise<void> {
+    const created = await this.redis.eval(
+      CREATE_PROMOTION,
+      4,
+      this.key('promotion', promotion.id),
+      this.key('promotions'),
+      this.key('promotions', 'environment', promotion.environment),
+      this.key('promotions', 'active'),
+      JSON.stringify(promotion),
+      promotion.id,
+    );
+    if (created !== 1) throw new Error(`Promotion #${promotion.id} already exists.`);
+  }
+
+  async getPromotion(id: string): Promise<Promotion | undefined> {
+    const text = await this.redis.get(this.key('promotion', id));
+    return text === null ? undefined : (JSON.parse(text) as Promotion);
+  }
+
+  async updatePromotion(id: string, change: (current: Promotion) => Promotion | undefined): Promise<Promotion> {
+    const key = this.key('promotion', id);
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt += 1) {
+      const text = await this.redis.get(key);
+      if (text === null) throw new Error(`Promotion #${id} does not exist.`);
+      const next = change(JSON.parse(text) as Promotion);
+      if (!next) return JSON.parse(text) as Promotion;
+      const written = await this.redis.eval(CAS_PROMOTION, 2, key, this.key('promotions', 'active'), text, JSON.stringify(next), id, isTerminal(next.state) ? '1' : '0');
+      if (written === 1) return next;
+    }
+    throw new Error(`Promotion #${id} changed ${MAX_CAS_ATTEMPTS} times while being updated; giving up.`);
+  }
+
+  async listPromotions(query: PromotionQuery = {}): Promise<Promotion[]> {
+    const onlyUnfinished = query.states !== undefined && query.states.every((state) => !isTerminal(state));
+    let ids: string[];
+    if (onlyUnfinished) {
+      ids = (await this.redis.smembers(this.key('promotions', 'active'))).sort((a, b) => Number(b) - Number(a));
+    } else {
+      const index = query.environment ? this.key('promotions', 'environment', query.environment) : this.key('promotions');
+      const unfiltered = query.limit !== undefined && query.states === undefined;
+      ids = await this.redis.zrevrange(index, 0, unfiltered ? (query.limit ?? 0) - 1 : -1);
+    }
+    const found: Promotion[] = [];
+    // Read in pages so that a long history is not one huge reply.
+    for (let start = 0; start < ids.length; start += 500) {
+      const page = ids.slice(start, start + 500);
+      const texts = await this.redis.mget(page.map((id) => this.key('promotion', id)));
+      for (const text of texts) {
+        if (text === null) continue;
+        const promotion = JSON.parse(text) as Promotion;
+        if (query.environment && promotion.environment !== query.environment) continue;
+        if (query.states && !query.states.includes(promotion.state)) continue;
+        found.push(promotion);
+        if (query.limit !== undefined && found.length >= query.limit) return found;
+      }
+    }
+    return found;
+  }
+
+  async getLedger(): Promise<Ledger> {
+    const fields = await this.redis.hgetall(this.key('ledger'));
+    const ledger: Ledger = {};
+    for (const [field, text] of Object.entries(fields)) {
+      const [environment = '', component = ''] = field.split(FIELD_SEPARATOR);
+      (ledger[environment] ??= {})[component] = JSON.parse(text) as LedgerEntry;
+    }
+    return ledger;
+  }
+
+  async setLedgerEntry(environment: string, component: string, entry: LedgerEntry | null): Promise<void> {
+    const field = `${environment}${FIELD_SEPARATOR}${component}`;
+    if (entry) await this.redis.hset(this.key('ledger'), field, JSON.stringify(entry));
+    else await this.redis.hdel(this.key('ledger'), field);
+  }
+
+  async markVerified(environment: string, versions: Record<string, string>, at: string): Promise<void> {
+    const pipeline = this.redis.pipeline();
+    for (const [component, version] of Object.entries(versions)) {
+      pipeline.hsetnx(this.key('verified'), [environment, component, version].join(FIELD_SEPARATOR), at);
+    }
+    await pipeline.exec();
+  }
+
+  async verifiedAt(environment: string, component: string, version: string): Promise<string | undefined> {
+    return (await this.redis.hget(this.key('verified'), [environment, component, version].join(FIELD_SEPARATOR))) ?? undefined;
+  }
+
+  async acquireLock(environment: string, promotionId: string): Promise<string> {
+    return String(await this.redis.eval(ACQUIRE_LOCK, 1, this.key('lock', environment), promotionId));
+  }
+
+  async releaseLock(environment: string, promotionId: string): Promise<void> {
+    await this.redis.eval(RELEASE_LOCK, 1, this.key('lock', environment), promotionId);
+  }
+
+  async lockHolder(environment: string): Promise<string | undefined> {
+    return (await this.redis.get(this.key('lock', environment))) ?? undefined;
+  }
+
+  async setFreeze(freeze: Freeze): Promise<void> {
+    await this.redis.hset(this.key('freezes'), freeze.environment, JSON.stringify(freeze));
+  }
+
+  async clearFreeze(environment: string): Promise<Freeze | undefined> {
+    const [[, text], [, removed]] = (await this.redis.multi().hget(this.key('freezes'), environment).hdel(this.key('freezes'), environment).exec()) as [
+      [Error | null, string | null],
+      [Error | null, number],
+    ];
+    return removed === 1 && text ? (JSON.parse(text) as Freeze) : undefined;
+  }
+
+  async listFreezes(): Promise<Freeze[]> {
+    return Object.values(await this.redis.hgetall(this.key('freezes'))).map((text) => JSON.parse(text) as Freeze);
+  }
+
+  async saveRelease(release: Release): Promise<void> {
+    await this.redis.hset(this.key('releases'), release.name, JSON.stringify(release));
+  }
+
+  async getRelease(name: string): Promise<Release | undefined> {
+    const text = await this.redis.hget(this.key('releases'), name);
+    return text === null ? undefined : (JSON.parse(text) as Release);
+  }
+
+  async appendAudit(
+    stream: string,
+    build: (previous: { hash: string; seq: number } | undefined) => AuditRecord,
+  ): Promise<AuditRecord> {
+    const streamKey = this.key('audit', stream);
+    const headKey = this.key('audit-head', stream);
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt += 1) {
+      const head = (await this.redis.get(headKey)) ?? '';
+      const [seq, hash] = head.split(' ');
+      const record = build(head ? { seq: Number(seq), hash: hash ?? '' } : undefined);
+      const appended = await this.redis.eval(APPEND_AUDIT, 2, streamKey, headKey, head, `${record.seq} ${record.hash}`, JSON.stringify(record));
+      if (appended === 1) return record;
+    }
+    throw new Error(`Audit stream ${stream} kept moving; giving up after ${MAX_CAS_ATTEMPTS} attempts.`);
+  }
+
+  async readAudit(stream: string): Promise<AuditRecord[]> {
+    const entries = await this.redis.xrange(this.key('audit', stream), '-', '+');
+    return entries.map(([, fields]) => JSON.parse(fields[1] ?? 'null') as AuditRecord);
+  }
+
+  async close(): Promise<void> {
+    await this.redis.quit();
+  }
+}

@@ -1,7 +1,8 @@
 /**
  * Puts Baton together: pipeline, engine, core services, the job worker, the
  * chat platform and the HTTP server. `npm start` runs this with the embedded
- * defaults (memory engine, local console).
+ * defaults (memory engine, local console); with a Redis URL, any number of
+ * bots (`baton start`) and workers (`baton worker`) share one Redis.
  */
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -17,47 +18,52 @@ import { PromotionService } from './core/promotions.ts';
 import type { CoreRuntime } from './core/runtime.ts';
 import type { Engine } from './engine/contracts.ts';
 import { createMemoryEngine } from './engine/memory/index.ts';
+import { createRedisEngine } from './engine/redis/index.ts';
 import { registerPromotionRoutes } from './http/promotion-routes.ts';
 import { registerReleaseRoutes } from './http/release-routes.ts';
 import { createHttpServer } from './http/server.ts';
 import { loadPipeline } from './pipeline/load.ts';
 
-export interface BatonOptions {
+export interface CoreOptions {
   configPath: string;
   dataDir: string;
-  host: string;
-  /** 0 picks a free port. */
-  port: number;
   logger: Logger;
+  /** Run on Redis (shared by every bot and worker); the embedded engine when absent. */
+  redisUrl?: string;
+  /** Steps run at once by this process's worker; 0 = this process runs no steps. */
   concurrency?: number;
   clock?: Clock;
   secrets?: SecretSource;
   adapters?: AdapterLookup;
   retryDelayMs?: number;
+}
+
+export interface BatonOptions extends CoreOptions {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
   /** Bearer token for `POST /api/releases`; the API is off without one. */
   apiToken?: string;
 }
 
-export interface RunningBaton {
-  url: string;
+interface Core {
   pipeline: Pipeline;
   engine: Engine;
+  runtime: CoreRuntime;
   promotions: PromotionService;
-  chat: ConsoleChat;
-  publisher: ThreadPublisher;
-  /** Resolves when no job is queued or running and every chat message is out. */
-  idle(): Promise<void>;
-  close(): Promise<void>;
 }
 
-export async function startBaton(options: BatonOptions): Promise<RunningBaton> {
+async function startCore(options: CoreOptions): Promise<Core> {
   const adapters = options.adapters ?? createAdapterLookup();
   const pipeline = await loadPipeline(options.configPath, { adapters });
   const dataDir = resolve(options.dataDir);
   await mkdir(dataDir, { recursive: true });
-  const engine = createMemoryEngine({ dataDir, logger: options.logger });
+  const engine = options.redisUrl
+    ? await createRedisEngine({ url: options.redisUrl, logger: options.logger })
+    : createMemoryEngine({ dataDir, logger: options.logger });
   const clock = options.clock ?? systemClock;
   const audit = new AuditLog(engine.store, clock, options.logger);
+  ThreadPublisher.feed(audit, engine.outbox);
   const runtime: CoreRuntime = {
     pipeline,
     store: engine.store,
@@ -71,34 +77,55 @@ export async function startBaton(options: BatonOptions): Promise<RunningBaton> {
     retryDelayMs: options.retryDelayMs ?? 1000,
   };
   const promotions = new PromotionService(runtime);
+  if (!engine.queue.durable) await promotions.recoverAfterRestart();
+  const concurrency = options.concurrency ?? 4;
+  if (concurrency > 0) engine.queue.work((job) => promotions.runJob(job), { concurrency });
+  return { pipeline, engine, runtime, promotions };
+}
 
+export interface RunningWorker {
+  engine: Engine;
+  close(): Promise<void>;
+}
+
+/** Runs steps only: no chat, no HTTP. Needs a shared (Redis) engine to be useful. */
+export async function startWorker(options: CoreOptions): Promise<RunningWorker> {
+  const { engine } = await startCore(options);
+  return {
+    engine,
+    async close() {
+      await engine.queue.close();
+      await engine.outbox.close();
+      await engine.store.close();
+    },
+  };
+}
+
+export interface RunningBaton {
+  url: string;
+  pipeline: Pipeline;
+  engine: Engine;
+  promotions: PromotionService;
+  chat: ConsoleChat;
+  /** Resolves when no job is queued or running and every chat message is out. */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startBaton(options: BatonOptions): Promise<RunningBaton> {
+  const { pipeline, engine, promotions } = await startCore(options);
   const server = createHttpServer({ host: options.host, port: options.port, logger: options.logger });
   const chat = new ConsoleChat({
     server,
     defaultChannel: pipeline.environments[0]?.channel ?? '#baton',
-    clock,
-    historyFile: join(dataDir, 'console.jsonl'),
+    ...(options.clock ? { clock: options.clock } : {}),
+    historyFile: join(resolve(options.dataDir), 'console.jsonl'),
   });
-  const publisher = new ThreadPublisher(engine.store, chat, pipeline, options.logger);
-  publisher.attach(audit);
+  new ThreadPublisher(engine.store, chat, pipeline, options.logger).consume(engine.outbox);
   registerPromotionRoutes(server, engine.store);
   registerReleaseRoutes(server, engine.store, pipeline, options.apiToken);
   await chat.start(createInteractionHandler({ promotions, store: engine.store, pipeline, logger: options.logger }));
-
-  if (!engine.queue.durable) await promotions.recoverAfterRestart();
-  engine.queue.work((job) => promotions.runJob(job), { concurrency: options.concurrency ?? 4 });
   const { url } = await server.listen();
-
-  const idle = async () => {
-    // A finished job can queue another and post more messages; settle until quiet.
-    for (let round = 0; round < 100; round += 1) {
-      await engine.queue.drained();
-      await publisher.settled();
-      const busy = await engine.store.listPromotions({ states: ['planning', 'running', 'rolling_back'] });
-      if (busy.length === 0) return;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  };
 
   return {
     url,
@@ -106,13 +133,21 @@ export async function startBaton(options: BatonOptions): Promise<RunningBaton> {
     engine,
     promotions,
     chat,
-    publisher,
-    idle,
+    async idle() {
+      // A finished job can queue another and post more messages; settle until quiet.
+      for (let round = 0; round < 100; round += 1) {
+        await engine.queue.drained();
+        await engine.outbox.drained();
+        const busy = await engine.store.listPromotions({ states: ['planning', 'running', 'rolling_back'] });
+        if (busy.length === 0) return;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    },
     async close() {
       await chat.stop();
       await server.close();
       await engine.queue.close();
-      await publisher.settled();
+      await engine.outbox.close();
       await engine.store.close();
     },
   };

@@ -4,17 +4,36 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { createAdapterLookup } from '../adapters/registry.ts';
-import { startBaton } from './app.ts';
+import { startBaton, startWorker } from './app.ts';
 import { defaultConfigPath } from './config-path.ts';
 import { planFromCommandLine } from './cli-plan.ts';
 import { createLogger } from './logger.ts';
 import { loadPipeline } from './pipeline/load.ts';
-import { BatonError, ConfigError, errorMessage, formatConfigIssue } from './errors.ts';
+import { BatonError, ConfigError, ErrorCode, errorMessage, formatConfigIssue } from './errors.ts';
 
 function portNumber(text: string): number {
   const port = Number(text);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('expected a port number from 0 to 65535.');
   return port;
+}
+
+function wholeNumber(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0) throw new InvalidArgumentError('expected a whole number (0 or more).');
+  return value;
+}
+
+/** SIGTERM/SIGINT: take no new jobs, let running steps finish, then exit. */
+function stopOnSignal(close: () => Promise<void>): void {
+  const stop = () => {
+    process.stdout.write('Stopping: no new steps are taken; running ones finish first…\n');
+    close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
 }
 
 function dataDirDefault(): string {
@@ -33,26 +52,40 @@ program
   .option('--host <host>', 'address to listen on', process.env.BATON_HOST ?? '127.0.0.1')
   .option('-p, --port <port>', 'port for the console and API', portNumber, portNumber(process.env.PORT ?? '3000'))
   .option('--data-dir <dir>', 'where records are kept (BATON_DATA_DIR)', dataDirDefault())
-  .action(async (options: { config?: string; host: string; port: number; dataDir: string }) => {
+  .option('--workers <count>', 'steps this process runs at once; 0 leaves steps to `baton worker`', wholeNumber, 4)
+  .action(async (options: { config?: string; host: string; port: number; dataDir: string; workers: number }) => {
     const configPath = defaultConfigPath(options.config);
-    const logger = createLogger();
+    const redisUrl = process.env.REDIS_URL;
     const baton = await startBaton({
       configPath,
       dataDir: options.dataDir,
       host: options.host,
       port: options.port,
-      logger,
+      logger: createLogger(),
+      concurrency: options.workers,
+      ...(redisUrl ? { redisUrl } : {}),
       ...(process.env.BATON_API_TOKEN ? { apiToken: process.env.BATON_API_TOKEN } : {}),
     });
-    process.stdout.write(
-      `Baton is running: open ${baton.url} (memory engine, records in ${options.dataDir}, pipeline ${configPath}).\nPress Ctrl+C to stop.\n`,
-    );
-    const stop = () => {
-      process.stdout.write('Stopping: letting running steps finish…\n');
-      baton.close().then(() => process.exit(0), () => process.exit(1));
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    const engine = redisUrl ? 'redis engine' : `memory engine, records in ${options.dataDir}`;
+    process.stdout.write(`Baton is running: open ${baton.url} (${engine}, pipeline ${configPath}).\nPress Ctrl+C to stop.\n`);
+    stopOnSignal(() => baton.close());
+  });
+
+program
+  .command('worker')
+  .description('run steps only (no chat, no HTTP), sharing the Redis given by REDIS_URL with the bots')
+  .option('-c, --config <file>', 'pipeline config')
+  .option('--data-dir <dir>', 'where adapters keep working copies (BATON_DATA_DIR)', dataDirDefault())
+  .option('--workers <count>', 'steps run at once', wholeNumber, 4)
+  .action(async (options: { config?: string; dataDir: string; workers: number }) => {
+    const redisUrl = process.env.REDIS_URL;
+    if (!redisUrl) {
+      throw new BatonError(ErrorCode.EngineUnavailable, 'baton worker needs REDIS_URL: workers share the queue with the bots through Redis. With the embedded engine, `baton start` runs the steps itself.');
+    }
+    const configPath = defaultConfigPath(options.config);
+    const worker = await startWorker({ configPath, dataDir: options.dataDir, logger: createLogger(), redisUrl, concurrency: Math.max(1, options.workers) });
+    process.stdout.write(`Baton worker is running (${options.workers} at once, pipeline ${configPath}).\n`);
+    stopOnSignal(() => worker.close());
   });
 
 program

@@ -1,21 +1,23 @@
 /**
- * Keeps each promotion's chat thread in step with its audit events: the root
- * message is posted when the promotion is requested and updated in place on
- * every event; each event also becomes a reply in the thread. Messages of one
- * thread go out in order; threads do not wait for each other.
+ * The outbox: keeps each promotion's chat thread in step with its audit
+ * events, from whichever process recorded them. Every audit record queues an
+ * outbox job; the job posts everything of that stream not yet posted, in
+ * order, moving a stored cursor after each message. A crash between an audit
+ * record and its message re-posts rather than loses it.
  */
 import type { AuditLog } from '../core/audit.ts';
 import type { AuditRecord } from '../core/audit-record.ts';
-import type { Pipeline, Promotion } from '../core/model.ts';
+import type { Pipeline } from '../core/model.ts';
 import type { Logger } from '../core/ports.ts';
-import type { Store } from '../engine/contracts.ts';
-import type { ChatOut, MessageRef } from './contract.ts';
+import type { JobQueue, Store } from '../engine/contracts.ts';
+import type { ChatOut } from './contract.ts';
 import { renderEnvironmentEvent } from './render/environment-event.ts';
 import { renderPromotion } from './render/promotion-message.ts';
 import { renderThreadEvent } from './render/thread-event.ts';
 
 export class ThreadPublisher {
-  private readonly chains = new Map<string, Promise<void>>();
+  /** One sync per stream at a time in this process, so messages keep their order. */
+  private readonly syncs = new Map<string, Promise<void>>();
 
   constructor(
     private readonly store: Store,
@@ -24,24 +26,36 @@ export class ThreadPublisher {
     private readonly logger: Logger,
   ) {}
 
-  attach(audit: AuditLog): () => void {
-    return audit.subscribe((record) => this.enqueue(record));
+  /** Queues an outbox job for every audit record this process writes. */
+  static feed(audit: AuditLog, outbox: JobQueue): () => void {
+    return audit.subscribe((record) => outbox.add({ id: `thread.${record.stream}.${record.seq}`, data: { kind: 'thread', stream: record.stream } }));
   }
 
-  enqueue(record: AuditRecord): void {
-    const previous = this.chains.get(record.stream) ?? Promise.resolve();
-    const next = previous
-      .then(() => this.publish(record))
-      .catch((error: unknown) => this.logger.error({ err: error, stream: record.stream, seq: record.seq }, 'could not post to chat'))
-      .finally(() => {
-        if (this.chains.get(record.stream) === next) this.chains.delete(record.stream);
-      });
-    this.chains.set(record.stream, next);
+  /** Takes outbox jobs; run it in processes connected to chat. */
+  consume(outbox: JobQueue, concurrency = 8): void {
+    outbox.work(async (job) => {
+      if (job.data.kind === 'thread') await this.sync(job.data.stream);
+    }, { concurrency });
   }
 
-  /** Resolves when every queued message has been posted (for tests and shutdown). */
-  async settled(): Promise<void> {
-    while (this.chains.size > 0) await Promise.all(this.chains.values());
+  sync(stream: string): Promise<void> {
+    const previous = this.syncs.get(stream) ?? Promise.resolve();
+    const next = previous.then(() => this.postPending(stream));
+    const settled = next.catch(() => {});
+    this.syncs.set(stream, settled);
+    void settled.then(() => {
+      if (this.syncs.get(stream) === settled) this.syncs.delete(stream);
+    });
+    return next;
+  }
+
+  private async postPending(stream: string): Promise<void> {
+    const cursor = await this.store.threadCursor(stream);
+    for (const record of await this.store.readAudit(stream, cursor)) {
+      await this.publish(record);
+      // Another replica posted it first: it carries on from here.
+      if (!(await this.store.advanceThreadCursor(stream, record.seq - 1, record.seq))) return;
+    }
   }
 
   private async publish(record: AuditRecord): Promise<void> {
@@ -52,21 +66,18 @@ export class ThreadPublisher {
       return;
     }
     const promotion = await this.store.getPromotion(record.promotionId);
-    if (!promotion) return;
-    const environment = this.pipeline.environments.find((e) => e.name === promotion.environment);
-    if (!environment) return;
-    if (!promotion.thread) {
-      await this.postRoot(promotion, renderPromotion(promotion, environment));
+    const environment = this.pipeline.environments.find((e) => e.name === promotion?.environment);
+    if (!promotion || !environment) {
+      this.logger.warn({ stream: record.stream, seq: record.seq }, 'audit record of an unknown promotion or environment; not posted');
       return;
     }
-    const ref: MessageRef = promotion.thread;
+    if (!promotion.thread) {
+      const ref = await this.chat.post(promotion.channel, renderPromotion(promotion, environment));
+      await this.store.updatePromotion(promotion.id, (p) => (p.thread ? undefined : { ...p, thread: ref }));
+      return;
+    }
     const reply = renderThreadEvent(record, promotion);
-    if (reply) await this.chat.reply(ref, reply);
-    await this.chat.update(ref, renderPromotion(promotion, environment));
-  }
-
-  private async postRoot(promotion: Promotion, message: ReturnType<typeof renderPromotion>): Promise<void> {
-    const ref = await this.chat.post(promotion.channel, message);
-    await this.store.updatePromotion(promotion.id, (p) => ({ ...p, thread: ref }));
+    if (reply) await this.chat.reply(promotion.thread, reply);
+    await this.chat.update(promotion.thread, renderPromotion(promotion, environment));
   }
 }

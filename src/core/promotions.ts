@@ -293,6 +293,8 @@ export class PromotionService {
         return runStep(this.runtime, job.data.promotionId, job.data.stepId);
       case 'rollback':
         return runRollback(this.runtime, job.data.promotionId);
+      case 'thread':
+        throw new Error('Chat messages are posted from the outbox, not the job queue.');
     }
   }
 

@@ -54,7 +54,13 @@ export interface Store {
     stream: string,
     build: (previous: { hash: string; seq: number } | undefined) => AuditRecord,
   ): Promise<AuditRecord>;
-  readAudit(stream: string): Promise<AuditRecord[]>;
+  /** A stream's records in order; with `afterSeq`, only those after it. */
+  readAudit(stream: string, afterSeq?: number): Promise<AuditRecord[]>;
+
+  /** The last audit record of a stream that has been posted to chat (0 for none). */
+  threadCursor(stream: string): Promise<number>;
+  /** Moves the cursor from `from` to `to` if nobody moved it first; false otherwise. */
+  advanceThreadCursor(stream: string, from: number, to: number): Promise<boolean>;
 
   close(): Promise<void>;
 }
@@ -62,7 +68,9 @@ export interface Store {
 export type JobData =
   | { kind: 'plan'; promotionId: string }
   | { kind: 'step'; promotionId: string; stepId: string }
-  | { kind: 'rollback'; promotionId: string };
+  | { kind: 'rollback'; promotionId: string }
+  /** Post an audit stream's new records to chat (the outbox). */
+  | { kind: 'thread'; stream: string };
 
 export interface Job {
   /** Unique; adding a job whose id is already queued or running does nothing. */
@@ -86,5 +94,8 @@ export interface JobQueue {
 export interface Engine {
   name: string;
   store: Store;
+  /** Planning, steps and rollbacks: taken by any worker. */
   queue: JobQueue;
+  /** Chat messages to post: taken only by processes connected to chat. */
+  outbox: JobQueue;
 }

@@ -155,7 +155,17 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
         const records = await engine.store.readAudit('promotion-1');
         expect(records.map((r) => r.seq)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
         expect(verifyAuditChain(records)).toEqual({ intact: true });
+        expect((await engine.store.readAudit('promotion-1', 27)).map((r) => r.seq)).toEqual([28, 29, 30]);
         expect(await engine.store.readAudit('promotion-2')).toEqual([]);
+      });
+
+      it('moves a thread cursor only from the value the caller saw', async () => {
+        expect(await engine.store.threadCursor('promotion-1')).toBe(0);
+        const moves = await Promise.all(Array.from({ length: 10 }, () => engine.store.advanceThreadCursor('promotion-1', 0, 1)));
+        expect(moves.filter(Boolean)).toHaveLength(1);
+        expect(await engine.store.advanceThreadCursor('promotion-1', 0, 2)).toBe(false);
+        expect(await engine.store.advanceThreadCursor('promotion-1', 1, 2)).toBe(true);
+        expect(await engine.store.threadCursor('promotion-1')).toBe(2);
       });
     });
 
@@ -209,6 +219,7 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
       await engine.store.setLedgerEntry('dev', 'api', { version: '1.0.0', since: 'then', promotionId: '1', outputs: {} });
       await engine.store.acquireLock('dev', '1');
       await engine.store.setFreeze({ environment: 'prod', reason: 'r', by: 'a', at: 't' });
+      await engine.store.advanceThreadCursor('promotion-1', 0, 1);
       await engine.store.appendAudit('promotion-1', (previous) =>
         sealAuditRecord('promotion-1', { type: 'promotion.requested', actor: 'alice', summary: 's' }, previous, 't'),
       );
@@ -218,6 +229,7 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
       expect((await reopened.store.getLedger()).dev?.api?.version).toBe('1.0.0');
       expect(await reopened.store.lockHolder('dev')).toBe('1');
       expect(await reopened.store.listFreezes()).toHaveLength(1);
+      expect(await reopened.store.threadCursor('promotion-1')).toBe(1);
       expect(verifyAuditChain(await reopened.store.readAudit('promotion-1'))).toEqual({ intact: true });
       await reopened.store.close();
     });

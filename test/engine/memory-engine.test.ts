@@ -13,6 +13,7 @@ describeEngineContract('memory', async () => {
     reopen: async () => createMemoryEngine({ dataDir, logger: silentLogger }),
     cleanup: async () => {
       await engine.queue.close();
+      await engine.outbox.close();
       await engine.store.close();
       await rm(dataDir, { recursive: true, force: true });
     },

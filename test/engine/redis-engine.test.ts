@@ -30,6 +30,7 @@ describeEngineContract('redis', async () => {
     cleanup: async () => {
       for (const other of [engine, ...reopened]) {
         await other.queue.close();
+        await other.outbox.close();
         await other.store.close().catch(() => {});
       }
     },

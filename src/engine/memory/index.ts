@@ -9,5 +9,6 @@ export function createMemoryEngine(options: { dataDir?: string; logger: Logger; 
     name: 'memory',
     store: new MemoryStore(options.dataDir, { compact: options.compact ?? true }),
     queue: new MemoryQueue(options.logger),
+    outbox: new MemoryQueue(options.logger),
   };
 }

@@ -15,7 +15,8 @@ type StateChange =
   | { kind: 'lock'; environment: string; holder: string | null }
   | { kind: 'freeze'; environment: string; freeze: Freeze | null }
   | { kind: 'release'; release: Release }
-  | { kind: 'counter'; value: number };
+  | { kind: 'counter'; value: number }
+  | { kind: 'cursor'; stream: string; seq: number };
 
 function verifiedKey(environment: string, component: string, version: string): string {
   return `${environment}\u0000${component}\u0000${version}`;
@@ -29,6 +30,7 @@ export class MemoryStore implements Store {
   private readonly freezes = new Map<string, Freeze>();
   private readonly releases = new Map<string, Release>();
   private readonly audit = new Map<string, AuditRecord[]>();
+  private readonly cursors = new Map<string, number>();
   private counter = 0;
   private readonly journals: {
     promotions: Journal<Promotion>;
@@ -78,6 +80,7 @@ export class MemoryStore implements Store {
     for (const [environment, holder] of this.locks) changes.push({ kind: 'lock', environment, holder });
     for (const [environment, freeze] of this.freezes) changes.push({ kind: 'freeze', environment, freeze });
     for (const release of this.releases.values()) changes.push({ kind: 'release', release });
+    for (const [stream, seq] of this.cursors) changes.push({ kind: 'cursor', stream, seq });
     return changes;
   }
 
@@ -105,6 +108,9 @@ export class MemoryStore implements Store {
         break;
       case 'counter':
         this.counter = change.value;
+        break;
+      case 'cursor':
+        this.cursors.set(change.stream, change.seq);
         break;
     }
   }
@@ -228,8 +234,19 @@ export class MemoryStore implements Store {
     return structuredClone(record);
   }
 
-  async readAudit(stream: string): Promise<AuditRecord[]> {
-    return structuredClone(this.audit.get(stream) ?? []);
+  async readAudit(stream: string, afterSeq = 0): Promise<AuditRecord[]> {
+    // Records are numbered from 1 without gaps, so the position follows from the number.
+    return structuredClone((this.audit.get(stream) ?? []).slice(afterSeq));
+  }
+
+  async threadCursor(stream: string): Promise<number> {
+    return this.cursors.get(stream) ?? 0;
+  }
+
+  async advanceThreadCursor(stream: string, from: number, to: number): Promise<boolean> {
+    if ((this.cursors.get(stream) ?? 0) !== from) return false;
+    this.change({ kind: 'cursor', stream, seq: to });
+    return true;
   }
 
   async close(): Promise<void> {}

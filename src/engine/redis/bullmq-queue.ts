@@ -10,6 +10,7 @@ import type { Job, JobData, JobHandler, JobQueue } from '../contracts.ts';
 
 export interface BullQueueOptions {
   connection: ConnectionOptions;
+  name: string;
   /** Prefix of BullMQ's keys, beside the store's. */
   prefix: string;
   /**
@@ -36,7 +37,7 @@ export class BullQueue implements JobQueue {
   private worker: Worker<JobData> | undefined;
 
   constructor(private readonly options: BullQueueOptions) {
-    this.queue = new Queue<JobData>('jobs', { connection: options.connection, prefix: options.prefix });
+    this.queue = new Queue<JobData>(options.name, { connection: options.connection, prefix: options.prefix });
   }
 
   async add(job: Job): Promise<void> {

@@ -34,16 +34,15 @@ export async function createRedisEngine(options: RedisEngineOptions): Promise<En
     );
   }
   const prefix = options.prefix ?? 'baton';
-  return {
-    name: 'redis',
-    store: new RedisStore(redis, `${prefix}:`),
-    queue: new BullQueue({
+  const queue = (name: string) =>
+    new BullQueue({
+      name,
       // BullMQ opens (and closes) its own connections, blocking ones included.
       connection: { url: options.url },
       prefix,
       lockDurationMs: options.lockDurationMs ?? 4000,
       stalledCheckMs: options.stalledCheckMs ?? 1000,
       logger: options.logger,
-    }),
-  };
+    });
+  return { name: 'redis', store: new RedisStore(redis, `${prefix}:`), queue: queue('jobs'), outbox: queue('outbox') };
 }

@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import type { AuditRecord } from '../../core/audit-record.ts';
 import { isTerminal, type Freeze, type Ledger, type LedgerEntry, type Promotion, type Release } from '../../core/model.ts';
 import type { PromotionQuery, Store } from '../contracts.ts';
-import { ACQUIRE_LOCK, APPEND_AUDIT, CAS_PROMOTION, CREATE_PROMOTION, RELEASE_LOCK } from './scripts.ts';
+import { ACQUIRE_LOCK, ADVANCE_CURSOR, APPEND_AUDIT, CAS_PROMOTION, CREATE_PROMOTION, RELEASE_LOCK } from './scripts.ts';
 
 const FIELD_SEPARATOR = '\u0000';
 // Far more than two writers ever race for one promotion; a bound keeps a bug from spinning forever.
@@ -161,15 +161,24 @@ export class RedisStore implements Store {
       const head = (await this.redis.get(headKey)) ?? '';
       const [seq, hash] = head.split(' ');
       const record = build(head ? { seq: Number(seq), hash: hash ?? '' } : undefined);
-      const appended = await this.redis.eval(APPEND_AUDIT, 2, streamKey, headKey, head, `${record.seq} ${record.hash}`, JSON.stringify(record));
+      const appended = await this.redis.eval(APPEND_AUDIT, 2, streamKey, headKey, head, `${record.seq} ${record.hash}`, JSON.stringify(record), String(record.seq));
       if (appended === 1) return record;
     }
     throw new Error(`Audit stream ${stream} kept moving; giving up after ${MAX_CAS_ATTEMPTS} attempts.`);
   }
 
-  async readAudit(stream: string): Promise<AuditRecord[]> {
-    const entries = await this.redis.xrange(this.key('audit', stream), '-', '+');
+  async readAudit(stream: string, afterSeq = 0): Promise<AuditRecord[]> {
+    // Entry ids are the records' sequence numbers, so "after" is a range start.
+    const entries = await this.redis.xrange(this.key('audit', stream), afterSeq > 0 ? `(${afterSeq}-0` : '-', '+');
     return entries.map(([, fields]) => JSON.parse(fields[1] ?? 'null') as AuditRecord);
+  }
+
+  async threadCursor(stream: string): Promise<number> {
+    return Number((await this.redis.get(this.key('thread-cursor', stream))) ?? 0);
+  }
+
+  async advanceThreadCursor(stream: string, from: number, to: number): Promise<boolean> {
+    return (await this.redis.eval(ADVANCE_CURSOR, 1, this.key('thread-cursor', stream), String(from), String(to))) === 1;
   }
 
   async close(): Promise<void> {

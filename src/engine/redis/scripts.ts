@@ -25,12 +25,12 @@ return 0
 
 /**
  * Appends to an audit stream only when its head is still the one the record
- * was chained to. KEYS: stream, head. ARGV: expected head ("" for none), new head, record JSON.
+ * was chained to. KEYS: stream, head. ARGV: expected head ("" for none), new head, record JSON, its sequence number (the entry id).
  */
 export const APPEND_AUDIT = `
 local head = redis.call('GET', KEYS[2]) or ''
 if head ~= ARGV[1] then return 0 end
-redis.call('XADD', KEYS[1], '*', 'record', ARGV[3])
+redis.call('XADD', KEYS[1], ARGV[4] .. '-0', 'record', ARGV[3])
 redis.call('SET', KEYS[2], ARGV[2])
 return 1
 `;
@@ -41,5 +41,12 @@ if redis.call('SET', KEYS[1], ARGV[1], 'NX') == false then return 0 end
 redis.call('ZADD', KEYS[2], tonumber(ARGV[2]), ARGV[2])
 redis.call('ZADD', KEYS[3], tonumber(ARGV[2]), ARGV[2])
 redis.call('SADD', KEYS[4], ARGV[2])
+return 1
+`;
+
+/** Moves a cursor only from the value the caller saw. KEYS: cursor. ARGV: from, to. */
+export const ADVANCE_CURSOR = `
+if tonumber(redis.call('GET', KEYS[1]) or '0') ~= tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
 return 1
 `;

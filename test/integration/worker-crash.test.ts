@@ -1,0 +1,81 @@
+/**
+ * Redis engine with real processes: a worker killed (SIGKILL) in the middle
+ * of a step. Another worker resumes the step with the same step id within a
+ * few seconds, the adapter recognises its own work, and the side effect
+ * happens once.
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { startBatonProcess, until, type BatonProcess } from '../support/baton-process.ts';
+import { consoleClient, replyText } from '../support/console-client.ts';
+import { startRedisServer, type RedisServer } from '../support/redis-server.ts';
+
+// Applies once per step id: the side effect first, then a slow finish to be killed in.
+const DEPLOY_SCRIPT = `
+import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+const marker = join(process.env.BATON_WORK_DIR, 'applied-' + process.env.BATON_STEP_ID);
+if (existsSync(marker)) { console.log('already applied by an earlier attempt'); process.exit(0); }
+appendFileSync(process.env.SIDE_EFFECTS, process.env.BATON_VERSION + '\\n');
+writeFileSync(marker, '');
+await new Promise((r) => setTimeout(r, 4000));
+`;
+
+const processes: BatonProcess[] = [];
+let redis: RedisServer | undefined;
+let dir = '';
+
+afterEach(async () => {
+  for (const child of processes.splice(0)) await child.kill();
+  await redis?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+it('resumes a killed worker’s step on another worker, and the side effect happens once', async () => {
+  redis = await startRedisServer();
+  dir = await mkdtemp(join(tmpdir(), 'baton-crash-'));
+  const sideEffects = join(dir, 'side-effects.log');
+  await writeFile(sideEffects, '');
+  await writeFile(join(dir, 'deploy.mjs'), DEPLOY_SCRIPT);
+  await writeFile(
+    join(dir, 'baton.yaml'),
+    `version: 1
+environments: [{ name: dev }]
+components:
+  api:
+    adapter: script
+    with: { apply: [node, deploy.mjs], env: { SIDE_EFFECTS: "${sideEffects}" } }
+`,
+  );
+  const env = { REDIS_URL: redis.url };
+  const common = ['-c', join(dir, 'baton.yaml'), '--data-dir', join(dir, 'data')];
+  const bot = await startBatonProcess(['start', ...common, '--port', '0', '--workers', '0'], env, /open (http:\/\/\S+) /);
+  processes.push(bot);
+  const firstWorker = await startBatonProcess(['worker', ...common], env, /worker is running/);
+  processes.push(firstWorker);
+
+  const chat = consoleClient(bot.ready[1] ?? '');
+  expect(replyText(await chat.command('alice', '/promote api=2.0.0 to dev'))).toContain('Planning promotion #1');
+  await until(async () => ((await readFile(sideEffects, 'utf8')).trim() !== '' ? true : undefined), 20_000, 'the step to start');
+  await firstWorker.kill('SIGKILL');
+  const killedAt = Date.now();
+
+  processes.push(await startBatonProcess(['worker', ...common], env, /worker is running/));
+  const status = await until(
+    async () => {
+      const text = replyText(await chat.command('alice', '/promote status 1'));
+      return text.includes('State: succeeded') ? text : undefined;
+    },
+    30_000,
+    'the promotion to succeed',
+  );
+  // Lock 4 s + stalled check 1 s + the resumed attempt itself.
+  expect(Date.now() - killedAt).toBeLessThan(15_000);
+  expect(status).toMatch(/`api` 2\.0\.0 .*\[succeeded\]/);
+  expect((await readFile(sideEffects, 'utf8')).trim().split('\n')).toEqual(['2.0.0']);
+  const thread = (await chat.promotionMessage('1')).thread.map((r) => r.message.text);
+  expect(thread.some((t) => t.startsWith('Resuming api 2.0.0 (attempt 2) after an interruption.'))).toBe(true);
+  expect(thread.at(-1)).toContain('Promotion #1 succeeded');
+});

@@ -1,0 +1,157 @@
+/**
+ * No-op steps per second through Baton's Redis engine vs raw BullMQ no-op
+ * jobs per second, on the same throwaway Redis in one run; then the bot's
+ * memory with 10,000 finished promotions in its history.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Queue, Worker } from 'bullmq';
+import { z } from 'zod';
+import type { AdapterLookup, TargetAdapter } from '../adapters/contract.ts';
+import { AuditLog } from '../src/core/audit.ts';
+import { PromotionService } from '../src/core/promotions.ts';
+import { systemClock } from '../src/core/ports.ts';
+import type { Engine } from '../src/engine/contracts.ts';
+import { createMemoryEngine } from '../src/engine/memory/index.ts';
+import { createRedisEngine } from '../src/engine/redis/index.ts';
+import { parsePipeline } from '../src/pipeline/load.ts';
+import { startRedisServer } from '../test/support/redis-server.ts';
+
+const ENVIRONMENTS = 20;
+const PROMOTIONS_PER_ENVIRONMENT = 5;
+const STEPS_PER_PROMOTION = 20;
+const CONCURRENCY = 16;
+const HISTORY = 10_000;
+const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+
+const noopAdapter: TargetAdapter<Record<string, never>> = {
+  kind: 'noop',
+  description: 'Does nothing, fast.',
+  config: z.strictObject({}),
+  step: { timeoutMs: 10_000, retries: 0 },
+  current: async () => ({ version: null }),
+  plan: async () => ({ summary: 'nothing', details: [], reversible: false, changes: true }),
+  apply: async () => ({ outputs: {}, summary: 'done' }),
+};
+const adapters: AdapterLookup = { get: (kind) => (kind === 'noop' ? (noopAdapter as unknown as TargetAdapter) : undefined), kinds: () => ['noop'] };
+
+const components = Array.from({ length: STEPS_PER_PROMOTION }, (_, i) => `c${i}`);
+const pipeline = parsePipeline(
+  [
+    'version: 1',
+    'environments:',
+    ...Array.from({ length: ENVIRONMENTS }, (_, i) => `  - name: env${i}`),
+    'components:',
+    ...components.map((c) => `  ${c}: { adapter: noop }`),
+  ].join('\n'),
+  'bench.yaml',
+  { adapters },
+);
+
+function service(engine: Engine): PromotionService {
+  return new PromotionService({
+    pipeline,
+    store: engine.store,
+    queue: engine.queue,
+    adapters,
+    audit: new AuditLog(engine.store, systemClock, quiet),
+    clock: systemClock,
+    secrets: { get: () => undefined },
+    logger: quiet,
+    workDir: tmpdir(),
+    retryDelayMs: 10,
+  });
+}
+
+async function batonStepsPerSecond(url: string): Promise<number> {
+  const engine = await createRedisEngine({ url, logger: quiet, prefix: 'bench-baton' });
+  const promotions = service(engine);
+  engine.queue.work((job) => promotions.runJob(job), { concurrency: CONCURRENCY });
+  const versions = Object.fromEntries(components.map((c) => [c, '1.0.0']));
+  const started = performance.now();
+  for (let round = 0; round < PROMOTIONS_PER_ENVIRONMENT; round += 1) {
+    for (let e = 0; e < ENVIRONMENTS; e += 1) {
+      await promotions.request({ release: { name: `r${round}`, versions }, environment: `env${e}`, requestedBy: 'bench' });
+    }
+  }
+  for (;;) {
+    const open = await engine.store.listPromotions({ states: ['planning', 'approved', 'running'] });
+    if (open.length === 0) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const failed = (await engine.store.listPromotions({ states: ['failed'] })).length;
+  if (failed > 0) throw new Error(`${failed} promotions failed during the bench`);
+  await engine.queue.close();
+  await engine.outbox.close();
+  await engine.store.close();
+  return (ENVIRONMENTS * PROMOTIONS_PER_ENVIRONMENT * STEPS_PER_PROMOTION) / seconds;
+}
+
+async function rawBullJobsPerSecond(url: string): Promise<number> {
+  const jobs = ENVIRONMENTS * PROMOTIONS_PER_ENVIRONMENT * STEPS_PER_PROMOTION;
+  const connection = { url };
+  const queue = new Queue('raw', { connection, prefix: 'bench-raw' });
+  let done = 0;
+  let allDone = () => {};
+  const finished = new Promise<void>((resolve) => (allDone = resolve));
+  const worker = new Worker(
+    'raw',
+    async () => {
+      done += 1;
+      if (done === jobs) allDone();
+    },
+    { connection, prefix: 'bench-raw', concurrency: CONCURRENCY },
+  );
+  const started = performance.now();
+  for (let i = 0; i < jobs; i += 1) await queue.add('noop', { i }, { jobId: `job-${i}` });
+  await finished;
+  const seconds = (performance.now() - started) / 1000;
+  await worker.close();
+  await queue.close();
+  return jobs / seconds;
+}
+
+async function rssWithHistory(): Promise<{ before: number; after: number }> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'baton-bench-'));
+  const engine = createMemoryEngine({ dataDir, logger: quiet });
+  global.gc?.();
+  const before = process.memoryUsage().rss;
+  for (let i = 1; i <= HISTORY; i += 1) {
+    const id = await engine.store.nextPromotionId();
+    await engine.store.createPromotion({
+      id,
+      release: { name: `r${i}`, versions: { api: `1.0.${i}`, worker: `1.0.${i}` } },
+      environment: `env${i % ENVIRONMENTS}`,
+      requestedBy: 'bench',
+      requestedAt: new Date().toISOString(),
+      channel: '#deploys',
+      state: 'succeeded',
+      steps: [],
+      waves: [['api', 'worker']],
+      approvals: [{ user: 'bob', at: new Date().toISOString() }],
+      updatedAt: new Date().toISOString(),
+    });
+  }
+  global.gc?.();
+  const after = process.memoryUsage().rss;
+  await rm(dataDir, { recursive: true, force: true });
+  return { before, after };
+}
+
+const redis = await startRedisServer();
+try {
+  const raw = await rawBullJobsPerSecond(redis.url);
+  const baton = await batonStepsPerSecond(redis.url);
+  const steps = ENVIRONMENTS * PROMOTIONS_PER_ENVIRONMENT * STEPS_PER_PROMOTION;
+  console.log(`${steps} no-op units, concurrency ${CONCURRENCY}, one throwaway redis-server`);
+  console.log(`raw BullMQ jobs/s        ${raw.toFixed(0).padStart(8)}`);
+  console.log(`Baton steps/s (redis)    ${baton.toFixed(0).padStart(8)}   (each step: claim, observe, apply, record, audit ×2, outbox ×2, advance)`);
+  console.log(`ratio Baton / raw        ${(baton / raw).toFixed(2).padStart(8)}   (target ≥ 0.50)`);
+  const rss = await rssWithHistory();
+  console.log(`RSS with ${HISTORY} finished promotions (memory engine): ${(rss.after / 2 ** 20).toFixed(0)} MiB (${((rss.after - rss.before) / 2 ** 20).toFixed(0)} MiB for the history)`);
+} finally {
+  await redis.stop();
+}

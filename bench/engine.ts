@@ -3,6 +3,7 @@
  * jobs per second, on the same throwaway Redis in one run; then the bot's
  * memory with 10,000 finished promotions in its history.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -114,31 +115,55 @@ async function rawBullJobsPerSecond(url: string): Promise<number> {
   return jobs / seconds;
 }
 
-async function rssWithHistory(): Promise<{ before: number; after: number }> {
+/** RSS of a fresh bot process that opens the given data folder (the embedded engine replays it). */
+function rssOfProcessOpening(dataDir: string): number {
+  const script = `import { createMemoryEngine } from './src/engine/memory/index.ts';
+const engine = createMemoryEngine({ dataDir: ${JSON.stringify(dataDir)}, logger: { info() {}, warn() {}, error() {} } });
+await engine.store.listPromotions({ limit: 10 });
+globalThis.gc?.();
+console.log(process.memoryUsage().rss);`;
+  const result = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`measuring RSS failed: ${result.stderr}`);
+  return Number(result.stdout.trim());
+}
+
+async function rssWithHistory(): Promise<{ empty: number; full: number }> {
+  const emptyDir = await mkdtemp(join(tmpdir(), 'baton-bench-empty-'));
   const dataDir = await mkdtemp(join(tmpdir(), 'baton-bench-'));
   const engine = createMemoryEngine({ dataDir, logger: quiet });
-  global.gc?.();
-  const before = process.memoryUsage().rss;
+  const at = new Date().toISOString();
   for (let i = 1; i <= HISTORY; i += 1) {
-    const id = await engine.store.nextPromotionId();
     await engine.store.createPromotion({
-      id,
+      id: await engine.store.nextPromotionId(),
       release: { name: `r${i}`, versions: { api: `1.0.${i}`, worker: `1.0.${i}` } },
       environment: `env${i % ENVIRONMENTS}`,
       requestedBy: 'bench',
-      requestedAt: new Date().toISOString(),
+      requestedAt: at,
       channel: '#deploys',
       state: 'succeeded',
-      steps: [],
+      steps: ['api', 'worker'].map((component) => ({
+        id: `${i}.${component}`,
+        component,
+        adapter: 'script',
+        version: `1.0.${i}`,
+        previousVersion: `1.0.${i - 1}`,
+        needs: [],
+        wave: 0,
+        preview: { summary: `will run deploy ${component}`, details: [], reversible: true, changes: true },
+        status: 'succeeded',
+        attempts: 1,
+        outputs: {},
+        log: ['deployed'],
+      })),
       waves: [['api', 'worker']],
-      approvals: [{ user: 'bob', at: new Date().toISOString() }],
-      updatedAt: new Date().toISOString(),
+      approvals: [{ user: 'bob', at }],
+      updatedAt: at,
     });
   }
-  global.gc?.();
-  const after = process.memoryUsage().rss;
+  const sizes = { empty: rssOfProcessOpening(emptyDir), full: rssOfProcessOpening(dataDir) };
+  await rm(emptyDir, { recursive: true, force: true });
   await rm(dataDir, { recursive: true, force: true });
-  return { before, after };
+  return sizes;
 }
 
 const redis = await startRedisServer();
@@ -151,7 +176,8 @@ try {
   console.log(`Baton steps/s (redis)    ${baton.toFixed(0).padStart(8)}   (each step: claim, observe, apply, record, audit ×2, outbox ×2, advance)`);
   console.log(`ratio Baton / raw        ${(baton / raw).toFixed(2).padStart(8)}   (target ≥ 0.50)`);
   const rss = await rssWithHistory();
-  console.log(`RSS with ${HISTORY} finished promotions (memory engine): ${(rss.after / 2 ** 20).toFixed(0)} MiB (${((rss.after - rss.before) / 2 ** 20).toFixed(0)} MiB for the history)`);
+  const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+  console.log(`RSS of a bot process, memory engine: ${mib(rss.empty)} empty, ${mib(rss.full)} with ${HISTORY} finished promotions in history`);
 } finally {
   await redis.stop();
 }

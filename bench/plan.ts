@@ -57,7 +57,7 @@ function measure(components: number): Figures {
   const planStart = performance.now();
   let waves = 0;
   for (const environment of ENVIRONMENTS) {
-    waves = buildStepGraph(pipeline, { name: 'bench', versions }, environment, `p-${environment}`, {}).waves.length;
+    waves = buildStepGraph(pipeline, { name: 'bench', versions }, `p-${environment}`, {}).waves.length;
   }
   const planMs = performance.now() - planStart;
   return { components, needs: pipeline.components.reduce((sum, c) => sum + c.needs.length, 0), loadMs, planMs, waves };

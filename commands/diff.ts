@@ -19,9 +19,7 @@ export const diffCommand: CommandDefinition<'diff'> = {
     for (const name of [command.from, command.to]) {
       if (!names.includes(name)) throw new UsageError(`There is no environment "${name}". Environments: ${names.join(', ')}.`);
     }
-    const ledger = await context.store.getLedger();
-    const from = ledger[command.from] ?? {};
-    const to = ledger[command.to] ?? {};
+    const [from, to] = await Promise.all([context.store.getLedger(command.from), context.store.getLedger(command.to)]);
     const components = context.pipeline.components.map((c) => c.name).filter((c) => from[c] || to[c]);
     if (components.length === 0) return { visibility: 'private', message: textMessage(`Neither ${command.from} nor ${command.to} runs anything Baton promoted yet.`) };
     return {

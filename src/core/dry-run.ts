@@ -26,7 +26,7 @@ export async function planWithoutPromoting(
   checks: PolicyCheck[],
 ): Promise<DryRunPlan> {
   const at = nowIso(runtime);
-  const graph = buildStepGraph(runtime.pipeline, release, environment, 'dry-run', await runtime.store.getLedger());
+  const graph = buildStepGraph(runtime.pipeline, release, 'dry-run', await runtime.store.getLedger(environment));
   const draft: Promotion = {
     id: 'dry-run',
     release,

@@ -86,8 +86,8 @@ export interface LedgerEntry {
   observed?: Observed;
 }
 
-/** Environment → component → what runs there. */
-export type Ledger = Record<string, Record<string, LedgerEntry>>;
+/** Component → what runs there, for one environment. */
+export type Ledger = Record<string, LedgerEntry>;
 
 /** What an adapter sees on the target right now. */
 export interface Observed {

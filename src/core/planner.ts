@@ -40,13 +40,8 @@ function releaseDependencies(
   return result;
 }
 
-export function buildStepGraph(
-  pipeline: Pipeline,
-  release: Release,
-  environment: string,
-  promotionId: string,
-  ledger: Ledger,
-): StepGraph {
+/** `ledger`: what the target environment runs now, for each step's previous version. */
+export function buildStepGraph(pipeline: Pipeline, release: Release, promotionId: string, ledger: Ledger): StepGraph {
   const components = new Map(pipeline.components.map((c) => [c.name, c]));
   // Keep the pipeline's declaration order so the plan reads the way the config does.
   const ordered = pipeline.components.filter((c) => c.name in release.versions);
@@ -78,13 +73,12 @@ export function buildStepGraph(
     current = next;
   }
 
-  const environmentLedger = ledger[environment] ?? {};
   const steps: Step[] = ordered.map((component) => ({
     id: stepIdFor(promotionId, component.name),
     component: component.name,
     adapter: component.adapter,
     version: release.versions[component.name] ?? '',
-    previousVersion: environmentLedger[component.name]?.version ?? null,
+    previousVersion: ledger[component.name]?.version ?? null,
     needs: dependencies.get(component.name) ?? [],
     wave: waveOf.get(component.name) ?? 0,
     preview: null,

@@ -80,7 +80,7 @@ export class PromotionService {
   /** The release an environment runs now, to promote exactly that elsewhere. */
   async releaseRunningIn(environmentName: string): Promise<Release> {
     this.environment(environmentName);
-    const running = (await this.runtime.store.getLedger())[environmentName] ?? {};
+    const running = await this.runtime.store.getLedger(environmentName);
     const versions = Object.fromEntries(Object.entries(running).map(([component, entry]) => [component, entry.version]));
     if (Object.keys(versions).length === 0) {
       throw new BatonError(ErrorCode.ReleaseInvalid, `${environmentName} runs nothing Baton promoted yet, so there is nothing to promote from it.`);
@@ -112,7 +112,7 @@ export class PromotionService {
     }
     const id = await runtime.store.nextPromotionId();
     const at = nowIso(runtime);
-    const graph = buildStepGraph(runtime.pipeline, release, environment.name, id, await runtime.store.getLedger());
+    const graph = buildStepGraph(runtime.pipeline, release, id, await runtime.store.getLedger(environment.name));
     const promotion: Promotion = {
       id,
       release,

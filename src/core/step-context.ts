@@ -31,7 +31,7 @@ export async function prepareStep(
 ): Promise<PreparedStep> {
   const component = componentNamed(runtime, step.component);
   const redactor = new Redactor();
-  const ledger = await runtime.store.getLedger();
+  const ledger = await runtime.store.getLedger(promotion.environment);
   const { adapter, config, inputs } = resolveStep(component, promotion, step, {
     adapters: runtime.adapters,
     secrets: runtime.secrets,

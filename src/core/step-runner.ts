@@ -76,7 +76,7 @@ async function applyWithRetries(runtime: CoreRuntime, prepared: PreparedStep, st
 
 async function observeBefore(runtime: CoreRuntime, prepared: PreparedStep, promotion: Promotion, step: Step): Promise<{ before: Observed; ledgerBefore: LedgerEntry | null }> {
   if (step.before) return { before: step.before, ledgerBefore: step.ledgerBefore ?? null };
-  const ledgerBefore = (await runtime.store.getLedger())[promotion.environment]?.[step.component] ?? null;
+  const ledgerBefore = (await runtime.store.getLedger(promotion.environment))[step.component] ?? null;
   const observed = await untilAborted(prepared.adapter.current(prepared.context), prepared.context.signal);
   // An adapter that cannot observe its target relies on what Baton last recorded.
   const before: Observed = observed.version === null ? { version: step.previousVersion } : observed;

@@ -20,6 +20,7 @@ export interface ResolveOptions {
   adapters: AdapterLookup;
   secrets: SecretSource;
   redactor: Redactor;
+  /** What the promotion's environment runs now. */
   ledger: Ledger;
   /**
    * While planning, outputs of steps that have not run yet are unknown; they
@@ -29,9 +30,8 @@ export interface ResolveOptions {
 }
 
 /** Outputs of the components `component` needs: from this promotion or, for ones outside it, from what the environment runs. */
-function gatherInputs(component: Component, promotion: Promotion, ledger: Ledger): Record<string, Outputs> {
+function gatherInputs(component: Component, promotion: Promotion, running: Ledger): Record<string, Outputs> {
   const inputs: Record<string, Outputs> = {};
-  const running = ledger[promotion.environment] ?? {};
   for (const need of component.needs) {
     const step = promotion.steps.find((s) => s.component === need);
     if (step) inputs[need] = step.status === 'succeeded' ? step.outputs : {};

@@ -25,7 +25,8 @@ export interface Store {
   updatePromotion(id: string, change: (current: Promotion) => Promotion | undefined): Promise<Promotion>;
   listPromotions(query?: PromotionQuery): Promise<Promotion[]>;
 
-  getLedger(): Promise<Ledger>;
+  /** What one environment runs, by component. */
+  getLedger(environment: string): Promise<Ledger>;
   /** Sets (or with `null` clears) what an environment runs for one component. */
   setLedgerEntry(environment: string, component: string, entry: LedgerEntry | null): Promise<void>;
   /** Records that a release's versions succeeded in an environment (for `requires` and `soak`). */

@@ -52,7 +52,7 @@ describe('running a promotion', () => {
     const api = harness.target.calls.find((c) => c.action === 'apply' && c.component === 'api');
     expect(api?.config.seen).toBe('https://queue/dev');
     expect(api?.inputs.iam).toEqual({ queue_url: 'https://queue/dev' });
-    const ledger = await harness.runtime.store.getLedger();
+    const ledger = { dev: await harness.runtime.store.getLedger('dev') };
     expect(ledger.dev?.api?.version).toBe('1');
     expect(ledger.dev?.iam?.outputs).toEqual({ queue_url: 'https://queue/dev' });
   });
@@ -114,7 +114,7 @@ components:
       ['worker', 'skipped'],
     ]);
     expect(failed.steps[1]?.error).toBe('api 2 refused to start (token ***)');
-    const ledger = await harness.runtime.store.getLedger();
+    const ledger = { dev: await harness.runtime.store.getLedger('dev') };
     expect([ledger.dev?.iam?.version, ledger.dev?.api?.version, ledger.dev?.worker?.version]).toEqual(['2', '1', '1']);
     const audit = JSON.stringify(await harness.runtime.store.readAudit(promotionStream(failed.id)));
     expect(audit).not.toContain('sekrit-value');
@@ -145,7 +145,7 @@ components:
     expect(harness.target.applied('rollback')).toEqual(['worker', 'api', 'schema']);
     expect(harness.target.running.get('dev/api')).toBe('1');
     expect(harness.target.running.get('dev/iam')).toBe('2');
-    const ledger = await harness.runtime.store.getLedger();
+    const ledger = { dev: await harness.runtime.store.getLedger('dev') };
     expect([ledger.dev?.schema?.version, ledger.dev?.api?.version, ledger.dev?.iam?.version]).toEqual(['1', '1', '2']);
     const again = await harness.promotions.rollback(failed.id, 'bob');
     expect(again).toEqual({ ok: false, message: `Promotion #${failed.id} is rolled back: only a finished promotion can be rolled back.` });

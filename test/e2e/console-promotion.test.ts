@@ -121,7 +121,7 @@ describe('a promotion through the console API', () => {
     await started.baton.idle();
     const rolledBack = await chat.promotionMessage(id);
     expect(rolledBack.message.text).toContain('rolled back');
-    const ledger = await started.baton.engine.store.getLedger();
+    const ledger = { dev: await started.baton.engine.store.getLedger('dev') };
     expect(ledger.dev?.schema?.version).toBe('42');
     expect(ledger.dev?.worker?.version).toBe('1.4.2');
     const rolledBackSteps = (await started.baton.engine.store.readAudit(promotionStream(id)))

@@ -106,9 +106,10 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
         const entry = { version: '1.0.0', since: '2026-11-01T10:00:00.000Z', promotionId: '1', outputs: { url: 'x' } };
         await engine.store.setLedgerEntry('dev', 'api', entry);
         await engine.store.setLedgerEntry('dev', 'worker', { ...entry, version: '2.0.0' });
-        expect((await engine.store.getLedger()).dev?.api).toEqual(entry);
+        expect((await engine.store.getLedger('dev')).api).toEqual(entry);
+        expect(await engine.store.getLedger('staging')).toEqual({});
         await engine.store.setLedgerEntry('dev', 'api', null);
-        expect(Object.keys((await engine.store.getLedger()).dev ?? {})).toEqual(['worker']);
+        expect(Object.keys(await engine.store.getLedger('dev'))).toEqual(['worker']);
       });
 
       it('remembers when a version first succeeded in an environment', async () => {
@@ -226,7 +227,7 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
       const reopened = await fixture.reopen();
       expect((await reopened.store.getPromotion('1'))?.state).toBe('approved');
       expect(await reopened.store.nextPromotionId()).toBe('2');
-      expect((await reopened.store.getLedger()).dev?.api?.version).toBe('1.0.0');
+      expect((await reopened.store.getLedger('dev')).api?.version).toBe('1.0.0');
       expect(await reopened.store.lockHolder('dev')).toBe('1');
       expect(await reopened.store.listFreezes()).toHaveLength(1);
       expect(await reopened.store.threadCursor('promotion-1')).toBe(1);

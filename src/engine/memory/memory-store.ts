@@ -24,7 +24,7 @@ function verifiedKey(environment: string, component: string, version: string): s
 
 export class MemoryStore implements Store {
   private readonly promotions = new Map<string, Promotion>();
-  private readonly ledger: Ledger = {};
+  private readonly ledger: Record<string, Ledger> = {};
   private readonly verified = new Map<string, string>();
   private readonly locks = new Map<string, string>();
   private readonly freezes = new Map<string, Freeze>();
@@ -164,8 +164,8 @@ export class MemoryStore implements Store {
     return found;
   }
 
-  async getLedger(): Promise<Ledger> {
-    return structuredClone(this.ledger);
+  async getLedger(environment: string): Promise<Ledger> {
+    return structuredClone(this.ledger[environment] ?? {});
   }
 
   async setLedgerEntry(environment: string, component: string, entry: LedgerEntry | null): Promise<void> {

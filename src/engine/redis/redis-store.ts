@@ -14,6 +14,8 @@ const FIELD_SEPARATOR = '\u0000';
 const MAX_CAS_ATTEMPTS = 1000;
 
 export class RedisStore implements Store {
+  private readonly updating = new Map<string, Promise<unknown>>();
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix = 'baton:',
@@ -46,7 +48,23 @@ export class RedisStore implements Store {
     return text === null ? undefined : (JSON.parse(text) as Promotion);
   }
 
-  async updatePromotion(id: string, change: (current: Promotion) => Promotion | undefined): Promise<Promotion> {
+  /**
+   * Updates of one promotion from this process go one after another: steps of
+   * a promotion finish together, and racing them here would only make the
+   * compare-and-set fail and retry. Other processes are still fenced by it.
+   */
+  updatePromotion(id: string, change: (current: Promotion) => Promotion | undefined): Promise<Promotion> {
+    const previous = this.updating.get(id) ?? Promise.resolve();
+    const next = previous.then(() => this.compareAndSetPromotion(id, change));
+    const settled = next.catch(() => undefined);
+    this.updating.set(id, settled);
+    void settled.then(() => {
+      if (this.updating.get(id) === settled) this.updating.delete(id);
+    });
+    return next;
+  }
+
+  private async compareAndSetPromotion(id: string, change: (current: Promotion) => Promotion | undefined): Promise<Promotion> {
     const key = this.key('promotion', id);
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt += 1) {
       const text = await this.redis.get(key);
@@ -63,7 +81,11 @@ export class RedisStore implements Store {
     const onlyUnfinished = query.states !== undefined && query.states.every((state) => !isTerminal(state));
     let ids: string[];
     if (onlyUnfinished) {
-      ids = (await this.redis.smembers(this.key('promotions', 'active'))).sort((a, b) => Number(b) - Number(a));
+      const active = this.key('promotions', 'active');
+      ids = query.environment
+        ? await this.redis.zinter(2, this.key('promotions', 'environment', query.environment), active)
+        : await this.redis.smembers(active);
+      ids.sort((a, b) => Number(b) - Number(a));
     } else {
       const index = query.environment ? this.key('promotions', 'environment', query.environment) : this.key('promotions');
       const unfiltered = query.limit !== undefined && query.states === undefined;
@@ -86,20 +108,14 @@ export class RedisStore implements Store {
     return found;
   }
 
-  async getLedger(): Promise<Ledger> {
-    const fields = await this.redis.hgetall(this.key('ledger'));
-    const ledger: Ledger = {};
-    for (const [field, text] of Object.entries(fields)) {
-      const [environment = '', component = ''] = field.split(FIELD_SEPARATOR);
-      (ledger[environment] ??= {})[component] = JSON.parse(text) as LedgerEntry;
-    }
-    return ledger;
+  async getLedger(environment: string): Promise<Ledger> {
+    const fields = await this.redis.hgetall(this.key('ledger', environment));
+    return Object.fromEntries(Object.entries(fields).map(([component, text]) => [component, JSON.parse(text) as LedgerEntry]));
   }
 
   async setLedgerEntry(environment: string, component: string, entry: LedgerEntry | null): Promise<void> {
-    const field = `${environment}${FIELD_SEPARATOR}${component}`;
-    if (entry) await this.redis.hset(this.key('ledger'), field, JSON.stringify(entry));
-    else await this.redis.hdel(this.key('ledger'), field);
+    if (entry) await this.redis.hset(this.key('ledger', environment), component, JSON.stringify(entry));
+    else await this.redis.hdel(this.key('ledger', environment), component);
   }
 
   async markVerified(environment: string, versions: Record<string, string>, at: string): Promise<void> {

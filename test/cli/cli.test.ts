@@ -6,7 +6,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 function baton(...args: string[]) {
-  const result = spawnSync(process.execPath, ['bin/baton.js', ...args], { encoding: 'utf8', env: { ...process.env, BATON_DATA_DIR: mkdtempSync(join(tmpdir(), 'baton-cli-')) } });
+  return batonWith({}, ...args);
+}
+
+function batonWith(env: Record<string, string>, ...args: string[]) {
+  const result = spawnSync(process.execPath, ['bin/baton.js', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, BATON_DATA_DIR: mkdtempSync(join(tmpdir(), 'baton-cli-')), ...env },
+  });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -65,5 +72,21 @@ describe('baton plan', () => {
     const result = baton('plan', 'api=1', '--to', 'moon', '-c', 'config/baton.example.yaml');
     expect(result.code).toBe(1);
     expect(result.stderr).toBe('There is no environment "moon". Environments: dev, staging, production.\n');
+  });
+});
+
+describe('baton start and baton worker on Redis', () => {
+  it('stop at once with a clear message when Redis cannot be reached', () => {
+    const start = batonWith({ REDIS_URL: 'redis://user:hunter2@127.0.0.1:1' }, 'start', '--port', '0');
+    expect(start.code).toBe(1);
+    expect(start.stderr).toContain('Cannot reach Redis at redis://***@127.0.0.1:1');
+    expect(start.stderr).toContain('unset REDIS_URL to run on the embedded engine');
+    expect(start.stderr).not.toContain('hunter2');
+  });
+
+  it('refuse to run a worker without Redis', () => {
+    const worker = batonWith({ REDIS_URL: '' }, 'worker');
+    expect(worker.code).toBe(1);
+    expect(worker.stderr).toContain('baton worker needs REDIS_URL');
   });
 });

@@ -77,7 +77,8 @@ async function startCore(options: CoreOptions): Promise<Core> {
     retryDelayMs: options.retryDelayMs ?? 1000,
   };
   const promotions = new PromotionService(runtime);
-  if (!engine.queue.durable) await promotions.recoverAfterRestart();
+  if (engine.queue.durable) await promotions.releaseStaleLocks();
+  else await promotions.recoverAfterRestart();
   const concurrency = options.concurrency ?? 4;
   if (concurrency > 0) engine.queue.work((job) => promotions.runJob(job), { concurrency });
   return { pipeline, engine, runtime, promotions };

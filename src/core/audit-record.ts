@@ -30,7 +30,8 @@ export type AuditType =
   | 'step.rollback_skipped'
   | 'promotion.rolled_back'
   | 'environment.frozen'
-  | 'environment.unfrozen';
+  | 'environment.unfrozen'
+  | 'environment.lock_recovered';
 
 export interface AuditEventInput {
   type: AuditType;

@@ -284,6 +284,30 @@ export class PromotionService {
     return lifted;
   }
 
+  /**
+   * Frees environments held by a promotion that has finished (its process
+   * died between finishing and letting go), with an audit event, and starts
+   * whatever waits for them.
+   */
+  async releaseStaleLocks(): Promise<void> {
+    const { runtime } = this;
+    for (const environment of runtime.pipeline.environments) {
+      const holder = await runtime.store.lockHolder(environment.name);
+      const held = holder ? await runtime.store.getPromotion(holder) : undefined;
+      if (holder && (!held || isTerminal(held.state))) {
+        await runtime.audit.record(environmentStream(environment.name), {
+          type: 'environment.lock_recovered',
+          actor: 'baton',
+          summary: `${environment.name} was still held by promotion #${holder}, which ${held ? `is ${held.state.replace('_', ' ')}` : 'does not exist'}; Baton released it.`,
+          data: { holder },
+        });
+        await releaseEnvironment(runtime, environment.name, holder);
+      } else if (!holder) {
+        await startNextInLine(runtime, environment.name);
+      }
+    }
+  }
+
   /** The queue's handler: every job kind the core runs. */
   async runJob(job: Job): Promise<void> {
     switch (job.data.kind) {
@@ -337,15 +361,7 @@ export class PromotionService {
       await runtime.store.releaseLock(promotion.environment, promotion.id);
       interrupted.push(updated);
     }
-    for (const environment of runtime.pipeline.environments) {
-      const holder = await runtime.store.lockHolder(environment.name);
-      if (holder) {
-        const held = await runtime.store.getPromotion(holder);
-        if (!held || isTerminal(held.state)) await releaseEnvironment(runtime, environment.name, holder);
-      } else {
-        await startNextInLine(runtime, environment.name);
-      }
-    }
+    await this.releaseStaleLocks();
     return interrupted;
   }
 }

@@ -173,6 +173,28 @@ components:
   });
 });
 
+describe('environment locks', () => {
+  it('frees an environment whose holder is gone, says so, and starts the promotion waiting for it', async () => {
+    const harness = coreHarness(`
+version: 1
+environments: [{ name: dev }]
+components:
+  api: { adapter: fake }
+`);
+    await harness.runtime.store.acquireLock('dev', '99');
+    const waiting = await harness.promotions.request({ release: { name: 'r', versions: { api: '1' } }, environment: 'dev', requestedBy: 'alice' });
+    if (waiting.outcome !== 'planning') throw new Error('refused');
+    await harness.settle();
+    expect((await harness.runtime.store.getPromotion(waiting.promotion.id))?.state).toBe('approved');
+
+    await harness.promotions.releaseStaleLocks();
+    await harness.settle();
+    expect((await harness.runtime.store.getPromotion(waiting.promotion.id))?.state).toBe('succeeded');
+    const events = await harness.runtime.store.readAudit('environment-dev');
+    expect(events.map((e) => e.summary)).toContain('dev was still held by promotion #99, which does not exist; Baton released it.');
+  });
+});
+
 describe('approvals', () => {
   const APPROVALS = `
 version: 1

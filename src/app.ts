@@ -30,6 +30,9 @@ export interface CoreOptions {
   logger: Logger;
   /** Run on Redis (shared by every bot and worker); the embedded engine when absent. */
   redisUrl?: string;
+  /** Redis engine: how long a worker's claim on a step lasts, and how often lapsed claims are looked for. */
+  redisLockMs?: number;
+  redisStalledCheckMs?: number;
   /** Steps run at once by this process's worker; 0 = this process runs no steps. */
   concurrency?: number;
   clock?: Clock;
@@ -59,7 +62,12 @@ async function startCore(options: CoreOptions): Promise<Core> {
   const dataDir = resolve(options.dataDir);
   await mkdir(dataDir, { recursive: true });
   const engine = options.redisUrl
-    ? await createRedisEngine({ url: options.redisUrl, logger: options.logger })
+    ? await createRedisEngine({
+        url: options.redisUrl,
+        logger: options.logger,
+        ...(options.redisLockMs ? { lockDurationMs: options.redisLockMs } : {}),
+        ...(options.redisStalledCheckMs ? { stalledCheckMs: options.redisStalledCheckMs } : {}),
+      })
     : createMemoryEngine({ dataDir, logger: options.logger });
   const clock = options.clock ?? systemClock;
   const audit = new AuditLog(engine.store, clock, options.logger);

@@ -36,6 +36,21 @@ function stopOnSignal(close: () => Promise<void>): void {
   process.once('SIGTERM', stop);
 }
 
+/** Engine settings from the environment, shared by `start` and `worker`. */
+function engineSettings(): { redisUrl?: string; redisLockMs?: number; redisStalledCheckMs?: number } {
+  const number = (name: string) => {
+    const text = process.env[name];
+    if (text === undefined || text === '') return undefined;
+    const value = Number(text);
+    if (!Number.isInteger(value) || value <= 0) throw new BatonError(ErrorCode.ConfigInvalid, `${name} must be a whole number of milliseconds, not "${text}".`);
+    return value;
+  };
+  const redisUrl = process.env.REDIS_URL || undefined;
+  const redisLockMs = number('BATON_REDIS_LOCK_MS');
+  const redisStalledCheckMs = number('BATON_REDIS_STALLED_CHECK_MS');
+  return { ...(redisUrl ? { redisUrl } : {}), ...(redisLockMs ? { redisLockMs } : {}), ...(redisStalledCheckMs ? { redisStalledCheckMs } : {}) };
+}
+
 function dataDirDefault(): string {
   return process.env.BATON_DATA_DIR ?? '.baton';
 }
@@ -55,7 +70,7 @@ program
   .option('--workers <count>', 'steps this process runs at once; 0 leaves steps to `baton worker`', wholeNumber, 4)
   .action(async (options: { config?: string; host: string; port: number; dataDir: string; workers: number }) => {
     const configPath = defaultConfigPath(options.config);
-    const redisUrl = process.env.REDIS_URL;
+    const engine = engineSettings();
     const baton = await startBaton({
       configPath,
       dataDir: options.dataDir,
@@ -63,11 +78,11 @@ program
       port: options.port,
       logger: createLogger(),
       concurrency: options.workers,
-      ...(redisUrl ? { redisUrl } : {}),
+      ...engine,
       ...(process.env.BATON_API_TOKEN ? { apiToken: process.env.BATON_API_TOKEN } : {}),
     });
-    const engine = redisUrl ? 'redis engine' : `memory engine, records in ${options.dataDir}`;
-    process.stdout.write(`Baton is running: open ${baton.url} (${engine}, pipeline ${configPath}).\nPress Ctrl+C to stop.\n`);
+    const engineName = engine.redisUrl ? 'redis engine' : `memory engine, records in ${options.dataDir}`;
+    process.stdout.write(`Baton is running: open ${baton.url} (${engineName}, pipeline ${configPath}).\nPress Ctrl+C to stop.\n`);
     stopOnSignal(() => baton.close());
   });
 
@@ -78,12 +93,12 @@ program
   .option('--data-dir <dir>', 'where adapters keep working copies (BATON_DATA_DIR)', dataDirDefault())
   .option('--workers <count>', 'steps run at once', wholeNumber, 4)
   .action(async (options: { config?: string; dataDir: string; workers: number }) => {
-    const redisUrl = process.env.REDIS_URL;
-    if (!redisUrl) {
+    const engine = engineSettings();
+    if (!engine.redisUrl) {
       throw new BatonError(ErrorCode.EngineUnavailable, 'baton worker needs REDIS_URL: workers share the queue with the bots through Redis. With the embedded engine, `baton start` runs the steps itself.');
     }
     const configPath = defaultConfigPath(options.config);
-    const worker = await startWorker({ configPath, dataDir: options.dataDir, logger: createLogger(), redisUrl, concurrency: Math.max(1, options.workers) });
+    const worker = await startWorker({ configPath, dataDir: options.dataDir, logger: createLogger(), ...engine, concurrency: Math.max(1, options.workers) });
     process.stdout.write(`Baton worker is running (${options.workers} at once, pipeline ${configPath}).\n`);
     stopOnSignal(() => worker.close());
   });

@@ -17,6 +17,7 @@ export const ErrorCode = {
   StepTimeout: 'step_timeout',
   ReleaseInvalid: 'release_invalid',
   EngineUnavailable: 'engine_unavailable',
+  ChatRateLimited: 'chat_rate_limited',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -74,6 +75,17 @@ export class RetryableStepError extends BatonError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(ErrorCode.StepRetryable, message, options);
     this.name = 'RetryableStepError';
+  }
+}
+
+/** The chat platform asked us to slow down (HTTP 429); try again after `retryAfterMs`. */
+export class ChatRateLimitedError extends BatonError {
+  readonly retryAfterMs: number;
+
+  constructor(retryAfterMs: number, message = `The chat platform is rate limiting; retrying in ${Math.ceil(retryAfterMs / 1000)}s.`) {
+    super(ErrorCode.ChatRateLimited, message);
+    this.name = 'ChatRateLimitedError';
+    this.retryAfterMs = retryAfterMs;
   }
 }
 

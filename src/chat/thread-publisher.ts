@@ -3,28 +3,51 @@
  * events, from whichever process recorded them. Every audit record queues an
  * outbox job; the job posts everything of that stream not yet posted, in
  * order, moving a stored cursor after each message. A crash between an audit
- * record and its message re-posts rather than loses it.
+ * record and its message re-posts rather than loses it. A burst (40 steps
+ * finishing at once) is coalesced into a few replies, each record still in
+ * them; messages to a channel are paced, and a 429 is waited out.
  */
 import type { AuditLog } from '../core/audit.ts';
 import type { AuditRecord } from '../core/audit-record.ts';
 import type { Pipeline } from '../core/model.ts';
 import type { Logger } from '../core/ports.ts';
 import type { JobQueue, Store } from '../engine/contracts.ts';
+import { ChannelPacer } from './channel-pacer.ts';
 import type { ChatOut } from './contract.ts';
+import type { ChatMessage } from './message.ts';
 import { renderEnvironmentEvent } from './render/environment-event.ts';
 import { renderPromotion } from './render/promotion-message.ts';
 import { renderThreadEvent } from './render/thread-event.ts';
 
+/** Enough to coalesce a burst, few enough to stay well inside a platform's block limits. */
+const RECORDS_PER_REPLY = 8;
+
+export interface PublisherOptions {
+  /** Least time between two messages to one channel; 0 for a platform without limits. */
+  minIntervalMs?: number;
+}
+
+function combine(messages: ChatMessage[]): ChatMessage | undefined {
+  if (messages.length <= 1) return messages[0];
+  const tones = messages.map((m) => m.tone);
+  const tone = tones.includes('bad') ? 'bad' : tones.includes('warning') ? 'warning' : (tones.at(-1) ?? 'neutral');
+  return { text: messages.map((m) => m.text).join('\n'), tone, blocks: messages.flatMap((m) => m.blocks) };
+}
+
 export class ThreadPublisher {
   /** One sync per stream at a time in this process, so messages keep their order. */
   private readonly syncs = new Map<string, Promise<void>>();
+  private readonly pacer: ChannelPacer;
 
   constructor(
     private readonly store: Store,
     private readonly chat: ChatOut,
     private readonly pipeline: Pipeline,
     private readonly logger: Logger,
-  ) {}
+    options: PublisherOptions = {},
+  ) {
+    this.pacer = new ChannelPacer(options.minIntervalMs ?? 0);
+  }
 
   /** Queues an outbox job for every audit record this process writes. */
   static feed(audit: AuditLog, outbox: JobQueue): () => void {
@@ -50,34 +73,48 @@ export class ThreadPublisher {
   }
 
   private async postPending(stream: string): Promise<void> {
-    const cursor = await this.store.threadCursor(stream);
-    for (const record of await this.store.readAudit(stream, cursor)) {
-      await this.publish(record);
-      // Another replica posted it first: it carries on from here.
-      if (!(await this.store.advanceThreadCursor(stream, record.seq - 1, record.seq))) return;
+    let cursor = await this.store.threadCursor(stream);
+    const pending = await this.store.readAudit(stream, cursor);
+    // The first record of a promotion opens its thread on its own; the rest go in batches.
+    const batches: AuditRecord[][] = [];
+    for (const record of pending) {
+      const last = batches.at(-1);
+      if (last && last.length < RECORDS_PER_REPLY && last[0]?.seq !== 1) last.push(record);
+      else batches.push([record]);
+    }
+    for (const batch of batches) {
+      await this.publish(stream, batch);
+      const to = batch.at(-1)?.seq ?? cursor;
+      // Another replica posted these first: it carries on from here.
+      if (!(await this.store.advanceThreadCursor(stream, cursor, to))) return;
+      cursor = to;
     }
   }
 
-  private async publish(record: AuditRecord): Promise<void> {
-    if (!record.promotionId) {
-      const message = renderEnvironmentEvent(record);
-      const environment = this.pipeline.environments.find((e) => `environment-${e.name}` === record.stream);
-      if (message && environment) await this.chat.post(environment.channel, message);
+  private async publish(stream: string, records: AuditRecord[]): Promise<void> {
+    const [first] = records;
+    if (!first) return;
+    if (!first.promotionId) {
+      const environment = this.pipeline.environments.find((e) => `environment-${e.name}` === stream);
+      const message = combine(records.flatMap((r) => renderEnvironmentEvent(r) ?? []));
+      if (message && environment) await this.pacer.send(environment.channel, () => this.chat.post(environment.channel, message));
       return;
     }
-    const promotion = await this.store.getPromotion(record.promotionId);
+    const promotion = await this.store.getPromotion(first.promotionId);
     const environment = this.pipeline.environments.find((e) => e.name === promotion?.environment);
     if (!promotion || !environment) {
-      this.logger.warn({ stream: record.stream, seq: record.seq }, 'audit record of an unknown promotion or environment; not posted');
+      this.logger.warn({ stream, seq: first.seq }, 'audit records of an unknown promotion or environment; not posted');
       return;
     }
+    const channel = promotion.channel;
     if (!promotion.thread) {
-      const ref = await this.chat.post(promotion.channel, renderPromotion(promotion, environment));
+      const ref = await this.pacer.send(channel, () => this.chat.post(channel, renderPromotion(promotion, environment)));
       await this.store.updatePromotion(promotion.id, (p) => (p.thread ? undefined : { ...p, thread: ref }));
       return;
     }
-    const reply = renderThreadEvent(record, promotion);
-    if (reply) await this.chat.reply(promotion.thread, reply);
-    await this.chat.update(promotion.thread, renderPromotion(promotion, environment));
+    const thread = promotion.thread;
+    const reply = combine(records.flatMap((r) => renderThreadEvent(r, promotion) ?? []));
+    if (reply) await this.pacer.send(channel, () => this.chat.reply(thread, reply));
+    await this.pacer.send(channel, () => this.chat.update(thread, renderPromotion(promotion, environment)));
   }
 }

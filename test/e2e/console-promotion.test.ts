@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { promotionStream } from '../../src/core/audit.ts';
 import { verifyAuditChain } from '../../src/core/audit-record.ts';
-import { buttonsOf, consoleClient, messageText, replyText, type ConsoleClient } from '../support/console-client.ts';
+import { buttonsOf, consoleClient, messageText, replyText, threadLines, type ConsoleClient } from '../support/console-client.ts';
 import { startExampleBaton, type StartedBaton } from '../support/start-example.ts';
 
 describe('a promotion through the console API', () => {
@@ -36,7 +36,7 @@ describe('a promotion through the console API', () => {
     const root = await chat.promotionMessage(id);
     expect(root.channel).toBe('#deploys');
     expect(root.message.text).toContain('succeeded');
-    const thread = root.thread.map((r) => r.message.text);
+    const thread = threadLines(root);
     const finished = (component: string) => thread.findIndex((t) => t.startsWith(`${component} `) && t.includes('succeeded'));
     const started_ = (component: string) => thread.findIndex((t) => t.startsWith(`Started ${component} `));
     for (const component of ['iam', 'schema', 'api', 'worker']) expect(finished(component)).toBeGreaterThanOrEqual(0);
@@ -70,7 +70,7 @@ describe('a promotion through the console API', () => {
     await started.baton.idle();
     const done = await chat.promotionMessage(id);
     expect(done.message.text).toContain('succeeded');
-    expect(done.thread.map((r) => r.message.text)).toContain('bob approved (1 of 1).');
+    expect(threadLines(done)).toContain('bob approved (1 of 1).');
 
     const status = replyText(await chat.command('carol', `/promote status ${id}`));
     expect(status).toContain('State: succeeded');

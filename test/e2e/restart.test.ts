@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buttonsOf, consoleClient, replyText } from '../support/console-client.ts';
+import { buttonsOf, consoleClient, replyText, threadLines } from '../support/console-client.ts';
 
 const CONFIG = `
 version: 1
@@ -72,8 +72,8 @@ describe('a restart of the embedded engine', () => {
     const chat = consoleClient(first.url);
     expect(replyText(await chat.command('alice', '/promote quick=1 slow=1 to dev'))).toContain('Planning promotion #1');
     await until(async () => {
-      const thread = (await chat.promotionMessage('1').catch(() => undefined))?.thread ?? [];
-      return thread.some((r) => r.message.text.startsWith('Started slow')) ? true : undefined;
+      const root = await chat.promotionMessage('1').catch(() => undefined);
+      return root && threadLines(root).some((line) => line.startsWith('Started slow')) ? true : undefined;
     });
     first.child.kill('SIGKILL');
     await new Promise((r) => first.child.once('exit', r));

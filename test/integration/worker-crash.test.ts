@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { startBatonProcess, until, type BatonProcess } from '../support/baton-process.ts';
-import { consoleClient, replyText } from '../support/console-client.ts';
+import { consoleClient, replyText, threadLines } from '../support/console-client.ts';
 import { startRedisServer, type RedisServer } from '../support/redis-server.ts';
 
 // Applies once per step id: the side effect first, then a slow finish to be killed in.
@@ -75,7 +75,7 @@ components:
   expect(Date.now() - killedAt).toBeLessThan(15_000);
   expect(status).toMatch(/`api` 2\.0\.0 .*\[succeeded\]/);
   expect((await readFile(sideEffects, 'utf8')).trim().split('\n')).toEqual(['2.0.0']);
-  const thread = (await chat.promotionMessage('1')).thread.map((r) => r.message.text);
+  const thread = threadLines(await chat.promotionMessage('1'));
   expect(thread.some((t) => t.startsWith('Resuming api 2.0.0 (attempt 2) after an interruption.'))).toBe(true);
   expect(thread.at(-1)).toContain('Promotion #1 succeeded');
 });

@@ -39,6 +39,11 @@ export function messageText(message: ChatMessage): string {
     .join('\n');
 }
 
+/** Every line of a thread in order: a coalesced reply carries several events, one per line. */
+export function threadLines(root: RootMessageView): string[] {
+  return root.thread.flatMap((reply) => reply.message.text.split('\n'));
+}
+
 export function buttonsOf(message: ChatMessage): Button[] {
   return message.blocks.flatMap((b) => (b.type === 'actions' ? b.buttons : []));
 }

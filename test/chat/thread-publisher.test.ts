@@ -1,0 +1,100 @@
+/**
+ * The outbox against a chat stand-in that rate-limits like Slack (429 with
+ * Retry-After): a burst is coalesced, every event is still in the thread, in
+ * order, and nothing is dropped.
+ */
+import { describe, expect, it } from 'vitest';
+import { ThreadPublisher } from '../../src/chat/thread-publisher.ts';
+import type { ChatOut, MessageRef } from '../../src/chat/contract.ts';
+import type { ChatMessage } from '../../src/chat/message.ts';
+import { AuditLog } from '../../src/core/audit.ts';
+import { createMemoryEngine } from '../../src/engine/memory/index.ts';
+import { ChatRateLimitedError } from '../../src/errors.ts';
+import { samplePromotion } from '../engine/contract-suite.ts';
+import { silentLogger } from '../support/silent-logger.ts';
+import { TestClock } from '../support/test-clock.ts';
+import { coreHarness } from '../support/core-harness.ts';
+
+/** Records what was posted; answers 429 to every `limitEvery`-th call. */
+class RateLimitedChat implements ChatOut {
+  readonly posts: { channel: string; message: ChatMessage }[] = [];
+  readonly replies: ChatMessage[] = [];
+  readonly updates: number[] = [];
+  rejected = 0;
+  private calls = 0;
+
+  constructor(private readonly limitEvery: number) {}
+
+  private gate(): void {
+    this.calls += 1;
+    if (this.calls % this.limitEvery === 0) {
+      this.rejected += 1;
+      throw new ChatRateLimitedError(30);
+    }
+  }
+
+  async post(channel: string, message: ChatMessage): Promise<MessageRef> {
+    this.gate();
+    this.posts.push({ channel, message });
+    return { channel, messageId: `m${this.posts.length}` };
+  }
+
+  async update(): Promise<void> {
+    this.gate();
+    this.updates.push(Date.now());
+  }
+
+  async reply(_thread: MessageRef, message: ChatMessage): Promise<MessageRef> {
+    this.gate();
+    this.replies.push(message);
+    return { channel: '#deploys', messageId: `r${this.replies.length}` };
+  }
+}
+
+describe('the outbox', () => {
+  it('coalesces a burst of 40 step results into a few replies, in order, through 429s', async () => {
+    const { pipeline } = coreHarness(`
+version: 1
+environments: [{ name: dev, channel: "#deploys" }]
+components:
+  api: { adapter: fake }
+`);
+    const engine = createMemoryEngine({ logger: silentLogger });
+    const audit = new AuditLog(engine.store, new TestClock(), silentLogger);
+    const chat = new RateLimitedChat(4);
+    const publisher = new ThreadPublisher(engine.store, chat, pipeline, silentLogger, { minIntervalMs: 5 });
+    await engine.store.createPromotion(samplePromotion('1', { environment: 'dev' }));
+    await audit.forPromotion('1', { type: 'promotion.requested', actor: 'alice', summary: 'alice requested it' });
+    for (let i = 1; i <= 40; i += 1) {
+      await audit.forPromotion('1', { type: 'step.succeeded', actor: 'baton', summary: `step ${i} succeeded.` });
+    }
+    await publisher.sync('promotion-1');
+
+    expect(chat.posts).toHaveLength(1);
+    const lines = chat.replies.flatMap((reply) => reply.text.split('\n'));
+    expect(lines).toEqual(Array.from({ length: 40 }, (_, i) => `step ${i + 1} succeeded.`));
+    expect(chat.replies.length).toBeLessThanOrEqual(5);
+    expect(chat.rejected).toBeGreaterThan(0);
+    expect(await engine.store.threadCursor('promotion-1')).toBe(41);
+  });
+
+  it('posts only what is new when synced again, and nothing twice', async () => {
+    const { pipeline } = coreHarness(`
+version: 1
+environments: [{ name: dev }]
+components:
+  api: { adapter: fake }
+`);
+    const engine = createMemoryEngine({ logger: silentLogger });
+    const audit = new AuditLog(engine.store, new TestClock(), silentLogger);
+    const chat = new RateLimitedChat(1000);
+    const publisher = new ThreadPublisher(engine.store, chat, pipeline, silentLogger);
+    await engine.store.createPromotion(samplePromotion('1', { environment: 'dev' }));
+    await audit.forPromotion('1', { type: 'promotion.requested', actor: 'alice', summary: 'requested' });
+    await audit.forPromotion('1', { type: 'step.started', actor: 'baton', summary: 'Started api 1.' });
+    await Promise.all([publisher.sync('promotion-1'), publisher.sync('promotion-1')]);
+    await audit.forPromotion('1', { type: 'step.succeeded', actor: 'baton', summary: 'api 1 succeeded.' });
+    await publisher.sync('promotion-1');
+    expect(chat.replies.map((r) => r.text)).toEqual(['Started api 1.', 'api 1 succeeded.']);
+  });
+});

@@ -19,6 +19,7 @@ import type { CoreRuntime } from './core/runtime.ts';
 import type { Engine } from './engine/contracts.ts';
 import { createMemoryEngine } from './engine/memory/index.ts';
 import { createRedisEngine } from './engine/redis/index.ts';
+import { registerHealthRoutes } from './http/health-routes.ts';
 import { registerPromotionRoutes } from './http/promotion-routes.ts';
 import { registerReleaseRoutes } from './http/release-routes.ts';
 import { createHttpServer } from './http/server.ts';
@@ -133,6 +134,7 @@ export async function startBaton(options: BatonOptions): Promise<RunningBaton> {
   new ThreadPublisher(engine.store, chat, pipeline, options.logger).consume(engine.outbox);
   registerPromotionRoutes(server, engine.store);
   registerReleaseRoutes(server, engine.store, pipeline, options.apiToken);
+  registerHealthRoutes(server, engine);
   await chat.start(createInteractionHandler({ promotions, store: engine.store, pipeline, logger: options.logger }));
   const { url } = await server.listen();
 

@@ -92,8 +92,16 @@ export interface JobQueue {
   close(): Promise<void>;
 }
 
+export interface EngineHealth {
+  ready: boolean;
+  /** What is wrong, in words for an operator, when not ready. */
+  detail: string;
+}
+
 export interface Engine {
   name: string;
+  /** Whether the engine can take requests now (for readiness probes and replies). */
+  health(): Promise<EngineHealth>;
   store: Store;
   /** Planning, steps and rollbacks: taken by any worker. */
   queue: JobQueue;

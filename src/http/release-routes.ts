@@ -56,5 +56,4 @@ export function registerReleaseRoutes(server: Pick<HttpServer, 'route'>, store: 
     return { status: existing ? 200 : 201, json: { release } };
   });
 
-  server.route('GET', '/healthz', () => ({ status: 200, json: { status: 'ok' } }));
 }

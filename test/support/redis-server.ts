@@ -15,6 +15,9 @@ export interface RedisServer {
   dataDir: string;
   /** Stops the server (SIGTERM, so it writes its append-only file) and starts it again on the same port. */
   restart(): Promise<void>;
+  /** Stops the server and leaves it stopped, keeping its data, until `resume`. */
+  halt(): Promise<void>;
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -79,6 +82,8 @@ export async function startRedisServer(options: { appendOnly?: boolean } = {}): 
       await stop();
       await start();
     },
+    halt: stop,
+    resume: start,
     async stop() {
       await stop();
       await rm(dataDir, { recursive: true, force: true });

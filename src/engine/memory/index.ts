@@ -7,6 +7,7 @@ import { MemoryStore } from './memory-store.ts';
 export function createMemoryEngine(options: { dataDir?: string; logger: Logger; compact?: boolean }): Engine {
   return {
     name: 'memory',
+    health: async () => ({ ready: true, detail: 'in-process' }),
     store: new MemoryStore(options.dataDir, { compact: options.compact ?? true }),
     queue: new MemoryQueue(options.logger),
     outbox: new MemoryQueue(options.logger),

@@ -4,6 +4,7 @@ import { BatonError, ErrorCode, errorMessage } from '../../errors.ts';
 import type { Engine } from '../contracts.ts';
 import { BullQueue } from './bullmq-queue.ts';
 import { RedisStore } from './redis-store.ts';
+import { guardAgainstOutage } from './outage.ts';
 
 export interface RedisEngineOptions {
   url: string;
@@ -20,6 +21,7 @@ function hideCredentials(url: string): string {
 
 /** Connects to Redis and fails fast, with a clear message, when it can't. */
 export async function createRedisEngine(options: RedisEngineOptions): Promise<Engine> {
+  // Fail a command after a few seconds of outage instead of queueing it forever: the person waiting gets an answer.
   const redis = new Redis(options.url, { lazyConnect: true, maxRetriesPerRequest: 3, connectTimeout: 5000 });
   redis.on('error', (error) => options.logger.warn({ err: error }, 'redis connection problem'));
   try {
@@ -44,5 +46,14 @@ export async function createRedisEngine(options: RedisEngineOptions): Promise<En
       stalledCheckMs: options.stalledCheckMs ?? 1000,
       logger: options.logger,
     });
-  return { name: 'redis', store: new RedisStore(redis, `${prefix}:`), queue: queue('jobs'), outbox: queue('outbox') };
+  return {
+    name: 'redis',
+    health: async () =>
+      redis.status === 'ready'
+        ? { ready: true, detail: `connected to ${hideCredentials(options.url)}` }
+        : { ready: false, detail: `Redis at ${hideCredentials(options.url)} is unreachable (connection ${redis.status}); reconnecting` },
+    store: guardAgainstOutage(new RedisStore(redis, `${prefix}:`)),
+    queue: queue('jobs'),
+    outbox: queue('outbox'),
+  };
 }

@@ -3,6 +3,7 @@
  * depend on what is there (promotion updates, locks, the audit chain) are
  * compare-and-set Lua scripts, retried when another writer got there first.
  */
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { AuditRecord } from '../../core/audit-record.ts';
 import { isTerminal, type Freeze, type Ledger, type LedgerEntry, type Promotion, type Release } from '../../core/model.ts';
@@ -71,7 +72,8 @@ export class RedisStore implements Store {
       if (text === null) throw new Error(`Promotion #${id} does not exist.`);
       const next = change(JSON.parse(text) as Promotion);
       if (!next) return JSON.parse(text) as Promotion;
-      const written = await this.redis.eval(CAS_PROMOTION, 2, key, this.key('promotions', 'active'), text, JSON.stringify(next), id, isTerminal(next.state) ? '1' : '0');
+      const expected = createHash('sha1').update(text).digest('hex');
+      const written = await this.redis.eval(CAS_PROMOTION, 2, key, this.key('promotions', 'active'), expected, JSON.stringify(next), id, isTerminal(next.state) ? '1' : '0');
       if (written === 1) return next;
     }
     throw new Error(`Promotion #${id} changed ${MAX_CAS_ATTEMPTS} times while being updated; giving up.`);

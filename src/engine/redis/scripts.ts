@@ -3,9 +3,14 @@
  * replica or worker runs them.
  */
 
-/** Compare-and-set of a promotion's JSON; keeps the set of unfinished promotions in step. KEYS: promotion, active set. ARGV: expected, next, id, terminal(0|1). */
+/**
+ * Compare-and-set of a promotion's JSON, matched by SHA-1 so the old value
+ * need not travel again; keeps the set of unfinished promotions in step.
+ * KEYS: promotion, active set. ARGV: SHA-1 of the expected JSON, next JSON, id, terminal(0|1).
+ */
 export const CAS_PROMOTION = `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+local current = redis.call('GET', KEYS[1])
+if not current or redis.sha1hex(current) ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2])
 if ARGV[4] == '1' then redis.call('SREM', KEYS[2], ARGV[3]) else redis.call('SADD', KEYS[2], ARGV[3]) end
 return 1

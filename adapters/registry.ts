@@ -5,9 +5,11 @@
  */
 import type { AdapterLookup, TargetAdapter } from './contract.ts';
 import { scriptAdapter } from './script/index.ts';
+import { sqlMigrationsAdapter } from './sql-migrations/index.ts';
 
 export const adapterRegistry: ReadonlyMap<string, TargetAdapter> = new Map<string, TargetAdapter>([
   ['script', scriptAdapter],
+  ['sql-migrations', sqlMigrationsAdapter],
 ]);
 
 export function createAdapterLookup(map: ReadonlyMap<string, TargetAdapter> = adapterRegistry): AdapterLookup {

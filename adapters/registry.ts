@@ -4,10 +4,12 @@
  * test/adapters/registry.test.ts fails when a folder is missing from this map.
  */
 import type { AdapterLookup, TargetAdapter } from './contract.ts';
+import { httpAdapter } from './http/index.ts';
 import { scriptAdapter } from './script/index.ts';
 import { sqlMigrationsAdapter } from './sql-migrations/index.ts';
 
 export const adapterRegistry: ReadonlyMap<string, TargetAdapter> = new Map<string, TargetAdapter>([
+  ['http', httpAdapter],
   ['script', scriptAdapter],
   ['sql-migrations', sqlMigrationsAdapter],
 ]);

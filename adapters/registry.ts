@@ -5,13 +5,21 @@
  */
 import type { AdapterLookup, TargetAdapter } from './contract.ts';
 import { httpAdapter } from './http/index.ts';
+import { kubernetesAdapter } from './kubernetes/index.ts';
+import { lambdaAdapter } from './lambda/index.ts';
 import { scriptAdapter } from './script/index.ts';
 import { sqlMigrationsAdapter } from './sql-migrations/index.ts';
+import { sshAdapter } from './ssh/index.ts';
+import { terraformAdapter } from './terraform/index.ts';
 
 export const adapterRegistry: ReadonlyMap<string, TargetAdapter> = new Map<string, TargetAdapter>([
   ['http', httpAdapter],
+  ['kubernetes', kubernetesAdapter],
+  ['lambda', lambdaAdapter],
   ['script', scriptAdapter],
   ['sql-migrations', sqlMigrationsAdapter],
+  ['ssh', sshAdapter],
+  ['terraform', terraformAdapter],
 ]);
 
 export function createAdapterLookup(map: ReadonlyMap<string, TargetAdapter> = adapterRegistry): AdapterLookup {

@@ -79,7 +79,7 @@ async function observeBefore(runtime: CoreRuntime, prepared: PreparedStep, promo
   const ledgerBefore = (await runtime.store.getLedger(promotion.environment))[step.component] ?? null;
   const observed = await untilAborted(prepared.adapter.current(prepared.context), prepared.context.signal);
   // An adapter that cannot observe its target relies on what Baton last recorded.
-  const before: Observed = observed.version === null ? { version: step.previousVersion } : observed;
+  const before: Observed = observed.version === null ? { ...observed, version: step.previousVersion } : observed;
   await updateStep(runtime, promotion.id, step.id, (s) => ({ ...s, before, ledgerBefore }));
   return { before, ledgerBefore };
 }

@@ -1,0 +1,112 @@
+/**
+ * Runs the real `git` from an argv array (never a shell), never prompting:
+ * a worker has nobody to type a password, so a missing credential must fail
+ * at once instead of hanging until the step times out.
+ */
+import { execFile } from 'node:child_process';
+import { TerminalStepError } from '../../../src/errors.ts';
+import { abortReason } from '../stopped.ts';
+
+export interface GitOutcome {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface GitOptions {
+  cwd: string;
+  signal: AbortSignal;
+  /** Exit codes that answer a question rather than report a failure (e.g. 1 for `merge-base --is-ancestor`). */
+  acceptExitCodes?: readonly number[];
+  extraEnv?: Record<string, string>;
+}
+
+/** git ran and exited with a code the caller did not expect. */
+export class GitFailure extends Error {
+  readonly exitCode: number;
+  readonly stderr: string;
+  readonly stdout: string;
+
+  constructor(subcommand: string, outcome: GitOutcome) {
+    super(`git ${subcommand} exited with code ${outcome.exitCode}: ${outcome.stderr.trim() || outcome.stdout.trim() || 'no output'}`);
+    this.name = 'GitFailure';
+    this.exitCode = outcome.exitCode;
+    this.stderr = outcome.stderr;
+    this.stdout = outcome.stdout;
+  }
+}
+
+/** git was stopped by the step's signal. */
+export class GitStopped extends Error {
+  /** Why the step was stopped, as the signal says. */
+  readonly reason: string;
+
+  constructor(subcommand: string, reason: string) {
+    super(`git ${subcommand} was stopped (${reason})`);
+    this.name = 'GitStopped';
+    this.reason = reason;
+  }
+}
+
+const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
+
+function gitEnvironment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    GIT_TERMINAL_PROMPT: '0',
+    GCM_INTERACTIVE: 'never',
+    // ssh must not ask about host keys or passphrases either.
+    GIT_SSH_COMMAND: process.env.GIT_SSH_COMMAND ?? 'ssh -o BatchMode=yes',
+    // Messages are matched in English (e.g. a rejected push), whatever the worker's locale.
+    LC_ALL: 'C',
+    LANGUAGE: 'C',
+    ...extra,
+  };
+}
+
+/** The first word after any `-c name=value` options: what people call the command. */
+function subcommandOf(args: readonly string[]): string {
+  for (let index = 0; index < args.length; index += 1) {
+    if (args[index] === '-c') index += 1;
+    else return args[index] ?? '';
+  }
+  return '';
+}
+
+export function runGit(args: readonly string[], options: GitOptions): Promise<GitOutcome> {
+  const subcommand = subcommandOf(args);
+  if (options.signal.aborted) return Promise.reject(new GitStopped(subcommand, abortReason(options.signal)));
+  return new Promise((resolve, reject) => {
+    execFile(
+      'git',
+      args,
+      {
+        cwd: options.cwd,
+        env: gitEnvironment(options.extraEnv),
+        signal: options.signal,
+        maxBuffer: MAX_OUTPUT_BYTES,
+        encoding: 'utf8',
+      },
+      (error, stdout, stderr) => {
+        if (options.signal.aborted) {
+          reject(new GitStopped(subcommand, abortReason(options.signal)));
+          return;
+        }
+        const code = (error as NodeJS.ErrnoException | null)?.code;
+        if (code === 'ENOENT') {
+          reject(
+            new TerminalStepError(
+              'git is not installed on the Baton worker (or not on its PATH), and gitops mode needs it: ' +
+                'install it (Debian/Ubuntu: apt-get install git) and run the promotion again.',
+            ),
+          );
+          return;
+        }
+        const exitCode = error === null ? 0 : typeof code === 'number' ? code : -1;
+        const outcome = { exitCode, stdout, stderr };
+        if (exitCode === 0 || options.acceptExitCodes?.includes(exitCode)) resolve(outcome);
+        else reject(new GitFailure(subcommand, outcome));
+      },
+    );
+  });
+}

@@ -1,0 +1,81 @@
+/**
+ * The `kubernetes` adapter: promotes an image version either through the
+ * environment's config in Git (gitops mode, for Argo CD and Flux users) or by
+ * patching the workload in the cluster (direct mode).
+ */
+import type { Observed, StepPreview } from '../../src/core/model.ts';
+import { BatonError } from '../../src/errors.ts';
+import type { AdapterContext, Health, StepResult, TargetAdapter } from '../contract.ts';
+import * as direct from './direct/operations.ts';
+import type { DirectSettings } from './direct/schema.ts';
+import * as gitops from './gitops/operations.ts';
+import type { GitopsSettings } from './gitops/schema.ts';
+import { kubernetesSettingsSchema, type KubernetesSettings } from './schema.ts';
+import { stoppedError, throwIfStopped } from './stopped.ts';
+import { verifyGitops } from './verify/wait-for-sync.ts';
+
+type KubernetesContext = AdapterContext<KubernetesSettings>;
+
+interface ModeHandlers<T> {
+  gitops(ctx: AdapterContext<GitopsSettings>): Promise<T>;
+  direct(ctx: AdapterContext<DirectSettings>): Promise<T>;
+}
+
+/**
+ * Runs the mode's handler. Whatever escapes after the step was stopped (a
+ * killed git, an aborted request) is reported as the stop it is.
+ */
+async function byMode<T>(ctx: KubernetesContext, what: string, handlers: ModeHandlers<T>): Promise<T> {
+  try {
+    return ctx.config.mode === 'gitops'
+      ? await handlers.gitops(ctx as AdapterContext<GitopsSettings>)
+      : await handlers.direct(ctx as AdapterContext<DirectSettings>);
+  } catch (error) {
+    if (ctx.signal.aborted && !(error instanceof BatonError)) throw stoppedError(ctx.signal, what, ctx.redact);
+    throw error;
+  }
+}
+
+function current(ctx: KubernetesContext): Promise<Observed> {
+  return byMode(ctx, `Reading what ${ctx.component} runs in ${ctx.environment}`, {
+    gitops: gitops.current,
+    direct: direct.current,
+  });
+}
+
+function plan(ctx: KubernetesContext): Promise<StepPreview> {
+  return byMode(ctx, `Planning ${ctx.component} ${ctx.version}`, { gitops: gitops.plan, direct: direct.plan });
+}
+
+async function apply(ctx: KubernetesContext): Promise<StepResult> {
+  const what = `Promoting ${ctx.component} ${ctx.version} to ${ctx.environment}`;
+  throwIfStopped(ctx.signal, what, ctx.redact);
+  return byMode(ctx, what, { gitops: gitops.apply, direct: direct.apply });
+}
+
+function verify(ctx: KubernetesContext): Promise<Health> {
+  return byMode(ctx, `Verifying ${ctx.component} ${ctx.version}`, { gitops: verifyGitops, direct: direct.verify });
+}
+
+async function rollback(ctx: KubernetesContext, before: Observed): Promise<StepResult> {
+  const what = `Rolling back ${ctx.component} in ${ctx.environment}`;
+  throwIfStopped(ctx.signal, what, ctx.redact);
+  return byMode(ctx, what, {
+    gitops: (gitopsCtx) => gitops.rollback(gitopsCtx, before),
+    direct: (directCtx) => direct.rollback(directCtx, before),
+  });
+}
+
+export const kubernetesAdapter: TargetAdapter<KubernetesSettings> = {
+  kind: 'kubernetes',
+  description:
+    'Promotes an image version on Kubernetes: by a commit to the config repository that Argo CD or Flux deploys (gitops), or by patching the workload and waiting for its rollout (direct).',
+  config: kubernetesSettingsSchema,
+  // Waiting for a sync or a rollout takes minutes; the waits have their own, shorter limits.
+  step: { timeoutMs: 30 * 60_000, retries: 2 },
+  current,
+  plan,
+  apply,
+  verify,
+  rollback,
+};

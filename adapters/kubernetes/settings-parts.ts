@@ -1,0 +1,64 @@
+/**
+ * Pieces of the `with:` block that both modes use: durations, cluster
+ * access, and paths that must stay inside a repository.
+ */
+import { posix } from 'node:path';
+import { z } from 'zod';
+import { DURATION_FORM, parseDuration } from '../../src/pipeline/duration.ts';
+
+export function durationSetting(setting: string, fallback: string) {
+  return z
+    .string({ error: `\`${setting}\` must be a duration such as 10m (quote it in YAML)` })
+    .refine(
+      (text) => {
+        try {
+          return parseDuration(text) > 0;
+        } catch {
+          return false;
+        }
+      },
+      { message: `\`${setting}\` must be ${DURATION_FORM}, and more than zero` },
+    )
+    .default(fallback);
+}
+
+export function nonEmpty(setting: string, example: string) {
+  return z
+    .string({
+      error: (issue) =>
+        issue.input === undefined
+          ? `\`${setting}\` is required, e.g. ${example}`
+          : `\`${setting}\` must be a string, e.g. ${example}`,
+    })
+    .trim()
+    .min(1, `\`${setting}\` is empty: give a value, e.g. ${example}`);
+}
+
+/** A file or folder inside the repository: relative, and never climbing out of it with `..`. */
+export function pathInRepository(setting: string, example: string) {
+  return nonEmpty(setting, example).refine(
+    (text) => !posix.isAbsolute(text) && !posix.normalize(text).split('/').includes('..'),
+    { message: `\`${setting}\` must be a path inside the repository, relative to its root, without "..", e.g. ${example}` },
+  );
+}
+
+/** Where the cluster is: a kubeconfig file (and optionally one of its contexts), or, with neither, the pod's service account. */
+export const clusterShape = {
+  kubeconfig: nonEmpty('kubeconfig', 'clusters/production.kubeconfig').optional(),
+  context: nonEmpty('context', 'eu-west-1').optional(),
+};
+
+export interface ClusterAccess {
+  kubeconfig?: string | undefined;
+  context?: string | undefined;
+}
+
+export function checkContextHasKubeconfig(access: ClusterAccess, path: (string | number)[], ctx: z.RefinementCtx): void {
+  if (access.context !== undefined && access.kubeconfig === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [...path, 'kubeconfig'],
+      message: '`context` names a context of a kubeconfig file: set `kubeconfig` to that file too',
+    });
+  }
+}

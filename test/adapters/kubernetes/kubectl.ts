@@ -1,0 +1,24 @@
+/**
+ * `kubectl kustomize`, the real renderer Argo CD and Flux use, for checking
+ * what an overlay deploys after Baton changed it. A missing kubectl fails the
+ * test with how to install it: CI must have it.
+ */
+import { execFileSync } from 'node:child_process';
+
+const KUBECTL_MISSING =
+  'kubectl is not installed, and these tests render the overlays with `kubectl kustomize` (kubectl 1.32 with kustomize 5.5). ' +
+  'Install the `kubectl` package (apt-get install kubectl, from the Kubernetes or Google Cloud apt repository) and run the tests again.';
+
+export function kustomizeBuild(folder: string): string {
+  try {
+    return execFileSync('kubectl', ['kustomize', folder], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(KUBECTL_MISSING);
+    throw error;
+  }
+}
+
+/** The `image:` of every container the rendered manifests run. */
+export function renderedImages(rendered: string): string[] {
+  return [...rendered.matchAll(/^\s*(?:- )?image: (\S+)$/gm)].map((match) => match[1] ?? '');
+}

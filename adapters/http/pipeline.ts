@@ -6,7 +6,7 @@
 import type { AdapterContext, StepResult } from '../contract.ts';
 import { statusLine } from './answers.ts';
 import { describeCondition } from './conditions.ts';
-import { describeWait } from './durations.ts';
+import { describeWait } from '../durations.ts';
 import { extractOutputs, type OutputSource } from './outputs.ts';
 import { pollUntilDone } from './poll.ts';
 import { displayUrl, type Redact } from './redaction.ts';

@@ -9,7 +9,7 @@ import { TerminalStepError } from '../../src/errors.ts';
 import type { AdapterContext } from '../contract.ts';
 import { isTemporaryStatus, parseJsonBody, quoteBody, retryAfterMs, statusLine } from './answers.ts';
 import { checkCondition, describeCondition } from './conditions.ts';
-import { checkedDurationMs } from './durations.ts';
+import { checkedDurationMs } from '../durations.ts';
 import { displayUrl, type Redact } from './redaction.ts';
 import type { HttpConfig, PollSettings } from './schema.ts';
 import { send, type HttpAnswer } from './send.ts';

@@ -6,7 +6,7 @@
 import { RetryableStepError, TerminalStepError } from '../../src/errors.ts';
 import type { AdapterContext } from '../contract.ts';
 import { isTemporaryStatus, quoteBody, retryAfterMs, statusLine } from './answers.ts';
-import { describeWait } from './durations.ts';
+import { describeWait } from '../durations.ts';
 import { describeExpectedStatus, statusExpected } from './expected-status.ts';
 import { displayUrl, type Redact } from './redaction.ts';
 import type { HttpConfig, TriggerSettings } from './schema.ts';

@@ -5,7 +5,7 @@
 import { CreateAliasCommand, UpdateAliasCommand, type AliasConfiguration } from '@aws-sdk/client-lambda';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage } from '../../src/errors.ts';
-import { checkedDurationMs } from './durations.ts';
+import { checkedDurationMs } from '../durations.ts';
 import { additionalWeights } from './function-reads.ts';
 import type { ApplyProgress } from './progress.ts';
 import type { LambdaSession } from './session.ts';

@@ -3,7 +3,7 @@
  * the release's code is, and how traffic moves to it.
  */
 import { z } from 'zod';
-import { DURATION_EXAMPLES, durationMs } from './durations.ts';
+import { WAIT_FORM, durationMs } from '../durations.ts';
 
 /** Lambda's own rules for function names, aliases, regions and function ARNs. */
 const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -26,7 +26,7 @@ function text(setting: string, example: string) {
 
 function duration(setting: string, example: string) {
   return text(setting, example).refine((value) => (durationMs(value) ?? 0) > 0, {
-    message: `\`${setting}\` must be a duration longer than zero: write ${DURATION_EXAMPLES}`,
+    message: `\`${setting}\` must be a duration longer than zero: write ${WAIT_FORM}`,
   });
 }
 

@@ -7,7 +7,7 @@
 import type { FunctionConfiguration } from '@aws-sdk/client-lambda';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RetryableStepError, TerminalStepError } from '../../src/errors.ts';
-import { checkedDurationMs } from './durations.ts';
+import { checkedDurationMs } from '../durations.ts';
 import { readLatest } from './function-reads.ts';
 import { DEFAULT_WAIT_TIMEOUT } from './schema.ts';
 import type { LambdaSession } from './session.ts';

@@ -1,8 +1,9 @@
 /**
- * `interval` and `timeout` are written like every other duration in Baton's
- * config (45s, 30m, 1h30m), plus milliseconds (500ms) for fast endpoints.
+ * Adapter settings that are waits (a poll interval, a traffic shift) are
+ * written like every other duration in Baton's config (45s, 30m, 1h30m),
+ * plus milliseconds (500ms) for fast endpoints and short trials.
  */
-import { DURATION_FORM, parseDuration } from '../../src/pipeline/duration.ts';
+import { DURATION_FORM, parseDuration } from '../src/pipeline/duration.ts';
 
 const MILLISECONDS = /^(\d+)ms$/;
 

@@ -3,12 +3,12 @@
  * of a promotion comes back with every record, and the cut-off promotion
  * shows as interrupted with Rollback offered.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { until } from '../support/baton-process.ts';
 import { buttonsOf, consoleClient, replyText, threadLines } from '../support/console-client.ts';
+import { useProcessScene } from '../support/process-scene.ts';
 
 const CONFIG = `
 version: 1
@@ -28,47 +28,20 @@ components:
       rollback: [node, -e, "0"]
 `;
 
-function startBot(configPath: string, dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['bin/baton.js', 'start', '-c', configPath, '--port', '0', '--data-dir', dataDir], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const url = /open (http:\/\/\S+) /.exec(output)?.[1];
-      if (url) resolve({ child, url });
-    });
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code) => reject(new Error(`baton exited with ${code} before it was ready:\n${output}`)));
-  });
-}
-
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() - started > timeoutMs) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe('a restart of the embedded engine', () => {
-  const cleanups: (() => Promise<void>)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0)) await cleanup();
-  });
+  const scene = useProcessScene();
+  const startBot = async (configPath: string, dataDir: string) => {
+    const bot = await scene.start(['start', '-c', configPath, '--port', '0', '--data-dir', dataDir], {}, /open (http:\/\/\S+) /);
+    return { child: bot.child, url: bot.ready[1] ?? '' };
+  };
 
   it('loses no record and marks the cut-off promotion interrupted, with Rollback offered', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'baton-restart-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const { dir } = await scene.setUp();
     const configPath = join(dir, 'baton.yaml');
     await writeFile(configPath, CONFIG);
     const dataDir = join(dir, 'data');
 
     const first = await startBot(configPath, dataDir);
-    cleanups.push(async () => void first.child.kill('SIGKILL'));
     const chat = consoleClient(first.url);
     expect(replyText(await chat.command('alice', '/promote quick=1 slow=1 to dev'))).toContain('Planning promotion #1');
     await until(async () => {
@@ -79,7 +52,6 @@ describe('a restart of the embedded engine', () => {
     await new Promise((r) => first.child.once('exit', r));
 
     const second = await startBot(configPath, dataDir);
-    cleanups.push(async () => void second.child.kill('SIGKILL'));
     const again = consoleClient(second.url);
     const status = replyText(await again.command('bob', '/promote status 1'));
     expect(status).toContain('State: interrupted');

@@ -2,27 +2,18 @@
  * Redis engine, two bot processes: 200 Approve and Reject clicks on one
  * promotion at once, spread over both bots, end in exactly one decision.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, expect, it } from 'vitest';
-import { startBatonProcess, until, type BatonProcess } from '../support/baton-process.ts';
+import { expect, it } from 'vitest';
+import { until } from '../support/baton-process.ts';
+import { useProcessScene } from '../support/process-scene.ts';
 import { consoleClient, replyText } from '../support/console-client.ts';
-import { startRedisServer, type RedisServer } from '../support/redis-server.ts';
 
-const processes: BatonProcess[] = [];
-let redis: RedisServer | undefined;
-let dir = '';
-
-afterEach(async () => {
-  for (const child of processes.splice(0)) await child.kill();
-  await redis?.stop();
-  await rm(dir, { recursive: true, force: true });
-});
+const scene = useProcessScene();
 
 it('200 concurrent approve and reject clicks on two bots end in one decision', async () => {
-  redis = await startRedisServer();
-  dir = await mkdtemp(join(tmpdir(), 'baton-clicks-'));
+  const { dir, redis } = await scene.setUp({ redis: {} });
+  if (!redis) throw new Error('no redis');
   const users = Array.from({ length: 100 }, (_, i) => `user${i}`);
   await writeFile(
     join(dir, 'baton.yaml'),
@@ -37,8 +28,7 @@ components:
   );
   const env = { REDIS_URL: redis.url };
   const common = ['-c', join(dir, 'baton.yaml'), '--data-dir', join(dir, 'data'), '--port', '0'];
-  const bots = await Promise.all([1, 2].map(() => startBatonProcess(['start', ...common], env, /open (http:\/\/\S+) /)));
-  processes.push(...bots);
+  const bots = await Promise.all([1, 2].map(() => scene.start(['start', ...common], env, /open (http:\/\/\S+) /)));
   const [one, two] = bots.map((bot) => consoleClient(bot.ready[1] ?? ''));
   if (!one || !two) throw new Error('bots did not start');
 

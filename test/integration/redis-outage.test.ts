@@ -2,23 +2,14 @@
  * Redis goes away while the bot runs: readiness turns false, a command gets
  * a reply that says so, and when Redis is back the bot recovers by itself.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, expect, it } from 'vitest';
-import { startBatonProcess, until, type BatonProcess } from '../support/baton-process.ts';
+import { expect, it } from 'vitest';
+import { until } from '../support/baton-process.ts';
+import { useProcessScene } from '../support/process-scene.ts';
 import { consoleClient, replyText } from '../support/console-client.ts';
-import { startRedisServer, type RedisServer } from '../support/redis-server.ts';
 
-const processes: BatonProcess[] = [];
-let redis: RedisServer | undefined;
-let dir = '';
-
-afterEach(async () => {
-  for (const child of processes.splice(0)) await child.kill();
-  await redis?.stop();
-  await rm(dir, { recursive: true, force: true });
-});
+const scene = useProcessScene();
 
 async function readiness(url: string): Promise<{ status: number; body: { ready: boolean; detail: string } }> {
   const response = await fetch(`${url}/readyz`);
@@ -26,15 +17,14 @@ async function readiness(url: string): Promise<{ status: number; body: { ready: 
 }
 
 it('reports Redis being away and recovers when it is back', async () => {
-  redis = await startRedisServer();
-  dir = await mkdtemp(join(tmpdir(), 'baton-outage-'));
+  const { dir, redis } = await scene.setUp({ redis: {} });
+  if (!redis) throw new Error('no redis');
   await writeFile(join(dir, 'baton.yaml'), 'version: 1\nenvironments: [{ name: dev }]\ncomponents:\n  api: { adapter: script, with: { apply: [node, -e, "0"] } }\n');
-  const bot = await startBatonProcess(
+  const bot = await scene.start(
     ['start', '-c', join(dir, 'baton.yaml'), '--data-dir', join(dir, 'data'), '--port', '0'],
     { REDIS_URL: redis.url },
     /open (http:\/\/\S+) /,
   );
-  processes.push(bot);
   const url = bot.ready[1] ?? '';
   const chat = consoleClient(url);
   expect((await readiness(url)).status).toBe(200);

@@ -3,27 +3,18 @@
  * promotion: the bot reconnects by itself and the promotion completes, with
  * every record kept.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, expect, it } from 'vitest';
-import { startBatonProcess, until, type BatonProcess } from '../support/baton-process.ts';
+import { expect, it } from 'vitest';
+import { until } from '../support/baton-process.ts';
+import { useProcessScene } from '../support/process-scene.ts';
 import { consoleClient, replyText } from '../support/console-client.ts';
-import { startRedisServer, type RedisServer } from '../support/redis-server.ts';
 
-const processes: BatonProcess[] = [];
-let redis: RedisServer | undefined;
-let dir = '';
-
-afterEach(async () => {
-  for (const child of processes.splice(0)) await child.kill();
-  await redis?.stop();
-  await rm(dir, { recursive: true, force: true });
-});
+const scene = useProcessScene();
 
 it('completes a promotion when Redis restarts in the middle of it', async () => {
-  redis = await startRedisServer({ appendOnly: true });
-  dir = await mkdtemp(join(tmpdir(), 'baton-aof-'));
+  const { dir, redis } = await scene.setUp({ redis: { appendOnly: true } });
+  if (!redis) throw new Error('no redis');
   const slow = '[node, -e, "setTimeout(() => {}, 1500)"]';
   await writeFile(
     join(dir, 'baton.yaml'),
@@ -35,12 +26,11 @@ components:
   third: { adapter: script, needs: [second], with: { apply: ${slow} } }
 `,
   );
-  const bot = await startBatonProcess(
+  const bot = await scene.start(
     ['start', '-c', join(dir, 'baton.yaml'), '--data-dir', join(dir, 'data'), '--port', '0'],
     { REDIS_URL: redis.url },
     /open (http:\/\/\S+) /,
   );
-  processes.push(bot);
   const chat = consoleClient(bot.ready[1] ?? '');
   expect(replyText(await chat.command('alice', '/promote first=1 second=1 third=1 to dev'))).toContain('Planning promotion #1');
   await until(async () => (replyText(await chat.command('alice', '/promote status 1')).match(/`second` 1 .*\[running\]/) ? true : undefined));

@@ -4,13 +4,12 @@
  * few seconds, the adapter recognises its own work, and the side effect
  * happens once.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, expect, it } from 'vitest';
-import { startBatonProcess, until, type BatonProcess } from '../support/baton-process.ts';
+import { expect, it } from 'vitest';
+import { until } from '../support/baton-process.ts';
+import { useProcessScene } from '../support/process-scene.ts';
 import { consoleClient, replyText, threadLines } from '../support/console-client.ts';
-import { startRedisServer, type RedisServer } from '../support/redis-server.ts';
 
 // Applies once per step id: the side effect first, then a slow finish to be killed in.
 const DEPLOY_SCRIPT = `
@@ -23,19 +22,11 @@ writeFileSync(marker, '');
 await new Promise((r) => setTimeout(r, 4000));
 `;
 
-const processes: BatonProcess[] = [];
-let redis: RedisServer | undefined;
-let dir = '';
-
-afterEach(async () => {
-  for (const child of processes.splice(0)) await child.kill();
-  await redis?.stop();
-  await rm(dir, { recursive: true, force: true });
-});
+const scene = useProcessScene();
 
 it('resumes a killed worker’s step on another worker, and the side effect happens once', async () => {
-  redis = await startRedisServer();
-  dir = await mkdtemp(join(tmpdir(), 'baton-crash-'));
+  const { dir, redis } = await scene.setUp({ redis: {} });
+  if (!redis) throw new Error('no redis');
   const sideEffects = join(dir, 'side-effects.log');
   await writeFile(sideEffects, '');
   await writeFile(join(dir, 'deploy.mjs'), DEPLOY_SCRIPT);
@@ -51,10 +42,8 @@ components:
   );
   const env = { REDIS_URL: redis.url };
   const common = ['-c', join(dir, 'baton.yaml'), '--data-dir', join(dir, 'data')];
-  const bot = await startBatonProcess(['start', ...common, '--port', '0', '--workers', '0'], env, /open (http:\/\/\S+) /);
-  processes.push(bot);
-  const firstWorker = await startBatonProcess(['worker', ...common], env, /worker is running/);
-  processes.push(firstWorker);
+  const bot = await scene.start(['start', ...common, '--port', '0', '--workers', '0'], env, /open (http:\/\/\S+) /);
+  const firstWorker = await scene.start(['worker', ...common], env, /worker is running/);
 
   const chat = consoleClient(bot.ready[1] ?? '');
   expect(replyText(await chat.command('alice', '/promote api=2.0.0 to dev'))).toContain('Planning promotion #1');
@@ -62,7 +51,7 @@ components:
   await firstWorker.kill('SIGKILL');
   const killedAt = Date.now();
 
-  processes.push(await startBatonProcess(['worker', ...common], env, /worker is running/));
+  await scene.start(['worker', ...common], env, /worker is running/);
   const status = await until(
     async () => {
       const text = replyText(await chat.command('alice', '/promote status 1'));

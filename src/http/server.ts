@@ -50,9 +50,17 @@ export interface HttpServerOptions {
   logger?: ErrorLogger;
 }
 
+/** Node's own request listener, for libraries that read the raw request themselves. */
+export type RawListener = (request: IncomingMessage, response: ServerResponse) => void;
+
 export interface HttpServer {
   /** Registers a handler for one method and one exact path; a path is never a pattern. */
   route(method: HttpMethod, path: string, handler: RouteHandler): void;
+  /**
+   * Hands every request to one exact path over unread: a library that checks a
+   * signature over the raw body (Slack's Bolt) must see the bytes as sent.
+   */
+  mount(path: string, listener: RawListener): void;
   listen(): Promise<{ url: string }>;
   close(): Promise<void>;
 }
@@ -64,11 +72,17 @@ const stderrLogger: ErrorLogger = {
 export function createHttpServer(options: HttpServerOptions): HttpServer {
   const logger = options.logger ?? stderrLogger;
   const routes = new Map<string, Map<HttpMethod, RouteHandler>>();
+  const mounts = new Map<string, RawListener>();
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = requestUrl(request.url ?? '/');
     if (!url) {
       send(response, { status: 400, json: { error: `Not a request path: ${request.url ?? ''}` } });
+      return;
+    }
+    const mounted = mounts.get(url.pathname);
+    if (mounted) {
+      mounted(request, response);
       return;
     }
     const byMethod = routes.get(url.pathname);
@@ -124,6 +138,11 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       }
       byMethod.set(method, handler);
       routes.set(path, byMethod);
+    },
+
+    mount(path, listener) {
+      if (mounts.has(path) || routes.has(path)) throw new Error(`Path ${path} is already registered`);
+      mounts.set(path, listener);
     },
 
     listen() {

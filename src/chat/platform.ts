@@ -1,0 +1,13 @@
+/**
+ * A chat platform as Baton runs it: where messages go (ChatOut), where
+ * commands and clicks come from (Receiver), and how fast one channel may be
+ * written to.
+ */
+import type { ChatOut, Receiver } from './contract.ts';
+
+export interface ChatPlatform {
+  out: ChatOut;
+  receiver: Receiver;
+  /** Least time between two messages to one channel; 0 for a platform without limits. */
+  minIntervalMs: number;
+}

@@ -1,0 +1,26 @@
+/** Slack as Baton's chat platform: one Web API client for posting, Bolt for what comes in. */
+import { WebClient } from '@slack/web-api';
+import type { Logger } from '../../core/ports.ts';
+import type { HttpServer } from '../../http/server.ts';
+import type { ChatPlatform } from '../platform.ts';
+import { slackLogger } from './bolt-logger.ts';
+import { SlackChat } from './slack-chat.ts';
+import { SlackReceiver } from './slack-receiver.ts';
+import type { SlackSettings } from './settings.ts';
+
+/** Slack allows about one message per second per channel, with short bursts. */
+const SLACK_CHANNEL_INTERVAL_MS = 1000;
+
+export function createSlackPlatform(settings: SlackSettings, server: Pick<HttpServer, 'mount'>, logger: Logger): ChatPlatform {
+  // A 429 must reach the outbox, which waits it out per channel; the client's own retries would hold a worker instead.
+  const client = new WebClient(settings.botToken, {
+    slackApiUrl: settings.apiUrl,
+    rejectRateLimitedCalls: true,
+    logger: slackLogger(logger),
+  });
+  return {
+    out: new SlackChat(client, logger),
+    receiver: new SlackReceiver({ settings, server, logger }),
+    minIntervalMs: SLACK_CHANNEL_INTERVAL_MS,
+  };
+}

@@ -1,0 +1,141 @@
+/**
+ * Slack's side of Baton: `/promote`, the Approve / Reject / Roll back buttons
+ * and the reject-reason modal, through Bolt. Every request is acknowledged
+ * first (Slack gives three seconds) and worked on after; answers meant for one
+ * person are ephemeral. Over HTTP, Bolt checks the v0 signature and the
+ * five-minute timestamp window on the raw body; with an app token, Socket Mode
+ * needs no public URL.
+ */
+import bolt, { type BlockAction, type ButtonAction, type RespondFn } from '@slack/bolt';
+import type { Logger } from '../../core/ports.ts';
+import type { HttpServer } from '../../http/server.ts';
+import type { IncomingAction, InteractionHandler, Receiver, Reply } from '../contract.ts';
+import type { ActionId } from '../message.ts';
+import { renderBlockKit } from './block-kit.ts';
+import { slackLogger } from './bolt-logger.ts';
+import { DeliveryLog } from './delivery-log.ts';
+import { missingReason, readReason, readRejectTarget, REJECT_CALLBACK_ID, rejectModal } from './reject-modal.ts';
+import type { SlackSettings } from './settings.ts';
+
+const { App, HTTPReceiver, SocketModeReceiver } = bolt;
+
+export const SLACK_EVENTS_PATH = '/slack/events';
+
+const ACTIONS: readonly ActionId[] = ['approve', 'reject', 'rollback'];
+
+function replyPayload(reply: Reply): Parameters<RespondFn>[0] {
+  const { text, blocks } = renderBlockKit(reply.message, { fullTextAttached: false });
+  return { response_type: reply.visibility === 'channel' ? 'in_channel' : 'ephemeral', replace_original: false, text, blocks };
+}
+
+export interface SlackReceiverOptions {
+  settings: SlackSettings;
+  logger: Logger;
+  /** Over HTTP, Slack's requests arrive on this server at /slack/events. */
+  server: Pick<HttpServer, 'mount'>;
+}
+
+export class SlackReceiver implements Receiver {
+  private app: InstanceType<typeof App> | undefined;
+  private httpReceiver: InstanceType<typeof HTTPReceiver> | undefined;
+  private readonly deliveries = new DeliveryLog();
+
+  constructor(private readonly options: SlackReceiverOptions) {
+    options.server.mount(SLACK_EVENTS_PATH, (request, response) => {
+      if (this.httpReceiver) {
+        this.httpReceiver.requestListener(request, response);
+        return;
+      }
+      response.writeHead(503, { 'content-type': 'text/plain' }).end('Baton is starting; Slack will retry.');
+    });
+  }
+
+  async start(handler: InteractionHandler): Promise<void> {
+    const { settings, logger } = this.options;
+    const boltLogger = slackLogger(logger);
+    const clientOptions = { slackApiUrl: settings.apiUrl };
+    const receiver =
+      settings.connection.mode === 'http'
+        ? new HTTPReceiver({ signingSecret: settings.connection.signingSecret, endpoints: SLACK_EVENTS_PATH, logger: boltLogger })
+        : new SocketModeReceiver({ appToken: settings.connection.appToken, logger: boltLogger, installerOptions: { clientOptions } });
+    const app = new App({ token: settings.botToken, receiver, logger: boltLogger, clientOptions });
+    this.listen(app, handler);
+    if (receiver instanceof HTTPReceiver) {
+      // Bolt's own start() would open a second port; Baton's server carries the requests instead.
+      await app.init();
+      this.httpReceiver = receiver;
+    } else {
+      await app.start();
+    }
+    this.app = app;
+  }
+
+  async stop(): Promise<void> {
+    this.httpReceiver = undefined;
+    if (this.options.settings.connection.mode === 'socket') await this.app?.stop();
+    this.app = undefined;
+  }
+
+  private listen(app: InstanceType<typeof App>, handler: InteractionHandler): void {
+    const { logger } = this.options;
+
+    app.use(async ({ body, ack, next }) => {
+      const key = deliveryKey(body);
+      if (key && !this.deliveries.firstDelivery(key)) {
+        logger.info({ key }, 'Slack delivered a request again; answered without acting twice');
+        await ack?.();
+        return;
+      }
+      await next();
+    });
+
+    app.command('/promote', async ({ command, ack, respond }) => {
+      await ack();
+      const reply = await handler.command({ user: command.user_id, channel: command.channel_id, text: command.text });
+      await respond(replyPayload(reply));
+    });
+
+    for (const actionId of ACTIONS) {
+      app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: actionId }, async ({ ack, body, action, respond, client }) => {
+        await ack();
+        const channel = body.channel?.id ?? body.container.channel_id ?? '';
+        if (actionId === 'reject') {
+          await client.views.open({ trigger_id: body.trigger_id, view: rejectModal({ promotionId: action.value ?? '', channel }) });
+          return;
+        }
+        const incoming: IncomingAction = { user: body.user.id, channel, actionId, value: action.value ?? '' };
+        await respond(replyPayload(await handler.action(incoming)));
+      });
+    }
+
+    app.view(REJECT_CALLBACK_ID, async ({ ack, body, view, client }) => {
+      const reason = readReason(view.state.values);
+      const target = readRejectTarget(view.private_metadata);
+      if (!reason) {
+        await ack(missingReason);
+        return;
+      }
+      await ack();
+      if (!target) {
+        logger.warn({ viewId: view.id }, 'a reject modal came back without the promotion it was opened for; ignored');
+        return;
+      }
+      const reply = await handler.action({ user: body.user.id, channel: target.channel, actionId: 'reject', value: target.promotionId, reason });
+      const { text, blocks } = renderBlockKit(reply.message, { fullTextAttached: false });
+      await client.chat.postEphemeral({ channel: target.channel, user: body.user.id, text, blocks });
+    });
+
+    app.error(async (error) => {
+      logger.error({ err: error }, 'handling a Slack request failed');
+    });
+  }
+}
+
+/** Identifies one delivery: Slack keeps the trigger id (or the view's id) on a retry. */
+function deliveryKey(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const record = body as { trigger_id?: unknown; view?: { id?: unknown; hash?: unknown }; type?: unknown };
+  if (typeof record.trigger_id === 'string') return `trigger:${record.trigger_id}`;
+  if (record.type === 'view_submission' && typeof record.view?.id === 'string') return `view:${record.view.id}:${String(record.view.hash)}`;
+  return undefined;
+}

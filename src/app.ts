@@ -9,7 +9,11 @@ import { join, resolve } from 'node:path';
 import { createAdapterLookup } from '../adapters/registry.ts';
 import type { AdapterLookup } from '../adapters/contract.ts';
 import { ConsoleChat } from './chat/console/console-chat.ts';
+import type { ChatOut } from './chat/contract.ts';
 import { createInteractionHandler } from './chat/interactions.ts';
+import type { ChatPlatform } from './chat/platform.ts';
+import type { SlackSettings } from './chat/slack/settings.ts';
+import { createSlackPlatform } from './chat/slack/slack-platform.ts';
 import { ThreadPublisher } from './chat/thread-publisher.ts';
 import { AuditLog } from './core/audit.ts';
 import type { Pipeline } from './core/model.ts';
@@ -22,8 +26,9 @@ import { createRedisEngine } from './engine/redis/index.ts';
 import { registerHealthRoutes } from './http/health-routes.ts';
 import { registerPromotionRoutes } from './http/promotion-routes.ts';
 import { registerReleaseRoutes } from './http/release-routes.ts';
-import { createHttpServer } from './http/server.ts';
+import { createHttpServer, type HttpServer } from './http/server.ts';
 import { loadPipeline } from './pipeline/load.ts';
+import { RunningJobs } from './running-jobs.ts';
 
 export interface CoreOptions {
   configPath: string;
@@ -48,6 +53,8 @@ export interface BatonOptions extends CoreOptions {
   port: number;
   /** Bearer token for `POST /api/releases`; the API is off without one. */
   apiToken?: string;
+  /** Chat on Slack; without it, the local console (which trusts whoever reaches it) is served. */
+  slack?: SlackSettings;
 }
 
 interface Core {
@@ -55,6 +62,7 @@ interface Core {
   engine: Engine;
   runtime: CoreRuntime;
   promotions: PromotionService;
+  running: RunningJobs;
 }
 
 async function startCore(options: CoreOptions): Promise<Core> {
@@ -89,20 +97,24 @@ async function startCore(options: CoreOptions): Promise<Core> {
   if (engine.queue.durable) await promotions.releaseStaleLocks();
   else await promotions.recoverAfterRestart();
   const concurrency = options.concurrency ?? 4;
-  if (concurrency > 0) engine.queue.work((job) => promotions.runJob(job), { concurrency });
-  return { pipeline, engine, runtime, promotions };
+  const running = new RunningJobs();
+  if (concurrency > 0) engine.queue.work(running.track((job) => promotions.runJob(job)), { concurrency });
+  return { pipeline, engine, runtime, promotions, running };
 }
 
 export interface RunningWorker {
   engine: Engine;
+  /** The jobs this process is running, in words, for a shutdown that cannot wait for them. */
+  running(): string[];
   close(): Promise<void>;
 }
 
 /** Runs steps only: no chat, no HTTP. Needs a shared (Redis) engine to be useful. */
 export async function startWorker(options: CoreOptions): Promise<RunningWorker> {
-  const { engine } = await startCore(options);
+  const { engine, running } = await startCore(options);
   return {
     engine,
+    running: () => running.list(),
     async close() {
       await engine.queue.close();
       await engine.outbox.close();
@@ -116,26 +128,24 @@ export interface RunningBaton {
   pipeline: Pipeline;
   engine: Engine;
   promotions: PromotionService;
-  chat: ConsoleChat;
+  chat: ChatOut;
   /** Resolves when no job is queued or running and every chat message is out. */
   idle(): Promise<void>;
+  /** The jobs this process is running, in words, for a shutdown that cannot wait for them. */
+  running(): string[];
   close(): Promise<void>;
 }
 
 export async function startBaton(options: BatonOptions): Promise<RunningBaton> {
-  const { pipeline, engine, promotions } = await startCore(options);
+  const { pipeline, engine, promotions, running } = await startCore(options);
   const server = createHttpServer({ host: options.host, port: options.port, logger: options.logger });
-  const chat = new ConsoleChat({
-    server,
-    defaultChannel: pipeline.environments[0]?.channel ?? '#baton',
-    ...(options.clock ? { clock: options.clock } : {}),
-    historyFile: join(resolve(options.dataDir), 'console.jsonl'),
-  });
-  new ThreadPublisher(engine.store, chat, pipeline, options.logger).consume(engine.outbox);
+  const platform: ChatPlatform = options.slack ? createSlackPlatform(options.slack, server, options.logger) : consolePlatform(options, pipeline, server);
+  const chat = platform.out;
+  new ThreadPublisher(engine.store, chat, pipeline, options.logger, { minIntervalMs: platform.minIntervalMs }).consume(engine.outbox);
   registerPromotionRoutes(server, engine.store);
   registerReleaseRoutes(server, engine.store, pipeline, options.apiToken);
   registerHealthRoutes(server, engine);
-  await chat.start(createInteractionHandler({ promotions, store: engine.store, pipeline, logger: options.logger }));
+  await platform.receiver.start(createInteractionHandler({ promotions, store: engine.store, pipeline, logger: options.logger }));
   const { url } = await server.listen();
 
   return {
@@ -154,12 +164,25 @@ export async function startBaton(options: BatonOptions): Promise<RunningBaton> {
         await new Promise((r) => setTimeout(r, 10));
       }
     },
+    running: () => running.list(),
     async close() {
-      await chat.stop();
+      await platform.receiver.stop();
       await server.close();
       await engine.queue.close();
+      // The embedded outbox drops what is queued when closed: post the last steps' messages first.
+      if (!engine.outbox.durable) await engine.outbox.drained();
       await engine.outbox.close();
       await engine.store.close();
     },
   };
+}
+
+function consolePlatform(options: BatonOptions, pipeline: Pipeline, server: HttpServer): ChatPlatform {
+  const consoleChat = new ConsoleChat({
+    server,
+    defaultChannel: pipeline.environments[0]?.channel ?? '#baton',
+    ...(options.clock ? { clock: options.clock } : {}),
+    historyFile: join(resolve(options.dataDir), 'console.jsonl'),
+  });
+  return { out: consoleChat, receiver: consoleChat, minIntervalMs: 0 };
 }

@@ -5,10 +5,13 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { createAdapterLookup } from '../adapters/registry.ts';
 import { startBaton, startWorker } from './app.ts';
+import { slackSettingsFrom } from './chat/slack/settings.ts';
+import { SLACK_EVENTS_PATH } from './chat/slack/slack-receiver.ts';
 import { defaultConfigPath } from './config-path.ts';
 import { planFromCommandLine } from './cli-plan.ts';
 import { createLogger } from './logger.ts';
 import { loadPipeline } from './pipeline/load.ts';
+import { DEFAULT_SHUTDOWN_GRACE_MS, leftBehindBy, stopOnSignal, type Stoppable } from './shutdown.ts';
 import { BatonError, ConfigError, ErrorCode, errorMessage, formatConfigIssue } from './errors.ts';
 
 function portNumber(text: string): number {
@@ -23,32 +26,30 @@ function wholeNumber(text: string): number {
   return value;
 }
 
-/** SIGTERM/SIGINT: take no new jobs, let running steps finish, then exit. */
-function stopOnSignal(close: () => Promise<void>): void {
-  const stop = () => {
-    process.stdout.write('Stopping: no new steps are taken; running ones finish first…\n');
-    close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+function millisecondsFromEnv(name: string): number | undefined {
+  const text = process.env[name];
+  if (text === undefined || text === '') return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value <= 0) throw new BatonError(ErrorCode.ConfigInvalid, `${name} must be a whole number of milliseconds, not "${text}".`);
+  return value;
 }
 
 /** Engine settings from the environment, shared by `start` and `worker`. */
 function engineSettings(): { redisUrl?: string; redisLockMs?: number; redisStalledCheckMs?: number } {
-  const number = (name: string) => {
-    const text = process.env[name];
-    if (text === undefined || text === '') return undefined;
-    const value = Number(text);
-    if (!Number.isInteger(value) || value <= 0) throw new BatonError(ErrorCode.ConfigInvalid, `${name} must be a whole number of milliseconds, not "${text}".`);
-    return value;
-  };
   const redisUrl = process.env.REDIS_URL || undefined;
-  const redisLockMs = number('BATON_REDIS_LOCK_MS');
-  const redisStalledCheckMs = number('BATON_REDIS_STALLED_CHECK_MS');
+  const redisLockMs = millisecondsFromEnv('BATON_REDIS_LOCK_MS');
+  const redisStalledCheckMs = millisecondsFromEnv('BATON_REDIS_STALLED_CHECK_MS');
   return { ...(redisUrl ? { redisUrl } : {}), ...(redisLockMs ? { redisLockMs } : {}), ...(redisStalledCheckMs ? { redisStalledCheckMs } : {}) };
+}
+
+/** SIGTERM/SIGINT: take no new steps, give running ones BATON_SHUTDOWN_GRACE_MS, then exit. */
+function stopGracefully(running: Stoppable, queue: { durable: boolean }, graceMs: number): void {
+  stopOnSignal(running, {
+    graceMs,
+    leftBehind: leftBehindBy(queue),
+    write: (line) => process.stdout.write(`${line}\n`),
+    exit: (code) => process.exit(code),
+  });
 }
 
 function dataDirDefault(): string {
@@ -71,6 +72,8 @@ program
   .action(async (options: { config?: string; host: string; port: number; dataDir: string; workers: number }) => {
     const configPath = defaultConfigPath(options.config);
     const engine = engineSettings();
+    const graceMs = millisecondsFromEnv('BATON_SHUTDOWN_GRACE_MS') ?? DEFAULT_SHUTDOWN_GRACE_MS;
+    const slack = slackSettingsFrom(process.env);
     const baton = await startBaton({
       configPath,
       dataDir: options.dataDir,
@@ -80,10 +83,16 @@ program
       concurrency: options.workers,
       ...engine,
       ...(process.env.BATON_API_TOKEN ? { apiToken: process.env.BATON_API_TOKEN } : {}),
+      ...(slack ? { slack } : {}),
     });
     const engineName = engine.redisUrl ? 'redis engine' : `memory engine, records in ${options.dataDir}`;
-    process.stdout.write(`Baton is running: open ${baton.url} (${engineName}, pipeline ${configPath}).\nPress Ctrl+C to stop.\n`);
-    stopOnSignal(() => baton.close());
+    const where = !slack
+      ? `open ${baton.url}`
+      : slack.connection.mode === 'http'
+        ? `on Slack, requests at ${baton.url}${SLACK_EVENTS_PATH}`
+        : 'on Slack (Socket Mode)';
+    process.stdout.write(`Baton is running: ${where} (${engineName}, pipeline ${configPath}).\nPress Ctrl+C to stop.\n`);
+    stopGracefully(baton, baton.engine.queue, graceMs);
   });
 
 program
@@ -94,13 +103,14 @@ program
   .option('--workers <count>', 'steps run at once', wholeNumber, 4)
   .action(async (options: { config?: string; dataDir: string; workers: number }) => {
     const engine = engineSettings();
+    const graceMs = millisecondsFromEnv('BATON_SHUTDOWN_GRACE_MS') ?? DEFAULT_SHUTDOWN_GRACE_MS;
     if (!engine.redisUrl) {
       throw new BatonError(ErrorCode.EngineUnavailable, 'baton worker needs REDIS_URL: workers share the queue with the bots through Redis. With the embedded engine, `baton start` runs the steps itself.');
     }
     const configPath = defaultConfigPath(options.config);
     const worker = await startWorker({ configPath, dataDir: options.dataDir, logger: createLogger(), ...engine, concurrency: Math.max(1, options.workers) });
     process.stdout.write(`Baton worker is running (${options.workers} at once, pipeline ${configPath}).\n`);
-    stopOnSignal(() => worker.close());
+    stopGracefully(worker, worker.engine.queue, graceMs);
   });
 
 program

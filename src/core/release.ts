@@ -7,10 +7,14 @@ import type { Pipeline, Release } from './model.ts';
 
 const VERSION = /^[A-Za-z0-9][A-Za-z0-9._+\-/:@]{0,127}$/;
 
+/** Beyond this many components a description names the first few: it heads messages and must stay readable. */
+const DESCRIBED_COMPONENTS = 4;
+
 export function describeRelease(release: Release): string {
-  return Object.entries(release.versions)
-    .map(([component, version]) => `${component}=${version}`)
-    .join(' ');
+  const entries = Object.entries(release.versions);
+  const named = entries.length > DESCRIBED_COMPONENTS ? entries.slice(0, DESCRIBED_COMPONENTS - 1) : entries;
+  const described = named.map(([component, version]) => `${component}=${version}`).join(' ');
+  return named.length < entries.length ? `${described} and ${entries.length - named.length} more` : described;
 }
 
 /** Rejects a release naming unknown components or malformed versions. */

@@ -12,7 +12,11 @@ export interface SlackSettings {
   connection: SlackConnection;
   /** Ends with a slash, as Slack's Web API client expects. */
   apiUrl: string;
+  /** Least time between two messages to one channel; Slack allows about one a second. */
+  channelIntervalMs: number;
 }
+
+const SLACK_CHANNEL_INTERVAL_MS = 1000;
 
 export const DEFAULT_SLACK_API_URL = 'https://slack.com/api/';
 
@@ -47,5 +51,5 @@ export function slackSettingsFrom(env: Readonly<Record<string, string | undefine
   } catch {
     throw invalid(`SLACK_API_URL is not a URL: "${env.SLACK_API_URL}". Leave it unset for ${DEFAULT_SLACK_API_URL}.`);
   }
-  return { botToken, connection, apiUrl };
+  return { botToken, connection, apiUrl, channelIntervalMs: SLACK_CHANNEL_INTERVAL_MS };
 }

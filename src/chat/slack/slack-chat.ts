@@ -39,7 +39,16 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** Messages remembered as already having their full text attached; the oldest are forgotten first. */
+const REMEMBERED_ATTACHMENTS = 10_000;
+
 export class SlackChat implements ChatOut {
+  /**
+   * A plan message grows as it is planned and updated; its full text is
+   * attached the first time it no longer fits, not again on every update.
+   */
+  private readonly attached = new Set<string>();
+
   constructor(
     private readonly client: WebClient,
     private readonly logger: Logger,
@@ -49,12 +58,14 @@ export class SlackChat implements ChatOut {
     const rendered = renderBlockKit(message);
     const result = await this.send(rendered, (content) => this.client.chat.postMessage({ channel, ...content }));
     const ref = { channel: result.channel ?? channel, messageId: result.ts ?? '' };
-    if (rendered.overflow) await this.attachFullText(ref, rendered.overflow);
+    if (rendered.overflow) await this.attachOnce(ref, rendered.overflow);
     return ref;
   }
 
   async update(ref: MessageRef, message: ChatMessage): Promise<void> {
-    await this.send(renderBlockKit(message), (content) => this.client.chat.update({ channel: ref.channel, ts: ref.messageId, ...content }));
+    const rendered = renderBlockKit(message);
+    await this.send(rendered, (content) => this.client.chat.update({ channel: ref.channel, ts: ref.messageId, ...content }));
+    if (rendered.overflow) await this.attachOnce(ref, rendered.overflow);
   }
 
   async reply(thread: MessageRef, message: ChatMessage): Promise<MessageRef> {
@@ -63,7 +74,7 @@ export class SlackChat implements ChatOut {
       this.client.chat.postMessage({ channel: thread.channel, thread_ts: thread.messageId, ...content }),
     );
     const ref = { channel: result.channel ?? thread.channel, messageId: result.ts ?? '' };
-    if (rendered.overflow) await this.attachFullText(thread, rendered.overflow);
+    if (rendered.overflow) await this.attachOnce(ref, rendered.overflow, thread);
     return ref;
   }
 
@@ -79,6 +90,15 @@ export class SlackChat implements ChatOut {
         throw isRateLimited(retryError) ? new ChatRateLimitedError(retryAfterMs(retryError)) : retryError;
       });
     }
+  }
+
+  /** `message` holds the summary; the file goes in `thread` (the message's own thread unless it is a reply). */
+  private async attachOnce(message: MessageRef, text: string, thread: MessageRef = message): Promise<void> {
+    const key = `${message.channel}/${message.messageId}`;
+    if (this.attached.has(key)) return;
+    this.attached.add(key);
+    if (this.attached.size > REMEMBERED_ATTACHMENTS) this.attached.delete(this.attached.values().next().value ?? key);
+    await this.attachFullText(thread, text);
   }
 
   /**
@@ -107,7 +127,7 @@ export class SlackChat implements ChatOut {
           .postMessage({
             channel: thread.channel,
             thread_ts: thread.messageId,
-            text: `The full text of this message could not be attached (${errorMessage(error)}); run \`/promote status\` to see it.`,
+            text: `The full text of the message above could not be attached (${errorMessage(error)}); it shows a summary.`,
           })
           .catch(() => undefined);
         return;

@@ -8,9 +8,6 @@ import { SlackChat } from './slack-chat.ts';
 import { SlackReceiver } from './slack-receiver.ts';
 import type { SlackSettings } from './settings.ts';
 
-/** Slack allows about one message per second per channel, with short bursts. */
-const SLACK_CHANNEL_INTERVAL_MS = 1000;
-
 export function createSlackPlatform(settings: SlackSettings, server: Pick<HttpServer, 'mount'>, logger: Logger): ChatPlatform {
   // A 429 must reach the outbox, which waits it out per channel; the client's own retries would hold a worker instead.
   const client = new WebClient(settings.botToken, {
@@ -21,6 +18,6 @@ export function createSlackPlatform(settings: SlackSettings, server: Pick<HttpSe
   return {
     out: new SlackChat(client, logger),
     receiver: new SlackReceiver({ settings, server, logger }),
-    minIntervalMs: SLACK_CHANNEL_INTERVAL_MS,
+    minIntervalMs: settings.channelIntervalMs,
   };
 }

@@ -6,8 +6,9 @@
  * five-minute timestamp window on the raw body; with an app token, Socket Mode
  * needs no public URL.
  */
-import bolt, { type BlockAction, type ButtonAction, type RespondFn } from '@slack/bolt';
+import { App, HTTPReceiver, SocketModeReceiver, type BlockAction, type ButtonAction, type RespondFn } from '@slack/bolt';
 import type { Logger } from '../../core/ports.ts';
+import { BatonError, ErrorCode, errorMessage } from '../../errors.ts';
 import type { HttpServer } from '../../http/server.ts';
 import type { IncomingAction, InteractionHandler, Receiver, Reply } from '../contract.ts';
 import type { ActionId } from '../message.ts';
@@ -16,8 +17,6 @@ import { slackLogger } from './bolt-logger.ts';
 import { DeliveryLog } from './delivery-log.ts';
 import { missingReason, readReason, readRejectTarget, REJECT_CALLBACK_ID, rejectModal } from './reject-modal.ts';
 import type { SlackSettings } from './settings.ts';
-
-const { App, HTTPReceiver, SocketModeReceiver } = bolt;
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 
@@ -36,8 +35,8 @@ export interface SlackReceiverOptions {
 }
 
 export class SlackReceiver implements Receiver {
-  private app: InstanceType<typeof App> | undefined;
-  private httpReceiver: InstanceType<typeof HTTPReceiver> | undefined;
+  private app: App | undefined;
+  private httpReceiver: HTTPReceiver | undefined;
   private readonly deliveries = new DeliveryLog();
 
   constructor(private readonly options: SlackReceiverOptions) {
@@ -58,11 +57,20 @@ export class SlackReceiver implements Receiver {
       settings.connection.mode === 'http'
         ? new HTTPReceiver({ signingSecret: settings.connection.signingSecret, endpoints: SLACK_EVENTS_PATH, logger: boltLogger })
         : new SocketModeReceiver({ appToken: settings.connection.appToken, logger: boltLogger, installerOptions: { clientOptions } });
-    const app = new App({ token: settings.botToken, receiver, logger: boltLogger, clientOptions });
+    // Deferred, so that a token Slack refuses stops Baton at start with a clear error.
+    const app = new App({ token: settings.botToken, receiver, logger: boltLogger, clientOptions, deferInitialization: true });
     this.listen(app, handler);
+    try {
+      await app.init();
+    } catch (error) {
+      throw new BatonError(
+        ErrorCode.ConfigInvalid,
+        `Slack did not accept SLACK_BOT_TOKEN at ${settings.apiUrl} (${errorMessage(error)}). Check the token on the app's "OAuth & Permissions" page and that the app is installed in the workspace.`,
+        { cause: error },
+      );
+    }
     if (receiver instanceof HTTPReceiver) {
       // Bolt's own start() would open a second port; Baton's server carries the requests instead.
-      await app.init();
       this.httpReceiver = receiver;
     } else {
       await app.start();
@@ -76,7 +84,7 @@ export class SlackReceiver implements Receiver {
     this.app = undefined;
   }
 
-  private listen(app: InstanceType<typeof App>, handler: InteractionHandler): void {
+  private listen(app: App, handler: InteractionHandler): void {
     const { logger } = this.options;
 
     app.use(async ({ body, ack, next }) => {

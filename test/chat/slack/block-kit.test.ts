@@ -29,7 +29,7 @@ function step(index: number, detail = ''): Step {
     previousVersion: '2026.11.4',
     needs: [],
     wave: 0,
-    preview: { summary: `image ghcr.io/acme/component-${index}:2026.11.5`, details: detail ? [detail] : [], reversible: index % 3 !== 0 },
+    preview: { summary: `image ghcr.io/acme/component-${index}:2026.11.5`, details: detail ? [detail] : [], reversible: index % 3 !== 0, changes: true },
     status: 'pending',
     attempts: 0,
     outputs: {},

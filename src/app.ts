@@ -17,7 +17,7 @@ import { createSlackPlatform } from './chat/slack/slack-platform.ts';
 import { ThreadPublisher } from './chat/thread-publisher.ts';
 import { AuditLog } from './core/audit.ts';
 import type { Pipeline } from './core/model.ts';
-import { environmentSecrets, systemClock, type Clock, type Logger, type SecretSource } from './core/ports.ts';
+import { environmentSecrets, systemClock, type Clock, type Logger, type SecretSource, type UserGroupDirectory } from './core/ports.ts';
 import { PromotionService } from './core/promotions.ts';
 import type { CoreRuntime } from './core/runtime.ts';
 import type { Engine } from './engine/contracts.ts';
@@ -65,7 +65,7 @@ interface Core {
   running: RunningJobs;
 }
 
-async function startCore(options: CoreOptions): Promise<Core> {
+async function startCore(options: CoreOptions, userGroups?: UserGroupDirectory): Promise<Core> {
   const adapters = options.adapters ?? createAdapterLookup();
   const pipeline = await loadPipeline(options.configPath, { adapters });
   const dataDir = resolve(options.dataDir);
@@ -92,6 +92,7 @@ async function startCore(options: CoreOptions): Promise<Core> {
     logger: options.logger,
     workDir: join(dataDir, 'work'),
     retryDelayMs: options.retryDelayMs ?? 1000,
+    ...(userGroups ? { userGroups } : {}),
   };
   const promotions = new PromotionService(runtime);
   if (engine.queue.durable) await promotions.releaseStaleLocks();
@@ -137,9 +138,10 @@ export interface RunningBaton {
 }
 
 export async function startBaton(options: BatonOptions): Promise<RunningBaton> {
-  const { pipeline, engine, promotions, running } = await startCore(options);
   const server = createHttpServer({ host: options.host, port: options.port, logger: options.logger });
-  const platform: ChatPlatform = options.slack ? createSlackPlatform(options.slack, server, options.logger) : consolePlatform(options, pipeline, server);
+  const slack = options.slack ? createSlackPlatform(options.slack, server, options.logger) : undefined;
+  const { pipeline, engine, promotions, running } = await startCore(options, slack?.userGroups);
+  const platform: ChatPlatform = slack ?? consolePlatform(options, pipeline, server);
   const chat = platform.out;
   new ThreadPublisher(engine.store, chat, pipeline, options.logger, { minIntervalMs: platform.minIntervalMs }).consume(engine.outbox);
   registerPromotionRoutes(server, engine.store);

@@ -3,6 +3,7 @@
  * commands and clicks come from (Receiver), and how fast one channel may be
  * written to.
  */
+import type { UserGroupDirectory } from '../core/ports.ts';
 import type { ChatOut, Receiver } from './contract.ts';
 
 export interface ChatPlatform {
@@ -10,4 +11,6 @@ export interface ChatPlatform {
   receiver: Receiver;
   /** Least time between two messages to one channel; 0 for a platform without limits. */
   minIntervalMs: number;
+  /** The platform's user groups, for policy groups linked to them. */
+  userGroups?: UserGroupDirectory;
 }

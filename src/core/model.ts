@@ -63,6 +63,8 @@ export interface Pipeline {
   components: Component[];
   /** Group name (without `@`) → user ids. */
   groups: Record<string, string[]>;
+  /** Group name (without `@`) → a chat platform's user group, whose members are looked up when needed. */
+  linkedGroups: Record<string, string>;
   /** Folder holding named release files. */
   releasesDir: string;
 }
@@ -82,6 +84,8 @@ export interface LedgerEntry {
   since: string;
   promotionId: string;
   outputs: Outputs;
+  /** Outputs whose values are secret: shown as `***`, passed to dependents as they are. */
+  sensitiveOutputs?: string[];
   /** What the adapter observed, kept so that a rollback can restore it. */
   observed?: Observed;
 }
@@ -134,6 +138,8 @@ export interface Step {
   startedAt?: string;
   finishedAt?: string;
   outputs: Outputs;
+  /** Outputs whose values are secret: shown as `***`, passed to dependents as they are. */
+  sensitiveOutputs?: string[];
   /** Last lines of the step's log, redacted, for the thread. */
   log: string[];
   error?: string;

@@ -3,7 +3,7 @@
  * reason a person understands and what would satisfy it.
  */
 import { formatDuration } from '../pipeline/duration.ts';
-import type { Environment, Freeze, Pipeline, Release } from './model.ts';
+import type { Environment, Freeze, Release } from './model.ts';
 import { describePeople, isAmong } from './people.ts';
 import { isInsideAnyWindow, nextWindowOpening } from './windows.ts';
 
@@ -16,12 +16,13 @@ export interface PolicyCheck {
 }
 
 export interface PolicyFacts {
-  pipeline: Pipeline;
   environment: Environment;
   release: Release;
   requester: string;
   now: Date;
   freeze: Freeze | undefined;
+  /** Group name → user ids, chat user groups already looked up. */
+  groups: Readonly<Record<string, string[]>>;
   /** When `version` of `component` first succeeded in `environment` (ISO), if it did. */
   verifiedAt: (environment: string, component: string, version: string) => string | undefined;
 }
@@ -48,9 +49,9 @@ function checkFreeze({ environment, freeze }: PolicyFacts): PolicyCheck {
   };
 }
 
-function checkRequester({ environment, requester, pipeline }: PolicyFacts): PolicyCheck {
+function checkRequester({ environment, requester, groups }: PolicyFacts): PolicyCheck {
   const allowed = environment.requesters;
-  if (allowed.length === 0 || isAmong(requester, allowed, pipeline.groups)) {
+  if (allowed.length === 0 || isAmong(requester, allowed, groups)) {
     return { rule: 'requesters', passed: true, message: `${requester} may request promotions to ${environment.name}` };
   }
   return {

@@ -12,6 +12,12 @@ export interface Logger {
   error(details: object, message: string): void;
 }
 
+/** A chat platform's user groups (Slack user groups), for policy groups linked to one. */
+export interface UserGroupDirectory {
+  /** The user ids in `usergroup` (a handle or an id); throws a BatonError saying why when it cannot tell. */
+  membersOf(usergroup: string): Promise<string[]>;
+}
+
 /** Where `${secret:NAME}` values come from (environment variables by default). */
 export interface SecretSource {
   get(name: string): string | undefined;

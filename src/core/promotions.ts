@@ -7,6 +7,7 @@ import { BatonError, ErrorCode } from '../errors.ts';
 import type { Job } from '../engine/contracts.ts';
 import { decideApproval, mayDecide } from './approvals.ts';
 import { environmentStream } from './audit.ts';
+import { groupMembers } from './group-members.ts';
 import { planWithoutPromoting, type DryRunPlan } from './dry-run.ts';
 import type { Freeze, Promotion, Release } from './model.ts';
 import { isTerminal } from './model.ts';
@@ -67,7 +68,7 @@ export class PromotionService {
     );
     const freeze = (await store.listFreezes()).find((f) => f.environment === environment.name);
     return checkRequestPolicy({
-      pipeline: this.runtime.pipeline,
+      groups: await groupMembers(this.runtime, environment.requesters),
       environment,
       release,
       requester,
@@ -143,9 +144,10 @@ export class PromotionService {
     const { runtime } = this;
     const existing = await this.getPromotion(promotionId);
     const environment = environmentNamed(runtime, existing.environment);
+    const groups = await groupMembers(runtime, environment.approvals.from);
     let decision: ReturnType<typeof decideApproval> | undefined;
     const updated = await runtime.store.updatePromotion(existing.id, (p) => {
-      decision = decideApproval(p, environment, user, runtime.pipeline.groups);
+      decision = decideApproval(p, environment, user, groups);
       if (decision.outcome !== 'counted') return undefined;
       const approvals = [...p.approvals, { user, at: nowIso(runtime) }];
       return { ...p, approvals, state: decision.complete ? 'approved' : p.state, updatedAt: nowIso(runtime) };
@@ -191,7 +193,7 @@ export class PromotionService {
     const environment = environmentNamed(runtime, existing.environment);
     const trimmed = reason.trim();
     if (trimmed.length === 0) return { ok: false, message: 'Give a reason for the rejection: it goes into the audit log.' };
-    const permission = mayDecide(environment, user, runtime.pipeline.groups);
+    const permission = mayDecide(environment, user, await groupMembers(runtime, environment.approvals.from));
     // The requester may always withdraw their own request.
     if (!permission.allowed && user !== existing.requestedBy) {
       await runtime.audit.forPromotion(existing.id, { type: 'approval.refused', actor: user, summary: `Rejection by ${user} refused: ${permission.message}` });

@@ -3,7 +3,7 @@ import type { AdapterLookup } from '../../adapters/contract.ts';
 import type { JobQueue, Store } from '../engine/contracts.ts';
 import type { AuditLog } from './audit.ts';
 import type { Environment, Pipeline } from './model.ts';
-import type { Clock, Logger, SecretSource } from './ports.ts';
+import type { Clock, Logger, SecretSource, UserGroupDirectory } from './ports.ts';
 
 export interface CoreRuntime {
   pipeline: Pipeline;
@@ -18,6 +18,8 @@ export interface CoreRuntime {
   workDir: string;
   /** First wait before retrying a failed step attempt; doubles each time. */
   retryDelayMs: number;
+  /** Looks up members of groups linked to the chat platform's user groups; absent where there is none (the console). */
+  userGroups?: UserGroupDirectory;
 }
 
 export function environmentNamed(runtime: CoreRuntime, name: string): Environment {

@@ -4,7 +4,7 @@ import { parseDuration } from './duration.ts';
 import { parseOrReport, valueIssue, type PathIssue } from './path-issue.ts';
 import { checkPeople } from './people.ts';
 import type { ConfigPath } from './positions.ts';
-import type { EnvironmentConfig } from './schema.ts';
+import type { EnvironmentConfig, GroupsConfig } from './schema.ts';
 import type { EnvironmentEntry } from './shape.ts';
 import { describeUnknown } from './suggest.ts';
 import { parsePromotionWindow } from './window.ts';
@@ -84,7 +84,7 @@ function toEnvironment(config: EnvironmentConfig, path: ConfigPath, issues: Path
 /** Cross-checks the environments and maps the valid ones into the model. */
 export function readEnvironments(
   entries: readonly EnvironmentEntry[],
-  groups: Record<string, string[]> | undefined,
+  groups: GroupsConfig | undefined,
   lineOf: (path: ConfigPath) => number,
 ): { environments: Environment[]; issues: PathIssue[] } {
   const issues = duplicateNames(entries, lineOf);

@@ -8,6 +8,7 @@ import { readEnvironments } from './environments.ts';
 import type { PathIssue } from './path-issue.ts';
 import type { DocumentPositions } from './positions.ts';
 import { checkShape } from './shape.ts';
+import type { GroupsConfig } from './schema.ts';
 import { readYaml } from './yaml-document.ts';
 
 export interface LoadOptions {
@@ -23,6 +24,16 @@ function locate(issue: PathIssue, positions: DocumentPositions): ConfigIssue {
 
 function byPosition(a: ConfigIssue, b: ConfigIssue): number {
   return a.position.line - b.position.line || a.position.col - b.position.col;
+}
+
+function splitGroups(config: GroupsConfig): Pick<Pipeline, 'groups' | 'linkedGroups'> {
+  const groups: Record<string, string[]> = {};
+  const linkedGroups: Record<string, string> = {};
+  for (const [name, members] of Object.entries(config)) {
+    if (Array.isArray(members)) groups[name] = members;
+    else linkedGroups[name] = members.usergroup;
+  }
+  return { groups, linkedGroups };
 }
 
 /** Parses and checks a config; throws a ConfigError listing every problem found. */
@@ -46,7 +57,7 @@ export function parsePipeline(text: string, file: string, options: LoadOptions):
     source: file,
     environments,
     components,
-    groups: shape.config.groups ?? {},
+    ...splitGroups(shape.config.groups ?? {}),
     releasesDir: resolve(dirname(file), shape.config.releases ?? DEFAULT_RELEASES_DIR),
   };
 }

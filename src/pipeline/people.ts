@@ -1,10 +1,10 @@
-import type { EnvironmentConfig } from './schema.ts';
+import type { EnvironmentConfig, GroupsConfig } from './schema.ts';
 import { valueIssue, type PathIssue } from './path-issue.ts';
 import type { ConfigPath } from './positions.ts';
 
 const GROUP_PREFIX = '@';
 
-function unknownGroups(list: readonly string[], path: ConfigPath, groups: Record<string, string[]>): PathIssue[] {
+function unknownGroups(list: readonly string[], path: ConfigPath, groups: GroupsConfig): PathIssue[] {
   return list.flatMap((entry, index) =>
     entry.startsWith(GROUP_PREFIX) && !Object.hasOwn(groups, entry.slice(GROUP_PREFIX.length))
       ? [valueIssue([...path, index], `unknown group "${entry}": define it under groups:`)]
@@ -12,15 +12,26 @@ function unknownGroups(list: readonly string[], path: ConfigPath, groups: Record
   );
 }
 
-function possibleApprovers(from: readonly string[], groups: Record<string, string[]>): Set<string> {
-  return new Set(from.flatMap((entry) => (entry.startsWith(GROUP_PREFIX) ? (groups[entry.slice(GROUP_PREFIX.length)] ?? []) : [entry])));
+/** Everyone who may approve, or undefined when a chat user group is among them (its members are known only at run time). */
+function possibleApprovers(from: readonly string[], groups: GroupsConfig): Set<string> | undefined {
+  const people = new Set<string>();
+  for (const entry of from) {
+    if (!entry.startsWith(GROUP_PREFIX)) {
+      people.add(entry);
+      continue;
+    }
+    const members = groups[entry.slice(GROUP_PREFIX.length)];
+    if (!Array.isArray(members)) return undefined;
+    for (const member of members) people.add(member);
+  }
+  return people;
 }
 
 /**
  * Group references in approvals.from and requesters, and whether enough
  * people may approve. `groups` is absent when `groups:` itself is invalid.
  */
-export function checkPeople(config: EnvironmentConfig, path: ConfigPath, groups: Record<string, string[]> | undefined): PathIssue[] {
+export function checkPeople(config: EnvironmentConfig, path: ConfigPath, groups: GroupsConfig | undefined): PathIssue[] {
   if (groups === undefined) return [];
   const fromPath = [...path, 'approvals', 'from'];
   const issues = [
@@ -30,7 +41,7 @@ export function checkPeople(config: EnvironmentConfig, path: ConfigPath, groups:
   const { required, from } = config.approvals;
   if (from.length > 0 && issues.length === 0) {
     const approvers = possibleApprovers(from, groups);
-    if (required > approvers.size) {
+    if (approvers && required > approvers.size) {
       const names = [...approvers].join(', ') || 'nobody';
       issues.push(
         valueIssue(

@@ -20,6 +20,23 @@ const groupName = z.string(expecting(`a group name of ${NAME_RULE}`)).regex(NAME
 const userId = z.string(expecting('a user id without spaces or "@"')).regex(USER_PATTERN);
 const duration = z.string(expecting(`a duration: ${DURATION_FORM}`)).meta({ examples: ['45s', '30m', '1h30m', '2d'] });
 
+/** A group is a list of user ids, or a user group of the chat platform, looked up (and cached) when someone clicks. */
+const groupMembersSchema = z.union(
+  [
+    z.array(userId, expecting('a list of user ids')),
+    z.strictObject(
+      {
+        usergroup: z
+          .string(expecting('the handle (release-managers) or id (S0123ABCD) of a Slack user group'))
+          .min(1)
+          .meta({ description: 'A Slack user group, by handle or id; its members are looked up with usergroups.users.list.' }),
+      },
+      expecting('a mapping with usergroup'),
+    ),
+  ],
+  expecting('a list of user ids, or { usergroup: <handle or id> }'),
+);
+
 const people = z
   .array(
     z.string(expecting('a user id or an "@group" defined under groups:')).regex(USER_OR_GROUP_PATTERN),
@@ -86,7 +103,7 @@ export const pipelineSchema = z
     {
       version: z.literal(1, expecting('1, the only config version')),
       groups: z
-        .record(groupName, z.array(userId, expecting('a list of user ids')), expecting('a mapping of group names to user ids'))
+        .record(groupName, groupMembersSchema, expecting('a mapping of group names to user ids or to a chat user group'))
         .default({}),
       releases: z
         .string(expecting('a folder path'))
@@ -106,3 +123,4 @@ export const pipelineSchema = z
 export type EnvironmentConfig = z.output<typeof environmentSchema>;
 export type ComponentConfig = z.output<typeof componentSchema>;
 export type PipelineConfig = z.output<typeof pipelineSchema>;
+export type GroupsConfig = PipelineConfig['groups'];

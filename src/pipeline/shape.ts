@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { PathIssue } from './path-issue.ts';
-import { componentSchema, environmentSchema, pipelineSchema, type ComponentConfig, type EnvironmentConfig } from './schema.ts';
+import { componentSchema, environmentSchema, pipelineSchema, type ComponentConfig, type EnvironmentConfig, type GroupsConfig } from './schema.ts';
 import { describeZodIssues } from './zod-issues.ts';
 
 export interface EnvironmentEntry {
@@ -18,7 +18,7 @@ export interface ComponentEntry {
 
 export interface ShapedConfig {
   /** Absent when `groups:` is invalid, so group references are not checked against it. */
-  groups?: Record<string, string[]>;
+  groups?: GroupsConfig;
   releases?: string;
   environments: EnvironmentEntry[];
   components: ComponentEntry[];

@@ -29,7 +29,7 @@ const TUESDAY_10_BERLIN = new Date('2026-11-24T09:00:00Z');
 
 function facts(overrides: Partial<PolicyFacts> & { environment?: PolicyFacts['environment'] }): PolicyFacts {
   return {
-    pipeline,
+    groups: pipeline.groups,
     environment: pipeline.environments[2]!,
     release: { name: 'r', versions: { api: '1.4.2', worker: '1.4.2' } },
     requester: 'alice',

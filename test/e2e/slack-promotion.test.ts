@@ -187,4 +187,17 @@ ${components.join('\n')}
     expect(new Set(sequence).size).toBe(sequence.length);
     expect(done.replies.length).toBeLessThan(sequence.length);
   }, 60_000);
+
+  it('takes approvers from a Slack user group, looked up once for a burst of clicks', async () => {
+    const scene = await start(CONFIG.replace(`release-managers: [${BOB}]`, 'release-managers: { usergroup: release-managers }'), {
+      standIn: { usergroups: { S0RELEASE1: { handle: 'release-managers', users: [BOB] } } },
+    });
+    const id = await requestPromotion(scene, 'iam=1.0.0 to staging');
+    await scene.promotionMessage(id, has('awaiting approval'));
+    await scene.click(MALLORY, 'approve', id);
+    expect((await scene.waitForPrivateAnswers(MALLORY, 1))[0]).toContain("can't approve or reject promotions to staging");
+    await scene.click(BOB, 'approve', id);
+    await scene.promotionMessage(id, has('succeeded'));
+    expect(scene.slack.callsTo('usergroups.users.list').map((c) => c.args.usergroup)).toEqual(['S0RELEASE1']);
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { problemsIn, yaml } from './parse-helpers.ts';
+import { parse, problemsIn, yaml } from './parse-helpers.ts';
 
 const HEAD = ['version: 1', 'environments:', '  - name: dev'];
 
@@ -142,6 +142,12 @@ describe('environment problems', () => {
     ).toEqual([
       'pipeline.yaml:6:28: approvals.required is 3, but only 2 people may approve (alice, bob): lower required or add people to approvals.from',
     ]);
+  });
+
+  it('takes a group linked to a chat user group, whose size is only known when someone clicks', () => {
+    const pipeline = parse(yaml('version: 1', 'groups:', '  leads: { usergroup: release-managers }', 'environments:', '  - name: prod', '    approvals: { required: 3, from: ["@leads"] }', 'components:', '  api: { adapter: noop }'));
+    expect(pipeline.linkedGroups).toEqual({ leads: 'release-managers' });
+    expect(problemsIn(yaml('version: 1', 'groups:', '  leads: { usergroup: "" }', 'environments:', '  - name: prod', 'components:', '  api: { adapter: noop }'))).toHaveLength(1);
   });
 
   it('rejects a group that is not defined under groups:, in approvals.from and requesters', () => {

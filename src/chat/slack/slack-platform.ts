@@ -6,9 +6,10 @@ import type { ChatPlatform } from '../platform.ts';
 import { slackLogger } from './bolt-logger.ts';
 import { SlackChat } from './slack-chat.ts';
 import { SlackReceiver } from './slack-receiver.ts';
+import { SlackUserGroups } from './user-groups.ts';
 import type { SlackSettings } from './settings.ts';
 
-export function createSlackPlatform(settings: SlackSettings, server: Pick<HttpServer, 'mount'>, logger: Logger): ChatPlatform {
+export function createSlackPlatform(settings: SlackSettings, server: Pick<HttpServer, 'mount'>, logger: Logger): ChatPlatform & { userGroups: SlackUserGroups } {
   // A 429 must reach the outbox, which waits it out per channel; the client's own retries would hold a worker instead.
   const client = new WebClient(settings.botToken, {
     slackApiUrl: settings.apiUrl,
@@ -19,5 +20,7 @@ export function createSlackPlatform(settings: SlackSettings, server: Pick<HttpSe
     out: new SlackChat(client, logger),
     receiver: new SlackReceiver({ settings, server, logger }),
     minIntervalMs: settings.channelIntervalMs,
+    // Lookups may wait out a 429 inside the client: a click waits a moment rather than failing.
+    userGroups: new SlackUserGroups(new WebClient(settings.botToken, { slackApiUrl: settings.apiUrl, logger: slackLogger(logger) })),
   };
 }

@@ -15,6 +15,10 @@ export interface AdapterContext<C> {
   /** Unique per step; the same on every attempt, so `apply` can tell it already ran. */
   stepId: string;
   promotionId: string;
+  /** Who asked for the promotion, as the chat platform names them. */
+  requestedBy: string;
+  /** The release being promoted, as people read it: `api=1.4.2 worker=1.4.2`. */
+  release: string;
   environment: string;
   component: string;
   version: string;
@@ -37,6 +41,11 @@ export interface AdapterContext<C> {
 export interface StepResult {
   outputs: Outputs;
   summary: string;
+  /**
+   * Names of outputs whose values are secret. Dependents still receive them;
+   * everywhere people read (logs, chat, audit, evidence) shows `***` instead.
+   */
+  sensitiveOutputs?: string[];
 }
 
 export interface Health {

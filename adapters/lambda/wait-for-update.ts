@@ -34,7 +34,8 @@ export async function waitForUpdate(session: LambdaSession, codeText: string): P
     // Functions last changed before Lambda tracked update status report none: nothing to wait for.
     if (status === undefined || status === 'Successful') return latest;
     if (status === 'Failed') {
-      const reason = [latest.LastUpdateStatusReasonCode, latest.LastUpdateStatusReason].filter(Boolean).join(': ');
+      // Lambda's reasons end with a full stop; the message goes on after them.
+      const reason = [latest.LastUpdateStatusReasonCode, latest.LastUpdateStatusReason?.replace(/\.$/, '')].filter(Boolean).join(': ');
       throw new TerminalStepError(
         ctx.redact(
           `Lambda could not update ${functionName} in ${session.region} to ${codeText}: ${reason || 'no reason given'}. ` +

@@ -6,10 +6,10 @@
 import { rm, stat, writeFile } from 'node:fs/promises';
 import { formatDuration } from '../script/command.ts';
 import { TerminalStepError } from '../../src/errors.ts';
+import type { StepResult } from '../contract.ts';
 import { applyPlanFile, changeCounts, isStalePlan } from './apply-plan.ts';
 import { commandFailed } from './failures.ts';
 import { resultWithOutputs } from './outputs.ts';
-import type { StepResultWithSensitiveOutputs } from './result.ts';
 import { makePlan, savePlanForApproval, savedPlanProblem } from './saved-plan.ts';
 import { openSession, type TerraformContext, type TerraformSession } from './session.ts';
 import { prepareWorkspace } from './workspace.ts';
@@ -49,7 +49,7 @@ function stalePlanRefused(session: TerraformSession, interruptedEarlier: boolean
 async function afterStalePlan(
   session: TerraformSession,
   interruptedEarlier: boolean,
-): Promise<StepResultWithSensitiveOutputs> {
+): Promise<StepResult> {
   if (!interruptedEarlier) throw stalePlanRefused(session, false);
   const { ctx, files } = session;
   ctx.log('The saved plan is stale and an earlier attempt of this step had started applying it: checking whether it finished.');
@@ -64,7 +64,7 @@ async function afterStalePlan(
   );
 }
 
-export async function applyStep(ctx: TerraformContext): Promise<StepResultWithSensitiveOutputs> {
+export async function applyStep(ctx: TerraformContext): Promise<StepResult> {
   const session = await openSession(ctx, 'apply');
   const { files } = session;
   await prepareWorkspace(session);

@@ -4,10 +4,9 @@
  * the module's outputs to the steps that need them.
  */
 import type { Observed, StepPreview } from '../../src/core/model.ts';
-import type { TargetAdapter } from '../contract.ts';
+import type { StepResult, TargetAdapter } from '../contract.ts';
 import { applyStep } from './apply.ts';
 import { readOutputs } from './outputs.ts';
-import type { StepResultWithSensitiveOutputs } from './result.ts';
 import { rollbackStep } from './rollback.ts';
 import { savePlanForApproval } from './saved-plan.ts';
 import { terraformConfigSchema, type TerraformConfig } from './schema.ts';
@@ -18,8 +17,8 @@ import { openExistingWorkspace, prepareWorkspace } from './workspace.ts';
 const VERSION_OUTPUT = 'version';
 
 export interface TerraformAdapter extends TargetAdapter<TerraformConfig> {
-  apply(ctx: TerraformContext): Promise<StepResultWithSensitiveOutputs>;
-  rollback(ctx: TerraformContext, before: Observed): Promise<StepResultWithSensitiveOutputs>;
+  apply(ctx: TerraformContext): Promise<StepResult>;
+  rollback(ctx: TerraformContext, before: Observed): Promise<StepResult>;
 }
 
 /** Terraform state does not know release versions: only a module that outputs one can say. */

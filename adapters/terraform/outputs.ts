@@ -6,8 +6,8 @@
 import { z } from 'zod';
 import type { Outputs } from '../../src/core/model.ts';
 import { TerminalStepError, errorMessage } from '../../src/errors.ts';
+import type { StepResult } from '../contract.ts';
 import { requireExit } from './failures.ts';
-import type { StepResultWithSensitiveOutputs } from './result.ts';
 import { describeStep, type TerraformSession } from './session.ts';
 import { runTerraform } from './terraform-process.ts';
 
@@ -63,7 +63,7 @@ export async function readOutputs(session: TerraformSession): Promise<ModuleOutp
 export async function resultWithOutputs(
   session: TerraformSession,
   summary: string,
-): Promise<StepResultWithSensitiveOutputs> {
+): Promise<StepResult> {
   const outputs = await readOutputs(session);
   for (const name of outputs.unknownSensitive) {
     session.ctx.log(`Note: \`sensitiveOutputs\` names "${name}", but the module has no output of that name.`);

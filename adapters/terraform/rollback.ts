@@ -7,10 +7,10 @@
 import { rm } from 'node:fs/promises';
 import type { Observed } from '../../src/core/model.ts';
 import { TerminalStepError } from '../../src/errors.ts';
+import type { StepResult } from '../contract.ts';
 import { applyPlanFile, changeCounts, isStalePlan } from './apply-plan.ts';
 import { commandFailed } from './failures.ts';
 import { resultWithOutputs } from './outputs.ts';
-import type { StepResultWithSensitiveOutputs } from './result.ts';
 import { makePlan } from './saved-plan.ts';
 import { openSession, type TerraformContext } from './session.ts';
 import { prepareWorkspace } from './workspace.ts';
@@ -50,7 +50,7 @@ function previousVariables(ctx: TerraformContext, previous: string): PreviousVar
   };
 }
 
-export async function rollbackStep(ctx: TerraformContext, before: Observed): Promise<StepResultWithSensitiveOutputs> {
+export async function rollbackStep(ctx: TerraformContext, before: Observed): Promise<StepResult> {
   if (ctx.config.rollback === undefined) {
     throw cannotRollBack(
       ctx,

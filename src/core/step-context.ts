@@ -5,7 +5,8 @@
 import { dirname, join, resolve } from 'node:path';
 import type { AdapterContext, TargetAdapter } from '../../adapters/contract.ts';
 import type { Promotion, Step } from './model.ts';
-import { Redactor } from './redaction.ts';
+import { Redactor, sensitiveValuesInReach } from './redaction.ts';
+import { describeRelease } from './release.ts';
 import { componentNamed, type CoreRuntime } from './runtime.ts';
 import { resolveStep } from './step-settings.ts';
 
@@ -32,6 +33,7 @@ export async function prepareStep(
   const component = componentNamed(runtime, step.component);
   const redactor = new Redactor();
   const ledger = await runtime.store.getLedger(promotion.environment);
+  for (const value of sensitiveValuesInReach(promotion.steps, ledger)) redactor.add(value);
   const { adapter, config, inputs } = resolveStep(component, promotion, step, {
     adapters: runtime.adapters,
     secrets: runtime.secrets,
@@ -50,6 +52,8 @@ export async function prepareStep(
   const context: AdapterContext<unknown> = {
     stepId: step.id,
     promotionId: promotion.id,
+    requestedBy: promotion.requestedBy,
+    release: describeRelease(promotion.release),
     environment: promotion.environment,
     component: step.component,
     version: step.version,

@@ -4,9 +4,11 @@
  * promotion on. Safe to run twice for the same step: a finished step is left
  * alone, and the adapter gets the same step id to recognise its own work.
  */
+import type { StepResult } from '../../adapters/contract.ts';
 import { errorMessage, isRetryable } from '../errors.ts';
 import type { LedgerEntry, Observed, Outputs, Promotion, Step } from './model.ts';
 import { advance, missingOutputs } from './orchestrator.ts';
+import { maskSensitiveOutputs, sensitiveValues, type PublishedOutputs } from './redaction.ts';
 import { nowIso, type CoreRuntime } from './runtime.ts';
 import { prepareStep, type PreparedStep } from './step-context.ts';
 
@@ -52,13 +54,11 @@ async function claimStep(runtime: CoreRuntime, promotionId: string, stepId: stri
   return claimed ? { ...claimed, promotion } : undefined;
 }
 
-async function applyWithRetries(runtime: CoreRuntime, prepared: PreparedStep, step: Step): Promise<Outputs> {
+async function applyWithRetries(runtime: CoreRuntime, prepared: PreparedStep, step: Step): Promise<StepResult> {
   const { adapter, context } = prepared;
   for (let attempt = 0; ; attempt += 1) {
     try {
-      const result = await untilAborted(adapter.apply(context), context.signal);
-      context.log(result.summary);
-      return result.outputs;
+      return await untilAborted(adapter.apply(context), context.signal);
     } catch (error) {
       if (context.signal.aborted) throw context.signal.reason;
       if (!isRetryable(error) || attempt >= prepared.retries) throw error;
@@ -101,7 +101,12 @@ export async function runStep(runtime: CoreRuntime, promotionId: string, stepId:
   try {
     prepared = await prepareStep(runtime, promotion, step, 'fail');
     const { before, ledgerBefore } = await observeBefore(runtime, prepared, promotion, step);
-    const outputs = await applyWithRetries(runtime, prepared, step);
+    const result = await applyWithRetries(runtime, prepared, step);
+    const published = publishedOutputs(result);
+    const { outputs } = published;
+    // The adapter may have logged these values before it said they are secret.
+    for (const value of sensitiveValues(published)) prepared.redactor.add(value);
+    prepared.context.log(result.summary);
     const missing = missingOutputs(runtime, step, outputs);
     if (missing.length > 0) {
       throw new Error(`${step.component} declares the output${missing.length > 1 ? 's' : ''} ${missing.join(', ')} but the step did not publish ${missing.length > 1 ? 'them' : 'it'}; dependents need ${missing.length > 1 ? 'them' : 'it'}.`);
@@ -112,10 +117,18 @@ export async function runStep(runtime: CoreRuntime, promotionId: string, stepId:
       prepared.context.log(`verified: ${health.message}`);
     }
     const finishedAt = nowIso(runtime);
-    const entry: LedgerEntry = { version: step.version, since: finishedAt, promotionId, outputs };
+    const entry: LedgerEntry = { version: step.version, since: finishedAt, promotionId, ...published };
     await runtime.store.setLedgerEntry(promotion.environment, step.component, entry);
-    const logTail = [...prepared.logTail];
-    await updateStep(runtime, promotionId, stepId, (s) => ({ ...s, status: 'succeeded', outputs, finishedAt, log: logTail, error: undefined }));
+    const logTail = redactedLog(prepared);
+    await updateStep(runtime, promotionId, stepId, (s) => ({
+      ...s,
+      status: 'succeeded',
+      outputs,
+      sensitiveOutputs: published.sensitiveOutputs,
+      finishedAt,
+      log: logTail,
+      error: undefined,
+    }));
     await runtime.audit.forPromotion(promotionId, {
       type: 'step.succeeded',
       actor: 'baton',
@@ -123,11 +136,11 @@ export async function runStep(runtime: CoreRuntime, promotionId: string, stepId:
       summary: `${step.component} ${step.version} succeeded.`,
       before: { version: before.version, ledger: ledgerBefore?.version ?? null },
       after: { version: step.version },
-      data: { outputs: redactOutputs(prepared, outputs), log: logTail },
+      data: { ...shownOutputs(prepared, published), log: logTail },
     });
   } catch (error) {
     const message = (prepared?.redactor.redact(errorMessage(error)) ?? errorMessage(error));
-    const logTail = prepared ? [...prepared.logTail] : [];
+    const logTail = prepared ? redactedLog(prepared) : [];
     await updateStep(runtime, promotionId, stepId, (s) => ({ ...s, status: 'failed', error: message, finishedAt: nowIso(runtime), log: logTail }));
     await runtime.audit.forPromotion(promotionId, {
       type: 'step.failed',
@@ -142,6 +155,20 @@ export async function runStep(runtime: CoreRuntime, promotionId: string, stepId:
   await advance(runtime, promotionId);
 }
 
-function redactOutputs(prepared: PreparedStep, outputs: Outputs): Outputs {
-  return Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, prepared.redactor.redact(v)]));
+/** The result's outputs, with the sensitive names it gives that are outputs at all. */
+function publishedOutputs(result: StepResult): PublishedOutputs {
+  const sensitive = [...new Set(result.sensitiveOutputs ?? [])].filter((name) => name in result.outputs).sort();
+  return sensitive.length > 0 ? { outputs: result.outputs, sensitiveOutputs: sensitive } : { outputs: result.outputs };
+}
+
+/** Lines logged before a sensitive output was known are masked again. */
+function redactedLog(prepared: PreparedStep): string[] {
+  return prepared.logTail.map((line) => prepared.redactor.redact(line));
+}
+
+/** Outputs as the audit log keeps them: secrets masked, sensitive ones named. */
+function shownOutputs(prepared: PreparedStep, published: PublishedOutputs): { outputs: Outputs; sensitiveOutputs?: string[] } {
+  const redacted = Object.fromEntries(Object.entries(published.outputs).map(([k, v]) => [k, prepared.redactor.redact(v)]));
+  const outputs = maskSensitiveOutputs({ ...published, outputs: redacted });
+  return published.sensitiveOutputs ? { outputs, sensitiveOutputs: published.sensitiveOutputs } : { outputs };
 }

@@ -36,6 +36,8 @@ export function makeAdapterContext(overrides: Overrides<unknown> = {}): TestAdap
   return {
     stepId: `step-${randomUUID().slice(0, 8)}`,
     promotionId: 'p-1',
+    requestedBy: 'alice',
+    release: 'api=2.0.0',
     environment: 'dev',
     component: 'api',
     version: '2.0.0',

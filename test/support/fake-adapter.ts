@@ -8,6 +8,10 @@ import { RetryableStepError, TerminalStepError } from '../../src/errors.ts';
 
 export const fakeConfigSchema = z.strictObject({
   outputs: z.record(z.string(), z.string()).optional(),
+  /** Names of `outputs` the step declares secret. */
+  sensitive: z.array(z.string()).optional(),
+  /** A line apply writes to the step log. */
+  say: z.string().optional(),
   /** Versions whose apply fails for good. */
   failOn: z.string().optional(),
   /** Fail this many attempts with a retryable error first. */
@@ -66,8 +70,13 @@ export class FakeTarget {
         if (attempt <= Number(ctx.config.flakyAttempts ?? 0)) throw new RetryableStepError(`flaky attempt ${attempt}`);
         if (ctx.config.failOn === ctx.version) throw new TerminalStepError(`${ctx.component} ${ctx.version} refused to start (token sekrit-value)`);
         this.running.set(this.key(ctx), ctx.version);
+        if (ctx.config.say) ctx.log(ctx.config.say);
         ctx.log(`deployed ${ctx.version}`);
-        return { outputs: ctx.config.outputs ?? {}, summary: `set to ${ctx.version}` };
+        return {
+          outputs: ctx.config.outputs ?? {},
+          summary: `set to ${ctx.version}`,
+          ...(ctx.config.sensitive ? { sensitiveOutputs: ctx.config.sensitive } : {}),
+        };
       },
       rollback: async (ctx, before) => {
         this.record('rollback', ctx);

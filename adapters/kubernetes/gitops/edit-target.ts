@@ -91,14 +91,40 @@ function keyTarget(file: string, key: string, documentIndex: number, describe: s
   };
 }
 
+function inFolder(settings: GitopsSettings, file: string): string {
+  return posix.normalize(posix.join(settings.path, file));
+}
+
+function keyInDocument(key: string, document: number): string {
+  return document === 0 ? key : `${key} (document ${document})`;
+}
+
 export function editTarget(settings: GitopsSettings, checkoutDir: string): EditTarget {
   const { edit } = settings;
-  const inFolder = (file: string): string => posix.normalize(posix.join(settings.path, file));
   if (edit.kustomizeImage) return kustomizeImageTarget(settings, edit.kustomizeImage, checkoutDir);
-  if (edit.helmValues) return keyTarget(inFolder(edit.helmValues.file), edit.helmValues.key, 0, edit.helmValues.key);
+  if (edit.helmValues) return keyTarget(inFolder(settings, edit.helmValues.file), edit.helmValues.key, 0, edit.helmValues.key);
   if (edit.yaml) {
-    const where = edit.yaml.document === 0 ? edit.yaml.key : `${edit.yaml.key} (document ${edit.yaml.document})`;
-    return keyTarget(inFolder(edit.yaml.file), edit.yaml.key, edit.yaml.document, where);
+    const { file, key, document } = edit.yaml;
+    return keyTarget(inFolder(settings, file), key, document, keyInDocument(key, document));
   }
   throw new YamlEditError('`edit` gives no value to change: use kustomizeImage, helmValues or yaml.');
+}
+
+/** A value Baton writes, and where. */
+export interface ValueEdit {
+  target: EditTarget;
+  value: string;
+}
+
+/** The `set` values, in the order they are written in the settings. */
+export function setValues(settings: GitopsSettings): ValueEdit[] {
+  return settings.set.map(({ file, key, document, value }) => ({
+    target: keyTarget(inFolder(settings, file), key, document, keyInDocument(key, document)),
+    value,
+  }));
+}
+
+/** Everything a promotion to `version` writes: the version first, then the `set` values. */
+export function promotionEdits(settings: GitopsSettings, checkoutDir: string, version: string): ValueEdit[] {
+  return [{ target: editTarget(settings, checkoutDir), value: version }, ...setValues(settings)];
 }

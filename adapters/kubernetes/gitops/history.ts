@@ -1,6 +1,6 @@
 /**
  * Questions Baton asks the fetched remote history: did this step already
- * push its commit, which commit last set the file, is one commit part of another's past.
+ * push its commit, which commit last set the files, is one commit part of another's past.
  */
 import type { WorkingCopy } from './working-copy.ts';
 
@@ -24,9 +24,9 @@ export async function findCommitWithTrailer(copy: WorkingCopy, trailer: string, 
   return null;
 }
 
-/** The newest commit on the remote branch that changed `file`, or null when none did. */
-export async function lastCommitTouching(copy: WorkingCopy, file: string): Promise<string | null> {
-  const { stdout } = await copy.gitFor('search the history', ['log', '-1', '--format=%H', copy.remoteRef, '--', file]);
+/** The newest commit on the remote branch that changed any of `files`, or null when none did. */
+export async function lastCommitTouching(copy: WorkingCopy, files: readonly string[]): Promise<string | null> {
+  const { stdout } = await copy.gitFor('search the history', ['log', '-1', '--format=%H', copy.remoteRef, '--', ...files]);
   return stdout.trim() || null;
 }
 

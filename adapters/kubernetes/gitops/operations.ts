@@ -1,28 +1,37 @@
 /**
  * gitops mode: the version lives in a file of the config repository; Baton
- * changes it by a commit on the environment's branch and lets Argo CD or
- * Flux deploy it. Nothing here talks to a cluster (see verify/ for that).
+ * changes it (and the `set` values beside it) by a commit on the
+ * environment's branch and lets Argo CD or Flux deploy it. Nothing here talks
+ * to a cluster (see verify/ for that).
  */
 import { TerminalStepError } from '../../../src/errors.ts';
 import type { AdapterContext, StepResult } from '../../contract.ts';
 import type { Observed, StepPreview } from '../../../src/core/model.ts';
 import { promotionMessage, rollbackMessage, ROLLBACK_TRAILER, STEP_TRAILER } from './commit-message.ts';
-import { editTarget, type EditTarget } from './edit-target.ts';
+import { editTarget, promotionEdits, setValues, type EditTarget, type ValueEdit } from './edit-target.ts';
 import { headCommit } from './history.ts';
-import { publishVersion, shortCommit, type Published } from './publish.ts';
+import { alreadyHeld, publishEdits, shortCommit, type Published } from './publish.ts';
 import type { GitopsSettings } from './schema.ts';
-import { readVersionFile, versionDiff } from './version-file.ts';
+import { changedValues, describeChange, prepareEdits, readValue } from './value-edits.ts';
 import { withWorkingCopy, type WorkingCopy } from './working-copy.ts';
 
 type GitopsContext = AdapterContext<GitopsSettings>;
 
-function checkedTarget(ctx: GitopsContext, copy: WorkingCopy): EditTarget {
-  const target = editTarget(ctx.config, copy.dir);
-  const refusal = target.refuse(ctx.version);
-  if (refusal !== null) {
-    throw new TerminalStepError(ctx.redact(`Cannot promote ${ctx.component} ${ctx.version}: ${refusal} (${target.file}).`));
+/** The promotion's edits; a version the target cannot hold is refused before anything is written. */
+function checkedEdits(ctx: GitopsContext, copy: WorkingCopy): ValueEdit[] {
+  const edits = promotionEdits(ctx.config, copy.dir, ctx.version);
+  for (const { target, value } of edits) {
+    const refusal = target.refuse(value);
+    if (refusal !== null) {
+      throw new TerminalStepError(ctx.redact(`Cannot promote ${ctx.component} ${ctx.version}: ${refusal} (${target.file}).`));
+    }
   }
-  return target;
+  return edits;
+}
+
+/** Where `current()` keeps a `set` value it saw, so that a rollback can put it back. */
+function observedKey(target: EditTarget): string {
+  return `set ${target.file} ${target.describe}`;
 }
 
 function waitsFor(settings: GitopsSettings): string | null {
@@ -34,21 +43,23 @@ function waitsFor(settings: GitopsSettings): string | null {
 export function current(ctx: GitopsContext): Promise<Observed> {
   return withWorkingCopy(ctx, async (copy) => {
     const target = editTarget(ctx.config, copy.dir);
-    const file = await readVersionFile(copy, target);
-    return {
-      version: file.located.value,
-      detail: { file: target.file, branch: copy.branch, commit: await headCommit(copy) },
-    };
+    const version = await readValue(copy, target);
+    const detail: Record<string, string> = { file: target.file, branch: copy.branch, commit: await headCommit(copy) };
+    for (const { target: other } of setValues(ctx.config)) {
+      const value = await readValue(copy, other);
+      if (value !== null) detail[observedKey(other)] = value;
+    }
+    return { version, detail };
   });
 }
 
 export function plan(ctx: GitopsContext): Promise<StepPreview> {
   return withWorkingCopy(ctx, async (copy) => {
-    const target = checkedTarget(ctx, copy);
-    const file = await readVersionFile(copy, target);
-    if (file.located.value === ctx.version) {
+    const edits = checkedEdits(ctx, copy);
+    const changed = changedValues(await prepareEdits(copy, edits));
+    if (changed.length === 0) {
       return {
-        summary: `${target.file} already holds ${ctx.version} on ${copy.branch}: nothing to commit`,
+        summary: `${alreadyHeld(edits)} on ${copy.branch}: nothing to commit`,
         details: [],
         reversible: true,
         changes: false,
@@ -56,11 +67,9 @@ export function plan(ctx: GitopsContext): Promise<StepPreview> {
     }
     const controller = waitsFor(ctx.config);
     return {
-      summary:
-        `commit to ${copy.branch} of ${copy.display}: ${target.describe} ` +
-        `${file.located.value ?? '(empty)'} → ${ctx.version} in ${target.file}`,
+      summary: `commit to ${copy.branch} of ${copy.display}: ${changed.map(describeChange).join('; ')}`,
       details: [
-        ...versionDiff(file, ctx.version),
+        ...changed.flatMap((edited) => edited.diff),
         controller === null
           ? 'then done: no argocd or flux setting, so Baton does not wait for a sync'
           : `then wait up to ${ctx.config.verifyTimeout} for ${controller} to sync the commit and report it healthy`,
@@ -71,30 +80,31 @@ export function plan(ctx: GitopsContext): Promise<StepPreview> {
   });
 }
 
-function describePublished(copy: WorkingCopy, target: EditTarget, version: string, published: Published): string {
+function describePublished(copy: WorkingCopy, edits: readonly ValueEdit[], published: Published): string {
   const at = `${shortCommit(published.commit)} on ${copy.branch} of ${copy.display}`;
   switch (published.how) {
     case 'pushed':
-      return `committed ${at}: ${target.describe} ${published.from ?? '(empty)'} → ${version} in ${target.file}`;
+      return `committed ${at}: ${published.changed.map(describeChange).join('; ')}`;
     case 'pushed-before':
       return `${at} already made this change (an earlier attempt of this step): nothing committed`;
     case 'already-set':
-      return `${target.file} already holds ${version} (last changed by ${at}): nothing committed`;
+      return `${alreadyHeld(edits)} (last changed by ${at}): nothing committed`;
   }
+}
+
+function outputsOf(copy: WorkingCopy, edits: readonly ValueEdit[], published: Published): StepResult['outputs'] {
+  return { commit: published.commit, branch: copy.branch, file: edits[0]?.target.file ?? '' };
 }
 
 export async function apply(ctx: GitopsContext): Promise<StepResult> {
   return withWorkingCopy(ctx, async (copy) => {
-    const target = checkedTarget(ctx, copy);
-    const published = await publishVersion(ctx, copy, target, {
+    const edits = checkedEdits(ctx, copy);
+    const published = await publishEdits(ctx, copy, {
       trailer: STEP_TRAILER,
-      version: ctx.version,
-      message: (from) => promotionMessage(ctx, target, from),
+      edits,
+      message: (changed) => promotionMessage(ctx, changed),
     });
-    return {
-      outputs: { commit: published.commit, branch: copy.branch, file: target.file },
-      summary: describePublished(copy, target, ctx.version, published),
-    };
+    return { outputs: outputsOf(copy, edits, published), summary: describePublished(copy, edits, published) };
   });
 }
 
@@ -109,15 +119,22 @@ export async function rollback(ctx: GitopsContext, before: Observed): Promise<St
     );
   }
   return withWorkingCopy(ctx, async (copy) => {
-    const target = editTarget(ctx.config, copy.dir);
-    const published = await publishVersion(ctx, copy, target, {
+    // A `set` value Baton never saw (empty before the step) stays as the promotion left it.
+    const edits: ValueEdit[] = [
+      { target: editTarget(ctx.config, copy.dir), value: previous },
+      ...setValues(ctx.config).flatMap(({ target }) => {
+        const old = before.detail?.[observedKey(target)];
+        return old === undefined ? [] : [{ target, value: old }];
+      }),
+    ];
+    const published = await publishEdits(ctx, copy, {
       trailer: ROLLBACK_TRAILER,
-      version: previous,
-      message: (from) => rollbackMessage(ctx, target, from, previous),
+      edits,
+      message: (changed) => rollbackMessage(ctx, changed, previous),
     });
     return {
-      outputs: { commit: published.commit, branch: copy.branch, file: target.file },
-      summary: `rolled back to ${previous} by a new commit: ${describePublished(copy, target, previous, published)}`,
+      outputs: outputsOf(copy, edits, published),
+      summary: `rolled back to ${previous} by a new commit: ${describePublished(copy, edits, published)}`,
     };
   });
 }

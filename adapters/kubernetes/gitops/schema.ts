@@ -10,8 +10,16 @@ const BRANCH = /^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*@\{)[^\s~^:?*[\\]+(?<![/.])(?<!\.
 
 function keyPath(setting: string, example: string) {
   return nonEmpty(setting, example).refine(isYamlPath, {
-    message: `\`${setting}\` must be keys separated by dots, with [N] for list items, e.g. ${example}`,
+    message: `\`${setting}\` must be keys separated by dots, with [N] for list items and ["…"] for a key that holds dots, e.g. ${example}`,
   });
+}
+
+function documentIndex(setting: string) {
+  return z
+    .number({ error: `\`${setting}\` must be a number: 0 for the first document of the file` })
+    .int(`\`${setting}\` must be a whole number`)
+    .min(0, `\`${setting}\` counts from 0`)
+    .default(0);
 }
 
 function oneMapping<T extends z.ZodRawShape>(setting: string, shape: T, accepted: string) {
@@ -49,11 +57,7 @@ const yamlEdit = oneMapping(
   {
     file: pathInRepository('edit.yaml.file', 'deployment.yaml'),
     key: keyPath('edit.yaml.key', 'spec.template.metadata.labels.version'),
-    document: z
-      .number({ error: '`edit.yaml.document` must be a number: 0 for the first document of the file' })
-      .int('`edit.yaml.document` must be a whole number')
-      .min(0, '`edit.yaml.document` counts from 0')
-      .default(0),
+    document: documentIndex('edit.yaml.document'),
   },
   'file, key and document',
 );
@@ -87,6 +91,43 @@ const editSetting = z
     }
   });
 
+const SET_EXAMPLE = '{ file: serviceaccount.yaml, key: metadata.annotations["eks.amazonaws.com/role-arn"], value: "${iam.outputs.role_arn}" }';
+
+/** Values other than the version that go into the same commit, typically outputs of the steps this one needs. */
+const setEntry = oneMapping(
+  'set',
+  {
+    file: pathInRepository('set.file', 'serviceaccount.yaml'),
+    key: keyPath('set.key', 'metadata.annotations["eks.amazonaws.com/role-arn"]'),
+    value: z.string({
+      error: (issue) =>
+        issue.input === undefined
+          ? `\`set.value\` is required, e.g. "\${iam.outputs.role_arn}"`
+          : '`set.value` must be a string: quote numbers and booleans, e.g. "3"',
+    }),
+    document: documentIndex('set.document'),
+  },
+  'file, key, value and document',
+);
+
+const setList = z
+  .array(setEntry, { error: `\`set\` must be a list of values to write beside the version, e.g. [${SET_EXAMPLE}]` })
+  .superRefine((entries, ctx) => {
+    const seen = new Set<string>();
+    entries.forEach((entry, index) => {
+      const where = `${entry.file} ${entry.key} ${entry.document}`;
+      if (seen.has(where)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [index, 'key'],
+          message: `\`set\` names ${entry.key} in ${entry.file} twice: give each value once`,
+        });
+      }
+      seen.add(where);
+    });
+  })
+  .default([]);
+
 const author = oneMapping(
   'author',
   {
@@ -117,7 +158,7 @@ const flux = oneMapping(
 );
 
 const GITOPS_SETTINGS =
-  'mode, repo, branch, path, edit, author, commitMessage, argocd, flux, verifyTimeout, kubeconfig and context';
+  'mode, repo, branch, path, edit, set, author, commitMessage, argocd, flux, verifyTimeout, kubeconfig and context';
 
 export const gitopsSettingsSchema = z
   .strictObject(
@@ -129,6 +170,7 @@ export const gitopsSettingsSchema = z
         .default('main'),
       path: pathInRepository('path', 'apps/api/overlays/production').default('.'),
       edit: editSetting,
+      set: setList,
       author: author.default({ name: 'Baton', email: 'baton@localhost' }),
       commitMessage: nonEmpty('commitMessage', '"Promote ${component} ${version} to ${env} (${release})"').optional(),
       argocd: argocd.optional(),
@@ -151,6 +193,18 @@ export const gitopsSettingsSchema = z
         message: 'give `argocd` or `flux`, not both: Baton waits for the one controller that deploys this path',
       });
     }
+    const versionValue = settings.edit.helmValues
+      ? { file: settings.edit.helmValues.file, key: settings.edit.helmValues.key, document: 0 }
+      : settings.edit.yaml;
+    settings.set.forEach((entry, index) => {
+      if (versionValue && entry.file === versionValue.file && entry.key === versionValue.key && entry.document === versionValue.document) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['set', index, 'key'],
+          message: `${entry.key} in ${entry.file} is where \`edit\` puts the version: \`set\` cannot write it too`,
+        });
+      }
+    });
     checkContextHasKubeconfig(settings, [], ctx);
   });
 

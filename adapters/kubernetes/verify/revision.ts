@@ -5,20 +5,20 @@
  */
 import type { AdapterContext } from '../../contract.ts';
 import { STEP_TRAILER } from '../gitops/commit-message.ts';
-import { editTarget } from '../gitops/edit-target.ts';
+import { promotionEdits } from '../gitops/edit-target.ts';
 import { findCommitWithTrailer, headCommit, isAtOrAfter, lastCommitTouching } from '../gitops/history.ts';
 import type { GitopsSettings } from '../gitops/schema.ts';
 import { withWorkingCopy } from '../gitops/working-copy.ts';
 
 export type RevisionCheck = (revision: string) => Promise<boolean>;
 
-/** This step's commit; when it made none (the file already held the version), the last commit that changed the file. */
+/** This step's commit; when it made none (the files already held the values), the last commit that changed them. */
 export function syncTargetCommit(ctx: AdapterContext<GitopsSettings>): Promise<string> {
   return withWorkingCopy(ctx, async (copy) => {
     const own = await findCommitWithTrailer(copy, STEP_TRAILER, ctx.stepId);
     if (own !== null) return own;
-    const file = editTarget(ctx.config, copy.dir).file;
-    return (await lastCommitTouching(copy, file)) ?? headCommit(copy, copy.remoteRef);
+    const files = promotionEdits(ctx.config, copy.dir, ctx.version).map(({ target }) => target.file);
+    return (await lastCommitTouching(copy, files)) ?? headCommit(copy, copy.remoteRef);
   });
 }
 

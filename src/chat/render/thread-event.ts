@@ -4,6 +4,7 @@
  */
 import type { AuditRecord, AuditType } from '../../core/audit-record.ts';
 import type { Promotion } from '../../core/model.ts';
+import { MASK } from '../../core/redaction.ts';
 import type { Block, ChatMessage, Tone } from '../message.ts';
 
 const TONE: Partial<Record<AuditType, Tone>> = {
@@ -38,10 +39,17 @@ function logOf(record: AuditRecord): string[] {
   return Array.isArray(log) ? log.filter((line): line is string => typeof line === 'string') : [];
 }
 
+function sensitiveOf(record: AuditRecord): string[] {
+  const names = record.data?.sensitiveOutputs;
+  return Array.isArray(names) ? names.filter((name): name is string => typeof name === 'string') : [];
+}
+
+/** A sensitive output is shown by name only, whatever value the record holds. */
 function outputsOf(record: AuditRecord): [string, string][] {
   const outputs = record.data?.outputs;
   if (outputs === null || typeof outputs !== 'object') return [];
-  return Object.entries(outputs as Record<string, unknown>).map(([k, v]) => [k, String(v)]);
+  const sensitive = sensitiveOf(record);
+  return Object.entries(outputs as Record<string, unknown>).map(([k, v]) => [k, sensitive.includes(k) ? MASK : String(v)]);
 }
 
 export function renderThreadEvent(record: AuditRecord, promotion: Promotion): ChatMessage | undefined {

@@ -15,24 +15,21 @@ import type { KubernetesSettings } from '../../../adapters/kubernetes/schema.ts'
 import { RetryableStepError, TerminalStepError } from '../../../src/errors.ts';
 import { makeAdapterContext, type TestAdapterContext } from '../context.ts';
 import { describeAdapterContract } from '../contract-suite.ts';
+import { git, ignoreUserGitConfig, makeConfigRepository, type ConfigRepository } from '../../support/config-repository.ts';
+import { kustomizeBuild, renderedImages, renderedObject } from '../../support/kubectl.ts';
 import {
   DEV_OVERLAY,
-  git,
-  makeConfigRepository,
+  DEV_SERVICE_ACCOUNT,
   NEW_DIGEST,
   OLD_DIGEST,
   PINNED_OVERLAY,
+  ROLE_ARN_KEY,
+  SEED_FILES,
   SITE_MANIFESTS,
   WORKER_VALUES,
-  type ConfigRepository,
-} from './config-repository.ts';
-import { kustomizeBuild, renderedImages } from './kubectl.ts';
+} from './seed-files.ts';
 
-beforeAll(() => {
-  // A developer's own git settings (signing, hooks paths) must not change what these tests see.
-  process.env.GIT_CONFIG_GLOBAL = '/dev/null';
-  process.env.GIT_CONFIG_NOSYSTEM = '1';
-});
+beforeAll(ignoreUserGitConfig);
 
 const AUTHOR = { name: 'Baton Bot', email: 'baton@acme.test' };
 
@@ -59,7 +56,9 @@ function gitopsContext(
     workDir: join(repo.root, 'work'),
     configDir: repo.root,
     stepId: 'step-api-dev',
-    promotionId: 'p-42',
+    promotionId: '42',
+    requestedBy: 'carol',
+    release: 'api=2.0.0 worker=2.0.0',
     version: '2.0.0',
     previousVersion: '1.0.0',
     ...overrides,
@@ -75,18 +74,11 @@ async function failure(promise: Promise<unknown>): Promise<Error> {
   return error;
 }
 
-/** A fresh clone of the remote's main branch, as Argo CD would check it out. */
-function checkout(repo: ConfigRepository, name: string): string {
-  const folder = join(repo.root, name);
-  git(repo.root, 'clone', '--quiet', '--branch', 'main', repo.remote, folder);
-  return folder;
-}
-
 describeAdapterContract('kubernetes (gitops, kustomize overlay in a real git repository)', {
   capabilities: { observesVersion: true, reversible: true },
   async setUp() {
-    process.env.GIT_CONFIG_GLOBAL = '/dev/null';
-    const repo = makeConfigRepository();
+    ignoreUserGitConfig();
+    const repo = makeConfigRepository(SEED_FILES);
     return {
       adapter: kubernetesAdapter as never,
       context: (overrides = {}) => gitopsContext(repo, {}, overrides as Overrides) as never,
@@ -99,7 +91,7 @@ describe('kubernetes adapter in gitops mode', () => {
   let repo: ConfigRepository;
 
   beforeEach(() => {
-    repo = makeConfigRepository();
+    repo = makeConfigRepository(SEED_FILES);
   });
 
   afterEach(async () => {
@@ -109,7 +101,7 @@ describe('kubernetes adapter in gitops mode', () => {
   describe('apply', () => {
     it('changes only the targeted value, pushes one commit, and kubectl kustomize renders the new image', async () => {
       const before = repo.fileOnRemote(DEV_OVERLAY);
-      expect(renderedImages(kustomizeBuild(join(checkout(repo, 'before'), 'apps/api/overlays/dev')))).toContain(
+      expect(renderedImages(kustomizeBuild(join(repo.clone('before'), 'apps/api/overlays/dev')))).toContain(
         'ghcr.io/acme/api:1.0.0',
       );
 
@@ -123,8 +115,11 @@ describe('kubernetes adapter in gitops mode', () => {
       expect(result.outputs).toEqual({ commit: head, branch: 'main', file: DEV_OVERLAY });
       expect(repo.changedFiles(head ?? '')).toEqual([DEV_OVERLAY]);
       const message = repo.message(head ?? '');
-      expect(message).toContain('Promote api 2.0.0 to dev');
-      expect(message).toContain('Baton promotion p-42 changes newTag of image ghcr.io/acme/api in apps/api/overlays/dev/kustomization.yaml: 1.0.0 → 2.0.0.');
+      expect(message).toContain('Promote api 2.0.0 to dev\n\n');
+      expect(message).toContain(
+        'Baton promotion #42 of release api=2.0.0 worker=2.0.0, requested by carol, changes:\n' +
+          `- newTag of image ghcr.io/acme/api in ${DEV_OVERLAY}: 1.0.0 → 2.0.0\n`,
+      );
       expect(message).toContain('Baton-Step: step-api-dev');
       expect(git(repo.remote, 'log', '-1', '--format=%an <%ae> / %cn <%ce>', 'main').trim()).toBe(
         'Baton Bot <baton@acme.test> / Baton Bot <baton@acme.test>',
@@ -133,7 +128,7 @@ describe('kubernetes adapter in gitops mode', () => {
         `committed ${head?.slice(0, 7)} on main of ${repo.remote}: newTag of image ghcr.io/acme/api 1.0.0 → 2.0.0 in ${DEV_OVERLAY}`,
       );
 
-      const images = renderedImages(kustomizeBuild(join(checkout(repo, 'after'), 'apps/api/overlays/dev')));
+      const images = renderedImages(kustomizeBuild(join(repo.clone('after'), 'apps/api/overlays/dev')));
       expect(images).toEqual(['ghcr.io/acme/api:2.0.0', 'ghcr.io/acme/sidecar:7.1']);
     });
 
@@ -146,7 +141,7 @@ describe('kubernetes adapter in gitops mode', () => {
       );
       await kubernetesAdapter.apply(ctx);
       expect(repo.fileOnRemote(PINNED_OVERLAY)).toBe(before.replace(OLD_DIGEST, NEW_DIGEST));
-      const rendered = kustomizeBuild(join(checkout(repo, 'pinned'), 'apps/api/overlays/pinned'));
+      const rendered = kustomizeBuild(join(repo.clone('pinned'), 'apps/api/overlays/pinned'));
       expect(renderedImages(rendered)).toContain(`ghcr.io/acme/api@${NEW_DIGEST}`);
     });
 
@@ -189,11 +184,15 @@ describe('kubernetes adapter in gitops mode', () => {
       expect((await kubernetesAdapter.current(ctx)).version).toBe('1.10');
     });
 
-    it('uses the commitMessage setting and still adds the trailers Baton finds its commits by', async () => {
-      await kubernetesAdapter.apply(gitopsContext(repo, { commitMessage: 'Promote api 2.0.0 to dev (release r-7, asked by alice)' }));
+    it('uses the commitMessage setting and still names the promotion, release and requester in trailers', async () => {
+      await kubernetesAdapter.apply(gitopsContext(repo, { commitMessage: 'Promote api 2.0.0 to dev (release r-7)' }));
       const message = repo.message(repo.commits()[0] ?? '');
-      expect(message.startsWith('Promote api 2.0.0 to dev (release r-7, asked by alice)\n\n')).toBe(true);
-      expect(message).toContain('Baton-Promotion: p-42\nBaton-Environment: dev\nBaton-Version: 2.0.0\nBaton-Step: step-api-dev');
+      expect(message.startsWith('Promote api 2.0.0 to dev (release r-7)\n\n')).toBe(true);
+      expect(message).toContain(
+        'Baton-Promotion: 42\nBaton-Release: api=2.0.0 worker=2.0.0\nBaton-Requested-By: carol\n' +
+          'Baton-Environment: dev\nBaton-Version: 2.0.0\nBaton-Step: step-api-dev',
+      );
+      expect(git(repo.remote, 'log', '-1', '--format=%(trailers:key=Baton-Requested-By,valueonly)', 'main').trim()).toBe('carol');
     });
 
     it('commits nothing when the file already holds the version', async () => {
@@ -204,6 +203,101 @@ describe('kubernetes adapter in gitops mode', () => {
       expect(result.outputs.commit).toBe(commits[0]);
       expect(result.summary).toContain(`${DEV_OVERLAY} already holds 1.0.0`);
       expect((await kubernetesAdapter.plan(ctx)).changes).toBe(false);
+    });
+  });
+
+  describe('set: values beside the version, such as an output of a step this one needs', () => {
+    const roleArn = (version: string): string => `arn:aws:iam::123456789012:role/api-${version}`;
+    const withRole = (value: string): Record<string, unknown> => ({
+      set: [{ file: 'serviceaccount.yaml', key: ROLE_ARN_KEY, value }],
+    });
+
+    it('writes the version and the value in one commit, changing nothing else, and kubectl kustomize renders both', async () => {
+      const overlay = repo.fileOnRemote(DEV_OVERLAY);
+      const account = repo.fileOnRemote(DEV_SERVICE_ACCOUNT);
+
+      const result = await kubernetesAdapter.apply(gitopsContext(repo, withRole(roleArn('2.0.0'))));
+
+      const [head, ...older] = repo.commits();
+      expect(older).toHaveLength(1);
+      expect(repo.changedFiles(head ?? '').sort()).toEqual([DEV_OVERLAY, DEV_SERVICE_ACCOUNT].sort());
+      expect(repo.fileOnRemote(DEV_OVERLAY)).toBe(overlay.replace('newTag: 1.0.0    #', 'newTag: 2.0.0    #'));
+      expect(repo.fileOnRemote(DEV_SERVICE_ACCOUNT)).toBe(account.replace(roleArn('1.0.0'), roleArn('2.0.0')));
+      expect(repo.message(head ?? '')).toContain(
+        `- newTag of image ghcr.io/acme/api in ${DEV_OVERLAY}: 1.0.0 → 2.0.0\n` +
+          `- ${ROLE_ARN_KEY} in ${DEV_SERVICE_ACCOUNT}: ${roleArn('1.0.0')} → ${roleArn('2.0.0')}\n`,
+      );
+      expect(result.summary).toContain(`; ${ROLE_ARN_KEY} ${roleArn('1.0.0')} → ${roleArn('2.0.0')} in ${DEV_SERVICE_ACCOUNT}`);
+
+      const rendered = kustomizeBuild(join(repo.clone('after'), 'apps/api/overlays/dev'));
+      expect(renderedObject(rendered, 'ServiceAccount', 'api').metadata.annotations).toEqual({
+        'eks.amazonaws.com/role-arn': roleArn('2.0.0'),
+      });
+      expect(renderedImages(rendered)).toContain('ghcr.io/acme/api:2.0.0');
+    });
+
+    it('plans both changes, showing an output not known yet by its placeholder', async () => {
+      const preview = await kubernetesAdapter.plan(gitopsContext(repo, withRole('<iam.outputs.role_arn>')));
+      expect(preview.summary).toBe(
+        `commit to main of ${repo.remote}: newTag of image ghcr.io/acme/api 1.0.0 → 2.0.0 in ${DEV_OVERLAY}; ` +
+          `${ROLE_ARN_KEY} ${roleArn('1.0.0')} → <iam.outputs.role_arn> in ${DEV_SERVICE_ACCOUNT}`,
+      );
+      expect(preview.details).toEqual([
+        `${DEV_OVERLAY}:13`,
+        '-     newTag: 1.0.0    # keep this comment',
+        '+     newTag: 2.0.0    # keep this comment',
+        `${DEV_SERVICE_ACCOUNT}:6`,
+        `-     eks.amazonaws.com/role-arn: ${roleArn('1.0.0')}   # written by Baton from iam's output`,
+        '+     eks.amazonaws.com/role-arn: "<iam.outputs.role_arn>"   # written by Baton from iam\'s output',
+        'then done: no argocd or flux setting, so Baton does not wait for a sync',
+      ]);
+    });
+
+    it('commits only the value when the file already holds the version', async () => {
+      const overlay = repo.fileOnRemote(DEV_OVERLAY);
+      const result = await kubernetesAdapter.apply(gitopsContext(repo, withRole(roleArn('1.0.1')), { version: '1.0.0' }));
+      const [head] = repo.commits();
+      expect(repo.changedFiles(head ?? '')).toEqual([DEV_SERVICE_ACCOUNT]);
+      expect(repo.fileOnRemote(DEV_OVERLAY)).toBe(overlay);
+      expect(result.summary).toBe(
+        `committed ${head?.slice(0, 7)} on main of ${repo.remote}: ${ROLE_ARN_KEY} ${roleArn('1.0.0')} → ${roleArn('1.0.1')} in ${DEV_SERVICE_ACCOUNT}`,
+      );
+    });
+
+    it('commits nothing when the version and every value are already there', async () => {
+      const commits = repo.commits();
+      const ctx = gitopsContext(repo, withRole(roleArn('1.0.0')), { version: '1.0.0' });
+      const result = await kubernetesAdapter.apply(ctx);
+      expect(repo.commits()).toEqual(commits);
+      expect(result.summary).toContain(`${DEV_OVERLAY}, ${DEV_SERVICE_ACCOUNT} already hold 1.0.0 and every \`set\` value`);
+      expect((await kubernetesAdapter.plan(ctx)).changes).toBe(false);
+    });
+
+    it('a rollback puts back the value it saw before, with the version, in one new commit', async () => {
+      const overlay = repo.fileOnRemote(DEV_OVERLAY);
+      const account = repo.fileOnRemote(DEV_SERVICE_ACCOUNT);
+      const ctx = gitopsContext(repo, withRole(roleArn('2.0.0')));
+      const before = await kubernetesAdapter.current(ctx);
+      await kubernetesAdapter.apply(ctx);
+
+      await kubernetesAdapter.rollback?.(ctx, before);
+
+      const [rollbackCommit] = repo.commits();
+      expect(repo.changedFiles(rollbackCommit ?? '').sort()).toEqual([DEV_OVERLAY, DEV_SERVICE_ACCOUNT].sort());
+      expect(repo.fileOnRemote(DEV_OVERLAY)).toBe(overlay);
+      expect(repo.fileOnRemote(DEV_SERVICE_ACCOUNT)).toBe(account);
+      expect(repo.message(rollbackCommit ?? '')).toContain(`- ${ROLE_ARN_KEY} in ${DEV_SERVICE_ACCOUNT}: ${roleArn('2.0.0')} → ${roleArn('1.0.0')}`);
+    });
+
+    it('names a missing key and the keys that are there, committing nothing', async () => {
+      const commits = repo.commits();
+      const ctx = gitopsContext(repo, { set: [{ file: 'serviceaccount.yaml', key: 'metadata.annotations["eks.amazonaws.com/role"]', value: 'x' }] });
+      const error = await failure(kubernetesAdapter.apply(ctx));
+      expect(error).toBeInstanceOf(TerminalStepError);
+      expect(error.message).toContain(
+        `${DEV_SERVICE_ACCOUNT} has no metadata.annotations["eks.amazonaws.com/role"] (keys there: eks.amazonaws.com/role-arn at metadata.annotations)`,
+      );
+      expect(repo.commits()).toEqual(commits);
     });
   });
 
@@ -385,7 +479,7 @@ describe('kubernetes adapter in gitops mode', () => {
       const error = await failure(kubernetesAdapter.current(gitopsContext(repo, { path: 'apps/api/overlays/staging' })));
       expect(error).toBeInstanceOf(TerminalStepError);
       expect(error.message).toContain('apps/api/overlays/staging/kustomization.yaml does not exist on branch main');
-      expect(error.message).toContain('`path` and `edit` settings');
+      expect(error.message).toContain('`path`, `edit` and `set` settings');
     });
 
     it('names a missing key and the keys that are there', async () => {
@@ -470,6 +564,7 @@ describe('kubernetes adapter in gitops mode', () => {
         branch: 'main',
         path: '.',
         edit: { kustomizeImage: { name: 'ghcr.io/acme/api', field: 'newTag' } },
+        set: [],
         author: { name: 'Baton', email: 'baton@localhost' },
         verifyTimeout: '10m',
       });
@@ -507,6 +602,20 @@ describe('kubernetes adapter in gitops mode', () => {
       expect(text).toContain('give `argocd` or `flux`, not both');
       expect(text).toContain('`verifyTimeout` must be a number and a unit');
       expect(text).toContain('set `kubeconfig` to that file too');
+    });
+
+    it('takes set values with keys that hold dots, and refuses ones that collide or are not strings', () => {
+      expect(kubernetesAdapter.config.parse({ ...minimal, set: [{ file: 'sa.yaml', key: 'metadata.annotations["a.b/c"]', value: 'x' }] })).toMatchObject({
+        set: [{ file: 'sa.yaml', key: 'metadata.annotations["a.b/c"]', value: 'x', document: 0 }],
+      });
+      const twice = { file: 'sa.yaml', key: 'a.b', value: 'x' };
+      expect(problems({ ...minimal, set: [twice, twice] })).toContain('`set` names a.b in sa.yaml twice');
+      expect(problems({ ...minimal, edit: { helmValues: {} }, set: [{ file: 'values.yaml', key: 'image.tag', value: 'x' }] })).toContain(
+        'image.tag in values.yaml is where `edit` puts the version',
+      );
+      expect(problems({ ...minimal, set: [{ file: 'sa.yaml', key: 'replicas', value: 3 }] })).toContain('`set.value` must be a string');
+      expect(problems({ ...minimal, set: [{ file: 'sa.yaml', key: 'a.["b"]', value: 'x' }] })).toContain('`set.key` must be keys separated by dots');
+      expect(problems({ ...minimal, set: { file: 'sa.yaml' } })).toContain('`set` must be a list');
     });
 
     it('names a misspelled setting and lists the accepted ones', () => {

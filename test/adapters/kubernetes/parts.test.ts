@@ -66,6 +66,18 @@ describe('changing one YAML value in place', () => {
     expect(() => parseYamlPath('a..b')).toThrow('is not a key path');
     expect(() => parseYamlPath('a[x]')).toThrow('is not a key path');
   });
+
+  it('reads a key that holds dots from ["…"], and prints it back the same way', () => {
+    const annotation = ['metadata', 'annotations', 'eks.amazonaws.com/role-arn'];
+    expect(parseYamlPath('metadata.annotations["eks.amazonaws.com/role-arn"]')).toEqual(annotation);
+    expect(formatYamlPath(annotation)).toBe('metadata.annotations["eks.amazonaws.com/role-arn"]');
+    expect(parseYamlPath('["a.b"][0]["say \\"hi\\""]')).toEqual(['a.b', 0, 'say "hi"']);
+    expect(() => parseYamlPath('a.["b"]')).toThrow('is not a key path');
+    expect(() => parseYamlPath('a["b"')).toThrow('is not a key path');
+    expect(edit('metadata:\n  annotations:\n    example.com/x: old\n', 'metadata.annotations["example.com/x"]', 'new').after).toBe(
+      'metadata:\n  annotations:\n    example.com/x: new\n',
+    );
+  });
 });
 
 describe('repository addresses', () => {

@@ -13,12 +13,10 @@ import { RESOURCES, type KubernetesStandIn } from '../../harness/kubernetes/api-
 import type { Json } from '../../harness/kubernetes/patches.ts';
 import { makeAdapterContext, type TestAdapterContext } from '../context.ts';
 import { startClusters, type Clusters } from './clusters.ts';
-import { DEV_OVERLAY, makeConfigRepository, type ConfigRepository } from './config-repository.ts';
+import { ignoreUserGitConfig, makeConfigRepository, type ConfigRepository } from '../../support/config-repository.ts';
+import { DEV_OVERLAY, SEED_FILES } from './seed-files.ts';
 
-beforeAll(() => {
-  process.env.GIT_CONFIG_GLOBAL = '/dev/null';
-  process.env.GIT_CONFIG_NOSYSTEM = '1';
-});
+beforeAll(ignoreUserGitConfig);
 
 const APPLICATION = RESOURCES.Application;
 const KUSTOMIZATION = RESOURCES.Kustomization;
@@ -42,7 +40,7 @@ describe('kubernetes adapter: verify in gitops mode', () => {
   let seed: string;
 
   beforeEach(async () => {
-    repo = makeConfigRepository();
+    repo = makeConfigRepository(SEED_FILES);
     seed = repo.commits()[0] ?? '';
     clusters = await startClusters(['ops']);
     cluster = clusters.cluster('ops');

@@ -1,7 +1,7 @@
 /**
  * A real config repository for gitops tests: a bare repository on disk (the
- * "remote") seeded with kustomize overlays, a Helm values file and a plain
- * multi-document manifest, plus helpers to look at it the way a colleague would.
+ * "remote") seeded with the files a test gives, plus helpers to look at it
+ * the way a colleague, or Argo CD, would.
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -9,90 +9,13 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
-export const DEV_OVERLAY = 'apps/api/overlays/dev/kustomization.yaml';
-export const PINNED_OVERLAY = 'apps/api/overlays/pinned/kustomization.yaml';
-export const WORKER_VALUES = 'apps/worker/values-dev.yaml';
-export const SITE_MANIFESTS = 'apps/site/manifests.yaml';
-export const OLD_DIGEST = `sha256:${'a'.repeat(64)}`;
-export const NEW_DIGEST = `sha256:${'b'.repeat(64)}`;
-
-/** Odd spacing, comments and quoting on purpose: none of it may change when Baton edits the file. */
-const SEED_FILES: Record<string, string> = {
-  'apps/api/base/kustomization.yaml': 'resources:\n  - deployment.yaml\n',
-  'apps/api/base/deployment.yaml': `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: api
-spec:
-  selector:
-    matchLabels: { app: api }
-  template:
-    metadata:
-      labels: { app: api }
-    spec:
-      containers:
-        - name: api
-          image: ghcr.io/acme/api:0.0.0
-        - name: sidecar
-          image: ghcr.io/acme/sidecar:0.0.0
-`,
-  [DEV_OVERLAY]: `# Dev overlay: Baton promotes the api here.
-apiVersion: kustomize.config.k8s.io/v1beta1
-kind: Kustomization
-namespace: dev
-resources:
-  - ../../base
-
-images:
-    # the sidecar stays pinned
-  - name: ghcr.io/acme/sidecar
-    newTag: "7.1"
-  - name: ghcr.io/acme/api   # promoted by Baton
-    newTag: 1.0.0    # keep this comment
-labels:
-  - pairs: {team: checkout,   tier: web}
-`,
-  'apps/api/overlays/production/kustomization.yaml': `resources:
-  - ../../base
-images:
-  - name: ghcr.io/acme/api
-    newTag: 0.9.0
-`,
-  [PINNED_OVERLAY]: `resources:
-  - ../../base
-images:
-  - name: ghcr.io/acme/api
-    digest: ${OLD_DIGEST}
-`,
-  [WORKER_VALUES]: `# Worker values for dev
-replicaCount: 2
-image:
-  repository: ghcr.io/acme/worker
-  tag: "1.0.0"   # set by Baton
-  pullPolicy: IfNotPresent
-resources: {}
-`,
-  [SITE_MANIFESTS]: `apiVersion: v1
-kind: Service
-metadata:
-  name: site
-  labels:
-    version: untouched
----
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: site
-spec:
-  template:
-    metadata:
-      labels:
-        app: site
-        version: 1.0.0
-`,
-};
-
 const IDENTITY = ['-c', 'user.name=Fixture', '-c', 'user.email=fixture@example.test', '-c', 'commit.gpgSign=false'];
+
+/** A developer's own git settings (signing, hook paths) must not change what tests see, in git run by tests or by Baton. */
+export function ignoreUserGitConfig(): void {
+  process.env.GIT_CONFIG_GLOBAL = '/dev/null';
+  process.env.GIT_CONFIG_NOSYSTEM = '1';
+}
 
 export function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', [...IDENTITY, ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -120,6 +43,8 @@ export interface ConfigRepository {
   changedFiles(commit: string): string[];
   /** Commits on the branch whose message has `Baton-Step: <stepId>`. */
   commitsForStep(stepId: string, trailer?: string): string[];
+  /** A fresh clone of the remote's main branch into `root/<name>`, as Argo CD would check it out. */
+  clone(name: string): string;
   /** A colleague clones, changes files and pushes, as people do. */
   pushAsColleague(files: Record<string, string>, message: string): string;
   /** Installs a server-side hook in the bare repository. */
@@ -127,7 +52,7 @@ export interface ConfigRepository {
   remove(): Promise<void>;
 }
 
-export function makeConfigRepository(files: Record<string, string> = SEED_FILES): ConfigRepository {
+export function makeConfigRepository(files: Record<string, string>): ConfigRepository {
   const root = mkdtempSync(join(tmpdir(), 'baton-gitops-'));
   const remote = join(root, 'deploy.git');
   const seed = join(root, 'seed');
@@ -153,6 +78,11 @@ export function makeConfigRepository(files: Record<string, string> = SEED_FILES)
         .map((record) => record.trim().split('\x00'))
         .filter(([, value]) => value?.trim() === stepId)
         .map(([commit]) => commit ?? ''),
+    clone(name) {
+      const folder = join(root, name);
+      git(root, 'clone', '--quiet', '--branch', 'main', remote, folder);
+      return folder;
+    },
     pushAsColleague(changes, message) {
       colleagues += 1;
       const clone = join(root, `colleague-${colleagues}`);

@@ -12,6 +12,15 @@ export function escapeMrkdwn(text: string): string {
 /** Slack user ids (U…/W…) become mentions, so people read names, not ids. */
 const USER_ID = /\b([UW][A-Z0-9]{8,})\b/g;
 
+/** An instant as Baton writes it (ISO 8601, UTC). */
+const INSTANT = /\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z\b/g;
+
+/** Slack shows a date token in each reader's own time zone; the ISO text is the fallback. */
+function dateToken(iso: string): string {
+  const seconds = Math.floor(Date.parse(iso) / 1000);
+  return Number.isNaN(seconds) ? iso : `<!date^${seconds}^{date_short_pretty} {time_secs}|${iso}>`;
+}
+
 export function toMrkdwn(text: string): string {
-  return escapeMrkdwn(text).replace(USER_ID, '<@$1>');
+  return escapeMrkdwn(text).replace(USER_ID, '<@$1>').replace(INSTANT, dateToken);
 }

@@ -83,6 +83,11 @@ describe('Block Kit rendering', () => {
     expect(sectionTexts(rendered.blocks)).toEqual(['<@UALICE0001> approved &lt;!channel&gt; &amp; left']);
   });
 
+  it('shows instants in each reader\'s time zone, with the UTC text as fallback', () => {
+    const rendered = renderBlockKit(textMessage('approved at 2026-11-29T17:35:33.807Z'));
+    expect(sectionTexts(rendered.blocks)).toEqual(['approved at <!date^1795973733^{date_short_pretty} {time_secs}|2026-11-29T17:35:33.807Z>']);
+  });
+
   it('cuts an oversized text to Slack’s limit and hands back the whole of it', () => {
     const long = 'a'.repeat(5000);
     const rendered = renderBlockKit(textMessage(long));

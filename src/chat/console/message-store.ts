@@ -58,13 +58,21 @@ export class ConsoleMessageStore {
   private readonly listeners = new Set<ConsoleChangeListener>();
   private lastId = 0;
 
-  /** With a journal, the channel's history survives a restart, as a real chat's does. */
+  /**
+   * With a journal, the channel's history survives a restart, as a real
+   * chat's does. Every update of a plan message appends a whole message, so
+   * at start the journal is compacted to one line per message.
+   */
   constructor(
     private readonly defaultChannel: string,
     private readonly clock: Clock,
     private readonly journal?: Journal<ConsoleChangeEvent>,
   ) {
-    for (const event of journal?.read() ?? []) this.replay(event);
+    const events = journal?.read() ?? [];
+    for (const event of events) this.replay(event);
+    if (journal && events.length > this.messages.size) {
+      journal.rewrite([...this.messages.values()].map((stored) => this.changeEvent(stored.threadOf === undefined ? 'posted' : 'replied', stored)));
+    }
   }
 
   private replay(event: ConsoleChangeEvent): void {
@@ -181,8 +189,8 @@ export class ConsoleMessageStore {
     return stored;
   }
 
-  private emit(change: ConsoleChangeEvent['change'], stored: ConsoleMessage): void {
-    const event: ConsoleChangeEvent = {
+  private changeEvent(change: ConsoleChangeEvent['change'], stored: ConsoleMessage): ConsoleChangeEvent {
+    return {
       change,
       id: stored.id,
       channel: stored.channel,
@@ -191,6 +199,10 @@ export class ConsoleMessageStore {
       updatedAt: stored.updatedAt,
       message: stored.message,
     };
+  }
+
+  private emit(change: ConsoleChangeEvent['change'], stored: ConsoleMessage): void {
+    const event = this.changeEvent(change, stored);
     this.journal?.append(event);
     for (const listener of this.listeners) {
       listener(event);

@@ -1,12 +1,14 @@
 import { renderPromotion } from '../src/chat/render/promotion-message.ts';
 import { STATE_LABEL, STATE_TONE } from '../src/chat/render/labels.ts';
 import { textMessage } from '../src/chat/message.ts';
-import { isTerminal } from '../src/core/model.ts';
+import { isTerminal, type PromotionState } from '../src/core/model.ts';
 import { describeRelease } from '../src/core/release.ts';
 import type { CommandDefinition } from './definition.ts';
 import { expectCount, promotionIdArgument } from './words.ts';
 
 const USAGE = '/promote status [<id>]';
+
+const LIVE_STATES = (Object.keys(STATE_LABEL) as PromotionState[]).filter((state) => !isTerminal(state));
 
 export const statusCommand: CommandDefinition<'status'> = {
   name: 'status',
@@ -24,7 +26,7 @@ export const statusCommand: CommandDefinition<'status'> = {
       if (!environment) return { visibility: 'private', message: textMessage(`Promotion #${promotion.id} went to ${promotion.environment}, which is no longer in the pipeline.`) };
       return { visibility: 'private', message: renderPromotion(promotion, environment) };
     }
-    const live = (await context.store.listPromotions({ limit: 200 })).filter((p) => !isTerminal(p.state));
+    const live = await context.store.listPromotions({ states: LIVE_STATES, limit: 200 });
     if (live.length === 0) return { visibility: 'private', message: textMessage('No promotion is under way. /promote history shows past ones.') };
     return {
       visibility: 'private',

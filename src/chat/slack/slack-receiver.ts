@@ -35,11 +35,13 @@ export interface SlackReceiverOptions {
 }
 
 export class SlackReceiver implements Receiver {
-  private app: App | undefined;
   private httpReceiver: HTTPReceiver | undefined;
+  private socketMode: SocketModeReceiver | undefined;
   private readonly deliveries = new DeliveryLog();
 
   constructor(private readonly options: SlackReceiverOptions) {
+    // In Socket Mode, requests come over the socket; nothing is served here.
+    if (options.settings.connection.mode !== 'http') return;
     options.server.mount(SLACK_EVENTS_PATH, (request, response) => {
       if (this.httpReceiver) {
         this.httpReceiver.requestListener(request, response);
@@ -53,10 +55,11 @@ export class SlackReceiver implements Receiver {
     const { settings, logger } = this.options;
     const boltLogger = slackLogger(logger);
     const clientOptions = { slackApiUrl: settings.apiUrl };
+    // The socket client gets a copy: it sets its own retry policy (100 retries) on the options it is given, which the bot's client would inherit.
     const receiver =
       settings.connection.mode === 'http'
         ? new HTTPReceiver({ signingSecret: settings.connection.signingSecret, endpoints: SLACK_EVENTS_PATH, logger: boltLogger })
-        : new SocketModeReceiver({ appToken: settings.connection.appToken, logger: boltLogger, installerOptions: { clientOptions } });
+        : new SocketModeReceiver({ appToken: settings.connection.appToken, logger: boltLogger, installerOptions: { clientOptions: { ...clientOptions } } });
     // Deferred, so that a token Slack refuses stops Baton at start with a clear error.
     const app = new App({ token: settings.botToken, receiver, logger: boltLogger, clientOptions, deferInitialization: true });
     this.listen(app, handler);
@@ -74,14 +77,15 @@ export class SlackReceiver implements Receiver {
       this.httpReceiver = receiver;
     } else {
       await app.start();
+      this.socketMode = receiver;
     }
-    this.app = app;
   }
 
   async stop(): Promise<void> {
     this.httpReceiver = undefined;
-    if (this.options.settings.connection.mode === 'socket') await this.app?.stop();
-    this.app = undefined;
+    // Bolt's App.stop() only begins the socket's close handshake; Baton has stopped once the socket is closed.
+    await this.socketMode?.client.disconnect();
+    this.socketMode = undefined;
   }
 
   private listen(app: App, handler: InteractionHandler): void {

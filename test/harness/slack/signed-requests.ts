@@ -136,8 +136,9 @@ function userRef(user: string | SlackUserRef, teamId: string): SlackUserRef & { 
   return { id: ref.id, username: name, name, team_id: ref.team_id ?? teamId };
 }
 
-export function slashCommandBody(fields: Partial<SlashCommandFields> = {}): string {
-  const full: SlashCommandFields = {
+/** A slash command's fields, as Slack sends them: form-encoded over HTTP, a JSON payload in Socket Mode. */
+export function slashCommandFields(fields: Partial<SlashCommandFields> = {}): SlashCommandFields {
+  return {
     token: 'verification-token-not-used',
     team_id: DEFAULT_TEAM.id,
     team_domain: DEFAULT_TEAM.domain,
@@ -153,7 +154,10 @@ export function slashCommandBody(fields: Partial<SlashCommandFields> = {}): stri
     trigger_id: newTriggerId(),
     ...fields,
   };
-  return new URLSearchParams(Object.entries(full)).toString();
+}
+
+export function slashCommandBody(fields: Partial<SlashCommandFields> = {}): string {
+  return new URLSearchParams(Object.entries(slashCommandFields(fields))).toString();
 }
 
 export function blockActionsPayload(input: BlockActionInput): Record<string, unknown> {

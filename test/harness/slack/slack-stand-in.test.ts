@@ -1,12 +1,15 @@
 /**
  * The Slack stand-in, driven by the real @slack/web-api WebClient and Bolt's
- * HTTP receiver, so what it accepts and refuses is what those clients see.
+ * HTTP and Socket Mode receivers, so what it accepts and refuses is what
+ * those clients see.
  */
+import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, HTTPReceiver, LogLevel, type Logger } from '@slack/bolt';
+import { App, HTTPReceiver, LogLevel, SocketModeReceiver, type Logger } from '@slack/bolt';
 import { ErrorCode, WebClient, type WebAPIPlatformError, type WebAPIRateLimitedError } from '@slack/web-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { sendBlockAction, sendSlashCommand, signSlackRequest } from './signed-requests.ts';
 import { startSlackStandIn, type SlackStandIn } from './slack-stand-in.ts';
 
@@ -298,5 +301,62 @@ describe('signed requests into Bolt', () => {
     const forged = await sendSlashCommand(receiverUrl, signingSecret, { text: 'x' }, { signature: `v0=${'0'.repeat(64)}` });
     expect([stale.status, forged.status]).toEqual([401, 401]);
     expect(standIn.ephemerals()).toEqual([]);
+  });
+});
+
+describe('Socket Mode', () => {
+  const appClient = (token: string) => new WebClient(undefined, { slackApiUrl: standIn.apiUrl, headers: { Authorization: `Bearer ${token}` }, logger: quiet });
+
+  it('opens a connection URL only for an app-level token in the Authorization header', async () => {
+    const opened = await appClient('xapp-test').apps.connections.open();
+    expect(opened.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/socket\/link\/\?ticket=[0-9a-f]+&app_id=ABATON$/);
+    expect((await platformError(appClient('xoxb-test').apps.connections.open()))?.error).toBe('not_allowed_token_type');
+    expect((await platformError(appClient('xapp-wrong').apps.connections.open()))?.error).toBe('invalid_auth');
+    const asField = await fetch(`${standIn.apiUrl}apps.connections.open`, { method: 'POST', body: new URLSearchParams({ token: 'xapp-test' }) });
+    expect(await asField.json()).toEqual({ ok: false, error: 'not_authed' });
+    expect((await platformError(appClient('xapp-test').chat.postMessage({ channel: CHANNEL, text: 'x' })))?.error).toBe('not_allowed_token_type');
+  });
+
+  it('says hello on connect and takes each URL once', async () => {
+    const { url } = await appClient('xapp-test').apps.connections.open();
+    const socket = new WebSocket(url as string);
+    const [hello] = (await once(socket, 'message')) as [Buffer];
+    expect(JSON.parse(hello.toString())).toMatchObject({ type: 'hello', num_connections: 1, connection_info: { app_id: 'ABATON' } });
+    const [refusal] = (await once(new WebSocket(url as string), 'error')) as [Error];
+    expect(refusal.message).toBe('Unexpected server response: 401');
+    socket.close();
+    await standIn.waitFor(() => standIn.socketMode.connections[0]?.closedBy === 'app');
+  });
+
+  it("delivers a slash command to Bolt's Socket Mode receiver and records its ack", async () => {
+    const receiver = new SocketModeReceiver({ appToken: 'xapp-test', logger: quiet, installerOptions: { clientOptions: { slackApiUrl: standIn.apiUrl } } });
+    const app = new App({ token: 'xoxb-test', receiver, logger: quiet, clientOptions: { slackApiUrl: standIn.apiUrl } });
+    const commands: string[] = [];
+    app.command('/promote', async ({ ack, command }) => {
+      commands.push(command.text);
+      await ack({ text: `Promoting ${command.text}` });
+    });
+    await app.start();
+    try {
+      const envelopeId = standIn.socketMode.slashCommand({ text: '1.4.2 production' });
+      const ack = await standIn.waitFor(() => standIn.socketMode.ackFor(envelopeId));
+      expect(commands).toEqual(['1.4.2 production']);
+      expect(ack).toMatchObject({ connection: 1, payload: { text: 'Promoting 1.4.2 production' } });
+      expect(standIn.socketMode.envelopes).toMatchObject([{ envelopeId, type: 'slash_commands', acceptsResponsePayload: true }]);
+    } finally {
+      await receiver.client.disconnect();
+    }
+  });
+
+  it('closes a connection the app keeps open after a disconnect message', async () => {
+    const { url } = await appClient('xapp-test').apps.connections.open();
+    const socket = new WebSocket(url as string);
+    const messages: unknown[] = [];
+    socket.on('message', (data: Buffer) => messages.push(JSON.parse(data.toString())));
+    await standIn.waitFor(() => standIn.socketMode.open().length === 1);
+    standIn.socketMode.requestDisconnect('warning', { closeAfterMs: 50 });
+    await once(socket, 'close');
+    expect(messages.at(-1)).toMatchObject({ type: 'disconnect', reason: 'warning' });
+    await standIn.waitFor(() => standIn.socketMode.connections[0]?.closedBy === 'stand-in');
   });
 });

@@ -6,9 +6,11 @@
  * bodies, Bearer or `token` auth, HTTP 200 `{ ok: false, error }` refusals,
  * Block Kit limits, the per-channel posting rate limit answered with 429 +
  * Retry-After, response_url use limits, trigger id expiry, the three-step
- * file upload. Tests read what the bot did (messages, threads, edits,
- * ephemerals, views, files) and can make Slack misbehave (failNext,
- * setRateLimit). See README.md for what it does not do.
+ * file upload; Socket Mode (apps.connections.open with an app-level token,
+ * then envelopes and acks over a WebSocket). Tests read what the bot did
+ * (messages, threads, edits, ephemerals, views, files, acks) and can make
+ * Slack misbehave (failNext, setRateLimit, a requested disconnect). See
+ * README.md for what it does not do.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,6 +24,7 @@ import { ChannelRateLimiter, DEFAULT_RATE_LIMIT, type ChannelRateLimit } from '.
 import { jsonArg, parseApiArgs, readBody, type Args } from './request-body.ts';
 import { answerResponseUrl, type RecordedResponse } from './response-url-posts.ts';
 import { ResponseUrls, type ResponseUrlTarget } from './response-urls.ts';
+import { appsConnectionsOpen, SocketModeLinks, type SocketModeStandIn } from './socket-mode.ts';
 import type { InjectedFailure, RateLimitedCall, RecordedCall, RecordedFile, RecordedView, StandInState } from './state.ts';
 import { newTriggerId } from './trigger-ids.ts';
 import * as views from './view-methods.ts';
@@ -31,6 +34,7 @@ export type { ChannelRateLimit, RateLimit } from './rate-limit.ts';
 export type { EphemeralMessage, MessageContent, PostedMessage, SharedFile } from './messages.ts';
 export type { RecordedResponse } from './response-url-posts.ts';
 export type { ResponseUrlTarget } from './response-urls.ts';
+export type { DeliveredEnvelope, DisconnectReason, EnvelopeType, SocketAck, SocketConnection, SocketModeStandIn } from './socket-mode.ts';
 export type { InjectedFailure, RateLimitedCall, RecordedCall, RecordedFile, RecordedView } from './state.ts';
 export type { ChannelSpec, UserSpec, UsergroupSpec, WorkspaceOptions } from './workspace.ts';
 
@@ -59,6 +63,8 @@ export interface SlackStandIn {
   /** Every 429 the per-channel limit gave. */
   readonly rateLimited: readonly RateLimitedCall[];
   readonly rateLimitedCount: number;
+  /** Socket Mode: the app's connections, the envelopes sent to it and its acks. */
+  readonly socketMode: SocketModeStandIn;
   callsTo(method: string): RecordedCall[];
   /** Root messages of a channel (id, name, or a user id for the bot's DM), each with its replies. */
   channelMessages(channel: string): PostedMessage[];
@@ -86,6 +92,7 @@ type Handler = (state: StandInState, args: Args) => MethodResult;
 
 const METHODS: Record<string, Handler> = {
   'auth.test': authTest,
+  'apps.connections.open': appsConnectionsOpen,
   'chat.postMessage': chat.postMessage,
   'chat.update': chat.update,
   'chat.delete': chat.deleteMessage,
@@ -102,6 +109,8 @@ const METHODS: Record<string, Handler> = {
 };
 
 const JSON_ARGS = ['blocks', 'attachments', 'view', 'files', 'metadata'];
+/** Methods that take an app-level token (xapp-…), and only from the Authorization header. */
+const APP_TOKEN_METHODS = new Set(['apps.connections.open']);
 const SCOPES = 'chat:write,commands,files:write,usergroups:read,users:read';
 
 function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -126,8 +135,9 @@ function bearer(request: IncomingMessage): string | undefined {
 
 export async function startSlackStandIn(options: SlackStandInOptions = {}): Promise<SlackStandIn> {
   const clock = options.clock ?? Date.now;
+  const workspace = new Workspace(options);
   const state: StandInState = {
-    workspace: new Workspace(options),
+    workspace,
     messages: new MessageStore(clock),
     responseUrls: new ResponseUrls(clock),
     rateLimiter: new ChannelRateLimiter(options.rateLimit === undefined ? DEFAULT_RATE_LIMIT.perChannel : (options.rateLimit?.perChannel ?? null), clock),
@@ -137,6 +147,7 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
     files: new Map(),
     triggers: new Map(),
     rateLimited: [],
+    socketMode: new SocketModeLinks(clock, workspace.appId),
     baseUrl: '',
   };
   const responses: RecordedResponse[] = [];
@@ -150,9 +161,12 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
   function callMethod(method: string, request: IncomingMessage, args: Args): { status: number; body: Record<string, unknown>; headers: Record<string, string> } {
     const handler = METHODS[method];
     if (!handler) throw new SlackApiError('unknown_method', { extra: { req_method: method } });
-    const token = bearer(request) ?? (typeof args.token === 'string' && args.token !== '' ? args.token : undefined);
+    const appLevel = APP_TOKEN_METHODS.has(method);
+    const token = bearer(request) ?? (!appLevel && typeof args.token === 'string' && args.token !== '' ? args.token : undefined);
     if (token === undefined) throw new SlackApiError('not_authed');
-    if (!state.workspace.tokens.has(token)) throw new SlackApiError('invalid_auth');
+    const accepted = appLevel ? workspace.appTokens : workspace.tokens;
+    const other = appLevel ? workspace.tokens : workspace.appTokens;
+    if (!accepted.has(token)) throw new SlackApiError(other.has(token) ? 'not_allowed_token_type' : 'invalid_auth');
     const failure = takeFailure(method);
     if (failure) {
       const status = failure.status ?? 200;
@@ -214,9 +228,10 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
       else response.end();
     });
   });
+  server.on('upgrade', (request, socket, head) => state.socketMode.handleUpgrade(request, socket, head));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   state.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const { workspace, messages } = state;
+  const { messages } = state;
 
   return {
     apiUrl: `${state.baseUrl}/api/`,
@@ -235,6 +250,7 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
     get rateLimitedCount() {
       return state.rateLimited.length;
     },
+    socketMode: state.socketMode,
     callsTo: (method) => state.calls.filter((call) => call.method === method),
     channelMessages: (channel) => messages.channelMessages(workspace.channelId(channel)),
     thread: (channel, threadTs) => messages.thread(workspace.channelId(channel), threadTs),
@@ -273,6 +289,7 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
       }
     },
     close: async () => {
+      state.socketMode.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -6,6 +6,7 @@ import type { MessageStore } from './messages.ts';
 import type { ChannelRateLimiter } from './rate-limit.ts';
 import type { Args } from './request-body.ts';
 import type { ResponseUrls } from './response-urls.ts';
+import type { SocketModeLinks } from './socket-mode.ts';
 import type { Workspace } from './workspace.ts';
 
 export interface RecordedCall {
@@ -97,6 +98,7 @@ export interface StandInState {
   readonly files: Map<string, RecordedFile>;
   readonly triggers: Map<string, TriggerRecord>;
   readonly rateLimited: RateLimitedCall[];
+  readonly socketMode: SocketModeLinks;
   /** `http://127.0.0.1:PORT`, no trailing slash. */
   baseUrl: string;
 }

@@ -34,6 +34,8 @@ export interface UsergroupSpec {
 export interface WorkspaceOptions {
   /** Bot tokens accepted; default `['xoxb-test']`. */
   tokens?: string[];
+  /** App-level tokens accepted (Socket Mode's apps.connections.open); default `['xapp-test']`. */
+  appTokens?: string[];
   botUserId?: string;
   botId?: string;
   appId?: string;
@@ -61,6 +63,7 @@ const USER_ID = /^[UW][A-Z0-9]+$/;
 
 export class Workspace {
   readonly tokens: Set<string>;
+  readonly appTokens: Set<string>;
   readonly botUserId: string;
   readonly botId: string;
   readonly appId: string;
@@ -72,6 +75,7 @@ export class Workspace {
 
   constructor(options: WorkspaceOptions = {}) {
     this.tokens = new Set(options.tokens ?? ['xoxb-test']);
+    this.appTokens = new Set(options.appTokens ?? ['xapp-test']);
     this.botUserId = options.botUserId ?? 'UBATON';
     this.botId = options.botId ?? 'BBATON';
     this.appId = options.appId ?? 'ABATON';

@@ -72,9 +72,13 @@ export class TerminalStepError extends BatonError {
 
 /** A step failure that may pass on another attempt (network, a busy lock). */
 export class RetryableStepError extends BatonError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** How long the target asked to wait (an HTTP Retry-After); Baton's own back-off when absent. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(message: string, options?: { cause?: unknown; retryAfterMs?: number }) {
     super(ErrorCode.StepRetryable, message, options);
     this.name = 'RetryableStepError';
+    this.retryAfterMs = options?.retryAfterMs;
   }
 }
 

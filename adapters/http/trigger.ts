@@ -81,6 +81,7 @@ function temporaryFailure(attempt: TriggerAttempt, answer: HttpAnswer): Retryabl
         `was probably not triggered.${asked} The step can be tried again; it sends the same Idempotency-Key (${attempt.idempotencyKey}). ` +
         `Its answer: ${quoteBody(answer.body)}`,
     ),
+    wait === undefined ? {} : { retryAfterMs: wait },
   );
 }
 

@@ -5,7 +5,7 @@
  * alone, and the adapter gets the same step id to recognise its own work.
  */
 import type { StepResult } from '../../adapters/contract.ts';
-import { errorMessage, isRetryable } from '../errors.ts';
+import { errorMessage, isRetryable, RetryableStepError } from '../errors.ts';
 import type { LedgerEntry, Observed, Outputs, Promotion, Step } from './model.ts';
 import { advance, missingOutputs } from './orchestrator.ts';
 import { maskSensitiveOutputs, sensitiveValues, type PublishedOutputs } from './redaction.ts';
@@ -62,7 +62,8 @@ async function applyWithRetries(runtime: CoreRuntime, prepared: PreparedStep, st
     } catch (error) {
       if (context.signal.aborted) throw context.signal.reason;
       if (!isRetryable(error) || attempt >= prepared.retries) throw error;
-      const wait = runtime.retryDelayMs * 2 ** attempt;
+      // The target's own word on when to come back beats Baton's guess.
+      const wait = error instanceof RetryableStepError && error.retryAfterMs !== undefined ? error.retryAfterMs : runtime.retryDelayMs * 2 ** attempt;
       await runtime.audit.forPromotion(context.promotionId, {
         type: 'step.retrying',
         actor: 'baton',

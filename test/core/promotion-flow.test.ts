@@ -80,6 +80,19 @@ components:
     expect((await auditTypes(harness, promotion.id)).filter((t) => t === 'step.retrying')).toHaveLength(2);
   });
 
+  it('waits as long as the target asked before trying again', async () => {
+    const harness = coreHarness(`
+version: 1
+environments: [{ name: dev }]
+components:
+  api: { adapter: fake, with: { flakyAttempts: "1", retryAfterMs: "1500" } }
+`);
+    const promotion = await run(harness, { api: '1' });
+    expect(promotion.state).toBe('succeeded');
+    const records = await harness.runtime.store.readAudit(promotionStream(promotion.id));
+    expect(records.find((r) => r.type === 'step.retrying')?.summary).toBe('api: attempt 1 failed (flaky attempt 1); trying again in 1.5s.');
+  });
+
   it('gives up after the retries and fails the promotion', async () => {
     const harness = coreHarness(`
 version: 1

@@ -16,6 +16,8 @@ export const fakeConfigSchema = z.strictObject({
   failOn: z.string().optional(),
   /** Fail this many attempts with a retryable error first. */
   flakyAttempts: z.string().optional(),
+  /** The Retry-After (ms) those retryable errors carry. */
+  retryAfterMs: z.string().optional(),
   reversible: z.boolean().optional(),
   /** How long apply takes (ms). */
   takes: z.string().optional(),
@@ -67,7 +69,7 @@ export class FakeTarget {
         const attempt = (this.attempts.get(ctx.stepId) ?? 0) + 1;
         this.attempts.set(ctx.stepId, attempt);
         if (ctx.config.takes) await new Promise((r) => setTimeout(r, Number(ctx.config.takes)));
-        if (attempt <= Number(ctx.config.flakyAttempts ?? 0)) throw new RetryableStepError(`flaky attempt ${attempt}`);
+        if (attempt <= Number(ctx.config.flakyAttempts ?? 0)) throw new RetryableStepError(`flaky attempt ${attempt}`, ctx.config.retryAfterMs ? { retryAfterMs: Number(ctx.config.retryAfterMs) } : {});
         if (ctx.config.failOn === ctx.version) throw new TerminalStepError(`${ctx.component} ${ctx.version} refused to start (token sekrit-value)`);
         this.running.set(this.key(ctx), ctx.version);
         if (ctx.config.say) ctx.log(ctx.config.say);

@@ -216,6 +216,7 @@ describe('trigger failures', () => {
     const error = await failure(httpAdapter.apply(workspace.context(deploySettings(workspace.server))));
     expect(error).toBeInstanceOf(RetryableStepError);
     expect(error.message).toContain('It asked to wait 30s before trying again (Retry-After: 30)');
+    expect((error as RetryableStepError).retryAfterMs).toBe(30_000);
   });
 
   it('a server that cannot be reached is retryable', async () => {

@@ -1,7 +1,8 @@
 /**
  * No-op steps per second through Baton's Redis engine vs raw BullMQ no-op
- * jobs per second, on the same throwaway Redis in one run; then the bot's
- * memory with 10,000 finished promotions in its history.
+ * jobs per second, on the same throwaway Redis in one run, with the CPU each
+ * unit costs on both sides; then the bot's memory with 10,000 finished
+ * promotions in its history.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -9,8 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { AdapterLookup, TargetAdapter } from '../adapters/contract.ts';
+import type { ChatOut } from '../src/chat/contract.ts';
+import { ThreadPublisher } from '../src/chat/thread-publisher.ts';
 import { AuditLog } from '../src/core/audit.ts';
 import { PromotionService } from '../src/core/promotions.ts';
 import { systemClock } from '../src/core/ports.ts';
@@ -24,6 +28,7 @@ const ENVIRONMENTS = 20;
 const PROMOTIONS_PER_ENVIRONMENT = 5;
 const STEPS_PER_PROMOTION = 20;
 const CONCURRENCY = 16;
+const ROUNDS = 3;
 const HISTORY = 10_000;
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 
@@ -51,13 +56,13 @@ const pipeline = parsePipeline(
   { adapters },
 );
 
-function service(engine: Engine): PromotionService {
+function service(engine: Engine, audit: AuditLog): PromotionService {
   return new PromotionService({
     pipeline,
     store: engine.store,
     queue: engine.queue,
     adapters,
-    audit: new AuditLog(engine.store, systemClock, quiet),
+    audit,
     clock: systemClock,
     secrets: { get: () => undefined },
     logger: quiet,
@@ -66,36 +71,88 @@ function service(engine: Engine): PromotionService {
   });
 }
 
-async function batonStepsPerSecond(url: string): Promise<number> {
-  const engine = await createRedisEngine({ url, logger: quiet, prefix: 'bench-baton' });
-  const promotions = service(engine);
-  engine.queue.work((job) => promotions.runJob(job), { concurrency: CONCURRENCY });
-  const versions = Object.fromEntries(components.map((c) => [c, '1.0.0']));
-  const started = performance.now();
-  for (let round = 0; round < PROMOTIONS_PER_ENVIRONMENT; round += 1) {
-    for (let e = 0; e < ENVIRONMENTS; e += 1) {
-      await promotions.request({ release: { name: `r${round}`, versions }, environment: `env${e}`, requestedBy: 'bench' });
-    }
-  }
-  for (;;) {
-    const open = await engine.store.listPromotions({ states: ['planning', 'approved', 'running'] });
-    if (open.length === 0) break;
-    // Polled gently: reading every unfinished promotion is work the bench would otherwise charge to Baton.
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  const seconds = (performance.now() - started) / 1000;
-  const failed = (await engine.store.listPromotions({ states: ['failed'] })).length;
-  if (failed > 0) throw new Error(`${failed} promotions failed during the bench`);
-  await engine.queue.close();
-  await engine.outbox.close();
-  await engine.store.close();
-  return (ENVIRONMENTS * PROMOTIONS_PER_ENVIRONMENT * STEPS_PER_PROMOTION) / seconds;
+interface Run {
+  perSecond: number;
+  /** CPU spent per unit, in milliseconds: this process, and the redis-server. */
+  processCpuMs: number;
+  redisCpuMs: number;
 }
 
-async function rawBullJobsPerSecond(url: string): Promise<number> {
-  const jobs = ENVIRONMENTS * PROMOTIONS_PER_ENVIRONMENT * STEPS_PER_PROMOTION;
+/** Seconds of CPU the redis-server has used so far. */
+async function redisCpuSeconds(url: string): Promise<number> {
+  const client = new Redis(url);
+  const info = await client.info('cpu');
+  client.disconnect();
+  const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
+  return field('used_cpu_user') + field('used_cpu_sys');
+}
+
+/** Times `work` (which handles `units` units) by the clock and by CPU, in this process and in Redis. */
+async function measure(url: string, units: number, work: () => Promise<void>): Promise<Run> {
+  const redisBefore = await redisCpuSeconds(url);
+  const cpuBefore = process.cpuUsage();
+  const started = performance.now();
+  await work();
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  const redisSeconds = (await redisCpuSeconds(url)) - redisBefore;
+  return {
+    perSecond: units / seconds,
+    processCpuMs: (cpu.user + cpu.system) / 1000 / units,
+    redisCpuMs: (redisSeconds * 1000) / units,
+  };
+}
+
+/** A chat that takes every message at once: the outbox's own work is measured, not a platform's. */
+const nullChat: ChatOut = {
+  post: async (channel) => ({ channel, messageId: 'm' }),
+  update: async () => {},
+  reply: async (thread) => thread,
+};
+
+/**
+ * As one `baton start` process runs it: the step worker, every audit record
+ * nudging its thread's outbox job, and the outbox posting to a chat that
+ * answers at once.
+ */
+async function batonRun(url: string, prefix: string, environments: number): Promise<Run> {
+  const engine = await createRedisEngine({ url, logger: quiet, prefix });
+  const audit = new AuditLog(engine.store, systemClock, quiet);
+  ThreadPublisher.feed(audit, engine.outbox);
+  new ThreadPublisher(engine.store, nullChat, pipeline, quiet).consume(engine.outbox);
+  const promotions = service(engine, audit);
+  const total = environments * PROMOTIONS_PER_ENVIRONMENT;
+  let finished = 0;
+  let failed = 0;
+  let allFinished = () => {};
+  const done = new Promise<void>((resolve) => (allFinished = resolve));
+  audit.subscribe((record) => {
+    if (record.type !== 'promotion.succeeded' && record.type !== 'promotion.failed') return;
+    finished += 1;
+    if (record.type === 'promotion.failed') failed += 1;
+    if (finished === total) allFinished();
+  });
+  engine.queue.work((job) => promotions.runJob(job), { concurrency: CONCURRENCY });
+  const versions = Object.fromEntries(components.map((c) => [c, '1.0.0']));
+  const run = await measure(url, total * STEPS_PER_PROMOTION, async () => {
+    for (let round = 0; round < PROMOTIONS_PER_ENVIRONMENT; round += 1) {
+      for (let e = 0; e < environments; e += 1) {
+        await promotions.request({ release: { name: `r${round}`, versions }, environment: `env${e}`, requestedBy: 'bench' });
+      }
+    }
+    await done;
+  });
+  if (failed > 0) throw new Error(`${failed} promotions failed during the bench`);
+  await engine.queue.close();
+  await engine.outbox.drained();
+  await engine.outbox.close();
+  await engine.store.close();
+  return run;
+}
+
+async function rawRun(url: string, prefix: string, jobs: number): Promise<Run> {
   const connection = { url };
-  const queue = new Queue('raw', { connection, prefix: 'bench-raw' });
+  const queue = new Queue('raw', { connection, prefix });
   let done = 0;
   let allDone = () => {};
   const finished = new Promise<void>((resolve) => (allDone = resolve));
@@ -105,15 +162,21 @@ async function rawBullJobsPerSecond(url: string): Promise<number> {
       done += 1;
       if (done === jobs) allDone();
     },
-    { connection, prefix: 'bench-raw', concurrency: CONCURRENCY },
+    { connection, prefix, concurrency: CONCURRENCY },
   );
-  const started = performance.now();
-  for (let i = 0; i < jobs; i += 1) await queue.add('noop', { i }, { jobId: `job-${i}` });
-  await finished;
-  const seconds = (performance.now() - started) / 1000;
+  await worker.waitUntilReady();
+  const run = await measure(url, jobs, async () => {
+    for (let i = 0; i < jobs; i += 1) await queue.add('noop', { i }, { jobId: `job-${i}` });
+    await finished;
+  });
   await worker.close();
   await queue.close();
-  return jobs / seconds;
+  return run;
+}
+
+function median(runs: Run[], pick: (run: Run) => number): number {
+  const sorted = runs.map(pick).sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }
 
 /** RSS of a fresh bot process that opens the given data folder (the embedded engine replays it). */
@@ -169,13 +232,27 @@ async function rssWithHistory(): Promise<{ empty: number; full: number }> {
 
 const redis = await startRedisServer();
 try {
-  const raw = await rawBullJobsPerSecond(redis.url);
-  const baton = await batonStepsPerSecond(redis.url);
   const steps = ENVIRONMENTS * PROMOTIONS_PER_ENVIRONMENT * STEPS_PER_PROMOTION;
-  console.log(`${steps} no-op units, concurrency ${CONCURRENCY}, one throwaway redis-server`);
-  console.log(`raw BullMQ jobs/s        ${raw.toFixed(0).padStart(8)}`);
-  console.log(`Baton steps/s (redis)    ${baton.toFixed(0).padStart(8)}   (each step: claim, observe, apply, record, audit ×2, outbox ×2, advance)`);
-  console.log(`ratio Baton / raw        ${(baton / raw).toFixed(2).padStart(8)}   (target ≥ 0.50)`);
+  // Warm-up: connections, Lua scripts and JIT, for both sides alike.
+  await rawRun(redis.url, 'warm-raw', steps / 10);
+  await batonRun(redis.url, 'warm-baton', ENVIRONMENTS / 10);
+  const raw: Run[] = [];
+  const baton: Run[] = [];
+  // Taken in turns, so that a busy moment of the machine falls on both sides.
+  for (let round = 0; round < ROUNDS; round += 1) {
+    raw.push(await rawRun(redis.url, `raw${round}`, steps));
+    baton.push(await batonRun(redis.url, `baton${round}`, ENVIRONMENTS));
+  }
+  const row = (label: string, value: (runs: Run[]) => string) => console.log(`${label.padEnd(26)}${value(raw).padStart(10)}${value(baton).padStart(12)}`);
+  console.log(`${steps} no-op units per run, concurrency ${CONCURRENCY}, one throwaway redis-server; median of ${ROUNDS} runs taken in turns`);
+  console.log(`Baton: each step is claim, observe, apply, record, audit ×2, outbox ×2, advance; its outbox posts to a chat that answers at once`);
+  console.log(`${''.padEnd(26)}${'raw BullMQ'.padStart(10)}${'Baton'.padStart(12)}`);
+  row('units/s', (runs) => median(runs, (r) => r.perSecond).toFixed(0));
+  row('  each run', (runs) => runs.map((r) => r.perSecond.toFixed(0)).join(' '));
+  row('CPU ms/unit, this process', (runs) => median(runs, (r) => r.processCpuMs).toFixed(2));
+  row('CPU ms/unit, redis-server', (runs) => median(runs, (r) => r.redisCpuMs).toFixed(2));
+  const ratio = median(baton, (r) => r.perSecond) / median(raw, (r) => r.perSecond);
+  console.log(`ratio Baton / raw, units/s ${ratio.toFixed(2).padStart(10)}   (target ≥ 0.50)`);
   const rss = await rssWithHistory();
   const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
   console.log(`RSS of a bot process, memory engine: ${mib(rss.empty)} empty, ${mib(rss.full)} with ${HISTORY} finished promotions in history`);

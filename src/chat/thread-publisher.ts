@@ -1,7 +1,7 @@
 /**
  * The outbox: keeps each promotion's chat thread in step with its audit
- * events, from whichever process recorded them. Every audit record queues an
- * outbox job; the job posts everything of that stream not yet posted, in
+ * events, from whichever process recorded them. Every audit record nudges its
+ * stream's outbox job; the job posts everything of that stream not yet posted, in
  * order, moving a stored cursor after each message. A crash between an audit
  * record and its message re-posts rather than loses it. A burst (40 steps
  * finishing at once) is coalesced into a few replies, each record still in
@@ -49,9 +49,13 @@ export class ThreadPublisher {
     this.pacer = new ChannelPacer(options.minIntervalMs ?? 0);
   }
 
-  /** Queues an outbox job for every audit record this process writes. */
+  /**
+   * Nudges the stream's outbox job for every audit record this process
+   * writes: a burst of records is posted by one run, which reads everything
+   * past the cursor.
+   */
   static feed(audit: AuditLog, outbox: JobQueue): () => void {
-    return audit.subscribe((record) => outbox.add({ id: `thread.${record.stream}.${record.seq}`, data: { kind: 'thread', stream: record.stream } }));
+    return audit.subscribe((record) => outbox.nudge({ id: `thread.${record.stream}`, data: { kind: 'thread', stream: record.stream } }));
   }
 
   /** Takes outbox jobs; run it in processes connected to chat. */

@@ -97,20 +97,39 @@ export async function advance(runtime: CoreRuntime, promotionId: string): Promis
   if (!progress) return;
   const { before, after } = progress;
   const statusBefore = new Map(before.steps.map((s) => [s.id, s.status]));
-  for (const step of after.steps) {
-    if (statusBefore.get(step.id) !== 'pending') continue;
-    if (step.status === 'queued') {
-      await runtime.queue.add({ id: stepJobId(step), data: { kind: 'step', promotionId, stepId: step.id } });
-    } else if (step.status === 'skipped') {
-      await runtime.audit.forPromotion(promotionId, {
-        type: 'step.skipped',
-        actor: 'baton',
-        stepId: step.id,
-        summary: `Skipped ${step.component} ${step.version}: an earlier step failed.`,
-      });
-    }
+  const moved = after.steps.filter((step) => statusBefore.get(step.id) === 'pending');
+  // Sent together: a wave of twenty steps is one burst to the queue, not twenty waits.
+  await Promise.all(
+    moved
+      .filter((step) => step.status === 'queued')
+      .map((step) => runtime.queue.add({ id: stepJobId(step), data: { kind: 'step', promotionId, stepId: step.id } })),
+  );
+  for (const step of moved.filter((s) => s.status === 'skipped')) {
+    await runtime.audit.forPromotion(promotionId, {
+      type: 'step.skipped',
+      actor: 'baton',
+      stepId: step.id,
+      summary: `Skipped ${step.component} ${step.version}: an earlier step failed.`,
+    });
   }
   if (after.state !== before.state) await finish(runtime, after);
+}
+
+/**
+ * Moves a running promotion on after an interruption: a worker that died
+ * after recording a step's result, or between marking the next steps queued
+ * and queueing them, left it waiting for nothing. Queueing is by step id, so
+ * a step already queued is not queued twice, and a step that ran is not run again.
+ */
+export async function resumeProgress(runtime: CoreRuntime, promotionId: string): Promise<void> {
+  await advance(runtime, promotionId);
+  const promotion = await runtime.store.getPromotion(promotionId);
+  if (promotion?.state !== 'running') return;
+  await Promise.all(
+    promotion.steps
+      .filter((step) => step.status === 'queued')
+      .map((step) => runtime.queue.add({ id: stepJobId(step), data: { kind: 'step', promotionId, stepId: step.id } })),
+  );
 }
 
 /** Steps that changed (or may have partly changed) their target and were not undone yet. */
@@ -146,7 +165,7 @@ async function finish(runtime: CoreRuntime, promotion: Promotion): Promise<void>
     await runtime.audit.forPromotion(promotion.id, {
       type: 'promotion.failed',
       actor: 'baton',
-      summary: `Promotion #${promotion.id} failed: ${promotion.reason ?? 'a step failed'}.`,
+      summary: `Promotion #${promotion.id} failed: ${(promotion.reason ?? 'a step failed').replace(/\.$/, '')}.`,
       before: { state: 'running' },
       after: { state: 'failed' },
       data: { rollbackOffered: reversible.length > 0, reversible, irreversible },

@@ -7,7 +7,7 @@
 import type { StepResult } from '../../adapters/contract.ts';
 import { errorMessage, isRetryable, RetryableStepError } from '../errors.ts';
 import type { LedgerEntry, Observed, Outputs, Promotion, Step } from './model.ts';
-import { advance, missingOutputs } from './orchestrator.ts';
+import { advance, missingOutputs, resumeProgress } from './orchestrator.ts';
 import { maskSensitiveOutputs, sensitiveValues, type PublishedOutputs } from './redaction.ts';
 import { nowIso, type CoreRuntime } from './runtime.ts';
 import { prepareStep, type PreparedStep } from './step-context.ts';
@@ -87,7 +87,11 @@ async function observeBefore(runtime: CoreRuntime, prepared: PreparedStep, promo
 
 export async function runStep(runtime: CoreRuntime, promotionId: string, stepId: string): Promise<void> {
   const claim = await claimStep(runtime, promotionId, stepId);
-  if (!claim) return;
+  if (!claim) {
+    // Delivered again after its result was recorded: the worker that ran it may have died before moving the promotion on.
+    await resumeProgress(runtime, promotionId);
+    return;
+  }
   const { step, resumed, promotion } = claim;
   await runtime.audit.forPromotion(promotionId, {
     type: 'step.started',

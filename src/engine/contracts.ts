@@ -21,6 +21,8 @@ export interface Store {
    * Atomically reads, changes and writes one promotion. `change` returns the
    * new value, or `undefined` to leave it as it is; it may run more than once
    * when another writer got there first, so it must not have side effects.
+   * What `change` receives and what this returns are frozen all the way down
+   * (the engine keeps them): build the new value with spreads.
    */
   updatePromotion(id: string, change: (current: Promotion) => Promotion | undefined): Promise<Promotion>;
   listPromotions(query?: PromotionQuery): Promise<Promotion[]>;
@@ -85,6 +87,15 @@ export interface JobQueue {
   /** True when queued and running jobs survive a restart of this process. */
   readonly durable: boolean;
   add(job: Job): Promise<void>;
+  /**
+   * Queues a job that does whatever is pending under its id when it runs (post
+   * a stream's new records, say). While one with this id waits, this does
+   * nothing; while one runs, one more is queued to start after it. So a burst
+   * costs one run, runs of one id never overlap, and whatever was pending when
+   * this was called is seen by a run that starts later. Nudges of one id carry
+   * the same data.
+   */
+  nudge(job: Job): Promise<void>;
   /** Starts taking jobs; a handler that throws has its job tried again later. */
   work(handler: JobHandler, options: { concurrency: number }): void;
   /** Resolves when no job is queued or running (for tests and shutdown). */

@@ -4,6 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { promotionStream } from '../../src/core/audit.ts';
+import type { Step } from '../../src/core/model.ts';
+import { samplePromotion } from '../engine/contract-suite.ts';
 import { coreHarness, type CoreHarness } from '../support/core-harness.ts';
 
 const CHAIN = `
@@ -91,6 +93,41 @@ components:
     expect(promotion.state).toBe('succeeded');
     const records = await harness.runtime.store.readAudit(promotionStream(promotion.id));
     expect(records.find((r) => r.type === 'step.retrying')?.summary).toBe('api: attempt 1 failed (flaky attempt 1); trying again in 1.5s.');
+  });
+
+  it('moves on when a step is delivered again after its worker died between recording the result and moving on', async () => {
+    const harness = coreHarness(`
+version: 1
+environments: [{ name: dev }]
+components:
+  first: { adapter: fake }
+  second: { adapter: fake, needs: [first] }
+`);
+    const step = (component: string, wave: number, status: Step['status'], needs: string[]): Step => ({
+      id: `9.${component}`,
+      component,
+      adapter: 'fake',
+      version: '1',
+      previousVersion: null,
+      needs,
+      wave,
+      preview: { summary: 'fake', details: [], reversible: true, changes: true },
+      status,
+      attempts: status === 'pending' ? 0 : 1,
+      outputs: {},
+      log: [],
+    });
+    await harness.runtime.store.createPromotion(
+      samplePromotion('9', { state: 'running', release: { name: 'r', versions: { first: '1', second: '1' } }, waves: [['first'], ['second']], steps: [step('first', 0, 'succeeded', []), step('second', 1, 'pending', ['first'])] }),
+    );
+    await harness.runtime.store.acquireLock('dev', '9');
+
+    await harness.promotions.runJob({ id: 'step.9.first', data: { kind: 'step', promotionId: '9', stepId: '9.first' } });
+    await harness.settle();
+
+    const promotion = await harness.runtime.store.getPromotion('9');
+    expect(promotion?.state).toBe('succeeded');
+    expect(harness.target.applied()).toEqual(['second']);
   });
 
   it('gives up after the retries and fails the promotion', async () => {

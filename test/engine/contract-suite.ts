@@ -95,6 +95,48 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
         expect((await engine.store.getPromotion('1'))?.approvals).toHaveLength(40);
       });
 
+      it('decides once among concurrent conditional updates, and a change that throws costs only its own call', async () => {
+        await engine.store.createPromotion(samplePromotion('1'));
+        const winners: string[] = [];
+        const calls = Array.from({ length: 20 }, (_, i) =>
+          engine.store.updatePromotion('1', (p) => {
+            if (i === 7) throw new Error('refused');
+            if (p.state !== 'awaiting_approval') return undefined;
+            return { ...p, state: i % 2 === 0 ? 'approved' : 'rejected', reason: `u${i}` };
+          }),
+        );
+        const settled = await Promise.allSettled(calls);
+        for (const [i, result] of settled.entries()) {
+          if (result.status === 'fulfilled' && result.value.reason === `u${i}`) winners.push(`u${i}`);
+        }
+        expect(settled.filter((r) => r.status === 'rejected')).toHaveLength(1);
+        expect(winners).toHaveLength(1);
+        expect((await engine.store.getPromotion('1'))?.reason).toBe(winners[0]);
+      });
+
+      it('gives each concurrent update its own result, not changed by later ones', async () => {
+        await engine.store.createPromotion(samplePromotion('1'));
+        const results = await Promise.all(
+          Array.from({ length: 10 }, (_, i) =>
+            engine.store.updatePromotion('1', (p) => ({ ...p, approvals: [...p.approvals, { user: `u${i}`, at: 'now' }] })),
+          ),
+        );
+        expect(results.map((p) => p.approvals.length).sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+      });
+
+      it('hands out frozen promotions from updates, so a change that mutates fails instead of leaking', async () => {
+        await engine.store.createPromotion(samplePromotion('1', { approvals: [{ user: 'a', at: 'then' }] }));
+        const updated = await engine.store.updatePromotion('1', (p) => ({ ...p, reason: 'r' }));
+        expect(Object.isFrozen(updated) && Object.isFrozen(updated.approvals) && Object.isFrozen(updated.approvals[0])).toBe(true);
+        await expect(
+          engine.store.updatePromotion('1', (p) => {
+            p.approvals.push({ user: 'mallory', at: 'now' });
+            return p;
+          }),
+        ).rejects.toThrow(TypeError);
+        expect((await engine.store.getPromotion('1'))?.approvals).toEqual([{ user: 'a', at: 'then' }]);
+      });
+
       it('leaves a promotion alone when the change returns undefined', async () => {
         await engine.store.createPromotion(samplePromotion('1'));
         const result = await engine.store.updatePromotion('1', () => undefined);
@@ -199,6 +241,48 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
         await until(() => most >= 3);
         await engine.queue.drained();
         expect(most).toBe(3);
+      });
+
+      it('runs a burst of nudges once while the nudged job waits', async () => {
+        const seen: string[] = [];
+        const job: Job = { id: 'thread.promotion-1', data: { kind: 'thread', stream: 'promotion-1' } };
+        await Promise.all(Array.from({ length: 5 }, () => engine.outbox.nudge(job)));
+        await engine.outbox.nudge(job);
+        engine.outbox.work(async (taken) => {
+          seen.push(taken.id);
+        }, { concurrency: 4 });
+        await until(() => seen.length >= 1);
+        await engine.outbox.drained();
+        expect(seen).toEqual(['thread.promotion-1']);
+      });
+
+      it('runs a job nudged while it runs once more, after it, never alongside', async () => {
+        const job: Job = { id: 'thread.promotion-1', data: { kind: 'thread', stream: 'promotion-1' } };
+        let runs = 0;
+        let running = 0;
+        let overlapped = false;
+        let release = () => {};
+        const released = new Promise<void>((resolve) => (release = resolve));
+        engine.outbox.work(async () => {
+          runs += 1;
+          running += 1;
+          overlapped ||= running > 1;
+          if (runs === 1) await released;
+          running -= 1;
+        }, { concurrency: 4 });
+        await engine.outbox.nudge(job);
+        await until(() => runs === 1);
+        await engine.outbox.nudge(job);
+        await engine.outbox.nudge(job);
+        await new Promise((r) => setTimeout(r, 100));
+        expect(runs).toBe(1);
+        release();
+        await until(() => runs >= 2);
+        await engine.outbox.drained();
+        await engine.outbox.nudge(job);
+        await until(() => runs >= 3);
+        await engine.outbox.drained();
+        expect({ runs, overlapped }).toEqual({ runs: 3, overlapped: false });
       });
 
       it('tries a job again when its handler throws', async () => {

@@ -1,8 +1,11 @@
-import { afterAll, beforeAll } from 'vitest';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sealAuditRecord, verifyAuditChain } from '../../src/core/audit-record.ts';
+import type { Engine } from '../../src/engine/contracts.ts';
 import { createRedisEngine } from '../../src/engine/redis/index.ts';
 import { startRedisServer, type RedisServer } from '../support/redis-server.ts';
 import { silentLogger } from '../support/silent-logger.ts';
-import { describeEngineContract } from './contract-suite.ts';
+import { describeEngineContract, samplePromotion } from './contract-suite.ts';
 
 let server: RedisServer;
 let database = 0;
@@ -14,16 +17,19 @@ afterAll(async () => {
   await server.stop();
 });
 
+function openEngine(prefix: string): Promise<Engine> {
+  return createRedisEngine({ url: server.url, logger: silentLogger, prefix, lockDurationMs: 2000, stalledCheckMs: 500, nudgeDelayMs: 200 });
+}
+
 describeEngineContract('redis', async () => {
   // A fresh key prefix per test keeps tests apart on one server.
   const prefix = `test${(database += 1)}`;
-  const open = () => createRedisEngine({ url: server.url, logger: silentLogger, prefix, lockDurationMs: 2000, stalledCheckMs: 500 });
-  const engine = await open();
-  const reopened: Awaited<ReturnType<typeof open>>[] = [];
+  const engine = await openEngine(prefix);
+  const reopened: Engine[] = [];
   return {
     engine,
     reopen: async () => {
-      const again = await open();
+      const again = await openEngine(prefix);
       reopened.push(again);
       return again;
     },
@@ -35,4 +41,114 @@ describeEngineContract('redis', async () => {
       }
     },
   };
+});
+
+describe('redis engine, two replicas on one Redis', () => {
+  async function twoReplicas(): Promise<[Engine, Engine]> {
+    const prefix = `replicas${(database += 1)}`;
+    return [await openEngine(prefix), await openEngine(prefix)];
+  }
+
+  async function closeAll(engines: Engine[]): Promise<void> {
+    for (const engine of engines) {
+      await engine.queue.close();
+      await engine.outbox.close();
+      await engine.store.close();
+    }
+  }
+
+  it('applies an update on what the other replica wrote since, not on what this one saw last', async () => {
+    const [one, two] = await twoReplicas();
+    await one.store.createPromotion(samplePromotion('1'));
+    await one.store.updatePromotion('1', (p) => ({ ...p, approvals: [{ user: 'a', at: 'now' }] }));
+    await two.store.updatePromotion('1', (p) => ({ ...p, approvals: [...p.approvals, { user: 'b', at: 'now' }] }));
+    const seen = await one.store.updatePromotion('1', (p) => ({ ...p, approvals: [...p.approvals, { user: 'c', at: 'now' }] }));
+    expect(seen.approvals.map((a) => a.user)).toEqual(['a', 'b', 'c']);
+    // A change that decides nothing is still decided on the current value.
+    let approvalsSeen = 0;
+    await two.store.updatePromotion('1', (p) => {
+      approvalsSeen = p.approvals.length;
+      return undefined;
+    });
+    expect(approvalsSeen).toBe(3);
+    await closeAll([one, two]);
+  });
+
+  it('counts one decision among concurrent conditional updates from both replicas', async () => {
+    const [one, two] = await twoReplicas();
+    await one.store.createPromotion(samplePromotion('1'));
+    await two.store.getPromotion('1');
+    const outcomes = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        (i % 2 === 0 ? one : two).store.updatePromotion('1', (p) =>
+          p.state === 'awaiting_approval' ? { ...p, state: i % 4 < 2 ? 'approved' : 'rejected', reason: `u${i}` } : undefined,
+        ),
+      ),
+    );
+    const winners = outcomes.filter((p, i) => p.reason === `u${i}`);
+    expect(winners).toHaveLength(1);
+    expect((await one.store.getPromotion('1'))?.reason).toBe(winners[0]?.reason);
+    await closeAll([one, two]);
+  });
+
+  it('writes what was changed, byte for byte, also around text that is not ASCII', async () => {
+    const [one, two] = await twoReplicas();
+    const steps = ['api', 'wörker', 'schema'].map((component, i) => ({
+      id: `1.${component}`,
+      component,
+      adapter: 'script',
+      version: `${i}.0.0`,
+      previousVersion: null,
+      needs: [],
+      wave: 0,
+      preview: { summary: `will deploy ${component} — “carefully” 🚀`, details: ['ünïcödé'], reversible: true, changes: true },
+      status: 'queued' as const,
+      attempts: 0,
+      outputs: {},
+      log: [],
+    }));
+    await one.store.createPromotion(samplePromotion('1', { state: 'running', steps }));
+    for (const [i, step] of steps.entries()) {
+      await one.store.updatePromotion('1', (p) => ({
+        ...p,
+        steps: p.steps.map((s) => (s.id === step.id ? { ...s, status: 'succeeded', log: [`done ✓ ${i}`], outputs: { url: 'é' } } : s)),
+        updatedAt: `t${i}`,
+      }));
+    }
+    const expected = await one.store.updatePromotion('1', (p) => ({ ...p, state: 'succeeded', reason: 'fertig — alles grün' }));
+    const stored = await two.store.getPromotion('1');
+    expect(stored).toEqual(JSON.parse(JSON.stringify(expected)));
+    expect(stored?.steps.map((s) => s.log)).toEqual([['done ✓ 0'], ['done ✓ 1'], ['done ✓ 2']]);
+    await closeAll([one, two]);
+  });
+
+  it('updates a promotion stored in a shape of its own (keys reordered, spaces) by writing it whole', async () => {
+    const [one] = await twoReplicas();
+    await one.store.createPromotion(samplePromotion('1'));
+    const prefix = `replicas${database}`;
+    const raw = new Redis(server.url);
+    const { id, ...rest } = samplePromotion('1', { reason: 'hand-made' });
+    await raw.set(`${prefix}:promotion:1`, JSON.stringify({ ...rest, id }, null, 2));
+    await one.store.getPromotion('1');
+    const updated = await one.store.updatePromotion('1', (p) => ({ ...p, state: 'approved' }));
+    expect(JSON.parse((await raw.get(`${prefix}:promotion:1`)) ?? 'null')).toEqual(JSON.parse(JSON.stringify(updated)));
+    expect(updated.reason).toBe('hand-made');
+    raw.disconnect();
+    await closeAll([one]);
+  });
+
+  it('keeps one audit chain when both replicas append to a stream at once', async () => {
+    const [one, two] = await twoReplicas();
+    const append = (engine: Engine, i: number) =>
+      engine.store.appendAudit('promotion-1', (previous) =>
+        sealAuditRecord('promotion-1', { type: 'step.started', actor: 'baton', summary: `event ${i}` }, previous, '2026-11-01T10:00:00.000Z'),
+      );
+    await append(one, 0);
+    await append(two, 1);
+    await Promise.all(Array.from({ length: 40 }, (_, i) => append(i % 2 === 0 ? one : two, i + 2)));
+    const records = await one.store.readAudit('promotion-1');
+    expect(records).toHaveLength(42);
+    expect(verifyAuditChain(records)).toEqual({ intact: true });
+    await closeAll([one, two]);
+  });
 });

@@ -64,7 +64,14 @@ components:
   expect(Date.now() - killedAt).toBeLessThan(15_000);
   expect(status).toMatch(/`api` 2\.0\.0 .*\[succeeded\]/);
   expect((await readFile(sideEffects, 'utf8')).trim().split('\n')).toEqual(['2.0.0']);
-  const thread = threadLines(await chat.promotionMessage('1'));
+  // Chat messages are posted a moment after the state changes.
+  const thread = await until(
+    async () => {
+      const lines = threadLines(await chat.promotionMessage('1'));
+      return lines.at(-1)?.includes('Promotion #1 succeeded') ? lines : undefined;
+    },
+    10_000,
+    'the thread to end with the promotion succeeding',
+  );
   expect(thread.some((t) => t.startsWith('Resuming api 2.0.0 (attempt 2) after an interruption.'))).toBe(true);
-  expect(thread.at(-1)).toContain('Promotion #1 succeeded');
 });

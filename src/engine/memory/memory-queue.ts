@@ -11,10 +11,18 @@ const RETRY_DELAY_MS = 200;
 // Remembered so that a job added again after it ran is still ignored.
 const FINISHED_IDS_KEPT = 10_000;
 
+interface Queued {
+  job: Job;
+  attempt: number;
+  nudged: boolean;
+}
+
 export class MemoryQueue implements JobQueue {
   readonly durable = false;
-  private readonly waiting: { job: Job; attempt: number }[] = [];
+  private readonly waiting: Queued[] = [];
   private readonly known = new Set<string>();
+  /** Nudged ids with a run waiting or going; `again` when nudged while it runs. */
+  private readonly nudges = new Map<string, { running: boolean; again: boolean }>();
   private readonly finished: string[] = [];
   private handler: JobHandler | undefined;
   private concurrency = 1;
@@ -29,7 +37,19 @@ export class MemoryQueue implements JobQueue {
     if (this.closed) throw new Error('The job queue is closed.');
     if (this.known.has(job.id)) return;
     this.known.add(job.id);
-    this.waiting.push({ job, attempt: 1 });
+    this.waiting.push({ job, attempt: 1, nudged: false });
+    this.pump();
+  }
+
+  async nudge(job: Job): Promise<void> {
+    if (this.closed) throw new Error('The job queue is closed.');
+    const nudge = this.nudges.get(job.id);
+    if (nudge) {
+      if (nudge.running) nudge.again = true;
+      return;
+    }
+    this.nudges.set(job.id, { running: false, again: false });
+    this.waiting.push({ job, attempt: 1, nudged: true });
     this.pump();
   }
 
@@ -45,31 +65,47 @@ export class MemoryQueue implements JobQueue {
       if (!next) break;
       this.running += 1;
       // Run on a later tick so `add` returns before the job starts, as with a real queue.
-      setImmediate(() => void this.run(next.job, next.attempt));
+      setImmediate(() => void this.run(next));
     }
     this.notifyIfIdle();
   }
 
-  private async run(job: Job, attempt: number): Promise<void> {
+  private async run(queued: Queued): Promise<void> {
+    const { job, attempt, nudged } = queued;
+    const nudge = nudged ? this.nudges.get(job.id) : undefined;
+    if (nudge) nudge.running = true;
     try {
       await this.handler?.(job);
-      this.forget(job.id);
+      this.done(queued);
     } catch (error) {
       if (attempt < ATTEMPTS && !this.closed) {
         this.logger.warn({ err: error, jobId: job.id, attempt }, 'job failed; trying again');
+        // The retry sees whatever a nudge during this run was for.
+        if (nudge) Object.assign(nudge, { running: false, again: false });
         this.delayed += 1;
         setTimeout(() => {
           this.delayed -= 1;
-          this.waiting.push({ job, attempt: attempt + 1 });
+          this.waiting.push({ job, attempt: attempt + 1, nudged });
           this.pump();
         }, RETRY_DELAY_MS * attempt).unref();
       } else {
         this.logger.error({ err: error, jobId: job.id, attempt }, 'job failed for good');
-        this.forget(job.id);
+        this.done(queued);
       }
     } finally {
       this.running -= 1;
       this.pump();
+    }
+  }
+
+  private done({ job, nudged }: Queued): void {
+    if (!nudged) return this.forget(job.id);
+    const nudge = this.nudges.get(job.id);
+    if (nudge?.again && !this.closed) {
+      Object.assign(nudge, { running: false, again: false });
+      this.waiting.push({ job, attempt: 1, nudged });
+    } else {
+      this.nudges.delete(job.id);
     }
   }
 

@@ -8,6 +8,7 @@ import type { AuditRecord } from '../../core/audit-record.ts';
 import type { Freeze, Ledger, LedgerEntry, Promotion, Release } from '../../core/model.ts';
 import type { PromotionQuery, Store } from '../contracts.ts';
 import { Journal } from '../../journal.ts';
+import { deepFreeze } from '../frozen.ts';
 
 type StateChange =
   | { kind: 'ledger'; environment: string; component: string; entry: LedgerEntry | null }
@@ -144,9 +145,9 @@ export class MemoryStore implements Store {
     const current = this.promotions.get(id);
     if (!current) throw new Error(`Promotion #${id} does not exist.`);
     // Synchronous from read to write: nothing else can interleave in this process.
-    const next = change(structuredClone(current));
-    if (!next) return structuredClone(current);
-    this.savePromotion(structuredClone(next));
+    const next = change(deepFreeze(current));
+    if (!next) return current;
+    this.savePromotion(deepFreeze(next));
     return next;
   }
 

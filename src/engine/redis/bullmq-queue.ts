@@ -5,11 +5,16 @@
  * again with the same step id, which adapters use to recognise their work.
  */
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Logger } from '../../core/ports.ts';
 import type { Job, JobData, JobHandler, JobQueue } from '../contracts.ts';
+import { coalesced } from './coalesced-sends.ts';
+import { NUDGE_STATE } from './scripts.ts';
 
 export interface BullQueueOptions {
   connection: ConnectionOptions;
+  /** A non-blocking connection for Baton's own scripts. */
+  redis: Redis;
   name: string;
   /** Prefix of BullMQ's keys, beside the store's. */
   prefix: string;
@@ -20,6 +25,12 @@ export interface BullQueueOptions {
    */
   lockDurationMs: number;
   stalledCheckMs: number;
+  /**
+   * How long a job nudged while another of its id runs waits before it runs,
+   * gathering the nudges that follow: the tail of a burst reaches chat this
+   * much later, in fewer, fuller updates.
+   */
+  nudgeDelayMs: number;
   logger: Logger;
 }
 
@@ -35,9 +46,11 @@ export class BullQueue implements JobQueue {
   readonly durable = true;
   private readonly queue: Queue<JobData>;
   private worker: Worker<JobData> | undefined;
+  readonly nudge: (job: Job) => Promise<void>;
 
   constructor(private readonly options: BullQueueOptions) {
     this.queue = new Queue<JobData>(options.name, { connection: options.connection, prefix: options.prefix });
+    this.nudge = coalesced((job) => job.id, (job) => this.addNudge(job));
   }
 
   async add(job: Job): Promise<void> {
@@ -51,10 +64,34 @@ export class BullQueue implements JobQueue {
     });
   }
 
+  /**
+   * BullMQ's deduplication keeps one waiting job per id; `keepLastIfActive`
+   * queues the next one only when the running one finishes. The job gets a
+   * fresh id of BullMQ's; the handler still sees the nudged id. A first
+   * nudge runs at once; one made while a run is going waits `nudgeDelayMs`,
+   * gathering what follows. While a nudged job waits, a cheap check stands in
+   * for the add.
+   */
+  private async addNudge(job: Job): Promise<void> {
+    const id = bullJobId(job.id);
+    const { keys } = this.queue;
+    const state = await NUDGE_STATE.run(this.options.redis, [this.queue.toKey(`de:${id}`), keys.delayed ?? '', keys.wait ?? ''], []);
+    if (state === 1) return;
+    await this.queue.add(job.data.kind, job.data, {
+      deduplication: { id, keepLastIfActive: true },
+      delay: state === 2 ? this.options.nudgeDelayMs : 0,
+      attempts: ATTEMPTS,
+      backoff: { type: 'exponential', delay: 200 },
+      // Nothing asks for a finished nudge by id again.
+      removeOnComplete: true,
+      removeOnFail: { age: 7 * 24 * 3600 },
+    });
+  }
+
   work(handler: JobHandler, options: { concurrency: number }): void {
     this.worker = new Worker<JobData>(
       this.queue.name,
-      async (job) => handler({ id: job.id ?? '', data: job.data }),
+      async (job) => handler({ id: job.deduplicationId ?? job.id ?? '', data: job.data }),
       {
         connection: this.options.connection,
         prefix: this.options.prefix,

@@ -3,24 +3,27 @@
  * depend on what is there (promotion updates, locks, the audit chain) are
  * compare-and-set Lua scripts, retried when another writer got there first.
  */
-import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { AuditRecord } from '../../core/audit-record.ts';
 import { isTerminal, type Freeze, type Ledger, type LedgerEntry, type Promotion, type Release } from '../../core/model.ts';
 import type { PromotionQuery, Store } from '../contracts.ts';
-import { ACQUIRE_LOCK, ADVANCE_CURSOR, APPEND_AUDIT, CAS_PROMOTION, CREATE_PROMOTION, RELEASE_LOCK } from './scripts.ts';
+import { AuditWriter, type AuditBuild } from './audit-writer.ts';
+import { PromotionWriter, type PromotionChange } from './promotion-writer.ts';
+import { ACQUIRE_LOCK, ADVANCE_CURSOR, CREATE_PROMOTION, MARK_VERIFIED, RELEASE_LOCK } from './scripts.ts';
 
 const FIELD_SEPARATOR = '\u0000';
-// Far more than two writers ever race for one promotion; a bound keeps a bug from spinning forever.
-const MAX_CAS_ATTEMPTS = 1000;
 
 export class RedisStore implements Store {
-  private readonly updating = new Map<string, Promise<unknown>>();
+  private readonly promotions: PromotionWriter;
+  private readonly audit: AuditWriter;
 
   constructor(
     private readonly redis: Redis,
     private readonly prefix = 'baton:',
-  ) {}
+  ) {
+    this.promotions = new PromotionWriter(redis, (id) => this.key('promotion', id), this.key('promotions', 'active'));
+    this.audit = new AuditWriter(redis, (stream) => this.key('audit', stream), (stream) => this.key('audit-head', stream));
+  }
 
   private key(...parts: string[]): string {
     return `${this.prefix}${parts.join(':')}`;
@@ -31,52 +34,25 @@ export class RedisStore implements Store {
   }
 
   async createPromotion(promotion: Promotion): Promise<void> {
-    const created = await this.redis.eval(
-      CREATE_PROMOTION,
-      4,
-      this.key('promotion', promotion.id),
-      this.key('promotions'),
-      this.key('promotions', 'environment', promotion.environment),
-      this.key('promotions', 'active'),
-      JSON.stringify(promotion),
-      promotion.id,
+    const json = JSON.stringify(promotion);
+    const created = await CREATE_PROMOTION.run(
+      this.redis,
+      [this.key('promotion', promotion.id), this.key('promotions'), this.key('promotions', 'environment', promotion.environment), this.key('promotions', 'active')],
+      [json, promotion.id],
     );
     if (created !== 1) throw new Error(`Promotion #${promotion.id} already exists.`);
+    this.promotions.saw(promotion.id, json);
   }
 
   async getPromotion(id: string): Promise<Promotion | undefined> {
     const text = await this.redis.get(this.key('promotion', id));
-    return text === null ? undefined : (JSON.parse(text) as Promotion);
+    if (text === null) return undefined;
+    this.promotions.saw(id, text);
+    return JSON.parse(text) as Promotion;
   }
 
-  /**
-   * Updates of one promotion from this process go one after another: steps of
-   * a promotion finish together, and racing them here would only make the
-   * compare-and-set fail and retry. Other processes are still fenced by it.
-   */
-  updatePromotion(id: string, change: (current: Promotion) => Promotion | undefined): Promise<Promotion> {
-    const previous = this.updating.get(id) ?? Promise.resolve();
-    const next = previous.then(() => this.compareAndSetPromotion(id, change));
-    const settled = next.catch(() => undefined);
-    this.updating.set(id, settled);
-    void settled.then(() => {
-      if (this.updating.get(id) === settled) this.updating.delete(id);
-    });
-    return next;
-  }
-
-  private async compareAndSetPromotion(id: string, change: (current: Promotion) => Promotion | undefined): Promise<Promotion> {
-    const key = this.key('promotion', id);
-    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt += 1) {
-      const text = await this.redis.get(key);
-      if (text === null) throw new Error(`Promotion #${id} does not exist.`);
-      const next = change(JSON.parse(text) as Promotion);
-      if (!next) return JSON.parse(text) as Promotion;
-      const expected = createHash('sha1').update(text).digest('hex');
-      const written = await this.redis.eval(CAS_PROMOTION, 2, key, this.key('promotions', 'active'), expected, JSON.stringify(next), id, isTerminal(next.state) ? '1' : '0');
-      if (written === 1) return next;
-    }
-    throw new Error(`Promotion #${id} changed ${MAX_CAS_ATTEMPTS} times while being updated; giving up.`);
+  updatePromotion(id: string, change: PromotionChange): Promise<Promotion> {
+    return this.promotions.update(id, change);
   }
 
   async listPromotions(query: PromotionQuery = {}): Promise<Promotion[]> {
@@ -121,11 +97,8 @@ export class RedisStore implements Store {
   }
 
   async markVerified(environment: string, versions: Record<string, string>, at: string): Promise<void> {
-    const pipeline = this.redis.pipeline();
-    for (const [component, version] of Object.entries(versions)) {
-      pipeline.hsetnx(this.key('verified'), [environment, component, version].join(FIELD_SEPARATOR), at);
-    }
-    await pipeline.exec();
+    const fields = Object.entries(versions).map(([component, version]) => [environment, component, version].join(FIELD_SEPARATOR));
+    if (fields.length > 0) await MARK_VERIFIED.run(this.redis, [this.key('verified')], [at, ...fields]);
   }
 
   async verifiedAt(environment: string, component: string, version: string): Promise<string | undefined> {
@@ -133,11 +106,11 @@ export class RedisStore implements Store {
   }
 
   async acquireLock(environment: string, promotionId: string): Promise<string> {
-    return String(await this.redis.eval(ACQUIRE_LOCK, 1, this.key('lock', environment), promotionId));
+    return String(await ACQUIRE_LOCK.run(this.redis, [this.key('lock', environment)], [promotionId]));
   }
 
   async releaseLock(environment: string, promotionId: string): Promise<void> {
-    await this.redis.eval(RELEASE_LOCK, 1, this.key('lock', environment), promotionId);
+    await RELEASE_LOCK.run(this.redis, [this.key('lock', environment)], [promotionId]);
   }
 
   async lockHolder(environment: string): Promise<string | undefined> {
@@ -169,20 +142,8 @@ export class RedisStore implements Store {
     return text === null ? undefined : (JSON.parse(text) as Release);
   }
 
-  async appendAudit(
-    stream: string,
-    build: (previous: { hash: string; seq: number } | undefined) => AuditRecord,
-  ): Promise<AuditRecord> {
-    const streamKey = this.key('audit', stream);
-    const headKey = this.key('audit-head', stream);
-    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt += 1) {
-      const head = (await this.redis.get(headKey)) ?? '';
-      const [seq, hash] = head.split(' ');
-      const record = build(head ? { seq: Number(seq), hash: hash ?? '' } : undefined);
-      const appended = await this.redis.eval(APPEND_AUDIT, 2, streamKey, headKey, head, `${record.seq} ${record.hash}`, JSON.stringify(record), String(record.seq));
-      if (appended === 1) return record;
-    }
-    throw new Error(`Audit stream ${stream} kept moving; giving up after ${MAX_CAS_ATTEMPTS} attempts.`);
+  appendAudit(stream: string, build: AuditBuild): Promise<AuditRecord> {
+    return this.audit.append(stream, build);
   }
 
   async readAudit(stream: string, afterSeq = 0): Promise<AuditRecord[]> {
@@ -196,7 +157,7 @@ export class RedisStore implements Store {
   }
 
   async advanceThreadCursor(stream: string, from: number, to: number): Promise<boolean> {
-    return (await this.redis.eval(ADVANCE_CURSOR, 1, this.key('thread-cursor', stream), String(from), String(to))) === 1;
+    return (await ADVANCE_CURSOR.run(this.redis, [this.key('thread-cursor', stream)], [String(from), String(to)])) === 1;
   }
 
   async close(): Promise<void> {

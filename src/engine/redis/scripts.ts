@@ -1,57 +1,123 @@
 /**
  * Lua scripts that make read-check-write steps atomic in Redis, whichever
- * replica or worker runs them.
+ * replica or worker runs them. Run by SHA (EVALSHA), so the body travels only
+ * when Redis has not seen it yet (first use, or after a restart).
  */
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+
+export class LuaScript {
+  private readonly sha: string;
+
+  constructor(private readonly body: string) {
+    this.sha = createHash('sha1').update(body).digest('hex');
+  }
+
+  async run(redis: Redis, keys: readonly string[], args: readonly string[]): Promise<unknown> {
+    try {
+      return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      return redis.eval(this.body, keys.length, ...keys, ...args);
+    }
+  }
+}
 
 /**
  * Compare-and-set of a promotion's JSON, matched by SHA-1 so the old value
- * need not travel again; keeps the set of unfinished promotions in step.
- * KEYS: promotion, active set. ARGV: SHA-1 of the expected JSON, next JSON, id, terminal(0|1).
+ * need not travel again, and written as a splice of it (see promotion-json.ts)
+ * so only what changed travels; keeps the set of unfinished promotions in step.
+ * Without splice operations it only checks that the expected value is there.
+ * KEYS: promotion, active set. ARGV: SHA-1 of the expected JSON, id,
+ * terminal(0|1), byte length of the new JSON, then the splice operations.
+ * Returns {1, SHA-1 of what is there now} when written or as expected,
+ * {0, the current JSON} when it differs — so a retry needs no extra read —
+ * and nil when there is none.
  */
-export const CAS_PROMOTION = `
+export const CAS_PROMOTION = new LuaScript(`
 local current = redis.call('GET', KEYS[1])
-if not current or redis.sha1hex(current) ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[1], ARGV[2])
-if ARGV[4] == '1' then redis.call('SREM', KEYS[2], ARGV[3]) else redis.call('SADD', KEYS[2], ARGV[3]) end
-return 1
-`;
+if not current then return nil end
+if redis.sha1hex(current) ~= ARGV[1] then return {0, current} end
+if #ARGV < 5 then return {1, ARGV[1]} end
+local pieces = {}
+for i = 5, #ARGV do
+  local op = ARGV[i]
+  if string.sub(op, 1, 1) == '=' then
+    local from, length = string.match(op, '^=(%d+):(%d+)$')
+    pieces[#pieces + 1] = string.sub(current, tonumber(from) + 1, tonumber(from) + tonumber(length))
+  else
+    pieces[#pieces + 1] = string.sub(op, 2)
+  end
+end
+local next = table.concat(pieces)
+if #next ~= tonumber(ARGV[4]) then return redis.error_reply('promotion splice does not add up; nothing written') end
+redis.call('SET', KEYS[1], next)
+if ARGV[3] == '1' then redis.call('SREM', KEYS[2], ARGV[2]) else redis.call('SADD', KEYS[2], ARGV[2]) end
+return {1, redis.sha1hex(next)}
+`);
 
 /** Takes a lock if free; returns the holder. KEYS: lock. ARGV: candidate. */
-export const ACQUIRE_LOCK = `
+export const ACQUIRE_LOCK = new LuaScript(`
 if redis.call('SET', KEYS[1], ARGV[1], 'NX') then return ARGV[1] end
 return redis.call('GET', KEYS[1])
-`;
+`);
 
 /** Deletes a lock only when the caller holds it. KEYS: lock. ARGV: holder. */
-export const RELEASE_LOCK = `
+export const RELEASE_LOCK = new LuaScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
-`;
+`);
 
 /**
- * Appends to an audit stream only when its head is still the one the record
- * was chained to. KEYS: stream, head. ARGV: expected head ("" for none), new head, record JSON, its sequence number (the entry id).
+ * Appends records to an audit stream only when its head is still the one the
+ * first of them was chained to. KEYS: stream, head. ARGV: expected head ("" for
+ * none), new head, then per record its sequence number (the entry id) and JSON.
+ * Returns 1 when appended, otherwise the current head ("" for none).
  */
-export const APPEND_AUDIT = `
+export const APPEND_AUDIT = new LuaScript(`
 local head = redis.call('GET', KEYS[2]) or ''
-if head ~= ARGV[1] then return 0 end
-redis.call('XADD', KEYS[1], ARGV[4] .. '-0', 'record', ARGV[3])
+if head ~= ARGV[1] then return head end
+for i = 3, #ARGV, 2 do
+  redis.call('XADD', KEYS[1], ARGV[i] .. '-0', 'record', ARGV[i + 1])
+end
 redis.call('SET', KEYS[2], ARGV[2])
 return 1
-`;
+`);
 
 /** Creates a promotion and indexes it, all or nothing. KEYS: promotion, all, per environment, active. ARGV: json, id. */
-export const CREATE_PROMOTION = `
+export const CREATE_PROMOTION = new LuaScript(`
 if redis.call('SET', KEYS[1], ARGV[1], 'NX') == false then return 0 end
 redis.call('ZADD', KEYS[2], tonumber(ARGV[2]), ARGV[2])
 redis.call('ZADD', KEYS[3], tonumber(ARGV[2]), ARGV[2])
 redis.call('SADD', KEYS[4], ARGV[2])
 return 1
-`;
+`);
+
+/** Records when each field first got here, keeping earlier times; one command for a whole release. KEYS: verified hash. ARGV: time, fields… */
+export const MARK_VERIFIED = new LuaScript(`
+for i = 2, #ARGV do redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[1]) end
+return 1
+`);
 
 /** Moves a cursor only from the value the caller saw. KEYS: cursor. ARGV: from, to. */
-export const ADVANCE_CURSOR = `
+export const ADVANCE_CURSOR = new LuaScript(`
 if tonumber(redis.call('GET', KEYS[1]) or '0') ~= tonumber(ARGV[1]) then return 0 end
 redis.call('SET', KEYS[1], ARGV[2])
 return 1
-`;
+`);
+
+/**
+ * Where a nudged job stands. 1: one is waiting (delayed, or in the wait list
+ * near its head) — it will run later and read whatever is pending now, so
+ * another nudge has nothing to add; only this positive case skips a nudge.
+ * 2: one exists but is not seen waiting (it is running, most likely). 0: none.
+ * KEYS: BullMQ's deduplication key for the id, its delayed set, its wait list.
+ */
+export const NUDGE_STATE = new LuaScript(`
+local id = redis.call('GET', KEYS[1])
+if not id then return 0 end
+if redis.call('ZSCORE', KEYS[2], id) then return 1 end
+local position = redis.pcall('LPOS', KEYS[3], id, 'MAXLEN', 1000)
+if type(position) == 'number' then return 1 end
+return 2
+`);

@@ -1,0 +1,61 @@
+/**
+ * Writes to one key from this process go one batch at a time: whatever is
+ * asked for while a write is in flight goes into the next write together.
+ * Racing them would only make the compare-and-set fail and retry; batching
+ * turns a burst (steps of one promotion finishing together) into one round
+ * trip. Other processes are still fenced by the compare-and-set.
+ */
+
+export interface Pending<Input, Output> {
+  input: Input;
+  resolve(value: Output): void;
+  reject(error: unknown): void;
+}
+
+/** Writes one batch; must settle every entry it is given. */
+export type BatchWriter<Input, Output> = (key: string, batch: Pending<Input, Output>[]) => Promise<void>;
+
+export class KeyedBatches<Input, Output> {
+  private readonly queued = new Map<string, Pending<Input, Output>[]>();
+  private readonly writing = new Set<string>();
+
+  constructor(private readonly write: BatchWriter<Input, Output>) {}
+
+  push(key: string, input: Input): Promise<Output> {
+    return new Promise<Output>((resolve, reject) => {
+      const queue = this.queued.get(key);
+      if (queue) queue.push({ input, resolve, reject });
+      else this.queued.set(key, [{ input, resolve, reject }]);
+      if (!this.writing.has(key)) void this.drain(key);
+    });
+  }
+
+  private async drain(key: string): Promise<void> {
+    this.writing.add(key);
+    try {
+      // Let whatever else is asked for in this turn join the first batch.
+      await new Promise((resolve) => setImmediate(resolve));
+      for (let batch = this.queued.get(key); batch; batch = this.queued.get(key)) {
+        this.queued.delete(key);
+        try {
+          await this.write(key, batch);
+        } catch (error) {
+          for (const entry of batch) entry.reject(error);
+        }
+      }
+    } finally {
+      this.writing.delete(key);
+    }
+  }
+}
+
+export type Outcome<Output> = { ok: true; value: Output } | { ok: false; error: unknown };
+
+/** Gives each entry of a written batch its own result or error. */
+export function settle<Input, Output>(batch: Pending<Input, Output>[], outcomes: Outcome<Output>[]): void {
+  for (const [index, entry] of batch.entries()) {
+    const outcome = outcomes[index];
+    if (outcome?.ok) entry.resolve(outcome.value);
+    else entry.reject(outcome?.error);
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * Promotion updates on Redis: a compare-and-set of the whole JSON, checked
+ * against the last version this process saw, so an update needs no read
+ * first. When another writer got there first the script answers with what is
+ * there now, and the changes are applied again to that. The version kept is
+ * frozen, so each change gets it without a copy.
+ */
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { isTerminal, type Promotion } from '../../core/model.ts';
+import { deepFreeze } from '../frozen.ts';
+import { KeyedBatches, settle, type Outcome, type Pending } from './keyed-batches.ts';
+import { layoutJson, layoutOf, spliceOf, type Layout } from './promotion-json.ts';
+import { RecentValues } from './recent-values.ts';
+import { CAS_PROMOTION } from './scripts.ts';
+
+export type PromotionChange = (current: Promotion) => Promotion | undefined;
+
+// Far more than two writers ever race for one promotion; a bound keeps a bug from spinning forever.
+const MAX_CAS_ATTEMPTS = 1000;
+// Promotions still moving are few (about one per environment); each kept costs tens of kilobytes.
+const REMEMBERED_PROMOTIONS = 256;
+
+function sha1(text: string): string {
+  return createHash('sha1').update(text).digest('hex');
+}
+
+/**
+ * A version of a promotion as stored: either read (its text known) or
+ * written by this process (its parts and layout known, its SHA-1 from Redis).
+ * What is not known is worked out when first needed.
+ */
+class Version {
+  private parsed: Promotion | undefined;
+  private digest: string | undefined;
+  private shape: Layout | null | undefined;
+
+  private constructor(private readonly text: string | undefined) {}
+
+  static read(json: string): Version {
+    return new Version(json);
+  }
+
+  static written(value: Promotion, layout: Layout, sha: string): Version {
+    const version = new Version(undefined);
+    version.parsed = value;
+    version.shape = layout;
+    version.digest = sha;
+    return version;
+  }
+
+  get value(): Promotion {
+    this.parsed ??= deepFreeze(JSON.parse(this.text ?? 'null') as Promotion);
+    return this.parsed;
+  }
+
+  get sha(): string {
+    this.digest ??= sha1(this.text ?? '');
+    return this.digest;
+  }
+
+  /** Where its parts sit in its text; undefined when the text is not laid out as this process would (then the next write sends it whole). */
+  get layout(): Layout | undefined {
+    if (this.shape === undefined) {
+      const layout = layoutOf(this.value);
+      this.shape = layoutJson(layout) === this.text ? layout : null;
+    }
+    return this.shape ?? undefined;
+  }
+}
+
+export class PromotionWriter {
+  private readonly remembered = new RecentValues<Version>(REMEMBERED_PROMOTIONS);
+  private readonly batches = new KeyedBatches<PromotionChange, Promotion>((id, batch) => this.write(id, batch));
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly promotionKey: (id: string) => string,
+    private readonly activeKey: string,
+  ) {}
+
+  update(id: string, change: PromotionChange): Promise<Promotion> {
+    return this.batches.push(id, change);
+  }
+
+  /**
+   * Notes a promotion's JSON as read or created, so the first update can skip
+   * reading it. A version already kept stays: if it is stale, the next update
+   * learns the current one from the compare-and-set at no extra cost.
+   */
+  saw(id: string, json: string): void {
+    if (!this.remembered.get(id)) this.remembered.set(id, Version.read(json));
+  }
+
+  private async read(id: string): Promise<Version | undefined> {
+    const json = await this.redis.get(this.promotionKey(id));
+    if (json === null) return undefined;
+    const version = Version.read(json);
+    this.remembered.set(id, version);
+    return version;
+  }
+
+  private async write(id: string, batch: Pending<PromotionChange, Promotion>[]): Promise<void> {
+    let base = this.remembered.get(id);
+    // A value just read is current; one remembered may not be, so even "no change" is checked.
+    let confirmed = false;
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt += 1) {
+      if (!base) {
+        base = await this.read(id);
+        confirmed = true;
+      }
+      if (!base) {
+        for (const entry of batch) entry.reject(new Error(`Promotion #${id} does not exist.`));
+        return;
+      }
+      const { outcomes, written } = applyAll(base.value, batch);
+      if (!written && confirmed) return settle(batch, outcomes);
+      const layout = written ? layoutOf(written) : undefined;
+      const splice = layout ? [String(layout.bytes), ...spliceOf(layout, base.layout)] : [''];
+      const terminal = written !== undefined && isTerminal(written.state);
+      const reply = (await CAS_PROMOTION.run(this.redis, [this.promotionKey(id), this.activeKey], [base.sha, id, terminal ? '1' : '0', ...splice])) as
+        | [number, string]
+        | null;
+      if (reply?.[0] === 1) {
+        if (written && layout) this.remembered.set(id, Version.written(written, layout, reply[1]));
+        return settle(batch, outcomes);
+      }
+      base = reply === null ? undefined : Version.read(reply[1]);
+      if (base) this.remembered.set(id, base);
+      else this.remembered.delete(id);
+      confirmed = true;
+    }
+    for (const entry of batch) entry.reject(new Error(`Promotion #${id} changed ${MAX_CAS_ATTEMPTS} times while being updated; giving up.`));
+  }
+}
+
+/**
+ * Applies the changes in order, each to what the one before left. Every
+ * version is frozen, so no caller's result is changed by a later change. A
+ * change that throws is left out; its caller gets the error.
+ */
+function applyAll(base: Promotion, batch: Pending<PromotionChange, Promotion>[]): { outcomes: Outcome<Promotion>[]; written?: Promotion } {
+  let current = base;
+  let written: Promotion | undefined;
+  const outcomes = batch.map((entry): Outcome<Promotion> => {
+    try {
+      const next = entry.input(current);
+      if (!next) return { ok: true, value: current };
+      current = deepFreeze(next);
+      written = current;
+      return { ok: true, value: current };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  });
+  return { outcomes, written };
+}

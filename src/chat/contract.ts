@@ -41,6 +41,11 @@ export interface Reply {
 export interface InteractionHandler {
   command(command: IncomingCommand): Promise<Reply>;
   action(action: IncomingAction): Promise<Reply>;
+  /**
+   * False when a request with this delivery id (a platform's own id for one
+   * delivery, kept on its retries) was already taken, by this bot or another.
+   */
+  firstDelivery(deliveryId: string): Promise<boolean>;
 }
 
 export interface Receiver {

@@ -20,6 +20,9 @@ export interface InteractionDeps {
   logger: Logger;
 }
 
+/** Platforms retry within minutes (Slack: three times, over about an hour at most for events); ten minutes covers commands and clicks. */
+const DELIVERY_MEMORY_MS = 10 * 60_000;
+
 function privateReply(text: string, tone: 'warning' | 'bad' | 'good' | 'active' = 'warning'): Reply {
   return { visibility: 'private', message: textMessage(text, tone) };
 }
@@ -32,6 +35,8 @@ export function createInteractionHandler(deps: InteractionDeps): InteractionHand
   };
 
   return {
+    firstDelivery: (deliveryId) => deps.store.claimOnce(`chat-delivery:${deliveryId}`, DELIVERY_MEMORY_MS),
+
     async command(command: IncomingCommand): Promise<Reply> {
       try {
         const parsed = parseCommand(command.text);

@@ -65,6 +65,12 @@ export interface Store {
   /** Moves the cursor from `from` to `to` if nobody moved it first; false otherwise. */
   advanceThreadCursor(stream: string, from: number, to: number): Promise<boolean>;
 
+  /**
+   * True for the first claim of `key` within `ttlMs`, across every process
+   * sharing the store: a chat request delivered twice, to any bot, acts once.
+   */
+  claimOnce(key: string, ttlMs: number): Promise<boolean>;
+
   close(): Promise<void>;
 }
 

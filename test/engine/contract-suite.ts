@@ -210,6 +210,14 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
         expect(await engine.store.advanceThreadCursor('promotion-1', 1, 2)).toBe(true);
         expect(await engine.store.threadCursor('promotion-1')).toBe(2);
       });
+
+      it('lets one of many claims of a key through, and the key again once the claim lapses', async () => {
+        const claims = await Promise.all(Array.from({ length: 10 }, () => engine.store.claimOnce('delivery-1', 200)));
+        expect(claims.filter(Boolean)).toHaveLength(1);
+        expect(await engine.store.claimOnce('delivery-2', 200)).toBe(true);
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        expect(await engine.store.claimOnce('delivery-1', 200)).toBe(true);
+      });
     });
 
     describe('queue', () => {

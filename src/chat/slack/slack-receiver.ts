@@ -14,7 +14,6 @@ import type { IncomingAction, InteractionHandler, Receiver, Reply } from '../con
 import type { ActionId } from '../message.ts';
 import { renderBlockKit } from './block-kit.ts';
 import { slackLogger } from './bolt-logger.ts';
-import { DeliveryLog } from './delivery-log.ts';
 import { missingReason, readReason, readRejectTarget, REJECT_CALLBACK_ID, rejectModal } from './reject-modal.ts';
 import type { SlackSettings } from './settings.ts';
 
@@ -37,7 +36,6 @@ export interface SlackReceiverOptions {
 export class SlackReceiver implements Receiver {
   private httpReceiver: HTTPReceiver | undefined;
   private socketMode: SocketModeReceiver | undefined;
-  private readonly deliveries = new DeliveryLog();
 
   constructor(private readonly options: SlackReceiverOptions) {
     // In Socket Mode, requests come over the socket; nothing is served here.
@@ -93,7 +91,7 @@ export class SlackReceiver implements Receiver {
 
     app.use(async ({ body, ack, next }) => {
       const key = deliveryKey(body);
-      if (key && !this.deliveries.firstDelivery(key)) {
+      if (key && !(await handler.firstDelivery(`slack:${key}`))) {
         logger.info({ key }, 'Slack delivered a request again; answered without acting twice');
         await ack?.();
         return;

@@ -32,6 +32,8 @@ export class MemoryStore implements Store {
   private readonly releases = new Map<string, Release>();
   private readonly audit = new Map<string, AuditRecord[]>();
   private readonly cursors = new Map<string, number>();
+  /** Claimed keys and when each claim lapses; one process, so memory is enough. */
+  private readonly claims = new Map<string, number>();
   private counter = 0;
   private readonly journals: {
     promotions: Journal<Promotion>;
@@ -247,6 +249,14 @@ export class MemoryStore implements Store {
   async advanceThreadCursor(stream: string, from: number, to: number): Promise<boolean> {
     if ((this.cursors.get(stream) ?? 0) !== from) return false;
     this.change({ kind: 'cursor', stream, seq: to });
+    return true;
+  }
+
+  async claimOnce(key: string, ttlMs: number): Promise<boolean> {
+    const now = Date.now();
+    for (const [claimed, until] of this.claims) if (until <= now) this.claims.delete(claimed);
+    if (this.claims.has(key)) return false;
+    this.claims.set(key, now + ttlMs);
     return true;
   }
 

@@ -160,6 +160,10 @@ export class RedisStore implements Store {
     return (await ADVANCE_CURSOR.run(this.redis, [this.key('thread-cursor', stream)], [String(from), String(to)])) === 1;
   }
 
+  async claimOnce(key: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.set(this.key('claim', key), '1', 'PX', ttlMs, 'NX')) === 'OK';
+  }
+
   async close(): Promise<void> {
     await this.redis.quit();
   }

@@ -37,11 +37,18 @@ export class FakeInteractionHandler implements InteractionHandler {
   readonly actions: IncomingAction[] = [];
   readonly promotions = new Map<string, FakePromotion>();
   private readonly background = new Set<Promise<void>>();
+  private readonly deliveries = new Set<string>();
 
   constructor(
     private readonly chat: ChatOut,
     private readonly options: FakeHandlerOptions = {},
   ) {}
+
+  async firstDelivery(deliveryId: string): Promise<boolean> {
+    if (this.deliveries.has(deliveryId)) return false;
+    this.deliveries.add(deliveryId);
+    return true;
+  }
 
   async command(command: IncomingCommand): Promise<Reply> {
     this.commands.push(command);

@@ -137,7 +137,14 @@ function plainText(message: ChatMessage): string {
 /** Keeps every block but the lists, and as many list lines as fit, saying how many were left out. */
 function summarized(message: ChatMessage, cut: Cut, fullTextAttached: boolean): SlackBlock[] {
   const render = (blocks: Block[]) => blocks.flatMap((b) => renderBlock(b, cut));
+  const where = fullTextAttached ? '; the full text is attached in the thread' : '';
   const firstList = message.blocks.findIndex((b) => b.type === 'list');
+  if (firstList < 0) {
+    // Nothing to shorten line by line (many records in one reply): the first blocks, and a note.
+    const rendered = render(message.blocks);
+    const shown = rendered.slice(0, SLACK_LIMITS.blocksPerMessage - 1);
+    return [...shown, { type: 'context', elements: [mrkdwn(`Showing ${shown.length} of ${rendered.length} parts${where}.`)] }];
+  }
   const before = render(message.blocks.slice(0, firstList));
   const after = render(message.blocks.slice(firstList + 1).filter((b) => b.type !== 'list'));
   const room = SLACK_LIMITS.blocksPerMessage - before.length - after.length - 1;
@@ -150,7 +157,6 @@ function summarized(message: ChatMessage, cut: Cut, fullTextAttached: boolean): 
     shown = Math.floor(shown * 0.9);
     listBlocks = listSections(lines.slice(0, shown), cut);
   }
-  const where = fullTextAttached ? '; the full text is attached in the thread' : '';
   const note: SlackBlock = { type: 'context', elements: [mrkdwn(`Showing ${shown} of ${items.length} lines${where}.`)] };
   return [...before, ...listBlocks, note, ...after];
 }

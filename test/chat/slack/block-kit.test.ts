@@ -78,6 +78,14 @@ describe('Block Kit rendering', () => {
     expect(rendered.overflow).toContain('+ image: new');
   });
 
+  it('keeps a message of many parts without a list within 50 blocks, and hands back the whole of it', () => {
+    const blocks = Array.from({ length: 60 }, (_, i) => ({ type: 'text' as const, text: `record ${i + 1}` }));
+    const rendered = renderBlockKit({ text: 'sixty records', tone: 'neutral', blocks });
+    expect(rendered.blocks).toHaveLength(50);
+    expect(JSON.stringify(rendered.blocks.at(-1))).toContain('Showing 49 of 60 parts; the full text is attached in the thread.');
+    expect(rendered.overflow).toContain('record 60');
+  });
+
   it('escapes Slack control characters and turns user ids into mentions', () => {
     const rendered = renderBlockKit(textMessage('UALICE0001 approved <!channel> & left'));
     expect(sectionTexts(rendered.blocks)).toEqual(['<@UALICE0001> approved &lt;!channel&gt; &amp; left']);

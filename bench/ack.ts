@@ -16,13 +16,12 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker } from 'node:worker_threads';
 import { App, HTTPReceiver, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
-import { z } from 'zod';
-import type { TargetAdapter } from '../adapters/contract.ts';
 import { createAdapterLookup } from '../adapters/registry.ts';
 import { startBaton } from '../src/app.ts';
 import { SLACK_EVENTS_PATH } from '../src/chat/slack/slack-receiver.ts';
 import { sendSlashCommand } from '../test/harness/slack/signed-requests.ts';
 import { startSlackStandIn, type SlackStandIn } from '../test/harness/slack/slack-stand-in.ts';
+import { noopAdapter, quiet } from './noop-adapter.ts';
 
 const RATE_PER_SECOND = 50;
 const WARM_UP_MS = 2_000;
@@ -43,18 +42,6 @@ components:
   api: { adapter: noop }
 `;
 
-// A step that does nothing: what is measured is Baton's own work, not a deploy script's.
-const noopAdapter: TargetAdapter<Record<string, never>> = {
-  kind: 'noop',
-  description: 'Does nothing, fast.',
-  config: z.strictObject({}),
-  step: { timeoutMs: 10_000, retries: 0 },
-  current: async () => ({ version: null }),
-  plan: async () => ({ summary: 'nothing', details: [], reversible: false, changes: true }),
-  apply: async () => ({ outputs: {}, summary: 'done' }),
-};
-
-const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 const quietBolt: BoltLogger = {
   debug: () => undefined,
   info: () => undefined,
@@ -168,7 +155,7 @@ async function startBatonTarget(apiUrl: string): Promise<Target> {
     host: '127.0.0.1',
     port: 0,
     logger: quiet,
-    adapters: createAdapterLookup(new Map([['noop', noopAdapter as unknown as TargetAdapter]])),
+    adapters: createAdapterLookup(new Map([['noop', noopAdapter]])),
     slack: { botToken: 'xoxb-test', connection: { mode: 'http', signingSecret: SIGNING_SECRET }, apiUrl, channelIntervalMs: 0 },
   });
   return {

@@ -11,8 +11,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { z } from 'zod';
-import type { AdapterLookup, TargetAdapter } from '../adapters/contract.ts';
+import type { AdapterLookup } from '../adapters/contract.ts';
 import type { ChatOut } from '../src/chat/contract.ts';
 import { ThreadPublisher } from '../src/chat/thread-publisher.ts';
 import { AuditLog } from '../src/core/audit.ts';
@@ -23,6 +22,7 @@ import { createMemoryEngine } from '../src/engine/memory/index.ts';
 import { createRedisEngine } from '../src/engine/redis/index.ts';
 import { parsePipeline } from '../src/pipeline/load.ts';
 import { startRedisServer } from '../test/support/redis-server.ts';
+import { noopAdapter, quiet } from './noop-adapter.ts';
 
 const ENVIRONMENTS = 20;
 const PROMOTIONS_PER_ENVIRONMENT = 5;
@@ -30,18 +30,7 @@ const STEPS_PER_PROMOTION = 20;
 const CONCURRENCY = 16;
 const ROUNDS = 3;
 const HISTORY = 10_000;
-const quiet = { info: () => {}, warn: () => {}, error: () => {} };
-
-const noopAdapter: TargetAdapter<Record<string, never>> = {
-  kind: 'noop',
-  description: 'Does nothing, fast.',
-  config: z.strictObject({}),
-  step: { timeoutMs: 10_000, retries: 0 },
-  current: async () => ({ version: null }),
-  plan: async () => ({ summary: 'nothing', details: [], reversible: false, changes: true }),
-  apply: async () => ({ outputs: {}, summary: 'done' }),
-};
-const adapters: AdapterLookup = { get: (kind) => (kind === 'noop' ? (noopAdapter as unknown as TargetAdapter) : undefined), kinds: () => ['noop'] };
+const adapters: AdapterLookup = { get: (kind) => (kind === 'noop' ? noopAdapter : undefined), kinds: () => ['noop'] };
 
 const components = Array.from({ length: STEPS_PER_PROMOTION }, (_, i) => `c${i}`);
 const pipeline = parsePipeline(

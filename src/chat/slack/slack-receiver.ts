@@ -7,6 +7,7 @@
  * needs no public URL.
  */
 import { App, HTTPReceiver, SocketModeReceiver, type BlockAction, type ButtonAction, type RespondFn } from '@slack/bolt';
+import { ErrorCode as SlackErrorCode } from '@slack/web-api';
 import type { Logger } from '../../core/ports.ts';
 import { BatonError, ErrorCode, errorMessage } from '../../errors.ts';
 import type { HttpServer } from '../../http/server.ts';
@@ -52,7 +53,8 @@ export class SlackReceiver implements Receiver {
   async start(handler: InteractionHandler): Promise<void> {
     const { settings, logger } = this.options;
     const boltLogger = slackLogger(logger);
-    const clientOptions = { slackApiUrl: settings.apiUrl };
+    // A few quick retries: an unreachable Slack should stop the start with an error, not stall it for half an hour.
+    const clientOptions = { slackApiUrl: settings.apiUrl, retryConfig: { retries: 2 } };
     // The socket client gets a copy: it sets its own retry policy (100 retries) on the options it is given, which the bot's client would inherit.
     const receiver =
       settings.connection.mode === 'http'
@@ -64,9 +66,12 @@ export class SlackReceiver implements Receiver {
     try {
       await app.init();
     } catch (error) {
+      const unreachable = (error as { code?: string }).code === SlackErrorCode.RequestError;
       throw new BatonError(
         ErrorCode.ConfigInvalid,
-        `Slack did not accept SLACK_BOT_TOKEN at ${settings.apiUrl} (${errorMessage(error)}). Check the token on the app's "OAuth & Permissions" page and that the app is installed in the workspace.`,
+        unreachable
+          ? `Could not reach Slack at ${settings.apiUrl} (${errorMessage(error)}). Check SLACK_API_URL and that this machine can reach it.`
+          : `Slack did not accept SLACK_BOT_TOKEN at ${settings.apiUrl} (${errorMessage(error)}). Check the token on the app's "OAuth & Permissions" page and that the app is installed in the workspace.`,
         { cause: error },
       );
     }

@@ -15,13 +15,14 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker } from 'node:worker_threads';
-import { App, HTTPReceiver, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
+import { App, HTTPReceiver } from '@slack/bolt';
 import { createAdapterLookup } from '../adapters/registry.ts';
 import { startBaton } from '../src/app.ts';
 import { SLACK_EVENTS_PATH } from '../src/chat/slack/slack-receiver.ts';
 import { sendSlashCommand } from '../test/harness/slack/signed-requests.ts';
 import { startSlackStandIn, type SlackStandIn } from '../test/harness/slack/slack-stand-in.ts';
 import { noopAdapter, quiet } from './noop-adapter.ts';
+import { silentSlackLogger } from '../test/harness/slack/silent-logger.ts';
 
 const RATE_PER_SECOND = 50;
 const WARM_UP_MS = 2_000;
@@ -41,16 +42,6 @@ environments:
 components:
   api: { adapter: noop }
 `;
-
-const quietBolt: BoltLogger = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  setLevel: () => undefined,
-  getLevel: () => LogLevel.ERROR,
-  setName: () => undefined,
-};
 
 /** What the apps' thread asks Slack's side for: a round of load on one app. */
 interface RoundOrder {
@@ -126,8 +117,8 @@ interface Target {
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 async function startBare(apiUrl: string): Promise<Target> {
-  const receiver = new HTTPReceiver({ signingSecret: SIGNING_SECRET, logger: quietBolt });
-  const app = new App({ token: 'xoxb-test', receiver, logger: quietBolt, clientOptions: { slackApiUrl: apiUrl }, deferInitialization: true });
+  const receiver = new HTTPReceiver({ signingSecret: SIGNING_SECRET, logger: silentSlackLogger });
+  const app = new App({ token: 'xoxb-test', receiver, logger: silentSlackLogger, clientOptions: { slackApiUrl: apiUrl }, deferInitialization: true });
   app.command('/promote', async ({ ack }) => {
     await ack();
   });

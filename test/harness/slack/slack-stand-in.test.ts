@@ -6,22 +6,13 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, HTTPReceiver, LogLevel, SocketModeReceiver, type Logger } from '@slack/bolt';
+import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import { ErrorCode, WebClient, type WebAPIPlatformError, type WebAPIRateLimitedError } from '@slack/web-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { sendBlockAction, sendSlashCommand, signSlackRequest } from './signed-requests.ts';
 import { startSlackStandIn, type SlackStandIn } from './slack-stand-in.ts';
-
-const quiet: Logger = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  setLevel: () => undefined,
-  getLevel: () => LogLevel.ERROR,
-  setName: () => undefined,
-};
+import { silentSlackLogger } from './silent-logger.ts';
 
 const CHANNEL = 'C0RELEASES';
 
@@ -33,7 +24,7 @@ function webClient(token = 'xoxb-test'): WebClient {
     slackApiUrl: standIn.apiUrl,
     rejectRateLimitedCalls: true,
     retryConfig: { retries: 0 },
-    logger: quiet,
+    logger: silentSlackLogger,
   });
 }
 
@@ -71,7 +62,7 @@ describe('Web API', () => {
 
   it('refuses a bad token with invalid_auth and a missing one with not_authed', async () => {
     expect((await platformError(webClient('xoxb-wrong').auth.test())).error).toBe('invalid_auth');
-    expect((await platformError(new WebClient(undefined, { slackApiUrl: standIn.apiUrl, logger: quiet }).auth.test())).error).toBe('not_authed');
+    expect((await platformError(new WebClient(undefined, { slackApiUrl: standIn.apiUrl, logger: silentSlackLogger }).auth.test())).error).toBe('not_authed');
   });
 
   it('answers unknown_method for a method it does not know', async () => {
@@ -251,8 +242,8 @@ describe('signed requests into Bolt', () => {
   let receiverUrl: string;
 
   beforeEach(async () => {
-    const receiver = new HTTPReceiver({ signingSecret, logger: quiet });
-    const app = new App({ token: 'xoxb-test', receiver, logger: quiet, clientOptions: { slackApiUrl: standIn.apiUrl, retryConfig: { retries: 0 } } });
+    const receiver = new HTTPReceiver({ signingSecret, logger: silentSlackLogger });
+    const app = new App({ token: 'xoxb-test', receiver, logger: silentSlackLogger, clientOptions: { slackApiUrl: standIn.apiUrl, retryConfig: { retries: 0 } } });
     app.command('/promote', async ({ ack, respond, command }) => {
       await ack();
       await respond({ text: `Promoting ${command.text}` });
@@ -305,7 +296,7 @@ describe('signed requests into Bolt', () => {
 });
 
 describe('Socket Mode', () => {
-  const appClient = (token: string) => new WebClient(undefined, { slackApiUrl: standIn.apiUrl, headers: { Authorization: `Bearer ${token}` }, logger: quiet });
+  const appClient = (token: string) => new WebClient(undefined, { slackApiUrl: standIn.apiUrl, headers: { Authorization: `Bearer ${token}` }, logger: silentSlackLogger });
 
   it('opens a connection URL only for an app-level token in the Authorization header', async () => {
     const opened = await appClient('xapp-test').apps.connections.open();
@@ -329,8 +320,8 @@ describe('Socket Mode', () => {
   });
 
   it("delivers a slash command to Bolt's Socket Mode receiver and records its ack", async () => {
-    const receiver = new SocketModeReceiver({ appToken: 'xapp-test', logger: quiet, installerOptions: { clientOptions: { slackApiUrl: standIn.apiUrl } } });
-    const app = new App({ token: 'xoxb-test', receiver, logger: quiet, clientOptions: { slackApiUrl: standIn.apiUrl } });
+    const receiver = new SocketModeReceiver({ appToken: 'xapp-test', logger: silentSlackLogger, installerOptions: { clientOptions: { slackApiUrl: standIn.apiUrl } } });
+    const app = new App({ token: 'xoxb-test', receiver, logger: silentSlackLogger, clientOptions: { slackApiUrl: standIn.apiUrl } });
     const commands: string[] = [];
     app.command('/promote', async ({ ack, command }) => {
       commands.push(command.text);

@@ -174,6 +174,7 @@ export async function startBaton(options: BatonOptions): Promise<RunningBaton> {
       // The embedded outbox drops what is queued when closed: post the last steps' messages first.
       if (!engine.outbox.durable) await engine.outbox.drained();
       await engine.outbox.close();
+      await platform.close?.();
       await engine.store.close();
     },
   };
@@ -186,5 +187,5 @@ function consolePlatform(options: BatonOptions, pipeline: Pipeline, server: Http
     ...(options.clock ? { clock: options.clock } : {}),
     historyFile: join(resolve(options.dataDir), 'console.jsonl'),
   });
-  return { out: consoleChat, receiver: consoleChat, minIntervalMs: 0 };
+  return { out: consoleChat, receiver: consoleChat, minIntervalMs: 0, close: () => consoleChat.close() };
 }

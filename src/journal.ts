@@ -1,17 +1,83 @@
 /**
- * Append-only JSON-lines files: every change is one line, written before the
- * call returns, so a restart loses no record. Reading replays the lines.
+ * Append-only JSON-lines files: every change is one line, written to the
+ * file before the call that made it returns, so a restart loses no record. Reading replays
+ * the lines.
+ *
+ * Appends go through one open file and never block the event loop: lines
+ * asked for while a write is in flight go out together in the next write, in
+ * the order they were asked for. A request being answered is not held up by
+ * the disk work of another one.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, write, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { errorMessage } from './errors.ts';
+
+interface Waiter {
+  resolve(): void;
+  reject(error: unknown): void;
+}
 
 export class Journal<T> {
+  private fd: number | undefined;
+  private lines: string[] = [];
+  private waiters: Waiter[] = [];
+  private writing: Promise<void> | undefined;
+
   constructor(private readonly path: string) {
     mkdirSync(dirname(path), { recursive: true });
   }
 
-  append(entry: T): void {
-    appendFileSync(this.path, `${JSON.stringify(entry)}\n`);
+  /** Resolves once the entry is written to the file. */
+  append(entry: T): Promise<void> {
+    this.lines.push(`${JSON.stringify(entry)}\n`);
+    return new Promise<void>((resolve, reject) => {
+      this.waiters.push({ resolve, reject });
+      this.writing ??= this.writePending();
+    });
+  }
+
+  private async writePending(): Promise<void> {
+    try {
+      while (this.lines.length > 0) {
+        const text = this.lines.join('');
+        const waiters = this.waiters;
+        this.lines = [];
+        this.waiters = [];
+        try {
+          await this.writeAll(Buffer.from(text));
+          for (const waiter of waiters) waiter.resolve();
+        } catch (error) {
+          // Reopened on the next append: a file moved or a full disk freed may work again.
+          this.closeFile();
+          for (const waiter of waiters) waiter.reject(new Error(`Could not write to ${this.path}: ${errorMessage(error)}`, { cause: error }));
+        }
+      }
+    } finally {
+      this.writing = undefined;
+    }
+  }
+
+  private async writeAll(buffer: Buffer): Promise<void> {
+    this.fd ??= openSync(this.path, 'a');
+    const fd = this.fd;
+    for (let offset = 0; offset < buffer.length; ) {
+      offset += await new Promise<number>((resolve, reject) =>
+        write(fd, buffer, offset, buffer.length - offset, null, (error, written) => (error ? reject(error) : resolve(written))),
+      );
+    }
+  }
+
+  private closeFile(): void {
+    if (this.fd === undefined) return;
+    const fd = this.fd;
+    this.fd = undefined;
+    closeSync(fd);
+  }
+
+  /** Waits for the appends asked for so far, then lets go of the file; a later append opens it again. */
+  async close(): Promise<void> {
+    while (this.writing) await this.writing;
+    this.closeFile();
   }
 
   /** Every entry in order; a torn last line (a crash mid-write) is ignored. */
@@ -30,8 +96,9 @@ export class Journal<T> {
     return entries;
   }
 
-  /** Replaces the file with `entries`, atomically. */
+  /** Replaces the file with `entries`, atomically; for start-up, before the first append. */
   rewrite(entries: readonly T[]): void {
+    if (this.fd !== undefined || this.writing) throw new Error(`${this.path} is being appended to; it can only be rewritten before the first append.`);
     const temporary = `${this.path}.tmp`;
     writeFileSync(temporary, entries.map((e) => `${JSON.stringify(e)}\n`).join(''));
     renameSync(temporary, this.path);

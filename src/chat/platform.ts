@@ -13,4 +13,6 @@ export interface ChatPlatform {
   minIntervalMs: number;
   /** The platform's user groups, for policy groups linked to them. */
   userGroups?: UserGroupDirectory;
+  /** Lets go of what the platform keeps open (a history file), once nothing more will be posted. */
+  close?(): Promise<void>;
 }

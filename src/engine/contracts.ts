@@ -87,6 +87,14 @@ export interface Job {
   data: JobData;
 }
 
+/**
+ * How long a job nudged while another run of its id is going waits before it
+ * runs. A second matches chat platforms' pace of about one message a second
+ * per channel, so it costs a burst no time there, and the burst reaches chat
+ * in fewer, fuller messages.
+ */
+export const DEFAULT_NUDGE_DELAY_MS = 1000;
+
 export type JobHandler = (job: Job) => Promise<void>;
 
 export interface JobQueue {
@@ -96,10 +104,11 @@ export interface JobQueue {
   /**
    * Queues a job that does whatever is pending under its id when it runs (post
    * a stream's new records, say). While one with this id waits, this does
-   * nothing; while one runs, one more is queued to start after it. So a burst
-   * costs one run, runs of one id never overlap, and whatever was pending when
-   * this was called is seen by a run that starts later. Nudges of one id carry
-   * the same data.
+   * nothing; while one runs, one more is queued to start the engine's nudge
+   * delay after it, gathering the nudges that follow. So a burst costs one or
+   * two runs, runs of one id never overlap, and whatever was pending when this
+   * was called is seen by a run that starts later. Nudges of one id carry the
+   * same data.
    */
   nudge(job: Job): Promise<void>;
   /** Starts taking jobs; a handler that throws has its job tried again later. */

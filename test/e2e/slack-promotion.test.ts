@@ -56,6 +56,9 @@ describe('Baton on Slack', () => {
   it('runs a promotion from /promote to the last step, approved by a second person, every step in the thread', async () => {
     const scene = await start();
     const id = await requestPromotion(scene, 'iam=1.0.0 api=2.0.0 to staging');
+    // The answer was ready at once, so it came with the acknowledgement: no second request to Slack.
+    expect(scene.slack.ephemerals(ALICE)).toMatchObject([{ text: expect.stringContaining(`#${id}`), via: 'command_answer' }]);
+    expect(scene.slack.responses).toEqual([]);
     const plan = await scene.promotionMessage(id, has('awaiting approval'));
     expect(plan.blocks.find((b) => (b as { type: string }).type === 'actions')).toMatchObject({
       elements: [{ action_id: 'approve' }, { action_id: 'reject' }],

@@ -7,6 +7,9 @@ import { sealAuditRecord, verifyAuditChain } from '../../src/core/audit-record.t
 import type { Promotion } from '../../src/core/model.ts';
 import type { Engine, Job } from '../../src/engine/contracts.ts';
 
+/** The nudge delay every engine under test is opened with. */
+export const NUDGE_DELAY_MS = 200;
+
 export interface EngineFixture {
   engine: Engine;
   /** Opens the same data again, as after a restart of the process. */
@@ -271,7 +274,9 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
         let overlapped = false;
         let release = () => {};
         const released = new Promise<void>((resolve) => (release = resolve));
+        const startedAt: number[] = [];
         engine.outbox.work(async () => {
+          startedAt.push(Date.now());
           runs += 1;
           running += 1;
           overlapped ||= running > 1;
@@ -284,13 +289,18 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
         await engine.outbox.nudge(job);
         await new Promise((r) => setTimeout(r, 100));
         expect(runs).toBe(1);
+        const releasedAt = Date.now();
         release();
         await until(() => runs >= 2);
         await engine.outbox.drained();
+        const idleAt = Date.now();
         await engine.outbox.nudge(job);
         await until(() => runs >= 3);
         await engine.outbox.drained();
         expect({ runs, overlapped }).toEqual({ runs: 3, overlapped: false });
+        // The run after a busy one waits the nudge delay, gathering what follows; a nudge to an idle id runs at once.
+        expect((startedAt[1] ?? 0) - releasedAt).toBeGreaterThanOrEqual(NUDGE_DELAY_MS - 20);
+        expect((startedAt[2] ?? 0) - idleAt).toBeLessThan(NUDGE_DELAY_MS);
       });
 
       it('tries a job again when its handler throws', async () => {

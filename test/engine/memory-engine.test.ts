@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMemoryEngine } from '../../src/engine/memory/index.ts';
 import { silentLogger } from '../support/silent-logger.ts';
-import { describeEngineContract } from './contract-suite.ts';
+import { describeEngineContract, NUDGE_DELAY_MS } from './contract-suite.ts';
 
 describeEngineContract('memory', async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'baton-memory-'));
-  const engine = createMemoryEngine({ dataDir, logger: silentLogger });
+  const engine = createMemoryEngine({ dataDir, logger: silentLogger, nudgeDelayMs: NUDGE_DELAY_MS });
   return {
     engine,
     reopen: async () => createMemoryEngine({ dataDir, logger: silentLogger }),

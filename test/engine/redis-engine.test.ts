@@ -5,7 +5,7 @@ import type { Engine } from '../../src/engine/contracts.ts';
 import { createRedisEngine } from '../../src/engine/redis/index.ts';
 import { startRedisServer, type RedisServer } from '../support/redis-server.ts';
 import { silentLogger } from '../support/silent-logger.ts';
-import { describeEngineContract, samplePromotion } from './contract-suite.ts';
+import { describeEngineContract, NUDGE_DELAY_MS, samplePromotion } from './contract-suite.ts';
 
 let server: RedisServer;
 let database = 0;
@@ -18,7 +18,7 @@ afterAll(async () => {
 });
 
 function openEngine(prefix: string): Promise<Engine> {
-  return createRedisEngine({ url: server.url, logger: silentLogger, prefix, lockDurationMs: 2000, stalledCheckMs: 500, nudgeDelayMs: 200 });
+  return createRedisEngine({ url: server.url, logger: silentLogger, prefix, lockDurationMs: 2000, stalledCheckMs: 500, nudgeDelayMs: NUDGE_DELAY_MS });
 }
 
 describeEngineContract('redis', async () => {

@@ -13,7 +13,7 @@ import type { AuditRecord } from '../../src/core/audit-record.ts';
 import { isTerminal, type Promotion } from '../../src/core/model.ts';
 import { createRedisEngine } from '../../src/engine/redis/index.ts';
 import type { PostedMessage } from '../harness/slack/messages.ts';
-import { sendSlashCommand } from '../harness/slack/signed-requests.ts';
+import { sendSlashCommand, type ReceiverAnswer } from '../harness/slack/signed-requests.ts';
 import { startSlackStandIn, type SlackStandIn } from '../harness/slack/slack-stand-in.ts';
 import { useProcessScene } from '../support/process-scene.ts';
 import { silentLogger } from '../support/silent-logger.ts';
@@ -41,10 +41,10 @@ components:
 
 const scene = useProcessScene();
 
-/** The promotion id in the bot's private answer to one command. */
-function answeredId(slack: SlackStandIn, responseUrl: string): string | undefined {
-  const answer = slack.responses.find((response) => response.url === responseUrl);
-  return /#(\d+)/.exec(JSON.stringify(answer?.body ?? ''))?.[1];
+/** The promotion id in the bot's private answer to one command: in its acknowledgement, or later through its response_url. */
+function answeredId(slack: SlackStandIn, ack: ReceiverAnswer | undefined, responseUrl: string): string | undefined {
+  const later = slack.responses.find((response) => response.url === responseUrl);
+  return /#(\d+)/.exec(ack?.body || JSON.stringify(later?.body ?? ''))?.[1];
 }
 
 function byId(a: { id: string }, b: { id: string }): number {
@@ -91,9 +91,9 @@ it('runs 50 promotions to 10 environments from two bots and two workers, one at 
     const retries = await Promise.all(requests.map((request, i) => (i % 10 === 0 ? send(request, i, i + 1, { retryNum: 1, retryReason: 'http_timeout' }) : undefined)));
     expect(retries.flatMap((retry) => (retry ? [retry.status] : []))).toEqual([200, 200, 200, 200, 200]);
 
-    const unanswered = () => requests.filter((request) => answeredId(slack, request.responseUrl) === undefined).map((request) => request.text);
+    const unanswered = () => requests.filter((request, i) => answeredId(slack, acks[i], request.responseUrl) === undefined).map((request) => request.text);
     await expect.poll(unanswered, { timeout: 30_000, interval: 100 }).toEqual([]);
-    const ids = requests.map((request) => answeredId(slack, request.responseUrl) ?? '');
+    const ids = requests.map((request, i) => answeredId(slack, acks[i], request.responseUrl) ?? '');
     expect(new Set(ids).size).toBe(requests.length);
 
     const promotions = () => Promise.all(ids.map((id) => engine.store.getPromotion(id)));

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { startBaton, type RunningBaton } from '../../src/app.ts';
 import { SLACK_EVENTS_PATH } from '../../src/chat/slack/slack-receiver.ts';
 import type { PostedMessage } from '../harness/slack/messages.ts';
-import { sendBlockAction, sendSlashCommand, sendViewSubmission, type ReceiverAnswer, type SignedRequestOptions } from '../harness/slack/signed-requests.ts';
+import { sendBlockAction, sendViewSubmission, type ReceiverAnswer, type SignedRequestOptions } from '../harness/slack/signed-requests.ts';
 import { startSlackStandIn, type SlackStandIn, type SlackStandInOptions } from '../harness/slack/slack-stand-in.ts';
 import { silentLogger } from './silent-logger.ts';
 
@@ -78,7 +78,7 @@ export async function startSlackScene(configYaml: string, options: { standIn?: S
     slack,
     eventsUrl,
     command: (user, text, request = {}) =>
-      sendSlashCommand(
+      slack.slashCommand(
         eventsUrl,
         SIGNING_SECRET,
         {

@@ -56,16 +56,16 @@ export class ConsoleChat implements ChatOut, Receiver {
   }
 
   async post(channel: string, message: ChatMessage): Promise<MessageRef> {
-    const stored = this.store.post(channel, message);
+    const stored = await this.store.post(channel, message);
     return { channel: stored.channel, messageId: stored.id };
   }
 
   async update(ref: MessageRef, message: ChatMessage): Promise<void> {
-    this.store.update(ref, message);
+    await this.store.update(ref, message);
   }
 
   async reply(thread: MessageRef, message: ChatMessage): Promise<MessageRef> {
-    const stored = this.store.reply(thread, message);
+    const stored = await this.store.reply(thread, message);
     return { channel: stored.channel, messageId: stored.id };
   }
 
@@ -78,6 +78,11 @@ export class ConsoleChat implements ChatOut, Receiver {
     for (const end of this.openStreams) {
       end();
     }
+  }
+
+  /** Waits for the history file to hold every message posted so far. */
+  close(): Promise<void> {
+    return this.store.close();
   }
 
   /** What the page shows: every channel, and the root messages (of one channel if named) with threads. */

@@ -96,26 +96,26 @@ export class ConsoleMessageStore {
     this.lastId = Math.max(this.lastId, Number(event.id.slice(1)) || 0);
   }
 
-  post(channel: string, message: ChatMessage): ConsoleMessage {
+  async post(channel: string, message: ChatMessage): Promise<ConsoleMessage> {
     const stored = this.store(channel, message);
-    this.emit('posted', stored);
+    await this.emit('posted', stored);
     return stored;
   }
 
-  update(ref: MessageRef, message: ChatMessage): ConsoleMessage {
+  async update(ref: MessageRef, message: ChatMessage): Promise<ConsoleMessage> {
     const stored = this.find(ref, 'update');
     stored.message = structuredClone(message);
     stored.updatedAt = this.clock.now().toISOString();
-    this.emit('updated', stored);
+    await this.emit('updated', stored);
     return stored;
   }
 
-  reply(thread: MessageRef, message: ChatMessage): ConsoleMessage {
+  async reply(thread: MessageRef, message: ChatMessage): Promise<ConsoleMessage> {
     const target = this.find(thread, 'reply to');
     const root = target.threadOf === undefined ? target : this.get(target.threadOf);
     const stored = this.store(root.channel, message, root.id);
     root.replies.push(stored.id);
-    this.emit('replied', stored);
+    await this.emit('replied', stored);
     return stored;
   }
 
@@ -201,11 +201,17 @@ export class ConsoleMessageStore {
     };
   }
 
-  private emit(change: ConsoleChangeEvent['change'], stored: ConsoleMessage): void {
+  /** Browsers see the change at once; resolves once it is in the history file. */
+  private async emit(change: ConsoleChangeEvent['change'], stored: ConsoleMessage): Promise<void> {
     const event = this.changeEvent(change, stored);
-    this.journal?.append(event);
     for (const listener of this.listeners) {
       listener(event);
     }
+    await this.journal?.append(event);
+  }
+
+  /** Waits for the history file to hold every change so far. */
+  async close(): Promise<void> {
+    await this.journal?.close();
   }
 }

@@ -1,8 +1,9 @@
 /**
  * Slack's side of Baton: `/promote`, the Approve / Reject / Roll back buttons
  * and the reject-reason modal, through Bolt. Every request is acknowledged
- * first (Slack gives three seconds) and worked on after; answers meant for one
- * person are ephemeral. Over HTTP, Bolt checks the v0 signature and the
+ * within Slack's three seconds: a `/promote` answer that is ready at once rides
+ * on the acknowledgement, slower work follows it; answers meant for one person
+ * are ephemeral. Over HTTP, Bolt checks the v0 signature and the
  * five-minute timestamp window on the raw body; with an app token, Socket Mode
  * needs no public URL.
  */
@@ -21,6 +22,33 @@ import type { SlackSettings } from './settings.ts';
 export const SLACK_EVENTS_PATH = '/slack/events';
 
 const ACTIONS: readonly ActionId[] = ['approve', 'reject', 'rollback'];
+
+/**
+ * An answer ready within this time rides on the acknowledgement itself: the
+ * person sees it at once, and no second request to Slack is made. Anything
+ * slower is acknowledged empty at this point and answered through the
+ * response_url, well inside Slack's three seconds.
+ */
+const QUICK_ANSWER_MS = 1000;
+
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+/** How `work` came out, if it did within `ms`. */
+async function settledWithin<T>(work: Promise<T>, ms: number): Promise<Settled<T> | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  const settled = work.then(
+    (value): Settled<T> => ({ ok: true, value }),
+    (error: unknown): Settled<T> => ({ ok: false, error }),
+  );
+  try {
+    return await Promise.race([settled, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 function replyPayload(reply: Reply): Parameters<RespondFn>[0] {
   const { text, blocks } = renderBlockKit(reply.message, { fullTextAttached: false });
@@ -107,9 +135,14 @@ export class SlackReceiver implements Receiver {
     });
 
     app.command('/promote', async ({ command, ack, respond }) => {
+      const answer = handler.command({ user: command.user_id, channel: command.channel_id, text: command.text });
+      const quick = await settledWithin(answer, QUICK_ANSWER_MS);
+      if (quick?.ok) {
+        await ack(replyPayload(quick.value));
+        return;
+      }
       await ack();
-      const reply = await handler.command({ user: command.user_id, channel: command.channel_id, text: command.text });
-      await respond(replyPayload(reply));
+      await respond(replyPayload(await answer));
     });
 
     for (const actionId of ACTIONS) {

@@ -31,7 +31,10 @@ export class MemoryQueue implements JobQueue {
   private closed = false;
   private idleWaiters: (() => void)[] = [];
 
-  constructor(private readonly logger: Logger) {}
+  constructor(
+    private readonly logger: Logger,
+    private readonly options: { nudgeDelayMs: number },
+  ) {}
 
   async add(job: Job): Promise<void> {
     if (this.closed) throw new Error('The job queue is closed.');
@@ -82,12 +85,7 @@ export class MemoryQueue implements JobQueue {
         this.logger.warn({ err: error, jobId: job.id, attempt }, 'job failed; trying again');
         // The retry sees whatever a nudge during this run was for.
         if (nudge) Object.assign(nudge, { running: false, again: false });
-        this.delayed += 1;
-        setTimeout(() => {
-          this.delayed -= 1;
-          this.waiting.push({ job, attempt: attempt + 1, nudged });
-          this.pump();
-        }, RETRY_DELAY_MS * attempt).unref();
+        this.later(RETRY_DELAY_MS * attempt, { job, attempt: attempt + 1, nudged });
       } else {
         this.logger.error({ err: error, jobId: job.id, attempt }, 'job failed for good');
         this.done(queued);
@@ -103,10 +101,20 @@ export class MemoryQueue implements JobQueue {
     const nudge = this.nudges.get(job.id);
     if (nudge?.again && !this.closed) {
       Object.assign(nudge, { running: false, again: false });
-      this.waiting.push({ job, attempt: 1, nudged });
+      this.later(this.options.nudgeDelayMs, { job, attempt: 1, nudged });
     } else {
       this.nudges.delete(job.id);
     }
+  }
+
+  /** Queues a run after `ms`; until then the queue is not idle. */
+  private later(ms: number, queued: Queued): void {
+    this.delayed += 1;
+    setTimeout(() => {
+      this.delayed -= 1;
+      this.waiting.push(queued);
+      this.pump();
+    }, ms).unref();
   }
 
   private forget(id: string): void {

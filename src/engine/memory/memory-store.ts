@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { AuditRecord } from '../../core/audit-record.ts';
-import type { Freeze, Ledger, LedgerEntry, Promotion, Release } from '../../core/model.ts';
+import { isTerminal, type Freeze, type Ledger, type LedgerEntry, type Promotion, type Release } from '../../core/model.ts';
 import type { PromotionQuery, Store } from '../contracts.ts';
 import { Journal } from '../../journal.ts';
 import { deepFreeze } from '../frozen.ts';
@@ -25,6 +25,9 @@ function verifiedKey(environment: string, component: string, version: string): s
 
 export class MemoryStore implements Store {
   private readonly promotions = new Map<string, Promotion>();
+  /** Promotion ids oldest first, and those not finished yet: `/promote status` asks for these often. */
+  private readonly ids: string[] = [];
+  private readonly unfinished = new Set<string>();
   private readonly ledger: Record<string, Ledger> = {};
   private readonly verified = new Map<string, string>();
   private readonly locks = new Map<string, string>();
@@ -58,7 +61,7 @@ export class MemoryStore implements Store {
   private replay(compact: boolean): void {
     if (!this.journals) return;
     const promotionLines = this.journals.promotions.read();
-    for (const promotion of promotionLines) this.promotions.set(promotion.id, promotion);
+    for (const promotion of promotionLines) this.keep(promotion);
     const stateLines = this.journals.state.read();
     for (const change of stateLines) this.applyChange(change);
     for (const record of this.journals.audit.read()) {
@@ -118,24 +121,38 @@ export class MemoryStore implements Store {
     }
   }
 
-  private change(change: StateChange): void {
+  /** Applied at once, so that nothing in this process sees the state before it; resolves once journalled. */
+  private async change(change: StateChange): Promise<void> {
     this.applyChange(change);
-    this.journals?.state.append(change);
+    await this.journals?.state.append(change);
   }
 
-  private savePromotion(promotion: Promotion): void {
+  private keep(promotion: Promotion): void {
+    if (!this.promotions.has(promotion.id)) {
+      const last = this.ids.at(-1);
+      this.ids.push(promotion.id);
+      // Ids are numbered in order, but two requests may be created out of it.
+      if (last !== undefined && Number(last) > Number(promotion.id)) this.ids.sort((a, b) => Number(a) - Number(b));
+    }
     this.promotions.set(promotion.id, promotion);
-    this.journals?.promotions.append(promotion);
+    if (isTerminal(promotion.state)) this.unfinished.delete(promotion.id);
+    else this.unfinished.add(promotion.id);
+  }
+
+  private async savePromotion(promotion: Promotion): Promise<void> {
+    this.keep(promotion);
+    await this.journals?.promotions.append(promotion);
   }
 
   async nextPromotionId(): Promise<string> {
-    this.change({ kind: 'counter', value: this.counter + 1 });
-    return String(this.counter);
+    const value = this.counter + 1;
+    await this.change({ kind: 'counter', value });
+    return String(value);
   }
 
   async createPromotion(promotion: Promotion): Promise<void> {
     if (this.promotions.has(promotion.id)) throw new Error(`Promotion #${promotion.id} already exists.`);
-    this.savePromotion(structuredClone(promotion));
+    await this.savePromotion(structuredClone(promotion));
   }
 
   async getPromotion(id: string): Promise<Promotion | undefined> {
@@ -149,13 +166,14 @@ export class MemoryStore implements Store {
     // Synchronous from read to write: nothing else can interleave in this process.
     const next = change(deepFreeze(current));
     if (!next) return current;
-    this.savePromotion(deepFreeze(next));
+    await this.savePromotion(deepFreeze(next));
     return next;
   }
 
   async listPromotions(query: PromotionQuery = {}): Promise<Promotion[]> {
     const found: Promotion[] = [];
-    const ids = [...this.promotions.keys()].sort((a, b) => Number(b) - Number(a));
+    const onlyUnfinished = query.states !== undefined && query.states.every((state) => !isTerminal(state));
+    const ids = onlyUnfinished ? [...this.unfinished].sort((a, b) => Number(b) - Number(a)) : [...this.ids].reverse();
     for (const id of ids) {
       const promotion = this.promotions.get(id);
       if (!promotion) continue;
@@ -172,14 +190,16 @@ export class MemoryStore implements Store {
   }
 
   async setLedgerEntry(environment: string, component: string, entry: LedgerEntry | null): Promise<void> {
-    this.change({ kind: 'ledger', environment, component, entry });
+    await this.change({ kind: 'ledger', environment, component, entry });
   }
 
   async markVerified(environment: string, versions: Record<string, string>, at: string): Promise<void> {
+    const writes: Promise<void>[] = [];
     for (const [component, version] of Object.entries(versions)) {
       const key = verifiedKey(environment, component, version);
-      if (!this.verified.has(key)) this.change({ kind: 'verified', key, at });
+      if (!this.verified.has(key)) writes.push(this.change({ kind: 'verified', key, at }));
     }
+    await Promise.all(writes);
   }
 
   async verifiedAt(environment: string, component: string, version: string): Promise<string | undefined> {
@@ -189,12 +209,12 @@ export class MemoryStore implements Store {
   async acquireLock(environment: string, promotionId: string): Promise<string> {
     const holder = this.locks.get(environment);
     if (holder) return holder;
-    this.change({ kind: 'lock', environment, holder: promotionId });
+    await this.change({ kind: 'lock', environment, holder: promotionId });
     return promotionId;
   }
 
   async releaseLock(environment: string, promotionId: string): Promise<void> {
-    if (this.locks.get(environment) === promotionId) this.change({ kind: 'lock', environment, holder: null });
+    if (this.locks.get(environment) === promotionId) await this.change({ kind: 'lock', environment, holder: null });
   }
 
   async lockHolder(environment: string): Promise<string | undefined> {
@@ -202,12 +222,12 @@ export class MemoryStore implements Store {
   }
 
   async setFreeze(freeze: Freeze): Promise<void> {
-    this.change({ kind: 'freeze', environment: freeze.environment, freeze });
+    await this.change({ kind: 'freeze', environment: freeze.environment, freeze });
   }
 
   async clearFreeze(environment: string): Promise<Freeze | undefined> {
     const existing = this.freezes.get(environment);
-    if (existing) this.change({ kind: 'freeze', environment, freeze: null });
+    if (existing) await this.change({ kind: 'freeze', environment, freeze: null });
     return existing;
   }
 
@@ -216,7 +236,7 @@ export class MemoryStore implements Store {
   }
 
   async saveRelease(release: Release): Promise<void> {
-    this.change({ kind: 'release', release: structuredClone(release) });
+    await this.change({ kind: 'release', release: structuredClone(release) });
   }
 
   async getRelease(name: string): Promise<Release | undefined> {
@@ -233,7 +253,7 @@ export class MemoryStore implements Store {
     const record = build(last ? { hash: last.hash, seq: last.seq } : undefined);
     records.push(record);
     this.audit.set(stream, records);
-    this.journals?.audit.append(record);
+    await this.journals?.audit.append(record);
     return structuredClone(record);
   }
 
@@ -248,17 +268,27 @@ export class MemoryStore implements Store {
 
   async advanceThreadCursor(stream: string, from: number, to: number): Promise<boolean> {
     if ((this.cursors.get(stream) ?? 0) !== from) return false;
-    this.change({ kind: 'cursor', stream, seq: to });
+    await this.change({ kind: 'cursor', stream, seq: to });
     return true;
   }
 
   async claimOnce(key: string, ttlMs: number): Promise<boolean> {
     const now = Date.now();
-    for (const [claimed, until] of this.claims) if (until <= now) this.claims.delete(claimed);
-    if (this.claims.has(key)) return false;
-    this.claims.set(key, now + ttlMs);
+    // Claims are kept in the order made, so with one lifetime for all the lapsed ones are at the front: a busy bot does not scan them all.
+    for (const [claimed, until] of this.claims) {
+      if (until > now) break;
+      this.claims.delete(claimed);
+    }
+    const until = this.claims.get(key);
+    if (until !== undefined && until > now) return false;
+    this.claims.delete(key);
+    // A key cut from a request's text would keep the whole request in memory for as long as the claim lasts; keep a copy of its own.
+    this.claims.set(Buffer.from(key).toString(), now + ttlMs);
     return true;
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    if (!this.journals) return;
+    await Promise.all(Object.values(this.journals).map((journal) => journal.close()));
+  }
 }

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Logger } from '../../core/ports.ts';
 import { BatonError, ErrorCode, errorMessage } from '../../errors.ts';
-import type { Engine } from '../contracts.ts';
+import { DEFAULT_NUDGE_DELAY_MS, type Engine } from '../contracts.ts';
 import { BullQueue } from './bullmq-queue.ts';
 import { RedisStore } from './redis-store.ts';
 import { guardAgainstOutage } from './outage.ts';
@@ -13,11 +13,7 @@ export interface RedisEngineOptions {
   prefix?: string;
   lockDurationMs?: number;
   stalledCheckMs?: number;
-  /**
-   * How long the outbox gathers the records of a thread that come while it is
-   * being posted to. A second matches chat platforms' pace of about one
-   * message a second per channel, so it costs a burst no time there.
-   */
+  /** How long a nudge made while its job runs waits (see DEFAULT_NUDGE_DELAY_MS). */
   nudgeDelayMs?: number;
 }
 
@@ -52,7 +48,7 @@ export async function createRedisEngine(options: RedisEngineOptions): Promise<En
       prefix,
       lockDurationMs: options.lockDurationMs ?? 4000,
       stalledCheckMs: options.stalledCheckMs ?? 1000,
-      nudgeDelayMs: options.nudgeDelayMs ?? 1000,
+      nudgeDelayMs: options.nudgeDelayMs ?? DEFAULT_NUDGE_DELAY_MS,
       logger: options.logger,
     });
   return {

@@ -19,16 +19,16 @@ describe('console history', () => {
     const file = join(dir, 'console.jsonl');
     const clock = new TestClock();
     const before = new ConsoleMessageStore('#deploys', clock, new Journal<ConsoleChangeEvent>(file));
-    const posted = before.post('#deploys', textMessage('plan: planning'));
+    const posted = await before.post('#deploys', textMessage('plan: planning'));
     const root = { channel: posted.channel, messageId: posted.id };
-    for (const state of ['awaiting approval', 'running', 'succeeded']) before.update(root, textMessage(`plan: ${state}`));
-    before.reply(root, textMessage('api succeeded'));
+    for (const state of ['awaiting approval', 'running', 'succeeded']) await before.update(root, textMessage(`plan: ${state}`));
+    await before.reply(root, textMessage('api succeeded'));
     expect((await readFile(file, 'utf8')).trim().split('\n')).toHaveLength(5);
 
     const after = new ConsoleMessageStore('#deploys', clock, new Journal<ConsoleChangeEvent>(file));
     expect(after.snapshot()).toEqual(before.snapshot());
     expect((await readFile(file, 'utf8')).trim().split('\n')).toHaveLength(2);
-    const next = after.post('#deploys', textMessage('next'));
+    const next = await after.post('#deploys', textMessage('next'));
     expect(next.id).toBe('m3');
   });
 });

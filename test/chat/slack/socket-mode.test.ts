@@ -78,7 +78,7 @@ describe('Baton on Slack over Socket Mode', () => {
     const ack = await promote('api=1.4.2 to staging');
 
     expect(ack.afterMs).toBeLessThan(ACK_DEADLINE_MS);
-    expect(ack.payload).toBeUndefined();
+    expect(ack.payload).toMatchObject({ response_type: 'ephemeral', text: expect.stringMatching(/Planning promotion #\d+/) });
     const plan = await planAwaitingApproval('1.4.2');
     expect(plan.blocks.find((block) => (block as { type: string }).type === 'actions')).toMatchObject({
       elements: [{ action_id: 'approve' }, { action_id: 'reject' }],

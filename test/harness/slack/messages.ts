@@ -12,7 +12,7 @@ export interface MessageContent {
   attachments: unknown[];
 }
 
-export type MessageSource = 'chat.postMessage' | 'response_url' | 'files.completeUploadExternal';
+export type MessageSource = 'chat.postMessage' | 'response_url' | 'command_answer' | 'files.completeUploadExternal';
 
 export interface SharedFile {
   id: string;
@@ -43,7 +43,7 @@ export interface PostedMessage extends MessageContent {
   postedAt: number;
 }
 
-export type EphemeralSource = 'chat.postEphemeral' | 'response_url';
+export type EphemeralSource = 'chat.postEphemeral' | 'response_url' | 'command_answer';
 
 export interface EphemeralMessage extends MessageContent {
   channel: string;

@@ -248,6 +248,12 @@ describe('signed requests into Bolt', () => {
       await ack();
       await respond({ text: `Promoting ${command.text}` });
     });
+    app.command('/status', async ({ ack, command }) => {
+      if (command.text === 'quiet') await ack();
+      else if (command.text === 'loud') await ack({ response_type: 'in_channel', text: 'Everyone: nothing is running' });
+      else if (command.text === 'huge') await ack({ blocks: [{ type: 'header', text: { type: 'plain_text', text: 'h'.repeat(151) } }] });
+      else await ack({ text: 'Nothing is running' });
+    });
     app.action('approve', async ({ ack, body, client: botClient }) => {
       await ack();
       if (body.type === 'block_actions' && body.channel && body.message) {
@@ -272,6 +278,18 @@ describe('signed requests into Bolt', () => {
     expect(answer.status).toBe(200);
     const [ephemeral] = await standIn.waitFor(() => (standIn.ephemerals('U0ALICE').length > 0 ? standIn.ephemerals('U0ALICE') : undefined));
     expect(ephemeral).toMatchObject({ text: 'Promoting 1.4.2 production', channel: CHANNEL });
+  });
+
+  it('shows the answer a slash command carries in its acknowledgement, as Slack does', async () => {
+    const status = (text: string) => standIn.slashCommand(receiverUrl, signingSecret, { command: '/status', text, user_id: 'U0ALICE', channel_id: CHANNEL });
+    expect((await status('')).status).toBe(200);
+    expect(standIn.ephemerals('U0ALICE')).toMatchObject([{ channel: CHANNEL, text: 'Nothing is running', via: 'command_answer' }]);
+    await status('loud');
+    expect(standIn.channelMessages(CHANNEL)).toMatchObject([{ text: 'Everyone: nothing is running', via: 'command_answer' }]);
+    await status('quiet');
+    await status('huge');
+    expect(standIn.ephemerals()).toHaveLength(1);
+    expect(standIn.channelMessages(CHANNEL)).toHaveLength(1);
   });
 
   it('drives a button click through Bolt to a chat.update', async () => {

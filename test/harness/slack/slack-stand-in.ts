@@ -16,6 +16,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { SlackApiError } from './api-error.ts';
 import * as chat from './chat-methods.ts';
+import { answerOfBody, showCommandAnswer } from './command-answers.ts';
 import type { MethodResult } from './chat-methods.ts';
 import { authTest, usergroupsList, usergroupsUsersList, usersInfo } from './directory-methods.ts';
 import { completeUploadExternal, getUploadUrlExternal, receiveUpload, UPLOAD_PATH } from './file-methods.ts';
@@ -24,6 +25,7 @@ import { ChannelRateLimiter, DEFAULT_RATE_LIMIT, type ChannelRateLimit } from '.
 import { jsonArg, parseApiArgs, readBody, type Args } from './request-body.ts';
 import { answerResponseUrl, type RecordedResponse } from './response-url-posts.ts';
 import { ResponseUrls, type ResponseUrlTarget } from './response-urls.ts';
+import { sendSlashCommand, slashCommandFields, type ReceiverAnswer, type SignedRequestOptions, type SlashCommandFields } from './signed-requests.ts';
 import { appsConnectionsOpen, SocketModeLinks, type SocketModeStandIn } from './socket-mode.ts';
 import type { InjectedFailure, RateLimitedCall, RecordedCall, RecordedFile, RecordedView, StandInState } from './state.ts';
 import { newTriggerId } from './trigger-ids.ts';
@@ -72,6 +74,11 @@ export interface SlackStandIn {
   thread(channel: string, threadTs: string): PostedMessage[];
   message(channel: string, ts: string): PostedMessage | undefined;
   ephemerals(user?: string): EphemeralMessage[];
+  /**
+   * Sends a signed `/promote` (or other) slash command to the app's request
+   * URL as Slack does, and shows the answer the app put in its acknowledgement.
+   */
+  slashCommand(receiverUrl: string, signingSecret: string, fields?: Partial<SlashCommandFields>, options?: SignedRequestOptions): Promise<ReceiverAnswer>;
   /** A fresh response_url to put in a slash-command or interaction payload. */
   responseUrl(target: ResponseUrlTarget): string;
   /** Makes a response_url spent, as 30 minutes would. */
@@ -147,7 +154,7 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
     files: new Map(),
     triggers: new Map(),
     rateLimited: [],
-    socketMode: new SocketModeLinks(clock, workspace.appId),
+    socketMode: new SocketModeLinks(clock, workspace.appId, (origin, answer) => showCommandAnswer(state, origin, answer)),
     baseUrl: '',
   };
   const responses: RecordedResponse[] = [];
@@ -256,6 +263,12 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
     thread: (channel, threadTs) => messages.thread(workspace.channelId(channel), threadTs),
     message: (channel, ts) => messages.find(workspace.channelId(channel), ts),
     ephemerals: (user) => messages.ephemerals.filter((message) => !message.deleted && (user === undefined || message.user === user)),
+    slashCommand: async (receiverUrl, signingSecret, fields = {}, options = {}) => {
+      const command = slashCommandFields(fields);
+      const answer = await sendSlashCommand(receiverUrl, signingSecret, command, options);
+      if (answer.status === 200) showCommandAnswer(state, { user: command.user_id, channel: command.channel_id }, answerOfBody(answer.body));
+      return answer;
+    },
     responseUrl: (target) => `${state.baseUrl}/response/${state.responseUrls.issue({ ...target, channel: workspace.channelId(target.channel) }).id}`,
     expireResponseUrl: (responseUrl) => {
       const record = state.responseUrls.get(responseUrl.split('/').pop() ?? '');

@@ -12,6 +12,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { MethodResult } from './chat-methods.ts';
+import type { CommandOrigin } from './command-answers.ts';
 import { slashCommandFields, type SlashCommandFields } from './signed-requests.ts';
 import type { StandInState } from './state.ts';
 
@@ -93,6 +94,8 @@ export class SocketModeLinks implements SocketModeStandIn {
   constructor(
     private readonly clock: () => number,
     private readonly appId: string,
+    /** Shows a slash command's immediate answer, as Slack does with an ack's payload. */
+    private readonly showCommandAnswer: (origin: CommandOrigin, answer: Record<string, unknown>) => void,
   ) {}
 
   /** The answer to apps.connections.open: a URL good for one connection. */
@@ -200,14 +203,18 @@ export class SocketModeLinks implements SocketModeStandIn {
     if (typeof envelopeId !== 'string') return;
     const at = this.clock();
     const sent = this.envelopes.find((envelope) => envelope.envelopeId === envelopeId);
+    // Bolt sends `payload: {}` with a plain ack; Slack reads that as no payload.
+    const answer = payload !== null && typeof payload === 'object' && Object.keys(payload).length > 0 ? (payload as Record<string, unknown>) : undefined;
     this.acks.push({
       envelopeId,
       connection: connection.id,
       at,
-      // Bolt sends `payload: {}` with a plain ack; Slack reads that as no payload.
-      ...(payload !== null && typeof payload === 'object' && Object.keys(payload).length > 0 ? { payload: payload as Record<string, unknown> } : {}),
+      ...(answer ? { payload: answer } : {}),
       ...(sent ? { afterMs: at - sent.sentAt } : {}),
     });
+    if (answer && sent?.type === 'slash_commands') {
+      this.showCommandAnswer({ user: String(sent.payload.user_id), channel: String(sent.payload.channel_id) }, answer);
+    }
   }
 }
 

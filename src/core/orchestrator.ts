@@ -47,7 +47,7 @@ export async function startWhenFree(runtime: CoreRuntime, promotionId: string): 
   await advance(runtime, promotionId);
 }
 
-interface Progress {
+export interface Progress {
   before: Promotion;
   after: Promotion;
 }
@@ -88,12 +88,27 @@ function nextProgress(promotion: Promotion, at: string): Promotion | undefined {
 
 /** Queues ready steps, skips the rest after a failure, and finishes when all are done. */
 export async function advance(runtime: CoreRuntime, promotionId: string): Promise<void> {
+  await followProgress(runtime, promotionId, await changeAndProgress(runtime, promotionId, (current) => current));
+}
+
+/**
+ * Applies `change` (a step's result, say) and works out what it lets move on,
+ * in one write: a step's end and the next steps' start cost one round trip.
+ * Hand what it returns to `followProgress`.
+ */
+export async function changeAndProgress(runtime: CoreRuntime, promotionId: string, change: (current: Promotion) => Promotion): Promise<Progress | undefined> {
   let progress: Progress | undefined;
   await runtime.store.updatePromotion(promotionId, (current) => {
-    const after = nextProgress(current, nowIso(runtime));
+    const changed = change(current);
+    const after = nextProgress(changed, nowIso(runtime));
     progress = after ? { before: current, after } : undefined;
-    return after;
+    return after ?? (changed === current ? undefined : changed);
   });
+  return progress;
+}
+
+/** What a change of progress sets off: ready steps queued, skipped ones recorded, a finished promotion closed. */
+export async function followProgress(runtime: CoreRuntime, promotionId: string, progress: Progress | undefined): Promise<void> {
   if (!progress) return;
   const { before, after } = progress;
   const statusBefore = new Map(before.steps.map((s) => [s.id, s.status]));

@@ -4,7 +4,7 @@
  */
 import { dirname, join, resolve } from 'node:path';
 import type { AdapterContext, TargetAdapter } from '../../adapters/contract.ts';
-import type { Promotion, Step } from './model.ts';
+import type { Ledger, Promotion, Step } from './model.ts';
 import { Redactor, sensitiveValuesInReach } from './redaction.ts';
 import { describeRelease } from './release.ts';
 import { componentNamed, type CoreRuntime } from './runtime.ts';
@@ -16,6 +16,8 @@ export interface PreparedStep {
   adapter: TargetAdapter;
   context: AdapterContext<unknown>;
   redactor: Redactor;
+  /** What the environment ran when the step was prepared. */
+  ledger: Ledger;
   /** The last lines the step logged, redacted. */
   logTail: string[];
   timeoutMs: number;
@@ -73,6 +75,7 @@ export async function prepareStep(
     adapter,
     context,
     redactor,
+    ledger,
     logTail,
     timeoutMs,
     retries: component.retries ?? adapter.step.retries,

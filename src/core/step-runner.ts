@@ -7,7 +7,7 @@
 import type { StepResult } from '../../adapters/contract.ts';
 import { errorMessage, isRetryable, RetryableStepError } from '../errors.ts';
 import type { LedgerEntry, Observed, Outputs, Promotion, Step } from './model.ts';
-import { advance, missingOutputs, resumeProgress } from './orchestrator.ts';
+import { changeAndProgress, followProgress, missingOutputs, resumeProgress, type Progress } from './orchestrator.ts';
 import { maskSensitiveOutputs, sensitiveValues, type PublishedOutputs } from './redaction.ts';
 import { nowIso, type CoreRuntime } from './runtime.ts';
 import { prepareStep, type PreparedStep } from './step-context.ts';
@@ -32,12 +32,12 @@ export function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<
   });
 }
 
+function withStep(runtime: CoreRuntime, promotion: Promotion, stepId: string, change: (step: Step) => Step): Promotion {
+  return { ...promotion, steps: promotion.steps.map((s) => (s.id === stepId ? change(s) : s)), updatedAt: nowIso(runtime) };
+}
+
 function updateStep(runtime: CoreRuntime, promotionId: string, stepId: string, change: (step: Step) => Step): Promise<Promotion> {
-  return runtime.store.updatePromotion(promotionId, (p) => ({
-    ...p,
-    steps: p.steps.map((s) => (s.id === stepId ? change(s) : s)),
-    updatedAt: nowIso(runtime),
-  }));
+  return runtime.store.updatePromotion(promotionId, (p) => withStep(runtime, p, stepId, change));
 }
 
 /** Marks the step running; returns it, or undefined when there is nothing to do. */
@@ -77,7 +77,7 @@ async function applyWithRetries(runtime: CoreRuntime, prepared: PreparedStep, st
 
 async function observeBefore(runtime: CoreRuntime, prepared: PreparedStep, promotion: Promotion, step: Step): Promise<{ before: Observed; ledgerBefore: LedgerEntry | null }> {
   if (step.before) return { before: step.before, ledgerBefore: step.ledgerBefore ?? null };
-  const ledgerBefore = (await runtime.store.getLedger(promotion.environment))[step.component] ?? null;
+  const ledgerBefore = prepared.ledger[step.component] ?? null;
   const observed = await untilAborted(prepared.adapter.current(prepared.context), prepared.context.signal);
   // An adapter that cannot observe its target relies on what Baton last recorded.
   const before: Observed = observed.version === null ? { ...observed, version: step.previousVersion } : observed;
@@ -103,6 +103,8 @@ export async function runStep(runtime: CoreRuntime, promotionId: string, stepId:
   });
 
   let prepared: PreparedStep | undefined;
+  let progress: Progress | undefined;
+  let recorded = false;
   try {
     prepared = await prepareStep(runtime, promotion, step, 'fail');
     const { before, ledgerBefore } = await observeBefore(runtime, prepared, promotion, step);
@@ -125,15 +127,18 @@ export async function runStep(runtime: CoreRuntime, promotionId: string, stepId:
     const entry: LedgerEntry = { version: step.version, since: finishedAt, promotionId, ...published };
     await runtime.store.setLedgerEntry(promotion.environment, step.component, entry);
     const logTail = redactedLog(prepared);
-    await updateStep(runtime, promotionId, stepId, (s) => ({
-      ...s,
-      status: 'succeeded',
-      outputs,
-      sensitiveOutputs: published.sensitiveOutputs,
-      finishedAt,
-      log: logTail,
-      error: undefined,
-    }));
+    progress = await changeAndProgress(runtime, promotionId, (p) =>
+      withStep(runtime, p, stepId, (s) => ({
+        ...s,
+        status: 'succeeded',
+        outputs,
+        sensitiveOutputs: published.sensitiveOutputs,
+        finishedAt,
+        log: logTail,
+        error: undefined,
+      })),
+    );
+    recorded = true;
     await runtime.audit.forPromotion(promotionId, {
       type: 'step.succeeded',
       actor: 'baton',
@@ -144,9 +149,13 @@ export async function runStep(runtime: CoreRuntime, promotionId: string, stepId:
       data: { ...shownOutputs(prepared, published), log: logTail },
     });
   } catch (error) {
+    // The result is stored but what follows it failed: a delivery of the job again moves the promotion on.
+    if (recorded) throw error;
     const message = (prepared?.redactor.redact(errorMessage(error)) ?? errorMessage(error));
     const logTail = prepared ? redactedLog(prepared) : [];
-    await updateStep(runtime, promotionId, stepId, (s) => ({ ...s, status: 'failed', error: message, finishedAt: nowIso(runtime), log: logTail }));
+    progress = await changeAndProgress(runtime, promotionId, (p) =>
+      withStep(runtime, p, stepId, (s) => ({ ...s, status: 'failed', error: message, finishedAt: nowIso(runtime), log: logTail })),
+    );
     await runtime.audit.forPromotion(promotionId, {
       type: 'step.failed',
       actor: 'baton',
@@ -157,7 +166,7 @@ export async function runStep(runtime: CoreRuntime, promotionId: string, stepId:
   } finally {
     prepared?.dispose();
   }
-  await advance(runtime, promotionId);
+  await followProgress(runtime, promotionId, progress);
 }
 
 /** The result's outputs, with the sensitive names it gives that are outputs at all. */

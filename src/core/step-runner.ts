@@ -149,8 +149,11 @@ export async function runStep(runtime: CoreRuntime, promotionId: string, stepId:
       data: { ...shownOutputs(prepared, published), log: logTail },
     });
   } catch (error) {
-    // The result is stored but what follows it failed: a delivery of the job again moves the promotion on.
-    if (recorded) throw error;
+    if (recorded) {
+      // The result is stored but recording it in the audit log failed: still move on (the environment is not left locked), then report the failure.
+      await followProgress(runtime, promotionId, progress);
+      throw error;
+    }
     const message = (prepared?.redactor.redact(errorMessage(error)) ?? errorMessage(error));
     const logTail = prepared ? redactedLog(prepared) : [];
     progress = await changeAndProgress(runtime, promotionId, (p) =>

@@ -28,6 +28,13 @@ components:
     needs: [api]
 `;
 
+const ONE_COMPONENT = `
+version: 1
+environments: [{ name: dev }]
+components:
+  api: { adapter: fake }
+`;
+
 async function run(harness: CoreHarness, versions: Record<string, string>, environment = 'dev', user = 'alice') {
   const outcome = await harness.promotions.request({ release: { name: 'r', versions }, environment, requestedBy: user });
   if (outcome.outcome !== 'planning') throw new Error(`refused: ${JSON.stringify(outcome.checks)}`);
@@ -130,6 +137,26 @@ components:
     expect(harness.target.applied()).toEqual(['second']);
   });
 
+  it('finishes and frees the environment when the last step\'s result is stored but its audit record cannot be written', async () => {
+    const harness = coreHarness(ONE_COMPONENT);
+    const { audit } = harness.runtime;
+    const forPromotion = audit.forPromotion.bind(audit);
+    let refused = 0;
+    audit.forPromotion = (promotionId, event) => {
+      if (event.type === 'step.succeeded' && refused === 0) {
+        refused += 1;
+        return Promise.reject(new Error('audit log unreachable'));
+      }
+      return forPromotion(promotionId, event);
+    };
+    const promotion = await run(harness, { api: '1' });
+    expect(refused).toBe(1);
+    expect(promotion.state).toBe('succeeded');
+    expect(await harness.runtime.store.lockHolder('dev')).toBeUndefined();
+    expect(await auditTypes(harness, promotion.id)).toContain('promotion.succeeded');
+    expect(harness.target.applied()).toEqual(['api']);
+  });
+
   it('gives up after the retries and fails the promotion', async () => {
     const harness = coreHarness(`
 version: 1
@@ -225,12 +252,7 @@ components:
 
 describe('environment locks', () => {
   it('frees an environment whose holder is gone, says so, and starts the promotion waiting for it', async () => {
-    const harness = coreHarness(`
-version: 1
-environments: [{ name: dev }]
-components:
-  api: { adapter: fake }
-`);
+    const harness = coreHarness(ONE_COMPONENT);
     await harness.runtime.store.acquireLock('dev', '99');
     const waiting = await harness.promotions.request({ release: { name: 'r', versions: { api: '1' } }, environment: 'dev', requestedBy: 'alice' });
     if (waiting.outcome !== 'planning') throw new Error('refused');

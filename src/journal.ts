@@ -1,27 +1,20 @@
 /**
- * Append-only JSON-lines files: every change is one line, written to the
- * file before the call that made it returns, so a restart loses no record. Reading replays
- * the lines.
+ * Append-only JSON-lines files: every change is one line, written to the file
+ * before the call that made it returns, so a restart loses no record. Reading
+ * replays the lines.
  *
  * Appends go through one open file and never block the event loop: lines
  * asked for while a write is in flight go out together in the next write, in
- * the order they were asked for. A request being answered is not held up by
- * the disk work of another one.
+ * the order they were asked for.
  */
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, write, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { errorMessage } from './errors.ts';
-
-interface Waiter {
-  resolve(): void;
-  reject(error: unknown): void;
-}
+import { KeyedBatches, type Pending } from './keyed-batches.ts';
 
 export class Journal<T> {
   private fd: number | undefined;
-  private lines: string[] = [];
-  private waiters: Waiter[] = [];
-  private writing: Promise<void> | undefined;
+  private readonly batches = new KeyedBatches<string, void>((_, batch) => this.writeLines(batch));
 
   constructor(private readonly path: string) {
     mkdirSync(dirname(path), { recursive: true });
@@ -29,32 +22,18 @@ export class Journal<T> {
 
   /** Resolves once the entry is written to the file. */
   append(entry: T): Promise<void> {
-    this.lines.push(`${JSON.stringify(entry)}\n`);
-    return new Promise<void>((resolve, reject) => {
-      this.waiters.push({ resolve, reject });
-      this.writing ??= this.writePending();
-    });
+    return this.batches.push(this.path, `${JSON.stringify(entry)}\n`);
   }
 
-  private async writePending(): Promise<void> {
+  private async writeLines(batch: Pending<string, void>[]): Promise<void> {
     try {
-      while (this.lines.length > 0) {
-        const text = this.lines.join('');
-        const waiters = this.waiters;
-        this.lines = [];
-        this.waiters = [];
-        try {
-          await this.writeAll(Buffer.from(text));
-          for (const waiter of waiters) waiter.resolve();
-        } catch (error) {
-          // Reopened on the next append: a file moved or a full disk freed may work again.
-          this.closeFile();
-          for (const waiter of waiters) waiter.reject(new Error(`Could not write to ${this.path}: ${errorMessage(error)}`, { cause: error }));
-        }
-      }
-    } finally {
-      this.writing = undefined;
+      await this.writeAll(Buffer.from(batch.map((entry) => entry.input).join('')));
+    } catch (error) {
+      // Reopened on the next append: a file moved or a full disk freed may work again.
+      this.closeFile();
+      throw new Error(`Could not write to ${this.path}: ${errorMessage(error)}`, { cause: error });
     }
+    for (const entry of batch) entry.resolve();
   }
 
   private async writeAll(buffer: Buffer): Promise<void> {
@@ -76,7 +55,7 @@ export class Journal<T> {
 
   /** Waits for the appends asked for so far, then lets go of the file; a later append opens it again. */
   async close(): Promise<void> {
-    while (this.writing) await this.writing;
+    await this.batches.idle();
     this.closeFile();
   }
 
@@ -98,7 +77,7 @@ export class Journal<T> {
 
   /** Replaces the file with `entries`, atomically; for start-up, before the first append. */
   rewrite(entries: readonly T[]): void {
-    if (this.fd !== undefined || this.writing) throw new Error(`${this.path} is being appended to; it can only be rewritten before the first append.`);
+    if (this.fd !== undefined) throw new Error(`${this.path} is being appended to; it can only be rewritten before the first append.`);
     const temporary = `${this.path}.tmp`;
     writeFileSync(temporary, entries.map((e) => `${JSON.stringify(e)}\n`).join(''));
     renameSync(temporary, this.path);

@@ -7,7 +7,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { AuditRecord } from '../../core/audit-record.ts';
-import { KeyedBatches, settle, type Outcome, type Pending } from './keyed-batches.ts';
+import { KeyedBatches, settle, type Outcome, type Pending } from '../../keyed-batches.ts';
 import { RecentValues } from './recent-values.ts';
 import { APPEND_AUDIT } from './scripts.ts';
 

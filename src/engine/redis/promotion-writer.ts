@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { isTerminal, type Promotion } from '../../core/model.ts';
 import { deepFreeze } from '../frozen.ts';
-import { KeyedBatches, settle, type Outcome, type Pending } from './keyed-batches.ts';
+import { KeyedBatches, settle, type Outcome, type Pending } from '../../keyed-batches.ts';
 import { layoutJson, layoutOf, spliceOf, type Layout } from './promotion-json.ts';
 import { RecentValues } from './recent-values.ts';
 import { CAS_PROMOTION } from './scripts.ts';

@@ -1,9 +1,10 @@
 /**
- * Writes to one key from this process go one batch at a time: whatever is
- * asked for while a write is in flight goes into the next write together.
- * Racing them would only make the compare-and-set fail and retry; batching
- * turns a burst (steps of one promotion finishing together) into one round
- * trip. Other processes are still fenced by the compare-and-set.
+ * Writes to one key go one batch at a time: whatever is asked for while a
+ * write is in flight goes into the next write together, in the order asked.
+ * A burst (steps of one promotion finishing together, lines of one journal)
+ * becomes one round trip or one disk write instead of many. On Redis, racing
+ * the writes would only make the compare-and-set fail and retry; other
+ * processes are still fenced by the compare-and-set.
  */
 
 export interface Pending<Input, Output> {
@@ -17,7 +18,8 @@ export type BatchWriter<Input, Output> = (key: string, batch: Pending<Input, Out
 
 export class KeyedBatches<Input, Output> {
   private readonly queued = new Map<string, Pending<Input, Output>[]>();
-  private readonly writing = new Set<string>();
+  /** Keys being written, each with the run that writes its batches. */
+  private readonly writing = new Map<string, Promise<void>>();
 
   constructor(private readonly write: BatchWriter<Input, Output>) {}
 
@@ -26,12 +28,16 @@ export class KeyedBatches<Input, Output> {
       const queue = this.queued.get(key);
       if (queue) queue.push({ input, resolve, reject });
       else this.queued.set(key, [{ input, resolve, reject }]);
-      if (!this.writing.has(key)) void this.drain(key);
+      if (!this.writing.has(key)) this.writing.set(key, this.drain(key));
     });
   }
 
+  /** Resolves once everything asked for so far has been written (or has failed). */
+  async idle(): Promise<void> {
+    while (this.writing.size > 0) await Promise.all(this.writing.values());
+  }
+
   private async drain(key: string): Promise<void> {
-    this.writing.add(key);
     try {
       // Let whatever else is asked for in this turn join the first batch.
       await new Promise((resolve) => setImmediate(resolve));

@@ -6,6 +6,7 @@
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { BatonError, ErrorCode } from '../errors.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -147,9 +148,19 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
 
     listen() {
       return new Promise((resolve, reject) => {
-        server.once('error', reject);
+        const refused = (error: NodeJS.ErrnoException) =>
+          reject(
+            error.code === 'EADDRINUSE'
+              ? new BatonError(
+                  ErrorCode.Conflict,
+                  `Port ${options.port} on ${options.host} is already in use (another Baton, or another program). Stop it, or pick another port with --port or PORT.`,
+                  { cause: error },
+                )
+              : error,
+          );
+        server.once('error', refused);
         server.listen(options.port, options.host, () => {
-          server.off('error', reject);
+          server.off('error', refused);
           const { address, port } = server.address() as AddressInfo;
           const host = address.includes(':') ? `[${address}]` : address;
           resolve({ url: `http://${host}:${port}` });

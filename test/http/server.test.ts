@@ -27,6 +27,13 @@ function post(url: string, body: string, contentType = 'application/json'): Prom
 }
 
 describe('createHttpServer', () => {
+  it('says which port is taken and how to pick another when it cannot listen', async () => {
+    const url = await start(() => {});
+    const port = Number(new URL(url).port);
+    const second = createHttpServer({ host: '127.0.0.1', port, logger: { error: () => {} } });
+    await expect(second.listen()).rejects.toThrow(`Port ${port} on 127.0.0.1 is already in use (another Baton, or another program). Stop it, or pick another port with --port or PORT.`);
+  });
+
   it('listens on a free port and hands the handler the parsed body and query', async () => {
     let seen: HttpRequest | undefined;
     const url = await start((s) =>

@@ -86,8 +86,10 @@ export class ThreadPublisher {
       if (last && last.length < RECORDS_PER_REPLY && last[0]?.seq !== 1) last.push(record);
       else batches.push([record]);
     }
-    for (const batch of batches) {
-      await this.publish(stream, batch);
+    const promotionId = pending[0]?.promotionId;
+    const post = promotionId ? await this.promotionPoster(stream, promotionId) : this.environmentPoster(stream);
+    for (const [index, batch] of batches.entries()) {
+      await post(batch, index === batches.length - 1);
       const to = batch.at(-1)?.seq ?? cursor;
       // Another replica posted these first: it carries on from here.
       if (!(await this.store.advanceThreadCursor(stream, cursor, to))) return;
@@ -95,30 +97,39 @@ export class ThreadPublisher {
     }
   }
 
-  private async publish(stream: string, records: AuditRecord[]): Promise<void> {
-    const [first] = records;
-    if (!first) return;
-    if (!first.promotionId) {
-      const environment = this.pipeline.environments.find((e) => `environment-${e.name}` === stream);
+  private environmentPoster(stream: string): (records: AuditRecord[]) => Promise<void> {
+    const environment = this.pipeline.environments.find((e) => `environment-${e.name}` === stream);
+    return async (records) => {
       const message = combine(records.flatMap((r) => renderEnvironmentEvent(r) ?? []));
       if (message && environment) await this.pacer.send(environment.channel, () => this.chat.post(environment.channel, message));
-      return;
-    }
-    const promotion = await this.store.getPromotion(first.promotionId);
+    };
+  }
+
+  /**
+   * Posts a promotion's records: the first opens its thread, the rest are
+   * replies in it. The promotion is read once per run, after its records, so
+   * it is at least as new as they are; its message is updated once, with the
+   * last batch and before the cursor passes it, so a crash re-does the update.
+   */
+  private async promotionPoster(stream: string, promotionId: string): Promise<(records: AuditRecord[], last: boolean) => Promise<void>> {
+    let promotion = await this.store.getPromotion(promotionId);
     const environment = this.pipeline.environments.find((e) => e.name === promotion?.environment);
-    if (!promotion || !environment) {
-      this.logger.warn({ stream, seq: first.seq }, 'audit records of an unknown promotion or environment; not posted');
-      return;
-    }
-    const channel = promotion.channel;
-    if (!promotion.thread) {
-      const ref = await this.pacer.send(channel, () => this.chat.post(channel, renderPromotion(promotion, environment)));
-      await this.store.updatePromotion(promotion.id, (p) => (p.thread ? undefined : { ...p, thread: ref }));
-      return;
-    }
-    const thread = promotion.thread;
-    const reply = combine(records.flatMap((r) => renderThreadEvent(r, promotion) ?? []));
-    if (reply) await this.pacer.send(channel, () => this.chat.reply(thread, reply));
-    await this.pacer.send(channel, () => this.chat.update(thread, renderPromotion(promotion, environment)));
+    return async (records, last) => {
+      if (!promotion || !environment) {
+        this.logger.warn({ stream, seq: records[0]?.seq }, 'audit records of an unknown promotion or environment; not posted');
+        return;
+      }
+      const current = promotion;
+      const channel = current.channel;
+      if (!current.thread) {
+        const ref = await this.pacer.send(channel, () => this.chat.post(channel, renderPromotion(current, environment)));
+        promotion = await this.store.updatePromotion(current.id, (p) => (p.thread ? undefined : { ...p, thread: ref }));
+        return;
+      }
+      const thread = current.thread;
+      const reply = combine(records.flatMap((r) => renderThreadEvent(r, current) ?? []));
+      if (reply) await this.pacer.send(channel, () => this.chat.reply(thread, reply));
+      if (last) await this.pacer.send(channel, () => this.chat.update(thread, renderPromotion(current, environment)));
+    };
   }
 }

@@ -52,7 +52,7 @@ class RateLimitedChat implements ChatOut {
 }
 
 describe('the outbox', () => {
-  it('coalesces a burst of 40 step results into a few replies, in order, through 429s', async () => {
+  it('coalesces a burst of 40 step results into a few replies and one update of the plan, in order, through 429s', async () => {
     const { pipeline } = coreHarness(`
 version: 1
 environments: [{ name: dev, channel: "#deploys" }]
@@ -74,6 +74,8 @@ components:
     const lines = chat.replies.flatMap((reply) => reply.text.split('\n'));
     expect(lines).toEqual(Array.from({ length: 40 }, (_, i) => `step ${i + 1} succeeded.`));
     expect(chat.replies.length).toBeLessThanOrEqual(5);
+    // The plan message is brought up to date once for the whole burst, not once per reply.
+    expect(chat.updates).toHaveLength(1);
     expect(chat.rejected).toBeGreaterThan(0);
     expect(await engine.store.threadCursor('promotion-1')).toBe(41);
   });

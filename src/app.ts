@@ -29,6 +29,7 @@ import { registerReleaseRoutes } from './http/release-routes.ts';
 import { createHttpServer, type HttpServer } from './http/server.ts';
 import { loadPipeline } from './pipeline/load.ts';
 import { RunningJobs } from './running-jobs.ts';
+import { programsExited } from '../adapters/script/run.ts';
 
 export interface CoreOptions {
   configPath: string;
@@ -79,6 +80,7 @@ async function startCore(options: CoreOptions, userGroups?: UserGroupDirectory):
       })
     : createMemoryEngine({ dataDir, logger: options.logger });
   const clock = options.clock ?? systemClock;
+  const running = new RunningJobs();
   const audit = new AuditLog(engine.store, clock, options.logger);
   ThreadPublisher.feed(audit, engine.outbox);
   const runtime: CoreRuntime = {
@@ -92,22 +94,45 @@ async function startCore(options: CoreOptions, userGroups?: UserGroupDirectory):
     logger: options.logger,
     workDir: join(dataDir, 'work'),
     retryDelayMs: options.retryDelayMs ?? 1000,
+    stopping: running.stopping,
     ...(userGroups ? { userGroups } : {}),
   };
   const promotions = new PromotionService(runtime);
   if (engine.queue.durable) await promotions.releaseStaleLocks();
   else await promotions.recoverAfterRestart();
   const concurrency = options.concurrency ?? 4;
-  const running = new RunningJobs();
   if (concurrency > 0) engine.queue.work(running.track((job) => promotions.runJob(job)), { concurrency });
   return { pipeline, engine, runtime, promotions, running };
 }
 
-export interface RunningWorker {
-  engine: Engine;
-  /** The jobs this process is running, in words, for a shutdown that cannot wait for them. */
+/** What a process that runs jobs offers a shutdown that cannot wait for them. */
+export interface JobsLeftRunning {
+  /** The jobs this process is running, in words. */
   running(): string[];
+  /**
+   * Stops them without recording an outcome: their programs get SIGTERM and
+   * a few seconds to exit, so that none runs on beside the worker that takes
+   * its step over.
+   */
+  letGo(): Promise<void>;
+}
+
+export interface RunningWorker extends JobsLeftRunning {
+  engine: Engine;
   close(): Promise<void>;
+}
+
+/** Under the time Kubernetes leaves between the grace period and SIGKILL (see DEFAULT_SHUTDOWN_GRACE_MS). */
+const PROGRAM_EXIT_WAIT_MS = 3_000;
+
+function jobsLeftRunning(running: RunningJobs): JobsLeftRunning {
+  return {
+    running: () => running.list(),
+    letGo: async () => {
+      running.letGoOfAll();
+      await programsExited(PROGRAM_EXIT_WAIT_MS);
+    },
+  };
 }
 
 /** Runs steps only: no chat, no HTTP. Needs a shared (Redis) engine to be useful. */
@@ -115,7 +140,7 @@ export async function startWorker(options: CoreOptions): Promise<RunningWorker> 
   const { engine, running } = await startCore(options);
   return {
     engine,
-    running: () => running.list(),
+    ...jobsLeftRunning(running),
     async close() {
       await engine.queue.close();
       await engine.outbox.close();
@@ -124,7 +149,7 @@ export async function startWorker(options: CoreOptions): Promise<RunningWorker> 
   };
 }
 
-export interface RunningBaton {
+export interface RunningBaton extends JobsLeftRunning {
   url: string;
   pipeline: Pipeline;
   engine: Engine;
@@ -132,8 +157,6 @@ export interface RunningBaton {
   chat: ChatOut;
   /** Resolves when no job is queued or running and every chat message is out. */
   idle(): Promise<void>;
-  /** The jobs this process is running, in words, for a shutdown that cannot wait for them. */
-  running(): string[];
   close(): Promise<void>;
 }
 
@@ -166,7 +189,7 @@ export async function startBaton(options: BatonOptions): Promise<RunningBaton> {
         await new Promise((r) => setTimeout(r, 10));
       }
     },
-    running: () => running.list(),
+    ...jobsLeftRunning(running),
     async close() {
       await platform.receiver.stop();
       await server.close();

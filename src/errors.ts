@@ -18,6 +18,7 @@ export const ErrorCode = {
   ReleaseInvalid: 'release_invalid',
   EngineUnavailable: 'engine_unavailable',
   ChatRateLimited: 'chat_rate_limited',
+  HandedBack: 'handed_back',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -1,8 +1,9 @@
 /**
  * The jobs this process is in the middle of, so that a shutdown cut short can
- * name the steps it leaves behind.
+ * name the steps it leaves behind and let go of them.
  */
 import type { Job, JobData, JobHandler } from './engine/contracts.ts';
+import { BatonError, ErrorCode } from './errors.ts';
 
 function describe(data: JobData): string {
   switch (data.kind) {
@@ -19,16 +20,30 @@ function describe(data: JobData): string {
 
 export class RunningJobs {
   private readonly jobs = new Map<string, JobData>();
+  private readonly letGo = new AbortController();
+  /** Fires when this process lets go of its running jobs; give it to the core (`CoreRuntime.stopping`). */
+  readonly stopping = this.letGo.signal;
 
   track(handler: JobHandler): JobHandler {
     return async (job: Job) => {
       this.jobs.set(job.id, job.data);
       try {
         await handler(job);
+      } catch (error) {
+        // Let go of: the queue is told nothing, so the job is neither retried
+        // as failed nor completed; on Redis another worker takes it over once
+        // this process's lock on it lapses.
+        if (this.stopping.aborted) await new Promise<never>(() => {});
+        throw error;
       } finally {
         this.jobs.delete(job.id);
       }
     };
+  }
+
+  /** Stops the running jobs' adapters (a deploy script gets SIGTERM) without recording an outcome for them. */
+  letGoOfAll(): void {
+    this.letGo.abort(new BatonError(ErrorCode.HandedBack, 'Baton is stopping and let go of this job unfinished; another worker takes it over, or the next start marks it interrupted.'));
   }
 
   /** "step 1.api (promotion #1)", one per running job. */

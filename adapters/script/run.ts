@@ -13,6 +13,22 @@ export const TAIL_LINES = 20;
 /** How long a process group has to exit after SIGTERM before it gets SIGKILL. */
 export const KILL_GRACE_MS = 5_000;
 
+/** Programs started here that have not exited yet. */
+const running = new Set<Promise<unknown>>();
+
+/**
+ * Resolves once every program started here has exited, or after `ms`: a
+ * worker that stops its steps at shutdown waits for their programs to go
+ * (each got SIGTERM from its step's abort) rather than leave them running
+ * beside the worker that takes the steps over.
+ */
+export async function programsExited(ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  await Promise.race([Promise.all(running), late]);
+  clearTimeout(timer);
+}
+
 /**
  * How long to keep reading after the program exited. A background process it
  * started may hold stdout open for good; the step must not wait for it.
@@ -136,6 +152,8 @@ export function runProcess(argv: readonly string[], options: ProcessOptions): Pr
         done([code, signal]);
       }),
     );
+    running.add(exited);
+    void exited.then(() => running.delete(exited));
 
     void Promise.all([exited, stdoutDone, stderrDone]).then(([[exitCode, exitSignal]]) => {
       clearTimeout(drainTimer);

@@ -6,7 +6,7 @@
 import { errorMessage } from '../errors.ts';
 import type { Promotion, Step, StepPreview } from './model.ts';
 import { startWhenFree } from './orchestrator.ts';
-import { environmentNamed, nowIso, type CoreRuntime } from './runtime.ts';
+import { environmentNamed, nowIso, throwIfLetGo, type CoreRuntime } from './runtime.ts';
 import { prepareStep } from './step-context.ts';
 import { untilAborted } from './step-runner.ts';
 
@@ -52,6 +52,7 @@ export async function runPlanning(runtime: CoreRuntime, promotionId: string): Pr
   const promotion = await runtime.store.getPromotion(promotionId);
   if (promotion?.state !== 'planning') return;
   const results = await previewAll(runtime, promotion);
+  throwIfLetGo(runtime);
   const failures = promotion.steps.flatMap((step) => {
     const result = results.get(step.id);
     return result instanceof Error ? [`${step.component}: ${errorMessage(result)}`] : [];

@@ -17,7 +17,7 @@ import { runPlanning } from './planning.ts';
 import { blockingChecks, checkRequestPolicy, type PolicyCheck } from './policy.ts';
 import { checkRelease, describeRelease } from './release.ts';
 import { runRollback } from './rollback.ts';
-import { environmentNamed, nowIso, type CoreRuntime } from './runtime.ts';
+import { environmentNamed, nowIso, throwIfLetGo, type CoreRuntime } from './runtime.ts';
 import { assertMove } from './state-machine.ts';
 import { runStep } from './step-runner.ts';
 
@@ -312,6 +312,8 @@ export class PromotionService {
 
   /** The queue's handler: every job kind the core runs. */
   async runJob(job: Job): Promise<void> {
+    // A process that let go of its jobs starts none: the one taking over runs it.
+    throwIfLetGo(this.runtime);
     switch (job.data.kind) {
       case 'plan':
         return runPlanning(this.runtime, job.data.promotionId);

@@ -7,7 +7,7 @@
 import { errorMessage } from '../errors.ts';
 import type { Promotion, Step } from './model.ts';
 import { appliedSteps, releaseEnvironment, rollbackCandidates } from './orchestrator.ts';
-import { nowIso, type CoreRuntime } from './runtime.ts';
+import { nowIso, throwIfLetGo, type CoreRuntime } from './runtime.ts';
 import { prepareStep, type PreparedStep } from './step-context.ts';
 import { untilAborted } from './step-runner.ts';
 
@@ -60,6 +60,7 @@ async function rollBackStep(runtime: CoreRuntime, promotion: Promotion, step: St
     });
     return true;
   } catch (error) {
+    throwIfLetGo(runtime);
     await recordRollbackFailure(runtime, promotion.id, step, prepared.redactor.redact(errorMessage(error)));
     return false;
   } finally {

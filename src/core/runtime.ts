@@ -20,6 +20,20 @@ export interface CoreRuntime {
   retryDelayMs: number;
   /** Looks up members of groups linked to the chat platform's user groups; absent where there is none (the console). */
   userGroups?: UserGroupDirectory;
+  /**
+   * Fires when this process lets go of the jobs it is running (a shutdown
+   * whose grace period ran out): their adapters are stopped, and what they
+   * did is left for the worker that takes the job over, not recorded here.
+   */
+  stopping?: AbortSignal;
+}
+
+/**
+ * Throws the reason this process let go of its jobs, if it has: a job must
+ * not record a failure that only means "this worker is going away".
+ */
+export function throwIfLetGo(runtime: CoreRuntime): void {
+  if (runtime.stopping?.aborted) throw runtime.stopping.reason;
 }
 
 export function environmentNamed(runtime: CoreRuntime, name: string): Environment {

@@ -50,6 +50,7 @@ export async function prepareStep(
     timeoutMs,
   );
   timer.unref();
+  const signal = runtime.stopping ? AbortSignal.any([controller.signal, runtime.stopping]) : controller.signal;
   const logTail: string[] = [];
   const context: AdapterContext<unknown> = {
     stepId: step.id,
@@ -66,7 +67,7 @@ export async function prepareStep(
       logTail.push(redactor.redact(line));
       if (logTail.length > LOG_TAIL_LINES) logTail.shift();
     },
-    signal: controller.signal,
+    signal,
     workDir: join(runtime.workDir, step.component),
     configDir: resolve(dirname(runtime.pipeline.source)),
     redact: (text) => redactor.redact(text),

@@ -9,7 +9,7 @@ import { errorMessage, isRetryable, RetryableStepError } from '../errors.ts';
 import type { LedgerEntry, Observed, Outputs, Promotion, Step } from './model.ts';
 import { changeAndProgress, followProgress, missingOutputs, resumeProgress, type Progress } from './orchestrator.ts';
 import { maskSensitiveOutputs, sensitiveValues, type PublishedOutputs } from './redaction.ts';
-import { nowIso, type CoreRuntime } from './runtime.ts';
+import { nowIso, throwIfLetGo, type CoreRuntime } from './runtime.ts';
 import { prepareStep, type PreparedStep } from './step-context.ts';
 
 function delay(ms: number, signal: AbortSignal): Promise<void> {
@@ -154,6 +154,7 @@ export async function runStep(runtime: CoreRuntime, promotionId: string, stepId:
       await followProgress(runtime, promotionId, progress);
       throw error;
     }
+    throwIfLetGo(runtime);
     const message = (prepared?.redactor.redact(errorMessage(error)) ?? errorMessage(error));
     const logTail = prepared ? redactedLog(prepared) : [];
     progress = await changeAndProgress(runtime, promotionId, (p) =>

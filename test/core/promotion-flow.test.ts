@@ -2,7 +2,7 @@
  * The core's promotion behaviour on the memory engine with a fake target:
  * ordering, outputs, retries, failure and rollback, environment locks.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { promotionStream } from '../../src/core/audit.ts';
 import type { Step } from '../../src/core/model.ts';
 import { samplePromotion } from '../engine/contract-suite.ts';
@@ -154,6 +154,32 @@ components:
     expect(promotion.state).toBe('succeeded');
     expect(await harness.runtime.store.lockHolder('dev')).toBeUndefined();
     expect(await auditTypes(harness, promotion.id)).toContain('promotion.succeeded');
+    expect(harness.target.applied()).toEqual(['api']);
+  });
+
+  it('records nothing for a step let go of at shutdown: it stays running, its environment held, for the worker that takes it over', async () => {
+    const harness = coreHarness(`
+version: 1
+environments: [{ name: dev }]
+components:
+  api: { adapter: fake, with: { takes: "60000" } }
+`);
+    const letGo = new AbortController();
+    harness.runtime.stopping = letGo.signal;
+    const outcome = await harness.promotions.request({ release: { name: 'r', versions: { api: '1' } }, environment: 'dev', requestedBy: 'alice' });
+    if (outcome.outcome !== 'planning') throw new Error('refused');
+    const { id } = outcome.promotion;
+    await vi.waitFor(() => expect(harness.target.applied()).toEqual(['api']));
+    letGo.abort(new Error('stopping'));
+    await harness.settle();
+
+    const promotion = await harness.runtime.store.getPromotion(id);
+    expect(promotion?.state).toBe('running');
+    expect(promotion?.steps[0]?.status).toBe('running');
+    expect(promotion?.steps[0]?.error).toBeUndefined();
+    expect(await auditTypes(harness, id)).not.toContain('step.failed');
+    expect(await harness.runtime.store.lockHolder('dev')).toBe(id);
+    // Delivered again to this process, the job starts nothing.
     expect(harness.target.applied()).toEqual(['api']);
   });
 

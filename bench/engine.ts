@@ -168,9 +168,10 @@ function median(runs: Run[], pick: (run: Run) => number): number {
   return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }
 
-/** RSS of a fresh bot process that opens the given data folder (the embedded engine replays it). */
+/** RSS of a fresh process with the bot's modules loaded that opens the given data folder (the embedded engine replays it). */
 function rssOfProcessOpening(dataDir: string): number {
-  const script = `import { createMemoryEngine } from './src/engine/memory/index.ts';
+  const script = `import './src/app.ts';
+import { createMemoryEngine } from './src/engine/memory/index.ts';
 const engine = createMemoryEngine({ dataDir: ${JSON.stringify(dataDir)}, logger: { info() {}, warn() {}, error() {} } });
 await engine.store.listPromotions({ limit: 10 });
 globalThis.gc?.();
@@ -244,7 +245,7 @@ try {
   console.log(`ratio Baton / raw, units/s ${ratio.toFixed(2).padStart(10)}   (target ≥ 0.50)`);
   const rss = await rssWithHistory();
   const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
-  console.log(`RSS of a bot process, memory engine: ${mib(rss.empty)} empty, ${mib(rss.full)} with ${HISTORY} finished promotions in history`);
+  console.log(`RSS of a bot process (its modules loaded), memory engine: ${mib(rss.empty)} empty, ${mib(rss.full)} with ${HISTORY} finished promotions in history`);
 } finally {
   await redis.stop();
 }

@@ -6,13 +6,19 @@
 import type { Observed, StepPreview } from '../../src/core/model.ts';
 import { BatonError } from '../../src/errors.ts';
 import type { AdapterContext, Health, StepResult, TargetAdapter } from '../contract.ts';
-import * as direct from './direct/operations.ts';
 import type { DirectSettings } from './direct/schema.ts';
-import * as gitops from './gitops/operations.ts';
 import type { GitopsSettings } from './gitops/schema.ts';
 import { kubernetesSettingsSchema, type KubernetesSettings } from './schema.ts';
 import { stoppedError, throwIfStopped } from './stopped.ts';
-import { verifyGitops } from './verify/wait-for-sync.ts';
+
+/*
+ * Each mode's code is loaded the first time a step uses it: the Kubernetes
+ * client library behind direct mode and the Argo CD sync check is some 40 MB
+ * of heap, which a bot with no kubernetes component should not carry.
+ */
+const direct = () => import('./direct/operations.ts');
+const gitops = () => import('./gitops/operations.ts');
+const gitopsCheck = () => import('./verify/wait-for-sync.ts');
 
 type KubernetesContext = AdapterContext<KubernetesSettings>;
 
@@ -38,31 +44,40 @@ async function byMode<T>(ctx: KubernetesContext, what: string, handlers: ModeHan
 
 function current(ctx: KubernetesContext): Promise<Observed> {
   return byMode(ctx, `Reading what ${ctx.component} runs in ${ctx.environment}`, {
-    gitops: gitops.current,
-    direct: direct.current,
+    gitops: async (gitopsCtx) => (await gitops()).current(gitopsCtx),
+    direct: async (directCtx) => (await direct()).current(directCtx),
   });
 }
 
 function plan(ctx: KubernetesContext): Promise<StepPreview> {
-  return byMode(ctx, `Planning ${ctx.component} ${ctx.version}`, { gitops: gitops.plan, direct: direct.plan });
+  return byMode(ctx, `Planning ${ctx.component} ${ctx.version}`, {
+    gitops: async (gitopsCtx) => (await gitops()).plan(gitopsCtx),
+    direct: async (directCtx) => (await direct()).plan(directCtx),
+  });
 }
 
 async function apply(ctx: KubernetesContext): Promise<StepResult> {
   const what = `Promoting ${ctx.component} ${ctx.version} to ${ctx.environment}`;
   throwIfStopped(ctx.signal, what, ctx.redact);
-  return byMode(ctx, what, { gitops: gitops.apply, direct: direct.apply });
+  return byMode(ctx, what, {
+    gitops: async (gitopsCtx) => (await gitops()).apply(gitopsCtx),
+    direct: async (directCtx) => (await direct()).apply(directCtx),
+  });
 }
 
 function verify(ctx: KubernetesContext): Promise<Health> {
-  return byMode(ctx, `Verifying ${ctx.component} ${ctx.version}`, { gitops: verifyGitops, direct: direct.verify });
+  return byMode(ctx, `Verifying ${ctx.component} ${ctx.version}`, {
+    gitops: async (gitopsCtx) => (await gitopsCheck()).verifyGitops(gitopsCtx),
+    direct: async (directCtx) => (await direct()).verify(directCtx),
+  });
 }
 
 async function rollback(ctx: KubernetesContext, before: Observed): Promise<StepResult> {
   const what = `Rolling back ${ctx.component} in ${ctx.environment}`;
   throwIfStopped(ctx.signal, what, ctx.redact);
   return byMode(ctx, what, {
-    gitops: (gitopsCtx) => gitops.rollback(gitopsCtx, before),
-    direct: (directCtx) => direct.rollback(directCtx, before),
+    gitops: async (gitopsCtx) => (await gitops()).rollback(gitopsCtx, before),
+    direct: async (directCtx) => (await direct()).rollback(directCtx, before),
   });
 }
 

@@ -18,7 +18,7 @@ import { isMainThread, parentPort, Worker } from 'node:worker_threads';
 import { App, HTTPReceiver } from '@slack/bolt';
 import { createAdapterLookup } from '../adapters/registry.ts';
 import { startBaton } from '../src/app.ts';
-import { SLACK_EVENTS_PATH } from '../src/chat/slack/slack-receiver.ts';
+import { SLACK_EVENTS_PATH } from '../src/chat/slack/settings.ts';
 import { sendSlashCommand } from '../test/harness/slack/signed-requests.ts';
 import { startSlackStandIn, type SlackStandIn } from '../test/harness/slack/slack-stand-in.ts';
 import { noopAdapter, quiet } from './noop-adapter.ts';

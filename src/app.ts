@@ -13,7 +13,6 @@ import type { ChatOut } from './chat/contract.ts';
 import { createInteractionHandler } from './chat/interactions.ts';
 import type { ChatPlatform } from './chat/platform.ts';
 import type { SlackSettings } from './chat/slack/settings.ts';
-import { createSlackPlatform } from './chat/slack/slack-platform.ts';
 import { ThreadPublisher } from './chat/thread-publisher.ts';
 import { AuditLog } from './core/audit.ts';
 import type { Pipeline } from './core/model.ts';
@@ -22,7 +21,6 @@ import { PromotionService } from './core/promotions.ts';
 import type { CoreRuntime } from './core/runtime.ts';
 import type { Engine } from './engine/contracts.ts';
 import { createMemoryEngine } from './engine/memory/index.ts';
-import { createRedisEngine } from './engine/redis/index.ts';
 import { registerHealthRoutes } from './http/health-routes.ts';
 import { registerPromotionRoutes } from './http/promotion-routes.ts';
 import { registerReleaseRoutes } from './http/release-routes.ts';
@@ -72,7 +70,8 @@ async function startCore(options: CoreOptions, userGroups?: UserGroupDirectory):
   const dataDir = resolve(options.dataDir);
   await mkdir(dataDir, { recursive: true });
   const engine = options.redisUrl
-    ? await createRedisEngine({
+    ? // Loaded only when asked for: BullMQ and ioredis are dead weight on the embedded engine.
+      await (await import('./engine/redis/index.ts')).createRedisEngine({
         url: options.redisUrl,
         logger: options.logger,
         ...(options.redisLockMs ? { lockDurationMs: options.redisLockMs } : {}),
@@ -162,7 +161,8 @@ export interface RunningBaton extends JobsLeftRunning {
 
 export async function startBaton(options: BatonOptions): Promise<RunningBaton> {
   const server = createHttpServer({ host: options.host, port: options.port, logger: options.logger });
-  const slack = options.slack ? createSlackPlatform(options.slack, server, options.logger) : undefined;
+  // Loaded only for Slack: Bolt and the Web API client are dead weight behind the console.
+  const slack = options.slack ? (await import('./chat/slack/slack-platform.ts')).createSlackPlatform(options.slack, server, options.logger) : undefined;
   const { pipeline, engine, promotions, running } = await startCore(options, slack?.userGroups);
   const platform: ChatPlatform = slack ?? consolePlatform(options, pipeline, server);
   const chat = platform.out;

@@ -5,8 +5,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { createAdapterLookup } from '../adapters/registry.ts';
 import { startBaton, startWorker } from './app.ts';
-import { slackSettingsFrom } from './chat/slack/settings.ts';
-import { SLACK_EVENTS_PATH } from './chat/slack/slack-receiver.ts';
+import { SLACK_EVENTS_PATH, slackSettingsFrom } from './chat/slack/settings.ts';
 import { defaultConfigPath } from './config-path.ts';
 import { planFromCommandLine } from './cli-plan.ts';
 import { createLogger } from './logger.ts';

@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBaton, type RunningBaton } from '../../src/app.ts';
-import { SLACK_EVENTS_PATH } from '../../src/chat/slack/slack-receiver.ts';
+import { SLACK_EVENTS_PATH } from '../../src/chat/slack/settings.ts';
 import type { PostedMessage } from '../harness/slack/messages.ts';
 import { sendBlockAction, sendViewSubmission, type ReceiverAnswer, type SignedRequestOptions } from '../harness/slack/signed-requests.ts';
 import { startSlackStandIn, type SlackStandIn, type SlackStandInOptions } from '../harness/slack/slack-stand-in.ts';

@@ -5,6 +5,9 @@
  */
 import { BatonError, ErrorCode } from '../../errors.ts';
 
+/** Where Slack sends commands and clicks over HTTP (the request URL in the app manifest). */
+export const SLACK_EVENTS_PATH = '/slack/events';
+
 export type SlackConnection = { mode: 'http'; signingSecret: string } | { mode: 'socket'; appToken: string };
 
 export interface SlackSettings {

@@ -17,9 +17,7 @@ import type { ActionId } from '../message.ts';
 import { renderBlockKit } from './block-kit.ts';
 import { slackLogger } from './bolt-logger.ts';
 import { missingReason, readReason, readRejectTarget, REJECT_CALLBACK_ID, rejectModal } from './reject-modal.ts';
-import type { SlackSettings } from './settings.ts';
-
-export const SLACK_EVENTS_PATH = '/slack/events';
+import { SLACK_EVENTS_PATH, type SlackSettings } from './settings.ts';
 
 const ACTIONS: readonly ActionId[] = ['approve', 'reject', 'rollback'];
 

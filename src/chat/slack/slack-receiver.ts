@@ -86,8 +86,9 @@ export class SlackReceiver implements Receiver {
       settings.connection.mode === 'http'
         ? new HTTPReceiver({ signingSecret: settings.connection.signingSecret, endpoints: SLACK_EVENTS_PATH, logger: boltLogger })
         : new SocketModeReceiver({ appToken: settings.connection.appToken, logger: boltLogger, installerOptions: { clientOptions: { ...clientOptions } } });
-    // Deferred, so that a token Slack refuses stops Baton at start with a clear error.
-    const app = new App({ token: settings.botToken, receiver, logger: boltLogger, clientOptions, deferInitialization: true });
+    // Deferred, so that a token Slack refuses stops Baton at start with a clear error. Baton keeps no
+    // conversation state in Bolt; its store would look up (and fail to find, with a stack trace) every request.
+    const app = new App({ token: settings.botToken, receiver, logger: boltLogger, clientOptions, deferInitialization: true, convoStore: false });
     this.listen(app, handler);
     try {
       await app.init();

@@ -16,6 +16,11 @@ export interface Store {
   /** A short id, unique for this store: "1", "2", … */
   nextPromotionId(): Promise<string>;
   createPromotion(promotion: Promotion): Promise<void>;
+  /**
+   * Promotions and audit records handed out (here, by `listPromotions`,
+   * `appendAudit` and `readAudit`) are frozen all the way down: the memory
+   * engine shares what it keeps instead of copying it on every read.
+   */
   getPromotion(id: string): Promise<Promotion | undefined>;
   /**
    * Atomically reads, changes and writes one promotion. `change` returns the

@@ -81,11 +81,20 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
         expect((await engine.store.listPromotions({ limit: 2 })).map((p) => p.id)).toEqual(['3', '2']);
       });
 
-      it('returns copies: changing a returned promotion does not change the store', async () => {
-        await engine.store.createPromotion(samplePromotion('1'));
-        const copy = await engine.store.getPromotion('1');
-        copy?.approvals.push({ user: 'mallory', at: 'now' });
+      it('hands out promotions and records frozen: changing one fails, and the store is unchanged', async () => {
+        const created = samplePromotion('1');
+        await engine.store.createPromotion(created);
+        // What was handed in stays the caller's to change.
+        created.approvals.push({ user: 'mallory', at: 'now' });
+        const read = await engine.store.getPromotion('1');
+        expect(() => read?.approvals.push({ user: 'mallory', at: 'now' })).toThrow(TypeError);
+        const [listed] = await engine.store.listPromotions({ limit: 1 });
+        expect(() => listed?.steps.pop()).toThrow(TypeError);
+        await engine.store.appendAudit('promotion-1', (previous) => sealAuditRecord('promotion-1', { type: 'promotion.requested', actor: 'alice', summary: 'asked' }, previous, 'now'));
+        const [record] = await engine.store.readAudit('promotion-1');
+        expect(() => Object.assign(record ?? {}, { summary: 'rewritten' })).toThrow(TypeError);
         expect((await engine.store.getPromotion('1'))?.approvals).toEqual([]);
+        expect((await engine.store.readAudit('promotion-1'))[0]?.summary).toBe('asked');
       });
 
       it('applies concurrent updates of one promotion one after another, losing none', async () => {

@@ -62,11 +62,12 @@ export class MemoryStore implements Store {
     if (!this.journals) return;
     const promotionLines = this.journals.promotions.read();
     for (const promotion of promotionLines) this.keep(promotion);
+    for (const promotion of this.promotions.values()) deepFreeze(promotion);
     const stateLines = this.journals.state.read();
     for (const change of stateLines) this.applyChange(change);
     for (const record of this.journals.audit.read()) {
       const stream = this.audit.get(record.stream) ?? [];
-      stream.push(record);
+      stream.push(deepFreeze(record));
       this.audit.set(record.stream, stream);
     }
     if (!compact) return;
@@ -140,7 +141,7 @@ export class MemoryStore implements Store {
   }
 
   private async savePromotion(promotion: Promotion): Promise<void> {
-    this.keep(promotion);
+    this.keep(deepFreeze(promotion));
     await this.journals?.promotions.append(promotion);
   }
 
@@ -152,12 +153,12 @@ export class MemoryStore implements Store {
 
   async createPromotion(promotion: Promotion): Promise<void> {
     if (this.promotions.has(promotion.id)) throw new Error(`Promotion #${promotion.id} already exists.`);
+    // A copy: the caller may go on changing the object it handed in.
     await this.savePromotion(structuredClone(promotion));
   }
 
   async getPromotion(id: string): Promise<Promotion | undefined> {
-    const promotion = this.promotions.get(id);
-    return promotion ? structuredClone(promotion) : undefined;
+    return this.promotions.get(id);
   }
 
   async updatePromotion(id: string, change: (current: Promotion) => Promotion | undefined): Promise<Promotion> {
@@ -179,7 +180,7 @@ export class MemoryStore implements Store {
       if (!promotion) continue;
       if (query.environment && promotion.environment !== query.environment) continue;
       if (query.states && !query.states.includes(promotion.state)) continue;
-      found.push(structuredClone(promotion));
+      found.push(promotion);
       if (query.limit !== undefined && found.length >= query.limit) break;
     }
     return found;
@@ -250,16 +251,16 @@ export class MemoryStore implements Store {
   ): Promise<AuditRecord> {
     const records = this.audit.get(stream) ?? [];
     const last = records[records.length - 1];
-    const record = build(last ? { hash: last.hash, seq: last.seq } : undefined);
+    const record = deepFreeze(build(last ? { hash: last.hash, seq: last.seq } : undefined));
     records.push(record);
     this.audit.set(stream, records);
     await this.journals?.audit.append(record);
-    return structuredClone(record);
+    return record;
   }
 
   async readAudit(stream: string, afterSeq = 0): Promise<AuditRecord[]> {
     // Records are numbered from 1 without gaps, so the position follows from the number.
-    return structuredClone((this.audit.get(stream) ?? []).slice(afterSeq));
+    return (this.audit.get(stream) ?? []).slice(afterSeq);
   }
 
   async threadCursor(stream: string): Promise<number> {

@@ -8,6 +8,7 @@
 import type { Redis } from 'ioredis';
 import type { AuditRecord } from '../../core/audit-record.ts';
 import { KeyedBatches, settle, type Outcome, type Pending } from '../../keyed-batches.ts';
+import { deepFreeze } from '../frozen.ts';
 import { RecentValues } from './recent-values.ts';
 import { APPEND_AUDIT } from './scripts.ts';
 
@@ -44,7 +45,7 @@ export class AuditWriter {
       const entries: string[] = [];
       const outcomes = batch.map((entry): Outcome<AuditRecord> => {
         try {
-          const record = entry.input(previous);
+          const record = deepFreeze(entry.input(previous));
           entries.push(String(record.seq), JSON.stringify(record));
           previous = { seq: record.seq, hash: record.hash };
           return { ok: true, value: record };

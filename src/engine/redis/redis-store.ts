@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import type { AuditRecord } from '../../core/audit-record.ts';
 import { isTerminal, type Freeze, type Ledger, type LedgerEntry, type Promotion, type Release } from '../../core/model.ts';
 import type { PromotionQuery, Store } from '../contracts.ts';
+import { deepFreeze } from '../frozen.ts';
 import { AuditWriter, type AuditBuild } from './audit-writer.ts';
 import { PromotionWriter, type PromotionChange } from './promotion-writer.ts';
 import { ACQUIRE_LOCK, ADVANCE_CURSOR, CREATE_PROMOTION, MARK_VERIFIED, RELEASE_LOCK } from './scripts.ts';
@@ -48,7 +49,7 @@ export class RedisStore implements Store {
     const text = await this.redis.get(this.key('promotion', id));
     if (text === null) return undefined;
     this.promotions.saw(id, text);
-    return JSON.parse(text) as Promotion;
+    return deepFreeze(JSON.parse(text) as Promotion);
   }
 
   updatePromotion(id: string, change: PromotionChange): Promise<Promotion> {
@@ -76,7 +77,7 @@ export class RedisStore implements Store {
       const texts = await this.redis.mget(page.map((id) => this.key('promotion', id)));
       for (const text of texts) {
         if (text === null) continue;
-        const promotion = JSON.parse(text) as Promotion;
+        const promotion = deepFreeze(JSON.parse(text) as Promotion);
         if (query.environment && promotion.environment !== query.environment) continue;
         if (query.states && !query.states.includes(promotion.state)) continue;
         found.push(promotion);
@@ -149,7 +150,7 @@ export class RedisStore implements Store {
   async readAudit(stream: string, afterSeq = 0): Promise<AuditRecord[]> {
     // Entry ids are the records' sequence numbers, so "after" is a range start.
     const entries = await this.redis.xrange(this.key('audit', stream), afterSeq > 0 ? `(${afterSeq}-0` : '-', '+');
-    return entries.map(([, fields]) => JSON.parse(fields[1] ?? 'null') as AuditRecord);
+    return entries.map(([, fields]) => deepFreeze(JSON.parse(fields[1] ?? 'null') as AuditRecord));
   }
 
   async threadCursor(stream: string): Promise<number> {

@@ -27,7 +27,7 @@ import { silentSlackLogger } from '../test/harness/slack/silent-logger.ts';
 const RATE_PER_SECOND = 50;
 const WARM_UP_MS = 2_000;
 const ROUND_MS = 3_000;
-const ROUNDS = 6;
+const ROUNDS = 12;
 const SETTLE_MS = 200;
 const TARGET_RATIO = 1.5;
 const SIGNING_SECRET = 'bench-signing-secret';

@@ -3,18 +3,22 @@
  * before the call that made it returns, so a restart loses no record. Reading
  * replays the lines.
  *
- * Appends go through one open file and never block the event loop: lines
- * asked for while a write is in flight go out together in the next write, in
- * the order they were asked for.
+ * Appends go through one open file, one write(2) per batch: lines asked for
+ * before the code asking yields go out together, in the order asked for. The
+ * write is synchronous on purpose: copying a few kilobytes to the page cache
+ * takes microseconds, while handing it to the thread pool made everyone
+ * awaiting an append (a promotion request awaits three before its answer)
+ * wait a turn of the event loop or more each, milliseconds under load. Like
+ * the asynchronous write, it does not wait for the disk (no fsync).
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, write, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { errorMessage } from './errors.ts';
 import { KeyedBatches, type Pending } from './keyed-batches.ts';
 
 export class Journal<T> {
   private fd: number | undefined;
-  private readonly batches = new KeyedBatches<string, void>((_, batch) => this.writeLines(batch));
+  private readonly batches = new KeyedBatches<string, void>((_, batch) => this.writeLines(batch), 'microtask');
 
   constructor(private readonly path: string) {
     mkdirSync(dirname(path), { recursive: true });
@@ -40,9 +44,7 @@ export class Journal<T> {
     this.fd ??= openSync(this.path, 'a');
     const fd = this.fd;
     for (let offset = 0; offset < buffer.length; ) {
-      offset += await new Promise<number>((resolve, reject) =>
-        write(fd, buffer, offset, buffer.length - offset, null, (error, written) => (error ? reject(error) : resolve(written))),
-      );
+      offset += writeSync(fd, buffer, offset, buffer.length - offset);
     }
   }
 

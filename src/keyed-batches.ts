@@ -16,12 +16,23 @@ export interface Pending<Input, Output> {
 /** Writes one batch; must settle every entry it is given. */
 export type BatchWriter<Input, Output> = (key: string, batch: Pending<Input, Output>[]) => Promise<void>;
 
+/**
+ * How long the first write of a key waits for company: `turn` lets the rest
+ * of this event-loop turn join (concurrent jobs' updates, say); `microtask`
+ * only what is asked for before the current code yields, for a write someone
+ * is waiting on that should not wait for a turn of the loop.
+ */
+export type Gathering = 'turn' | 'microtask';
+
 export class KeyedBatches<Input, Output> {
   private readonly queued = new Map<string, Pending<Input, Output>[]>();
   /** Keys being written, each with the run that writes its batches. */
   private readonly writing = new Map<string, Promise<void>>();
 
-  constructor(private readonly write: BatchWriter<Input, Output>) {}
+  constructor(
+    private readonly write: BatchWriter<Input, Output>,
+    private readonly gathering: Gathering = 'turn',
+  ) {}
 
   push(key: string, input: Input): Promise<Output> {
     return new Promise<Output>((resolve, reject) => {
@@ -39,8 +50,8 @@ export class KeyedBatches<Input, Output> {
 
   private async drain(key: string): Promise<void> {
     try {
-      // Let whatever else is asked for in this turn join the first batch.
-      await new Promise((resolve) => setImmediate(resolve));
+      // Let whatever else is asked for now join the first batch.
+      await new Promise((resolve) => (this.gathering === 'turn' ? setImmediate(resolve) : queueMicrotask(() => resolve(undefined))));
       for (let batch = this.queued.get(key); batch; batch = this.queued.get(key)) {
         this.queued.delete(key);
         try {

@@ -31,7 +31,7 @@ export class Journal<T> {
 
   private async writeLines(batch: Pending<string, void>[]): Promise<void> {
     try {
-      await this.writeAll(Buffer.from(batch.map((entry) => entry.input).join('')));
+      this.writeAll(Buffer.from(batch.map((entry) => entry.input).join('')));
     } catch (error) {
       // Reopened on the next append: a file moved or a full disk freed may work again.
       this.closeFile();
@@ -40,7 +40,7 @@ export class Journal<T> {
     for (const entry of batch) entry.resolve();
   }
 
-  private async writeAll(buffer: Buffer): Promise<void> {
+  private writeAll(buffer: Buffer): void {
     this.fd ??= openSync(this.path, 'a');
     const fd = this.fd;
     for (let offset = 0; offset < buffer.length; ) {

@@ -30,8 +30,8 @@ export class RunningJobs {
       try {
         await handler(job);
       } catch (error) {
-        // Let go of: the queue is told nothing, so the job is neither retried
-        // as failed nor completed; on Redis another worker takes it over once
+        // Let go: the queue is told nothing, so the job is neither retried as
+        // failed nor completed; on Redis another worker takes it over once
         // this process's lock on it lapses.
         if (this.stopping.aborted) await new Promise<never>(() => {});
         throw error;

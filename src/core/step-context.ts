@@ -50,7 +50,10 @@ export async function prepareStep(
     timeoutMs,
   );
   timer.unref();
-  const signal = runtime.stopping ? AbortSignal.any([controller.signal, runtime.stopping]) : controller.signal;
+  // Wired by hand, not with AbortSignal.any: a signal combined with one that lives as long as the process stays reachable from it.
+  const letGo = () => controller.abort(runtime.stopping?.reason);
+  if (runtime.stopping?.aborted) letGo();
+  else runtime.stopping?.addEventListener('abort', letGo, { once: true });
   const logTail: string[] = [];
   const context: AdapterContext<unknown> = {
     stepId: step.id,
@@ -67,7 +70,7 @@ export async function prepareStep(
       logTail.push(redactor.redact(line));
       if (logTail.length > LOG_TAIL_LINES) logTail.shift();
     },
-    signal,
+    signal: controller.signal,
     workDir: join(runtime.workDir, step.component),
     configDir: resolve(dirname(runtime.pipeline.source)),
     redact: (text) => redactor.redact(text),
@@ -80,6 +83,9 @@ export async function prepareStep(
     logTail,
     timeoutMs,
     retries: component.retries ?? adapter.step.retries,
-    dispose: () => clearTimeout(timer),
+    dispose: () => {
+      clearTimeout(timer);
+      runtime.stopping?.removeEventListener('abort', letGo);
+    },
   };
 }

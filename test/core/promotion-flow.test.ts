@@ -2,6 +2,7 @@
  * The core's promotion behaviour on the memory engine with a fake target:
  * ordering, outputs, retries, failure and rollback, environment locks.
  */
+import { getEventListeners } from 'node:events';
 import { describe, expect, it, vi } from 'vitest';
 import { promotionStream } from '../../src/core/audit.ts';
 import type { Step } from '../../src/core/model.ts';
@@ -181,6 +182,16 @@ components:
     expect(await harness.runtime.store.lockHolder('dev')).toBe(id);
     // Delivered again to this process, the job starts nothing.
     expect(harness.target.applied()).toEqual(['api']);
+  });
+
+  it('leaves nothing listening on the shutdown signal once its steps are done', async () => {
+    const harness = coreHarness(CHAIN);
+    const letGo = new AbortController();
+    harness.runtime.stopping = letGo.signal;
+    const promotion = await run(harness, { iam: '1', schema: '1', api: '1', worker: '1' });
+    expect(promotion.state).toBe('succeeded');
+    // One listener per step ever run would keep every finished step's context alive for as long as the process runs.
+    expect(getEventListeners(letGo.signal, 'abort')).toHaveLength(0);
   });
 
   it('gives up after the retries and fails the promotion', async () => {

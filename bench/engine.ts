@@ -108,7 +108,7 @@ async function batonRun(url: string, prefix: string, environments: number): Prom
   const engine = await createRedisEngine({ url, logger: quiet, prefix });
   const audit = new AuditLog(engine.store, systemClock, quiet);
   ThreadPublisher.feed(audit, engine.outbox);
-  new ThreadPublisher(engine.store, nullChat, pipeline, quiet).consume(engine.outbox);
+  const stopSweeping = new ThreadPublisher(engine.store, nullChat, pipeline, quiet).consume(engine.outbox);
   const promotions = service(engine, audit);
   const total = environments * PROMOTIONS_PER_ENVIRONMENT;
   let finished = 0;
@@ -133,6 +133,7 @@ async function batonRun(url: string, prefix: string, environments: number): Prom
   });
   if (failed > 0) throw new Error(`${failed} promotions failed during the bench`);
   await engine.queue.close();
+  stopSweeping();
   await engine.outbox.drained();
   await engine.outbox.close();
   await engine.store.close();

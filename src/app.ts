@@ -166,7 +166,7 @@ export async function startBaton(options: BatonOptions): Promise<RunningBaton> {
   const { pipeline, engine, promotions, running } = await startCore(options, slack?.userGroups);
   const platform: ChatPlatform = slack ?? consolePlatform(options, pipeline, server);
   const chat = platform.out;
-  new ThreadPublisher(engine.store, chat, pipeline, options.logger, { minIntervalMs: platform.minIntervalMs }).consume(engine.outbox);
+  const stopSweeping = new ThreadPublisher(engine.store, chat, pipeline, options.logger, { minIntervalMs: platform.minIntervalMs }).consume(engine.outbox);
   registerPromotionRoutes(server, engine.store);
   registerReleaseRoutes(server, engine.store, pipeline, options.apiToken);
   registerHealthRoutes(server, engine);
@@ -194,6 +194,7 @@ export async function startBaton(options: BatonOptions): Promise<RunningBaton> {
       await platform.receiver.stop();
       await server.close();
       await engine.queue.close();
+      stopSweeping();
       // The embedded outbox drops what is queued when closed: post the last steps' messages first.
       if (!engine.outbox.durable) await engine.outbox.drained();
       await engine.outbox.close();

@@ -3,15 +3,17 @@
  * events, from whichever process recorded them. Every audit record nudges its
  * stream's outbox job; the job posts everything of that stream not yet posted, in
  * order, moving a stored cursor after each message. A crash between an audit
- * record and its message re-posts rather than loses it. A burst (40 steps
+ * record and its message re-posts rather than loses it; one between the record
+ * and its nudge is caught by a sweep of recent threads when a bot starts
+ * consuming, and every minute after. A burst (40 steps
  * finishing at once) is coalesced into a few replies, each record still in
  * them; messages to a channel are paced, and a 429 is waited out.
  */
-import type { AuditLog } from '../core/audit.ts';
+import { promotionStream, type AuditLog } from '../core/audit.ts';
 import type { AuditRecord } from '../core/audit-record.ts';
 import type { Pipeline } from '../core/model.ts';
 import type { Logger } from '../core/ports.ts';
-import type { JobQueue, Store } from '../engine/contracts.ts';
+import type { Job, JobQueue, Store } from '../engine/contracts.ts';
 import { ChannelPacer } from './channel-pacer.ts';
 import type { ChatOut } from './contract.ts';
 import type { ChatMessage } from './message.ts';
@@ -21,6 +23,15 @@ import { renderThreadEvent } from './render/thread-event.ts';
 
 /** Enough to coalesce a burst, few enough to stay well inside a platform's block limits. */
 const RECORDS_PER_REPLY = 8;
+
+/** How often the threads of recent promotions are checked for records nobody nudged. */
+const SWEEP_INTERVAL_MS = 60_000;
+/** How many of the newest promotions a sweep checks. */
+const SWEPT_PROMOTIONS = 100;
+
+function threadJob(stream: string): Job {
+  return { id: `thread.${stream}`, data: { kind: 'thread', stream } };
+}
 
 export interface PublisherOptions {
   /** Least time between two messages to one channel; 0 for a platform without limits. */
@@ -55,14 +66,39 @@ export class ThreadPublisher {
    * past the cursor.
    */
   static feed(audit: AuditLog, outbox: JobQueue): () => void {
-    return audit.subscribe((record) => outbox.nudge({ id: `thread.${record.stream}`, data: { kind: 'thread', stream: record.stream } }));
+    return audit.subscribe((record) => outbox.nudge(threadJob(record.stream)));
   }
 
-  /** Takes outbox jobs; run it in processes connected to chat. */
-  consume(outbox: JobQueue, concurrency = 8): void {
+  /**
+   * Takes outbox jobs; run it in processes connected to chat. Returns what
+   * stops the sweeps for records nobody nudged (see `nudgeUnposted`).
+   */
+  consume(outbox: JobQueue, concurrency = 8): () => void {
     outbox.work(async (job) => {
       if (job.data.kind === 'thread') await this.sync(job.data.stream);
     }, { concurrency });
+    const sweep = () => void this.nudgeUnposted(outbox).catch((error: unknown) => this.logger.warn({ err: error }, 'could not check recent threads for unposted records'));
+    sweep();
+    const timer = setInterval(sweep, SWEEP_INTERVAL_MS);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  /**
+   * Nudges the thread of every recent promotion that has records past its
+   * cursor. A process that died between writing a record and nudging its
+   * thread left them there, and if the promotion had finished, no later
+   * record would ever nudge it.
+   */
+  private async nudgeUnposted(outbox: JobQueue): Promise<void> {
+    const promotions = await this.store.listPromotions({ limit: SWEPT_PROMOTIONS });
+    await Promise.all(
+      promotions.map(async ({ id }) => {
+        const stream = promotionStream(id);
+        const unposted = await this.store.readAudit(stream, await this.store.threadCursor(stream));
+        if (unposted.length > 0) await outbox.nudge(threadJob(stream));
+      }),
+    );
   }
 
   sync(stream: string): Promise<void> {

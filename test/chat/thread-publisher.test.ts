@@ -3,11 +3,12 @@
  * Retry-After): a burst is coalesced, every event is still in the thread, in
  * order, and nothing is dropped.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ThreadPublisher } from '../../src/chat/thread-publisher.ts';
 import type { ChatOut, MessageRef } from '../../src/chat/contract.ts';
 import type { ChatMessage } from '../../src/chat/message.ts';
 import { AuditLog } from '../../src/core/audit.ts';
+import { sealAuditRecord } from '../../src/core/audit-record.ts';
 import { createMemoryEngine } from '../../src/engine/memory/index.ts';
 import { ChatRateLimitedError } from '../../src/errors.ts';
 import { samplePromotion } from '../engine/contract-suite.ts';
@@ -78,6 +79,30 @@ components:
     expect(chat.updates).toHaveLength(1);
     expect(chat.rejected).toBeGreaterThan(0);
     expect(await engine.store.threadCursor('promotion-1')).toBe(41);
+  });
+
+  it('posts, once it starts consuming, records a process wrote but died before nudging their thread for', async () => {
+    const { pipeline } = coreHarness(`
+version: 1
+environments: [{ name: dev }]
+components:
+  api: { adapter: fake }
+`);
+    const engine = createMemoryEngine({ logger: silentLogger });
+    // Written straight to the store: no audit log, so no nudge, as after a crash between the two.
+    await engine.store.createPromotion(samplePromotion('1', { environment: 'dev', state: 'succeeded' }));
+    const at = '2026-11-01T10:00:00.000Z';
+    const events = [
+      { type: 'promotion.requested', actor: 'alice', summary: 'alice requested it', promotionId: '1' },
+      { type: 'promotion.succeeded', actor: 'baton', summary: 'Promotion #1 succeeded.', promotionId: '1' },
+    ] as const;
+    for (const event of events) await engine.store.appendAudit('promotion-1', (previous) => sealAuditRecord('promotion-1', event, previous, at));
+    const chat = new RateLimitedChat(1000);
+    const stopSweeping = new ThreadPublisher(engine.store, chat, pipeline, silentLogger).consume(engine.outbox);
+    await vi.waitFor(async () => expect(await engine.store.threadCursor('promotion-1')).toBe(2));
+    stopSweeping();
+    expect(chat.posts).toHaveLength(1);
+    expect(chat.replies.map((r) => r.text)).toEqual(['Promotion #1 succeeded.']);
   });
 
   it('posts only what is new when synced again, and nothing twice', async () => {

@@ -52,6 +52,13 @@ class RateLimitedChat implements ChatOut {
   }
 }
 
+const ONE_COMPONENT_IN_DEV = `
+version: 1
+environments: [{ name: dev }]
+components:
+  api: { adapter: fake }
+`;
+
 describe('the outbox', () => {
   it('coalesces a burst of 40 step results into a few replies and one update of the plan, in order, through 429s', async () => {
     const { pipeline } = coreHarness(`
@@ -82,12 +89,7 @@ components:
   });
 
   it('posts, once it starts consuming, records a process wrote but died before nudging their thread for', async () => {
-    const { pipeline } = coreHarness(`
-version: 1
-environments: [{ name: dev }]
-components:
-  api: { adapter: fake }
-`);
+    const { pipeline } = coreHarness(ONE_COMPONENT_IN_DEV);
     const engine = createMemoryEngine({ logger: silentLogger });
     // Written straight to the store: no audit log, so no nudge, as after a crash between the two.
     await engine.store.createPromotion(samplePromotion('1', { environment: 'dev', state: 'succeeded' }));
@@ -106,12 +108,7 @@ components:
   });
 
   it('posts only what is new when synced again, and nothing twice', async () => {
-    const { pipeline } = coreHarness(`
-version: 1
-environments: [{ name: dev }]
-components:
-  api: { adapter: fake }
-`);
+    const { pipeline } = coreHarness(ONE_COMPONENT_IN_DEV);
     const engine = createMemoryEngine({ logger: silentLogger });
     const audit = new AuditLog(engine.store, new TestClock(), silentLogger);
     const chat = new RateLimitedChat(1000);

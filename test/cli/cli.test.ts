@@ -80,6 +80,7 @@ describe('baton start and baton worker on Redis', () => {
     const start = batonWith({ REDIS_URL: 'redis://user:hunter2@127.0.0.1:1' }, 'start', '--port', '0');
     expect(start.code).toBe(1);
     expect(start.stderr).toContain('Cannot reach Redis at redis://***@127.0.0.1:1');
+    expect(start.stderr).not.toContain('..');
     expect(start.stderr).toContain('unset REDIS_URL to run on the embedded engine');
     expect(start.stderr).not.toContain('hunter2');
   });

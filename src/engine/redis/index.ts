@@ -34,7 +34,7 @@ export async function createRedisEngine(options: RedisEngineOptions): Promise<En
     redis.disconnect();
     throw new BatonError(
       ErrorCode.EngineUnavailable,
-      `Cannot reach Redis at ${hideCredentials(options.url)}: ${errorMessage(error)}. Start Redis or fix REDIS_URL; unset REDIS_URL to run on the embedded engine.`,
+      `Cannot reach Redis at ${hideCredentials(options.url)}: ${errorMessage(error).replace(/\.$/, '')}. Start Redis or fix REDIS_URL; unset REDIS_URL to run on the embedded engine.`,
       { cause: error },
     );
   }

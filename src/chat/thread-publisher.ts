@@ -9,7 +9,7 @@
  * finishing at once) is coalesced into a few replies, each record still in
  * them; messages to a channel are paced, and a 429 is waited out.
  */
-import { promotionStream, type AuditLog } from '../core/audit.ts';
+import { environmentStream, promotionStream, type AuditLog } from '../core/audit.ts';
 import type { AuditRecord } from '../core/audit-record.ts';
 import type { Pipeline } from '../core/model.ts';
 import type { Logger } from '../core/ports.ts';
@@ -134,7 +134,7 @@ export class ThreadPublisher {
   }
 
   private environmentPoster(stream: string): (records: AuditRecord[]) => Promise<void> {
-    const environment = this.pipeline.environments.find((e) => `environment-${e.name}` === stream);
+    const environment = this.pipeline.environments.find((e) => environmentStream(e.name) === stream);
     return async (records) => {
       const message = combine(records.flatMap((r) => renderEnvironmentEvent(r) ?? []));
       if (message && environment) await this.pacer.send(environment.channel, () => this.chat.post(environment.channel, message));

@@ -3,6 +3,7 @@
  * whose needs are done, and finishes the promotion when nothing is left —
  * then hands the environment to the next promotion waiting for it.
  */
+import type { PromotionChange, PromotionEvent } from './audit.ts';
 import type { Promotion, Step } from './model.ts';
 import { componentNamed, nowIso, type CoreRuntime } from './runtime.ts';
 import { assertMove } from './state-machine.ts';
@@ -18,32 +19,42 @@ export async function startWhenFree(runtime: CoreRuntime, promotionId: string): 
   const holder = await runtime.store.acquireLock(promotion.environment, promotionId);
   if (holder !== promotionId) {
     const reason = `waiting for promotion #${holder} to finish in ${promotion.environment}`;
-    if (promotion.reason !== reason) {
-      await runtime.store.updatePromotion(promotionId, (p) => ({ ...p, reason, updatedAt: nowIso(runtime) }));
-      await runtime.audit.forPromotion(promotionId, {
-        type: 'promotion.waiting',
-        actor: 'baton',
-        summary: `Waiting: promotion #${holder} is using ${promotion.environment}; this one starts when it finishes.`,
-        data: { holder },
-      });
-    }
+    await runtime.audit.changePromotion(promotionId, (p) =>
+      p.state !== 'approved' || p.reason === reason
+        ? undefined
+        : {
+            promotion: { ...p, reason, updatedAt: nowIso(runtime) },
+            events: [
+              {
+                type: 'promotion.waiting',
+                actor: 'baton',
+                summary: `Waiting: promotion #${holder} is using ${promotion.environment}; this one starts when it finishes.`,
+                data: { holder },
+              },
+            ],
+          },
+    );
     return;
   }
   let started = false;
-  await runtime.store.updatePromotion(promotionId, (p) => {
+  await runtime.audit.changePromotion(promotionId, (p) => {
     started = p.state === 'approved';
     if (!started) return undefined;
     assertMove(p.state, 'running', p.id);
-    return { ...p, state: 'running', reason: undefined, updatedAt: nowIso(runtime) };
+    return {
+      promotion: { ...p, state: 'running', reason: undefined, updatedAt: nowIso(runtime) },
+      events: [
+        {
+          type: 'promotion.started',
+          actor: 'baton',
+          summary: `Started promotion #${promotionId} to ${promotion.environment}.`,
+          before: { state: 'approved' },
+          after: { state: 'running' },
+        },
+      ],
+    };
   });
   if (!started) return;
-  await runtime.audit.forPromotion(promotionId, {
-    type: 'promotion.started',
-    actor: 'baton',
-    summary: `Started promotion #${promotionId} to ${promotion.environment}.`,
-    before: { state: 'approved' },
-    after: { state: 'running' },
-  });
   await advance(runtime, promotionId);
 }
 
@@ -88,46 +99,88 @@ function nextProgress(promotion: Promotion, at: string): Promotion | undefined {
 
 /** Queues ready steps, skips the rest after a failure, and finishes when all are done. */
 export async function advance(runtime: CoreRuntime, promotionId: string): Promise<void> {
-  await followProgress(runtime, promotionId, await changeAndProgress(runtime, promotionId, (current) => current));
+  await followProgress(runtime, promotionId, await changeAndProgress(runtime, promotionId, () => undefined));
 }
 
 /**
- * Applies `change` (a step's result, say) and works out what it lets move on,
- * in one write: a step's end and the next steps' start cost one round trip.
- * Hand what it returns to `followProgress`.
+ * Applies `change` (a step's result and its record, say) and works out what it
+ * lets move on, in one atomic write with the records of steps skipped and of
+ * the promotion's end: a step's end, the next steps' start and the records
+ * of both cost one round trip, and a crash keeps all of them or none. Hand
+ * what it returns to `followProgress`.
  */
-export async function changeAndProgress(runtime: CoreRuntime, promotionId: string, change: (current: Promotion) => Promotion): Promise<Progress | undefined> {
+export async function changeAndProgress(
+  runtime: CoreRuntime,
+  promotionId: string,
+  change: (current: Promotion) => PromotionChange | undefined,
+): Promise<Progress | undefined> {
   let progress: Progress | undefined;
-  await runtime.store.updatePromotion(promotionId, (current) => {
+  await runtime.audit.changePromotion(promotionId, (current) => {
+    progress = undefined;
     const changed = change(current);
-    const after = nextProgress(changed, nowIso(runtime));
-    progress = after ? { before: current, after } : undefined;
-    return after ?? (changed === current ? undefined : changed);
+    const after = nextProgress(changed?.promotion ?? current, nowIso(runtime));
+    if (!after) return changed;
+    progress = { before: current, after };
+    return { promotion: after, events: [...(changed?.events ?? []), ...progressEvents(current, after)] };
   });
   return progress;
 }
 
-/** What a change of progress sets off: ready steps queued, skipped ones recorded, a finished promotion closed. */
-export async function followProgress(runtime: CoreRuntime, promotionId: string, progress: Progress | undefined): Promise<void> {
-  if (!progress) return;
-  const { before, after } = progress;
+/** The records of a change of progress: steps skipped after a failure, and the promotion's end. */
+function progressEvents(before: Promotion, after: Promotion): PromotionEvent[] {
   const statusBefore = new Map(before.steps.map((s) => [s.id, s.status]));
-  const moved = after.steps.filter((step) => statusBefore.get(step.id) === 'pending');
-  // Sent together: a wave of twenty steps is one burst to the queue, not twenty waits.
-  await Promise.all(
-    moved
-      .filter((step) => step.status === 'queued')
-      .map((step) => runtime.queue.add({ id: stepJobId(step), data: { kind: 'step', promotionId, stepId: step.id } })),
-  );
-  for (const step of moved.filter((s) => s.status === 'skipped')) {
-    await runtime.audit.forPromotion(promotionId, {
+  const events: PromotionEvent[] = after.steps
+    .filter((step) => step.status === 'skipped' && statusBefore.get(step.id) === 'pending')
+    .map((step) => ({
       type: 'step.skipped',
       actor: 'baton',
       stepId: step.id,
       summary: `Skipped ${step.component} ${step.version}: an earlier step failed.`,
-    });
+    }));
+  if (after.state !== before.state) events.push(endEvent(after));
+  return events;
+}
+
+function endEvent(promotion: Promotion): PromotionEvent {
+  if (promotion.state === 'succeeded') {
+    return {
+      type: 'promotion.succeeded',
+      actor: 'baton',
+      summary: `Promotion #${promotion.id} succeeded: ${promotion.environment} now runs ${promotion.steps.map((s) => `${s.component} ${s.version}`).join(', ')}.`,
+      before: { state: 'running' },
+      after: { state: 'succeeded' },
+    };
   }
-  if (after.state !== before.state) await finish(runtime, after);
+  const reversible = rollbackCandidates(promotion).map((s) => s.component);
+  const irreversible = appliedSteps(promotion)
+    .filter((s) => s.preview?.reversible !== true)
+    .map((s) => s.component);
+  return {
+    type: 'promotion.failed',
+    actor: 'baton',
+    summary: `Promotion #${promotion.id} failed: ${(promotion.reason ?? 'a step failed').replace(/\.$/, '')}.`,
+    before: { state: 'running' },
+    after: { state: 'failed' },
+    data: { rollbackOffered: reversible.length > 0, reversible, irreversible },
+  };
+}
+
+/** What a change of progress sets off: ready steps queued; a finished promotion's versions marked and its environment handed on. */
+export async function followProgress(runtime: CoreRuntime, promotionId: string, progress: Progress | undefined): Promise<void> {
+  if (!progress) return;
+  const { before, after } = progress;
+  const statusBefore = new Map(before.steps.map((s) => [s.id, s.status]));
+  // Sent together: a wave of twenty steps is one burst to the queue, not twenty waits.
+  await Promise.all(
+    after.steps
+      .filter((step) => step.status === 'queued' && statusBefore.get(step.id) === 'pending')
+      .map((step) => runtime.queue.add({ id: stepJobId(step), data: { kind: 'step', promotionId, stepId: step.id } })),
+  );
+  if (after.state === before.state) return;
+  if (after.state === 'succeeded') {
+    await runtime.store.markVerified(after.environment, after.release.versions, after.finishedAt ?? nowIso(runtime));
+  }
+  await releaseEnvironment(runtime, after.environment, after.id);
 }
 
 /**
@@ -160,33 +213,6 @@ export function appliedSteps(promotion: Promotion): Step[] {
 
 export function rollbackCandidates(promotion: Promotion): Step[] {
   return appliedSteps(promotion).filter((s) => s.preview?.reversible === true);
-}
-
-async function finish(runtime: CoreRuntime, promotion: Promotion): Promise<void> {
-  if (promotion.state === 'succeeded') {
-    await runtime.store.markVerified(promotion.environment, promotion.release.versions, promotion.finishedAt ?? nowIso(runtime));
-    await runtime.audit.forPromotion(promotion.id, {
-      type: 'promotion.succeeded',
-      actor: 'baton',
-      summary: `Promotion #${promotion.id} succeeded: ${promotion.environment} now runs ${promotion.steps.map((s) => `${s.component} ${s.version}`).join(', ')}.`,
-      before: { state: 'running' },
-      after: { state: 'succeeded' },
-    });
-  } else {
-    const reversible = rollbackCandidates(promotion).map((s) => s.component);
-    const irreversible = appliedSteps(promotion)
-      .filter((s) => s.preview?.reversible !== true)
-      .map((s) => s.component);
-    await runtime.audit.forPromotion(promotion.id, {
-      type: 'promotion.failed',
-      actor: 'baton',
-      summary: `Promotion #${promotion.id} failed: ${(promotion.reason ?? 'a step failed').replace(/\.$/, '')}.`,
-      before: { state: 'running' },
-      after: { state: 'failed' },
-      data: { rollbackOffered: reversible.length > 0, reversible, irreversible },
-    });
-  }
-  await releaseEnvironment(runtime, promotion.environment, promotion.id);
 }
 
 /** Gives the environment back and starts the oldest promotion waiting for it. */

@@ -297,6 +297,8 @@ export class PromotionService {
       const holder = await runtime.store.lockHolder(environment.name);
       const held = holder ? await runtime.store.getPromotion(holder) : undefined;
       if (holder && (!held || isTerminal(held.state))) {
+        // Its process may also have died before marking what it verified.
+        if (held?.state === 'succeeded') await runtime.store.markVerified(held.environment, held.release.versions, held.finishedAt ?? nowIso(runtime));
         await runtime.audit.record(environmentStream(environment.name), {
           type: 'environment.lock_recovered',
           actor: 'baton',

@@ -7,7 +7,8 @@
 import type { StepResult } from '../../adapters/contract.ts';
 import { errorMessage, isRetryable, RetryableStepError } from '../errors.ts';
 import type { LedgerEntry, Observed, Outputs, Promotion, Step } from './model.ts';
-import { changeAndProgress, followProgress, missingOutputs, resumeProgress, type Progress } from './orchestrator.ts';
+import type { PromotionEvent } from './audit.ts';
+import { changeAndProgress, followProgress, missingOutputs, resumeProgress } from './orchestrator.ts';
 import { maskSensitiveOutputs, sensitiveValues, type PublishedOutputs } from './redaction.ts';
 import { nowIso, throwIfLetGo, type CoreRuntime } from './runtime.ts';
 import { prepareStep, type PreparedStep } from './step-context.ts';
@@ -40,18 +41,31 @@ function updateStep(runtime: CoreRuntime, promotionId: string, stepId: string, c
   return runtime.store.updatePromotion(promotionId, (p) => withStep(runtime, p, stepId, change));
 }
 
-/** Marks the step running; returns it, or undefined when there is nothing to do. */
-async function claimStep(runtime: CoreRuntime, promotionId: string, stepId: string): Promise<{ step: Step; resumed: boolean; promotion: Promotion } | undefined> {
-  let claimed: { step: Step; resumed: boolean } | undefined;
-  const promotion = await runtime.store.updatePromotion(promotionId, (p) => {
+/** Marks the step running and records that it started; returns it, or undefined when there is nothing to do. */
+async function claimStep(runtime: CoreRuntime, promotionId: string, stepId: string): Promise<{ step: Step; promotion: Promotion } | undefined> {
+  let claimed: Step | undefined;
+  const { promotion } = await runtime.audit.changePromotion(promotionId, (p) => {
     claimed = undefined;
     const step = p.steps.find((s) => s.id === stepId);
     if (p.state !== 'running' || !step || (step.status !== 'queued' && step.status !== 'running')) return undefined;
     const running: Step = { ...step, status: 'running', attempts: step.attempts + 1, startedAt: step.startedAt ?? nowIso(runtime) };
-    claimed = { step: running, resumed: step.status === 'running' };
-    return { ...p, steps: p.steps.map((s) => (s.id === stepId ? running : s)), updatedAt: nowIso(runtime) };
+    claimed = running;
+    return {
+      promotion: { ...p, steps: p.steps.map((s) => (s.id === stepId ? running : s)), updatedAt: nowIso(runtime) },
+      events: [
+        {
+          type: 'step.started',
+          actor: 'baton',
+          stepId,
+          summary:
+            step.status === 'running'
+              ? `Resuming ${step.component} ${step.version} (attempt ${running.attempts}) after an interruption.`
+              : `Started ${step.component} ${step.version}${step.previousVersion ? ` (was ${step.previousVersion})` : ''}.`,
+        },
+      ],
+    };
   });
-  return claimed ? { ...claimed, promotion } : undefined;
+  return claimed ? { step: claimed, promotion } : undefined;
 }
 
 async function applyWithRetries(runtime: CoreRuntime, prepared: PreparedStep, step: Step): Promise<StepResult> {
@@ -85,6 +99,11 @@ async function observeBefore(runtime: CoreRuntime, prepared: PreparedStep, promo
   return { before, ledgerBefore };
 }
 
+/** How a step's attempt ended, with what recording it needs. */
+type Outcome =
+  | { ok: true; published: PublishedOutputs; succeeded: PromotionEvent; logTail: string[]; finishedAt: string }
+  | { ok: false; message: string; logTail: string[] };
+
 export async function runStep(runtime: CoreRuntime, promotionId: string, stepId: string): Promise<void> {
   const claim = await claimStep(runtime, promotionId, stepId);
   if (!claim) {
@@ -92,29 +111,52 @@ export async function runStep(runtime: CoreRuntime, promotionId: string, stepId:
     await resumeProgress(runtime, promotionId);
     return;
   }
-  const { step, resumed, promotion } = claim;
-  await runtime.audit.forPromotion(promotionId, {
-    type: 'step.started',
-    actor: 'baton',
-    stepId,
-    summary: resumed
-      ? `Resuming ${step.component} ${step.version} (attempt ${step.attempts}) after an interruption.`
-      : `Started ${step.component} ${step.version}${step.previousVersion ? ` (was ${step.previousVersion})` : ''}.`,
+  const { step, promotion } = claim;
+  const outcome = await attemptStep(runtime, promotion, step);
+  // A failure to record the result is not the step's failure: it propagates, and the job runs again with the same step id.
+  if (outcome.ok) {
+    const entry: LedgerEntry = { version: step.version, since: outcome.finishedAt, promotionId, ...outcome.published };
+    await runtime.store.setLedgerEntry(promotion.environment, step.component, entry);
+  }
+  const progress = await changeAndProgress(runtime, promotionId, (p) => {
+    // Recording may have reached the store before its reply was lost: a result once recorded stands.
+    if (p.steps.find((s) => s.id === stepId)?.status !== 'running') return undefined;
+    if (outcome.ok) {
+      const { published, logTail, finishedAt } = outcome;
+      return {
+        promotion: withStep(runtime, p, stepId, (s) => ({
+          ...s,
+          status: 'succeeded',
+          outputs: published.outputs,
+          sensitiveOutputs: published.sensitiveOutputs,
+          finishedAt,
+          log: logTail,
+          error: undefined,
+        })),
+        events: [outcome.succeeded],
+      };
+    }
+    const { message, logTail } = outcome;
+    return {
+      promotion: withStep(runtime, p, stepId, (s) => ({ ...s, status: 'failed', error: message, finishedAt: nowIso(runtime), log: logTail })),
+      events: [{ type: 'step.failed', actor: 'baton', stepId, summary: `${step.component} ${step.version} failed: ${message}`, data: { log: logTail } }],
+    };
   });
+  await followProgress(runtime, promotionId, progress);
+}
 
+/** Observes, applies (retrying what may pass on retry), checks outputs and verifies; says how it went without recording it. */
+async function attemptStep(runtime: CoreRuntime, promotion: Promotion, step: Step): Promise<Outcome> {
   let prepared: PreparedStep | undefined;
-  let progress: Progress | undefined;
-  let recorded = false;
   try {
     prepared = await prepareStep(runtime, promotion, step, 'fail');
     const { before, ledgerBefore } = await observeBefore(runtime, prepared, promotion, step);
     const result = await applyWithRetries(runtime, prepared, step);
     const published = publishedOutputs(result);
-    const { outputs } = published;
     // The adapter may have logged these values before it said they are secret.
     for (const value of sensitiveValues(published)) prepared.redactor.add(value);
     prepared.context.log(result.summary);
-    const missing = missingOutputs(runtime, step, outputs);
+    const missing = missingOutputs(runtime, step, published.outputs);
     if (missing.length > 0) {
       throw new Error(`${step.component} declares the output${missing.length > 1 ? 's' : ''} ${missing.join(', ')} but the step did not publish ${missing.length > 1 ? 'them' : 'it'}; dependents need ${missing.length > 1 ? 'them' : 'it'}.`);
     }
@@ -123,54 +165,24 @@ export async function runStep(runtime: CoreRuntime, promotionId: string, stepId:
       if (!health.healthy) throw new Error(`verification failed: ${health.message}`);
       prepared.context.log(`verified: ${health.message}`);
     }
-    const finishedAt = nowIso(runtime);
-    const entry: LedgerEntry = { version: step.version, since: finishedAt, promotionId, ...published };
-    await runtime.store.setLedgerEntry(promotion.environment, step.component, entry);
     const logTail = redactedLog(prepared);
-    progress = await changeAndProgress(runtime, promotionId, (p) =>
-      withStep(runtime, p, stepId, (s) => ({
-        ...s,
-        status: 'succeeded',
-        outputs,
-        sensitiveOutputs: published.sensitiveOutputs,
-        finishedAt,
-        log: logTail,
-        error: undefined,
-      })),
-    );
-    recorded = true;
-    await runtime.audit.forPromotion(promotionId, {
+    const succeeded: PromotionEvent = {
       type: 'step.succeeded',
       actor: 'baton',
-      stepId,
+      stepId: step.id,
       summary: `${step.component} ${step.version} succeeded.`,
       before: { version: before.version, ledger: ledgerBefore?.version ?? null },
       after: { version: step.version },
       data: { ...shownOutputs(prepared, published), log: logTail },
-    });
+    };
+    return { ok: true, published, succeeded, logTail, finishedAt: nowIso(runtime) };
   } catch (error) {
-    if (recorded) {
-      // The result is stored but recording it in the audit log failed: still move on (the environment is not left locked), then report the failure.
-      await followProgress(runtime, promotionId, progress);
-      throw error;
-    }
     throwIfLetGo(runtime);
-    const message = (prepared?.redactor.redact(errorMessage(error)) ?? errorMessage(error));
-    const logTail = prepared ? redactedLog(prepared) : [];
-    progress = await changeAndProgress(runtime, promotionId, (p) =>
-      withStep(runtime, p, stepId, (s) => ({ ...s, status: 'failed', error: message, finishedAt: nowIso(runtime), log: logTail })),
-    );
-    await runtime.audit.forPromotion(promotionId, {
-      type: 'step.failed',
-      actor: 'baton',
-      stepId,
-      summary: `${step.component} ${step.version} failed: ${message}`,
-      data: { log: logTail },
-    });
+    const message = prepared?.redactor.redact(errorMessage(error)) ?? errorMessage(error);
+    return { ok: false, message, logTail: prepared ? redactedLog(prepared) : [] };
   } finally {
     prepared?.dispose();
   }
-  await followProgress(runtime, promotionId, progress);
 }
 
 /** The result's outputs, with the sensitive names it gives that are outputs at all. */

@@ -12,6 +12,24 @@ export interface PromotionQuery {
   limit?: number;
 }
 
+/** The last record of an audit stream, which the next one is chained to. */
+export interface AuditHead {
+  hash: string;
+  seq: number;
+}
+
+/** Builds an audit record on its stream's head (undefined for the first record). */
+export type AuditBuild = (previous: AuditHead | undefined) => AuditRecord;
+
+/**
+ * What one change of a promotion writes: its new value (left out when it
+ * stays as it is) and the records of its audit stream that say what happened.
+ */
+export interface PromotionTransition {
+  promotion?: Promotion;
+  records: AuditBuild[];
+}
+
 export interface Store {
   /** A short id, unique for this store: "1", "2", … */
   nextPromotionId(): Promise<string>;
@@ -30,6 +48,18 @@ export interface Store {
    * (the engine keeps them): build the new value with spreads.
    */
   updatePromotion(id: string, change: (current: Promotion) => Promotion | undefined): Promise<Promotion>;
+  /**
+   * Like `updatePromotion`, and appends the records the change asks for to
+   * the promotion's audit stream in the same atomic write: a crash leaves the
+   * change and its records, or neither, never a step recorded as done with no
+   * record of it. `change` returns undefined to write nothing; records are
+   * built on the head as the write finds it. Returns the promotion as it is
+   * afterwards and the records appended.
+   */
+  transitionPromotion(
+    id: string,
+    change: (current: Promotion) => PromotionTransition | undefined,
+  ): Promise<{ promotion: Promotion; records: AuditRecord[] }>;
   listPromotions(query?: PromotionQuery): Promise<Promotion[]>;
 
   /** What one environment runs, by component. */
@@ -58,10 +88,7 @@ export interface Store {
    * Appends to an audit stream atomically: `build` receives the hash of the
    * last record (or undefined for the first) and its sequence number.
    */
-  appendAudit(
-    stream: string,
-    build: (previous: { hash: string; seq: number } | undefined) => AuditRecord,
-  ): Promise<AuditRecord>;
+  appendAudit(stream: string, build: AuditBuild): Promise<AuditRecord>;
   /** A stream's records in order; with `afterSeq`, only those after it. */
   readAudit(stream: string, afterSeq?: number): Promise<AuditRecord[]>;
 

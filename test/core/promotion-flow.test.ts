@@ -138,24 +138,30 @@ components:
     expect(harness.target.applied()).toEqual(['second']);
   });
 
-  it('finishes and frees the environment when the last step\'s result is stored but its audit record cannot be written', async () => {
+  it('runs a step again when its result cannot be recorded, and records it once: no failure is made up', async () => {
     const harness = coreHarness(ONE_COMPONENT);
     const { audit } = harness.runtime;
-    const forPromotion = audit.forPromotion.bind(audit);
+    const changePromotion = audit.changePromotion.bind(audit);
     let refused = 0;
-    audit.forPromotion = (promotionId, event) => {
-      if (event.type === 'step.succeeded' && refused === 0) {
-        refused += 1;
-        return Promise.reject(new Error('audit log unreachable'));
-      }
-      return forPromotion(promotionId, event);
-    };
+    audit.changePromotion = (promotionId, change) =>
+      changePromotion(promotionId, (current) => {
+        const changed = change(current);
+        if (refused === 0 && changed?.events.some((event) => event.type === 'step.succeeded')) {
+          refused += 1;
+          throw new Error('store unreachable');
+        }
+        return changed;
+      });
     const promotion = await run(harness, { api: '1' });
     expect(refused).toBe(1);
     expect(promotion.state).toBe('succeeded');
+    const types = await auditTypes(harness, promotion.id);
+    expect(types.filter((type) => type === 'step.succeeded')).toHaveLength(1);
+    expect(types).not.toContain('step.failed');
+    expect(types.slice(-2)).toEqual(['step.succeeded', 'promotion.succeeded']);
+    // Run again under the same step id, which the adapter uses to recognise its own work.
+    expect(harness.target.calls.filter((c) => c.action === 'apply').map((c) => c.stepId)).toEqual([`${promotion.id}.api`, `${promotion.id}.api`]);
     expect(await harness.runtime.store.lockHolder('dev')).toBeUndefined();
-    expect(await auditTypes(harness, promotion.id)).toContain('promotion.succeeded');
-    expect(harness.target.applied()).toEqual(['api']);
   });
 
   it('records nothing for a step let go of at shutdown: it stays running, its environment held, for the worker that takes it over', async () => {
@@ -301,6 +307,19 @@ describe('environment locks', () => {
     expect((await harness.runtime.store.getPromotion(waiting.promotion.id))?.state).toBe('succeeded');
     const events = await harness.runtime.store.readAudit('environment-dev');
     expect(events.map((e) => e.summary)).toContain('dev was still held by promotion #99, which does not exist; Baton released it.');
+  });
+
+  it('frees an environment still held by a promotion that succeeded, and marks the versions it verified', async () => {
+    const harness = coreHarness(ONE_COMPONENT);
+    const finished = await run(harness, { api: '1' });
+    // As left by a process that died between recording the end and marking what it verified.
+    const stranded = { ...finished, id: '50', release: { name: 'r2', versions: { api: '2' } }, finishedAt: '2026-11-02T10:00:00.000Z' };
+    await harness.runtime.store.createPromotion(stranded);
+    await harness.runtime.store.acquireLock('dev', '50');
+    expect(await harness.runtime.store.verifiedAt('dev', 'api', '2')).toBeUndefined();
+    await harness.promotions.releaseStaleLocks();
+    expect(await harness.runtime.store.lockHolder('dev')).toBeUndefined();
+    expect(await harness.runtime.store.verifiedAt('dev', 'api', '2')).toBe('2026-11-02T10:00:00.000Z');
   });
 });
 

@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sealAuditRecord, verifyAuditChain } from '../../src/core/audit-record.ts';
 import type { Promotion } from '../../src/core/model.ts';
-import type { Engine, Job } from '../../src/engine/contracts.ts';
+import type { AuditBuild, Engine, Job } from '../../src/engine/contracts.ts';
 
 /** The nudge delay every engine under test is opened with. */
 export const NUDGE_DELAY_MS = 200;
@@ -32,6 +32,10 @@ export function samplePromotion(id: string, overrides: Partial<Promotion> = {}):
     updatedAt: '2026-11-01T10:00:00.000Z',
     ...overrides,
   };
+}
+
+function approvedBy(user: string): AuditBuild {
+  return (previous) => sealAuditRecord('promotion-1', { type: 'promotion.approved', actor: user, summary: `approved by ${user}`, promotionId: '1' }, previous, 'now');
 }
 
 function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
@@ -154,6 +158,60 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
         const result = await engine.store.updatePromotion('1', () => undefined);
         expect(result.state).toBe('awaiting_approval');
         await expect(engine.store.updatePromotion('404', (p) => p)).rejects.toThrow(/404/);
+      });
+
+      it('changes a promotion and appends its records in one write, chained after the records before', async () => {
+        await engine.store.createPromotion(samplePromotion('1'));
+        await engine.store.appendAudit('promotion-1', (previous) => sealAuditRecord('promotion-1', { type: 'promotion.requested', actor: 'alice', summary: 'asked' }, previous, 'now'));
+        const { promotion, records } = await engine.store.transitionPromotion('1', (p) => ({
+          promotion: { ...p, state: 'approved' },
+          records: [approvedBy('bob'), approvedBy('carol')],
+        }));
+        expect(promotion.state).toBe('approved');
+        expect(records.map((r) => [r.seq, r.summary])).toEqual([[2, 'approved by bob'], [3, 'approved by carol']]);
+        expect((await engine.store.getPromotion('1'))?.state).toBe('approved');
+        const stored = await engine.store.readAudit('promotion-1');
+        expect(stored).toEqual([expect.objectContaining({ summary: 'asked' }), ...records]);
+        expect(verifyAuditChain(stored)).toEqual({ intact: true });
+        // Records alone, with the promotion as it is.
+        const recordOnly = await engine.store.transitionPromotion('1', () => ({ records: [approvedBy('dave')] }));
+        expect(recordOnly.promotion.state).toBe('approved');
+        expect((await engine.store.readAudit('promotion-1')).map((r) => r.seq)).toEqual([1, 2, 3, 4]);
+      });
+
+      it('writes neither the change nor its records when the change or one of its records throws, or the change decides nothing', async () => {
+        await engine.store.createPromotion(samplePromotion('1'));
+        const refusing: AuditBuild = () => {
+          throw new Error('cannot build this record');
+        };
+        await expect(
+          engine.store.transitionPromotion('1', (p) => ({ promotion: { ...p, state: 'approved' }, records: [approvedBy('bob'), refusing] })),
+        ).rejects.toThrow('cannot build this record');
+        await expect(
+          engine.store.transitionPromotion('1', () => {
+            throw new Error('refused');
+          }),
+        ).rejects.toThrow('refused');
+        expect(await engine.store.transitionPromotion('1', () => undefined)).toEqual({ promotion: expect.objectContaining({ state: 'awaiting_approval' }), records: [] });
+        expect((await engine.store.getPromotion('1'))?.state).toBe('awaiting_approval');
+        expect(await engine.store.readAudit('promotion-1')).toEqual([]);
+        await expect(engine.store.transitionPromotion('404', () => ({ records: [approvedBy('bob')] }))).rejects.toThrow(/404/);
+      });
+
+      it('loses no change and keeps one chain among concurrent transitions, updates and appends of one promotion', async () => {
+        await engine.store.createPromotion(samplePromotion('1'));
+        await Promise.all(
+          Array.from({ length: 30 }, (_, i) => {
+            const user = `u${i}`;
+            if (i % 3 === 0) return engine.store.updatePromotion('1', (p) => ({ ...p, approvals: [...p.approvals, { user, at: 'now' }] }));
+            if (i % 3 === 1) return engine.store.appendAudit('promotion-1', approvedBy(user));
+            return engine.store.transitionPromotion('1', (p) => ({ promotion: { ...p, approvals: [...p.approvals, { user, at: 'now' }] }, records: [approvedBy(user)] }));
+          }),
+        );
+        expect((await engine.store.getPromotion('1'))?.approvals).toHaveLength(20);
+        const records = await engine.store.readAudit('promotion-1');
+        expect(records.map((r) => r.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+        expect(verifyAuditChain(records)).toEqual({ intact: true });
       });
 
       it('keeps the ledger per environment and component, and clears entries', async () => {

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sealAuditRecord, verifyAuditChain } from '../../src/core/audit-record.ts';
-import type { Engine } from '../../src/engine/contracts.ts';
+import type { AuditBuild, Engine } from '../../src/engine/contracts.ts';
 import { createRedisEngine } from '../../src/engine/redis/index.ts';
 import { startRedisServer, type RedisServer } from '../support/redis-server.ts';
 import { silentLogger } from '../support/silent-logger.ts';
@@ -135,6 +135,27 @@ describe('redis engine, two replicas on one Redis', () => {
     expect(updated.reason).toBe('hand-made');
     raw.disconnect();
     await closeAll([one]);
+  });
+
+  it('loses no change and keeps one chain when both replicas change a promotion and append its records at once', async () => {
+    const [one, two] = await twoReplicas();
+    await one.store.createPromotion(samplePromotion('1'));
+    await two.store.getPromotion('1');
+    const record = (i: number) => (previous: Parameters<AuditBuild>[0]) =>
+      sealAuditRecord('promotion-1', { type: 'promotion.approved', actor: `u${i}`, summary: `approved by u${i}`, promotionId: '1' }, previous, 'now');
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) => {
+        const engine = i % 2 === 0 ? one : two;
+        // Some only append, so the stream moves on under a promotion that did not change.
+        if (i % 5 === 0) return engine.store.appendAudit('promotion-1', record(i));
+        return engine.store.transitionPromotion('1', (p) => ({ promotion: { ...p, approvals: [...p.approvals, { user: `u${i}`, at: 'now' }] }, records: [record(i)] }));
+      }),
+    );
+    expect((await one.store.getPromotion('1'))?.approvals).toHaveLength(32);
+    const records = await two.store.readAudit('promotion-1');
+    expect(records).toHaveLength(40);
+    expect(verifyAuditChain(records)).toEqual({ intact: true });
+    await closeAll([one, two]);
   });
 
   it('keeps one audit chain when both replicas append to a stream at once', async () => {

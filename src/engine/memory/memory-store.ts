@@ -4,9 +4,10 @@
  * Without a data folder it keeps nothing on disk (tests).
  */
 import { join } from 'node:path';
+import { promotionStream } from '../../core/audit.ts';
 import type { AuditRecord } from '../../core/audit-record.ts';
 import { isTerminal, type Freeze, type Ledger, type LedgerEntry, type Promotion, type Release } from '../../core/model.ts';
-import type { PromotionQuery, Store } from '../contracts.ts';
+import type { AuditBuild, AuditHead, PromotionQuery, PromotionTransition, Store } from '../contracts.ts';
 import { Journal } from '../../journal.ts';
 import { deepFreeze } from '../frozen.ts';
 
@@ -171,6 +172,24 @@ export class MemoryStore implements Store {
     return next;
   }
 
+  async transitionPromotion(id: string, change: (current: Promotion) => PromotionTransition | undefined): Promise<{ promotion: Promotion; records: AuditRecord[] }> {
+    const current = this.promotions.get(id);
+    if (!current) throw new Error(`Promotion #${id} does not exist.`);
+    // Everything is worked out before anything is kept: a change or a record that throws leaves both as they were.
+    const transition = change(current);
+    if (!transition) return { promotion: current, records: [] };
+    const stream = promotionStream(id);
+    const records = this.chain(stream, transition.records);
+    const promotion = transition.promotion ? deepFreeze(transition.promotion) : current;
+    if (transition.promotion) this.keep(promotion);
+    this.keepRecords(stream, records);
+    await Promise.all([
+      transition.promotion ? this.journals?.promotions.append(promotion) : undefined,
+      ...records.map((record) => this.journals?.audit.append(record)),
+    ]);
+    return { promotion, records };
+  }
+
   async listPromotions(query: PromotionQuery = {}): Promise<Promotion[]> {
     const found: Promotion[] = [];
     const onlyUnfinished = query.states !== undefined && query.states.every((state) => !isTerminal(state));
@@ -245,15 +264,27 @@ export class MemoryStore implements Store {
     return release ? structuredClone(release) : undefined;
   }
 
-  async appendAudit(
-    stream: string,
-    build: (previous: { hash: string; seq: number } | undefined) => AuditRecord,
-  ): Promise<AuditRecord> {
-    const records = this.audit.get(stream) ?? [];
-    const last = records[records.length - 1];
-    const record = deepFreeze(build(last ? { hash: last.hash, seq: last.seq } : undefined));
-    records.push(record);
-    this.audit.set(stream, records);
+  /** Builds records one after the other on a stream's head, keeping none yet. */
+  private chain(stream: string, builds: readonly AuditBuild[]): AuditRecord[] {
+    const last = this.audit.get(stream)?.at(-1);
+    let previous: AuditHead | undefined = last ? { hash: last.hash, seq: last.seq } : undefined;
+    return builds.map((build) => {
+      const record = deepFreeze(build(previous));
+      previous = { hash: record.hash, seq: record.seq };
+      return record;
+    });
+  }
+
+  private keepRecords(stream: string, records: AuditRecord[]): void {
+    const kept = this.audit.get(stream);
+    if (kept) kept.push(...records);
+    else this.audit.set(stream, records);
+  }
+
+  async appendAudit(stream: string, build: AuditBuild): Promise<AuditRecord> {
+    const [record] = this.chain(stream, [build]);
+    if (!record) throw new Error(`No audit record was built for ${stream}.`);
+    this.keepRecords(stream, [record]);
     await this.journals?.audit.append(record);
     return record;
   }

@@ -8,30 +8,61 @@
 import type { Redis } from 'ioredis';
 import type { AuditRecord } from '../../core/audit-record.ts';
 import { KeyedBatches, settle, type Outcome, type Pending } from '../../keyed-batches.ts';
+import type { AuditBuild, AuditHead } from '../contracts.ts';
 import { deepFreeze } from '../frozen.ts';
-import { RecentValues } from './recent-values.ts';
+import type { RecentValues } from './recent-values.ts';
 import { APPEND_AUDIT } from './scripts.ts';
 
-export type AuditBuild = (previous: { hash: string; seq: number } | undefined) => AuditRecord;
-
 const MAX_APPEND_ATTEMPTS = 1000;
-const REMEMBERED_STREAMS = 1000;
 
 /** The head is stored as "<seq> <hash>", "" for an empty stream. */
-function parseHead(head: string): { seq: number; hash: string } | undefined {
+function parseHead(head: string): AuditHead | undefined {
   if (!head) return undefined;
   const [seq, hash] = head.split(' ');
   return { seq: Number(seq), hash: hash ?? '' };
 }
 
+/**
+ * Records built one after the other on a stored head, with what the append
+ * script takes: each record's sequence number and JSON, and the new head.
+ */
+export class AuditChain {
+  private previous: AuditHead | undefined;
+  readonly entries: string[] = [];
+
+  constructor(readonly head: string) {
+    this.previous = parseHead(head);
+  }
+
+  /** Builds records on the chain; when one throws, none of them is added. */
+  add(builds: readonly AuditBuild[]): AuditRecord[] {
+    let previous = this.previous;
+    const entries: string[] = [];
+    const records = builds.map((build) => {
+      const record = deepFreeze(build(previous));
+      entries.push(String(record.seq), JSON.stringify(record));
+      previous = { seq: record.seq, hash: record.hash };
+      return record;
+    });
+    this.previous = previous;
+    this.entries.push(...entries);
+    return records;
+  }
+
+  get nextHead(): string {
+    return this.previous ? `${this.previous.seq} ${this.previous.hash}` : '';
+  }
+}
+
 export class AuditWriter {
-  private readonly heads = new RecentValues<string>(REMEMBERED_STREAMS);
   private readonly batches = new KeyedBatches<AuditBuild, AuditRecord>((stream, batch) => this.write(stream, batch));
 
+  /** `heads`: the last head seen of each stream, shared with the promotion writer, which appends to promotions' streams. */
   constructor(
     private readonly redis: Redis,
     private readonly streamKey: (stream: string) => string,
     private readonly headKey: (stream: string) => string,
+    private readonly heads: RecentValues<string>,
   ) {}
 
   append(stream: string, build: AuditBuild): Promise<AuditRecord> {
@@ -41,23 +72,19 @@ export class AuditWriter {
   private async write(stream: string, batch: Pending<AuditBuild, AuditRecord>[]): Promise<void> {
     let head = this.heads.get(stream) ?? '';
     for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt += 1) {
-      let previous = parseHead(head);
-      const entries: string[] = [];
+      const chain = new AuditChain(head);
       const outcomes = batch.map((entry): Outcome<AuditRecord> => {
         try {
-          const record = deepFreeze(entry.input(previous));
-          entries.push(String(record.seq), JSON.stringify(record));
-          previous = { seq: record.seq, hash: record.hash };
-          return { ok: true, value: record };
+          const [record] = chain.add([entry.input]);
+          return record ? { ok: true, value: record } : { ok: false, error: new Error(`No audit record was built for ${stream}.`) };
         } catch (error) {
           return { ok: false, error };
         }
       });
-      if (!previous || entries.length === 0) return settle(batch, outcomes);
-      const next = `${previous.seq} ${previous.hash}`;
-      const reply = await APPEND_AUDIT.run(this.redis, [this.streamKey(stream), this.headKey(stream)], [head, next, ...entries]);
+      if (chain.entries.length === 0) return settle(batch, outcomes);
+      const reply = await APPEND_AUDIT.run(this.redis, [this.streamKey(stream), this.headKey(stream)], [head, chain.nextHead, ...chain.entries]);
       if (reply === 1) {
-        this.heads.set(stream, next);
+        this.heads.set(stream, chain.nextHead);
         return settle(batch, outcomes);
       }
       head = String(reply);

@@ -1,20 +1,41 @@
 /**
  * Promotion updates on Redis: a compare-and-set of the whole JSON, checked
  * against the last version this process saw, so an update needs no read
- * first. When another writer got there first the script answers with what is
- * there now, and the changes are applied again to that. The version kept is
- * frozen, so each change gets it without a copy.
+ * first, together with the records of the promotion's audit stream that the
+ * changes ask for, chained to the head this process saw last. When another
+ * writer got there first the script answers with what is there now, and the
+ * changes are applied again to that. The version kept is frozen, so each
+ * change gets it without a copy.
  */
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { promotionStream } from '../../core/audit.ts';
+import type { AuditRecord } from '../../core/audit-record.ts';
 import { isTerminal, type Promotion } from '../../core/model.ts';
-import { deepFreeze } from '../frozen.ts';
 import { KeyedBatches, settle, type Outcome, type Pending } from '../../keyed-batches.ts';
+import type { PromotionTransition } from '../contracts.ts';
+import { deepFreeze } from '../frozen.ts';
+import { AuditChain } from './audit-writer.ts';
 import { layoutJson, layoutOf, spliceOf, type Layout } from './promotion-json.ts';
 import { RecentValues } from './recent-values.ts';
-import { CAS_PROMOTION } from './scripts.ts';
+import { TRANSITION_PROMOTION } from './scripts.ts';
 
 export type PromotionChange = (current: Promotion) => Promotion | undefined;
+export type TransitionChange = (current: Promotion) => PromotionTransition | undefined;
+
+export interface Transitioned {
+  promotion: Promotion;
+  records: AuditRecord[];
+}
+
+export interface PromotionKeys {
+  promotion(id: string): string;
+  /** The set of unfinished promotions. */
+  active: string;
+  /** A stream's records and its head. */
+  audit(stream: string): string;
+  auditHead(stream: string): string;
+}
 
 // Far more than two writers ever race for one promotion; a bound keeps a bug from spinning forever.
 const MAX_CAS_ATTEMPTS = 1000;
@@ -71,15 +92,24 @@ class Version {
 
 export class PromotionWriter {
   private readonly remembered = new RecentValues<Version>(REMEMBERED_PROMOTIONS);
-  private readonly batches = new KeyedBatches<PromotionChange, Promotion>((id, batch) => this.write(id, batch));
+  private readonly batches = new KeyedBatches<TransitionChange, Transitioned>((id, batch) => this.write(id, batch));
 
+  /** `heads`: the last head seen of each audit stream, shared with the audit writer. */
   constructor(
     private readonly redis: Redis,
-    private readonly promotionKey: (id: string) => string,
-    private readonly activeKey: string,
+    private readonly keys: PromotionKeys,
+    private readonly heads: RecentValues<string>,
   ) {}
 
-  update(id: string, change: PromotionChange): Promise<Promotion> {
+  async update(id: string, change: PromotionChange): Promise<Promotion> {
+    const { promotion } = await this.transition(id, (current) => {
+      const next = change(current);
+      return next ? { promotion: next, records: [] } : undefined;
+    });
+    return promotion;
+  }
+
+  transition(id: string, change: TransitionChange): Promise<Transitioned> {
     return this.batches.push(id, change);
   }
 
@@ -93,15 +123,17 @@ export class PromotionWriter {
   }
 
   private async read(id: string): Promise<Version | undefined> {
-    const json = await this.redis.get(this.promotionKey(id));
+    const json = await this.redis.get(this.keys.promotion(id));
     if (json === null) return undefined;
     const version = Version.read(json);
     this.remembered.set(id, version);
     return version;
   }
 
-  private async write(id: string, batch: Pending<PromotionChange, Promotion>[]): Promise<void> {
+  private async write(id: string, batch: Pending<TransitionChange, Transitioned>[]): Promise<void> {
+    const stream = promotionStream(id);
     let base = this.remembered.get(id);
+    let head = this.heads.get(stream) ?? '';
     // A value just read is current; one remembered may not be, so even "no change" is checked.
     let confirmed = false;
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt += 1) {
@@ -113,17 +145,29 @@ export class PromotionWriter {
         for (const entry of batch) entry.reject(new Error(`Promotion #${id} does not exist.`));
         return;
       }
-      const { outcomes, written } = applyAll(base.value, batch);
-      if (!written && confirmed) return settle(batch, outcomes);
+      const chain = new AuditChain(head);
+      const { outcomes, written } = applyAll(base.value, chain, batch);
+      if (!written && chain.entries.length === 0 && confirmed) return settle(batch, outcomes);
       const layout = written ? layoutOf(written) : undefined;
-      const splice = layout ? [String(layout.bytes), ...spliceOf(layout, base.layout)] : [''];
+      const splice = layout ? spliceOf(layout, base.layout) : [];
       const terminal = written !== undefined && isTerminal(written.state);
-      const reply = (await CAS_PROMOTION.run(this.redis, [this.promotionKey(id), this.activeKey], [base.sha, id, terminal ? '1' : '0', ...splice])) as
-        | [number, string]
-        | null;
+      const records = chain.entries.length > 0 ? [head, chain.nextHead, ...chain.entries] : [];
+      const reply = (await TRANSITION_PROMOTION.run(
+        this.redis,
+        [this.keys.promotion(id), this.keys.active, this.keys.audit(stream), this.keys.auditHead(stream)],
+        [base.sha, id, terminal ? '1' : '0', String(layout?.bytes ?? ''), String(splice.length), ...splice, ...records],
+      )) as [number, string] | null;
       if (reply?.[0] === 1) {
         if (written && layout) this.remembered.set(id, Version.written(written, layout, reply[1]));
+        if (records.length > 0) this.heads.set(stream, chain.nextHead);
         return settle(batch, outcomes);
+      }
+      if (reply?.[0] === 2) {
+        // The promotion was as expected; only the stream moved on.
+        head = reply[1];
+        this.heads.set(stream, head);
+        confirmed = true;
+        continue;
       }
       base = reply === null ? undefined : Version.read(reply[1]);
       if (base) this.remembered.set(id, base);
@@ -135,20 +179,25 @@ export class PromotionWriter {
 }
 
 /**
- * Applies the changes in order, each to what the one before left. Every
- * version is frozen, so no caller's result is changed by a later change. A
- * change that throws is left out; its caller gets the error.
+ * Applies the changes in order, each to what the one before left, and chains
+ * the records they ask for. Every version is frozen, so no caller's result is
+ * changed by a later change. A change that throws, or whose record does, is
+ * left out; its caller gets the error.
  */
-function applyAll(base: Promotion, batch: Pending<PromotionChange, Promotion>[]): { outcomes: Outcome<Promotion>[]; written?: Promotion } {
+function applyAll(base: Promotion, chain: AuditChain, batch: Pending<TransitionChange, Transitioned>[]): { outcomes: Outcome<Transitioned>[]; written?: Promotion } {
   let current = base;
   let written: Promotion | undefined;
-  const outcomes = batch.map((entry): Outcome<Promotion> => {
+  const outcomes = batch.map((entry): Outcome<Transitioned> => {
     try {
-      const next = entry.input(current);
-      if (!next) return { ok: true, value: current };
-      current = deepFreeze(next);
-      written = current;
-      return { ok: true, value: current };
+      const transition = entry.input(current);
+      if (!transition) return { ok: true, value: { promotion: current, records: [] } };
+      const next = transition.promotion ? deepFreeze(transition.promotion) : current;
+      const records = chain.add(transition.records);
+      if (transition.promotion) {
+        current = next;
+        written = next;
+      }
+      return { ok: true, value: { promotion: next, records } };
     } catch (error) {
       return { ok: false, error };
     }

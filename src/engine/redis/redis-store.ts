@@ -6,13 +6,16 @@
 import type { Redis } from 'ioredis';
 import type { AuditRecord } from '../../core/audit-record.ts';
 import { isTerminal, type Freeze, type Ledger, type LedgerEntry, type Promotion, type Release } from '../../core/model.ts';
-import type { PromotionQuery, Store } from '../contracts.ts';
+import type { AuditBuild, PromotionQuery, Store } from '../contracts.ts';
 import { deepFreeze } from '../frozen.ts';
-import { AuditWriter, type AuditBuild } from './audit-writer.ts';
-import { PromotionWriter, type PromotionChange } from './promotion-writer.ts';
+import { AuditWriter } from './audit-writer.ts';
+import { PromotionWriter, type PromotionChange, type TransitionChange, type Transitioned } from './promotion-writer.ts';
+import { RecentValues } from './recent-values.ts';
 import { ACQUIRE_LOCK, ADVANCE_CURSOR, CREATE_PROMOTION, MARK_VERIFIED, RELEASE_LOCK } from './scripts.ts';
 
 const FIELD_SEPARATOR = '\u0000';
+// Streams written recently: promotions still moving and every environment.
+const REMEMBERED_STREAMS = 1000;
 
 export class RedisStore implements Store {
   private readonly promotions: PromotionWriter;
@@ -22,8 +25,15 @@ export class RedisStore implements Store {
     private readonly redis: Redis,
     private readonly prefix = 'baton:',
   ) {
-    this.promotions = new PromotionWriter(redis, (id) => this.key('promotion', id), this.key('promotions', 'active'));
-    this.audit = new AuditWriter(redis, (stream) => this.key('audit', stream), (stream) => this.key('audit-head', stream));
+    const heads = new RecentValues<string>(REMEMBERED_STREAMS);
+    const auditKey = (stream: string) => this.key('audit', stream);
+    const auditHeadKey = (stream: string) => this.key('audit-head', stream);
+    this.promotions = new PromotionWriter(
+      redis,
+      { promotion: (id) => this.key('promotion', id), active: this.key('promotions', 'active'), audit: auditKey, auditHead: auditHeadKey },
+      heads,
+    );
+    this.audit = new AuditWriter(redis, auditKey, auditHeadKey, heads);
   }
 
   private key(...parts: string[]): string {
@@ -54,6 +64,10 @@ export class RedisStore implements Store {
 
   updatePromotion(id: string, change: PromotionChange): Promise<Promotion> {
     return this.promotions.update(id, change);
+  }
+
+  transitionPromotion(id: string, change: TransitionChange): Promise<Transitioned> {
+    return this.promotions.transition(id, change);
   }
 
   async listPromotions(query: PromotionQuery = {}): Promise<Promotion[]> {

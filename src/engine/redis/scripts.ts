@@ -26,34 +26,60 @@ export class LuaScript {
 /**
  * Compare-and-set of a promotion's JSON, matched by SHA-1 so the old value
  * need not travel again, and written as a splice of it (see promotion-json.ts)
- * so only what changed travels; keeps the set of unfinished promotions in step.
- * Without splice operations it only checks that the expected value is there.
- * KEYS: promotion, active set. ARGV: SHA-1 of the expected JSON, id,
- * terminal(0|1), byte length of the new JSON, then the splice operations.
- * Returns {1, SHA-1 of what is there now} when written or as expected,
- * {0, the current JSON} when it differs — so a retry needs no extra read —
- * and nil when there is none.
+ * so only what changed travels; keeps the set of unfinished promotions in
+ * step. With records, appends them to the promotion's audit stream in the same
+ * write, when its head is still the one the first of them was chained to.
+ * Everything is checked before anything is written.
+ * KEYS: promotion, active set, audit stream, audit head. ARGV: SHA-1 of the
+ * expected JSON, id, terminal(0|1), byte length of the new JSON ("" when it
+ * stays), the number of splice operations, the operations; then, with
+ * records, the expected head ("" for none), the new head, and per record its
+ * sequence number (the entry id) and JSON.
+ * Returns {1, SHA-1 of what is there now} when written, {0, the current JSON}
+ * when the promotion differs — so a retry needs no extra read — {2, the
+ * current head} when only the stream moved on, and nil when there is no
+ * promotion.
  */
-export const CAS_PROMOTION = new LuaScript(`
+export const TRANSITION_PROMOTION = new LuaScript(`
 local current = redis.call('GET', KEYS[1])
 if not current then return nil end
 if redis.sha1hex(current) ~= ARGV[1] then return {0, current} end
-if #ARGV < 5 then return {1, ARGV[1]} end
-local pieces = {}
-for i = 5, #ARGV do
-  local op = ARGV[i]
-  if string.sub(op, 1, 1) == '=' then
-    local from, length = string.match(op, '^=(%d+):(%d+)$')
-    pieces[#pieces + 1] = string.sub(current, tonumber(from) + 1, tonumber(from) + tonumber(length))
-  else
-    pieces[#pieces + 1] = string.sub(op, 2)
-  end
+local operations = tonumber(ARGV[5])
+local at = 6 + operations
+local records = #ARGV > at
+if records then
+  local head = redis.call('GET', KEYS[4]) or ''
+  if head ~= ARGV[at] then return {2, head} end
 end
-local next = table.concat(pieces)
-if #next ~= tonumber(ARGV[4]) then return redis.error_reply('promotion splice does not add up; nothing written') end
-redis.call('SET', KEYS[1], next)
-if ARGV[3] == '1' then redis.call('SREM', KEYS[2], ARGV[2]) else redis.call('SADD', KEYS[2], ARGV[2]) end
-return {1, redis.sha1hex(next)}
+local sha = ARGV[1]
+local next
+if operations > 0 then
+  local pieces = {}
+  for i = 6, at - 1 do
+    local op = ARGV[i]
+    if string.sub(op, 1, 1) == '=' then
+      local from, length = string.match(op, '^=(%d+):(%d+)$')
+      pieces[#pieces + 1] = string.sub(current, tonumber(from) + 1, tonumber(from) + tonumber(length))
+    else
+      pieces[#pieces + 1] = string.sub(op, 2)
+    end
+  end
+  next = table.concat(pieces)
+  if #next ~= tonumber(ARGV[4]) then return redis.error_reply('promotion splice does not add up; nothing written') end
+end
+-- Records first: an entry id the stream refuses fails the script before anything else is written.
+if records then
+  for i = at + 2, #ARGV, 2 do
+    redis.call('XADD', KEYS[3], ARGV[i] .. '-0', 'record', ARGV[i + 1])
+  end
+  redis.call('SET', KEYS[4], ARGV[at + 1])
+end
+if next then
+  redis.call('SET', KEYS[1], next)
+  if ARGV[3] == '1' then redis.call('SREM', KEYS[2], ARGV[2]) else redis.call('SADD', KEYS[2], ARGV[2]) end
+  sha = redis.sha1hex(next)
+end
+return {1, sha}
 `);
 
 /** Takes a lock if free; returns the holder. KEYS: lock. ARGV: candidate. */

@@ -26,16 +26,25 @@ export async function createRedisEngine(options: RedisEngineOptions): Promise<En
   // Fail a command after a few seconds of outage instead of queueing it forever: the person waiting gets an answer.
   // Auto-pipelining sends the commands of concurrent steps in one write.
   const redis = new Redis(options.url, { lazyConnect: true, maxRetriesPerRequest: 3, connectTimeout: 5000, enableAutoPipelining: true });
-  redis.on('error', (error) => options.logger.warn({ err: error }, 'redis connection problem'));
+  // Until the first connection, the error that stopped it goes into the one message below, not a log line of its own.
+  let connected = false;
+  let refusal: unknown;
+  redis.on('error', (error) => {
+    if (connected) options.logger.warn({ err: error }, 'redis connection problem');
+    else refusal ??= error;
+  });
   try {
     await redis.connect();
     await redis.ping();
+    connected = true;
   } catch (error) {
     redis.disconnect();
+    // ioredis reports "Connection is closed." once it gives up; the socket's own error says why.
+    const reason = refusal ?? error;
     throw new BatonError(
       ErrorCode.EngineUnavailable,
-      `Cannot reach Redis at ${hideCredentials(options.url)}: ${errorMessage(error).replace(/\.$/, '')}. Start Redis or fix REDIS_URL; unset REDIS_URL to run on the embedded engine.`,
-      { cause: error },
+      `Cannot reach Redis at ${hideCredentials(options.url)}: ${errorMessage(reason).replace(/\.$/, '')}. Start Redis or fix REDIS_URL; unset REDIS_URL to run on the embedded engine.`,
+      { cause: reason },
     );
   }
   const prefix = options.prefix ?? 'baton';

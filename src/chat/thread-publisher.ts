@@ -4,12 +4,12 @@
  * stream's outbox job; the job posts everything of that stream not yet posted, in
  * order, moving a stored cursor after each message. A crash between an audit
  * record and its message re-posts rather than loses it; one between the record
- * and its nudge is caught by a sweep of recent threads when a bot starts
- * consuming, and every minute after. A burst (40 steps
+ * and its nudge is caught by a sweep of the streams the store knows to be
+ * behind, when a bot starts consuming and every minute after. A burst (40 steps
  * finishing at once) is coalesced into a few replies, each record still in
  * them; messages to a channel are paced, and a 429 is waited out.
  */
-import { environmentStream, promotionStream, type AuditLog } from '../core/audit.ts';
+import { environmentStream, type AuditLog } from '../core/audit.ts';
 import type { AuditRecord } from '../core/audit-record.ts';
 import type { Pipeline } from '../core/model.ts';
 import type { Logger } from '../core/ports.ts';
@@ -24,10 +24,10 @@ import { renderThreadEvent } from './render/thread-event.ts';
 /** Enough to coalesce a burst, few enough to stay well inside a platform's block limits. */
 const RECORDS_PER_REPLY = 8;
 
-/** How often the threads of recent promotions are checked for records nobody nudged. */
+/** How often streams are checked for records nobody nudged. */
 const SWEEP_INTERVAL_MS = 60_000;
-/** How many of the newest promotions a sweep checks. */
-const SWEPT_PROMOTIONS = 100;
+/** How many streams, those behind longest first, one sweep nudges. */
+const SWEPT_STREAMS = 100;
 
 function threadJob(stream: string): Job {
   return { id: `thread.${stream}`, data: { kind: 'thread', stream } };
@@ -85,20 +85,14 @@ export class ThreadPublisher {
   }
 
   /**
-   * Nudges the thread of every recent promotion that has records past its
-   * cursor. A process that died between writing a record and nudging its
-   * thread left them there, and if the promotion had finished, no later
-   * record would ever nudge it.
+   * Nudges the outbox job of every stream with records past its cursor. A
+   * process that died between writing a record and nudging its stream left
+   * them there, and if no later record came (a finished promotion, a freeze)
+   * nothing else would nudge it.
    */
   private async nudgeUnposted(outbox: JobQueue): Promise<void> {
-    const promotions = await this.store.listPromotions({ limit: SWEPT_PROMOTIONS });
-    await Promise.all(
-      promotions.map(async ({ id }) => {
-        const stream = promotionStream(id);
-        const unposted = await this.store.readAudit(stream, await this.store.threadCursor(stream));
-        if (unposted.length > 0) await outbox.nudge(threadJob(stream));
-      }),
-    );
+    const streams = await this.store.unpostedStreams(SWEPT_STREAMS);
+    await Promise.all(streams.map((stream) => outbox.nudge(threadJob(stream))));
   }
 
   sync(stream: string): Promise<void> {

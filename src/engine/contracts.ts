@@ -96,6 +96,12 @@ export interface Store {
   threadCursor(stream: string): Promise<number>;
   /** Moves the cursor from `from` to `to` if nobody moved it first; false otherwise. */
   advanceThreadCursor(stream: string, from: number, to: number): Promise<boolean>;
+  /**
+   * Streams with records past their thread cursor, those behind longest
+   * first, at most `limit`: how the outbox finds records whose nudge a crash
+   * lost, in any stream, however old.
+   */
+  unpostedStreams(limit: number): Promise<string[]>;
 
   /**
    * True for the first claim of `key` within `ttlMs`, across every process

@@ -88,7 +88,7 @@ components:
     expect(await engine.store.threadCursor('promotion-1')).toBe(41);
   });
 
-  it('posts, once it starts consuming, records a process wrote but died before nudging their thread for', async () => {
+  it('posts, once it starts consuming, records a process wrote but died before nudging their stream for, a promotion\'s or an environment\'s', async () => {
     const { pipeline } = coreHarness(ONE_COMPONENT_IN_DEV);
     const engine = createMemoryEngine({ logger: silentLogger });
     // Written straight to the store: no audit log, so no nudge, as after a crash between the two.
@@ -99,11 +99,14 @@ components:
       { type: 'promotion.succeeded', actor: 'baton', summary: 'Promotion #1 succeeded.', promotionId: '1' },
     ] as const;
     for (const event of events) await engine.store.appendAudit('promotion-1', (previous) => sealAuditRecord('promotion-1', event, previous, at));
+    const frozen = { type: 'environment.frozen', actor: 'bob', summary: 'bob froze dev: incident' } as const;
+    await engine.store.appendAudit('environment-dev', (previous) => sealAuditRecord('environment-dev', frozen, previous, at));
     const chat = new RateLimitedChat(1000);
     const stopSweeping = new ThreadPublisher(engine.store, chat, pipeline, silentLogger).consume(engine.outbox);
-    await vi.waitFor(async () => expect(await engine.store.threadCursor('promotion-1')).toBe(2));
+    await vi.waitFor(async () => expect(await engine.store.unpostedStreams(10)).toEqual([]));
     stopSweeping();
-    expect(chat.posts).toHaveLength(1);
+    expect(await engine.store.threadCursor('promotion-1')).toBe(2);
+    expect(chat.posts.map((p) => p.message.text)).toEqual([expect.stringContaining('#1'), 'bob froze dev: incident']);
     expect(chat.replies.map((r) => r.text)).toEqual(['Promotion #1 succeeded.']);
   });
 

@@ -272,6 +272,29 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
         expect(await engine.store.readAudit('promotion-2')).toEqual([]);
       });
 
+      it('lists streams with records past their thread cursor, those behind longest first, until the cursor reaches the last', async () => {
+        const append = (stream: string) =>
+          engine.store.appendAudit(stream, (previous) => sealAuditRecord(stream, { type: 'environment.frozen', actor: 'alice', summary: 'frozen' }, previous, new Date().toISOString()));
+        expect(await engine.store.unpostedStreams(10)).toEqual([]);
+        await append('environment-dev');
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        await engine.store.createPromotion(samplePromotion('1'));
+        await engine.store.transitionPromotion('1', () => ({ records: [approvedBy('bob'), approvedBy('carol')] }));
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        await append('environment-prod');
+        expect(await engine.store.unpostedStreams(10)).toEqual(['environment-dev', 'promotion-1', 'environment-prod']);
+        expect(await engine.store.unpostedStreams(2)).toEqual(['environment-dev', 'promotion-1']);
+        // Part of a stream posted: still behind.
+        await engine.store.advanceThreadCursor('promotion-1', 0, 1);
+        await engine.store.advanceThreadCursor('environment-dev', 0, 1);
+        expect(await engine.store.unpostedStreams(10)).toEqual(['promotion-1', 'environment-prod']);
+        await engine.store.advanceThreadCursor('promotion-1', 1, 2);
+        expect(await engine.store.unpostedStreams(10)).toEqual(['environment-prod']);
+        // A new record puts a posted stream back.
+        await append('environment-dev');
+        expect(await engine.store.unpostedStreams(10)).toEqual(['environment-prod', 'environment-dev']);
+      });
+
       it('moves a thread cursor only from the value the caller saw', async () => {
         expect(await engine.store.threadCursor('promotion-1')).toBe(0);
         const moves = await Promise.all(Array.from({ length: 10 }, () => engine.store.advanceThreadCursor('promotion-1', 0, 1)));
@@ -389,11 +412,18 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
       await engine.store.setLedgerEntry('dev', 'api', { version: '1.0.0', since: 'then', promotionId: '1', outputs: {} });
       await engine.store.acquireLock('dev', '1');
       await engine.store.setFreeze({ environment: 'prod', reason: 'r', by: 'a', at: 't' });
-      await engine.store.advanceThreadCursor('promotion-1', 0, 1);
       await engine.store.appendAudit('promotion-1', (previous) =>
         sealAuditRecord('promotion-1', { type: 'promotion.requested', actor: 'alice', summary: 's' }, previous, 't'),
       );
+      await engine.store.advanceThreadCursor('promotion-1', 0, 1);
+      for (const summary of ['frozen', 'unfrozen']) {
+        await engine.store.appendAudit('environment-dev', (previous) =>
+          sealAuditRecord('environment-dev', { type: 'environment.frozen', actor: 'alice', summary }, previous, 't'),
+        );
+      }
+      await engine.store.advanceThreadCursor('environment-dev', 0, 1);
       const reopened = await fixture.reopen();
+      expect(await reopened.store.unpostedStreams(10)).toEqual(['environment-dev']);
       expect((await reopened.store.getPromotion('1'))?.state).toBe('approved');
       expect(await reopened.store.nextPromotionId()).toBe('2');
       expect((await reopened.store.getLedger('dev')).api?.version).toBe('1.0.0');

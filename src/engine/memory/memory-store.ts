@@ -36,6 +36,8 @@ export class MemoryStore implements Store {
   private readonly releases = new Map<string, Release>();
   private readonly audit = new Map<string, AuditRecord[]>();
   private readonly cursors = new Map<string, number>();
+  /** Streams with records past their cursor, in the order they fell behind. */
+  private readonly unposted = new Set<string>();
   /** Claimed keys and when each claim lapses; one process, so memory is enough. */
   private readonly claims = new Map<string, number>();
   private counter = 0;
@@ -71,6 +73,12 @@ export class MemoryStore implements Store {
       stream.push(deepFreeze(record));
       this.audit.set(record.stream, stream);
     }
+    // Records are numbered from 1 without gaps: the first one past a cursor sits at the cursor's position.
+    const behind = [...this.audit].flatMap(([stream, records]) => {
+      const first = records[this.cursors.get(stream) ?? 0];
+      return first ? [{ stream, since: first.at }] : [];
+    });
+    for (const { stream } of behind.sort((a, b) => a.since.localeCompare(b.since))) this.unposted.add(stream);
     if (!compact) return;
     // Keep start-up fast: fold superseded lines away once they dominate.
     if (promotionLines.length > 2 * this.promotions.size + 100) {
@@ -119,6 +127,7 @@ export class MemoryStore implements Store {
         break;
       case 'cursor':
         this.cursors.set(change.stream, change.seq);
+        if (change.seq >= (this.audit.get(change.stream)?.at(-1)?.seq ?? 0)) this.unposted.delete(change.stream);
         break;
     }
   }
@@ -279,6 +288,7 @@ export class MemoryStore implements Store {
     const kept = this.audit.get(stream);
     if (kept) kept.push(...records);
     else this.audit.set(stream, records);
+    if (records.length > 0) this.unposted.add(stream);
   }
 
   async appendAudit(stream: string, build: AuditBuild): Promise<AuditRecord> {
@@ -302,6 +312,10 @@ export class MemoryStore implements Store {
     if ((this.cursors.get(stream) ?? 0) !== from) return false;
     await this.change({ kind: 'cursor', stream, seq: to });
     return true;
+  }
+
+  async unpostedStreams(limit: number): Promise<string[]> {
+    return [...this.unposted].slice(0, limit);
   }
 
   async claimOnce(key: string, ttlMs: number): Promise<boolean> {

@@ -60,8 +60,7 @@ export class AuditWriter {
   /** `heads`: the last head seen of each stream, shared with the promotion writer, which appends to promotions' streams. */
   constructor(
     private readonly redis: Redis,
-    private readonly streamKey: (stream: string) => string,
-    private readonly headKey: (stream: string) => string,
+    private readonly keys: { audit(stream: string): string; auditHead(stream: string): string; unposted: string },
     private readonly heads: RecentValues<string>,
   ) {}
 
@@ -82,7 +81,7 @@ export class AuditWriter {
         }
       });
       if (chain.entries.length === 0) return settle(batch, outcomes);
-      const reply = await APPEND_AUDIT.run(this.redis, [this.streamKey(stream), this.headKey(stream)], [head, chain.nextHead, ...chain.entries]);
+      const reply = await APPEND_AUDIT.run(this.redis, [this.keys.audit(stream), this.keys.auditHead(stream), this.keys.unposted], [stream, head, chain.nextHead, ...chain.entries]);
       if (reply === 1) {
         this.heads.set(stream, chain.nextHead);
         return settle(batch, outcomes);

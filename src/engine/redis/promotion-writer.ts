@@ -35,6 +35,8 @@ export interface PromotionKeys {
   /** A stream's records and its head. */
   audit(stream: string): string;
   auditHead(stream: string): string;
+  /** The set of streams with records not posted to chat yet. */
+  unposted: string;
 }
 
 // Far more than two writers ever race for one promotion; a bound keeps a bug from spinning forever.
@@ -151,10 +153,10 @@ export class PromotionWriter {
       const layout = written ? layoutOf(written) : undefined;
       const splice = layout ? spliceOf(layout, base.layout) : [];
       const terminal = written !== undefined && isTerminal(written.state);
-      const records = chain.entries.length > 0 ? [head, chain.nextHead, ...chain.entries] : [];
+      const records = chain.entries.length > 0 ? [stream, head, chain.nextHead, ...chain.entries] : [];
       const reply = (await TRANSITION_PROMOTION.run(
         this.redis,
-        [this.keys.promotion(id), this.keys.active, this.keys.audit(stream), this.keys.auditHead(stream)],
+        [this.keys.promotion(id), this.keys.active, this.keys.unposted, this.keys.audit(stream), this.keys.auditHead(stream)],
         [base.sha, id, terminal ? '1' : '0', String(layout?.bytes ?? ''), String(splice.length), ...splice, ...records],
       )) as [number, string] | null;
       if (reply?.[0] === 1) {

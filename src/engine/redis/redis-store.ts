@@ -26,14 +26,15 @@ export class RedisStore implements Store {
     private readonly prefix = 'baton:',
   ) {
     const heads = new RecentValues<string>(REMEMBERED_STREAMS);
-    const auditKey = (stream: string) => this.key('audit', stream);
-    const auditHeadKey = (stream: string) => this.key('audit-head', stream);
-    this.promotions = new PromotionWriter(
-      redis,
-      { promotion: (id) => this.key('promotion', id), active: this.key('promotions', 'active'), audit: auditKey, auditHead: auditHeadKey },
-      heads,
-    );
-    this.audit = new AuditWriter(redis, auditKey, auditHeadKey, heads);
+    const keys = {
+      promotion: (id: string) => this.key('promotion', id),
+      active: this.key('promotions', 'active'),
+      audit: (stream: string) => this.key('audit', stream),
+      auditHead: (stream: string) => this.key('audit-head', stream),
+      unposted: this.key('unposted'),
+    };
+    this.promotions = new PromotionWriter(redis, keys, heads);
+    this.audit = new AuditWriter(redis, keys, heads);
   }
 
   private key(...parts: string[]): string {
@@ -172,7 +173,12 @@ export class RedisStore implements Store {
   }
 
   async advanceThreadCursor(stream: string, from: number, to: number): Promise<boolean> {
-    return (await ADVANCE_CURSOR.run(this.redis, [this.key('thread-cursor', stream)], [String(from), String(to)])) === 1;
+    const keys = [this.key('thread-cursor', stream), this.key('audit-head', stream), this.key('unposted')];
+    return (await ADVANCE_CURSOR.run(this.redis, keys, [String(from), String(to), stream])) === 1;
+  }
+
+  unpostedStreams(limit: number): Promise<string[]> {
+    return this.redis.zrange(this.key('unposted'), '0', String(limit - 1));
   }
 
   async claimOnce(key: string, ttlMs: number): Promise<boolean> {

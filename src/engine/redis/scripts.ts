@@ -23,18 +23,25 @@ export class LuaScript {
   }
 }
 
+/** Lua that notes a stream as having records not posted yet, keeping the time of the first. KEYS[3] is the set; `name` is the Lua expression of the stream's name. */
+function noteUnposted(name: string): string {
+  return `local now = redis.call('TIME')
+redis.call('ZADD', KEYS[3], 'NX', tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000), ${name})`;
+}
+
 /**
  * Compare-and-set of a promotion's JSON, matched by SHA-1 so the old value
  * need not travel again, and written as a splice of it (see promotion-json.ts)
  * so only what changed travels; keeps the set of unfinished promotions in
  * step. With records, appends them to the promotion's audit stream in the same
- * write, when its head is still the one the first of them was chained to.
- * Everything is checked before anything is written.
- * KEYS: promotion, active set, audit stream, audit head. ARGV: SHA-1 of the
- * expected JSON, id, terminal(0|1), byte length of the new JSON ("" when it
- * stays), the number of splice operations, the operations; then, with
- * records, the expected head ("" for none), the new head, and per record its
- * sequence number (the entry id) and JSON.
+ * write, when its head is still the one the first of them was chained to, and
+ * notes the stream as unposted. Everything is checked before anything is
+ * written.
+ * KEYS: promotion, active set, unposted set, audit stream, audit head. ARGV:
+ * SHA-1 of the expected JSON, id, terminal(0|1), byte length of the new JSON
+ * ("" when it stays), the number of splice operations, the operations; then,
+ * with records, the stream's name, the expected head ("" for none), the new
+ * head, and per record its sequence number (the entry id) and JSON.
  * Returns {1, SHA-1 of what is there now} when written, {0, the current JSON}
  * when the promotion differs — so a retry needs no extra read — {2, the
  * current head} when only the stream moved on, and nil when there is no
@@ -48,8 +55,8 @@ local operations = tonumber(ARGV[5])
 local at = 6 + operations
 local records = #ARGV > at
 if records then
-  local head = redis.call('GET', KEYS[4]) or ''
-  if head ~= ARGV[at] then return {2, head} end
+  local head = redis.call('GET', KEYS[5]) or ''
+  if head ~= ARGV[at + 1] then return {2, head} end
 end
 local sha = ARGV[1]
 local next
@@ -69,10 +76,11 @@ if operations > 0 then
 end
 -- Records first: an entry id the stream refuses fails the script before anything else is written.
 if records then
-  for i = at + 2, #ARGV, 2 do
-    redis.call('XADD', KEYS[3], ARGV[i] .. '-0', 'record', ARGV[i + 1])
+  for i = at + 3, #ARGV, 2 do
+    redis.call('XADD', KEYS[4], ARGV[i] .. '-0', 'record', ARGV[i + 1])
   end
-  redis.call('SET', KEYS[4], ARGV[at + 1])
+  redis.call('SET', KEYS[5], ARGV[at + 2])
+  ${noteUnposted('ARGV[at]')}
 end
 if next then
   redis.call('SET', KEYS[1], next)
@@ -96,17 +104,19 @@ return 0
 
 /**
  * Appends records to an audit stream only when its head is still the one the
- * first of them was chained to. KEYS: stream, head. ARGV: expected head ("" for
- * none), new head, then per record its sequence number (the entry id) and JSON.
+ * first of them was chained to, and notes the stream as unposted. KEYS:
+ * stream, head, unposted set. ARGV: stream name, expected head ("" for none),
+ * new head, then per record its sequence number (the entry id) and JSON.
  * Returns 1 when appended, otherwise the current head ("" for none).
  */
 export const APPEND_AUDIT = new LuaScript(`
 local head = redis.call('GET', KEYS[2]) or ''
-if head ~= ARGV[1] then return head end
-for i = 3, #ARGV, 2 do
+if head ~= ARGV[2] then return head end
+for i = 4, #ARGV, 2 do
   redis.call('XADD', KEYS[1], ARGV[i] .. '-0', 'record', ARGV[i + 1])
 end
-redis.call('SET', KEYS[2], ARGV[2])
+redis.call('SET', KEYS[2], ARGV[3])
+${noteUnposted('ARGV[1]')}
 return 1
 `);
 
@@ -125,10 +135,16 @@ for i = 2, #ARGV do redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[1]) end
 return 1
 `);
 
-/** Moves a cursor only from the value the caller saw. KEYS: cursor. ARGV: from, to. */
+/**
+ * Moves a cursor only from the value the caller saw; a stream whose cursor
+ * reaches its head is posted. KEYS: cursor, head, unposted set. ARGV: from,
+ * to, stream name.
+ */
 export const ADVANCE_CURSOR = new LuaScript(`
 if tonumber(redis.call('GET', KEYS[1]) or '0') ~= tonumber(ARGV[1]) then return 0 end
 redis.call('SET', KEYS[1], ARGV[2])
+local head = tonumber(string.match(redis.call('GET', KEYS[2]) or '0', '^%d+'))
+if head <= tonumber(ARGV[2]) then redis.call('ZREM', KEYS[3], ARGV[3]) end
 return 1
 `);
 

@@ -62,7 +62,7 @@ export interface Store {
   ): Promise<{ promotion: Promotion; records: AuditRecord[] }>;
   listPromotions(query?: PromotionQuery): Promise<Promotion[]>;
 
-  /** What one environment runs, by component. */
+  /** What one environment runs, by component; the entries are frozen, shared rather than copied. */
   getLedger(environment: string): Promise<Ledger>;
   /** Sets (or with `null` clears) what an environment runs for one component. */
   setLedgerEntry(environment: string, component: string, entry: LedgerEntry | null): Promise<void>;

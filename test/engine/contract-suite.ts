@@ -218,7 +218,12 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
         const entry = { version: '1.0.0', since: '2026-11-01T10:00:00.000Z', promotionId: '1', outputs: { url: 'x' } };
         await engine.store.setLedgerEntry('dev', 'api', entry);
         await engine.store.setLedgerEntry('dev', 'worker', { ...entry, version: '2.0.0' });
-        expect((await engine.store.getLedger('dev')).api).toEqual(entry);
+        // What was handed in stays the caller's to change; what is handed out is frozen.
+        entry.outputs.url = 'changed by the caller';
+        const ledger = await engine.store.getLedger('dev');
+        expect(ledger.api).toEqual({ ...entry, outputs: { url: 'x' } });
+        expect(() => Object.assign(ledger.api?.outputs ?? {}, { url: 'y' })).toThrow(TypeError);
+        expect((await engine.store.getLedger('dev')).api?.outputs.url).toBe('x');
         expect(await engine.store.getLedger('staging')).toEqual({});
         await engine.store.setLedgerEntry('dev', 'api', null);
         expect(Object.keys(await engine.store.getLedger('dev'))).toEqual(['worker']);

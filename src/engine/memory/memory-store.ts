@@ -104,7 +104,8 @@ export class MemoryStore implements Store {
     switch (change.kind) {
       case 'ledger': {
         const environment = (this.ledger[change.environment] ??= {});
-        if (change.entry) environment[change.component] = change.entry;
+        // A copy of its own: the caller may go on changing the entry it handed in.
+        if (change.entry) environment[change.component] = deepFreeze(structuredClone(change.entry));
         else delete environment[change.component];
         break;
       }
@@ -215,7 +216,7 @@ export class MemoryStore implements Store {
   }
 
   async getLedger(environment: string): Promise<Ledger> {
-    return structuredClone(this.ledger[environment] ?? {});
+    return { ...this.ledger[environment] };
   }
 
   async setLedgerEntry(environment: string, component: string, entry: LedgerEntry | null): Promise<void> {

@@ -104,7 +104,7 @@ export class RedisStore implements Store {
 
   async getLedger(environment: string): Promise<Ledger> {
     const fields = await this.redis.hgetall(this.key('ledger', environment));
-    return Object.fromEntries(Object.entries(fields).map(([component, text]) => [component, JSON.parse(text) as LedgerEntry]));
+    return Object.fromEntries(Object.entries(fields).map(([component, text]) => [component, deepFreeze(JSON.parse(text) as LedgerEntry)]));
   }
 
   async setLedgerEntry(environment: string, component: string, entry: LedgerEntry | null): Promise<void> {

@@ -3,18 +3,14 @@
  * updating its code, publishing a version and moving an alias to it,
  * optionally shifting a share of the traffic first.
  */
-import type { Observed } from '../../src/core/model.ts';
 import type { TargetAdapter } from '../contract.ts';
-import { applyRelease } from './apply.ts';
-import { observeAlias, observedFrom } from './observe.ts';
-import { previewRelease } from './plan.ts';
-import { rollbackAlias } from './rollback.ts';
 import { lambdaConfigSchema, type LambdaConfig } from './schema.ts';
-import { withLambda, type LambdaContext } from './session.ts';
 
-function current(ctx: LambdaContext): Promise<Observed> {
-  return withLambda(ctx, async (session) => observedFrom(await observeAlias(session)));
-}
+// The AWS SDK's Lambda client loads the first time a step uses it: a bot with no lambda component does not carry it.
+const reading = () => import('./current.ts');
+const planning = () => import('./plan.ts');
+const applying = () => import('./apply.ts');
+const rollingBack = () => import('./rollback.ts');
 
 export const lambdaAdapter: TargetAdapter<LambdaConfig> = {
   kind: 'lambda',
@@ -23,8 +19,8 @@ export const lambdaAdapter: TargetAdapter<LambdaConfig> = {
   config: lambdaConfigSchema,
   // Long enough for a 10-minute weighted shift plus the code update; a component can set its own `timeout`.
   step: { timeoutMs: 30 * 60_000, retries: 3 },
-  current,
-  plan: previewRelease,
-  apply: applyRelease,
-  rollback: rollbackAlias,
+  current: async (ctx) => (await reading()).current(ctx),
+  plan: async (ctx) => (await planning()).previewRelease(ctx),
+  apply: async (ctx) => (await applying()).applyRelease(ctx),
+  rollback: async (ctx, before) => (await rollingBack()).rollbackAlias(ctx, before),
 };

@@ -2,6 +2,7 @@
  * Keeps adapters/ and the registry in step: a folder nobody registered would
  * ship dead code, a registered kind without a readme leaves users guessing.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
@@ -66,5 +67,24 @@ describe('createAdapterLookup', () => {
     const lookup = createAdapterLookup(new Map([['zeta', script], ['alpha', script]]));
     expect(lookup.kinds()).toEqual(['alpha', 'zeta']);
     expect(lookup.get('script')).toBeUndefined();
+  });
+});
+
+describe('loading the adapters', () => {
+  it('leaves each target’s client library unloaded until a step uses it, so a bot carries only what its pipeline needs', () => {
+    // A fresh process: this test file's own imports must not count.
+    const script = `
+      const { createRequire } = await import('node:module');
+      const loaded = () => Object.keys(createRequire(import.meta.url).cache).map((file) => /node_modules\\/((@[^/]+\\/)?[^/]+)\\//.exec(file)?.[1]).filter(Boolean);
+      const { adapterRegistry } = await import('./adapters/registry.ts');
+      const before = new Set(loaded());
+      await adapterRegistry.get('sql-migrations').plan({ config: { url: 'postgres://127.0.0.1:1/none', folder: 'nowhere' } }).catch(() => {});
+      console.log(JSON.stringify({ before: [...before], after: [...new Set(loaded())] }));`;
+    const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: fileURLToPath(new URL('../../', import.meta.url)), encoding: 'utf8' });
+    expect(result.status, result.stderr).toBe(0);
+    const { before, after } = JSON.parse(result.stdout) as { before: string[]; after: string[] };
+    for (const library of ['pg', 'umzug', 'ssh2', '@aws-sdk/client-lambda', '@kubernetes/client-node']) expect(before).not.toContain(library);
+    // Loaded when a step needs it.
+    expect(after).toContain('pg');
   });
 });

@@ -236,10 +236,10 @@ try {
   }
   const row = (label: string, value: (runs: Run[]) => string) => console.log(`${label.padEnd(26)}${value(raw).padStart(10)}${value(baton).padStart(12)}`);
   console.log(`${steps} no-op units per run, concurrency ${CONCURRENCY}, one throwaway redis-server; median of ${ROUNDS} runs taken in turns`);
-  console.log(`Baton: each step is claim, observe, apply, record, audit ×2, outbox ×2, advance; its outbox posts to a chat that answers at once`);
+  console.log(`Baton: each step is claimed with its start record, observed, applied, and recorded with its result record and what it lets move on; its outbox posts to a chat that answers at once`);
   console.log(`${''.padEnd(26)}${'raw BullMQ'.padStart(10)}${'Baton'.padStart(12)}`);
   row('units/s', (runs) => median(runs, (r) => r.perSecond).toFixed(0));
-  row('  each run', (runs) => runs.map((r) => r.perSecond.toFixed(0)).join(' '));
+  for (let round = 0; round < ROUNDS; round += 1) row(`  run ${round + 1}`, (runs) => (runs[round]?.perSecond ?? 0).toFixed(0));
   row('CPU ms/unit, this process', (runs) => median(runs, (r) => r.processCpuMs).toFixed(2));
   row('CPU ms/unit, redis-server', (runs) => median(runs, (r) => r.redisCpuMs).toFixed(2));
   const ratio = median(baton, (r) => r.perSecond) / median(raw, (r) => r.perSecond);

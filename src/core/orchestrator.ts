@@ -12,28 +12,33 @@ export function stepJobId(step: Step): string {
   return `step.${step.id}`;
 }
 
-/** Starts an approved promotion when its environment is free; otherwise it waits its turn. */
+/**
+ * Starts an approved promotion when its environment is free and not frozen;
+ * otherwise it waits, and is started when the environment is handed on or
+ * the freeze lifted.
+ */
 export async function startWhenFree(runtime: CoreRuntime, promotionId: string): Promise<void> {
   const promotion = await runtime.store.getPromotion(promotionId);
   if (promotion?.state !== 'approved') return;
-  const holder = await runtime.store.acquireLock(promotion.environment, promotionId);
+  const { environment } = promotion;
+  const freeze = (await runtime.store.listFreezes()).find((f) => f.environment === environment);
+  if (freeze) {
+    await noteWaiting(runtime, promotionId, `waiting for the freeze on ${environment} to be lifted`, {
+      type: 'promotion.waiting',
+      actor: 'baton',
+      summary: `Waiting: ${freeze.by} froze ${environment}${freeze.reason ? ` (${freeze.reason})` : ''}; this one starts when the freeze is lifted.`,
+      data: { freeze },
+    });
+    return;
+  }
+  const holder = await runtime.store.acquireLock(environment, promotionId);
   if (holder !== promotionId) {
-    const reason = `waiting for promotion #${holder} to finish in ${promotion.environment}`;
-    await runtime.audit.changePromotion(promotionId, (p) =>
-      p.state !== 'approved' || p.reason === reason
-        ? undefined
-        : {
-            promotion: { ...p, reason, updatedAt: nowIso(runtime) },
-            events: [
-              {
-                type: 'promotion.waiting',
-                actor: 'baton',
-                summary: `Waiting: promotion #${holder} is using ${promotion.environment}; this one starts when it finishes.`,
-                data: { holder },
-              },
-            ],
-          },
-    );
+    await noteWaiting(runtime, promotionId, `waiting for promotion #${holder} to finish in ${environment}`, {
+      type: 'promotion.waiting',
+      actor: 'baton',
+      summary: `Waiting: promotion #${holder} is using ${environment}; this one starts when it finishes.`,
+      data: { holder },
+    });
     return;
   }
   let started = false;
@@ -47,7 +52,7 @@ export async function startWhenFree(runtime: CoreRuntime, promotionId: string): 
         {
           type: 'promotion.started',
           actor: 'baton',
-          summary: `Started promotion #${promotionId} to ${promotion.environment}.`,
+          summary: `Started promotion #${promotionId} to ${environment}.`,
           before: { state: 'approved' },
           after: { state: 'running' },
         },
@@ -56,6 +61,13 @@ export async function startWhenFree(runtime: CoreRuntime, promotionId: string): 
   });
   if (!started) return;
   await advance(runtime, promotionId);
+}
+
+/** Says once, with its record, what an approved promotion is waiting for. */
+async function noteWaiting(runtime: CoreRuntime, promotionId: string, reason: string, event: PromotionEvent): Promise<void> {
+  await runtime.audit.changePromotion(promotionId, (p) =>
+    p.state !== 'approved' || p.reason === reason ? undefined : { promotion: { ...p, reason, updatedAt: nowIso(runtime) }, events: [event] },
+  );
 }
 
 export interface Progress {

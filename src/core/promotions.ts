@@ -5,8 +5,8 @@
  */
 import { BatonError, ErrorCode } from '../errors.ts';
 import type { Job } from '../engine/contracts.ts';
-import { decideApproval, mayDecide } from './approvals.ts';
-import { environmentStream } from './audit.ts';
+import { decideApproval, mayDecide, type ApprovalDecision } from './approvals.ts';
+import { environmentStream, type PromotionEvent } from './audit.ts';
 import { groupMembers } from './group-members.ts';
 import { planWithoutPromoting, type DryRunPlan } from './dry-run.ts';
 import type { Freeze, Promotion, Release } from './model.ts';
@@ -145,39 +145,33 @@ export class PromotionService {
     const existing = await this.getPromotion(promotionId);
     const environment = environmentNamed(runtime, existing.environment);
     const groups = await groupMembers(runtime, environment.approvals.from);
-    let decision: ReturnType<typeof decideApproval> | undefined;
-    const updated = await runtime.store.updatePromotion(existing.id, (p) => {
+    let decision: ApprovalDecision | undefined;
+    // The click and its record are one write: a crash cannot count an approval nobody can see in the log.
+    const { promotion: updated } = await runtime.audit.changePromotion(existing.id, (p) => {
       decision = decideApproval(p, environment, user, groups);
-      if (decision.outcome !== 'counted') return undefined;
+      if (decision.outcome === 'duplicate') return undefined;
+      if (decision.outcome === 'refused') {
+        return { events: [{ type: 'approval.refused', actor: user, summary: `Approval by ${user} refused: ${decision.message}` }] };
+      }
+      const { approvals: count, required, complete } = decision;
       const approvals = [...p.approvals, { user, at: nowIso(runtime) }];
-      return { ...p, approvals, state: decision.complete ? 'approved' : p.state, updatedAt: nowIso(runtime) };
+      const events: PromotionEvent[] = [
+        { type: 'approval.granted', actor: user, summary: `${user} approved (${count} of ${required}).`, data: { approvals: count, required } },
+      ];
+      if (complete) {
+        events.push({
+          type: 'promotion.approved',
+          actor: user,
+          summary: `Promotion #${p.id} is approved by ${approvals.map((a) => a.user).join(', ')}.`,
+          before: { state: 'awaiting_approval' },
+          after: { state: 'approved' },
+        });
+      }
+      return { promotion: { ...p, approvals, state: complete ? 'approved' : p.state, updatedAt: nowIso(runtime) }, events };
     });
     if (!decision) throw new Error('approval was not decided');
-    if (decision.outcome === 'duplicate') return { ok: false, message: decision.message };
-    if (decision.outcome === 'refused') {
-      await runtime.audit.forPromotion(existing.id, {
-        type: 'approval.refused',
-        actor: user,
-        summary: `Approval by ${user} refused: ${decision.message}`,
-      });
-      return { ok: false, message: decision.message };
-    }
-    await runtime.audit.forPromotion(existing.id, {
-      type: 'approval.granted',
-      actor: user,
-      summary: `${user} approved (${decision.approvals} of ${decision.required}).`,
-      data: { approvals: decision.approvals, required: decision.required },
-    });
-    if (decision.complete) {
-      await runtime.audit.forPromotion(existing.id, {
-        type: 'promotion.approved',
-        actor: user,
-        summary: `Promotion #${existing.id} is approved by ${updated.approvals.map((a) => a.user).join(', ')}.`,
-        before: { state: 'awaiting_approval' },
-        after: { state: 'approved' },
-      });
-      await startWhenFree(runtime, existing.id);
-    }
+    if (decision.outcome !== 'counted') return { ok: false, message: decision.message };
+    if (decision.complete) await startWhenFree(runtime, existing.id);
     return {
       ok: true,
       message: decision.complete
@@ -200,22 +194,26 @@ export class PromotionService {
       return { ok: false, message: permission.message };
     }
     let previousState: Promotion['state'] | undefined;
-    const updated = await runtime.store.updatePromotion(existing.id, (p) => {
+    const { promotion: updated } = await runtime.audit.changePromotion(existing.id, (p) => {
       previousState = p.state;
       if (p.state !== 'awaiting_approval') return undefined;
-      return { ...p, state: 'rejected', rejectedBy: { user, at: nowIso(runtime), reason: trimmed }, finishedAt: nowIso(runtime), updatedAt: nowIso(runtime) };
+      return {
+        promotion: { ...p, state: 'rejected', rejectedBy: { user, at: nowIso(runtime), reason: trimmed }, finishedAt: nowIso(runtime), updatedAt: nowIso(runtime) },
+        events: [
+          {
+            type: 'promotion.rejected',
+            actor: user,
+            summary: `${user} rejected promotion #${existing.id}: ${trimmed}`,
+            before: { state: 'awaiting_approval' },
+            after: { state: 'rejected' },
+            data: { reason: trimmed },
+          },
+        ],
+      };
     });
     if (previousState !== 'awaiting_approval') {
       return { ok: false, message: `Promotion #${existing.id} is ${updated.state.replace('_', ' ')}: only a promotion waiting for approval can be rejected.` };
     }
-    await runtime.audit.forPromotion(existing.id, {
-      type: 'promotion.rejected',
-      actor: user,
-      summary: `${user} rejected promotion #${existing.id}: ${trimmed}`,
-      before: { state: 'awaiting_approval' },
-      after: { state: 'rejected' },
-      data: { reason: trimmed },
-    });
     return { ok: true, message: `You rejected promotion #${existing.id}.`, promotion: updated };
   }
 
@@ -282,6 +280,9 @@ export class PromotionService {
         summary: `${user} lifted the freeze on ${environment.name}.`,
         before: lifted,
       });
+      // Oldest first: the first takes the environment, the rest are told whom they now wait for.
+      const waiting = await this.runtime.store.listPromotions({ environment: environment.name, states: ['approved'] });
+      for (const promotion of waiting.reverse()) await startWhenFree(this.runtime, promotion.id);
     }
     return lifted;
   }

@@ -371,6 +371,32 @@ components:
     expect((await harness.runtime.store.getPromotion(id))?.state).toBe('succeeded');
   });
 
+  it('does not start an approved promotion while its environment is frozen, and starts it when the freeze is lifted', async () => {
+    const harness = coreHarness(APPROVALS);
+    const first = await awaiting(harness);
+    const second = await awaiting(harness);
+    await harness.promotions.freeze('prod', 'incident 4411', 'dana');
+    for (const id of [first, second]) {
+      await harness.promotions.approve(id, 'bob');
+      await harness.promotions.approve(id, 'carol');
+    }
+    await harness.settle();
+    const held = await harness.runtime.store.getPromotion(first);
+    expect(held?.state).toBe('approved');
+    expect(held?.reason).toBe('waiting for the freeze on prod to be lifted');
+    expect(harness.target.applied()).toEqual([]);
+    const waiting = (await harness.runtime.store.readAudit(promotionStream(first))).filter((r) => r.type === 'promotion.waiting');
+    expect(waiting.map((r) => r.summary)).toEqual(['Waiting: dana froze prod (incident 4411); this one starts when the freeze is lifted.']);
+
+    await harness.promotions.unfreeze('prod', 'dana');
+    // The oldest goes first; the other is told whom it now waits for.
+    expect((await harness.runtime.store.getPromotion(second))?.reason).toBe(`waiting for promotion #${first} to finish in prod`);
+    await harness.settle();
+    expect((await harness.runtime.store.getPromotion(first))?.state).toBe('succeeded');
+    expect((await harness.runtime.store.getPromotion(second))?.state).toBe('succeeded');
+    expect(harness.target.applied()).toEqual(['api', 'api']);
+  });
+
   it('ends in exactly one decision when approve and reject race', async () => {
     const harness = coreHarness(APPROVALS.replace('required: 2', 'required: 1'));
     const id = await awaiting(harness);

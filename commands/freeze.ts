@@ -8,7 +8,7 @@ const UNFREEZE_USAGE = '/promote unfreeze <env>';
 export const freezeCommand: CommandDefinition<'freeze'> = {
   name: 'freeze',
   usage: FREEZE_USAGE,
-  summary: 'Stop new promotions into an environment until it is unfrozen.',
+  summary: 'Stop promotions into an environment until it is unfrozen: new ones are refused, approved ones wait.',
   examples: ['/promote freeze production "end-of-year freeze"'],
   parse(words) {
     expectCount(words, 1, Number.MAX_SAFE_INTEGER, FREEZE_USAGE);
@@ -18,7 +18,10 @@ export const freezeCommand: CommandDefinition<'freeze'> = {
     const freeze = await context.promotions.freeze(command.environment, command.reason, context.user);
     return {
       visibility: 'channel',
-      message: textMessage(`${freeze.environment} is frozen${freeze.reason ? `: ${freeze.reason}` : ''}. New promotions are refused until /promote unfreeze ${freeze.environment}.`, 'warning'),
+      message: textMessage(
+        `${freeze.environment} is frozen${freeze.reason ? `: ${freeze.reason}` : ''}. New promotions are refused and approved ones wait until /promote unfreeze ${freeze.environment}; one already running goes on.`,
+        'warning',
+      ),
     };
   },
 };
@@ -35,7 +38,7 @@ export const unfreezeCommand: CommandDefinition<'unfreeze'> = {
   async run(command, context) {
     const lifted = await context.promotions.unfreeze(command.environment, context.user);
     return lifted
-      ? { visibility: 'channel', message: textMessage(`${command.environment} is no longer frozen.`, 'good') }
+      ? { visibility: 'channel', message: textMessage(`${command.environment} is no longer frozen; approved promotions waiting for it start in turn.`, 'good') }
       : { visibility: 'private', message: textMessage(`${command.environment} was not frozen.`) };
   },
 };

@@ -159,6 +159,17 @@ export interface RunningBaton extends JobsLeftRunning {
   close(): Promise<void>;
 }
 
+/** How often a bot looks for approved promotions that may start now (a promotion window opened). */
+const START_WAITING_INTERVAL_MS = 60_000;
+
+function startWaitingEveryMinute(promotions: PromotionService, logger: Logger): () => void {
+  const timer = setInterval(() => {
+    promotions.startWaitingPromotions().catch((error: unknown) => logger.warn({ err: error }, 'could not start waiting promotions'));
+  }, START_WAITING_INTERVAL_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 export async function startBaton(options: BatonOptions): Promise<RunningBaton> {
   const server = createHttpServer({ host: options.host, port: options.port, logger: options.logger });
   // Loaded only for Slack: Bolt and the Web API client are dead weight behind the console.
@@ -167,6 +178,7 @@ export async function startBaton(options: BatonOptions): Promise<RunningBaton> {
   const platform: ChatPlatform = slack ?? consolePlatform(options, pipeline, server);
   const chat = platform.out;
   const stopSweeping = new ThreadPublisher(engine.store, chat, pipeline, options.logger, { minIntervalMs: platform.minIntervalMs }).consume(engine.outbox);
+  const stopStartingWaiting = startWaitingEveryMinute(promotions, options.logger);
   registerPromotionRoutes(server, engine.store);
   registerReleaseRoutes(server, engine.store, pipeline, options.apiToken);
   registerHealthRoutes(server, engine);
@@ -195,6 +207,7 @@ export async function startBaton(options: BatonOptions): Promise<RunningBaton> {
       await server.close();
       await engine.queue.close();
       stopSweeping();
+      stopStartingWaiting();
       // The embedded outbox drops what is queued when closed: post the last steps' messages first.
       if (!engine.outbox.durable) await engine.outbox.drained();
       await engine.outbox.close();

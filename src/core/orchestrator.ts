@@ -5,7 +5,8 @@
  */
 import type { PromotionChange, PromotionEvent } from './audit.ts';
 import type { Promotion, Step } from './model.ts';
-import { componentNamed, nowIso, type CoreRuntime } from './runtime.ts';
+import { closedWindows } from './policy.ts';
+import { componentNamed, environmentNamed, nowIso, type CoreRuntime } from './runtime.ts';
 import { assertMove } from './state-machine.ts';
 
 export function stepJobId(step: Step): string {
@@ -13,9 +14,9 @@ export function stepJobId(step: Step): string {
 }
 
 /**
- * Starts an approved promotion when its environment is free and not frozen;
- * otherwise it waits, and is started when the environment is handed on or
- * the freeze lifted.
+ * Starts an approved promotion when its environment is free, not frozen and
+ * inside a promotion window; otherwise it waits, and is started when the
+ * environment is handed on, the freeze lifted or a window opens.
  */
 export async function startWhenFree(runtime: CoreRuntime, promotionId: string): Promise<void> {
   const promotion = await runtime.store.getPromotion(promotionId);
@@ -28,6 +29,18 @@ export async function startWhenFree(runtime: CoreRuntime, promotionId: string): 
       actor: 'baton',
       summary: `Waiting: ${freeze.by} froze ${environment}${freeze.reason ? ` (${freeze.reason})` : ''}; this one starts when the freeze is lifted.`,
       data: { freeze },
+    });
+    return;
+  }
+  const closed = closedWindows(environmentNamed(runtime, environment), runtime.clock.now());
+  if (closed) {
+    // Approved inside a window, its turn came after it closed: it waits for the next one (see startWaitingPromotions).
+    const opens = closed.nextOpening ? `; the next opens ${closed.nextOpening}` : '';
+    await noteWaiting(runtime, promotionId, `waiting for a promotion window (${closed.allowed})${opens}`, {
+      type: 'promotion.waiting',
+      actor: 'baton',
+      summary: `Waiting: ${environment} accepts promotions only ${closed.allowed}${opens}. This one starts when a window opens.`,
+      data: { windows: closed.allowed },
     });
     return;
   }

@@ -105,19 +105,28 @@ function checkRequiresAndSoak(facts: PolicyFacts): PolicyCheck[] {
   return checks;
 }
 
+/**
+ * When an environment with promotion windows is outside all of them: what it
+ * allows and, if one opens within a week, when the next opens, in words.
+ */
+export function closedWindows(environment: Environment, now: Date): { allowed: string; nextOpening?: string } | undefined {
+  if (isInsideAnyWindow(environment.windows, now)) return undefined;
+  const allowed = environment.windows.map((w) => w.text).join(', ');
+  const next = nextWindowOpening(environment.windows, now);
+  return next ? { allowed, nextOpening: formatInstant(next, environment.windows[0]?.timeZone ?? 'UTC') } : { allowed };
+}
+
 function checkWindows({ environment, now }: PolicyFacts): PolicyCheck[] {
   if (environment.windows.length === 0) return [];
-  const allowed = environment.windows.map((w) => w.text).join(', ');
-  if (isInsideAnyWindow(environment.windows, now)) {
-    return [{ rule: 'windows', passed: true, message: `inside the promotion window (${allowed})` }];
+  const closed = closedWindows(environment, now);
+  if (!closed) {
+    return [{ rule: 'windows', passed: true, message: `inside the promotion window (${environment.windows.map((w) => w.text).join(', ')})` }];
   }
-  const next = nextWindowOpening(environment.windows, now);
-  const firstZone = environment.windows[0]?.timeZone ?? 'UTC';
   return [
     {
       rule: 'windows',
       passed: false,
-      message: `${environment.name} accepts promotions only ${allowed}.${next ? ` The next window opens ${formatInstant(next, firstZone)}.` : ''}`,
+      message: `${environment.name} accepts promotions only ${closed.allowed}.${closed.nextOpening ? ` The next window opens ${closed.nextOpening}.` : ''}`,
     },
   ];
 }

@@ -313,6 +313,15 @@ export class PromotionService {
     }
   }
 
+  /**
+   * Starts, in each environment, the oldest approved promotion if it may
+   * start now. Run every minute: a promotion whose turn came outside its
+   * environment's windows starts when the next one opens.
+   */
+  async startWaitingPromotions(): Promise<void> {
+    for (const environment of this.runtime.pipeline.environments) await startNextInLine(this.runtime, environment.name);
+  }
+
   /** The queue's handler: every job kind the core runs. */
   async runJob(job: Job): Promise<void> {
     // A process that let go of its jobs starts none: the one taking over runs it.

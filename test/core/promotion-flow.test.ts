@@ -397,6 +397,28 @@ components:
     expect(harness.target.applied()).toEqual(['api', 'api']);
   });
 
+  it('waits for the next promotion window when approved after the window closed, and starts once it opens', async () => {
+    const harness = coreHarness(APPROVALS.replace('approvals: { required: 2', 'windows: ["Mon-Thu 09:00-16:00 Europe/Berlin"]\n    approvals: { required: 2'));
+    harness.clock.set(new Date('2026-11-26T09:00:00Z')); // Thursday 10:00 in Berlin.
+    const id = await awaiting(harness);
+    await harness.promotions.approve(id, 'bob');
+    harness.clock.set(new Date('2026-11-26T16:30:00Z')); // 17:30: the window has closed.
+    await harness.promotions.approve(id, 'carol');
+    await harness.settle();
+    const held = await harness.runtime.store.getPromotion(id);
+    expect(held?.state).toBe('approved');
+    expect(held?.reason).toBe('waiting for a promotion window (Mon-Thu 09:00-16:00 Europe/Berlin); the next opens Mon 30 Nov, 09:00 Europe/Berlin');
+    await harness.promotions.startWaitingPromotions();
+    expect(harness.target.applied()).toEqual([]);
+
+    harness.clock.set(new Date('2026-11-30T08:00:30Z')); // Monday 09:00:30 in Berlin.
+    await harness.promotions.startWaitingPromotions();
+    await harness.settle();
+    expect((await harness.runtime.store.getPromotion(id))?.state).toBe('succeeded');
+    const waiting = (await harness.runtime.store.readAudit(promotionStream(id))).filter((r) => r.type === 'promotion.waiting');
+    expect(waiting).toHaveLength(1);
+  });
+
   it('ends in exactly one decision when approve and reject race', async () => {
     const harness = coreHarness(APPROVALS.replace('required: 2', 'required: 1'));
     const id = await awaiting(harness);

@@ -97,7 +97,7 @@ async function startCore(options: CoreOptions, userGroups?: UserGroupDirectory):
     ...(userGroups ? { userGroups } : {}),
   };
   const promotions = new PromotionService(runtime);
-  if (engine.queue.durable) await promotions.releaseStaleLocks();
+  if (engine.queue.durable) await promotions.handOnEnvironments();
   else await promotions.recoverAfterRestart();
   const concurrency = options.concurrency ?? 4;
   if (concurrency > 0) engine.queue.work(running.track((job) => promotions.runJob(job)), { concurrency });
@@ -159,13 +159,13 @@ export interface RunningBaton extends JobsLeftRunning {
   close(): Promise<void>;
 }
 
-/** How often a bot looks for approved promotions that may start now (a promotion window opened). */
-const START_WAITING_INTERVAL_MS = 60_000;
+/** How often a bot hands environments on (a lock left behind, a promotion window that opened). */
+const HAND_ON_INTERVAL_MS = 60_000;
 
-function startWaitingEveryMinute(promotions: PromotionService, logger: Logger): () => void {
+function handOnEveryMinute(promotions: PromotionService, logger: Logger): () => void {
   const timer = setInterval(() => {
-    promotions.startWaitingPromotions().catch((error: unknown) => logger.warn({ err: error }, 'could not start waiting promotions'));
-  }, START_WAITING_INTERVAL_MS);
+    promotions.handOnEnvironments().catch((error: unknown) => logger.warn({ err: error }, 'could not hand environments on'));
+  }, HAND_ON_INTERVAL_MS);
   timer.unref();
   return () => clearInterval(timer);
 }
@@ -178,7 +178,7 @@ export async function startBaton(options: BatonOptions): Promise<RunningBaton> {
   const platform: ChatPlatform = slack ?? consolePlatform(options, pipeline, server);
   const chat = platform.out;
   const stopSweeping = new ThreadPublisher(engine.store, chat, pipeline, options.logger, { minIntervalMs: platform.minIntervalMs }).consume(engine.outbox);
-  const stopStartingWaiting = startWaitingEveryMinute(promotions, options.logger);
+  const stopHandingOn = handOnEveryMinute(promotions, options.logger);
   registerPromotionRoutes(server, engine.store);
   registerReleaseRoutes(server, engine.store, pipeline, options.apiToken);
   registerHealthRoutes(server, engine);
@@ -207,7 +207,7 @@ export async function startBaton(options: BatonOptions): Promise<RunningBaton> {
       await server.close();
       await engine.queue.close();
       stopSweeping();
-      stopStartingWaiting();
+      stopHandingOn();
       // The embedded outbox drops what is queued when closed: post the last steps' messages first.
       if (!engine.outbox.durable) await engine.outbox.drained();
       await engine.outbox.close();

@@ -34,7 +34,7 @@ export async function startWhenFree(runtime: CoreRuntime, promotionId: string): 
   }
   const closed = closedWindows(environmentNamed(runtime, environment), runtime.clock.now());
   if (closed) {
-    // Approved inside a window, its turn came after it closed: it waits for the next one (see startWaitingPromotions).
+    // Approved inside a window, its turn came after it closed: it waits for the next one (see PromotionService.handOnEnvironments).
     const opens = closed.nextOpening ? `; the next opens ${closed.nextOpening}` : '';
     await noteWaiting(runtime, promotionId, `waiting for a promotion window (${closed.allowed})${opens}`, {
       type: 'promotion.waiting',

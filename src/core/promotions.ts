@@ -35,6 +35,9 @@ export type RequestOutcome =
 
 export type ActionOutcome = { ok: true; message: string; promotion: Promotion } | { ok: false; message: string };
 
+/** How long a finished promotion may hold its environment before another process frees it. */
+const FINISHED_HOLDER_GRACE_MS = 60_000;
+
 export class PromotionService {
   constructor(private readonly runtime: CoreRuntime) {}
 
@@ -288,38 +291,35 @@ export class PromotionService {
   }
 
   /**
-   * Frees environments held by a promotion that has finished (its process
-   * died between finishing and letting go), with an audit event, and starts
-   * whatever waits for them.
+   * Hands each environment on: frees one still held by a promotion that
+   * finished a while ago, or that does not exist (its process died between
+   * finishing and letting go), with an audit event, and starts the oldest
+   * promotion waiting for it if it may start now. Run at start-up and every
+   * minute, so a lock is recovered without a restart and a promotion whose
+   * turn came outside its environment's windows starts when one opens.
    */
-  async releaseStaleLocks(): Promise<void> {
+  async handOnEnvironments(): Promise<void> {
     const { runtime } = this;
     for (const environment of runtime.pipeline.environments) {
       const holder = await runtime.store.lockHolder(environment.name);
-      const held = holder ? await runtime.store.getPromotion(holder) : undefined;
-      if (holder && (!held || isTerminal(held.state))) {
-        // Its process may also have died before marking what it verified.
-        if (held?.state === 'succeeded') await runtime.store.markVerified(held.environment, held.release.versions, held.finishedAt ?? nowIso(runtime));
-        await runtime.audit.record(environmentStream(environment.name), {
-          type: 'environment.lock_recovered',
-          actor: 'baton',
-          summary: `${environment.name} was still held by promotion #${holder}, which ${held ? `is ${held.state.replace('_', ' ')}` : 'does not exist'}; Baton released it.`,
-          data: { holder },
-        });
-        await releaseEnvironment(runtime, environment.name, holder);
-      } else if (!holder) {
+      if (!holder) {
         await startNextInLine(runtime, environment.name);
+        continue;
       }
+      const held = await runtime.store.getPromotion(holder);
+      // A promotion that has just finished is letting go itself: recovering it now would record a recovery nobody needed.
+      const finishedAt = held?.finishedAt ? Date.parse(held.finishedAt) : 0;
+      if (held && (!isTerminal(held.state) || runtime.clock.now().getTime() - finishedAt < FINISHED_HOLDER_GRACE_MS)) continue;
+      // Its process may also have died before marking what it verified.
+      if (held?.state === 'succeeded') await runtime.store.markVerified(held.environment, held.release.versions, held.finishedAt ?? nowIso(runtime));
+      await runtime.audit.record(environmentStream(environment.name), {
+        type: 'environment.lock_recovered',
+        actor: 'baton',
+        summary: `${environment.name} was still held by promotion #${holder}, which ${held ? `is ${held.state.replace('_', ' ')}` : 'does not exist'}; Baton released it.`,
+        data: { holder },
+      });
+      await releaseEnvironment(runtime, environment.name, holder);
     }
-  }
-
-  /**
-   * Starts, in each environment, the oldest approved promotion if it may
-   * start now. Run every minute: a promotion whose turn came outside its
-   * environment's windows starts when the next one opens.
-   */
-  async startWaitingPromotions(): Promise<void> {
-    for (const environment of this.runtime.pipeline.environments) await startNextInLine(this.runtime, environment.name);
   }
 
   /** The queue's handler: every job kind the core runs. */
@@ -377,7 +377,7 @@ export class PromotionService {
       await runtime.store.releaseLock(promotion.environment, promotion.id);
       interrupted.push(updated);
     }
-    await this.releaseStaleLocks();
+    await this.handOnEnvironments();
     return interrupted;
   }
 }

@@ -302,24 +302,30 @@ describe('environment locks', () => {
     await harness.settle();
     expect((await harness.runtime.store.getPromotion(waiting.promotion.id))?.state).toBe('approved');
 
-    await harness.promotions.releaseStaleLocks();
+    await harness.promotions.handOnEnvironments();
     await harness.settle();
     expect((await harness.runtime.store.getPromotion(waiting.promotion.id))?.state).toBe('succeeded');
     const events = await harness.runtime.store.readAudit('environment-dev');
     expect(events.map((e) => e.summary)).toContain('dev was still held by promotion #99, which does not exist; Baton released it.');
   });
 
-  it('frees an environment still held by a promotion that succeeded, and marks the versions it verified', async () => {
+  it('frees an environment still held by a promotion that succeeded a minute ago, and marks the versions it verified', async () => {
     const harness = coreHarness(ONE_COMPONENT);
     const finished = await run(harness, { api: '1' });
-    // As left by a process that died between recording the end and marking what it verified.
-    const stranded = { ...finished, id: '50', release: { name: 'r2', versions: { api: '2' } }, finishedAt: '2026-11-02T10:00:00.000Z' };
+    // As left by a process that died between recording the end and handing the environment on.
+    const finishedAt = harness.clock.now().toISOString();
+    const stranded = { ...finished, id: '50', release: { name: 'r2', versions: { api: '2' } }, finishedAt };
     await harness.runtime.store.createPromotion(stranded);
     await harness.runtime.store.acquireLock('dev', '50');
-    expect(await harness.runtime.store.verifiedAt('dev', 'api', '2')).toBeUndefined();
-    await harness.promotions.releaseStaleLocks();
+    // Just finished: its own process may be letting go right now.
+    await harness.promotions.handOnEnvironments();
+    expect(await harness.runtime.store.lockHolder('dev')).toBe('50');
+    harness.clock.advance(61_000);
+    await harness.promotions.handOnEnvironments();
     expect(await harness.runtime.store.lockHolder('dev')).toBeUndefined();
-    expect(await harness.runtime.store.verifiedAt('dev', 'api', '2')).toBe('2026-11-02T10:00:00.000Z');
+    expect(await harness.runtime.store.verifiedAt('dev', 'api', '2')).toBe(finishedAt);
+    const recovered = (await harness.runtime.store.readAudit('environment-dev')).filter((r) => r.type === 'environment.lock_recovered');
+    expect(recovered.map((r) => r.summary)).toEqual(['dev was still held by promotion #50, which is succeeded; Baton released it.']);
   });
 });
 
@@ -408,11 +414,11 @@ components:
     const held = await harness.runtime.store.getPromotion(id);
     expect(held?.state).toBe('approved');
     expect(held?.reason).toBe('waiting for a promotion window (Mon-Thu 09:00-16:00 Europe/Berlin); the next opens Mon 30 Nov, 09:00 Europe/Berlin');
-    await harness.promotions.startWaitingPromotions();
+    await harness.promotions.handOnEnvironments();
     expect(harness.target.applied()).toEqual([]);
 
     harness.clock.set(new Date('2026-11-30T08:00:30Z')); // Monday 09:00:30 in Berlin.
-    await harness.promotions.startWaitingPromotions();
+    await harness.promotions.handOnEnvironments();
     await harness.settle();
     expect((await harness.runtime.store.getPromotion(id))?.state).toBe('succeeded');
     const waiting = (await harness.runtime.store.readAudit(promotionStream(id))).filter((r) => r.type === 'promotion.waiting');

@@ -34,8 +34,9 @@ export function samplePromotion(id: string, overrides: Partial<Promotion> = {}):
   };
 }
 
-function approvedBy(user: string): AuditBuild {
-  return (previous) => sealAuditRecord('promotion-1', { type: 'promotion.approved', actor: user, summary: `approved by ${user}`, promotionId: '1' }, previous, 'now');
+function approvedBy(user: string, promotionId = '1'): AuditBuild {
+  const stream = `promotion-${promotionId}`;
+  return (previous) => sealAuditRecord(stream, { type: 'promotion.approved', actor: user, summary: `approved by ${user}`, promotionId }, previous, 'now');
 }
 
 function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
@@ -177,6 +178,11 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
         const recordOnly = await engine.store.transitionPromotion('1', () => ({ records: [approvedBy('dave')] }));
         expect(recordOnly.promotion.state).toBe('approved');
         expect((await engine.store.readAudit('promotion-1')).map((r) => r.seq)).toEqual([1, 2, 3, 4]);
+        // What a transition hands back stays as it was when later records follow.
+        await engine.store.createPromotion(samplePromotion('2'));
+        const first = await engine.store.transitionPromotion('2', () => ({ records: [approvedBy('bob', '2')] }));
+        await engine.store.appendAudit('promotion-2', approvedBy('carol', '2'));
+        expect(first.records).toHaveLength(1);
       });
 
       it('writes neither the change nor its records when the change or one of its records throws, or the change decides nothing', async () => {

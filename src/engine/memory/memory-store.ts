@@ -288,7 +288,8 @@ export class MemoryStore implements Store {
   private keepRecords(stream: string, records: AuditRecord[]): void {
     const kept = this.audit.get(stream);
     if (kept) kept.push(...records);
-    else this.audit.set(stream, records);
+    // A list of its own: the caller keeps the one it was handed.
+    else this.audit.set(stream, [...records]);
     if (records.length > 0) this.unposted.add(stream);
   }
 

@@ -9,7 +9,7 @@ import { isTerminal, type Freeze, type Ledger, type LedgerEntry, type Promotion,
 import type { AuditBuild, PromotionQuery, Store } from '../contracts.ts';
 import { deepFreeze } from '../frozen.ts';
 import { AuditWriter } from './audit-writer.ts';
-import { PromotionWriter, type PromotionChange, type TransitionChange, type Transitioned } from './promotion-writer.ts';
+import { PromotionWriter, type PromotionChange, type PromotionKeys, type TransitionChange, type Transitioned } from './promotion-writer.ts';
 import { RecentValues } from './recent-values.ts';
 import { ACQUIRE_LOCK, ADVANCE_CURSOR, CREATE_PROMOTION, MARK_VERIFIED, RELEASE_LOCK } from './scripts.ts';
 
@@ -20,21 +20,22 @@ const REMEMBERED_STREAMS = 1000;
 export class RedisStore implements Store {
   private readonly promotions: PromotionWriter;
   private readonly audit: AuditWriter;
+  private readonly keys: PromotionKeys;
 
   constructor(
     private readonly redis: Redis,
     private readonly prefix = 'baton:',
   ) {
     const heads = new RecentValues<string>(REMEMBERED_STREAMS);
-    const keys = {
+    this.keys = {
       promotion: (id: string) => this.key('promotion', id),
       active: this.key('promotions', 'active'),
       audit: (stream: string) => this.key('audit', stream),
       auditHead: (stream: string) => this.key('audit-head', stream),
       unposted: this.key('unposted'),
     };
-    this.promotions = new PromotionWriter(redis, keys, heads);
-    this.audit = new AuditWriter(redis, keys, heads);
+    this.promotions = new PromotionWriter(redis, this.keys, heads);
+    this.audit = new AuditWriter(redis, this.keys, heads);
   }
 
   private key(...parts: string[]): string {
@@ -164,7 +165,7 @@ export class RedisStore implements Store {
 
   async readAudit(stream: string, afterSeq = 0): Promise<AuditRecord[]> {
     // Entry ids are the records' sequence numbers, so "after" is a range start.
-    const entries = await this.redis.xrange(this.key('audit', stream), afterSeq > 0 ? `(${afterSeq}-0` : '-', '+');
+    const entries = await this.redis.xrange(this.keys.audit(stream), afterSeq > 0 ? `(${afterSeq}-0` : '-', '+');
     return entries.map(([, fields]) => deepFreeze(JSON.parse(fields[1] ?? 'null') as AuditRecord));
   }
 
@@ -173,12 +174,12 @@ export class RedisStore implements Store {
   }
 
   async advanceThreadCursor(stream: string, from: number, to: number): Promise<boolean> {
-    const keys = [this.key('thread-cursor', stream), this.key('audit-head', stream), this.key('unposted')];
+    const keys = [this.key('thread-cursor', stream), this.keys.auditHead(stream), this.keys.unposted];
     return (await ADVANCE_CURSOR.run(this.redis, keys, [String(from), String(to), stream])) === 1;
   }
 
   unpostedStreams(limit: number): Promise<string[]> {
-    return this.redis.zrange(this.key('unposted'), '0', String(limit - 1));
+    return this.redis.zrange(this.keys.unposted, '0', String(limit - 1));
   }
 
   async claimOnce(key: string, ttlMs: number): Promise<boolean> {

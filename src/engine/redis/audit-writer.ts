@@ -30,7 +30,7 @@ export class AuditChain {
   private previous: AuditHead | undefined;
   readonly entries: string[] = [];
 
-  constructor(readonly head: string) {
+  constructor(head: string) {
     this.previous = parseHead(head);
   }
 

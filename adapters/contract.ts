@@ -11,6 +11,12 @@ export interface StepLogger {
   (line: string): void;
 }
 
+/** Keeps track of the programs a step starts, so that none outlives a crash of the process that started it unseen. */
+export interface ProgramSupervisor {
+  /** Notes a program started for a step (its pid leads its own process group); call the returned function when it has exited. */
+  started(stepId: string, pid: number): () => void;
+}
+
 export interface AdapterContext<C> {
   /** Unique per step; the same on every attempt, so `apply` can tell it already ran. */
   stepId: string;
@@ -36,6 +42,8 @@ export interface AdapterContext<C> {
   configDir: string;
   /** Replaces every secret value in `text` with `***`. */
   redact(text: string): string;
+  /** Where every local program the adapter starts is registered, so a restarted worker can stop the leftovers. */
+  programs: ProgramSupervisor;
 }
 
 export interface StepResult {

@@ -15,12 +15,15 @@ import type { AdapterLookup } from '../adapters/contract.ts';
 import type { ChatOut } from '../src/chat/contract.ts';
 import { ThreadPublisher } from '../src/chat/thread-publisher.ts';
 import { AuditLog } from '../src/core/audit.ts';
-import { PromotionService } from '../src/core/promotions.ts';
+import { PromotionIntents } from '../src/core/intents.ts';
+import { runJob } from '../src/core/jobs.ts';
 import { systemClock } from '../src/core/ports.ts';
+import type { CoreRuntime } from '../src/core/runtime.ts';
 import type { Engine } from '../src/engine/contracts.ts';
 import { createMemoryEngine } from '../src/engine/memory/index.ts';
 import { createRedisEngine } from '../src/engine/redis/index.ts';
 import { parsePipeline } from '../src/pipeline/load.ts';
+import { LocalProgramSupervisor } from '../src/program-supervisor.ts';
 import { startRedisServer } from '../test/support/redis-server.ts';
 import { noopAdapter, quiet } from './noop-adapter.ts';
 
@@ -45,8 +48,8 @@ const pipeline = parsePipeline(
   { adapters },
 );
 
-function service(engine: Engine, audit: AuditLog): PromotionService {
-  return new PromotionService({
+function runtimeOf(engine: Engine, audit: AuditLog): CoreRuntime {
+  return {
     pipeline,
     store: engine.store,
     queue: engine.queue,
@@ -57,7 +60,8 @@ function service(engine: Engine, audit: AuditLog): PromotionService {
     logger: quiet,
     workDir: tmpdir(),
     retryDelayMs: 10,
-  });
+    programs: new LocalProgramSupervisor(undefined),
+  };
 }
 
 interface Run {
@@ -109,7 +113,8 @@ async function batonRun(url: string, prefix: string, environments: number): Prom
   const audit = new AuditLog(engine.store, systemClock, quiet);
   ThreadPublisher.feed(audit, engine.outbox);
   const stopSweeping = new ThreadPublisher(engine.store, nullChat, pipeline, quiet).consume(engine.outbox);
-  const promotions = service(engine, audit);
+  const runtime = runtimeOf(engine, audit);
+  const promotions = new PromotionIntents(runtime);
   const total = environments * PROMOTIONS_PER_ENVIRONMENT;
   let finished = 0;
   let failed = 0;
@@ -121,7 +126,7 @@ async function batonRun(url: string, prefix: string, environments: number): Prom
     if (record.type === 'promotion.failed') failed += 1;
     if (finished === total) allFinished();
   });
-  engine.queue.work((job) => promotions.runJob(job), { concurrency: CONCURRENCY });
+  engine.queue.work((job) => runJob(runtime, job), { concurrency: CONCURRENCY });
   const versions = Object.fromEntries(components.map((c) => [c, '1.0.0']));
   const run = await measure(url, total * STEPS_PER_PROMOTION, async () => {
     for (let round = 0; round < PROMOTIONS_PER_ENVIRONMENT; round += 1) {

@@ -1,6 +1,6 @@
 import type { Reply } from '../src/chat/contract.ts';
 import type { Pipeline } from '../src/core/model.ts';
-import type { PromotionService } from '../src/core/promotions.ts';
+import type { PromotionIntents } from '../src/core/intents.ts';
 import type { Store } from '../src/engine/contracts.ts';
 import type { Command, CommandName } from './command.ts';
 
@@ -8,7 +8,7 @@ import type { Command, CommandName } from './command.ts';
 export interface CommandContext {
   user: string;
   channel: string;
-  promotions: PromotionService;
+  promotions: PromotionIntents;
   store: Store;
   pipeline: Pipeline;
 }

@@ -1,6 +1,6 @@
 /** What `<release>` in `/promote <release> to <env>` (and `baton plan`) refers to. */
 import type { Pipeline, Release } from '../src/core/model.ts';
-import type { PromotionService } from '../src/core/promotions.ts';
+import type { PromotionIntents } from '../src/core/intents.ts';
 import { parseInlineRelease } from '../src/core/release.ts';
 import type { Store } from '../src/engine/contracts.ts';
 import { BatonError, ErrorCode } from '../src/errors.ts';
@@ -15,7 +15,7 @@ export function releaseReferenceFrom(words: readonly string[]): ReleaseReference
 /** Inline versions, what an environment runs, or a named release — in that order. */
 export async function resolveReleaseReference(
   reference: ReleaseReference,
-  deps: { pipeline: Pipeline; store: Store; promotions: PromotionService },
+  deps: { pipeline: Pipeline; store: Store; promotions: PromotionIntents },
 ): Promise<{ release: Release; fromEnvironment?: string }> {
   if (reference.kind === 'inline') return { release: parseInlineRelease(reference.words) };
   const { name } = reference;

@@ -17,7 +17,10 @@ import { ThreadPublisher } from './chat/thread-publisher.ts';
 import { AuditLog } from './core/audit.ts';
 import type { Pipeline } from './core/model.ts';
 import { environmentSecrets, systemClock, type Clock, type Logger, type SecretSource, type UserGroupDirectory } from './core/ports.ts';
-import { PromotionService } from './core/promotions.ts';
+import { PromotionIntents } from './core/intents.ts';
+import { runJob } from './core/jobs.ts';
+import { recoverAfterRestart } from './core/recovery.ts';
+import { reconcileEnvironments } from './core/scheduler.ts';
 import type { CoreRuntime } from './core/runtime.ts';
 import type { Engine } from './engine/contracts.ts';
 import { createMemoryEngine } from './engine/memory/index.ts';
@@ -26,8 +29,8 @@ import { registerPromotionRoutes } from './http/promotion-routes.ts';
 import { registerReleaseRoutes } from './http/release-routes.ts';
 import { createHttpServer, type HttpServer } from './http/server.ts';
 import { loadPipeline } from './pipeline/load.ts';
+import { LocalProgramSupervisor } from './program-supervisor.ts';
 import { RunningJobs } from './running-jobs.ts';
-import { programsExited } from '../adapters/script/run.ts';
 
 export interface CoreOptions {
   configPath: string;
@@ -44,6 +47,8 @@ export interface CoreOptions {
   secrets?: SecretSource;
   adapters?: AdapterLookup;
   retryDelayMs?: number;
+  /** How often a bot reconciles environments (a lock left behind, a promotion window that opened). */
+  reconcileIntervalMs?: number;
 }
 
 export interface BatonOptions extends CoreOptions {
@@ -60,8 +65,9 @@ interface Core {
   pipeline: Pipeline;
   engine: Engine;
   runtime: CoreRuntime;
-  promotions: PromotionService;
+  promotions: PromotionIntents;
   running: RunningJobs;
+  programs: LocalProgramSupervisor;
 }
 
 async function startCore(options: CoreOptions, userGroups?: UserGroupDirectory): Promise<Core> {
@@ -80,6 +86,7 @@ async function startCore(options: CoreOptions, userGroups?: UserGroupDirectory):
     : createMemoryEngine({ dataDir, logger: options.logger });
   const clock = options.clock ?? systemClock;
   const running = new RunningJobs();
+  const programs = new LocalProgramSupervisor(join(dataDir, 'work', 'programs'));
   const audit = new AuditLog(engine.store, clock, options.logger);
   ThreadPublisher.feed(audit, engine.outbox);
   const runtime: CoreRuntime = {
@@ -92,16 +99,17 @@ async function startCore(options: CoreOptions, userGroups?: UserGroupDirectory):
     secrets: options.secrets ?? environmentSecrets,
     logger: options.logger,
     workDir: join(dataDir, 'work'),
+    programs,
     retryDelayMs: options.retryDelayMs ?? 1000,
     stopping: running.stopping,
     ...(userGroups ? { userGroups } : {}),
   };
-  const promotions = new PromotionService(runtime);
-  if (engine.queue.durable) await promotions.handOnEnvironments();
-  else await promotions.recoverAfterRestart();
+  const promotions = new PromotionIntents(runtime);
+  if (engine.queue.durable) await reconcileEnvironments(runtime);
+  else await recoverAfterRestart(runtime);
   const concurrency = options.concurrency ?? 4;
-  if (concurrency > 0) engine.queue.work(running.track((job) => promotions.runJob(job)), { concurrency });
-  return { pipeline, engine, runtime, promotions, running };
+  if (concurrency > 0) engine.queue.work(running.track((job) => runJob(runtime, job)), { concurrency });
+  return { pipeline, engine, runtime, promotions, running, programs };
 }
 
 /** What a process that runs jobs offers a shutdown that cannot wait for them. */
@@ -124,22 +132,22 @@ export interface RunningWorker extends JobsLeftRunning {
 /** Under the time Kubernetes leaves between the grace period and SIGKILL (see DEFAULT_SHUTDOWN_GRACE_MS). */
 const PROGRAM_EXIT_WAIT_MS = 3_000;
 
-function jobsLeftRunning(running: RunningJobs): JobsLeftRunning {
+function jobsLeftRunning(running: RunningJobs, programs: LocalProgramSupervisor): JobsLeftRunning {
   return {
     running: () => running.list(),
     letGo: async () => {
       running.letGoOfAll();
-      await programsExited(PROGRAM_EXIT_WAIT_MS);
+      await programs.exited(PROGRAM_EXIT_WAIT_MS);
     },
   };
 }
 
 /** Runs steps only: no chat, no HTTP. Needs a shared (Redis) engine to be useful. */
 export async function startWorker(options: CoreOptions): Promise<RunningWorker> {
-  const { engine, running } = await startCore(options);
+  const { engine, running, programs } = await startCore(options);
   return {
     engine,
-    ...jobsLeftRunning(running),
+    ...jobsLeftRunning(running, programs),
     async close() {
       await engine.queue.close();
       await engine.outbox.close();
@@ -152,20 +160,19 @@ export interface RunningBaton extends JobsLeftRunning {
   url: string;
   pipeline: Pipeline;
   engine: Engine;
-  promotions: PromotionService;
+  promotions: PromotionIntents;
   chat: ChatOut;
   /** Resolves when no job is queued or running and every chat message is out. */
   idle(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** How often a bot hands environments on (a lock left behind, a promotion window that opened). */
-const HAND_ON_INTERVAL_MS = 60_000;
+const RECONCILE_INTERVAL_MS = 60_000;
 
-function handOnEveryMinute(promotions: PromotionService, logger: Logger): () => void {
+function reconcileRegularly(runtime: CoreRuntime, intervalMs: number): () => void {
   const timer = setInterval(() => {
-    promotions.handOnEnvironments().catch((error: unknown) => logger.warn({ err: error }, 'could not hand environments on'));
-  }, HAND_ON_INTERVAL_MS);
+    reconcileEnvironments(runtime).catch((error: unknown) => runtime.logger.warn({ err: error }, 'could not reconcile environments'));
+  }, intervalMs);
   timer.unref();
   return () => clearInterval(timer);
 }
@@ -174,11 +181,11 @@ export async function startBaton(options: BatonOptions): Promise<RunningBaton> {
   const server = createHttpServer({ host: options.host, port: options.port, logger: options.logger });
   // Loaded only for Slack: Bolt and the Web API client are dead weight behind the console.
   const slack = options.slack ? (await import('./chat/slack/slack-platform.ts')).createSlackPlatform(options.slack, server, options.logger) : undefined;
-  const { pipeline, engine, promotions, running } = await startCore(options, slack?.userGroups);
+  const { pipeline, engine, runtime, promotions, running, programs } = await startCore(options, slack?.userGroups);
   const platform: ChatPlatform = slack ?? consolePlatform(options, pipeline, server);
   const chat = platform.out;
   const stopSweeping = new ThreadPublisher(engine.store, chat, pipeline, options.logger, { minIntervalMs: platform.minIntervalMs }).consume(engine.outbox);
-  const stopHandingOn = handOnEveryMinute(promotions, options.logger);
+  const stopReconciling = reconcileRegularly(runtime, options.reconcileIntervalMs ?? RECONCILE_INTERVAL_MS);
   registerPromotionRoutes(server, engine.store);
   registerReleaseRoutes(server, engine.store, pipeline, options.apiToken);
   registerHealthRoutes(server, engine);
@@ -201,13 +208,13 @@ export async function startBaton(options: BatonOptions): Promise<RunningBaton> {
         await new Promise((r) => setTimeout(r, 10));
       }
     },
-    ...jobsLeftRunning(running),
+    ...jobsLeftRunning(running, programs),
     async close() {
       await platform.receiver.stop();
       await server.close();
       await engine.queue.close();
       stopSweeping();
-      stopHandingOn();
+      stopReconciling();
       // The embedded outbox drops what is queued when closed: post the last steps' messages first.
       if (!engine.outbox.durable) await engine.outbox.drained();
       await engine.outbox.close();

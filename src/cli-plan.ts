@@ -4,11 +4,12 @@ import { createAdapterLookup } from '../adapters/registry.ts';
 import { AuditLog } from './core/audit.ts';
 import type { DryRunPlan } from './core/dry-run.ts';
 import { environmentSecrets, systemClock } from './core/ports.ts';
-import { PromotionService } from './core/promotions.ts';
+import { PromotionIntents } from './core/intents.ts';
 import { releaseReferenceFrom, resolveReleaseReference } from '../commands/release-reference.ts';
 import { describeRelease } from './core/release.ts';
 import { createMemoryEngine } from './engine/memory/index.ts';
 import { createLogger } from './logger.ts';
+import { LocalProgramSupervisor } from './program-supervisor.ts';
 import { loadPipeline } from './pipeline/load.ts';
 
 export interface PlanRequest {
@@ -45,7 +46,7 @@ export async function planFromCommandLine(request: PlanRequest): Promise<{ text:
   const logger = createLogger('warn');
   // Read the records a running bot keeps, without writing to them.
   const engine = createMemoryEngine({ ...(existsSync(request.dataDir) ? { dataDir: request.dataDir } : {}), logger, compact: false });
-  const promotions = new PromotionService({
+  const promotions = new PromotionIntents({
     pipeline,
     store: engine.store,
     queue: engine.queue,
@@ -55,6 +56,7 @@ export async function planFromCommandLine(request: PlanRequest): Promise<{ text:
     secrets: environmentSecrets,
     logger,
     workDir: `${request.dataDir}/work`,
+    programs: new LocalProgramSupervisor(undefined),
     retryDelayMs: 1000,
   });
   const { release, fromEnvironment } = await resolveReleaseReference(releaseReferenceFrom(request.releaseWords), {

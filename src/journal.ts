@@ -61,6 +61,10 @@ export class Journal<T> {
     this.closeFile();
   }
 
+  exists(): boolean {
+    return existsSync(this.path);
+  }
+
   /** Every entry in order; a torn last line (a crash mid-write) is ignored. */
   read(): T[] {
     if (!existsSync(this.path)) return [];

@@ -126,8 +126,10 @@ export async function runScriptCommand(
       cwd,
       env: scriptEnvironment(ctx, outputFile, command.extraEnv),
       signal: ctx.signal,
-      onLine: ctx.log,
+      onLine: (line) => ctx.log(line),
       captureStdout: command.captureStdout ?? false,
+      programs: ctx.programs,
+      stepId: ctx.stepId,
     }).catch((error: unknown) => {
       throw startError(ctx, command, display, error);
     });

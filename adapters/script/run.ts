@@ -6,28 +6,14 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
+import { errorMessage } from '../../src/errors.ts';
+import type { ProgramSupervisor } from '../contract.ts';
 
 /** How many of the last lines an error message quotes. */
 export const TAIL_LINES = 20;
 
 /** How long a process group has to exit after SIGTERM before it gets SIGKILL. */
 export const KILL_GRACE_MS = 5_000;
-
-/** Programs started here that have not exited yet. */
-const running = new Set<Promise<unknown>>();
-
-/**
- * Resolves once every program started here has exited, or after `ms`: a
- * worker that stops its steps at shutdown waits for their programs to go
- * (each got SIGTERM from its step's abort) rather than leave them running
- * beside the worker that takes the steps over.
- */
-export async function programsExited(ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
-  await Promise.race([Promise.all(running), late]);
-  clearTimeout(timer);
-}
 
 /**
  * How long to keep reading after the program exited. A background process it
@@ -39,11 +25,15 @@ export interface ProcessOptions {
   cwd: string;
   env: NodeJS.ProcessEnv;
   signal: AbortSignal;
-  /** Receives every stdout and stderr line as it arrives. */
-  onLine(line: string): void;
+  /** Receives every stdout and stderr line as it arrives, and which of the two it came from. */
+  onLine(line: string, from: 'stdout' | 'stderr'): void;
   /** Keep every stdout line in the outcome (for commands whose output is their answer). */
   captureStdout?: boolean;
   killGraceMs?: number;
+  /** Told of the program while it runs, so a worker restarted after a crash can stop it. */
+  programs: ProgramSupervisor;
+  /** The step the program runs for, as the supervisor files it. */
+  stepId: string;
 }
 
 export interface ProcessOutcome {
@@ -86,7 +76,8 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
 
 /**
  * Resolves when the program has exited and its output is read. Rejects only
- * when the program could not be started (the error's `code` says why, e.g. ENOENT).
+ * when the program could not be started (the error's `code` says why, e.g.
+ * ENOENT) or could not be recorded with `programs` (it is then killed at once).
  */
 export function runProcess(argv: readonly string[], options: ProcessOptions): Promise<ProcessOutcome> {
   const [program, ...args] = argv;
@@ -121,7 +112,23 @@ export function runProcess(argv: readonly string[], options: ProcessOptions): Pr
       child.once('error', reject);
       return;
     }
-    child.on('error', (error) => options.onLine(`baton: ${error.message}`));
+    child.on('error', (error) => options.onLine(`baton: ${error.message}`, 'stderr'));
+    // Noted before anything can yield, so a crash from here on leaves a record of the program.
+    let forget: () => void;
+    try {
+      forget = options.programs.started(options.stepId, pid);
+    } catch (error) {
+      // A program that a restarted worker could not find must not run unseen.
+      signalGroup(pid, 'SIGKILL');
+      reject(
+        new Error(
+          `Baton stopped it at once because it could not record it for a restarted worker to find (${errorMessage(error)}); ` +
+            "make sure Baton's data folder is writable",
+          { cause: error },
+        ),
+      );
+      return;
+    }
 
     let aborted = false;
     let killTimer: NodeJS.Timeout | undefined;
@@ -135,12 +142,12 @@ export function runProcess(argv: readonly string[], options: ProcessOptions): Pr
     const stdoutDone = eachLine(child.stdout, (line) => {
       if (options.captureStdout) stdout.push(line);
       outputTail.push(line);
-      options.onLine(line);
+      options.onLine(line, 'stdout');
     });
     const stderrDone = eachLine(child.stderr, (line) => {
       stderrTail.push(line);
       outputTail.push(line);
-      options.onLine(line);
+      options.onLine(line, 'stderr');
     });
     let drainTimer: NodeJS.Timeout | undefined;
     const exited = new Promise<[number | null, NodeJS.Signals | null]>((done) =>
@@ -152,8 +159,7 @@ export function runProcess(argv: readonly string[], options: ProcessOptions): Pr
         done([code, signal]);
       }),
     );
-    running.add(exited);
-    void exited.then(() => running.delete(exited));
+    void exited.then(forget);
 
     void Promise.all([exited, stdoutDone, stderrDone]).then(([[exitCode, exitSignal]]) => {
       clearTimeout(drainTimer);

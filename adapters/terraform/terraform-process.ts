@@ -122,6 +122,8 @@ export async function runTerraform(
     onLine,
     captureStdout: handling === 'quiet',
     killGraceMs: TERRAFORM_KILL_GRACE_MS,
+    programs: ctx.programs,
+    stepId: ctx.stepId,
   }).catch((error: unknown) => {
     throw startFailed(session, what, error);
   });

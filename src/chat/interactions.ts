@@ -7,14 +7,14 @@ import { parseCommand, runCommand } from '../../commands/registry.ts';
 import type { CommandContext } from '../../commands/definition.ts';
 import type { Pipeline } from '../core/model.ts';
 import type { Logger } from '../core/ports.ts';
-import type { PromotionService } from '../core/promotions.ts';
+import type { PromotionIntents } from '../core/intents.ts';
 import type { Store } from '../engine/contracts.ts';
 import { BatonError } from '../errors.ts';
 import type { IncomingAction, IncomingCommand, InteractionHandler, Reply } from './contract.ts';
 import { textMessage } from './message.ts';
 
 export interface InteractionDeps {
-  promotions: PromotionService;
+  promotions: PromotionIntents;
   store: Store;
   pipeline: Pipeline;
   logger: Logger;

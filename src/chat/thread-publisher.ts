@@ -153,7 +153,7 @@ export class ThreadPublisher {
       const channel = current.channel;
       if (!current.thread) {
         const ref = await this.pacer.send(channel, () => this.chat.post(channel, renderPromotion(current, environment)));
-        promotion = await this.store.updatePromotion(current.id, (p) => (p.thread ? undefined : { ...p, thread: ref }));
+        promotion = await this.store.setThread(current.id, ref);
         return;
       }
       const thread = current.thread;

@@ -2,21 +2,14 @@
  * Appends audit events to hash-chained streams (one per promotion, one per
  * environment) and tells subscribers — the chat thread is rendered from them.
  */
-import type { Store } from '../engine/contracts.ts';
+import type { AuditBuild, Store } from '../engine/contracts.ts';
 import { sealAuditRecord, type AuditEventInput, type AuditRecord } from './audit-record.ts';
-import type { Promotion } from './model.ts';
 import type { Clock, Logger } from './ports.ts';
 
 export type AuditListener = (record: AuditRecord) => Promise<void> | void;
 
 /** An event of a promotion's own stream: the promotion is known from the stream. */
 export type PromotionEvent = Omit<AuditEventInput, 'promotionId'>;
-
-/** A promotion's next value (left out when it stays) and the events that say what happened. */
-export interface PromotionChange {
-  promotion?: Promotion;
-  events: PromotionEvent[];
-}
 
 export function promotionStream(promotionId: string): string {
   return `promotion-${promotionId}`;
@@ -46,24 +39,14 @@ export class AuditLog {
     return this.record(promotionStream(promotionId), { ...event, promotionId });
   }
 
-  /**
-   * Changes a promotion and records the events of the change in one atomic
-   * write (see `Store.transitionPromotion`). `change` may run more than once
-   * and must not have side effects; it returns undefined to change nothing.
-   */
-  async changePromotion(promotionId: string, change: (current: Promotion) => PromotionChange | undefined): Promise<{ promotion: Promotion; records: AuditRecord[] }> {
-    const stream = promotionStream(promotionId);
-    const at = this.clock.now().toISOString();
-    const result = await this.store.transitionPromotion(promotionId, (current) => {
-      const changed = change(current);
-      if (!changed) return undefined;
-      return {
-        promotion: changed.promotion,
-        records: changed.events.map((event) => (previous) => sealAuditRecord(stream, { ...event, promotionId }, previous, at)),
-      };
-    });
-    for (const record of result.records) await this.tell(record);
-    return result;
+  /** A record to be built on its stream's head, for the transition gate. */
+  build(stream: string, event: AuditEventInput, at: string): AuditBuild {
+    return (previous) => sealAuditRecord(stream, event, previous, at);
+  }
+
+  /** Tells subscribers (the outbox) of records written. */
+  async announce(records: readonly AuditRecord[]): Promise<void> {
+    for (const record of records) await this.tell(record);
   }
 
   private async tell(record: AuditRecord): Promise<void> {

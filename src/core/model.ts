@@ -149,6 +149,8 @@ export interface Step {
   rollbackNote?: string;
   /** The ledger entry this step replaced, restored by a rollback. */
   ledgerBefore?: LedgerEntry | null;
+  /** Set when a crash cut the step off and its target was then seen to run its version. */
+  recovered?: boolean;
 }
 
 export type PromotionState =
@@ -185,6 +187,13 @@ export interface Promotion {
   approvals: Approval[];
   rejectedBy?: { user: string; at: string; reason: string };
   rollbackRequestedBy?: string;
+  /** A digest of the steps and their previews: approvals bind to the plan it names. */
+  planDigest?: string;
+  /** A digest of what the environment ran when the plan was made: a promotion whose environment changed since is planned again before it starts. */
+  planBasis?: string;
+  /** How many times the promotion was sent to planning and to rollback: each run's job has an id of its own. */
+  planRound?: number;
+  rollbackRound?: number;
   /** Where the promotion's chat thread lives, once its plan was posted. */
   thread?: { channel: string; messageId: string };
   updatedAt: string;

@@ -1,11 +1,13 @@
 /**
- * The planning job: asks each step's adapter for a preview (which can be slow,
- * e.g. `terraform plan`), then opens the promotion for approval — or starts it
- * when the environment needs no approval.
+ * Previews of a promotion's steps (which can be slow, e.g. `terraform plan`),
+ * and the planning job that turns them into a plan to approve.
  */
+import { createHash } from 'node:crypto';
 import { errorMessage } from '../errors.ts';
+import type { PromotionEvent } from './audit.ts';
+import { transition } from './gate.ts';
 import type { Promotion, Step, StepPreview } from './model.ts';
-import { startWhenFree } from './orchestrator.ts';
+import { ledgerBasis, releaseEnvironment, startWhenFree, takeEnvironment } from './scheduler.ts';
 import { environmentNamed, nowIso, throwIfLetGo, type CoreRuntime } from './runtime.ts';
 import { prepareStep } from './step-context.ts';
 import { untilAborted } from './step-runner.ts';
@@ -48,58 +50,123 @@ export async function previewAll(runtime: CoreRuntime, promotion: Promotion): Pr
   return results;
 }
 
+/** A digest of the steps and what their previews say: approvals bind to it. */
+export function planDigest(steps: readonly Step[]): string {
+  const plan = steps.map((s) => ({
+    component: s.component,
+    version: s.version,
+    preview: s.preview ? { summary: s.preview.summary, details: s.preview.details, reversible: s.preview.reversible, changes: s.preview.changes } : null,
+  }));
+  return createHash('sha256').update(JSON.stringify(plan)).digest('hex');
+}
+
+/** What a new plan changed from the one approved, in words. */
+function planChanges(before: readonly Step[], after: readonly Step[]): string[] {
+  return after.flatMap((step) => {
+    const old = before.find((s) => s.id === step.id);
+    if (!old) return [];
+    if (old.preview?.summary !== step.preview?.summary) return [`${step.component}: ${step.preview?.summary ?? 'no preview'} (was: ${old.preview?.summary ?? 'no preview'})`];
+    if (planDigest([old]) !== planDigest([step])) return [`${step.component}: its preview's details changed`];
+    return [];
+  });
+}
+
+/**
+ * The planning job: takes the environment (no preview runs while another
+ * promotion changes it), previews every step, and opens the promotion for
+ * approval or starts it. Planned again after its environment changed, it goes
+ * on when the plan is the same and asks for approval again when it is not.
+ */
 export async function runPlanning(runtime: CoreRuntime, promotionId: string): Promise<void> {
   const promotion = await runtime.store.getPromotion(promotionId);
-  if (promotion?.state !== 'planning') return;
-  const results = await previewAll(runtime, promotion);
+  if (promotion?.state !== 'planning' || promotion.reason !== undefined) return;
+  if (!(await takeEnvironment(runtime, promotion))) return;
+  const ledger = await runtime.store.getLedger(promotion.environment);
+  // What the environment runs now, not when the promotion was requested: another may have finished since.
+  const steps = promotion.steps.map((s) => ({ ...s, previousVersion: ledger[s.component]?.version ?? null }));
+  const results = await previewAll(runtime, { ...promotion, steps });
   throwIfLetGo(runtime);
-  const failures = promotion.steps.flatMap((step) => {
+  const failures = steps.flatMap((step) => {
     const result = results.get(step.id);
     return result instanceof Error ? [`${step.component}: ${errorMessage(result)}`] : [];
   });
   const environment = environmentNamed(runtime, promotion.environment);
-  const needsApproval = environment.approvals.required > 0;
+  const planned = steps.map((s) => {
+    const preview = results.get(s.id);
+    return preview instanceof Error || preview === undefined ? s : { ...s, preview };
+  });
+  const digest = planDigest(planned);
+  const replanned = promotion.planDigest !== undefined;
+  const unchanged = replanned && digest === promotion.planDigest;
+  const needsApproval = environment.approvals.required > 0 && !unchanged;
   const state = failures.length > 0 ? 'failed' : needsApproval ? 'awaiting_approval' : 'approved';
   const at = nowIso(runtime);
-  const planned = await runtime.store.updatePromotion(promotionId, (p) => {
+  const { promotion: moved } = await transition(runtime, promotionId, (p) => {
     if (p.state !== 'planning') return undefined;
-    return {
+    const next: Promotion = {
       ...p,
       state,
       reason: failures.length > 0 ? `planning failed: ${failures.join('; ')}` : undefined,
-      steps: p.steps.map((s) => {
-        const preview = results.get(s.id);
-        return preview instanceof Error || preview === undefined ? s : { ...s, preview };
-      }),
+      steps: planned,
+      planDigest: digest,
+      planBasis: ledgerBasis(ledger),
+      approvals: unchanged ? p.approvals : [],
       finishedAt: failures.length > 0 ? at : undefined,
       updatedAt: at,
     };
+    return { promotion: next, events: planEvents(p, next, failures, replanned, unchanged) };
   });
+  if (moved.state === 'approved') await startWhenFree(runtime, promotionId);
+  else await releaseEnvironment(runtime, promotion.environment, promotionId);
+}
+
+function planEvents(before: Promotion, after: Promotion, failures: string[], replanned: boolean, unchanged: boolean): PromotionEvent[] {
+  const id = after.id;
   if (failures.length > 0) {
-    await runtime.audit.forPromotion(promotionId, {
-      type: 'promotion.plan_failed',
-      actor: 'baton',
-      summary: `Could not plan promotion #${promotionId}: ${failures.join('; ')}. Fix the cause and request it again.`,
-      before: { state: 'planning' },
-      after: { state: 'failed' },
-    });
-    return;
+    return [
+      {
+        type: 'promotion.plan_failed',
+        actor: 'baton',
+        summary: `Could not plan promotion #${id}: ${failures.join('; ')}. Fix the cause and request it again.`,
+        before: { state: 'planning' },
+        after: { state: 'failed' },
+      },
+    ];
   }
-  await runtime.audit.forPromotion(promotionId, {
-    type: 'promotion.planned',
-    actor: 'baton',
-    summary: `Planned promotion #${promotionId}: ${planned.steps.length} step${planned.steps.length === 1 ? '' : 's'} in ${planned.waves.length} wave${planned.waves.length === 1 ? '' : 's'}.`,
-    before: { state: 'planning' },
-    after: { state },
-    data: { steps: planned.steps.map((s) => ({ component: s.component, version: s.version, summary: s.preview?.summary, reversible: s.preview?.reversible })) },
-  });
-  if (!needsApproval) {
-    await runtime.audit.forPromotion(promotionId, {
+  if (replanned) {
+    const changes = planChanges(before.steps, after.steps);
+    return [
+      {
+        type: 'promotion.replanned',
+        actor: 'baton',
+        summary: unchanged
+          ? `Planned promotion #${id} again: the plan is the same as the one approved, so it goes on.`
+          : after.state === 'awaiting_approval'
+            ? `Planned promotion #${id} again and the plan changed, so it needs approval again: ${changes.join('; ') || 'the previews differ'}.`
+            : `Planned promotion #${id} again and the plan changed (${changes.join('; ') || 'the previews differ'}); ${after.environment} needs no approval, so it goes on.`,
+        before: { state: 'planning' },
+        after: { state: after.state },
+        data: { changes },
+      },
+    ];
+  }
+  const events: PromotionEvent[] = [
+    {
+      type: 'promotion.planned',
+      actor: 'baton',
+      summary: `Planned promotion #${id}: ${after.steps.length} step${after.steps.length === 1 ? '' : 's'} in ${after.waves.length} wave${after.waves.length === 1 ? '' : 's'}.`,
+      before: { state: 'planning' },
+      after: { state: after.state },
+      data: { steps: after.steps.map((s) => ({ component: s.component, version: s.version, summary: s.preview?.summary, reversible: s.preview?.reversible })) },
+    },
+  ];
+  if (after.state === 'approved') {
+    events.push({
       type: 'promotion.approved',
       actor: 'baton',
-      summary: `${promotion.environment} needs no approval: promotion #${promotionId} is approved.`,
+      summary: `${after.environment} needs no approval: promotion #${id} is approved.`,
       after: { state: 'approved' },
     });
-    await startWhenFree(runtime, promotionId);
   }
+  return events;
 }

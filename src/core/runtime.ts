@@ -1,9 +1,16 @@
 /** Everything the core's services share, handed in once at start-up. */
-import type { AdapterLookup } from '../../adapters/contract.ts';
+import { BatonError, ErrorCode } from '../errors.ts';
+import type { AdapterLookup, ProgramSupervisor } from '../../adapters/contract.ts';
 import type { JobQueue, Store } from '../engine/contracts.ts';
 import type { AuditLog } from './audit.ts';
 import type { Environment, Pipeline } from './model.ts';
 import type { Clock, Logger, SecretSource, UserGroupDirectory } from './ports.ts';
+
+/** The runtime's program supervisor, as the core sees it. */
+export interface Programs extends ProgramSupervisor {
+  /** Stops what programs a step started left running (a process that died mid-step); how many were stopped. */
+  stopLeftovers(stepId: string): Promise<number>;
+}
 
 export interface CoreRuntime {
   pipeline: Pipeline;
@@ -16,6 +23,8 @@ export interface CoreRuntime {
   logger: Logger;
   /** Adapters keep working copies here. */
   workDir: string;
+  /** The programs steps start: recovery stops what a crashed process left running. */
+  programs: Programs;
   /** First wait before retrying a failed step attempt; doubles each time. */
   retryDelayMs: number;
   /** Looks up members of groups linked to the chat platform's user groups; absent where there is none (the console). */
@@ -36,9 +45,12 @@ export function throwIfLetGo(runtime: CoreRuntime): void {
   if (runtime.stopping?.aborted) throw runtime.stopping.reason;
 }
 
+/** The one lookup of an environment by name; "no such environment" is said here only. */
 export function environmentNamed(runtime: CoreRuntime, name: string): Environment {
   const environment = runtime.pipeline.environments.find((e) => e.name === name);
-  if (!environment) throw new Error(`Environment "${name}" is not in the pipeline.`);
+  if (!environment) {
+    throw new BatonError(ErrorCode.NotFound, `There is no environment "${name}". Environments: ${runtime.pipeline.environments.map((e) => e.name).join(', ')}.`);
+  }
   return environment;
 }
 

@@ -4,7 +4,8 @@ import type { PromotionState } from './model.ts';
 const NEXT: Record<PromotionState, readonly PromotionState[]> = {
   planning: ['awaiting_approval', 'approved', 'failed', 'interrupted'],
   awaiting_approval: ['approved', 'rejected', 'interrupted'],
-  approved: ['running', 'interrupted'],
+  // Back to planning when its environment changed between the plan and the start.
+  approved: ['running', 'planning', 'interrupted'],
   running: ['succeeded', 'failed', 'interrupted'],
   succeeded: ['rolling_back'],
   failed: ['rolling_back'],

@@ -74,6 +74,7 @@ export async function prepareStep(
     workDir: join(runtime.workDir, step.component),
     configDir: resolve(dirname(runtime.pipeline.source)),
     redact: (text) => redactor.redact(text),
+    programs: runtime.programs,
   };
   return {
     adapter,

@@ -8,9 +8,11 @@ import type { StepResult } from '../../adapters/contract.ts';
 import { errorMessage, isRetryable, RetryableStepError } from '../errors.ts';
 import type { LedgerEntry, Observed, Outputs, Promotion, Step } from './model.ts';
 import type { PromotionEvent } from './audit.ts';
-import { changeAndProgress, followProgress, missingOutputs, resumeProgress } from './orchestrator.ts';
+import { transition } from './gate.ts';
+import { moveOn, resumeProgress } from './progress.ts';
+import { observeCutStep, recoveredMove } from './recovery.ts';
 import { maskSensitiveOutputs, sensitiveValues, type PublishedOutputs } from './redaction.ts';
-import { nowIso, throwIfLetGo, type CoreRuntime } from './runtime.ts';
+import { componentNamed, nowIso, throwIfLetGo, type CoreRuntime } from './runtime.ts';
 import { prepareStep, type PreparedStep } from './step-context.ts';
 
 function delay(ms: number, signal: AbortSignal): Promise<void> {
@@ -33,23 +35,26 @@ export function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<
   });
 }
 
-function withStep(runtime: CoreRuntime, promotion: Promotion, stepId: string, change: (step: Step) => Step): Promotion {
+export function withStep(runtime: CoreRuntime, promotion: Promotion, stepId: string, change: (step: Step) => Step): Promotion {
   return { ...promotion, steps: promotion.steps.map((s) => (s.id === stepId ? change(s) : s)), updatedAt: nowIso(runtime) };
 }
 
-function updateStep(runtime: CoreRuntime, promotionId: string, stepId: string, change: (step: Step) => Step): Promise<Promotion> {
-  return runtime.store.updatePromotion(promotionId, (p) => withStep(runtime, p, stepId, change));
+/** Whether a component must publish every output it declares. */
+export function missingOutputs(runtime: CoreRuntime, step: Step, outputs: Record<string, string>): string[] {
+  return componentNamed(runtime, step.component).outputs.filter((name) => !(name in outputs));
 }
 
 /** Marks the step running and records that it started; returns it, or undefined when there is nothing to do. */
-async function claimStep(runtime: CoreRuntime, promotionId: string, stepId: string): Promise<{ step: Step; promotion: Promotion } | undefined> {
+async function claimStep(runtime: CoreRuntime, promotionId: string, stepId: string): Promise<{ step: Step; promotion: Promotion; resumed: boolean } | undefined> {
   let claimed: Step | undefined;
-  const { promotion } = await runtime.audit.changePromotion(promotionId, (p) => {
+  let resumed = false;
+  const { promotion } = await transition(runtime, promotionId, (p) => {
     claimed = undefined;
     const step = p.steps.find((s) => s.id === stepId);
     if (p.state !== 'running' || !step || (step.status !== 'queued' && step.status !== 'running')) return undefined;
     const running: Step = { ...step, status: 'running', attempts: step.attempts + 1, startedAt: step.startedAt ?? nowIso(runtime) };
     claimed = running;
+    resumed = step.status === 'running';
     return {
       promotion: { ...p, steps: p.steps.map((s) => (s.id === stepId ? running : s)), updatedAt: nowIso(runtime) },
       events: [
@@ -65,14 +70,15 @@ async function claimStep(runtime: CoreRuntime, promotionId: string, stepId: stri
       ],
     };
   });
-  return claimed ? { step: claimed, promotion } : undefined;
+  return claimed ? { step: claimed, promotion, resumed } : undefined;
 }
 
-async function applyWithRetries(runtime: CoreRuntime, prepared: PreparedStep, step: Step): Promise<StepResult> {
-  const { adapter, context } = prepared;
+/** Runs `work` (an apply or a rollback), trying again what may pass on retry, as often as the step allows. */
+export async function retrying(runtime: CoreRuntime, prepared: PreparedStep, step: Step, work: () => Promise<StepResult>): Promise<StepResult> {
+  const { context } = prepared;
   for (let attempt = 0; ; attempt += 1) {
     try {
-      return await untilAborted(adapter.apply(context), context.signal);
+      return await work();
     } catch (error) {
       if (context.signal.aborted) throw context.signal.reason;
       if (!isRetryable(error) || attempt >= prepared.retries) throw error;
@@ -95,7 +101,7 @@ async function observeBefore(runtime: CoreRuntime, prepared: PreparedStep, promo
   const observed = await untilAborted(prepared.adapter.current(prepared.context), prepared.context.signal);
   // An adapter that cannot observe its target relies on what Baton last recorded.
   const before: Observed = observed.version === null ? { ...observed, version: step.previousVersion } : observed;
-  await updateStep(runtime, promotion.id, step.id, (s) => ({ ...s, before, ledgerBefore }));
+  await transition(runtime, promotion.id, (p) => ({ promotion: withStep(runtime, p, step.id, (s) => ({ ...s, before, ledgerBefore })), events: [] }));
   return { before, ledgerBefore };
 }
 
@@ -111,18 +117,23 @@ export async function runStep(runtime: CoreRuntime, promotionId: string, stepId:
     await resumeProgress(runtime, promotionId);
     return;
   }
-  const { step, promotion } = claim;
+  const { step, promotion, resumed } = claim;
+  // Taken over from a worker that died: what it started may still run, and may have finished the change.
+  if (resumed) {
+    const observed = await observeCutStep(runtime, promotion, step);
+    if (observed) {
+      await moveOn(runtime, promotionId, (p) => recoveredMove(runtime, p, step, observed));
+      return;
+    }
+  }
   const outcome = await attemptStep(runtime, promotion, step);
   // A failure to record the result is not the step's failure: it propagates, and the job runs again with the same step id.
-  if (outcome.ok) {
-    const entry: LedgerEntry = { version: step.version, since: outcome.finishedAt, promotionId, ...outcome.published };
-    await runtime.store.setLedgerEntry(promotion.environment, step.component, entry);
-  }
-  const progress = await changeAndProgress(runtime, promotionId, (p) => {
+  await moveOn(runtime, promotionId, (p) => {
     // Recording may have reached the store before its reply was lost: a result once recorded stands.
     if (p.steps.find((s) => s.id === stepId)?.status !== 'running') return undefined;
     if (outcome.ok) {
       const { published, logTail, finishedAt } = outcome;
+      const entry: LedgerEntry = { version: step.version, since: finishedAt, promotionId, ...published };
       return {
         promotion: withStep(runtime, p, stepId, (s) => ({
           ...s,
@@ -134,6 +145,7 @@ export async function runStep(runtime: CoreRuntime, promotionId: string, stepId:
           error: undefined,
         })),
         events: [outcome.succeeded],
+        ledger: [{ component: step.component, entry }],
       };
     }
     const { message, logTail } = outcome;
@@ -142,7 +154,6 @@ export async function runStep(runtime: CoreRuntime, promotionId: string, stepId:
       events: [{ type: 'step.failed', actor: 'baton', stepId, summary: `${step.component} ${step.version} failed: ${message}`, data: { log: logTail } }],
     };
   });
-  await followProgress(runtime, promotionId, progress);
 }
 
 /** Observes, applies (retrying what may pass on retry), checks outputs and verifies; says how it went without recording it. */
@@ -151,7 +162,8 @@ async function attemptStep(runtime: CoreRuntime, promotion: Promotion, step: Ste
   try {
     prepared = await prepareStep(runtime, promotion, step, 'fail');
     const { before, ledgerBefore } = await observeBefore(runtime, prepared, promotion, step);
-    const result = await applyWithRetries(runtime, prepared, step);
+    const ready = prepared;
+    const result = await retrying(runtime, ready, step, () => untilAborted(ready.adapter.apply(ready.context), ready.context.signal));
     const published = publishedOutputs(result);
     // The adapter may have logged these values before it said they are secret.
     for (const value of sensitiveValues(published)) prepared.redactor.add(value);

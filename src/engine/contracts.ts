@@ -21,19 +21,31 @@ export interface AuditHead {
 /** Builds an audit record on its stream's head (undefined for the first record). */
 export type AuditBuild = (previous: AuditHead | undefined) => AuditRecord;
 
+/** What one component of an environment runs after a change (null: nothing Baton promoted). */
+export interface LedgerWrite {
+  component: string;
+  entry: LedgerEntry | null;
+}
+
 /**
  * What one change of a promotion writes: its new value (left out when it
- * stays as it is) and the records of its audit stream that say what happened.
+ * stays as it is), the records of its audit stream that say what happened,
+ * and what it changes in its environment's ledger and verified versions.
  */
 export interface PromotionTransition {
   promotion?: Promotion;
   records: AuditBuild[];
+  /** Ledger entries of the promotion's environment, set in the same write. */
+  ledger?: LedgerWrite[];
+  /** Versions that succeeded in the promotion's environment (for `requires` and `soak`); an earlier mark is kept. */
+  verified?: { versions: Record<string, string>; at: string };
 }
 
 export interface Store {
   /** A short id, unique for this store: "1", "2", … */
   nextPromotionId(): Promise<string>;
-  createPromotion(promotion: Promotion): Promise<void>;
+  /** Creates a promotion with the first records of its audit stream, in one atomic write. */
+  createPromotion(promotion: Promotion, records?: AuditBuild[]): Promise<AuditRecord[]>;
   /**
    * Promotions and audit records handed out (here, by `listPromotions`,
    * `appendAudit` and `readAudit`) are frozen all the way down: the memory
@@ -41,20 +53,17 @@ export interface Store {
    */
   getPromotion(id: string): Promise<Promotion | undefined>;
   /**
-   * Atomically reads, changes and writes one promotion. `change` returns the
-   * new value, or `undefined` to leave it as it is; it may run more than once
-   * when another writer got there first, so it must not have side effects.
-   * What `change` receives and what this returns are frozen all the way down
-   * (the engine keeps them): build the new value with spreads.
-   */
-  updatePromotion(id: string, change: (current: Promotion) => Promotion | undefined): Promise<Promotion>;
-  /**
-   * Like `updatePromotion`, and appends the records the change asks for to
-   * the promotion's audit stream in the same atomic write: a crash leaves the
-   * change and its records, or neither, never a step recorded as done with no
-   * record of it. `change` returns undefined to write nothing; records are
-   * built on the head as the write finds it. Returns the promotion as it is
-   * afterwards and the records appended.
+   * Atomically reads, changes and writes one promotion, with the records the
+   * change asks for appended to its audit stream and the ledger entries and
+   * verified marks it makes, all in one write: a crash leaves the change and
+   * its records, or neither, never a step recorded as done with no record of
+   * it. `change` returns undefined to write nothing; it may run more than
+   * once when another writer got there first, so it must not have side
+   * effects. Records are built on the head as the write finds it. What
+   * `change` receives and what this returns are frozen all the way down (the
+   * engine keeps them): build the new value with spreads. Returns the
+   * promotion as it is afterwards and the records appended. Only the core's
+   * transition gate calls it.
    */
   transitionPromotion(
     id: string,
@@ -62,12 +71,11 @@ export interface Store {
   ): Promise<{ promotion: Promotion; records: AuditRecord[] }>;
   listPromotions(query?: PromotionQuery): Promise<Promotion[]>;
 
+  /** Notes where a promotion's chat thread lives, once its plan is posted; the first note stands. */
+  setThread(id: string, thread: NonNullable<Promotion['thread']>): Promise<Promotion>;
+
   /** What one environment runs, by component; the entries are frozen, shared rather than copied. */
   getLedger(environment: string): Promise<Ledger>;
-  /** Sets (or with `null` clears) what an environment runs for one component. */
-  setLedgerEntry(environment: string, component: string, entry: LedgerEntry | null): Promise<void>;
-  /** Records that a release's versions succeeded in an environment (for `requires` and `soak`). */
-  markVerified(environment: string, versions: Record<string, string>, at: string): Promise<void>;
   /** When this version of the component first succeeded in the environment. */
   verifiedAt(environment: string, component: string, version: string): Promise<string | undefined>;
 
@@ -115,7 +123,8 @@ export interface Store {
 export type JobData =
   | { kind: 'plan'; promotionId: string }
   | { kind: 'step'; promotionId: string; stepId: string }
-  | { kind: 'rollback'; promotionId: string }
+  /** Undo one step of a promotion being rolled back. */
+  | { kind: 'rollback'; promotionId: string; stepId: string }
   /** Post an audit stream's new records to chat (the outbox). */
   | { kind: 'thread'; stream: string };
 

@@ -8,6 +8,7 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AdapterContext } from '../../adapters/contract.ts';
+import { LocalProgramSupervisor } from '../../src/program-supervisor.ts';
 
 export interface TestAdapterContext<C> extends AdapterContext<C> {
   /** Every line the adapter logged, in order. */
@@ -46,6 +47,7 @@ export function makeAdapterContext(overrides: Overrides<unknown> = {}): TestAdap
     inputs: {},
     configDir: root ?? tmpdir(),
     redact: (text) => text,
+    programs: new LocalProgramSupervisor(undefined),
     ...overrides,
     workDir,
     signal,

@@ -7,6 +7,8 @@ import { describe, expect, it, vi } from 'vitest';
 import { promotionStream } from '../../src/core/audit.ts';
 import type { Step } from '../../src/core/model.ts';
 import { samplePromotion } from '../engine/contract-suite.ts';
+import { runJob } from '../../src/core/jobs.ts';
+import { reconcileEnvironments } from '../../src/core/scheduler.ts';
 import { coreHarness, type CoreHarness } from '../support/core-harness.ts';
 
 const CHAIN = `
@@ -130,7 +132,7 @@ components:
     );
     await harness.runtime.store.acquireLock('dev', '9');
 
-    await harness.promotions.runJob({ id: 'step.9.first', data: { kind: 'step', promotionId: '9', stepId: '9.first' } });
+    await runJob(harness.runtime, { id: 'step.9.first', data: { kind: 'step', promotionId: '9', stepId: '9.first' } });
     await harness.settle();
 
     const promotion = await harness.runtime.store.getPromotion('9');
@@ -138,15 +140,16 @@ components:
     expect(harness.target.applied()).toEqual(['second']);
   });
 
-  it('runs a step again when its result cannot be recorded, and records it once: no failure is made up', async () => {
+  it('takes a step whose result could not be recorded up again, and records it once from what the target runs: no failure is made up, no second apply', async () => {
     const harness = coreHarness(ONE_COMPONENT);
-    const { audit } = harness.runtime;
-    const changePromotion = audit.changePromotion.bind(audit);
+    const { store } = harness.runtime;
+    const transitionPromotion = store.transitionPromotion.bind(store);
     let refused = 0;
-    audit.changePromotion = (promotionId, change) =>
-      changePromotion(promotionId, (current) => {
+    store.transitionPromotion = (promotionId, change) =>
+      transitionPromotion(promotionId, (current) => {
         const changed = change(current);
-        if (refused === 0 && changed?.events.some((event) => event.type === 'step.succeeded')) {
+        // Records are built on a head; built on none here only to see their type.
+        if (refused === 0 && changed?.records.some((build) => build(undefined).type === 'step.succeeded')) {
           refused += 1;
           throw new Error('store unreachable');
         }
@@ -156,11 +159,12 @@ components:
     expect(refused).toBe(1);
     expect(promotion.state).toBe('succeeded');
     const types = await auditTypes(harness, promotion.id);
-    expect(types.filter((type) => type === 'step.succeeded')).toHaveLength(1);
     expect(types).not.toContain('step.failed');
-    expect(types.slice(-2)).toEqual(['step.succeeded', 'promotion.succeeded']);
-    // Run again under the same step id, which the adapter uses to recognise its own work.
-    expect(harness.target.calls.filter((c) => c.action === 'apply').map((c) => c.stepId)).toEqual([`${promotion.id}.api`, `${promotion.id}.api`]);
+    expect(types).not.toContain('step.succeeded');
+    // The job runs again; the target already runs the version, so the step is recorded as done instead of applied twice.
+    expect(types.slice(-2)).toEqual(['step.recovered', 'promotion.succeeded']);
+    expect(harness.target.calls.filter((c) => c.action === 'apply').map((c) => c.stepId)).toEqual([`${promotion.id}.api`]);
+    expect((await harness.runtime.store.getLedger('dev')).api?.promotionId).toBe(promotion.id);
     expect(await harness.runtime.store.lockHolder('dev')).toBeUndefined();
   });
 
@@ -300,16 +304,17 @@ describe('environment locks', () => {
     const waiting = await harness.promotions.request({ release: { name: 'r', versions: { api: '1' } }, environment: 'dev', requestedBy: 'alice' });
     if (waiting.outcome !== 'planning') throw new Error('refused');
     await harness.settle();
-    expect((await harness.runtime.store.getPromotion(waiting.promotion.id))?.state).toBe('approved');
+    // Planning waits for the environment too: no preview runs while another promotion may change it.
+    expect((await harness.runtime.store.getPromotion(waiting.promotion.id))?.state).toBe('planning');
 
-    await harness.promotions.handOnEnvironments();
+    await reconcileEnvironments(harness.runtime);
     await harness.settle();
     expect((await harness.runtime.store.getPromotion(waiting.promotion.id))?.state).toBe('succeeded');
     const events = await harness.runtime.store.readAudit('environment-dev');
     expect(events.map((e) => e.summary)).toContain('dev was still held by promotion #99, which does not exist; Baton released it.');
   });
 
-  it('frees an environment still held by a promotion that succeeded a minute ago, and marks the versions it verified', async () => {
+  it('frees an environment still held by a promotion that succeeded a minute ago', async () => {
     const harness = coreHarness(ONE_COMPONENT);
     const finished = await run(harness, { api: '1' });
     // As left by a process that died between recording the end and handing the environment on.
@@ -318,12 +323,11 @@ describe('environment locks', () => {
     await harness.runtime.store.createPromotion(stranded);
     await harness.runtime.store.acquireLock('dev', '50');
     // Just finished: its own process may be letting go right now.
-    await harness.promotions.handOnEnvironments();
+    await reconcileEnvironments(harness.runtime);
     expect(await harness.runtime.store.lockHolder('dev')).toBe('50');
     harness.clock.advance(61_000);
-    await harness.promotions.handOnEnvironments();
+    await reconcileEnvironments(harness.runtime);
     expect(await harness.runtime.store.lockHolder('dev')).toBeUndefined();
-    expect(await harness.runtime.store.verifiedAt('dev', 'api', '2')).toBe(finishedAt);
     const recovered = (await harness.runtime.store.readAudit('environment-dev')).filter((r) => r.type === 'environment.lock_recovered');
     expect(recovered.map((r) => r.summary)).toEqual(['dev was still held by promotion #50, which is succeeded; Baton released it.']);
   });
@@ -399,6 +403,13 @@ components:
     expect((await harness.runtime.store.getPromotion(second))?.reason).toBe(`waiting for promotion #${first} to finish in prod`);
     await harness.settle();
     expect((await harness.runtime.store.getPromotion(first))?.state).toBe('succeeded');
+    // The first changed prod after the second was planned: its plan is made again, differs, and is approved again.
+    expect((await harness.runtime.store.getPromotion(second))?.state).toBe('awaiting_approval');
+    const replanned = (await harness.runtime.store.readAudit(promotionStream(second))).filter((r) => r.type === 'promotion.replanned');
+    expect(replanned.map((r) => r.summary)).toEqual([`Planned promotion #${second} again and the plan changed, so it needs approval again: api: its preview's details changed.`]);
+    await harness.promotions.approve(second, 'bob');
+    await harness.promotions.approve(second, 'carol');
+    await harness.settle();
     expect((await harness.runtime.store.getPromotion(second))?.state).toBe('succeeded');
     expect(harness.target.applied()).toEqual(['api', 'api']);
   });
@@ -414,11 +425,11 @@ components:
     const held = await harness.runtime.store.getPromotion(id);
     expect(held?.state).toBe('approved');
     expect(held?.reason).toBe('waiting for a promotion window (Mon-Thu 09:00-16:00 Europe/Berlin); the next opens Mon 30 Nov, 09:00 Europe/Berlin');
-    await harness.promotions.handOnEnvironments();
+    await reconcileEnvironments(harness.runtime);
     expect(harness.target.applied()).toEqual([]);
 
     harness.clock.set(new Date('2026-11-30T08:00:30Z')); // Monday 09:00:30 in Berlin.
-    await harness.promotions.handOnEnvironments();
+    await reconcileEnvironments(harness.runtime);
     await harness.settle();
     expect((await harness.runtime.store.getPromotion(id))?.state).toBe('succeeded');
     const waiting = (await harness.runtime.store.readAudit(promotionStream(id))).filter((r) => r.type === 'promotion.waiting');

@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sealAuditRecord, verifyAuditChain } from '../../src/core/audit-record.ts';
 import type { Promotion } from '../../src/core/model.ts';
-import type { AuditBuild, Engine, Job } from '../../src/engine/contracts.ts';
+import type { AuditBuild, Engine, Job, LedgerWrite, Store } from '../../src/engine/contracts.ts';
 
 /** The nudge delay every engine under test is opened with. */
 export const NUDGE_DELAY_MS = 200;
@@ -32,6 +32,22 @@ export function samplePromotion(id: string, overrides: Partial<Promotion> = {}):
     updatedAt: '2026-11-01T10:00:00.000Z',
     ...overrides,
   };
+}
+
+/** A change of a promotion with no records, through the engine's one write for promotions. */
+export async function updatePromotion(store: Store, id: string, change: (current: Promotion) => Promotion | undefined): Promise<Promotion> {
+  const { promotion } = await store.transitionPromotion(id, (current) => {
+    const next = change(current);
+    return next ? { promotion: next, records: [] } : undefined;
+  });
+  return promotion;
+}
+
+/** Ledger entries of one environment, written as a promotion there would write them. */
+async function setLedger(store: Store, environment: string, ledger: LedgerWrite[], verified?: { versions: Record<string, string>; at: string }): Promise<void> {
+  const id = await store.nextPromotionId();
+  await store.createPromotion(samplePromotion(id, { environment }));
+  await store.transitionPromotion(id, () => ({ records: [], ledger, ...(verified ? { verified } : {}) }));
 }
 
 function approvedBy(user: string, promotionId = '1'): AuditBuild {
@@ -106,7 +122,7 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
         await engine.store.createPromotion(samplePromotion('1'));
         await Promise.all(
           Array.from({ length: 40 }, (_, i) =>
-            engine.store.updatePromotion('1', (p) => ({ ...p, approvals: [...p.approvals, { user: `u${i}`, at: 'now' }] })),
+            updatePromotion(engine.store, '1', (p) => ({ ...p, approvals: [...p.approvals, { user: `u${i}`, at: 'now' }] })),
           ),
         );
         expect((await engine.store.getPromotion('1'))?.approvals).toHaveLength(40);
@@ -116,7 +132,7 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
         await engine.store.createPromotion(samplePromotion('1'));
         const winners: string[] = [];
         const calls = Array.from({ length: 20 }, (_, i) =>
-          engine.store.updatePromotion('1', (p) => {
+          updatePromotion(engine.store, '1', (p) => {
             if (i === 7) throw new Error('refused');
             if (p.state !== 'awaiting_approval') return undefined;
             return { ...p, state: i % 2 === 0 ? 'approved' : 'rejected', reason: `u${i}` };
@@ -135,7 +151,7 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
         await engine.store.createPromotion(samplePromotion('1'));
         const results = await Promise.all(
           Array.from({ length: 10 }, (_, i) =>
-            engine.store.updatePromotion('1', (p) => ({ ...p, approvals: [...p.approvals, { user: `u${i}`, at: 'now' }] })),
+            updatePromotion(engine.store, '1', (p) => ({ ...p, approvals: [...p.approvals, { user: `u${i}`, at: 'now' }] })),
           ),
         );
         expect(results.map((p) => p.approvals.length).sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
@@ -143,10 +159,10 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
 
       it('hands out frozen promotions from updates, so a change that mutates fails instead of leaking', async () => {
         await engine.store.createPromotion(samplePromotion('1', { approvals: [{ user: 'a', at: 'then' }] }));
-        const updated = await engine.store.updatePromotion('1', (p) => ({ ...p, reason: 'r' }));
+        const updated = await updatePromotion(engine.store, '1', (p) => ({ ...p, reason: 'r' }));
         expect(Object.isFrozen(updated) && Object.isFrozen(updated.approvals) && Object.isFrozen(updated.approvals[0])).toBe(true);
         await expect(
-          engine.store.updatePromotion('1', (p) => {
+          updatePromotion(engine.store, '1', (p) => {
             p.approvals.push({ user: 'mallory', at: 'now' });
             return p;
           }),
@@ -156,9 +172,9 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
 
       it('leaves a promotion alone when the change returns undefined', async () => {
         await engine.store.createPromotion(samplePromotion('1'));
-        const result = await engine.store.updatePromotion('1', () => undefined);
+        const result = await updatePromotion(engine.store, '1', () => undefined);
         expect(result.state).toBe('awaiting_approval');
-        await expect(engine.store.updatePromotion('404', (p) => p)).rejects.toThrow(/404/);
+        await expect(updatePromotion(engine.store, '404', (p) => p)).rejects.toThrow(/404/);
       });
 
       it('changes a promotion and appends its records in one write, chained after the records before', async () => {
@@ -209,7 +225,7 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
         await Promise.all(
           Array.from({ length: 30 }, (_, i) => {
             const user = `u${i}`;
-            if (i % 3 === 0) return engine.store.updatePromotion('1', (p) => ({ ...p, approvals: [...p.approvals, { user, at: 'now' }] }));
+            if (i % 3 === 0) return updatePromotion(engine.store, '1', (p) => ({ ...p, approvals: [...p.approvals, { user, at: 'now' }] }));
             if (i % 3 === 1) return engine.store.appendAudit('promotion-1', approvedBy(user));
             return engine.store.transitionPromotion('1', (p) => ({ promotion: { ...p, approvals: [...p.approvals, { user, at: 'now' }] }, records: [approvedBy(user)] }));
           }),
@@ -222,8 +238,10 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
 
       it('keeps the ledger per environment and component, and clears entries', async () => {
         const entry = { version: '1.0.0', since: '2026-11-01T10:00:00.000Z', promotionId: '1', outputs: { url: 'x' } };
-        await engine.store.setLedgerEntry('dev', 'api', entry);
-        await engine.store.setLedgerEntry('dev', 'worker', { ...entry, version: '2.0.0' });
+        await setLedger(engine.store, 'dev', [
+          { component: 'api', entry },
+          { component: 'worker', entry: { ...entry, version: '2.0.0' } },
+        ]);
         // What was handed in stays the caller's to change; what is handed out is frozen.
         entry.outputs.url = 'changed by the caller';
         const ledger = await engine.store.getLedger('dev');
@@ -231,13 +249,13 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
         expect(() => Object.assign(ledger.api?.outputs ?? {}, { url: 'y' })).toThrow(TypeError);
         expect((await engine.store.getLedger('dev')).api?.outputs.url).toBe('x');
         expect(await engine.store.getLedger('staging')).toEqual({});
-        await engine.store.setLedgerEntry('dev', 'api', null);
+        await setLedger(engine.store, 'dev', [{ component: 'api', entry: null }]);
         expect(Object.keys(await engine.store.getLedger('dev'))).toEqual(['worker']);
       });
 
       it('remembers when a version first succeeded in an environment', async () => {
-        await engine.store.markVerified('dev', { api: '1.0.0' }, '2026-11-01T10:00:00.000Z');
-        await engine.store.markVerified('dev', { api: '1.0.0' }, '2026-11-02T10:00:00.000Z');
+        await setLedger(engine.store, 'dev', [], { versions: { api: '1.0.0' }, at: '2026-11-01T10:00:00.000Z' });
+        await setLedger(engine.store, 'dev', [], { versions: { api: '1.0.0' }, at: '2026-11-02T10:00:00.000Z' });
         expect(await engine.store.verifiedAt('dev', 'api', '1.0.0')).toBe('2026-11-01T10:00:00.000Z');
         expect(await engine.store.verifiedAt('staging', 'api', '1.0.0')).toBeUndefined();
       });
@@ -419,8 +437,12 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
 
     it('keeps every record across a restart', async () => {
       await engine.store.createPromotion(samplePromotion(await engine.store.nextPromotionId()));
-      await engine.store.updatePromotion('1', (p) => ({ ...p, state: 'approved' }));
-      await engine.store.setLedgerEntry('dev', 'api', { version: '1.0.0', since: 'then', promotionId: '1', outputs: {} });
+      await engine.store.transitionPromotion('1', (p) => ({
+        promotion: { ...p, state: 'approved' },
+        records: [],
+        ledger: [{ component: 'api', entry: { version: '1.0.0', since: 'then', promotionId: '1', outputs: {} } }],
+        verified: { versions: { api: '1.0.0' }, at: 'then' },
+      }));
       await engine.store.acquireLock('dev', '1');
       await engine.store.setFreeze({ environment: 'prod', reason: 'r', by: 'a', at: 't' });
       await engine.store.appendAudit('promotion-1', (previous) =>
@@ -438,6 +460,7 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
       expect((await reopened.store.getPromotion('1'))?.state).toBe('approved');
       expect(await reopened.store.nextPromotionId()).toBe('2');
       expect((await reopened.store.getLedger('dev')).api?.version).toBe('1.0.0');
+      expect(await reopened.store.verifiedAt('dev', 'api', '1.0.0')).toBe('then');
       expect(await reopened.store.lockHolder('dev')).toBe('1');
       expect(await reopened.store.listFreezes()).toHaveLength(1);
       expect(await reopened.store.threadCursor('promotion-1')).toBe(1);

@@ -5,7 +5,7 @@ import type { AuditBuild, Engine } from '../../src/engine/contracts.ts';
 import { createRedisEngine } from '../../src/engine/redis/index.ts';
 import { startRedisServer, type RedisServer } from '../support/redis-server.ts';
 import { silentLogger } from '../support/silent-logger.ts';
-import { describeEngineContract, NUDGE_DELAY_MS, samplePromotion } from './contract-suite.ts';
+import { describeEngineContract, NUDGE_DELAY_MS, samplePromotion, updatePromotion } from './contract-suite.ts';
 
 let server: RedisServer;
 let database = 0;
@@ -60,13 +60,13 @@ describe('redis engine, two replicas on one Redis', () => {
   it('applies an update on what the other replica wrote since, not on what this one saw last', async () => {
     const [one, two] = await twoReplicas();
     await one.store.createPromotion(samplePromotion('1'));
-    await one.store.updatePromotion('1', (p) => ({ ...p, approvals: [{ user: 'a', at: 'now' }] }));
-    await two.store.updatePromotion('1', (p) => ({ ...p, approvals: [...p.approvals, { user: 'b', at: 'now' }] }));
-    const seen = await one.store.updatePromotion('1', (p) => ({ ...p, approvals: [...p.approvals, { user: 'c', at: 'now' }] }));
+    await updatePromotion(one.store, '1', (p) => ({ ...p, approvals: [{ user: 'a', at: 'now' }] }));
+    await updatePromotion(two.store, '1', (p) => ({ ...p, approvals: [...p.approvals, { user: 'b', at: 'now' }] }));
+    const seen = await updatePromotion(one.store, '1', (p) => ({ ...p, approvals: [...p.approvals, { user: 'c', at: 'now' }] }));
     expect(seen.approvals.map((a) => a.user)).toEqual(['a', 'b', 'c']);
     // A change that decides nothing is still decided on the current value.
     let approvalsSeen = 0;
-    await two.store.updatePromotion('1', (p) => {
+    await updatePromotion(two.store, '1', (p) => {
       approvalsSeen = p.approvals.length;
       return undefined;
     });
@@ -80,7 +80,7 @@ describe('redis engine, two replicas on one Redis', () => {
     await two.store.getPromotion('1');
     const outcomes = await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
-        (i % 2 === 0 ? one : two).store.updatePromotion('1', (p) =>
+        updatePromotion((i % 2 === 0 ? one : two).store, '1', (p) =>
           p.state === 'awaiting_approval' ? { ...p, state: i % 4 < 2 ? 'approved' : 'rejected', reason: `u${i}` } : undefined,
         ),
       ),
@@ -109,13 +109,13 @@ describe('redis engine, two replicas on one Redis', () => {
     }));
     await one.store.createPromotion(samplePromotion('1', { state: 'running', steps }));
     for (const [i, step] of steps.entries()) {
-      await one.store.updatePromotion('1', (p) => ({
+      await updatePromotion(one.store, '1', (p) => ({
         ...p,
         steps: p.steps.map((s) => (s.id === step.id ? { ...s, status: 'succeeded', log: [`done ✓ ${i}`], outputs: { url: 'é' } } : s)),
         updatedAt: `t${i}`,
       }));
     }
-    const expected = await one.store.updatePromotion('1', (p) => ({ ...p, state: 'succeeded', reason: 'fertig — alles grün' }));
+    const expected = await updatePromotion(one.store, '1', (p) => ({ ...p, state: 'succeeded', reason: 'fertig — alles grün' }));
     const stored = await two.store.getPromotion('1');
     expect(stored).toEqual(JSON.parse(JSON.stringify(expected)));
     expect(stored?.steps.map((s) => s.log)).toEqual([['done ✓ 0'], ['done ✓ 1'], ['done ✓ 2']]);
@@ -130,7 +130,7 @@ describe('redis engine, two replicas on one Redis', () => {
     const { id, ...rest } = samplePromotion('1', { reason: 'hand-made' });
     await raw.set(`${prefix}:promotion:1`, JSON.stringify({ ...rest, id }, null, 2));
     await one.store.getPromotion('1');
-    const updated = await one.store.updatePromotion('1', (p) => ({ ...p, state: 'approved' }));
+    const updated = await updatePromotion(one.store, '1', (p) => ({ ...p, state: 'approved' }));
     expect(JSON.parse((await raw.get(`${prefix}:promotion:1`)) ?? 'null')).toEqual(JSON.parse(JSON.stringify(updated)));
     expect(updated.reason).toBe('hand-made');
     raw.disconnect();

@@ -1,8 +1,10 @@
 /** The core on the memory engine with a fake target, for fast behaviour tests. */
 import { AuditLog } from '../../src/core/audit.ts';
 import type { Pipeline } from '../../src/core/model.ts';
-import { PromotionService } from '../../src/core/promotions.ts';
+import { PromotionIntents } from '../../src/core/intents.ts';
 import type { CoreRuntime } from '../../src/core/runtime.ts';
+import { runJob } from '../../src/core/jobs.ts';
+import { LocalProgramSupervisor } from '../../src/program-supervisor.ts';
 import { createMemoryEngine } from '../../src/engine/memory/index.ts';
 import { parsePipeline } from '../../src/pipeline/load.ts';
 import { FakeTarget, fakeLookup } from './fake-adapter.ts';
@@ -12,7 +14,7 @@ import { TestClock } from './test-clock.ts';
 export interface CoreHarness {
   pipeline: Pipeline;
   runtime: CoreRuntime;
-  promotions: PromotionService;
+  promotions: PromotionIntents;
   target: FakeTarget;
   clock: TestClock;
   settle(): Promise<void>;
@@ -35,8 +37,9 @@ export function coreHarness(yaml: string, secrets: Record<string, string> = {}):
     logger: silentLogger,
     workDir: '/tmp/baton-core-tests',
     retryDelayMs: 1,
+    programs: new LocalProgramSupervisor(undefined),
   };
-  const promotions = new PromotionService(runtime);
-  engine.queue.work((job) => promotions.runJob(job), { concurrency: 4 });
+  const promotions = new PromotionIntents(runtime);
+  engine.queue.work((job) => runJob(runtime, job), { concurrency: 4 });
   return { pipeline, runtime, promotions, target, clock, settle: () => engine.queue.drained() };
 }

@@ -3,8 +3,9 @@
  * a worker has nobody to type a password, so a missing credential must fail
  * at once instead of hanging until the step times out.
  */
-import { execFile } from 'node:child_process';
 import { TerminalStepError } from '../../../src/errors.ts';
+import type { ProgramSupervisor } from '../../contract.ts';
+import { runProcess } from '../../script/run.ts';
 import { abortReason } from '../stopped.ts';
 
 export interface GitOutcome {
@@ -16,6 +17,9 @@ export interface GitOutcome {
 export interface GitOptions {
   cwd: string;
   signal: AbortSignal;
+  /** Where git is registered while it runs, so a worker restarted after a crash can stop it. */
+  programs: ProgramSupervisor;
+  stepId: string;
   /** Exit codes that answer a question rather than report a failure (e.g. 1 for `merge-base --is-ancestor`). */
   acceptExitCodes?: readonly number[];
   extraEnv?: Record<string, string>;
@@ -48,8 +52,6 @@ export class GitStopped extends Error {
   }
 }
 
-const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
-
 function gitEnvironment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return {
     ...process.env,
@@ -73,40 +75,28 @@ function subcommandOf(args: readonly string[]): string {
   return '';
 }
 
-export function runGit(args: readonly string[], options: GitOptions): Promise<GitOutcome> {
+export async function runGit(args: readonly string[], options: GitOptions): Promise<GitOutcome> {
   const subcommand = subcommandOf(args);
-  if (options.signal.aborted) return Promise.reject(new GitStopped(subcommand, abortReason(options.signal)));
-  return new Promise((resolve, reject) => {
-    execFile(
-      'git',
-      args,
-      {
-        cwd: options.cwd,
-        env: gitEnvironment(options.extraEnv),
-        signal: options.signal,
-        maxBuffer: MAX_OUTPUT_BYTES,
-        encoding: 'utf8',
-      },
-      (error, stdout, stderr) => {
-        if (options.signal.aborted) {
-          reject(new GitStopped(subcommand, abortReason(options.signal)));
-          return;
-        }
-        const code = (error as NodeJS.ErrnoException | null)?.code;
-        if (code === 'ENOENT') {
-          reject(
-            new TerminalStepError(
-              'git is not installed on the Baton worker (or not on its PATH), and gitops mode needs it: ' +
-                'install it (Debian/Ubuntu: apt-get install git) and run the promotion again.',
-            ),
-          );
-          return;
-        }
-        const exitCode = error === null ? 0 : typeof code === 'number' ? code : -1;
-        const outcome = { exitCode, stdout, stderr };
-        if (exitCode === 0 || options.acceptExitCodes?.includes(exitCode)) resolve(outcome);
-        else reject(new GitFailure(subcommand, outcome));
-      },
+  if (options.signal.aborted) throw new GitStopped(subcommand, abortReason(options.signal));
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const outcome = await runProcess(['git', ...args], {
+    cwd: options.cwd,
+    env: gitEnvironment(options.extraEnv),
+    signal: options.signal,
+    onLine: (line, from) => (from === 'stdout' ? stdout : stderr).push(line),
+    programs: options.programs,
+    stepId: options.stepId,
+  }).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    throw new TerminalStepError(
+      'git is not installed on the Baton worker (or not on its PATH), and gitops mode needs it: ' +
+        'install it (Debian/Ubuntu: apt-get install git) and run the promotion again.',
     );
   });
+  if (outcome.aborted) throw new GitStopped(subcommand, abortReason(options.signal));
+  const text = (lines: string[]): string => lines.map((line) => `${line}\n`).join('');
+  const result = { exitCode: outcome.exitCode ?? -1, stdout: text(stdout), stderr: text(stderr) };
+  if (result.exitCode === 0 || options.acceptExitCodes?.includes(result.exitCode)) return result;
+  throw new GitFailure(subcommand, result);
 }

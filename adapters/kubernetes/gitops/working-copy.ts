@@ -40,7 +40,8 @@ function openWorkingCopy(ctx: GitopsContext, location: string): WorkingCopy {
   const branch = ctx.config.branch;
   const remoteRef = `refs/remotes/origin/${branch}`;
   const display = repositoryDisplay(ctx);
-  const git: WorkingCopy['git'] = (args, options = {}) => runGit(args, { cwd: dir, signal: ctx.signal, ...options });
+  const git: WorkingCopy['git'] = (args, options = {}) =>
+    runGit(args, { cwd: dir, signal: ctx.signal, programs: ctx.programs, stepId: ctx.stepId, ...options });
   const gitFor: WorkingCopy['gitFor'] = (action, args) =>
     git(args).catch((error: unknown) => {
       throw gitStepError(error, { action, repo: display, redact: ctx.redact });

@@ -4,7 +4,7 @@
  * updated in place as the promotion moves.
  */
 import type { Environment, Promotion } from '../../core/model.ts';
-import { rollbackCandidates } from '../../core/orchestrator.ts';
+import { rollbackCandidates } from '../../core/applied-steps.ts';
 import { formatDuration } from '../../pipeline/duration.ts';
 import { describeRelease } from '../../core/release.ts';
 import type { Block, Button, ChatMessage } from '../message.ts';

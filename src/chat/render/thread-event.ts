@@ -14,8 +14,6 @@ const TONE: Partial<Record<AuditType, Tone>> = {
   'step.failed': 'bad',
   'step.skipped': 'neutral',
   'approval.granted': 'good',
-  'approval.refused': 'warning',
-  'rollback.refused': 'warning',
   'promotion.approved': 'good',
   'promotion.rejected': 'neutral',
   'promotion.waiting': 'warning',
@@ -23,6 +21,9 @@ const TONE: Partial<Record<AuditType, Tone>> = {
   'promotion.succeeded': 'good',
   'promotion.failed': 'bad',
   'promotion.plan_failed': 'bad',
+  'promotion.replanning': 'active',
+  'promotion.replanned': 'warning',
+  'step.recovered': 'good',
   'promotion.interrupted': 'bad',
   'rollback.requested': 'active',
   'step.rolled_back': 'warning',
@@ -31,8 +32,12 @@ const TONE: Partial<Record<AuditType, Tone>> = {
   'promotion.rolled_back': 'warning',
 };
 
-/** Events the thread does not repeat: the root message already says them. */
-const SILENT: readonly AuditType[] = ['promotion.requested', 'promotion.planned'];
+/**
+ * Events the thread does not repeat: the root message already says them, or
+ * they are a person's refused or repeated click, answered privately — the
+ * thread shows decisions, not noise.
+ */
+const SILENT: readonly AuditType[] = ['promotion.requested', 'promotion.planned', 'approval.refused', 'approval.duplicate', 'rollback.refused'];
 
 function logOf(record: AuditRecord): string[] {
   const log = record.data?.log;

@@ -1,13 +1,14 @@
 /**
- * The embedded store: state in memory, every change journalled to files under
- * the data folder (`.baton/` by default) so that a restart loses no record.
+ * The embedded store: state in memory, every change journalled to one file
+ * under the data folder (`.baton/` by default) so that a restart loses no record.
  * Without a data folder it keeps nothing on disk (tests).
  */
-import { join } from 'node:path';
+import { existsSync, unlinkSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { promotionStream } from '../../core/audit.ts';
 import type { AuditRecord } from '../../core/audit-record.ts';
 import { isTerminal, type Freeze, type Ledger, type LedgerEntry, type Promotion, type Release } from '../../core/model.ts';
-import type { AuditBuild, AuditHead, PromotionQuery, PromotionTransition, Store } from '../contracts.ts';
+import type { AuditBuild, AuditHead, LedgerWrite, PromotionQuery, PromotionTransition, Store } from '../contracts.ts';
 import { Journal } from '../../journal.ts';
 import { deepFreeze } from '../frozen.ts';
 
@@ -20,8 +21,30 @@ type StateChange =
   | { kind: 'counter'; value: number }
   | { kind: 'cursor'; stream: string; seq: number };
 
+/** One line of the journal: a transition is one line, so a crash keeps all of it or none. */
+type JournalEntry =
+  | StateChange
+  | { kind: 'promotion'; promotion: Promotion }
+  | { kind: 'audit'; record: AuditRecord }
+  | {
+      kind: 'transition';
+      promotion?: Promotion;
+      records: AuditRecord[];
+      environment?: string;
+      ledger?: LedgerWrite[];
+      verified?: { keys: string[]; at: string };
+    };
+
+const JOURNAL_FILE = 'journal.jsonl';
+/** The files of the layout before one journal; read once, then folded into it. */
+const EARLIER_FILES = ['promotions.jsonl', 'state.jsonl', 'audit.jsonl'] as const;
+
 function verifiedKey(environment: string, component: string, version: string): string {
   return `${environment}\u0000${component}\u0000${version}`;
+}
+
+function verifiedKeys(environment: string, versions: Record<string, string>): string[] {
+  return Object.entries(versions).map(([component, version]) => verifiedKey(environment, component, version));
 }
 
 export class MemoryStore implements Store {
@@ -41,38 +64,32 @@ export class MemoryStore implements Store {
   /** Claimed keys and when each claim lapses; one process, so memory is enough. */
   private readonly claims = new Map<string, number>();
   private counter = 0;
-  private readonly journals: {
-    promotions: Journal<Promotion>;
-    state: Journal<StateChange>;
-    audit: Journal<AuditRecord>;
-  } | undefined;
+  private readonly journal: Journal<JournalEntry> | undefined;
 
   /**
    * `compact: false` for a second process reading the same folder (the CLI's
-   * `plan`): folding the files while the bot appends to them would lose lines.
+   * `plan`): folding the file while the bot appends to it would lose lines.
    */
   constructor(dataDir?: string, options: { compact: boolean } = { compact: true }) {
     if (!dataDir) return;
-    this.journals = {
-      promotions: new Journal(join(dataDir, 'promotions.jsonl')),
-      state: new Journal(join(dataDir, 'state.jsonl')),
-      audit: new Journal(join(dataDir, 'audit.jsonl')),
-    };
-    this.replay(options.compact);
+    this.journal = new Journal(join(dataDir, JOURNAL_FILE));
+    this.replay(dataDir, options.compact);
   }
 
-  private replay(compact: boolean): void {
-    if (!this.journals) return;
-    const promotionLines = this.journals.promotions.read();
-    for (const promotion of promotionLines) this.keep(promotion);
-    for (const promotion of this.promotions.values()) deepFreeze(promotion);
-    const stateLines = this.journals.state.read();
-    for (const change of stateLines) this.applyChange(change);
-    for (const record of this.journals.audit.read()) {
-      const stream = this.audit.get(record.stream) ?? [];
-      stream.push(deepFreeze(record));
-      this.audit.set(record.stream, stream);
+  private replay(dataDir: string, compact: boolean): void {
+    if (!this.journal) return;
+    const earlier = this.journal.exists() ? [] : EARLIER_FILES.map((name) => join(dataDir, name)).filter((path) => existsSync(path));
+    let lines = 0;
+    for (const path of earlier) {
+      const entries = new Journal<unknown>(path).read();
+      lines += entries.length;
+      for (const entry of entries) this.applyEarlier(basename(path), entry);
     }
+    for (const entry of this.journal.read()) {
+      lines += 1;
+      this.apply(entry);
+    }
+    for (const promotion of this.promotions.values()) deepFreeze(promotion);
     // Records are numbered from 1 without gaps: the first one past a cursor sits at the cursor's position.
     const behind = [...this.audit].flatMap(([stream, records]) => {
       const first = records[this.cursors.get(stream) ?? 0];
@@ -80,24 +97,65 @@ export class MemoryStore implements Store {
     });
     for (const { stream } of behind.sort((a, b) => a.since.localeCompare(b.since))) this.unposted.add(stream);
     if (!compact) return;
-    // Keep start-up fast: fold superseded lines away once they dominate.
-    if (promotionLines.length > 2 * this.promotions.size + 100) {
-      this.journals.promotions.rewrite([...this.promotions.values()]);
+    // Keep start-up fast: fold superseded lines away once they dominate; the earlier layout is folded in at once.
+    const live = this.promotions.size + [...this.audit.values()].reduce((sum, records) => sum + records.length, 0);
+    if (earlier.length > 0 || lines > 2 * live + 1000) {
+      this.journal.rewrite(this.snapshot());
+      for (const path of earlier) unlinkSync(path);
     }
-    if (stateLines.length > 1000) this.journals.state.rewrite(this.snapshotChanges());
   }
 
-  private snapshotChanges(): StateChange[] {
-    const changes: StateChange[] = [{ kind: 'counter', value: this.counter }];
-    for (const [environment, components] of Object.entries(this.ledger)) {
-      for (const [component, entry] of Object.entries(components)) changes.push({ kind: 'ledger', environment, component, entry });
+  /** A line of the layout before one journal: promotions, state changes and audit records each had a file. */
+  private applyEarlier(file: string, entry: unknown): void {
+    if (file === 'promotions.jsonl') this.keep(entry as Promotion);
+    else if (file === 'state.jsonl') this.apply(entry as StateChange);
+    else this.keepRecords((entry as AuditRecord).stream, [deepFreeze(entry as AuditRecord)]);
+  }
+
+  private snapshot(): JournalEntry[] {
+    const entries: JournalEntry[] = [{ kind: 'counter', value: this.counter }];
+    for (const id of this.ids) {
+      const promotion = this.promotions.get(id);
+      if (promotion) entries.push({ kind: 'promotion', promotion });
     }
-    for (const [key, at] of this.verified) changes.push({ kind: 'verified', key, at });
-    for (const [environment, holder] of this.locks) changes.push({ kind: 'lock', environment, holder });
-    for (const [environment, freeze] of this.freezes) changes.push({ kind: 'freeze', environment, freeze });
-    for (const release of this.releases.values()) changes.push({ kind: 'release', release });
-    for (const [stream, seq] of this.cursors) changes.push({ kind: 'cursor', stream, seq });
-    return changes;
+    for (const records of this.audit.values()) for (const record of records) entries.push({ kind: 'audit', record });
+    for (const [environment, components] of Object.entries(this.ledger)) {
+      for (const [component, entry] of Object.entries(components)) entries.push({ kind: 'ledger', environment, component, entry });
+    }
+    for (const [key, at] of this.verified) entries.push({ kind: 'verified', key, at });
+    for (const [environment, holder] of this.locks) entries.push({ kind: 'lock', environment, holder });
+    for (const [environment, freeze] of this.freezes) entries.push({ kind: 'freeze', environment, freeze });
+    for (const release of this.releases.values()) entries.push({ kind: 'release', release });
+    for (const [stream, seq] of this.cursors) entries.push({ kind: 'cursor', stream, seq });
+    return entries;
+  }
+
+  private apply(entry: JournalEntry): void {
+    switch (entry.kind) {
+      case 'promotion':
+        this.keep(entry.promotion);
+        break;
+      case 'audit':
+        this.keepRecords(entry.record.stream, [deepFreeze(entry.record)]);
+        break;
+      case 'transition':
+        this.applyTransition(entry);
+        break;
+      default:
+        this.applyChange(entry);
+    }
+  }
+
+  private applyTransition(entry: Extract<JournalEntry, { kind: 'transition' }>): void {
+    if (entry.promotion) this.keep(deepFreeze(entry.promotion));
+    const first = entry.records[0];
+    if (first) this.keepRecords(first.stream, entry.records.map((record) => deepFreeze(record)));
+    for (const write of entry.ledger ?? []) {
+      if (entry.environment) this.applyChange({ kind: 'ledger', environment: entry.environment, component: write.component, entry: write.entry });
+    }
+    for (const key of entry.verified?.keys ?? []) {
+      if (!this.verified.has(key)) this.verified.set(key, entry.verified?.at ?? '');
+    }
   }
 
   private applyChange(change: StateChange): void {
@@ -136,7 +194,7 @@ export class MemoryStore implements Store {
   /** Applied at once, so that nothing in this process sees the state before it; resolves once journalled. */
   private async change(change: StateChange): Promise<void> {
     this.applyChange(change);
-    await this.journals?.state.append(change);
+    await this.journal?.append(change);
   }
 
   private keep(promotion: Promotion): void {
@@ -151,52 +209,56 @@ export class MemoryStore implements Store {
     else this.unfinished.add(promotion.id);
   }
 
-  private async savePromotion(promotion: Promotion): Promise<void> {
-    this.keep(deepFreeze(promotion));
-    await this.journals?.promotions.append(promotion);
-  }
-
   async nextPromotionId(): Promise<string> {
     const value = this.counter + 1;
     await this.change({ kind: 'counter', value });
     return String(value);
   }
 
-  async createPromotion(promotion: Promotion): Promise<void> {
+  async createPromotion(promotion: Promotion, builds: AuditBuild[] = []): Promise<AuditRecord[]> {
     if (this.promotions.has(promotion.id)) throw new Error(`Promotion #${promotion.id} already exists.`);
+    const stream = promotionStream(promotion.id);
+    const records = this.chain(stream, builds);
     // A copy: the caller may go on changing the object it handed in.
-    await this.savePromotion(structuredClone(promotion));
+    const created = deepFreeze(structuredClone(promotion));
+    const entry: JournalEntry = { kind: 'transition', promotion: created, records };
+    this.applyTransition(entry);
+    await this.journal?.append(entry);
+    return records;
   }
 
   async getPromotion(id: string): Promise<Promotion | undefined> {
     return this.promotions.get(id);
   }
 
-  async updatePromotion(id: string, change: (current: Promotion) => Promotion | undefined): Promise<Promotion> {
+  async setThread(id: string, thread: NonNullable<Promotion['thread']>): Promise<Promotion> {
     const current = this.promotions.get(id);
     if (!current) throw new Error(`Promotion #${id} does not exist.`);
-    // Synchronous from read to write: nothing else can interleave in this process.
-    const next = change(deepFreeze(current));
-    if (!next) return current;
-    await this.savePromotion(deepFreeze(next));
-    return next;
+    if (current.thread) return current;
+    const promotion = deepFreeze({ ...current, thread });
+    this.keep(promotion);
+    await this.journal?.append({ kind: 'promotion', promotion });
+    return promotion;
   }
 
   async transitionPromotion(id: string, change: (current: Promotion) => PromotionTransition | undefined): Promise<{ promotion: Promotion; records: AuditRecord[] }> {
     const current = this.promotions.get(id);
     if (!current) throw new Error(`Promotion #${id} does not exist.`);
-    // Everything is worked out before anything is kept: a change or a record that throws leaves both as they were.
+    // Everything is worked out before anything is kept: a change or a record that throws leaves all as it was.
     const transition = change(current);
     if (!transition) return { promotion: current, records: [] };
-    const stream = promotionStream(id);
-    const records = this.chain(stream, transition.records);
+    const records = this.chain(promotionStream(id), transition.records);
     const promotion = transition.promotion ? deepFreeze(transition.promotion) : current;
-    if (transition.promotion) this.keep(promotion);
-    this.keepRecords(stream, records);
-    await Promise.all([
-      transition.promotion ? this.journals?.promotions.append(promotion) : undefined,
-      ...records.map((record) => this.journals?.audit.append(record)),
-    ]);
+    const entry: JournalEntry = {
+      kind: 'transition',
+      ...(transition.promotion ? { promotion } : {}),
+      records,
+      ...(transition.ledger?.length ? { environment: promotion.environment, ledger: transition.ledger } : {}),
+      ...(transition.verified ? { verified: { keys: verifiedKeys(promotion.environment, transition.verified.versions), at: transition.verified.at } } : {}),
+    };
+    this.applyTransition(entry);
+    // One line: a crash keeps the change, its records and its ledger entries, or none of them.
+    await this.journal?.append(entry);
     return { promotion, records };
   }
 
@@ -217,19 +279,6 @@ export class MemoryStore implements Store {
 
   async getLedger(environment: string): Promise<Ledger> {
     return { ...this.ledger[environment] };
-  }
-
-  async setLedgerEntry(environment: string, component: string, entry: LedgerEntry | null): Promise<void> {
-    await this.change({ kind: 'ledger', environment, component, entry });
-  }
-
-  async markVerified(environment: string, versions: Record<string, string>, at: string): Promise<void> {
-    const writes: Promise<void>[] = [];
-    for (const [component, version] of Object.entries(versions)) {
-      const key = verifiedKey(environment, component, version);
-      if (!this.verified.has(key)) writes.push(this.change({ kind: 'verified', key, at }));
-    }
-    await Promise.all(writes);
   }
 
   async verifiedAt(environment: string, component: string, version: string): Promise<string | undefined> {
@@ -297,7 +346,7 @@ export class MemoryStore implements Store {
     const [record] = this.chain(stream, [build]);
     if (!record) throw new Error(`No audit record was built for ${stream}.`);
     this.keepRecords(stream, [record]);
-    await this.journals?.audit.append(record);
+    await this.journal?.append({ kind: 'audit', record });
     return record;
   }
 
@@ -336,7 +385,6 @@ export class MemoryStore implements Store {
   }
 
   async close(): Promise<void> {
-    if (!this.journals) return;
-    await Promise.all(Object.values(this.journals).map((journal) => journal.close()));
+    await this.journal?.close();
   }
 }

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { promotionStream } from '../../core/audit.ts';
 import type { AuditRecord } from '../../core/audit-record.ts';
-import { isTerminal, type Promotion } from '../../core/model.ts';
+import { isTerminal, type LedgerEntry, type Promotion } from '../../core/model.ts';
 import { KeyedBatches, settle, type Outcome, type Pending } from '../../keyed-batches.ts';
 import type { PromotionTransition } from '../contracts.ts';
 import { deepFreeze } from '../frozen.ts';
@@ -19,8 +19,8 @@ import { AuditChain } from './audit-writer.ts';
 import { layoutJson, layoutOf, spliceOf, type Layout } from './promotion-json.ts';
 import { RecentValues } from './recent-values.ts';
 import { TRANSITION_PROMOTION } from './scripts.ts';
+import { verifiedFields } from './verified-fields.ts';
 
-export type PromotionChange = (current: Promotion) => Promotion | undefined;
 export type TransitionChange = (current: Promotion) => PromotionTransition | undefined;
 
 export interface Transitioned {
@@ -30,6 +30,10 @@ export interface Transitioned {
 
 export interface PromotionKeys {
   promotion(id: string): string;
+  /** What an environment runs, by component. */
+  ledger(environment: string): string;
+  /** When each version first succeeded in each environment. */
+  verified: string;
   /** The set of unfinished promotions. */
   active: string;
   /** A stream's records and its head. */
@@ -103,14 +107,6 @@ export class PromotionWriter {
     private readonly heads: RecentValues<string>,
   ) {}
 
-  async update(id: string, change: PromotionChange): Promise<Promotion> {
-    const { promotion } = await this.transition(id, (current) => {
-      const next = change(current);
-      return next ? { promotion: next, records: [] } : undefined;
-    });
-    return promotion;
-  }
-
   transition(id: string, change: TransitionChange): Promise<Transitioned> {
     return this.batches.push(id, change);
   }
@@ -148,16 +144,38 @@ export class PromotionWriter {
         return;
       }
       const chain = new AuditChain(head);
-      const { outcomes, written } = applyAll(base.value, chain, batch);
-      if (!written && chain.entries.length === 0 && confirmed) return settle(batch, outcomes);
+      const { outcomes, written, ledger, verified } = applyAll(base.value, chain, batch);
+      if (!written && chain.entries.length === 0 && ledger.size === 0 && verified.size === 0 && confirmed) return settle(batch, outcomes);
       const layout = written ? layoutOf(written) : undefined;
       const splice = layout ? spliceOf(layout, base.layout) : [];
       const terminal = written !== undefined && isTerminal(written.state);
       const records = chain.entries.length > 0 ? [stream, head, chain.nextHead, ...chain.entries] : [];
+      const ledgerArgs = [...ledger].flatMap(([component, entry]) => [component, entry ? JSON.stringify(entry) : '']);
+      const verifiedArgs = [...verified].flat();
       const reply = (await TRANSITION_PROMOTION.run(
         this.redis,
-        [this.keys.promotion(id), this.keys.active, this.keys.unposted, this.keys.audit(stream), this.keys.auditHead(stream)],
-        [base.sha, id, terminal ? '1' : '0', String(layout?.bytes ?? ''), String(splice.length), ...splice, ...records],
+        [
+          this.keys.promotion(id),
+          this.keys.active,
+          this.keys.unposted,
+          this.keys.audit(stream),
+          this.keys.auditHead(stream),
+          this.keys.ledger(base.value.environment),
+          this.keys.verified,
+        ],
+        [
+          base.sha,
+          id,
+          terminal ? '1' : '0',
+          String(layout?.bytes ?? ''),
+          String(splice.length),
+          ...splice,
+          String(ledger.size),
+          ...ledgerArgs,
+          String(verified.size),
+          ...verifiedArgs,
+          ...records,
+        ],
       )) as [number, string] | null;
       if (reply?.[0] === 1) {
         if (written && layout) this.remembered.set(id, Version.written(written, layout, reply[1]));
@@ -180,15 +198,25 @@ export class PromotionWriter {
   }
 }
 
+/** What a batch of changes writes besides the promotion: ledger entries by component, verified marks by field. */
+interface Applied {
+  outcomes: Outcome<Transitioned>[];
+  written?: Promotion;
+  ledger: Map<string, LedgerEntry | null>;
+  verified: Map<string, string>;
+}
+
 /**
  * Applies the changes in order, each to what the one before left, and chains
  * the records they ask for. Every version is frozen, so no caller's result is
  * changed by a later change. A change that throws, or whose record does, is
- * left out; its caller gets the error.
+ * left out with its ledger entries; its caller gets the error.
  */
-function applyAll(base: Promotion, chain: AuditChain, batch: Pending<TransitionChange, Transitioned>[]): { outcomes: Outcome<Transitioned>[]; written?: Promotion } {
+function applyAll(base: Promotion, chain: AuditChain, batch: Pending<TransitionChange, Transitioned>[]): Applied {
   let current = base;
   let written: Promotion | undefined;
+  const ledger = new Map<string, LedgerEntry | null>();
+  const verified = new Map<string, string>();
   const outcomes = batch.map((entry): Outcome<Transitioned> => {
     try {
       const transition = entry.input(current);
@@ -199,10 +227,14 @@ function applyAll(base: Promotion, chain: AuditChain, batch: Pending<TransitionC
         current = next;
         written = next;
       }
+      for (const write of transition.ledger ?? []) ledger.set(write.component, write.entry);
+      for (const field of verifiedFields(base.environment, transition.verified?.versions ?? {})) {
+        if (!verified.has(field)) verified.set(field, transition.verified?.at ?? '');
+      }
       return { ok: true, value: { promotion: next, records } };
     } catch (error) {
       return { ok: false, error };
     }
   });
-  return { outcomes, written };
+  return { outcomes, written, ledger, verified };
 }

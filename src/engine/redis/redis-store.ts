@@ -4,16 +4,17 @@
  * compare-and-set Lua scripts, retried when another writer got there first.
  */
 import type { Redis } from 'ioredis';
+import { promotionStream } from '../../core/audit.ts';
 import type { AuditRecord } from '../../core/audit-record.ts';
 import { isTerminal, type Freeze, type Ledger, type LedgerEntry, type Promotion, type Release } from '../../core/model.ts';
 import type { AuditBuild, PromotionQuery, Store } from '../contracts.ts';
 import { deepFreeze } from '../frozen.ts';
-import { AuditWriter } from './audit-writer.ts';
-import { PromotionWriter, type PromotionChange, type PromotionKeys, type TransitionChange, type Transitioned } from './promotion-writer.ts';
+import { AuditChain, AuditWriter } from './audit-writer.ts';
+import { PromotionWriter, type PromotionKeys, type TransitionChange, type Transitioned } from './promotion-writer.ts';
 import { RecentValues } from './recent-values.ts';
-import { ACQUIRE_LOCK, ADVANCE_CURSOR, CREATE_PROMOTION, MARK_VERIFIED, RELEASE_LOCK } from './scripts.ts';
+import { ACQUIRE_LOCK, ADVANCE_CURSOR, CREATE_PROMOTION, RELEASE_LOCK } from './scripts.ts';
+import { verifiedField } from './verified-fields.ts';
 
-const FIELD_SEPARATOR = '\u0000';
 // Streams written recently: promotions still moving and every environment.
 const REMEMBERED_STREAMS = 1000;
 
@@ -21,21 +22,25 @@ export class RedisStore implements Store {
   private readonly promotions: PromotionWriter;
   private readonly audit: AuditWriter;
   private readonly keys: PromotionKeys;
+  /** The last head seen of each audit stream, shared by every writer here. */
+  private readonly heads: RecentValues<string>;
 
   constructor(
     private readonly redis: Redis,
     private readonly prefix = 'baton:',
   ) {
-    const heads = new RecentValues<string>(REMEMBERED_STREAMS);
+    this.heads = new RecentValues<string>(REMEMBERED_STREAMS);
     this.keys = {
       promotion: (id: string) => this.key('promotion', id),
+      ledger: (environment: string) => this.key('ledger', environment),
+      verified: this.key('verified'),
       active: this.key('promotions', 'active'),
       audit: (stream: string) => this.key('audit', stream),
       auditHead: (stream: string) => this.key('audit-head', stream),
       unposted: this.key('unposted'),
     };
-    this.promotions = new PromotionWriter(redis, this.keys, heads);
-    this.audit = new AuditWriter(redis, this.keys, heads);
+    this.promotions = new PromotionWriter(redis, this.keys, this.heads);
+    this.audit = new AuditWriter(redis, this.keys, this.heads);
   }
 
   private key(...parts: string[]): string {
@@ -46,15 +51,28 @@ export class RedisStore implements Store {
     return String(await this.redis.incr(this.key('promotion-counter')));
   }
 
-  async createPromotion(promotion: Promotion): Promise<void> {
+  async createPromotion(promotion: Promotion, builds: AuditBuild[] = []): Promise<AuditRecord[]> {
     const json = JSON.stringify(promotion);
+    const stream = promotionStream(promotion.id);
+    const chain = new AuditChain('');
+    const records = chain.add(builds);
     const created = await CREATE_PROMOTION.run(
       this.redis,
-      [this.key('promotion', promotion.id), this.key('promotions'), this.key('promotions', 'environment', promotion.environment), this.key('promotions', 'active')],
-      [json, promotion.id],
+      [
+        this.keys.promotion(promotion.id),
+        this.key('promotions'),
+        this.key('promotions', 'environment', promotion.environment),
+        this.keys.active,
+        this.keys.audit(stream),
+        this.keys.auditHead(stream),
+        this.keys.unposted,
+      ],
+      [json, promotion.id, ...(records.length > 0 ? [stream, chain.nextHead, ...chain.entries] : [])],
     );
     if (created !== 1) throw new Error(`Promotion #${promotion.id} already exists.`);
     this.promotions.saw(promotion.id, json);
+    if (records.length > 0) this.heads.set(stream, chain.nextHead);
+    return records;
   }
 
   async getPromotion(id: string): Promise<Promotion | undefined> {
@@ -64,8 +82,9 @@ export class RedisStore implements Store {
     return deepFreeze(JSON.parse(text) as Promotion);
   }
 
-  updatePromotion(id: string, change: PromotionChange): Promise<Promotion> {
-    return this.promotions.update(id, change);
+  async setThread(id: string, thread: NonNullable<Promotion['thread']>): Promise<Promotion> {
+    const { promotion } = await this.promotions.transition(id, (p) => (p.thread ? undefined : { promotion: { ...p, thread }, records: [] }));
+    return promotion;
   }
 
   transitionPromotion(id: string, change: TransitionChange): Promise<Transitioned> {
@@ -108,18 +127,8 @@ export class RedisStore implements Store {
     return Object.fromEntries(Object.entries(fields).map(([component, text]) => [component, deepFreeze(JSON.parse(text) as LedgerEntry)]));
   }
 
-  async setLedgerEntry(environment: string, component: string, entry: LedgerEntry | null): Promise<void> {
-    if (entry) await this.redis.hset(this.key('ledger', environment), component, JSON.stringify(entry));
-    else await this.redis.hdel(this.key('ledger', environment), component);
-  }
-
-  async markVerified(environment: string, versions: Record<string, string>, at: string): Promise<void> {
-    const fields = Object.entries(versions).map(([component, version]) => [environment, component, version].join(FIELD_SEPARATOR));
-    if (fields.length > 0) await MARK_VERIFIED.run(this.redis, [this.key('verified')], [at, ...fields]);
-  }
-
   async verifiedAt(environment: string, component: string, version: string): Promise<string | undefined> {
-    return (await this.redis.hget(this.key('verified'), [environment, component, version].join(FIELD_SEPARATOR))) ?? undefined;
+    return (await this.redis.hget(this.keys.verified, verifiedField(environment, component, version))) ?? undefined;
   }
 
   async acquireLock(environment: string, promotionId: string): Promise<string> {

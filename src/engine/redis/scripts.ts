@@ -23,25 +23,29 @@ export class LuaScript {
   }
 }
 
-/** Lua that notes a stream as having records not posted yet, keeping the time of the first. KEYS[3] is the set; `name` is the Lua expression of the stream's name. */
-function noteUnposted(name: string): string {
+/** Lua that notes a stream as having records not posted yet, keeping the time of the first. `set` and `name` are the Lua expressions of the set's key and the stream's name. */
+function noteUnposted(set: string, name: string): string {
   return `local now = redis.call('TIME')
-redis.call('ZADD', KEYS[3], 'NX', tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000), ${name})`;
+redis.call('ZADD', ${set}, 'NX', tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000), ${name})`;
 }
 
 /**
- * Compare-and-set of a promotion's JSON, matched by SHA-1 so the old value
- * need not travel again, and written as a splice of it (see promotion-json.ts)
- * so only what changed travels; keeps the set of unfinished promotions in
- * step. With records, appends them to the promotion's audit stream in the same
- * write, when its head is still the one the first of them was chained to, and
- * notes the stream as unposted. Everything is checked before anything is
- * written.
- * KEYS: promotion, active set, unposted set, audit stream, audit head. ARGV:
- * SHA-1 of the expected JSON, id, terminal(0|1), byte length of the new JSON
- * ("" when it stays), the number of splice operations, the operations; then,
- * with records, the stream's name, the expected head ("" for none), the new
- * head, and per record its sequence number (the entry id) and JSON.
+ * The transition gate's write: a compare-and-set of a promotion's JSON,
+ * matched by SHA-1 so the old value need not travel again, and written as a
+ * splice of it (see promotion-json.ts) so only what changed travels; keeps the
+ * set of unfinished promotions in step. In the same write it sets the ledger
+ * entries and verified marks the change makes and, with records, appends them
+ * to the promotion's audit stream when its head is still the one the first of
+ * them was chained to, and notes the stream as unposted. Everything is
+ * checked before anything is written.
+ * KEYS: promotion, active set, unposted set, audit stream, audit head, the
+ * environment's ledger, verified versions. ARGV: SHA-1 of the expected JSON,
+ * id, terminal(0|1), byte length of the new JSON ("" when it stays), the
+ * number of splice operations, the operations; the number of ledger writes,
+ * per write the component and its entry's JSON ("" to clear); the number of
+ * verified marks, per mark the field and its time (an earlier one stays); then, with
+ * records, the stream's name, the expected head ("" for none), the new head,
+ * and per record its sequence number (the entry id) and JSON.
  * Returns {1, SHA-1 of what is there now} when written, {0, the current JSON}
  * when the promotion differs — so a retry needs no extra read — {2, the
  * current head} when only the stream moved on, and nil when there is no
@@ -52,8 +56,11 @@ local current = redis.call('GET', KEYS[1])
 if not current then return nil end
 if redis.sha1hex(current) ~= ARGV[1] then return {0, current} end
 local operations = tonumber(ARGV[5])
-local at = 6 + operations
-local records = #ARGV > at
+local ledger = 6 + operations
+local writes = tonumber(ARGV[ledger])
+local verified = ledger + 2 * writes + 1
+local at = verified + 1 + 2 * tonumber(ARGV[verified])
+local records = #ARGV >= at
 if records then
   local head = redis.call('GET', KEYS[5]) or ''
   if head ~= ARGV[at + 1] then return {2, head} end
@@ -62,7 +69,7 @@ local sha = ARGV[1]
 local next
 if operations > 0 then
   local pieces = {}
-  for i = 6, at - 1 do
+  for i = 6, ledger - 1 do
     local op = ARGV[i]
     if string.sub(op, 1, 1) == '=' then
       local from, length = string.match(op, '^=(%d+):(%d+)$')
@@ -80,8 +87,12 @@ if records then
     redis.call('XADD', KEYS[4], ARGV[i] .. '-0', 'record', ARGV[i + 1])
   end
   redis.call('SET', KEYS[5], ARGV[at + 2])
-  ${noteUnposted('ARGV[at]')}
+  ${noteUnposted('KEYS[3]', 'ARGV[at]')}
 end
+for i = ledger + 1, verified - 1, 2 do
+  if ARGV[i + 1] == '' then redis.call('HDEL', KEYS[6], ARGV[i]) else redis.call('HSET', KEYS[6], ARGV[i], ARGV[i + 1]) end
+end
+for i = verified + 1, at - 1, 2 do redis.call('HSETNX', KEYS[7], ARGV[i], ARGV[i + 1]) end
 if next then
   redis.call('SET', KEYS[1], next)
   if ARGV[3] == '1' then redis.call('SREM', KEYS[2], ARGV[2]) else redis.call('SADD', KEYS[2], ARGV[2]) end
@@ -116,22 +127,30 @@ for i = 4, #ARGV, 2 do
   redis.call('XADD', KEYS[1], ARGV[i] .. '-0', 'record', ARGV[i + 1])
 end
 redis.call('SET', KEYS[2], ARGV[3])
-${noteUnposted('ARGV[1]')}
+${noteUnposted('KEYS[3]', 'ARGV[1]')}
 return 1
 `);
 
-/** Creates a promotion and indexes it, all or nothing. KEYS: promotion, all, per environment, active. ARGV: json, id. */
+/**
+ * Creates a promotion, indexes it and appends the first records of its audit
+ * stream, all or nothing. KEYS: promotion, all, per environment, active,
+ * audit stream, audit head, unposted set. ARGV: json, id, then with records
+ * the stream's name, the new head, and per record its sequence number and
+ * JSON. Returns 1 when created, 0 when the promotion or its stream exists.
+ */
 export const CREATE_PROMOTION = new LuaScript(`
-if redis.call('SET', KEYS[1], ARGV[1], 'NX') == false then return 0 end
+if redis.call('EXISTS', KEYS[1], KEYS[6]) > 0 then return 0 end
+redis.call('SET', KEYS[1], ARGV[1])
 redis.call('ZADD', KEYS[2], tonumber(ARGV[2]), ARGV[2])
 redis.call('ZADD', KEYS[3], tonumber(ARGV[2]), ARGV[2])
 redis.call('SADD', KEYS[4], ARGV[2])
-return 1
-`);
-
-/** Records when each field first got here, keeping earlier times; one command for a whole release. KEYS: verified hash. ARGV: time, fields… */
-export const MARK_VERIFIED = new LuaScript(`
-for i = 2, #ARGV do redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[1]) end
+if #ARGV > 2 then
+  for i = 5, #ARGV, 2 do
+    redis.call('XADD', KEYS[5], ARGV[i] .. '-0', 'record', ARGV[i + 1])
+  end
+  redis.call('SET', KEYS[6], ARGV[4])
+  ${noteUnposted('KEYS[7]', 'ARGV[3]')}
+end
 return 1
 `);
 

@@ -17,6 +17,7 @@ import { runProcess } from '../../../adapters/script/run.ts';
 import type { ScriptConfig } from '../../../adapters/script/schema.ts';
 import type { AdapterContext } from '../../../adapters/contract.ts';
 import { RetryableStepError, TerminalStepError } from '../../../src/errors.ts';
+import { LocalProgramSupervisor } from '../../../src/program-supervisor.ts';
 import { makeAdapterContext, type TestAdapterContext } from '../context.ts';
 import { describeAdapterContract, type AdapterCapabilities, type AdapterFixture } from '../contract-suite.ts';
 
@@ -421,6 +422,8 @@ setTimeout(() => {}, 30000);`,
         env: process.env,
         signal: controller.signal,
         killGraceMs: 300,
+        programs: new LocalProgramSupervisor(undefined),
+        stepId: 'step-stubborn',
         onLine: (line) => {
           lines.push(line);
           if (line === 'ready') controller.abort();

@@ -19,7 +19,7 @@ import type { ChatOut } from './contract.ts';
 import type { ChatMessage } from './message.ts';
 import { renderEnvironmentEvent } from './render/environment-event.ts';
 import { renderPromotion } from './render/promotion-message.ts';
-import { renderThreadEvent } from './render/thread-event.ts';
+import { isClickNoise, renderThreadEvent } from './render/thread-event.ts';
 
 /** Enough to coalesce a burst, few enough to stay well inside a platform's block limits. */
 const RECORDS_PER_REPLY = 8;
@@ -118,8 +118,10 @@ export class ThreadPublisher {
     }
     const promotionId = pending[0]?.promotionId;
     const post = promotionId ? await this.promotionPoster(stream, promotionId) : this.environmentPoster(stream);
+    // Clicks refused or repeated change nothing the root message shows.
+    const changesRoot = pending.some((record) => !isClickNoise(record));
     for (const [index, batch] of batches.entries()) {
-      await post(batch, index === batches.length - 1);
+      await post(batch, changesRoot && index === batches.length - 1);
       const to = batch.at(-1)?.seq ?? cursor;
       // Another replica posted these first: it carries on from here.
       if (!(await this.store.advanceThreadCursor(stream, cursor, to))) return;

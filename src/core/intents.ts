@@ -189,7 +189,9 @@ export class PromotionIntents {
     let previousState: Promotion['state'] | undefined;
     const { promotion: updated } = await transition(runtime, existing.id, (p) => {
       previousState = p.state;
-      if (p.state !== 'awaiting_approval') return undefined;
+      if (p.state !== 'awaiting_approval') {
+        return { events: [{ type: 'approval.refused', actor: user, summary: `Rejection by ${user} refused: promotion #${p.id} is ${p.state.replace('_', ' ')}.` }] };
+      }
       return {
         promotion: { ...p, state: 'rejected', rejectedBy: { user, at: nowIso(runtime), reason: trimmed }, finishedAt: nowIso(runtime), updatedAt: nowIso(runtime) },
         events: [

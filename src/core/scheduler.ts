@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { environmentStream, type PromotionEvent } from './audit.ts';
 import { transition } from './gate.ts';
-import { isTerminal, type Ledger, type Promotion } from './model.ts';
+import { isTerminal, type Ledger, type Promotion, type PromotionState } from './model.ts';
 import { closedWindows } from './policy.ts';
 import { moveOn } from './progress.ts';
 import { environmentNamed, nowIso, type CoreRuntime } from './runtime.ts';
@@ -163,13 +163,17 @@ export async function startNextInLine(runtime: CoreRuntime, environment: string)
   }
 }
 
+/** States in which a promotion uses its environment: nobody else may plan or apply there meanwhile. */
+const USING_STATES: readonly PromotionState[] = ['planning', 'running', 'rolling_back'];
+
 /**
- * Reconciles each environment: frees one still held by a promotion that
- * finished a while ago, or that does not exist (its process died between
- * finishing and letting go), with an audit event, and starts the oldest
- * promotion waiting for it if it may start now. Run at start-up and every
- * minute, so a lock is recovered without a restart and a promotion whose
- * turn came outside its environment's windows starts when one opens.
+ * Reconciles each environment: frees one held by a promotion that no longer
+ * uses it — finished a while ago, waiting for approval, or gone (its process
+ * died before letting go) — with an audit event; starts an approved holder
+ * whose start a crash cut off; and starts the oldest promotion waiting for a
+ * free one if it may start now. Run at start-up and every minute, so a lock
+ * is recovered without a restart and a promotion whose turn came outside its
+ * environment's windows starts when one opens.
  */
 export async function reconcileEnvironments(runtime: CoreRuntime): Promise<void> {
   for (const environment of runtime.pipeline.environments) {
@@ -179,9 +183,14 @@ export async function reconcileEnvironments(runtime: CoreRuntime): Promise<void>
       continue;
     }
     const held = await runtime.store.getPromotion(holder);
+    if (held && USING_STATES.includes(held.state)) continue;
+    if (held?.state === 'approved') {
+      await startWhenFree(runtime, held.id);
+      continue;
+    }
     // A promotion that has just finished is letting go itself: recovering it now would record a recovery nobody needed.
     const finishedAt = held?.finishedAt ? Date.parse(held.finishedAt) : 0;
-    if (held && (!isTerminal(held.state) || runtime.clock.now().getTime() - finishedAt < FINISHED_HOLDER_GRACE_MS)) continue;
+    if (held && isTerminal(held.state) && runtime.clock.now().getTime() - finishedAt < FINISHED_HOLDER_GRACE_MS) continue;
     await runtime.audit.record(environmentStream(environment.name), {
       type: 'environment.lock_recovered',
       actor: 'baton',

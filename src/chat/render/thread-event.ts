@@ -32,12 +32,15 @@ const TONE: Partial<Record<AuditType, Tone>> = {
   'promotion.rolled_back': 'warning',
 };
 
-/**
- * Events the thread does not repeat: the root message already says them, or
- * they are a person's refused or repeated click, answered privately — the
- * thread shows decisions, not noise.
- */
-const SILENT: readonly AuditType[] = ['promotion.requested', 'promotion.planned', 'approval.refused', 'approval.duplicate', 'rollback.refused'];
+/** A person's refused or repeated click: answered privately and recorded, never posted — the thread shows decisions, not noise. */
+const CLICK_NOISE: readonly AuditType[] = ['approval.refused', 'approval.duplicate', 'rollback.refused'];
+
+export function isClickNoise(record: AuditRecord): boolean {
+  return CLICK_NOISE.includes(record.type);
+}
+
+/** Events the thread does not repeat: the root message already says them, or they are click noise. */
+const SILENT: readonly AuditType[] = ['promotion.requested', 'promotion.planned', ...CLICK_NOISE];
 
 function logOf(record: AuditRecord): string[] {
   const log = record.data?.log;

@@ -220,6 +220,55 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
         await expect(engine.store.transitionPromotion('404', () => ({ records: [approvedBy('bob')] }))).rejects.toThrow(/404/);
       });
 
+      it('creates a promotion with the first records of its stream in one write, and refuses an id that exists', async () => {
+        const records = await engine.store.createPromotion(samplePromotion('1'), [
+          (previous) => sealAuditRecord('promotion-1', { type: 'promotion.requested', actor: 'alice', summary: 'asked', promotionId: '1' }, previous, 'now'),
+        ]);
+        expect(records.map((r) => [r.seq, r.summary])).toEqual([[1, 'asked']]);
+        expect(await engine.store.readAudit('promotion-1')).toEqual(records);
+        expect(await engine.store.unpostedStreams(10)).toContain('promotion-1');
+        // The next record chains on the one written at creation.
+        await engine.store.transitionPromotion('1', () => ({ records: [approvedBy('bob')] }));
+        expect(verifyAuditChain(await engine.store.readAudit('promotion-1'))).toEqual({ intact: true });
+        await expect(engine.store.createPromotion(samplePromotion('1'), [approvedBy('carol')])).rejects.toThrow(/already exists/);
+        expect(await engine.store.readAudit('promotion-1')).toHaveLength(2);
+      });
+
+      it('writes a transition\'s ledger entries and verified marks with it, and none of them when it throws', async () => {
+        await engine.store.createPromotion(samplePromotion('1', { environment: 'staging', state: 'running' }));
+        const entry = { version: '2.0.0', since: 'then', promotionId: '1', outputs: {} };
+        await expect(
+          engine.store.transitionPromotion('1', (p) => ({
+            promotion: { ...p, state: 'succeeded' },
+            records: [approvedBy('bob'), () => { throw new Error('cannot build this record'); }],
+            ledger: [{ component: 'api', entry }],
+            verified: { versions: { api: '2.0.0' }, at: 'then' },
+          })),
+        ).rejects.toThrow('cannot build this record');
+        expect(await engine.store.getLedger('staging')).toEqual({});
+        expect(await engine.store.verifiedAt('staging', 'api', '2.0.0')).toBeUndefined();
+        await engine.store.transitionPromotion('1', (p) => ({
+          promotion: { ...p, state: 'succeeded' },
+          records: [approvedBy('bob')],
+          ledger: [{ component: 'api', entry }],
+          verified: { versions: { api: '2.0.0' }, at: 'then' },
+        }));
+        // Written into the promotion's own environment, never another.
+        expect((await engine.store.getLedger('staging')).api).toEqual(entry);
+        expect(await engine.store.getLedger('dev')).toEqual({});
+        expect(await engine.store.verifiedAt('staging', 'api', '2.0.0')).toBe('then');
+        expect((await engine.store.getPromotion('1'))?.state).toBe('succeeded');
+        expect(await engine.store.readAudit('promotion-1')).toHaveLength(1);
+      });
+
+      it('notes a promotion\'s thread once: the first note stands', async () => {
+        await engine.store.createPromotion(samplePromotion('1'));
+        const noted = await engine.store.setThread('1', { channel: '#deploys', messageId: 'm1' });
+        expect(noted.thread).toEqual({ channel: '#deploys', messageId: 'm1' });
+        await engine.store.setThread('1', { channel: '#deploys', messageId: 'm2' });
+        expect((await engine.store.getPromotion('1'))?.thread?.messageId).toBe('m1');
+      });
+
       it('loses no change and keeps one chain among concurrent transitions, updates and appends of one promotion', async () => {
         await engine.store.createPromotion(samplePromotion('1'));
         await Promise.all(

@@ -1,9 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { sealAuditRecord, verifyAuditChain } from '../../src/core/audit-record.ts';
 import { createMemoryEngine } from '../../src/engine/memory/index.ts';
 import { silentLogger } from '../support/silent-logger.ts';
-import { describeEngineContract, NUDGE_DELAY_MS } from './contract-suite.ts';
+import { describeEngineContract, NUDGE_DELAY_MS, samplePromotion } from './contract-suite.ts';
 
 describeEngineContract('memory', async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'baton-memory-'));
@@ -18,4 +20,43 @@ describeEngineContract('memory', async () => {
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+});
+
+describe('the embedded engine\'s data folder', () => {
+  it('folds the three files of the earlier layout into its one journal, losing nothing', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'baton-memory-earlier-'));
+    try {
+      const promotion = samplePromotion('1', { state: 'succeeded' });
+      const requested = sealAuditRecord('promotion-1', { type: 'promotion.requested', actor: 'alice', summary: 'asked', promotionId: '1' }, undefined, 'then');
+      const succeeded = sealAuditRecord('promotion-1', { type: 'promotion.succeeded', actor: 'baton', summary: 'done', promotionId: '1' }, requested, 'then');
+      const lines = (entries: unknown[]) => entries.map((e) => `${JSON.stringify(e)}\n`).join('');
+      await writeFile(join(dataDir, 'promotions.jsonl'), lines([{ ...promotion, state: 'running' }, promotion]));
+      await writeFile(
+        join(dataDir, 'state.jsonl'),
+        lines([
+          { kind: 'counter', value: 1 },
+          { kind: 'ledger', environment: 'dev', component: 'api', entry: { version: '1.0.0', since: 'then', promotionId: '1', outputs: {} } },
+          { kind: 'cursor', stream: 'promotion-1', seq: 1 },
+        ]),
+      );
+      await writeFile(join(dataDir, 'audit.jsonl'), lines([requested, succeeded]));
+
+      const engine = createMemoryEngine({ dataDir, logger: silentLogger });
+      expect((await engine.store.getPromotion('1'))?.state).toBe('succeeded');
+      expect((await engine.store.getLedger('dev')).api?.version).toBe('1.0.0');
+      expect(verifyAuditChain(await engine.store.readAudit('promotion-1'))).toEqual({ intact: true });
+      expect(await engine.store.unpostedStreams(10)).toEqual(['promotion-1']);
+      expect(await engine.store.nextPromotionId()).toBe('2');
+      await engine.store.close();
+      expect((await readdir(dataDir)).sort()).toEqual(['journal.jsonl']);
+
+      const reopened = createMemoryEngine({ dataDir, logger: silentLogger });
+      expect((await reopened.store.getPromotion('1'))?.state).toBe('succeeded');
+      expect(await reopened.store.readAudit('promotion-1')).toHaveLength(2);
+      expect(await reopened.store.nextPromotionId()).toBe('3');
+      await reopened.store.close();
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
 });

@@ -1,5 +1,5 @@
 import { textMessage } from '../src/chat/message.ts';
-import { UsageError } from '../src/errors.ts';
+import { environmentIn } from '../src/core/runtime.ts';
 import type { CommandDefinition } from './definition.ts';
 import { expectCount } from './words.ts';
 
@@ -15,10 +15,7 @@ export const diffCommand: CommandDefinition<'diff'> = {
     return { name: 'diff', from: words[0] ?? '', to: words[1] ?? '' };
   },
   async run(command, context) {
-    const names = context.pipeline.environments.map((e) => e.name);
-    for (const name of [command.from, command.to]) {
-      if (!names.includes(name)) throw new UsageError(`There is no environment "${name}". Environments: ${names.join(', ')}.`);
-    }
+    for (const name of [command.from, command.to]) environmentIn(context.pipeline, name);
     const [from, to] = await Promise.all([context.store.getLedger(command.from), context.store.getLedger(command.to)]);
     const components = context.pipeline.components.map((c) => c.name).filter((c) => from[c] || to[c]);
     if (components.length === 0) return { visibility: 'private', message: textMessage(`Neither ${command.from} nor ${command.to} runs anything Baton promoted yet.`) };

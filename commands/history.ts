@@ -1,6 +1,7 @@
 import { STATE_LABEL, STATE_TONE } from '../src/chat/render/labels.ts';
 import { textMessage } from '../src/chat/message.ts';
 import { describeRelease } from '../src/core/release.ts';
+import { environmentIn } from '../src/core/runtime.ts';
 import { UsageError } from '../src/errors.ts';
 import type { CommandDefinition } from './definition.ts';
 import { expectCount, takeOptions } from './words.ts';
@@ -25,9 +26,7 @@ export const historyCommand: CommandDefinition<'history'> = {
     return { name: 'history', ...(rest[0] ? { environment: rest[0] } : {}), limit };
   },
   async run(command, context) {
-    if (command.environment && !context.pipeline.environments.some((e) => e.name === command.environment)) {
-      throw new UsageError(`There is no environment "${command.environment}". Environments: ${context.pipeline.environments.map((e) => e.name).join(', ')}.`);
-    }
+    if (command.environment) environmentIn(context.pipeline, command.environment);
     const promotions = await context.store.listPromotions({ ...(command.environment ? { environment: command.environment } : {}), limit: command.limit });
     const scope = command.environment ? ` in ${command.environment}` : '';
     if (promotions.length === 0) return { visibility: 'private', message: textMessage(`No promotions${scope} yet.`) };

@@ -46,12 +46,16 @@ export function throwIfLetGo(runtime: CoreRuntime): void {
 }
 
 /** The one lookup of an environment by name; "no such environment" is said here only. */
-export function environmentNamed(runtime: CoreRuntime, name: string): Environment {
-  const environment = runtime.pipeline.environments.find((e) => e.name === name);
+export function environmentIn(pipeline: Pipeline, name: string): Environment {
+  const environment = pipeline.environments.find((e) => e.name === name);
   if (!environment) {
-    throw new BatonError(ErrorCode.NotFound, `There is no environment "${name}". Environments: ${runtime.pipeline.environments.map((e) => e.name).join(', ')}.`);
+    throw new BatonError(ErrorCode.NotFound, `There is no environment "${name}". Environments: ${pipeline.environments.map((e) => e.name).join(', ')}.`);
   }
   return environment;
+}
+
+export function environmentNamed(runtime: CoreRuntime, name: string): Environment {
+  return environmentIn(runtime.pipeline, name);
 }
 
 export function componentNamed(runtime: CoreRuntime, name: string) {

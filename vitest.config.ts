@@ -6,6 +6,8 @@ export const testConfig = defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Baton on Redis refuses to start without the key that encrypts sensitive outputs; tests share this one.
+    env: { BATON_ENCRYPTION_KEY: 'u0ZyqvW8YHdTSKsvOj0j0Yl4e3ZyWl2kNrGgFZB6C5U=' },
   },
 });
 

@@ -51,7 +51,8 @@ export interface StepResult {
   summary: string;
   /**
    * Names of outputs whose values are secret. Dependents still receive them;
-   * everywhere people read (logs, chat, audit, evidence) shows `***` instead.
+   * Baton stores them encrypted, and everywhere people read (logs, chat,
+   * audit, evidence) shows `***` instead.
    */
   sensitiveOutputs?: string[];
 }

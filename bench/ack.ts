@@ -19,6 +19,7 @@ import { App, HTTPReceiver } from '@slack/bolt';
 import { createAdapterLookup } from '../adapters/registry.ts';
 import { startBaton } from '../src/app.ts';
 import { SLACK_EVENTS_PATH } from '../src/chat/slack/settings.ts';
+import { journalSyncs } from '../src/journal.ts';
 import { sendSlashCommand } from '../test/harness/slack/signed-requests.ts';
 import { startSlackStandIn, type SlackStandIn } from '../test/harness/slack/slack-stand-in.ts';
 import { noopAdapter, quiet } from './noop-adapter.ts';
@@ -61,6 +62,9 @@ interface Load {
 interface Round extends Load {
   /** Time the apps' thread spent running code, per request, ms. */
   busyMsPerRequest: number;
+  /** Promotions requested, and journal syncs (fdatasync) until their work settled. */
+  promotions: number;
+  syncs: number;
 }
 
 /** Mostly `status`, and every fifth request a real promotion. */
@@ -191,6 +195,9 @@ function report(bare: Round[], baton: Round[], loadBefore: number): void {
   for (const [name, rounds] of [['bare Bolt', bare], ['Baton', baton]] as const) {
     console.log(`  p99 each round, ${name}: ${rounds.map((r) => p99([r]).toFixed(0)).join(' ')}`);
   }
+  const syncs = baton.reduce((sum, r) => sum + r.syncs, 0);
+  const promotions = baton.reduce((sum, r) => sum + r.promotions, 0);
+  console.log(`fsyncs per promotion, Baton: ${(syncs / promotions).toFixed(2)} (${syncs} journal syncs for ${promotions} promotions, each planned, run and posted)`);
   const ratio = p99(baton) / p99(bare);
   console.log(`ratio Baton / bare, p99 ${ratio.toFixed(2).padStart(42)}   (target ≤ ${TARGET_RATIO.toFixed(2)}: ${ratio <= TARGET_RATIO ? 'met' : 'not met'})`);
 }
@@ -204,12 +211,15 @@ async function runApps(): Promise<void> {
   let requests = 0;
   const round = async (target: Target, durationMs: number): Promise<Round> => {
     const busyBefore = performance.eventLoopUtilization();
-    slackSide.postMessage({ eventsUrl: target.eventsUrl, durationMs, firstRequest: requests } satisfies RoundOrder);
+    const syncsBefore = journalSyncs();
+    const firstRequest = requests;
+    slackSide.postMessage({ eventsUrl: target.eventsUrl, durationMs, firstRequest } satisfies RoundOrder);
     const [load] = (await once(slackSide, 'message')) as [Load];
     await target.settle();
     const count = load.latencies.length + load.failures;
     requests += count;
-    return { ...load, busyMsPerRequest: performance.eventLoopUtilization(busyBefore).active / count };
+    const promotions = Array.from({ length: count }, (_, i) => firstRequest + i).filter((n) => commandText(n).includes(' to ')).length;
+    return { ...load, busyMsPerRequest: performance.eventLoopUtilization(busyBefore).active / count, promotions, syncs: journalSyncs() - syncsBefore };
   };
   const bareRounds: Round[] = [];
   const batonRounds: Round[] = [];

@@ -24,6 +24,7 @@ import { createMemoryEngine } from '../src/engine/memory/index.ts';
 import { createRedisEngine } from '../src/engine/redis/index.ts';
 import { parsePipeline } from '../src/pipeline/load.ts';
 import { LocalProgramSupervisor } from '../src/program-supervisor.ts';
+import { throwawayCipher } from '../src/secrets-at-rest.ts';
 import { startRedisServer } from '../test/support/redis-server.ts';
 import { noopAdapter, quiet } from './noop-adapter.ts';
 
@@ -57,6 +58,7 @@ function runtimeOf(engine: Engine, audit: AuditLog): CoreRuntime {
     audit,
     clock: systemClock,
     secrets: { get: () => undefined },
+    cipher: throwawayCipher(),
     logger: quiet,
     workDir: tmpdir(),
     retryDelayMs: 10,

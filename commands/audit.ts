@@ -1,5 +1,4 @@
-import { promotionStream } from '../src/core/audit.ts';
-import { buildEvidence, chainVerdict } from '../src/core/evidence.ts';
+import { chainVerdict } from '../src/core/evidence.ts';
 import type { CommandDefinition } from './definition.ts';
 import { expectCount, promotionIdArgument } from './words.ts';
 
@@ -16,17 +15,17 @@ export const auditCommand: CommandDefinition<'audit'> = {
     return { name: 'audit', id: promotionIdArgument(words[0], USAGE) };
   },
   async run(command, context) {
-    const promotion = await context.promotions.getPromotion(command.id);
-    const bundle = buildEvidence(promotion, await context.store.readAudit(promotionStream(promotion.id)));
+    const bundle = await context.promotions.evidence(command.id);
+    const { promotion } = bundle;
     const shown = bundle.events.slice(-EVENTS_SHOWN);
     return {
       visibility: 'private',
       message: {
-        text: `Evidence for promotion #${promotion.id}: ${chainVerdict(bundle.chain, bundle.events.length)}`,
+        text: `Evidence for promotion #${promotion.id}: ${chainVerdict(bundle.chain, bundle.events)}`,
         tone: bundle.chain.intact ? 'good' : 'bad',
         blocks: [
           { type: 'header', text: `Evidence for promotion #${promotion.id}` },
-          { type: 'text', text: chainVerdict(bundle.chain, bundle.events.length) },
+          { type: 'text', text: chainVerdict(bundle.chain, bundle.events) },
           { type: 'code', text: shown.map((e) => `${e.seq}  ${e.at}  ${e.actor}  ${e.type}  ${e.summary}`).join('\n') },
           {
             type: 'context',

@@ -14,7 +14,7 @@ import { createInteractionHandler } from './chat/interactions.ts';
 import type { ChatPlatform } from './chat/platform.ts';
 import type { SlackSettings } from './chat/slack/settings.ts';
 import { ThreadPublisher } from './chat/thread-publisher.ts';
-import { AuditLog } from './core/audit.ts';
+import { AuditLog, type AuditKeys } from './core/audit.ts';
 import type { Pipeline } from './core/model.ts';
 import { environmentSecrets, systemClock, type Clock, type Logger, type SecretSource, type UserGroupDirectory } from './core/ports.ts';
 import { PromotionIntents } from './core/intents.ts';
@@ -31,6 +31,7 @@ import { createHttpServer, type HttpServer } from './http/server.ts';
 import { loadPipeline } from './pipeline/load.ts';
 import { LocalProgramSupervisor } from './program-supervisor.ts';
 import { RunningJobs } from './running-jobs.ts';
+import { KEY_VARIABLE, loadOutputCipher, PREVIOUS_KEY_VARIABLE } from './secrets-at-rest.ts';
 
 export interface CoreOptions {
   configPath: string;
@@ -47,6 +48,11 @@ export interface CoreOptions {
   secrets?: SecretSource;
   adapters?: AdapterLookup;
   retryDelayMs?: number;
+  /** The key that encrypts sensitive outputs at rest, and the one it replaces; BATON_ENCRYPTION_KEY(_PREVIOUS) when absent. */
+  encryptionKey?: string;
+  previousEncryptionKey?: string;
+  /** The audit trail's keys (BATON_AUDIT_KEY, BATON_SIGNING_KEY). */
+  auditKeys?: AuditKeys;
   /** How often a bot reconciles environments (a lock left behind, a promotion window that opened). */
   reconcileIntervalMs?: number;
 }
@@ -75,6 +81,13 @@ async function startCore(options: CoreOptions, userGroups?: UserGroupDirectory):
   const pipeline = await loadPipeline(options.configPath, { adapters });
   const dataDir = resolve(options.dataDir);
   await mkdir(dataDir, { recursive: true });
+  // Before Redis is reached: a bot or worker without the shared key must not start at all.
+  const cipher = await loadOutputCipher({
+    key: options.encryptionKey ?? process.env[KEY_VARIABLE],
+    previousKey: options.previousEncryptionKey ?? process.env[PREVIOUS_KEY_VARIABLE],
+    dataDir,
+    withoutKey: options.redisUrl ? 'require' : 'create',
+  });
   const engine = options.redisUrl
     ? // Loaded only when asked for: BullMQ and ioredis are dead weight on the embedded engine.
       await (await import('./engine/redis/index.ts')).createRedisEngine({
@@ -86,8 +99,8 @@ async function startCore(options: CoreOptions, userGroups?: UserGroupDirectory):
     : createMemoryEngine({ dataDir, logger: options.logger });
   const clock = options.clock ?? systemClock;
   const running = new RunningJobs();
-  const programs = new LocalProgramSupervisor(join(dataDir, 'work', 'programs'));
-  const audit = new AuditLog(engine.store, clock, options.logger);
+  const programs = new LocalProgramSupervisor(join(dataDir, 'programs'));
+  const audit = new AuditLog(engine.store, clock, options.logger, options.auditKeys);
   ThreadPublisher.feed(audit, engine.outbox);
   const runtime: CoreRuntime = {
     pipeline,
@@ -97,6 +110,7 @@ async function startCore(options: CoreOptions, userGroups?: UserGroupDirectory):
     audit,
     clock,
     secrets: options.secrets ?? environmentSecrets,
+    cipher,
     logger: options.logger,
     workDir: join(dataDir, 'work'),
     programs,
@@ -186,7 +200,7 @@ export async function startBaton(options: BatonOptions): Promise<RunningBaton> {
   const chat = platform.out;
   const stopSweeping = new ThreadPublisher(engine.store, chat, pipeline, options.logger, { minIntervalMs: platform.minIntervalMs }).consume(engine.outbox);
   const stopReconciling = reconcileRegularly(runtime, options.reconcileIntervalMs ?? RECONCILE_INTERVAL_MS);
-  registerPromotionRoutes(server, engine.store);
+  registerPromotionRoutes(server, promotions, runtime.audit.keys);
   registerReleaseRoutes(server, engine.store, pipeline, options.apiToken);
   registerHealthRoutes(server, engine);
   await platform.receiver.start(createInteractionHandler({ promotions, store: engine.store, pipeline, logger: options.logger }));

@@ -11,6 +11,7 @@ import { createMemoryEngine } from './engine/memory/index.ts';
 import { createLogger } from './logger.ts';
 import { LocalProgramSupervisor } from './program-supervisor.ts';
 import { loadPipeline } from './pipeline/load.ts';
+import { KEY_VARIABLE, loadOutputCipher, PREVIOUS_KEY_VARIABLE } from './secrets-at-rest.ts';
 
 export interface PlanRequest {
   releaseWords: string[];
@@ -46,6 +47,12 @@ export async function planFromCommandLine(request: PlanRequest): Promise<{ text:
   const logger = createLogger('warn');
   // Read the records a running bot keeps, without writing to them.
   const engine = createMemoryEngine({ ...(existsSync(request.dataDir) ? { dataDir: request.dataDir } : {}), logger, compact: false });
+  const cipher = await loadOutputCipher({
+    key: process.env[KEY_VARIABLE],
+    previousKey: process.env[PREVIOUS_KEY_VARIABLE],
+    dataDir: request.dataDir,
+    withoutKey: 'read',
+  });
   const promotions = new PromotionIntents({
     pipeline,
     store: engine.store,
@@ -54,6 +61,7 @@ export async function planFromCommandLine(request: PlanRequest): Promise<{ text:
     audit: new AuditLog(engine.store, systemClock, logger),
     clock: systemClock,
     secrets: environmentSecrets,
+    cipher,
     logger,
     workDir: `${request.dataDir}/work`,
     programs: new LocalProgramSupervisor(undefined),

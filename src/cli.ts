@@ -1,13 +1,18 @@
 /**
- * The `baton` command line: start the bot, validate a config, or show the
- * plan of a promotion without making it.
+ * The `baton` command line: start the bot, validate a config, show the plan
+ * of a promotion without making it, or check and compact the records.
  */
+import { auditKeysFrom } from './audit-keys.ts';
+import type { AuditKeys } from './core/audit.ts';
 import { Command, InvalidArgumentError } from 'commander';
 import { createAdapterLookup } from '../adapters/registry.ts';
 import { startBaton, startWorker } from './app.ts';
 import { SLACK_EVENTS_PATH, slackSettingsFrom } from './chat/slack/settings.ts';
 import { defaultConfigPath } from './config-path.ts';
+import { checkDataFolder } from './data-folder/check.ts';
+import { compactDataFolder } from './data-folder/compact.ts';
 import { planFromCommandLine } from './cli-plan.ts';
+import { verifyEvidence } from './verify-evidence.ts';
 import { createLogger } from './logger.ts';
 import { loadPipeline } from './pipeline/load.ts';
 import { DEFAULT_SHUTDOWN_GRACE_MS, leftBehindBy, stopOnSignal, type Stoppable } from './shutdown.ts';
@@ -34,11 +39,16 @@ function millisecondsFromEnv(name: string): number | undefined {
 }
 
 /** Engine settings from the environment, shared by `start` and `worker`. */
-function engineSettings(): { redisUrl?: string; redisLockMs?: number; redisStalledCheckMs?: number } {
+function engineSettings(): { redisUrl?: string; redisLockMs?: number; redisStalledCheckMs?: number; auditKeys: AuditKeys } {
   const redisUrl = process.env.REDIS_URL || undefined;
   const redisLockMs = millisecondsFromEnv('BATON_REDIS_LOCK_MS');
   const redisStalledCheckMs = millisecondsFromEnv('BATON_REDIS_STALLED_CHECK_MS');
-  return { ...(redisUrl ? { redisUrl } : {}), ...(redisLockMs ? { redisLockMs } : {}), ...(redisStalledCheckMs ? { redisStalledCheckMs } : {}) };
+  return {
+    ...(redisUrl ? { redisUrl } : {}),
+    ...(redisLockMs ? { redisLockMs } : {}),
+    ...(redisStalledCheckMs ? { redisStalledCheckMs } : {}),
+    auditKeys: auditKeysFrom(process.env),
+  };
 }
 
 /** SIGTERM/SIGINT: take no new steps, give running ones BATON_SHUTDOWN_GRACE_MS, then exit. */
@@ -145,6 +155,36 @@ program
     });
     process.stdout.write(output.text);
     process.exitCode = output.allowed ? 0 : 3;
+  });
+
+program
+  .command('check')
+  .description('check the embedded engine\'s records offline: every journal line, every audit chain (exit 1 when something is wrong)')
+  .option('--data-dir <dir>', 'where records are kept (BATON_DATA_DIR)', dataDirDefault())
+  .action((options: { dataDir: string }) => {
+    const { problems, summary } = checkDataFolder(options.dataDir, auditKeysFrom(process.env).chain);
+    process.stdout.write(`${problems.length > 0 ? problems.join('\n') : summary}\n`);
+    process.exitCode = problems.length > 0 ? 1 : 0;
+  });
+
+program
+  .command('compact')
+  .description('rewrite the embedded engine\'s journal to its live state, keeping every audit record (stop the bot first)')
+  .option('--data-dir <dir>', 'where records are kept (BATON_DATA_DIR)', dataDirDefault())
+  .action(async (options: { dataDir: string }) => {
+    process.stdout.write(await compactDataFolder(options.dataDir));
+  });
+
+program
+  .command('verify')
+  .description('check an evidence bundle offline: its Ed25519 signature, its hash chain and its anchor (exit 1 when something does not hold)')
+  .argument('<bundle>', 'an evidence bundle saved from /api/promotions/evidence')
+  .option('--public-key <file>', 'the bot\'s public key (PEM, from /api/audit/public-key) the signature must be made with')
+  .action((bundlePath: string, options: { publicKey?: string }) => {
+    const { chain } = auditKeysFrom(process.env);
+    const { lines, holds } = verifyEvidence({ bundlePath, ...(options.publicKey ? { publicKeyPath: options.publicKey } : {}), ...(chain ? { chainKey: chain } : {}) });
+    process.stdout.write(`${lines.join('\n')}\n`);
+    process.exitCode = holds ? 0 : 1;
   });
 
 program.parseAsync().catch((error: unknown) => {

@@ -39,8 +39,9 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
-  const groups = [...children.splice(0).map((child) => child.pid), ...leftoverGroups.splice(0)];
-  for (const pid of groups) {
+  const started = children.splice(0);
+  for (const child of started) child.kill('SIGKILL');
+  for (const pid of [...started.map((child) => child.pid), ...leftoverGroups.splice(0)]) {
     if (pid === undefined) continue;
     try {
       process.kill(-pid, 'SIGKILL');

@@ -1,10 +1,20 @@
 /**
  * Appends audit events to hash-chained streams (one per promotion, one per
  * environment) and tells subscribers — the chat thread is rendered from them.
+ * Holds the audit trail's keys: the chain key seals records with an HMAC, the
+ * signing key signs evidence bundles.
  */
+import type { KeyObject } from 'node:crypto';
 import type { AuditBuild, Store } from '../engine/contracts.ts';
-import { sealAuditRecord, type AuditEventInput, type AuditRecord } from './audit-record.ts';
+import { sealAuditRecord, verifyAuditChain, type AuditAnchor, type AuditEventInput, type AuditRecord, type ChainCheck } from './audit-record.ts';
 import type { Clock, Logger } from './ports.ts';
+
+export interface AuditKeys {
+  /** BATON_AUDIT_KEY: with it, each record's hash is an HMAC, so rewriting the chain needs the key. */
+  chain?: Buffer;
+  /** BATON_SIGNING_KEY: an Ed25519 private key that signs evidence bundles. */
+  signing?: KeyObject;
+}
 
 export type AuditListener = (record: AuditRecord) => Promise<void> | void;
 
@@ -26,22 +36,24 @@ export class AuditLog {
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    readonly keys: AuditKeys = {},
   ) {}
 
+  /** Appends to a stream that is not a promotion's (an environment's): a promotion's records go through the transition gate. */
   async record(stream: string, event: AuditEventInput): Promise<AuditRecord> {
-    const at = this.clock.now().toISOString();
-    const record = await this.store.appendAudit(stream, (previous) => sealAuditRecord(stream, event, previous, at));
+    const record = await this.store.appendAudit(stream, this.build(stream, event, this.clock.now().toISOString()));
     await this.tell(record);
     return record;
   }
 
-  forPromotion(promotionId: string, event: PromotionEvent): Promise<AuditRecord> {
-    return this.record(promotionStream(promotionId), { ...event, promotionId });
-  }
-
   /** A record to be built on its stream's head, for the transition gate. */
   build(stream: string, event: AuditEventInput, at: string): AuditBuild {
-    return (previous) => sealAuditRecord(stream, event, previous, at);
+    return (previous) => sealAuditRecord(stream, event, previous, at, this.keys.chain);
+  }
+
+  /** Whether a stream's records hold together, and match what its promotion says of them. */
+  verify(records: readonly AuditRecord[], anchor?: AuditAnchor): ChainCheck {
+    return verifyAuditChain(records, { ...(anchor ? { anchor } : {}), ...(this.keys.chain ? { key: this.keys.chain } : {}) });
   }
 
   /** Tells subscribers (the outbox) of records written. */

@@ -7,7 +7,8 @@
 import { BatonError, ErrorCode } from '../errors.ts';
 import { appliedSteps } from './applied-steps.ts';
 import { decideApproval, mayDecide, type ApprovalDecision } from './approvals.ts';
-import { environmentStream, type PromotionEvent } from './audit.ts';
+import { environmentStream, promotionStream, type PromotionEvent } from './audit.ts';
+import { buildEvidence, type EvidenceBundle } from './evidence.ts';
 import { planWithoutPromoting, type DryRunPlan } from './dry-run.ts';
 import { createPromotion, transition } from './gate.ts';
 import { groupMembers } from './group-members.ts';
@@ -33,6 +34,9 @@ export type RequestOutcome =
 
 export type ActionOutcome = { ok: true; message: string; promotion: Promotion } | { ok: false; message: string };
 
+/** How often evidence reads a promotion that moved between reading its records and itself before it shows what it has. */
+const EVIDENCE_READS = 5;
+
 /** States from which a promotion can be rolled back. */
 const ROLLBACK_FROM: readonly PromotionState[] = ['succeeded', 'failed', 'interrupted'];
 
@@ -43,6 +47,18 @@ export class PromotionIntents {
     const promotion = await this.runtime.store.getPromotion(id.replace(/^#/, ''));
     if (!promotion) throw new BatonError(ErrorCode.NotFound, `There is no promotion #${id.replace(/^#/, '')}. /promote history lists recent ones.`);
     return promotion;
+  }
+
+  /** A promotion's evidence bundle: its record, its audit stream and the verdict on both, signed when a signing key is set. */
+  async evidence(promotionId: string): Promise<EvidenceBundle> {
+    const stream = promotionStream(promotionId.replace(/^#/, ''));
+    // Records first, then the promotion: a move between the two reads leaves the anchor ahead of the records, never behind
+    // them, so a running promotion is read again rather than shown as a broken chain; a log really cut stays behind for good.
+    for (let attempt = 1; ; attempt += 1) {
+      const records = await this.runtime.store.readAudit(stream);
+      const promotion = await this.getPromotion(promotionId);
+      if ((promotion.audit?.count ?? 0) <= records.length || attempt === EVIDENCE_READS) return buildEvidence(promotion, [...records], this.runtime.audit);
+    }
   }
 
   async checkPolicy(release: Release, environmentName: string, requester: string): Promise<PolicyCheck[]> {

@@ -2,6 +2,7 @@
  * The domain model every part of Baton shares. Nothing here knows about chat
  * platforms, queues or target systems.
  */
+import type { AuditAnchor } from './audit-record.ts';
 
 /** Where a value came from in a config file, for error messages (1-based). */
 export interface SourcePosition {
@@ -84,7 +85,7 @@ export interface LedgerEntry {
   since: string;
   promotionId: string;
   outputs: Outputs;
-  /** Outputs whose values are secret: shown as `***`, passed to dependents as they are. */
+  /** Outputs whose values are secret: stored encrypted (`enc:v1:…`), shown as `***`, decrypted for dependents. */
   sensitiveOutputs?: string[];
   /** What the adapter observed, kept so that a rollback can restore it. */
   observed?: Observed;
@@ -138,7 +139,7 @@ export interface Step {
   startedAt?: string;
   finishedAt?: string;
   outputs: Outputs;
-  /** Outputs whose values are secret: shown as `***`, passed to dependents as they are. */
+  /** Outputs whose values are secret: stored encrypted (`enc:v1:…`), shown as `***`, decrypted for dependents. */
   sensitiveOutputs?: string[];
   /** Last lines of the step's log, redacted, for the thread. */
   log: string[];
@@ -194,6 +195,8 @@ export interface Promotion {
   /** How many times the promotion was sent to planning and to rollback: each run's job has an id of its own. */
   planRound?: number;
   rollbackRound?: number;
+  /** The last hash and record count of the promotion's audit stream, written with its records: a cut or rewritten log shows against it. */
+  audit?: AuditAnchor;
   /** Where the promotion's chat thread lives, once its plan was posted. */
   thread?: { channel: string; messageId: string };
   updatedAt: string;

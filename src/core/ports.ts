@@ -24,3 +24,11 @@ export interface SecretSource {
 }
 
 export const environmentSecrets: SecretSource = { get: (name) => process.env[name] };
+
+/** Encrypts sensitive outputs before they are stored, and decrypts them for the steps that take them as inputs. */
+export interface OutputCipher {
+  /** An envelope (`enc:v1:…`) that says nothing of the value. */
+  encrypt(value: string): string;
+  /** Throws an error that names the key it tried when the envelope was written with another. */
+  decrypt(envelope: string): string;
+}

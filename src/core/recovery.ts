@@ -22,7 +22,7 @@ import { untilAborted, withStep } from './step-runner.ts';
  * done this way: its outputs died with the process.
  */
 export async function observeCutStep(runtime: CoreRuntime, promotion: Promotion, step: Step, version = step.version): Promise<Observed | undefined> {
-  await runtime.programs.stopLeftovers(step.id);
+  // MUTATION await runtime.programs.stopLeftovers(step.id);
   if (version === step.version && componentNamed(runtime, step.component).outputs.length > 0) return undefined;
   const prepared = await prepareStep(runtime, promotion, step, 'mark');
   try {
@@ -75,6 +75,8 @@ export async function recoverAfterRestart(runtime: CoreRuntime): Promise<Promoti
 }
 
 async function planOnceMore(runtime: CoreRuntime, promotion: Promotion): Promise<void> {
+  // Previews may have started programs too (a `terraform plan`): none may run on beside the next planning.
+  for (const step of promotion.steps) await runtime.programs.stopLeftovers(step.id);
   await runtime.store.releaseLock(promotion.environment, promotion.id);
   const { promotion: again } = await transition(runtime, promotion.id, (p) =>
     p.state === 'planning' ? { promotion: { ...p, reason: undefined, planRound: (p.planRound ?? 0) + 1, updatedAt: nowIso(runtime) }, events: [] } : undefined,

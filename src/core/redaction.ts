@@ -3,6 +3,7 @@
  * settings, and the values of outputs a step declared sensitive.
  */
 import type { Ledger, Outputs } from './model.ts';
+import { isEncrypted } from './outputs-at-rest.ts';
 
 export const MASK = '***';
 // Very short values would mask ordinary words; they are not plausible secrets.
@@ -31,9 +32,9 @@ export interface PublishedOutputs {
   sensitiveOutputs?: string[];
 }
 
-/** The outputs as people may see them: every sensitive value replaced by the mask, whatever its length. */
+/** The outputs as people may see them: every sensitive value replaced by the mask, whatever its length, and no encrypted one shown either. */
 export function maskSensitiveOutputs({ outputs, sensitiveOutputs = [] }: PublishedOutputs): Outputs {
-  return Object.fromEntries(Object.entries(outputs).map(([name, value]) => [name, sensitiveOutputs.includes(name) ? MASK : value]));
+  return Object.fromEntries(Object.entries(outputs).map(([name, value]) => [name, sensitiveOutputs.includes(name) || isEncrypted(value) ? MASK : value]));
 }
 
 export function sensitiveValues({ outputs, sensitiveOutputs = [] }: PublishedOutputs): string[] {

@@ -4,7 +4,7 @@ import type { AdapterLookup, ProgramSupervisor } from '../../adapters/contract.t
 import type { JobQueue, Store } from '../engine/contracts.ts';
 import type { AuditLog } from './audit.ts';
 import type { Environment, Pipeline } from './model.ts';
-import type { Clock, Logger, SecretSource, UserGroupDirectory } from './ports.ts';
+import type { Clock, Logger, OutputCipher, SecretSource, UserGroupDirectory } from './ports.ts';
 
 /** The runtime's program supervisor, as the core sees it. */
 export interface Programs extends ProgramSupervisor {
@@ -20,6 +20,8 @@ export interface CoreRuntime {
   audit: AuditLog;
   clock: Clock;
   secrets: SecretSource;
+  /** Keeps sensitive outputs encrypted in the store (promotions and ledger). */
+  cipher: OutputCipher;
   logger: Logger;
   /** Adapters keep working copies here. */
   workDir: string;

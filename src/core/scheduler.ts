@@ -194,7 +194,7 @@ export async function reconcileEnvironments(runtime: CoreRuntime): Promise<void>
     await runtime.audit.record(environmentStream(environment.name), {
       type: 'environment.lock_recovered',
       actor: 'baton',
-      summary: `${environment.name} was still held by promotion #${holder}, which ${held ? `is ${held.state.replace('_', ' ')}` : 'does not exist'}; Baton released it.`,
+      summary: `${environment.name} was still held by promotion #${holder}, which ${held ? (isTerminal(held.state) ? `finished (${held.state.replace('_', ' ')})` : `is ${held.state.replace('_', ' ')}`) : 'does not exist'}; Baton released it.`,
       data: { holder },
     });
     await releaseEnvironment(runtime, environment.name, holder);

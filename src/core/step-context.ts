@@ -5,6 +5,7 @@
 import { dirname, join, resolve } from 'node:path';
 import type { AdapterContext, TargetAdapter } from '../../adapters/contract.ts';
 import type { Ledger, Promotion, Step } from './model.ts';
+import { valueToMask } from './outputs-at-rest.ts';
 import { Redactor, sensitiveValuesInReach } from './redaction.ts';
 import { describeRelease } from './release.ts';
 import { componentNamed, type CoreRuntime } from './runtime.ts';
@@ -35,10 +36,14 @@ export async function prepareStep(
   const component = componentNamed(runtime, step.component);
   const redactor = new Redactor();
   const ledger = await runtime.store.getLedger(promotion.environment);
-  for (const value of sensitiveValuesInReach(promotion.steps, ledger)) redactor.add(value);
+  // Decrypted in memory only, to mask them wherever this step's words are kept.
+  for (const value of sensitiveValuesInReach(promotion.steps, ledger)) {
+    for (const shown of valueToMask(runtime.cipher, value)) redactor.add(shown);
+  }
   const { adapter, config, inputs } = resolveStep(component, promotion, step, {
     adapters: runtime.adapters,
     secrets: runtime.secrets,
+    cipher: runtime.cipher,
     redactor,
     ledger,
     pendingOutputs,

@@ -11,7 +11,8 @@ import type { PromotionEvent } from './audit.ts';
 import { transition } from './gate.ts';
 import { moveOn, resumeProgress } from './progress.ts';
 import { observeCutStep, recoveredMove } from './recovery.ts';
-import { maskSensitiveOutputs, sensitiveValues, type PublishedOutputs } from './redaction.ts';
+import { encryptSensitiveOutputs } from './outputs-at-rest.ts';
+import { maskSensitiveOutputs, sensitiveValues, type PublishedOutputs, type Redactor } from './redaction.ts';
 import { componentNamed, nowIso, throwIfLetGo, type CoreRuntime } from './runtime.ts';
 import { prepareStep, type PreparedStep } from './step-context.ts';
 
@@ -84,12 +85,8 @@ export async function retrying(runtime: CoreRuntime, prepared: PreparedStep, ste
       if (!isRetryable(error) || attempt >= prepared.retries) throw error;
       // The target's own word on when to come back beats Baton's guess.
       const wait = error instanceof RetryableStepError && error.retryAfterMs !== undefined ? error.retryAfterMs : runtime.retryDelayMs * 2 ** attempt;
-      await runtime.audit.forPromotion(context.promotionId, {
-        type: 'step.retrying',
-        actor: 'baton',
-        stepId: step.id,
-        summary: prepared.redactor.redact(`${step.component}: attempt ${attempt + 1} failed (${errorMessage(error)}); trying again in ${Math.round(wait / 100) / 10}s.`),
-      });
+      const summary = prepared.redactor.redact(`${step.component}: attempt ${attempt + 1} failed (${errorMessage(error)}); trying again in ${Math.round(wait / 100) / 10}s.`);
+      await transition(runtime, context.promotionId, () => ({ events: [{ type: 'step.retrying', actor: 'baton', stepId: step.id, summary }] }));
       await delay(wait, context.signal);
     }
   }
@@ -105,7 +102,7 @@ async function observeBefore(runtime: CoreRuntime, prepared: PreparedStep, promo
   return { before, ledgerBefore };
 }
 
-/** How a step's attempt ended, with what recording it needs. */
+/** How a step's attempt ended, with what recording it needs (its outputs as the store keeps them: sensitive values encrypted). */
 type Outcome =
   | { ok: true; published: PublishedOutputs; succeeded: PromotionEvent; logTail: string[]; finishedAt: string }
   | { ok: false; message: string; logTail: string[] };
@@ -164,7 +161,7 @@ async function attemptStep(runtime: CoreRuntime, promotion: Promotion, step: Ste
     const { before, ledgerBefore } = await observeBefore(runtime, prepared, promotion, step);
     const ready = prepared;
     const result = await retrying(runtime, ready, step, () => untilAborted(ready.adapter.apply(ready.context), ready.context.signal));
-    const published = publishedOutputs(result);
+    const published = publishedOutputs(result, prepared.redactor);
     // The adapter may have logged these values before it said they are secret.
     for (const value of sensitiveValues(published)) prepared.redactor.add(value);
     prepared.context.log(result.summary);
@@ -187,7 +184,7 @@ async function attemptStep(runtime: CoreRuntime, promotion: Promotion, step: Ste
       after: { version: step.version },
       data: { ...shownOutputs(prepared, published), log: logTail },
     };
-    return { ok: true, published, succeeded, logTail, finishedAt: nowIso(runtime) };
+    return { ok: true, published: encryptSensitiveOutputs(runtime.cipher, published), succeeded, logTail, finishedAt: nowIso(runtime) };
   } catch (error) {
     throwIfLetGo(runtime);
     const message = prepared?.redactor.redact(errorMessage(error)) ?? errorMessage(error);
@@ -197,9 +194,14 @@ async function attemptStep(runtime: CoreRuntime, promotion: Promotion, step: Ste
   }
 }
 
-/** The result's outputs, with the sensitive names it gives that are outputs at all. */
-function publishedOutputs(result: StepResult): PublishedOutputs {
-  const sensitive = [...new Set(result.sensitiveOutputs ?? [])].filter((name) => name in result.outputs).sort();
+/**
+ * The result's outputs, with the names of the sensitive ones: those the
+ * adapter names that are outputs at all, and any whose value carries a
+ * secret the step was given (a `${secret:…}` value, a sensitive input).
+ */
+function publishedOutputs(result: StepResult, redactor: Redactor): PublishedOutputs {
+  const carrySecrets = Object.entries(result.outputs).filter(([, value]) => redactor.redact(value) !== value).map(([name]) => name);
+  const sensitive = [...new Set([...(result.sensitiveOutputs ?? []), ...carrySecrets])].filter((name) => name in result.outputs).sort();
   return sensitive.length > 0 ? { outputs: result.outputs, sensitiveOutputs: sensitive } : { outputs: result.outputs };
 }
 

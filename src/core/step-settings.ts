@@ -6,7 +6,8 @@
 import type { AdapterLookup, TargetAdapter } from '../../adapters/contract.ts';
 import { BatonError, ErrorCode, TerminalStepError } from '../errors.ts';
 import type { Component, Ledger, Outputs, Promotion, Step } from './model.ts';
-import type { SecretSource } from './ports.ts';
+import { decryptedOutputs } from './outputs-at-rest.ts';
+import type { OutputCipher, SecretSource } from './ports.ts';
 import type { Redactor } from './redaction.ts';
 import { collectPlaceholders, resolveTemplates, type Placeholder } from './templates.ts';
 
@@ -19,6 +20,7 @@ export interface ResolvedStep {
 export interface ResolveOptions {
   adapters: AdapterLookup;
   secrets: SecretSource;
+  cipher: OutputCipher;
   redactor: Redactor;
   /** What the promotion's environment runs now. */
   ledger: Ledger;
@@ -29,13 +31,17 @@ export interface ResolveOptions {
   pendingOutputs: 'mark' | 'fail';
 }
 
-/** Outputs of the components `component` needs: from this promotion or, for ones outside it, from what the environment runs. */
-function gatherInputs(component: Component, promotion: Promotion, running: Ledger): Record<string, Outputs> {
+/**
+ * Outputs of the components `component` needs: from this promotion or, for
+ * ones outside it, from what the environment runs; sensitive ones decrypted,
+ * since this step needs their values.
+ */
+function gatherInputs(component: Component, promotion: Promotion, running: Ledger, cipher: OutputCipher): Record<string, Outputs> {
   const inputs: Record<string, Outputs> = {};
   for (const need of component.needs) {
     const step = promotion.steps.find((s) => s.component === need);
-    if (step) inputs[need] = step.status === 'succeeded' ? step.outputs : {};
-    else inputs[need] = running[need]?.outputs ?? {};
+    const published = step ? (step.status === 'succeeded' ? step : undefined) : running[need];
+    inputs[need] = published ? decryptedOutputs(cipher, need, published) : {};
   }
   return inputs;
 }
@@ -45,7 +51,7 @@ export function resolveStep(component: Component, promotion: Promotion, step: St
   if (!adapter) {
     throw new TerminalStepError(`No adapter of kind "${component.adapter}" is installed; known kinds: ${options.adapters.kinds().join(', ')}.`);
   }
-  const inputs = gatherInputs(component, promotion, options.ledger);
+  const inputs = gatherInputs(component, promotion, options.ledger, options.cipher);
   const inPromotion = new Set(promotion.steps.filter((s) => s.status !== 'succeeded').map((s) => s.component));
   const missingSecrets = collectPlaceholders(component.with)
     .filter((p): p is Extract<Placeholder, { kind: 'secret' }> => p.kind === 'secret')

@@ -72,9 +72,9 @@ components:
     const chat = new RateLimitedChat(4);
     const publisher = new ThreadPublisher(engine.store, chat, pipeline, silentLogger, { minIntervalMs: 5 });
     await engine.store.createPromotion(samplePromotion('1', { environment: 'dev' }));
-    await audit.forPromotion('1', { type: 'promotion.requested', actor: 'alice', summary: 'alice requested it' });
+    await audit.record('promotion-1', { type: 'promotion.requested', actor: 'alice', summary: 'alice requested it', promotionId: '1' });
     for (let i = 1; i <= 40; i += 1) {
-      await audit.forPromotion('1', { type: 'step.succeeded', actor: 'baton', summary: `step ${i} succeeded.` });
+      await audit.record('promotion-1', { type: 'step.succeeded', actor: 'baton', summary: `step ${i} succeeded.`, promotionId: '1' });
     }
     await publisher.sync('promotion-1');
 
@@ -117,10 +117,10 @@ components:
     const chat = new RateLimitedChat(1000);
     const publisher = new ThreadPublisher(engine.store, chat, pipeline, silentLogger);
     await engine.store.createPromotion(samplePromotion('1', { environment: 'dev' }));
-    await audit.forPromotion('1', { type: 'promotion.requested', actor: 'alice', summary: 'requested' });
-    await audit.forPromotion('1', { type: 'step.started', actor: 'baton', summary: 'Started api 1.' });
+    await audit.record('promotion-1', { type: 'promotion.requested', actor: 'alice', summary: 'requested', promotionId: '1' });
+    await audit.record('promotion-1', { type: 'step.started', actor: 'baton', summary: 'Started api 1.', promotionId: '1' });
     await Promise.all([publisher.sync('promotion-1'), publisher.sync('promotion-1')]);
-    await audit.forPromotion('1', { type: 'step.succeeded', actor: 'baton', summary: 'api 1 succeeded.' });
+    await audit.record('promotion-1', { type: 'step.succeeded', actor: 'baton', summary: 'api 1 succeeded.', promotionId: '1' });
     await publisher.sync('promotion-1');
     expect(chat.replies.map((r) => r.text)).toEqual(['Started api 1.', 'api 1 succeeded.']);
   });

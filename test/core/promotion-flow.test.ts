@@ -329,7 +329,7 @@ describe('environment locks', () => {
     await reconcileEnvironments(harness.runtime);
     expect(await harness.runtime.store.lockHolder('dev')).toBeUndefined();
     const recovered = (await harness.runtime.store.readAudit('environment-dev')).filter((r) => r.type === 'environment.lock_recovered');
-    expect(recovered.map((r) => r.summary)).toEqual(['dev was still held by promotion #50, which is succeeded; Baton released it.']);
+    expect(recovered.map((r) => r.summary)).toEqual(['dev was still held by promotion #50, which finished (succeeded); Baton released it.']);
   });
 });
 
@@ -369,6 +369,19 @@ components:
     const refusals = (await harness.runtime.store.readAudit(promotionStream(id))).filter((r) => r.type === 'approval.refused');
     expect(refusals.map((r) => r.actor)).toEqual(['alice', 'mallory']);
     expect((await harness.runtime.store.getPromotion(id))?.state).toBe('awaiting_approval');
+  });
+
+  it('counts the requester as an approver where the environment allows self-approval', async () => {
+    const harness = coreHarness(APPROVALS.replace('required: 2,', 'required: 2, allowSelfApproval: true,'));
+    const id = await awaiting(harness);
+    expect(await harness.promotions.approve(id, 'alice')).toMatchObject({ ok: true, message: `You approved promotion #${id} (1 of 2).` });
+    await harness.promotions.approve(id, 'bob');
+    await harness.settle();
+    const promotion = await harness.runtime.store.getPromotion(id);
+    expect(promotion?.state).toBe('succeeded');
+    expect(promotion?.approvals.map((a) => a.user)).toEqual(['alice', 'bob']);
+    const granted = (await harness.runtime.store.readAudit(promotionStream(id))).filter((r) => r.type === 'approval.granted');
+    expect(granted.map((r) => r.summary)).toEqual(['alice approved (1 of 2).', 'bob approved (2 of 2).']);
   });
 
   it('starts when the last approval lands', async () => {

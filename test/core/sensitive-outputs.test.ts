@@ -77,7 +77,7 @@ describe('sensitive outputs', () => {
   it('keeps the value out of the evidence bundle, as JSON and as Markdown', async () => {
     const harness = coreHarness(PIPELINE);
     const promotion = await run(harness, { iam: '1', api: '1' });
-    const bundle = buildEvidence(promotion, await harness.runtime.store.readAudit(promotionStream(promotion.id)));
+    const bundle = buildEvidence(promotion, [...(await harness.runtime.store.readAudit(promotionStream(promotion.id)))], harness.runtime.audit);
     expect(JSON.stringify(bundle)).not.toContain(PASSWORD);
     expect(bundle.chain.intact).toBe(true);
     const markdown = evidenceMarkdown(bundle);
@@ -120,8 +120,9 @@ components:
     const rolledBack = await harness.runtime.store.getPromotion(failed.id);
     if (!rolledBack) throw new Error('promotion vanished');
     expect(rolledBack.state).toBe('rolled_back');
-    expect(rolledBack.steps.find((s) => s.component === 'iam')?.ledgerBefore?.outputs.db_password).toBe(PASSWORD);
-    const bundle = buildEvidence(rolledBack, await harness.runtime.store.readAudit(promotionStream(failed.id)));
+    const replaced = rolledBack.steps.find((s) => s.component === 'iam')?.ledgerBefore?.outputs.db_password ?? '';
+    expect(harness.runtime.cipher.decrypt(replaced)).toBe(PASSWORD);
+    const bundle = buildEvidence(rolledBack, [...(await harness.runtime.store.readAudit(promotionStream(failed.id)))], harness.runtime.audit);
     expect(JSON.stringify(bundle)).not.toContain(PASSWORD);
   });
 });

@@ -6,6 +6,8 @@
  * to a real git remote, both carrying the queue URL. A later release whose
  * Lambda update fails is rolled back, and the test checks the systems
  * themselves: the PostgreSQL catalog, the git remote, the Terraform state.
+ * A release that succeeded is rolled back later waves first, and within the
+ * wave of Lambda and git the step that finished last first.
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -21,6 +23,7 @@ import { zipContent, type FunctionRecord } from '../harness/lambda/lambda-state.
 import { ignoreUserGitConfig, makeConfigRepository, type ConfigRepository } from '../support/config-repository.ts';
 import { buttonsOf, consoleClient, messageText, replyText, type ConsoleClient } from '../support/console-client.ts';
 import { startExampleBaton, type StartedBaton } from '../support/start-example.ts';
+import { AesOutputCipher, KEY_VARIABLE, parseKey } from '../../src/secrets-at-rest.ts';
 
 const QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/orders-dev';
 const BUCKET = 'acme-builds';
@@ -244,10 +247,13 @@ describe('a release across Terraform, PostgreSQL, Lambda and GitOps', () => {
     return running().app.baton.engine.store.readAudit(promotionStream(id));
   }
 
-  /** The sensitive output's real value, as the store keeps it for dependents. */
+  /** The sensitive output's real value, which the store keeps encrypted for dependents. */
   async function databasePassword(): Promise<string> {
     const ledger = await running().app.baton.engine.store.getLedger('dev');
-    const password = ledger.iam?.outputs.db_password ?? '';
+    const stored = ledger.iam?.outputs.db_password ?? '';
+    expect(stored).toMatch(/^enc:v1:/);
+    const key = process.env[KEY_VARIABLE] ?? '';
+    const password = new AesOutputCipher({ bytes: parseKey(key, KEY_VARIABLE), source: KEY_VARIABLE }).decrypt(stored);
     expect(password).toMatch(/^pw-[0-9a-f-]{36}$/);
     return password;
   }
@@ -360,5 +366,72 @@ describe('a release across Terraform, PostgreSQL, Lambda and GitOps', () => {
 
     const password = await databasePassword();
     for (const text of Object.values(await everythingShown(id))) expect(text).not.toContain(password);
+  });
+
+  it('rolls back later waves first, and within a wave the step that finished last first', { timeout: 180_000 }, async () => {
+    const { app, world } = running();
+    const store = app.baton.engine.store;
+    const pushGate = join(world.root, 'api-may-push');
+    await promote('2026.12.1');
+
+    /** Waits, within reason, until `done` says so. */
+    async function until(what: string, done: () => Promise<boolean>): Promise<void> {
+      const deadline = Date.now() + 60_000;
+      while (!(await done())) {
+        if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
+
+    /**
+     * Promotes 2026.12.2 with `last` held back until the other step of its wave has finished — Lambda keeps the
+     * worker's code update in progress, a pre-receive hook holds the api's push — then rolls it back, and says
+     * in what order the steps were undone.
+     */
+    async function promoteAndRollBack(last: 'worker' | 'api'): Promise<{ undone: string[]; finishedLast: string; startedFirst: string }> {
+      const other = last === 'worker' ? 'api' : 'worker';
+      await rm(pushGate, { force: true });
+      world.lambda.updateDurationMs = last === 'worker' ? 600_000 : 150;
+      world.git.hook('pre-receive', last === 'api' ? `while [ ! -e "${pushGate}" ]; do sleep 0.05; done` : 'exit 0');
+      const reply = replyText(await chat.command('alice', '/promote 2026.12.2 to dev'));
+      const id = /promotion #(\d+)/.exec(reply)?.[1] ?? '';
+      const stepOf = async (component: string) => (await store.getPromotion(id))?.steps.find((s) => s.component === component);
+      await until(`${other} to finish`, async () => (await stepOf(other))?.status === 'succeeded' && (last === 'api' || world.worker.finishUpdate !== undefined));
+      expect((await stepOf(last))?.status).toBe('running');
+      if (last === 'worker') world.worker.finishUpdate?.();
+      else await writeFile(pushGate, '');
+      await app.baton.idle();
+      world.lambda.updateDurationMs = 150;
+
+      const promotion = await store.getPromotion(id);
+      expect({ state: promotion?.state, reason: promotion?.reason }).toEqual({ state: 'succeeded', reason: undefined });
+      // Stable sorts: steps that started in the same millisecond stay in the order the pipeline lists them.
+      const wave = (promotion?.steps ?? []).filter((s) => s.component === 'worker' || s.component === 'api');
+      const by = (key: 'startedAt' | 'finishedAt') => [...wave].sort((a, b) => (a[key] ?? '').localeCompare(b[key] ?? '')).map((s) => s.component);
+
+      expect(replyText(await chat.command('bob', `/promote rollback ${id}`))).toContain(`Rolling back promotion #${id}`);
+      await app.baton.idle();
+      expect((await chat.promotionMessage(id)).message.text).toContain('rolled back');
+      const records = await audit(id);
+      expect(stepEvents(records, 'step.rollback_skipped')).toEqual(['iam']);
+      const undone = stepEvents(records, 'step.rolled_back');
+      expect(undone.slice(0, 2)).toEqual(by('finishedAt').reverse());
+      return { undone, finishedLast: by('finishedAt').at(-1) ?? '', startedFirst: by('startedAt')[0] ?? '' };
+    }
+
+    const workerLast = await promoteAndRollBack('worker');
+    expect(workerLast.finishedLast).toBe('worker');
+    expect(workerLast.undone).toEqual(['worker', 'api', 'schema']);
+
+    const apiLast = await promoteAndRollBack('api');
+    expect(apiLast.finishedLast).toBe('api');
+    expect(apiLast.undone).toEqual(['api', 'worker', 'schema']);
+
+    // Both finishing orders were seen with the same start order, so neither an order by name nor one by start time could pass both.
+    expect(apiLast.startedFirst).toBe(workerLast.startedFirst);
+    expect(world.git.fileOnRemote(API_KUSTOMIZATION)).toContain('newTag: 1.0.0');
+    expect(world.worker.aliases.get('dev')?.functionVersion).toBe('1');
+    expect(await tableExists('customers')).toBe(false);
+    expect(await tableExists('orders')).toBe(true);
   });
 });

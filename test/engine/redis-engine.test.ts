@@ -173,3 +173,29 @@ describe('redis engine, two replicas on one Redis', () => {
     await closeAll([one, two]);
   });
 });
+
+describe('redis engine, persistence', () => {
+  async function warningsOn(appendOnly: boolean): Promise<{ warnings: string[]; detail: string }> {
+    const redis = await startRedisServer({ appendOnly });
+    const warnings: string[] = [];
+    const logger = { ...silentLogger, warn: (_details: object, message: string) => void warnings.push(message) };
+    const engine = await createRedisEngine({ url: redis.url, logger });
+    try {
+      return { warnings, detail: (await engine.health()).detail };
+    } finally {
+      await engine.queue.close();
+      await engine.outbox.close();
+      await engine.store.close();
+      await redis.stop();
+    }
+  }
+
+  it('warns in the log and in the readiness detail when Redis keeps nothing across its restart', async () => {
+    const off = await warningsOn(false);
+    expect(off.warnings).toEqual([expect.stringContaining('Redis persistence is off (appendonly no)')]);
+    expect(off.detail).toContain('warning: Redis persistence is off');
+    const on = await warningsOn(true);
+    expect(on.warnings).toEqual([]);
+    expect(on.detail).not.toContain('warning');
+  });
+});

@@ -7,6 +7,8 @@ import { runJob } from '../../src/core/jobs.ts';
 import { LocalProgramSupervisor } from '../../src/program-supervisor.ts';
 import { createMemoryEngine } from '../../src/engine/memory/index.ts';
 import { parsePipeline } from '../../src/pipeline/load.ts';
+import type { OutputCipher } from '../../src/core/ports.ts';
+import { throwawayCipher } from '../../src/secrets-at-rest.ts';
 import { FakeTarget, fakeLookup } from './fake-adapter.ts';
 import { silentLogger } from './silent-logger.ts';
 import { TestClock } from './test-clock.ts';
@@ -20,7 +22,7 @@ export interface CoreHarness {
   settle(): Promise<void>;
 }
 
-export function coreHarness(yaml: string, secrets: Record<string, string> = {}): CoreHarness {
+export function coreHarness(yaml: string, secrets: Record<string, string> = {}, cipher: OutputCipher = throwawayCipher()): CoreHarness {
   const target = new FakeTarget();
   const adapters = fakeLookup(target);
   const pipeline = parsePipeline(yaml, '/pipelines/baton.yaml', { adapters });
@@ -34,6 +36,7 @@ export function coreHarness(yaml: string, secrets: Record<string, string> = {}):
     audit: new AuditLog(engine.store, clock, silentLogger),
     clock,
     secrets: { get: (name) => secrets[name] },
+    cipher,
     logger: silentLogger,
     workDir: '/tmp/baton-core-tests',
     retryDelayMs: 1,

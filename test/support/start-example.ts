@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startBaton, type RunningBaton } from '../../src/app.ts';
+import { startBaton, type BatonOptions, type RunningBaton } from '../../src/app.ts';
 import { silentLogger } from './silent-logger.ts';
 import { TestClock } from './test-clock.ts';
 
@@ -14,8 +14,11 @@ export interface StartedBaton {
   stop(): Promise<void>;
 }
 
+/** What a test may set beyond the config and the API token. */
+export type ExampleOptions = Pick<BatonOptions, 'reconcileIntervalMs'>;
+
 /** Baton on the bundled example (or another config), a fresh data folder and a free port. */
-export async function startExampleBaton(configPath = EXAMPLE_CONFIG, apiToken?: string): Promise<StartedBaton> {
+export async function startExampleBaton(configPath = EXAMPLE_CONFIG, apiToken?: string, options: ExampleOptions = {}): Promise<StartedBaton> {
   const dataDir = await mkdtemp(join(tmpdir(), 'baton-e2e-'));
   const clock = new TestClock();
   const baton = await startBaton({
@@ -27,6 +30,7 @@ export async function startExampleBaton(configPath = EXAMPLE_CONFIG, apiToken?: 
     clock,
     retryDelayMs: 10,
     ...(apiToken ? { apiToken } : {}),
+    ...options,
   });
   return {
     baton,

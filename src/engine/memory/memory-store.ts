@@ -9,7 +9,9 @@ import { promotionStream } from '../../core/audit.ts';
 import type { AuditRecord } from '../../core/audit-record.ts';
 import { isTerminal, type Freeze, type Ledger, type LedgerEntry, type Promotion, type Release } from '../../core/model.ts';
 import type { AuditBuild, AuditHead, LedgerWrite, PromotionQuery, PromotionTransition, Store } from '../contracts.ts';
-import { Journal } from '../../journal.ts';
+import { Journal, type JournalRepair } from '../../journal.ts';
+import { holdPidFile, type HeldPidFile } from '../../data-folder/pid-file.ts';
+import { anchored } from '../anchor.ts';
 import { deepFreeze } from '../frozen.ts';
 
 type StateChange =
@@ -35,9 +37,9 @@ type JournalEntry =
       verified?: { keys: string[]; at: string };
     };
 
-const JOURNAL_FILE = 'journal.jsonl';
+export const JOURNAL_FILE = 'journal.jsonl';
 /** The files of the layout before one journal; read once, then folded into it. */
-const EARLIER_FILES = ['promotions.jsonl', 'state.jsonl', 'audit.jsonl'] as const;
+export const EARLIER_FILES = ['promotions.jsonl', 'state.jsonl', 'audit.jsonl'] as const;
 
 function verifiedKey(environment: string, component: string, version: string): string {
   return `${environment}\u0000${component}\u0000${version}`;
@@ -65,15 +67,25 @@ export class MemoryStore implements Store {
   private readonly claims = new Map<string, number>();
   private counter = 0;
   private readonly journal: Journal<JournalEntry> | undefined;
+  private readonly pidFile: HeldPidFile | undefined;
+  /** A torn last line cut off the journal at open (a crash mid-write), for the caller to log and record. */
+  repaired: JournalRepair | undefined;
 
   /**
    * `compact: false` for a second process reading the same folder (the CLI's
    * `plan`): folding the file while the bot appends to it would lose lines.
+   * With `compact: true` the store is the folder's writer and holds its pid file.
    */
   constructor(dataDir?: string, options: { compact: boolean } = { compact: true }) {
     if (!dataDir) return;
     this.journal = new Journal(join(dataDir, JOURNAL_FILE));
-    this.replay(dataDir, options.compact);
+    if (options.compact) this.pidFile = holdPidFile(dataDir);
+    try {
+      this.replay(dataDir, options.compact);
+    } catch (error) {
+      this.pidFile?.release();
+      throw error;
+    }
   }
 
   private replay(dataDir: string, compact: boolean): void {
@@ -85,7 +97,7 @@ export class MemoryStore implements Store {
       lines += entries.length;
       for (const entry of entries) this.applyEarlier(basename(path), entry);
     }
-    for (const entry of this.journal.read()) {
+    for (const entry of this.readJournal(this.journal, compact)) {
       lines += 1;
       this.apply(entry);
     }
@@ -103,6 +115,19 @@ export class MemoryStore implements Store {
       this.journal.rewrite(this.snapshot());
       for (const path of earlier) unlinkSync(path);
     }
+  }
+
+  /** The writer cuts a torn last line off; a reader beside a running bot leaves it, as it may be a write under way. */
+  private readJournal(journal: Journal<JournalEntry>, writer: boolean): JournalEntry[] {
+    if (!writer) return journal.read();
+    const { entries, repair } = journal.open();
+    this.repaired = repair;
+    return entries;
+  }
+
+  /** Rewrites the journal to the live state now (`baton compact`); before the first append only. */
+  compact(): void {
+    this.journal?.rewrite(this.snapshot());
   }
 
   /** A line of the layout before one journal: promotions, state changes and audit records each had a file. */
@@ -211,7 +236,9 @@ export class MemoryStore implements Store {
 
   async nextPromotionId(): Promise<string> {
     const value = this.counter + 1;
-    await this.change({ kind: 'counter', value });
+    this.applyChange({ kind: 'counter', value });
+    // Not synced on its own: the id is heard of only with its promotion, whose synced line comes after this one.
+    await this.journal?.appendUnsynced({ kind: 'counter', value });
     return String(value);
   }
 
@@ -220,7 +247,7 @@ export class MemoryStore implements Store {
     const stream = promotionStream(promotion.id);
     const records = this.chain(stream, builds);
     // A copy: the caller may go on changing the object it handed in.
-    const created = deepFreeze(structuredClone(promotion));
+    const created = deepFreeze(anchored(structuredClone(promotion), records));
     const entry: JournalEntry = { kind: 'transition', promotion: created, records };
     this.applyTransition(entry);
     await this.journal?.append(entry);
@@ -248,10 +275,11 @@ export class MemoryStore implements Store {
     const transition = change(current);
     if (!transition) return { promotion: current, records: [] };
     const records = this.chain(promotionStream(id), transition.records);
-    const promotion = transition.promotion ? deepFreeze(transition.promotion) : current;
+    const changed = transition.promotion !== undefined || records.length > 0;
+    const promotion = changed ? deepFreeze(anchored(transition.promotion ?? current, records)) : current;
     const entry: JournalEntry = {
       kind: 'transition',
-      ...(transition.promotion ? { promotion } : {}),
+      ...(changed ? { promotion } : {}),
       records,
       ...(transition.ledger?.length ? { environment: promotion.environment, ledger: transition.ledger } : {}),
       ...(transition.verified ? { verified: { keys: verifiedKeys(promotion.environment, transition.verified.versions), at: transition.verified.at } } : {}),
@@ -386,5 +414,6 @@ export class MemoryStore implements Store {
 
   async close(): Promise<void> {
     await this.journal?.close();
+    this.pidFile?.release();
   }
 }

@@ -5,6 +5,7 @@ import { DEFAULT_NUDGE_DELAY_MS, type Engine } from '../contracts.ts';
 import { BullQueue } from './bullmq-queue.ts';
 import { RedisStore } from './redis-store.ts';
 import { guardAgainstOutage } from './outage.ts';
+import { persistenceWarning } from './persistence.ts';
 
 export interface RedisEngineOptions {
   url: string;
@@ -47,6 +48,8 @@ export async function createRedisEngine(options: RedisEngineOptions): Promise<En
       { cause: reason },
     );
   }
+  const persistence = await persistenceWarning(redis);
+  if (persistence) options.logger.warn({ url: hideCredentials(options.url) }, persistence);
   const prefix = options.prefix ?? 'baton';
   const queue = (name: string) =>
     new BullQueue({
@@ -64,7 +67,7 @@ export async function createRedisEngine(options: RedisEngineOptions): Promise<En
     name: 'redis',
     health: async () =>
       redis.status === 'ready'
-        ? { ready: true, detail: `connected to ${hideCredentials(options.url)}` }
+        ? { ready: true, detail: `connected to ${hideCredentials(options.url)}${persistence ? `; warning: ${persistence}` : ''}` }
         : { ready: false, detail: `Redis at ${hideCredentials(options.url)} is unreachable (connection ${redis.status}); reconnecting` },
     store: guardAgainstOutage(new RedisStore(redis, `${prefix}:`)),
     queue: queue('jobs'),

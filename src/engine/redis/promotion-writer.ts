@@ -14,6 +14,7 @@ import type { AuditRecord } from '../../core/audit-record.ts';
 import { isTerminal, type LedgerEntry, type Promotion } from '../../core/model.ts';
 import { KeyedBatches, settle, type Outcome, type Pending } from '../../keyed-batches.ts';
 import type { PromotionTransition } from '../contracts.ts';
+import { anchored } from '../anchor.ts';
 import { deepFreeze } from '../frozen.ts';
 import { AuditChain } from './audit-writer.ts';
 import { layoutJson, layoutOf, spliceOf, type Layout } from './promotion-json.ts';
@@ -221,9 +222,10 @@ function applyAll(base: Promotion, chain: AuditChain, batch: Pending<TransitionC
     try {
       const transition = entry.input(current);
       if (!transition) return { ok: true, value: { promotion: current, records: [] } };
-      const next = transition.promotion ? deepFreeze(transition.promotion) : current;
       const records = chain.add(transition.records);
-      if (transition.promotion) {
+      const changed = transition.promotion !== undefined || records.length > 0;
+      const next = changed ? deepFreeze(anchored(transition.promotion ?? current, records)) : current;
+      if (changed) {
         current = next;
         written = next;
       }

@@ -8,6 +8,7 @@ import { promotionStream } from '../../core/audit.ts';
 import type { AuditRecord } from '../../core/audit-record.ts';
 import { isTerminal, type Freeze, type Ledger, type LedgerEntry, type Promotion, type Release } from '../../core/model.ts';
 import type { AuditBuild, PromotionQuery, Store } from '../contracts.ts';
+import { anchored } from '../anchor.ts';
 import { deepFreeze } from '../frozen.ts';
 import { AuditChain, AuditWriter } from './audit-writer.ts';
 import { PromotionWriter, type PromotionKeys, type TransitionChange, type Transitioned } from './promotion-writer.ts';
@@ -52,10 +53,10 @@ export class RedisStore implements Store {
   }
 
   async createPromotion(promotion: Promotion, builds: AuditBuild[] = []): Promise<AuditRecord[]> {
-    const json = JSON.stringify(promotion);
     const stream = promotionStream(promotion.id);
     const chain = new AuditChain('');
     const records = chain.add(builds);
+    const json = JSON.stringify(anchored(promotion, records));
     const created = await CREATE_PROMOTION.run(
       this.redis,
       [

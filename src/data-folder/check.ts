@@ -22,12 +22,16 @@ export interface StreamProblem {
   /** The record the problem shows at, when it is one record. */
   seq?: number;
   problem: string;
+  /** The chain may be whole, but its seals could not be checked here. */
+  unchecked?: true;
 }
 
 /** Everything known to be wrong with one audit stream; `promotion` is the promotion of a promotion's stream. */
 export function checkStream(records: readonly AuditRecord[], promotion?: Promotion, key?: Buffer): StreamProblem[] {
   const chain = verifyAuditChain(records, { ...(promotion?.audit ? { anchor: promotion.audit } : {}), ...(key ? { key } : {}) });
-  if (chain.intact && chain.keyedUnchecked) return [{ problem: `${chain.keyedUnchecked} records are sealed with the audit key; set BATON_AUDIT_KEY to check their seals` }];
+  if (chain.intact && chain.keyedUnchecked) {
+    return [{ problem: `${chain.keyedUnchecked} records are sealed with the audit key, and this check was run without it: run it again with BATON_AUDIT_KEY set`, unchecked: true }];
+  }
   if (chain.intact) return [];
   return [{ ...(chain.brokenAt !== undefined ? { seq: chain.brokenAt } : {}), problem: chain.problem ?? 'the chain does not hold' }];
 }
@@ -105,8 +109,8 @@ export function checkDataFolder(dataDir: string, key?: Buffer): FolderCheck {
   for (const stream of new Set([...streams.keys(), ...streamOf.keys()])) {
     const kept = streams.get(stream) ?? [];
     const records = kept.map((k) => k.record);
-    for (const { seq, problem: text } of checkStream(records, streamOf.get(stream), key)) {
-      problem(lineOfRecord(kept, seq), `audit stream ${stream}: ${text}; ${RESTORE}: a chain cannot be mended without hiding what changed`);
+    for (const { seq, problem: text, unchecked } of checkStream(records, streamOf.get(stream), key)) {
+      problem(lineOfRecord(kept, seq), `audit stream ${stream}: ${text}${unchecked ? '' : `; ${RESTORE}: a chain cannot be mended without hiding what changed`}`);
     }
   }
   const count = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;

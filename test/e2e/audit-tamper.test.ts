@@ -318,12 +318,15 @@ describe.each(['embedded', 'redis'] as const)('a tampered audit log on the %s en
     expect(verified.code).toBe(1);
   }, CLI_WAIT_MS);
 
-  it.runIf(kind === 'embedded')('fails `baton check` on the journal, naming each tampered stream and nothing else', async () => {
-    const checked = await run('check');
-    expect(checked.code).toBe(1);
-    for (const { id, tampering, original } of tampered) {
-      expect(checked.out).toContain(`audit stream ${promotionStream(id)}: ${tampering.problem(original)}`);
-    }
-    expect(checked.out).not.toContain(`audit stream ${promotionStream('1')}:`);
-  }, CLI_WAIT_MS);
+  // `baton check` reads the embedded engine's journal; Redis has no data folder to check.
+  if (kind === 'embedded') {
+    it('fails `baton check` on the journal, naming each tampered stream and nothing else', async () => {
+      const checked = await run('check');
+      expect(checked.code).toBe(1);
+      for (const { id, tampering, original } of tampered) {
+        expect(checked.out).toContain(`audit stream ${promotionStream(id)}: ${tampering.problem(original)}`);
+      }
+      expect(checked.out).not.toContain(`audit stream ${promotionStream('1')}:`);
+    }, CLI_WAIT_MS);
+  }
 });

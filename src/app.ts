@@ -14,7 +14,7 @@ import { createInteractionHandler } from './chat/interactions.ts';
 import type { ChatPlatform } from './chat/platform.ts';
 import type { SlackSettings } from './chat/slack/settings.ts';
 import { ThreadPublisher } from './chat/thread-publisher.ts';
-import { AuditLog, type AuditKeys } from './core/audit.ts';
+import { AuditLog, BATON_STREAM, type AuditKeys } from './core/audit.ts';
 import type { Pipeline } from './core/model.ts';
 import { environmentSecrets, systemClock, type Clock, type Logger, type SecretSource, type UserGroupDirectory } from './core/ports.ts';
 import { PromotionIntents } from './core/intents.ts';
@@ -118,6 +118,10 @@ async function startCore(options: CoreOptions, userGroups?: UserGroupDirectory):
     stopping: running.stopping,
     ...(userGroups ? { userGroups } : {}),
   };
+  if (engine.repaired) {
+    options.logger.warn({ repaired: engine.repaired }, 'the journal was repaired at start');
+    await audit.record(BATON_STREAM, { type: 'journal.repaired', actor: 'baton', summary: `Baton repaired its records at start: ${engine.repaired}.` });
+  }
   const promotions = new PromotionIntents(runtime);
   if (engine.queue.durable) await reconcileEnvironments(runtime);
   else await recoverAfterRestart(runtime);

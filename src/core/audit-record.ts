@@ -36,7 +36,8 @@ export type AuditType =
   | 'promotion.rolled_back'
   | 'environment.frozen'
   | 'environment.unfrozen'
-  | 'environment.lock_recovered';
+  | 'environment.lock_recovered'
+  | 'journal.repaired';
 
 export interface AuditEventInput {
   type: AuditType;

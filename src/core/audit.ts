@@ -25,6 +25,9 @@ export function promotionStream(promotionId: string): string {
   return `promotion-${promotionId}`;
 }
 
+/** Baton's own stream: what it did to its records (a journal repaired at start). */
+export const BATON_STREAM = 'baton';
+
 export function environmentStream(environment: string): string {
   return `environment-${environment}`;
 }

@@ -22,7 +22,7 @@ import { untilAborted, withStep } from './step-runner.ts';
  * done this way: its outputs died with the process.
  */
 export async function observeCutStep(runtime: CoreRuntime, promotion: Promotion, step: Step, version = step.version): Promise<Observed | undefined> {
-  // MUTATION await runtime.programs.stopLeftovers(step.id);
+  await runtime.programs.stopLeftovers(step.id);
   if (version === step.version && componentNamed(runtime, step.component).outputs.length > 0) return undefined;
   const prepared = await prepareStep(runtime, promotion, step, 'mark');
   try {

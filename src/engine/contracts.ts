@@ -173,6 +173,8 @@ export interface EngineHealth {
 
 export interface Engine {
   name: string;
+  /** What the engine mended when it opened its records (a journal line a crash tore), in words for an operator. */
+  repaired?: string;
   /** Whether the engine can take requests now (for readiness probes and replies). */
   health(): Promise<EngineHealth>;
   store: Store;

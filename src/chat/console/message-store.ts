@@ -68,7 +68,8 @@ export class ConsoleMessageStore {
     private readonly clock: Clock,
     private readonly journal?: Journal<ConsoleChangeEvent>,
   ) {
-    const events = journal?.read() ?? [];
+    // Cut a line a crash tore, so the next message does not glue onto it.
+    const events = journal?.open().entries ?? [];
     for (const event of events) this.replay(event);
     if (journal && events.length > this.messages.size) {
       journal.rewrite([...this.messages.values()].map((stored) => this.changeEvent(stored.threadOf === undefined ? 'posted' : 'replied', stored)));

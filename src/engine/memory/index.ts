@@ -14,10 +14,13 @@ export interface MemoryEngineOptions {
 
 export function createMemoryEngine(options: MemoryEngineOptions): Engine {
   const nudgeDelayMs = options.nudgeDelayMs ?? DEFAULT_NUDGE_DELAY_MS;
+  const store = new MemoryStore(options.dataDir, { compact: options.compact ?? true });
+  const cut = store.repaired;
   return {
     name: 'memory',
+    ...(cut ? { repaired: `${cut.file}: cut ${cut.bytes} bytes of line ${cut.line}, a write a crash left unfinished; every line before it is kept` } : {}),
     health: async () => ({ ready: true, detail: 'in-process' }),
-    store: new MemoryStore(options.dataDir, { compact: options.compact ?? true }),
+    store,
     queue: new MemoryQueue(options.logger, { nudgeDelayMs }),
     outbox: new MemoryQueue(options.logger, { nudgeDelayMs }),
   };

@@ -172,7 +172,12 @@ program
   .description('rewrite the embedded engine\'s journal to its live state, keeping every audit record (stop the bot first)')
   .option('--data-dir <dir>', 'where records are kept (BATON_DATA_DIR)', dataDirDefault())
   .action(async (options: { dataDir: string }) => {
-    process.stdout.write(await compactDataFolder(options.dataDir));
+    process.stdout.write(
+      await compactDataFolder(options.dataDir, {
+        ...(process.env.BATON_ENCRYPTION_KEY ? { key: process.env.BATON_ENCRYPTION_KEY } : {}),
+        ...(process.env.BATON_ENCRYPTION_KEY_PREVIOUS ? { previousKey: process.env.BATON_ENCRYPTION_KEY_PREVIOUS } : {}),
+      }),
+    );
   });
 
 program

@@ -25,6 +25,14 @@ export function encryptSensitiveOutputs(cipher: OutputCipher, published: Publish
   return { outputs, sensitiveOutputs: sensitive };
 }
 
+/** Outputs recorded in plain text before encryption at rest, encrypted now; undefined when none was. */
+export function encryptPlainSensitiveOutputs(cipher: OutputCipher, published: PublishedOutputs): PublishedOutputs | undefined {
+  const plain = (published.sensitiveOutputs ?? []).filter((name) => name in published.outputs && !isEncrypted(published.outputs[name] ?? ''));
+  if (plain.length === 0) return undefined;
+  const outputs = Object.fromEntries(Object.entries(published.outputs).map(([name, value]) => [name, plain.includes(name) ? cipher.encrypt(value) : value]));
+  return { ...published, outputs };
+}
+
 function decryptOutput(cipher: OutputCipher, component: string, name: string, value: string): string {
   // Recorded before outputs were encrypted: it stays as it is until the component is promoted again.
   if (!isEncrypted(value)) return value;

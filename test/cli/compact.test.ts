@@ -9,6 +9,8 @@ import { startBaton } from '../../src/app.ts';
 import { scanJournal } from '../../src/journal.ts';
 import { checkDataFolder } from '../../src/data-folder/check.ts';
 import { MemoryStore } from '../../src/engine/memory/memory-store.ts';
+import { compactDataFolder } from '../../src/data-folder/compact.ts';
+import { AesOutputCipher, KEY_VARIABLE, parseKey } from '../../src/secrets-at-rest.ts';
 import { FakeTarget, fakeLookup } from '../support/fake-adapter.ts';
 import { baton, folderWithRecords } from '../support/records-folder.ts';
 import { silentLogger } from '../support/silent-logger.ts';
@@ -111,6 +113,38 @@ describe("the data folder's pid file", () => {
       expect(await readFile(pidFile, 'utf8')).toBe(`${other.pid}\n`);
     } finally {
       other.kill('SIGKILL');
+    }
+  });
+});
+
+describe('compacting records an older version kept', () => {
+  it('encrypts sensitive outputs it finds in plain text, in promotions and the ledger, and the key reads them back', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'baton-compact-plain-'));
+    try {
+      const secret = 'pw-kept-in-plain-text-by-an-older-version';
+      const step = {
+        id: '1.iam', component: 'iam', adapter: 'terraform', version: '1', previousVersion: null, needs: [], wave: 0, preview: null,
+        status: 'succeeded', attempts: 1, outputs: { db_password: secret, queue_url: 'https://q' }, sensitiveOutputs: ['db_password'], log: [],
+      };
+      const promotion = { id: '1', release: { name: 'r', versions: { iam: '1' } }, environment: 'dev', requestedBy: 'alice', requestedAt: 't', channel: '#d', state: 'succeeded', steps: [step], waves: [['iam']], approvals: [], updatedAt: 't' };
+      const ledgerEntry = { version: '1', since: 't', promotionId: '1', outputs: step.outputs, sensitiveOutputs: ['db_password'] };
+      await writeFile(
+        join(dataDir, 'journal.jsonl'),
+        [{ kind: 'counter', value: 1 }, { kind: 'promotion', promotion }, { kind: 'ledger', environment: 'dev', component: 'iam', entry: ledgerEntry }].map((e) => `${JSON.stringify(e)}\n`).join(''),
+      );
+      const key = 'u0ZyqvW8YHdTSKsvOj0j0Yl4e3ZyWl2kNrGgFZB6C5U=';
+      expect(await compactDataFolder(dataDir, { key })).toContain('2 sensitive output values kept in plain text by an older version now encrypted');
+      const journal = await readFile(join(dataDir, 'journal.jsonl'), 'utf8');
+      expect(journal).not.toContain(secret);
+      expect(journal).toContain('https://q');
+      const store = new MemoryStore(dataDir, { compact: false });
+      const cipher = new AesOutputCipher({ bytes: parseKey(key, KEY_VARIABLE), source: KEY_VARIABLE });
+      expect(cipher.decrypt((await store.getLedger('dev')).iam?.outputs.db_password ?? '')).toBe(secret);
+      expect(cipher.decrypt((await store.getPromotion('1'))?.steps[0]?.outputs.db_password ?? '')).toBe(secret);
+      // A second compact finds nothing left to encrypt.
+      expect(await compactDataFolder(dataDir, { key })).not.toContain('now encrypted');
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
     }
   });
 });

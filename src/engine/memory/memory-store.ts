@@ -11,6 +11,9 @@ import { isTerminal, type Freeze, type Ledger, type LedgerEntry, type Promotion,
 import type { AuditBuild, AuditHead, LedgerWrite, PromotionQuery, PromotionTransition, Store } from '../contracts.ts';
 import { Journal, type JournalRepair } from '../../journal.ts';
 import { holdPidFile, type HeldPidFile } from '../../data-folder/pid-file.ts';
+import { encryptPlainSensitiveOutputs } from '../../core/outputs-at-rest.ts';
+import type { OutputCipher } from '../../core/ports.ts';
+import type { PublishedOutputs } from '../../core/redaction.ts';
 import { anchored } from '../anchor.ts';
 import { deepFreeze } from '../frozen.ts';
 
@@ -126,8 +129,29 @@ export class MemoryStore implements Store {
   }
 
   /** Rewrites the journal to the live state now (`baton compact`); before the first append only. */
-  compact(): void {
+  compact(cipher?: OutputCipher): number {
+    const encrypted = cipher ? this.encryptPlainOutputs(cipher) : 0;
     this.journal?.rewrite(this.snapshot());
+    return encrypted;
+  }
+
+  /** Sensitive outputs that older versions kept in plain text, encrypted in place; how many. */
+  private encryptPlainOutputs(cipher: OutputCipher): number {
+    let count = 0;
+    const encrypt = <T extends PublishedOutputs>(kept: T): T => {
+      const encrypted = encryptPlainSensitiveOutputs(cipher, kept);
+      if (!encrypted) return kept;
+      count += (kept.sensitiveOutputs ?? []).filter((name) => encrypted.outputs[name] !== kept.outputs[name]).length;
+      return { ...kept, outputs: encrypted.outputs };
+    };
+    for (const [id, promotion] of this.promotions) {
+      const steps = promotion.steps.map((step) => ({ ...encrypt(step), ...(step.ledgerBefore ? { ledgerBefore: encrypt(step.ledgerBefore) } : {}) }));
+      this.promotions.set(id, deepFreeze({ ...promotion, steps }));
+    }
+    for (const components of Object.values(this.ledger)) {
+      for (const [component, entry] of Object.entries(components)) components[component] = deepFreeze(encrypt(entry));
+    }
+    return count;
   }
 
   /** A line of the layout before one journal: promotions, state changes and audit records each had a file. */

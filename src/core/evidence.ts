@@ -44,7 +44,7 @@ function signedContent(bundle: EvidenceBundle): Buffer {
   return Buffer.from(canonicalJson({ promotion, chain, events }));
 }
 
-export function signEvidence(bundle: EvidenceBundle, key: KeyObject): EvidenceBundle {
+function signEvidence(bundle: EvidenceBundle, key: KeyObject): EvidenceBundle {
   const publicKey = createPublicKey(key).export({ type: 'spki', format: 'pem' }).toString();
   return { ...bundle, signature: { algorithm: 'ed25519', publicKey, value: sign(null, signedContent(bundle), key).toString('base64') } };
 }

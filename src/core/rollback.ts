@@ -52,7 +52,7 @@ export function rollbackScope(promotion: Promotion, ledger: Ledger): RollbackSco
   return scope;
 }
 
-export function rollbackJobId(promotion: Promotion, step: Step): string {
+function rollbackJobId(promotion: Promotion, step: Step): string {
   return `rollback.${step.id}.${promotion.rollbackRound ?? 0}`;
 }
 

@@ -9,7 +9,8 @@ import { environmentStream, type PromotionEvent } from './audit.ts';
 import { transition } from './gate.ts';
 import { isTerminal, type Ledger, type Promotion, type PromotionState } from './model.ts';
 import { closedWindows } from './policy.ts';
-import { moveOn } from './progress.ts';
+import { moveOn, resumeProgress } from './progress.ts';
+import { queueNextRollbackStep } from './rollback.ts';
 import { environmentNamed, nowIso, type CoreRuntime } from './runtime.ts';
 
 /** How long a finished promotion may hold its environment before another process frees it. */
@@ -167,12 +168,28 @@ export async function startNextInLine(runtime: CoreRuntime, environment: string)
 const USING_STATES: readonly PromotionState[] = ['planning', 'running', 'rolling_back'];
 
 /**
+ * A process that died between a change and queueing the job it calls for (a
+ * request and its plan, a start and its steps, a rollback and its next step)
+ * left the promotion waiting for a job nobody queued. Jobs are queued by id,
+ * so one that is queued, running or done is not queued twice.
+ */
+async function queueCutOffJobs(runtime: CoreRuntime): Promise<void> {
+  for (const promotion of await runtime.store.listPromotions({ states: ['planning', 'running', 'rolling_back'] })) {
+    // A promotion planning with a reason waits for its environment: startNextInLine queues its plan when it is its turn.
+    if (promotion.state === 'planning' && promotion.reason === undefined) await runtime.queue.add({ id: planJobId(promotion), data: { kind: 'plan', promotionId: promotion.id } });
+    else if (promotion.state === 'running') await resumeProgress(runtime, promotion.id);
+    else if (promotion.state === 'rolling_back') await queueNextRollbackStep(runtime, promotion);
+  }
+}
+
+/**
  * Reconciles each environment: frees one held by a promotion that no longer
  * uses it — finished a while ago, waiting for approval, or gone (its process
  * died before letting go) — with an audit event; starts an approved holder
- * whose start a crash cut off; and starts the oldest promotion waiting for a
- * free one if it may start now. Run at start-up and every minute, so a lock
- * is recovered without a restart and a promotion whose turn came outside its
+ * whose start a crash cut off; starts the oldest promotion waiting for a
+ * free one if it may start now; and queues again the job a crash kept from
+ * being queued. Run at start-up and every minute, so a lock is recovered
+ * without a restart and a promotion whose turn came outside its
  * environment's windows starts when one opens.
  */
 export async function reconcileEnvironments(runtime: CoreRuntime): Promise<void> {
@@ -199,4 +216,5 @@ export async function reconcileEnvironments(runtime: CoreRuntime): Promise<void>
     });
     await releaseEnvironment(runtime, environment.name, holder);
   }
+  await queueCutOffJobs(runtime);
 }

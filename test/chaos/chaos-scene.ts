@@ -5,7 +5,7 @@
  * that every such thing is in the audit log, that no side effect happened
  * twice and that every audit chain holds.
  */
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { verifyAuditChain, type AuditRecord, type AuditType } from '../../src/core/audit-record.ts';
 import type { EvidenceBundle } from '../../src/core/evidence.ts';
@@ -24,8 +24,6 @@ export function chaosSetting(name: string, fallback: number): number {
 }
 
 export interface Random {
-  /** In [0, 1). */
-  next(): number;
   /** A whole number from `min` to `max`, both included. */
   between(min: number, max: number): number;
   chance(p: number): boolean;
@@ -43,7 +41,6 @@ export function seededRandom(seed: number): Random {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
   const random: Random = {
-    next,
     between: (min, max) => min + Math.floor(next() * (max - min + 1)),
     chance: (p) => next() < p,
     pick: (items) => {
@@ -55,7 +52,7 @@ export function seededRandom(seed: number): Random {
   return random;
 }
 
-export const COMPONENTS = ['db', 'api', 'web', 'worker'] as const;
+const COMPONENTS = ['db', 'api', 'web', 'worker'] as const;
 
 // Bash, so a run costs milliseconds. A deploy takes DEPLOY_MIN_MS plus up to DEPLOY_SPREAD_MS (from its step id, so a
 // seed replays it), and prints to stdout only at once: a program whose Baton died gets SIGPIPE when it writes to its pipe.
@@ -94,14 +91,9 @@ printf '%s\\n' "$BATON_ROLLBACK_TO" > "$target.$$" && mv -f "$target.$$" "$targe
 export async function writeChaosScene(dir: string, deploy: { minMs: number; spreadMs: number }): Promise<string> {
   await mkdir(join(dir, 'targets'), { recursive: true });
   await writeFile(join(dir, 'side-effects.log'), '');
-  for (const [name, text] of [
-    ['apply.sh', APPLY_SCRIPT],
-    ['current.sh', CURRENT_SCRIPT],
-    ['rollback.sh', ROLLBACK_SCRIPT],
-  ] as const) {
-    await writeFile(join(dir, name), text);
-    await chmod(join(dir, name), 0o755);
-  }
+  await writeFile(join(dir, 'apply.sh'), APPLY_SCRIPT);
+  await writeFile(join(dir, 'current.sh'), CURRENT_SCRIPT);
+  await writeFile(join(dir, 'rollback.sh'), ROLLBACK_SCRIPT);
   const needs: Record<(typeof COMPONENTS)[number], string[]> = { db: [], api: ['db'], web: ['api'], worker: ['db'] };
   const components = COMPONENTS.map(
     (name) => `  ${name}:
@@ -141,9 +133,11 @@ export async function applyRuns(dir: string): Promise<number> {
   return text.split('\n').filter((line) => line !== '').length;
 }
 
+/** Side effects that happened more than once. */
 export function doubledSideEffects(lines: readonly string[]): string[] {
-  const seen = new Set<string>();
-  return [...new Set(lines.filter((line) => (seen.has(line) ? true : (seen.add(line), false))))];
+  const counts = new Map<string, number>();
+  for (const line of lines) counts.set(line, (counts.get(line) ?? 0) + 1);
+  return [...counts].filter(([, count]) => count > 1).map(([line]) => line);
 }
 
 /** What a user was told succeeded, and the audit record that must say so. */
@@ -252,7 +246,7 @@ export function recordProblems(id: string, bundle: EvidenceBundle | undefined, t
 }
 
 /** Settled: finished, or waiting for an approval nobody gave since its last plan. */
-export function settled(bundle: EvidenceBundle): boolean {
+function settled(bundle: EvidenceBundle): boolean {
   const terminal: readonly PromotionState[] = ['succeeded', 'failed', 'rejected', 'rolled_back', 'interrupted'];
   if (terminal.includes(bundle.promotion.state)) return true;
   if (bundle.promotion.state !== 'awaiting_approval') return false;
@@ -260,11 +254,11 @@ export function settled(bundle: EvidenceBundle): boolean {
   return !bundle.events.slice(lastPlan + 1).some((r) => r.type === 'approval.granted');
 }
 
-/** Every promotion there is: ids are given out in order, a crash may leave a gap. */
-export async function allPromotions(baseUrl: string, known: readonly string[]): Promise<Map<string, EvidenceBundle>> {
+/** Every promotion there is: ids are given out in order, though a crash may leave gaps. */
+async function allPromotions(baseUrl: string, known: readonly string[]): Promise<Map<string, EvidenceBundle>> {
   const found = new Map<string, EvidenceBundle>();
   const highest = Math.max(0, ...known.map(Number));
-  for (let id = 1, misses = 0; id <= highest || misses < 5; id += 1) {
+  for (let id = 1, misses = 0; id <= highest || misses < 20; id += 1) {
     const bundle = await evidenceOf(baseUrl, String(id));
     if (bundle) found.set(String(id), bundle);
     misses = bundle ? 0 : misses + 1;
@@ -272,8 +266,52 @@ export async function allPromotions(baseUrl: string, known: readonly string[]): 
   return found;
 }
 
+/** Every promotion once each is settled; fails naming those that are not, with their last records. */
+export async function untilSettled(baseUrl: string, told: Told, timeoutMs: number, seed: number): Promise<Map<string, EvidenceBundle>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const all = await allPromotions(baseUrl, told.ids());
+    const stuck = [...all.values()].filter((b) => !settled(b));
+    if (stuck.length === 0) return all;
+    if (Date.now() > deadline) {
+      const described = stuck.map(({ promotion: p, events }) => `#${p.id} ${p.state}${p.reason ? ` (${p.reason})` : ''}; last records: ${events.slice(-3).map((r) => r.type).join(', ')}`);
+      throw new Error(`promotions still not finished ${timeoutMs / 1000} s after the last kill (CHAOS_SEED=${seed}):\n${described.join('\n')}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/**
+ * Everything wrong once the promotions settled: a told action or thread
+ * message without its record, a broken chain, a side effect done twice, a
+ * step recorded as applied whose side effect never happened.
+ */
+export async function finalProblems(bundles: Map<string, EvidenceBundle>, told: Told, dir: string): Promise<{ problems: string[]; effects: string[]; applied: string[] }> {
+  const problems: string[] = [];
+  for (const [id, bundle] of bundles) problems.push(...recordProblems(id, bundle, told));
+  for (const id of told.ids()) if (!bundles.has(id)) problems.push(...recordProblems(id, undefined, told));
+  const effects = await sideEffects(dir);
+  problems.push(...doubledSideEffects(effects).map((line) => `side effect ${line} happened more than once`));
+  const applied = [...bundles.values()].flatMap(appliedStepIds);
+  problems.push(...applied.filter((id) => !effects.includes(id)).map((id) => `step ${id} is recorded as applied, and its side effect never happened`));
+  return { problems, effects, applied };
+}
+
+/** A line of counts: promotions by state, and how often the records say a kill was recovered from. */
+export function promotionCounts(bundles: Map<string, EvidenceBundle>): string {
+  const states = new Map<string, number>();
+  for (const { promotion } of bundles.values()) states.set(promotion.state, (states.get(promotion.state) ?? 0) + 1);
+  const events = [...bundles.values()].flatMap((b) => b.events);
+  const count = (test: (r: AuditRecord) => boolean) => events.filter(test).length;
+  return (
+    `promotions: ${bundles.size} (${[...states].map(([state, n]) => `${n} ${state}`).join(', ')}); after kills: ` +
+    `${count((r) => r.type === 'step.started' && r.summary.startsWith('Resuming'))} steps taken over, ${count((r) => r.type === 'step.recovered')} found done, ` +
+    `${count((r) => r.type === 'promotion.interrupted')} promotions interrupted`
+  );
+}
+
 /** Steps the records say applied (succeeded, or found done after a crash): each must have left its side effect. */
-export function appliedStepIds(bundle: EvidenceBundle): string[] {
+function appliedStepIds(bundle: EvidenceBundle): string[] {
   return bundle.events.filter((r) => (r.type === 'step.succeeded' || r.type === 'step.recovered') && r.stepId).map((r) => r.stepId ?? '');
 }
 
@@ -336,4 +374,19 @@ export class Users {
       await act('requested', 'alice', () => chat.command('alice', `/promote ${release} to ${environment}`), /^Planning promotion #(\d+)/);
     }
   }
+}
+
+/** The pids of the processes whose step programs run now (from the data dir's program registry): to kill one mid-step. */
+export async function stepRunners(dataDir: string): Promise<number[]> {
+  const names = await readdir(join(dataDir, 'programs')).catch(() => []);
+  const parents = await Promise.all(
+    names
+      .filter((name) => /^\d+\.json$/.test(name))
+      .map(async (name) => {
+        const stat = await readFile(`/proc/${name.replace('.json', '')}/stat`, 'utf8').catch(() => '');
+        // Field 4, after the command name in parentheses, is the parent pid.
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      }),
+  );
+  return parents.filter((pid) => pid > 1);
 }

@@ -13,43 +13,44 @@
  * - once the kills stop, every promotion settles: finished, or waiting for an
  *   approval nobody gave.
  *
- * Scale it with CHAOS_KILLS (default 100) and CHAOS_SECONDS (the time the
- * kills may take, default 110: a restart costs ~1.7 s of a 2-core machine, so
- * the default budget stops short of 100 there; the printed counts say how
- * many happened). Replay a run with the CHAOS_SEED it printed; the kill
- * moments are wall-clock, so a replay makes the same choices, not the same
- * interleaving.
+ * Scale it with CHAOS_KILLS (default 100) and CHAOS_SECONDS (how long the
+ * kills may go on, default 240; the run stops at the last kill). A restart
+ * costs 0.9–1.6 s on a 2-core machine (loading the modules), a kill cycle
+ * 1.2–2 s, so all 100 happen in about 2–3 minutes. The printed counts say how
+ * many did. Replay a run with the CHAOS_SEED it printed: the kill moments are
+ * wall-clock, so a replay makes the same choices, not the same interleaving.
  */
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
-import { until, type BatonProcess } from '../support/baton-process.ts';
+import type { BatonProcess } from '../support/baton-process.ts';
 import { consoleClient } from '../support/console-client.ts';
 import { useProcessScene } from '../support/process-scene.ts';
 import {
-  allPromotions,
   applyRuns,
-  appliedStepIds,
   chaosSetting,
   doubledSideEffects,
   evidenceOf,
+  finalProblems,
+  promotionCounts,
   recordProblems,
   seededRandom,
-  settled,
   sideEffects,
+  stepRunners,
   Told,
+  untilSettled,
   Users,
   writeChaosScene,
 } from './chaos-scene.ts';
 
 const KILLS = chaosSetting('CHAOS_KILLS', 100);
-const SECONDS = chaosSetting('CHAOS_SECONDS', 110);
+const SECONDS = chaosSetting('CHAOS_SECONDS', 240);
 const SEED = chaosSetting('CHAOS_SEED', Math.floor(Math.random() * 2 ** 31));
 
 const scene = useProcessScene();
 
-it(`keeps every told action, each side effect once and every chain intact through ${KILLS} SIGKILLs (seed ${SEED})`, { timeout: (SECONDS + 90) * 1000 }, async () => {
+it(`keeps every told action, each side effect once and every chain intact through ${KILLS} SIGKILLs (seed ${SEED})`, { timeout: (SECONDS + 120) * 1000 }, async () => {
   const random = seededRandom(SEED);
   const { dir } = await scene.setUp();
   const configPath = await writeChaosScene(dir, { minMs: 50, spreadMs: 250 });
@@ -83,22 +84,28 @@ it(`keeps every told action, each side effect once and every chain intact throug
     await checkRecent(current.url, kills);
     const { bot } = current;
     const chat = consoleClient(current.url);
-    // Killed 20–400 ms after it is ready, or after a user's first action of this life.
-    const delay = random.between(20, 400);
+    // Killed 20–400 ms after it is ready or after a user's first action of this life, or 5–200 ms after a step's program
+    // started (mid-step, most likely), or a second and a half in when what it waited for did not come.
+    const mode = random.pick(['ready', 'action', 'step'] as const);
+    const delay = mode === 'step' ? random.between(5, 200) : random.between(20, 400);
     let killed = false;
     let timer: NodeJS.Timeout | undefined;
     await new Promise<void>((resolve) => {
       const arm = () => {
         timer ??= setTimeout(() => {
           killed = true;
+          clearTimeout(fallback);
+          clearInterval(watch);
           void bot.kill('SIGKILL').then(resolve);
         }, delay);
       };
-      if (random.chance(0.5)) arm();
+      const fallback = setTimeout(arm, mode === 'ready' ? 0 : 1_500);
+      const watch = setInterval(() => {
+        if (mode === 'step') void stepRunners(dataDir).then((runners) => runners.includes(bot.child.pid ?? 0) && arm());
+      }, 10);
       const actions = async () => {
         while (!killed) {
-          await users.turn(chat, life, arm);
-          arm();
+          await users.turn(chat, life, () => mode === 'action' && arm());
           await new Promise((r) => setTimeout(r, random.between(5, 60)));
         }
       };
@@ -119,27 +126,10 @@ it(`keeps every told action, each side effect once and every chain intact throug
   await checkRecent(current.url, kills);
   const { url } = current;
   const chat = consoleClient(url);
-  const bundles = await until(
-    async () => {
-      const all = await allPromotions(url, told.ids());
-      return [...all.values()].every(settled) ? all : undefined;
-    },
-    60_000,
-    'every promotion to finish or wait for an approval nobody gave',
-  ).catch(async (error: unknown) => {
-    const all = await allPromotions(url, told.ids());
-    const stuck = [...all.values()].filter((b) => !settled(b)).map((b) => `#${b.promotion.id} ${b.promotion.state}${b.promotion.reason ? ` (${b.promotion.reason})` : ''}`);
-    throw new Error(`${String(error)} (CHAOS_SEED=${SEED}); stuck: ${stuck.join('; ')}`);
-  });
+  const bundles = await untilSettled(url, told, 60_000, SEED);
   told.sawMessages(await chat.messages());
 
-  const problems: string[] = [];
-  for (const [id, bundle] of bundles) problems.push(...recordProblems(id, bundle, told));
-  for (const id of told.ids()) if (!bundles.has(id)) problems.push(...recordProblems(id, undefined, told));
-  const effects = await sideEffects(dir);
-  problems.push(...doubledSideEffects(effects).map((line) => `side effect ${line} happened more than once`));
-  const applied = [...bundles.values()].flatMap(appliedStepIds);
-  problems.push(...applied.filter((id) => !effects.includes(id)).map((id) => `step ${id} is recorded as applied, and its side effect never happened`));
+  const { problems, effects, applied } = await finalProblems(bundles, told, dir);
   fail(problems, kills);
 
   await current.bot.kill('SIGTERM');
@@ -147,12 +137,11 @@ it(`keeps every told action, each side effect once and every chain intact throug
     throw new Error(`baton check found problems (CHAOS_SEED=${SEED}):\n${error.stdout ?? ''}${error.stderr ?? ''}`);
   });
 
-  const states = [...bundles.values()].reduce<Record<string, number>>((count, b) => ({ ...count, [b.promotion.state]: (count[b.promotion.state] ?? 0) + 1 }), {});
   const meanRestart = Math.round(restarts.reduce((a, b) => a + b, 0) / Math.max(1, restarts.length));
   console.log(
     [
       `embedded chaos, CHAOS_SEED=${SEED}: ${kills} kills of ${KILLS}${kills < KILLS ? ` (CHAOS_SECONDS=${SECONDS} ran out)` : ''}, a restart took ${meanRestart} ms on average; the kills took ${Math.round(killing / 1000)} s, settling ${Math.round((Date.now() - began - killing) / 1000)} s`,
-      `promotions: ${bundles.size} (${Object.entries(states).map(([s, n]) => `${n} ${s}`).join(', ')})`,
+      promotionCounts(bundles),
       `told: ${told.actions.length} actions, ${[...told.thread.values()].reduce((n, s) => n + s.size, 0)} thread messages; all in the audit log`,
       `side effects: ${effects.length} (apply ran ${await applyRuns(dir)} times), none twice; ${applied.length} steps applied`,
       `chains verified: ${bundles.size}; ${check.stdout.trim()}`,

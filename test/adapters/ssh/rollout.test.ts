@@ -232,7 +232,8 @@ wait`;
     expect(error.message).toContain('step timed out after 30m');
     expect(error.message).toContain(`Baton stopped the running command on ${first}, ${second}.`);
     expect(error.message).toContain(`Not changed: ${third}.`);
-    expect(Date.now() - startedAt).toBeLessThan(5_000);
+    // Stopped, not waited for: the remote sleep runs 60 s, and a loaded machine may take seconds to tear the sessions down.
+    expect(Date.now() - startedAt).toBeLessThan(30_000);
     for (const host of [first, second]) {
       const parent = Number(await readFile(join(workspace.stateDir, `parent-${host}.pid`), 'utf8'));
       const child = Number(await readFile(join(workspace.stateDir, `child-${host}.pid`), 'utf8'));

@@ -5,7 +5,7 @@
  */
 import type { PromotionEvent } from './audit.ts';
 import { transition, type Move } from './gate.ts';
-import type { Promotion, Step } from './model.ts';
+import { isTerminal, type Promotion, type Step } from './model.ts';
 import { rollbackCandidates, appliedSteps } from './applied-steps.ts';
 import { nowIso, type CoreRuntime } from './runtime.ts';
 import { releaseEnvironment } from './scheduler.ts';
@@ -131,6 +131,10 @@ function endEvent(promotion: Promotion): PromotionEvent {
 export async function resumeProgress(runtime: CoreRuntime, promotionId: string): Promise<void> {
   await moveOn(runtime, promotionId);
   const promotion = await runtime.store.getPromotion(promotionId);
+  // Finished by a worker that died before letting go of the environment: the next promotion need not wait for the reconcile.
+  if (promotion && isTerminal(promotion.state) && (await runtime.store.lockHolder(promotion.environment)) === promotion.id) {
+    await releaseEnvironment(runtime, promotion.environment, promotion.id);
+  }
   if (promotion?.state !== 'running') return;
   await Promise.all(
     promotion.steps

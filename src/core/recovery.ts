@@ -70,7 +70,8 @@ export async function recoverAfterRestart(runtime: CoreRuntime): Promise<Promoti
     else if (promotion.state === 'running') interrupted.push(...(await recoverRunning(runtime, promotion)));
     else interrupted.push(...(await recoverRollingBack(runtime, promotion)));
   }
-  await reconcileEnvironments(runtime);
+  // After a restart nobody else is letting go of an environment: a finished holder's process is the one that died.
+  await reconcileEnvironments(runtime, 0);
   return interrupted;
 }
 

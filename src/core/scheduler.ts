@@ -67,7 +67,9 @@ export async function startWhenFree(runtime: CoreRuntime, promotionId: string): 
     return;
   }
   let started = false;
+  let seen: PromotionState = promotion.state;
   await transition(runtime, promotionId, (p) => {
+    seen = p.state;
     started = p.state === 'approved';
     if (!started) return undefined;
     return {
@@ -84,7 +86,8 @@ export async function startWhenFree(runtime: CoreRuntime, promotionId: string): 
     };
   });
   if (started) await moveOn(runtime, promotionId);
-  else await releaseEnvironment(runtime, environment, promotionId);
+  // Started (or sent back to planning) by another caller meanwhile, it holds the environment: only one done with it lets go.
+  else if (!USING_STATES.includes(seen)) await releaseEnvironment(runtime, environment, promotionId);
 }
 
 /**
@@ -190,9 +193,10 @@ async function queueCutOffJobs(runtime: CoreRuntime): Promise<void> {
  * free one if it may start now; and queues again the job a crash kept from
  * being queued. Run at start-up and every minute, so a lock is recovered
  * without a restart and a promotion whose turn came outside its
- * environment's windows starts when one opens.
+ * environment's windows starts when one opens. A finished holder is left
+ * `finishedHolderGraceMs` to let go itself.
  */
-export async function reconcileEnvironments(runtime: CoreRuntime): Promise<void> {
+export async function reconcileEnvironments(runtime: CoreRuntime, finishedHolderGraceMs = FINISHED_HOLDER_GRACE_MS): Promise<void> {
   for (const environment of runtime.pipeline.environments) {
     const holder = await runtime.store.lockHolder(environment.name);
     if (!holder) {
@@ -207,7 +211,7 @@ export async function reconcileEnvironments(runtime: CoreRuntime): Promise<void>
     }
     // A promotion that has just finished is letting go itself: recovering it now would record a recovery nobody needed.
     const finishedAt = held?.finishedAt ? Date.parse(held.finishedAt) : 0;
-    if (held && isTerminal(held.state) && runtime.clock.now().getTime() - finishedAt < FINISHED_HOLDER_GRACE_MS) continue;
+    if (held && isTerminal(held.state) && runtime.clock.now().getTime() - finishedAt < finishedHolderGraceMs) continue;
     await runtime.audit.record(environmentStream(environment.name), {
       type: 'environment.lock_recovered',
       actor: 'baton',

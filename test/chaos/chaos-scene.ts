@@ -266,17 +266,26 @@ async function allPromotions(baseUrl: string, known: readonly string[]): Promise
   return found;
 }
 
-/** Every promotion once each is settled; fails naming those that are not, with their last records. */
-export async function untilSettled(baseUrl: string, told: Told, timeoutMs: number, seed: number): Promise<Map<string, EvidenceBundle>> {
-  const deadline = Date.now() + timeoutMs;
+function described({ promotion: p, events }: EvidenceBundle): string {
+  return `#${p.id} ${p.state}${p.reason ? ` (${p.reason})` : ''}; last records: ${events.slice(-3).map((r) => r.type).join(', ')}`;
+}
+
+/**
+ * Every promotion once each is settled, and those still unsettled after
+ * `slowMs` (for the counts: a promotion that waited long). Fails naming
+ * those not settled after `timeoutMs`.
+ */
+export async function untilSettled(baseUrl: string, told: Told, options: { timeoutMs: number; slowMs: number; seed: number }): Promise<{ bundles: Map<string, EvidenceBundle>; slow: string[] }> {
+  const began = Date.now();
+  let slow: string[] = [];
   for (;;) {
     const all = await allPromotions(baseUrl, told.ids());
-    const stuck = [...all.values()].filter((b) => !settled(b));
-    if (stuck.length === 0) return all;
-    if (Date.now() > deadline) {
-      const described = stuck.map(({ promotion: p, events }) => `#${p.id} ${p.state}${p.reason ? ` (${p.reason})` : ''}; last records: ${events.slice(-3).map((r) => r.type).join(', ')}`);
-      throw new Error(`promotions still not finished ${timeoutMs / 1000} s after the last kill (CHAOS_SEED=${seed}):\n${described.join('\n')}`);
+    const waiting = [...all.values()].filter((b) => !settled(b));
+    if (waiting.length === 0) return { bundles: all, slow };
+    if (Date.now() - began > options.timeoutMs) {
+      throw new Error(`promotions still not finished ${options.timeoutMs / 1000} s after the last kill (CHAOS_SEED=${options.seed}):\n${waiting.map(described).join('\n')}`);
     }
+    if (slow.length === 0 && Date.now() - began > options.slowMs) slow = waiting.map(described);
     await new Promise((r) => setTimeout(r, 250));
   }
 }

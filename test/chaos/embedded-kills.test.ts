@@ -126,7 +126,7 @@ it(`keeps every told action, each side effect once and every chain intact throug
   await checkRecent(current.url, kills);
   const { url } = current;
   const chat = consoleClient(url);
-  const bundles = await untilSettled(url, told, 60_000, SEED);
+  const { bundles, slow } = await untilSettled(url, told, { timeoutMs: 60_000, slowMs: 10_000, seed: SEED });
   told.sawMessages(await chat.messages());
 
   const { problems, effects, applied } = await finalProblems(bundles, told, dir);
@@ -144,6 +144,7 @@ it(`keeps every told action, each side effect once and every chain intact throug
       promotionCounts(bundles),
       `told: ${told.actions.length} actions, ${[...told.thread.values()].reduce((n, s) => n + s.size, 0)} thread messages; all in the audit log`,
       `side effects: ${effects.length} (apply ran ${await applyRuns(dir)} times), none twice; ${applied.length} steps applied`,
+      ...slow.map((line) => `still waiting 10 s after the kills: ${line}`),
       `chains verified: ${bundles.size}; ${check.stdout.trim()}`,
     ].join('\n'),
   );

@@ -58,7 +58,7 @@ interface Member {
   url: string;
 }
 
-it(`keeps every told action, each side effect once and every chain intact through ${KILLS} SIGKILLs of bots and workers (seed ${SEED})`, { timeout: (SECONDS + 150) * 1000 }, async () => {
+it(`keeps every told action, each side effect once and every chain intact through ${KILLS} SIGKILLs of bots and workers (seed ${SEED})`, { timeout: (SECONDS + 200) * 1000 }, async () => {
   const random = seededRandom(SEED);
   const { dir, redis } = await scene.setUp({ redis: { appendOnly: true } });
   if (!redis) throw new Error('no redis');
@@ -151,7 +151,7 @@ it(`keeps every told action, each side effect once and every chain intact throug
   // No more kills: the workers finish what is left, and every promotion settles.
   const url = botOf()?.url ?? '';
   await checkRecent(url, kills);
-  const bundles = await untilSettled(url, told, 90_000, SEED);
+  const { bundles, slow } = await untilSettled(url, told, { timeoutMs: 150_000, slowMs: 10_000, seed: SEED });
   told.sawMessages(await consoleClient(url).messages());
 
   const { problems, effects, applied } = await finalProblems(bundles, told, dir);
@@ -164,6 +164,7 @@ it(`keeps every told action, each side effect once and every chain intact throug
       promotionCounts(bundles),
       `told: ${told.actions.length} actions, ${[...told.thread.values()].reduce((n, s) => n + s.size, 0)} thread messages; all in the audit log`,
       `side effects: ${effects.length} (apply ran ${await applyRuns(dir)} times), none twice; ${applied.length} steps applied`,
+      ...slow.map((line) => `still waiting 10 s after the kills: ${line}`),
       `chains verified: ${bundles.size}`,
     ].join('\n'),
   );

@@ -112,7 +112,8 @@ export class MemoryQueue implements JobQueue {
     this.delayed += 1;
     setTimeout(() => {
       this.delayed -= 1;
-      this.waiting.push(queued);
+      // Closed meanwhile: dropped like every queued job, or `close` would wait for a run that never comes.
+      if (!this.closed) this.waiting.push(queued);
       this.pump();
     }, ms).unref();
   }

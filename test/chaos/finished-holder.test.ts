@@ -25,7 +25,7 @@ describe('a promotion finished by a process that died before letting go of its e
   let dir = '';
   const running: (RunningBaton | RunningWorker)[] = [];
   afterEach(async () => {
-    for (const process of running.splice(0)) await process.close();
+    for (const baton of running.splice(0)) await baton.close();
     await redis?.stop();
     redis = undefined;
     if (dir) await rm(dir, { recursive: true, force: true });
@@ -55,6 +55,7 @@ describe('a promotion finished by a process that died before letting go of its e
   it('lets the next promotion start at once after a restart of the embedded engine', async () => {
     const settings = await options();
     const first = await startBaton(settings);
+    running.push(first);
     dieAtRelease(first.engine);
     expect(replyText(await consoleClient(first.url).command('alice', '/promote api=1.0.0 to dev'))).toContain('Planning promotion #1');
     await untilState(first, '1', 'succeeded', 10_000);
@@ -62,6 +63,7 @@ describe('a promotion finished by a process that died before letting go of its e
     await first.engine.queue.drained();
     expect(await first.engine.store.lockHolder('dev')).toBe('1');
     await first.close();
+    running.splice(running.indexOf(first), 1);
 
     const second = await startBaton(settings);
     running.push(second);

@@ -61,6 +61,8 @@ export interface BatonOptions extends CoreOptions {
   host: string;
   /** 0 picks a free port. */
   port: number;
+  /** Host names (besides loopback names and IP addresses) the HTTP server answers to; BATON_ALLOWED_HOSTS. */
+  allowedHosts?: readonly string[];
   /** Bearer token for `POST /api/releases`; the API is off without one. */
   apiToken?: string;
   /** Chat on Slack; without it, the local console (which trusts whoever reaches it) is served. */
@@ -196,7 +198,7 @@ function reconcileRegularly(runtime: CoreRuntime, intervalMs: number): () => voi
 }
 
 export async function startBaton(options: BatonOptions): Promise<RunningBaton> {
-  const server = createHttpServer({ host: options.host, port: options.port, logger: options.logger });
+  const server = createHttpServer({ host: options.host, port: options.port, logger: options.logger, ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}) });
   // Loaded only for Slack: Bolt and the Web API client are dead weight behind the console.
   const slack = options.slack ? (await import('./chat/slack/slack-platform.ts')).createSlackPlatform(options.slack, server, options.logger) : undefined;
   const { pipeline, engine, runtime, promotions, running, programs } = await startCore(options, slack?.userGroups);

@@ -92,6 +92,7 @@ program
       concurrency: options.workers,
       ...engine,
       ...(process.env.BATON_API_TOKEN ? { apiToken: process.env.BATON_API_TOKEN } : {}),
+      ...(process.env.BATON_ALLOWED_HOSTS ? { allowedHosts: process.env.BATON_ALLOWED_HOSTS.split(',') } : {}),
       ...(slack ? { slack } : {}),
     });
     const engineName = engine.redisUrl ? 'redis engine' : `memory engine, records in ${options.dataDir}`;

@@ -7,16 +7,35 @@ import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BatonError, ErrorCode } from '../errors.ts';
+import { allowedHostNames, refuseCrossSite, refuseHost } from './host-check.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-export interface HttpRequest {
+/** What is known of a request before its body is read: enough to decide whether to read it at all. */
+export interface RequestHead {
   method: HttpMethod;
   path: string;
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
+  /** The peer's address as the socket has it (a proxy's, behind one). */
+  remoteAddress: string;
+}
+
+/** Who a route's access check found behind a request. */
+export interface Caller {
+  /** The person or token name, as audit records and chat show it. */
+  name: string;
+  /** How it was established: `session`, `proxy`, `token`, … */
+  via: string;
+  /** What a token may do; absent for people. */
+  scopes?: readonly string[];
+}
+
+export interface HttpRequest extends RequestHead {
   /** The parsed JSON body; `undefined` when the request had none. */
   body: unknown;
+  /** Set when the route's access check named one. */
+  caller?: Caller;
 }
 
 export interface JsonResult {
@@ -41,6 +60,15 @@ export type RouteResult = JsonResult | BodyResult | StreamResult;
 
 export type RouteHandler = (request: HttpRequest) => RouteResult | Promise<RouteResult>;
 
+export type AccessResult = { allowed: true; caller?: Caller } | { allowed: false; refusal: JsonResult | BodyResult };
+
+/** Decides from the head alone, so a refused caller never gets as far as sending a body. */
+export type AccessCheck = (head: RequestHead) => AccessResult | Promise<AccessResult>;
+
+export interface RouteOptions {
+  access?: AccessCheck;
+}
+
 export interface ErrorLogger {
   error(details: object, message: string): void;
 }
@@ -49,6 +77,12 @@ export interface HttpServerOptions {
   host: string;
   port: number;
   logger?: ErrorLogger;
+  /**
+   * Host names besides loopback names and IP addresses that requests may be
+   * addressed to (see host-check.ts); anything else is refused, which is what
+   * keeps a DNS-rebinding page away from the API.
+   */
+  allowedHosts?: readonly string[];
 }
 
 /** Node's own request listener, for libraries that read the raw request themselves. */
@@ -56,7 +90,7 @@ export type RawListener = (request: IncomingMessage, response: ServerResponse) =
 
 export interface HttpServer {
   /** Registers a handler for one method and one exact path; a path is never a pattern. */
-  route(method: HttpMethod, path: string, handler: RouteHandler): void;
+  route(method: HttpMethod, path: string, handler: RouteHandler, options?: RouteOptions): void;
   /**
    * Hands every request to one exact path over unread: a library that checks a
    * signature over the raw body (Slack's Bolt) must see the bytes as sent.
@@ -72,13 +106,19 @@ const stderrLogger: ErrorLogger = {
 
 export function createHttpServer(options: HttpServerOptions): HttpServer {
   const logger = options.logger ?? stderrLogger;
-  const routes = new Map<string, Map<HttpMethod, RouteHandler>>();
+  const routes = new Map<string, Map<HttpMethod, { handler: RouteHandler; access?: AccessCheck }>>();
+  const hosts = allowedHostNames(options.allowedHosts ?? []);
   const mounts = new Map<string, RawListener>();
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = requestUrl(request.url ?? '/');
     if (!url) {
       send(response, { status: 400, json: { error: `Not a request path: ${request.url ?? ''}` } });
+      return;
+    }
+    const hostRefusal = refuseHost(request.headers.host, hosts);
+    if (hostRefusal) {
+      send(response, hostRefusal);
       return;
     }
     const mounted = mounts.get(url.pathname);
@@ -92,14 +132,23 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       return;
     }
     const method = request.method as HttpMethod;
-    const handler = byMethod.get(method);
-    if (!handler) {
+    const route = byMethod.get(method);
+    if (!route) {
       const allowed = [...byMethod.keys()].join(', ');
       send(response, {
         status: 405,
         json: { error: `${request.method ?? '?'} is not allowed on ${url.pathname}; use ${allowed}` },
         headers: { allow: allowed },
       });
+      return;
+    }
+
+    const head: RequestHead = { method, path: url.pathname, query: url.searchParams, headers: request.headers, remoteAddress: request.socket.remoteAddress ?? '' };
+    const originRefusal = refuseCrossSite(head);
+    const access: AccessResult = originRefusal ? { allowed: false, refusal: originRefusal } : route.access ? await route.access(head) : { allowed: true };
+    if (!access.allowed) {
+      // Nothing of the body is read for a refused caller; do not keep the connection for it either.
+      send(response, { ...access.refusal, headers: { ...access.refusal.headers, connection: 'close' } });
       return;
     }
 
@@ -110,13 +159,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       return;
     }
 
-    const result = await handler({
-      method,
-      path: url.pathname,
-      query: url.searchParams,
-      headers: request.headers,
-      body: reading.body,
-    });
+    const result = await route.handler({ ...head, body: reading.body, ...(access.caller ? { caller: access.caller } : {}) });
     send(response, result);
   }
 
@@ -132,12 +175,12 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   });
 
   return {
-    route(method, path, handler) {
-      const byMethod = routes.get(path) ?? new Map<HttpMethod, RouteHandler>();
+    route(method, path, handler, routeOptions) {
+      const byMethod = routes.get(path) ?? new Map<HttpMethod, { handler: RouteHandler; access?: AccessCheck }>();
       if (byMethod.has(method)) {
         throw new Error(`Route ${method} ${path} is already registered`);
       }
-      byMethod.set(method, handler);
+      byMethod.set(method, { handler, ...(routeOptions?.access ? { access: routeOptions.access } : {}) });
       routes.set(path, byMethod);
     },
 

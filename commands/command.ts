@@ -6,7 +6,7 @@ export type ReleaseReference =
   | { kind: 'name'; name: string };
 
 export type Command =
-  | { name: 'promote'; release: ReleaseReference; environment: string; dryRun: boolean }
+  | { name: 'promote'; release: ReleaseReference; environment: string; dryRun: boolean; override?: string }
   | { name: 'status'; id?: string }
   | { name: 'history'; environment?: string; limit: number }
   | { name: 'diff'; from: string; to: string }

@@ -8,24 +8,42 @@ import type { CommandDefinition } from './definition.ts';
 import { releaseReferenceFrom, resolveReleaseReference } from './release-reference.ts';
 import { takeOptions } from './words.ts';
 
-const USAGE = '/promote <release> to <env> [--dry-run]   (release: a name, api=1.4.2 worker=1.4.2, or an environment)';
+const USAGE = '/promote <release> to <env> [--dry-run] [--override "<reason>"]   (release: a name, api=1.4.2 worker=1.4.2, or an environment)';
 
 export const promoteCommand: CommandDefinition<'promote'> = {
   name: 'promote',
   usage: USAGE,
   summary: 'Plan a release (or what another environment runs) into an environment and ask for approval.',
-  examples: ['/promote api=1.4.2 worker=1.4.2 to staging', '/promote 2026.11.3 to production', '/promote staging to production --dry-run'],
+  examples: [
+    '/promote api=1.4.2 worker=1.4.2 to staging',
+    '/promote 2026.11.3 to production',
+    '/promote staging to production --dry-run',
+    '/promote 2026.11.4 to production --override "hotfix for the checkout outage"',
+  ],
   parse(words) {
-    const { rest, flags } = takeOptions(words, USAGE, { flags: ['dry-run'] });
+    const { rest, flags, values } = takeOptions(words, USAGE, { flags: ['dry-run'], values: ['override'] });
     const to = rest.lastIndexOf('to');
     if (to <= 0 || to !== rest.length - 2) {
       throw new UsageError(`Say what to promote and where: <release> to <env>.\nUsage: ${USAGE}`);
     }
-    return { name: 'promote', release: releaseReferenceFrom(rest.slice(0, to)), environment: rest[to + 1] ?? '', dryRun: flags.has('dry-run') };
+    const override = values.get('override');
+    return {
+      name: 'promote',
+      release: releaseReferenceFrom(rest.slice(0, to)),
+      environment: rest[to + 1] ?? '',
+      dryRun: flags.has('dry-run'),
+      ...(override === undefined ? {} : { override }),
+    };
   },
   async run(command, context): Promise<Reply> {
     const { release, fromEnvironment } = await resolveReleaseReference(command.release, context);
-    const request = { release, environment: command.environment, requestedBy: context.user, ...(fromEnvironment ? { fromEnvironment } : {}) };
+    const request = {
+      release,
+      environment: command.environment,
+      requestedBy: context.user,
+      ...(fromEnvironment ? { fromEnvironment } : {}),
+      ...(command.override === undefined ? {} : { override: command.override }),
+    };
     if (command.dryRun) {
       return { visibility: 'private', message: renderDryRun(await context.promotions.dryRun(request)) };
     }

@@ -3,25 +3,13 @@
  * approval policy. Pure: the caller applies the decision atomically.
  */
 import type { Environment, Promotion } from './model.ts';
-import { describePeople, isAmong } from './people.ts';
+import { describePeople } from './people.ts';
+import { mayAct } from './permissions.ts';
 
 export type ApprovalDecision =
   | { outcome: 'counted'; approvals: number; required: number; complete: boolean }
   | { outcome: 'duplicate'; message: string }
   | { outcome: 'refused'; message: string };
-
-export function mayDecide(
-  environment: Environment,
-  user: string,
-  groups: Readonly<Record<string, string[]>>,
-): { allowed: true } | { allowed: false; message: string } {
-  const from = environment.approvals.from;
-  if (from.length === 0 || isAmong(user, from, groups)) return { allowed: true };
-  return {
-    allowed: false,
-    message: `${user} can't approve or reject promotions to ${environment.name}: only ${describePeople(from)} can. Ask one of them.`,
-  };
-}
 
 export function decideApproval(
   promotion: Promotion,
@@ -32,7 +20,7 @@ export function decideApproval(
   if (promotion.state !== 'awaiting_approval') {
     return { outcome: 'refused', message: `Promotion #${promotion.id} is ${promotion.state.replace('_', ' ')}: it is not waiting for approval.` };
   }
-  const permission = mayDecide(environment, user, groups);
+  const permission = mayAct(environment, 'approve', user, groups);
   if (!permission.allowed) return { outcome: 'refused', message: permission.message };
   if (user === promotion.requestedBy && !environment.approvals.allowSelfApproval) {
     return {

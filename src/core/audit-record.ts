@@ -8,6 +8,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 export type AuditType =
   | 'promotion.requested'
   | 'promotion.refused'
+  | 'promotion.overridden'
   | 'promotion.planned'
   | 'promotion.plan_failed'
   | 'promotion.replanning'
@@ -36,6 +37,8 @@ export type AuditType =
   | 'promotion.rolled_back'
   | 'environment.frozen'
   | 'environment.unfrozen'
+  | 'environment.overridden'
+  | 'freeze.refused'
   | 'environment.lock_recovered'
   | 'journal.repaired';
 

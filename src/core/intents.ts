@@ -6,15 +6,16 @@
  */
 import { BatonError, ErrorCode } from '../errors.ts';
 import { appliedSteps } from './applied-steps.ts';
-import { decideApproval, mayDecide, type ApprovalDecision } from './approvals.ts';
+import { decideApproval, type ApprovalDecision } from './approvals.ts';
 import { environmentStream, promotionStream, type PromotionEvent } from './audit.ts';
 import { buildEvidence, type EvidenceBundle } from './evidence.ts';
 import { planWithoutPromoting, type DryRunPlan } from './dry-run.ts';
 import { createPromotion, transition } from './gate.ts';
 import { groupMembers } from './group-members.ts';
-import type { Freeze, Promotion, PromotionState, Release } from './model.ts';
+import type { Environment, Freeze, Override, Promotion, PromotionState, Release } from './model.ts';
+import { mayAct, refsOf, type Permission, type PermissionVerdict } from './permissions.ts';
 import { buildStepGraph } from './planner.ts';
-import { blockingChecks, checkRequestPolicy, type PolicyCheck } from './policy.ts';
+import { applyOverride, blockingChecks, checkRequestPolicy, type PolicyCheck } from './policy.ts';
 import { checkRelease, describeRelease } from './release.ts';
 import { queueNextRollbackStep, rollbackScope } from './rollback.ts';
 import { environmentNamed, nowIso, type CoreRuntime } from './runtime.ts';
@@ -26,6 +27,8 @@ export interface PromotionRequest {
   requestedBy: string;
   /** Set when the release is what another environment runs. */
   fromEnvironment?: string;
+  /** Promote past a freeze or outside the promotion windows, for this reason (the environment's override rule decides who may). */
+  override?: string;
 }
 
 export type RequestOutcome =
@@ -42,6 +45,11 @@ const ROLLBACK_FROM: readonly PromotionState[] = ['succeeded', 'failed', 'interr
 
 export class PromotionIntents {
   constructor(private readonly runtime: CoreRuntime) {}
+
+  /** Whether `user` may act under one of the environment's rules, chat user groups looked up as needed. */
+  async permits(environment: Environment, permission: Permission, user: string): Promise<PermissionVerdict> {
+    return mayAct(environment, permission, user, await groupMembers(this.runtime, refsOf(environment, permission)));
+  }
 
   async getPromotion(id: string): Promise<Promotion> {
     const promotion = await this.runtime.store.getPromotion(id.replace(/^#/, ''));
@@ -97,17 +105,38 @@ export class PromotionIntents {
 
   /** The plan and policy verdict of a request, without creating a promotion. */
   async dryRun(request: PromotionRequest): Promise<DryRunPlan> {
-    environmentNamed(this.runtime, request.environment);
+    const environment = environmentNamed(this.runtime, request.environment);
     const release = checkRelease(request.release, this.runtime.pipeline);
-    const checks = await this.checkPolicy(release, request.environment, request.requestedBy);
+    const { checks } = await this.requestChecks(release, environment, request);
     return planWithoutPromoting(this.runtime, release, request.environment, request.requestedBy, checks);
+  }
+
+  /** The policy verdict on a request, with what an override sets aside (refused when it may not, or sets nothing aside). */
+  private async requestChecks(
+    release: Release,
+    environment: Environment,
+    request: PromotionRequest,
+  ): Promise<{ checks: PolicyCheck[]; override?: Omit<Override, 'at'> }> {
+    const checks = await this.checkPolicy(release, environment.name, request.requestedBy);
+    if (request.override === undefined) return { checks };
+    const reason = request.override.trim();
+    const refuse = (message: string) => ({ checks: [...checks, { rule: 'override' as const, passed: false, message }] });
+    if (reason === '') return refuse('An override needs a reason: --override "why this cannot wait". It is posted in the channel and kept in the audit log.');
+    const permission = await this.permits(environment, 'override', request.requestedBy);
+    if (!permission.allowed) return refuse(permission.message);
+    const { checks: overridden, overridden: rules } = applyOverride(checks, request.requestedBy, reason);
+    if (rules.length === 0) {
+      return refuse(`Nothing to override: ${environment.name} is not frozen and its promotion windows are open. Run the command without --override.`);
+    }
+    const freeze = rules.includes('freeze') ? (await this.runtime.store.listFreezes()).find((f) => f.environment === environment.name) : undefined;
+    return { checks: overridden, override: { by: request.requestedBy, reason, windows: rules.includes('windows'), ...(freeze ? { freezeAt: freeze.at } : {}) } };
   }
 
   async request(request: PromotionRequest): Promise<RequestOutcome> {
     const { runtime } = this;
     const environment = environmentNamed(this.runtime, request.environment);
     const release = checkRelease(request.release, runtime.pipeline);
-    const checks = await this.checkPolicy(release, environment.name, request.requestedBy);
+    const { checks, override } = await this.requestChecks(release, environment, request);
     if (blockingChecks(checks).length > 0) {
       await runtime.audit.record(environmentStream(environment.name), {
         type: 'promotion.refused',
@@ -127,6 +156,7 @@ export class PromotionIntents {
       ...(request.fromEnvironment ? { fromEnvironment: request.fromEnvironment } : {}),
       requestedBy: request.requestedBy,
       requestedAt: at,
+      ...(override ? { override: { ...override, at } } : {}),
       channel: environment.channel,
       state: 'planning',
       steps: graph.steps,
@@ -142,7 +172,12 @@ export class PromotionIntents {
         after: { state: 'planning', release },
         data: { checks },
       },
+      ...(override ? [overrideEvent(request.requestedBy, environment.name, override)] : []),
     ]);
+    if (override) {
+      // Said in the channel, not only in the thread: an override is everybody's business.
+      await runtime.audit.record(environmentStream(environment.name), { ...overrideEvent(request.requestedBy, environment.name, override, id), type: 'environment.overridden' });
+    }
     await runtime.queue.add({ id: planJobId(promotion), data: { kind: 'plan', promotionId: id } });
     return { outcome: 'planning', promotion, checks };
   }
@@ -196,7 +231,7 @@ export class PromotionIntents {
     const environment = environmentNamed(runtime, existing.environment);
     const trimmed = reason.trim();
     if (trimmed.length === 0) return { ok: false, message: 'Give a reason for the rejection: it goes into the audit log.' };
-    const permission = mayDecide(environment, user, await groupMembers(runtime, environment.approvals.from));
+    const permission = await this.permits(environment, 'approve', user);
     // The requester may always withdraw their own request.
     if (!permission.allowed && user !== existing.requestedBy) {
       await transition(runtime, existing.id, () => ({ events: [{ type: 'approval.refused', actor: user, summary: `Rejection by ${user} refused: ${permission.message}` }] }));
@@ -238,8 +273,8 @@ export class PromotionIntents {
     if (!ROLLBACK_FROM.includes(existing.state)) {
       return refuse(`Promotion #${existing.id} is ${existing.state.replace('_', ' ')}: only a finished promotion can be rolled back.`);
     }
-    const requesterCheck = (await this.checkPolicy(existing.release, existing.environment, user)).find((c) => c.rule === 'requesters');
-    if (requesterCheck && !requesterCheck.passed) return refuse(requesterCheck.message);
+    const permission = await this.permits(environmentNamed(runtime, existing.environment), 'rollback', user);
+    if (!permission.allowed) return refuse(permission.message);
     if (appliedSteps(existing).length === 0) return refuse(`Promotion #${existing.id} changed nothing, so there is nothing to roll back.`);
     const holder = await runtime.store.acquireLock(existing.environment, existing.id);
     if (holder !== existing.id) {
@@ -294,8 +329,21 @@ export class PromotionIntents {
     return { ok: true, message: `Rolling back promotion #${existing.id} (${scope.undo.map((s) => s.component).join(', ')}); progress goes to its thread.${kept}`, promotion: updated };
   }
 
+  /** Refuses a freeze or unfreeze the environment's freeze rule does not allow, with an audit record of the attempt. */
+  private async checkFreezeRule(environment: Environment, user: string, lifting: boolean): Promise<void> {
+    const permission = await this.permits(environment, 'freeze', user);
+    if (permission.allowed) return;
+    await this.runtime.audit.record(environmentStream(environment.name), {
+      type: 'freeze.refused',
+      actor: user,
+      summary: `${lifting ? 'Unfreeze' : 'Freeze'} of ${environment.name} by ${user} refused: ${permission.message}`,
+    });
+    throw new BatonError(ErrorCode.Forbidden, permission.message);
+  }
+
   async freeze(environmentName: string, reason: string, user: string): Promise<Freeze> {
     const environment = environmentNamed(this.runtime, environmentName);
+    await this.checkFreezeRule(environment, user, false);
     const freeze: Freeze = { environment: environment.name, reason: reason.trim(), by: user, at: nowIso(this.runtime) };
     await this.runtime.store.setFreeze(freeze);
     await this.runtime.audit.record(environmentStream(environment.name), {
@@ -309,6 +357,7 @@ export class PromotionIntents {
 
   async unfreeze(environmentName: string, user: string): Promise<Freeze | undefined> {
     const environment = environmentNamed(this.runtime, environmentName);
+    await this.checkFreezeRule(environment, user, true);
     const lifted = await this.runtime.store.clearFreeze(environment.name);
     if (lifted) {
       await this.runtime.audit.record(environmentStream(environment.name), {
@@ -323,4 +372,14 @@ export class PromotionIntents {
     }
     return lifted;
   }
+}
+
+function overrideEvent(user: string, environment: string, override: Omit<Override, 'at'>, promotionId?: string): PromotionEvent {
+  const past = [override.freezeAt ? 'the freeze' : '', override.windows ? 'its promotion windows' : ''].filter(Boolean).join(' and ');
+  return {
+    type: 'promotion.overridden',
+    actor: user,
+    summary: `⚠️ ${user} overrode ${past} of ${environment}${promotionId ? ` for promotion #${promotionId}` : ''}: "${override.reason}".`,
+    data: { ...override },
+  };
 }

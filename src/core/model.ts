@@ -41,6 +41,18 @@ export interface Environment {
   windows: PromotionWindow[];
   /** Users and groups who may request a promotion here; empty = anyone. */
   requesters: string[];
+  /** Who may roll back promotions here, freeze and unfreeze it, and promote past a freeze or outside a window. */
+  rollback: PeopleRule;
+  freeze: PeopleRule;
+  override: PeopleRule;
+}
+
+/** Who a permission of an environment admits, and whether the config set it or its default applies. */
+export interface PeopleRule {
+  /** User ids and `@group` names; `anyone` admits everybody, an empty list nobody. */
+  people: readonly string[] | 'anyone';
+  /** Set in the config, or the default stated in the README. */
+  origin: 'config' | 'default';
 }
 
 export interface Component {
@@ -188,6 +200,8 @@ export interface Promotion {
   approvals: Approval[];
   rejectedBy?: { user: string; at: string; reason: string };
   rollbackRequestedBy?: string;
+  /** Set when the requester promoted past a freeze or outside a window: what was set aside, by whom and why. */
+  override?: Override;
   /** A digest of the steps and their previews: approvals bind to the plan it names. */
   planDigest?: string;
   /** A digest of what the environment ran when the plan was made: a promotion whose environment changed since is planned again before it starts. */
@@ -217,6 +231,16 @@ export function isTerminal(state: PromotionState): boolean {
 
 /** States in which a promotion holds (or waits for) its environment. */
 export const ACTIVE_STATES: readonly PromotionState[] = ['approved', 'running', 'rolling_back'];
+
+export interface Override {
+  by: string;
+  at: string;
+  reason: string;
+  /** The freeze set aside (its start): a freeze set later holds the promotion as any other. */
+  freezeAt?: string;
+  /** Whether closed promotion windows were set aside. */
+  windows: boolean;
+}
 
 export interface Freeze {
   environment: string;

@@ -4,10 +4,10 @@
  */
 import { formatDuration } from '../pipeline/duration.ts';
 import type { Environment, Freeze, Release } from './model.ts';
-import { describePeople, isAmong } from './people.ts';
+import { mayAct } from './permissions.ts';
 import { isInsideAnyWindow, nextWindowOpening } from './windows.ts';
 
-export type PolicyRule = 'freeze' | 'requesters' | 'requires' | 'soak' | 'windows';
+export type PolicyRule = 'freeze' | 'requesters' | 'requires' | 'soak' | 'windows' | 'override';
 
 export interface PolicyCheck {
   rule: PolicyRule;
@@ -50,15 +50,9 @@ function checkFreeze({ environment, freeze }: PolicyFacts): PolicyCheck {
 }
 
 function checkRequester({ environment, requester, groups }: PolicyFacts): PolicyCheck {
-  const allowed = environment.requesters;
-  if (allowed.length === 0 || isAmong(requester, allowed, groups)) {
-    return { rule: 'requesters', passed: true, message: `${requester} may request promotions to ${environment.name}` };
-  }
-  return {
-    rule: 'requesters',
-    passed: false,
-    message: `${requester} may not request promotions to ${environment.name}: only ${describePeople(allowed)} may. Ask one of them to run the command.`,
-  };
+  const verdict = mayAct(environment, 'request', requester, groups);
+  if (verdict.allowed) return { rule: 'requesters', passed: true, message: `${requester} may request promotions to ${environment.name}` };
+  return { rule: 'requesters', passed: false, message: verdict.message };
 }
 
 function checkRequiresAndSoak(facts: PolicyFacts): PolicyCheck[] {
@@ -133,6 +127,21 @@ function checkWindows({ environment, now }: PolicyFacts): PolicyCheck[] {
 
 export function checkRequestPolicy(facts: PolicyFacts): PolicyCheck[] {
   return [checkFreeze(facts), checkRequester(facts), ...checkRequiresAndSoak(facts), ...checkWindows(facts)];
+}
+
+/** The rules an override may set aside: a freeze and closed promotion windows, never who may ask or what must come first. */
+const OVERRIDABLE: readonly PolicyRule[] = ['freeze', 'windows'];
+
+/**
+ * The checks with the failed ones an override sets aside marked as passed,
+ * saying who overrode them and why; `overridden` is empty when nothing needed it.
+ */
+export function applyOverride(checks: readonly PolicyCheck[], by: string, reason: string): { checks: PolicyCheck[]; overridden: PolicyRule[] } {
+  const overridden = checks.filter((c) => !c.passed && OVERRIDABLE.includes(c.rule)).map((c) => c.rule);
+  return {
+    checks: checks.map((c) => (overridden.includes(c.rule) ? { ...c, passed: true, message: `${c.message} Overridden by ${by}: "${reason}".` } : c)),
+    overridden,
+  };
 }
 
 export function blockingChecks(checks: readonly PolicyCheck[]): PolicyCheck[] {

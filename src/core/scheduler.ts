@@ -39,7 +39,8 @@ export async function startWhenFree(runtime: CoreRuntime, promotionId: string): 
   if (promotion?.state !== 'approved') return;
   const { environment } = promotion;
   const freeze = (await runtime.store.listFreezes()).find((f) => f.environment === environment);
-  if (freeze) {
+  // An override sets aside the freeze it was made against, not one set after it.
+  if (freeze && freeze.at !== promotion.override?.freezeAt) {
     await noteWaiting(runtime, promotionId, `waiting for the freeze on ${environment} to be lifted`, {
       type: 'promotion.waiting',
       actor: 'baton',
@@ -48,7 +49,7 @@ export async function startWhenFree(runtime: CoreRuntime, promotionId: string): 
     });
     return;
   }
-  const closed = closedWindows(environmentNamed(runtime, environment), runtime.clock.now());
+  const closed = promotion.override?.windows ? undefined : closedWindows(environmentNamed(runtime, environment), runtime.clock.now());
   if (closed) {
     // Approved inside a window, its turn came after it closed: it waits for the next one (see reconcileEnvironments).
     const opens = closed.nextOpening ? `; the next opens ${closed.nextOpening}` : '';

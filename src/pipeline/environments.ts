@@ -1,4 +1,4 @@
-import type { Environment } from '../core/model.ts';
+import type { Environment, PeopleRule } from '../core/model.ts';
 import { findCycles } from './cycles.ts';
 import { parseDuration } from './duration.ts';
 import { parseOrReport, valueIssue, type PathIssue } from './path-issue.ts';
@@ -78,6 +78,24 @@ function toEnvironment(config: EnvironmentConfig, path: ConfigPath, issues: Path
     approvals: config.approvals,
     windows,
     requesters: config.requesters,
+    ...permissionRules(config),
+  };
+}
+
+function unionOf(...lists: readonly string[][]): string[] {
+  return [...new Set(lists.flat())];
+}
+
+/** The README states these defaults; change them there too. */
+function permissionRules(config: EnvironmentConfig): Pick<Environment, 'rollback' | 'freeze' | 'override'> {
+  const { requesters } = config;
+  const approvers = config.approvals.from;
+  const given = (people: string[] | undefined, fallback: PeopleRule['people']): PeopleRule =>
+    people === undefined ? { people: fallback, origin: 'default' } : { people, origin: 'config' };
+  return {
+    rollback: given(config.rollback, requesters.length === 0 && approvers.length === 0 ? 'anyone' : unionOf(requesters, approvers)),
+    freeze: given(config.freeze, approvers.length === 0 ? 'anyone' : approvers),
+    override: given(config.override, []),
   };
 }
 

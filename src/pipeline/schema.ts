@@ -44,6 +44,12 @@ const people = z
   )
   .meta({ description: 'User ids and "@group" names; empty means anyone.' });
 
+/** The same lists for the rules that came later, where nobody named means nobody: an empty list must not open a door. */
+const namedPeople = z.array(
+  z.string(expecting('a user id or an "@group" defined under groups:')).regex(USER_OR_GROUP_PATTERN),
+  expecting('a list of user ids and "@group" names'),
+);
+
 const approvalsSchema = z.strictObject(
   {
     required: z.number(expecting('a whole number of approvals, 0 or more')).int().min(0).default(0),
@@ -68,8 +74,17 @@ export const environmentSchema = z.strictObject(
       .default([])
       .meta({ description: `When promotions may start, each ${WINDOW_FORM}; empty means any time.` }),
     requesters: people.default([]).meta({ description: 'Who may request a promotion here; empty means anyone.' }),
+    rollback: namedPeople.optional().meta({
+      description: 'Who may roll back promotions here; empty means nobody. Default: its requesters and approvers (anyone where neither is listed).',
+    }),
+    freeze: namedPeople.optional().meta({
+      description: 'Who may freeze and unfreeze it; empty means nobody. Default: its approvers (anyone where approvals.from lists nobody).',
+    }),
+    override: namedPeople.optional().meta({
+      description: 'Who may promote here past a freeze or outside its windows, with a reason that is posted in the channel; empty means nobody. Default: nobody.',
+    }),
   },
-  expecting('an environment: a mapping with name and optionally channel, requires, soak, approvals, windows, requesters'),
+  expecting('an environment: a mapping with name and optionally channel, requires, soak, approvals, windows, requesters, rollback, freeze, override'),
 );
 
 export const componentSchema = z.strictObject(

@@ -20,16 +20,16 @@ describe('/promote freeze and unfreeze', () => {
     if (requested.outcome !== 'planning') throw new Error('refused');
     await harness.settle();
 
-    const frozen = await runCommand(parseCommand('freeze prod "incident 4411"'), context('dana'));
+    const frozen = await runCommand(parseCommand('freeze prod "incident 4411"'), context('bob'));
     expect(frozen.message.text).toBe('prod is frozen: incident 4411. New promotions are refused and approved ones wait until /promote unfreeze prod; one already running goes on.');
     await harness.promotions.approve(requested.promotion.id, 'bob');
     await harness.settle();
     expect((await harness.runtime.store.getPromotion(requested.promotion.id))?.state).toBe('approved');
 
-    const lifted = await runCommand(parseCommand('unfreeze prod'), context('dana'));
+    const lifted = await runCommand(parseCommand('unfreeze prod'), context('bob'));
     expect(lifted.message.text).toBe('prod is no longer frozen; approved promotions waiting for it start in turn.');
     await harness.settle();
     expect((await harness.runtime.store.getPromotion(requested.promotion.id))?.state).toBe('succeeded');
-    expect((await runCommand(parseCommand('unfreeze prod'), context('dana'))).message.text).toBe('prod was not frozen.');
+    expect((await runCommand(parseCommand('unfreeze prod'), context('bob'))).message.text).toBe('prod was not frozen.');
   });
 });

@@ -95,7 +95,7 @@ describe('request policy', () => {
   it('lets only the listed people and groups request', () => {
     expect(blockedRules(facts({ requester: 'carol' }))).toEqual([]);
     const check = checkRequestPolicy(facts({ requester: 'mallory' })).find((c) => c.rule === 'requesters');
-    expect(check?.message).toBe('mallory may not request promotions to production: only @deployers or carol may. Ask one of them to run the command.');
+    expect(check?.message).toBe("mallory can't request promotions to production: only @deployers or carol may (rule requesters of production). Ask one of them.");
   });
 
   it('has nothing to say about rules an environment does not use', () => {

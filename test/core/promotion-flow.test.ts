@@ -365,7 +365,7 @@ components:
     const self = await harness.promotions.approve(id, 'alice');
     expect(self.message).toBe(`alice requested promotion #${id} and prod does not allow self-approval: someone else among @release-managers must approve it.`);
     const outsider = await harness.promotions.approve(id, 'mallory');
-    expect(outsider.message).toBe("mallory can't approve or reject promotions to prod: only @release-managers can. Ask one of them.");
+    expect(outsider.message).toBe("mallory can't approve or reject promotions to prod: only @release-managers may (rule approvals.from of prod). Ask one of them.");
     const refusals = (await harness.runtime.store.readAudit(promotionStream(id))).filter((r) => r.type === 'approval.refused');
     expect(refusals.map((r) => r.actor)).toEqual(['alice', 'mallory']);
     expect((await harness.runtime.store.getPromotion(id))?.state).toBe('awaiting_approval');
@@ -398,7 +398,7 @@ components:
     const harness = coreHarness(APPROVALS);
     const first = await awaiting(harness);
     const second = await awaiting(harness);
-    await harness.promotions.freeze('prod', 'incident 4411', 'dana');
+    await harness.promotions.freeze('prod', 'incident 4411', 'carol');
     for (const id of [first, second]) {
       await harness.promotions.approve(id, 'bob');
       await harness.promotions.approve(id, 'carol');
@@ -409,9 +409,9 @@ components:
     expect(held?.reason).toBe('waiting for the freeze on prod to be lifted');
     expect(harness.target.applied()).toEqual([]);
     const waiting = (await harness.runtime.store.readAudit(promotionStream(first))).filter((r) => r.type === 'promotion.waiting');
-    expect(waiting.map((r) => r.summary)).toEqual(['Waiting: dana froze prod (incident 4411); this one starts when the freeze is lifted.']);
+    expect(waiting.map((r) => r.summary)).toEqual(['Waiting: carol froze prod (incident 4411); this one starts when the freeze is lifted.']);
 
-    await harness.promotions.unfreeze('prod', 'dana');
+    await harness.promotions.unfreeze('prod', 'carol');
     // The oldest goes first; the other is told whom it now waits for.
     expect((await harness.runtime.store.getPromotion(second))?.reason).toBe(`waiting for promotion #${first} to finish in prod`);
     await harness.settle();

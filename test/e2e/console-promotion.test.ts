@@ -94,7 +94,7 @@ describe('a promotion through the console API', () => {
 
     started.clock.advance(61_000);
     const id = await promoteAndSettle('alice', '/promote staging to production');
-    expect(replyText(await chat.click('alice', 'approve', id))).toContain("alice can't approve or reject promotions to production: only @release-managers can");
+    expect(replyText(await chat.click('alice', 'approve', id))).toContain("alice can't approve or reject promotions to production: only @release-managers may (rule approvals.from of production)");
     expect(replyText(await chat.click('bob', 'approve', id))).toContain('(1 of 2)');
     expect(replyText(await chat.click('bob', 'approve', id))).toContain('already approved');
     await chat.click('carol', 'approve', id);

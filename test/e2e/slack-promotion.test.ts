@@ -65,7 +65,7 @@ describe('Baton on Slack', () => {
     });
 
     expect((await scene.click(ALICE, 'approve', id)).status).toBe(200);
-    expect((await scene.waitForPrivateAnswers(ALICE, 2)).at(-1)).toMatch(/<@UALICE0001> can't approve .*only @release-managers can/);
+    expect((await scene.waitForPrivateAnswers(ALICE, 2)).at(-1)).toMatch(/<@UALICE0001> can't approve .*only @release-managers may \(rule approvals.from of staging\)/);
     expect((await scene.click(BOB, 'approve', id)).status).toBe(200);
 
     const done = await scene.promotionMessage(id, has('succeeded'));
@@ -117,7 +117,7 @@ describe('Baton on Slack', () => {
     await scene.promotionMessage(id, has('awaiting approval'));
     await scene.click(MALLORY, 'approve', id);
     const [answer] = await scene.waitForPrivateAnswers(MALLORY, 1);
-    expect(answer).toContain("<@UMALLORY01> can't approve or reject promotions to staging: only @release-managers can");
+    expect(answer).toContain("<@UMALLORY01> can't approve or reject promotions to staging: only @release-managers may (rule approvals.from of staging)");
     const audit = await scene.baton.engine.store.readAudit(promotionStream(id));
     expect(audit.map((r) => r.type)).toContain('approval.refused');
     expect((await scene.baton.promotions.getPromotion(id))?.state).toBe('awaiting_approval');

@@ -25,7 +25,7 @@ describe('YAML problems', () => {
 describe('shape problems', () => {
   it('names an unknown key at the key and suggests the closest known one', () => {
     expect(problemsIn(yaml(...HEAD, '    aprovals: { required: 1 }', 'components:', '  api: { adapter: noop }'))).toEqual([
-      'pipeline.yaml:4:5: unknown key "aprovals": did you mean "approvals"? (expected one of name, channel, requires, soak, approvals, windows, requesters)',
+      'pipeline.yaml:4:5: unknown key "aprovals": did you mean "approvals"? (expected one of name, channel, requires, soak, approvals, windows, requesters, rollback, freeze, override)',
     ]);
   });
 

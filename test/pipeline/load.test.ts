@@ -59,6 +59,9 @@ describe('parsePipeline with a valid config', () => {
       approvals: { required: 0, from: [], allowSelfApproval: false },
       windows: [],
       requesters: [],
+      rollback: { people: 'anyone', origin: 'default' },
+      freeze: { people: 'anyone', origin: 'default' },
+      override: { people: [], origin: 'default' },
     });
   });
 
@@ -74,6 +77,9 @@ describe('parsePipeline with a valid config', () => {
         { text: 'Sat 22:00-02:00 UTC', days: [6], startMinute: 1320, endMinute: 120, timeZone: 'UTC' },
       ],
       requesters: ['@release-managers', 'dave'],
+      rollback: { people: ['@release-managers', 'dave', 'carol'], origin: 'default' },
+      freeze: { people: ['@release-managers', 'carol'], origin: 'default' },
+      override: { people: [], origin: 'default' },
     });
   });
 

@@ -3,7 +3,7 @@
  * state, every step in wave order, and the buttons that fit its state. It is
  * updated in place as the promotion moves.
  */
-import type { Environment, Promotion } from '../../core/model.ts';
+import type { Environment, Override, Promotion } from '../../core/model.ts';
 import { rollbackCandidates } from '../../core/applied-steps.ts';
 import { formatDuration } from '../../pipeline/duration.ts';
 import { describeRelease } from '../../core/release.ts';
@@ -28,6 +28,10 @@ function policyFields(promotion: Promotion, environment: Environment): { label: 
   return fields;
 }
 
+function overriddenRules(override: Override): string {
+  return [override.freezeAt ? 'the freeze' : '', override.windows ? 'the promotion windows' : ''].filter(Boolean).join(' and ');
+}
+
 function buttonsFor(promotion: Promotion): Button[] {
   if (promotion.state === 'awaiting_approval') {
     return [
@@ -45,6 +49,7 @@ export function renderPromotion(promotion: Promotion, environment: Environment):
   const title = `Promotion #${promotion.id}: ${describeRelease(promotion.release)} → ${promotion.environment}`;
   const blocks: Block[] = [{ type: 'header', text: title }];
   if (promotion.fromEnvironment) blocks.push({ type: 'context', text: `What ${promotion.fromEnvironment} runs.` });
+  if (promotion.override) blocks.push({ type: 'text', text: `⚠️ *Override* by ${promotion.override.by}: ${overriddenRules(promotion.override)} set aside: "${promotion.override.reason}"` });
   blocks.push({ type: 'fields', fields: policyFields(promotion, environment) });
   blocks.push({
     type: 'list',

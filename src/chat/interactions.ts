@@ -7,7 +7,7 @@ import { parseCommand, runCommand } from '../../commands/registry.ts';
 import type { CommandContext } from '../../commands/definition.ts';
 import type { Pipeline } from '../core/model.ts';
 import type { Logger } from '../core/ports.ts';
-import type { PromotionIntents } from '../core/intents.ts';
+import type { ActionOutcome, PromotionIntents } from '../core/intents.ts';
 import type { Store } from '../engine/contracts.ts';
 import { BatonError } from '../errors.ts';
 import type { IncomingAction, IncomingCommand, InteractionHandler, Reply } from './contract.ts';
@@ -25,6 +25,19 @@ const DELIVERY_MEMORY_MS = 10 * 60_000;
 
 function privateReply(text: string, tone: 'warning' | 'bad' | 'good' | 'active' = 'warning'): Reply {
   return { visibility: 'private', message: textMessage(text, tone) };
+}
+
+function actOn(promotions: PromotionIntents, action: IncomingAction): Promise<ActionOutcome> {
+  switch (action.actionId) {
+    case 'approve':
+      return promotions.approve(action.value, action.user);
+    case 'reject':
+      return promotions.reject(action.value, action.user, action.reason ?? '');
+    case 'rollback':
+      return promotions.rollback(action.value, action.user);
+    case 'remind':
+      return promotions.remindApprovers(action.value, action.user);
+  }
 }
 
 export function createInteractionHandler(deps: InteractionDeps): InteractionHandler {
@@ -49,12 +62,7 @@ export function createInteractionHandler(deps: InteractionDeps): InteractionHand
 
     async action(action: IncomingAction): Promise<Reply> {
       try {
-        const outcome =
-          action.actionId === 'approve'
-            ? await deps.promotions.approve(action.value, action.user)
-            : action.actionId === 'reject'
-              ? await deps.promotions.reject(action.value, action.user, action.reason ?? '')
-              : await deps.promotions.rollback(action.value, action.user);
+        const outcome = await actOn(deps.promotions, action);
         return privateReply(outcome.message, outcome.ok ? 'good' : 'warning');
       } catch (error) {
         return answerFailure(error, 'button click');

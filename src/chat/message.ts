@@ -7,7 +7,10 @@
 /** How a line or a message should read at a glance. */
 export type Tone = 'neutral' | 'active' | 'good' | 'bad' | 'warning';
 
-export type ActionId = 'approve' | 'reject' | 'rollback';
+/** Every button a message may carry; each platform's receiver accepts exactly these. */
+export const ACTION_IDS = ['approve', 'reject', 'rollback', 'remind'] as const;
+
+export type ActionId = (typeof ACTION_IDS)[number];
 
 export interface Button {
   actionId: ActionId;

@@ -16,6 +16,7 @@ export type AuditType =
   | 'approval.granted'
   | 'approval.refused'
   | 'approval.duplicate'
+  | 'approval.reminded'
   | 'promotion.approved'
   | 'promotion.rejected'
   | 'promotion.waiting'

@@ -7,6 +7,7 @@
 import { BatonError, ErrorCode } from '../errors.ts';
 import { appliedSteps } from './applied-steps.ts';
 import { decideApproval, type ApprovalDecision } from './approvals.ts';
+import { pendingApprovers } from './approvers.ts';
 import { environmentStream, promotionStream, type PromotionEvent } from './audit.ts';
 import { buildEvidence, type EvidenceBundle } from './evidence.ts';
 import { planWithoutPromoting, type DryRunPlan } from './dry-run.ts';
@@ -39,6 +40,9 @@ export type ActionOutcome = { ok: true; message: string; promotion: Promotion } 
 
 /** How often evidence reads a promotion that moved between reading its records and itself before it shows what it has. */
 const EVIDENCE_READS = 5;
+
+/** Reminders to approve are at least this far apart, whoever clicks. */
+const REMIND_INTERVAL_MS = 10 * 60_000;
 
 /** States from which a promotion can be rolled back. */
 const ROLLBACK_FROM: readonly PromotionState[] = ['succeeded', 'failed', 'interrupted'];
@@ -223,6 +227,40 @@ export class PromotionIntents {
         : `You approved promotion #${existing.id} (${decision.approvals} of ${decision.required}).`,
       promotion: updated,
     };
+  }
+
+  /** Mentions, in the thread, the approvers who have not acted yet; spaced REMIND_INTERVAL_MS apart. */
+  async remindApprovers(promotionId: string, user: string): Promise<ActionOutcome> {
+    const { runtime } = this;
+    const existing = await this.getPromotion(promotionId);
+    let refusal: string | undefined;
+    const { promotion: updated } = await transition(runtime, existing.id, (p) => {
+      const pending = pendingApprovers(p);
+      const next = p.remindedAt === undefined ? 0 : Date.parse(p.remindedAt) + REMIND_INTERVAL_MS;
+      refusal =
+        p.state !== 'awaiting_approval'
+          ? `Promotion #${p.id} is ${p.state.replace('_', ' ')}: it is not waiting for approval.`
+          : pending.length === 0
+            ? `Nobody to remind: anyone${p.approvers ? ' of those who may approve' : ''} in the channel may approve promotion #${p.id}.`
+            : next > runtime.clock.now().getTime()
+              ? `Approvers of promotion #${p.id} were reminded at ${p.remindedAt}; remind them again after ${new Date(next).toISOString()}.`
+              : undefined;
+      if (refusal) return undefined;
+      const at = nowIso(runtime);
+      return {
+        promotion: { ...p, remindedAt: at, updatedAt: at },
+        events: [
+          {
+            type: 'approval.reminded',
+            actor: user,
+            summary: `${user} reminds ${pending.join(', ')}: promotion #${p.id} waits for ${p.approvals.length === 0 ? 'your' : 'one more'} approval.`,
+            data: { approvers: pending },
+          },
+        ],
+      };
+    });
+    if (refusal) return { ok: false, message: refusal };
+    return { ok: true, message: `Reminded ${pendingApprovers(updated).join(', ')} in the thread of promotion #${updated.id}.`, promotion: updated };
   }
 
   async reject(promotionId: string, user: string, reason: string): Promise<ActionOutcome> {

@@ -198,6 +198,10 @@ export interface Promotion {
   steps: Step[];
   waves: string[][];
   approvals: Approval[];
+  /** Who may approve, by user id, as the config and chat user groups said when approval was first asked; absent when anyone may. */
+  approvers?: string[];
+  /** When approvers were last reminded (ISO): reminders are spaced so that a button cannot become a pager. */
+  remindedAt?: string;
   rejectedBy?: { user: string; at: string; reason: string };
   rollbackRequestedBy?: string;
   /** Set when the requester promoted past a freeze or outside a window: what was set aside, by whom and why. */

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { errorMessage } from '../errors.ts';
+import { approversOf } from './approvers.ts';
 import type { PromotionEvent } from './audit.ts';
 import { transition } from './gate.ts';
 import type { Promotion, Step, StepPreview } from './model.ts';
@@ -100,6 +101,7 @@ export async function runPlanning(runtime: CoreRuntime, promotionId: string): Pr
   const unchanged = replanned && digest === promotion.planDigest;
   const needsApproval = environment.approvals.required > 0 && !unchanged;
   const state = failures.length > 0 ? 'failed' : needsApproval ? 'awaiting_approval' : 'approved';
+  const approvers = state === 'awaiting_approval' ? await approversOf(runtime, environment, promotion.requestedBy) : undefined;
   const at = nowIso(runtime);
   const { promotion: moved } = await transition(runtime, promotionId, (p) => {
     if (p.state !== 'planning') return undefined;
@@ -111,6 +113,7 @@ export async function runPlanning(runtime: CoreRuntime, promotionId: string): Pr
       planDigest: digest,
       planBasis: ledgerBasis(ledger),
       approvals: unchanged ? p.approvals : [],
+      approvers,
       finishedAt: failures.length > 0 ? at : undefined,
       updatedAt: at,
     };

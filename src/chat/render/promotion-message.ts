@@ -5,6 +5,7 @@
  */
 import type { Environment, Override, Promotion } from '../../core/model.ts';
 import { rollbackCandidates } from '../../core/applied-steps.ts';
+import { pendingApprovers } from '../../core/approvers.ts';
 import { formatDuration } from '../../pipeline/duration.ts';
 import { describeRelease } from '../../core/release.ts';
 import type { Block, Button, ChatMessage } from '../message.ts';
@@ -37,6 +38,7 @@ function buttonsFor(promotion: Promotion): Button[] {
     return [
       { actionId: 'approve', label: 'Approve', value: promotion.id, style: 'primary' },
       { actionId: 'reject', label: 'Reject', value: promotion.id, style: 'danger', asksForReason: true },
+      ...(pendingApprovers(promotion).length > 0 ? [{ actionId: 'remind' as const, label: 'Remind approvers', value: promotion.id }] : []),
     ];
   }
   if ((promotion.state === 'failed' || promotion.state === 'interrupted') && rollbackCandidates(promotion).length > 0) {
@@ -59,6 +61,9 @@ export function renderPromotion(promotion: Promotion, environment: Environment):
       ...(step.preview && step.preview.details.length > 0 ? { detail: step.preview.details.join('\n') } : {}),
     })),
   });
+  const pending = promotion.state === 'awaiting_approval' ? pendingApprovers(promotion) : [];
+  // User ids: each platform shows them as mentions, so the people named are told their approval is needed.
+  if (pending.length > 0) blocks.push({ type: 'text', text: `Waiting for approval from ${pending.join(', ')}.` });
   if (promotion.reason) blocks.push({ type: 'context', text: promotion.reason });
   if (promotion.rejectedBy) blocks.push({ type: 'text', text: `Rejected by ${promotion.rejectedBy.user}: ${promotion.rejectedBy.reason}` });
   const buttons = buttonsFor(promotion);

@@ -24,10 +24,14 @@ import { reconcileEnvironments } from './core/scheduler.ts';
 import type { CoreRuntime } from './core/runtime.ts';
 import type { Engine } from './engine/contracts.ts';
 import { createMemoryEngine } from './engine/memory/index.ts';
+import { anyOf, logRefusals } from './http/access-checks.ts';
+import { LEGACY_TOKEN_WARNING, legacyApiTokenEntry } from './http/api-token-settings.ts';
+import { apiTokenSet, type ApiTokenEntry, type ApiTokenSet } from './http/api-tokens.ts';
 import { registerHealthRoutes } from './http/health-routes.ts';
 import { registerPromotionRoutes } from './http/promotion-routes.ts';
 import { registerReleaseRoutes } from './http/release-routes.ts';
 import { createHttpServer, type HttpServer } from './http/server.ts';
+import { requireScope } from './http/token-access.ts';
 import { loadPipeline } from './pipeline/load.ts';
 import { LocalProgramSupervisor } from './program-supervisor.ts';
 import { RunningJobs } from './running-jobs.ts';
@@ -63,7 +67,9 @@ export interface BatonOptions extends CoreOptions {
   port: number;
   /** Host names (besides loopback names and IP addresses) the HTTP server answers to; BATON_ALLOWED_HOSTS. */
   allowedHosts?: readonly string[];
-  /** Bearer token for `POST /api/releases`; the API is off without one. */
+  /** Named API tokens with scopes (BATON_API_TOKENS_FILE, BATON_API_TOKENS); the token APIs are off without any. */
+  apiTokens?: readonly ApiTokenEntry[];
+  /** Deprecated (BATON_API_TOKEN): one token that may only register releases; a warning is logged at start. */
   apiToken?: string;
   /** Chat on Slack; without it, the local console (which trusts whoever reaches it) is served. */
   slack?: SlackSettings;
@@ -198,6 +204,7 @@ function reconcileRegularly(runtime: CoreRuntime, intervalMs: number): () => voi
 }
 
 export async function startBaton(options: BatonOptions): Promise<RunningBaton> {
+  const tokens = apiTokensOf(options);
   const server = createHttpServer({ host: options.host, port: options.port, logger: options.logger, ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}) });
   // Loaded only for Slack: Bolt and the Web API client are dead weight behind the console.
   const slack = options.slack ? (await import('./chat/slack/slack-platform.ts')).createSlackPlatform(options.slack, server, options.logger) : undefined;
@@ -206,8 +213,9 @@ export async function startBaton(options: BatonOptions): Promise<RunningBaton> {
   const chat = platform.out;
   const stopSweeping = new ThreadPublisher(engine.store, chat, pipeline, options.logger, { minIntervalMs: platform.minIntervalMs }).consume(engine.outbox);
   const stopReconciling = reconcileRegularly(runtime, options.reconcileIntervalMs ?? RECONCILE_INTERVAL_MS);
-  registerPromotionRoutes(server, promotions, runtime.audit.keys);
-  registerReleaseRoutes(server, engine.store, pipeline, options.apiToken);
+  // anyOf: a signed-in console person is to be let in beside the token.
+  registerPromotionRoutes(server, promotions, runtime.audit.keys, logRefusals(anyOf(requireScope(tokens, 'evidence:read')), options.logger));
+  registerReleaseRoutes(server, engine.store, pipeline, logRefusals(requireScope(tokens, 'releases:write'), options.logger));
   registerHealthRoutes(server, engine);
   await platform.receiver.start(createInteractionHandler({ promotions, store: engine.store, pipeline, logger: options.logger }));
   const { url } = await server.listen();
@@ -242,6 +250,14 @@ export async function startBaton(options: BatonOptions): Promise<RunningBaton> {
       await engine.store.close();
     },
   };
+}
+
+/** Built once at start: the token file is read when Baton starts, not on each request. */
+function apiTokensOf(options: BatonOptions): ApiTokenSet {
+  const entries = options.apiTokens ?? [];
+  if (!options.apiToken) return apiTokenSet(entries);
+  options.logger.warn({ setting: 'BATON_API_TOKEN' }, LEGACY_TOKEN_WARNING);
+  return apiTokenSet([...entries, legacyApiTokenEntry(options.apiToken, entries)]);
 }
 
 function consolePlatform(options: BatonOptions, pipeline: Pipeline, server: HttpServer): ChatPlatform {

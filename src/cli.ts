@@ -1,6 +1,7 @@
 /**
  * The `baton` command line: start the bot, validate a config, show the plan
- * of a promotion without making it, or check and compact the records.
+ * of a promotion without making it, check and compact the records, or make
+ * an API token.
  */
 import { auditKeysFrom } from './audit-keys.ts';
 import type { AuditKeys } from './core/audit.ts';
@@ -12,6 +13,8 @@ import { defaultConfigPath } from './config-path.ts';
 import { checkDataFolder } from './data-folder/check.ts';
 import { compactDataFolder } from './data-folder/compact.ts';
 import { planFromCommandLine } from './cli-plan.ts';
+import { createTokenFromCommandLine } from './cli-token.ts';
+import { apiTokensFrom } from './http/api-token-settings.ts';
 import { verifyEvidence } from './verify-evidence.ts';
 import { createLogger } from './logger.ts';
 import { loadPipeline } from './pipeline/load.ts';
@@ -83,6 +86,7 @@ program
     const engine = engineSettings();
     const graceMs = millisecondsFromEnv('BATON_SHUTDOWN_GRACE_MS') ?? DEFAULT_SHUTDOWN_GRACE_MS;
     const slack = slackSettingsFrom(process.env);
+    const apiTokens = apiTokensFrom(process.env);
     const baton = await startBaton({
       configPath,
       dataDir: options.dataDir,
@@ -91,6 +95,7 @@ program
       logger: createLogger(),
       concurrency: options.workers,
       ...engine,
+      apiTokens,
       ...(process.env.BATON_API_TOKEN ? { apiToken: process.env.BATON_API_TOKEN } : {}),
       ...(process.env.BATON_ALLOWED_HOSTS ? { allowedHosts: process.env.BATON_ALLOWED_HOSTS.split(',') } : {}),
       ...(slack ? { slack } : {}),
@@ -191,6 +196,17 @@ program
     const { lines, holds } = verifyEvidence({ bundlePath, ...(options.publicKey ? { publicKeyPath: options.publicKey } : {}), ...(chain ? { chainKey: chain } : {}) });
     process.stdout.write(`${lines.join('\n')}\n`);
     process.exitCode = holds ? 0 : 1;
+  });
+
+const token = program.command('token').description('API tokens for scripts and CI');
+
+token
+  .command('create')
+  .description('make a new API token: prints the token once, and the entry to add to the token file (BATON_API_TOKENS_FILE)')
+  .argument('<name>', 'what the token is for, as logs and refusals name it, e.g. ci')
+  .requiredOption('--scope <scope...>', 'what it may do: evidence:read, releases:write, metrics:read')
+  .action((name: string, options: { scope: string[] }) => {
+    process.stdout.write(createTokenFromCommandLine(name, options.scope).text);
   });
 
 program.parseAsync().catch((error: unknown) => {

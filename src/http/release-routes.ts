@@ -1,20 +1,14 @@
 /**
  * `POST /api/releases`: CI registers a named release (its component
- * versions) so that people can promote it by name. Guarded by a bearer token.
+ * versions) so that people can promote it by name. Guarded by the access
+ * check it is given (an API token with releases:write), before the body is read.
  */
-import { timingSafeEqual } from 'node:crypto';
 import type { Pipeline, Release } from '../core/model.ts';
 import { checkRelease } from '../core/release.ts';
 import type { Store } from '../engine/contracts.ts';
 import { BatonError } from '../errors.ts';
 import { isReleaseName } from '../pipeline/releases.ts';
-import type { HttpServer, JsonResult } from './server.ts';
-
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
+import type { AccessCheck, HttpServer, JsonResult } from './server.ts';
 
 function readRelease(body: unknown): Release | string {
   if (body === null || typeof body !== 'object') return 'Send a JSON object: {"name": "2026.11.3", "versions": {"api": "1.4.2"}}.';
@@ -31,29 +25,26 @@ function readRelease(body: unknown): Release | string {
   return { name, versions: Object.fromEntries(entries) as Record<string, string> };
 }
 
-export function registerReleaseRoutes(server: Pick<HttpServer, 'route'>, store: Store, pipeline: Pipeline, token: string | undefined): void {
-  server.route('POST', '/api/releases', async ({ headers, body }): Promise<JsonResult> => {
-    if (!token) {
-      return { status: 503, json: { error: 'The release API is off: start Baton with BATON_API_TOKEN set to turn it on.' } };
-    }
-    const given = /^Bearer (.+)$/.exec(headers.authorization ?? '')?.[1];
-    if (!given || !sameSecret(given, token)) {
-      return { status: 401, json: { error: 'Send the token from BATON_API_TOKEN as "Authorization: Bearer <token>".' }, headers: { 'www-authenticate': 'Bearer' } };
-    }
-    const release = readRelease(body);
-    if (typeof release === 'string') return { status: 400, json: { error: release } };
-    try {
-      checkRelease(release, pipeline);
-    } catch (error) {
-      if (error instanceof BatonError) return { status: 422, json: { error: error.message } };
-      throw error;
-    }
-    const existing = await store.getRelease(release.name);
-    if (existing && JSON.stringify(existing.versions) !== JSON.stringify(release.versions)) {
-      return { status: 409, json: { error: `Release "${release.name}" is already registered with other versions; releases do not change: give this one a new name.` } };
-    }
-    await store.saveRelease(release);
-    return { status: existing ? 200 : 201, json: { release } };
-  });
-
+export function registerReleaseRoutes(server: Pick<HttpServer, 'route'>, store: Store, pipeline: Pipeline, access: AccessCheck): void {
+  server.route(
+    'POST',
+    '/api/releases',
+    async ({ body }): Promise<JsonResult> => {
+      const release = readRelease(body);
+      if (typeof release === 'string') return { status: 400, json: { error: release } };
+      try {
+        checkRelease(release, pipeline);
+      } catch (error) {
+        if (error instanceof BatonError) return { status: 422, json: { error: error.message } };
+        throw error;
+      }
+      const existing = await store.getRelease(release.name);
+      if (existing && JSON.stringify(existing.versions) !== JSON.stringify(release.versions)) {
+        return { status: 409, json: { error: `Release "${release.name}" is already registered with other versions; releases do not change: give this one a new name.` } };
+      }
+      await store.saveRelease(release);
+      return { status: existing ? 200 : 201, json: { release } };
+    },
+    { access },
+  );
 }

@@ -12,6 +12,7 @@ import type { EvidenceBundle } from '../../src/core/evidence.ts';
 import type { PromotionState } from '../../src/core/model.ts';
 import type { Reply } from '../../src/chat/contract.ts';
 import type { RootMessageView } from '../../src/chat/console/message-store.ts';
+import { EVIDENCE_HEADERS } from '../support/api-tokens.ts';
 import { buttonsOf, messageText, replyText, type ConsoleClient } from '../support/console-client.ts';
 
 /** A number from the environment (CHAOS_KILLS, CHAOS_SECONDS…), or `fallback`. */
@@ -202,7 +203,7 @@ export class Told {
 
 /** The evidence bundle of promotion `id`, or undefined when there is no such promotion. */
 export async function evidenceOf(baseUrl: string, id: string): Promise<EvidenceBundle | undefined> {
-  const response = await fetch(`${baseUrl}/api/promotions/evidence?id=${id}`);
+  const response = await fetch(`${baseUrl}/api/promotions/evidence?id=${id}`, { headers: EVIDENCE_HEADERS });
   if (response.status === 404) return undefined;
   if (!response.ok) throw new Error(`evidence of #${id}: ${response.status} ${await response.text()}`);
   return (await response.json()) as EvidenceBundle;

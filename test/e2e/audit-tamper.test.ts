@@ -21,6 +21,7 @@ import { hashAuditRecord, type AuditAnchor, type AuditRecord } from '../../src/c
 import { evidenceSignatureHolds, type EvidenceBundle } from '../../src/core/evidence.ts';
 import type { Promotion } from '../../src/core/model.ts';
 import { JOURNAL_FILE } from '../../src/engine/memory/memory-store.ts';
+import { EVIDENCE_HEADERS, TEST_API_TOKENS } from '../support/api-tokens.ts';
 import { consoleClient, replyText, type ConsoleClient } from '../support/console-client.ts';
 import { startRedisServer, type RedisServer } from '../support/redis-server.ts';
 import { silentLogger } from '../support/silent-logger.ts';
@@ -175,6 +176,7 @@ describe.each(['embedded', 'redis'] as const)('a tampered audit log on the %s en
     logger: silentLogger,
     retryDelayMs: 10,
     auditKeys: { chain: CHAIN_KEY, signing },
+    apiTokens: TEST_API_TOKENS,
     ...(redisServer ? { redisUrl: redisServer.url } : {}),
   });
 
@@ -192,7 +194,7 @@ describe.each(['embedded', 'redis'] as const)('a tampered audit log on the %s en
   }
 
   async function evidence(id: string): Promise<EvidenceBundle> {
-    return (await (await fetch(`${baton.url}/api/promotions/evidence?id=${id}`)).json()) as EvidenceBundle;
+    return (await (await fetch(`${baton.url}/api/promotions/evidence?id=${id}`, { headers: EVIDENCE_HEADERS })).json()) as EvidenceBundle;
   }
 
   async function saveEvidence(id: string, edit?: { name: string; change(bundle: EvidenceBundle): EvidenceBundle }): Promise<string> {
@@ -272,7 +274,7 @@ describe.each(['embedded', 'redis'] as const)('a tampered audit log on the %s en
 
     const intact = `Hash chain intact: ${bundle.events.length} events, each sealed with HMAC-SHA-256 under the audit key over the one before.`;
     expect(replyText(await chat.command('bob', '/promote audit 1'))).toContain(intact);
-    expect(await (await fetch(`${baton.url}/api/promotions/evidence?id=1&format=md`)).text()).toContain(intact);
+    expect(await (await fetch(`${baton.url}/api/promotions/evidence?id=1&format=md`, { headers: EVIDENCE_HEADERS })).text()).toContain(intact);
 
     const verified = await run('verify 1');
     expect(verified.out).toContain('Signature: valid, made with the private key of the public key given.');
@@ -309,7 +311,7 @@ describe.each(['embedded', 'redis'] as const)('a tampered audit log on the %s en
     const bundle = await evidence(id);
     expect(bundle.chain.intact).toBe(false);
     expect(bundle.chain.problem).toBe(tampering.problem(original));
-    expect(await (await fetch(`${baton.url}/api/promotions/evidence?id=${id}&format=md`)).text()).toContain(broken);
+    expect(await (await fetch(`${baton.url}/api/promotions/evidence?id=${id}&format=md`, { headers: EVIDENCE_HEADERS })).text()).toContain(broken);
 
     const verified = await run(`verify ${id}`);
     // The bot signed what it found: the signature holds, and the chain in it does not.

@@ -21,6 +21,7 @@ import { TERRAFORM, requireTerraform } from '../adapters/terraform/fixture.ts';
 import { LambdaStandIn } from '../harness/lambda/lambda-stand-in.ts';
 import { zipContent, type FunctionRecord } from '../harness/lambda/lambda-state.ts';
 import { ignoreUserGitConfig, makeConfigRepository, type ConfigRepository } from '../support/config-repository.ts';
+import { EVIDENCE_HEADERS } from '../support/api-tokens.ts';
 import { buttonsOf, consoleClient, messageText, replyText, type ConsoleClient } from '../support/console-client.ts';
 import { startExampleBaton, type StartedBaton } from '../support/start-example.ts';
 import { AesOutputCipher, KEY_VARIABLE, parseKey } from '../../src/secrets-at-rest.ts';
@@ -263,8 +264,8 @@ describe('a release across Terraform, PostgreSQL, Lambda and GitOps', () => {
     const evidence = `${running().app.baton.url}/api/promotions/evidence?id=${id}`;
     return {
       messages: JSON.stringify(await chat.messages()),
-      evidenceJson: await (await fetch(evidence)).text(),
-      evidenceMarkdown: await (await fetch(`${evidence}&format=md`)).text(),
+      evidenceJson: await (await fetch(evidence, { headers: EVIDENCE_HEADERS })).text(),
+      evidenceMarkdown: await (await fetch(`${evidence}&format=md`, { headers: EVIDENCE_HEADERS })).text(),
     };
   }
 

@@ -15,6 +15,7 @@ import { startBaton, type RunningBaton } from '../../src/app.ts';
 import { promotionStream } from '../../src/core/audit.ts';
 import type { AuditRecord } from '../../src/core/audit-record.ts';
 import type { EvidenceBundle } from '../../src/core/evidence.ts';
+import { EVIDENCE_HEADERS, TEST_API_TOKENS } from '../support/api-tokens.ts';
 import { consoleClient, replyText, threadLines, type ConsoleClient } from '../support/console-client.ts';
 import { startRedisServer } from '../support/redis-server.ts';
 import { silentLogger } from '../support/silent-logger.ts';
@@ -58,6 +59,7 @@ async function inScene(kind: EngineKind, body: (scene: Scene) => Promise<void>):
     port: 0,
     logger: silentLogger,
     retryDelayMs: 10,
+    apiTokens: TEST_API_TOKENS,
     ...(redis ? { redisUrl: redis.url } : {}),
   });
   const chat = consoleClient(baton.url);
@@ -93,7 +95,7 @@ async function inScene(kind: EngineKind, body: (scene: Scene) => Promise<void>):
       return Object.fromEntries(Object.entries(entries).map(([component, e]) => [component, e ? { version: e.version, promotionId: e.promotionId } : undefined]));
     },
     async evidence(id) {
-      return (await (await fetch(`${baton.url}/api/promotions/evidence?id=${id}`)).json()) as EvidenceBundle;
+      return (await (await fetch(`${baton.url}/api/promotions/evidence?id=${id}`, { headers: EVIDENCE_HEADERS })).json()) as EvidenceBundle;
     },
     async status(id) {
       return replyText(await chat.command('carol', `/promote status ${id}`));

@@ -15,6 +15,7 @@ import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startBaton, type RunningBaton } from '../../src/app.ts';
 import type { Logger } from '../../src/core/ports.ts';
+import { EVIDENCE_HEADERS, TEST_API_TOKENS } from '../support/api-tokens.ts';
 import { consoleClient, messageText, replyText, type ConsoleClient } from '../support/console-client.ts';
 import { startRedisServer, type RedisServer } from '../support/redis-server.ts';
 
@@ -146,6 +147,7 @@ describe('a secret published as a step output', () => {
       logger: capturingLogger(logs),
       retryDelayMs: 10,
       secrets: { get: (name) => (name === 'DB_PASSWORD' ? SECRET : undefined) },
+      apiTokens: TEST_API_TOKENS,
       ...options,
     });
     running = baton;
@@ -173,8 +175,8 @@ describe('a secret published as a step output', () => {
       return `${reply.message.text}\n${replyText(reply)}`;
     };
     return {
-      evidenceJson: await (await fetch(evidence)).text(),
-      evidenceMarkdown: await (await fetch(`${evidence}&format=md`)).text(),
+      evidenceJson: await (await fetch(evidence, { headers: EVIDENCE_HEADERS })).text(),
+      evidenceMarkdown: await (await fetch(`${evidence}&format=md`, { headers: EVIDENCE_HEADERS })).text(),
       audit: await answer(`/promote audit ${id}`),
       status: await answer(`/promote status ${id}`),
       history: await answer('/promote history'),

@@ -12,6 +12,7 @@ import type { AuditRecord, AuditType } from '../../src/core/audit-record.ts';
 import type { Reply } from '../../src/chat/contract.ts';
 import type { RootMessageView } from '../../src/chat/console/message-store.ts';
 import type { EvidenceBundle } from '../../src/core/evidence.ts';
+import { EVIDENCE_HEADERS } from '../support/api-tokens.ts';
 import { until } from '../support/baton-process.ts';
 import { useProcessScene } from '../support/process-scene.ts';
 import { consoleClient, replyText, threadLines, type ConsoleClient } from '../support/console-client.ts';
@@ -34,7 +35,7 @@ const DECISIONS: readonly AuditType[] = [
 const ROOT_ONLY: readonly AuditType[] = ['promotion.requested', 'promotion.planned'];
 
 async function evidence(baseUrl: string, id: string): Promise<AuditRecord[]> {
-  const response = await fetch(`${baseUrl}/api/promotions/evidence?id=${id}`);
+  const response = await fetch(`${baseUrl}/api/promotions/evidence?id=${id}`, { headers: EVIDENCE_HEADERS });
   expect(response.status).toBe(200);
   return ((await response.json()) as EvidenceBundle).events;
 }

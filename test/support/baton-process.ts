@@ -1,5 +1,6 @@
 /** Baton as separate processes (`baton start`, `baton worker`), as they run in production. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { TEST_API_TOKENS_ENV } from './api-tokens.ts';
 
 export interface BatonProcess {
   child: ChildProcess;
@@ -8,7 +9,7 @@ export interface BatonProcess {
 }
 
 export function startBatonProcess(args: string[], env: Record<string, string>, readyPattern: RegExp): Promise<BatonProcess & { ready: RegExpExecArray }> {
-  const child = spawn(process.execPath, ['bin/baton.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, ['bin/baton.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...TEST_API_TOKENS_ENV, ...env } });
   let output = '';
   const handle: BatonProcess = {
     child,

@@ -9,6 +9,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import type { EvidenceBundle } from '../../src/core/evidence.ts';
+import { EVIDENCE_HEADERS } from './api-tokens.ts';
 import { until } from './baton-process.ts';
 import { replyText, threadLines, type ConsoleClient } from './console-client.ts';
 
@@ -135,7 +136,7 @@ export async function untilThreadEnds(chat: ConsoleClient, id: string, last: Reg
 }
 
 export async function evidence(baseUrl: string, id: string): Promise<EvidenceBundle> {
-  return (await (await fetch(`${baseUrl}/api/promotions/evidence?id=${id}`)).json()) as EvidenceBundle;
+  return (await (await fetch(`${baseUrl}/api/promotions/evidence?id=${id}`, { headers: EVIDENCE_HEADERS })).json()) as EvidenceBundle;
 }
 
 /** Entries (`<pid>.json`) in a data dir's registry of the programs steps started. */

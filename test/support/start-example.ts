@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBaton, type BatonOptions, type RunningBaton } from '../../src/app.ts';
+import { TEST_API_TOKENS } from './api-tokens.ts';
 import { silentLogger } from './silent-logger.ts';
 import { TestClock } from './test-clock.ts';
 
@@ -14,11 +15,11 @@ export interface StartedBaton {
   stop(): Promise<void>;
 }
 
-/** What a test may set beyond the config and the API token. */
-export type ExampleOptions = Pick<BatonOptions, 'reconcileIntervalMs'>;
+/** What a test may set beyond the config and the API tokens. */
+export type ExampleOptions = Partial<Pick<BatonOptions, 'reconcileIntervalMs' | 'allowedHosts' | 'apiToken' | 'logger'>>;
 
-/** Baton on the bundled example (or another config), a fresh data folder and a free port. */
-export async function startExampleBaton(configPath = EXAMPLE_CONFIG, apiToken?: string, options: ExampleOptions = {}): Promise<StartedBaton> {
+/** Baton on the bundled example (or another config), a fresh data folder and a free port; the test API tokens by default. */
+export async function startExampleBaton(configPath = EXAMPLE_CONFIG, apiTokens: BatonOptions['apiTokens'] = TEST_API_TOKENS, options: ExampleOptions = {}): Promise<StartedBaton> {
   const dataDir = await mkdtemp(join(tmpdir(), 'baton-e2e-'));
   const clock = new TestClock();
   const baton = await startBaton({
@@ -29,7 +30,7 @@ export async function startExampleBaton(configPath = EXAMPLE_CONFIG, apiToken?: 
     logger: silentLogger,
     clock,
     retryDelayMs: 10,
-    ...(apiToken ? { apiToken } : {}),
+    apiTokens,
     ...options,
   });
   return {

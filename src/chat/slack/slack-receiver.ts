@@ -3,9 +3,9 @@
  * and the reject-reason modal, through Bolt. Every request is acknowledged
  * within Slack's three seconds: a `/promote` answer that is ready at once rides
  * on the acknowledgement, slower work follows it; answers meant for one person
- * are ephemeral. Over HTTP, Bolt checks the v0 signature and the
- * five-minute timestamp window on the raw body; with an app token, Socket Mode
- * needs no public URL.
+ * are ephemeral. Over HTTP, Baton refuses a timestamp more than five minutes
+ * from now either way, then Bolt checks the v0 signature on the raw body; with
+ * an app token, Socket Mode needs no public URL.
  */
 import { App, HTTPReceiver, SocketModeReceiver, type BlockAction, type ButtonAction, type RespondFn } from '@slack/bolt';
 import { ErrorCode as SlackErrorCode } from '@slack/web-api';
@@ -16,6 +16,7 @@ import type { IncomingAction, InteractionHandler, Receiver, Reply } from '../con
 import type { ActionId } from '../message.ts';
 import { renderBlockKit } from './block-kit.ts';
 import { slackLogger } from './bolt-logger.ts';
+import { slackTimestampProblem } from './request-window.ts';
 import { missingReason, readReason, readRejectTarget, REJECT_CALLBACK_ID, rejectModal } from './reject-modal.ts';
 import { SLACK_EVENTS_PATH, type SlackSettings } from './settings.ts';
 
@@ -68,6 +69,13 @@ export class SlackReceiver implements Receiver {
     // In Socket Mode, requests come over the socket; nothing is served here.
     if (options.settings.connection.mode !== 'http') return;
     options.server.mount(SLACK_EVENTS_PATH, (request, response) => {
+      // Before Bolt, which only refuses timestamps from the past; Bolt still checks the signature.
+      const stale = slackTimestampProblem(request.headers['x-slack-request-timestamp'], Date.now());
+      if (stale) {
+        options.logger.warn({ path: SLACK_EVENTS_PATH, remoteAddress: request.socket.remoteAddress }, `refused a Slack request: ${stale}`);
+        response.writeHead(401, { 'content-type': 'text/plain', connection: 'close' }).end(`Refused: ${stale}. Check this machine's clock (NTP).`);
+        return;
+      }
       if (this.httpReceiver) {
         this.httpReceiver.requestListener(request, response);
         return;

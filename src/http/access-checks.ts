@@ -1,0 +1,39 @@
+/** Ways to put route access checks together: several ways in, and a log line for every refusal. */
+import type { AccessCheck, AccessResult } from './server.ts';
+
+type Refusal = Extract<AccessResult, { allowed: false }>;
+
+/**
+ * Admits a request any one of `checks` admits, trying them in order. When all
+ * refuse, the answer is the first 403 (a check knew the caller, who lacks the
+ * right: the most useful thing to say), else the first check's refusal.
+ */
+export function anyOf(...checks: readonly AccessCheck[]): AccessCheck {
+  if (checks.length === 0) throw new Error('anyOf needs at least one access check');
+  return async (head) => {
+    const refusals: Refusal[] = [];
+    for (const check of checks) {
+      const result = await check(head);
+      if (result.allowed) return result;
+      refusals.push(result);
+    }
+    return refusals.find((refusal) => refusal.refusal.status === 403) ?? (refusals[0] as Refusal);
+  };
+}
+
+export interface WarnLogger {
+  warn(details: object, message: string): void;
+}
+
+/** Logs each refusal of `check` at warn: the route, the peer and what it was told, never a credential. */
+export function logRefusals(check: AccessCheck, logger: WarnLogger): AccessCheck {
+  return async (head) => {
+    const result = await check(head);
+    if (!result.allowed) {
+      const { status } = result.refusal;
+      const error = 'json' in result.refusal ? (result.refusal.json as { error?: unknown }).error : undefined;
+      logger.warn({ method: head.method, path: head.path, remoteAddress: head.remoteAddress, status, error }, `refused ${head.method} ${head.path} (${status})`);
+    }
+    return result;
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * Slack requests are taken only within five minutes of their timestamp, either
+ * way: Bolt alone would take a correctly signed request from the future.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { slackTimestampProblem } from '../../../src/chat/slack/request-window.ts';
+import { ALICE, startSlackScene, type SlackScene } from '../../support/slack-scene.ts';
+
+const CONFIG = 'version: 1\nenvironments: [{ name: dev, channel: "#deploys" }]\ncomponents:\n  api: { adapter: script, with: { apply: ["true"] } }\n';
+
+let scene: SlackScene | undefined;
+afterEach(async () => {
+  await scene?.stop();
+  scene = undefined;
+});
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+describe('the Slack request timestamp window', () => {
+  it('refuses correctly signed requests from 6 minutes ahead and 6 minutes ago with 401, and takes one from now', async () => {
+    scene = await startSlackScene(CONFIG);
+    const ahead = await scene.command(ALICE, 'help', { options: { timestamp: nowSeconds() + 6 * 60 } });
+    expect(ahead.status).toBe(401);
+    expect(ahead.body).toContain('ahead of this machine\'s clock');
+    const behind = await scene.command(ALICE, 'help', { options: { timestamp: nowSeconds() - 6 * 60 } });
+    expect(behind.status).toBe(401);
+    const now = await scene.command(ALICE, 'help');
+    expect(now.status).toBe(200);
+  });
+
+  it('still checks the signature of a request inside the window', async () => {
+    scene = await startSlackScene(CONFIG);
+    const forged = await scene.command(ALICE, 'help', { options: { timestamp: nowSeconds() + 60, signature: 'v0=0000' } });
+    expect(forged.status).toBe(401);
+    const skewed = await scene.command(ALICE, 'help', { options: { timestamp: nowSeconds() + 4 * 60 } });
+    expect(skewed.status).toBe(200);
+  });
+
+  it('says why a timestamp is refused', () => {
+    const now = 1_800_000_000_000;
+    const seconds = now / 1000;
+    expect(slackTimestampProblem(String(seconds + 300), now)).toBeUndefined();
+    expect(slackTimestampProblem(String(seconds - 300), now)).toBeUndefined();
+    expect(slackTimestampProblem(String(seconds + 301), now)).toBe("its timestamp is 301 seconds ahead of this machine's clock (at most 300 are allowed either way)");
+    expect(slackTimestampProblem(String(seconds - 600), now)).toBe('its timestamp is 600 seconds old (at most 300 are allowed either way): a replay, or a clock that is off');
+    expect(slackTimestampProblem(undefined, now)).toBe('it has no X-Slack-Request-Timestamp of Unix seconds');
+    expect(slackTimestampProblem('soon', now)).toBe('it has no X-Slack-Request-Timestamp of Unix seconds');
+  });
+});

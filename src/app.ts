@@ -30,6 +30,9 @@ import { apiTokenSet, type ApiTokenEntry, type ApiTokenSet } from './http/api-to
 import { registerHealthRoutes } from './http/health-routes.ts';
 import { registerPromotionRoutes } from './http/promotion-routes.ts';
 import { registerReleaseRoutes } from './http/release-routes.ts';
+import { requireConsoleLogin } from './http/login/console-access.ts';
+import { createConsoleLogin, type ConsoleLogin } from './http/login/console-login.ts';
+import { loginConfigured, type LoginSettings } from './http/login/settings.ts';
 import { createHttpServer, type HttpServer } from './http/server.ts';
 import { requireScope } from './http/token-access.ts';
 import { loadPipeline } from './pipeline/load.ts';
@@ -71,8 +74,13 @@ export interface BatonOptions extends CoreOptions {
   apiTokens?: readonly ApiTokenEntry[];
   /** Deprecated (BATON_API_TOKEN): one token that may only register releases; a warning is logged at start. */
   apiToken?: string;
-  /** Chat on Slack; without it, the local console (which trusts whoever reaches it) is served. */
+  /** Chat on Slack; without it, the local console is served. */
   slack?: SlackSettings;
+  /**
+   * How people sign in to the console (OIDC, a trusted proxy). Without one the
+   * console trusts whoever reaches it, so Baton refuses to serve it off loopback.
+   */
+  login?: LoginSettings;
 }
 
 interface Core {
@@ -205,11 +213,18 @@ function reconcileRegularly(runtime: CoreRuntime, intervalMs: number): () => voi
 
 export async function startBaton(options: BatonOptions): Promise<RunningBaton> {
   const tokens = apiTokensOf(options);
-  const server = createHttpServer({ host: options.host, port: options.port, logger: options.logger, ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}) });
+  // Before anything starts: an open console must never listen where others can reach it.
+  if (!options.slack) requireConsoleLogin(options.host, options.login);
+  const allowedHosts = [...(options.allowedHosts ?? []), ...(options.login?.publicUrl ? [options.login.publicUrl.hostname] : [])];
+  const server = createHttpServer({ host: options.host, port: options.port, logger: options.logger, allowedHosts });
+  const consoleLogin =
+    !options.slack && options.login && loginConfigured(options.login)
+      ? await createConsoleLogin(options.login, { server, dataDir: resolve(options.dataDir), shared: Boolean(options.redisUrl), clock: options.clock ?? systemClock, log: options.logger })
+      : undefined;
   // Loaded only for Slack: Bolt and the Web API client are dead weight behind the console.
   const slack = options.slack ? (await import('./chat/slack/slack-platform.ts')).createSlackPlatform(options.slack, server, options.logger) : undefined;
   const { pipeline, engine, runtime, promotions, running, programs } = await startCore(options, slack?.userGroups);
-  const platform: ChatPlatform = slack ?? consolePlatform(options, pipeline, server);
+  const platform: ChatPlatform = slack ?? consolePlatform(options, pipeline, server, consoleLogin);
   const chat = platform.out;
   const stopSweeping = new ThreadPublisher(engine.store, chat, pipeline, options.logger, { minIntervalMs: platform.minIntervalMs }).consume(engine.outbox);
   const stopReconciling = reconcileRegularly(runtime, options.reconcileIntervalMs ?? RECONCILE_INTERVAL_MS);
@@ -260,9 +275,10 @@ function apiTokensOf(options: BatonOptions): ApiTokenSet {
   return apiTokenSet([...entries, legacyApiTokenEntry(options.apiToken, entries)]);
 }
 
-function consolePlatform(options: BatonOptions, pipeline: Pipeline, server: HttpServer): ChatPlatform {
+function consolePlatform(options: BatonOptions, pipeline: Pipeline, server: HttpServer, login: ConsoleLogin | undefined): ChatPlatform {
   const consoleChat = new ConsoleChat({
     server,
+    ...(login ? { signIn: login.signIn } : {}),
     defaultChannel: pipeline.environments[0]?.channel ?? '#baton',
     ...(options.clock ? { clock: options.clock } : {}),
     historyFile: join(resolve(options.dataDir), 'console.jsonl'),

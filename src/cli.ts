@@ -15,6 +15,7 @@ import { compactDataFolder } from './data-folder/compact.ts';
 import { planFromCommandLine } from './cli-plan.ts';
 import { createTokenFromCommandLine } from './cli-token.ts';
 import { apiTokensFrom } from './http/api-token-settings.ts';
+import { loginConfigured, loginSettingsFrom } from './http/login/settings.ts';
 import { verifyEvidence } from './verify-evidence.ts';
 import { createLogger } from './logger.ts';
 import { loadPipeline } from './pipeline/load.ts';
@@ -86,6 +87,7 @@ program
     const engine = engineSettings();
     const graceMs = millisecondsFromEnv('BATON_SHUTDOWN_GRACE_MS') ?? DEFAULT_SHUTDOWN_GRACE_MS;
     const slack = slackSettingsFrom(process.env);
+    const login = loginSettingsFrom(process.env);
     const apiTokens = apiTokensFrom(process.env);
     const baton = await startBaton({
       configPath,
@@ -99,10 +101,11 @@ program
       ...(process.env.BATON_API_TOKEN ? { apiToken: process.env.BATON_API_TOKEN } : {}),
       ...(process.env.BATON_ALLOWED_HOSTS ? { allowedHosts: process.env.BATON_ALLOWED_HOSTS.split(',') } : {}),
       ...(slack ? { slack } : {}),
+      login,
     });
     const engineName = engine.redisUrl ? 'redis engine' : `memory engine, records in ${options.dataDir}`;
     const where = !slack
-      ? `open ${baton.url}`
+      ? `open ${login.publicUrl?.href ?? baton.url}${loginConfigured(login) ? ' (sign-in required)' : ''}`
       : slack.connection.mode === 'http'
         ? `on Slack, requests at ${baton.url}${SLACK_EVENTS_PATH}`
         : 'on Slack (Socket Mode)';

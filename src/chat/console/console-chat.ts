@@ -1,11 +1,13 @@
 /**
  * The local console: Baton's default chat platform. A web page that behaves
- * like a chat channel, and the JSON API behind it for scripts and tests. It
- * needs no accounts: whoever reaches the page says who they are.
+ * like a chat channel, and the JSON API behind it for scripts and tests.
+ * Without a sign-in (on loopback) whoever reaches the page says who they are;
+ * with one, every request acts as the person signed in.
  */
 import { systemClock } from '../../core/ports.ts';
 import type { Clock } from '../../core/ports.ts';
-import type { HttpServer, JsonResult, RouteResult } from '../../http/server.ts';
+import type { ConsoleSignIn } from '../../http/login/console-access.ts';
+import type { AccessCheck, Caller, HttpServer, JsonResult, RouteResult } from '../../http/server.ts';
 import type { ChatOut, InteractionHandler, MessageRef, Receiver, Reply } from '../contract.ts';
 import type { ChatMessage } from '../message.ts';
 import { openEventStream } from './event-stream.ts';
@@ -25,6 +27,18 @@ export interface ConsoleChatOptions {
   heartbeatMs?: number;
   /** A JSON-lines file that keeps the channels' history across restarts. */
   historyFile?: string;
+  /** Who is asking, when people must sign in; without it the console is open (loopback only). */
+  signIn?: ConsoleSignIn;
+}
+
+/** What `GET /api/console/session` tells the page about who it is. */
+export interface ConsoleSessionResponse {
+  /** The signed-in person; null on the open console, where the page picks a name. */
+  user: string | null;
+  via: string;
+  /** Whether the page may offer to act as anyone (the open console only). */
+  switcher: boolean;
+  signOut?: string;
 }
 
 export interface ConsoleReplyResponse {
@@ -52,7 +66,7 @@ export class ConsoleChat implements ChatOut, Receiver {
       this.clock,
       options.historyFile ? new Journal<ConsoleChangeEvent>(options.historyFile) : undefined,
     );
-    this.registerRoutes(options.server);
+    this.registerRoutes(options.server, options.signIn);
   }
 
   async post(channel: string, message: ChatMessage): Promise<MessageRef> {
@@ -90,25 +104,45 @@ export class ConsoleChat implements ChatOut, Receiver {
     return this.store.snapshot(channel);
   }
 
-  private registerRoutes(server: Pick<HttpServer, 'route'>): void {
+  private registerRoutes(server: Pick<HttpServer, 'route'>, signIn: ConsoleSignIn | undefined): void {
+    const withAccess = (access: AccessCheck | undefined) => (access ? { access } : {});
+    const api = withAccess(signIn?.api);
     for (const path of consoleAssetPaths) {
-      server.route('GET', path, () => readConsoleAsset(path));
+      // The script and styles hold nothing private; the sign-in pages use the styles.
+      server.route('GET', path, () => readConsoleAsset(path), path === '/' ? withAccess(signIn?.page) : {});
     }
-    server.route('GET', '/api/console/messages', ({ query }) => ({
-      status: 200,
-      json: this.store.snapshot(query.get('channel') ?? undefined),
-    }));
-    server.route('GET', '/api/console/events', () => ({
-      stream: (response) => {
-        const end = openEventStream(response, this.store, this.heartbeatMs, () => this.openStreams.delete(end));
-        this.openStreams.add(end);
-      },
-    }));
-    server.route('POST', '/api/console/commands', ({ body }) =>
-      this.interact(validateCommandRequest(body, this.defaultChannel), (handler, command) => handler.command(command)),
+    server.route('GET', '/api/console/session', ({ caller }) => ({ status: 200, json: sessionResponse(caller, signIn) }), api);
+    server.route(
+      'GET',
+      '/api/console/messages',
+      ({ query }) => ({
+        status: 200,
+        json: this.store.snapshot(query.get('channel') ?? undefined),
+      }),
+      api,
     );
-    server.route('POST', '/api/console/actions', ({ body }) =>
-      this.interact(validateActionRequest(body, this.defaultChannel), (handler, action) => handler.action(action)),
+    server.route(
+      'GET',
+      '/api/console/events',
+      () => ({
+        stream: (response) => {
+          const end = openEventStream(response, this.store, this.heartbeatMs, () => this.openStreams.delete(end));
+          this.openStreams.add(end);
+        },
+      }),
+      api,
+    );
+    server.route(
+      'POST',
+      '/api/console/commands',
+      ({ body, caller }) => this.interact(validateCommandRequest(body, this.defaultChannel, caller?.name), (handler, command) => handler.command(command)),
+      api,
+    );
+    server.route(
+      'POST',
+      '/api/console/actions',
+      ({ body, caller }) => this.interact(validateActionRequest(body, this.defaultChannel, caller?.name), (handler, action) => handler.action(action)),
+      api,
     );
   }
 
@@ -117,7 +151,7 @@ export class ConsoleChat implements ChatOut, Receiver {
     call: (handler: InteractionHandler, request: T) => Promise<Reply>,
   ): Promise<RouteResult> {
     if (!request.ok) {
-      return { status: 400, json: { error: request.error, field: request.field } };
+      return { status: request.status ?? 400, json: { error: request.error, field: request.field } };
     }
     if (!this.handler) {
       return notStarted;
@@ -130,6 +164,12 @@ export class ConsoleChat implements ChatOut, Receiver {
     }
     return { status: 200, json: response };
   }
+}
+
+function sessionResponse(caller: Caller | undefined, signIn: ConsoleSignIn | undefined): ConsoleSessionResponse {
+  if (!signIn || !caller) return { user: null, via: 'open', switcher: true };
+  const signOut = signIn.signOutPath(caller.via);
+  return { user: caller.name, via: caller.via, switcher: false, ...(signOut ? { signOut } : {}) };
 }
 
 const notStarted: JsonResult = {

@@ -5,17 +5,19 @@
 import type { IncomingAction, IncomingCommand } from '../contract.ts';
 import type { ActionId } from '../message.ts';
 
-export type Validated<T> = { ok: true; value: T } | { ok: false; field: string; error: string };
+/** A failure is a 400 unless it says otherwise. */
+export type Validated<T> = { ok: true; value: T } | { ok: false; field: string; error: string; status?: number };
 
 export const actionIds: readonly ActionId[] = ['approve', 'reject', 'rollback'];
 
 type Fields = Record<string, unknown>;
 
-export function validateCommandRequest(body: unknown, defaultChannel: string): Validated<IncomingCommand> {
+/** `signedIn`: the person a login vouches for; the body's `user` may then only repeat it. */
+export function validateCommandRequest(body: unknown, defaultChannel: string, signedIn?: string): Validated<IncomingCommand> {
   if (!isObject(body)) {
-    return notAnObject('{ "user": "alice", "text": "/promote 1.4.2 to staging" }');
+    return notAnObject(signedIn ? '{ "text": "/promote 1.4.2 to staging" }' : '{ "user": "alice", "text": "/promote 1.4.2 to staging" }');
   }
-  const user = requiredString(body, 'user', 'the name of the person sending the command');
+  const user = userOf(body, signedIn, 'the name of the person sending the command');
   if (!user.ok) return user;
   const text = requiredString(body, 'text', 'the command, e.g. "/promote 1.4.2 to staging"');
   if (!text.ok) return text;
@@ -24,11 +26,11 @@ export function validateCommandRequest(body: unknown, defaultChannel: string): V
   return { ok: true, value: { user: user.value, channel: channel.value, text: withoutPromote(text.value) } };
 }
 
-export function validateActionRequest(body: unknown, defaultChannel: string): Validated<IncomingAction> {
+export function validateActionRequest(body: unknown, defaultChannel: string, signedIn?: string): Validated<IncomingAction> {
   if (!isObject(body)) {
-    return notAnObject('{ "user": "bob", "actionId": "approve", "value": "…" }');
+    return notAnObject(signedIn ? '{ "actionId": "approve", "value": "…" }' : '{ "user": "bob", "actionId": "approve", "value": "…" }');
   }
-  const user = requiredString(body, 'user', 'the name of the person clicking the button');
+  const user = userOf(body, signedIn, 'the name of the person clicking the button');
   if (!user.ok) return user;
   const actionId = body.actionId;
   if (typeof actionId !== 'string' || !isActionId(actionId)) {
@@ -70,6 +72,22 @@ function isActionId(value: string): value is ActionId {
 
 function notAnObject(example: string): Validated<never> {
   return { ok: false, field: 'body', error: `The body must be a JSON object like ${example}` };
+}
+
+/**
+ * Who acts: the signed-in person when there is one (a different "user" in the
+ * body is refused, not ignored, so a script that meant someone else finds out),
+ * else the body's "user" (the open console on loopback).
+ */
+function userOf(body: Fields, signedIn: string | undefined, meaning: string): Validated<string> {
+  if (signedIn === undefined) return requiredString(body, 'user', meaning);
+  if (body.user === undefined || (typeof body.user === 'string' && body.user.trim() === signedIn)) return { ok: true, value: signedIn };
+  return {
+    ok: false,
+    status: 403,
+    field: 'user',
+    error: `You are signed in as ${signedIn}, but the request says "user": ${JSON.stringify(body.user)}. The console acts only as the signed-in person: leave "user" out, or send "${signedIn}".`,
+  };
 }
 
 function requiredString(body: Fields, field: string, meaning: string): Validated<string> {

@@ -8,6 +8,8 @@ const reconnectDelayMs = 2000;
 
 const state = {
   user: 'alice',
+  /** The open console (loopback, no login): the person picks who they are. Signed in: the server says. */
+  switcher: true,
   channels: ['#baton'],
   selectedChannel: '#baton',
   /** Until the person picks a channel, follow the server's default (the first listed). */
@@ -480,7 +482,7 @@ function connectEvents() {
     setConnection('reconnecting', 'Reconnecting…');
     // The browser retries by itself unless the server answered with an error; then it gives up.
     if (events.readyState === EventSource.CLOSED) {
-      window.setTimeout(connectEvents, reconnectDelayMs);
+      window.setTimeout(() => loadSession().then((session) => session && connectEvents()), reconnectDelayMs);
     }
   });
 }
@@ -495,6 +497,11 @@ async function postJson(url, body) {
       body: JSON.stringify(body),
     });
     const json = await response.json().catch(() => ({}));
+    if (response.status === 401 && json.signIn) {
+      // The session ran out: sign in again rather than fail every click.
+      window.location.assign(json.signIn);
+      return { error: 'Your sign-in has ended; taking you to sign in again…' };
+    }
     if (!response.ok) return { error: json.error ?? `Baton answered ${response.status}` };
     return json;
   } catch {
@@ -520,7 +527,7 @@ function deliverReply(result, channel, threadOf, note) {
 
 async function sendCommand(text) {
   const channel = state.selectedChannel;
-  const result = await postJson('/api/console/commands', { user: state.user, text, channel });
+  const result = await postJson('/api/console/commands', { ...asUser(), text, channel });
   deliverReply(result, channel, null, `You sent ${text}`);
   return !result.error;
 }
@@ -532,7 +539,7 @@ async function sendAction(buttonElement, button, channel) {
   buttonElement.disabled = true;
   buttonElement.setAttribute('aria-busy', 'true');
   const result = await postJson('/api/console/actions', {
-    user: state.user,
+    ...asUser(),
     actionId: button.actionId,
     value: button.value,
     channel,
@@ -580,6 +587,57 @@ function askForReason(button) {
 }
 
 // ---------------------------------------------------------------- who you are
+
+/** Signed in, the server knows who is asking; the open console sends the name picked. */
+function asUser() {
+  return state.switcher ? { user: state.user } : {};
+}
+
+/** Who the server says this page acts for; null when the browser is being sent to sign in. */
+async function loadSession() {
+  for (;;) {
+    try {
+      const response = await fetch('/api/console/session');
+      const json = await response.json().catch(() => ({}));
+      if (response.status === 401 && json.signIn) {
+        window.location.assign(json.signIn);
+        return null;
+      }
+      if (response.ok) return json;
+      setConnection('reconnecting', json.error ?? `Baton answered ${response.status}`);
+    } catch {
+      setConnection('reconnecting', 'Reconnecting…');
+    }
+    await new Promise((resolve) => window.setTimeout(resolve, reconnectDelayMs));
+  }
+}
+
+function setUpSignedIn(session) {
+  state.switcher = false;
+  state.user = session.user;
+  // Not hidden but gone: a signed-in page has no way to act as anyone else.
+  byId('user-switcher').remove();
+  byId('user-dialog').remove();
+  byId('signed-in-name').textContent = session.user;
+  byId('signed-in').hidden = false;
+  const signOut = byId('sign-out');
+  if (session.signOut) {
+    signOut.href = session.signOut;
+    signOut.hidden = false;
+  }
+  byId('sidebar-note').textContent =
+    `You are signed in as ${session.user}: commands and clicks are sent under this name, and Baton's config says who may request and approve what.`;
+}
+
+function setUpSwitcher() {
+  state.user = readStoredUser() || presetUsers[0];
+  renderUserOptions();
+  byId('user-switcher').hidden = false;
+  byId('user-select').addEventListener('change', (event) => {
+    if (event.target.value === otherUserOption) askForUserName();
+    else setUser(event.target.value);
+  });
+}
 
 function readStoredUser() {
   try {
@@ -661,13 +719,11 @@ function setUpComposer() {
   });
 }
 
-function start() {
-  state.user = readStoredUser() || presetUsers[0];
-  renderUserOptions();
-  byId('user-select').addEventListener('change', (event) => {
-    if (event.target.value === otherUserOption) askForUserName();
-    else setUser(event.target.value);
-  });
+async function start() {
+  const session = await loadSession();
+  if (!session) return;
+  if (session.switcher) setUpSwitcher();
+  else setUpSignedIn(session);
   byId('thread-close').addEventListener('click', closeThread);
   document.addEventListener('keydown', (event) => {
     if (event.key === 'Escape' && state.openThreadId && !document.querySelector('dialog[open]')) closeThread();

@@ -228,8 +228,9 @@ export async function startBaton(options: BatonOptions): Promise<RunningBaton> {
   const chat = platform.out;
   const stopSweeping = new ThreadPublisher(engine.store, chat, pipeline, options.logger, { minIntervalMs: platform.minIntervalMs }).consume(engine.outbox);
   const stopReconciling = reconcileRegularly(runtime, options.reconcileIntervalMs ?? RECONCILE_INTERVAL_MS);
-  // anyOf: a signed-in console person is to be let in beside the token.
-  registerPromotionRoutes(server, promotions, runtime.audit.keys, logRefusals(anyOf(requireScope(tokens, 'evidence:read')), options.logger));
+  // A person signed in to the console reads what its channels already show them; scripts need a token.
+  const evidenceAccess = anyOf(requireScope(tokens, 'evidence:read'), ...(consoleLogin ? [consoleLogin.personAccess] : []));
+  registerPromotionRoutes(server, promotions, runtime.audit.keys, logRefusals(evidenceAccess, options.logger));
   registerReleaseRoutes(server, engine.store, pipeline, logRefusals(requireScope(tokens, 'releases:write'), options.logger));
   registerHealthRoutes(server, engine);
   await platform.receiver.start(createInteractionHandler({ promotions, store: engine.store, pipeline, logger: options.logger }));

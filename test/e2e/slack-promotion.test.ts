@@ -61,11 +61,15 @@ describe('Baton on Slack', () => {
     expect(scene.slack.responses).toEqual([]);
     const plan = await scene.promotionMessage(id, has('awaiting approval'));
     expect(plan.blocks.find((b) => (b as { type: string }).type === 'actions')).toMatchObject({
-      elements: [{ action_id: 'approve' }, { action_id: 'reject' }],
+      elements: [{ action_id: 'approve' }, { action_id: 'reject' }, { action_id: 'remind' }],
     });
+    // The approver is mentioned, so Slack tells them their approval is needed.
+    expect(JSON.stringify(plan.blocks)).toContain(`Waiting for approval from <@${BOB}>.`);
+    expect((await scene.click(ALICE, 'remind', id)).status).toBe(200);
+    expect((await scene.waitForPrivateAnswers(ALICE, 2)).at(-1)).toBe(`Reminded <@${BOB}> in the thread of promotion #${id}.`);
 
     expect((await scene.click(ALICE, 'approve', id)).status).toBe(200);
-    expect((await scene.waitForPrivateAnswers(ALICE, 2)).at(-1)).toMatch(/<@UALICE0001> can't approve .*only @release-managers may \(rule approvals.from of staging\)/);
+    expect((await scene.waitForPrivateAnswers(ALICE, 3)).at(-1)).toMatch(/<@UALICE0001> can't approve .*only @release-managers may \(rule approvals.from of staging\)/);
     expect((await scene.click(BOB, 'approve', id)).status).toBe(200);
 
     const done = await scene.promotionMessage(id, has('succeeded'));

@@ -8,6 +8,7 @@ import { maxBodyBytes, type AccessCheck, type RequestHead } from '../../src/http
 import { requireScope } from '../../src/http/token-access.ts';
 import { EVIDENCE_TOKEN, RELEASES_TOKEN, TEST_API_TOKENS } from '../support/api-tokens.ts';
 import { consoleClient, replyText } from '../support/console-client.ts';
+import { loginSettingsFrom } from '../../src/http/login/settings.ts';
 import { EXAMPLE_CONFIG, startExampleBaton, type ExampleOptions, type StartedBaton } from '../support/start-example.ts';
 
 let started: StartedBaton | undefined;
@@ -91,6 +92,16 @@ describe('API tokens on POST /api/releases and GET /api/promotions/evidence', ()
     const markdown = await fetch(`${url}/api/promotions/evidence?id=1&format=md`, { headers: bearer(EVIDENCE_TOKEN) });
     expect(markdown.status).toBe(200);
     expect(warnings).toEqual([]);
+  });
+
+  it('lets a person signed in to the console read evidence without a token, and nobody else', async () => {
+    const url = await start(TEST_API_TOKENS, { login: loginSettingsFrom({ BATON_TRUSTED_PROXIES: '127.0.0.1' }) });
+    const signedIn = { 'x-forwarded-user': 'alice' };
+    await fetch(`${url}/api/console/commands`, { method: 'POST', headers: { 'content-type': 'application/json', ...signedIn }, body: JSON.stringify({ text: '/promote api=1.0.0 to dev' }) });
+    const read = await fetch(`${url}/api/promotions/evidence?id=1`, { headers: signedIn });
+    expect(read.status).toBe(200);
+    expect(await read.json()).toMatchObject({ promotion: { id: '1', requestedBy: 'alice' } });
+    expect((await evidence(url)).status).toBe(401);
   });
 
   it('serves the audit public key without a token: it is public', async () => {

@@ -3,12 +3,11 @@
  * errors that name the field so a script author can fix the call.
  */
 import type { IncomingAction, IncomingCommand } from '../contract.ts';
-import type { ActionId } from '../message.ts';
+import { ACTION_IDS, type ActionId } from '../message.ts';
 
 /** A failure is a 400 unless it says otherwise. */
 export type Validated<T> = { ok: true; value: T } | { ok: false; field: string; error: string; status?: number };
 
-export const actionIds: readonly ActionId[] = ['approve', 'reject', 'rollback'];
 
 type Fields = Record<string, unknown>;
 
@@ -34,7 +33,7 @@ export function validateActionRequest(body: unknown, defaultChannel: string, sig
   if (!user.ok) return user;
   const actionId = body.actionId;
   if (typeof actionId !== 'string' || !isActionId(actionId)) {
-    return { ok: false, field: 'actionId', error: `"actionId" must be one of: ${actionIds.join(', ')}` };
+    return { ok: false, field: 'actionId', error: `"actionId" must be one of: ${ACTION_IDS.join(', ')}` };
   }
   if (typeof body.value !== 'string') {
     return { ok: false, field: 'value', error: '"value" is required: the value of the button, as the message gave it' };
@@ -67,7 +66,7 @@ function isObject(body: unknown): body is Fields {
 }
 
 function isActionId(value: string): value is ActionId {
-  return (actionIds as readonly string[]).includes(value);
+  return (ACTION_IDS as readonly string[]).includes(value);
 }
 
 function notAnObject(example: string): Validated<never> {

@@ -13,14 +13,13 @@ import type { Logger } from '../../core/ports.ts';
 import { BatonError, ErrorCode, errorMessage } from '../../errors.ts';
 import type { HttpServer } from '../../http/server.ts';
 import type { IncomingAction, InteractionHandler, Receiver, Reply } from '../contract.ts';
-import type { ActionId } from '../message.ts';
+import { ACTION_IDS } from '../message.ts';
 import { renderBlockKit } from './block-kit.ts';
 import { slackLogger } from './bolt-logger.ts';
 import { slackTimestampProblem } from './request-window.ts';
 import { missingReason, readReason, readRejectTarget, REJECT_CALLBACK_ID, rejectModal } from './reject-modal.ts';
 import { SLACK_EVENTS_PATH, type SlackSettings } from './settings.ts';
 
-const ACTIONS: readonly ActionId[] = ['approve', 'reject', 'rollback'];
 
 /**
  * An answer ready within this time rides on the acknowledgement itself: the
@@ -152,7 +151,7 @@ export class SlackReceiver implements Receiver {
       await respond(replyPayload(await answer));
     });
 
-    for (const actionId of ACTIONS) {
+    for (const actionId of ACTION_IDS) {
       app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: actionId }, async ({ ack, body, action, respond, client }) => {
         await ack();
         const channel = body.channel?.id ?? body.container.channel_id ?? '';

@@ -24,7 +24,7 @@ import { reconcileEnvironments } from './core/scheduler.ts';
 import type { CoreRuntime } from './core/runtime.ts';
 import type { Engine } from './engine/contracts.ts';
 import { createMemoryEngine } from './engine/memory/index.ts';
-import { anyOf, logRefusals } from './http/access-checks.ts';
+import { anyOf, logRefusals, type RefusalRecorder } from './http/access-checks.ts';
 import { LEGACY_TOKEN_WARNING, legacyApiTokenEntry } from './http/api-token-settings.ts';
 import { apiTokenSet, type ApiTokenEntry, type ApiTokenSet } from './http/api-tokens.ts';
 import { registerHealthRoutes } from './http/health-routes.ts';
@@ -213,25 +213,38 @@ function reconcileRegularly(runtime: CoreRuntime, intervalMs: number): () => voi
 
 export async function startBaton(options: BatonOptions): Promise<RunningBaton> {
   const tokens = apiTokensOf(options);
+  // Routes are registered before the core starts and answer only after it has: by then the audit log is here.
+  const started: { audit?: AuditLog } = {};
+  const recordRefusal: RefusalRecorder = async (actor, summary) => {
+    await started.audit?.record(BATON_STREAM, { type: 'access.refused', actor, summary });
+  };
   // Before anything starts: an open console must never listen where others can reach it.
   if (!options.slack) requireConsoleLogin(options.host, options.login);
   const allowedHosts = [...(options.allowedHosts ?? []), ...(options.login?.publicUrl ? [options.login.publicUrl.hostname] : [])];
   const server = createHttpServer({ host: options.host, port: options.port, logger: options.logger, allowedHosts });
   const consoleLogin =
     !options.slack && options.login && loginConfigured(options.login)
-      ? await createConsoleLogin(options.login, { server, dataDir: resolve(options.dataDir), shared: Boolean(options.redisUrl), clock: options.clock ?? systemClock, log: options.logger })
+      ? await createConsoleLogin(options.login, {
+          server,
+          dataDir: resolve(options.dataDir),
+          shared: Boolean(options.redisUrl),
+          clock: options.clock ?? systemClock,
+          log: options.logger,
+          recordRefusal,
+        })
       : undefined;
   // Loaded only for Slack: Bolt and the Web API client are dead weight behind the console.
   const slack = options.slack ? (await import('./chat/slack/slack-platform.ts')).createSlackPlatform(options.slack, server, options.logger) : undefined;
   const { pipeline, engine, runtime, promotions, running, programs } = await startCore(options, slack?.userGroups);
+  started.audit = runtime.audit;
   const platform: ChatPlatform = slack ?? consolePlatform(options, pipeline, server, consoleLogin);
   const chat = platform.out;
   const stopSweeping = new ThreadPublisher(engine.store, chat, pipeline, options.logger, { minIntervalMs: platform.minIntervalMs }).consume(engine.outbox);
   const stopReconciling = reconcileRegularly(runtime, options.reconcileIntervalMs ?? RECONCILE_INTERVAL_MS);
   // A person signed in to the console reads what its channels already show them; scripts need a token.
   const evidenceAccess = anyOf(requireScope(tokens, 'evidence:read'), ...(consoleLogin ? [consoleLogin.personAccess] : []));
-  registerPromotionRoutes(server, promotions, runtime.audit.keys, logRefusals(evidenceAccess, options.logger));
-  registerReleaseRoutes(server, engine.store, pipeline, logRefusals(requireScope(tokens, 'releases:write'), options.logger));
+  registerPromotionRoutes(server, promotions, runtime.audit.keys, logRefusals(evidenceAccess, options.logger, recordRefusal));
+  registerReleaseRoutes(server, engine.store, pipeline, logRefusals(requireScope(tokens, 'releases:write'), options.logger, recordRefusal));
   registerHealthRoutes(server, engine);
   await platform.receiver.start(createInteractionHandler({ promotions, store: engine.store, pipeline, logger: options.logger }));
   const { url } = await server.listen();

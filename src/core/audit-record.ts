@@ -40,6 +40,7 @@ export type AuditType =
   | 'environment.unfrozen'
   | 'environment.overridden'
   | 'freeze.refused'
+  | 'access.refused'
   | 'environment.lock_recovered'
   | 'journal.repaired';
 

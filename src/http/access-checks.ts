@@ -25,14 +25,23 @@ export interface WarnLogger {
   warn(details: object, message: string): void;
 }
 
-/** Logs each refusal of `check` at warn: the route, the peer and what it was told, never a credential. */
-export function logRefusals(check: AccessCheck, logger: WarnLogger): AccessCheck {
+/** Writes an audit record of a refusal: who was refused, and what they were told. */
+export type RefusalRecorder = (actor: string, summary: string) => Promise<void>;
+
+/**
+ * Logs each refusal of `check` at warn: the route, the peer and what it was
+ * told, never a credential. A refusal of a known caller (a token without the
+ * scope) is also an audit record; an anonymous one is only logged, so that
+ * nobody can fill the audit log by knocking.
+ */
+export function logRefusals(check: AccessCheck, logger: WarnLogger, record?: RefusalRecorder): AccessCheck {
   return async (head) => {
     const result = await check(head);
     if (!result.allowed) {
       const { status } = result.refusal;
       const error = 'json' in result.refusal ? (result.refusal.json as { error?: unknown }).error : undefined;
       logger.warn({ method: head.method, path: head.path, remoteAddress: head.remoteAddress, status, error }, `refused ${head.method} ${head.path} (${status})`);
+      if (result.caller && record) await record(result.caller.name, `${head.method} ${head.path} by ${result.caller.name} refused (${status}): ${String(error ?? '')}`);
     }
     return result;
   };

@@ -60,7 +60,8 @@ export type RouteResult = JsonResult | BodyResult | StreamResult;
 
 export type RouteHandler = (request: HttpRequest) => RouteResult | Promise<RouteResult>;
 
-export type AccessResult = { allowed: true; caller?: Caller } | { allowed: false; refusal: JsonResult | BodyResult };
+/** A refusal names the caller when the check knew who it was: a known token without the scope, a signed-in person. */
+export type AccessResult = { allowed: true; caller?: Caller } | { allowed: false; refusal: JsonResult | BodyResult; caller?: Caller };
 
 /** Decides from the head alone, so a refused caller never gets as far as sending a body. */
 export type AccessCheck = (head: RequestHead) => AccessResult | Promise<AccessResult>;

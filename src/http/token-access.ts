@@ -35,13 +35,17 @@ export function requireScope(tokens: ApiTokenSet, scope: ApiScope): AccessCheck 
         'www-authenticate': 'Bearer error="invalid_token"',
       });
     }
+    const caller = { name: entry.name, via: 'token', scopes: entry.scopes };
     if (!entry.scopes.includes(scope)) {
-      return refused(
-        403,
-        `The API token "${entry.name}" lacks the scope ${scope} (it has ${entry.scopes.join(', ')}). Add ${scope} to its scopes in the token file and restart Baton, or use a token that has it.`,
-        { 'www-authenticate': `Bearer error="insufficient_scope", scope="${scope}"` },
-      );
+      return {
+        ...refused(
+          403,
+          `The API token "${entry.name}" lacks the scope ${scope} (it has ${entry.scopes.join(', ')}). Add ${scope} to its scopes in the token file and restart Baton, or use a token that has it.`,
+          { 'www-authenticate': `Bearer error="insufficient_scope", scope="${scope}"` },
+        ),
+        caller,
+      };
     }
-    return { allowed: true, caller: { name: entry.name, via: 'token', scopes: entry.scopes } };
+    return { allowed: true, caller };
   };
 }

@@ -8,6 +8,7 @@ import { maxBodyBytes, type AccessCheck, type RequestHead } from '../../src/http
 import { requireScope } from '../../src/http/token-access.ts';
 import { EVIDENCE_TOKEN, RELEASES_TOKEN, TEST_API_TOKENS } from '../support/api-tokens.ts';
 import { consoleClient, replyText } from '../support/console-client.ts';
+import { BATON_STREAM } from '../../src/core/audit.ts';
 import { loginSettingsFrom } from '../../src/http/login/settings.ts';
 import { EXAMPLE_CONFIG, startExampleBaton, type ExampleOptions, type StartedBaton } from '../support/start-example.ts';
 
@@ -24,6 +25,10 @@ const capturingLogger = { info: () => {}, warn: (details: object, message: strin
 async function start(tokens = TEST_API_TOKENS, options: ExampleOptions = {}): Promise<string> {
   started = await startExampleBaton(EXAMPLE_CONFIG, tokens, { logger: capturingLogger, ...options });
   return started.baton.url;
+}
+
+async function accessRefusals() {
+  return (await started?.baton.engine.store.readAudit(BATON_STREAM) ?? []).filter((r) => r.type === 'access.refused');
 }
 
 function bearer(token: string | undefined): Record<string, string> {
@@ -78,6 +83,13 @@ describe('API tokens on POST /api/releases and GET /api/promotions/evidence', ()
     expect(warnings).toHaveLength(2);
     expect(JSON.stringify(warnings)).not.toContain(EVIDENCE_TOKEN);
     expect(JSON.stringify(warnings)).not.toContain(RELEASES_TOKEN);
+    // A known token refused is an audit record; an unknown one (above) is only logged, so knocking cannot fill the log.
+    const refusals = await accessRefusals();
+    expect(refusals.map((r) => [r.actor, r.summary.split(':')[0]])).toEqual([
+      ['test-auditor', 'POST /api/releases by test-auditor refused (403)'],
+      ['test-ci', 'GET /api/promotions/evidence by test-ci refused (403)'],
+    ]);
+    expect(JSON.stringify(refusals)).not.toContain(RELEASES_TOKEN);
   });
 
   it('admits a token with the scope: 201 for a new release, the evidence bundle for a promotion', async () => {
@@ -102,6 +114,14 @@ describe('API tokens on POST /api/releases and GET /api/promotions/evidence', ()
     expect(read.status).toBe(200);
     expect(await read.json()).toMatchObject({ promotion: { id: '1', requestedBy: 'alice' } });
     expect((await evidence(url)).status).toBe(401);
+    expect(await accessRefusals()).toEqual([]);
+    const asSomeoneElse = await fetch(`${url}/api/console/commands`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...signedIn },
+      body: JSON.stringify({ user: 'bob', text: '/promote freeze dev' }),
+    });
+    expect(asSomeoneElse.status).toBe(403);
+    expect((await accessRefusals()).map((r) => r.actor)).toEqual(['alice']);
   });
 
   it('serves the audit public key without a token: it is public', async () => {

@@ -6,6 +6,7 @@
  */
 import { systemClock } from '../../core/ports.ts';
 import type { Clock } from '../../core/ports.ts';
+import type { RefusalRecorder } from '../../http/access-checks.ts';
 import type { ConsoleSignIn } from '../../http/login/console-access.ts';
 import type { AccessCheck, Caller, HttpServer, JsonResult, RouteResult } from '../../http/server.ts';
 import type { ChatOut, InteractionHandler, MessageRef, Receiver, Reply } from '../contract.ts';
@@ -55,6 +56,7 @@ export class ConsoleChat implements ChatOut, Receiver {
   private readonly heartbeatMs: number;
   private readonly clock: Clock;
   private readonly openStreams = new Set<() => void>();
+  private readonly recordRefusal: RefusalRecorder | undefined;
   private handler: InteractionHandler | undefined;
 
   constructor(options: ConsoleChatOptions) {
@@ -66,6 +68,7 @@ export class ConsoleChat implements ChatOut, Receiver {
       this.clock,
       options.historyFile ? new Journal<ConsoleChangeEvent>(options.historyFile) : undefined,
     );
+    this.recordRefusal = options.signIn?.recordRefusal;
     this.registerRoutes(options.server, options.signIn);
   }
 
@@ -135,13 +138,13 @@ export class ConsoleChat implements ChatOut, Receiver {
     server.route(
       'POST',
       '/api/console/commands',
-      ({ body, caller }) => this.interact(validateCommandRequest(body, this.defaultChannel, caller?.name), (handler, command) => handler.command(command)),
+      ({ body, caller }) => this.interact(validateCommandRequest(body, this.defaultChannel, caller?.name), (handler, command) => handler.command(command), caller),
       api,
     );
     server.route(
       'POST',
       '/api/console/actions',
-      ({ body, caller }) => this.interact(validateActionRequest(body, this.defaultChannel, caller?.name), (handler, action) => handler.action(action)),
+      ({ body, caller }) => this.interact(validateActionRequest(body, this.defaultChannel, caller?.name), (handler, action) => handler.action(action), caller),
       api,
     );
   }
@@ -149,8 +152,10 @@ export class ConsoleChat implements ChatOut, Receiver {
   private async interact<T extends { channel: string }>(
     request: Validated<T>,
     call: (handler: InteractionHandler, request: T) => Promise<Reply>,
+    caller: Caller | undefined,
   ): Promise<RouteResult> {
     if (!request.ok) {
+      if (request.status === 403 && caller) await this.recordRefusal?.(caller.name, `Console request by ${caller.name} refused: ${request.error}`);
       return { status: request.status ?? 400, json: { error: request.error, field: request.field } };
     }
     if (!this.handler) {

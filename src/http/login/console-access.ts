@@ -6,6 +6,7 @@
  */
 import { isIP } from 'node:net';
 import { BatonError, ErrorCode } from '../../errors.ts';
+import type { RefusalRecorder } from '../access-checks.ts';
 import type { AccessCheck, AccessResult, Caller, RequestHead } from '../server.ts';
 import { plainAddress, type AddressList } from './address-list.ts';
 import { redirect } from './login-pages.ts';
@@ -24,6 +25,8 @@ export interface ConsoleSignIn {
   page: AccessCheck;
   /** Where a person signed in this way signs out; none when Baton did not sign them in (a proxy did). */
   signOutPath(via: string): string | undefined;
+  /** Records a signed-in person's refused request in the audit log. */
+  recordRefusal?: RefusalRecorder;
 }
 
 /** 127.0.0.0/8, ::1 and localhost: only this machine can reach them. */

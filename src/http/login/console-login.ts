@@ -1,5 +1,6 @@
 /** Puts the console's login together from its settings: the session key, OIDC, the proxy, and the routes. */
 import type { Clock } from '../../core/ports.ts';
+import type { RefusalRecorder } from '../access-checks.ts';
 import type { AccessCheck, HttpServer } from '../server.ts';
 import { consolePageAccess, consolePersonAccess, LOGOUT_PATH, type ConsoleSignIn } from './console-access.ts';
 import { registerLoginRoutes } from './login-routes.ts';
@@ -22,6 +23,8 @@ export interface ConsoleLoginOptions {
   shared: boolean;
   clock: Clock;
   log: ErrorLog;
+  /** Records refusals of people Baton knows by name: someone outside the allowed domains or groups, a request that names someone else. */
+  recordRefusal?: RefusalRecorder;
 }
 
 export async function createConsoleLogin(settings: LoginSettings, options: ConsoleLoginOptions): Promise<ConsoleLogin> {
@@ -41,6 +44,7 @@ export async function createConsoleLogin(settings: LoginSettings, options: Conso
   registerLoginRoutes(options.server, {
     ...(oidc && sessions ? { oidc: { login: createOidcLogin(oidc, sessions, options.log), sessions, issuer: oidc.issuer } } : {}),
     log: options.log,
+    ...(options.recordRefusal ? { recordRefusal: options.recordRefusal } : {}),
   });
   return {
     personAccess,
@@ -48,6 +52,7 @@ export async function createConsoleLogin(settings: LoginSettings, options: Conso
       api: personAccess,
       page: consolePageAccess(personAccess),
       signOutPath: (via) => (via === 'session' ? LOGOUT_PATH : undefined),
+      ...(options.recordRefusal ? { recordRefusal: options.recordRefusal } : {}),
     },
   };
 }

@@ -1,4 +1,5 @@
 /** The sign-in routes: /login, its OIDC callback, and /logout. */
+import type { RefusalRecorder } from '../access-checks.ts';
 import type { HttpServer } from '../server.ts';
 import { LOGIN_PATH, LOGOUT_PATH } from './console-access.ts';
 import { loginPage, redirect } from './login-pages.ts';
@@ -9,6 +10,7 @@ export interface LoginRoutesOptions {
   /** Absent when only a proxy signs people in. */
   oidc?: { login: OidcLogin; sessions: SessionCookies; issuer: URL };
   log: ErrorLog;
+  recordRefusal?: RefusalRecorder;
 }
 
 const signInAgain = { href: LOGIN_PATH, label: 'Sign in again' };
@@ -44,6 +46,7 @@ export function registerLoginRoutes(server: Pick<HttpServer, 'route'>, options: 
   server.route('GET', CALLBACK_PATH, async ({ query, headers }) => {
     const outcome = await oidc.login.finish(query, headers);
     if (!outcome.ok) {
+      if (outcome.who !== undefined) await options.recordRefusal?.(outcome.who, `Console sign-in of ${outcome.who} refused: ${outcome.reason}`);
       return loginPage(outcome.status, outcome.title, [outcome.reason], [
         // A person refused may be signed in to the provider under another account; they can switch there.
         signInAgain,

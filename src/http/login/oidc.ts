@@ -15,7 +15,7 @@ export const CALLBACK_PATH = '/login/callback';
 export type LoginOutcome =
   | { ok: true; session: ConsoleSession }
   /** `status` and what to tell the person: why it failed and what to do. */
-  | { ok: false; status: number; title: string; reason: string };
+  | { ok: false; status: number; title: string; reason: string; who?: string };
 
 export interface OidcLogin {
   /** Where to send the browser, and the Set-Cookie that remembers this login until the callback. */
@@ -104,7 +104,13 @@ export function createOidcLogin(settings: OidcSettings, cookies: SessionCookies,
       }
       const person = decidePerson(claims, settings);
       if (!person.ok) {
-        return { ok: false, status: 403, title: person.name ? `${person.name} may not use this Baton` : 'Baton cannot tell who you are', reason: person.reason };
+        return {
+          ok: false,
+          status: 403,
+          title: person.name ? `${person.name} may not use this Baton` : 'Baton cannot tell who you are',
+          reason: person.reason,
+          ...(person.name ? { who: person.name } : {}),
+        };
       }
       return { ok: true, session: { user: person.name, ...(person.email ? { email: person.email } : {}) } };
     },

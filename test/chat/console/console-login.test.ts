@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBaton, type RunningBaton } from '../../../src/app.ts';
-import { promotionStream } from '../../../src/core/audit.ts';
+import { BATON_STREAM, promotionStream } from '../../../src/core/audit.ts';
 import { loginSettingsFrom } from '../../../src/http/login/settings.ts';
 import { launchChromium } from '../../support/chromium.ts';
 import { FakeTarget, fakeLookup } from '../../support/fake-adapter.ts';
@@ -187,6 +187,9 @@ describe('the console off loopback, signed in with OIDC', () => {
     const text = await page.locator('body').textContent();
     expect(text).toContain('mallory may not use this Baton');
     expect(text).toContain('only people with an email address at example.com, and yours is mallory@elsewhere.org');
+    const refusals = (await baton.engine.store.readAudit(BATON_STREAM)).filter((record) => record.type === 'access.refused');
+    // alice's page sending another name, earlier in this file, is the other refusal on record.
+    expect(refusals.map((record) => record.actor)).toEqual(['alice', 'mallory']);
     // The sign-in pages allow no scripts; ask with the browser's cookies from outside.
     expect((await page.context().request.get(`${publicUrl}/api/console/session`)).status()).toBe(401);
   }, 30_000);

@@ -49,3 +49,19 @@ export interface ChatMessage {
 export function textMessage(text: string, tone: Tone = 'neutral'): ChatMessage {
   return { text, tone, blocks: [{ type: 'text', text }] };
 }
+
+/** The whole message as plain text, details included: what a platform attaches when its own form has to leave part out. */
+export function messagePlainText(message: ChatMessage): string {
+  const lines: string[] = [];
+  for (const block of message.blocks) {
+    if (block.type === 'header' || block.type === 'text' || block.type === 'context' || block.type === 'code') lines.push(block.text);
+    if (block.type === 'fields') lines.push(...block.fields.map((f) => `${f.label}: ${f.value}`));
+    if (block.type === 'list') {
+      for (const item of block.items) {
+        lines.push(`- ${item.text}`);
+        if (item.detail) lines.push(...item.detail.split('\n').map((line) => `    ${line}`));
+      }
+    }
+  }
+  return lines.join('\n');
+}

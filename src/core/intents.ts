@@ -233,6 +233,14 @@ export class PromotionIntents {
   async remindApprovers(promotionId: string, user: string): Promise<ActionOutcome> {
     const { runtime } = this;
     const existing = await this.getPromotion(promotionId);
+    const environment = environmentNamed(runtime, existing.environment);
+    // A reminder pings people: only those who take part in the environment's promotions may send one.
+    const takesPart = user === existing.requestedBy || (await this.permits(environment, 'request', user)).allowed || (await this.permits(environment, 'approve', user)).allowed;
+    if (!takesPart) {
+      const message = `${user} can't remind the approvers of promotion #${existing.id}: only its requester and those who may request or approve promotions to ${environment.name} may.`;
+      await transition(runtime, existing.id, () => ({ events: [{ type: 'approval.refused', actor: user, summary: `Reminder by ${user} refused: ${message}` }] }));
+      return { ok: false, message };
+    }
     let refusal: string | undefined;
     const { promotion: updated } = await transition(runtime, existing.id, (p) => {
       const pending = pendingApprovers(p);

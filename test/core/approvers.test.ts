@@ -13,6 +13,7 @@ version: 1
 groups: { release-managers: [rita, sam, alice] }
 environments:
   - name: prod
+    requesters: [alice, bob]
     approvals: { required: 2, from: ["@release-managers", tom] }
   - name: dev
     approvals: { required: 1 }
@@ -79,6 +80,18 @@ describe('telling approvers', () => {
       ['alice', `alice reminds sam, tom: promotion #${id} waits for one more approval.`, ['sam', 'tom']],
       ['bob', `bob reminds sam, tom: promotion #${id} waits for one more approval.`, ['sam', 'tom']],
     ]);
+  });
+
+  it('takes reminders only from people who take part in the environment: a stranger cannot make Baton ping anyone', async () => {
+    const harness = coreHarness(CONFIG);
+    const id = await awaiting(harness);
+    expect(await harness.promotions.remindApprovers(id, 'mallory')).toEqual({
+      ok: false,
+      message: `mallory can't remind the approvers of promotion #${id}: only its requester and those who may request or approve promotions to prod may.`,
+    });
+    const records = (await harness.runtime.store.readAudit(promotionStream(id))).filter((r) => r.type === 'approval.refused' || r.type === 'approval.reminded');
+    expect(records.map((r) => [r.type, r.actor])).toEqual([['approval.refused', 'mallory']]);
+    expect((await harness.promotions.remindApprovers(id, 'tom')).ok).toBe(true);
   });
 
   it('refuses a reminder once the promotion no longer waits for approval', async () => {

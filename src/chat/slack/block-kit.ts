@@ -5,7 +5,7 @@
  * back as `overflow` for the caller to attach in the thread.
  */
 import type { Button as SlackButton, KnownBlock, MrkdwnElement, SectionBlock } from '@slack/types';
-import type { Block, Button, ChatMessage, ListItem, Tone } from '../message.ts';
+import { messagePlainText, type Block, type Button, type ChatMessage, type ListItem, type Tone } from '../message.ts';
 import { clip, SLACK_LIMITS } from './limits.ts';
 import { toMrkdwn } from './mrkdwn.ts';
 
@@ -119,21 +119,6 @@ function renderBlock(block: Block, cut: Cut): SlackBlock[] {
   }
 }
 
-function plainText(message: ChatMessage): string {
-  const lines: string[] = [];
-  for (const block of message.blocks) {
-    if (block.type === 'header' || block.type === 'text' || block.type === 'context' || block.type === 'code') lines.push(block.text);
-    if (block.type === 'fields') lines.push(...block.fields.map((f) => `${f.label}: ${f.value}`));
-    if (block.type === 'list') {
-      for (const item of block.items) {
-        lines.push(`- ${item.text}`);
-        if (item.detail) lines.push(...item.detail.split('\n').map((line) => `    ${line}`));
-      }
-    }
-  }
-  return lines.join('\n');
-}
-
 /** Keeps every block but the lists, and as many list lines as fit, saying how many were left out. */
 function summarized(message: ChatMessage, cut: Cut, fullTextAttached: boolean): SlackBlock[] {
   const render = (blocks: Block[]) => blocks.flatMap((b) => renderBlock(b, cut));
@@ -172,5 +157,5 @@ export function renderBlockKit(message: ChatMessage, options: RenderOptions = {}
   const blocks = message.blocks.flatMap((b) => renderBlock(b, cut));
   if (blocks.length <= SLACK_LIMITS.blocksPerMessage && !cutAny()) return { text, blocks };
   const fitted = blocks.length <= SLACK_LIMITS.blocksPerMessage ? blocks : summarized(message, cut, options.fullTextAttached ?? true);
-  return { text, blocks: fitted, overflow: plainText(message) };
+  return { text, blocks: fitted, overflow: messagePlainText(message) };
 }

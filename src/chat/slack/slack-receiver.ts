@@ -9,8 +9,10 @@
  */
 import { App, HTTPReceiver, SocketModeReceiver, type BlockAction, type ButtonAction, type RespondFn } from '@slack/bolt';
 import { ErrorCode as SlackErrorCode } from '@slack/web-api';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../core/ports.ts';
 import { BatonError, ErrorCode, errorMessage } from '../../errors.ts';
+import { webhookBody } from '../../http/raw-body.ts';
 import type { HttpServer } from '../../http/server.ts';
 import type { IncomingAction, InteractionHandler, Receiver, Reply } from '../contract.ts';
 import { ACTION_IDS } from '../message.ts';
@@ -75,12 +77,23 @@ export class SlackReceiver implements Receiver {
         response.writeHead(401, { 'content-type': 'text/plain', connection: 'close' }).end(`Refused: ${stale}. Check this machine's clock (NTP).`);
         return;
       }
-      if (this.httpReceiver) {
-        this.httpReceiver.requestListener(request, response);
-        return;
-      }
-      response.writeHead(503, { 'content-type': 'text/plain' }).end('Baton is starting; Slack will retry.');
+      this.handOver(request, response).catch((error: unknown) => {
+        options.logger.error({ err: errorMessage(error) }, 'reading a Slack request failed');
+        if (!response.headersSent) response.writeHead(400).end();
+      });
     });
+  }
+
+  /** Bolt reads the body whole, however large, before it checks the signature: it gets a body read within the limit. */
+  private async handOver(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const body = await webhookBody(request, response);
+    if (!body) return;
+    if (!this.httpReceiver) {
+      response.writeHead(503, { 'content-type': 'text/plain' }).end('Baton is starting; Slack will retry.');
+      return;
+    }
+    Object.assign(request, { rawBody: body });
+    this.httpReceiver.requestListener(request, response);
   }
 
   async start(handler: InteractionHandler): Promise<void> {

@@ -4,6 +4,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { slackTimestampProblem } from '../../../src/chat/slack/request-window.ts';
+import { SLACK_EVENTS_PATH } from '../../../src/chat/slack/settings.ts';
+import { rawRequest } from '../../support/raw-http.ts';
 import { ALICE, startSlackScene, type SlackScene } from '../../support/slack-scene.ts';
 
 const CONFIG = 'version: 1\nenvironments: [{ name: dev, channel: "#deploys" }]\ncomponents:\n  api: { adapter: script, with: { apply: ["true"] } }\n';
@@ -34,6 +36,18 @@ describe('the Slack request timestamp window', () => {
     expect(forged.status).toBe(401);
     const skewed = await scene.command(ALICE, 'help', { options: { timestamp: nowSeconds() + 4 * 60 } });
     expect(skewed.status).toBe(200);
+  });
+
+  it('refuses a body over a megabyte before reading it, and any method but POST, however fresh the timestamp', async () => {
+    scene = await startSlackScene(CONFIG);
+    const url = `${scene.baton.url}${SLACK_EVENTS_PATH}`;
+    const headers = { 'x-slack-request-timestamp': String(nowSeconds()), 'x-slack-signature': 'v0=0000' };
+    // Announces 256 MiB and sends a few bytes: the answer comes without waiting for the rest.
+    const huge = await rawRequest(url, 'POST', SLACK_EVENTS_PATH, { ...headers, 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(256 * 1024 * 1024) }, 'token=x');
+    expect(huge.status).toBe(413);
+    const get = await rawRequest(url, 'GET', SLACK_EVENTS_PATH, headers);
+    expect(get.status).toBe(405);
+    expect(get.headers.allow).toBe('POST');
   });
 
   it('says why a timestamp is refused', () => {

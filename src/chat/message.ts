@@ -46,6 +46,11 @@ export interface ChatMessage {
   blocks: Block[];
 }
 
+/** Cuts `text` to `max` characters, marking the cut: platforms keep inside their limits with it. */
+export function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
 export function textMessage(text: string, tone: Tone = 'neutral'): ChatMessage {
   return { text, tone, blocks: [{ type: 'text', text }] };
 }

@@ -5,8 +5,8 @@
  * back as `overflow` for the caller to attach in the thread.
  */
 import type { Button as SlackButton, KnownBlock, MrkdwnElement, SectionBlock } from '@slack/types';
-import { messagePlainText, type Block, type Button, type ChatMessage, type ListItem, type Tone } from '../message.ts';
-import { clip, SLACK_LIMITS } from './limits.ts';
+import { clip, messagePlainText, type Block, type Button, type ChatMessage, type ListItem, type Tone } from '../message.ts';
+import { SLACK_LIMITS } from './limits.ts';
 import { toMrkdwn } from './mrkdwn.ts';
 
 export type SlackBlock = KnownBlock;

@@ -15,8 +15,3 @@ export const SLACK_LIMITS = {
   /** The top-level `text` may be 40,000 characters; notifications show far less. */
   fallbackText: 3000,
 } as const;
-
-/** Cuts `text` to `max` characters, marking the cut. */
-export function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}

@@ -13,12 +13,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../core/ports.ts';
 import { BatonError, ErrorCode, errorMessage } from '../../errors.ts';
 import { webhookBody } from '../../http/raw-body.ts';
+import { requestTimestampProblem } from '../../http/request-window.ts';
 import type { HttpServer } from '../../http/server.ts';
 import type { IncomingAction, InteractionHandler, Receiver, Reply } from '../contract.ts';
 import { ACTION_IDS } from '../message.ts';
+import { settledWithin } from '../settled-within.ts';
 import { renderBlockKit } from './block-kit.ts';
 import { slackLogger } from './bolt-logger.ts';
-import { slackTimestampProblem } from './request-window.ts';
 import { missingReason, readReason, readRejectTarget, REJECT_CALLBACK_ID, rejectModal } from './reject-modal.ts';
 import { SLACK_EVENTS_PATH, type SlackSettings } from './settings.ts';
 
@@ -30,25 +31,6 @@ import { SLACK_EVENTS_PATH, type SlackSettings } from './settings.ts';
  * response_url, well inside Slack's three seconds.
  */
 const QUICK_ANSWER_MS = 1000;
-
-type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
-
-/** How `work` came out, if it did within `ms`. */
-async function settledWithin<T>(work: Promise<T>, ms: number): Promise<Settled<T> | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
-  });
-  const settled = work.then(
-    (value): Settled<T> => ({ ok: true, value }),
-    (error: unknown): Settled<T> => ({ ok: false, error }),
-  );
-  try {
-    return await Promise.race([settled, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 function replyPayload(reply: Reply): Parameters<RespondFn>[0] {
   const { text, blocks } = renderBlockKit(reply.message, { fullTextAttached: false });
@@ -71,7 +53,7 @@ export class SlackReceiver implements Receiver {
     if (options.settings.connection.mode !== 'http') return;
     options.server.mount(SLACK_EVENTS_PATH, (request, response) => {
       // Before Bolt, which only refuses timestamps from the past; Bolt still checks the signature.
-      const stale = slackTimestampProblem(request.headers['x-slack-request-timestamp'], Date.now());
+      const stale = requestTimestampProblem(request.headers['x-slack-request-timestamp'], Date.now(), 'X-Slack-Request-Timestamp');
       if (stale) {
         options.logger.warn({ path: SLACK_EVENTS_PATH, remoteAddress: request.socket.remoteAddress }, `refused a Slack request: ${stale}`);
         response.writeHead(401, { 'content-type': 'text/plain', connection: 'close' }).end(`Refused: ${stale}. Check this machine's clock (NTP).`);

@@ -3,7 +3,7 @@
  * way: Bolt alone would take a correctly signed request from the future.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { slackTimestampProblem } from '../../../src/chat/slack/request-window.ts';
+import { requestTimestampProblem } from '../../../src/http/request-window.ts';
 import { SLACK_EVENTS_PATH } from '../../../src/chat/slack/settings.ts';
 import { rawRequest } from '../../support/raw-http.ts';
 import { ALICE, startSlackScene, type SlackScene } from '../../support/slack-scene.ts';
@@ -51,13 +51,14 @@ describe('the Slack request timestamp window', () => {
   });
 
   it('says why a timestamp is refused', () => {
+    const HEADER = 'X-Slack-Request-Timestamp';
     const now = 1_800_000_000_000;
     const seconds = now / 1000;
-    expect(slackTimestampProblem(String(seconds + 300), now)).toBeUndefined();
-    expect(slackTimestampProblem(String(seconds - 300), now)).toBeUndefined();
-    expect(slackTimestampProblem(String(seconds + 301), now)).toBe("its timestamp is 301 seconds ahead of this machine's clock (at most 300 are allowed either way)");
-    expect(slackTimestampProblem(String(seconds - 600), now)).toBe('its timestamp is 600 seconds old (at most 300 are allowed either way): a replay, or a clock that is off');
-    expect(slackTimestampProblem(undefined, now)).toBe('it has no X-Slack-Request-Timestamp of Unix seconds');
-    expect(slackTimestampProblem('soon', now)).toBe('it has no X-Slack-Request-Timestamp of Unix seconds');
+    expect(requestTimestampProblem(String(seconds + 300), now, HEADER)).toBeUndefined();
+    expect(requestTimestampProblem(String(seconds - 300), now, HEADER)).toBeUndefined();
+    expect(requestTimestampProblem(String(seconds + 301), now, HEADER)).toBe("its timestamp is 301 seconds ahead of this machine's clock (at most 300 are allowed either way)");
+    expect(requestTimestampProblem(String(seconds - 600), now, HEADER)).toBe('its timestamp is 600 seconds old (at most 300 are allowed either way): a replay, or a clock that is off');
+    expect(requestTimestampProblem(undefined, now, HEADER)).toBe('it has no X-Slack-Request-Timestamp of Unix seconds');
+    expect(requestTimestampProblem('soon', now, HEADER)).toBe('it has no X-Slack-Request-Timestamp of Unix seconds');
   });
 });

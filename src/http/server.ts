@@ -29,6 +29,8 @@ export interface Caller {
   via: string;
   /** What a token may do; absent for people. */
   scopes?: readonly string[];
+  /** When the caller's sign-in ends (a session's expiry, ms since the epoch): a stream opened for them must end then. */
+  expiresAt?: number;
 }
 
 export interface HttpRequest extends RequestHead {
@@ -38,17 +40,20 @@ export interface HttpRequest extends RequestHead {
   caller?: Caller;
 }
 
+/** Response headers; a list sends the header once per value (several `set-cookie`). */
+export type ResultHeaders = Record<string, string | string[]>;
+
 export interface JsonResult {
   status: number;
   json: unknown;
-  headers?: Record<string, string>;
+  headers?: ResultHeaders;
 }
 
 export interface BodyResult {
   status: number;
   body: string | Uint8Array;
   contentType: string;
-  headers?: Record<string, string>;
+  headers?: ResultHeaders;
 }
 
 /** The route writes the response itself (Server-Sent Events, downloads). */

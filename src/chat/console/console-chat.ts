@@ -127,9 +127,11 @@ export class ConsoleChat implements ChatOut, Receiver {
     server.route(
       'GET',
       '/api/console/events',
-      () => ({
+      ({ caller }) => ({
         stream: (response) => {
-          const end = openEventStream(response, this.store, this.heartbeatMs, () => this.openStreams.delete(end));
+          // Access is checked when the stream opens; a session's stream ends when the session does.
+          const deadline = caller?.expiresAt === undefined ? undefined : { at: caller.expiresAt, clock: this.clock };
+          const end = openEventStream(response, this.store, this.heartbeatMs, () => this.openStreams.delete(end), deadline);
           this.openStreams.add(end);
         },
       }),

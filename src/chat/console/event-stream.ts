@@ -4,6 +4,7 @@
  * connection open while nothing happens.
  */
 import type { ServerResponse } from 'node:http';
+import type { Clock } from '../../core/ports.ts';
 import type { ConsoleChangeListener, ConsoleSnapshot } from './message-store.ts';
 
 export interface ConsoleEventSource {
@@ -14,12 +15,26 @@ export interface ConsoleEventSource {
 /** How long the browser waits before reconnecting after a drop. */
 const reconnectDelayMs = 2000;
 
-/** Opens the stream on `response`; returns a function that ends it. */
+/** The longest delay setTimeout keeps; a later end is waited for in steps. */
+const maxTimerMs = 2 ** 31 - 1;
+
+/** When the stream must end: the caller's sign-in expiry, by Baton's clock. */
+export interface StreamDeadline {
+  at: number;
+  clock: Clock;
+}
+
+/**
+ * Opens the stream on `response`; returns a function that ends it. With a
+ * deadline the stream ends when the session that opened it expires: the
+ * browser reconnects, and its access is checked again (401 once it expired).
+ */
 export function openEventStream(
   response: ServerResponse,
   source: ConsoleEventSource,
   heartbeatMs: number,
   onClosed: () => void,
+  deadline?: StreamDeadline,
 ): () => void {
   response.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
@@ -39,10 +54,28 @@ export function openEventStream(
   const heartbeat = setInterval(() => write(': heartbeat\n\n'), heartbeatMs);
   heartbeat.unref();
 
+  const end = (): void => {
+    unsubscribe();
+    response.end();
+  };
+  let expiry: NodeJS.Timeout | undefined;
+  const endAtDeadline = (): void => {
+    if (!deadline) return;
+    const left = deadline.at - deadline.clock.now().getTime();
+    if (left <= 0) {
+      end();
+      return;
+    }
+    expiry = setTimeout(endAtDeadline, Math.min(left, maxTimerMs));
+    expiry.unref();
+  };
+  endAtDeadline();
+
   response.on('close', () => {
     clearInterval(heartbeat);
+    clearTimeout(expiry);
     unsubscribe();
     onClosed();
   });
-  return () => response.end();
+  return end;
 }

@@ -70,8 +70,8 @@ function personBehind(head: RequestHead, sources: PersonSources): AccessResult {
   const proxied = proxyIdentity(head, sources.trustedProxies);
   if (proxied.kind === 'refused') return { allowed: false, refusal: proxied.refusal };
   if (proxied.kind === 'person') return { allowed: true, caller: proxied.caller };
-  const session = sources.sessions?.readSession(head.headers);
-  if (session) return { allowed: true, caller: { name: session.user, via: 'session' } satisfies Caller };
+  const session = sources.sessions?.openSession(head.headers);
+  if (session?.ok) return { allowed: true, caller: { name: session.payload.user, via: 'session', expiresAt: session.expiresAt } satisfies Caller };
   return signInFirst;
 }
 

@@ -7,7 +7,7 @@ import { registerLoginRoutes } from './login-routes.ts';
 import { createOidcLogin, type ErrorLog } from './oidc.ts';
 import { SessionCookies } from './session-cookie.ts';
 import { loadSessionKey } from './session-key.ts';
-import type { LoginSettings } from './settings.ts';
+import { oidcWarnings, type LoginSettings } from './settings.ts';
 
 export interface ConsoleLogin {
   /** For the console itself. */
@@ -29,6 +29,7 @@ export interface ConsoleLoginOptions {
 
 export async function createConsoleLogin(settings: LoginSettings, options: ConsoleLoginOptions): Promise<ConsoleLogin> {
   const { oidc } = settings;
+  for (const warning of oidc ? oidcWarnings(oidc) : []) options.log.warn({ issuer: oidc?.issuer.href }, warning);
   const sessions = oidc
     ? new SessionCookies({
         key: await loadSessionKey({ ...(settings.sessionKey ? { key: settings.sessionKey } : {}), dataDir: options.dataDir, shared: options.shared }),

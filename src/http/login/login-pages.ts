@@ -1,5 +1,5 @@
 /** The small HTML pages of signing in and out: a title, what happened, and where to go next. */
-import type { BodyResult } from '../server.ts';
+import type { BodyResult, ResultHeaders } from '../server.ts';
 
 export interface PageLink {
   href: string;
@@ -33,7 +33,7 @@ export function loginPage(status: number, title: string, paragraphs: readonly st
 }
 
 /** Sends the browser on; the page is for the rare client that does not follow. */
-export function redirect(location: string, headers: Record<string, string> = {}): BodyResult {
+export function redirect(location: string, headers: ResultHeaders = {}): BodyResult {
   return {
     status: 302,
     body: `<!doctype html><a href="${escapeHtml(location)}">Continue</a>`,

@@ -52,7 +52,8 @@ export function registerLoginRoutes(server: Pick<HttpServer, 'route'>, options: 
         signInAgain,
       ]);
     }
-    return redirect('/', { 'set-cookie': oidc.sessions.issueSession(outcome.session) });
+    // The login in progress is spent: clear it beside setting the session.
+    return redirect('/', { 'set-cookie': [oidc.sessions.issueSession(outcome.session), oidc.sessions.clearLogin()] });
   });
 
   server.route('GET', LOGOUT_PATH, () => {

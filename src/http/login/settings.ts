@@ -17,6 +17,7 @@ export const OIDC_VARIABLES = {
   allowedDomains: 'BATON_OIDC_ALLOWED_DOMAINS',
   allowedGroups: 'BATON_OIDC_ALLOWED_GROUPS',
   groupsClaim: 'BATON_OIDC_GROUPS_CLAIM',
+  trustUnverifiedEmail: 'BATON_OIDC_TRUST_UNVERIFIED_EMAIL',
 } as const;
 export const PUBLIC_URL_VARIABLE = 'BATON_PUBLIC_URL';
 export const TRUSTED_PROXIES_VARIABLE = 'BATON_TRUSTED_PROXIES';
@@ -25,6 +26,10 @@ export const SESSION_TTL_VARIABLE = 'BATON_SESSION_TTL';
 
 export const DEFAULT_SCOPES = ['openid', 'profile', 'email'];
 export const DEFAULT_GROUPS_CLAIM = 'groups';
+/** The verified email address: unique at the provider, and the same address the domain rule checks. */
+export const DEFAULT_USERNAME_CLAIM = 'email';
+/** Claims OIDC does not promise are unique or stable; people can often change their own. */
+const NOT_UNIQUE_CLAIMS = ['preferred_username', 'name', 'nickname', 'given_name', 'family_name'];
 export const DEFAULT_SESSION_TTL_MS = 12 * 3_600_000;
 
 export interface OidcSettings {
@@ -34,8 +39,17 @@ export interface OidcSettings {
   /** Baton's address as browsers reach it; the redirect URI is `<publicUrl>/login/callback`. */
   publicUrl: URL;
   scopes: readonly string[];
-  /** The claim that holds the name config lists use; unset: `preferred_username`, else the email address. */
-  usernameClaim?: string;
+  /**
+   * The claim that holds the name config lists use: by default `email`, the
+   * verified address in lower case. Whenever it is `email` the provider must
+   * have verified it.
+   */
+  usernameClaim: string;
+  /**
+   * Take an email without an `email_verified` claim as verified, for providers
+   * that never send one. An explicit `false` is still refused.
+   */
+  trustUnverifiedEmail: boolean;
   /** Lower-cased; the person's verified email must be at one of them. Empty: any domain. */
   allowedDomains: readonly string[];
   /** The person must be in one of them (by `groupsClaim`). Empty: any group. */
@@ -118,14 +132,19 @@ function oidcSettingsFrom(env: Env, publicUrl: URL | undefined): OidcSettings | 
   if (scopes.length > 0 && !scopes.includes('openid')) {
     throw invalid(`${OIDC_VARIABLES.scopes} must include "openid" (got "${scopes.join(' ')}"); leave it unset for "${DEFAULT_SCOPES.join(' ')}".`);
   }
-  const usernameClaim = value(env, OIDC_VARIABLES.usernameClaim);
+  const usernameClaim = value(env, OIDC_VARIABLES.usernameClaim) ?? DEFAULT_USERNAME_CLAIM;
+  const trust = value(env, OIDC_VARIABLES.trustUnverifiedEmail)?.toLowerCase();
+  if (trust !== undefined && trust !== 'true' && trust !== 'false') {
+    throw invalid(`${OIDC_VARIABLES.trustUnverifiedEmail} must be true or false, not "${value(env, OIDC_VARIABLES.trustUnverifiedEmail)}".`);
+  }
   return {
     issuer: issuer as URL,
     clientId: clientId as string,
     clientSecret: clientSecret as string,
     publicUrl: publicUrl as URL,
     scopes: scopes.length > 0 ? scopes : DEFAULT_SCOPES,
-    ...(usernameClaim ? { usernameClaim } : {}),
+    usernameClaim,
+    trustUnverifiedEmail: trust === 'true',
     allowedDomains,
     allowedGroups,
     groupsClaim: value(env, OIDC_VARIABLES.groupsClaim) ?? DEFAULT_GROUPS_CLAIM,
@@ -163,6 +182,29 @@ export function loginSettingsFrom(env: Env): LoginSettings {
     ...(sessionKey ? { sessionKey } : {}),
     sessionTtlMs: sessionTtlFrom(env),
   };
+}
+
+/**
+ * What to warn about at start: a name claim that another person could also
+ * carry (OIDC does not promise `preferred_username` or `name` are unique, and
+ * people can often change their own), or trusting unverified addresses.
+ */
+export function oidcWarnings(oidc: OidcSettings): string[] {
+  const warnings: string[] = [];
+  if (NOT_UNIQUE_CLAIMS.includes(oidc.usernameClaim)) {
+    warnings.push(
+      `${OIDC_VARIABLES.usernameClaim} is "${oidc.usernameClaim}", which OIDC does not guarantee to be unique or stable: at many providers people can change it themselves, ` +
+        `and whoever takes a name listed in requesters or approvals.from acts as that person. Prefer the verified email (leave ${OIDC_VARIABLES.usernameClaim} unset), ` +
+        '"sub", or a claim the provider guarantees unique, such as "upn" at Entra ID.',
+    );
+  }
+  if (oidc.trustUnverifiedEmail) {
+    warnings.push(
+      `${OIDC_VARIABLES.trustUnverifiedEmail} is true: an email address without an "email_verified" claim counts as verified, for the allowed domains${oidc.usernameClaim === 'email' ? ' and as the person\'s name' : ''}. ` +
+        'Use it only with a provider that lets nobody set an address they do not own.',
+    );
+  }
+  return warnings;
 }
 
 /** Whether any way to sign in is configured. */

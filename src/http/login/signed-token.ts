@@ -6,7 +6,8 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-export type Opened<T> = { ok: true; payload: T } | { ok: false; reason: 'malformed' | 'bad-signature' | 'wrong-purpose' | 'expired' };
+/** `expiresAt`: when the token stops being accepted, milliseconds since the epoch. */
+export type Opened<T> = { ok: true; payload: T; expiresAt: number } | { ok: false; reason: 'malformed' | 'bad-signature' | 'wrong-purpose' | 'expired' };
 
 interface Envelope {
   /** What the token is for. */
@@ -41,5 +42,5 @@ export function openToken<T>(key: Buffer, purpose: string, token: string, now: n
   }
   if (envelope.p !== purpose) return { ok: false, reason: 'wrong-purpose' };
   if (typeof envelope.e !== 'number' || envelope.e <= now) return { ok: false, reason: 'expired' };
-  return { ok: true, payload: envelope.d as T };
+  return { ok: true, payload: envelope.d as T, expiresAt: envelope.e };
 }

@@ -1,9 +1,11 @@
 /**
  * The console off loopback, signed in with OIDC against a real provider
  * (oidc-provider) in a real browser: the page sends a stranger to sign in,
- * alice requests, bob approves (and the approval is recorded as bob's), a
- * person outside the allowed domain is told why not, and the API refuses
- * anyone without a session.
+ * alice requests, bob approves (and the approval is recorded as bob's), each
+ * known by their verified email address, so that eve calling herself "bob" at
+ * the provider is still eve; a person outside the allowed domain or without a
+ * verified address is told why not, and the API refuses anyone without a
+ * session.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
@@ -23,7 +25,8 @@ const CONFIG = `version: 1
 environments:
   - name: staging
     channel: "#deploys"
-    approvals: { required: 1 }
+    requesters: [alice@example.com]
+    approvals: { required: 1, from: [bob@example.com] }
 components:
   api: { adapter: fake }
 `;
@@ -66,6 +69,10 @@ beforeAll(async () => {
       alice: { preferred_username: 'alice', email: 'alice@example.com', email_verified: true, groups: ['deployers'] },
       bob: { preferred_username: 'bob', email: 'bob@example.com', email_verified: true, groups: ['deployers', 'sre'] },
       mallory: { preferred_username: 'mallory', email: 'mallory@elsewhere.org', email_verified: true, groups: ['deployers'] },
+      // Calls herself bob, which many providers let people do.
+      eve: { preferred_username: 'bob', email: 'eve@example.com', email_verified: true, groups: ['deployers'] },
+      // The provider has not checked that this address is dan's.
+      dan: { preferred_username: 'dan', email: 'dan@example.com', email_verified: false, groups: ['deployers'] },
     },
   });
   dataDir = await mkdtemp(join(tmpdir(), 'baton-login-'));
@@ -143,7 +150,9 @@ describe('the console off loopback, signed in with OIDC', () => {
   it('signs alice in, lets her request; bob signs in and approves, recorded as bob', async () => {
     const alice = await signIn('alice');
     await expect.poll(() => alice.getByTestId('connection').getAttribute('data-state')).toBe('live');
-    expect(await alice.getByTestId('signed-in-name').textContent()).toBe('alice');
+    expect(await alice.getByTestId('signed-in-name').textContent()).toBe('alice@example.com');
+    // The callback set the session and cleared the spent login cookie.
+    expect((await alice.context().cookies()).map((cookie) => cookie.name).filter((name) => name.startsWith('baton_'))).toEqual(['baton_session']);
     expect(await alice.getByTestId('user-select').count()).toBe(0);
     expect(await alice.getByTestId('sign-out').getAttribute('href')).toBe('/logout');
 
@@ -151,45 +160,59 @@ describe('the console off loopback, signed in with OIDC', () => {
     const plan = alice.getByTestId('message').filter({ hasText: 'awaiting approval' });
     await plan.waitFor();
     const id = (await baton.engine.store.listPromotions())[0]?.id ?? '';
-    expect((await baton.engine.store.getPromotion(id))?.requestedBy).toBe('alice');
+    expect((await baton.engine.store.getPromotion(id))?.requestedBy).toBe('alice@example.com');
 
     // Signed in, the page cannot speak for anyone else: the server refuses a different "user".
     const asBob = await alice.evaluate(async () => {
       const response = await fetch('/api/console/actions', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ user: 'bob', actionId: 'approve', value: '1' }),
+        body: JSON.stringify({ user: 'bob@example.com', actionId: 'approve', value: '1' }),
       });
       return { status: response.status, json: (await response.json()) as { error: string } };
     });
     expect(asBob.status).toBe(403);
-    expect(asBob.json.error).toContain('signed in as alice');
-    expect(asBob.json.error).toContain('"bob"');
+    expect(asBob.json.error).toContain('signed in as alice@example.com');
+    expect(asBob.json.error).toContain('"bob@example.com"');
+
+    // eve, who calls herself bob at the provider, is eve here: she may not approve for bob.
+    const eve = await signIn('eve');
+    await expect.poll(() => eve.getByTestId('connection').getAttribute('data-state')).toBe('live');
+    expect(await eve.getByTestId('signed-in-name').textContent()).toBe('eve@example.com');
+    await eve
+      .getByTestId('message')
+      .filter({ hasText: `Promotion #${id}` })
+      .locator('[data-testid="action-button"][data-action-id="approve"]')
+      .click();
+    await eve.getByTestId('private-reply').filter({ hasText: "eve@example.com can't approve or reject promotions to staging" }).waitFor();
 
     const bob = await signIn('bob');
     await expect.poll(() => bob.getByTestId('connection').getAttribute('data-state')).toBe('live');
-    expect(await bob.getByTestId('signed-in-name').textContent()).toBe('bob');
+    expect(await bob.getByTestId('signed-in-name').textContent()).toBe('bob@example.com');
     const planForBob = bob.getByTestId('message').filter({ hasText: `Promotion #${id}` });
     await planForBob.locator('[data-testid="action-button"][data-action-id="approve"]').click();
     await bob.getByTestId('private-reply').filter({ hasText: `You approved promotion #${id}` }).waitFor();
     await baton.idle();
 
     const promotion = await baton.engine.store.getPromotion(id);
-    expect(promotion?.approvals.map((approval) => approval.user)).toEqual(['bob']);
+    expect(promotion?.approvals.map((approval) => approval.user)).toEqual(['bob@example.com']);
     const audit = await baton.engine.store.readAudit(promotionStream(id));
-    expect(audit.filter((record) => record.type === 'approval.granted').map((record) => record.actor)).toEqual(['bob']);
+    expect(audit.filter((record) => record.type === 'approval.granted').map((record) => record.actor)).toEqual(['bob@example.com']);
     expect(promotion?.state).toBe('succeeded');
     expect(pageErrors).toEqual([]);
   }, 60_000);
 
-  it('tells a person outside the allowed domain why they may not sign in', async () => {
+  it('tells a person outside the allowed domain, or without a verified address, why they may not sign in', async () => {
     const page = await signIn('mallory');
     const text = await page.locator('body').textContent();
-    expect(text).toContain('mallory may not use this Baton');
+    expect(text).toContain('mallory@elsewhere.org may not use this Baton');
     expect(text).toContain('only people with an email address at example.com, and yours is mallory@elsewhere.org');
     const refusals = (await baton.engine.store.readAudit(BATON_STREAM)).filter((record) => record.type === 'access.refused');
     // alice's page sending another name, earlier in this file, is the other refusal on record.
-    expect(refusals.map((record) => record.actor)).toEqual(['alice', 'mallory']);
+    expect(refusals.map((record) => record.actor)).toEqual(['alice@example.com', 'mallory@elsewhere.org']);
+    const unverified = await signIn('dan');
+    expect(await unverified.locator('body').textContent()).toContain('The identity provider has not verified your email address (dan@example.com)');
+    expect((await unverified.context().request.get(`${publicUrl}/api/console/session`)).status()).toBe(401);
     // The sign-in pages allow no scripts; ask with the browser's cookies from outside.
     expect((await page.context().request.get(`${publicUrl}/api/console/session`)).status()).toBe(401);
   }, 30_000);

@@ -13,9 +13,9 @@ export interface EventStreamReader {
   close(): void;
 }
 
-export async function openEventStream(url: string): Promise<EventStreamReader> {
+export async function openEventStream(url: string, headers: Record<string, string> = {}): Promise<EventStreamReader> {
   const controller = new AbortController();
-  const response = await fetch(url, { signal: controller.signal });
+  const response = await fetch(url, { signal: controller.signal, headers });
   if (!response.body) {
     throw new Error(`${url} answered without a body`);
   }

@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConsoleLogin } from '../../../src/http/login/console-login.ts';
+import { registerLoginRoutes } from '../../../src/http/login/login-routes.ts';
+import type { OidcLogin } from '../../../src/http/login/oidc.ts';
+import { SessionCookies } from '../../../src/http/login/session-cookie.ts';
 import { loginSettingsFrom } from '../../../src/http/login/settings.ts';
 import { createHttpServer, type HttpServer } from '../../../src/http/server.ts';
 import { startOidcProvider, type RunningProvider } from '../../support/oidc-provider.ts';
@@ -73,7 +76,52 @@ describe('OIDC sign-in routes', () => {
   it('signs out by clearing the session cookie', async () => {
     const response = await fetch(`${url}/logout`);
     expect(response.status).toBe(200);
-    expect(response.headers.get('set-cookie')).toBe('baton_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax; Secure');
+    expect(response.headers.get('set-cookie')).toBe('__Host-baton_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax; Secure');
+  });
+});
+
+describe('a finished sign-in', () => {
+  it('sets the session and clears the spent login cookie, in two Set-Cookie headers', async () => {
+    const sessions = new SessionCookies({ key: Buffer.alloc(32, 3), secure: true, ttlMs: 3_600_000, clock });
+    const login: OidcLogin = {
+      begin: () => Promise.resolve({ location: 'https://login.example.com/authorize', cookie: sessions.issueLogin({ state: 's', nonce: 'n', codeVerifier: 'v' }) }),
+      finish: () => Promise.resolve({ ok: true, session: { user: 'alice@example.com' } }),
+    };
+    const routes = createHttpServer({ host: '127.0.0.1', port: 0, logger: { error: () => {} } });
+    registerLoginRoutes(routes, { oidc: { login, sessions, issuer: new URL('https://login.example.com') }, log: silentLogger });
+    const { url: base } = await routes.listen();
+    try {
+      const response = await fetch(`${base}/login/callback?code=abc&state=s`, { redirect: 'manual' });
+      expect(response.status).toBe(302);
+      expect(response.headers.get('location')).toBe('/');
+      const [session, spentLogin, ...rest] = response.headers.getSetCookie();
+      expect(rest).toEqual([]);
+      expect(session).toMatch(/^__Host-baton_session=[\w-]+\.[\w-]+; Path=\/; Max-Age=3600; HttpOnly; SameSite=Lax; Secure$/);
+      expect(spentLogin).toBe('baton_login=; Path=/login; Max-Age=0; HttpOnly; SameSite=Lax; Secure');
+    } finally {
+      await routes.close();
+    }
+  });
+});
+
+describe('the name claim', () => {
+  it('warns at start that preferred_username is not unique, and what to prefer', async () => {
+    const warnings: string[] = [];
+    const log = { warn: (_details: object, message: string) => warnings.push(message) };
+    const env = { BATON_OIDC_ISSUER: 'https://login.example.com', BATON_OIDC_CLIENT_ID: 'x', BATON_OIDC_CLIENT_SECRET: 'y', BATON_PUBLIC_URL: PUBLIC_URL, BATON_OIDC_ALLOWED_DOMAINS: 'example.com' };
+    const start = async (extra: Record<string, string>) =>
+      createConsoleLogin(loginSettingsFrom({ ...env, ...extra }), {
+        server: createHttpServer({ host: '127.0.0.1', port: 0 }),
+        dataDir: await mkdtemp(join(tmpdir(), 'baton-oidc-')),
+        shared: false,
+        clock,
+        log,
+      });
+    await start({});
+    await start({ BATON_OIDC_USERNAME_CLAIM: 'sub' });
+    expect(warnings).toEqual([]);
+    await start({ BATON_OIDC_USERNAME_CLAIM: 'preferred_username' });
+    expect(warnings).toEqual([expect.stringMatching(/BATON_OIDC_USERNAME_CLAIM is "preferred_username", which OIDC does not guarantee to be unique.*Prefer the verified email/)]);
   });
 });
 

@@ -1,7 +1,7 @@
 /** The console's signed cookies: what is refused (tampered, expired, another key, another purpose) and the attributes sent. */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { SESSION_COOKIE, SessionCookies } from '../../../src/http/login/session-cookie.ts';
+import { SECURE_SESSION_COOKIE, SESSION_COOKIE, SessionCookies } from '../../../src/http/login/session-cookie.ts';
 import { openToken, signToken } from '../../../src/http/login/signed-token.ts';
 import { TestClock } from '../../support/test-clock.ts';
 
@@ -24,11 +24,27 @@ describe('session cookies', () => {
     expect(jar.readSession(sentBack(setCookie))).toEqual({ user: 'alice', email: 'alice@example.com' });
   });
 
-  it('marks the cookies Secure when Baton is served over https', () => {
+  it('marks the cookies Secure when Baton is served over https, and names the session __Host- (Path=/, no Domain)', () => {
     const jar = cookies({ secure: true });
-    expect(jar.issueSession({ user: 'alice' })).toMatch(/; Secure$/);
+    const setCookie = jar.issueSession({ user: 'alice' });
+    expect(setCookie).toMatch(/^__Host-baton_session=[\w-]+\.[\w-]+; Path=\/; Max-Age=43200; HttpOnly; SameSite=Lax; Secure$/);
+    expect(setCookie).not.toMatch(/Domain=/i);
+    expect(jar.readSession(sentBack(setCookie))).toEqual({ user: 'alice' });
+    // The plain name is not read behind https: a neighbouring host could have set it.
+    expect(jar.readSession({ cookie: `${SESSION_COOKIE}=${(setCookie.split(';')[0] ?? '').split('=')[1]}` })).toBeUndefined();
     expect(jar.issueLogin({ state: 's', nonce: 'n', codeVerifier: 'v' })).toMatch(/; Secure$/);
-    expect(jar.clearSession()).toMatch(/Max-Age=0; HttpOnly; SameSite=Lax; Secure$/);
+    expect(jar.clearSession()).toBe(`${SECURE_SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax; Secure`);
+  });
+
+  it('believes neither of two session cookies (one tossed in by a neighbouring host)', () => {
+    for (const secure of [true, false]) {
+      const jar = cookies({ secure });
+      const mine = (jar.issueSession({ user: 'alice' }).split(';')[0] ?? '');
+      const tossed = (jar.issueSession({ user: 'mallory' }).split(';')[0] ?? '');
+      expect(jar.readSession({ cookie: mine })).toEqual({ user: 'alice' });
+      expect(jar.openSession({ cookie: `${tossed}; ${mine}` })).toEqual({ ok: false, reason: 'duplicate' });
+      expect(jar.readSession({ cookie: `${mine}; other=1; ${mine}` })).toBeUndefined();
+    }
   });
 
   it('refuses a session whose payload was changed', () => {
@@ -68,9 +84,10 @@ describe('session cookies', () => {
     const jar = cookies({ clock });
     const setCookie = jar.issueLogin({ state: 's', nonce: 'n', codeVerifier: 'v' });
     expect(setCookie).toContain('; Path=/login; Max-Age=600; HttpOnly; SameSite=Lax');
-    expect(jar.readLogin(sentBack(setCookie))).toEqual({ ok: true, payload: { state: 's', nonce: 'n', codeVerifier: 'v' } });
+    expect(jar.readLogin(sentBack(setCookie))).toEqual({ ok: true, payload: { state: 's', nonce: 'n', codeVerifier: 'v' }, expiresAt: expect.any(Number) });
     clock.advance(600_000);
     expect(jar.readLogin(sentBack(setCookie))).toEqual({ ok: false, reason: 'expired' });
+    expect(jar.clearLogin()).toBe('baton_login=; Path=/login; Max-Age=0; HttpOnly; SameSite=Lax');
   });
 
   it('reads no session from a request without the cookie', () => {
@@ -82,8 +99,9 @@ describe('session cookies', () => {
 describe('signed tokens', () => {
   it('refuses a signature of another length without comparing it', () => {
     const key = Buffer.alloc(32, 1);
-    const token = signToken(key, 'x', { a: 1 }, Date.now() + 1000);
+    const expiresAt = Date.now() + 1000;
+    const token = signToken(key, 'x', { a: 1 }, expiresAt);
     expect(openToken(key, 'x', `${token}AA`, Date.now())).toEqual({ ok: false, reason: 'bad-signature' });
-    expect(openToken(key, 'x', token, Date.now())).toEqual({ ok: true, payload: { a: 1 } });
+    expect(openToken(key, 'x', token, Date.now())).toEqual({ ok: true, payload: { a: 1 }, expiresAt });
   });
 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { consoleIsOpen, isLoopbackHost, requireConsoleLogin } from '../../../src/http/login/console-access.ts';
 import { loadSessionKey } from '../../../src/http/login/session-key.ts';
-import { loginConfigured, loginSettingsFrom } from '../../../src/http/login/settings.ts';
+import { loginConfigured, loginSettingsFrom, oidcWarnings, type OidcSettings } from '../../../src/http/login/settings.ts';
 
 const OIDC = {
   BATON_OIDC_ISSUER: 'https://login.example.com/realms/acme',
@@ -33,9 +33,28 @@ describe('loginSettingsFrom', () => {
       allowedDomains: ['example.com', 'acme.io'],
       allowedGroups: ['deployers', 'sre'],
       groupsClaim: 'groups',
+      usernameClaim: 'email',
+      trustUnverifiedEmail: false,
     });
     expect(settings.sessionTtlMs).toBe(8 * 3_600_000);
     expect(loginConfigured(settings)).toBe(true);
+    expect(oidcWarnings(settings.oidc as OidcSettings)).toEqual([]);
+  });
+
+  it('reads the name claim and trusting unverified emails, and warns about each risky choice', () => {
+    const oidc = (env: Record<string, string>) => loginSettingsFrom({ ...OIDC, ...env }).oidc as OidcSettings;
+    expect(oidc({ BATON_OIDC_USERNAME_CLAIM: 'upn' })).toMatchObject({ usernameClaim: 'upn', trustUnverifiedEmail: false });
+    expect(oidcWarnings(oidc({ BATON_OIDC_USERNAME_CLAIM: 'sub' }))).toEqual([]);
+    for (const claim of ['preferred_username', 'name']) {
+      const [warning, ...rest] = oidcWarnings(oidc({ BATON_OIDC_USERNAME_CLAIM: claim }));
+      expect(rest).toEqual([]);
+      expect(warning).toContain(`BATON_OIDC_USERNAME_CLAIM is "${claim}", which OIDC does not guarantee to be unique`);
+      expect(warning).toContain('Prefer the verified email (leave BATON_OIDC_USERNAME_CLAIM unset), "sub"');
+    }
+    expect(oidc({ BATON_OIDC_TRUST_UNVERIFIED_EMAIL: 'TRUE' }).trustUnverifiedEmail).toBe(true);
+    expect(oidc({ BATON_OIDC_TRUST_UNVERIFIED_EMAIL: 'false' }).trustUnverifiedEmail).toBe(false);
+    expect(oidcWarnings(oidc({ BATON_OIDC_TRUST_UNVERIFIED_EMAIL: 'true' }))).toEqual([expect.stringContaining('BATON_OIDC_TRUST_UNVERIFIED_EMAIL is true')]);
+    expect(() => oidc({ BATON_OIDC_TRUST_UNVERIFIED_EMAIL: 'yes' })).toThrow('BATON_OIDC_TRUST_UNVERIFIED_EMAIL must be true or false, not "yes".');
   });
 
   it('names what is missing from a half-done OIDC setup', () => {

@@ -15,14 +15,14 @@ export async function groupMembers(runtime: CoreRuntime, refs: readonly string[]
   const linked = refs.filter((ref) => ref.startsWith(GROUP_PREFIX)).map((ref) => ref.slice(GROUP_PREFIX.length)).filter((name) => Object.hasOwn(linkedGroups, name));
   await Promise.all(
     linked.map(async (name) => {
-      const usergroup = linkedGroups[name] ?? '';
+      const group = linkedGroups[name] ?? { kind: 'usergroup', ref: '' };
       if (!runtime.userGroups) {
         throw new BatonError(
           ErrorCode.ConfigInvalid,
-          `@${name} is the chat user group "${usergroup}", which Baton can only look up when it runs on Slack. Run Baton on Slack, or list the members under groups: ${name}: [...].`,
+          `@${name} is the ${group.kind === 'role' ? 'Discord role' : 'Slack user group'} "${group.ref}", which Baton can only look up when it runs on ${group.kind === 'role' ? 'Discord' : 'Slack'}. Run it there, or list the members under groups: ${name}: [...].`,
         );
       }
-      members[name] = await runtime.userGroups.membersOf(usergroup);
+      members[name] = await runtime.userGroups.membersOf(group);
     }),
   );
   return members;

@@ -76,10 +76,16 @@ export interface Pipeline {
   components: Component[];
   /** Group name (without `@`) → user ids. */
   groups: Record<string, string[]>;
-  /** Group name (without `@`) → a chat platform's user group, whose members are looked up when needed. */
-  linkedGroups: Record<string, string>;
+  /** Group name (without `@`) → a chat platform's group (a Slack user group, a Discord role), whose members are looked up when needed. */
+  linkedGroups: Record<string, LinkedGroup>;
   /** Folder holding named release files. */
   releasesDir: string;
+}
+
+/** A group kept by the chat platform: a Slack user group or a Discord role, by handle, name or id. */
+export interface LinkedGroup {
+  kind: 'usergroup' | 'role';
+  ref: string;
 }
 
 /** A named set of component versions that moves through environments as one unit. */

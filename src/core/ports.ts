@@ -1,4 +1,5 @@
 /** Small capabilities the core is given rather than reaching for globals. */
+import type { LinkedGroup } from './model.ts';
 
 export interface Clock {
   now(): Date;
@@ -14,8 +15,8 @@ export interface Logger {
 
 /** A chat platform's user groups (Slack user groups), for policy groups linked to one. */
 export interface UserGroupDirectory {
-  /** The user ids in `usergroup` (a handle or an id); throws a BatonError saying why when it cannot tell. */
-  membersOf(usergroup: string): Promise<string[]>;
+  /** The user ids in `group`; throws a BatonError saying why when it cannot tell (a group of another platform among them). */
+  membersOf(group: LinkedGroup): Promise<string[]>;
 }
 
 /** Where `${secret:NAME}` values come from (environment variables by default). */

@@ -28,10 +28,10 @@ function byPosition(a: ConfigIssue, b: ConfigIssue): number {
 
 function splitGroups(config: GroupsConfig): Pick<Pipeline, 'groups' | 'linkedGroups'> {
   const groups: Record<string, string[]> = {};
-  const linkedGroups: Record<string, string> = {};
+  const linkedGroups: Pipeline['linkedGroups'] = {};
   for (const [name, members] of Object.entries(config)) {
     if (Array.isArray(members)) groups[name] = members;
-    else linkedGroups[name] = members.usergroup;
+    else linkedGroups[name] = 'role' in members ? { kind: 'role', ref: members.role } : { kind: 'usergroup', ref: members.usergroup };
   }
   return { groups, linkedGroups };
 }

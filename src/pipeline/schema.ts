@@ -20,7 +20,7 @@ const groupName = z.string(expecting(`a group name of ${NAME_RULE}`)).regex(NAME
 const userId = z.string(expecting('a user id without spaces or "@"')).regex(USER_PATTERN);
 const duration = z.string(expecting(`a duration: ${DURATION_FORM}`)).meta({ examples: ['45s', '30m', '1h30m', '2d'] });
 
-/** A group is a list of user ids, or a user group of the chat platform, looked up (and cached) when someone clicks. */
+/** A group is a list of user ids, or a group the chat platform keeps, looked up (and cached) when someone clicks. */
 const groupMembersSchema = z.union(
   [
     z.array(userId, expecting('a list of user ids')),
@@ -33,8 +33,17 @@ const groupMembersSchema = z.union(
       },
       expecting('a mapping with usergroup'),
     ),
+    z.strictObject(
+      {
+        role: z
+          .string(expecting('the name (release-managers) or id of a Discord role'))
+          .min(1)
+          .meta({ description: "A Discord role of the server DISCORD_GUILD_ID names, by name or id; its members are looked up through the server's member list." }),
+      },
+      expecting('a mapping with role'),
+    ),
   ],
-  expecting('a list of user ids, or { usergroup: <handle or id> }'),
+  expecting('a list of user ids, { usergroup: <handle or id> } or { role: <name or id> }'),
 );
 
 const people = z

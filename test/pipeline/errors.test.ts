@@ -146,7 +146,7 @@ describe('environment problems', () => {
 
   it('takes a group linked to a chat user group, whose size is only known when someone clicks', () => {
     const pipeline = parse(yaml('version: 1', 'groups:', '  leads: { usergroup: release-managers }', 'environments:', '  - name: prod', '    approvals: { required: 3, from: ["@leads"] }', 'components:', '  api: { adapter: noop }'));
-    expect(pipeline.linkedGroups).toEqual({ leads: 'release-managers' });
+    expect(pipeline.linkedGroups).toEqual({ leads: { kind: 'usergroup', ref: 'release-managers' } });
     expect(problemsIn(yaml('version: 1', 'groups:', '  leads: { usergroup: "" }', 'environments:', '  - name: prod', 'components:', '  api: { adapter: noop }'))).toHaveLength(1);
   });
 

@@ -5,6 +5,7 @@
  * call, and looked up again after that so a change in Slack applies.
  */
 import type { WebClient } from '@slack/web-api';
+import type { LinkedGroup } from '../../core/model.ts';
 import type { UserGroupDirectory } from '../../core/ports.ts';
 import { BatonError, ErrorCode, errorMessage } from '../../errors.ts';
 
@@ -41,7 +42,11 @@ export class SlackUserGroups implements UserGroupDirectory {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async membersOf(usergroup: string): Promise<string[]> {
+  async membersOf(group: LinkedGroup): Promise<string[]> {
+    if (group.kind !== 'usergroup') {
+      throw new BatonError(ErrorCode.ConfigInvalid, `"${group.ref}" is a Discord role, and Baton runs on Slack: give the group as { usergroup: <handle> } or as a list of user ids.`);
+    }
+    const usergroup = group.ref;
     const id = USERGROUP_ID.test(usergroup) ? usergroup : await this.idOf(usergroup);
     const cached = this.members.get(id);
     if (cached && cached.until > this.now()) return cached.value;

@@ -53,12 +53,17 @@ function matchPath(template: string, path: string): Record<string, string> | und
   if (expected.length !== actual.length) return undefined;
   const params: Record<string, string> = {};
   for (const [index, segment] of expected.entries()) {
-    const value = actual[index] ?? '';
+    let value = actual[index] ?? '';
+    try {
+      value = decodeURIComponent(value);
+    } catch {
+      return undefined;
+    }
     const name = /^\{(.+)\}$/.exec(segment)?.[1];
     if (name === undefined) {
       if (segment !== value) return undefined;
     } else if (value === '') return undefined;
-    else params[name] = decodeURIComponent(value);
+    else params[name] = value;
   }
   return params;
 }

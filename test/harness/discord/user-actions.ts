@@ -166,20 +166,20 @@ export class UserActions {
     while (!record.callback && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
   }
 
-  slashCommand(user: string, name: string, options: OptionValues = {}, where?: Where): Promise<InteractionOutcome> {
+  async slashCommand(user: string, name: string, options: OptionValues = {}, where?: Where): Promise<InteractionOutcome> {
     const invoker = this.invoker(user, where);
     const command = this.state.commands.find(name, invoker.guildId);
     if (!command) throw new Error(`No command /${name} is registered (the app registers commands with PUT /applications/{id}/commands)`);
     const data = commandData(command, commandOptions(command.options, options, name));
-    return this.issue('command', INTERACTION_TYPE.command, name, invoker, (base) => ({ ...base, data }));
+    return await this.issue('command', INTERACTION_TYPE.command, name, invoker, (base) => ({ ...base, data }));
   }
 
-  autocomplete(user: string, name: string, options: OptionValues, focused: string, where?: Where): Promise<InteractionOutcome> {
+  async autocomplete(user: string, name: string, options: OptionValues, focused: string, where?: Where): Promise<InteractionOutcome> {
     const invoker = this.invoker(user, where);
     const command = this.state.commands.find(name, invoker.guildId);
     if (!command) throw new Error(`No command /${name} is registered`);
     const data = commandData(command, commandOptions(command.options, options, name, focused));
-    return this.issue('autocomplete', INTERACTION_TYPE.autocomplete, name, invoker, (base) => ({ ...base, data }));
+    return await this.issue('autocomplete', INTERACTION_TYPE.autocomplete, name, invoker, (base) => ({ ...base, data }));
   }
 
   private visibleMessage(user: string, messageId: string): StoredMessage {
@@ -189,7 +189,7 @@ export class UserActions {
     return message;
   }
 
-  clickButton(user: string, messageId: string, customId: string): Promise<InteractionOutcome> {
+  async clickButton(user: string, messageId: string, customId: string): Promise<InteractionOutcome> {
     const message = this.visibleMessage(user, messageId);
     const button = message.components
       .flatMap((row) => (Array.isArray(row.components) ? (row.components as Json[]) : []))
@@ -198,12 +198,12 @@ export class UserActions {
     if (button.disabled === true) throw new Error(`The button "${customId}" is disabled`);
     const invoker = this.invoker(user, { guild: message.guildId, channel: message.channelId });
     const apiMessage = this.state.messages.apiMessage(message, this.state.directory);
-    return this.issue('button', INTERACTION_TYPE.component, customId, invoker, (base) => ({ ...base, message: apiMessage, data: { custom_id: customId, component_type: 2 } }), {
+    return await this.issue('button', INTERACTION_TYPE.component, customId, invoker, (base) => ({ ...base, message: apiMessage, data: { custom_id: customId, component_type: 2 } }), {
       sourceMessageId: message.id,
     });
   }
 
-  submitModal(user: string, customId: string, fields: Record<string, string>): Promise<InteractionOutcome> {
+  async submitModal(user: string, customId: string, fields: Record<string, string>): Promise<InteractionOutcome> {
     const opened = [...this.state.interactions.values()]
       .reverse()
       .find((record) => record.callback?.type === CALLBACK.modal && record.callback.data?.custom_id === customId && !this.submittedModals.has(record.id) && this.state.directory.findMember(record.guildId, user)?.id === record.userId);
@@ -212,7 +212,7 @@ export class UserActions {
     const components = modalSubmitComponents(opened.callback.data, fields);
     const source = opened.sourceMessageId === undefined ? undefined : this.state.messages.get(opened.sourceMessageId);
     const invoker = this.invoker(user, { guild: opened.guildId, channel: opened.channelId });
-    return this.issue(
+    return await this.issue(
       'modal',
       INTERACTION_TYPE.modalSubmit,
       customId,

@@ -6,6 +6,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { BatonError, ErrorCode } from './errors.ts';
 import { createAdapterLookup } from '../adapters/registry.ts';
 import type { AdapterLookup } from '../adapters/contract.ts';
 import { ConsoleChat } from './chat/console/console-chat.ts';
@@ -13,6 +14,8 @@ import type { ChatOut } from './chat/contract.ts';
 import { createInteractionHandler } from './chat/interactions.ts';
 import type { ChatPlatform } from './chat/platform.ts';
 import type { SlackSettings } from './chat/slack/settings.ts';
+import { completePromote } from './chat/discord/completions.ts';
+import type { DiscordSettings } from './chat/discord/settings.ts';
 import { ThreadPublisher } from './chat/thread-publisher.ts';
 import { AuditLog, BATON_STREAM, type AuditKeys } from './core/audit.ts';
 import type { Pipeline } from './core/model.ts';
@@ -76,6 +79,8 @@ export interface BatonOptions extends CoreOptions {
   apiToken?: string;
   /** Chat on Slack; without it, the local console is served. */
   slack?: SlackSettings;
+  /** Chat on Discord (exclusive with Slack). */
+  discord?: DiscordSettings;
   /**
    * How people sign in to the console (OIDC, a trusted proxy). Without one the
    * console trusts whoever reaches it, so Baton refuses to serve it off loopback.
@@ -214,16 +219,20 @@ function reconcileRegularly(runtime: CoreRuntime, intervalMs: number): () => voi
 export async function startBaton(options: BatonOptions): Promise<RunningBaton> {
   const tokens = apiTokensOf(options);
   // Routes are registered before the core starts and answer only after it has: by then the audit log is here.
-  const started: { audit?: AuditLog } = {};
+  const started: { audit?: AuditLog; pipeline?: Pipeline } = {};
   const recordRefusal: RefusalRecorder = async (actor, summary) => {
     await started.audit?.record(BATON_STREAM, { type: 'access.refused', actor, summary });
   };
+  if (options.slack && options.discord) {
+    throw new BatonError(ErrorCode.ConfigInvalid, 'Both Slack (SLACK_BOT_TOKEN) and Discord (DISCORD_TOKEN) are set: one Baton serves one chat platform. Unset one, or run a Baton for each.');
+  }
+  const onChat = Boolean(options.slack || options.discord);
   // Before anything starts: an open console must never listen where others can reach it.
-  if (!options.slack) requireConsoleLogin(options.host, options.login);
+  if (!onChat) requireConsoleLogin(options.host, options.login);
   const allowedHosts = [...(options.allowedHosts ?? []), ...(options.login?.publicUrl ? [options.login.publicUrl.hostname] : [])];
   const server = createHttpServer({ host: options.host, port: options.port, logger: options.logger, allowedHosts });
   const consoleLogin =
-    !options.slack && options.login && loginConfigured(options.login)
+    !onChat && options.login && loginConfigured(options.login)
       ? await createConsoleLogin(options.login, {
           server,
           dataDir: resolve(options.dataDir),
@@ -233,11 +242,18 @@ export async function startBaton(options: BatonOptions): Promise<RunningBaton> {
           recordRefusal,
         })
       : undefined;
-  // Loaded only for Slack: Bolt and the Web API client are dead weight behind the console.
-  const slack = options.slack ? (await import('./chat/slack/slack-platform.ts')).createSlackPlatform(options.slack, server, options.logger) : undefined;
-  const { pipeline, engine, runtime, promotions, running, programs } = await startCore(options, slack?.userGroups);
+  // Loaded only for their platform: Bolt and discord.js are dead weight behind the console.
+  const chatPlatform = options.slack
+    ? (await import('./chat/slack/slack-platform.ts')).createSlackPlatform(options.slack, server, options.logger)
+    : options.discord
+      ? (await import('./chat/discord/discord-platform.ts')).createDiscordPlatform(options.discord, server, options.logger, async (typed) =>
+          started.pipeline ? completePromote(typed, started.pipeline) : [],
+        )
+      : undefined;
+  const { pipeline, engine, runtime, promotions, running, programs } = await startCore(options, chatPlatform?.userGroups);
   started.audit = runtime.audit;
-  const platform: ChatPlatform = slack ?? consolePlatform(options, pipeline, server, consoleLogin);
+  started.pipeline = pipeline;
+  const platform: ChatPlatform = chatPlatform ?? consolePlatform(options, pipeline, server, consoleLogin);
   const chat = platform.out;
   const stopSweeping = new ThreadPublisher(engine.store, chat, pipeline, options.logger, { minIntervalMs: platform.minIntervalMs }).consume(engine.outbox);
   const stopReconciling = reconcileRegularly(runtime, options.reconcileIntervalMs ?? RECONCILE_INTERVAL_MS);

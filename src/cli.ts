@@ -9,6 +9,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { createAdapterLookup } from '../adapters/registry.ts';
 import { startBaton, startWorker } from './app.ts';
 import { SLACK_EVENTS_PATH, slackSettingsFrom } from './chat/slack/settings.ts';
+import { DISCORD_INTERACTIONS_PATH, discordSettingsFrom } from './chat/discord/settings.ts';
 import { defaultConfigPath } from './config-path.ts';
 import { checkDataFolder } from './data-folder/check.ts';
 import { compactDataFolder } from './data-folder/compact.ts';
@@ -87,6 +88,7 @@ program
     const engine = engineSettings();
     const graceMs = millisecondsFromEnv('BATON_SHUTDOWN_GRACE_MS') ?? DEFAULT_SHUTDOWN_GRACE_MS;
     const slack = slackSettingsFrom(process.env);
+    const discord = discordSettingsFrom(process.env);
     const login = loginSettingsFrom(process.env);
     const apiTokens = apiTokensFrom(process.env);
     const baton = await startBaton({
@@ -101,16 +103,35 @@ program
       ...(process.env.BATON_API_TOKEN ? { apiToken: process.env.BATON_API_TOKEN } : {}),
       ...(process.env.BATON_ALLOWED_HOSTS ? { allowedHosts: process.env.BATON_ALLOWED_HOSTS.split(',') } : {}),
       ...(slack ? { slack } : {}),
+      ...(discord ? { discord } : {}),
       login,
     });
     const engineName = engine.redisUrl ? 'redis engine' : `memory engine, records in ${options.dataDir}`;
-    const where = !slack
-      ? `open ${login.publicUrl?.href ?? baton.url}${loginConfigured(login) ? ' (sign-in required)' : ''}`
-      : slack.connection.mode === 'http'
+    const where = slack
+      ? slack.connection.mode === 'http'
         ? `on Slack, requests at ${baton.url}${SLACK_EVENTS_PATH}`
-        : 'on Slack (Socket Mode)';
+        : 'on Slack (Socket Mode)'
+      : discord
+        ? discord.connection.mode === 'http'
+          ? `on Discord, interactions at ${baton.url}${DISCORD_INTERACTIONS_PATH}`
+          : 'on Discord (gateway)'
+        : `open ${login.publicUrl?.href ?? baton.url}${loginConfigured(login) ? ' (sign-in required)' : ''}`;
     process.stdout.write(`Baton is running: ${where} (${engineName}, pipeline ${configPath}).\nPress Ctrl+C to stop.\n`);
     stopGracefully(baton, baton.engine.queue, graceMs);
+  });
+
+program
+  .command('discord')
+  .description('set Baton up in Discord')
+  .command('register')
+  .description('register /promote with Discord (DISCORD_TOKEN, DISCORD_API_URL); again after an upgrade')
+  .option('--guild <id>', 'only on this server, usable at once (default: every server the bot is in, which Discord may take an hour to show)')
+  .action(async (options: { guild?: string }) => {
+    const settings = discordSettingsFrom(process.env);
+    if (!settings) throw new BatonError(ErrorCode.ConfigInvalid, 'Set DISCORD_TOKEN to the bot token (developer portal → your application → Bot) to register /promote.');
+    // discord.js is loaded for Discord only.
+    const { registerDiscordCommands } = await import('./chat/discord/register.ts');
+    process.stdout.write(`${await registerDiscordCommands(settings, options.guild ?? settings.guildId)}\n`);
   });
 
 program

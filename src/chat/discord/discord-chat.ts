@@ -1,0 +1,121 @@
+/**
+ * Posts, threads and updates Baton's messages in Discord through its REST
+ * API. A promotion's thread is started from its plan message (a thread's id
+ * is then the message's id); a message Discord refuses to render is posted
+ * again as plain text rather than lost. Rate limits are waited out by the
+ * REST client, per route bucket and globally, before anything is sent.
+ */
+import { DiscordAPIError, Routes, type APIMessage, type REST, type RESTPostAPIChannelMessageJSONBody } from 'discord.js';
+import type { Logger } from '../../core/ports.ts';
+import { errorMessage } from '../../errors.ts';
+import type { ChatOut, MessageRef } from '../contract.ts';
+import { clip, type ChatMessage } from '../message.ts';
+import type { DiscordChannels } from './channels.ts';
+import { renderDiscordMessage, type DiscordMessage } from './discord-message.ts';
+import { DISCORD_LIMITS } from './limits.ts';
+
+/** Discord's codes for "a thread already exists on this message" and "the body breaks a rule". */
+const THREAD_ALREADY_CREATED = 160004;
+const INVALID_FORM_BODY = 50035;
+
+/** Users and roles may be mentioned (approvers); @everyone and @here never, whatever a reason says. */
+const ALLOWED_MENTIONS = { parse: ['users', 'roles'] } as RESTPostAPIChannelMessageJSONBody['allowed_mentions'];
+
+const THREAD_NAME_LENGTH = 100;
+
+/** Threads known to exist, and messages whose full text was attached; the oldest are forgotten first. */
+const REMEMBERED = 10_000;
+
+function remember(set: Set<string>, key: string): void {
+  set.add(key);
+  if (set.size > REMEMBERED) set.delete(set.values().next().value ?? key);
+}
+
+function bodyOf(rendered: DiscordMessage, fallback: string): RESTPostAPIChannelMessageJSONBody {
+  return {
+    content: rendered.content || (rendered.embeds.length === 0 ? clip(fallback, DISCORD_LIMITS.content) : ''),
+    embeds: rendered.embeds,
+    components: rendered.components,
+    allowed_mentions: ALLOWED_MENTIONS,
+  };
+}
+
+export class DiscordChat implements ChatOut {
+  private readonly threads = new Set<string>();
+  private readonly attached = new Set<string>();
+
+  constructor(
+    private readonly rest: REST,
+    private readonly channels: DiscordChannels,
+    private readonly logger: Logger,
+  ) {}
+
+  async post(channel: string, message: ChatMessage): Promise<MessageRef> {
+    const channelId = await this.channels.idOf(channel);
+    const rendered = renderDiscordMessage(message);
+    const sent = await this.send(message, rendered, (body) => this.rest.post(Routes.channelMessages(channelId), { body }));
+    const ref = { channel: channelId, messageId: sent.id };
+    if (rendered.overflow) await this.attachOnce(ref, rendered.overflow, message);
+    return ref;
+  }
+
+  async update(ref: MessageRef, message: ChatMessage): Promise<void> {
+    const rendered = renderDiscordMessage(message);
+    await this.send(message, rendered, (body) => this.rest.patch(Routes.channelMessage(ref.channel, ref.messageId), { body }));
+    if (rendered.overflow) await this.attachOnce(ref, rendered.overflow, message);
+  }
+
+  async reply(thread: MessageRef, message: ChatMessage): Promise<MessageRef> {
+    const threadId = await this.threadOf(thread, message);
+    const rendered = renderDiscordMessage(message);
+    const sent = await this.send(message, rendered, (body) => this.rest.post(Routes.channelMessages(threadId), { body }));
+    const ref = { channel: threadId, messageId: sent.id };
+    if (rendered.overflow) await this.attachOnce(ref, rendered.overflow, message, { channel: thread.channel, messageId: thread.messageId });
+    return ref;
+  }
+
+  /** The thread started from `root`, started now if it is not yet. */
+  private async threadOf(root: MessageRef, message: ChatMessage): Promise<string> {
+    if (this.threads.has(root.messageId)) return root.messageId;
+    const header = message.blocks.find((b) => b.type === 'header');
+    try {
+      await this.rest.post(Routes.threads(root.channel, root.messageId), {
+        body: { name: clip(header?.text ?? message.text ?? 'Baton', THREAD_NAME_LENGTH) || 'Baton', auto_archive_duration: 10080 },
+      });
+    } catch (error) {
+      // Another bot, or this one before a restart, started it already.
+      if (!(error instanceof DiscordAPIError && error.code === THREAD_ALREADY_CREATED)) throw error;
+    }
+    remember(this.threads, root.messageId);
+    return root.messageId;
+  }
+
+  private async send(message: ChatMessage, rendered: DiscordMessage, call: (body: RESTPostAPIChannelMessageJSONBody) => Promise<unknown>): Promise<APIMessage> {
+    try {
+      return (await call(bodyOf(rendered, message.text))) as APIMessage;
+    } catch (error) {
+      if (!(error instanceof DiscordAPIError && error.code === INVALID_FORM_BODY)) throw error;
+      this.logger.error({ discordError: error.message, embeds: rendered.embeds.length }, 'Discord refused the message; posting it as plain text');
+      return (await call({ content: clip(message.text, DISCORD_LIMITS.content), embeds: [], components: rendered.components, allowed_mentions: ALLOWED_MENTIONS })) as APIMessage;
+    }
+  }
+
+  /**
+   * The message is already out, so a failure here must not fail the post (the
+   * outbox would post the message twice): it is said in the thread and logged.
+   */
+  private async attachOnce(ref: MessageRef, text: string, message: ChatMessage, root: MessageRef = ref): Promise<void> {
+    const key = `${ref.channel}/${ref.messageId}`;
+    if (this.attached.has(key)) return;
+    remember(this.attached, key);
+    try {
+      const threadId = root === ref ? await this.threadOf(root, message) : ref.channel;
+      await this.rest.post(Routes.channelMessages(threadId), {
+        body: { content: 'Full text of the message above.', allowed_mentions: { parse: [] } },
+        files: [{ name: 'baton-full-text.txt', data: Buffer.from(text), contentType: 'text/plain' }],
+      });
+    } catch (error) {
+      this.logger.error({ err: errorMessage(error) }, 'could not attach the full text of a long message');
+    }
+  }
+}

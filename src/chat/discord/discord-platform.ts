@@ -1,0 +1,33 @@
+/** Discord as Baton's chat platform: one REST client for posting and lookups, the gateway or HTTP for what comes in. */
+import { REST } from 'discord.js';
+import type { Logger } from '../../core/ports.ts';
+import type { HttpServer } from '../../http/server.ts';
+import type { ChatPlatform } from '../platform.ts';
+import { DiscordChannels } from './channels.ts';
+import { DiscordChat } from './discord-chat.ts';
+import { DiscordReceiver } from './discord-receiver.ts';
+import { DiscordRoles } from './roles.ts';
+import type { DiscordSettings } from './settings.ts';
+
+/** The REST client Baton and `baton discord register` use: rate limits are waited out per route bucket and globally. */
+export function discordRest(settings: Pick<DiscordSettings, 'apiUrl' | 'botToken'>): REST {
+  return new REST({ api: settings.apiUrl }).setToken(settings.botToken);
+}
+
+export function createDiscordPlatform(
+  settings: DiscordSettings,
+  server: Pick<HttpServer, 'mount'>,
+  logger: Logger,
+  /** Completions for /promote as it is typed (the pipeline is loaded after the platform is made). */
+  complete: (typed: string) => Promise<string[]>,
+): ChatPlatform & { userGroups: DiscordRoles } {
+  const rest = discordRest(settings);
+  const chat = new DiscordChat(rest, new DiscordChannels(rest, settings.guildId), logger);
+  return {
+    out: chat,
+    receiver: new DiscordReceiver({ settings, server, logger, rest, chat, complete }),
+    // The REST client keeps to each channel's bucket itself.
+    minIntervalMs: 0,
+    userGroups: new DiscordRoles(rest, settings.guildId),
+  };
+}

@@ -1,0 +1,15 @@
+/**
+ * Baton's light markup in Discord's: `*bold*` is `**bold**` there (a single
+ * star is italics), `code` is the same. User ids become mentions, so people
+ * read names; the caller decides who a mention may notify (allowed_mentions).
+ * https://discord.com/developers/docs/reference#message-formatting
+ */
+
+/** Discord user ids: snowflakes of 17 to 20 digits. */
+const USER_ID = /(?<![\d<@&#])(\d{17,20})(?!\d)/g;
+
+const BOLD = /(?<![*\w])\*([^*\n]+)\*(?![*\w])/g;
+
+export function toDiscordMarkdown(text: string): string {
+  return text.replace(BOLD, '**$1**').replace(USER_ID, '<@$1>');
+}

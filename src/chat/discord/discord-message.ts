@@ -145,11 +145,12 @@ export function renderDiscordMessage(message: ChatMessage, options: { fullTextAt
   // Too large: details go first (the attachment carries them), then list lines from the end.
   const where = options.fullTextAttached === false ? '' : '; the full text is attached in the thread';
   const brief = parts.lines.filter((l) => l.item).map((l) => itemLine(l.item as ListItem, false));
+  const note = (shown: number) => (brief.length > 0 ? `Showing ${shown} of ${brief.length} lines${where}.` : undefined);
   let shown = brief.length;
-  let embed = embedOf(parts, message.tone, brief, `Showing ${shown} of ${brief.length} lines${where}.`);
+  let embed = embedOf(parts, message.tone, brief, note(shown));
   while (!fits(embed) && shown > 0) {
     shown = Math.floor(shown * 0.9);
-    embed = embedOf(parts, message.tone, brief.slice(0, shown), `Showing ${shown} of ${brief.length} lines${where}.`);
+    embed = embedOf(parts, message.tone, brief.slice(0, shown), note(shown));
   }
   return { content, embeds: embed ? [embed] : [], components, overflow: messagePlainText(message) };
 }

@@ -25,7 +25,7 @@ import { runJob } from './core/jobs.ts';
 import { recoverAfterRestart } from './core/recovery.ts';
 import { reconcileEnvironments } from './core/scheduler.ts';
 import type { CoreRuntime } from './core/runtime.ts';
-import type { Engine } from './engine/contracts.ts';
+import type { Engine, Store } from './engine/contracts.ts';
 import { createMemoryEngine } from './engine/memory/index.ts';
 import { anyOf, logRefusals, type RefusalRecorder } from './http/access-checks.ts';
 import { LEGACY_TOKEN_WARNING, legacyApiTokenEntry } from './http/api-token-settings.ts';
@@ -208,6 +208,9 @@ export interface RunningBaton extends JobsLeftRunning {
 
 const RECONCILE_INTERVAL_MS = 60_000;
 
+/** One bot at a time holds Discord's gateway: the holder of this lease. */
+const DISCORD_GATEWAY_LEASE = 'discord-gateway';
+
 function reconcileRegularly(runtime: CoreRuntime, intervalMs: number): () => void {
   const timer = setInterval(() => {
     reconcileEnvironments(runtime).catch((error: unknown) => runtime.logger.warn({ err: error }, 'could not reconcile environments'));
@@ -219,7 +222,7 @@ function reconcileRegularly(runtime: CoreRuntime, intervalMs: number): () => voi
 export async function startBaton(options: BatonOptions): Promise<RunningBaton> {
   const tokens = apiTokensOf(options);
   // Routes are registered before the core starts and answer only after it has: by then the audit log is here.
-  const started: { audit?: AuditLog; pipeline?: Pipeline } = {};
+  const started: { audit?: AuditLog; pipeline?: Pipeline; store?: Store } = {};
   const recordRefusal: RefusalRecorder = async (actor, summary) => {
     await started.audit?.record(BATON_STREAM, { type: 'access.refused', actor, summary });
   };
@@ -246,13 +249,21 @@ export async function startBaton(options: BatonOptions): Promise<RunningBaton> {
   const chatPlatform = options.slack
     ? (await import('./chat/slack/slack-platform.ts')).createSlackPlatform(options.slack, server, options.logger)
     : options.discord
-      ? (await import('./chat/discord/discord-platform.ts')).createDiscordPlatform(options.discord, server, options.logger, async (typed) =>
-          started.pipeline ? completePromote(typed, started.pipeline) : [],
+      ? (await import('./chat/discord/discord-platform.ts')).createDiscordPlatform(
+          options.discord,
+          server,
+          options.logger,
+          async (typed) => (started.pipeline ? completePromote(typed, started.pipeline) : []),
+          {
+            hold: async (holder, ttlMs) => (await started.store?.holdLease(DISCORD_GATEWAY_LEASE, holder, ttlMs)) ?? false,
+            release: async (holder) => started.store?.releaseLease(DISCORD_GATEWAY_LEASE, holder),
+          },
         )
       : undefined;
   const { pipeline, engine, runtime, promotions, running, programs } = await startCore(options, chatPlatform?.userGroups);
   started.audit = runtime.audit;
   started.pipeline = pipeline;
+  started.store = engine.store;
   const platform: ChatPlatform = chatPlatform ?? consolePlatform(options, pipeline, server, consoleLogin);
   const chat = platform.out;
   const stopSweeping = new ThreadPublisher(engine.store, chat, pipeline, options.logger, { minIntervalMs: platform.minIntervalMs }).consume(engine.outbox);

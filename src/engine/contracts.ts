@@ -117,6 +117,16 @@ export interface Store {
    */
   claimOnce(key: string, ttlMs: number): Promise<boolean>;
 
+  /**
+   * Takes the lease `name` for `holder` when it is free or has lapsed, or
+   * renews it when `holder` has it; false while another holds it. What only
+   * one process may do at a time (hold Discord's gateway) goes by it.
+   */
+  holdLease(name: string, holder: string, ttlMs: number): Promise<boolean>;
+
+  /** Lets go of a lease `holder` has, so that another takes it at once. */
+  releaseLease(name: string, holder: string): Promise<void>;
+
   close(): Promise<void>;
 }
 

@@ -382,6 +382,21 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
         expect(await engine.store.threadCursor('promotion-1')).toBe(2);
       });
 
+      it('gives a lease to one holder at a time, renews it for that holder, and hands it on when it lapses or is let go', async () => {
+        const takes = await Promise.all(['bot-a', 'bot-b', 'bot-c'].map((holder) => engine.store.holdLease('gateway', holder, 200)));
+        expect(takes.filter(Boolean)).toHaveLength(1);
+        const holder = ['bot-a', 'bot-b', 'bot-c'][takes.indexOf(true)] ?? '';
+        const other = holder === 'bot-a' ? 'bot-b' : 'bot-a';
+        expect(await engine.store.holdLease('gateway', holder, 200)).toBe(true);
+        expect(await engine.store.holdLease('gateway', other, 200)).toBe(false);
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        expect(await engine.store.holdLease('gateway', other, 200)).toBe(true);
+        await engine.store.releaseLease('gateway', holder);
+        expect(await engine.store.holdLease('gateway', holder, 200)).toBe(false);
+        await engine.store.releaseLease('gateway', other);
+        expect(await engine.store.holdLease('gateway', holder, 200)).toBe(true);
+      });
+
       it('lets one of many claims of a key through, and the key again once the claim lapses', async () => {
         const claims = await Promise.all(Array.from({ length: 10 }, () => engine.store.claimOnce('delivery-1', 200)));
         expect(claims.filter(Boolean)).toHaveLength(1);

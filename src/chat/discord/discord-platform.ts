@@ -5,7 +5,7 @@ import type { HttpServer } from '../../http/server.ts';
 import type { ChatPlatform } from '../platform.ts';
 import { DiscordChannels } from './channels.ts';
 import { DiscordChat } from './discord-chat.ts';
-import { DiscordReceiver } from './discord-receiver.ts';
+import { DiscordReceiver, type GatewayLease } from './discord-receiver.ts';
 import { DiscordRoles } from './roles.ts';
 import type { DiscordSettings } from './settings.ts';
 
@@ -20,12 +20,13 @@ export function createDiscordPlatform(
   logger: Logger,
   /** Completions for /promote as it is typed (the pipeline is loaded after the platform is made). */
   complete: (typed: string) => Promise<string[]>,
+  lease: GatewayLease,
 ): ChatPlatform & { userGroups: DiscordRoles } {
   const rest = discordRest(settings);
   const chat = new DiscordChat(rest, new DiscordChannels(rest, settings.guildId), logger);
   return {
     out: chat,
-    receiver: new DiscordReceiver({ settings, server, logger, rest, chat, complete }),
+    receiver: new DiscordReceiver({ settings, server, logger, rest, chat, complete, lease }),
     // The REST client keeps to each channel's bucket itself.
     minIntervalMs: 0,
     userGroups: new DiscordRoles(rest, settings.guildId),

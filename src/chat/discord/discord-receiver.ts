@@ -5,7 +5,9 @@
  * signed, so any replica behind a load balancer answers. Either way they are
  * answered by the same DiscordInteractions.
  */
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { hostname } from 'node:os';
 import { Client, DiscordAPIError, Events, GatewayIntentBits, Routes, type APIInteraction, type GatewayDispatchPayload, type REST } from 'discord.js';
 import type { Logger } from '../../core/ports.ts';
 import { BatonError, ErrorCode, errorMessage } from '../../errors.ts';
@@ -25,11 +27,25 @@ export interface DiscordReceiverOptions {
   /** Posts an answer meant for the channel that came too late to be the interaction's response. */
   chat: ChatOut;
   complete(typed: string): Promise<string[]>;
+  /** Only one process may hold the gateway: the holder of this lease (shared by every bot on Redis). */
+  lease: GatewayLease;
+  /** How long a lease lasts unrenewed: a standby takes the gateway over within this time of its holder dying. */
+  leaseMs?: number;
 }
+
+export interface GatewayLease {
+  hold(holder: string, ttlMs: number): Promise<boolean>;
+  release(holder: string): Promise<void>;
+}
+
+/** Long enough that a busy event loop keeps it, short enough that a standby takes over within seconds. */
+const LEASE_MS = 10_000;
 
 export class DiscordReceiver implements Receiver {
   private interactions: DiscordInteractions | undefined;
   private client: Client | undefined;
+  private renewal: NodeJS.Timeout | undefined;
+  private readonly holder = `${hostname()}:${process.pid}:${randomUUID()}`;
 
   constructor(private readonly options: DiscordReceiverOptions) {
     const { connection } = options.settings;
@@ -57,13 +73,46 @@ export class DiscordReceiver implements Receiver {
         await chat.post(channel, reply.message);
       },
     });
-    if (settings.connection.mode === 'gateway') this.client = await this.connect(settings);
+    if (settings.connection.mode !== 'gateway') return;
+    // The first turn runs now, so that a token Discord refuses stops the start; later turns keep or take the lease.
+    await this.holdGateway(settings, true);
+    const leaseMs = this.options.leaseMs ?? LEASE_MS;
+    this.renewal = setInterval(() => {
+      this.holdGateway(settings, false).catch((error: unknown) => this.options.logger.error({ err: errorMessage(error) }, 'could not hold the Discord gateway'));
+    }, leaseMs / 3);
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.renewal);
     this.interactions = undefined;
-    await this.client?.destroy();
+    await this.disconnect();
+  }
+
+  /** Connects while this bot holds the lease, and lets go of the gateway as soon as it does not. */
+  private async holdGateway(settings: DiscordSettings, starting: boolean): Promise<void> {
+    const { lease, logger } = this.options;
+    const held = await lease.hold(this.holder, this.options.leaseMs ?? LEASE_MS);
+    if (held && !this.client) {
+      try {
+        this.client = await this.connect(settings);
+        logger.info({ holder: this.holder }, 'holding the Discord gateway');
+      } catch (error) {
+        await lease.release(this.holder);
+        if (starting) throw error;
+        logger.error({ err: errorMessage(error) }, 'could not take over the Discord gateway; trying again');
+      }
+    } else if (!held && this.client) {
+      logger.warn({ holder: this.holder }, 'another bot holds the Discord gateway now; letting go of it');
+      await this.client.destroy();
+      this.client = undefined;
+    }
+  }
+
+  private async disconnect(): Promise<void> {
+    if (!this.client) return;
+    await this.client.destroy();
     this.client = undefined;
+    await this.options.lease.release(this.holder);
   }
 
   private async connect(settings: DiscordSettings): Promise<Client> {

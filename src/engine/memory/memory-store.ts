@@ -68,6 +68,7 @@ export class MemoryStore implements Store {
   private readonly unposted = new Set<string>();
   /** Claimed keys and when each claim lapses; one process, so memory is enough. */
   private readonly claims = new Map<string, number>();
+  private readonly leases = new Map<string, { holder: string; until: number }>();
   private counter = 0;
   private readonly journal: Journal<JournalEntry> | undefined;
   private readonly pidFile: HeldPidFile | undefined;
@@ -419,6 +420,18 @@ export class MemoryStore implements Store {
 
   async unpostedStreams(limit: number): Promise<string[]> {
     return [...this.unposted].slice(0, limit);
+  }
+
+  async holdLease(name: string, holder: string, ttlMs: number): Promise<boolean> {
+    const now = Date.now();
+    const lease = this.leases.get(name);
+    if (lease && lease.holder !== holder && lease.until > now) return false;
+    this.leases.set(name, { holder, until: now + ttlMs });
+    return true;
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    if (this.leases.get(name)?.holder === holder) this.leases.delete(name);
   }
 
   async claimOnce(key: string, ttlMs: number): Promise<boolean> {

@@ -13,7 +13,7 @@ import { deepFreeze } from '../frozen.ts';
 import { AuditChain, AuditWriter } from './audit-writer.ts';
 import { PromotionWriter, type PromotionKeys, type TransitionChange, type Transitioned } from './promotion-writer.ts';
 import { RecentValues } from './recent-values.ts';
-import { ACQUIRE_LOCK, ADVANCE_CURSOR, CREATE_PROMOTION, RELEASE_LOCK } from './scripts.ts';
+import { ACQUIRE_LOCK, ADVANCE_CURSOR, CREATE_PROMOTION, HOLD_LEASE, RELEASE_LOCK } from './scripts.ts';
 import { verifiedField } from './verified-fields.ts';
 
 // Streams written recently: promotions still moving and every environment.
@@ -194,6 +194,14 @@ export class RedisStore implements Store {
 
   async claimOnce(key: string, ttlMs: number): Promise<boolean> {
     return (await this.redis.set(this.key('claim', key), '1', 'PX', ttlMs, 'NX')) === 'OK';
+  }
+
+  async holdLease(name: string, holder: string, ttlMs: number): Promise<boolean> {
+    return (await HOLD_LEASE.run(this.redis, [this.key('lease', name)], [holder, String(ttlMs)])) === 1;
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    await RELEASE_LOCK.run(this.redis, [this.key('lease', name)], [holder]);
   }
 
   async close(): Promise<void> {

@@ -108,6 +108,17 @@ return redis.call('GET', KEYS[1])
 `);
 
 /** Deletes a lock only when the caller holds it. KEYS: lock. ARGV: holder. */
+/** Takes a lease that is free or lapsed, or renews one the caller holds. KEYS: lease. ARGV: holder, lifetime in ms. */
+export const HOLD_LEASE = new LuaScript(`
+local holder = redis.call('GET', KEYS[1])
+if holder == false or holder == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+return 0
+`);
+
+/** Deletes a lock or lease only for the one holding it. KEYS: lock. ARGV: holder. */
 export const RELEASE_LOCK = new LuaScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0

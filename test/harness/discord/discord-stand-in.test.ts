@@ -22,6 +22,7 @@ import {
   TextInputBuilder,
   TextInputStyle,
   type Interaction,
+  type RESTOptions,
   type TextChannel,
 } from 'discord.js';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -41,9 +42,9 @@ let client: Client | undefined;
 let appServer: Server | undefined;
 
 /** A discord.js Client logged in to the stand-in and ready, with /promote registered. */
-async function connect(options: DiscordStandInOptions = {}, onInteraction?: (interaction: Interaction) => Promise<void>): Promise<Client> {
+async function connect(options: DiscordStandInOptions = {}, onInteraction?: (interaction: Interaction) => Promise<void>, rest: Partial<RESTOptions> = {}): Promise<Client> {
   standIn = await startDiscordStandIn({ heartbeatIntervalMs: 1_000, ...options });
-  const bot = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: standIn.url } });
+  const bot = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: standIn.url, ...rest } });
   client = bot;
   if (onInteraction) bot.on(Events.InteractionCreate, (interaction) => void onInteraction(interaction).catch(() => undefined));
   const ready = once(bot, Events.ClientReady);
@@ -239,6 +240,52 @@ describe('interactions over the gateway', () => {
       { name: '2026.11.3', value: '2026.11.3' },
       { name: '2026.11.2', value: '2026.11.2' },
     ]);
+  });
+  it('takes follow-ups and refuses the webhook before the callback (10015) and a modal over its limits (50035)', async () => {
+    const seen: Array<DiscordAPIError | string> = [];
+    const bot = await connect({}, async (interaction) => {
+      if (!interaction.isChatInputCommand()) return;
+      await bot.rest.post(Routes.webhook(interaction.applicationId, interaction.token), { body: { content: 'too early' }, auth: false }).catch((error: DiscordAPIError) => seen.push(error));
+      // Raw JSON: discord.js's builders would refuse the long title before sending it.
+      const modal = { custom_id: 'm', title: 't'.repeat(46), components: [{ type: 1, components: [{ type: 4, custom_id: 'reason', label: 'Why?', style: 1 }] }] };
+      await interaction.showModal(modal).catch((error: DiscordAPIError) => seen.push(error));
+      await interaction.deferReply({ flags: 64 });
+      await interaction.editReply('Planned');
+      const followUp = await interaction.followUp({ content: 'Waiting for approval', files: [{ attachment: Buffer.from('plan body'), name: 'plan.txt' }] });
+      seen.push(followUp.attachments.first()?.name ?? 'no attachment');
+      // Files go as multipart: @discordjs/rest's default undici `request` (undici 7 here, by the
+      // override) cannot send Node 20's global FormData ("action is not a function"); global fetch can.
+    }, { makeRequest: (url, init) => fetch(url, init as RequestInit) as unknown as ReturnType<RESTOptions['makeRequest']> });
+    const outcome = await standIn.slashCommand('alice', 'promote', { release: 'r', environment: 'staging' });
+    await standIn.waitFor(() => seen.length === 3);
+    expect((seen[0] as DiscordAPIError).code).toBe(10015);
+    expect((seen[1] as DiscordAPIError).rawError).toMatchObject({ code: 50035, errors: { data: { title: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 45 or fewer in length.' }] } } } });
+    expect(seen[2]).toBe('plan.txt');
+    expect([outcome.callbackType, outcome.ephemeral, outcome.content]).toEqual([5, true, 'Planned']);
+    expect(outcome.response?.history.map((version) => version.flags)).toEqual([64 | 128]);
+    const [followUp] = outcome.followUps;
+    expect(followUp?.attachments.map((attachment) => [attachment.filename, attachment.bytes.toString()])).toEqual([['plan.txt', 'plan body']]);
+    expect(await (await fetch(followUp!.attachments[0]!.url)).text()).toBe('plan body');
+    expect(outcome.refusals.map((refusal) => refusal.code)).toEqual([10015, 50035]);
+  });
+
+  it('makes discord.js identify again after INVALID_SESSION', async () => {
+    standIn = await startDiscordStandIn({ heartbeatIntervalMs: 1_000 });
+    const bot = new Client({
+      intents: [GatewayIntentBits.Guilds],
+      rest: { api: standIn.url },
+      // discord.js spaces identifies 5 s apart; the stand-in has no such limit to protect.
+      ws: { buildIdentifyThrottler: () => ({ waitForIdentify: async () => undefined }) },
+    });
+    client = bot;
+    const ready = once(bot, Events.ClientReady);
+    await bot.login(standIn.token);
+    await ready;
+    const firstSession = standIn.dispatches()[0]?.d as { session_id: string };
+    standIn.invalidateSession();
+    await standIn.waitFor(() => standIn.identifyCount === 2, 5_000);
+    expect((standIn.dispatches()[0]?.d as { session_id: string }).session_id).not.toBe(firstSession.session_id);
+    expect(standIn.resumeCount).toBe(0);
   });
 });
 

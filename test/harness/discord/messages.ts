@@ -118,7 +118,8 @@ export class MessageStore {
   }
 
   create(channelId: string, guildId: string, authorId: string, body: Json, files: UploadedFile[], extra: Partial<StoredMessage> = {}): StoredMessage {
-    const flags = typeof body.flags === 'number' ? body.flags & SETTABLE_FLAGS : 0;
+    const { flags: extraFlags = 0, ...rest } = extra;
+    const flags = (typeof body.flags === 'number' ? body.flags & SETTABLE_FLAGS : 0) | extraFlags;
     const message: StoredMessage = {
       id: this.ids.next(),
       channelId,
@@ -134,9 +135,8 @@ export class MessageStore {
       history: [],
       ephemeral: (flags & EPHEMERAL) !== 0,
       deleted: false,
-      ...extra,
+      ...rest,
     };
-    message.flags |= extra.flags ?? 0;
     this.byId.set(message.id, message);
     const ids = this.order.get(channelId) ?? [];
     ids.push(message.id);

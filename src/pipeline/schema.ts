@@ -17,7 +17,9 @@ const NAME_RULE = 'lowercase letters, digits and "-"';
 const environmentName = z.string(expecting(`an environment name of ${NAME_RULE}`)).regex(NAME_PATTERN);
 const componentName = z.string(expecting(`a component name of ${NAME_RULE}`)).regex(NAME_PATTERN);
 const groupName = z.string(expecting(`a group name of ${NAME_RULE}`)).regex(NAME_PATTERN);
-const userId = z.string(expecting('a user id without spaces or "@"')).regex(USER_PATTERN);
+/** YAML reads a Discord id unquoted as a number, and rounds it: the message says to quote it. */
+const QUOTE_IDS = 'quote numeric ids such as Discord\'s: "112233445566778899"';
+const userId = z.string(expecting(`a user id without spaces or "@" (${QUOTE_IDS})`)).regex(USER_PATTERN);
 const duration = z.string(expecting(`a duration: ${DURATION_FORM}`)).meta({ examples: ['45s', '30m', '1h30m', '2d'] });
 
 /** A group is a list of user ids, or a group the chat platform keeps, looked up (and cached) when someone clicks. */
@@ -48,14 +50,14 @@ const groupMembersSchema = z.union(
 
 const people = z
   .array(
-    z.string(expecting('a user id or an "@group" defined under groups:')).regex(USER_OR_GROUP_PATTERN),
+    z.string(expecting(`a user id or an "@group" defined under groups: (${QUOTE_IDS})`)).regex(USER_OR_GROUP_PATTERN),
     expecting('a list of user ids and "@group" names'),
   )
   .meta({ description: 'User ids and "@group" names; empty means anyone.' });
 
 /** The same lists for the rules that came later, where nobody named means nobody: an empty list must not open a door. */
 const namedPeople = z.array(
-  z.string(expecting('a user id or an "@group" defined under groups:')).regex(USER_OR_GROUP_PATTERN),
+  z.string(expecting(`a user id or an "@group" defined under groups: (${QUOTE_IDS})`)).regex(USER_OR_GROUP_PATTERN),
   expecting('a list of user ids and "@group" names'),
 );
 

@@ -1,5 +1,5 @@
 /** Discord as Baton's chat platform: one REST client for posting and lookups, the gateway or HTTP for what comes in. */
-import { REST } from 'discord.js';
+import { REST, type RESTOptions } from 'discord.js';
 import type { Logger } from '../../core/ports.ts';
 import type { HttpServer } from '../../http/server.ts';
 import type { ChatPlatform } from '../platform.ts';
@@ -11,8 +11,17 @@ import type { DiscordSettings } from './settings.ts';
 
 /** The REST client Baton and `baton discord register` use: rate limits are waited out per route bucket and globally. */
 export function discordRest(settings: Pick<DiscordSettings, 'apiUrl' | 'botToken'>): REST {
-  return new REST({ api: settings.apiUrl }).setToken(settings.botToken);
+  return new REST({ api: settings.apiUrl, makeRequest: nodeFetch }).setToken(settings.botToken);
 }
+
+type MakeRequest = RESTOptions['makeRequest'];
+
+/**
+ * Node's own fetch instead of the REST client's undici request: under the
+ * undici 7 that Node 20 needs here, that request cannot send a multipart body
+ * (an attached file); the two speak the same fetch types.
+ */
+const nodeFetch: MakeRequest = async (url, init) => (await fetch(url, init as RequestInit)) as unknown as Awaited<ReturnType<MakeRequest>>;
 
 export function createDiscordPlatform(
   settings: DiscordSettings,

@@ -112,4 +112,80 @@ describe('Baton on Discord', () => {
     const granted = (await scene.baton.engine.store.readAudit(promotionStream(id))).filter((r) => r.type === 'approval.granted');
     expect(granted).toHaveLength(1);
   });
+
+  it('summarizes a plan too large for one message and attaches its full text in the thread', async () => {
+    const many = (channel: string) => `
+version: 1
+environments: [{ name: dev, channel: "${channel}" }]
+components:
+${Array.from({ length: 120 }, (_, i) => `  component-${i}: { adapter: script, with: { apply: [node, -e, "0"], plan: [node, -e, "console.log('${'x'.repeat(60)}')"] } }`).join('\n')}
+`;
+    const scene = (running = await startDiscordScene(many));
+    const versions = Array.from({ length: 120 }, (_, i) => `component-${i}=1.0.0`).join(' ');
+    const id = await request(scene, `${versions} to dev`);
+    const plan = await scene.planMessage(id, has('succeeded'));
+    const [embed] = plan.embeds as { description?: string }[];
+    expect(embed?.description).toMatch(/Showing \d+ of 120 lines; the full text is attached in the thread\./);
+    const file = await scene.discord.waitFor(() => scene.discord.messages(plan.id).find((m) => m.attachments.some((a) => a.filename === 'baton-full-text.txt')), 15_000);
+    expect(file.attachments[0]?.size).toBeGreaterThan(120 * 20);
+  });
+
+  it('keeps to Discord\'s rate limits: every step of every promotion arrives once, in order, through 429s', async () => {
+    const scene = (running = await startDiscordScene(config, { standIn: { rateLimits: { globalPerSecond: 5 } } }));
+    const ids: string[] = [];
+    for (let round = 0; round < 3; round += 1) {
+      const id = await request(scene, `iam=1.0.${round} api=2.0.${round} to staging`);
+      await scene.discord.clickButton(BOB, (await scene.planMessage(id, has('awaiting approval'))).id, `baton:approve:${id}`);
+      ids.push(id);
+    }
+    for (const id of ids) {
+      const done = await scene.planMessage(id, has('succeeded'));
+      const lines = await scene.discord.waitFor(() => {
+        const thread = scene.threadLines(done);
+        return thread.some((line) => line.includes(`Promotion #${id} succeeded`)) ? thread : undefined;
+      }, 30_000);
+      const started = lines.filter((line) => line.includes('Started api '));
+      expect(started).toHaveLength(1);
+    }
+    expect(scene.discord.rateLimitedCount).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('over HTTP: answers PING, acts on a signed command, and refuses a bad signature and a stale timestamp', async () => {
+    const scene = (running = await startDiscordScene(config, { over: 'http' }));
+    expect((await scene.discord.ping()).callbackType).toBe(1);
+    const id = await request(scene, 'iam=1.0.0 api=2.0.0 to staging');
+    await scene.planMessage(id, has('awaiting approval'));
+    const payload = { type: 1, id: '1', application_id: scene.discord.applicationId, token: 't', version: 1 };
+    expect((await scene.discord.sendSigned(payload, { badSignature: true })).status).toBe(401);
+    expect((await scene.discord.sendSigned(payload, { timestamp: String(Math.floor(Date.now() / 1000) - 6 * 60) })).status).toBe(401);
+    expect((await scene.discord.sendSigned(payload, { timestamp: String(Math.floor(Date.now() / 1000) + 6 * 60) })).status).toBe(401);
+    expect(await scene.discord.sendSigned(payload)).toEqual({ status: 200, body: { type: 1 } });
+  });
+
+  it('takes approvers from a Discord role and completes /promote as it is typed', async () => {
+    const withRole = (channel: string) => config(channel).replace(`release-managers: ["${ALICE}", "${BOB}"]`, 'release-managers: { role: release-managers }');
+    const scene = (running = await startDiscordScene(withRole, {
+      standIn: {
+        guilds: [
+          {
+            id: '1300000000000000100',
+            channels: [{ id: '1300000000000000200', name: 'deploys' }],
+            roles: [{ id: '1300000000000000300', name: 'release-managers' }],
+            members: [
+              { id: ALICE, username: 'alice' },
+              { id: BOB, username: 'bob', roles: ['1300000000000000300'] },
+            ],
+          },
+        ],
+      },
+    }));
+    const id = await request(scene, 'iam=1.0.0 api=2.0.0 to staging');
+    const plan = await scene.planMessage(id, has('awaiting approval'));
+    expect(plan.content).toBe(`Waiting for approval from <@${BOB}>.`);
+    const refused = await scene.discord.clickButton(ALICE, plan.id, `baton:approve:${id}`);
+    expect(refused.content).toContain("can't approve or reject promotions to staging: only @release-managers may");
+    expect((await scene.discord.clickButton(BOB, plan.id, `baton:approve:${id}`)).content).toContain('You approved');
+    const typed = await scene.discord.autocomplete(ALICE, 'promote', { command: 'iam=1.0.0 to st' }, 'command');
+    expect(typed.choices).toEqual([{ name: 'iam=1.0.0 to staging', value: 'iam=1.0.0 to staging' }]);
+  });
 });

@@ -92,6 +92,23 @@ export const APP_ROUTES: Route[] = [
     handle: ({ state, params }) => ({ status: 200, body: state.directory.apiRoles(guild(state, params['guild.id'])) }),
   },
   {
+    // List Guild Members: by user id ascending, `limit` (1–1000, default 1) after the id `after`.
+    method: 'GET',
+    template: '/guilds/{guild.id}/members',
+    auth: 'bot',
+    handle: ({ state, params, query }) => {
+      const guildId = guild(state, params['guild.id']);
+      const limit = Math.min(1000, Math.max(1, Number(query.get('limit') ?? '1')));
+      const after = BigInt(query.get('after') ?? '0');
+      const members = state.directory
+        .membersOf(guildId)
+        .filter((member) => BigInt(member.id) > after)
+        .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1))
+        .slice(0, limit);
+      return { status: 200, body: members.map((member) => state.directory.apiMember(guildId, member)) };
+    },
+  },
+  {
     method: 'GET',
     template: '/guilds/{guild.id}/members/{user.id}',
     auth: 'bot',

@@ -160,6 +160,10 @@ export class GuildDirectory {
     this.guild(guildId).members.set(member.id, { ...member, joinedAt: this.clock() });
   }
 
+  membersOf(guildId: string): (MemberSpec & { joinedAt: number })[] {
+    return [...this.guild(guildId).members.values()];
+  }
+
   /** A member by id or username. */
   findMember(guildId: string, user: string): (MemberSpec & { joinedAt: number }) | undefined {
     const guild = this.guild(guildId);

@@ -3,7 +3,8 @@
  * one server (at once) or everywhere the application is installed (which
  * Discord may take up to an hour to show). Running it again changes nothing.
  */
-import { ApplicationCommandOptionType, Routes, type APIApplication, type RESTPutAPIApplicationCommandsJSONBody } from 'discord.js';
+import { ApplicationCommandOptionType, DiscordAPIError, Routes, type APIApplication, type RESTPutAPIApplicationCommandsJSONBody } from 'discord.js';
+import { BatonError, ErrorCode, errorMessage } from '../../errors.ts';
 import { discordRest } from './discord-platform.ts';
 import { PROMOTE_COMMAND, PROMOTE_OPTION } from './discord-interactions.ts';
 import type { DiscordSettings } from './settings.ts';
@@ -26,10 +27,21 @@ export const PROMOTE_COMMANDS: RESTPutAPIApplicationCommandsJSONBody = [
 
 export async function registerDiscordCommands(settings: Pick<DiscordSettings, 'apiUrl' | 'botToken'>, guildId: string | undefined): Promise<string> {
   const rest = discordRest(settings);
-  const application = (await rest.get(Routes.currentApplication())) as APIApplication;
-  const route = guildId ? Routes.applicationGuildCommands(application.id, guildId) : Routes.applicationCommands(application.id);
-  await rest.put(route, { body: PROMOTE_COMMANDS });
-  return guildId
-    ? `Registered /promote for ${application.name} on server ${guildId}; it is usable there now.`
-    : `Registered /promote for ${application.name} on every server it is installed in; Discord may take up to an hour to show it.`;
+  try {
+    const application = (await rest.get(Routes.currentApplication())) as APIApplication;
+    const route = guildId ? Routes.applicationGuildCommands(application.id, guildId) : Routes.applicationCommands(application.id);
+    await rest.put(route, { body: PROMOTE_COMMANDS });
+    return guildId
+      ? `Registered /promote for ${application.name} on server ${guildId}; it is usable there now.`
+      : `Registered /promote for ${application.name} on every server it is installed in; Discord may take up to an hour to show it.`;
+  } catch (error) {
+    const reason = error instanceof Error && error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : errorMessage(error);
+    throw new BatonError(
+      ErrorCode.ConfigInvalid,
+      error instanceof DiscordAPIError
+        ? `Discord refused to register /promote (${reason}). Check DISCORD_TOKEN (the application's "Bot" page)${guildId ? ` and that the bot is in server ${guildId}` : ''}.`
+        : `Could not reach Discord at ${settings.apiUrl} (${reason}). Check DISCORD_API_URL and that this machine can reach it.`,
+      { cause: error },
+    );
+  }
 }

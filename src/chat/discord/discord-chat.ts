@@ -18,8 +18,8 @@ import { DISCORD_LIMITS } from './limits.ts';
 const THREAD_ALREADY_CREATED = 160004;
 const INVALID_FORM_BODY = 50035;
 
-/** Users and roles may be mentioned (approvers); @everyone and @here never, whatever a reason says. */
-const ALLOWED_MENTIONS = { parse: ['users', 'roles'] } as RESTPostAPIChannelMessageJSONBody['allowed_mentions'];
+/** Users may be notified (approvers are named by id); roles, @everyone and @here never, whatever a reason says. */
+const ALLOWED_MENTIONS = { parse: ['users'] } as RESTPostAPIChannelMessageJSONBody['allowed_mentions'];
 
 const THREAD_NAME_LENGTH = 100;
 

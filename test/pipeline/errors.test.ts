@@ -160,6 +160,20 @@ describe('environment problems', () => {
   });
 });
 
+describe('permission problems', () => {
+  it('checks the groups of rollback, freeze and override like the others', () => {
+    expect(
+      problemsIn(yaml('version: 1', 'groups:', '  leads: [alice]', 'environments:', '  - name: prod', '    rollback: ["@leeds"]', '    freeze: ["@oncall"]', '    override: ["@leads"]', 'components:', '  api: { adapter: noop }')),
+    ).toEqual(['pipeline.yaml:6:16: unknown group "@leeds": define it under groups:', 'pipeline.yaml:7:14: unknown group "@oncall": define it under groups:']);
+  });
+
+  it('says to quote a numeric id, which YAML would read as a number and round', () => {
+    expect(problemsIn(yaml('version: 1', 'environments:', '  - name: prod', '    override: [112233445566778899]', 'components:', '  api: { adapter: noop }'))).toEqual([
+      'pipeline.yaml:4:16: override[0]: expected a user id or an "@group" defined under groups: (quote numeric ids such as Discord\'s: "112233445566778899"), got 112233445566778900',
+    ]);
+  });
+});
+
 describe('component problems', () => {
   it('lists the known adapter kinds for an unknown one', () => {
     expect(problemsIn(yaml(...HEAD, 'components:', '  api:', '    adapter: scrpt'))).toEqual([

@@ -1,11 +1,13 @@
 /**
- * Slash-command ack latency at a fixed request rate: Baton (the whole bot,
- * memory engine) vs a bare Bolt app that only acks, both behind Bolt's HTTP
- * receiver, in one run. Slack's side (the stand-in and the load) runs on a
- * worker thread, so what the apps do after an ack cannot hold up the clock
- * that times it. Requests are signed as Slack signs them and sent open loop:
- * each leaves on its schedule whatever became of the earlier ones, and its
- * latency counts from that schedule.
+ * Slash-command ack latency at a fixed request rate, in one run, on both chat
+ * platforms. Slack: Baton (the whole bot, memory engine) vs a bare Bolt app
+ * that only acks, both behind Bolt's HTTP receiver. Discord: Baton answering
+ * HTTP interactions vs a bare handler that only checks the Ed25519 signature
+ * and answers. The chat side (both stand-ins and the load) runs on a worker
+ * thread, so what the apps do after an answer cannot hold up the clock that
+ * times it. Requests are signed as each platform signs them and sent open
+ * loop: each leaves on its schedule whatever became of the earlier ones, and
+ * its latency counts from that schedule.
  */
 import { once } from 'node:events';
 import { createServer } from 'node:http';
@@ -17,9 +19,13 @@ import { performance } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker } from 'node:worker_threads';
 import { App, HTTPReceiver } from '@slack/bolt';
 import { createAdapterLookup } from '../adapters/registry.ts';
-import { startBaton } from '../src/app.ts';
+import { startBaton, type BatonOptions } from '../src/app.ts';
+import { DISCORD_INTERACTIONS_PATH } from '../src/chat/discord/settings.ts';
+import { discordPublicKey, isSignedByDiscord } from '../src/chat/discord/signature.ts';
 import { SLACK_EVENTS_PATH } from '../src/chat/slack/settings.ts';
+import { webhookBody } from '../src/http/raw-body.ts';
 import { journalSyncs } from '../src/journal.ts';
+import { DEFAULT_MEMBERS, startDiscordStandIn, type DiscordStandIn } from '../test/harness/discord/discord-stand-in.ts';
 import { sendSlashCommand } from '../test/harness/slack/signed-requests.ts';
 import { startSlackStandIn, type SlackStandIn } from '../test/harness/slack/slack-stand-in.ts';
 import { noopAdapter, quiet } from './noop-adapter.ts';
@@ -34,18 +40,30 @@ const TARGET_RATIO = 1.5;
 const SIGNING_SECRET = 'bench-signing-secret';
 const CHANNEL = 'C0DEPLOYS1';
 const USERS = ['UALICE0001', 'UBOB000001', 'UCAROL0001'];
+const DISCORD_USERS = DEFAULT_MEMBERS.map((member) => ({ id: member.id, username: member.username }));
+/** Interaction ids: snowflakes, one per request, never seen before by the app. */
+const FIRST_INTERACTION_ID = 1_500_000_000_000_000_000n;
 
 // Promotions to dev run at once and finish, so `status` lists the few under way rather than all ever requested.
-const CONFIG = `version: 1
+const config = (channel: string) => `version: 1
 environments:
   - name: dev
-    channel: ${CHANNEL}
+    channel: "${channel}"
 components:
   api: { adapter: noop }
 `;
 
-/** What the apps' thread asks Slack's side for: a round of load on one app. */
+type Platform = 'slack' | 'discord';
+
+/** What the chat side tells the apps' thread once its stand-ins are up. */
+interface ChatSide {
+  slackApiUrl: string;
+  discord: { url: string; token: string; publicKey: string; guildId: string; channelId: string };
+}
+
+/** What the apps' thread asks the chat side for: a round of load on one app. */
 interface RoundOrder {
+  platform: Platform;
   eventsUrl: string;
   durationMs: number;
   /** Numbers the requests, so every promotion asks for a version not asked for before. */
@@ -73,19 +91,41 @@ function commandText(n: number): string {
   return n % 5 === 1 ? 'help' : 'status';
 }
 
-/** Slack's side: each request leaves at its time, answered or not. */
-async function sendRound(slack: SlackStandIn, order: RoundOrder): Promise<Load> {
+/** /promote with the command text, as Discord sends it to an interactions endpoint. */
+function discordCommand(discord: DiscordStandIn, n: number): Record<string, unknown> {
+  const user = DISCORD_USERS[n % DISCORD_USERS.length] ?? { id: '', username: '' };
+  return {
+    id: String(FIRST_INTERACTION_ID + BigInt(n)),
+    application_id: discord.applicationId,
+    type: 2,
+    token: `bench-interaction-${n}`,
+    version: 1,
+    guild_id: discord.guildId,
+    channel_id: discord.channelId,
+    channel: { id: discord.channelId, type: 0, guild_id: discord.guildId, name: 'deploys' },
+    member: { user: { ...user, discriminator: '0', global_name: null, avatar: null }, roles: [], permissions: '2147552256' },
+    data: { id: '1500000000000000001', name: 'promote', type: 1, options: [{ name: 'command', type: 3, value: commandText(n) }] },
+  };
+}
+
+/** The chat side: each request leaves at its time, answered or not. */
+async function sendRound(slack: SlackStandIn, discord: DiscordStandIn, order: RoundOrder): Promise<Load> {
   const count = Math.round((order.durationMs / 1000) * RATE_PER_SECOND);
   const load: Load = { latencies: [], failures: 0 };
+  // Each round has one target: the stand-in signs and posts every interaction of the round to it.
+  if (order.platform === 'discord') discord.setInteractionsEndpoint(order.eventsUrl);
+  const send = (n: number): Promise<{ status: number }> => {
+    if (order.platform === 'discord') return discord.sendSigned(discordCommand(discord, n));
+    const user = USERS[n % USERS.length] ?? 'UALICE0001';
+    const fields = { user_id: user, channel_id: CHANNEL, text: commandText(n), response_url: slack.responseUrl({ user, channel: CHANNEL }) };
+    return sendSlashCommand(order.eventsUrl, SIGNING_SECRET, fields);
+  };
   const start = performance.now() + 20;
   const requests = Array.from({ length: count }, (_, i) => {
     const due = start + (i * 1000) / RATE_PER_SECOND;
-    const n = order.firstRequest + i;
-    const user = USERS[n % USERS.length] ?? 'UALICE0001';
     return new Promise<void>((resolve) => {
       setTimeout(() => {
-        const fields = { user_id: user, channel_id: CHANNEL, text: commandText(n), response_url: slack.responseUrl({ user, channel: CHANNEL }) };
-        sendSlashCommand(order.eventsUrl, SIGNING_SECRET, fields)
+        send(order.firstRequest + i)
           .then(
             (answer) => (answer.status === 200 ? load.latencies.push(performance.now() - due) : (load.failures += 1)),
             () => (load.failures += 1),
@@ -98,20 +138,22 @@ async function sendRound(slack: SlackStandIn, order: RoundOrder): Promise<Load> 
   return load;
 }
 
-async function runSlackSide(port: NonNullable<typeof parentPort>): Promise<void> {
+async function runChatSide(port: NonNullable<typeof parentPort>): Promise<void> {
   const slack = await startSlackStandIn({ rateLimit: null });
+  const discord = await startDiscordStandIn({ rateLimits: null });
   port.on('message', (order: RoundOrder | 'stop') => {
     if (order === 'stop') {
-      void slack.close().then(() => port.close());
+      void Promise.all([slack.close(), discord.close()]).then(() => port.close());
       return;
     }
-    void sendRound(slack, order).then((load) => port.postMessage(load));
+    void sendRound(slack, discord, order).then((load) => port.postMessage(load));
   });
-  port.postMessage(slack.apiUrl);
+  const { url, token, publicKey, guildId, channelId } = discord;
+  port.postMessage({ slackApiUrl: slack.apiUrl, discord: { url, token, publicKey, guildId, channelId } } satisfies ChatSide);
 }
 
 interface Target {
-  name: string;
+  platform: Platform;
   eventsUrl: string;
   /** Resolves when the work the requests started is done. */
   settle(): Promise<void>;
@@ -130,20 +172,55 @@ async function startBare(apiUrl: string): Promise<Target> {
   const server = createServer(receiver.requestListener);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
-    name: 'bare Bolt',
+    platform: 'slack',
     eventsUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}${SLACK_EVENTS_PATH}`,
     settle: () => pause(SETTLE_MS),
-    async stop() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    stop: () => closeServer(server),
   };
 }
 
-async function startBatonTarget(apiUrl: string): Promise<Target> {
+async function closeServer(server: ReturnType<typeof createServer>): Promise<void> {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+/** What any Discord app must do with an HTTP interaction: read it, check its signature, answer. */
+async function startBareDiscord(publicKey: string): Promise<Target> {
+  const key = discordPublicKey(publicKey);
+  const answer = JSON.stringify({ type: 4, data: { content: 'ok', flags: 64 } });
+  const server = createServer((request, response) => {
+    void webhookBody(request, response).then((body) => {
+      if (!body) return;
+      const signature = request.headers['x-signature-ed25519'];
+      if (!isSignedByDiscord(key, Array.isArray(signature) ? signature[0] : signature, String(request.headers['x-signature-timestamp']), body)) {
+        response.writeHead(401).end();
+        return;
+      }
+      response.writeHead(200, { 'content-type': 'application/json' }).end(answer);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    platform: 'discord',
+    eventsUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}${DISCORD_INTERACTIONS_PATH}`,
+    settle: () => pause(SETTLE_MS),
+    stop: () => closeServer(server),
+  };
+}
+
+/**
+ * The interactions the load sends are not known to the Discord stand-in: an
+ * answer Baton defers (past 1.5 s) cannot be edited in later, and counts as
+ * late here all the same.
+ */
+async function startBatonTarget(chat: ChatSide, platform: Platform): Promise<Target> {
   const dataDir = await mkdtemp(join(tmpdir(), 'baton-bench-ack-'));
   const configPath = join(dataDir, 'baton.yaml');
-  await writeFile(configPath, CONFIG);
+  await writeFile(configPath, config(platform === 'slack' ? CHANNEL : chat.discord.channelId));
+  const on: Pick<BatonOptions, 'slack' | 'discord'> =
+    platform === 'slack'
+      ? { slack: { botToken: 'xoxb-test', connection: { mode: 'http', signingSecret: SIGNING_SECRET }, apiUrl: chat.slackApiUrl, channelIntervalMs: 0 } }
+      : { discord: { botToken: chat.discord.token, connection: { mode: 'http', publicKey: chat.discord.publicKey }, apiUrl: chat.discord.url, guildId: chat.discord.guildId } };
   const baton = await startBaton({
     configPath,
     dataDir,
@@ -151,11 +228,11 @@ async function startBatonTarget(apiUrl: string): Promise<Target> {
     port: 0,
     logger: quiet,
     adapters: createAdapterLookup(new Map([['noop', noopAdapter]])),
-    slack: { botToken: 'xoxb-test', connection: { mode: 'http', signingSecret: SIGNING_SECRET }, apiUrl, channelIntervalMs: 0 },
+    ...on,
   });
   return {
-    name: 'Baton',
-    eventsUrl: `${baton.url}${SLACK_EVENTS_PATH}`,
+    platform,
+    eventsUrl: `${baton.url}${platform === 'slack' ? SLACK_EVENTS_PATH : DISCORD_INTERACTIONS_PATH}`,
     async settle() {
       await baton.idle();
       await pause(SETTLE_MS);
@@ -174,72 +251,83 @@ function percentile(sorted: number[], p: number): number {
 const sortedLatencies = (rounds: Round[]) => rounds.flatMap((r) => r.latencies).sort((a, b) => a - b);
 const p99 = (rounds: Round[]) => percentile(sortedLatencies(rounds), 99);
 
-function report(bare: Round[], baton: Round[], loadBefore: number): void {
-  const row = (label: string, value: (rounds: Round[]) => string) => console.log(`${label.padEnd(30)}${value(bare).padStart(16)}${value(baton).padStart(20)}`);
+interface Side {
+  /** Column heading. */
+  name: string;
+  rounds: Round[];
+}
+
+function report(sides: Side[], loadBefore: number): void {
   const ms = (value: number) => value.toFixed(2);
+  const row = (label: string, value: (rounds: Round[]) => string) => console.log(`${label.padEnd(30)}${sides.map((side) => value(side.rounds).padStart(16)).join('')}`);
   console.log(
-    `/promote at ${RATE_PER_SECOND}/s open loop, unique trigger ids; ${ROUNDS} rounds of ${ROUND_MS / 1000} s per side taken in turns, after ${WARM_UP_MS / 1000} s of warm-up each`,
+    `/promote at ${RATE_PER_SECOND}/s open loop, unique trigger and interaction ids; ${ROUNDS} rounds of ${ROUND_MS / 1000} s per side taken in turns, after ${WARM_UP_MS / 1000} s of warm-up each`,
   );
   console.log('mix: 3/5 `status`, 1/5 `help`, 1/5 a promotion to dev (planned, one no-op step run, its thread posted)');
+  console.log('Slack: Bolt HTTP receiver, form-encoded, HMAC-SHA256 signature; Discord: HTTP interactions, JSON, Ed25519 signature');
   console.log(
-    `apps on the main thread, Slack stand-in and load on a worker; load average ${loadBefore.toFixed(1)} → ${(loadavg()[0] ?? 0).toFixed(1)} on ${availableParallelism()} CPUs`,
+    `apps on the main thread, stand-ins and load on a worker; load average ${loadBefore.toFixed(1)} → ${(loadavg()[0] ?? 0).toFixed(1)} on ${availableParallelism()} CPUs`,
   );
-  console.log('ack latency, ms, from scheduled send to HTTP answer');
-  console.log(`${''.padEnd(30)}${'bare Bolt'.padStart(16)}${'Baton'.padStart(20)}`);
+  console.log('answer latency, ms, from scheduled send to HTTP answer');
+  console.log(`${''.padEnd(30)}${'── Slack ──'.padStart(24).padEnd(32)}${'── Discord ──'.padStart(25).padEnd(32)}`);
+  console.log(`${''.padEnd(30)}${sides.map((side) => side.name.padStart(16)).join('')}`);
   row('p50', (rounds) => ms(percentile(sortedLatencies(rounds), 50)));
   row('p99', (rounds) => ms(p99(rounds)));
   row('max', (rounds) => ms(sortedLatencies(rounds).at(-1) ?? Number.NaN));
-  row('acks / failed', (rounds) => `${sortedLatencies(rounds).length} / ${rounds.reduce((sum, r) => sum + r.failures, 0)}`);
+  row('answers / failed', (rounds) => `${sortedLatencies(rounds).length} / ${rounds.reduce((sum, r) => sum + r.failures, 0)}`);
   row('apps thread busy, ms/request', (rounds) => ms(rounds.reduce((sum, r) => sum + r.busyMsPerRequest, 0) / rounds.length));
   // Twelve rounds do not fit the columns: each side on a line of its own.
-  for (const [name, rounds] of [['bare Bolt', bare], ['Baton', baton]] as const) {
-    console.log(`  p99 each round, ${name}: ${rounds.map((r) => p99([r]).toFixed(0)).join(' ')}`);
+  for (const side of sides) {
+    console.log(`  p99 each round, ${side.name}: ${side.rounds.map((r) => p99([r]).toFixed(0)).join(' ')}`);
   }
-  const syncs = baton.reduce((sum, r) => sum + r.syncs, 0);
-  const promotions = baton.reduce((sum, r) => sum + r.promotions, 0);
-  console.log(`fsyncs per promotion, Baton: ${(syncs / promotions).toFixed(2)} (${syncs} journal syncs for ${promotions} promotions, each planned, run and posted)`);
-  const ratio = p99(baton) / p99(bare);
-  console.log(`ratio Baton / bare, p99 ${ratio.toFixed(2).padStart(42)}   (target ≤ ${TARGET_RATIO.toFixed(2)}: ${ratio <= TARGET_RATIO ? 'met' : 'not met'})`);
+  for (const [bare, baton] of [[sides[0], sides[1]], [sides[2], sides[3]]] as const) {
+    if (!bare || !baton) continue;
+    const syncs = baton.rounds.reduce((sum, r) => sum + r.syncs, 0);
+    const promotions = baton.rounds.reduce((sum, r) => sum + r.promotions, 0);
+    console.log(`fsyncs per promotion, ${baton.name}: ${(syncs / promotions).toFixed(2)} (${syncs} journal syncs for ${promotions} promotions, each planned, run and posted)`);
+    const ratio = p99(baton.rounds) / p99(bare.rounds);
+    console.log(`ratio ${baton.name} / ${bare.name}, p99 ${ratio.toFixed(2).padStart(20)}   (target ≤ ${TARGET_RATIO.toFixed(2)}: ${ratio <= TARGET_RATIO ? 'met' : 'not met'})`);
+  }
 }
 
 async function runApps(): Promise<void> {
-  const slackSide = new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(import.meta.url)}); })`, { eval: true });
-  const [apiUrl] = (await once(slackSide, 'message')) as [string];
-  const bare = await startBare(apiUrl);
-  const baton = await startBatonTarget(apiUrl);
+  const chatSide = new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(import.meta.url)}); })`, { eval: true });
+  const [chat] = (await once(chatSide, 'message')) as [ChatSide];
+  const targets = [
+    { name: 'bare Bolt', target: await startBare(chat.slackApiUrl) },
+    { name: 'Baton (Slack)', target: await startBatonTarget(chat, 'slack') },
+    { name: 'bare Ed25519', target: await startBareDiscord(chat.discord.publicKey) },
+    { name: 'Baton (Discord)', target: await startBatonTarget(chat, 'discord') },
+  ];
   const loadBefore = loadavg()[0] ?? 0;
   let requests = 0;
   const round = async (target: Target, durationMs: number): Promise<Round> => {
     const busyBefore = performance.eventLoopUtilization();
     const syncsBefore = journalSyncs();
     const firstRequest = requests;
-    slackSide.postMessage({ eventsUrl: target.eventsUrl, durationMs, firstRequest } satisfies RoundOrder);
-    const [load] = (await once(slackSide, 'message')) as [Load];
+    chatSide.postMessage({ platform: target.platform, eventsUrl: target.eventsUrl, durationMs, firstRequest } satisfies RoundOrder);
+    const [load] = (await once(chatSide, 'message')) as [Load];
     await target.settle();
     const count = load.latencies.length + load.failures;
     requests += count;
     const promotions = Array.from({ length: count }, (_, i) => firstRequest + i).filter((n) => commandText(n).includes(' to ')).length;
     return { ...load, busyMsPerRequest: performance.eventLoopUtilization(busyBefore).active / count, promotions, syncs: journalSyncs() - syncsBefore };
   };
-  const bareRounds: Round[] = [];
-  const batonRounds: Round[] = [];
+  const sides: Side[] = targets.map(({ name }) => ({ name, rounds: [] }));
   try {
-    // Warm-up: connections, JIT and Baton's first promotions, for both sides alike.
-    await round(bare, WARM_UP_MS);
-    await round(baton, WARM_UP_MS);
-    // Short rounds taken in turns, so that a busy moment of the machine falls on both sides.
+    // Warm-up: connections, JIT and Baton's first promotions, for every side alike.
+    for (const { target } of targets) await round(target, WARM_UP_MS);
+    // Short rounds taken in turns, so that a busy moment of the machine falls on every side.
     for (let i = 0; i < ROUNDS; i += 1) {
-      bareRounds.push(await round(bare, ROUND_MS));
-      batonRounds.push(await round(baton, ROUND_MS));
+      for (const [k, { target }] of targets.entries()) sides[k]?.rounds.push(await round(target, ROUND_MS));
     }
   } finally {
-    await bare.stop();
-    await baton.stop();
-    slackSide.postMessage('stop');
-    await once(slackSide, 'exit');
+    for (const { target } of targets) await target.stop();
+    chatSide.postMessage('stop');
+    await once(chatSide, 'exit');
   }
-  report(bareRounds, batonRounds, loadBefore);
+  report(sides, loadBefore);
 }
 
 if (isMainThread) await runApps();
-else if (parentPort) await runSlackSide(parentPort);
+else if (parentPort) await runChatSide(parentPort);

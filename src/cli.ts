@@ -88,7 +88,9 @@ program
     const engine = engineSettings();
     const graceMs = millisecondsFromEnv('BATON_SHUTDOWN_GRACE_MS') ?? DEFAULT_SHUTDOWN_GRACE_MS;
     const slack = slackSettingsFrom(process.env);
-    const discord = discordSettingsFrom(process.env);
+    const discordSettings = discordSettingsFrom(process.env);
+    const gatewayLeaseMs = millisecondsFromEnv('BATON_DISCORD_LEASE_MS');
+    const discord = discordSettings && gatewayLeaseMs ? { ...discordSettings, gatewayLeaseMs } : discordSettings;
     const login = loginSettingsFrom(process.env);
     const apiTokens = apiTokensFrom(process.env);
     const baton = await startBaton({

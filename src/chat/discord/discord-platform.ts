@@ -35,7 +35,7 @@ export function createDiscordPlatform(
   const chat = new DiscordChat(rest, new DiscordChannels(rest, settings.guildId), logger);
   return {
     out: chat,
-    receiver: new DiscordReceiver({ settings, server, logger, rest, chat, complete, lease }),
+    receiver: new DiscordReceiver({ settings, server, logger, rest, chat, complete, lease, ...(settings.gatewayLeaseMs ? { leaseMs: settings.gatewayLeaseMs } : {}) }),
     // The REST client keeps to each channel's bucket itself.
     minIntervalMs: 0,
     userGroups: new DiscordRoles(rest, settings.guildId),

@@ -20,6 +20,8 @@ export interface DiscordSettings {
   apiUrl: string;
   /** The server whose roles `{ role: … }` groups name, and whose channels `#name` means. */
   guildId?: string;
+  /** Gateway mode: how long the gateway lease lasts unrenewed (BATON_DISCORD_LEASE_MS); the receiver's default when absent. */
+  gatewayLeaseMs?: number;
 }
 
 function invalid(message: string): BatonError {

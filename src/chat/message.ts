@@ -44,6 +44,8 @@ export interface ChatMessage {
   text: string;
   tone: Tone;
   blocks: Block[];
+  /** The user ids this message means to notify (approvers asked to act); a platform that can limit notifications notifies these only. */
+  mentions?: string[];
 }
 
 /** Cuts `text` to `max` characters, marking the cut: platforms keep inside their limits with it. */

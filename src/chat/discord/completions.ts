@@ -6,12 +6,12 @@ const SUBCOMMANDS = ['status', 'history', 'diff', 'rollback', 'freeze', 'unfreez
 
 async function releaseNames(releasesDir: string): Promise<string[]> {
   const files = await readdir(releasesDir).catch(() => []);
-  return files.filter((f) => /\.ya?ml$/.test(f)).map((f) => f.replace(/\.ya?ml$/, ''));
+  return files.filter((f) => /.\.ya?ml$/.test(f)).map((f) => f.replace(/\.ya?ml$/, ''));
 }
 
 /** Whole command texts that complete `typed`, at most 25 (Discord's limit). */
 export async function completePromote(typed: string, pipeline: Pipeline): Promise<string[]> {
-  const words = typed.split(/\s+/);
+  const words = typed.trimStart().split(/\s+/);
   const partial = words.pop() ?? '';
   const before = words.join(' ');
   const previous = words.at(-1);

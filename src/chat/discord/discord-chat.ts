@@ -5,6 +5,7 @@
  * again as plain text rather than lost. Rate limits are waited out by the
  * REST client, per route bucket and globally, before anything is sent.
  */
+import { createHash } from 'node:crypto';
 import { DiscordAPIError, Routes, type APIMessage, type REST, type RESTPostAPIChannelMessageJSONBody } from 'discord.js';
 import type { Logger } from '../../core/ports.ts';
 import { errorMessage } from '../../errors.ts';
@@ -18,8 +19,13 @@ import { DISCORD_LIMITS } from './limits.ts';
 const THREAD_ALREADY_CREATED = 160004;
 const INVALID_FORM_BODY = 50035;
 
-/** Users may be notified (approvers are named by id); roles, @everyone and @here never, whatever a reason says. */
-const ALLOWED_MENTIONS = { parse: ['users'] } as RESTPostAPIChannelMessageJSONBody['allowed_mentions'];
+/** Discord notifies at most this many users a message names. */
+const MAX_NOTIFIED = 100;
+
+/** Only the people a message means to notify (approvers asked to act); never a role, @everyone or someone a reason names. */
+function allowedMentions(message: ChatMessage): RESTPostAPIChannelMessageJSONBody['allowed_mentions'] {
+  return { parse: [], users: (message.mentions ?? []).slice(0, MAX_NOTIFIED) };
+}
 
 const THREAD_NAME_LENGTH = 100;
 
@@ -31,13 +37,28 @@ function remember(set: Set<string>, key: string): void {
   if (set.size > REMEMBERED) set.delete(set.values().next().value ?? key);
 }
 
-function bodyOf(rendered: DiscordMessage, fallback: string): RESTPostAPIChannelMessageJSONBody {
+function bodyOf(rendered: DiscordMessage, message: ChatMessage): RESTPostAPIChannelMessageJSONBody {
   return {
-    content: rendered.content || (rendered.embeds.length === 0 ? clip(fallback, DISCORD_LIMITS.content) : ''),
+    content: rendered.content || (rendered.embeds.length === 0 ? clip(message.text, DISCORD_LIMITS.content) : ''),
     embeds: rendered.embeds,
     components: rendered.components,
-    allowed_mentions: ALLOWED_MENTIONS,
+    allowed_mentions: allowedMentions(message),
   };
+}
+
+/** Discord's longest nonce. */
+const NONCE_LENGTH = 25;
+
+/**
+ * A message Discord creates at most once: the REST client retries a create
+ * that got a 5xx or timed out, and the outbox posts again after an error, yet
+ * the message may have been made. With enforce_nonce Discord returns the first
+ * one instead. The nonce is the message's own digest: every message Baton
+ * posts says something of its own (a record's number, a promotion's id).
+ */
+function once(channelId: string, body: RESTPostAPIChannelMessageJSONBody): RESTPostAPIChannelMessageJSONBody {
+  const nonce = createHash('sha256').update(channelId).update(JSON.stringify(body)).digest('base64url').slice(0, NONCE_LENGTH);
+  return { ...body, nonce, enforce_nonce: true };
 }
 
 export class DiscordChat implements ChatOut {
@@ -53,7 +74,7 @@ export class DiscordChat implements ChatOut {
   async post(channel: string, message: ChatMessage): Promise<MessageRef> {
     const channelId = await this.channels.idOf(channel);
     const rendered = renderDiscordMessage(message);
-    const sent = await this.send(message, rendered, (body) => this.rest.post(Routes.channelMessages(channelId), { body }));
+    const sent = await this.send(message, rendered, (body) => this.rest.post(Routes.channelMessages(channelId), { body: once(channelId, body) }));
     const ref = { channel: channelId, messageId: sent.id };
     if (rendered.overflow) await this.attachOnce(ref, rendered.overflow, message);
     return ref;
@@ -68,7 +89,7 @@ export class DiscordChat implements ChatOut {
   async reply(thread: MessageRef, message: ChatMessage): Promise<MessageRef> {
     const threadId = await this.threadOf(thread, message);
     const rendered = renderDiscordMessage(message);
-    const sent = await this.send(message, rendered, (body) => this.rest.post(Routes.channelMessages(threadId), { body }));
+    const sent = await this.send(message, rendered, (body) => this.rest.post(Routes.channelMessages(threadId), { body: once(threadId, body) }));
     const ref = { channel: threadId, messageId: sent.id };
     if (rendered.overflow) await this.attachOnce(ref, rendered.overflow, message, { channel: thread.channel, messageId: thread.messageId });
     return ref;
@@ -92,11 +113,11 @@ export class DiscordChat implements ChatOut {
 
   private async send(message: ChatMessage, rendered: DiscordMessage, call: (body: RESTPostAPIChannelMessageJSONBody) => Promise<unknown>): Promise<APIMessage> {
     try {
-      return (await call(bodyOf(rendered, message.text))) as APIMessage;
+      return (await call(bodyOf(rendered, message))) as APIMessage;
     } catch (error) {
       if (!(error instanceof DiscordAPIError && error.code === INVALID_FORM_BODY)) throw error;
       this.logger.error({ discordError: error.message, embeds: rendered.embeds.length }, 'Discord refused the message; posting it as plain text');
-      return (await call({ content: clip(message.text, DISCORD_LIMITS.content), embeds: [], components: rendered.components, allowed_mentions: ALLOWED_MENTIONS })) as APIMessage;
+      return (await call({ content: clip(message.text, DISCORD_LIMITS.content), embeds: [], components: rendered.components, allowed_mentions: allowedMentions(message) })) as APIMessage;
     }
   }
 

@@ -31,6 +31,8 @@ export const PROMOTE_OPTION = 'command';
 
 export interface DiscordInteractionDeps {
   handler: InteractionHandler;
+  /** The server Baton serves (DISCORD_GUILD_ID); interactions from any other, or from direct messages, are refused. */
+  guildId?: string;
   logger: Logger;
   /** Completions for the /promote text typed so far. */
   complete(typed: string): Promise<string[]>;
@@ -84,10 +86,14 @@ export class DiscordInteractions {
 
   async answer(interaction: APIInteraction): Promise<InteractionAnswer | undefined> {
     if (interaction.type === InteractionType.Ping) return { response: { type: InteractionResponseType.Pong } };
+    const outside = this.outsideProblem(interaction);
     if (interaction.type === InteractionType.ApplicationCommandAutocomplete) {
-      const typed = 'options' in interaction.data ? commandText(interaction.data.options) : '';
+      if (outside) return { response: { type: InteractionResponseType.ApplicationCommandAutocompleteResult, data: { choices: [] } } };
+      const typed = Array.isArray(interaction.data?.options) ? commandText(interaction.data.options) : '';
       const choices = await this.deps.complete(typed).catch(() => []);
-      return { response: { type: InteractionResponseType.ApplicationCommandAutocompleteResult, data: { choices: choices.slice(0, 25).map((c) => ({ name: c.slice(0, 100), value: c.slice(0, 100) })) } } };
+      // A choice is sent as it is or not at all: a cut one would send another command than the one shown.
+      const fitting = choices.filter((c) => c.length >= 1 && c.length <= 100).slice(0, 25);
+      return { response: { type: InteractionResponseType.ApplicationCommandAutocompleteResult, data: { choices: fitting.map((c) => ({ name: c, value: c })) } } };
     }
     // One interaction acts once, whichever bot or delivery sees it.
     const first = await this.deps.handler.firstDelivery(`discord:${interaction.id}`).catch(() => true);
@@ -97,23 +103,32 @@ export class DiscordInteractions {
     }
     const user = userOf(interaction);
     const channel = interaction.channel?.id ?? interaction.channel_id ?? '';
+    if (outside) return this.quickly(interaction, Promise.resolve(privateText(outside)), channel);
     switch (interaction.type) {
       case InteractionType.ApplicationCommand: {
-        if (interaction.data.name !== PROMOTE_COMMAND || !('options' in interaction.data)) return this.quickly(interaction, Promise.resolve(privateText('Baton answers /promote only.')), channel);
-        return this.quickly(interaction, this.deps.handler.command({ user, channel, text: commandText(interaction.data.options) }), channel);
+        const data = interaction.data as { name?: unknown; options?: unknown } | undefined;
+        if (data?.name !== PROMOTE_COMMAND || !Array.isArray(data.options)) return this.quickly(interaction, Promise.resolve(privateText('Baton answers /promote only.')), channel);
+        return this.quickly(interaction, this.deps.handler.command({ user, channel, text: commandText(data.options as APIApplicationCommandInteractionDataOption[]) }), channel);
       }
       case InteractionType.MessageComponent: {
-        const action = parseCustomId(interaction.data.custom_id);
+        const action = typeof interaction.data?.custom_id === 'string' ? parseCustomId(interaction.data.custom_id) : undefined;
         if (!action) return this.quickly(interaction, Promise.resolve(privateText('This button is not one of Baton\'s.')), channel);
         if (action.actionId === 'reject') return { response: rejectModal(action.value) };
         return this.quickly(interaction, this.deps.handler.action({ user, channel, actionId: action.actionId, value: action.value }), channel);
       }
       case InteractionType.ModalSubmit: {
-        const reject = readRejectModal(interaction.data);
+        const reject = typeof interaction.data?.custom_id === 'string' && Array.isArray(interaction.data.components) ? readRejectModal(interaction.data) : undefined;
         if (!reject) return this.quickly(interaction, Promise.resolve(privateText('This form is not one of Baton\'s.')), channel);
         return this.quickly(interaction, this.deps.handler.action({ user, channel, actionId: 'reject', value: reject.promotionId, reason: reject.reason }), channel);
       }
     }
+  }
+
+  /** Why an interaction is not Baton's to act on: a direct message, another server, nobody named. */
+  private outsideProblem(interaction: APIInteraction): string | undefined {
+    if (!interaction.guild_id || !userOf(interaction)) return 'Baton takes commands on its Discord server only, not in direct messages.';
+    if (this.deps.guildId && interaction.guild_id !== this.deps.guildId) return 'This Baton serves another Discord server; use /promote there.';
+    return undefined;
   }
 
   private async quickly(interaction: APIInteraction, work: Promise<Reply>, channel: string): Promise<InteractionAnswer> {

@@ -45,6 +45,9 @@ export class DiscordReceiver implements Receiver {
   private interactions: DiscordInteractions | undefined;
   private client: Client | undefined;
   private renewal: NodeJS.Timeout | undefined;
+  /** The turn under way: one at a time, so that a slow connect is never started twice. */
+  private turn: Promise<void> | undefined;
+  private stopping = false;
   private readonly holder = `${hostname()}:${process.pid}:${randomUUID()}`;
 
   constructor(private readonly options: DiscordReceiverOptions) {
@@ -63,6 +66,7 @@ export class DiscordReceiver implements Receiver {
     const { settings, logger, rest, chat, complete } = this.options;
     this.interactions = new DiscordInteractions({
       handler,
+      ...(settings.guildId ? { guildId: settings.guildId } : {}),
       logger,
       complete,
       // Interaction tokens authorise these; the bot token is not sent.
@@ -74,27 +78,46 @@ export class DiscordReceiver implements Receiver {
       },
     });
     if (settings.connection.mode !== 'gateway') return;
+    this.stopping = false;
     // The first turn runs now, so that a token Discord refuses stops the start; later turns keep or take the lease.
     await this.holdGateway(settings, true);
     const leaseMs = this.options.leaseMs ?? LEASE_MS;
     this.renewal = setInterval(() => {
-      this.holdGateway(settings, false).catch((error: unknown) => this.options.logger.error({ err: errorMessage(error) }, 'could not hold the Discord gateway'));
+      if (this.turn) return;
+      this.turn = this.holdGateway(settings, false)
+        .catch((error: unknown) => this.options.logger.error({ err: errorMessage(error) }, 'could not hold the Discord gateway'))
+        .finally(() => {
+          this.turn = undefined;
+        });
     }, leaseMs / 3);
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     clearInterval(this.renewal);
+    await this.turn;
     this.interactions = undefined;
     await this.disconnect();
   }
 
-  /** Connects while this bot holds the lease, and lets go of the gateway as soon as it does not. */
+  /** Connects while this bot holds the lease, and lets go of the gateway as soon as it does not, or cannot tell. */
   private async holdGateway(settings: DiscordSettings, starting: boolean): Promise<void> {
     const { lease, logger } = this.options;
-    const held = await lease.hold(this.holder, this.options.leaseMs ?? LEASE_MS);
+    // A bot that cannot reach the store cannot know it still holds the lease: another may take it over, so it lets go.
+    const held = await lease.hold(this.holder, this.options.leaseMs ?? LEASE_MS).catch((error: unknown) => {
+      logger.error({ err: errorMessage(error) }, 'could not renew the Discord gateway lease; letting go of the gateway');
+      return false;
+    });
+    if (this.stopping) return;
     if (held && !this.client) {
       try {
-        this.client = await this.connect(settings);
+        const client = await this.connect(settings);
+        if (this.stopping) {
+          await client.destroy();
+          await lease.release(this.holder);
+          return;
+        }
+        this.client = client;
         logger.info({ holder: this.holder }, 'holding the Discord gateway');
       } catch (error) {
         await lease.release(this.holder);
@@ -102,7 +125,7 @@ export class DiscordReceiver implements Receiver {
         logger.error({ err: errorMessage(error) }, 'could not take over the Discord gateway; trying again');
       }
     } else if (!held && this.client) {
-      logger.warn({ holder: this.holder }, 'another bot holds the Discord gateway now; letting go of it');
+      logger.warn({ holder: this.holder }, 'this bot no longer holds the Discord gateway lease; letting go of the gateway');
       await this.client.destroy();
       this.client = undefined;
     }

@@ -10,6 +10,9 @@ const USER_ID = /(?<![\d<@&#])(\d{17,20})(?!\d)/g;
 
 const BOLD = /(?<![*\w])\*([^*\n]+)\*(?![*\w])/g;
 
+/** Markdown Baton never writes, which text from people (a reason, a release name) must not bring in: links, headings, quotes, subtext. */
+const FOREIGN_MARKDOWN = /(\[|\]|^#|^>|^-#)/gm;
+
 export function toDiscordMarkdown(text: string): string {
-  return text.replace(BOLD, '**$1**').replace(USER_ID, '<@$1>');
+  return text.replace(FOREIGN_MARKDOWN, '\\$1').replace(BOLD, '**$1**').replace(USER_ID, '<@$1>');
 }

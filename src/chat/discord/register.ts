@@ -3,7 +3,7 @@
  * one server (at once) or everywhere the application is installed (which
  * Discord may take up to an hour to show). Running it again changes nothing.
  */
-import { ApplicationCommandOptionType, DiscordAPIError, Routes, type APIApplication, type RESTPutAPIApplicationCommandsJSONBody } from 'discord.js';
+import { ApplicationCommandOptionType, ApplicationIntegrationType, DiscordAPIError, InteractionContextType, Routes, type APIApplication, type RESTPutAPIApplicationCommandsJSONBody } from 'discord.js';
 import { BatonError, ErrorCode, errorMessage } from '../../errors.ts';
 import { discordRest } from './discord-platform.ts';
 import { PROMOTE_COMMAND, PROMOTE_OPTION } from './discord-interactions.ts';
@@ -13,6 +13,9 @@ export const PROMOTE_COMMANDS: RESTPutAPIApplicationCommandsJSONBody = [
   {
     name: PROMOTE_COMMAND,
     description: 'Promote a release, or ask Baton: "api=1.4.2 to staging", "status", "help"…',
+    // On servers only (not in direct messages, not as a user-installed app): Baton's permissions are a server's.
+    contexts: [InteractionContextType.Guild],
+    integration_types: [ApplicationIntegrationType.GuildInstall],
     options: [
       {
         type: ApplicationCommandOptionType.String,

@@ -68,5 +68,5 @@ export function renderPromotion(promotion: Promotion, environment: Environment):
   if (promotion.rejectedBy) blocks.push({ type: 'text', text: `Rejected by ${promotion.rejectedBy.user}: ${promotion.rejectedBy.reason}` });
   const buttons = buttonsFor(promotion);
   if (buttons.length > 0) blocks.push({ type: 'actions', buttons });
-  return { text: `${title} — ${STATE_LABEL[promotion.state]}`, tone: STATE_TONE[promotion.state], blocks };
+  return { text: `${title} — ${STATE_LABEL[promotion.state]}`, tone: STATE_TONE[promotion.state], blocks, ...(pending.length > 0 ? { mentions: pending } : {}) };
 }

@@ -73,5 +73,7 @@ export function renderThreadEvent(record: AuditRecord, promotion: Promotion): Ch
     blocks.push({ type: 'actions', buttons: [{ actionId: 'rollback', label: 'Roll back', value: promotion.id, style: 'danger' }] });
   }
   blocks.push({ type: 'context', text: `${record.actor} · ${record.at} · #${record.seq}` });
-  return { text: record.summary, tone, blocks };
+  // A reminder is meant to reach the approvers it names.
+  const reminded = record.type === 'approval.reminded' && Array.isArray(record.data?.approvers) ? record.data.approvers.filter((user): user is string => typeof user === 'string') : [];
+  return { text: record.summary, tone, blocks, ...(reminded.length > 0 ? { mentions: reminded } : {}) };
 }

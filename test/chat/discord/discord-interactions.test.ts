@@ -14,6 +14,7 @@ function command(id: string): APIInteraction {
     token: `token-${id}`,
     version: 1,
     channel_id: 'channel',
+    guild_id: 'guild',
     member: { user: { id: 'user-1' } },
     data: { id: 'cmd', name: 'promote', type: 1, options: [{ name: 'command', type: 3, value: 'freeze dev' }] },
   } as unknown as APIInteraction;
@@ -64,6 +65,14 @@ describe('answering a Discord interaction', () => {
     await answer?.later;
     expect(edits).toMatchObject([{ applicationId: 'app', token: 'token-2', data: { content: 'dev is frozen.', flags: MessageFlags.Ephemeral } }]);
     expect(posted).toEqual(['channel: dev is frozen.']);
+  });
+
+  it('refuses direct messages and other servers than its own', async () => {
+    const { interactions } = scene(0, 'private');
+    const direct = { ...command('4'), guild_id: undefined, member: undefined, user: { id: 'user-1' } } as unknown as APIInteraction;
+    expect(await interactions.answer(direct)).toMatchObject({ response: { data: { content: 'Baton takes commands on its Discord server only, not in direct messages.' } } });
+    const scoped = new DiscordInteractions({ handler: { command: async () => ({ visibility: 'private', message: textMessage('acted') }), action: async () => ({ visibility: 'private', message: textMessage('acted') }), firstDelivery: async () => true }, guildId: 'home', logger: silentLogger, complete: async () => [], editOriginal: async () => {}, postInChannel: async () => {} });
+    expect(await scoped.answer(command('5'))).toMatchObject({ response: { data: { content: 'This Baton serves another Discord server; use /promote there.' } } });
   });
 
   it('acts once on an interaction delivered twice', async () => {

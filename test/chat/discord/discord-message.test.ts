@@ -3,6 +3,7 @@ import { generateKeyPairSync, sign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { buttonCustomId, renderDiscordMessage } from '../../../src/chat/discord/discord-message.ts';
 import { DISCORD_LIMITS } from '../../../src/chat/discord/limits.ts';
+import { toDiscordMarkdown } from '../../../src/chat/discord/markdown.ts';
 import { discordSettingsFrom } from '../../../src/chat/discord/settings.ts';
 import { discordPublicKey, isSignedByDiscord } from '../../../src/chat/discord/signature.ts';
 import type { ChatMessage } from '../../../src/chat/message.ts';
@@ -76,6 +77,14 @@ describe('a plan on Discord', () => {
     const rendered = renderDiscordMessage({ text: 'x', tone: 'neutral', blocks: [{ type: 'text', text: 'y'.repeat(2500) }] });
     expect(rendered.embeds).toEqual([]);
     expect(rendered.content).toHaveLength(DISCORD_LIMITS.content);
+  });
+});
+
+describe('text from people on Discord', () => {
+  it('brings in no link, heading, quote or subtext, and Baton\'s *bold* is Discord\'s **bold**', () => {
+    expect(toDiscordMarkdown('[Approve here](https://evil.example)\n# BIG\n> quoted\n-# tiny *done*')).toBe(
+      '\\[Approve here\\](https://evil.example)\n\\# BIG\n\\> quoted\n\\-# tiny **done**',
+    );
   });
 });
 

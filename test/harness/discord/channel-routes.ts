@@ -47,12 +47,26 @@ export function announceMessage(state: StandInState, message: StoredMessage, eve
   state.gateway.dispatch(event, api(state, message), INTENT.guildMessages);
 }
 
+/** How long Discord checks a nonce for uniqueness ("the past few minutes"). */
+const NONCE_WINDOW_MS = 5 * 60_000;
+
+/** Messages created with `enforce_nonce`, by channel and nonce. */
+const createdByNonce = new WeakMap<object, Map<string, { messageId: string; at: number }>>();
+
 function postMessage({ state, params, body }: RouteContext) {
   const target = channel(state, params['channel.id']);
   const json = jsonObject(body.json);
   checkMessageBody(json, { creating: true, files: body.files.length });
+  // With enforce_nonce, a second create with the same nonce returns the first message instead of making another.
+  const nonce = json.enforce_nonce === true && (typeof json.nonce === 'string' || typeof json.nonce === 'number') ? `${target.id}/${String(json.nonce)}` : undefined;
+  const seen = createdByNonce.get(state) ?? new Map<string, { messageId: string; at: number }>();
+  createdByNonce.set(state, seen);
+  const earlier = nonce ? seen.get(nonce) : undefined;
+  const existing = earlier && earlier.at > state.clock() - NONCE_WINDOW_MS ? state.messages.get(earlier.messageId) : undefined;
+  if (existing) return { status: 200, body: api(state, existing) };
   // Only interaction responses may be ephemeral.
   const message = state.messages.create(target.id, target.guildId, state.directory.botUser.id, { ...json, flags: (typeof json.flags === 'number' ? json.flags : 0) & ~(1 << 6) }, body.files);
+  if (nonce) seen.set(nonce, { messageId: message.id, at: state.clock() });
   announceMessage(state, message, 'MESSAGE_CREATE');
   return { status: 200, body: api(state, message) };
 }

@@ -1,5 +1,5 @@
 /** Discord as Baton's chat platform: one REST client for posting and lookups, the gateway or HTTP for what comes in. */
-import { REST, type RESTOptions } from 'discord.js';
+import { DefaultRestOptions, REST, type RESTOptions } from 'discord.js';
 import type { Logger } from '../../core/ports.ts';
 import type { HttpServer } from '../../http/server.ts';
 import type { ChatPlatform } from '../platform.ts';
@@ -11,17 +11,18 @@ import type { DiscordSettings } from './settings.ts';
 
 /** The REST client Baton and `baton discord register` use: rate limits are waited out per route bucket and globally. */
 export function discordRest(settings: Pick<DiscordSettings, 'apiUrl' | 'botToken'>): REST {
-  return new REST({ api: settings.apiUrl, makeRequest: nodeFetch }).setToken(settings.botToken);
+  return new REST({ api: settings.apiUrl, makeRequest: sendRequest }).setToken(settings.botToken);
 }
 
 type MakeRequest = RESTOptions['makeRequest'];
 
 /**
- * Node's own fetch instead of the REST client's undici request: under the
- * undici 7 that Node 20 needs here, that request cannot send a multipart body
- * (an attached file); the two speak the same fetch types.
+ * The REST client's own undici request, but Node's fetch for a multipart body
+ * (an attached file), which that request cannot send under the undici 7 that
+ * Node 20 needs here. Fetch costs more per call, so it carries files only.
  */
-const nodeFetch: MakeRequest = async (url, init) => (await fetch(url, init as RequestInit)) as unknown as Awaited<ReturnType<MakeRequest>>;
+const sendRequest: MakeRequest = async (url, init) =>
+  init.body instanceof FormData ? ((await fetch(url, init as RequestInit)) as unknown as Awaited<ReturnType<MakeRequest>>) : DefaultRestOptions.makeRequest(url, init);
 
 export function createDiscordPlatform(
   settings: DiscordSettings,

@@ -78,34 +78,42 @@ export class AesOutputCipher implements OutputCipher {
   }
 }
 
-async function readKeyFile(path: string): Promise<EncryptionKey> {
+/**
+ * A key Baton keeps in a file of its own: readable by its owner only, and a
+ * key at all. `holds` says what the key is for; `otherwise` what to do when
+ * the file holds no key.
+ */
+export async function readKeyFile(path: string, holds: string, otherwise: string): Promise<Buffer> {
   const mode = (await stat(path)).mode & 0o777;
   if ((mode & 0o077) !== 0) {
     throw new BatonError(
       ErrorCode.ConfigInvalid,
-      `${path} holds the key that encrypts sensitive outputs, but other users may read it (mode ${mode.toString(8).padStart(4, '0')}): run \`chmod 600 ${path}\` and start Baton again.`,
+      `${path} holds the key that ${holds}, but other users may read it (mode ${mode.toString(8).padStart(4, '0')}): run \`chmod 600 ${path}\` and start Baton again.`,
     );
   }
-  const source = `the key in ${path}`;
   try {
-    return { bytes: parseKey(await readFile(path, 'utf8'), source), source };
+    return parseKey(await readFile(path, 'utf8'), `the key in ${path}`);
   } catch {
-    throw new BatonError(
-      ErrorCode.ConfigInvalid,
-      `${path} does not hold a ${KEY_BYTES}-byte key (base64 or hex). Restore it from a backup, or set ${KEY_VARIABLE} to the key the data was written with. ` +
-        'Deleting it makes Baton create a new key, and sensitive outputs recorded with the old one can then no longer be read.',
-    );
+    throw new BatonError(ErrorCode.ConfigInvalid, `${path} does not hold a ${KEY_BYTES}-byte key (base64 or hex). ${otherwise}`);
   }
 }
 
-/** A new key, written where only this user can read it; the one already there if another process was first. */
-async function createKeyFile(path: string): Promise<EncryptionKey> {
+/** A new key file, written where only this user can read it, unless one is there (made earlier, or by another process just now). */
+export async function createKeyFile(path: string): Promise<void> {
   try {
     await writeFile(path, `${randomBytes(KEY_BYTES).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
-  return readKeyFile(path);
+}
+
+async function readOutputKeyFile(path: string): Promise<EncryptionKey> {
+  const bytes = await readKeyFile(
+    path,
+    'encrypts sensitive outputs',
+    `Restore it from a backup, or set ${KEY_VARIABLE} to the key the data was written with. Deleting it makes Baton create a new key, and sensitive outputs recorded with the old one can then no longer be read.`,
+  );
+  return { bytes, source: `the key in ${path}` };
 }
 
 export interface KeySettings {
@@ -135,8 +143,8 @@ export async function loadOutputCipher(settings: KeySettings): Promise<AesOutput
   }
   const path = join(settings.dataDir, KEY_FILE);
   const existing = await stat(path).catch(() => undefined);
-  if (existing) return new AesOutputCipher(await readKeyFile(path), previous);
-  if (settings.withoutKey === 'create') return new AesOutputCipher(await createKeyFile(path), previous);
+  if (!existing && settings.withoutKey === 'create') await createKeyFile(path);
+  if (existing || settings.withoutKey === 'create') return new AesOutputCipher(await readOutputKeyFile(path), previous);
   return new AesOutputCipher({ bytes: randomBytes(KEY_BYTES), source: `a throwaway key (${KEY_VARIABLE} is not set and there is no ${path})` }, previous);
 }
 

@@ -48,6 +48,15 @@ export interface ChatMessage {
   mentions?: string[];
 }
 
+/** The mark a line of a list starts with, by its tone, on platforms that show emoji. */
+export const TONE_MARK: Record<Tone, string> = {
+  neutral: '▫️',
+  active: '⏳',
+  good: '✅',
+  bad: '❌',
+  warning: '⚠️',
+};
+
 /** Cuts `text` to `max` characters, marking the cut: platforms keep inside their limits with it. */
 export function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;

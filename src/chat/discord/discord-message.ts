@@ -6,7 +6,7 @@
  * list; the whole text comes back as `overflow` for the caller to attach.
  */
 import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponent, type APIEmbed } from 'discord.js';
-import { clip, messagePlainText, type Block, type Button, type ChatMessage, type ListItem, type Tone } from '../message.ts';
+import { clip, messagePlainText, TONE_MARK, type Block, type Button, type ChatMessage, type ListItem, type Tone } from '../message.ts';
 import { DISCORD_LIMITS } from './limits.ts';
 import { toDiscordMarkdown } from './markdown.ts';
 
@@ -24,14 +24,6 @@ const TONE_COLOR: Record<Tone, number> = {
   good: 0x2e7d32,
   bad: 0xc62828,
   warning: 0xf9a825,
-};
-
-const TONE_MARK: Record<Tone, string> = {
-  neutral: '▫️',
-  active: '⏳',
-  good: '✅',
-  bad: '❌',
-  warning: '⚠️',
 };
 
 /** A diff or log in a plan line gets at most this much; the attachment has the rest. */

@@ -5,7 +5,7 @@
  * back as `overflow` for the caller to attach in the thread.
  */
 import type { Button as SlackButton, KnownBlock, MrkdwnElement, SectionBlock } from '@slack/types';
-import { clip, messagePlainText, type Block, type Button, type ChatMessage, type ListItem, type Tone } from '../message.ts';
+import { clip, messagePlainText, TONE_MARK, type Block, type Button, type ChatMessage, type ListItem } from '../message.ts';
 import { SLACK_LIMITS } from './limits.ts';
 import { toMrkdwn } from './mrkdwn.ts';
 
@@ -17,14 +17,6 @@ export interface SlackMessage {
   /** The full message as plain text, when the blocks had to leave part of it out. */
   overflow?: string;
 }
-
-const TONE_MARK: Record<Tone, string> = {
-  neutral: '▫️',
-  active: '⏳',
-  good: '✅',
-  bad: '❌',
-  warning: '⚠️',
-};
 
 const mrkdwn = (text: string): MrkdwnElement => ({ type: 'mrkdwn', text });
 

@@ -4,15 +4,13 @@
  * this user only. On Redis every bot must accept the others' cookies, so the
  * key must be given.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BatonError, ErrorCode } from '../../errors.ts';
-import { parseKey } from '../../secrets-at-rest.ts';
+import { createKeyFile, parseKey, readKeyFile } from '../../secrets-at-rest.ts';
 import { SESSION_KEY_VARIABLE } from './settings.ts';
 
 export const SESSION_KEY_FILE = 'session.key';
-const KEY_BYTES = 32;
 
 export interface SessionKeySettings {
   /** BATON_SESSION_KEY's value. */
@@ -22,23 +20,6 @@ export interface SessionKeySettings {
   shared: boolean;
 }
 
-async function readKeyFile(path: string): Promise<Buffer> {
-  const mode = (await stat(path)).mode & 0o777;
-  if ((mode & 0o077) !== 0) {
-    throw new BatonError(
-      ErrorCode.ConfigInvalid,
-      `${path} holds the key that signs console sessions, but other users may read it (mode ${mode.toString(8).padStart(4, '0')}): run \`chmod 600 ${path}\` and start Baton again.`,
-    );
-  }
-  try {
-    return parseKey(await readFile(path, 'utf8'), `the key in ${path}`);
-  } catch {
-    throw new BatonError(
-      ErrorCode.ConfigInvalid,
-      `${path} does not hold a ${KEY_BYTES}-byte key (base64 or hex). Delete it to have Baton make a new one (everyone signed in to the console signs in again), or set ${SESSION_KEY_VARIABLE}.`,
-    );
-  }
-}
 
 export async function loadSessionKey(settings: SessionKeySettings): Promise<Buffer> {
   if (settings.key) return parseKey(settings.key, SESSION_KEY_VARIABLE);
@@ -51,11 +32,10 @@ export async function loadSessionKey(settings: SessionKeySettings): Promise<Buff
   }
   const path = join(settings.dataDir, SESSION_KEY_FILE);
   await mkdir(settings.dataDir, { recursive: true });
-  try {
-    await writeFile(path, `${randomBytes(KEY_BYTES).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
-  } catch (error) {
-    // Already there (made at an earlier start, or by another process just now): use it.
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  }
-  return readKeyFile(path);
+  await createKeyFile(path);
+  return readKeyFile(
+    path,
+    'signs console sessions',
+    `Delete it to have Baton make a new one (everyone signed in to the console signs in again), or set ${SESSION_KEY_VARIABLE}.`,
+  );
 }

@@ -1,0 +1,66 @@
+import pg from 'pg';
+import type { Logger } from '../../core/ports.ts';
+import { BatonError, ErrorCode, errorMessage } from '../../errors.ts';
+import type { EngineHealth, Store } from '../contracts.ts';
+import { guardAgainstOutage } from './outage.ts';
+import { PostgresStore } from './postgres-store.ts';
+import { migrateSchema } from './schema-migrations.ts';
+import { holdDatabaseUse, type DatabaseUse } from './sole-user.ts';
+
+export interface PostgresRecordsOptions {
+  url: string;
+  logger: Logger;
+  /** `shared` beside other bots (queues on Redis); `sole` for a bot whose queues live in its own process. */
+  use: DatabaseUse;
+  /** Connections this process opens at most. */
+  poolSize?: number;
+}
+
+/** Baton's records in PostgreSQL: a store, and whether it can be reached now. */
+export interface PostgresRecords {
+  store: Store;
+  health(): Promise<EngineHealth>;
+}
+
+export function hideCredentials(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@');
+}
+
+/** Connects, brings the schema up to date and fails fast, with a clear message, when it can't. */
+export async function openPostgresRecords(options: PostgresRecordsOptions): Promise<PostgresRecords> {
+  const shown = hideCredentials(options.url);
+  const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10, connectionTimeoutMillis: 5000, application_name: 'baton' });
+  // An idle connection that breaks is replaced by the pool; without a listener it would end the process.
+  pool.on('error', (error) => options.logger.warn({ err: error }, 'postgresql connection problem'));
+  try {
+    await pool.query('SELECT 1');
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw new BatonError(
+      ErrorCode.EngineUnavailable,
+      `Cannot reach PostgreSQL at ${shown}: ${errorMessage(error).replace(/\.$/, '')}. Start PostgreSQL or fix DATABASE_URL; unset DATABASE_URL to keep records in Redis or the embedded engine.`,
+      { cause: error },
+    );
+  }
+  let letGo: () => Promise<void> = async () => {};
+  try {
+    const applied = await migrateSchema(pool, shown);
+    if (applied.length > 0) options.logger.info({ url: shown, applied }, 'migrated the records schema');
+    letGo = await holdDatabaseUse(pool, options.use, shown);
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw error;
+  }
+  const store = new PostgresStore(pool, letGo);
+  return {
+    store: guardAgainstOutage(store),
+    health: async () => {
+      try {
+        await pool.query('SELECT 1');
+        return { ready: true, detail: `records in PostgreSQL at ${shown}` };
+      } catch (error) {
+        return { ready: false, detail: `PostgreSQL at ${shown} is unreachable (${errorMessage(error)}); reconnecting` };
+      }
+    },
+  };
+}

@@ -1,0 +1,234 @@
+/**
+ * The PostgreSQL store: Baton's system of record when many bots and workers
+ * share it, for years of history. A write that depends on what is there is one
+ * transaction that locks what it reads (a promotion's row, an audit stream's
+ * head); a write that decides between racing callers is one statement.
+ */
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+import { promotionStream } from '../../core/audit.ts';
+import type { AuditRecord } from '../../core/audit-record.ts';
+import { isTerminal, type Freeze, type Ledger, type LedgerEntry, type Promotion, type Release } from '../../core/model.ts';
+import type { AuditBuild, PromotionQuery, Store } from '../contracts.ts';
+import { anchored } from '../anchor.ts';
+import { deepFreeze } from '../frozen.ts';
+import { lockAuditHead, RecordChain, writeAuditRecords } from './audit-rows.ts';
+import { AuditWriter } from './audit-writer.ts';
+import { isPromotionId, PROMOTION_COLUMNS, promotionRow } from './promotion-rows.ts';
+import { PromotionWriter, type TransitionChange, type Transitioned } from './promotion-writer.ts';
+import { inTransaction } from './transactions.ts';
+
+// Lapsed claims are swept now and then rather than on every claim: one chat delivery is one claim.
+const CLAIMS_PER_SWEEP = 500;
+
+export class PostgresStore implements Store {
+  private readonly promotions: PromotionWriter;
+  private readonly audit: AuditWriter;
+  private claimsSinceSweep = 0;
+
+  /** `letGo` ends this process's use of the database (see sole-user.ts) before the pool closes. */
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly letGo: () => Promise<void> = async () => {},
+  ) {
+    this.promotions = new PromotionWriter(pool);
+    this.audit = new AuditWriter(pool);
+  }
+
+  async nextPromotionId(): Promise<string> {
+    const { rows } = await this.pool.query<{ id: string }>("SELECT nextval('baton.promotion_ids')::text AS id");
+    return rows[0]?.id ?? '';
+  }
+
+  async createPromotion(promotion: Promotion, builds: AuditBuild[] = []): Promise<AuditRecord[]> {
+    if (!isPromotionId(promotion.id)) throw new Error(`Promotion ids are the store's own numbers ("1", "2", …); "${promotion.id}" is not one.`);
+    const stream = promotionStream(promotion.id);
+    // Built before anything is written: a record that throws leaves no promotion behind.
+    const chain = new RecordChain(undefined);
+    const records = chain.add(builds);
+    const created = anchored(promotion, records);
+    await inTransaction(this.pool, async (client) => {
+      const { rowCount } = await client.query(`INSERT INTO baton.promotions (${PROMOTION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`, promotionRow(created));
+      if (rowCount === 0) throw new Error(`Promotion #${promotion.id} already exists.`);
+      if (records.length === 0) return;
+      if (await lockAuditHead(client, stream)) throw new Error(`Promotion #${promotion.id} already exists: its audit stream has records.`);
+      await writeAuditRecords(client, stream, records);
+    });
+    return records;
+  }
+
+  async getPromotion(id: string): Promise<Promotion | undefined> {
+    if (!isPromotionId(id)) return undefined;
+    const { rows } = await this.pool.query<{ document: Promotion }>('SELECT document FROM baton.promotions WHERE id = $1', [id]);
+    return rows[0] ? deepFreeze(rows[0].document) : undefined;
+  }
+
+  async setThread(id: string, thread: NonNullable<Promotion['thread']>): Promise<Promotion> {
+    const { promotion } = await this.promotions.transition(id, (p) => (p.thread ? undefined : { promotion: { ...p, thread }, records: [] }));
+    return promotion;
+  }
+
+  transitionPromotion(id: string, change: TransitionChange): Promise<Transitioned> {
+    return this.promotions.transition(id, change);
+  }
+
+  async listPromotions(query: PromotionQuery = {}): Promise<Promotion[]> {
+    const conditions: string[] = [];
+    const params: unknown[] = [];
+    const where = (condition: (placeholder: string) => string, value: unknown) => {
+      params.push(value);
+      conditions.push(condition(`$${params.length}`));
+    };
+    if (query.environment !== undefined) where((p) => `environment = ${p}`, query.environment);
+    if (query.states !== undefined) {
+      // Unfinished promotions are few and have an index of their own.
+      if (query.states.every((state) => !isTerminal(state))) conditions.push('NOT finished');
+      where((p) => `state = ANY(${p}::text[])`, query.states);
+    }
+    let sql = `SELECT document FROM baton.promotions${conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : ''} ORDER BY id DESC`;
+    if (query.limit !== undefined) {
+      params.push(query.limit);
+      sql += ` LIMIT $${params.length}`;
+    }
+    const { rows } = await this.pool.query<{ document: Promotion }>(sql, params);
+    return rows.map((row) => deepFreeze(row.document));
+  }
+
+  async getLedger(environment: string): Promise<Ledger> {
+    const { rows } = await this.pool.query<{ component: string; entry: LedgerEntry }>('SELECT component, entry FROM baton.ledger WHERE environment = $1', [environment]);
+    return Object.fromEntries(rows.map((row) => [row.component, deepFreeze(row.entry)]));
+  }
+
+  async verifiedAt(environment: string, component: string, version: string): Promise<string | undefined> {
+    const { rows } = await this.pool.query<{ at: string }>('SELECT at FROM baton.verified_versions WHERE environment = $1 AND component = $2 AND version = $3', [
+      environment,
+      component,
+      version,
+    ]);
+    return rows[0]?.at;
+  }
+
+  async acquireLock(environment: string, promotionId: string): Promise<string> {
+    // A holder seen gone between the two statements lets the next round take it.
+    for (;;) {
+      const taken = await this.pool.query<{ holder: string }>(
+        'INSERT INTO baton.environment_locks (environment, holder) VALUES ($1, $2) ON CONFLICT (environment) DO NOTHING RETURNING holder',
+        [environment, promotionId],
+      );
+      if (taken.rows[0]) return taken.rows[0].holder;
+      const holder = await this.lockHolder(environment);
+      if (holder !== undefined) return holder;
+    }
+  }
+
+  async releaseLock(environment: string, promotionId: string): Promise<void> {
+    await this.pool.query('DELETE FROM baton.environment_locks WHERE environment = $1 AND holder = $2', [environment, promotionId]);
+  }
+
+  async lockHolder(environment: string): Promise<string | undefined> {
+    const { rows } = await this.pool.query<{ holder: string }>('SELECT holder FROM baton.environment_locks WHERE environment = $1', [environment]);
+    return rows[0]?.holder;
+  }
+
+  async setFreeze(freeze: Freeze): Promise<void> {
+    await this.pool.query('INSERT INTO baton.freezes (environment, document) VALUES ($1, $2) ON CONFLICT (environment) DO UPDATE SET document = EXCLUDED.document', [
+      freeze.environment,
+      JSON.stringify(freeze),
+    ]);
+  }
+
+  async clearFreeze(environment: string): Promise<Freeze | undefined> {
+    const { rows } = await this.pool.query<{ document: Freeze }>('DELETE FROM baton.freezes WHERE environment = $1 RETURNING document', [environment]);
+    return rows[0]?.document;
+  }
+
+  async listFreezes(): Promise<Freeze[]> {
+    const { rows } = await this.pool.query<{ document: Freeze }>('SELECT document FROM baton.freezes ORDER BY environment');
+    return rows.map((row) => row.document);
+  }
+
+  async saveRelease(release: Release): Promise<void> {
+    await this.pool.query('INSERT INTO baton.releases (name, document) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET document = EXCLUDED.document', [
+      release.name,
+      JSON.stringify(release),
+    ]);
+  }
+
+  async getRelease(name: string): Promise<Release | undefined> {
+    const { rows } = await this.pool.query<{ document: Release }>('SELECT document FROM baton.releases WHERE name = $1', [name]);
+    return rows[0]?.document;
+  }
+
+  appendAudit(stream: string, build: AuditBuild): Promise<AuditRecord> {
+    return this.audit.append(stream, build);
+  }
+
+  async readAudit(stream: string, afterSeq = 0): Promise<AuditRecord[]> {
+    const { rows } = await this.pool.query<{ record: AuditRecord }>('SELECT record FROM baton.audit_records WHERE stream = $1 AND seq > $2 ORDER BY seq', [stream, afterSeq]);
+    return rows.map((row) => deepFreeze(row.record));
+  }
+
+  async threadCursor(stream: string): Promise<number> {
+    const { rows } = await this.pool.query<{ seq: number }>('SELECT seq FROM baton.thread_cursors WHERE stream = $1', [stream]);
+    return rows[0]?.seq ?? 0;
+  }
+
+  advanceThreadCursor(stream: string, from: number, to: number): Promise<boolean> {
+    return inTransaction(this.pool, async (client) => {
+      const moved =
+        from === 0
+          ? await client.query(
+              'INSERT INTO baton.thread_cursors (stream, seq) VALUES ($1, $2) ON CONFLICT (stream) DO UPDATE SET seq = EXCLUDED.seq WHERE baton.thread_cursors.seq = 0',
+              [stream, to],
+            )
+          : await client.query('UPDATE baton.thread_cursors SET seq = $3 WHERE stream = $1 AND seq = $2', [stream, from, to]);
+      if (moved.rowCount === 0) return false;
+      // A share lock on the head waits for an append under way, so its unposted mark is never taken away unseen.
+      const { rows } = await client.query<{ seq: number }>('SELECT seq FROM baton.audit_heads WHERE stream = $1 FOR SHARE', [stream]);
+      if ((rows[0]?.seq ?? 0) <= to) await client.query('DELETE FROM baton.unposted_streams WHERE stream = $1', [stream]);
+      return true;
+    });
+  }
+
+  async unpostedStreams(limit: number): Promise<string[]> {
+    const { rows } = await this.pool.query<{ stream: string }>('SELECT stream FROM baton.unposted_streams ORDER BY noted LIMIT $1', [limit]);
+    return rows.map((row) => row.stream);
+  }
+
+  async claimOnce(key: string, ttlMs: number): Promise<boolean> {
+    this.claimsSinceSweep += 1;
+    if (this.claimsSinceSweep >= CLAIMS_PER_SWEEP) {
+      this.claimsSinceSweep = 0;
+      await this.pool.query('DELETE FROM baton.claims WHERE until <= clock_timestamp()');
+    }
+    // Keys come from requests: a digest keeps the row small and free of bytes PostgreSQL's text refuses.
+    const digest = createHash('sha256').update(key).digest('base64url');
+    const { rowCount } = await this.pool.query(
+      `INSERT INTO baton.claims (key, until) VALUES ($1, clock_timestamp() + $2 * interval '1 millisecond')
+       ON CONFLICT (key) DO UPDATE SET until = EXCLUDED.until WHERE baton.claims.until <= clock_timestamp()`,
+      [digest, ttlMs],
+    );
+    return rowCount === 1;
+  }
+
+  async holdLease(name: string, holder: string, ttlMs: number): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `INSERT INTO baton.leases (name, holder, until) VALUES ($1, $2, clock_timestamp() + $3 * interval '1 millisecond')
+       ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, until = EXCLUDED.until
+       WHERE baton.leases.holder = EXCLUDED.holder OR baton.leases.until <= clock_timestamp()`,
+      [name, holder, ttlMs],
+    );
+    return rowCount === 1;
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    await this.pool.query('DELETE FROM baton.leases WHERE name = $1 AND holder = $2', [name, holder]);
+  }
+
+  async close(): Promise<void> {
+    await this.promotions.idle();
+    await this.audit.idle();
+    await this.letGo();
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { sealAuditRecord, verifyAuditChain } from '../../src/core/audit-record.ts';
+import type { AuditBuild, Engine } from '../../src/engine/contracts.ts';
+import { MemoryQueue } from '../../src/engine/memory/memory-queue.ts';
+import { openPostgresRecords } from '../../src/engine/postgres/index.ts';
+import { createThrowawayDatabase } from '../support/postgres-database.ts';
+import { silentLogger } from '../support/silent-logger.ts';
+import { describeEngineContract, NUDGE_DELAY_MS, samplePromotion, updatePromotion } from './contract-suite.ts';
+
+/** Records in PostgreSQL beside in-process queues; `shared`, so a second opening (a restart, a replica) may sit beside it. */
+async function openEngine(url: string): Promise<Engine> {
+  const records = await openPostgresRecords({ url, logger: silentLogger, use: 'shared' });
+  return {
+    name: 'postgres',
+    health: records.health,
+    store: records.store,
+    queue: new MemoryQueue(silentLogger, { nudgeDelayMs: NUDGE_DELAY_MS }),
+    outbox: new MemoryQueue(silentLogger, { nudgeDelayMs: NUDGE_DELAY_MS }),
+  };
+}
+
+async function closeAll(engines: Engine[]): Promise<void> {
+  for (const engine of engines) {
+    await engine.queue.close();
+    await engine.outbox.close();
+    await engine.store.close();
+  }
+}
+
+describeEngineContract('postgres', async () => {
+  const database = await createThrowawayDatabase();
+  const engine = await openEngine(database.url);
+  const reopened: Engine[] = [];
+  return {
+    engine,
+    reopen: async () => {
+      const again = await openEngine(database.url);
+      reopened.push(again);
+      return again;
+    },
+    cleanup: async () => {
+      await closeAll([engine, ...reopened]).catch(() => undefined);
+      await database.drop();
+    },
+  };
+});
+
+describe('postgres engine, two replicas on one database', () => {
+  async function twoReplicas(): Promise<{ one: Engine; two: Engine; done: () => Promise<void> }> {
+    const database = await createThrowawayDatabase();
+    const one = await openEngine(database.url);
+    const two = await openEngine(database.url);
+    return { one, two, done: async () => { await closeAll([one, two]); await database.drop(); } };
+  }
+
+  it('counts one decision among concurrent conditional updates from both replicas', async () => {
+    const { one, two, done } = await twoReplicas();
+    try {
+      await one.store.createPromotion(samplePromotion('1'));
+      const outcomes = await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          updatePromotion((i % 2 === 0 ? one : two).store, '1', (p) =>
+            p.state === 'awaiting_approval' ? { ...p, state: i % 4 < 2 ? 'approved' : 'rejected', reason: `u${i}` } : undefined,
+          ),
+        ),
+      );
+      const winners = outcomes.filter((p, i) => p.reason === `u${i}`);
+      expect(winners).toHaveLength(1);
+      expect((await two.store.getPromotion('1'))?.reason).toBe(winners[0]?.reason);
+    } finally {
+      await done();
+    }
+  });
+
+  it('loses no change and keeps one chain when both replicas change a promotion and append its records at once', async () => {
+    const { one, two, done } = await twoReplicas();
+    try {
+      await one.store.createPromotion(samplePromotion('1'));
+      const record = (i: number): AuditBuild => (previous) =>
+        sealAuditRecord('promotion-1', { type: 'promotion.approved', actor: `u${i}`, summary: `approved by u${i}`, promotionId: '1' }, previous, 'now');
+      await Promise.all(
+        Array.from({ length: 40 }, (_, i) => {
+          const engine = i % 2 === 0 ? one : two;
+          if (i % 5 === 0) return engine.store.appendAudit('promotion-1', record(i));
+          return engine.store.transitionPromotion('1', (p) => ({ promotion: { ...p, approvals: [...p.approvals, { user: `u${i}`, at: 'now' }] }, records: [record(i)] }));
+        }),
+      );
+      const promotion = await one.store.getPromotion('1');
+      expect(promotion?.approvals).toHaveLength(32);
+      const records = await two.store.readAudit('promotion-1');
+      expect(records).toHaveLength(40);
+      expect(verifyAuditChain(records)).toEqual({ intact: true });
+      // The anchor names the last record, whoever wrote it.
+      expect(promotion?.audit).toEqual({ head: records.at(-1)?.hash, count: 40 });
+    } finally {
+      await done();
+    }
+  });
+
+  it('keeps one chain when both replicas start a new stream at once', async () => {
+    const { one, two, done } = await twoReplicas();
+    try {
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          (i % 2 === 0 ? one : two).store.appendAudit('environment-prod', (previous) =>
+            sealAuditRecord('environment-prod', { type: 'environment.frozen', actor: 'alice', summary: `frozen ${i}` }, previous, 'now'),
+          ),
+        ),
+      );
+      const records = await one.store.readAudit('environment-prod');
+      expect(records.map((r) => r.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      expect(verifyAuditChain(records)).toEqual({ intact: true });
+    } finally {
+      await done();
+    }
+  });
+});

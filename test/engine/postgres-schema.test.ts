@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { openPostgresRecords, type PostgresRecords } from '../../src/engine/postgres/index.ts';
+import { SCHEMA_MIGRATIONS } from '../../src/engine/postgres/migrations/index.ts';
+import { createThrowawayDatabase } from '../support/postgres-database.ts';
+import { silentLogger } from '../support/silent-logger.ts';
+import { samplePromotion } from './contract-suite.ts';
+
+describe('the PostgreSQL records schema', () => {
+  it('is migrated once when many bots start at once, and each of them can use it', async () => {
+    const database = await createThrowawayDatabase();
+    const opened: PostgresRecords[] = [];
+    try {
+      const logged: string[][] = [];
+      const logger = { ...silentLogger, info: (details: object) => void logged.push((details as { applied?: string[] }).applied ?? []) };
+      opened.push(...(await Promise.all(Array.from({ length: 8 }, () => openPostgresRecords({ url: database.url, logger, use: 'shared' })))));
+      expect(logged).toEqual([SCHEMA_MIGRATIONS.map((migration) => migration.name)]);
+      expect(await database.query('SELECT name FROM baton.schema_migrations')).toEqual(SCHEMA_MIGRATIONS.map((migration) => ({ name: migration.name })));
+      const ids = await Promise.all(opened.map((records) => records.store.nextPromotionId()));
+      expect(new Set(ids).size).toBe(8);
+    } finally {
+      for (const records of opened) await records.store.close();
+      await database.drop();
+    }
+  });
+
+  it('is refused, untouched, by a Baton older than the one that migrated it', async () => {
+    const database = await createThrowawayDatabase();
+    try {
+      const first = await openPostgresRecords({ url: database.url, logger: silentLogger, use: 'shared' });
+      await first.store.createPromotion(samplePromotion('1'));
+      await first.store.close();
+      await database.query("INSERT INTO baton.schema_migrations (name) VALUES ('9999-from-the-future')");
+      await expect(openPostgresRecords({ url: database.url, logger: silentLogger, use: 'shared' })).rejects.toThrow(
+        /has schema migration 9999-from-the-future, which this Baton does not know: a newer Baton has upgraded it.*Run the same Baton version/,
+      );
+      expect(await database.query('SELECT id FROM baton.promotions')).toEqual([{ id: '1' }]);
+    } finally {
+      await database.drop();
+    }
+  });
+
+  it('says where it could not reach PostgreSQL and what to do, without the password', async () => {
+    const url = 'postgres://baton:hunter2@127.0.0.1:1/baton';
+    const opening = openPostgresRecords({ url, logger: silentLogger, use: 'shared' });
+    await expect(opening).rejects.toThrow(/^Cannot reach PostgreSQL at postgres:\/\/\*\*\*@127\.0\.0\.1:1\/baton: .*ECONNREFUSED.*Start PostgreSQL or fix DATABASE_URL/);
+    await expect(opening).rejects.not.toThrow(/hunter2/);
+  });
+});
+
+describe('one database, bots with and without Redis', () => {
+  it('lets a bot without Redis be the only one on its records, and bots with Redis share them', async () => {
+    const database = await createThrowawayDatabase();
+    const open = (use: 'shared' | 'sole') => openPostgresRecords({ url: database.url, logger: silentLogger, use });
+    try {
+      const sole = await open('sole');
+      await expect(open('sole')).rejects.toThrow(/Another Baton already uses the database .* must be the only one .* set REDIS_URL on every bot and worker/);
+      await expect(open('shared')).rejects.toThrow(/A Baton without REDIS_URL uses the database/);
+      await sole.store.close();
+      const shared = [await open('shared'), await open('shared')];
+      await expect(open('sole')).rejects.toThrow(/Another Baton already uses the database/);
+      for (const records of shared) await records.store.close();
+      await (await open('sole')).store.close();
+    } finally {
+      await database.drop();
+    }
+  });
+});

@@ -26,7 +26,7 @@ import { recoverAfterRestart } from './core/recovery.ts';
 import { reconcileEnvironments } from './core/scheduler.ts';
 import type { CoreRuntime } from './core/runtime.ts';
 import type { Engine, Store } from './engine/contracts.ts';
-import { createMemoryEngine } from './engine/memory/index.ts';
+import { openEngine } from './engine/open-engine.ts';
 import { anyOf, logRefusals, type RefusalRecorder } from './http/access-checks.ts';
 import { LEGACY_TOKEN_WARNING, legacyApiTokenEntry } from './http/api-token-settings.ts';
 import { apiTokenSet, type ApiTokenEntry, type ApiTokenSet } from './http/api-tokens.ts';
@@ -49,6 +49,8 @@ export interface CoreOptions {
   logger: Logger;
   /** Run on Redis (shared by every bot and worker); the embedded engine when absent. */
   redisUrl?: string;
+  /** Keep records in PostgreSQL (beside queues on Redis when `redisUrl` is set; see engine/open-engine.ts). */
+  databaseUrl?: string;
   /** Redis engine: how long a worker's claim on a step lasts, and how often lapsed claims are looked for. */
   redisLockMs?: number;
   redisStalledCheckMs?: number;
@@ -107,17 +109,17 @@ async function startCore(options: CoreOptions, userGroups?: UserGroupDirectory):
     key: options.encryptionKey ?? process.env[KEY_VARIABLE],
     previousKey: options.previousEncryptionKey ?? process.env[PREVIOUS_KEY_VARIABLE],
     dataDir,
-    withoutKey: options.redisUrl ? 'require' : 'create',
+    // Records others read (on Redis, in PostgreSQL) need the key every process shares, never one made here.
+    withoutKey: options.redisUrl || options.databaseUrl ? 'require' : 'create',
   });
-  const engine = options.redisUrl
-    ? // Loaded only when asked for: BullMQ and ioredis are dead weight on the embedded engine.
-      await (await import('./engine/redis/index.ts')).createRedisEngine({
-        url: options.redisUrl,
-        logger: options.logger,
-        ...(options.redisLockMs ? { lockDurationMs: options.redisLockMs } : {}),
-        ...(options.redisStalledCheckMs ? { stalledCheckMs: options.redisStalledCheckMs } : {}),
-      })
-    : createMemoryEngine({ dataDir, logger: options.logger });
+  const engine = await openEngine({
+    dataDir,
+    logger: options.logger,
+    ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
+    ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
+    ...(options.redisLockMs ? { redisLockMs: options.redisLockMs } : {}),
+    ...(options.redisStalledCheckMs ? { redisStalledCheckMs: options.redisStalledCheckMs } : {}),
+  });
   const clock = options.clock ?? systemClock;
   const running = new RunningJobs();
   const programs = new LocalProgramSupervisor(join(dataDir, 'programs'));

@@ -44,12 +44,14 @@ function millisecondsFromEnv(name: string): number | undefined {
 }
 
 /** Engine settings from the environment, shared by `start` and `worker`. */
-function engineSettings(): { redisUrl?: string; redisLockMs?: number; redisStalledCheckMs?: number; auditKeys: AuditKeys } {
+function engineSettings(): { redisUrl?: string; databaseUrl?: string; redisLockMs?: number; redisStalledCheckMs?: number; auditKeys: AuditKeys } {
   const redisUrl = process.env.REDIS_URL || undefined;
+  const databaseUrl = process.env.DATABASE_URL || undefined;
   const redisLockMs = millisecondsFromEnv('BATON_REDIS_LOCK_MS');
   const redisStalledCheckMs = millisecondsFromEnv('BATON_REDIS_STALLED_CHECK_MS');
   return {
     ...(redisUrl ? { redisUrl } : {}),
+    ...(databaseUrl ? { databaseUrl } : {}),
     ...(redisLockMs ? { redisLockMs } : {}),
     ...(redisStalledCheckMs ? { redisStalledCheckMs } : {}),
     auditKeys: auditKeysFrom(process.env),
@@ -108,7 +110,11 @@ program
       ...(discord ? { discord } : {}),
       login,
     });
-    const engineName = engine.redisUrl ? 'redis engine' : `memory engine, records in ${options.dataDir}`;
+    const engineName = engine.databaseUrl
+      ? `${engine.redisUrl ? 'queues on Redis' : 'queues in this process'}, records in PostgreSQL`
+      : engine.redisUrl
+        ? 'redis engine'
+        : `memory engine, records in ${options.dataDir}`;
     const where = slack
       ? slack.connection.mode === 'http'
         ? `on Slack, requests at ${baton.url}${SLACK_EVENTS_PATH}`
@@ -146,7 +152,7 @@ program
     const engine = engineSettings();
     const graceMs = millisecondsFromEnv('BATON_SHUTDOWN_GRACE_MS') ?? DEFAULT_SHUTDOWN_GRACE_MS;
     if (!engine.redisUrl) {
-      throw new BatonError(ErrorCode.EngineUnavailable, 'baton worker needs REDIS_URL: workers share the queue with the bots through Redis. With the embedded engine, `baton start` runs the steps itself.');
+      throw new BatonError(ErrorCode.EngineUnavailable, 'baton worker needs REDIS_URL: workers share the queue with the bots through Redis (records may be in PostgreSQL, through DATABASE_URL, but the queue is not). Without Redis, `baton start` runs the steps itself.');
     }
     const configPath = defaultConfigPath(options.config);
     const worker = await startWorker({ configPath, dataDir: options.dataDir, logger: createLogger(), ...engine, concurrency: Math.max(1, options.workers) });

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Logger } from '../../core/ports.ts';
 import { BatonError, ErrorCode, errorMessage } from '../../errors.ts';
-import { DEFAULT_NUDGE_DELAY_MS, type Engine } from '../contracts.ts';
+import { DEFAULT_NUDGE_DELAY_MS, type Engine, type EngineHealth } from '../contracts.ts';
 import { BullQueue } from './bullmq-queue.ts';
 import { RedisStore } from './redis-store.ts';
 import { guardAgainstOutage } from './outage.ts';
@@ -22,8 +22,17 @@ function hideCredentials(url: string): string {
   return url.replace(/\/\/[^@/]*@/, '//***@');
 }
 
+/** A connection to Redis and the BullMQ queues on it, for the Redis engine or beside records in PostgreSQL. */
+export interface RedisConnection {
+  redis: Redis;
+  health(): Promise<EngineHealth>;
+  queue(name: string): BullQueue;
+  /** The key prefix of Baton's keys, `<prefix>:` before each. */
+  prefix: string;
+}
+
 /** Connects to Redis and fails fast, with a clear message, when it can't. */
-export async function createRedisEngine(options: RedisEngineOptions): Promise<Engine> {
+export async function connectRedis(options: RedisEngineOptions): Promise<RedisConnection> {
   // Fail a command after a few seconds of outage instead of queueing it forever: the person waiting gets an answer.
   // Auto-pipelining sends the commands of concurrent steps in one write.
   const redis = new Redis(options.url, { lazyConnect: true, maxRetriesPerRequest: 3, connectTimeout: 5000, enableAutoPipelining: true });
@@ -64,13 +73,23 @@ export async function createRedisEngine(options: RedisEngineOptions): Promise<En
       logger: options.logger,
     });
   return {
-    name: 'redis',
+    redis,
+    prefix,
+    queue,
     health: async () =>
       redis.status === 'ready'
         ? { ready: true, detail: `connected to ${hideCredentials(options.url)}${persistence ? `; warning: ${persistence}` : ''}` }
         : { ready: false, detail: `Redis at ${hideCredentials(options.url)} is unreachable (connection ${redis.status}); reconnecting` },
-    store: guardAgainstOutage(new RedisStore(redis, `${prefix}:`)),
-    queue: queue('jobs'),
-    outbox: queue('outbox'),
+  };
+}
+
+export async function createRedisEngine(options: RedisEngineOptions): Promise<Engine> {
+  const connection = await connectRedis(options);
+  return {
+    name: 'redis',
+    health: connection.health,
+    store: guardAgainstOutage(new RedisStore(connection.redis, `${connection.prefix}:`)),
+    queue: connection.queue('jobs'),
+    outbox: connection.queue('outbox'),
   };
 }

@@ -26,11 +26,12 @@ import { recoverAfterRestart } from './core/recovery.ts';
 import { reconcileEnvironments } from './core/scheduler.ts';
 import type { CoreRuntime } from './core/runtime.ts';
 import type { Engine, Store } from './engine/contracts.ts';
-import { openEngine } from './engine/open-engine.ts';
+import { createMemoryEngine } from './engine/memory/index.ts';
 import { anyOf, logRefusals, type RefusalRecorder } from './http/access-checks.ts';
 import { LEGACY_TOKEN_WARNING, legacyApiTokenEntry } from './http/api-token-settings.ts';
 import { apiTokenSet, type ApiTokenEntry, type ApiTokenSet } from './http/api-tokens.ts';
 import { registerHealthRoutes } from './http/health-routes.ts';
+import { registerMetricsRoute } from './http/metrics-routes.ts';
 import { registerPromotionRoutes } from './http/promotion-routes.ts';
 import { registerReleaseRoutes } from './http/release-routes.ts';
 import { requireConsoleLogin } from './http/login/console-access.ts';
@@ -39,6 +40,9 @@ import { loginConfigured, type LoginSettings } from './http/login/settings.ts';
 import { createHttpServer, type HttpServer } from './http/server.ts';
 import { requireScope } from './http/token-access.ts';
 import { loadPipeline } from './pipeline/load.ts';
+import { BatonMetrics } from './metrics/baton-metrics.ts';
+import { countedChat } from './metrics/counted-chat.ts';
+import { instrumentEngine, observeCore } from './metrics/instrument.ts';
 import { LocalProgramSupervisor } from './program-supervisor.ts';
 import { RunningJobs } from './running-jobs.ts';
 import { KEY_VARIABLE, loadOutputCipher, PREVIOUS_KEY_VARIABLE } from './secrets-at-rest.ts';
@@ -49,8 +53,6 @@ export interface CoreOptions {
   logger: Logger;
   /** Run on Redis (shared by every bot and worker); the embedded engine when absent. */
   redisUrl?: string;
-  /** Keep records in PostgreSQL (beside queues on Redis when `redisUrl` is set; see engine/open-engine.ts). */
-  databaseUrl?: string;
   /** Redis engine: how long a worker's claim on a step lasts, and how often lapsed claims are looked for. */
   redisLockMs?: number;
   redisStalledCheckMs?: number;
@@ -67,6 +69,10 @@ export interface CoreOptions {
   auditKeys?: AuditKeys;
   /** How often a bot reconciles environments (a lock left behind, a promotion window that opened). */
   reconcileIntervalMs?: number;
+  /** Serve /metrics without a token on a listener of its own at this port (0 picks a free one); absent: none. */
+  metricsPort?: number;
+  /** Where that listener listens; the bot's host (a worker: 127.0.0.1) when absent. */
+  metricsHost?: string;
 }
 
 export interface BatonOptions extends CoreOptions {
@@ -93,6 +99,7 @@ export interface BatonOptions extends CoreOptions {
 interface Core {
   pipeline: Pipeline;
   engine: Engine;
+  metrics: BatonMetrics;
   runtime: CoreRuntime;
   promotions: PromotionIntents;
   running: RunningJobs;
@@ -109,17 +116,19 @@ async function startCore(options: CoreOptions, userGroups?: UserGroupDirectory):
     key: options.encryptionKey ?? process.env[KEY_VARIABLE],
     previousKey: options.previousEncryptionKey ?? process.env[PREVIOUS_KEY_VARIABLE],
     dataDir,
-    // Records others read (on Redis, in PostgreSQL) need the key every process shares, never one made here.
-    withoutKey: options.redisUrl || options.databaseUrl ? 'require' : 'create',
+    withoutKey: options.redisUrl ? 'require' : 'create',
   });
-  const engine = await openEngine({
-    dataDir,
-    logger: options.logger,
-    ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
-    ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
-    ...(options.redisLockMs ? { redisLockMs: options.redisLockMs } : {}),
-    ...(options.redisStalledCheckMs ? { redisStalledCheckMs: options.redisStalledCheckMs } : {}),
-  });
+  const metrics = new BatonMetrics();
+  const created = options.redisUrl
+    ? // Loaded only when asked for: BullMQ and ioredis are dead weight on the embedded engine.
+      await (await import('./engine/redis/index.ts')).createRedisEngine({
+        url: options.redisUrl,
+        logger: options.logger,
+        ...(options.redisLockMs ? { lockDurationMs: options.redisLockMs } : {}),
+        ...(options.redisStalledCheckMs ? { stalledCheckMs: options.redisStalledCheckMs } : {}),
+      })
+    : createMemoryEngine({ dataDir, logger: options.logger });
+  const engine = instrumentEngine(created, metrics);
   const clock = options.clock ?? systemClock;
   const running = new RunningJobs();
   const programs = new LocalProgramSupervisor(join(dataDir, 'programs'));
@@ -145,12 +154,26 @@ async function startCore(options: CoreOptions, userGroups?: UserGroupDirectory):
     options.logger.warn({ repaired: engine.repaired }, 'the journal was repaired at start');
     await audit.record(BATON_STREAM, { type: 'journal.repaired', actor: 'baton', summary: `Baton repaired its records at start: ${engine.repaired}.` });
   }
+  observeCore(metrics, runtime, engine.outbox);
   const promotions = new PromotionIntents(runtime);
   if (engine.queue.durable) await reconcileEnvironments(runtime);
   else await recoverAfterRestart(runtime);
   const concurrency = options.concurrency ?? 4;
   if (concurrency > 0) engine.queue.work(running.track((job) => runJob(runtime, job)), { concurrency });
-  return { pipeline, engine, runtime, promotions, running, programs };
+  return { pipeline, engine, metrics, runtime, promotions, running, programs };
+}
+
+/** The /metrics listener of its own, when a port is given for it. */
+async function serveMetricsAlone(
+  options: CoreOptions & { allowedHosts?: readonly string[] },
+  metrics: BatonMetrics,
+  defaultHost: string,
+): Promise<{ server: HttpServer; url: string } | undefined> {
+  if (options.metricsPort === undefined) return undefined;
+  const server = createHttpServer({ host: options.metricsHost ?? defaultHost, port: options.metricsPort, logger: options.logger, allowedHosts: options.allowedHosts ?? [] });
+  registerMetricsRoute(server, metrics);
+  const { url } = await server.listen();
+  return { server, url };
 }
 
 /** What a process that runs jobs offers a shutdown that cannot wait for them. */
@@ -167,6 +190,8 @@ export interface JobsLeftRunning {
 
 export interface RunningWorker extends JobsLeftRunning {
   engine: Engine;
+  /** Where /metrics is served without a token, when a metrics port was given. */
+  metricsUrl?: string;
   close(): Promise<void>;
 }
 
@@ -185,11 +210,14 @@ function jobsLeftRunning(running: RunningJobs, programs: LocalProgramSupervisor)
 
 /** Runs steps only: no chat, no HTTP. Needs a shared (Redis) engine to be useful. */
 export async function startWorker(options: CoreOptions): Promise<RunningWorker> {
-  const { engine, running, programs } = await startCore(options);
+  const { engine, metrics, running, programs } = await startCore(options);
+  const metricsServer = await serveMetricsAlone(options, metrics, '127.0.0.1');
   return {
     engine,
+    ...(metricsServer ? { metricsUrl: metricsServer.url } : {}),
     ...jobsLeftRunning(running, programs),
     async close() {
+      await metricsServer?.server.close();
       await engine.queue.close();
       await engine.outbox.close();
       await engine.store.close();
@@ -199,6 +227,8 @@ export async function startWorker(options: CoreOptions): Promise<RunningWorker> 
 
 export interface RunningBaton extends JobsLeftRunning {
   url: string;
+  /** Where /metrics is served without a token, when a metrics port was given. */
+  metricsUrl?: string;
   pipeline: Pipeline;
   engine: Engine;
   promotions: PromotionIntents;
@@ -262,24 +292,27 @@ export async function startBaton(options: BatonOptions): Promise<RunningBaton> {
           },
         )
       : undefined;
-  const { pipeline, engine, runtime, promotions, running, programs } = await startCore(options, chatPlatform?.userGroups);
+  const { pipeline, engine, metrics, runtime, promotions, running, programs } = await startCore(options, chatPlatform?.userGroups);
   started.audit = runtime.audit;
   started.pipeline = pipeline;
   started.store = engine.store;
   const platform: ChatPlatform = chatPlatform ?? consolePlatform(options, pipeline, server, consoleLogin);
-  const chat = platform.out;
+  const chat = countedChat(platform.out, options.slack ? 'slack' : options.discord ? 'discord' : 'console', metrics);
   const stopSweeping = new ThreadPublisher(engine.store, chat, pipeline, options.logger, { minIntervalMs: platform.minIntervalMs }).consume(engine.outbox);
   const stopReconciling = reconcileRegularly(runtime, options.reconcileIntervalMs ?? RECONCILE_INTERVAL_MS);
   // A person signed in to the console reads what its channels already show them; scripts need a token.
   const evidenceAccess = anyOf(requireScope(tokens, 'evidence:read'), ...(consoleLogin ? [consoleLogin.personAccess] : []));
   registerPromotionRoutes(server, promotions, runtime.audit.keys, logRefusals(evidenceAccess, options.logger, recordRefusal));
   registerReleaseRoutes(server, engine.store, pipeline, logRefusals(requireScope(tokens, 'releases:write'), options.logger, recordRefusal));
+  registerMetricsRoute(server, metrics, logRefusals(requireScope(tokens, 'metrics:read'), options.logger, recordRefusal));
+  const metricsServer = await serveMetricsAlone({ ...options, allowedHosts }, metrics, options.host);
   registerHealthRoutes(server, engine);
   await platform.receiver.start(createInteractionHandler({ promotions, store: engine.store, pipeline, logger: options.logger }));
   const { url } = await server.listen();
 
   return {
     url,
+    ...(metricsServer ? { metricsUrl: metricsServer.url } : {}),
     pipeline,
     engine,
     promotions,
@@ -298,6 +331,7 @@ export async function startBaton(options: BatonOptions): Promise<RunningBaton> {
     async close() {
       await platform.receiver.stop();
       await server.close();
+      await metricsServer?.server.close();
       await engine.queue.close();
       stopSweeping();
       stopReconciling();

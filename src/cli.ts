@@ -68,6 +68,22 @@ function stopGracefully(running: Stoppable, queue: { durable: boolean }, graceMs
   });
 }
 
+function metricsPortDefault(): number | undefined {
+  const text = process.env.BATON_METRICS_PORT;
+  return text ? portNumber(text) : undefined;
+}
+
+function metricsListener(options: { metricsPort?: number; metricsHost?: string }): { metricsPort?: number; metricsHost?: string } {
+  return {
+    ...(options.metricsPort === undefined ? {} : { metricsPort: options.metricsPort }),
+    ...(options.metricsHost ? { metricsHost: options.metricsHost } : {}),
+  };
+}
+
+function metricsNote(url: string | undefined): string {
+  return url ? ` Metrics at ${url}/metrics.` : '';
+}
+
 function dataDirDefault(): string {
   return process.env.BATON_DATA_DIR ?? '.baton';
 }
@@ -85,7 +101,9 @@ program
   .option('-p, --port <port>', 'port for the console and API', portNumber, portNumber(process.env.PORT ?? '3000'))
   .option('--data-dir <dir>', 'where records are kept (BATON_DATA_DIR)', dataDirDefault())
   .option('--workers <count>', 'steps this process runs at once; 0 leaves steps to `baton worker`', wholeNumber, 4)
-  .action(async (options: { config?: string; host: string; port: number; dataDir: string; workers: number }) => {
+  .option('--metrics-port <port>', 'also serve /metrics without a token on this port (BATON_METRICS_PORT)', portNumber, metricsPortDefault())
+  .option('--metrics-host <host>', 'address of the /metrics listener (BATON_METRICS_HOST; default: --host)', process.env.BATON_METRICS_HOST)
+  .action(async (options: { config?: string; host: string; port: number; dataDir: string; workers: number; metricsPort?: number; metricsHost?: string }) => {
     const configPath = defaultConfigPath(options.config);
     const engine = engineSettings();
     const graceMs = millisecondsFromEnv('BATON_SHUTDOWN_GRACE_MS') ?? DEFAULT_SHUTDOWN_GRACE_MS;
@@ -103,6 +121,7 @@ program
       logger: createLogger(),
       concurrency: options.workers,
       ...engine,
+      ...metricsListener(options),
       apiTokens,
       ...(process.env.BATON_API_TOKEN ? { apiToken: process.env.BATON_API_TOKEN } : {}),
       ...(process.env.BATON_ALLOWED_HOSTS ? { allowedHosts: process.env.BATON_ALLOWED_HOSTS.split(',') } : {}),
@@ -124,7 +143,7 @@ program
           ? `on Discord, interactions at ${baton.url}${DISCORD_INTERACTIONS_PATH}`
           : 'on Discord (gateway)'
         : `open ${login.publicUrl?.href ?? baton.url}${loginConfigured(login) ? ' (sign-in required)' : ''}`;
-    process.stdout.write(`Baton is running: ${where} (${engineName}, pipeline ${configPath}).\nPress Ctrl+C to stop.\n`);
+    process.stdout.write(`Baton is running: ${where} (${engineName}, pipeline ${configPath}).${metricsNote(baton.metricsUrl)}\nPress Ctrl+C to stop.\n`);
     stopGracefully(baton, baton.engine.queue, graceMs);
   });
 
@@ -148,15 +167,17 @@ program
   .option('-c, --config <file>', 'pipeline config')
   .option('--data-dir <dir>', 'where adapters keep working copies (BATON_DATA_DIR)', dataDirDefault())
   .option('--workers <count>', 'steps run at once', wholeNumber, 4)
-  .action(async (options: { config?: string; dataDir: string; workers: number }) => {
+  .option('--metrics-port <port>', 'serve /metrics without a token on this port (BATON_METRICS_PORT)', portNumber, metricsPortDefault())
+  .option('--metrics-host <host>', 'address of the /metrics listener (BATON_METRICS_HOST)', process.env.BATON_METRICS_HOST ?? '127.0.0.1')
+  .action(async (options: { config?: string; dataDir: string; workers: number; metricsPort?: number; metricsHost?: string }) => {
     const engine = engineSettings();
     const graceMs = millisecondsFromEnv('BATON_SHUTDOWN_GRACE_MS') ?? DEFAULT_SHUTDOWN_GRACE_MS;
     if (!engine.redisUrl) {
       throw new BatonError(ErrorCode.EngineUnavailable, 'baton worker needs REDIS_URL: workers share the queue with the bots through Redis (records may be in PostgreSQL, through DATABASE_URL, but the queue is not). Without Redis, `baton start` runs the steps itself.');
     }
     const configPath = defaultConfigPath(options.config);
-    const worker = await startWorker({ configPath, dataDir: options.dataDir, logger: createLogger(), ...engine, concurrency: Math.max(1, options.workers) });
-    process.stdout.write(`Baton worker is running (${options.workers} at once, pipeline ${configPath}).\n`);
+    const worker = await startWorker({ configPath, dataDir: options.dataDir, logger: createLogger(), ...engine, ...metricsListener(options), concurrency: Math.max(1, options.workers) });
+    process.stdout.write(`Baton worker is running (${options.workers} at once, pipeline ${configPath}).${metricsNote(worker.metricsUrl)}\n`);
     stopGracefully(worker, worker.engine.queue, graceMs);
   });
 

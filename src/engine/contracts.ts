@@ -142,6 +142,8 @@ export interface Job {
   /** Unique; adding a job whose id is already queued or running does nothing. */
   id: string;
   data: JobData;
+  /** Set by the queue for its handler: when the job became ready to run (ms since the epoch), for the queue wait it reports. */
+  readyAt?: number;
 }
 
 /**
@@ -170,6 +172,8 @@ export interface JobQueue {
   nudge(job: Job): Promise<void>;
   /** Starts taking jobs; a handler that throws has its job tried again later. */
   work(handler: JobHandler, options: { concurrency: number }): void;
+  /** How many jobs wait to start (queued or delayed, not running), across every process sharing the queue. */
+  depth(): Promise<number>;
   /** Resolves when no job is queued or running (for tests and shutdown). */
   drained(): Promise<void>;
   close(): Promise<void>;

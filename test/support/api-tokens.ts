@@ -9,9 +9,13 @@ export const EVIDENCE_TOKEN = 'baton_test-evidence-reader-0123456789abcdefghijkl
 /** May register releases (releases:write). */
 export const RELEASES_TOKEN = 'baton_test-release-writer-0123456789abcdefghijklmnopqr';
 
+/** May scrape /metrics (metrics:read). */
+export const METRICS_TOKEN = 'baton_test-metrics-scraper-0123456789abcdefghijklmnop';
+
 export const TEST_API_TOKENS: readonly ApiTokenEntry[] = [
   { name: 'test-auditor', scopes: ['evidence:read'], sha256: hashApiToken(EVIDENCE_TOKEN) },
   { name: 'test-ci', scopes: ['releases:write'], sha256: hashApiToken(RELEASES_TOKEN) },
+  { name: 'test-scraper', scopes: ['metrics:read'], sha256: hashApiToken(METRICS_TOKEN) },
 ];
 
 /** The same tokens for a `baton start` process. */

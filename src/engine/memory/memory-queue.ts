@@ -15,6 +15,8 @@ interface Queued {
   job: Job;
   attempt: number;
   nudged: boolean;
+  /** When it was put in line (ms since the epoch). */
+  readyAt: number;
 }
 
 export class MemoryQueue implements JobQueue {
@@ -40,7 +42,7 @@ export class MemoryQueue implements JobQueue {
     if (this.closed) throw new Error('The job queue is closed.');
     if (this.known.has(job.id)) return;
     this.known.add(job.id);
-    this.waiting.push({ job, attempt: 1, nudged: false });
+    this.waiting.push({ job, attempt: 1, nudged: false, readyAt: Date.now() });
     this.pump();
   }
 
@@ -52,7 +54,7 @@ export class MemoryQueue implements JobQueue {
       return;
     }
     this.nudges.set(job.id, { running: false, again: false });
-    this.waiting.push({ job, attempt: 1, nudged: true });
+    this.waiting.push({ job, attempt: 1, nudged: true, readyAt: Date.now() });
     this.pump();
   }
 
@@ -60,6 +62,10 @@ export class MemoryQueue implements JobQueue {
     this.handler = handler;
     this.concurrency = Math.max(1, options.concurrency);
     this.pump();
+  }
+
+  async depth(): Promise<number> {
+    return this.waiting.length + this.delayed;
   }
 
   private pump(): void {
@@ -74,18 +80,18 @@ export class MemoryQueue implements JobQueue {
   }
 
   private async run(queued: Queued): Promise<void> {
-    const { job, attempt, nudged } = queued;
+    const { job, attempt, nudged, readyAt } = queued;
     const nudge = nudged ? this.nudges.get(job.id) : undefined;
     if (nudge) nudge.running = true;
     try {
-      await this.handler?.(job);
+      await this.handler?.({ ...job, readyAt });
       this.done(queued);
     } catch (error) {
       if (attempt < ATTEMPTS && !this.closed) {
         this.logger.warn({ err: error, jobId: job.id, attempt }, 'job failed; trying again');
         // The retry sees whatever a nudge during this run was for.
         if (nudge) Object.assign(nudge, { running: false, again: false });
-        this.later(RETRY_DELAY_MS * attempt, { job, attempt: attempt + 1, nudged });
+        this.later(RETRY_DELAY_MS * attempt, { job, attempt: attempt + 1, nudged, readyAt });
       } else {
         this.logger.error({ err: error, jobId: job.id, attempt }, 'job failed for good');
         this.done(queued);
@@ -96,12 +102,12 @@ export class MemoryQueue implements JobQueue {
     }
   }
 
-  private done({ job, nudged }: Queued): void {
+  private done({ job, nudged, readyAt }: Queued): void {
     if (!nudged) return this.forget(job.id);
     const nudge = this.nudges.get(job.id);
     if (nudge?.again && !this.closed) {
       Object.assign(nudge, { running: false, again: false });
-      this.later(this.options.nudgeDelayMs, { job, attempt: 1, nudged });
+      this.later(this.options.nudgeDelayMs, { job, attempt: 1, nudged, readyAt });
     } else {
       this.nudges.delete(job.id);
     }
@@ -113,7 +119,7 @@ export class MemoryQueue implements JobQueue {
     setTimeout(() => {
       this.delayed -= 1;
       // Closed meanwhile: dropped like every queued job, or `close` would wait for a run that never comes.
-      if (!this.closed) this.waiting.push(queued);
+      if (!this.closed) this.waiting.push({ ...queued, readyAt: Date.now() });
       this.pump();
     }, ms).unref();
   }

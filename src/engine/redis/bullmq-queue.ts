@@ -91,7 +91,7 @@ export class BullQueue implements JobQueue {
   work(handler: JobHandler, options: { concurrency: number }): void {
     this.worker = new Worker<JobData>(
       this.queue.name,
-      async (job) => handler({ id: job.deduplicationId ?? job.id ?? '', data: job.data }),
+      async (job) => handler({ id: job.deduplicationId ?? job.id ?? '', data: job.data, readyAt: job.timestamp + (job.delay ?? 0) }),
       {
         connection: this.options.connection,
         prefix: this.options.prefix,
@@ -104,6 +104,10 @@ export class BullQueue implements JobQueue {
     );
     this.worker.on('failed', (job, error) => this.options.logger.error({ err: error, jobId: job?.id }, 'job failed'));
     this.worker.on('error', (error) => this.options.logger.error({ err: error }, 'job worker error'));
+  }
+
+  depth(): Promise<number> {
+    return this.queue.getJobCountByTypes('waiting', 'delayed', 'prioritized');
   }
 
   async drained(): Promise<void> {

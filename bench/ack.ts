@@ -9,6 +9,7 @@
  * loop: each leaves on its schedule whatever became of the earlier ones, and
  * its latency counts from that schedule.
  */
+import { UNPACED } from '../src/chat/pace.ts';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -219,7 +220,7 @@ async function startBatonTarget(chat: ChatSide, platform: Platform): Promise<Tar
   await writeFile(configPath, config(platform === 'slack' ? CHANNEL : chat.discord.channelId));
   const on: Pick<BatonOptions, 'slack' | 'discord'> =
     platform === 'slack'
-      ? { slack: { botToken: 'xoxb-test', connection: { mode: 'http', signingSecret: SIGNING_SECRET }, apiUrl: chat.slackApiUrl, channelIntervalMs: 0 } }
+      ? { slack: { botToken: 'xoxb-test', connection: { mode: 'http', signingSecret: SIGNING_SECRET }, apiUrl: chat.slackApiUrl, pace: UNPACED } }
       : { discord: { botToken: chat.discord.token, connection: { mode: 'http', publicKey: chat.discord.publicKey }, apiUrl: chat.discord.url, guildId: chat.discord.guildId } };
   const baton = await startBaton({
     configPath,

@@ -106,6 +106,7 @@ const nullChat: ChatOut = {
   post: async (channel) => ({ channel, messageId: 'm' }),
   update: async () => {},
   reply: async (thread) => thread,
+  fits: () => true,
 };
 
 /**

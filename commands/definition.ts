@@ -1,3 +1,4 @@
+import type { ChannelProblem } from '../src/chat/channel-problems.ts';
 import type { Reply } from '../src/chat/contract.ts';
 import type { Pipeline } from '../src/core/model.ts';
 import type { PromotionIntents } from '../src/core/intents.ts';
@@ -11,6 +12,8 @@ export interface CommandContext {
   promotions: PromotionIntents;
   store: Store;
   pipeline: Pipeline;
+  /** Channels Baton cannot post to now (their threads wait): status names them. */
+  chatProblems?: () => ChannelProblem[];
 }
 
 /** What help shows of a command. */

@@ -1,12 +1,24 @@
 import { renderPromotion } from '../src/chat/render/promotion-message.ts';
 import { STATE_LABEL, STATE_TONE } from '../src/chat/render/labels.ts';
-import { textMessage } from '../src/chat/message.ts';
+import type { ChannelProblem } from '../src/chat/channel-problems.ts';
+import { textMessage, type Block } from '../src/chat/message.ts';
 import { isTerminal, type PromotionState } from '../src/core/model.ts';
 import { describeRelease } from '../src/core/release.ts';
 import type { CommandDefinition } from './definition.ts';
 import { expectCount, promotionIdArgument } from './words.ts';
 
 const USAGE = '/promote status [<id>]';
+
+/** Channels whose threads wait because Baton cannot post there, each with what fixes it. */
+function channelProblemsBlock(problems: ChannelProblem[]): Block {
+  return {
+    type: 'list',
+    items: problems.map((p) => ({
+      text: `Baton cannot post to ${p.channel} (${p.reason}, since ${p.since.slice(0, 16).replace('T', ' ')} UTC); its messages wait and nothing is lost. ${p.remedy}`,
+      tone: 'warning',
+    })),
+  };
+}
 
 const LIVE_STATES = (Object.keys(STATE_LABEL) as PromotionState[]).filter((state) => !isTerminal(state));
 
@@ -20,14 +32,21 @@ export const statusCommand: CommandDefinition<'status'> = {
     return words[0] === undefined ? { name: 'status' } : { name: 'status', id: promotionIdArgument(words[0], USAGE) };
   },
   async run(command, context) {
+    const failing = context.chatProblems?.() ?? [];
     if (command.id) {
       const promotion = await context.promotions.getPromotion(command.id);
       const environment = context.pipeline.environments.find((e) => e.name === promotion.environment);
       if (!environment) return { visibility: 'private', message: textMessage(`Promotion #${promotion.id} went to ${promotion.environment}, which is no longer in the pipeline.`) };
-      return { visibility: 'private', message: renderPromotion(promotion, environment) };
+      const shown = renderPromotion(promotion, environment);
+      const problem = failing.find((p) => p.channel === promotion.channel);
+      return { visibility: 'private', message: problem ? { ...shown, blocks: [...shown.blocks, channelProblemsBlock([problem])] } : shown };
     }
     const live = await context.store.listPromotions({ states: LIVE_STATES, limit: 200 });
-    if (live.length === 0) return { visibility: 'private', message: textMessage('No promotion is under way. /promote history shows past ones.') };
+    const problems = failing.length > 0 ? [channelProblemsBlock(failing)] : [];
+    if (live.length === 0) {
+      const none = textMessage('No promotion is under way. /promote history shows past ones.');
+      return { visibility: 'private', message: { ...none, blocks: [...none.blocks, ...problems] } };
+    }
     return {
       visibility: 'private',
       message: {
@@ -42,6 +61,7 @@ export const statusCommand: CommandDefinition<'status'> = {
               tone: STATE_TONE[p.state],
             })),
           },
+          ...problems,
         ],
       },
     };

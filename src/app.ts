@@ -17,6 +17,7 @@ import type { SlackSettings } from './chat/slack/settings.ts';
 import { completePromote } from './chat/discord/completions.ts';
 import type { DiscordSettings } from './chat/discord/settings.ts';
 import { ThreadPublisher } from './chat/thread-publisher.ts';
+import { UNPACED } from './chat/pace.ts';
 import { AuditLog, BATON_STREAM, type AuditKeys } from './core/audit.ts';
 import type { Pipeline } from './core/model.ts';
 import { environmentSecrets, systemClock, type Clock, type Logger, type SecretSource, type UserGroupDirectory } from './core/ports.ts';
@@ -26,7 +27,7 @@ import { recoverAfterRestart } from './core/recovery.ts';
 import { reconcileEnvironments } from './core/scheduler.ts';
 import type { CoreRuntime } from './core/runtime.ts';
 import type { Engine, Store } from './engine/contracts.ts';
-import { createMemoryEngine } from './engine/memory/index.ts';
+import { openEngine } from './engine/open-engine.ts';
 import { anyOf, logRefusals, type RefusalRecorder } from './http/access-checks.ts';
 import { LEGACY_TOKEN_WARNING, legacyApiTokenEntry } from './http/api-token-settings.ts';
 import { apiTokenSet, type ApiTokenEntry, type ApiTokenSet } from './http/api-tokens.ts';
@@ -53,6 +54,8 @@ export interface CoreOptions {
   logger: Logger;
   /** Run on Redis (shared by every bot and worker); the embedded engine when absent. */
   redisUrl?: string;
+  /** Keep records in PostgreSQL (beside queues on Redis when `redisUrl` is set; see engine/open-engine.ts). */
+  databaseUrl?: string;
   /** Redis engine: how long a worker's claim on a step lasts, and how often lapsed claims are looked for. */
   redisLockMs?: number;
   redisStalledCheckMs?: number;
@@ -94,6 +97,8 @@ export interface BatonOptions extends CoreOptions {
    * console trusts whoever reaches it, so Baton refuses to serve it off loopback.
    */
   login?: LoginSettings;
+  /** How often the outbox sweeps for unposted records and tries a channel that failed again; a minute by default. */
+  outboxSweepMs?: number;
 }
 
 interface Core {
@@ -116,18 +121,18 @@ async function startCore(options: CoreOptions, userGroups?: UserGroupDirectory):
     key: options.encryptionKey ?? process.env[KEY_VARIABLE],
     previousKey: options.previousEncryptionKey ?? process.env[PREVIOUS_KEY_VARIABLE],
     dataDir,
-    withoutKey: options.redisUrl ? 'require' : 'create',
+    // Records others read (on Redis, in PostgreSQL) need the key every process shares, never one made here.
+    withoutKey: options.redisUrl || options.databaseUrl ? 'require' : 'create',
   });
   const metrics = new BatonMetrics();
-  const created = options.redisUrl
-    ? // Loaded only when asked for: BullMQ and ioredis are dead weight on the embedded engine.
-      await (await import('./engine/redis/index.ts')).createRedisEngine({
-        url: options.redisUrl,
-        logger: options.logger,
-        ...(options.redisLockMs ? { lockDurationMs: options.redisLockMs } : {}),
-        ...(options.redisStalledCheckMs ? { stalledCheckMs: options.redisStalledCheckMs } : {}),
-      })
-    : createMemoryEngine({ dataDir, logger: options.logger });
+  const created = await openEngine({
+    dataDir,
+    logger: options.logger,
+    ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
+    ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
+    ...(options.redisLockMs ? { redisLockMs: options.redisLockMs } : {}),
+    ...(options.redisStalledCheckMs ? { redisStalledCheckMs: options.redisStalledCheckMs } : {}),
+  });
   const engine = instrumentEngine(created, metrics);
   const clock = options.clock ?? systemClock;
   const running = new RunningJobs();
@@ -298,16 +303,20 @@ export async function startBaton(options: BatonOptions): Promise<RunningBaton> {
   started.store = engine.store;
   const platform: ChatPlatform = chatPlatform ?? consolePlatform(options, pipeline, server, consoleLogin);
   const chat = countedChat(platform.out, options.slack ? 'slack' : options.discord ? 'discord' : 'console', metrics);
-  const stopSweeping = new ThreadPublisher(engine.store, chat, pipeline, options.logger, { minIntervalMs: platform.minIntervalMs }).consume(engine.outbox);
+  const publisher = new ThreadPublisher(engine.store, chat, pipeline, options.logger, {
+    pace: platform.pace,
+    ...(options.outboxSweepMs ? { sweepEveryMs: options.outboxSweepMs } : {}),
+  });
+  const stopSweeping = publisher.consume(engine.outbox);
   const stopReconciling = reconcileRegularly(runtime, options.reconcileIntervalMs ?? RECONCILE_INTERVAL_MS);
   // A person signed in to the console reads what its channels already show them; scripts need a token.
   const evidenceAccess = anyOf(requireScope(tokens, 'evidence:read'), ...(consoleLogin ? [consoleLogin.personAccess] : []));
   registerPromotionRoutes(server, promotions, runtime.audit.keys, logRefusals(evidenceAccess, options.logger, recordRefusal));
   registerReleaseRoutes(server, engine.store, pipeline, logRefusals(requireScope(tokens, 'releases:write'), options.logger, recordRefusal));
+  registerHealthRoutes(server, engine, publisher.problems);
   registerMetricsRoute(server, metrics, logRefusals(requireScope(tokens, 'metrics:read'), options.logger, recordRefusal));
   const metricsServer = await serveMetricsAlone({ ...options, allowedHosts }, metrics, options.host);
-  registerHealthRoutes(server, engine);
-  await platform.receiver.start(createInteractionHandler({ promotions, store: engine.store, pipeline, logger: options.logger }));
+  await platform.receiver.start(createInteractionHandler({ promotions, store: engine.store, pipeline, logger: options.logger, chatProblems: () => publisher.problems.list() }));
   const { url } = await server.listen();
 
   return {
@@ -360,5 +369,5 @@ function consolePlatform(options: BatonOptions, pipeline: Pipeline, server: Http
     ...(options.clock ? { clock: options.clock } : {}),
     historyFile: join(resolve(options.dataDir), 'console.jsonl'),
   });
-  return { out: consoleChat, receiver: consoleChat, minIntervalMs: 0, close: () => consoleChat.close() };
+  return { out: consoleChat, receiver: consoleChat, pace: UNPACED, close: () => consoleChat.close() };
 }

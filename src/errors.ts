@@ -18,6 +18,9 @@ export const ErrorCode = {
   ReleaseInvalid: 'release_invalid',
   EngineUnavailable: 'engine_unavailable',
   ChatRateLimited: 'chat_rate_limited',
+  ChatUnavailable: 'chat_unavailable',
+  ChatChannelUnusable: 'chat_channel_unusable',
+  ChatMessageGone: 'chat_message_gone',
   HandedBack: 'handed_back',
 } as const;
 
@@ -91,6 +94,40 @@ export class ChatRateLimitedError extends BatonError {
     super(ErrorCode.ChatRateLimited, message);
     this.name = 'ChatRateLimitedError';
     this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** The platform failed for now (a 5xx, a timeout, a dropped connection): the same call may pass later. */
+export class ChatUnavailableError extends BatonError {
+  constructor(what: string, options?: { cause?: unknown }) {
+    super(ErrorCode.ChatUnavailable, `The chat platform is unavailable (${what}); trying again later.`, options);
+    this.name = 'ChatUnavailableError';
+  }
+}
+
+/**
+ * Baton cannot write to a channel until someone changes something there (the
+ * bot is not in it, it was archived or deleted, a permission is missing):
+ * nothing is posted to it until it works again, and nothing is dropped.
+ */
+export class ChatChannelUnusableError extends BatonError {
+  constructor(
+    readonly channel: string,
+    /** The platform's own word for it (`not_in_channel`, `50001 Missing Access`). */
+    readonly reason: string,
+    /** What a person can do about it. */
+    readonly remedy: string,
+  ) {
+    super(ErrorCode.ChatChannelUnusable, `Baton cannot post to ${channel}: ${reason}. ${remedy}`);
+    this.name = 'ChatChannelUnusableError';
+  }
+}
+
+/** The message to edit is gone (deleted by someone): there is nothing left to update. */
+export class ChatMessageGoneError extends BatonError {
+  constructor(reason: string) {
+    super(ErrorCode.ChatMessageGone, `The message to update is gone (${reason}).`);
+    this.name = 'ChatMessageGoneError';
   }
 }
 

@@ -1,34 +1,76 @@
 /**
- * Spaces out messages to one channel, and waits out a platform's 429 with the
- * Retry-After it gave: a message is delayed, never dropped.
+ * Paces messages to one channel with a token bucket (the platform's burst,
+ * then its rate), waits out a 429 with the Retry-After it gave, and tries a
+ * call the platform failed for now (a 5xx, a timeout) a few times with
+ * growing pauses: a message is delayed, never dropped.
  */
-import { ChatRateLimitedError } from '../errors.ts';
+import { ChatRateLimitedError, ChatUnavailableError } from '../errors.ts';
+import { TokenBucket, type TokenRate } from './pace.ts';
 
 const MAX_RATE_LIMITED_WAITS = 20;
+/** Pauses before each new try of a call the platform failed for now; then the error goes to the outbox, which tries later. */
+const UNAVAILABLE_PAUSES_MS = [1_000, 3_000, 9_000];
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 export class ChannelPacer {
-  private readonly nextSlot = new Map<string, number>();
+  private readonly buckets = new Map<string, TokenBucket>();
+  /** Without a bucket: channels a 429 closed, until when. With one, the bucket is emptied until then. */
+  private readonly closedUntil = new Map<string, number>();
 
-  /** `minIntervalMs`: the least time between two messages to one channel (0 = no pacing). */
-  constructor(private readonly minIntervalMs: number) {}
+  /** `rate`: what one channel takes; none for a platform whose client paces itself. */
+  constructor(
+    private readonly rate: TokenRate | undefined,
+    private readonly pauses: readonly number[] = UNAVAILABLE_PAUSES_MS,
+  ) {}
 
   async send<T>(channel: string, post: () => Promise<T>): Promise<T> {
-    for (let waits = 0; ; waits += 1) {
-      const now = Date.now();
-      const slot = Math.max(now, this.nextSlot.get(channel) ?? 0);
-      this.nextSlot.set(channel, slot + this.minIntervalMs);
-      if (slot > now) await sleep(slot - now);
+    let rateLimited = 0;
+    let unavailable = 0;
+    for (;;) {
+      await this.turn(channel);
       try {
         return await post();
       } catch (error) {
-        if (!(error instanceof ChatRateLimitedError) || waits >= MAX_RATE_LIMITED_WAITS) throw error;
-        // The platform's word beats our own pacing: nobody posts to this channel until then.
-        this.nextSlot.set(channel, Date.now() + error.retryAfterMs);
+        if (error instanceof ChatRateLimitedError && rateLimited < MAX_RATE_LIMITED_WAITS) {
+          rateLimited += 1;
+          this.close(channel, Date.now() + error.retryAfterMs);
+          continue;
+        }
+        const pause = this.pauses[unavailable];
+        if (error instanceof ChatUnavailableError && pause !== undefined) {
+          unavailable += 1;
+          await sleep(pause);
+          continue;
+        }
+        throw error;
       }
     }
+  }
+
+  private async turn(channel: string): Promise<void> {
+    const closed = (this.closedUntil.get(channel) ?? 0) - Date.now();
+    if (closed > 0) await sleep(closed);
+    else this.closedUntil.delete(channel);
+    const wait = this.bucketOf(channel)?.reserve() ?? 0;
+    if (wait > 0) await sleep(wait);
+  }
+
+  private close(channel: string, until: number): void {
+    const bucket = this.bucketOf(channel);
+    if (bucket) bucket.holdUntil(until);
+    else this.closedUntil.set(channel, Math.max(until, this.closedUntil.get(channel) ?? 0));
+  }
+
+  private bucketOf(channel: string): TokenBucket | undefined {
+    if (!this.rate) return undefined;
+    let bucket = this.buckets.get(channel);
+    if (!bucket) {
+      bucket = new TokenBucket(this.rate);
+      this.buckets.set(channel, bucket);
+    }
+    return bucket;
   }
 }

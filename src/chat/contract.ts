@@ -14,6 +14,8 @@ export interface ChatOut {
   post(channel: string, message: ChatMessage): Promise<MessageRef>;
   update(ref: MessageRef, message: ChatMessage): Promise<void>;
   reply(thread: MessageRef, message: ChatMessage): Promise<MessageRef>;
+  /** Whether the message goes whole in one of the platform's messages, with nothing summarised or attached as a file. */
+  fits(message: ChatMessage): boolean;
 }
 
 export interface IncomingCommand {

@@ -10,6 +10,7 @@ import type { Logger } from '../core/ports.ts';
 import type { ActionOutcome, PromotionIntents } from '../core/intents.ts';
 import type { Store } from '../engine/contracts.ts';
 import { BatonError } from '../errors.ts';
+import type { ChannelProblem } from './channel-problems.ts';
 import type { IncomingAction, IncomingCommand, InteractionHandler, Reply } from './contract.ts';
 import { textMessage } from './message.ts';
 
@@ -18,6 +19,8 @@ export interface InteractionDeps {
   store: Store;
   pipeline: Pipeline;
   logger: Logger;
+  /** Channels the outbox cannot post to now, for /promote status. */
+  chatProblems?: () => ChannelProblem[];
 }
 
 /** Platforms retry within minutes (Slack: three times, over about an hour at most for events); ten minutes covers commands and clicks. */

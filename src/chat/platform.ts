@@ -5,12 +5,13 @@
  */
 import type { UserGroupDirectory } from '../core/ports.ts';
 import type { ChatOut, Receiver } from './contract.ts';
+import type { ChatPace } from './pace.ts';
 
 export interface ChatPlatform {
   out: ChatOut;
   receiver: Receiver;
-  /** Least time between two messages to one channel; 0 for a platform without limits. */
-  minIntervalMs: number;
+  /** How fast the platform may be written to. */
+  pace: ChatPace;
   /** The platform's user groups, for policy groups linked to them. */
   userGroups?: UserGroupDirectory;
   /** Lets go of what the platform keeps open (a history file), once nothing more will be posted. */

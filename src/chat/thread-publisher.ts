@@ -6,49 +6,67 @@
  * record and its message re-posts rather than loses it; one between the record
  * and its nudge is caught by a sweep of the streams the store knows to be
  * behind, when a bot starts consuming and every minute after. A burst (40 steps
- * finishing at once) is coalesced into a few replies, each record still in
- * them; messages to a channel are paced, and a 429 is waited out.
+ * finishing at once) goes in as few replies as the platform's limits allow,
+ * each record still in them; messages to a channel are paced, a 429 is waited
+ * out, and a channel Baton cannot post to keeps its records until it can.
+ * The plan message is edited on a budget of its own (see RootUpdatePacer).
  */
-import { environmentStream, type AuditLog } from '../core/audit.ts';
+import { environmentStream, promotionStream, type AuditLog } from '../core/audit.ts';
 import type { AuditRecord } from '../core/audit-record.ts';
-import type { Pipeline } from '../core/model.ts';
+import type { Pipeline, Promotion } from '../core/model.ts';
 import type { Logger } from '../core/ports.ts';
 import type { Job, JobQueue, Store } from '../engine/contracts.ts';
+import { ChatChannelUnusableError, ChatMessageGoneError, ChatRateLimitedError } from '../errors.ts';
 import { ChannelPacer } from './channel-pacer.ts';
-import type { ChatOut } from './contract.ts';
+import { ChannelProblems } from './channel-problems.ts';
+import type { ChatOut, MessageRef } from './contract.ts';
 import type { ChatMessage } from './message.ts';
+import { UNPACED, type ChatPace } from './pace.ts';
+import { packReplies } from './reply-packing.ts';
 import { renderEnvironmentEvent } from './render/environment-event.ts';
 import { renderPromotion } from './render/promotion-message.ts';
-import { isClickNoise, renderThreadEvent } from './render/thread-event.ts';
+import { renderThreadEvent } from './render/thread-event.ts';
+import { RootUpdatePacer } from './root-updates.ts';
 
-/** Enough to coalesce a burst, few enough to stay well inside a platform's block limits. */
-const RECORDS_PER_REPLY = 8;
-
-/** How often streams are checked for records nobody nudged. */
+/** How often streams are checked for records nobody nudged, and a channel that failed is tried again. */
 const SWEEP_INTERVAL_MS = 60_000;
 /** How many streams, those behind longest first, one sweep nudges. */
 const SWEPT_STREAMS = 100;
+
+/** After a restart of the embedded engine, plan messages of promotions changed this recently are brought up to date once. */
+const RECENT_CHANGE_MS = 10 * 60_000;
+
+const PROMOTION_STREAM = /^promotion-(.+)$/;
 
 function threadJob(stream: string): Job {
   return { id: `thread.${stream}`, data: { kind: 'thread', stream } };
 }
 
-export interface PublisherOptions {
-  /** Least time between two messages to one channel; 0 for a platform without limits. */
-  minIntervalMs?: number;
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-function combine(messages: ChatMessage[]): ChatMessage | undefined {
-  if (messages.length <= 1) return messages[0];
-  const tones = messages.map((m) => m.tone);
-  const tone = tones.includes('bad') ? 'bad' : tones.includes('warning') ? 'warning' : (tones.at(-1) ?? 'neutral');
-  return { text: messages.map((m) => m.text).join('\n'), tone, blocks: messages.flatMap((m) => m.blocks) };
+export interface PublisherOptions {
+  /** How fast the platform may be written to; none for a platform without limits. */
+  pace?: ChatPace;
+  /** How often unposted streams are swept and a failing channel is tried again. */
+  sweepEveryMs?: number;
+  /** Where channels that cannot be posted to are noted (shown in /readyz and /promote status). */
+  problems?: ChannelProblems;
 }
+
+/** The channel a stream posts to failed for good; its records stay unposted. */
+class ChannelHeldBack extends Error {}
 
 export class ThreadPublisher {
   /** One sync per stream at a time in this process, so messages keep their order. */
   private readonly syncs = new Map<string, Promise<void>>();
   private readonly pacer: ChannelPacer;
+  private readonly roots: RootUpdatePacer;
+  private readonly sweepEveryMs: number;
+  readonly problems: ChannelProblems;
+  /** Set while consuming: a root edit that must wait is asked for again through it. */
+  private outbox: JobQueue | undefined;
 
   constructor(
     private readonly store: Store,
@@ -57,7 +75,11 @@ export class ThreadPublisher {
     private readonly logger: Logger,
     options: PublisherOptions = {},
   ) {
-    this.pacer = new ChannelPacer(options.minIntervalMs ?? 0);
+    const pace = options.pace ?? UNPACED;
+    this.pacer = new ChannelPacer(pace.channel);
+    this.roots = new RootUpdatePacer(pace);
+    this.sweepEveryMs = options.sweepEveryMs ?? SWEEP_INTERVAL_MS;
+    this.problems = options.problems ?? new ChannelProblems(logger, this.sweepEveryMs);
   }
 
   /**
@@ -74,12 +96,15 @@ export class ThreadPublisher {
    * stops the sweeps for records nobody nudged (see `nudgeUnposted`).
    */
   consume(outbox: JobQueue, concurrency = 8): () => void {
+    this.outbox = outbox;
     outbox.work(async (job) => {
       if (job.data.kind === 'thread') await this.sync(job.data.stream);
     }, { concurrency });
+    // The embedded outbox forgets its jobs on a restart, a plan message's edit waiting its turn with them.
+    if (!outbox.durable) void this.nudgeRecentlyChanged(outbox).catch((error: unknown) => this.logger.warn({ err: error }, 'could not bring recent plan messages up to date'));
     const sweep = () => void this.nudgeUnposted(outbox).catch((error: unknown) => this.logger.warn({ err: error }, 'could not check recent threads for unposted records'));
     sweep();
-    const timer = setInterval(sweep, SWEEP_INTERVAL_MS);
+    const timer = setInterval(sweep, this.sweepEveryMs);
     timer.unref();
     return () => clearInterval(timer);
   }
@@ -95,6 +120,12 @@ export class ThreadPublisher {
     await Promise.all(streams.map((stream) => outbox.nudge(threadJob(stream))));
   }
 
+  private async nudgeRecentlyChanged(outbox: JobQueue): Promise<void> {
+    const since = Date.now() - RECENT_CHANGE_MS;
+    const recent = (await this.store.listPromotions({ limit: SWEPT_STREAMS })).filter((p) => p.thread && Date.parse(p.updatedAt) >= since);
+    await Promise.all(recent.map((p) => outbox.nudge(threadJob(promotionStream(p.id)))));
+  }
+
   sync(stream: string): Promise<void> {
     const previous = this.syncs.get(stream) ?? Promise.resolve();
     const next = previous.then(() => this.postPending(stream));
@@ -107,61 +138,140 @@ export class ThreadPublisher {
   }
 
   private async postPending(stream: string): Promise<void> {
-    let cursor = await this.store.threadCursor(stream);
-    const pending = await this.store.readAudit(stream, cursor);
-    // The first record of a promotion opens its thread on its own; the rest go in batches.
-    const batches: AuditRecord[][] = [];
-    for (const record of pending) {
-      const last = batches.at(-1);
-      if (last && last.length < RECORDS_PER_REPLY && last[0]?.seq !== 1) last.push(record);
-      else batches.push([record]);
-    }
-    const promotionId = pending[0]?.promotionId;
-    const post = promotionId ? await this.promotionPoster(stream, promotionId) : this.environmentPoster(stream);
-    // Clicks refused or repeated change nothing the root message shows.
-    const changesRoot = pending.some((record) => !isClickNoise(record));
-    for (const [index, batch] of batches.entries()) {
-      await post(batch, changesRoot && index === batches.length - 1);
-      const to = batch.at(-1)?.seq ?? cursor;
-      // Another replica posted these first: it carries on from here.
-      if (!(await this.store.advanceThreadCursor(stream, cursor, to))) return;
-      cursor = to;
+    const promotionId = PROMOTION_STREAM.exec(stream)?.[1];
+    try {
+      if (promotionId) await this.postPromotion(stream, promotionId);
+      else await this.postEnvironment(stream);
+    } catch (error) {
+      if (!(error instanceof ChannelHeldBack)) throw error;
     }
   }
 
-  private environmentPoster(stream: string): (records: AuditRecord[]) => Promise<void> {
+  /** Sends one message to `channel` through its pacer, noting whether the channel works. */
+  private async send<T>(channel: string, call: () => Promise<T>): Promise<T> {
+    try {
+      const result = await this.pacer.send(channel, call);
+      this.problems.worked(channel);
+      return result;
+    } catch (error) {
+      if (!(error instanceof ChatChannelUnusableError)) throw error;
+      this.problems.failed(channel, error);
+      throw new ChannelHeldBack();
+    }
+  }
+
+  private async postEnvironment(stream: string): Promise<void> {
     const environment = this.pipeline.environments.find((e) => environmentStream(e.name) === stream);
-    return async (records) => {
-      const message = combine(records.flatMap((r) => renderEnvironmentEvent(r) ?? []));
-      if (message && environment) await this.pacer.send(environment.channel, () => this.chat.post(environment.channel, message));
+    const cursor = await this.store.threadCursor(stream);
+    const pending = await this.store.readAudit(stream, cursor);
+    if (pending.length === 0 || !environment) return;
+    if (this.problems.holdsBack(environment.channel)) return;
+    const post = async (message: ChatMessage) => {
+      await this.send(environment.channel, () => this.chat.post(environment.channel, message));
     };
+    await this.postBatches(stream, cursor, packReplies(pending, renderEnvironmentEvent, (m) => this.chat.fits(m)), post);
+  }
+
+  /** Posts batches in order, moving the cursor past each; stops where another replica got there first. */
+  private async postBatches(
+    stream: string,
+    from: number,
+    batches: { records: AuditRecord[]; message: ChatMessage | undefined }[],
+    post: (message: ChatMessage, records: AuditRecord[]) => Promise<void>,
+  ): Promise<boolean> {
+    let cursor = from;
+    for (const batch of batches) {
+      if (batch.message) await post(batch.message, batch.records);
+      const to = batch.records.at(-1)?.seq ?? cursor;
+      if (!(await this.store.advanceThreadCursor(stream, cursor, to))) return false;
+      cursor = to;
+    }
+    return true;
   }
 
   /**
-   * Posts a promotion's records: the first opens its thread, the rest are
-   * replies in it. The promotion is read once per run, after its records, so
-   * it is at least as new as they are; its message is updated once, with the
-   * last batch and before the cursor passes it, so a crash re-does the update.
+   * Posts a promotion's records: the first opens its thread with the plan
+   * message, the rest are replies in it; then the plan message is brought up
+   * to date on its own budget. The promotion is read after its records, so it
+   * is at least as new as they are.
    */
-  private async promotionPoster(stream: string, promotionId: string): Promise<(records: AuditRecord[], last: boolean) => Promise<void>> {
+  private async postPromotion(stream: string, promotionId: string): Promise<void> {
+    const cursor = await this.store.threadCursor(stream);
+    const pending = await this.store.readAudit(stream, cursor);
     let promotion = await this.store.getPromotion(promotionId);
     const environment = this.pipeline.environments.find((e) => e.name === promotion?.environment);
-    return async (records, last) => {
-      if (!promotion || !environment) {
-        this.logger.warn({ stream, seq: records[0]?.seq }, 'audit records of an unknown promotion or environment; not posted');
-        return;
-      }
+    if (!promotion || !environment) {
+      if (pending.length > 0) this.logger.warn({ stream, seq: pending[0]?.seq }, 'audit records of an unknown promotion or environment; not posted');
+      return;
+    }
+    const channel = promotion.channel;
+    if (this.problems.holdsBack(channel)) return;
+    let rest = pending;
+    let from = cursor;
+    if (!promotion.thread && rest[0]) {
+      const opening = rest[0];
+      const message = renderPromotion(promotion, environment);
       const current = promotion;
-      const channel = current.channel;
-      if (!current.thread) {
-        const ref = await this.pacer.send(channel, () => this.chat.post(channel, renderPromotion(current, environment)));
-        promotion = await this.store.setThread(current.id, ref);
-        return;
-      }
-      const thread = current.thread;
-      const reply = combine(records.flatMap((r) => renderThreadEvent(r, current) ?? []));
-      if (reply) await this.pacer.send(channel, () => this.chat.reply(thread, reply));
-      if (last) await this.pacer.send(channel, () => this.chat.update(thread, renderPromotion(current, environment)));
+      const ref = await this.send(channel, () => this.chat.post(channel, message));
+      promotion = await this.store.setThread(current.id, ref);
+      this.roots.showed(ref, message);
+      if (!(await this.store.advanceThreadCursor(stream, from, opening.seq))) return;
+      from = opening.seq;
+      rest = rest.slice(1);
+    }
+    const thread = promotion.thread;
+    if (!thread) return;
+    const shown = promotion;
+    const batches = packReplies(rest, (record) => renderThreadEvent(record, shown), (m) => this.chat.fits(m));
+    const reply = async (message: ChatMessage) => {
+      await this.send(channel, () => this.chat.reply(thread, message));
     };
+    if (!(await this.postBatches(stream, from, batches, reply))) return;
+    await this.updateRoot(stream, channel, thread, environment.name);
+  }
+
+  /**
+   * Edits the plan message to show the promotion as it is now, if that
+   * changed and the budget allows; otherwise the stream's job is asked for
+   * again, and its next run (however many ask) sends the latest state.
+   */
+  private async updateRoot(stream: string, channel: string, thread: MessageRef, environmentName: string): Promise<void> {
+    for (;;) {
+      const promotion = await this.store.getPromotion(PROMOTION_STREAM.exec(stream)?.[1] ?? '');
+      const environment = this.pipeline.environments.find((e) => e.name === environmentName);
+      if (!promotion || !environment) return;
+      const message = renderPromotion(promotion, environment);
+      const decision = this.roots.decide(thread, message);
+      if (decision.kind === 'unchanged') return;
+      if (decision.kind === 'later') {
+        if (this.outbox) return void (await this.outbox.nudge(threadJob(stream)));
+        await sleep(decision.waitMs);
+        continue;
+      }
+      if (await this.editRoot(channel, thread, message, promotion)) return;
+    }
+  }
+
+  /** Edits go on the root budget, not the channel's: a 429 closes that budget (false: ask again). */
+  private async editRoot(channel: string, thread: MessageRef, message: ChatMessage, promotion: Promotion): Promise<boolean> {
+    try {
+      await this.chat.update(thread, message);
+      this.problems.worked(channel);
+      this.roots.showed(thread, message);
+    } catch (error) {
+      if (error instanceof ChatRateLimitedError) {
+        this.roots.rateLimited(error.retryAfterMs);
+        return false;
+      }
+      if (error instanceof ChatChannelUnusableError) {
+        this.problems.failed(channel, error);
+        return true;
+      }
+      if (!(error instanceof ChatMessageGoneError)) throw error;
+      // Someone deleted it; the thread still has every record.
+      this.logger.warn({ promotion: promotion.id, channel }, `the plan message of promotion #${promotion.id} is gone; it is no longer updated`);
+      this.roots.showed(thread, message);
+    }
+    return true;
   }
 }

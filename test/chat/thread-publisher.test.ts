@@ -50,6 +50,11 @@ class RateLimitedChat implements ChatOut {
     this.replies.push(message);
     return { channel: '#deploys', messageId: `r${this.replies.length}` };
   }
+
+  /** Like a platform that takes at most 20 lines in one message. */
+  fits(message: ChatMessage): boolean {
+    return message.text.split('\n').length <= 20;
+  }
 }
 
 const ONE_COMPONENT_IN_DEV = `
@@ -70,18 +75,21 @@ components:
     const engine = createMemoryEngine({ logger: silentLogger });
     const audit = new AuditLog(engine.store, new TestClock(), silentLogger);
     const chat = new RateLimitedChat(4);
-    const publisher = new ThreadPublisher(engine.store, chat, pipeline, silentLogger, { minIntervalMs: 5 });
+    const publisher = new ThreadPublisher(engine.store, chat, pipeline, silentLogger, { pace: { channel: { burst: 1, perSecond: 200 }, rootEveryMs: 0 } });
     await engine.store.createPromotion(samplePromotion('1', { environment: 'dev' }));
     await audit.record('promotion-1', { type: 'promotion.requested', actor: 'alice', summary: 'alice requested it', promotionId: '1' });
+    await publisher.sync('promotion-1');
     for (let i = 1; i <= 40; i += 1) {
       await audit.record('promotion-1', { type: 'step.succeeded', actor: 'baton', summary: `step ${i} succeeded.`, promotionId: '1' });
     }
+    await engine.store.transitionPromotion('1', (current) => ({ promotion: { ...current, state: 'succeeded' }, records: [] }));
     await publisher.sync('promotion-1');
 
     expect(chat.posts).toHaveLength(1);
     const lines = chat.replies.flatMap((reply) => reply.text.split('\n'));
     expect(lines).toEqual(Array.from({ length: 40 }, (_, i) => `step ${i + 1} succeeded.`));
-    expect(chat.replies.length).toBeLessThanOrEqual(5);
+    // As many records in a reply as the platform takes whole: 40 lines in two replies of 20.
+    expect(chat.replies.map((reply) => reply.text.split('\n').length)).toEqual([20, 20]);
     // The plan message is brought up to date once for the whole burst, not once per reply.
     expect(chat.updates).toHaveLength(1);
     expect(chat.rejected).toBeGreaterThan(0);

@@ -4,6 +4,7 @@
  * signs interactions and sends them to Baton over HTTP); what Baton posts
  * lands in the stand-in, where tests read the channel and threads.
  */
+import { UNPACED, type ChatPace } from '../../src/chat/pace.ts';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,7 +34,7 @@ export function messageText(message: StoredMessage): string {
 
 export async function startDiscordScene(
   configYaml: (channelId: string) => string,
-  options: { standIn?: DiscordStandInOptions; over?: 'gateway' | 'http' } = {},
+  options: { standIn?: DiscordStandInOptions; over?: 'gateway' | 'http'; pace?: ChatPace; outboxSweepMs?: number } = {},
 ): Promise<DiscordScene> {
   const dataDir = await mkdtemp(join(tmpdir(), 'baton-discord-'));
   const configPath = join(dataDir, 'baton.yaml');
@@ -48,7 +49,8 @@ export async function startDiscordScene(
     port: 0,
     logger: silentLogger,
     retryDelayMs: 10,
-    discord: { ...settings, connection: options.over === 'http' ? { mode: 'http', publicKey: discord.publicKey } : { mode: 'gateway' } },
+    discord: { ...settings, connection: options.over === 'http' ? { mode: 'http', publicKey: discord.publicKey } : { mode: 'gateway' }, pace: options.pace ?? UNPACED },
+    ...(options.outboxSweepMs ? { outboxSweepMs: options.outboxSweepMs } : {}),
   });
   if (options.over === 'http') discord.setInteractionsEndpoint(`${baton.url}${DISCORD_INTERACTIONS_PATH}`);
 

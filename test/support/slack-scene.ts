@@ -3,6 +3,7 @@
  * are signed the way Slack signs them and sent to Baton's /slack/events; what
  * Baton posts lands in the stand-in, where tests read channels and threads.
  */
+import { UNPACED, type ChatPace } from '../../src/chat/pace.ts';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,7 +47,7 @@ function textOf(content: { text?: string; blocks?: unknown[] }): string {
   return texts.length > 0 ? texts.join('\n') : (content.text ?? '');
 }
 
-export async function startSlackScene(configYaml: string, options: { standIn?: SlackStandInOptions; channelIntervalMs?: number } = {}): Promise<SlackScene> {
+export async function startSlackScene(configYaml: string, options: { standIn?: SlackStandInOptions; pace?: ChatPace; outboxSweepMs?: number } = {}): Promise<SlackScene> {
   const dataDir = await mkdtemp(join(tmpdir(), 'baton-slack-'));
   const configPath = join(dataDir, 'baton.yaml');
   await writeFile(configPath, configYaml);
@@ -62,8 +63,9 @@ export async function startSlackScene(configYaml: string, options: { standIn?: S
       botToken: 'xoxb-test',
       connection: { mode: 'http', signingSecret: SIGNING_SECRET },
       apiUrl: slack.apiUrl,
-      channelIntervalMs: options.channelIntervalMs ?? 0,
+      pace: options.pace ?? UNPACED,
     },
+    ...(options.outboxSweepMs ? { outboxSweepMs: options.outboxSweepMs } : {}),
   });
   await slack.waitFor(() => slack.callsTo('auth.test').length > 0);
   const eventsUrl = `${baton.url}${SLACK_EVENTS_PATH}`;

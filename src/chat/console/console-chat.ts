@@ -86,6 +86,11 @@ export class ConsoleChat implements ChatOut, Receiver {
     return { channel: stored.channel, messageId: stored.id };
   }
 
+  /** The console shows a message of any size. */
+  fits(): boolean {
+    return true;
+  }
+
   async start(handler: InteractionHandler): Promise<void> {
     this.handler = handler;
   }

@@ -10,14 +10,14 @@ import { DiscordAPIError, Routes, type APIMessage, type REST, type RESTPostAPICh
 import type { Logger } from '../../core/ports.ts';
 import { errorMessage } from '../../errors.ts';
 import type { ChatOut, MessageRef } from '../contract.ts';
-import { clip, type ChatMessage } from '../message.ts';
+import { clip, messagePlainText, type ChatMessage } from '../message.ts';
+import { translateDiscordError } from './discord-errors.ts';
 import type { DiscordChannels } from './channels.ts';
 import { renderDiscordMessage, type DiscordMessage } from './discord-message.ts';
 import { DISCORD_LIMITS } from './limits.ts';
 
-/** Discord's codes for "a thread already exists on this message" and "the body breaks a rule". */
+/** Discord's code for "a thread already exists on this message". */
 const THREAD_ALREADY_CREATED = 160004;
-const INVALID_FORM_BODY = 50035;
 
 /** Discord notifies at most this many users a message names. */
 const MAX_NOTIFIED = 100;
@@ -71,27 +71,35 @@ export class DiscordChat implements ChatOut {
     private readonly logger: Logger,
   ) {}
 
+  fits(message: ChatMessage): boolean {
+    return renderDiscordMessage(message).overflow === undefined;
+  }
+
   async post(channel: string, message: ChatMessage): Promise<MessageRef> {
-    const channelId = await this.channels.idOf(channel);
+    const channelId = await this.channels.idOf(channel).catch((error: unknown) => {
+      throw translateDiscordError(error, channel, 'post') ?? error;
+    });
     const rendered = renderDiscordMessage(message);
-    const sent = await this.send(message, rendered, (body) => this.rest.post(Routes.channelMessages(channelId), { body: once(channelId, body) }));
+    const { sent, fullText } = await this.send(channel, message, rendered, (body) => this.rest.post(Routes.channelMessages(channelId), { body: once(channelId, body) }));
     const ref = { channel: channelId, messageId: sent.id };
-    if (rendered.overflow) await this.attachOnce(ref, rendered.overflow, message);
+    if (fullText) await this.attachOnce(ref, fullText, message);
     return ref;
   }
 
   async update(ref: MessageRef, message: ChatMessage): Promise<void> {
     const rendered = renderDiscordMessage(message);
-    await this.send(message, rendered, (body) => this.rest.patch(Routes.channelMessage(ref.channel, ref.messageId), { body }));
-    if (rendered.overflow) await this.attachOnce(ref, rendered.overflow, message);
+    const { fullText } = await this.send(ref.channel, message, rendered, (body) => this.rest.patch(Routes.channelMessage(ref.channel, ref.messageId), { body }), 'update');
+    if (fullText) await this.attachOnce(ref, fullText, message);
   }
 
   async reply(thread: MessageRef, message: ChatMessage): Promise<MessageRef> {
-    const threadId = await this.threadOf(thread, message);
+    const threadId = await this.threadOf(thread, message).catch((error: unknown) => {
+      throw translateDiscordError(error, thread.channel, 'post') ?? error;
+    });
     const rendered = renderDiscordMessage(message);
-    const sent = await this.send(message, rendered, (body) => this.rest.post(Routes.channelMessages(threadId), { body: once(threadId, body) }));
+    const { sent, fullText } = await this.send(threadId, message, rendered, (body) => this.rest.post(Routes.channelMessages(threadId), { body: once(threadId, body) }));
     const ref = { channel: threadId, messageId: sent.id };
-    if (rendered.overflow) await this.attachOnce(ref, rendered.overflow, message, { channel: thread.channel, messageId: thread.messageId });
+    if (fullText) await this.attachOnce(ref, fullText, message, { channel: thread.channel, messageId: thread.messageId });
     return ref;
   }
 
@@ -111,13 +119,30 @@ export class DiscordChat implements ChatOut {
     return root.messageId;
   }
 
-  private async send(message: ChatMessage, rendered: DiscordMessage, call: (body: RESTPostAPIChannelMessageJSONBody) => Promise<unknown>): Promise<APIMessage> {
+  /**
+   * Sends the message; one Discord refuses (50035 Invalid Form Body) goes again
+   * as plain text with the full text attached. `fullText` is what to attach:
+   * the whole message whenever what Discord shows leaves part of it out.
+   */
+  private async send(
+    channel: string,
+    message: ChatMessage,
+    rendered: DiscordMessage,
+    call: (body: RESTPostAPIChannelMessageJSONBody) => Promise<unknown>,
+    kind: 'post' | 'update' = 'post',
+  ): Promise<{ sent: APIMessage; fullText: string | undefined }> {
     try {
-      return (await call(bodyOf(rendered, message))) as APIMessage;
+      return { sent: (await call(bodyOf(rendered, message))) as APIMessage, fullText: rendered.overflow };
     } catch (error) {
-      if (!(error instanceof DiscordAPIError && error.code === INVALID_FORM_BODY)) throw error;
-      this.logger.error({ discordError: error.message, embeds: rendered.embeds.length }, 'Discord refused the message; posting it as plain text');
-      return (await call({ content: clip(message.text, DISCORD_LIMITS.content), embeds: [], components: rendered.components, allowed_mentions: allowedMentions(message) })) as APIMessage;
+      const refused = translateDiscordError(error, channel, kind);
+      if (refused) throw refused;
+      this.logger.error({ discordError: errorMessage(error), embeds: rendered.embeds.length }, 'Discord refused the message; posting it as plain text with the full text attached');
+      const plain = { content: clip(message.text, DISCORD_LIMITS.content), embeds: [], components: rendered.components, allowed_mentions: allowedMentions(message) };
+      try {
+        return { sent: (await call(plain)) as APIMessage, fullText: messagePlainText(message) };
+      } catch (retryError) {
+        throw translateDiscordError(retryError, channel, kind) ?? retryError;
+      }
     }
   }
 

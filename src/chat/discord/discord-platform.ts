@@ -8,6 +8,14 @@ import { DiscordChat } from './discord-chat.ts';
 import { DiscordReceiver, type GatewayLease } from './discord-receiver.ts';
 import { DiscordRoles } from './roles.ts';
 import type { DiscordSettings } from './settings.ts';
+import type { ChatPace } from '../pace.ts';
+
+/**
+ * The REST client keeps to each route's bucket (X-RateLimit-*) and the global
+ * limit itself, so posts and edits need no pacing of Baton's; a root message
+ * is still edited at most every 5 s, its latest state only.
+ */
+const DISCORD_PACE: ChatPace = { rootEveryMs: 5_000 };
 
 /** The REST client Baton and `baton discord register` use: rate limits are waited out per route bucket and globally. */
 export function discordRest(settings: Pick<DiscordSettings, 'apiUrl' | 'botToken'>): REST {
@@ -37,8 +45,7 @@ export function createDiscordPlatform(
   return {
     out: chat,
     receiver: new DiscordReceiver({ settings, server, logger, rest, chat, complete, lease, ...(settings.gatewayLeaseMs ? { leaseMs: settings.gatewayLeaseMs } : {}) }),
-    // The REST client keeps to each channel's bucket itself.
-    minIntervalMs: 0,
+    pace: settings.pace ?? DISCORD_PACE,
     userGroups: new DiscordRoles(rest, settings.guildId),
   };
 }

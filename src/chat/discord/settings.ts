@@ -4,6 +4,7 @@
  * arrive over HTTP instead (any replica answers). DISCORD_API_URL points the
  * client at a proxy; the gateway address is whatever GET /gateway/bot says.
  */
+import type { ChatPace } from '../pace.ts';
 import { BatonError, ErrorCode } from '../../errors.ts';
 
 /** Where Discord sends interactions over HTTP (the Interactions Endpoint URL in the developer portal). */
@@ -22,6 +23,8 @@ export interface DiscordSettings {
   guildId?: string;
   /** Gateway mode: how long the gateway lease lasts unrenewed (BATON_DISCORD_LEASE_MS); the receiver's default when absent. */
   gatewayLeaseMs?: number;
+  /** How fast Baton writes to Discord; the platform's own pace when absent. */
+  pace?: ChatPace;
 }
 
 function invalid(message: string): BatonError {

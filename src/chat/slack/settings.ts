@@ -4,6 +4,7 @@
  * replaces the signing secret. SLACK_API_URL points at GovSlack or a proxy.
  */
 import { BatonError, ErrorCode } from '../../errors.ts';
+import type { ChatPace } from '../pace.ts';
 
 /** Where Slack sends commands and clicks over HTTP (the request URL in the app manifest). */
 export const SLACK_EVENTS_PATH = '/slack/events';
@@ -15,11 +16,21 @@ export interface SlackSettings {
   connection: SlackConnection;
   /** Ends with a slash, as Slack's Web API client expects. */
   apiUrl: string;
-  /** Least time between two messages to one channel; Slack allows about one a second. */
-  channelIntervalMs: number;
+  /** How fast Baton writes to Slack. */
+  pace: ChatPace;
 }
 
-const SLACK_CHANNEL_INTERVAL_MS = 1000;
+/**
+ * Slack allows about one message a second per channel, with short bursts it
+ * does not size; chat.update is Tier 3 (about 50 a minute) per workspace.
+ * A root message is edited at most every 5 s: two busy promotions stay well
+ * inside Tier 3, and a 429 past it is still waited out.
+ */
+export const SLACK_PACE: ChatPace = {
+  channel: { burst: 3, perSecond: 1 },
+  updates: { burst: 10, perSecond: 45 / 60 },
+  rootEveryMs: 5_000,
+};
 
 export const DEFAULT_SLACK_API_URL = 'https://slack.com/api/';
 
@@ -54,5 +65,5 @@ export function slackSettingsFrom(env: Readonly<Record<string, string | undefine
   } catch {
     throw invalid(`SLACK_API_URL is not a URL: "${env.SLACK_API_URL}". Leave it unset for ${DEFAULT_SLACK_API_URL}.`);
   }
-  return { botToken, connection, apiUrl, channelIntervalMs: SLACK_CHANNEL_INTERVAL_MS };
+  return { botToken, connection, apiUrl, pace: SLACK_PACE };
 }

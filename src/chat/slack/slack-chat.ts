@@ -1,39 +1,23 @@
 /**
  * Posts, threads and updates Baton's messages in Slack through the Web API.
- * Slack's answers become Baton's terms: a 429 is a ChatRateLimitedError
- * carrying Retry-After (the outbox waits it out), and a message Slack refuses
- * to render is posted again as plain text rather than lost.
+ * Slack's answers become Baton's terms (see slack-errors.ts): a 429 carries
+ * Retry-After for the outbox to wait out, a channel the bot cannot post to
+ * holds its messages back, and a message Slack refuses to render is posted
+ * again as plain text, with its full text attached, rather than lost.
  */
-import { ErrorCode as SlackErrorCode, type WebClient } from '@slack/web-api';
+import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../../core/ports.ts';
-import { ChatRateLimitedError, errorMessage } from '../../errors.ts';
+import { errorMessage } from '../../errors.ts';
 import type { ChatOut, MessageRef } from '../contract.ts';
-import type { ChatMessage } from '../message.ts';
+import { clip, messagePlainText, type ChatMessage } from '../message.ts';
 import { renderBlockKit, type SlackMessage } from './block-kit.ts';
+import { isRateLimited, retryAfterMs, slackError, translateSlackError } from './slack-errors.ts';
 
-/** Slack errors that mean "these blocks cannot be shown", not "try later". */
-const UNRENDERABLE = new Set(['invalid_blocks', 'invalid_blocks_format', 'msg_too_long', 'too_many_attachments']);
+/** What a refused message is posted as instead: its first lines, the rest in the attached file. */
+const PLAIN_SUMMARY_LENGTH = 3_000;
 
 /** Waits out rate limits on a full-plan attachment; after this many, the attachment is given up and said so. */
 const ATTACHMENT_ATTEMPTS = 5;
-
-interface SlackCallError {
-  code?: string;
-  retryAfter?: number;
-  data?: { error?: string };
-}
-
-function asSlackError(error: unknown): SlackCallError {
-  return typeof error === 'object' && error !== null ? (error as SlackCallError) : {};
-}
-
-function isRateLimited(error: unknown): boolean {
-  return asSlackError(error).code === SlackErrorCode.RateLimitedError;
-}
-
-function retryAfterMs(error: unknown): number {
-  return Math.max(1, asSlackError(error).retryAfter ?? 1) * 1000;
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -54,41 +38,58 @@ export class SlackChat implements ChatOut {
     private readonly logger: Logger,
   ) {}
 
+  fits(message: ChatMessage): boolean {
+    return renderBlockKit(message).overflow === undefined;
+  }
+
   async post(channel: string, message: ChatMessage): Promise<MessageRef> {
     const rendered = renderBlockKit(message);
-    const result = await this.send(rendered, (content) => this.client.chat.postMessage({ channel, ...content }));
+    const { result, fullText } = await this.send(channel, message, rendered, (content) => this.client.chat.postMessage({ channel, ...content }));
     const ref = { channel: result.channel ?? channel, messageId: result.ts ?? '' };
-    if (rendered.overflow) await this.attachOnce(ref, rendered.overflow);
+    if (fullText) await this.attachOnce(ref, fullText);
     return ref;
   }
 
   async update(ref: MessageRef, message: ChatMessage): Promise<void> {
     const rendered = renderBlockKit(message);
-    await this.send(rendered, (content) => this.client.chat.update({ channel: ref.channel, ts: ref.messageId, ...content }));
-    if (rendered.overflow) await this.attachOnce(ref, rendered.overflow);
+    const { fullText } = await this.send(ref.channel, message, rendered, (content) => this.client.chat.update({ channel: ref.channel, ts: ref.messageId, ...content }), 'update');
+    if (fullText) await this.attachOnce(ref, fullText);
   }
 
   async reply(thread: MessageRef, message: ChatMessage): Promise<MessageRef> {
     const rendered = renderBlockKit(message);
-    const result = await this.send(rendered, (content) =>
+    const { result, fullText } = await this.send(thread.channel, message, rendered, (content) =>
       this.client.chat.postMessage({ channel: thread.channel, thread_ts: thread.messageId, ...content }),
     );
     const ref = { channel: result.channel ?? thread.channel, messageId: result.ts ?? '' };
-    if (rendered.overflow) await this.attachOnce(ref, rendered.overflow, thread);
+    if (fullText) await this.attachOnce(ref, fullText, thread);
     return ref;
   }
 
-  private async send<T>(rendered: SlackMessage, call: (content: Pick<SlackMessage, 'text' | 'blocks'>) => Promise<T>): Promise<T> {
+  /**
+   * Sends the blocks; blocks Slack refuses (`msg_too_long`, `invalid_blocks`)
+   * go again as a short plain-text summary. `fullText` is what to attach:
+   * the whole message whenever what Slack shows leaves part of it out.
+   */
+  private async send<T>(
+    channel: string,
+    message: ChatMessage,
+    rendered: SlackMessage,
+    call: (content: Pick<SlackMessage, 'text' | 'blocks'>) => Promise<T>,
+    kind: 'post' | 'update' = 'post',
+  ): Promise<{ result: T; fullText: string | undefined }> {
     try {
-      return await call({ text: rendered.text, blocks: rendered.blocks });
+      return { result: await call({ text: rendered.text, blocks: rendered.blocks }), fullText: rendered.overflow };
     } catch (error) {
-      if (isRateLimited(error)) throw new ChatRateLimitedError(retryAfterMs(error));
-      const slackError = asSlackError(error).data?.error;
-      if (!slackError || !UNRENDERABLE.has(slackError)) throw error;
-      this.logger.error({ slackError, blocks: rendered.blocks.length }, 'Slack refused the blocks; posting the message as plain text');
-      return await call({ text: rendered.text, blocks: [] }).catch((retryError: unknown) => {
-        throw isRateLimited(retryError) ? new ChatRateLimitedError(retryAfterMs(retryError)) : retryError;
-      });
+      const refused = translateSlackError(error, channel, kind);
+      if (refused) throw refused;
+      this.logger.error({ slackError: slackError(error), blocks: rendered.blocks.length }, 'Slack refused the message; posting a plain-text summary with the full text attached');
+      const summary = clip(message.text, PLAIN_SUMMARY_LENGTH);
+      try {
+        return { result: await call({ text: summary, blocks: [] }), fullText: messagePlainText(message) };
+      } catch (retryError) {
+        throw translateSlackError(retryError, channel, kind) ?? retryError;
+      }
     }
   }
 

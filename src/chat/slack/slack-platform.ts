@@ -14,12 +14,14 @@ export function createSlackPlatform(settings: SlackSettings, server: Pick<HttpSe
   const client = new WebClient(settings.botToken, {
     slackApiUrl: settings.apiUrl,
     rejectRateLimitedCalls: true,
+    // A 5xx or a timeout too: the outbox tries again after a pause, without holding a worker for the client's half hour of retries.
+    retryConfig: { retries: 0 },
     logger: slackLogger(logger),
   });
   return {
     out: new SlackChat(client, logger),
     receiver: new SlackReceiver({ settings, server, logger }),
-    minIntervalMs: settings.channelIntervalMs,
+    pace: settings.pace,
     // Lookups may wait out a 429 inside the client: a click waits a moment rather than failing.
     userGroups: new SlackUserGroups(new WebClient(settings.botToken, { slackApiUrl: settings.apiUrl, logger: slackLogger(logger) })),
   };

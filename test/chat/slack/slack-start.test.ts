@@ -1,4 +1,5 @@
 /** Baton on Slack refuses to start, saying why, when Slack refuses the token or cannot be reached. */
+import { UNPACED } from '../../../src/chat/pace.ts';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +27,7 @@ describe('starting on Slack', () => {
       host: '127.0.0.1',
       port: 0,
       logger: silentLogger,
-      slack: { botToken, connection: { mode: 'http', signingSecret: 'secret' }, apiUrl, channelIntervalMs: 0 },
+      slack: { botToken, connection: { mode: 'http', signingSecret: 'secret' }, apiUrl, pace: UNPACED },
     });
   }
 

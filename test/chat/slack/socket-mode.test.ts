@@ -3,6 +3,7 @@
  * or public URL. The real Bolt SocketModeReceiver connects to the stand-in's
  * WebSocket; commands arrive as envelopes and Baton acks them there.
  */
+import { UNPACED } from '../../../src/chat/pace.ts';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,7 +45,7 @@ describe('Baton on Slack over Socket Mode', () => {
       host: '127.0.0.1',
       port: 0,
       logger: silentLogger,
-      slack: { botToken: 'xoxb-test', connection: { mode: 'socket', appToken: 'xapp-test' }, apiUrl: slack.apiUrl, channelIntervalMs: 0 },
+      slack: { botToken: 'xoxb-test', connection: { mode: 'socket', appToken: 'xapp-test' }, apiUrl: slack.apiUrl, pace: UNPACED },
     });
   });
 

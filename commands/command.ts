@@ -14,6 +14,7 @@ export type Command =
   | { name: 'freeze'; environment: string; reason: string }
   | { name: 'unfreeze'; environment: string }
   | { name: 'audit'; id: string }
+  | { name: 'dora'; environment?: string; days: number }
   | { name: 'help'; topic?: string };
 
 export type CommandName = Command['name'];

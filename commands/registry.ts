@@ -7,6 +7,7 @@ import type { Command, CommandName } from './command.ts';
 import { auditCommand } from './audit.ts';
 import type { CommandContext, CommandDefinition } from './definition.ts';
 import { diffCommand } from './diff.ts';
+import { doraCommand } from './dora.ts';
 import { freezeCommand, unfreezeCommand } from './freeze.ts';
 import { makeHelpCommand } from './help.ts';
 import { historyCommand } from './history.ts';
@@ -26,6 +27,7 @@ export const commandRegistry: Registry = {
   freeze: freezeCommand,
   unfreeze: unfreezeCommand,
   audit: auditCommand,
+  dora: doraCommand,
   help: makeHelpCommand(() => Object.values(commandRegistry)),
 };
 

@@ -31,6 +31,7 @@ import { openEngine } from './engine/open-engine.ts';
 import { anyOf, logRefusals, type RefusalRecorder } from './http/access-checks.ts';
 import { LEGACY_TOKEN_WARNING, legacyApiTokenEntry } from './http/api-token-settings.ts';
 import { apiTokenSet, type ApiTokenEntry, type ApiTokenSet } from './http/api-tokens.ts';
+import { registerDoraRoute } from './http/dora-routes.ts';
 import { registerHealthRoutes } from './http/health-routes.ts';
 import { registerMetricsRoute } from './http/metrics-routes.ts';
 import { registerPromotionRoutes } from './http/promotion-routes.ts';
@@ -315,6 +316,9 @@ export async function startBaton(options: BatonOptions): Promise<RunningBaton> {
   registerReleaseRoutes(server, engine.store, pipeline, logRefusals(requireScope(tokens, 'releases:write'), options.logger, recordRefusal));
   registerHealthRoutes(server, engine, publisher.problems);
   registerMetricsRoute(server, metrics, logRefusals(requireScope(tokens, 'metrics:read'), options.logger, recordRefusal));
+  // Figures, not records: a scraper's token or an auditor's may read them, and so may a person signed in to the console.
+  const figuresAccess = anyOf(requireScope(tokens, 'metrics:read'), requireScope(tokens, 'evidence:read'), ...(consoleLogin ? [consoleLogin.personAccess] : []));
+  registerDoraRoute(server, promotions, logRefusals(figuresAccess, options.logger, recordRefusal));
   const metricsServer = await serveMetricsAlone({ ...options, allowedHosts }, metrics, options.host);
   await platform.receiver.start(createInteractionHandler({ promotions, store: engine.store, pipeline, logger: options.logger, chatProblems: () => publisher.problems.list() }));
   const { url } = await server.listen();

@@ -9,6 +9,8 @@ import { appliedSteps } from './applied-steps.ts';
 import { decideApproval, type ApprovalDecision } from './approvals.ts';
 import { pendingApprovers } from './approvers.ts';
 import { environmentStream, promotionStream, type PromotionEvent } from './audit.ts';
+import { queryDora } from './dora-query.ts';
+import type { DoraFigures } from './dora.ts';
 import { buildEvidence, type EvidenceBundle } from './evidence.ts';
 import { planWithoutPromoting, type DryRunPlan } from './dry-run.ts';
 import { createPromotion, transition } from './gate.ts';
@@ -71,6 +73,11 @@ export class PromotionIntents {
       const promotion = await this.getPromotion(promotionId);
       if ((promotion.audit?.count ?? 0) <= records.length || attempt === EVIDENCE_READS) return buildEvidence(promotion, [...records], this.runtime.audit);
     }
+  }
+
+  /** The DORA figures of an environment (the last one when none is named) over the last `days` days. */
+  dora(environment: string | undefined, days: number): Promise<DoraFigures> {
+    return queryDora(this.runtime, environment, days, this.runtime.clock.now());
   }
 
   async checkPolicy(release: Release, environmentName: string, requester: string): Promise<PolicyCheck[]> {

@@ -3,6 +3,7 @@ import type { CoreRuntime } from '../core/runtime.ts';
 import type { Engine } from '../engine/contracts.ts';
 import { observeAuditRecords } from './audit-observations.ts';
 import type { BatonMetrics } from './baton-metrics.ts';
+import { registerDoraGauges } from './dora-gauges.ts';
 import { registerStoreGauges } from './store-gauges.ts';
 import { timedQueue } from './timed-jobs.ts';
 import { timedLocks } from './timed-locks.ts';
@@ -27,4 +28,5 @@ export function observeCore(metrics: BatonMetrics, runtime: CoreRuntime, outbox:
     logger: runtime.logger,
     queues: { jobs: runtime.queue, outbox },
   });
+  registerDoraGauges(metrics, runtime);
 }

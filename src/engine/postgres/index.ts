@@ -3,6 +3,7 @@ import type { Logger } from '../../core/ports.ts';
 import { BatonError, ErrorCode, errorMessage } from '../../errors.ts';
 import type { EngineHealth, Store } from '../contracts.ts';
 import { guardAgainstOutage } from './outage.ts';
+import type { DeploymentWindow } from './deployment-window.ts';
 import { PostgresStore } from './postgres-store.ts';
 import { migrateSchema } from './schema-migrations.ts';
 import { holdDatabaseUse, type DatabaseUse } from './sole-user.ts';
@@ -16,10 +17,11 @@ export interface PostgresRecordsOptions {
   poolSize?: number;
 }
 
-/** Baton's records in PostgreSQL: a store, and whether it can be reached now. */
+/** Baton's records in PostgreSQL: a store, whether it can be reached now, and the queries only SQL answers well. */
 export interface PostgresRecords {
   store: Store;
   health(): Promise<EngineHealth>;
+  deploymentWindow(environment: string, days: number, now: Date): Promise<DeploymentWindow>;
 }
 
 export function hideCredentials(url: string): string {
@@ -46,7 +48,9 @@ export async function openPostgresRecords(options: PostgresRecordsOptions): Prom
   try {
     const applied = await migrateSchema(pool, shown);
     if (applied.length > 0) options.logger.info({ url: shown, applied }, 'migrated the records schema');
-    letGo = await holdDatabaseUse(pool, options.use, shown);
+    letGo = await holdDatabaseUse(pool, options.use, shown, (error) =>
+      options.logger.warn({ err: error }, `the connection that marks this bot's use of PostgreSQL broke; until Baton restarts, another bot could start beside it ${options.use === 'sole' ? 'without Redis' : 'as the only one'}`),
+    );
   } catch (error) {
     await pool.end().catch(() => undefined);
     throw error;
@@ -54,6 +58,7 @@ export async function openPostgresRecords(options: PostgresRecordsOptions): Prom
   const store = new PostgresStore(pool, letGo);
   return {
     store: guardAgainstOutage(store),
+    deploymentWindow: (environment, days, now) => store.deploymentWindow(environment, days, now),
     health: async () => {
       try {
         await pool.query('SELECT 1');

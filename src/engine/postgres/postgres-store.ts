@@ -14,6 +14,7 @@ import { anchored } from '../anchor.ts';
 import { deepFreeze } from '../frozen.ts';
 import { lockAuditHead, RecordChain, writeAuditRecords } from './audit-rows.ts';
 import { AuditWriter } from './audit-writer.ts';
+import { deploymentWindow, type DeploymentWindow } from './deployment-window.ts';
 import { isPromotionId, PROMOTION_COLUMNS, promotionRow } from './promotion-rows.ts';
 import { PromotionWriter, type TransitionChange, type Transitioned } from './promotion-writer.ts';
 import { inTransaction } from './transactions.ts';
@@ -223,6 +224,11 @@ export class PostgresStore implements Store {
 
   async releaseLease(name: string, holder: string): Promise<void> {
     await this.pool.query('DELETE FROM baton.leases WHERE name = $1 AND holder = $2', [name, holder]);
+  }
+
+  /** Deployment figures of one environment over the `days` days before `now`, computed in PostgreSQL. */
+  deploymentWindow(environment: string, days: number, now: Date): Promise<DeploymentWindow> {
+    return deploymentWindow(this.pool, environment, new Date(now.getTime() - days * 86_400_000), now);
   }
 
   async close(): Promise<void> {

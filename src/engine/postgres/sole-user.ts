@@ -14,9 +14,14 @@ const USE_LOCK_KEY = BigInt('0x426174616f').toString();
 
 export type DatabaseUse = 'shared' | 'sole';
 
-/** Holds the use lock on a connection of its own; resolves to how to let it go. */
-export async function holdDatabaseUse(pool: pg.Pool, use: DatabaseUse, shownUrl: string): Promise<() => Promise<void>> {
+/**
+ * Holds the use lock on a connection of its own; resolves to how to let it go.
+ * `lost` hears when that connection breaks (PostgreSQL restarted, say): the
+ * lock went with it, and the bot goes on without it.
+ */
+export async function holdDatabaseUse(pool: pg.Pool, use: DatabaseUse, shownUrl: string, lost: (error: Error) => void): Promise<() => Promise<void>> {
   const client = await pool.connect();
+  client.on('error', lost);
   const lock = use === 'shared' ? 'pg_try_advisory_lock_shared' : 'pg_try_advisory_lock';
   const { rows } = await client.query<{ held: boolean }>(`SELECT ${lock}($1::bigint) AS held`, [USE_LOCK_KEY]);
   if (rows[0]?.held !== true) {

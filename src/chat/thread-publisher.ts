@@ -269,7 +269,7 @@ export class ThreadPublisher {
       }
       if (!(error instanceof ChatMessageGoneError)) throw error;
       // Someone deleted it; the thread still has every record.
-      this.logger.warn({ promotion: promotion.id, channel }, `the plan message of promotion #${promotion.id} is gone; it is no longer updated`);
+      this.logger.warn({ promotion: promotion.id, channel }, `the plan message of promotion #${promotion.id} is gone (deleted?); its thread still has every record`);
       this.roots.showed(thread, message);
     }
     return true;

@@ -4,12 +4,12 @@
  * signs interactions and sends them to Baton over HTTP); what Baton posts
  * lands in the stand-in, where tests read the channel and threads.
  */
-import { UNPACED, type ChatPace } from '../../src/chat/pace.ts';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBaton, type RunningBaton } from '../../src/app.ts';
 import { registerDiscordCommands } from '../../src/chat/discord/register.ts';
+import { UNPACED, type ChatPace } from '../../src/chat/pace.ts';
 import { DISCORD_INTERACTIONS_PATH } from '../../src/chat/discord/settings.ts';
 import { DEFAULT_MEMBERS, startDiscordStandIn, type DiscordStandIn, type DiscordStandInOptions, type StoredMessage } from '../harness/discord/discord-stand-in.ts';
 import { silentLogger } from './silent-logger.ts';

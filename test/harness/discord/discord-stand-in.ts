@@ -126,6 +126,12 @@ export interface DiscordStandIn {
   setRateLimits(options: RateLimitOptions | null): void;
   /** The next `times` requests to `route` (a route key) get `failure`. */
   failNext(route: string, failure: InjectedFailure, times?: number): void;
+  /**
+   * Every request on `channelId` (its threads too) gets `failure` until it is
+   * set to undefined: the bot removed from a channel (403, 50001 Missing
+   * Access), its permissions taken (50013), the channel deleted (404, 10003).
+   */
+  setChannelFailure(channelId: string, failure: InjectedFailure | undefined): void;
   /** Polls until `check` returns something truthy (a throw counts as not yet). */
   waitFor<T>(check: () => T, timeoutMs?: number): Promise<NonNullable<T>>;
   close(): Promise<void>;
@@ -167,6 +173,20 @@ export async function startDiscordStandIn(options: DiscordStandInOptions = {}): 
   const actionOptions: { keys: typeof keys; endpointUrl?: string } = { keys, ...(options.interactionsEndpointUrl ? { endpointUrl: options.interactionsEndpointUrl } : {}) };
   const people = new UserActions(state, actionOptions);
   const failures: Array<{ route: string; failure: InjectedFailure }> = [];
+  const channelFailures = new Map<string, InjectedFailure>();
+
+  /** The failure set on the channel a request is about, or on the channel its thread hangs off. */
+  function channelFailure(params: Record<string, string>): InjectedFailure | undefined {
+    const id = params['channel.id'];
+    if (id === undefined) return undefined;
+    const parent = directory.channels.get(id)?.parentId;
+    return channelFailures.get(id) ?? (parent === undefined ? undefined : channelFailures.get(parent));
+  }
+
+  function injected(failure: InjectedFailure): DiscordApiError {
+    const extra: Record<string, string> = failure.status === 429 ? { 'Retry-After': String(failure.retryAfter ?? 1), 'X-RateLimit-Scope': 'shared' } : {};
+    return new DiscordApiError(failure.status, failure.code ?? 0, failure.message ?? `${failure.status}: Injected failure`, undefined, extra);
+  }
 
   function takeFailure(route: string): InjectedFailure | undefined {
     const index = failures.findIndex((entry) => entry.route === route);
@@ -183,11 +203,8 @@ export async function startDiscordStandIn(options: DiscordStandInOptions = {}): 
     let headers: Record<string, string> = {};
     try {
       headers = state.rateLimits.take(key, majorResource(params), countsGlobally(route));
-      const failure = takeFailure(key);
-      if (failure) {
-        const extra: Record<string, string> = failure.status === 429 ? { 'Retry-After': String(failure.retryAfter ?? 1), 'X-RateLimit-Scope': 'shared' } : {};
-        throw new DiscordApiError(failure.status, failure.code ?? 0, failure.message ?? `${failure.status}: Injected failure`, undefined, extra);
-      }
+      const failure = takeFailure(key) ?? channelFailure(params);
+      if (failure) throw injected(failure);
       const parsed = await parseBody(request.headers['content-type'], raw);
       const answer = await route.handle({ state, params, body: parsed, query });
       return { status: answer.status, body: answer.body, headers, route: key, parsed };
@@ -332,6 +349,10 @@ export async function startDiscordStandIn(options: DiscordStandInOptions = {}): 
     setRateLimits: (limits) => state.rateLimits.set(limits),
     failNext: (route, failure, times = 1) => {
       for (let count = 0; count < times; count += 1) failures.push({ route, failure });
+    },
+    setChannelFailure: (channelId, failure) => {
+      if (failure) channelFailures.set(channelId, failure);
+      else channelFailures.delete(channelId);
     },
     waitFor: async <T>(check: () => T, timeoutMs = 2_000): Promise<NonNullable<T>> => {
       const deadline = Date.now() + timeoutMs;

@@ -74,6 +74,11 @@ export function update(state: StandInState, args: Args): MethodResult {
   const message = existingMessage(state, args, 'ts');
   const content = checkedContent(args, false);
   if (Object.keys(content).length === 0) throw new SlackApiError('no_text');
+  const admission = state.updateLimiter.take(state.workspace.teamId);
+  if (!admission.admitted) {
+    state.rateLimited.push({ method: 'chat.update', channel: message.channel, retryAfterSeconds: admission.retryAfterSeconds, at: state.clock() });
+    throw rateLimited(admission.retryAfterSeconds);
+  }
   state.messages.update(message, content);
   return { channel: message.channel, ts: message.ts, text: message.text, message: messageJson(state, message) };
 }

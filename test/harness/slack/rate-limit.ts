@@ -1,8 +1,10 @@
 /**
  * Slack's per-channel limit on chat.postMessage: "about one message per
- * second per channel, short bursts allowed", as a token bucket. Slack does not
- * publish the burst size, so it is a setting; what the stand-in fixes is the
- * answer past it: HTTP 429, `Retry-After` in whole seconds, `ratelimited`.
+ * second per channel, short bursts allowed", and its per-workspace limit on
+ * chat.update (Web API Tier 3: "50+ per minute", sporadic bursts), each as a
+ * token bucket. Slack does not publish the burst sizes, so they are settings;
+ * what the stand-in fixes is the answer past them: HTTP 429, `Retry-After`
+ * in whole seconds, `ratelimited`.
  */
 
 export interface RateLimit {
@@ -14,9 +16,14 @@ export interface RateLimit {
 
 export interface ChannelRateLimit {
   perChannel: RateLimit;
+  /** chat.update across the workspace; none when absent. */
+  updatesPerWorkspace?: RateLimit;
 }
 
-export const DEFAULT_RATE_LIMIT: ChannelRateLimit = { perChannel: { burst: 5, perSecond: 1 } };
+/** Tier 3: 50 a minute, with a burst of 20 (the stand-in's choice). */
+export const TIER_3: RateLimit = { burst: 20, perSecond: 50 / 60 };
+
+export const DEFAULT_RATE_LIMIT: ChannelRateLimit = { perChannel: { burst: 5, perSecond: 1 }, updatesPerWorkspace: TIER_3 };
 
 interface Bucket {
   tokens: number;

@@ -22,7 +22,7 @@ import { authTest, usergroupsList, usergroupsUsersList, usersInfo } from './dire
 import { completeUploadExternal, getUploadUrlExternal, receiveUpload, UPLOAD_PATH } from './file-methods.ts';
 import { MessageStore, type EphemeralMessage, type PostedMessage } from './messages.ts';
 import { ChannelRateLimiter, DEFAULT_RATE_LIMIT, type ChannelRateLimit } from './rate-limit.ts';
-import { jsonArg, parseApiArgs, readBody, type Args } from './request-body.ts';
+import { jsonArg, parseApiArgs, readBody, stringArg, type Args } from './request-body.ts';
 import { answerResponseUrl, type RecordedResponse } from './response-url-posts.ts';
 import { ResponseUrls, type ResponseUrlTarget } from './response-urls.ts';
 import { sendSlashCommand, slashCommandFields, type ReceiverAnswer, type SignedRequestOptions, type SlashCommandFields } from './signed-requests.ts';
@@ -41,7 +41,7 @@ export type { InjectedFailure, RateLimitedCall, RecordedCall, RecordedFile, Reco
 export type { ChannelSpec, UserSpec, UsergroupSpec, WorkspaceOptions } from './workspace.ts';
 
 export interface SlackStandInOptions extends WorkspaceOptions {
-  /** chat.postMessage limit per channel; default `{ perChannel: { burst: 5, perSecond: 1 } }`, `null` for none. */
+  /** chat.postMessage limit per channel and chat.update per workspace; default 1 a second with a burst of 5, and Tier 3; `null` for none. */
   rateLimit?: ChannelRateLimit | null;
   /** The stand-in's clock in ms (response_url and trigger id expiry, rate limit, ts); default Date.now. */
   clock?: () => number;
@@ -90,6 +90,12 @@ export interface SlackStandIn {
   setRateLimit(limit: ChannelRateLimit | null): void;
   /** The next `times` calls to `method` get `failure` instead of an answer. */
   failNext(method: string, failure: InjectedFailure, times?: number): void;
+  /**
+   * Every post, edit and file share to `channel` answers `{ ok: false, error }`
+   * until set to undefined: `not_in_channel` (the bot was removed),
+   * `is_archived`, `channel_not_found`.
+   */
+  setChannelError(channel: string, error: string | undefined): void;
   /** Polls until `check` returns something truthy (a throw counts as not yet), and resolves with it. */
   waitFor<T>(check: () => T, timeoutMs?: number): Promise<NonNullable<T>>;
   close(): Promise<void>;
@@ -114,6 +120,9 @@ const METHODS: Record<string, Handler> = {
   'files.getUploadURLExternal': getUploadUrlExternal,
   'files.completeUploadExternal': completeUploadExternal,
 };
+
+/** Methods that write to a channel: a channel error set with setChannelError answers them. */
+const CHANNEL_METHODS = new Set(['chat.postMessage', 'chat.update', 'chat.delete', 'files.completeUploadExternal']);
 
 const JSON_ARGS = ['blocks', 'attachments', 'view', 'files', 'metadata'];
 /** Methods that take an app-level token (xapp-…), and only from the Authorization header. */
@@ -148,6 +157,10 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
     messages: new MessageStore(clock),
     responseUrls: new ResponseUrls(clock),
     rateLimiter: new ChannelRateLimiter(options.rateLimit === undefined ? DEFAULT_RATE_LIMIT.perChannel : (options.rateLimit?.perChannel ?? null), clock),
+    updateLimiter: new ChannelRateLimiter(
+      options.rateLimit === undefined ? (DEFAULT_RATE_LIMIT.updatesPerWorkspace ?? null) : (options.rateLimit?.updatesPerWorkspace ?? null),
+      clock,
+    ),
     clock,
     calls: [],
     views: [],
@@ -159,6 +172,7 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
   };
   const responses: RecordedResponse[] = [];
   const failures: Array<{ method: string; failure: InjectedFailure }> = [];
+  const channelErrors = new Map<string, string>();
 
   function takeFailure(method: string): InjectedFailure | undefined {
     const index = failures.findIndex((entry) => entry.method === method);
@@ -174,6 +188,9 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
     const accepted = appLevel ? workspace.appTokens : workspace.tokens;
     const other = appLevel ? workspace.tokens : workspace.appTokens;
     if (!accepted.has(token)) throw new SlackApiError(other.has(token) ? 'not_allowed_token_type' : 'invalid_auth');
+    const channel = CHANNEL_METHODS.has(method) ? (stringArg(args, 'channel') ?? stringArg(args, 'channel_id')) : undefined;
+    const channelError = channel === undefined ? undefined : channelErrors.get(workspace.channelId(channel));
+    if (channelError) throw new SlackApiError(channelError);
     const failure = takeFailure(method);
     if (failure) {
       const status = failure.status ?? 200;
@@ -281,7 +298,15 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
     },
     usergroupId: (handle) => workspace.usergroupId(handle),
     setUsergroup: (id, users, handle) => workspace.setUsergroup(id, users, handle),
-    setRateLimit: (limit) => state.rateLimiter.set(limit?.perChannel ?? null),
+    setRateLimit: (limit) => {
+      state.rateLimiter.set(limit?.perChannel ?? null);
+      state.updateLimiter.set(limit?.updatesPerWorkspace ?? null);
+    },
+    setChannelError: (channel, error) => {
+      const id = workspace.channelId(channel);
+      if (error) channelErrors.set(id, error);
+      else channelErrors.delete(id);
+    },
     failNext: (method, failure, times = 1) => {
       for (let count = 0; count < times; count += 1) failures.push({ method, failure });
     },

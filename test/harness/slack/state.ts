@@ -98,6 +98,8 @@ export interface StandInState {
   readonly files: Map<string, RecordedFile>;
   readonly triggers: Map<string, TriggerRecord>;
   readonly rateLimited: RateLimitedCall[];
+  /** chat.update's Tier 3 limit, counted for the whole workspace. */
+  readonly updateLimiter: ChannelRateLimiter;
   readonly socketMode: SocketModeLinks;
   /** `http://127.0.0.1:PORT`, no trailing slash. */
   baseUrl: string;

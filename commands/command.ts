@@ -8,7 +8,7 @@ export type ReleaseReference =
 export type Command =
   | { name: 'promote'; release: ReleaseReference; environment: string; dryRun: boolean; override?: string }
   | { name: 'status'; id?: string }
-  | { name: 'history'; environment?: string; limit: number }
+  | { name: 'history'; environment?: string; limit: number; before?: string }
   | { name: 'diff'; from: string; to: string }
   | { name: 'rollback'; id: string }
   | { name: 'freeze'; environment: string; reason: string }

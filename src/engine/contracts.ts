@@ -8,6 +8,8 @@ import type { Freeze, Ledger, LedgerEntry, Promotion, PromotionState, Release } 
 export interface PromotionQuery {
   environment?: string;
   states?: readonly PromotionState[];
+  /** Only promotions older than this one (the last of the page before): the next page of history. */
+  before?: string;
   /** Newest first; at most this many. */
   limit?: number;
 }

@@ -61,7 +61,7 @@ describe('the /promote grammar', () => {
     expect(usageError('status twelve')).toBe('"twelve" is not a promotion id, e.g. 12 or #12.\nUsage: /promote status [<id>]');
     expect(usageError('rollback')).toBe('Missing <id>.\nUsage: /promote rollback <id>');
     expect(usageError('history --limit 0')).toContain('--limit takes a whole number from 1 to 100, not "0"');
-    expect(usageError('history --limit')).toBe('--limit needs a value.\nUsage: /promote history [<env>] [--limit N]');
+    expect(usageError('history --limit')).toBe('--limit needs a value.\nUsage: /promote history [<env>] [--limit N] [--before <id>]');
     expect(usageError('diff staging')).toBe('Missing <envB>.\nUsage: /promote diff <envA> <envB>');
     expect(usageError('unfreeze a b')).toBe('Unexpected "b".\nUsage: /promote unfreeze <env>');
     expect(usageError('freeze prod "open quote')).toBe('A " quote is not closed: close it or leave the quotes out.');

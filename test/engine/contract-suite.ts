@@ -102,6 +102,20 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
         expect((await engine.store.listPromotions({ limit: 2 })).map((p) => p.id)).toEqual(['3', '2']);
       });
 
+      it('pages through history: the promotions before an id, newest first, with the same filters', async () => {
+        for (let i = 1; i <= 12; i += 1) {
+          await engine.store.createPromotion(samplePromotion(String(i), { environment: i % 2 === 0 ? 'prod' : 'dev', state: i === 12 ? 'running' : 'succeeded' }));
+        }
+        const page = (query: Parameters<Store['listPromotions']>[0]) => engine.store.listPromotions(query).then((found) => found.map((p) => p.id));
+        expect(await page({ limit: 5 })).toEqual(['12', '11', '10', '9', '8']);
+        expect(await page({ before: '8', limit: 5 })).toEqual(['7', '6', '5', '4', '3']);
+        expect(await page({ before: '3', limit: 5 })).toEqual(['2', '1']);
+        expect(await page({ before: '1', limit: 5 })).toEqual([]);
+        expect(await page({ environment: 'prod', before: '10', limit: 2 })).toEqual(['8', '6']);
+        expect(await page({ environment: 'prod', states: ['succeeded'], before: '12' })).toEqual(['10', '8', '6', '4', '2']);
+        expect(await page({ states: ['running'], before: '12' })).toEqual([]);
+      });
+
       it('hands out promotions and records frozen: changing one fails, and the store is unchanged', async () => {
         const created = samplePromotion('1');
         await engine.store.createPromotion(created);

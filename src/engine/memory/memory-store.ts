@@ -324,6 +324,7 @@ export class MemoryStore implements Store {
       if (!promotion) continue;
       if (query.environment && promotion.environment !== query.environment) continue;
       if (query.states && !query.states.includes(promotion.state)) continue;
+      if (query.before !== undefined && !(Number(id) < Number(query.before))) continue;
       found.push(promotion);
       if (query.limit !== undefined && found.length >= query.limit) break;
     }

@@ -86,6 +86,11 @@ export class PostgresStore implements Store {
       if (query.states.every((state) => !isTerminal(state))) conditions.push('NOT finished');
       where((p) => `state = ANY(${p}::text[])`, query.states);
     }
+    if (query.before !== undefined) {
+      // An id that is not one of the store's numbers has no page before it.
+      if (!isPromotionId(query.before)) return [];
+      where((p) => `id < ${p}`, query.before);
+    }
     let sql = `SELECT document FROM baton.promotions${conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : ''} ORDER BY id DESC`;
     if (query.limit !== undefined) {
       params.push(query.limit);

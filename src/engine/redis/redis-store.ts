@@ -104,7 +104,11 @@ export class RedisStore implements Store {
     } else {
       const index = query.environment ? this.key('promotions', 'environment', query.environment) : this.key('promotions');
       const unfiltered = query.limit !== undefined && query.states === undefined;
-      ids = await this.redis.zrevrange(index, 0, unfiltered ? (query.limit ?? 0) - 1 : -1);
+      // Scores are the ids, so the page before one is a score range.
+      const below = query.before === undefined ? '+inf' : `(${Number(query.before)}`;
+      ids = unfiltered
+        ? await this.redis.zrevrangebyscore(index, below, '-inf', 'LIMIT', 0, query.limit ?? 0)
+        : await this.redis.zrevrangebyscore(index, below, '-inf');
     }
     const found: Promotion[] = [];
     // Read in pages so that a long history is not one huge reply.
@@ -116,6 +120,7 @@ export class RedisStore implements Store {
         const promotion = deepFreeze(JSON.parse(text) as Promotion);
         if (query.environment && promotion.environment !== query.environment) continue;
         if (query.states && !query.states.includes(promotion.state)) continue;
+        if (query.before !== undefined && !(Number(promotion.id) < Number(query.before))) continue;
         found.push(promotion);
         if (query.limit !== undefined && found.length >= query.limit) return found;
       }

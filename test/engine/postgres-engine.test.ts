@@ -115,3 +115,47 @@ describe('postgres engine, two replicas on one database', () => {
     }
   });
 });
+
+describe('postgres engine, when PostgreSQL drops its connections', () => {
+  it('says so in words on a call that could not be made, and carries on with new connections', async () => {
+    const database = await createThrowawayDatabase();
+    const engine = await openEngine(database.url);
+    try {
+      await engine.store.createPromotion(samplePromotion('1'));
+      await Promise.all([engine.store.getPromotion('1'), engine.store.getPromotion('1'), engine.store.lockHolder('dev')]);
+      await database.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+      const outcomes = await Promise.allSettled(Array.from({ length: 3 }, () => updatePromotion(engine.store, '1', (p) => ({ ...p, reason: 'after the drop' }))));
+      for (const outcome of outcomes) {
+        if (outcome.status === 'rejected') expect(String(outcome.reason)).toMatch(/Baton can't reach its PostgreSQL right now .* try again in a moment/);
+      }
+      await expect.poll(async () => (await updatePromotion(engine.store, '1', (p) => ({ ...p, reason: 'later' }))).reason, { timeout: 10_000 }).toBe('later');
+      expect((await engine.health()).ready).toBe(true);
+    } finally {
+      await closeAll([engine]);
+      await database.drop();
+    }
+  });
+
+  it('keeps a person\'s words as they are, NUL and broken surrogates included, and takes no SQL from them', async () => {
+    const database = await createThrowawayDatabase();
+    const engine = await openEngine(database.url);
+    try {
+      const words = 'a\u0000b \ud800 "quoted" \\ back\tslash\nnewline 🚀';
+      await engine.store.createPromotion(samplePromotion('1', { requestedBy: `mallory${words}`, reason: words }), [
+        (previous) => sealAuditRecord('promotion-1', { type: 'promotion.requested', actor: words, summary: words, promotionId: '1' }, previous, 'now'),
+      ]);
+      const promotion = await engine.store.getPromotion('1');
+      expect(promotion?.reason).toBe(words);
+      expect(promotion?.requestedBy).toBe(`mallory${words}`);
+      const records = await engine.store.readAudit('promotion-1');
+      expect(records[0]?.summary).toBe(words);
+      expect(verifyAuditChain(records)).toEqual({ intact: true });
+      expect(await engine.store.getPromotion('1; DROP TABLE baton.promotions')).toBeUndefined();
+      await expect(engine.store.claimOnce(`delivery${words}`, 1000)).resolves.toBe(true);
+      expect(await engine.store.listPromotions({ environment: "dev' OR '1'='1" })).toEqual([]);
+    } finally {
+      await closeAll([engine]);
+      await database.drop();
+    }
+  });
+});

@@ -15,6 +15,7 @@ export type Command =
   | { name: 'unfreeze'; environment: string }
   | { name: 'audit'; id: string }
   | { name: 'dora'; environment?: string; days: number }
+  | { name: 'drift'; environment: string }
   | { name: 'help'; topic?: string };
 
 export type CommandName = Command['name'];

@@ -8,6 +8,7 @@ import { auditCommand } from './audit.ts';
 import type { CommandContext, CommandDefinition } from './definition.ts';
 import { diffCommand } from './diff.ts';
 import { doraCommand } from './dora.ts';
+import { driftCommand } from './drift.ts';
 import { freezeCommand, unfreezeCommand } from './freeze.ts';
 import { makeHelpCommand } from './help.ts';
 import { historyCommand } from './history.ts';
@@ -28,6 +29,7 @@ export const commandRegistry: Registry = {
   unfreeze: unfreezeCommand,
   audit: auditCommand,
   dora: doraCommand,
+  drift: driftCommand,
   help: makeHelpCommand(() => Object.values(commandRegistry)),
 };
 

@@ -23,6 +23,7 @@ import type { Pipeline } from './core/model.ts';
 import { environmentSecrets, systemClock, type Clock, type Logger, type SecretSource, type UserGroupDirectory } from './core/ports.ts';
 import { PromotionIntents } from './core/intents.ts';
 import { runJob } from './core/jobs.ts';
+import { watchDrift } from './core/drift-watch.ts';
 import { recoverAfterRestart } from './core/recovery.ts';
 import { reconcileEnvironments } from './core/scheduler.ts';
 import type { CoreRuntime } from './core/runtime.ts';
@@ -310,6 +311,8 @@ export async function startBaton(options: BatonOptions): Promise<RunningBaton> {
   });
   const stopSweeping = publisher.consume(engine.outbox);
   const stopReconciling = reconcileRegularly(runtime, options.reconcileIntervalMs ?? RECONCILE_INTERVAL_MS);
+  // Drift checks fall due on their own `every`; the reconcile pace is how often a bot looks whether one is due.
+  const stopWatchingDrift = watchDrift(runtime, options.reconcileIntervalMs ?? RECONCILE_INTERVAL_MS);
   // A person signed in to the console reads what its channels already show them; scripts need a token.
   const evidenceAccess = anyOf(requireScope(tokens, 'evidence:read'), ...(consoleLogin ? [consoleLogin.personAccess] : []));
   registerPromotionRoutes(server, promotions, runtime.audit.keys, logRefusals(evidenceAccess, options.logger, recordRefusal));
@@ -348,6 +351,7 @@ export async function startBaton(options: BatonOptions): Promise<RunningBaton> {
       await engine.queue.close();
       stopSweeping();
       stopReconciling();
+      stopWatchingDrift();
       // The embedded outbox drops what is queued when closed: post the last steps' messages first.
       if (!engine.outbox.durable) await engine.outbox.drained();
       await engine.outbox.close();

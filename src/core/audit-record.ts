@@ -39,6 +39,8 @@ export type AuditType =
   | 'environment.frozen'
   | 'environment.unfrozen'
   | 'environment.overridden'
+  | 'environment.drifted'
+  | 'environment.drift_cleared'
   | 'freeze.refused'
   | 'access.refused'
   | 'environment.lock_recovered'

@@ -10,6 +10,7 @@ import { decideApproval, type ApprovalDecision } from './approvals.ts';
 import { pendingApprovers } from './approvers.ts';
 import { environmentStream, promotionStream, type PromotionEvent } from './audit.ts';
 import { queryDora } from './dora-query.ts';
+import { observeDrift, type DriftReport } from './drift.ts';
 import type { DoraFigures } from './dora.ts';
 import { buildEvidence, type EvidenceBundle } from './evidence.ts';
 import { planWithoutPromoting, type DryRunPlan } from './dry-run.ts';
@@ -78,6 +79,11 @@ export class PromotionIntents {
   /** The DORA figures of an environment (the last one when none is named) over the last `days` days. */
   dora(environment: string | undefined, days: number): Promise<DoraFigures> {
     return queryDora(this.runtime, environment, days, this.runtime.clock.now());
+  }
+
+  /** What every component's target in the environment runs now, against the ledger. */
+  drift(environment: string): Promise<DriftReport> {
+    return observeDrift(this.runtime, environment);
   }
 
   async checkPolicy(release: Release, environmentName: string, requester: string): Promise<PolicyCheck[]> {

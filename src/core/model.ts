@@ -45,6 +45,8 @@ export interface Environment {
   rollback: PeopleRule;
   freeze: PeopleRule;
   override: PeopleRule;
+  /** How often a scheduled check compares what the targets run with the ledger, posting when drift appears or clears; absent: never. */
+  driftEveryMs?: number;
 }
 
 /** Who a permission of an environment admits, and whether the config set it or its default applies. */

@@ -1,6 +1,6 @@
 import type { Environment, PeopleRule } from '../core/model.ts';
 import { findCycles } from './cycles.ts';
-import { parseDuration } from './duration.ts';
+import { formatDuration, parseDuration } from './duration.ts';
 import { parseOrReport, valueIssue, type PathIssue } from './path-issue.ts';
 import { checkPeople } from './people.ts';
 import type { ConfigPath } from './positions.ts';
@@ -65,6 +65,21 @@ function soakMsOf(config: EnvironmentConfig, path: ConfigPath, issues: PathIssue
   return parseOrReport(() => parseDuration(soak), soakPath, issues) ?? 0;
 }
 
+/** Each check asks every target: more often than a minute would make Baton the load on them. */
+const DRIFT_MIN_MS = 60_000;
+
+function driftEveryOf(config: EnvironmentConfig, path: ConfigPath, issues: PathIssue[]): Pick<Environment, 'driftEveryMs'> {
+  if (config.drift === undefined) return {};
+  const everyPath = [...path, 'drift', 'every'];
+  const everyMs = parseOrReport(() => parseDuration(config.drift?.every ?? ''), everyPath, issues);
+  if (everyMs === undefined) return {};
+  if (everyMs < DRIFT_MIN_MS) {
+    issues.push(valueIssue(everyPath, `drift.every must be at least 1m: each check asks every target what it runs (got ${formatDuration(everyMs)})`));
+    return {};
+  }
+  return { driftEveryMs: everyMs };
+}
+
 function toEnvironment(config: EnvironmentConfig, path: ConfigPath, issues: PathIssue[]): Environment {
   const windows = config.windows.flatMap((text, index) => {
     const window = parseOrReport(() => parsePromotionWindow(text), [...path, 'windows', index], issues);
@@ -79,6 +94,7 @@ function toEnvironment(config: EnvironmentConfig, path: ConfigPath, issues: Path
     windows,
     requesters: config.requesters,
     ...permissionRules(config),
+    ...driftEveryOf(config, path, issues),
   };
 }
 

@@ -94,8 +94,12 @@ export const environmentSchema = z.strictObject(
     override: namedPeople.optional().meta({
       description: 'Who may promote here past a freeze or outside its windows, with a reason that is posted in the channel; empty means nobody. Default: nobody.',
     }),
+    drift: z
+      .strictObject({ every: duration.meta({ description: 'How often, at least 1m.' }) }, expecting('a mapping with every, e.g. { every: 1h }'))
+      .optional()
+      .meta({ description: 'Check every so often what the targets run against what Baton promoted, and post in the channel when drift appears or clears.' }),
   },
-  expecting('an environment: a mapping with name and optionally channel, requires, soak, approvals, windows, requesters, rollback, freeze, override'),
+  expecting('an environment: a mapping with name and optionally channel, requires, soak, approvals, windows, requesters, rollback, freeze, override, drift'),
 );
 
 export const componentSchema = z.strictObject(

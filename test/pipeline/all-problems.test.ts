@@ -29,7 +29,7 @@ const BROKEN = yaml(
 describe('a config with many problems', () => {
   it('reports all of them at once, sorted by position', () => {
     expect(problemsIn(BROKEN)).toEqual([
-      'pipeline.yaml:6:5: unknown key "chanel": did you mean "channel"? (expected one of name, channel, requires, soak, approvals, windows, requesters, rollback, freeze, override)',
+      'pipeline.yaml:6:5: unknown key "chanel": did you mean "channel"? (expected one of name, channel, requires, soak, approvals, windows, requesters, rollback, freeze, override, drift)',
       'pipeline.yaml:7:16: cycle in requires: dev → prod → dev',
       'pipeline.yaml:10:11: "soon" is not a duration: write a number and a unit (d, h, m, s), largest unit first, e.g. 45s, 30m, 1h30m or 2d',
       'pipeline.yaml:11:38: unknown group "@leed": define it under groups:',
@@ -54,7 +54,7 @@ describe('a config with many problems', () => {
     expect(message.split('\n')[0]).toBe('The config has 9 problems:');
     expect(issues[0]).toEqual({
       position: { file: 'pipeline.yaml', line: 6, col: 5 },
-      message: 'unknown key "chanel": did you mean "channel"? (expected one of name, channel, requires, soak, approvals, windows, requesters, rollback, freeze, override)',
+      message: 'unknown key "chanel": did you mean "channel"? (expected one of name, channel, requires, soak, approvals, windows, requesters, rollback, freeze, override, drift)',
     });
   });
 });

@@ -25,7 +25,7 @@ describe('YAML problems', () => {
 describe('shape problems', () => {
   it('names an unknown key at the key and suggests the closest known one', () => {
     expect(problemsIn(yaml(...HEAD, '    aprovals: { required: 1 }', 'components:', '  api: { adapter: noop }'))).toEqual([
-      'pipeline.yaml:4:5: unknown key "aprovals": did you mean "approvals"? (expected one of name, channel, requires, soak, approvals, windows, requesters, rollback, freeze, override)',
+      'pipeline.yaml:4:5: unknown key "aprovals": did you mean "approvals"? (expected one of name, channel, requires, soak, approvals, windows, requesters, rollback, freeze, override, drift)',
     ]);
   });
 
@@ -112,6 +112,18 @@ describe('environment problems', () => {
     expect(problemsIn(yaml(...HEAD, '    soak: 30m', 'components:', '  api: { adapter: noop }'))).toEqual([
       'pipeline.yaml:4:11: soak needs requires: soak is how long the release must have run in the required environments; add requires or remove soak',
     ]);
+  });
+
+  it('checks drift.every: a duration of at least a minute, in a mapping of every alone', () => {
+    expect(parse(yaml(...HEAD, '    drift: { every: 1h }', 'components:', '  api: { adapter: noop }')).environments[0]?.driftEveryMs).toBe(3_600_000);
+    expect(problemsIn(yaml(...HEAD, '    drift: { every: 30s }', 'components:', '  api: { adapter: noop }'))).toEqual([
+      'pipeline.yaml:4:21: drift.every must be at least 1m: each check asks every target what it runs (got 30s)',
+    ]);
+    expect(problemsIn(yaml(...HEAD, '    drift: { every: hourly }', 'components:', '  api: { adapter: noop }'))).toEqual([
+      'pipeline.yaml:4:21: "hourly" is not a duration: write a number and a unit (d, h, m, s), largest unit first, e.g. 45s, 30m, 1h30m or 2d',
+    ]);
+    expect(problemsIn(yaml(...HEAD, '    drift: 1h', 'components:', '  api: { adapter: noop }'))[0]).toContain('expected a mapping with every, e.g. { every: 1h }');
+    expect(problemsIn(yaml(...HEAD, '    drift: { every: 1h, notify: true }', 'components:', '  api: { adapter: noop }'))[0]).toContain('unknown key "notify"');
   });
 
   it('reports a bad soak duration with the expected form', () => {

@@ -13,6 +13,13 @@ import { untilAborted } from './step-runner.ts';
 /** How long one target may take to say what it runs. */
 export const DRIFT_READ_TIMEOUT_MS = 30_000;
 const READS_AT_ONCE = 8;
+/** What a target says is shown in chat: a runaway line or error must not become the whole message. */
+const VERSION_SHOWN = 100;
+const REASON_SHOWN = 500;
+
+function shortened(text: string, most: number): string {
+  return text.length > most ? `${text.slice(0, most - 1)}…` : text;
+}
 
 /** Who put the ledger's version there, for people to read. */
 export interface Promoted {
@@ -81,14 +88,16 @@ function readingPromotion(runtime: CoreRuntime, environment: string, component: 
   return { promotion, step };
 }
 
-/** Asks one target what it runs, within `timeoutMs`; what it says is redacted like a step's words. */
-async function readTarget(runtime: CoreRuntime, environment: string, component: Component, entry: LedgerEntry | undefined, timeoutMs: number): Promise<{ observed: string | null } | { reason: string }> {
+type Reading = { observed: string | null; shown: string } | { reason: string };
+
+/** Asks one target what it runs, within `timeoutMs`; what it says is shown redacted like a step's words, and cut short. */
+async function readTarget(runtime: CoreRuntime, environment: string, component: Component, entry: LedgerEntry | undefined, timeoutMs: number): Promise<Reading> {
   const { promotion, step } = readingPromotion(runtime, environment, component, entry);
   let prepared;
   try {
     prepared = await prepareStep(runtime, promotion, step, 'fail');
   } catch (error) {
-    return { reason: errorMessage(error) };
+    return { reason: shortened(errorMessage(error), REASON_SHOWN) };
   }
   const bounded = new AbortController();
   const bound = timeoutMs < 1000 ? `${timeoutMs}ms` : `${Math.round(timeoutMs / 1000)}s`;
@@ -97,9 +106,9 @@ async function readTarget(runtime: CoreRuntime, environment: string, component: 
   prepared.context.signal.addEventListener('abort', stop, { once: true });
   try {
     const observed = await untilAborted(prepared.adapter.current({ ...prepared.context, signal: bounded.signal }), bounded.signal);
-    return { observed: observed.version === null ? null : prepared.redactor.redact(observed.version) };
+    return { observed: observed.version, shown: shortened(prepared.redactor.redact(observed.version ?? ''), VERSION_SHOWN) };
   } catch (error) {
-    return { reason: prepared.redactor.redact(errorMessage(error)) };
+    return { reason: shortened(prepared.redactor.redact(errorMessage(error)), REASON_SHOWN) };
   } finally {
     clearTimeout(timer);
     prepared.context.signal.removeEventListener('abort', stop);
@@ -107,13 +116,13 @@ async function readTarget(runtime: CoreRuntime, environment: string, component: 
   }
 }
 
-function judge(component: string, promoted: Promoted | undefined, read: { observed: string | null } | { reason: string }): ComponentDrift {
+function judge(component: string, promoted: Promoted | undefined, read: Reading): ComponentDrift {
   if ('reason' in read) return { component, state: 'unreadable', ...(promoted ? { promoted } : {}), reason: read.reason };
-  const { observed } = read;
+  const { observed, shown } = read;
   if (observed === (promoted?.version ?? null)) return { component, state: 'same', ...(promoted ? { promoted } : {}), observed };
-  if (!promoted) return { component, state: 'untracked', observed: observed ?? '' };
+  if (!promoted) return { component, state: 'untracked', observed: shown };
   if (observed === null) return { component, state: 'unobserved', promoted };
-  return { component, state: 'drifted', promoted, observed };
+  return { component, state: 'drifted', promoted, observed: shown };
 }
 
 /** Reads every component's target in the environment, a few at a time, and compares each with the ledger. */

@@ -82,6 +82,10 @@ describe('live drift', () => {
     const failed = await observeDrift(throwing, 'prod');
     expect(failed.components.map(driftLine)[0]).toBe('api: Baton promoted 1.4.2 (#1, by alice); could not read the target: 401 from the cluster for token ***');
     expect(JSON.stringify(failed)).not.toContain('s3cret-token');
+
+    const runaway = withCurrent(harness.runtime, async () => ({ version: 'x'.repeat(10_000) }));
+    const [long] = (await observeDrift(runaway, 'prod')).components.map(driftLine);
+    expect(long).toBe(`api: Baton promoted 1.4.2 (#1, by alice); the target runs ${'x'.repeat(99)}…`);
   });
 
   it('records drift once when it appears, again when it changes, and once when it clears, not at every check', async () => {

@@ -436,6 +436,23 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
         expect(seen).toEqual(['step.1.api']);
       });
 
+      it('counts the jobs waiting to start, and tells each handler when its job became ready', async () => {
+        const before = Date.now();
+        for (let i = 0; i < 3; i += 1) await engine.queue.add({ id: `plan.depth.${i}`, data: { kind: 'plan', promotionId: String(i) } });
+        expect(await engine.queue.depth()).toBe(3);
+        const readyAt: (number | undefined)[] = [];
+        engine.queue.work(async (job) => {
+          readyAt.push(job.readyAt);
+        }, { concurrency: 1 });
+        await until(() => readyAt.length === 3);
+        await engine.queue.drained();
+        expect(await engine.queue.depth()).toBe(0);
+        for (const at of readyAt) {
+          expect(at).toBeGreaterThanOrEqual(before - 1_000);
+          expect(at).toBeLessThanOrEqual(Date.now());
+        }
+      });
+
       it('runs up to `concurrency` jobs at the same time', async () => {
         let running = 0;
         let most = 0;

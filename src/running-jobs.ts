@@ -2,6 +2,7 @@
  * The jobs this process is in the middle of, so that a shutdown cut short can
  * name the steps it leaves behind and let go of them.
  */
+import { setMaxListeners } from 'node:events';
 import type { Job, JobData, JobHandler } from './engine/contracts.ts';
 import { BatonError, ErrorCode } from './errors.ts';
 
@@ -23,6 +24,11 @@ export class RunningJobs {
   private readonly letGo = new AbortController();
   /** Fires when this process lets go of its running jobs; give it to the core (`CoreRuntime.stopping`). */
   readonly stopping = this.letGo.signal;
+
+  constructor() {
+    // Every running step listens (and stops listening when it ends): more than ten at once is concurrency, not a leak.
+    setMaxListeners(0, this.stopping);
+  }
 
   track(handler: JobHandler): JobHandler {
     return async (job: Job) => {

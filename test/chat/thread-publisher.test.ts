@@ -132,4 +132,22 @@ components:
     await publisher.sync('promotion-1');
     expect(chat.replies.map((r) => r.text)).toEqual(['Started api 1.', 'api 1 succeeded.']);
   });
+
+  it('brings the plan messages of promotions changed in the last minutes up to date once when the embedded outbox, which forgets its jobs, starts again', async () => {
+    const { pipeline } = coreHarness(ONE_COMPONENT_IN_DEV);
+    const engine = createMemoryEngine({ logger: silentLogger });
+    const thread = { channel: '#deploys', messageId: 'm1' };
+    const recent = new Date(Date.now() - 60_000).toISOString();
+    // A plan message whose last edit a restart cut off: the promotion finished, its records were posted, its plan still shows it running.
+    await engine.store.createPromotion(samplePromotion('1', { environment: 'dev', state: 'succeeded', thread, updatedAt: recent }));
+    await engine.store.createPromotion(samplePromotion('2', { environment: 'dev', state: 'succeeded', thread: { ...thread, messageId: 'm2' } }));
+    const chat = new RateLimitedChat(1000);
+    const stopSweeping = new ThreadPublisher(engine.store, chat, pipeline, silentLogger).consume(engine.outbox);
+    await vi.waitFor(() => expect(chat.updates).toHaveLength(1));
+    await engine.outbox.drained();
+    stopSweeping();
+    // The one changed long ago is left alone; nothing is posted again.
+    expect(chat.updates).toHaveLength(1);
+    expect(chat.posts).toEqual([]);
+  });
 });

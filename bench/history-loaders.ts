@@ -1,18 +1,10 @@
-/**
- * Loads made-up finished promotions straight into each engine's storage, as
- * each engine lays its records out, without going through Baton: PostgreSQL
- * through COPY (psql), Redis through pipelined commands, the embedded engine
- * as journal lines.
- */
+/** Loads made-up finished promotions straight into PostgreSQL through COPY (psql), without going through Baton. */
 import { spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import type { Redis } from 'ioredis';
 import { promotionStream } from '../src/core/audit.ts';
-import { isTerminal } from '../src/core/model.ts';
 import { PROMOTION_COLUMNS, promotionRow } from '../src/engine/postgres/promotion-rows.ts';
-import { finishedPromotion } from './history-data.ts';
+import { finishedPromotion } from '../test/support/finished-promotions.ts';
 
 /** A field in COPY's text format. */
 function copyField(value: unknown): string {
@@ -69,39 +61,4 @@ export async function loadPostgres(url: string, total: number, environments: num
   await Promise.all([promotions.done, records.done, heads.done, cursors.done]);
   const sequence = spawn('psql', [url, '-q', '-v', 'ON_ERROR_STOP=1', '-c', `SELECT setval('baton.promotion_ids', ${total}); ANALYZE;`], { stdio: 'ignore' });
   await once(sequence, 'exit');
-}
-
-/** The keys RedisStore reads, under its default prefix. */
-export async function loadRedis(redis: Redis, total: number, environments: number): Promise<void> {
-  const BATCH = 500;
-  for (let start = 0; start < total; start += BATCH) {
-    const pipeline = redis.pipeline();
-    for (let i = start; i < Math.min(total, start + BATCH); i += 1) {
-      const { promotion, records } = finishedPromotion(i, total, environments);
-      const stream = promotionStream(promotion.id);
-      const last = records.at(-1);
-      pipeline.set(`baton:promotion:${promotion.id}`, JSON.stringify(promotion));
-      pipeline.zadd('baton:promotions', promotion.id, promotion.id);
-      pipeline.zadd(`baton:promotions:environment:${promotion.environment}`, promotion.id, promotion.id);
-      if (!isTerminal(promotion.state)) pipeline.sadd('baton:promotions:active', promotion.id);
-      for (const record of records) pipeline.xadd(`baton:audit:${stream}`, `${record.seq}-0`, 'record', JSON.stringify(record));
-      pipeline.set(`baton:audit-head:${stream}`, `${last?.seq ?? 0} ${last?.hash ?? ''}`);
-      pipeline.set(`baton:thread-cursor:${stream}`, String(last?.seq ?? 0));
-    }
-    await pipeline.exec();
-  }
-  await redis.set('baton:promotion-counter', String(total));
-}
-
-/** Journal lines as the embedded store writes a transition and a posted thread. */
-export async function loadEmbedded(journalPath: string, total: number, environments: number): Promise<void> {
-  const out = createWriteStream(journalPath);
-  await write(out, `${JSON.stringify({ kind: 'counter', value: total })}\n`);
-  for (let i = 0; i < total; i += 1) {
-    const { promotion, records } = finishedPromotion(i, total, environments);
-    const stream = promotionStream(promotion.id);
-    await write(out, `${JSON.stringify({ kind: 'transition', promotion, records })}\n${JSON.stringify({ kind: 'cursor', stream, seq: records.at(-1)?.seq ?? 0 })}\n`);
-  }
-  out.end();
-  await once(out, 'finish');
 }

@@ -23,8 +23,9 @@ import { createRedisEngine } from '../src/engine/redis/index.ts';
 import { startBatonProcess } from '../test/support/baton-process.ts';
 import { createThrowawayDatabase } from '../test/support/postgres-database.ts';
 import { startRedisServer } from '../test/support/redis-server.ts';
-import { HISTORY_ENDS } from './history-data.ts';
-import { loadEmbedded, loadPostgres, loadRedis } from './history-loaders.ts';
+import { HISTORY_ENDS } from '../test/support/finished-promotions.ts';
+import { loadEmbedded, loadRedis } from '../test/support/raw-history.ts';
+import { loadPostgres } from './history-loaders.ts';
 import { quiet } from './noop-adapter.ts';
 
 function count(name: string, fallback: number): number {

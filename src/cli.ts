@@ -13,6 +13,7 @@ import { DISCORD_INTERACTIONS_PATH, discordSettingsFrom } from './chat/discord/s
 import { defaultConfigPath } from './config-path.ts';
 import { checkDataFolder } from './data-folder/check.ts';
 import { compactDataFolder } from './data-folder/compact.ts';
+import { migrateStoreFromCommandLine } from './cli-migrate-store.ts';
 import { planFromCommandLine } from './cli-plan.ts';
 import { createTokenFromCommandLine } from './cli-token.ts';
 import { apiTokensFrom } from './http/api-token-settings.ts';
@@ -237,6 +238,16 @@ program
         ...(process.env.BATON_ENCRYPTION_KEY_PREVIOUS ? { previousKey: process.env.BATON_ENCRYPTION_KEY_PREVIOUS } : {}),
       }),
     );
+  });
+
+program
+  .command('migrate-store')
+  .description('copy the records of a data folder or a Redis into PostgreSQL (DATABASE_URL), verifying every chain; safe to run again (stop the bots first)')
+  .requiredOption('--from <engine>', 'embedded (the data folder) or redis (REDIS_URL)')
+  .requiredOption('--to <engine>', 'postgres (DATABASE_URL)')
+  .option('--data-dir <dir>', 'the embedded engine\'s records (BATON_DATA_DIR)', dataDirDefault())
+  .action(async (options: { from: string; to: string; dataDir: string }) => {
+    process.stdout.write(`${await migrateStoreFromCommandLine(options, process.env, createLogger())}\n`);
   });
 
 program

@@ -1,14 +1,14 @@
 /**
  * Finished promotions as Baton writes them, made up for the history
- * benchmark: promotion `i` of `total` goes to one of `environments`
+ * benchmark and for copying records between engines: promotion `i` of `total` goes to one of `environments`
  * environments, at a time spread evenly over two years, with two steps and
  * four sealed audit records (requested, each step, the outcome), anchored as
  * the store anchors them. One in twenty fails, one in fifty is rolled back.
  */
-import { sealAuditRecord, type AuditRecord } from '../src/core/audit-record.ts';
-import { promotionStream } from '../src/core/audit.ts';
-import type { Promotion, PromotionState, Step } from '../src/core/model.ts';
-import { anchored } from '../src/engine/anchor.ts';
+import { sealAuditRecord, type AuditRecord } from '../../src/core/audit-record.ts';
+import { promotionStream } from '../../src/core/audit.ts';
+import type { Promotion, PromotionState, Step } from '../../src/core/model.ts';
+import { anchored } from '../../src/engine/anchor.ts';
 
 export const SPAN_MS = 2 * 365 * 86_400_000;
 /** The history ends here, so "the last 90 days" always holds the same promotions. */

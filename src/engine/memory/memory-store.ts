@@ -16,6 +16,7 @@ import type { OutputCipher } from '../../core/ports.ts';
 import type { PublishedOutputs } from '../../core/redaction.ts';
 import { anchored } from '../anchor.ts';
 import { deepFreeze } from '../frozen.ts';
+import type { RecordsSnapshot } from '../records-snapshot.ts';
 
 type StateChange =
   | { kind: 'ledger'; environment: string; component: string; entry: LedgerEntry | null }
@@ -153,6 +154,24 @@ export class MemoryStore implements Store {
       for (const [component, entry] of Object.entries(components)) components[component] = deepFreeze(encrypt(entry));
     }
     return count;
+  }
+
+  /** Everything kept, as plain values, for `baton migrate-store`. */
+  recordsSnapshot(): RecordsSnapshot {
+    return {
+      counter: this.counter,
+      promotions: this.ids.flatMap((id) => this.promotions.get(id) ?? []),
+      streams: new Map(this.audit),
+      cursors: new Map(this.cursors),
+      ledger: Object.entries(this.ledger).flatMap(([environment, components]) => Object.entries(components).map(([component, entry]) => ({ environment, component, entry }))),
+      verified: [...this.verified].map(([key, at]) => {
+        const [environment = '', component = '', version = ''] = key.split('\u0000');
+        return { environment, component, version, at };
+      }),
+      locks: [...this.locks].map(([environment, holder]) => ({ environment, holder })),
+      freezes: [...this.freezes.values()],
+      releases: [...this.releases.values()],
+    };
   }
 
   /** A line of the layout before one journal: promotions, state changes and audit records each had a file. */

@@ -3,7 +3,9 @@ import type { Logger } from '../../core/ports.ts';
 import { BatonError, ErrorCode, errorMessage } from '../../errors.ts';
 import type { EngineHealth, Store } from '../contracts.ts';
 import { guardAgainstOutage } from './outage.ts';
+import type { RecordsSnapshot } from '../records-snapshot.ts';
 import type { DeploymentWindow } from './deployment-window.ts';
+import { importRecords, type ImportReport } from './import-records.ts';
 import { PostgresStore } from './postgres-store.ts';
 import { migrateSchema } from './schema-migrations.ts';
 import { holdDatabaseUse, type DatabaseUse } from './sole-user.ts';
@@ -22,6 +24,8 @@ export interface PostgresRecords {
   store: Store;
   health(): Promise<EngineHealth>;
   deploymentWindow(environment: string, days: number, now: Date): Promise<DeploymentWindow>;
+  /** Copies another engine's records in, verifying every chain (see import-records.ts). */
+  importRecords(snapshot: RecordsSnapshot, auditKey?: Buffer): Promise<ImportReport>;
 }
 
 export function hideCredentials(url: string): string {
@@ -59,6 +63,7 @@ export async function openPostgresRecords(options: PostgresRecordsOptions): Prom
   return {
     store: guardAgainstOutage(store),
     deploymentWindow: (environment, days, now) => store.deploymentWindow(environment, days, now),
+    importRecords: (snapshot, auditKey) => importRecords(pool, snapshot, auditKey),
     health: async () => {
       try {
         await pool.query('SELECT 1');

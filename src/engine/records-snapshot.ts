@@ -1,0 +1,17 @@
+/** Everything a store keeps, as plain values: what `baton migrate-store` reads from one engine and writes into another. */
+import type { AuditRecord } from '../core/audit-record.ts';
+import type { Freeze, LedgerEntry, Promotion, Release } from '../core/model.ts';
+
+export interface RecordsSnapshot {
+  /** The last promotion id handed out. */
+  counter: number;
+  promotions: Promotion[];
+  /** Every audit stream's records in order: promotions', environments' and Baton's own. */
+  streams: Map<string, AuditRecord[]>;
+  cursors: Map<string, number>;
+  ledger: { environment: string; component: string; entry: LedgerEntry }[];
+  verified: { environment: string; component: string; version: string; at: string }[];
+  locks: { environment: string; holder: string }[];
+  freezes: Freeze[];
+  releases: Release[];
+}

@@ -10,6 +10,9 @@ import { PostgresStore } from './postgres-store.ts';
 import { migrateSchema } from './schema-migrations.ts';
 import { holdDatabaseUse, type DatabaseUse } from './sole-user.ts';
 
+/** Baton's transactions take milliseconds; one idle this long belongs to a process that stopped. */
+const IDLE_IN_TRANSACTION_MS = 30_000;
+
 export interface PostgresRecordsOptions {
   url: string;
   logger: Logger;
@@ -35,7 +38,14 @@ export function hideCredentials(url: string): string {
 /** Connects, brings the schema up to date and fails fast, with a clear message, when it can't. */
 export async function openPostgresRecords(options: PostgresRecordsOptions): Promise<PostgresRecords> {
   const shown = hideCredentials(options.url);
-  const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10, connectionTimeoutMillis: 5000, application_name: 'baton' });
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: 5000,
+    application_name: 'baton',
+    // A process frozen mid-transaction (stopped, swapped out) would hold a promotion's row for good: PostgreSQL ends its transaction instead.
+    idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS,
+  });
   // An idle connection that breaks is replaced by the pool; without a listener it would end the process.
   pool.on('error', (error) => options.logger.warn({ err: error }, 'postgresql connection problem'));
   try {

@@ -16,6 +16,8 @@ function describe(data: JobData): string {
       return `rollback of promotion #${data.promotionId}`;
     case 'thread':
       return `chat messages of ${data.stream}`;
+    case 'root':
+      return `the plan message of promotion #${data.promotionId}`;
   }
 }
 

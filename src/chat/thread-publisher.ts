@@ -11,7 +11,7 @@
  * out, and a channel Baton cannot post to keeps its records until it can.
  * The plan message is edited on a budget of its own (see RootUpdatePacer).
  */
-import { environmentStream, promotionStream, type AuditLog } from '../core/audit.ts';
+import { environmentStream, type AuditLog } from '../core/audit.ts';
 import type { AuditRecord } from '../core/audit-record.ts';
 import type { Pipeline, Promotion } from '../core/model.ts';
 import type { Logger } from '../core/ports.ts';
@@ -40,6 +40,11 @@ const PROMOTION_STREAM = /^promotion-(.+)$/;
 
 function threadJob(stream: string): Job {
   return { id: `thread.${stream}`, data: { kind: 'thread', stream } };
+}
+
+/** A job of its own, so that an edit waiting for its budget never holds a thread's replies back. */
+function rootJob(promotionId: string): Job {
+  return { id: `root.${promotionId}`, data: { kind: 'root', promotionId } };
 }
 
 function sleep(ms: number): Promise<void> {
@@ -99,6 +104,7 @@ export class ThreadPublisher {
     this.outbox = outbox;
     outbox.work(async (job) => {
       if (job.data.kind === 'thread') await this.sync(job.data.stream);
+      if (job.data.kind === 'root') await this.updateRoot(job.data.promotionId);
     }, { concurrency });
     // The embedded outbox forgets its jobs on a restart, a plan message's edit waiting its turn with them.
     if (!outbox.durable) void this.nudgeRecentlyChanged(outbox).catch((error: unknown) => this.logger.warn({ err: error }, 'could not bring recent plan messages up to date'));
@@ -123,7 +129,7 @@ export class ThreadPublisher {
   private async nudgeRecentlyChanged(outbox: JobQueue): Promise<void> {
     const since = Date.now() - RECENT_CHANGE_MS;
     const recent = (await this.store.listPromotions({ limit: SWEPT_STREAMS })).filter((p) => p.thread && Date.parse(p.updatedAt) >= since);
-    await Promise.all(recent.map((p) => outbox.nudge(threadJob(promotionStream(p.id)))));
+    await Promise.all(recent.map((p) => outbox.nudge(rootJob(p.id))));
   }
 
   sync(stream: string): Promise<void> {
@@ -227,28 +233,31 @@ export class ThreadPublisher {
       await this.send(channel, () => this.chat.reply(thread, message));
     };
     if (!(await this.postBatches(stream, from, batches, reply))) return;
-    await this.updateRoot(stream, channel, thread, environment.name);
+    if (this.outbox) await this.outbox.nudge(rootJob(promotionId));
+    else await this.updateRoot(promotionId);
   }
 
   /**
    * Edits the plan message to show the promotion as it is now, if that
-   * changed and the budget allows; otherwise the stream's job is asked for
-   * again, and its next run (however many ask) sends the latest state.
+   * changed and the budget allows; otherwise asks for its own job again when
+   * the budget will, and that run (however many ask meanwhile) sends the
+   * latest state.
    */
-  private async updateRoot(stream: string, channel: string, thread: MessageRef, environmentName: string): Promise<void> {
+  private async updateRoot(promotionId: string): Promise<void> {
     for (;;) {
-      const promotion = await this.store.getPromotion(PROMOTION_STREAM.exec(stream)?.[1] ?? '');
-      const environment = this.pipeline.environments.find((e) => e.name === environmentName);
-      if (!promotion || !environment) return;
+      const promotion = await this.store.getPromotion(promotionId);
+      const environment = this.pipeline.environments.find((e) => e.name === promotion?.environment);
+      const thread = promotion?.thread;
+      if (!promotion || !environment || !thread) return;
       const message = renderPromotion(promotion, environment);
       const decision = this.roots.decide(thread, message);
       if (decision.kind === 'unchanged') return;
       if (decision.kind === 'later') {
-        if (this.outbox) return void (await this.outbox.nudge(threadJob(stream)));
+        if (this.outbox) return this.outbox.nudge(rootJob(promotionId), { delayMs: decision.waitMs });
         await sleep(decision.waitMs);
         continue;
       }
-      if (await this.editRoot(channel, thread, message, promotion)) return;
+      if (await this.editRoot(promotion.channel, thread, message, promotion)) return;
     }
   }
 

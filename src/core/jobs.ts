@@ -16,6 +16,7 @@ export async function runJob(runtime: CoreRuntime, job: Job): Promise<void> {
     case 'rollback':
       return runRollbackStep(runtime, job.data.promotionId, job.data.stepId);
     case 'thread':
+    case 'root':
       throw new Error('Chat messages are posted from the outbox, not the job queue.');
   }
 }

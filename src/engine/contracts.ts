@@ -138,7 +138,9 @@ export type JobData =
   /** Undo one step of a promotion being rolled back. */
   | { kind: 'rollback'; promotionId: string; stepId: string }
   /** Post an audit stream's new records to chat (the outbox). */
-  | { kind: 'thread'; stream: string };
+  | { kind: 'thread'; stream: string }
+  /** Edit a promotion's plan message to show the promotion as it is now (the outbox, on the edits' own budget). */
+  | { kind: 'root'; promotionId: string };
 
 export interface Job {
   /** Unique; adding a job whose id is already queued or running does nothing. */
@@ -158,6 +160,15 @@ export const DEFAULT_NUDGE_DELAY_MS = 1000;
 
 export type JobHandler = (job: Job) => Promise<void>;
 
+export interface NudgeOptions {
+  /**
+   * The run starts no sooner than this (a budget that refills later): when
+   * none is queued, the run queued now waits this long; one already queued
+   * runs when it was to.
+   */
+  delayMs?: number;
+}
+
 export interface JobQueue {
   /** True when queued and running jobs survive a restart of this process. */
   readonly durable: boolean;
@@ -171,7 +182,7 @@ export interface JobQueue {
    * was called is seen by a run that starts later. Nudges of one id carry the
    * same data.
    */
-  nudge(job: Job): Promise<void>;
+  nudge(job: Job, options?: NudgeOptions): Promise<void>;
   /** Starts taking jobs; a handler that throws has its job tried again later. */
   work(handler: JobHandler, options: { concurrency: number }): void;
   /** How many jobs wait to start (queued or delayed, not running), across every process sharing the queue. */

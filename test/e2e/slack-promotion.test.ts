@@ -180,7 +180,7 @@ environments:
 components:
 ${components.join('\n')}
 `,
-      { standIn: { rateLimit: { perChannel: { burst: 2, perSecond: 2 } } } },
+      { standIn: { rateLimit: { perChannel: { burst: 1, perSecond: 0.5 } } } },
     );
     const versions = Array.from({ length: 20 }, (_, i) => `job-${i + 1}=1.0.0`).join(' ');
     const id = await requestPromotion(scene, `${versions} to staging`);

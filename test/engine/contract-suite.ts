@@ -517,6 +517,25 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
         expect((startedAt[2] ?? 0) - idleAt).toBeLessThan(NUDGE_DELAY_MS);
       });
 
+      it('runs a nudge given a delay no sooner than that, once however many ask meanwhile, and a run that asks again waits its own delay', async () => {
+        const job: Job = { id: 'root.1', data: { kind: 'root', promotionId: '1' } };
+        const startedAt: number[] = [];
+        engine.outbox.work(async () => {
+          startedAt.push(Date.now());
+          // The first run finds its budget spent and asks for a later run.
+          if (startedAt.length === 1) await engine.outbox.nudge(job, { delayMs: 400 });
+        }, { concurrency: 4 });
+        const nudgedAt = Date.now();
+        await engine.outbox.nudge(job, { delayMs: 300 });
+        await engine.outbox.nudge(job);
+        await engine.outbox.nudge(job, { delayMs: 50 });
+        await until(() => startedAt.length >= 2);
+        await engine.outbox.drained();
+        expect(startedAt).toHaveLength(2);
+        expect((startedAt[0] ?? 0) - nudgedAt).toBeGreaterThanOrEqual(280);
+        expect((startedAt[1] ?? 0) - (startedAt[0] ?? 0)).toBeGreaterThanOrEqual(380);
+      });
+
       it('tries a job again when its handler throws', async () => {
         let calls = 0;
         engine.queue.work(async () => {

@@ -3,7 +3,7 @@
  * a restart (`durable` is false), which is why the core marks promotions cut
  * off by a restart as interrupted.
  */
-import type { Job, JobHandler, JobQueue } from '../contracts.ts';
+import type { Job, JobHandler, JobQueue, NudgeOptions } from '../contracts.ts';
 import type { Logger } from '../../core/ports.ts';
 
 const ATTEMPTS = 3;
@@ -23,8 +23,8 @@ export class MemoryQueue implements JobQueue {
   readonly durable = false;
   private readonly waiting: Queued[] = [];
   private readonly known = new Set<string>();
-  /** Nudged ids with a run waiting or going; `again` when nudged while it runs. */
-  private readonly nudges = new Map<string, { running: boolean; again: boolean }>();
+  /** Nudged ids with a run waiting or going; `again` when nudged while it runs, no sooner than `againAfterMs` after it. */
+  private readonly nudges = new Map<string, { running: boolean; again: boolean; againAfterMs: number }>();
   private readonly finished: string[] = [];
   private handler: JobHandler | undefined;
   private concurrency = 1;
@@ -46,15 +46,18 @@ export class MemoryQueue implements JobQueue {
     this.pump();
   }
 
-  async nudge(job: Job): Promise<void> {
+  async nudge(job: Job, options: NudgeOptions = {}): Promise<void> {
     if (this.closed) throw new Error('The job queue is closed.');
+    const delayMs = options.delayMs ?? 0;
     const nudge = this.nudges.get(job.id);
     if (nudge) {
-      if (nudge.running) nudge.again = true;
+      if (nudge.running) Object.assign(nudge, { again: true, againAfterMs: Math.max(nudge.againAfterMs, delayMs) });
       return;
     }
-    this.nudges.set(job.id, { running: false, again: false });
-    this.waiting.push({ job, attempt: 1, nudged: true, readyAt: Date.now() });
+    this.nudges.set(job.id, { running: false, again: false, againAfterMs: 0 });
+    const queued = { job, attempt: 1, nudged: true, readyAt: Date.now() };
+    if (delayMs > 0) return this.later(delayMs, queued);
+    this.waiting.push(queued);
     this.pump();
   }
 
@@ -90,7 +93,7 @@ export class MemoryQueue implements JobQueue {
       if (attempt < ATTEMPTS && !this.closed) {
         this.logger.warn({ err: error, jobId: job.id, attempt }, 'job failed; trying again');
         // The retry sees whatever a nudge during this run was for.
-        if (nudge) Object.assign(nudge, { running: false, again: false });
+        if (nudge) Object.assign(nudge, { running: false, again: false, againAfterMs: 0 });
         this.later(RETRY_DELAY_MS * attempt, { job, attempt: attempt + 1, nudged, readyAt });
       } else {
         this.logger.error({ err: error, jobId: job.id, attempt }, 'job failed for good');
@@ -106,8 +109,9 @@ export class MemoryQueue implements JobQueue {
     if (!nudged) return this.forget(job.id);
     const nudge = this.nudges.get(job.id);
     if (nudge?.again && !this.closed) {
-      Object.assign(nudge, { running: false, again: false });
-      this.later(this.options.nudgeDelayMs, { job, attempt: 1, nudged, readyAt });
+      const afterMs = Math.max(this.options.nudgeDelayMs, nudge.againAfterMs);
+      Object.assign(nudge, { running: false, again: false, againAfterMs: 0 });
+      this.later(afterMs, { job, attempt: 1, nudged, readyAt });
     } else {
       this.nudges.delete(job.id);
     }

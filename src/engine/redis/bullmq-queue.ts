@@ -7,7 +7,7 @@
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../core/ports.ts';
-import type { Job, JobData, JobHandler, JobQueue } from '../contracts.ts';
+import type { Job, JobData, JobHandler, JobQueue, NudgeOptions } from '../contracts.ts';
 import { coalesced } from './coalesced-sends.ts';
 import { NUDGE_STATE } from './scripts.ts';
 
@@ -46,11 +46,18 @@ export class BullQueue implements JobQueue {
   readonly durable = true;
   private readonly queue: Queue<JobData>;
   private worker: Worker<JobData> | undefined;
-  readonly nudge: (job: Job) => Promise<void>;
+  private readonly coalescedNudge: (nudge: { job: Job; delayMs: number }) => Promise<void>;
 
   constructor(private readonly options: BullQueueOptions) {
     this.queue = new Queue<JobData>(options.name, { connection: options.connection, prefix: options.prefix });
-    this.nudge = coalesced((job) => job.id, (job) => this.addNudge(job));
+    this.coalescedNudge = coalesced(
+      ({ job }) => job.id,
+      ({ job, delayMs }) => this.addNudge(job, delayMs),
+    );
+  }
+
+  nudge(job: Job, options: NudgeOptions = {}): Promise<void> {
+    return this.coalescedNudge({ job, delayMs: options.delayMs ?? 0 });
   }
 
   async add(job: Job): Promise<void> {
@@ -72,14 +79,14 @@ export class BullQueue implements JobQueue {
    * gathering what follows. While a nudged job waits, a cheap check stands in
    * for the add.
    */
-  private async addNudge(job: Job): Promise<void> {
+  private async addNudge(job: Job, delayMs: number): Promise<void> {
     const id = bullJobId(job.id);
     const { keys } = this.queue;
     const state = await NUDGE_STATE.run(this.options.redis, [this.queue.toKey(`de:${id}`), keys.delayed ?? '', keys.wait ?? ''], []);
     if (state === 1) return;
     await this.queue.add(job.data.kind, job.data, {
       deduplication: { id, keepLastIfActive: true },
-      delay: state === 2 ? this.options.nudgeDelayMs : 0,
+      delay: Math.max(delayMs, state === 2 ? this.options.nudgeDelayMs : 0),
       attempts: ATTEMPTS,
       backoff: { type: 'exponential', delay: 200 },
       // Nothing asks for a finished nudge by id again.

@@ -1,18 +1,8 @@
 /**
- * Append-only JSON-lines files: every change is one line, written to the file
- * and synced to the disk (fdatasync) before the call that made it resolves,
- * so a reply sent after it survives a crash or a power cut. Reading replays
- * the lines.
- *
- * Appends go through one open file, one write(2) per batch: lines asked for
- * before the code asking yields go out together, in the order asked for. The
- * write is synchronous on purpose: copying a few kilobytes to the page cache
- * takes microseconds, while handing it to the thread pool made everyone
- * awaiting an append (a promotion request awaits three before its answer)
- * wait a turn of the event loop or more each, milliseconds under load. The
- * sync, which waits for the disk, runs on the thread pool; lines asked for
- * while it runs wait for it, then share the next write and the next sync, so
- * a burst of appends costs one sync (group commit).
+ * Append-only JSON-lines files: every change is one line, synced to disk
+ * before the call that made it resolves, written in batches with one sync per
+ * burst (group commit). Why the write is synchronous and the sync is not:
+ * docs/architecture.md, "The embedded journal".
  */
 import { closeSync, existsSync, fdatasync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, truncateSync, writeSync } from 'node:fs';
 import { basename, dirname } from 'node:path';

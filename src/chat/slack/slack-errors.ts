@@ -5,31 +5,20 @@
  * message itself cannot be shown (the caller posts it smaller).
  * https://api.slack.com/methods/chat.postMessage#errors
  */
-import { ErrorCode as SlackErrorCode } from '@slack/web-api';
+import { WebAPIHTTPError, WebAPIPlatformError, WebAPIRateLimitedError, WebAPIRequestError } from '@slack/web-api';
 import { ChatChannelUnusableError, ChatMessageGoneError, ChatRateLimitedError, ChatUnavailableError } from '../../errors.ts';
 
-interface SlackCallError {
-  code?: string;
-  retryAfter?: number;
-  statusCode?: number;
-  data?: { error?: string };
-}
-
-function asSlackError(error: unknown): SlackCallError {
-  return typeof error === 'object' && error !== null ? (error as SlackCallError) : {};
-}
-
-export function isRateLimited(error: unknown): boolean {
-  return asSlackError(error).code === SlackErrorCode.RateLimitedError;
+export function isRateLimited(error: unknown): error is WebAPIRateLimitedError {
+  return error instanceof WebAPIRateLimitedError;
 }
 
 export function retryAfterMs(error: unknown): number {
-  return Math.max(1, asSlackError(error).retryAfter ?? 1) * 1000;
+  return Math.max(1, isRateLimited(error) ? error.retryAfter : 1) * 1000;
 }
 
 /** Slack's own error string (`not_in_channel`), if it gave one. */
 export function slackError(error: unknown): string | undefined {
-  return asSlackError(error).data?.error;
+  return error instanceof WebAPIPlatformError ? error.data.error : undefined;
 }
 
 /** Errors that mean "these blocks cannot be shown", not "try later". */
@@ -60,11 +49,10 @@ const MESSAGE_GONE = new Set(['message_not_found', 'cant_update_message', 'edit_
  * for nothing here go on as they are, for the outbox to try later.
  */
 export function translateSlackError(error: unknown, channel: string, kind: 'post' | 'update'): Error | undefined {
-  const call = asSlackError(error);
-  if (call.code === SlackErrorCode.RateLimitedError) return new ChatRateLimitedError(retryAfterMs(error));
-  if (call.code === SlackErrorCode.RequestError) return new ChatUnavailableError('no answer from Slack', { cause: error });
-  if (call.code === SlackErrorCode.HTTPError) return new ChatUnavailableError(`Slack answered HTTP ${call.statusCode ?? '5xx'}`, { cause: error });
-  const code = call.data?.error;
+  if (isRateLimited(error)) return new ChatRateLimitedError(retryAfterMs(error));
+  if (error instanceof WebAPIRequestError) return new ChatUnavailableError('no answer from Slack', { cause: error });
+  if (error instanceof WebAPIHTTPError) return new ChatUnavailableError(`Slack answered HTTP ${error.statusCode}`, { cause: error });
+  const code = slackError(error);
   if (!code) return error instanceof Error ? error : new Error(String(error));
   if (UNRENDERABLE.has(code)) return undefined;
   const remedy = CHANNEL_UNUSABLE[code];

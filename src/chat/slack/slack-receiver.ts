@@ -8,7 +8,7 @@
  * an app token, Socket Mode needs no public URL.
  */
 import { App, HTTPReceiver, SocketModeReceiver, type BlockAction, type ButtonAction, type RespondFn } from '@slack/bolt';
-import { ErrorCode as SlackErrorCode } from '@slack/web-api';
+import { WebAPIRequestError } from '@slack/web-api';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../core/ports.ts';
 import { BatonError, ErrorCode, errorMessage } from '../../errors.ts';
@@ -95,7 +95,7 @@ export class SlackReceiver implements Receiver {
     try {
       await app.init();
     } catch (error) {
-      const unreachable = (error as { code?: string }).code === SlackErrorCode.RequestError;
+      const unreachable = error instanceof WebAPIRequestError;
       throw new BatonError(
         ErrorCode.ConfigInvalid,
         unreachable

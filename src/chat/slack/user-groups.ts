@@ -4,7 +4,7 @@
  * `usergroups.list`), kept for a few minutes so a burst of clicks costs one
  * call, and looked up again after that so a change in Slack applies.
  */
-import type { WebClient } from '@slack/web-api';
+import { WebAPIPlatformError, type WebClient } from '@slack/web-api';
 import type { LinkedGroup } from '../../core/model.ts';
 import type { UserGroupDirectory } from '../../core/ports.ts';
 import { BatonError, ErrorCode, errorMessage } from '../../errors.ts';
@@ -17,12 +17,8 @@ interface Cached<T> {
   until: number;
 }
 
-function slackErrorCode(error: unknown): string | undefined {
-  return (error as { data?: { error?: string } } | undefined)?.data?.error;
-}
-
 function lookupFailed(usergroup: string, error: unknown): BatonError {
-  const code = slackErrorCode(error);
+  const code = error instanceof WebAPIPlatformError ? error.data.error : undefined;
   const why =
     code === 'no_such_subteam'
       ? 'Slack has no user group with that id'

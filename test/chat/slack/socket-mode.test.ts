@@ -106,7 +106,8 @@ describe('Baton on Slack over Socket Mode', () => {
     await baton?.close();
     baton = undefined;
 
-    expect(slack.socketMode.open()).toEqual([]);
+    // Baton's end is closed when close() returns; the stand-in hears the TCP close a moment later.
+    await slack.waitFor(() => slack.socketMode.open().length === 0, 500);
     expect(slack.socketMode.connections).toMatchObject([{ closedBy: 'app' }]);
   });
 });

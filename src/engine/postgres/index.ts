@@ -31,7 +31,7 @@ export interface PostgresRecords {
   importRecords(snapshot: RecordsSnapshot, auditKey?: Buffer): Promise<ImportReport>;
 }
 
-export function hideCredentials(url: string): string {
+function hideCredentials(url: string): string {
   return url.replace(/\/\/[^@/]*@/, '//***@');
 }
 

@@ -16,7 +16,7 @@ function instant(text: string | undefined): string | null {
 }
 
 /** PostgreSQL text cannot hold NUL; the document (JSON, escaped) keeps the exact value. */
-export function columnText(text: string): string {
+function columnText(text: string): string {
   return text.replaceAll('\u0000', '\uFFFD');
 }
 

@@ -47,9 +47,10 @@ export class PostgresStore implements Store {
     // Built before anything is written: a record that throws leaves no promotion behind.
     const chain = new RecordChain(undefined);
     const records = chain.add(builds);
-    const created = anchored(promotion, records);
+    // Written as it is now: the caller may go on changing the object it handed in.
+    const row = promotionRow(anchored(promotion, records));
     await inTransaction(this.pool, async (client) => {
-      const { rowCount } = await client.query(`INSERT INTO baton.promotions (${PROMOTION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`, promotionRow(created));
+      const { rowCount } = await client.query(`INSERT INTO baton.promotions (${PROMOTION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`, row);
       if (rowCount === 0) throw new Error(`Promotion #${promotion.id} already exists.`);
       if (records.length === 0) return;
       if (await lockAuditHead(client, stream)) throw new Error(`Promotion #${promotion.id} already exists: its audit stream has records.`);

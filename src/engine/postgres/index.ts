@@ -58,7 +58,7 @@ export async function openPostgresRecords(options: PostgresRecordsOptions): Prom
       { cause: error },
     );
   }
-  let letGo: () => Promise<void> = async () => {};
+  let letGo: () => Promise<void>;
   try {
     const applied = await migrateSchema(pool, shown);
     if (applied.length > 0) options.logger.info({ url: shown, applied }, 'migrated the records schema');

@@ -170,12 +170,19 @@ export class ThreadPublisher {
     const environment = this.pipeline.environments.find((e) => environmentStream(e.name) === stream);
     const cursor = await this.store.threadCursor(stream);
     const pending = await this.store.readAudit(stream, cursor);
-    if (pending.length === 0 || !environment) return;
-    if (this.problems.holdsBack(environment.channel)) return;
+    // Baton's own stream, or an environment no longer in the config: nothing to post them to; the cursor moves on.
+    if (!environment) return this.passOver(stream, cursor, pending);
+    if (pending.length === 0 || this.problems.holdsBack(environment.channel)) return;
     const post = async (message: ChatMessage) => {
       await this.send(environment.channel, () => this.chat.post(environment.channel, message));
     };
     await this.postBatches(stream, cursor, packReplies(pending, renderEnvironmentEvent, (m) => this.chat.fits(m)), post);
+  }
+
+  /** Moves the cursor past records with nowhere to go, so the sweep stops finding them. */
+  private async passOver(stream: string, cursor: number, pending: AuditRecord[]): Promise<void> {
+    const last = pending.at(-1)?.seq;
+    if (last !== undefined) await this.store.advanceThreadCursor(stream, cursor, last);
   }
 
   /** Posts batches in order, moving the cursor past each; stops where another replica got there first. */
@@ -183,11 +190,11 @@ export class ThreadPublisher {
     stream: string,
     from: number,
     batches: { records: AuditRecord[]; message: ChatMessage | undefined }[],
-    post: (message: ChatMessage, records: AuditRecord[]) => Promise<void>,
+    post: (message: ChatMessage) => Promise<void>,
   ): Promise<boolean> {
     let cursor = from;
     for (const batch of batches) {
-      if (batch.message) await post(batch.message, batch.records);
+      if (batch.message) await post(batch.message);
       const to = batch.records.at(-1)?.seq ?? cursor;
       if (!(await this.store.advanceThreadCursor(stream, cursor, to))) return false;
       cursor = to;
@@ -208,7 +215,7 @@ export class ThreadPublisher {
     const environment = this.pipeline.environments.find((e) => e.name === promotion?.environment);
     if (!promotion || !environment) {
       if (pending.length > 0) this.logger.warn({ stream, seq: pending[0]?.seq }, 'audit records of an unknown promotion or environment; not posted');
-      return;
+      return this.passOver(stream, cursor, pending);
     }
     const channel = promotion.channel;
     if (this.problems.holdsBack(channel)) return;

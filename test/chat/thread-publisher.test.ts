@@ -150,4 +150,15 @@ components:
     expect(chat.updates).toHaveLength(1);
     expect(chat.posts).toEqual([]);
   });
+
+  it('moves past records with nowhere to post them (Baton\'s own stream), so the sweep stops finding them', async () => {
+    const { pipeline } = coreHarness(ONE_COMPONENT_IN_DEV);
+    const engine = createMemoryEngine({ logger: silentLogger });
+    const audit = new AuditLog(engine.store, new TestClock(), silentLogger);
+    await audit.record('baton', { type: 'journal.repaired', actor: 'baton', summary: 'Baton repaired its records at start.' });
+    const chat = new RateLimitedChat(1000);
+    await new ThreadPublisher(engine.store, chat, pipeline, silentLogger).sync('baton');
+    expect(await engine.store.unpostedStreams(10)).toEqual([]);
+    expect(chat.posts).toEqual([]);
+  });
 });

@@ -62,6 +62,9 @@ async function takeLock(client: pg.PoolClient, shownUrl: string): Promise<void> 
 export async function migrateSchema(pool: pg.Pool, shownUrl: string, migrations: readonly SchemaMigration[] = SCHEMA_MIGRATIONS): Promise<string[]> {
   const client = await pool.connect();
   let broken: Error | undefined;
+  // A connection that breaks between statements says so as an event, which must not end the process; the next statement fails with it.
+  const noteBreak = (error: Error) => void (broken = error);
+  client.on('error', noteBreak);
   try {
     await takeLock(client, shownUrl);
     try {
@@ -97,6 +100,7 @@ export async function migrateSchema(pool: pg.Pool, shownUrl: string, migrations:
     broken = error instanceof Error ? error : undefined;
     throw error;
   } finally {
+    client.off('error', noteBreak);
     // A session that failed mid-way may hold a transaction or the lock still: it is closed, not reused.
     client.release(broken);
   }

@@ -18,6 +18,9 @@ export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClie
   for (let attempt = 1; ; attempt += 1) {
     const client = await pool.connect();
     let broken: Error | undefined;
+    // A connection that breaks between two statements says so as an event, which must not end the process; the next statement fails with it.
+    const noteBreak = (error: Error) => void (broken = error);
+    client.on('error', noteBreak);
     try {
       await client.query('BEGIN');
       const result = await work(client);
@@ -33,6 +36,7 @@ export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClie
       const state = sqlState(error);
       if ((state !== DEADLOCK && state !== SERIALIZATION_FAILURE) || attempt >= ATTEMPTS) throw error;
     } finally {
+      client.off('error', noteBreak);
       client.release(broken);
     }
   }

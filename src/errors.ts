@@ -36,6 +36,16 @@ export class BatonError extends Error {
   }
 }
 
+/** How much of what someone typed a message repeats: enough to recognise it, never a whole pasted page. */
+export const INPUT_SHOWN = 40;
+
+/** What someone typed, as a message quotes it: in quotes, on one line, cut to INPUT_SHOWN characters. */
+export function quoteInput(text: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what this removes
+  const line = text.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ');
+  return `"${line.length > INPUT_SHOWN ? `${line.slice(0, INPUT_SHOWN - 1)}…` : line}"`;
+}
+
 export interface ConfigIssue {
   position: SourcePosition;
   message: string;
@@ -117,8 +127,10 @@ export class ChatChannelUnusableError extends BatonError {
     readonly reason: string,
     /** What a person can do about it. */
     readonly remedy: string,
+    /** `thread`: only the one thread is unusable (archived, locked, deleted); the channel's other threads still take messages. */
+    readonly scope: 'channel' | 'thread' = 'channel',
   ) {
-    super(ErrorCode.ChatChannelUnusable, `Baton cannot post to ${channel}: ${reason}. ${remedy}`);
+    super(ErrorCode.ChatChannelUnusable, `Baton cannot post to ${scope === 'thread' ? `a thread of ${channel}` : channel}: ${reason}. ${remedy}`);
     this.name = 'ChatChannelUnusableError';
   }
 }

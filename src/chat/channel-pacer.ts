@@ -17,7 +17,7 @@ function sleep(ms: number): Promise<void> {
 
 export class ChannelPacer {
   private readonly buckets = new Map<string, TokenBucket>();
-  /** Without a bucket: channels a 429 closed, until when. With one, the bucket is emptied until then. */
+  /** Channels a 429 closed, until when (monotonic ms): the platform's word beats our own pacing. */
   private readonly closedUntil = new Map<string, number>();
 
   /** `rate`: what one channel takes; none for a platform whose client paces itself. */
@@ -36,7 +36,7 @@ export class ChannelPacer {
       } catch (error) {
         if (error instanceof ChatRateLimitedError && rateLimited < MAX_RATE_LIMITED_WAITS) {
           rateLimited += 1;
-          this.close(channel, Date.now() + error.retryAfterMs);
+          this.close(channel, performance.now() + error.retryAfterMs);
           continue;
         }
         const pause = this.pauses[unavailable];
@@ -50,18 +50,24 @@ export class ChannelPacer {
     }
   }
 
+  /** Waits for the channel's next slot; a 429 that closes the channel meanwhile sends the waiter back to the queue. */
   private async turn(channel: string): Promise<void> {
-    const closed = (this.closedUntil.get(channel) ?? 0) - Date.now();
-    if (closed > 0) await sleep(closed);
-    else this.closedUntil.delete(channel);
-    const wait = this.bucketOf(channel)?.reserve() ?? 0;
-    if (wait > 0) await sleep(wait);
+    for (;;) {
+      const closed = (this.closedUntil.get(channel) ?? 0) - performance.now();
+      if (closed > 0) {
+        await sleep(closed);
+        continue;
+      }
+      this.closedUntil.delete(channel);
+      const wait = this.bucketOf(channel)?.reserve() ?? 0;
+      if (wait > 0) await sleep(wait);
+      if ((this.closedUntil.get(channel) ?? 0) <= performance.now()) return;
+    }
   }
 
   private close(channel: string, until: number): void {
-    const bucket = this.bucketOf(channel);
-    if (bucket) bucket.holdUntil(until);
-    else this.closedUntil.set(channel, Math.max(until, this.closedUntil.get(channel) ?? 0));
+    this.closedUntil.set(channel, Math.max(until, this.closedUntil.get(channel) ?? 0));
+    this.bucketOf(channel)?.restartAt(until);
   }
 
   private bucketOf(channel: string): TokenBucket | undefined {

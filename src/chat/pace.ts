@@ -26,8 +26,9 @@ export interface ChatPace {
 export const UNPACED: ChatPace = { rootEveryMs: 0 };
 
 /**
- * A token bucket. `reserve` takes a token and says how long to wait for it,
- * so callers queue in the order they asked; `delayOf` only looks.
+ * A token bucket on the monotonic clock (a wall clock stepped back would stall
+ * it). `reserve` takes a token and says how long to wait for it, so callers
+ * queue in the order they asked; `delayOf` only looks.
  */
 export class TokenBucket {
   private tokens: number;
@@ -35,7 +36,7 @@ export class TokenBucket {
 
   constructor(
     private readonly rate: TokenRate,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = () => performance.now(),
   ) {
     this.tokens = rate.burst;
     this.at = now();
@@ -51,17 +52,23 @@ export class TokenBucket {
   /** How long until a token is free, without taking it. */
   delayOf(): number {
     this.refill();
-    return this.tokens >= 1 ? 0 : Math.ceil(((1 - this.tokens) / this.rate.perSecond) * 1000);
+    const start = Math.max(0, this.at - this.now());
+    return this.tokens >= 1 ? start : start + Math.ceil(((1 - this.tokens) / this.rate.perSecond) * 1000);
   }
 
-  /** Nothing goes before `until` (a platform's Retry-After): the bucket is empty until then. */
-  holdUntil(until: number): void {
-    this.refill();
-    this.tokens = Math.min(this.tokens, 1) - ((until - this.now()) / 1000) * this.rate.perSecond;
+  /**
+   * The platform closed the channel until `until` (a 429's Retry-After): one
+   * message may go then, the rest at the rate after it. Tokens reserved before
+   * are void; their holders look again and reserve anew.
+   */
+  restartAt(until: number): void {
+    this.tokens = 1;
+    this.at = Math.max(until, this.now());
   }
 
   private refill(): void {
     const now = this.now();
+    if (now <= this.at) return;
     this.tokens = Math.min(this.rate.burst, this.tokens + ((now - this.at) / 1000) * this.rate.perSecond);
     this.at = now;
   }

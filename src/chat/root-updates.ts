@@ -34,9 +34,14 @@ export class RootUpdatePacer {
 
   constructor(
     private readonly pace: ChatPace,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = () => performance.now(),
   ) {
     this.workspace = pace.updates ? new TokenBucket(pace.updates, now) : undefined;
+  }
+
+  /** Whether `ref` shows `message` already, as far as this process knows. */
+  shows(ref: MessageRef, message: ChatMessage): boolean {
+    return this.shown.get(keyOf(ref))?.digest === messageDigest(message);
   }
 
   /** Whether to edit `ref` to show `message` now, later, or not at all; `now` takes the edit's token. */

@@ -11,12 +11,12 @@
  * out, and a channel Baton cannot post to keeps its records until it can.
  * The plan message is edited on a budget of its own (see RootUpdatePacer).
  */
-import { environmentStream, type AuditLog } from '../core/audit.ts';
+import { BATON_STREAM, environmentStream, type AuditLog } from '../core/audit.ts';
 import type { AuditRecord } from '../core/audit-record.ts';
 import type { Pipeline, Promotion } from '../core/model.ts';
 import type { Logger } from '../core/ports.ts';
 import type { Job, JobQueue, Store } from '../engine/contracts.ts';
-import { ChatChannelUnusableError, ChatMessageGoneError, ChatRateLimitedError } from '../errors.ts';
+import { ChatChannelUnusableError, ChatMessageGoneError, ChatRateLimitedError, ChatUnavailableError } from '../errors.ts';
 import { ChannelPacer } from './channel-pacer.ts';
 import { ChannelProblems } from './channel-problems.ts';
 import type { ChatOut, MessageRef } from './contract.ts';
@@ -33,6 +33,11 @@ const SWEEP_INTERVAL_MS = 60_000;
 /** How many streams, those behind longest first, one sweep nudges. */
 const SWEPT_STREAMS = 100;
 
+/** How long a plan-message edit the platform failed for now (a 5xx, a timeout) waits before it is tried again. */
+const ROOT_RETRY_MS = 15_000;
+/** Without a queue, the longest wait for an edit's budget spent in place. */
+const DIRECT_WAIT_MS = 10_000;
+
 /** After a restart of the embedded engine, plan messages of promotions changed this recently are brought up to date once. */
 const RECENT_CHANGE_MS = 10 * 60_000;
 
@@ -40,6 +45,11 @@ const PROMOTION_STREAM = /^promotion-(.+)$/;
 
 function threadJob(stream: string): Job {
   return { id: `thread.${stream}`, data: { kind: 'thread', stream } };
+}
+
+/** The key a promotion's thread's own problems are noted under, as /promote status shows it. */
+function threadKeyOf(promotion: Promotion): string {
+  return `the thread of promotion #${promotion.id} in ${promotion.channel}`;
 }
 
 /** A job of its own, so that an edit waiting for its budget never holds a thread's replies back. */
@@ -70,6 +80,8 @@ export class ThreadPublisher {
   private readonly roots: RootUpdatePacer;
   private readonly sweepEveryMs: number;
   readonly problems: ChannelProblems;
+  /** Streams already said to have no channel here: said once, not at every sweep. */
+  private readonly unknownStreams = new Set<string>();
   /** Set while consuming: a root edit that must wait is asked for again through it. */
   private outbox: JobQueue | undefined;
 
@@ -153,15 +165,20 @@ export class ThreadPublisher {
     }
   }
 
-  /** Sends one message to `channel` through its pacer, noting whether the channel works. */
-  private async send<T>(channel: string, call: () => Promise<T>): Promise<T> {
+  /**
+   * Sends one message to `channel` through its pacer, noting whether the
+   * channel works; `thread` names the one thread a reply goes to, which can
+   * fail on its own (archived, locked, deleted) without holding back the rest.
+   */
+  private async send<T>(channel: string, call: () => Promise<T>, thread?: string): Promise<T> {
     try {
       const result = await this.pacer.send(channel, call);
       this.problems.worked(channel);
+      if (thread) this.problems.worked(thread);
       return result;
     } catch (error) {
       if (!(error instanceof ChatChannelUnusableError)) throw error;
-      this.problems.failed(channel, error);
+      this.problems.failed(error.scope === 'thread' && thread ? thread : channel, error);
       throw new ChannelHeldBack();
     }
   }
@@ -170,8 +187,7 @@ export class ThreadPublisher {
     const environment = this.pipeline.environments.find((e) => environmentStream(e.name) === stream);
     const cursor = await this.store.threadCursor(stream);
     const pending = await this.store.readAudit(stream, cursor);
-    // Baton's own stream, or an environment no longer in the config: nothing to post them to; the cursor moves on.
-    if (!environment) return this.passOver(stream, cursor, pending);
+    if (!environment) return this.cannotPost(stream, cursor, pending);
     if (pending.length === 0 || this.problems.holdsBack(environment.channel)) return;
     const post = async (message: ChatMessage) => {
       await this.send(environment.channel, () => this.chat.post(environment.channel, message));
@@ -179,10 +195,22 @@ export class ThreadPublisher {
     await this.postBatches(stream, cursor, packReplies(pending, renderEnvironmentEvent, (m) => this.chat.fits(m)), post);
   }
 
-  /** Moves the cursor past records with nowhere to go, so the sweep stops finding them. */
-  private async passOver(stream: string, cursor: number, pending: AuditRecord[]): Promise<void> {
+  /**
+   * Records with no channel known to this bot. Baton's own stream has none:
+   * the cursor moves past it, so the sweep stops finding it. An environment
+   * this bot's config does not name may be one a newer bot's does (a rolling
+   * upgrade): its records stay for that bot, and are said once here.
+   */
+  private async cannotPost(stream: string, cursor: number, pending: AuditRecord[]): Promise<void> {
     const last = pending.at(-1)?.seq;
-    if (last !== undefined) await this.store.advanceThreadCursor(stream, cursor, last);
+    if (last === undefined) return;
+    if (stream === BATON_STREAM) {
+      await this.store.advanceThreadCursor(stream, cursor, last);
+      return;
+    }
+    if (this.unknownStreams.has(stream)) return;
+    this.unknownStreams.add(stream);
+    this.logger.warn({ stream, seq: pending[0]?.seq }, 'audit records of a promotion or environment this config does not name; kept unposted for a bot whose config does');
   }
 
   /** Posts batches in order, moving the cursor past each; stops where another replica got there first. */
@@ -213,12 +241,10 @@ export class ThreadPublisher {
     const pending = await this.store.readAudit(stream, cursor);
     let promotion = await this.store.getPromotion(promotionId);
     const environment = this.pipeline.environments.find((e) => e.name === promotion?.environment);
-    if (!promotion || !environment) {
-      if (pending.length > 0) this.logger.warn({ stream, seq: pending[0]?.seq }, 'audit records of an unknown promotion or environment; not posted');
-      return this.passOver(stream, cursor, pending);
-    }
+    if (!promotion || !environment) return this.cannotPost(stream, cursor, pending);
     const channel = promotion.channel;
-    if (this.problems.holdsBack(channel)) return;
+    const threadKey = threadKeyOf(promotion);
+    if (this.problems.holdsBack(channel) || this.problems.holdsBack(threadKey)) return;
     let rest = pending;
     let from = cursor;
     if (!promotion.thread && rest[0]) {
@@ -237,7 +263,7 @@ export class ThreadPublisher {
     const shown = promotion;
     const batches = packReplies(rest, (record) => renderThreadEvent(record, shown), (m) => this.chat.fits(m));
     const reply = async (message: ChatMessage) => {
-      await this.send(channel, () => this.chat.reply(thread, message));
+      await this.send(channel, () => this.chat.reply(thread, message), threadKey);
     };
     if (!(await this.postBatches(stream, from, batches, reply))) return;
     if (this.outbox) await this.outbox.nudge(rootJob(promotionId));
@@ -257,37 +283,47 @@ export class ThreadPublisher {
       const thread = promotion?.thread;
       if (!promotion || !environment || !thread) return;
       const message = renderPromotion(promotion, environment);
-      const decision = this.roots.decide(thread, message);
+      if (this.roots.shows(thread, message)) return;
+      const decision = this.problems.holdsBack(promotion.channel) ? ({ kind: 'later', waitMs: this.sweepEveryMs } as const) : this.roots.decide(thread, message);
       if (decision.kind === 'unchanged') return;
-      if (decision.kind === 'later') {
-        if (this.outbox) return this.outbox.nudge(rootJob(promotionId), { delayMs: decision.waitMs });
-        await sleep(decision.waitMs);
-        continue;
-      }
-      if (await this.editRoot(promotion.channel, thread, message, promotion)) return;
+      const againInMs = decision.kind === 'later' ? decision.waitMs : await this.editRoot(promotion.channel, thread, message, promotion);
+      if (againInMs === 0) return;
+      if (this.outbox) return this.outbox.nudge(rootJob(promotionId), { delayMs: againInMs });
+      // Called directly (no queue to ask later): wait out a budget, not a platform outage.
+      if (againInMs > DIRECT_WAIT_MS) return;
+      await sleep(againInMs);
     }
   }
 
-  /** Edits go on the root budget, not the channel's: a 429 closes that budget (false: ask again). */
-  private async editRoot(channel: string, thread: MessageRef, message: ChatMessage, promotion: Promotion): Promise<boolean> {
+  /**
+   * Edits go on the root budget, not the channel's. Returns 0 when done, or
+   * how long until the edit is tried again: a 429's Retry-After, a pause
+   * after a 5xx or a timeout, the sweep interval for a channel that fails.
+   */
+  private async editRoot(channel: string, thread: MessageRef, message: ChatMessage, promotion: Promotion): Promise<number> {
     try {
       await this.chat.update(thread, message);
       this.problems.worked(channel);
       this.roots.showed(thread, message);
+      return 0;
     } catch (error) {
       if (error instanceof ChatRateLimitedError) {
         this.roots.rateLimited(error.retryAfterMs);
-        return false;
+        return error.retryAfterMs;
+      }
+      if (error instanceof ChatUnavailableError) {
+        this.logger.warn({ promotion: promotion.id, err: error.message }, `could not update the plan message of promotion #${promotion.id}; trying again`);
+        return Math.min(ROOT_RETRY_MS, this.sweepEveryMs);
       }
       if (error instanceof ChatChannelUnusableError) {
         this.problems.failed(channel, error);
-        return true;
+        return this.sweepEveryMs;
       }
       if (!(error instanceof ChatMessageGoneError)) throw error;
       // Someone deleted it; the thread still has every record.
       this.logger.warn({ promotion: promotion.id, channel }, `the plan message of promotion #${promotion.id} is gone (deleted?); its thread still has every record`);
       this.roots.showed(thread, message);
+      return 0;
     }
-    return true;
   }
 }

@@ -37,13 +37,14 @@ describe('a channel token bucket', () => {
     expect(bucket.reserve()).toBe(0);
   });
 
-  it('stays empty until the Retry-After a platform gave has passed', () => {
+  it('after a Retry-After lets one message go when it ends and the rest at the rate, however many had reserved before', () => {
     const time = clock();
-    const bucket = new TokenBucket({ burst: 5, perSecond: 1 }, time.now);
-    bucket.holdUntil(3_000);
-    expect(bucket.delayOf()).toBe(3_000);
-    time.advance(3_000);
-    expect(bucket.delayOf()).toBe(0);
+    const bucket = new TokenBucket({ burst: 3, perSecond: 1 }, time.now);
+    for (let i = 0; i < 5; i += 1) bucket.reserve();
+    bucket.restartAt(30_000);
+    expect([bucket.reserve(), bucket.reserve(), bucket.reserve()]).toEqual([30_000, 31_000, 32_000]);
+    time.advance(40_000);
+    expect(bucket.reserve()).toBe(0);
   });
 });
 

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { renderThreadEvent } from '../../src/chat/render/thread-event.ts';
 import { isTerminal } from '../../src/core/model.ts';
 import type { StoredMessage } from '../harness/discord/discord-stand-in.ts';
-import { ALICE as DISCORD_ALICE, messageText, startDiscordScene, type DiscordScene } from '../support/discord-scene.ts';
+import { ALICE as DISCORD_ALICE, BOB as DISCORD_BOB, messageText, startDiscordScene, type DiscordScene } from '../support/discord-scene.ts';
 import { ALICE as SLACK_ALICE, DEPLOYS, startSlackScene, type SlackScene } from '../support/slack-scene.ts';
 
 const config = (channel: string) => `
@@ -33,7 +33,7 @@ components:
 /** How often the outbox sweeps and tries a failing channel again in these tests (a minute in production). */
 const SWEEP_MS = 300;
 
-type Failure = 'channel unusable' | 'server error on posts' | 'message refused' | 'rate limited edits' | 'edited message gone';
+type Failure = 'channel unusable' | 'server error on posts' | 'server error on edits' | 'message refused' | 'rate limited edits' | 'edited message gone';
 
 interface ChatSide {
   readonly name: string;
@@ -76,6 +76,7 @@ async function slackSide(): Promise<ChatSide> {
     fail(failure) {
       if (failure === 'channel unusable') slack.setChannelError(DEPLOYS, 'not_in_channel');
       if (failure === 'server error on posts') slack.failNext('chat.postMessage', { status: 500 }, 2);
+      if (failure === 'server error on edits') slack.failNext('chat.update', { status: 503 }, 3);
       if (failure === 'message refused') slack.failNext('chat.postMessage', { error: 'msg_too_long' });
       if (failure === 'rate limited edits') slack.failNext('chat.update', { status: 429, retryAfter: 1 }, 2);
       if (failure === 'edited message gone') slack.failNext('chat.update', { error: 'message_not_found' });
@@ -130,6 +131,7 @@ async function discordSide(): Promise<ChatSide> {
       if (failure === 'channel unusable') discord.setChannelFailure(discord.channelId, { status: 403, code: 50001, message: 'Missing Access' });
       // discord.js tries a 5xx three more times itself; Baton's pacer takes the rest.
       if (failure === 'server error on posts') discord.failNext(POST, { status: 502 }, 5);
+      if (failure === 'server error on edits') discord.failNext(EDIT, { status: 503 }, 6);
       if (failure === 'message refused') discord.failNext(POST, { status: 400, code: 50035, message: 'Invalid Form Body' });
       if (failure === 'rate limited edits') discord.failNext(EDIT, { status: 429, retryAfter: 1 }, 2);
       if (failure === 'edited message gone') discord.failNext(EDIT, { status: 404, code: 10008, message: 'Unknown Message' });
@@ -207,6 +209,14 @@ describe.each([
     await expect.poll(() => side?.files().some((file) => file.includes(`Promotion #${id}`)) ?? false, { timeout: 5_000 }).toBe(true);
   });
 
+  it('tries an edit of the plan message again after a server error, and it ends showing the promotion finished', async () => {
+    side = await open();
+    side.fail('server error on edits');
+    const id = await side.request('api=1.0.0 web=1.0.0 to dev');
+    await completeThread(side, id);
+    await expect.poll(() => side?.thread(id)?.[0] ?? '', { timeout: 10_000 }).toContain('succeeded');
+  });
+
   it('waits out a 429 on edits of the plan message, which ends showing the promotion finished', async () => {
     side = await open();
     side.fail('rate limited edits');
@@ -220,5 +230,35 @@ describe.each([
     side.fail('edited message gone');
     const id = await side.request('api=1.0.0 web=1.0.0 to dev');
     await completeThread(side, id);
+  });
+});
+
+describe('a Discord thread Baton cannot post to', () => {
+  it('holds back only that thread: the channel\'s other threads go on, and /readyz names the thread', async () => {
+    const approved = (channel: string) => config(channel).replace(`channel: "${channel}"`, `channel: "${channel}"\n    approvals: { required: 1, from: ["${DISCORD_BOB}"] }`);
+    const scene = await startDiscordScene(approved, { outboxSweepMs: SWEEP_MS });
+    try {
+      const { discord } = scene;
+      const request = async (text: string) => /#(\d+)/.exec((await discord.slashCommand(DISCORD_ALICE, 'promote', { command: text })).content ?? '')?.[1] ?? '';
+      const first = await request('api=1.0.0 web=1.0.0 to dev');
+      const plan = await scene.planMessage(first, (m) => messageText(m).includes('awaiting approval'));
+      // The thread starts from the plan message with the first reply; a moderator locks it before that.
+      discord.setChannelFailure(plan.id, { status: 400, code: 160005, message: 'Thread is locked' });
+      await discord.clickButton(DISCORD_BOB, plan.id, `baton:approve:${first}`);
+      await finished({ baton: () => scene.baton } as ChatSide, first);
+
+      const second = await request('api=1.0.1 web=1.0.1 to dev');
+      const secondPlan = await scene.planMessage(second, (m) => messageText(m).includes('awaiting approval'));
+      await discord.clickButton(DISCORD_BOB, secondPlan.id, `baton:approve:${second}`);
+      await expect.poll(() => discord.messages(secondPlan.id).some((m) => plainText(m).includes(`Promotion #${second} succeeded`)), { timeout: 15_000 }).toBe(true);
+      expect(discord.messages(plan.id)).toEqual([]);
+      const ready = (await (await fetch(`${scene.baton.url}/readyz`)).json()) as { chat?: { channelsFailing: { channel: string; reason: string }[] } };
+      expect(ready.chat?.channelsFailing).toEqual([expect.objectContaining({ channel: `the thread of promotion #${first} in ${discord.channelId}`, reason: '160005 thread locked' })]);
+
+      discord.setChannelFailure(plan.id, undefined);
+      await expect.poll(() => discord.messages(plan.id).some((m) => plainText(m).includes(`Promotion #${first} succeeded`)), { timeout: 15_000 }).toBe(true);
+    } finally {
+      await scene.stop();
+    }
   });
 });

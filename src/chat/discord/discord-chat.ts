@@ -97,7 +97,7 @@ export class DiscordChat implements ChatOut {
       throw translateDiscordError(error, thread.channel, 'post') ?? error;
     });
     const rendered = renderDiscordMessage(message);
-    const { sent, fullText } = await this.send(threadId, message, rendered, (body) => this.rest.post(Routes.channelMessages(threadId), { body: once(threadId, body) }));
+    const { sent, fullText } = await this.send(threadId, message, rendered, (body) => this.rest.post(Routes.channelMessages(threadId), { body: once(threadId, body) }), 'post', 'thread');
     const ref = { channel: threadId, messageId: sent.id };
     if (fullText) await this.attachOnce(ref, fullText, message, { channel: thread.channel, messageId: thread.messageId });
     return ref;
@@ -130,18 +130,19 @@ export class DiscordChat implements ChatOut {
     rendered: DiscordMessage,
     call: (body: RESTPostAPIChannelMessageJSONBody) => Promise<unknown>,
     kind: 'post' | 'update' = 'post',
+    where: 'channel' | 'thread' = 'channel',
   ): Promise<{ sent: APIMessage; fullText: string | undefined }> {
     try {
       return { sent: (await call(bodyOf(rendered, message))) as APIMessage, fullText: rendered.overflow };
     } catch (error) {
-      const refused = translateDiscordError(error, channel, kind);
+      const refused = translateDiscordError(error, channel, kind, where);
       if (refused) throw refused;
       this.logger.error({ discordError: errorMessage(error), embeds: rendered.embeds.length }, 'Discord refused the message; posting it as plain text with the full text attached');
       const plain = { content: clip(message.text, DISCORD_LIMITS.content), embeds: [], components: rendered.components, allowed_mentions: allowedMentions(message) };
       try {
         return { sent: (await call(plain)) as APIMessage, fullText: messagePlainText(message) };
       } catch (retryError) {
-        throw translateDiscordError(retryError, channel, kind) ?? retryError;
+        throw translateDiscordError(retryError, channel, kind, where) ?? retryError;
       }
     }
   }

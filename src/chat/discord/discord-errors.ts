@@ -13,6 +13,9 @@ import { ChatChannelUnusableError, ChatMessageGoneError, ChatUnavailableError } 
 /** Codes for a body Discord will not take as it is. */
 export const UNRENDERABLE = new Set([50035, 50006, 40005]);
 
+/** What only the one thread suffers when a reply in it fails so: its channel's other threads still take messages. */
+const THREAD_ONLY = new Set([10003, 50083, 160005]);
+
 const CHANNEL_UNUSABLE: Record<number, { reason: string; remedy: string }> = {
   10003: { reason: 'Unknown Channel', remedy: "Check the environment's channel in the config (a #name or the channel's id)." },
   50001: { reason: 'Missing Access', remedy: 'Give the bot View Channel and Send Messages there (its role, or the channel\'s permissions).' },
@@ -38,14 +41,14 @@ function isNetworkFailure(error: unknown): boolean {
  * (the caller sends it again smaller). Anything else goes on as it is, for the
  * outbox to try later.
  */
-export function translateDiscordError(error: unknown, channel: string, kind: 'post' | 'update'): Error | undefined {
+export function translateDiscordError(error: unknown, channel: string, kind: 'post' | 'update', where: 'channel' | 'thread' = 'channel'): Error | undefined {
   if (error instanceof HTTPError) return new ChatUnavailableError(`Discord answered HTTP ${error.status}`, { cause: error });
   if (isNetworkFailure(error)) return new ChatUnavailableError('no answer from Discord', { cause: error });
   if (!(error instanceof DiscordAPIError)) return error instanceof Error ? error : new Error(String(error));
   const code = Number(error.code);
   if (UNRENDERABLE.has(code)) return undefined;
   const unusable = CHANNEL_UNUSABLE[code];
-  if (unusable) return new ChatChannelUnusableError(channel, `${code} ${unusable.reason}`, unusable.remedy);
+  if (unusable) return new ChatChannelUnusableError(channel, `${code} ${unusable.reason}`, unusable.remedy, where === 'thread' && THREAD_ONLY.has(code) ? 'thread' : 'channel');
   if (error.status === 401) return new ChatChannelUnusableError(channel, '401 Unauthorized', 'Set DISCORD_TOKEN to the bot token from the application\'s "Bot" page.');
   if (kind === 'update' && code === MESSAGE_GONE) return new ChatMessageGoneError(`${code} Unknown Message`);
   return error;

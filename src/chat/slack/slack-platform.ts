@@ -16,6 +16,8 @@ export function createSlackPlatform(settings: SlackSettings, server: Pick<HttpSe
     rejectRateLimitedCalls: true,
     // A 5xx or a timeout too: the outbox tries again after a pause, without holding a worker for the client's half hour of retries.
     retryConfig: { retries: 0 },
+    // A call that hangs is a call that failed for now: without a timeout it would hold an outbox worker for minutes.
+    timeout: 30_000,
     logger: slackLogger(logger),
   });
   return {

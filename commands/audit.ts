@@ -1,6 +1,7 @@
 import { chainVerdict } from '../src/core/evidence.ts';
 import type { CommandDefinition } from './definition.ts';
 import { expectCount, promotionIdArgument } from './words.ts';
+import { formatTime } from '../src/core/time-text.ts';
 
 const USAGE = '/promote audit <id>';
 const EVENTS_SHOWN = 40;
@@ -26,7 +27,7 @@ export const auditCommand: CommandDefinition<'audit'> = {
         blocks: [
           { type: 'header', text: `Evidence for promotion #${promotion.id}` },
           { type: 'text', text: chainVerdict(bundle.chain, bundle.events) },
-          { type: 'code', text: shown.map((e) => `${e.seq}  ${e.at}  ${e.actor}  ${e.type}  ${e.summary}`).join('\n') },
+          { type: 'code', text: shown.map((e) => `${e.seq}  ${formatTime(e.at)}  ${e.actor}  ${e.type}  ${e.summary}`).join('\n') },
           {
             type: 'context',
             text: `${bundle.events.length > EVENTS_SHOWN ? `Last ${EVENTS_SHOWN} of ${bundle.events.length} events. ` : ''}Full bundle: GET /api/promotions/evidence?id=${promotion.id} (JSON; add &format=md for Markdown).`,

@@ -2,9 +2,10 @@ import { plural } from '../src/chat/render/labels.ts';
 import { DORA_DEFAULT_DAYS, DORA_MAX_DAYS } from '../src/core/dora-query.ts';
 import type { DoraFigures } from '../src/core/dora.ts';
 import { formatDuration } from '../src/pipeline/duration.ts';
-import { UsageError } from '../src/errors.ts';
+import { quoteInput, UsageError } from '../src/errors.ts';
 import type { CommandDefinition } from './definition.ts';
 import { expectCount, takeOptions } from './words.ts';
+import { formatTime } from '../src/core/time-text.ts';
 
 const USAGE = '/promote dora [<env>] [--days N]';
 
@@ -40,7 +41,7 @@ export const doraCommand: CommandDefinition<'dora'> = {
     const daysText = values.get('days');
     const days = daysText === undefined ? DORA_DEFAULT_DAYS : Number(daysText);
     if (!Number.isInteger(days) || days < 1 || days > DORA_MAX_DAYS) {
-      throw new UsageError(`--days takes a whole number from 1 to ${DORA_MAX_DAYS}, not "${(daysText ?? '').slice(0, 20)}".\nUsage: ${USAGE}`);
+      throw new UsageError(`--days takes a whole number from 1 to ${DORA_MAX_DAYS}, not ${quoteInput(daysText ?? '')}.\nUsage: ${USAGE}`);
     }
     return { name: 'dora', ...(rest[0] ? { environment: rest[0] } : {}), days };
   },
@@ -55,7 +56,7 @@ export const doraCommand: CommandDefinition<'dora'> = {
         blocks: [
           { type: 'header', text: `DORA figures for ${figures.environment}, last ${plural(figures.days, 'day')}` },
           { type: 'list', items: doraLines(figures).map((text) => ({ text, tone: 'neutral' as const })) },
-          { type: 'context', text: `Promotions finished from ${figures.from} to ${figures.to}. As JSON: GET /api/dora?${query}` },
+          { type: 'context', text: `Promotions finished from ${formatTime(figures.from)} to ${formatTime(figures.to)}. As JSON: GET /api/dora?${query}` },
         ],
       },
     };

@@ -2,6 +2,7 @@ import type { Tone } from '../src/chat/message.ts';
 import { driftLine, type ComponentDrift } from '../src/core/drift.ts';
 import type { CommandDefinition } from './definition.ts';
 import { expectCount } from './words.ts';
+import { formatTime } from '../src/core/time-text.ts';
 
 const USAGE = '/promote drift <env>';
 
@@ -35,7 +36,7 @@ export const driftCommand: CommandDefinition<'drift'> = {
           { type: 'list', items: report.components.map((c) => ({ text: driftLine(c), tone: TONE[c.state] })) },
           {
             type: 'context',
-            text: `Read from the targets at ${report.at}.${report.changingBy ? ` Promotion #${report.changingBy} is using ${report.environment} now: what it is changing may show as drift until it finishes.` : ''}`,
+            text: `Read from the targets at ${formatTime(report.at)}.${report.changingBy ? ` Promotion #${report.changingBy} is using ${report.environment} now: what it is changing may show as drift until it finishes.` : ''}`,
           },
         ],
       },

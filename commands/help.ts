@@ -1,4 +1,5 @@
 import { textMessage } from '../src/chat/message.ts';
+import { quoteInput } from '../src/errors.ts';
 import type { CommandDefinition, CommandSummary } from './definition.ts';
 import { expectCount } from './words.ts';
 
@@ -22,7 +23,7 @@ export function makeHelpCommand(all: () => readonly CommandSummary[]): CommandDe
         if (!found) {
           return {
             visibility: 'private',
-            message: textMessage(`There is no subcommand "${command.topic}". Subcommands: ${definitions.map((d) => d.name).filter((n) => n !== 'promote').join(', ')}.`, 'warning'),
+            message: textMessage(`There is no subcommand ${quoteInput(command.topic)}. Subcommands: ${definitions.map((d) => d.name).filter((n) => n !== 'promote').join(', ')}.`, 'warning'),
           };
         }
         return {

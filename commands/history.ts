@@ -1,8 +1,9 @@
-import { STATE_LABEL, STATE_TONE } from '../src/chat/render/labels.ts';
+import { plural, STATE_LABEL, STATE_TONE } from '../src/chat/render/labels.ts';
+import { formatTime } from '../src/core/time-text.ts';
 import { textMessage } from '../src/chat/message.ts';
 import { describeRelease } from '../src/core/release.ts';
 import { environmentIn } from '../src/core/runtime.ts';
-import { UsageError } from '../src/errors.ts';
+import { quoteInput, UsageError } from '../src/errors.ts';
 import type { CommandDefinition } from './definition.ts';
 import { expectCount, takeOptions } from './words.ts';
 
@@ -21,12 +22,12 @@ export const historyCommand: CommandDefinition<'history'> = {
     const limitText = values.get('limit');
     const limit = limitText === undefined ? DEFAULT_LIMIT : Number(limitText);
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
-      throw new UsageError(`--limit takes a whole number from 1 to ${MAX_LIMIT}, not "${limitText}".\nUsage: ${USAGE}`);
+      throw new UsageError(`--limit takes a whole number from 1 to ${MAX_LIMIT}, not ${quoteInput(limitText ?? '')}.\nUsage: ${USAGE}`);
     }
     const beforeText = values.get('before');
     const before = beforeText?.replace(/^#/, '');
     if (before !== undefined && !/^[1-9][0-9]{0,17}$/.test(before)) {
-      throw new UsageError(`--before takes a promotion id (the last one of the page before, like 4211), not "${beforeText}".\nUsage: ${USAGE}`);
+      throw new UsageError(`--before takes a promotion id (the last one of the page before, like 4211), not ${quoteInput(beforeText ?? '')}.\nUsage: ${USAGE}`);
     }
     return { name: 'history', ...(rest[0] ? { environment: rest[0] } : {}), limit, ...(before ? { before } : {}) };
   },
@@ -45,14 +46,14 @@ export const historyCommand: CommandDefinition<'history'> = {
     return {
       visibility: 'private',
       message: {
-        text: `${command.before ? `${promotions.length} promotions before #${command.before}` : `Last ${promotions.length} promotions`}${scope}`,
+        text: `${command.before ? `${plural(promotions.length, 'promotion')} before #${command.before}` : `Last ${plural(promotions.length, 'promotion')}`}${scope}`,
         tone: 'neutral',
         blocks: [
           { type: 'header', text: `History${scope}` },
           {
             type: 'list',
             items: promotions.map((p) => ({
-              text: `#${p.id} ${describeRelease(p.release)} → ${p.environment}: ${STATE_LABEL[p.state]} · ${p.requestedBy} · ${p.finishedAt ?? p.requestedAt}`,
+              text: `#${p.id} ${describeRelease(p.release)} → ${p.environment}: ${STATE_LABEL[p.state]} · ${p.requestedBy} · ${formatTime(p.finishedAt ?? p.requestedAt)}`,
               tone: STATE_TONE[p.state],
             })),
           },

@@ -6,6 +6,7 @@ import { isTerminal, type PromotionState } from '../src/core/model.ts';
 import { describeRelease } from '../src/core/release.ts';
 import type { CommandDefinition } from './definition.ts';
 import { expectCount, promotionIdArgument } from './words.ts';
+import { formatTime } from '../src/core/time-text.ts';
 
 const USAGE = '/promote status [<id>]';
 
@@ -14,7 +15,7 @@ function channelProblemsBlock(problems: ChannelProblem[]): Block {
   return {
     type: 'list',
     items: problems.map((p) => ({
-      text: `Baton cannot post to ${p.channel} (${p.reason}, since ${p.since.slice(0, 16).replace('T', ' ')} UTC); its messages wait and nothing is lost. ${p.remedy}`,
+      text: `Baton cannot post to ${p.channel} (${p.reason}, since ${formatTime(p.since)}); its messages wait and nothing is lost. ${p.remedy}`,
       tone: 'warning',
     })),
   };

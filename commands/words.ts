@@ -1,4 +1,4 @@
-import { UsageError } from '../src/errors.ts';
+import { quoteInput, UsageError } from '../src/errors.ts';
 
 /** Takes `--flag` and `--option value` out of a word list, leaving the rest. */
 export function takeOptions(
@@ -24,7 +24,7 @@ export function takeOptions(
       values.set(name, value);
     } else {
       const allowed = [...(known.flags ?? []), ...(known.values ?? [])].map((o) => `--${o}`);
-      throw new UsageError(`Unknown option ${word}${allowed.length > 0 ? ` (this command takes ${allowed.join(', ')})` : ''}.\nUsage: ${usage}`);
+      throw new UsageError(`Unknown option ${quoteInput(word)}${allowed.length > 0 ? ` (this command takes ${allowed.join(', ')})` : ''}.\nUsage: ${usage}`);
     }
   }
   return { rest, flags, values };
@@ -32,7 +32,7 @@ export function takeOptions(
 
 export function promotionIdArgument(word: string | undefined, usage: string): string {
   const id = word?.replace(/^#/, '');
-  if (!id || !/^[0-9]+$/.test(id)) throw new UsageError(`${word ? `"${word}" is not a promotion id` : 'Give a promotion id'}, e.g. 12 or #12.\nUsage: ${usage}`);
+  if (!id || !/^[0-9]+$/.test(id)) throw new UsageError(`${word ? `${quoteInput(word)} is not a promotion id` : 'Give a promotion id'}, e.g. 12 or #12.\nUsage: ${usage}`);
   return id;
 }
 
@@ -42,5 +42,5 @@ export function expectCount(words: readonly string[], min: number, max: number, 
     const missing = [...usage.matchAll(/<([^>]+)>/g)].map((m) => m[1])[words.length];
     throw new UsageError(`Missing ${missing ? `<${missing}>` : 'an argument'}.\nUsage: ${usage}`);
   }
-  if (words.length > max) throw new UsageError(`Unexpected "${words.slice(max).join(' ')}".\nUsage: ${usage}`);
+  if (words.length > max) throw new UsageError(`Unexpected ${quoteInput(words.slice(max).join(' '))}.\nUsage: ${usage}`);
 }

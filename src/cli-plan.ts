@@ -7,6 +7,7 @@ import { environmentSecrets, systemClock } from './core/ports.ts';
 import { PromotionIntents } from './core/intents.ts';
 import { releaseReferenceFrom, resolveReleaseReference } from '../commands/release-reference.ts';
 import { describeRelease } from './core/release.ts';
+import { plural } from './chat/render/labels.ts';
 import { createMemoryEngine } from './engine/memory/index.ts';
 import { createLogger } from './logger.ts';
 import { LocalProgramSupervisor } from './program-supervisor.ts';
@@ -23,9 +24,9 @@ export interface PlanRequest {
 }
 
 function planText(plan: DryRunPlan): string {
-  const lines = [`Plan: ${describeRelease(plan.release)} → ${plan.environment} (${plan.steps.length} steps, ${plan.waves.length} waves)`];
+  const lines = [`Plan: ${describeRelease(plan.release)} → ${plan.environment} (${plural(plan.steps.length, 'step')}, ${plural(plan.waves.length, 'wave')})`];
   plan.waves.forEach((wave, index) => {
-    lines.push(`wave ${index + 1}`);
+    lines.push(`Wave ${index + 1}`);
     for (const component of wave) {
       const step = plan.steps.find((s) => s.component === component);
       if (!step) continue;

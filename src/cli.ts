@@ -19,6 +19,8 @@ import { createTokenFromCommandLine } from './cli-token.ts';
 import { apiTokensFrom } from './http/api-token-settings.ts';
 import { loginConfigured, loginSettingsFrom } from './http/login/settings.ts';
 import { verifyEvidence } from './verify-evidence.ts';
+import { batonVersion } from './version.ts';
+import { plural } from './chat/render/labels.ts';
 import { createLogger } from './logger.ts';
 import { loadPipeline } from './pipeline/load.ts';
 import { DEFAULT_SHUTDOWN_GRACE_MS, leftBehindBy, stopOnSignal, type Stoppable } from './shutdown.ts';
@@ -92,6 +94,7 @@ function dataDirDefault(): string {
 const program = new Command()
   .name('baton')
   .description('Promote one release across Kubernetes and everything around it, from chat.')
+  .version(batonVersion(), '-V, --version', 'print the version of Baton')
   .showHelpAfterError();
 
 program
@@ -191,7 +194,7 @@ program
     const pipeline = await loadPipeline(configPath, { adapters: createAdapterLookup() });
     const kinds = [...new Set(pipeline.components.map((c) => c.adapter))].sort();
     process.stdout.write(
-      `${configPath}: valid — ${pipeline.environments.length} environments (${pipeline.environments.map((e) => e.name).join(' → ')}), ${pipeline.components.length} components (${kinds.join(', ')}).\n`,
+      `${configPath}: valid — ${plural(pipeline.environments.length, 'environment')} (${pipeline.environments.map((e) => e.name).join(' → ')}), ${plural(pipeline.components.length, 'component')} (${kinds.join(', ')}).\n`,
     );
   });
 

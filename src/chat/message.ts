@@ -34,7 +34,8 @@ export type Block =
   /** Light markup: *bold*, `code`. */
   | { type: 'text'; text: string }
   | { type: 'fields'; fields: { label: string; value: string }[] }
-  | { type: 'list'; items: ListItem[] }
+  /** `title` heads the list ("Wave 1"); platforms show it above the lines. */
+  | { type: 'list'; title?: string; items: ListItem[] }
   | { type: 'code'; text: string }
   | { type: 'context'; text: string }
   | { type: 'actions'; buttons: Button[] };
@@ -73,6 +74,7 @@ export function messagePlainText(message: ChatMessage): string {
     if (block.type === 'header' || block.type === 'text' || block.type === 'context' || block.type === 'code') lines.push(block.text);
     if (block.type === 'fields') lines.push(...block.fields.map((f) => `${f.label}: ${f.value}`));
     if (block.type === 'list') {
+      if (block.title) lines.push(block.title);
       for (const item of block.items) {
         lines.push(`- ${item.text}`);
         if (item.detail) lines.push(...item.detail.split('\n').map((line) => `    ${line}`));

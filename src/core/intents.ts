@@ -24,6 +24,7 @@ import { checkRelease, describeRelease } from './release.ts';
 import { queueNextRollbackStep, rollbackScope } from './rollback.ts';
 import { environmentNamed, nowIso, type CoreRuntime } from './runtime.ts';
 import { planJobId, startWhenFree } from './scheduler.ts';
+import { formatTime } from './time-text.ts';
 
 export interface PromotionRequest {
   release: Release;
@@ -264,7 +265,7 @@ export class PromotionIntents {
           : pending.length === 0
             ? `Nobody to remind: anyone${p.approvers ? ' of those who may approve' : ''} in the channel may approve promotion #${p.id}.`
             : next > runtime.clock.now().getTime()
-              ? `Approvers of promotion #${p.id} were reminded at ${p.remindedAt}; remind them again after ${new Date(next).toISOString()}.`
+              ? `Approvers of promotion #${p.id} were reminded at ${formatTime(p.remindedAt ?? next)}; remind them again after ${formatTime(next, 'up')}.`
               : undefined;
       if (refusal) return undefined;
       const at = nowIso(runtime);

@@ -6,6 +6,7 @@ import { formatDuration } from '../pipeline/duration.ts';
 import type { Environment, Freeze, Release } from './model.ts';
 import { mayAct } from './permissions.ts';
 import { isInsideAnyWindow, nextWindowOpening } from './windows.ts';
+import { formatTime } from './time-text.ts';
 
 export type PolicyRule = 'freeze' | 'requesters' | 'requires' | 'soak' | 'windows' | 'override';
 
@@ -45,7 +46,7 @@ function checkFreeze({ environment, freeze }: PolicyFacts): PolicyCheck {
   return {
     rule: 'freeze',
     passed: false,
-    message: `${environment.name} is frozen by ${freeze.by} since ${freeze.at}${freeze.reason ? `: "${freeze.reason}"` : ''}. Lift it with /promote unfreeze ${environment.name}.`,
+    message: `${environment.name} is frozen by ${freeze.by} since ${formatTime(freeze.at)}${freeze.reason ? `: "${freeze.reason}"` : ''}. Lift it with /promote unfreeze ${environment.name}.`,
   };
 }
 
@@ -92,7 +93,7 @@ function checkRequiresAndSoak(facts: PolicyFacts): PolicyCheck[] {
         : {
             rule: 'soak',
             passed: false,
-            message: `${environment.name} needs ${formatDuration(environment.soakMs)} of soak in ${requiredNames}: ${young.join('; ')}. Try again after ${new Date(soakEndsAt).toISOString()}.`,
+            message: `${environment.name} needs ${formatDuration(environment.soakMs)} of soak in ${requiredNames}: ${young.join('; ')}. Try again after ${formatTime(soakEndsAt, 'up')}.`,
           },
     );
   }

@@ -2,7 +2,8 @@
  * Releases as people write them: inline (`api=1.4.2 worker=1.4.2`) or a named
  * file; checked against the pipeline's components.
  */
-import { BatonError, ErrorCode } from '../errors.ts';
+import { BatonError, ErrorCode, quoteInput } from '../errors.ts';
+import { closestName, listNames } from '../pipeline/suggest.ts';
 import type { Pipeline, Release } from './model.ts';
 
 const VERSION = /^[A-Za-z0-9][A-Za-z0-9._+\-/:@]{0,127}$/;
@@ -17,25 +18,34 @@ export function describeRelease(release: Release): string {
   return named.length < entries.length ? `${described} and ${entries.length - named.length} more` : described;
 }
 
+/** " Did you mean api?" for the first unknown name that looks like a typo of a known one. */
+function guessOf(unknown: readonly string[], known: readonly string[]): string {
+  for (const name of unknown) {
+    const guess = closestName(name, known);
+    if (guess) return ` Did you mean ${guess}?`;
+  }
+  return '';
+}
+
 /** Rejects a release naming unknown components or malformed versions. */
 export function checkRelease(release: Release, pipeline: Pipeline): Release {
   const known = new Set(pipeline.components.map((c) => c.name));
   const entries = Object.entries(release.versions);
   if (entries.length === 0) {
-    throw new BatonError(ErrorCode.ReleaseInvalid, `Release "${release.name}" names no component versions: give at least one, e.g. api=1.4.2.`);
+    throw new BatonError(ErrorCode.ReleaseInvalid, `Release ${quoteInput(release.name)} names no component versions: give at least one, e.g. api=1.4.2.`);
   }
   const unknown = entries.filter(([component]) => !known.has(component)).map(([c]) => c);
   if (unknown.length > 0) {
     throw new BatonError(
       ErrorCode.ReleaseInvalid,
-      `Release "${release.name}" names ${unknown.map((c) => `"${c}"`).join(', ')}, which the pipeline does not define. Known components: ${[...known].join(', ')}.`,
+      `Release ${quoteInput(release.name)} names ${unknown.slice(0, 3).map(quoteInput).join(', ')}${unknown.length > 3 ? ` and ${unknown.length - 3} more` : ''}, which the pipeline does not define.${guessOf(unknown, [...known])} Known components: ${listNames([...known])}.`,
     );
   }
   for (const [component, version] of entries) {
     if (!VERSION.test(version)) {
       throw new BatonError(
         ErrorCode.ReleaseInvalid,
-        `Version "${version}" of ${component} is not valid: use letters, digits and . _ + - / : @ (at most 128, starting with a letter or digit).`,
+        `Version ${quoteInput(version)} of ${component} is not valid: use letters, digits and . _ + - / : @ (at most 128, starting with a letter or digit).`,
       );
     }
   }
@@ -48,11 +58,11 @@ export function parseInlineRelease(words: readonly string[]): Release {
   for (const word of words) {
     const separator = word.indexOf('=');
     if (separator <= 0 || separator === word.length - 1) {
-      throw new BatonError(ErrorCode.ReleaseInvalid, `"${word}" is not a component version: write component=version, e.g. api=1.4.2.`);
+      throw new BatonError(ErrorCode.ReleaseInvalid, `${quoteInput(word)} is not a component version: write component=version, e.g. api=1.4.2.`);
     }
     const component = word.slice(0, separator);
     if (component in versions) {
-      throw new BatonError(ErrorCode.ReleaseInvalid, `${component} is given twice in the release: give each component once.`);
+      throw new BatonError(ErrorCode.ReleaseInvalid, `${quoteInput(component)} is given twice in the release: give each component once.`);
     }
     versions[component] = word.slice(separator + 1);
   }

@@ -1,5 +1,6 @@
 /** Everything the core's services share, handed in once at start-up. */
-import { BatonError, ErrorCode } from '../errors.ts';
+import { BatonError, ErrorCode, quoteInput } from '../errors.ts';
+import { closestName, listNames } from '../pipeline/suggest.ts';
 import type { AdapterLookup, ProgramSupervisor } from '../../adapters/contract.ts';
 import type { JobQueue, Store } from '../engine/contracts.ts';
 import type { AuditLog } from './audit.ts';
@@ -51,7 +52,9 @@ export function throwIfLetGo(runtime: CoreRuntime): void {
 export function environmentIn(pipeline: Pipeline, name: string): Environment {
   const environment = pipeline.environments.find((e) => e.name === name);
   if (!environment) {
-    throw new BatonError(ErrorCode.NotFound, `There is no environment "${name}". Environments: ${pipeline.environments.map((e) => e.name).join(', ')}.`);
+    const names = pipeline.environments.map((e) => e.name);
+    const guess = closestName(name, names);
+    throw new BatonError(ErrorCode.NotFound, `There is no environment ${quoteInput(name)}.${guess ? ` Did you mean ${guess}?` : ''} Environments: ${listNames(names)}.`);
   }
   return environment;
 }

@@ -6,7 +6,7 @@
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BatonError, ErrorCode } from '../errors.ts';
+import { BatonError, ErrorCode, quoteInput } from '../errors.ts';
 import { allowedHostNames, refuseCrossSite, refuseHost } from './host-check.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -265,7 +265,7 @@ function parseJsonBody(request: IncomingMessage, raw: Buffer): BodyReading {
     return {
       ok: false,
       status: 415,
-      error: `Send the body as JSON with "content-type: application/json" (got "${contentType || 'no content type'}")`,
+      error: `Send the body as JSON with "content-type: application/json" (got ${contentType ? quoteInput(contentType) : 'no content type'})`,
     };
   }
   try {

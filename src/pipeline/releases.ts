@@ -2,7 +2,7 @@
  * Named releases: registered through the API (kept in the store) or written
  * as files in the pipeline's `releases/` folder (`<name>.yaml`).
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { Release } from '../core/model.ts';
@@ -46,4 +46,14 @@ export async function findNamedRelease(name: string, releasesDir: string, store:
     if (text !== undefined) return releaseFromFile(name, path, text);
   }
   return undefined;
+}
+
+/** The names of the release files in the folder, sorted; none when there is no folder. */
+export async function releaseFileNames(releasesDir: string): Promise<string[]> {
+  const files = await readdir(releasesDir).catch(() => []);
+  return files
+    .filter((file) => /\.ya?ml$/.test(file))
+    .map((file) => file.replace(/\.ya?ml$/, ''))
+    .filter(isReleaseName)
+    .sort();
 }

@@ -17,6 +17,23 @@ function batonWith(env: Record<string, string>, ...args: string[]) {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+describe('baton --version', () => {
+  it('prints the version of the package', () => {
+    const result = baton('--version');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+    expect(baton('-V').stdout).toBe(result.stdout);
+  });
+});
+
+describe('baton plan in the singular', () => {
+  it('counts one step in one wave', () => {
+    const result = baton('plan', 'api=1.4.2', '--to', 'dev', '-c', 'config/baton.example.yaml');
+    expect(result.stdout).toContain('(1 step, 1 wave)');
+    expect(result.stdout).toContain('Wave 1\n');
+  });
+});
+
 describe('baton validate', () => {
   it('summarises a valid config in one line', () => {
     const result = baton('validate', '-c', 'config/baton.example.yaml');

@@ -59,10 +59,10 @@ describe('/promote dora', () => {
     for (const [text, message] of [
       ['dora --days 0', '--days takes a whole number from 1 to 365, not "0".'],
       ['dora --days 1.5', '--days takes a whole number from 1 to 365, not "1.5".'],
-      ['dora --days 9999999999999999999999999999999', '--days takes a whole number from 1 to 365, not "99999999999999999999".'],
+      ['dora --days 9999999999999999999999999999999', '--days takes a whole number from 1 to 365, not "9999999999999999999999999999999".'],
       ['dora --days', '--days needs a value.'],
       ['dora prod dev', 'Unexpected "dev".'],
-      ['dora --weeks 2', 'Unknown option --weeks (this command takes --days).'],
+      ['dora --weeks 2', 'Unknown option "--weeks" (this command takes --days).'],
     ] as const) {
       expect(() => parseCommand(text)).toThrow(`${message}\nUsage: /promote dora [<env>] [--days N]`);
     }

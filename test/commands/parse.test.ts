@@ -56,7 +56,7 @@ describe('the /promote grammar', () => {
     expect(usageError('to production')).toContain('Say what to promote and where');
     expect(usageError('1.0 to staging production')).toContain('Say what to promote and where');
     expect(usageError('1.0 to staging --force')).toBe(
-      'Unknown option --force (this command takes --dry-run, --override).\nUsage: /promote <release> to <env> [--dry-run] [--override "<reason>"]   (release: a name, api=1.4.2 worker=1.4.2, or an environment)',
+      'Unknown option "--force" (this command takes --dry-run, --override).\nUsage: /promote <release> to <env> [--dry-run] [--override "<reason>"]   (release: a name, api=1.4.2 worker=1.4.2, or an environment)',
     );
     expect(usageError('status twelve')).toBe('"twelve" is not a promotion id, e.g. 12 or #12.\nUsage: /promote status [<id>]');
     expect(usageError('rollback')).toBe('Missing <id>.\nUsage: /promote rollback <id>');

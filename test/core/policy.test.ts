@@ -65,7 +65,7 @@ describe('request policy', () => {
     const soak = checks.find((c) => c.rule === 'soak');
     expect(soak?.passed).toBe(false);
     expect(soak?.message).toContain('production needs 30m of soak in staging: api 1.4.2 has been in staging for 10m');
-    expect(soak?.message).toContain('Try again after 2026-11-24T09:20:00.000Z.');
+    expect(soak?.message).toContain('Try again after 2026-11-24 09:20 UTC.');
     expect(blockedRules(facts({ verifiedAt: () => '2026-11-24T08:30:00Z' }))).toEqual([]);
   });
 
@@ -88,7 +88,7 @@ describe('request policy', () => {
     expect(check).toEqual({
       rule: 'freeze',
       passed: false,
-      message: 'production is frozen by dana since 2026-11-20T00:00:00Z: "year-end". Lift it with /promote unfreeze production.',
+      message: 'production is frozen by dana since 2026-11-20 00:00 UTC: "year-end". Lift it with /promote unfreeze production.',
     });
   });
 

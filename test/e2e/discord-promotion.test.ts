@@ -116,14 +116,15 @@ describe('Baton on Discord', () => {
   it('summarizes a plan too large for one message and attaches its full text in the thread', async () => {
     const many = (channel: string) => `
 version: 1
-environments: [{ name: dev, channel: "${channel}" }]
+environments: [{ name: dev, channel: "${channel}", approvals: { required: 1 } }]
 components:
 ${Array.from({ length: 120 }, (_, i) => `  component-${i}: { adapter: script, with: { apply: [node, -e, "0"], plan: [node, -e, "console.log('${'x'.repeat(60)}')"] } }`).join('\n')}
 `;
     const scene = (running = await startDiscordScene(many));
     const versions = Array.from({ length: 120 }, (_, i) => `component-${i}=1.0.0`).join(' ');
     const id = await request(scene, `${versions} to dev`);
-    const plan = await scene.planMessage(id, has('succeeded'));
+    // Waiting for approval, every step still shows its preview: the plan at its largest.
+    const plan = await scene.planMessage(id, has('awaiting approval'));
     const [embed] = plan.embeds as { description?: string }[];
     expect(embed?.description).toMatch(/Showing \d+ of 120 lines; the full text is attached in the thread\./);
     const file = await scene.discord.waitFor(() => scene.discord.messages(plan.id).find((m) => m.attachments.some((a) => a.filename === 'baton-full-text.txt')), 15_000);

@@ -99,20 +99,22 @@ describe('Baton on Slack', () => {
     expect(rejected.blocks.some((b) => (b as { type: string }).type === 'actions')).toBe(false);
   });
 
-  it('offers Roll back in the thread when a step fails, and rolls back on the click', async () => {
+  it('offers Roll back on the plan when a step fails, rolls back on the click, and offers it no more', async () => {
     const scene = await start();
     const id = await requestPromotion(scene, 'iam=1.0.0 api=2.0.0-broken to staging');
     await scene.promotionMessage(id, has('awaiting approval'));
     await scene.click(BOB, 'approve', id);
-    const failed = await scene.promotionMessage(
-      id,
-      (root) => root.text.includes('failed') && root.replies.some((r) => JSON.stringify(r.blocks).includes('"action_id":"rollback"')),
-    );
+    const offersRollback = (blocks: unknown) => JSON.stringify(blocks).includes('"action_id":"rollback"');
+    const failed = await scene.promotionMessage(id, (root) => root.text.includes('failed') && offersRollback(root.blocks));
     expect(scene.threadText(failed)).toContain('health check failed');
+    // A reply is never edited: a button there would outlive the rollback.
+    expect(scene.threadText(failed)).toContain("Roll back from the promotion's message above.");
+    expect(failed.replies.some((reply) => offersRollback(reply.blocks))).toBe(false);
 
     await scene.click(BOB, 'rollback', id);
     const rolledBack = await scene.promotionMessage(id, has('rolled back'));
     expect(scene.threadText(rolledBack)).toMatch(/iam.*(irreversible|kept)/i);
+    expect([rolledBack.blocks, ...rolledBack.replies.map((reply) => reply.blocks)].some(offersRollback)).toBe(false);
   });
 
   it('tells an unauthorized approver why, privately, records it, and changes nothing', async () => {

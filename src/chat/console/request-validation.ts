@@ -3,6 +3,7 @@
  * errors that name the field so a script author can fix the call.
  */
 import type { IncomingAction, IncomingCommand } from '../contract.ts';
+import { quoteInput } from '../../errors.ts';
 import { ACTION_IDS, type ActionId } from '../message.ts';
 
 /** A failure is a 400 unless it says otherwise. */
@@ -85,7 +86,7 @@ function userOf(body: Fields, signedIn: string | undefined, meaning: string): Va
     ok: false,
     status: 403,
     field: 'user',
-    error: `You are signed in as ${signedIn}, but the request says "user": ${JSON.stringify(body.user)}. The console acts only as the signed-in person: leave "user" out, or send "${signedIn}".`,
+    error: `You are signed in as ${signedIn}, but the request says "user": ${typeof body.user === 'string' ? quoteInput(body.user) : '(not a name)'}. The console acts only as the signed-in person: leave "user" out, or send "${signedIn}".`,
   };
 }
 

@@ -83,6 +83,7 @@ function partsOf(blocks: readonly Block[]): Parts {
         parts.fields.push(...block.fields.map((f) => ({ name: clip(f.label, DISCORD_LIMITS.fieldName), value: clip(toDiscordMarkdown(f.value) || '—', DISCORD_LIMITS.fieldValue), inline: true as const })));
         break;
       case 'list':
+        if (block.title) parts.lines.push({ text: `**${toDiscordMarkdown(block.title)}**` });
         parts.lines.push(...block.items.map((item) => ({ text: itemLine(item, true), item })));
         break;
       case 'code':

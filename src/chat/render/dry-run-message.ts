@@ -1,7 +1,7 @@
 import type { DryRunPlan } from '../../core/dry-run.ts';
 import { describeRelease } from '../../core/release.ts';
 import type { Block, ChatMessage } from '../message.ts';
-import { plural, stepLine } from './labels.ts';
+import { plural, stepLine, waveLists } from './labels.ts';
 
 /** A plan shown but not created: steps, previews, and whether policy would let it through. */
 export function renderDryRun(plan: DryRunPlan): ChatMessage {
@@ -10,17 +10,14 @@ export function renderDryRun(plan: DryRunPlan): ChatMessage {
   const blocks: Block[] = [
     { type: 'header', text: title },
     { type: 'context', text: `${plural(plan.steps.length, 'step')} in ${plural(plan.waves.length, 'wave')}. Nothing was changed or requested.` },
-    {
-      type: 'list',
-      items: plan.steps.map((step) => {
-        const error = plan.previewErrors[step.component];
-        return {
-          text: `${step.wave + 1}. ${stepLine(step)}${error ? ` — preview failed: ${error}` : ''}`,
-          tone: error ? 'bad' : 'neutral',
-          ...(step.preview && step.preview.details.length > 0 ? { detail: step.preview.details.join('\n') } : {}),
-        };
-      }),
-    },
+    ...waveLists(plan.waves, plan.steps, (step) => {
+      const error = plan.previewErrors[step.component];
+      return {
+        text: `${stepLine(step)}${error ? ` — preview failed: ${error}` : ''}`,
+        tone: error ? ('bad' as const) : ('neutral' as const),
+        ...(step.preview && step.preview.details.length > 0 ? { detail: step.preview.details.join('\n') } : {}),
+      };
+    }).map((list): Block => ({ type: 'list', ...list })),
     {
       type: 'list',
       items: plan.checks.map((check) => ({ text: `${check.rule}: ${check.message}`, tone: check.passed ? 'good' : 'bad' })),

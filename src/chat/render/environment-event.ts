@@ -1,5 +1,6 @@
 import type { AuditRecord, AuditType } from '../../core/audit-record.ts';
 import type { ChatMessage } from '../message.ts';
+import { formatTime } from '../../core/time-text.ts';
 
 const POSTED: readonly AuditType[] = ['environment.frozen', 'environment.unfrozen', 'environment.overridden', 'environment.drifted', 'environment.drift_cleared'];
 const GOOD_NEWS: readonly AuditType[] = ['environment.unfrozen', 'environment.drift_cleared'];
@@ -12,7 +13,7 @@ export function renderEnvironmentEvent(record: AuditRecord): ChatMessage | undef
     tone: GOOD_NEWS.includes(record.type) ? 'good' : 'warning',
     blocks: [
       { type: 'text', text: record.summary },
-      { type: 'context', text: `${record.actor} · ${record.at}` },
+      { type: 'context', text: `${record.actor} · ${formatTime(record.at)}` },
     ],
   };
 }

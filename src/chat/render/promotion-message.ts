@@ -9,7 +9,7 @@ import { pendingApprovers } from '../../core/approvers.ts';
 import { formatDuration } from '../../pipeline/duration.ts';
 import { describeRelease } from '../../core/release.ts';
 import type { Block, Button, ChatMessage } from '../message.ts';
-import { STATE_LABEL, STATE_TONE, stepLine, stepTone } from './labels.ts';
+import { STATE_LABEL, STATE_TONE, stepLine, stepTone, waveLists } from './labels.ts';
 
 function policyFields(promotion: Promotion, environment: Environment): { label: string; value: string }[] {
   const fields = [
@@ -53,14 +53,13 @@ export function renderPromotion(promotion: Promotion, environment: Environment):
   if (promotion.fromEnvironment) blocks.push({ type: 'context', text: `What ${promotion.fromEnvironment} runs.` });
   if (promotion.override) blocks.push({ type: 'text', text: `⚠️ *Override* by ${promotion.override.by}: ${overriddenRules(promotion.override)} set aside: "${promotion.override.reason}"` });
   blocks.push({ type: 'fields', fields: policyFields(promotion, environment) });
-  blocks.push({
-    type: 'list',
-    items: promotion.steps.map((step) => ({
-      text: `${promotion.waves.length > 1 ? `${step.wave + 1}. ` : ''}${stepLine(step)}`,
-      tone: stepTone(step),
-      ...(step.preview && step.preview.details.length > 0 ? { detail: step.preview.details.join('\n') } : {}),
-    })),
-  });
+  for (const list of waveLists(promotion.waves, promotion.steps, (step) => ({
+    text: stepLine(step),
+    tone: stepTone(step),
+    ...(step.preview && step.preview.details.length > 0 ? { detail: step.preview.details.join('\n') } : {}),
+  }))) {
+    blocks.push({ type: 'list', ...list });
+  }
   const pending = promotion.state === 'awaiting_approval' ? pendingApprovers(promotion) : [];
   // User ids: each platform shows them as mentions, so the people named are told their approval is needed.
   if (pending.length > 0) blocks.push({ type: 'text', text: `Waiting for approval from ${pending.join(', ')}.` });

@@ -6,6 +6,7 @@ import type { AuditRecord, AuditType } from '../../core/audit-record.ts';
 import type { Promotion } from '../../core/model.ts';
 import { MASK } from '../../core/redaction.ts';
 import type { Block, ChatMessage, Tone } from '../message.ts';
+import { formatTime } from '../../core/time-text.ts';
 
 const TONE: Partial<Record<AuditType, Tone>> = {
   'step.started': 'active',
@@ -68,11 +69,10 @@ export function renderThreadEvent(record: AuditRecord, promotion: Promotion): Ch
   if (outputs.length > 0) blocks.push({ type: 'fields', fields: outputs.map(([label, value]) => ({ label, value })) });
   const log = logOf(record);
   if (log.length > 0) blocks.push({ type: 'list', items: [{ text: `log (last ${log.length} lines)`, tone: 'neutral', detail: log.join('\n') }] });
-  const offersRollback = record.data?.rollbackOffered === true && (promotion.state === 'failed' || promotion.state === 'interrupted');
-  if (offersRollback) {
-    blocks.push({ type: 'actions', buttons: [{ actionId: 'rollback', label: 'Roll back', value: promotion.id, style: 'danger' }] });
-  }
-  blocks.push({ type: 'context', text: `${record.actor} · ${record.at} · #${record.seq}` });
+  // No Roll back button here: a reply is posted once and never edited, so it would stay after the rollback.
+  // The promotion's own message carries the button while a rollback is possible, and loses it after.
+  if (record.data?.rollbackOffered === true && (promotion.state === 'failed' || promotion.state === 'interrupted')) blocks.push({ type: 'context', text: 'Roll back from the promotion\'s message above.' });
+  blocks.push({ type: 'context', text: `${record.actor} · ${formatTime(record.at)} · #${record.seq}` });
   // A reminder is meant to reach the approvers it names.
   const reminded = record.type === 'approval.reminded' && Array.isArray(record.data?.approvers) ? record.data.approvers.filter((user): user is string => typeof user === 'string') : [];
   return { text: record.summary, tone, blocks, ...(reminded.length > 0 ? { mentions: reminded } : {}) };

@@ -51,10 +51,10 @@ function itemText(item: ListItem, cut: Cut): string {
   return item.detail ? `${line}\n${codeFence(item.detail, DETAIL_ROOM, cut)}` : line;
 }
 
-/** Packs list lines into as few sections as the text limit allows. */
-function listSections(items: ListItem[], cut: Cut): SlackBlock[] {
+/** Packs list lines into as few sections as the text limit allows; a title is the first line, in bold. */
+function listSections(items: ListItem[], cut: Cut, title?: string): SlackBlock[] {
   const sections: string[] = [];
-  let current = '';
+  let current = title ? `*${toMrkdwn(title)}*` : '';
   for (const item of items) {
     const text = itemText(item, cut);
     const joined = current ? `${current}\n${text}` : text;
@@ -101,7 +101,7 @@ function renderBlock(block: Block, cut: Cut): SlackBlock[] {
     case 'fields':
       return fieldSections(block.fields, cut);
     case 'list':
-      return listSections(block.items, cut);
+      return listSections(block.items, cut, block.title);
     case 'code':
       return [section(codeFence(block.text, SLACK_LIMITS.sectionText, cut), cut)];
     case 'context':

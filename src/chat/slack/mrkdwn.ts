@@ -12,13 +12,14 @@ export function escapeMrkdwn(text: string): string {
 /** Slack user ids (U…/W…) become mentions, so people read names, not ids. */
 const USER_ID = /\b([UW][A-Z0-9]{8,})\b/g;
 
-/** An instant as Baton writes it (ISO 8601, UTC). */
-const INSTANT = /\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z\b/g;
+/** An instant as Baton writes it: in messages "2026-11-03 14:05 UTC" (core/time-text.ts), in records ISO 8601. */
+const INSTANT = /\b\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z\b| \d{2}:\d{2} UTC\b)/g;
 
-/** Slack shows a date token in each reader's own time zone; the ISO text is the fallback. */
-function dateToken(iso: string): string {
-  const seconds = Math.floor(Date.parse(iso) / 1000);
-  return Number.isNaN(seconds) ? iso : `<!date^${seconds}^{date_short_pretty} {time_secs}|${iso}>`;
+/** Slack shows a date token in each reader's own time zone; the UTC text is the fallback. */
+function dateToken(text: string): string {
+  const minutesOnly = text.endsWith(' UTC');
+  const seconds = Math.floor(Date.parse(minutesOnly ? `${text.slice(0, 16).replace(' ', 'T')}:00Z` : text) / 1000);
+  return Number.isNaN(seconds) ? text : `<!date^${seconds}^{date_short_pretty} ${minutesOnly ? '{time}' : '{time_secs}'}|${text}>`;
 }
 
 export function toMrkdwn(text: string): string {

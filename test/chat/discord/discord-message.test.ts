@@ -56,6 +56,19 @@ describe('a plan on Discord', () => {
     expect(rendered.overflow).toContain(`    ${'x'.repeat(500)}`);
   });
 
+  it('heads each wave with its name in bold, and keeps a plan of 300 waves inside the limits', () => {
+    const waves = (count: number): ChatMessage => ({
+      ...plan(0),
+      blocks: Array.from({ length: count }, (_, i) => ({ type: 'list' as const, title: `Wave ${i + 1}`, items: [{ text: `*api-${i}* 1.4.2`, tone: 'neutral' as const }] })),
+    });
+    expect(renderDiscordMessage(waves(2)).embeds[0]?.description).toBe('**Wave 1**\n▫️ **api-0** 1.4.2\n**Wave 2**\n▫️ **api-1** 1.4.2');
+    const large = renderDiscordMessage(waves(300));
+    const [embed] = large.embeds;
+    expect(embed?.description?.length).toBeLessThanOrEqual(DISCORD_LIMITS.embedDescription);
+    expect(embedTotal(embed ?? {})).toBeLessThanOrEqual(DISCORD_LIMITS.embedTotal);
+    expect(large.overflow).toContain('Wave 300');
+  });
+
   it('keeps at most 25 fields, 5 rows of 5 buttons, and custom ids of at most 100 characters', () => {
     const many: ChatMessage = {
       text: 'many',

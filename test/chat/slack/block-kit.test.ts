@@ -78,6 +78,16 @@ describe('Block Kit rendering', () => {
     expect(rendered.overflow).toContain('+ image: new');
   });
 
+  it('keeps a plan of 120 waves within 50 blocks and Slack\'s text limits', () => {
+    const steps = Array.from({ length: 120 }, (_, i) => ({ ...step(i + 1), wave: i }));
+    const promotion = samplePromotion('8', { environment: 'staging', steps, waves: steps.map((s) => [s.component]) });
+    const rendered = renderBlockKit(renderPromotion(promotion, staging));
+    expect(rendered.blocks.length).toBeLessThanOrEqual(50);
+    for (const text of sectionTexts(rendered.blocks)) expect(text.length).toBeLessThanOrEqual(3000);
+    expect(rendered.blocks.at(-1)).toMatchObject({ type: 'actions' });
+    expect(rendered.overflow).toContain('Wave 120');
+  });
+
   it('keeps a message of many parts without a list within 50 blocks, and hands back the whole of it', () => {
     const blocks = Array.from({ length: 60 }, (_, i) => ({ type: 'text' as const, text: `record ${i + 1}` }));
     const rendered = renderBlockKit({ text: 'sixty records', tone: 'neutral', blocks });
@@ -94,6 +104,20 @@ describe('Block Kit rendering', () => {
   it('shows instants in each reader\'s time zone, with the UTC text as fallback', () => {
     const rendered = renderBlockKit(textMessage('approved at 2026-11-29T17:35:33.807Z'));
     expect(sectionTexts(rendered.blocks)).toEqual(['approved at <!date^1795973733^{date_short_pretty} {time_secs}|2026-11-29T17:35:33.807Z>']);
+  });
+
+  it('shows the moments messages name ("2026-11-29 17:35 UTC") in each reader\'s time zone too', () => {
+    const rendered = renderBlockKit(textMessage('frozen since 2026-11-29 17:35 UTC by carol'));
+    expect(sectionTexts(rendered.blocks)).toEqual(['frozen since <!date^1795973700^{date_short_pretty} {time}|2026-11-29 17:35 UTC> by carol']);
+  });
+
+  it('heads each wave of a plan with its name, inside the section it starts', () => {
+    const steps = [step(1), { ...step(2), wave: 1 }];
+    const rendered = renderBlockKit(renderPromotion(samplePromotion('9', { environment: 'staging', steps, waves: [['component-1'], ['component-2']] }), staging));
+    const lists = sectionTexts(rendered.blocks).filter((text) => text.startsWith('*Wave'));
+    expect(lists.map((text) => text.split('\n')[0])).toEqual(['*Wave 1*', '*Wave 2*']);
+    expect(lists[1]).toContain('`component-2` 2026.11.4 → 2026.11.5');
+    expect(rendered.overflow).toBeUndefined();
   });
 
   it('cuts an oversized text to Slack’s limit and hands back the whole of it', () => {

@@ -10,6 +10,7 @@ import { BatonError, ErrorCode } from './errors.ts';
 import { createAdapterLookup } from '../adapters/registry.ts';
 import type { AdapterLookup } from '../adapters/contract.ts';
 import { ConsoleChat } from './chat/console/console-chat.ts';
+import { exampleCommand } from './chat/console/example-command.ts';
 import type { ChatOut } from './chat/contract.ts';
 import { createInteractionHandler } from './chat/interactions.ts';
 import type { ChatPlatform } from './chat/platform.ts';
@@ -22,6 +23,7 @@ import { AuditLog, BATON_STREAM, type AuditKeys } from './core/audit.ts';
 import type { Pipeline } from './core/model.ts';
 import { environmentSecrets, systemClock, type Clock, type Logger, type SecretSource, type UserGroupDirectory } from './core/ports.ts';
 import { PromotionIntents } from './core/intents.ts';
+import { DashboardQueries } from './core/dashboard/dashboard-queries.ts';
 import { runJob } from './core/jobs.ts';
 import { watchDrift } from './core/drift-watch.ts';
 import { recoverAfterRestart } from './core/recovery.ts';
@@ -303,7 +305,7 @@ export async function startBaton(options: BatonOptions): Promise<RunningBaton> {
   started.audit = runtime.audit;
   started.pipeline = pipeline;
   started.store = engine.store;
-  const platform: ChatPlatform = chatPlatform ?? consolePlatform(options, pipeline, server, consoleLogin);
+  const platform: ChatPlatform = chatPlatform ?? consolePlatform(options, pipeline, server, consoleLogin, { dashboard: new DashboardQueries(runtime), exampleCommand: await exampleCommand(pipeline) });
   const chat = countedChat(platform.out, options.slack ? 'slack' : options.discord ? 'discord' : 'console', metrics);
   const publisher = new ThreadPublisher(engine.store, chat, pipeline, options.logger, {
     pace: platform.pace,
@@ -369,9 +371,16 @@ function apiTokensOf(options: BatonOptions): ApiTokenSet {
   return apiTokenSet([...entries, legacyApiTokenEntry(options.apiToken, entries)]);
 }
 
-function consolePlatform(options: BatonOptions, pipeline: Pipeline, server: HttpServer, login: ConsoleLogin | undefined): ChatPlatform {
+function consolePlatform(
+  options: BatonOptions,
+  pipeline: Pipeline,
+  server: HttpServer,
+  login: ConsoleLogin | undefined,
+  page: { dashboard: DashboardQueries; exampleCommand: string },
+): ChatPlatform {
   const consoleChat = new ConsoleChat({
     server,
+    ...page,
     ...(login ? { signIn: login.signIn } : {}),
     defaultChannel: pipeline.environments[0]?.channel ?? '#baton',
     ...(options.clock ? { clock: options.clock } : {}),

@@ -17,7 +17,9 @@ import type { ConsoleChangeEvent, ConsoleSnapshot } from './message-store.ts';
 import { Journal } from '../../journal.ts';
 import { validateActionRequest, validateCommandRequest } from './request-validation.ts';
 import type { Validated } from './request-validation.ts';
-import { consoleAssetPaths, readConsoleAsset } from './static-assets.ts';
+import { consoleAssetPaths, consolePagePaths, readConsoleAsset } from './static-assets.ts';
+import type { DashboardQueries } from '../../core/dashboard/dashboard-queries.ts';
+import { registerDashboardRoutes } from './dashboard-routes.ts';
 
 export interface ConsoleChatOptions {
   /** The console adds its page and API routes to this server. */
@@ -30,6 +32,10 @@ export interface ConsoleChatOptions {
   historyFile?: string;
   /** Who is asking, when people must sign in; without it the console is open (loopback only). */
   signIn?: ConsoleSignIn;
+  /** The command the page offers in its empty input: one that works on the pipeline loaded. */
+  exampleCommand?: string;
+  /** What the dashboard page shows; without it the page has nothing to read. */
+  dashboard?: DashboardQueries;
 }
 
 /** What `GET /api/console/session` tells the page about who it is. */
@@ -40,6 +46,8 @@ export interface ConsoleSessionResponse {
   /** Whether the page may offer to act as anyone (the open console only). */
   switcher: boolean;
   signOut?: string;
+  /** A command that works here, for the page to offer. */
+  example: string;
 }
 
 export interface ConsoleReplyResponse {
@@ -57,6 +65,7 @@ export class ConsoleChat implements ChatOut, Receiver {
   private readonly clock: Clock;
   private readonly openStreams = new Set<() => void>();
   private readonly recordRefusal: RefusalRecorder | undefined;
+  private readonly exampleCommand: string;
   private handler: InteractionHandler | undefined;
 
   constructor(options: ConsoleChatOptions) {
@@ -69,7 +78,10 @@ export class ConsoleChat implements ChatOut, Receiver {
       options.historyFile ? new Journal<ConsoleChangeEvent>(options.historyFile) : undefined,
     );
     this.recordRefusal = options.signIn?.recordRefusal;
+    this.exampleCommand = options.exampleCommand ?? '/promote help';
     this.registerRoutes(options.server, options.signIn);
+    // The same access as the console's own API: whoever may use the console may see what it has done.
+    if (options.dashboard) registerDashboardRoutes(options.server, options.dashboard, options.signIn?.api);
   }
 
   async post(channel: string, message: ChatMessage): Promise<MessageRef> {
@@ -116,10 +128,11 @@ export class ConsoleChat implements ChatOut, Receiver {
     const withAccess = (access: AccessCheck | undefined) => (access ? { access } : {});
     const api = withAccess(signIn?.api);
     for (const path of consoleAssetPaths) {
-      // The script and styles hold nothing private; the sign-in pages use the styles.
-      server.route('GET', path, () => readConsoleAsset(path), path === '/' ? withAccess(signIn?.page) : {});
+      // The scripts and styles hold nothing private; the sign-in pages use the styles.
+      server.route('GET', path, () => readConsoleAsset(path), consolePagePaths.includes(path) ? withAccess(signIn?.page) : {});
     }
-    server.route('GET', '/api/console/session', ({ caller }) => ({ status: 200, json: sessionResponse(caller, signIn) }), api);
+    const example = this.exampleCommand;
+    server.route('GET', '/api/console/session', ({ caller }) => ({ status: 200, json: { ...sessionResponse(caller, signIn), example } }), api);
     server.route(
       'GET',
       '/api/console/messages',
@@ -178,7 +191,7 @@ export class ConsoleChat implements ChatOut, Receiver {
   }
 }
 
-function sessionResponse(caller: Caller | undefined, signIn: ConsoleSignIn | undefined): ConsoleSessionResponse {
+function sessionResponse(caller: Caller | undefined, signIn: ConsoleSignIn | undefined): Omit<ConsoleSessionResponse, 'example'> {
   if (!signIn || !caller) return { user: null, via: 'open', switcher: true };
   const signOut = signIn.signOutPath(caller.via);
   return { user: caller.name, via: caller.via, switcher: false, ...(signOut ? { signOut } : {}) };

@@ -10,10 +10,17 @@ const publicDir = new URL('./public/', import.meta.url);
 const assets: Record<string, { file: string; contentType: string }> = {
   '/': { file: 'index.html', contentType: 'text/html; charset=utf-8' },
   '/console.js': { file: 'console.js', contentType: 'text/javascript; charset=utf-8' },
+  '/page-kit.js': { file: 'page-kit.js', contentType: 'text/javascript; charset=utf-8' },
   '/console.css': { file: 'console.css', contentType: 'text/css; charset=utf-8' },
+  '/dashboard': { file: 'dashboard.html', contentType: 'text/html; charset=utf-8' },
+  '/dashboard.js': { file: 'dashboard.js', contentType: 'text/javascript; charset=utf-8' },
+  '/dashboard.css': { file: 'dashboard.css', contentType: 'text/css; charset=utf-8' },
 };
 
 export const consoleAssetPaths = Object.keys(assets);
+
+/** The pages themselves: a browser not signed in is sent to sign in. Scripts and styles hold nothing private. */
+export const consolePagePaths: readonly string[] = ['/', '/dashboard'];
 
 /** The page loads nothing from elsewhere; say so, so an injected script could not either. */
 const contentSecurityPolicy = [

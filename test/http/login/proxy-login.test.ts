@@ -52,7 +52,7 @@ describe('sign-in by a trusted proxy', () => {
     expect(response.status).toBe(200);
     expect(handler.commands).toEqual([{ user: 'alice', channel: '#baton', text: '1.4.2 to staging' }]);
     const session = await fetch(`${url}/api/console/session`, { headers: { 'x-forwarded-user': 'alice' } });
-    expect(await session.json()).toEqual({ user: 'alice', via: 'proxy', switcher: false });
+    expect(await session.json()).toEqual({ user: 'alice', via: 'proxy', switcher: false, example: '/promote help' });
   });
 
   it('takes the email as the name when the proxy sends no user', async () => {

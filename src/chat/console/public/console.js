@@ -1,10 +1,13 @@
 // Baton's local console: a chat channel in the browser. Plain JS, no build step,
 // nothing loaded from elsewhere. All text is set with textContent, never parsed as HTML.
+import { el, formatTime } from './page-kit.js';
 
 const presetUsers = ['alice', 'bob', 'carol'];
 const otherUserOption = '__other__';
 const userStorageKey = 'baton.console.user';
 const reconnectDelayMs = 2000;
+/** A private reply folds to one line after this long: it was read, and the channel is what matters. */
+const privateReplyFoldMs = 6000;
 
 const state = {
   user: 'alice',
@@ -24,29 +27,16 @@ const state = {
   latestAt: '',
   history: [],
   historyIndex: 0,
+  /** A command that works on this Baton's pipeline, from the server. */
+  example: '/promote help',
+  /** The thread a link asked for (`/#thread=m12`), opened once its message has arrived. */
+  wantedThread: threadInLink(),
 };
 let privateReplyCount = 0;
 
 const byId = (id) => document.getElementById(id);
 
 // ---------------------------------------------------------------- DOM helpers
-
-/** Creates an element; `props` sets className, dataset, attributes and event handlers. */
-function el(tag, props = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(props)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (name === 'className') node.className = value;
-    else if (name === 'dataset') Object.assign(node.dataset, value);
-    else if (name.startsWith('on')) node.addEventListener(name.slice(2), value);
-    else node.setAttribute(name, value === true ? '' : String(value));
-  }
-  for (const child of [].concat(children)) {
-    if (child === null || child === undefined || child === false) continue;
-    node.append(typeof child === 'string' ? document.createTextNode(child) : child);
-  }
-  return node;
-}
 
 /** Light markup as in the message model: *bold* and `code`. */
 function markup(text) {
@@ -62,12 +52,13 @@ function markup(text) {
   return nodes;
 }
 
-function formatTime(iso) {
-  return new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+function timeElement(iso) {
+  return el('time', { datetime: iso, title: iso }, formatTime(iso));
 }
 
-function timeElement(iso) {
-  return el('time', { datetime: iso, title: new Date(iso).toLocaleString() }, formatTime(iso));
+function threadInLink() {
+  const match = /^#thread=(m\d+)$/.exec(window.location.hash);
+  return match ? match[1] : null;
 }
 
 /**
@@ -104,6 +95,27 @@ function keepOpenDetails(from, to) {
 
 // ---------------------------------------------------------------- message rendering
 
+function renderList(block, messageKey, blockIndex) {
+  return el(
+    'ul',
+    { className: 'block-list' },
+    block.items.map((item, itemIndex) =>
+      el('li', { className: `list-item tone-${item.tone}` }, [
+        el('span', { className: 'tone-marker', title: item.tone, 'aria-label': item.tone }),
+        el('div', { className: 'list-item-body' }, [
+          el('div', {}, markup(item.text)),
+          item.detail
+            ? el('details', { dataset: { detailKey: `${messageKey}:${blockIndex}:${itemIndex}` } }, [
+                el('summary', {}, 'Details'),
+                el('pre', { className: 'block-code' }, item.detail),
+              ])
+            : null,
+        ]),
+      ]),
+    ),
+  );
+}
+
 function renderBlock(block, messageKey, blockIndex, channel) {
   switch (block.type) {
     case 'header':
@@ -119,24 +131,10 @@ function renderBlock(block, messageKey, blockIndex, channel) {
         ),
       );
     case 'list':
-      return el(
-        'ul',
-        { className: 'block-list' },
-        block.items.map((item, itemIndex) =>
-          el('li', { className: `list-item tone-${item.tone}` }, [
-            el('span', { className: 'tone-marker', title: item.tone, 'aria-label': item.tone }),
-            el('div', { className: 'list-item-body' }, [
-              el('div', {}, markup(item.text)),
-              item.detail
-                ? el('details', { dataset: { detailKey: `${messageKey}:${blockIndex}:${itemIndex}` } }, [
-                    el('summary', {}, 'Details'),
-                    el('pre', { className: 'block-code' }, item.detail),
-                  ])
-                : null,
-            ]),
-          ]),
-        ),
-      );
+      return el('div', { className: 'block-list-group' }, [
+        block.title ? el('div', { className: 'block-list-title' }, block.title) : null,
+        renderList(block, messageKey, blockIndex),
+      ]);
     case 'code':
       return el('pre', { className: 'block-code' }, el('code', {}, block.text));
     case 'context':
@@ -214,7 +212,22 @@ function threadLink(root) {
 }
 
 function renderPrivateReply(reply) {
-  return el('article', { className: 'message private', dataset: { testid: 'private-reply' } }, [
+  if (reply.folded) {
+    const firstLine = reply.message.text.split('\n')[0];
+    return el('article', { className: 'message private folded', dataset: { testid: 'private-reply', folded: 'true' } }, [
+      el('span', { className: 'private-badge' }, 'Only visible to you'),
+      el('span', { className: 'folded-text', title: reply.message.text }, firstLine),
+      el('button', { type: 'button', className: 'link-button', onclick: () => unfoldPrivateReply(reply.key) }, 'Show'),
+      el('button', { type: 'button', className: 'link-button', onclick: () => dismissPrivateReply(reply.key) }, 'Dismiss'),
+    ]);
+  }
+  return el('article', {
+    className: 'message private',
+    dataset: { testid: 'private-reply' },
+    // Reading it (the pointer or focus on it) keeps it open.
+    onmouseenter: () => holdPrivateReply(reply.key),
+    onfocusin: () => holdPrivateReply(reply.key),
+  }, [
     el('div', { className: 'avatar', 'aria-hidden': 'true' }, 'B'),
     el('div', { className: 'message-main' }, [
       messageMeta(reply.at, [el('span', { className: 'private-badge' }, 'Only visible to you')]),
@@ -251,7 +264,7 @@ function byTime(a, b) {
 }
 
 function privateItem(reply) {
-  return { key: reply.key, version: '1', at: reply.at, build: () => renderPrivateReply(reply) };
+  return { key: reply.key, version: reply.folded ? 'folded' : 'open', at: reply.at, build: () => renderPrivateReply(reply) };
 }
 
 function renderChannelList() {
@@ -315,7 +328,7 @@ function emptyChannel() {
       'Type ',
       el('code', {}, '/promote help'),
       ' below to see what Baton can do, or ',
-      el('code', {}, '/promote 1.4.2 to staging'),
+      el('code', {}, state.example),
       ' to plan a promotion.',
     ]),
   ]);
@@ -376,6 +389,7 @@ function renderAll() {
 }
 
 function selectChannel(channel) {
+  closeChannelMenu();
   state.channelChosen = true;
   state.selectedChannel = channel;
   state.unread.delete(channel);
@@ -414,6 +428,32 @@ function addPrivateReply(channel, threadOf, message, note, at) {
   });
   if (threadOf) renderThread({ scrollToEnd: true });
   else renderMessageList({ scrollToEnd: true });
+  foldPrivateReplyLater(`private-${privateReplyCount}`);
+}
+
+function foldPrivateReplyLater(key) {
+  window.setTimeout(() => {
+    const reply = state.privateReplies.find((candidate) => candidate.key === key);
+    if (!reply || reply.folded) return;
+    if (reply.held) return;
+    reply.folded = true;
+    renderMessageList();
+    renderThread();
+  }, privateReplyFoldMs);
+}
+
+function holdPrivateReply(key) {
+  const reply = state.privateReplies.find((candidate) => candidate.key === key);
+  if (reply) reply.held = true;
+}
+
+function unfoldPrivateReply(key) {
+  const reply = state.privateReplies.find((candidate) => candidate.key === key);
+  if (!reply) return;
+  reply.folded = false;
+  reply.held = true;
+  renderMessageList();
+  renderThread();
 }
 
 function dismissPrivateReply(key) {
@@ -433,7 +473,18 @@ function applySnapshot(snapshot) {
     for (const reply of root.thread) noteServerTime(reply.updatedAt);
   }
   if (!state.channels.includes(state.selectedChannel)) state.channels.push(state.selectedChannel);
+  openWantedThread();
   renderAll();
+}
+
+/** Opens the thread a link named, once, when its message is known. */
+function openWantedThread() {
+  const root = state.wantedThread && state.roots.get(state.wantedThread);
+  if (!root) return;
+  state.wantedThread = null;
+  state.channelChosen = true;
+  state.selectedChannel = root.channel;
+  state.openThreadId = root.id;
 }
 
 function addChannel(channel) {
@@ -612,6 +663,31 @@ async function loadSession() {
   }
 }
 
+function setUpExample(example) {
+  if (!example) return;
+  state.example = example;
+  byId('command-input').placeholder = example;
+}
+
+// ---------------------------------------------------------------- narrow screens
+
+function openChannelMenu() {
+  byId('layout').classList.add('channels-open');
+  byId('channel-menu').setAttribute('aria-expanded', 'true');
+}
+
+function closeChannelMenu() {
+  byId('layout').classList.remove('channels-open');
+  byId('channel-menu').setAttribute('aria-expanded', 'false');
+}
+
+function setUpChannelMenu() {
+  byId('channel-menu').addEventListener('click', () => {
+    if (byId('layout').classList.contains('channels-open')) closeChannelMenu();
+    else openChannelMenu();
+  });
+}
+
 function setUpSignedIn(session) {
   state.switcher = false;
   state.user = session.user;
@@ -724,9 +800,13 @@ async function start() {
   if (!session) return;
   if (session.switcher) setUpSwitcher();
   else setUpSignedIn(session);
+  setUpExample(session.example);
+  setUpChannelMenu();
   byId('thread-close').addEventListener('click', closeThread);
   document.addEventListener('keydown', (event) => {
-    if (event.key === 'Escape' && state.openThreadId && !document.querySelector('dialog[open]')) closeThread();
+    if (event.key !== 'Escape' || document.querySelector('dialog[open]')) return;
+    if (byId('layout').classList.contains('channels-open')) closeChannelMenu();
+    else if (state.openThreadId) closeThread();
   });
   setUpComposer();
   renderAll();

@@ -123,7 +123,7 @@ it('shows what runs where, marks the drifted worker once checked, and the DORA f
   expect(await tile('restore').textContent()).toBe('30m');
   expect(await page.getByTestId('dora-tiles').locator('svg.sparkline').count()).toBe(4);
   await screenshot('dashboard-wide');
-});
+}, 60_000);
 
 it('filters recent promotions by environment, state and person, and links each to its thread and evidence', async () => {
   await page.goto(`${started.baton.url}/dashboard`);
@@ -148,7 +148,7 @@ it('filters recent promotions by environment, state and person, and links each t
   await fixed.getByTestId('thread-link').click();
   await page.getByTestId('thread-panel').waitFor();
   await expect.poll(() => page.getByTestId('thread-panel').textContent(), { timeout: 10_000 }).toContain(`Promotion #${ids.fixed} succeeded`);
-});
+}, 60_000);
 
 it('fits a phone-sized screen', async () => {
   const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });

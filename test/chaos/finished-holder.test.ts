@@ -39,10 +39,15 @@ describe('a promotion finished by a process that died before letting go of its e
 
   /** Releasing an environment fails, as if the process died right there: always, or only the first time. */
   function dieAtRelease(engine: Engine, times = Infinity): void {
+    const store: Partial<Engine['store']> = engine.store;
     const release = engine.store.releaseLock.bind(engine.store);
     let died = 0;
     engine.store.releaseLock = (environment, promotionId) => {
-      if (died >= times) return release(environment, promotionId);
+      if (died >= times) {
+        // The store's own method again: the wrapper timing lock holds calls whatever the store holds, so calling it from here would come back here.
+        delete store.releaseLock;
+        return release(environment, promotionId);
+      }
       died += 1;
       return Promise.reject(new Error('the process died here'));
     };

@@ -3,7 +3,8 @@
  * people see in chat, instead of a client library's internals.
  */
 import type { Store } from '../contracts.ts';
-import { BatonError, ErrorCode, errorMessage } from '../../errors.ts';
+import { BatonError, errorMessage } from '../../errors.ts';
+import { guardStoreCalls } from '../outage-guard.ts';
 
 function isConnectionFailure(error: unknown): boolean {
   if (!(error instanceof Error) || error instanceof BatonError) return false;
@@ -18,22 +19,5 @@ function isConnectionFailure(error: unknown): boolean {
 }
 
 export function guardAgainstOutage(store: Store): Store {
-  return new Proxy(store, {
-    get(target, property, receiver) {
-      const value: unknown = Reflect.get(target, property, receiver);
-      if (typeof value !== 'function') return value;
-      return async (...args: unknown[]) => {
-        try {
-          return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-        } catch (error) {
-          if (!isConnectionFailure(error)) throw error;
-          throw new BatonError(
-            ErrorCode.EngineUnavailable,
-            `Baton can't reach its Redis right now (${errorMessage(error)}), so this may not have been recorded. It reconnects by itself: try again in a moment, then check /promote status.`,
-            { cause: error },
-          );
-        }
-      };
-    },
-  });
+  return guardStoreCalls(store, isConnectionFailure, (error) => `Baton can't reach its Redis right now (${errorMessage(error)}), so this may not have been recorded. It reconnects by itself: try again in a moment, then check /promote status.`);
 }

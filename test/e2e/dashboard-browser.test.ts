@@ -47,10 +47,12 @@ async function screenshot(name: string): Promise<void> {
   if (dir) writeFileSync(join(dir, `${name}.png`), await page.screenshot({ fullPage: true }));
 }
 
-/** The promotion ids of the list's rows, top to bottom. */
+/**
+ * The promotion ids of the list's rows, top to bottom, read in one go: the
+ * list re-renders as filters apply, and a row read one at a time may be gone.
+ */
 async function rowIds(): Promise<(string | null)[]> {
-  const rows = await page.getByTestId('promotion-row').all();
-  return Promise.all(rows.map((row) => row.getAttribute('data-id')));
+  return page.getByTestId('promotion-row').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-id')));
 }
 
 function cell(environment: string, component: string) {

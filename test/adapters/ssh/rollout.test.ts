@@ -71,7 +71,8 @@ async function eventually(check: () => boolean, timeoutMs: number): Promise<bool
 
 describe('ssh adapter: rolling apply', () => {
   it('runs batches of 2 at once and starts the next batch only when the whole batch is done', async () => {
-    const ctx = workspace.context(workspace.settings({ env: { STATE_DIR: workspace.stateDir, DEPLOY_SECONDS: '0.5' } }));
+    // Each host waits until two have started: were the batch run one host at a time, the first would end before the second started.
+    const ctx = workspace.context(workspace.settings({ env: { STATE_DIR: workspace.stateDir, STARTS_BEFORE_DEPLOY: '2' } }));
     const result = await sshAdapter.apply(ctx);
 
     const journal = await workspace.journal();

@@ -28,7 +28,12 @@ else
     echo "disk full on $BATON_HOST" >&2
     exit 3
   fi
-  sleep "\${DEPLOY_SECONDS:-0}"
+  # With STARTS_BEFORE_DEPLOY=N, wait (up to 20 s) until N hosts have started: only hosts that run at once get past it together.
+  waited=0
+  while [ "$(grep -c '^start ' "$STATE_DIR/journal")" -lt "\${STARTS_BEFORE_DEPLOY:-0}" ] && [ "$waited" -lt 200 ]; do
+    sleep 0.1
+    waited=$((waited + 1))
+  done
   printf '%s\\n' "$1" > "$state.version"
   printf '%s\\n' "$2" >> "$state.steps"
   echo "deployed $1 on $BATON_HOST"

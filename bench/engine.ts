@@ -25,6 +25,7 @@ import { createRedisEngine } from '../src/engine/redis/index.ts';
 import { parsePipeline } from '../src/pipeline/load.ts';
 import { LocalProgramSupervisor } from '../src/program-supervisor.ts';
 import { throwawayCipher } from '../src/secrets-at-rest.ts';
+import { evidenceFilesOnDisk } from '../src/evidence-files.ts';
 import { startRedisServer } from '../test/support/redis-server.ts';
 import { noopAdapter, quiet } from './noop-adapter.ts';
 
@@ -63,6 +64,7 @@ function runtimeOf(engine: Engine, audit: AuditLog): CoreRuntime {
     workDir: tmpdir(),
     retryDelayMs: 10,
     programs: new LocalProgramSupervisor(undefined),
+    evidenceFiles: evidenceFilesOnDisk,
   };
 }
 

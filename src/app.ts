@@ -26,6 +26,7 @@ import { PromotionIntents } from './core/intents.ts';
 import { DashboardQueries } from './core/dashboard/dashboard-queries.ts';
 import { runJob } from './core/jobs.ts';
 import { watchDrift } from './core/drift-watch.ts';
+import { watchRetention } from './core/retention-schedule.ts';
 import { recoverAfterRestart } from './core/recovery.ts';
 import { reconcileEnvironments } from './core/scheduler.ts';
 import type { CoreRuntime } from './core/runtime.ts';
@@ -51,6 +52,7 @@ import { instrumentEngine, observeCore } from './metrics/instrument.ts';
 import { LocalProgramSupervisor } from './program-supervisor.ts';
 import { RunningJobs } from './running-jobs.ts';
 import { KEY_VARIABLE, loadOutputCipher, PREVIOUS_KEY_VARIABLE } from './secrets-at-rest.ts';
+import { evidenceFilesOnDisk } from './evidence-files.ts';
 
 export interface CoreOptions {
   configPath: string;
@@ -155,6 +157,7 @@ async function startCore(options: CoreOptions, userGroups?: UserGroupDirectory):
     logger: options.logger,
     workDir: join(dataDir, 'work'),
     programs,
+    evidenceFiles: evidenceFilesOnDisk,
     retryDelayMs: options.retryDelayMs ?? 1000,
     stopping: running.stopping,
     ...(userGroups ? { userGroups } : {}),
@@ -248,6 +251,8 @@ export interface RunningBaton extends JobsLeftRunning {
 }
 
 const RECONCILE_INTERVAL_MS = 60_000;
+/** Where `retention:` writes evidence bundles when it names no folder: in the data folder, which the image keeps on its volume. */
+const ARCHIVE_FOLDER = 'evidence-archive';
 
 /** One bot at a time holds Discord's gateway: the holder of this lease. */
 const DISCORD_GATEWAY_LEASE = 'discord-gateway';
@@ -315,6 +320,7 @@ export async function startBaton(options: BatonOptions): Promise<RunningBaton> {
   const stopReconciling = reconcileRegularly(runtime, options.reconcileIntervalMs ?? RECONCILE_INTERVAL_MS);
   // Drift checks fall due on their own `every`; the reconcile pace is how often a bot looks whether one is due.
   const stopWatchingDrift = watchDrift(runtime, options.reconcileIntervalMs ?? RECONCILE_INTERVAL_MS);
+  const stopRetention = watchRetention(runtime, join(resolve(options.dataDir), ARCHIVE_FOLDER), options.reconcileIntervalMs ?? RECONCILE_INTERVAL_MS);
   // A person signed in to the console reads what its channels already show them; scripts need a token.
   const evidenceAccess = anyOf(requireScope(tokens, 'evidence:read'), ...(consoleLogin ? [consoleLogin.personAccess] : []));
   registerPromotionRoutes(server, promotions, runtime.audit.keys, logRefusals(evidenceAccess, options.logger, recordRefusal));
@@ -354,6 +360,7 @@ export async function startBaton(options: BatonOptions): Promise<RunningBaton> {
       stopSweeping();
       stopReconciling();
       stopWatchingDrift();
+      stopRetention();
       // The embedded outbox drops what is queued when closed: post the last steps' messages first.
       if (!engine.outbox.durable) await engine.outbox.drained();
       await engine.outbox.close();

@@ -13,6 +13,7 @@ import { createLogger } from './logger.ts';
 import { LocalProgramSupervisor } from './program-supervisor.ts';
 import { loadPipeline } from './pipeline/load.ts';
 import { KEY_VARIABLE, loadOutputCipher, PREVIOUS_KEY_VARIABLE } from './secrets-at-rest.ts';
+import { evidenceFilesOnDisk } from './evidence-files.ts';
 
 export interface PlanRequest {
   releaseWords: string[];
@@ -66,6 +67,7 @@ export async function planFromCommandLine(request: PlanRequest): Promise<{ text:
     logger,
     workDir: `${request.dataDir}/work`,
     programs: new LocalProgramSupervisor(undefined),
+    evidenceFiles: evidenceFilesOnDisk,
     retryDelayMs: 1000,
   });
   const { release, fromEnvironment } = await resolveReleaseReference(releaseReferenceFrom(request.releaseWords), {

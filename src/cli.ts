@@ -13,6 +13,7 @@ import { DISCORD_INTERACTIONS_PATH, discordSettingsFrom } from './chat/discord/s
 import { defaultConfigPath } from './config-path.ts';
 import { checkDataFolder } from './data-folder/check.ts';
 import { compactDataFolder } from './data-folder/compact.ts';
+import { archiveFromCommandLine } from './cli-archive.ts';
 import { migrateStoreFromCommandLine } from './cli-migrate-store.ts';
 import { planFromCommandLine } from './cli-plan.ts';
 import { createTokenFromCommandLine } from './cli-token.ts';
@@ -251,6 +252,17 @@ program
   .option('--data-dir <dir>', 'the embedded engine\'s records (BATON_DATA_DIR)', dataDirDefault())
   .action(async (options: { from: string; to: string; dataDir: string }) => {
     process.stdout.write(`${await migrateStoreFromCommandLine(options, process.env, createLogger())}\n`);
+  });
+
+program
+  .command('archive')
+  .description('archive promotions that finished before a date as signed evidence bundles in a folder, leaving in the store where each went (what retention: does on a schedule)')
+  .requiredOption('--before <when>', 'a date (2025-11-01) or how long ago (400d)')
+  .requiredOption('--out <folder>', 'where the evidence bundles are written')
+  .option('--data-dir <dir>', 'the embedded engine\'s records (BATON_DATA_DIR); REDIS_URL and DATABASE_URL choose the engine as for `baton start`', dataDirDefault())
+  .option('--as <user>', 'who archives, as Baton\'s own audit stream records it', process.env.USER ?? 'cli')
+  .action(async (options: { before: string; out: string; dataDir: string; as: string }) => {
+    process.stdout.write(`${await archiveFromCommandLine({ ...options, actor: options.as }, process.env, createLogger('warn'))}\n`);
   });
 
 program

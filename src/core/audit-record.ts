@@ -44,7 +44,8 @@ export type AuditType =
   | 'freeze.refused'
   | 'access.refused'
   | 'environment.lock_recovered'
-  | 'journal.repaired';
+  | 'journal.repaired'
+  | 'promotion.archived';
 
 export interface AuditEventInput {
   type: AuditType;

@@ -6,6 +6,7 @@
  */
 import { BatonError, ErrorCode } from '../errors.ts';
 import { appliedSteps } from './applied-steps.ts';
+import { checkArchivedBundle, type BundleCheck } from './archive.ts';
 import { decideApproval, type ApprovalDecision } from './approvals.ts';
 import { pendingApprovers } from './approvers.ts';
 import { environmentStream, promotionStream, type PromotionEvent } from './audit.ts';
@@ -16,7 +17,7 @@ import { buildEvidence, type EvidenceBundle } from './evidence.ts';
 import { planWithoutPromoting, type DryRunPlan } from './dry-run.ts';
 import { createPromotion, transition } from './gate.ts';
 import { groupMembers } from './group-members.ts';
-import type { Environment, Freeze, Override, Promotion, PromotionState, Release } from './model.ts';
+import type { ArchivedPromotion, Environment, Freeze, Override, Promotion, PromotionState, Release } from './model.ts';
 import { mayAct, refsOf, type Permission, type PermissionVerdict } from './permissions.ts';
 import { buildStepGraph } from './planner.ts';
 import { applyOverride, blockingChecks, checkRequestPolicy, type PolicyCheck } from './policy.ts';
@@ -60,9 +61,23 @@ export class PromotionIntents {
   }
 
   async getPromotion(id: string): Promise<Promotion> {
-    const promotion = await this.runtime.store.getPromotion(id.replace(/^#/, ''));
-    if (!promotion) throw new BatonError(ErrorCode.NotFound, `There is no promotion #${id.replace(/^#/, '')}. /promote history lists recent ones.`);
-    return promotion;
+    const bare = id.replace(/^#/, '');
+    const promotion = await this.runtime.store.getPromotion(bare);
+    if (promotion) return promotion;
+    const archived = await this.runtime.store.archivedPromotion(bare);
+    if (archived) {
+      throw new BatonError(
+        ErrorCode.NotFound,
+        `Promotion #${bare} was archived on ${formatTime(archived.archivedAt)}: its records are in the evidence bundle ${archived.bundle}, and nothing can be done with it any more. /promote audit ${bare} checks the bundle.`,
+      );
+    }
+    throw new BatonError(ErrorCode.NotFound, `There is no promotion #${bare}. /promote history lists recent ones.`);
+  }
+
+  /** What is left of an archived promotion, with its bundle read back and checked; undefined when it was not archived. */
+  async archivedEvidence(id: string): Promise<{ archived: ArchivedPromotion; bundle: BundleCheck } | undefined> {
+    const archived = await this.runtime.store.archivedPromotion(id.replace(/^#/, ''));
+    return archived ? { archived, bundle: await checkArchivedBundle(this.runtime, archived) } : undefined;
   }
 
   /** A promotion's evidence bundle: its record, its audit stream and the verdict on both, signed when a signing key is set. */

@@ -82,6 +82,15 @@ export interface Pipeline {
   linkedGroups: Record<string, LinkedGroup>;
   /** Folder holding named release files. */
   releasesDir: string;
+  /** `retention:`: finished promotions older than `keepMs` go into evidence bundles, looked for every `everyMs`; absent: kept for ever. */
+  retention?: Retention;
+}
+
+export interface Retention {
+  keepMs: number;
+  everyMs: number;
+  /** Absolute path of the folder bundles are written to; absent: evidence-archive in the data folder. */
+  folder?: string;
 }
 
 /** A group kept by the chat platform: a Slack user group or a Discord role, by handle, name or id. */
@@ -229,6 +238,27 @@ export interface Promotion {
   finishedAt?: string;
 }
 
+/**
+ * What is left of a finished promotion once its record and audit stream went
+ * into a signed evidence bundle: enough to say where the evidence went and to
+ * check that the bundle is the one written.
+ */
+export interface ArchivedPromotion {
+  id: string;
+  environment: string;
+  state: PromotionState;
+  requestedBy: string;
+  requestedAt: string;
+  finishedAt?: string;
+  archivedAt: string;
+  /** Where the bundle was written (an absolute path on the machine that archived it). */
+  bundle: string;
+  /** SHA-256 (hex) of the bundle file as written. */
+  sha256: string;
+  /** The promotion's audit stream when archived: the bundle's records must end at this head. */
+  audit: AuditAnchor;
+}
+
 export const TERMINAL_STATES: readonly PromotionState[] = [
   'succeeded',
   'failed',
@@ -239,6 +269,12 @@ export const TERMINAL_STATES: readonly PromotionState[] = [
 
 export function isTerminal(state: PromotionState): boolean {
   return TERMINAL_STATES.includes(state);
+}
+
+/** Whether a promotion finished before `time` (ISO); one written before `finishedAt` existed finished when it last changed. */
+export function finishedBefore(promotion: Promotion, time: string): boolean {
+  if (!isTerminal(promotion.state)) return false;
+  return Date.parse(promotion.finishedAt ?? promotion.updatedAt) < Date.parse(time);
 }
 
 /** States in which a promotion holds (or waits for) its environment. */

@@ -33,3 +33,11 @@ export interface OutputCipher {
   /** Throws an error that names the key it tried when the envelope was written with another. */
   decrypt(envelope: string): string;
 }
+
+/** Files that hold archived promotions' evidence bundles. */
+export interface EvidenceFiles {
+  /** Writes `content` as `name` in `folder` (made if missing), whole or not at all; returns the file's absolute path. */
+  write(folder: string, name: string, content: string): Promise<string>;
+  /** The bytes of the file at `path`, or undefined when there is none. */
+  read(path: string): Promise<Buffer | undefined>;
+}

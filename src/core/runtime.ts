@@ -5,7 +5,7 @@ import type { AdapterLookup, ProgramSupervisor } from '../../adapters/contract.t
 import type { JobQueue, Store } from '../engine/contracts.ts';
 import type { AuditLog } from './audit.ts';
 import type { Environment, Pipeline } from './model.ts';
-import type { Clock, Logger, OutputCipher, SecretSource, UserGroupDirectory } from './ports.ts';
+import type { Clock, EvidenceFiles, Logger, OutputCipher, SecretSource, UserGroupDirectory } from './ports.ts';
 
 /** The runtime's program supervisor, as the core sees it. */
 export interface Programs extends ProgramSupervisor {
@@ -28,6 +28,8 @@ export interface CoreRuntime {
   workDir: string;
   /** The programs steps start: recovery stops what a crashed process left running. */
   programs: Programs;
+  /** Where archived promotions' evidence bundles are written and read back. */
+  evidenceFiles: EvidenceFiles;
   /** First wait before retrying a failed step attempt; doubles each time. */
   retryDelayMs: number;
   /** Looks up members of groups linked to the chat platform's user groups; absent where there is none (the console). */

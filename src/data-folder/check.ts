@@ -80,6 +80,7 @@ export function checkDataFolder(dataDir: string, key?: Buffer): FolderCheck {
   }
   const streams = new Map<string, KeptRecord[]>();
   const promotions = new Map<string, Promotion>();
+  let archived = 0;
   const keep = (records: unknown[], line: number) => {
     if (!records.every(isRecord)) {
       problem(line, `holds an audit record without its stream, number or hash; ${REMOVE_LINE}`);
@@ -99,6 +100,17 @@ export function checkDataFolder(dataDir: string, key?: Buffer): FolderCheck {
     }
     if (entry.kind === 'audit') keep([entry.record], line);
     if (entry.kind === 'transition') keep(Array.isArray(entry.records) ? entry.records : [undefined], line);
+    if (entry.kind === 'archive') {
+      // The promotion's records went into an evidence bundle: what the journal holds of it before this line is no longer kept.
+      const id = isObject(entry.archived) ? entry.archived.id : undefined;
+      if (typeof id !== 'string') problem(line, `holds an archived promotion without an id; ${REMOVE_LINE}`);
+      else {
+        promotions.delete(id);
+        streams.delete(promotionStream(id));
+        archived += 1;
+      }
+      if (entry.record !== undefined) keep([entry.record], line);
+    }
     if (entry.kind === 'promotion' || (entry.kind === 'transition' && entry.promotion !== undefined)) {
       if (isPromotion(entry.promotion)) promotions.set(entry.promotion.id, entry.promotion);
       else problem(line, `holds a promotion without an id; ${REMOVE_LINE}`);
@@ -117,6 +129,6 @@ export function checkDataFolder(dataDir: string, key?: Buffer): FolderCheck {
   return {
     // In file order; problems of a whole stream last.
     problems: found.sort((a, b) => (a.line ?? Number.MAX_SAFE_INTEGER) - (b.line ?? Number.MAX_SAFE_INTEGER)).map((p) => p.text),
-    summary: `${path}: ${count(scan.lines, 'line')}, ${count(promotions.size, 'promotion')}, ${count(streams.size, 'audit stream')}, every chain intact`,
+    summary: `${path}: ${count(scan.lines, 'line')}, ${count(promotions.size, 'promotion')}${archived > 0 ? ` (and ${archived} archived)` : ''}, ${count(streams.size, 'audit stream')}, every chain intact`,
   };
 }

@@ -3,13 +3,15 @@
  * the Redis engine implement these and pass one shared contract suite.
  */
 import type { AuditRecord } from '../core/audit-record.ts';
-import type { Freeze, Ledger, LedgerEntry, Promotion, PromotionState, Release } from '../core/model.ts';
+import type { ArchivedPromotion, Freeze, Ledger, LedgerEntry, Promotion, PromotionState, Release } from '../core/model.ts';
 
 export interface PromotionQuery {
   environment?: string;
   states?: readonly PromotionState[];
   /** Only promotions older than this one (the last of the page before): the next page of history. */
   before?: string;
+  /** Only finished promotions that finished before this time (ISO): those due for the archive. */
+  finishedBefore?: string;
   /** Newest first; at most this many. */
   limit?: number;
 }
@@ -72,6 +74,19 @@ export interface Store {
     change: (current: Promotion) => PromotionTransition | undefined,
   ): Promise<{ promotion: Promotion; records: AuditRecord[] }>;
   listPromotions(query?: PromotionQuery): Promise<Promotion[]>;
+
+  /**
+   * Replaces a finished promotion by what `archived` keeps of it, in one
+   * atomic write: the promotion, its audit stream and its thread cursor go,
+   * the archived entry stays, and `record` (built on the head of Baton's own
+   * stream, which it is appended to) says so in a hash chain. Writes nothing
+   * and returns undefined when the promotion is gone or unfinished, when its
+   * stream no longer ends at `archived.audit` (a record came after the bundle
+   * was made), or when chat has not been told all of it yet.
+   */
+  archivePromotion(archived: ArchivedPromotion, record: AuditBuild): Promise<AuditRecord | undefined>;
+  /** What is left of an archived promotion. */
+  archivedPromotion(id: string): Promise<ArchivedPromotion | undefined>;
 
   /** Notes where a promotion's chat thread lives, once its plan is posted; the first note stands. */
   setThread(id: string, thread: NonNullable<Promotion['thread']>): Promise<Promotion>;

@@ -1,6 +1,6 @@
 /** Everything a store keeps, as plain values: what `baton migrate-store` reads from one engine and writes into another. */
 import type { AuditRecord } from '../core/audit-record.ts';
-import type { Freeze, LedgerEntry, Promotion, Release } from '../core/model.ts';
+import type { ArchivedPromotion, Freeze, LedgerEntry, Promotion, Release } from '../core/model.ts';
 
 export interface RecordsSnapshot {
   /** The last promotion id handed out. */
@@ -14,4 +14,6 @@ export interface RecordsSnapshot {
   locks: { environment: string; holder: string }[];
   freezes: Freeze[];
   releases: Release[];
+  /** What is left of promotions whose records went into evidence bundles. */
+  archived: ArchivedPromotion[];
 }

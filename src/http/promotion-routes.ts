@@ -19,8 +19,12 @@ export function registerPromotionRoutes(server: Pick<HttpServer, 'route'>, promo
       try {
         bundle = await promotions.evidence(id);
       } catch (error) {
-        if (error instanceof BatonError && error.code === ErrorCode.NotFound) return { status: 404, json: { error: `There is no promotion "${id}": pass ?id=<promotion id>.` } };
-        throw error;
+        if (!(error instanceof BatonError && error.code === ErrorCode.NotFound)) throw error;
+        const archived = await promotions.archivedEvidence(id);
+        if (!archived) return { status: 404, json: { error: `There is no promotion "${id}": pass ?id=<promotion id>.` } };
+        // The bundle as archived, when it is still the one written; otherwise where it went and what is wrong with it.
+        if (archived.bundle.found !== 'intact') return { status: 410, json: { error: error.message, archived: archived.archived, bundle: archived.bundle } };
+        bundle = archived.bundle.bundle;
       }
       if (query.get('format') === 'md') {
         return { status: 200, body: evidenceMarkdown(bundle), contentType: 'text/markdown; charset=utf-8' };

@@ -5,6 +5,7 @@ import type { Pipeline } from '../core/model.ts';
 import { BatonError, ConfigError, ErrorCode, type ConfigIssue } from '../errors.ts';
 import { readComponents } from './components.ts';
 import { readEnvironments } from './environments.ts';
+import { readRetention } from './retention.ts';
 import type { PathIssue } from './path-issue.ts';
 import type { DocumentPositions } from './positions.ts';
 import { checkShape } from './shape.ts';
@@ -48,9 +49,11 @@ export function parsePipeline(text: string, file: string, options: LoadOptions):
     (path) => positions.ofValue(path).line,
   );
   const { components, issues: componentIssues } = readComponents(shape.config.components, options.adapters);
+  const retentionIssues: PathIssue[] = [];
+  const retention = readRetention(shape.config.retention, file, retentionIssues);
   const issues = [
     ...source.issues,
-    ...[...shape.issues, ...environmentIssues, ...componentIssues].map((issue) => locate(issue, positions)),
+    ...[...shape.issues, ...environmentIssues, ...componentIssues, ...retentionIssues].map((issue) => locate(issue, positions)),
   ];
   if (issues.length > 0) throw new ConfigError(issues.sort(byPosition));
   return {
@@ -59,6 +62,7 @@ export function parsePipeline(text: string, file: string, options: LoadOptions):
     components,
     ...splitGroups(shape.config.groups ?? {}),
     releasesDir: resolve(dirname(file), shape.config.releases ?? DEFAULT_RELEASES_DIR),
+    ...(retention ? { retention } : {}),
   };
 }
 

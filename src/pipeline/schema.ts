@@ -140,6 +140,21 @@ export const pipelineSchema = z
         .min(1)
         .optional()
         .meta({ description: 'Folder of named release files, relative to this file; default "releases".' }),
+      retention: z
+        .strictObject(
+          {
+            keep: duration.meta({ description: 'How long finished promotions stay in the store, at least 1d, e.g. 400d.' }),
+            every: duration.optional().meta({ description: 'How often finished promotions older than that are archived, at least 1m; default 1d.' }),
+            to: z
+              .string(expecting('a folder path'))
+              .min(1)
+              .optional()
+              .meta({ description: 'Folder the evidence bundles are written to, relative to this file; default: evidence-archive in the data folder.' }),
+          },
+          expecting('a mapping with keep and optionally every and to, e.g. { keep: 400d }'),
+        )
+        .optional()
+        .meta({ description: 'Archive finished promotions older than `keep` as signed evidence bundles, leaving in the store only where each went.' }),
       environments: z.array(environmentSchema, expecting('a list of at least one environment')).min(1),
       components: z
         .record(componentName, componentSchema, expecting('a mapping of component names to components'))

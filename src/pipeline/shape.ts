@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { PathIssue } from './path-issue.ts';
-import { componentSchema, environmentSchema, pipelineSchema, type ComponentConfig, type EnvironmentConfig, type GroupsConfig } from './schema.ts';
+import { componentSchema, environmentSchema, pipelineSchema, type ComponentConfig, type EnvironmentConfig, type GroupsConfig, type PipelineConfig } from './schema.ts';
 import { describeZodIssues } from './zod-issues.ts';
 
 export interface EnvironmentEntry {
@@ -20,6 +20,8 @@ export interface ShapedConfig {
   /** Absent when `groups:` is invalid, so group references are not checked against it. */
   groups?: GroupsConfig;
   releases?: string;
+  /** Absent when missing or invalid. */
+  retention?: PipelineConfig['retention'];
   environments: EnvironmentEntry[];
   components: ComponentEntry[];
 }
@@ -84,6 +86,7 @@ function salvage(raw: unknown, issues: readonly z.core.$ZodIssue[]): ShapedConfi
   return {
     groups: pipelineSchema.shape.groups.safeParse(raw.groups).data,
     releases: pipelineSchema.shape.releases.safeParse(raw.releases).data,
+    retention: pipelineSchema.shape.retention.safeParse(raw.retention).data,
     environments,
     components,
   };
@@ -96,11 +99,12 @@ export function checkShape(raw: unknown): { config: ShapedConfig; issues: PathIs
     const { issues } = result.error;
     return { config: salvage(raw, issues), issues: describeZodIssues(issues, pipelineSchema) };
   }
-  const { groups, releases, environments, components } = result.data;
+  const { groups, releases, retention, environments, components } = result.data;
   return {
     config: {
       groups,
       releases,
+      retention,
       environments: environments.map((config, index) => ({ index, name: config.name, config })),
       components: Object.entries(components).map(([name, config]) => ({ name, config })),
     },

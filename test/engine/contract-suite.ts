@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sealAuditRecord, verifyAuditChain } from '../../src/core/audit-record.ts';
-import type { Promotion } from '../../src/core/model.ts';
+import type { ArchivedPromotion, Promotion } from '../../src/core/model.ts';
 import type { AuditBuild, Engine, Job, LedgerWrite, Store } from '../../src/engine/contracts.ts';
 
 /** The nudge delay every engine under test is opened with. */
@@ -53,6 +53,33 @@ async function setLedger(store: Store, environment: string, ledger: LedgerWrite[
 function approvedBy(user: string, promotionId = '1'): AuditBuild {
   const stream = `promotion-${promotionId}`;
   return (previous) => sealAuditRecord(stream, { type: 'promotion.approved', actor: user, summary: `approved by ${user}`, promotionId }, previous, 'now');
+}
+
+/** A promotion finished at `finishedAt` with two records, both posted to chat: due for the archive. */
+async function finishedPromotion(store: Store, id: string, finishedAt: string, environment = 'dev'): Promise<Promotion> {
+  await store.createPromotion(samplePromotion(id, { environment }), [approvedBy('alice', id)]);
+  const { promotion } = await store.transitionPromotion(id, (p) => ({ promotion: { ...p, state: 'succeeded', finishedAt }, records: [approvedBy('bob', id)] }));
+  await store.advanceThreadCursor(`promotion-${id}`, 0, 2);
+  return promotion;
+}
+
+function archivedOf(promotion: Promotion): ArchivedPromotion {
+  if (!promotion.audit) throw new Error(`promotion #${promotion.id} has no audit anchor`);
+  return {
+    id: promotion.id,
+    environment: promotion.environment,
+    state: promotion.state,
+    requestedBy: promotion.requestedBy,
+    requestedAt: promotion.requestedAt,
+    archivedAt: '2027-12-01T00:00:00.000Z',
+    bundle: `/archive/promotion-${promotion.id}.evidence.json`,
+    sha256: 'ab'.repeat(32),
+    audit: promotion.audit,
+  };
+}
+
+function archivedRecord(id: string): AuditBuild {
+  return (previous) => sealAuditRecord('baton', { type: 'promotion.archived', actor: 'baton', promotionId: id, summary: `archived #${id}` }, previous, 'now');
 }
 
 function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
@@ -418,6 +445,72 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
         await new Promise((resolve) => setTimeout(resolve, 250));
         expect(await engine.store.claimOnce('delivery-1', 200)).toBe(true);
       });
+
+      it('lists the promotions that finished before a time, newest first, for the archive', async () => {
+        await finishedPromotion(engine.store, '1', '2026-01-01T00:00:00.000Z');
+        await finishedPromotion(engine.store, '2', '2026-06-01T00:00:00.000Z', 'prod');
+        await engine.store.createPromotion(samplePromotion('3', { state: 'running' }));
+        await finishedPromotion(engine.store, '4', '2026-02-01T00:00:00.000Z');
+        const due = (query: Parameters<Store['listPromotions']>[0]) => engine.store.listPromotions(query).then((found) => found.map((p) => p.id));
+        expect(await due({ finishedBefore: '2026-03-01T00:00:00.000Z' })).toEqual(['4', '1']);
+        expect(await due({ finishedBefore: '2027-01-01T00:00:00.000Z', limit: 2 })).toEqual(['4', '2']);
+        expect(await due({ finishedBefore: '2027-01-01T00:00:00.000Z', before: '4', environment: 'dev' })).toEqual(['1']);
+        expect(await due({ finishedBefore: '2025-01-01T00:00:00.000Z' })).toEqual([]);
+      });
+
+      it('archives a finished promotion in one write: it, its stream and its cursor go, what is left of it stays, and Baton\'s stream records it', async () => {
+        const promotion = await finishedPromotion(engine.store, '1', '2026-01-01T00:00:00.000Z');
+        await finishedPromotion(engine.store, '2', '2026-01-02T00:00:00.000Z');
+        const archived = archivedOf(promotion);
+        const record = await engine.store.archivePromotion(archived, archivedRecord('1'));
+        expect(record).toMatchObject({ stream: 'baton', seq: 1, type: 'promotion.archived', promotionId: '1' });
+        expect(await engine.store.getPromotion('1')).toBeUndefined();
+        expect(await engine.store.readAudit('promotion-1')).toEqual([]);
+        expect(await engine.store.threadCursor('promotion-1')).toBe(0);
+        expect((await engine.store.listPromotions()).map((p) => p.id)).toEqual(['2']);
+        expect((await engine.store.listPromotions({ environment: 'dev', finishedBefore: '2027-01-01T00:00:00.000Z' })).map((p) => p.id)).toEqual(['2']);
+        expect(await engine.store.archivedPromotion('1')).toEqual(archived);
+        expect(await engine.store.archivedPromotion('2')).toBeUndefined();
+        expect(await engine.store.unpostedStreams(10)).toEqual(['baton']);
+        // Archived once: a second archiver finds nothing to do and writes nothing.
+        expect(await engine.store.archivePromotion(archived, archivedRecord('1'))).toBeUndefined();
+        const baton = await engine.store.readAudit('baton');
+        expect(baton.map((r) => r.promotionId)).toEqual(['1']);
+        expect(verifyAuditChain(baton)).toEqual({ intact: true });
+        // A change that comes for it after it went finds no promotion.
+        await expect(updatePromotion(engine.store, '1', (p) => ({ ...p, reason: 'late' }))).rejects.toThrow(/does not exist/);
+      });
+
+      it('archives nothing while the promotion is unfinished, its log moved past the bundle, or chat was not told all of it', async () => {
+        await engine.store.createPromotion(samplePromotion('1', { state: 'running' }), [approvedBy('alice', '1')]);
+        await engine.store.advanceThreadCursor('promotion-1', 0, 1);
+        const running = await engine.store.getPromotion('1');
+        expect(running && (await engine.store.archivePromotion(archivedOf(running), archivedRecord('1')))).toBeUndefined();
+
+        const finished = await finishedPromotion(engine.store, '2', '2026-01-01T00:00:00.000Z');
+        await engine.store.transitionPromotion('2', () => ({ records: [approvedBy('carol', '2')] }));
+        expect(await engine.store.archivePromotion(archivedOf(finished), archivedRecord('2'))).toBeUndefined();
+
+        const moved = await engine.store.getPromotion('2');
+        expect(moved && (await engine.store.archivePromotion(archivedOf(moved), archivedRecord('2')))).toBeUndefined();
+        await engine.store.advanceThreadCursor('promotion-2', 2, 3);
+        expect(moved && (await engine.store.archivePromotion(archivedOf(moved), archivedRecord('2')))).toMatchObject({ promotionId: '2' });
+
+        expect((await engine.store.getPromotion('1'))?.state).toBe('running');
+        expect(await engine.store.readAudit('promotion-1')).toHaveLength(1);
+        expect(await engine.store.archivedPromotion('1')).toBeUndefined();
+        expect((await engine.store.readAudit('baton')).map((r) => r.promotionId)).toEqual(['2']);
+      });
+
+      it('keeps one chain in Baton\'s stream while many promotions are archived at once, each by two archivers', async () => {
+        const promotions = await Promise.all(['1', '2', '3', '4', '5', '6'].map((id) => finishedPromotion(engine.store, id, '2026-01-01T00:00:00.000Z')));
+        const outcomes = await Promise.all(promotions.flatMap((p) => [engine.store.archivePromotion(archivedOf(p), archivedRecord(p.id)), engine.store.archivePromotion(archivedOf(p), archivedRecord(p.id))]));
+        expect(outcomes.filter((record) => record !== undefined)).toHaveLength(6);
+        const baton = await engine.store.readAudit('baton');
+        expect(baton.map((r) => r.promotionId).sort()).toEqual(['1', '2', '3', '4', '5', '6']);
+        expect(verifyAuditChain(baton)).toEqual({ intact: true });
+        expect(await engine.store.listPromotions()).toEqual([]);
+      });
     });
 
     describe('queue', () => {
@@ -569,10 +662,16 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
         );
       }
       await engine.store.advanceThreadCursor('environment-dev', 0, 1);
+      const archived = archivedOf(await finishedPromotion(engine.store, await engine.store.nextPromotionId(), '2026-01-01T00:00:00.000Z'));
+      await engine.store.archivePromotion(archived, archivedRecord(archived.id));
+      await engine.store.advanceThreadCursor('baton', 0, 1);
       const reopened = await fixture.reopen();
+      expect(await reopened.store.getPromotion(archived.id)).toBeUndefined();
+      expect(await reopened.store.readAudit(`promotion-${archived.id}`)).toEqual([]);
+      expect(await reopened.store.archivedPromotion(archived.id)).toEqual(archived);
       expect(await reopened.store.unpostedStreams(10)).toEqual(['environment-dev']);
       expect((await reopened.store.getPromotion('1'))?.state).toBe('approved');
-      expect(await reopened.store.nextPromotionId()).toBe('2');
+      expect(await reopened.store.nextPromotionId()).toBe('3');
       expect((await reopened.store.getLedger('dev')).api?.version).toBe('1.0.0');
       expect(await reopened.store.verifiedAt('dev', 'api', '1.0.0')).toBe('then');
       expect(await reopened.store.lockHolder('dev')).toBe('1');

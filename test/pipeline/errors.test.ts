@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parse, problemsIn, yaml } from './parse-helpers.ts';
+import { dirname, resolve } from 'node:path';
+import { FILE, parse, problemsIn, yaml } from './parse-helpers.ts';
 
 const HEAD = ['version: 1', 'environments:', '  - name: dev'];
 
@@ -31,7 +32,7 @@ describe('shape problems', () => {
 
   it('lists the known keys when nothing is close', () => {
     expect(problemsIn(yaml('version: 1', 'colour: blue', 'environments:', '  - name: dev', 'components:', '  api: { adapter: noop }'))).toEqual([
-      'pipeline.yaml:2:1: unknown key "colour": expected one of version, groups, releases, environments, components',
+      'pipeline.yaml:2:1: unknown key "colour": expected one of version, groups, releases, retention, environments, components',
     ]);
   });
 
@@ -124,6 +125,26 @@ describe('environment problems', () => {
     ]);
     expect(problemsIn(yaml(...HEAD, '    drift: 1h', 'components:', '  api: { adapter: noop }'))[0]).toContain('expected a mapping with every, e.g. { every: 1h }');
     expect(problemsIn(yaml(...HEAD, '    drift: { every: 1h, notify: true }', 'components:', '  api: { adapter: noop }'))[0]).toContain('unknown key "notify"');
+  });
+
+  it('checks retention: keep of at least a day, every of at least a minute (a day when left out), the folder relative to the config', () => {
+    const tail = ['components:', '  api: { adapter: noop }'];
+    expect(parse(yaml('version: 1', 'retention: { keep: 400d }', 'environments:', '  - name: dev', ...tail)).retention).toEqual({ keepMs: 400 * 86_400_000, everyMs: 86_400_000 });
+    expect(parse(yaml('version: 1', 'retention: { keep: 30d, every: 6h, to: ../evidence }', 'environments:', '  - name: dev', ...tail)).retention).toEqual({
+      keepMs: 30 * 86_400_000,
+      everyMs: 6 * 3_600_000,
+      folder: resolve(dirname(FILE), '../evidence'),
+    });
+    expect(problemsIn(yaml('version: 1', 'retention: { keep: 12h, every: 10s }', 'environments:', '  - name: dev', ...tail))).toEqual([
+      'pipeline.yaml:2:20: retention.keep must be at least 1d (got 12h)',
+      'pipeline.yaml:2:32: retention.every must be at least 1m (got 10s)',
+    ]);
+    expect(problemsIn(yaml('version: 1', 'retention: { every: 1d }', 'environments:', '  - name: dev', ...tail))).toEqual([
+      'pipeline.yaml:2:12: missing required key "keep": expected a duration: a number and a unit (d, h, m, s), largest unit first, e.g. 45s, 30m, 1h30m or 2d',
+    ]);
+    expect(problemsIn(yaml('version: 1', 'retention: { keep: forever }', 'environments:', '  - name: dev', ...tail))).toEqual([
+      'pipeline.yaml:2:20: "forever" is not a duration: write a number and a unit (d, h, m, s), largest unit first, e.g. 45s, 30m, 1h30m or 2d',
+    ]);
   });
 
   it('reports a bad soak duration with the expected form', () => {

@@ -14,6 +14,6 @@ describe('config/baton.schema.json', () => {
     const schema = pipelineJsonSchema() as { required: string[]; additionalProperties: boolean; properties: Record<string, unknown> };
     expect(schema.required).toEqual(['version', 'environments', 'components']);
     expect(schema.additionalProperties).toBe(false);
-    expect(Object.keys(schema.properties)).toEqual(['version', 'groups', 'releases', 'environments', 'components']);
+    expect(Object.keys(schema.properties)).toEqual(['version', 'groups', 'releases', 'retention', 'environments', 'components']);
   });
 });

@@ -12,6 +12,7 @@ import { throwawayCipher } from '../../src/secrets-at-rest.ts';
 import { FakeTarget, fakeLookup } from './fake-adapter.ts';
 import { silentLogger } from './silent-logger.ts';
 import { TestClock } from './test-clock.ts';
+import { evidenceFilesOnDisk } from '../../src/evidence-files.ts';
 
 export interface CoreHarness {
   pipeline: Pipeline;
@@ -41,6 +42,7 @@ export function coreHarness(yaml: string, secrets: Record<string, string> = {}, 
     workDir: '/tmp/baton-core-tests',
     retryDelayMs: 1,
     programs: new LocalProgramSupervisor(undefined),
+    evidenceFiles: evidenceFilesOnDisk,
   };
   const promotions = new PromotionIntents(runtime);
   engine.queue.work((job) => runJob(runtime, job), { concurrency: 4 });

@@ -5,9 +5,9 @@
  */
 import { existsSync, unlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { promotionStream } from '../../core/audit.ts';
+import { BATON_STREAM, promotionStream } from '../../core/audit.ts';
 import type { AuditRecord } from '../../core/audit-record.ts';
-import { isTerminal, type Freeze, type Ledger, type LedgerEntry, type Promotion, type Release } from '../../core/model.ts';
+import { finishedBefore, isTerminal, type ArchivedPromotion, type Freeze, type Ledger, type LedgerEntry, type Promotion, type Release } from '../../core/model.ts';
 import type { AuditBuild, AuditHead, LedgerWrite, PromotionQuery, PromotionTransition, Store } from '../contracts.ts';
 import { Journal, type JournalRepair } from '../../journal.ts';
 import { holdPidFile, type HeldPidFile } from '../../data-folder/pid-file.ts';
@@ -32,6 +32,8 @@ type JournalEntry =
   | StateChange
   | { kind: 'promotion'; promotion: Promotion }
   | { kind: 'audit'; record: AuditRecord }
+  /** A promotion replaced by its archived entry, with the record of Baton's stream that says so; without a record, as compaction keeps it. */
+  | { kind: 'archive'; archived: ArchivedPromotion; record?: AuditRecord }
   | {
       kind: 'transition';
       promotion?: Promotion;
@@ -63,6 +65,7 @@ export class MemoryStore implements Store {
   private readonly locks = new Map<string, string>();
   private readonly freezes = new Map<string, Freeze>();
   private readonly releases = new Map<string, Release>();
+  private readonly archived = new Map<string, ArchivedPromotion>();
   private readonly audit = new Map<string, AuditRecord[]>();
   private readonly cursors = new Map<string, number>();
   /** Streams with records past their cursor, in the order they fell behind. */
@@ -171,6 +174,7 @@ export class MemoryStore implements Store {
       locks: [...this.locks].map(([environment, holder]) => ({ environment, holder })),
       freezes: [...this.freezes.values()],
       releases: [...this.releases.values()],
+      archived: [...this.archived.values()],
     };
   }
 
@@ -195,6 +199,7 @@ export class MemoryStore implements Store {
     for (const [environment, holder] of this.locks) entries.push({ kind: 'lock', environment, holder });
     for (const [environment, freeze] of this.freezes) entries.push({ kind: 'freeze', environment, freeze });
     for (const release of this.releases.values()) entries.push({ kind: 'release', release });
+    for (const archived of this.archived.values()) entries.push({ kind: 'archive', archived });
     for (const [stream, seq] of this.cursors) entries.push({ kind: 'cursor', stream, seq });
     return entries;
   }
@@ -209,6 +214,9 @@ export class MemoryStore implements Store {
         break;
       case 'transition':
         this.applyTransition(entry);
+        break;
+      case 'archive':
+        this.applyArchive(entry.archived, entry.record);
         break;
       default:
         this.applyChange(entry);
@@ -225,6 +233,17 @@ export class MemoryStore implements Store {
     for (const key of entry.verified?.keys ?? []) {
       if (!this.verified.has(key)) this.verified.set(key, entry.verified?.at ?? '');
     }
+  }
+
+  private applyArchive(archived: ArchivedPromotion, record: AuditRecord | undefined): void {
+    const stream = promotionStream(archived.id);
+    if (this.promotions.delete(archived.id)) this.ids.splice(this.ids.indexOf(archived.id), 1);
+    this.unfinished.delete(archived.id);
+    this.audit.delete(stream);
+    this.cursors.delete(stream);
+    this.unposted.delete(stream);
+    this.archived.set(archived.id, deepFreeze(archived));
+    if (record) this.keepRecords(BATON_STREAM, [deepFreeze(record)]);
   }
 
   private applyChange(change: StateChange): void {
@@ -334,6 +353,24 @@ export class MemoryStore implements Store {
     return { promotion, records };
   }
 
+  async archivePromotion(archived: ArchivedPromotion, build: AuditBuild): Promise<AuditRecord | undefined> {
+    const current = this.promotions.get(archived.id);
+    if (!current || !isTerminal(current.state)) return undefined;
+    if (current.audit?.head !== archived.audit.head || current.audit.count !== archived.audit.count) return undefined;
+    if ((this.cursors.get(promotionStream(archived.id)) ?? 0) < archived.audit.count) return undefined;
+    const [record] = this.chain(BATON_STREAM, [build]);
+    if (!record) throw new Error(`No audit record was built for archiving promotion #${archived.id}.`);
+    const kept = structuredClone(archived);
+    this.applyArchive(kept, record);
+    // One line: a crash keeps the promotion with its records, or the archived entry with Baton's record of it.
+    await this.journal?.append({ kind: 'archive', archived: kept, record });
+    return record;
+  }
+
+  async archivedPromotion(id: string): Promise<ArchivedPromotion | undefined> {
+    return this.archived.get(id);
+  }
+
   async listPromotions(query: PromotionQuery = {}): Promise<Promotion[]> {
     const found: Promotion[] = [];
     const onlyUnfinished = query.states !== undefined && query.states.every((state) => !isTerminal(state));
@@ -344,6 +381,7 @@ export class MemoryStore implements Store {
       if (query.environment && promotion.environment !== query.environment) continue;
       if (query.states && !query.states.includes(promotion.state)) continue;
       if (query.before !== undefined && !(Number(id) < Number(query.before))) continue;
+      if (query.finishedBefore !== undefined && !finishedBefore(promotion, query.finishedBefore)) continue;
       found.push(promotion);
       if (query.limit !== undefined && found.length >= query.limit) break;
     }

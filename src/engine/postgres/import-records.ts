@@ -126,6 +126,9 @@ async function writeState(client: pg.PoolClient, snapshot: RecordsSnapshot): Pro
   for (const release of snapshot.releases) {
     await client.query('INSERT INTO baton.releases (name, document) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET document = EXCLUDED.document', [release.name, JSON.stringify(release)]);
   }
+  for (const archived of snapshot.archived) {
+    await client.query('INSERT INTO baton.archived_promotions (id, document) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING', [archived.id, JSON.stringify(archived)]);
+  }
   const { rows } = await client.query<{ last_value: string; is_called: boolean }>('SELECT last_value, is_called FROM baton.promotion_ids');
   const handedOut = rows[0]?.is_called ? Number(rows[0].last_value) : 0;
   if (snapshot.counter > handedOut) await client.query("SELECT setval('baton.promotion_ids', $1)", [snapshot.counter]);
@@ -152,7 +155,20 @@ async function anchorsOf(pool: pg.Pool, ids: readonly string[]): Promise<Map<str
   return anchors;
 }
 
-export async function importRecords(pool: pg.Pool, snapshot: RecordsSnapshot, auditKey?: Buffer): Promise<ImportReport> {
+/** Ids of promotions PostgreSQL already archived: copying one again would bring back what went into its evidence bundle. */
+async function archivedIds(pool: pg.Pool): Promise<Set<string>> {
+  const { rows } = await pool.query<{ id: string }>('SELECT id::text AS id FROM baton.archived_promotions');
+  return new Set(rows.map((row) => row.id));
+}
+
+export async function importRecords(pool: pg.Pool, source: RecordsSnapshot, auditKey?: Buffer): Promise<ImportReport> {
+  const archived = await archivedIds(pool);
+  const gone = new Set([...archived].map(promotionStream));
+  const snapshot: RecordsSnapshot = {
+    ...source,
+    promotions: source.promotions.filter((promotion) => !archived.has(promotion.id)),
+    streams: new Map([...source.streams].filter(([stream]) => !gone.has(stream))),
+  };
   const byStream = new Map(snapshot.promotions.map((promotion) => [promotionStream(promotion.id), promotion]));
   const refused = snapshot.promotions.filter((promotion) => !isPromotionId(promotion.id)).map((promotion) => promotion.id);
   if (refused.length > 0) throw new BatonError(ErrorCode.Conflict, `Promotion ids ${refused.slice(0, 5).join(', ')} are not the store's numbers; nothing was copied.`);

@@ -6,9 +6,9 @@
  */
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { promotionStream } from '../../core/audit.ts';
+import { BATON_STREAM, promotionStream } from '../../core/audit.ts';
 import type { AuditRecord } from '../../core/audit-record.ts';
-import { isTerminal, type Freeze, type Ledger, type LedgerEntry, type Promotion, type Release } from '../../core/model.ts';
+import { isTerminal, type ArchivedPromotion, type Freeze, type Ledger, type LedgerEntry, type Promotion, type Release } from '../../core/model.ts';
 import type { AuditBuild, PromotionQuery, Store } from '../contracts.ts';
 import { anchored } from '../anchor.ts';
 import { deepFreeze } from '../frozen.ts';
@@ -74,6 +74,33 @@ export class PostgresStore implements Store {
     return this.promotions.transition(id, change);
   }
 
+  archivePromotion(archived: ArchivedPromotion, build: AuditBuild): Promise<AuditRecord | undefined> {
+    if (!isPromotionId(archived.id)) return Promise.resolve(undefined);
+    const stream = promotionStream(archived.id);
+    return inTransaction(this.pool, async (client) => {
+      // The row lock keeps the gate out until this commits; the gate writes the promotion's records only under it.
+      const { rows } = await client.query<{ document: Promotion; finished: boolean }>('SELECT document, finished FROM baton.promotions WHERE id = $1 FOR UPDATE', [archived.id]);
+      const current = rows[0];
+      if (!current?.finished || current.document.audit?.head !== archived.audit.head || current.document.audit.count !== archived.audit.count) return undefined;
+      const cursor = await client.query<{ seq: number }>('SELECT seq FROM baton.thread_cursors WHERE stream = $1', [stream]);
+      if ((cursor.rows[0]?.seq ?? 0) < archived.audit.count) return undefined;
+      const chain = new RecordChain(await lockAuditHead(client, BATON_STREAM));
+      const [record] = chain.add([build]);
+      if (!record) throw new Error(`No audit record was built for archiving promotion #${archived.id}.`);
+      await writeAuditRecords(client, BATON_STREAM, chain.records);
+      for (const table of ['audit_records', 'audit_heads', 'thread_cursors', 'unposted_streams']) await client.query(`DELETE FROM baton.${table} WHERE stream = $1`, [stream]);
+      await client.query('DELETE FROM baton.promotions WHERE id = $1', [archived.id]);
+      await client.query('INSERT INTO baton.archived_promotions (id, document) VALUES ($1, $2)', [archived.id, JSON.stringify(archived)]);
+      return record;
+    });
+  }
+
+  async archivedPromotion(id: string): Promise<ArchivedPromotion | undefined> {
+    if (!isPromotionId(id)) return undefined;
+    const { rows } = await this.pool.query<{ document: ArchivedPromotion }>('SELECT document FROM baton.archived_promotions WHERE id = $1', [id]);
+    return rows[0] ? deepFreeze(rows[0].document) : undefined;
+  }
+
   async listPromotions(query: PromotionQuery = {}): Promise<Promotion[]> {
     const conditions: string[] = [];
     const params: unknown[] = [];
@@ -86,6 +113,10 @@ export class PostgresStore implements Store {
       // Unfinished promotions are few and have an index of their own.
       if (query.states.every((state) => !isTerminal(state))) conditions.push('NOT finished');
       where((p) => `state = ANY(${p}::text[])`, query.states);
+    }
+    if (query.finishedBefore !== undefined) {
+      conditions.push('finished');
+      where((p) => `finished_at < ${p}::timestamptz`, query.finishedBefore);
     }
     if (query.before !== undefined) {
       // An id that is not one of the store's numbers has no page before it.

@@ -121,6 +121,11 @@ export class PromotionWriter {
     if (!this.remembered.get(id)) this.remembered.set(id, Version.read(json));
   }
 
+  /** Drops what this process remembers of a promotion that is gone (archived). */
+  forget(id: string): void {
+    this.remembered.delete(id);
+  }
+
   private async read(id: string): Promise<Version | undefined> {
     const json = await this.redis.get(this.keys.promotion(id));
     if (json === null) return undefined;

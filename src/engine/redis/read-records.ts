@@ -5,7 +5,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { AuditRecord } from '../../core/audit-record.ts';
-import type { Freeze, LedgerEntry, Promotion, Release } from '../../core/model.ts';
+import type { ArchivedPromotion, Freeze, LedgerEntry, Promotion, Release } from '../../core/model.ts';
 import type { RecordsSnapshot } from '../records-snapshot.ts';
 
 async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
@@ -63,5 +63,6 @@ export async function readRedisRecords(redis: Redis, prefix = 'baton:'): Promise
     locks,
     freezes: Object.values(await redis.hgetall(`${prefix}freezes`)).map((text) => JSON.parse(text) as Freeze),
     releases: Object.values(await redis.hgetall(`${prefix}releases`)).map((text) => JSON.parse(text) as Release),
+    archived: Object.values(await redis.hgetall(`${prefix}archived`)).map((text) => JSON.parse(text) as ArchivedPromotion),
   };
 }

@@ -4,20 +4,22 @@
  * compare-and-set Lua scripts, retried when another writer got there first.
  */
 import type { Redis } from 'ioredis';
-import { promotionStream } from '../../core/audit.ts';
+import { BATON_STREAM, promotionStream } from '../../core/audit.ts';
 import type { AuditRecord } from '../../core/audit-record.ts';
-import { isTerminal, type Freeze, type Ledger, type LedgerEntry, type Promotion, type Release } from '../../core/model.ts';
+import { finishedBefore, isTerminal, type ArchivedPromotion, type Freeze, type Ledger, type LedgerEntry, type Promotion, type Release } from '../../core/model.ts';
 import type { AuditBuild, PromotionQuery, Store } from '../contracts.ts';
 import { anchored } from '../anchor.ts';
 import { deepFreeze } from '../frozen.ts';
 import { AuditChain, AuditWriter } from './audit-writer.ts';
 import { PromotionWriter, type PromotionKeys, type TransitionChange, type Transitioned } from './promotion-writer.ts';
 import { RecentValues } from './recent-values.ts';
-import { ACQUIRE_LOCK, ADVANCE_CURSOR, CREATE_PROMOTION, HOLD_LEASE, RELEASE_LOCK } from './scripts.ts';
+import { ACQUIRE_LOCK, ADVANCE_CURSOR, ARCHIVE_PROMOTION, CREATE_PROMOTION, HOLD_LEASE, RELEASE_LOCK } from './scripts.ts';
 import { verifiedField } from './verified-fields.ts';
 
 // Streams written recently: promotions still moving and every environment.
 const REMEMBERED_STREAMS = 1000;
+// Baton's own stream is written by few: a head that keeps moving under an archive run means something is wrong.
+const MAX_ARCHIVE_ATTEMPTS = 100;
 
 export class RedisStore implements Store {
   private readonly promotions: PromotionWriter;
@@ -92,6 +94,50 @@ export class RedisStore implements Store {
     return this.promotions.transition(id, change);
   }
 
+  async archivePromotion(archived: ArchivedPromotion, build: AuditBuild): Promise<AuditRecord | undefined> {
+    const stream = promotionStream(archived.id);
+    const json = JSON.stringify(archived);
+    let head = this.heads.get(BATON_STREAM) ?? '';
+    for (let attempt = 0; attempt < MAX_ARCHIVE_ATTEMPTS; attempt += 1) {
+      const chain = new AuditChain(head);
+      const [record] = chain.add([build]);
+      if (!record) throw new Error(`No audit record was built for archiving promotion #${archived.id}.`);
+      const [seq = '', recordJson = ''] = chain.entries;
+      const reply = (await ARCHIVE_PROMOTION.run(
+        this.redis,
+        [
+          this.keys.promotion(archived.id),
+          this.key('promotions'),
+          this.key('promotions', 'environment', archived.environment),
+          this.keys.active,
+          this.keys.audit(stream),
+          this.keys.auditHead(stream),
+          this.key('thread-cursor', stream),
+          this.keys.unposted,
+          this.key('archived'),
+          this.keys.audit(BATON_STREAM),
+          this.keys.auditHead(BATON_STREAM),
+        ],
+        [archived.id, `${archived.audit.count} ${archived.audit.head}`, String(archived.audit.count), json, BATON_STREAM, head, chain.nextHead, seq, recordJson, stream],
+      )) as number | [number, string];
+      if (reply === 0) return undefined;
+      if (typeof reply === 'number') {
+        this.heads.set(BATON_STREAM, chain.nextHead);
+        this.heads.delete(stream);
+        this.promotions.forget(archived.id);
+        return record;
+      }
+      head = reply[1];
+      this.heads.set(BATON_STREAM, head);
+    }
+    throw new Error(`Baton's audit stream kept moving while promotion #${archived.id} was archived; giving up after ${MAX_ARCHIVE_ATTEMPTS} attempts.`);
+  }
+
+  async archivedPromotion(id: string): Promise<ArchivedPromotion | undefined> {
+    const text = await this.redis.hget(this.key('archived'), id);
+    return text === null ? undefined : deepFreeze(JSON.parse(text) as ArchivedPromotion);
+  }
+
   async listPromotions(query: PromotionQuery = {}): Promise<Promotion[]> {
     const onlyUnfinished = query.states !== undefined && query.states.every((state) => !isTerminal(state));
     let ids: string[];
@@ -103,7 +149,7 @@ export class RedisStore implements Store {
       ids.sort((a, b) => Number(b) - Number(a));
     } else {
       const index = query.environment ? this.key('promotions', 'environment', query.environment) : this.key('promotions');
-      const unfiltered = query.limit !== undefined && query.states === undefined;
+      const unfiltered = query.limit !== undefined && query.states === undefined && query.finishedBefore === undefined;
       // Scores are the ids, so the page before one is a score range.
       const below = query.before === undefined ? '+inf' : `(${Number(query.before)}`;
       ids = unfiltered
@@ -121,6 +167,7 @@ export class RedisStore implements Store {
         if (query.environment && promotion.environment !== query.environment) continue;
         if (query.states && !query.states.includes(promotion.state)) continue;
         if (query.before !== undefined && !(Number(promotion.id) < Number(query.before))) continue;
+        if (query.finishedBefore !== undefined && !finishedBefore(promotion, query.finishedBefore)) continue;
         found.push(promotion);
         if (query.limit !== undefined && found.length >= query.limit) return found;
       }

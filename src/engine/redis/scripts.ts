@@ -107,7 +107,6 @@ if redis.call('SET', KEYS[1], ARGV[1], 'NX') then return ARGV[1] end
 return redis.call('GET', KEYS[1])
 `);
 
-/** Deletes a lock only when the caller holds it. KEYS: lock. ARGV: holder. */
 /** Takes a lease that is free or lapsed, or renews one the caller holds. KEYS: lease. ARGV: holder, lifetime in ms. */
 export const HOLD_LEASE = new LuaScript(`
 local holder = redis.call('GET', KEYS[1])
@@ -192,4 +191,36 @@ if redis.call('ZSCORE', KEYS[2], id) then return 1 end
 local position = redis.pcall('LPOS', KEYS[3], id, 'MAXLEN', 1000)
 if type(position) == 'number' then return 1 end
 return 2
+`);
+
+/**
+ * Replaces a finished promotion by its archived entry: deletes it, its
+ * indexes, its audit stream, head and thread cursor, keeps the entry, and
+ * appends the record that says so to Baton's own stream — only when the
+ * promotion is finished, its stream still ends at the expected head, chat
+ * was told all of it, and Baton's stream head is the one the record was
+ * chained to. KEYS: promotion, all, per environment, active set, audit
+ * stream, audit head, thread cursor, unposted set, archived hash, Baton's
+ * stream, its head. ARGV: id, the expected head ("<count> <hash>"), the
+ * count, the archived entry's JSON, Baton's stream name, its expected head
+ * ("" for none), its new head, the record's sequence number and JSON, the
+ * promotion's stream name.
+ * Returns 1 when archived, 0 when the promotion may not be archived (nothing
+ * written), and {2, Baton's head} when that stream moved on.
+ */
+export const ARCHIVE_PROMOTION = new LuaScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('SISMEMBER', KEYS[4], ARGV[1]) == 1 then return 0 end
+if (redis.call('GET', KEYS[6]) or '') ~= ARGV[2] then return 0 end
+if tonumber(redis.call('GET', KEYS[7]) or '0') < tonumber(ARGV[3]) then return 0 end
+local head = redis.call('GET', KEYS[11]) or ''
+if head ~= ARGV[6] then return {2, head} end
+redis.call('XADD', KEYS[10], ARGV[8] .. '-0', 'record', ARGV[9])
+redis.call('SET', KEYS[11], ARGV[7])
+${noteUnposted('KEYS[8]', 'ARGV[5]')}
+redis.call('DEL', KEYS[1], KEYS[5], KEYS[6], KEYS[7])
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('ZREM', KEYS[3], ARGV[1])
+redis.call('ZREM', KEYS[8], ARGV[10])
+redis.call('HSET', KEYS[9], ARGV[1], ARGV[4])
+return 1
 `);

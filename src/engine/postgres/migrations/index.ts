@@ -1,4 +1,5 @@
 import { RECORDS_MIGRATION } from './0001-records.ts';
+import { ARCHIVE_MIGRATION } from './0002-archive.ts';
 
 /** One schema change of Baton's PostgreSQL records: applied once, in order, never edited once shipped. */
 export interface SchemaMigration {
@@ -7,4 +8,4 @@ export interface SchemaMigration {
 }
 
 /** Every migration this Baton knows, oldest first; a new one goes at the end. */
-export const SCHEMA_MIGRATIONS: readonly SchemaMigration[] = [RECORDS_MIGRATION];
+export const SCHEMA_MIGRATIONS: readonly SchemaMigration[] = [RECORDS_MIGRATION, ARCHIVE_MIGRATION];

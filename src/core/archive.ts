@@ -10,7 +10,7 @@ import { createHash, createPublicKey } from 'node:crypto';
 import type { AuditAnchor, AuditRecord, ChainCheck } from './audit-record.ts';
 import { BATON_STREAM, promotionStream, type AuditLog } from './audit.ts';
 import { buildEvidence, evidenceSignatureHolds, type EvidenceBundle } from './evidence.ts';
-import type { ArchivedPromotion, Promotion } from './model.ts';
+import { isTerminal, type ArchivedPromotion, type Promotion } from './model.ts';
 import type { Clock, EvidenceFiles } from './ports.ts';
 import { describeRelease } from './release.ts';
 import type { Store } from '../engine/contracts.ts';
@@ -48,19 +48,22 @@ export function bundleFileName(id: string): string {
   return `promotion-${id}.evidence.json`;
 }
 
-/** Why a due promotion cannot be archived now, or undefined when it can. */
+/** Why a finished promotion cannot be archived now, or undefined when it can. */
 async function reasonToKeep(deps: ArchiveDeps, promotion: Promotion, anchor: AuditAnchor, records: readonly AuditRecord[], chain: ChainCheck): Promise<string | undefined> {
-  if (records.length !== anchor.count) return 'it changed while being read';
+  if (records.length < anchor.count) return 'it changed while being read';
   if (!chain.intact) return `its audit log does not verify (${chain.problem ?? 'broken'}); it stays in place for someone to look into`;
   if ((await deps.store.threadCursor(promotionStream(promotion.id))) < anchor.count) return 'chat has not been told all of it yet';
   if ((await deps.store.lockHolder(promotion.environment)) === promotion.id) return `it still holds ${promotion.environment}`;
   return undefined;
 }
 
-async function archiveOne(deps: ArchiveDeps, promotion: Promotion, run: ArchiveRun): Promise<ArchivedPromotion | string> {
+async function archiveOne(deps: ArchiveDeps, id: string, run: ArchiveRun): Promise<ArchivedPromotion | string> {
+  // Records first, then the promotion: its anchor is then at least as new as the records read.
+  const records = await deps.store.readAudit(promotionStream(id));
+  const promotion = await deps.store.getPromotion(id);
+  if (!promotion || !isTerminal(promotion.state)) return 'it is moving again (a rollback started)';
   const anchor = promotion.audit;
   if (!anchor) return 'its record names no head for its audit log (written by an older Baton), so no bundle could prove it whole';
-  const records = await deps.store.readAudit(promotionStream(promotion.id));
   const bundle = buildEvidence(promotion, [...records], deps.audit);
   const reason = await reasonToKeep(deps, promotion, anchor, records, bundle.chain);
   if (reason) return reason;
@@ -104,7 +107,7 @@ export async function archiveFinished(deps: ArchiveDeps, run: ArchiveRun): Promi
   for (;;) {
     const page = await deps.store.listPromotions({ finishedBefore, limit: PAGE, ...(before !== undefined ? { before } : {}) });
     for (const promotion of page) {
-      const outcome = await archiveOne(deps, promotion, run);
+      const outcome = await archiveOne(deps, promotion.id, run);
       if (typeof outcome === 'string') report.kept.push({ id: promotion.id, reason: outcome });
       else report.archived.push(outcome);
     }

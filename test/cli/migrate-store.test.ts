@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sealAuditRecord, verifyAuditChain } from '../../src/core/audit-record.ts';
 import { migrateStoreFromCommandLine } from '../../src/cli-migrate-store.ts';
+import type { Store } from '../../src/engine/contracts.ts';
 import { MemoryStore } from '../../src/engine/memory/memory-store.ts';
 import { openPostgresRecords } from '../../src/engine/postgres/index.ts';
 import { createThrowawayDatabase, type ThrowawayDatabase } from '../support/postgres-database.ts';
@@ -109,6 +110,49 @@ describe('baton migrate-store', () => {
       /1 audit chain does not verify in the source, so nothing was copied:\npromotion-7: record 4 was changed after it was written/,
     );
     expect(await database.query('SELECT count(*)::int AS promotions FROM baton.promotions')).toEqual([{ promotions: 0 }]);
+  });
+
+  it('carries archived promotions over, and never brings back one PostgreSQL archived since', async () => {
+    database = await createThrowawayDatabase();
+    dataDir = await mkdtemp(join(tmpdir(), 'baton-migrate-'));
+    await loadEmbedded(join(dataDir, 'journal.jsonl'), 3, 1);
+    const archive = async (store: Store, id: string) => {
+      const promotion = await store.getPromotion(id);
+      if (!promotion?.audit) throw new Error(`promotion #${id} is missing`);
+      const archived = {
+        id,
+        environment: promotion.environment,
+        state: promotion.state,
+        requestedBy: promotion.requestedBy,
+        requestedAt: promotion.requestedAt,
+        archivedAt: '2027-12-01T00:00:00.000Z',
+        bundle: `/archive/promotion-${id}.evidence.json`,
+        sha256: 'cd'.repeat(32),
+        audit: promotion.audit,
+      };
+      await store.archivePromotion(archived, (previous) => sealAuditRecord('baton', { type: 'promotion.archived', actor: 'dana', promotionId: id, summary: `archived #${id}` }, previous, 'then'));
+      return archived;
+    };
+    const source = new MemoryStore(dataDir);
+    const first = await archive(source, '1');
+    await source.close();
+    const env = { DATABASE_URL: database.url };
+    await migrateStoreFromCommandLine({ from: 'embedded', to: 'postgres', dataDir }, env, silentLogger);
+    const second = await inPostgres(database.url, async ({ store }) => {
+      expect(await store.getPromotion('1')).toBeUndefined();
+      expect(await store.archivedPromotion('1')).toEqual(first);
+      expect(verifyAuditChain(await store.readAudit('baton'))).toEqual({ intact: true });
+      return archive(store, '2');
+    });
+
+    // PostgreSQL's own stream grew since (the archive of #2): copying again is refused there, and what came before it brought nothing back.
+    await expect(migrateStoreFromCommandLine({ from: 'embedded', to: 'postgres', dataDir }, env, silentLogger)).rejects.toThrow('The audit stream baton in PostgreSQL is not the one being copied');
+    await inPostgres(database.url, async ({ store }) => {
+      expect(await store.getPromotion('2')).toBeUndefined();
+      expect(await store.readAudit('promotion-2')).toEqual([]);
+      expect(await store.archivedPromotion('2')).toEqual(second);
+      expect((await store.listPromotions()).map((p) => p.id)).toEqual(['3']);
+    });
   });
 
   it('says what it needs when DATABASE_URL or the source is missing', async () => {

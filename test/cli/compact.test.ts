@@ -8,12 +8,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startBaton } from '../../src/app.ts';
 import { scanJournal } from '../../src/journal.ts';
 import { checkDataFolder } from '../../src/data-folder/check.ts';
+import { isTerminal } from '../../src/core/model.ts';
 import { MemoryStore } from '../../src/engine/memory/memory-store.ts';
 import { compactDataFolder } from '../../src/data-folder/compact.ts';
 import { AesOutputCipher, KEY_VARIABLE, parseKey } from '../../src/secrets-at-rest.ts';
 import { FakeTarget, fakeLookup } from '../support/fake-adapter.ts';
 import { baton, folderWithRecords } from '../support/records-folder.ts';
 import { silentLogger } from '../support/silent-logger.ts';
+import { archivedEntry, archivedRecord } from '../support/archived.ts';
 
 /** What a reader of the folder sees: every promotion, every audit stream, the ledger. */
 async function recordsIn(dataDir: string) {
@@ -54,6 +56,32 @@ describe('baton compact', () => {
     const store = new MemoryStore(dataDir);
     expect(await store.nextPromotionId()).toBe('5');
     await store.close();
+  }, 60_000);
+
+  it('keeps an archived promotion archived: the check skips what the journal held of it before, compaction keeps what is left of it', async () => {
+    const dataDir = await folderWithRecords();
+    folders.push(dataDir);
+    const store = new MemoryStore(dataDir);
+    const promotion = (await store.listPromotions()).find((p) => isTerminal(p.state) && p.audit);
+    if (!promotion?.audit) throw new Error('the folder has no finished promotion');
+    const stream = `promotion-${promotion.id}`;
+    await store.advanceThreadCursor(stream, await store.threadCursor(stream), promotion.audit.count);
+    const archived = archivedEntry(promotion);
+    const record = await store.archivePromotion(archived, archivedRecord(promotion.id, 'dana'));
+    expect(record?.stream).toBe('baton');
+    await store.close();
+
+    const checked = checkDataFolder(dataDir);
+    expect(checked.problems).toEqual([]);
+    expect(checked.summary).toContain('3 promotions (and 1 archived)');
+    expect(baton('compact', '--data-dir', dataDir).code).toBe(0);
+    expect(checkDataFolder(dataDir).problems).toEqual([]);
+    const reopened = new MemoryStore(dataDir);
+    expect(await reopened.getPromotion(promotion.id)).toBeUndefined();
+    expect(await reopened.readAudit(stream)).toEqual([]);
+    expect(await reopened.archivedPromotion(promotion.id)).toEqual(archived);
+    expect(await reopened.readAudit('baton')).toEqual([record]);
+    await reopened.close();
   }, 60_000);
 
   it('refuses while a bot holds the folder, changing nothing, while `baton plan` still reads it', async () => {

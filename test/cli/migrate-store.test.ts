@@ -13,6 +13,7 @@ import { createThrowawayDatabase, type ThrowawayDatabase } from '../support/post
 import { loadEmbedded, loadRedis } from '../support/raw-history.ts';
 import { startRedisServer, type RedisServer } from '../support/redis-server.ts';
 import { silentLogger } from '../support/silent-logger.ts';
+import { archivedEntry, archivedRecord } from '../support/archived.ts';
 
 const PROMOTIONS = 10_000;
 const ENVIRONMENTS = 50;
@@ -118,19 +119,9 @@ describe('baton migrate-store', () => {
     await loadEmbedded(join(dataDir, 'journal.jsonl'), 3, 1);
     const archive = async (store: Store, id: string) => {
       const promotion = await store.getPromotion(id);
-      if (!promotion?.audit) throw new Error(`promotion #${id} is missing`);
-      const archived = {
-        id,
-        environment: promotion.environment,
-        state: promotion.state,
-        requestedBy: promotion.requestedBy,
-        requestedAt: promotion.requestedAt,
-        archivedAt: '2027-12-01T00:00:00.000Z',
-        bundle: `/archive/promotion-${id}.evidence.json`,
-        sha256: 'cd'.repeat(32),
-        audit: promotion.audit,
-      };
-      await store.archivePromotion(archived, (previous) => sealAuditRecord('baton', { type: 'promotion.archived', actor: 'dana', promotionId: id, summary: `archived #${id}` }, previous, 'then'));
+      if (!promotion) throw new Error(`promotion #${id} is missing`);
+      const archived = archivedEntry(promotion);
+      await store.archivePromotion(archived, archivedRecord(id, 'dana'));
       return archived;
     };
     const source = new MemoryStore(dataDir);

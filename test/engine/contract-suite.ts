@@ -4,7 +4,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sealAuditRecord, verifyAuditChain } from '../../src/core/audit-record.ts';
-import type { ArchivedPromotion, Promotion } from '../../src/core/model.ts';
+import type { Promotion } from '../../src/core/model.ts';
+import { archivedEntry, archivedRecord } from '../support/archived.ts';
 import type { AuditBuild, Engine, Job, LedgerWrite, Store } from '../../src/engine/contracts.ts';
 
 /** The nudge delay every engine under test is opened with. */
@@ -61,25 +62,6 @@ async function finishedPromotion(store: Store, id: string, finishedAt: string, e
   const { promotion } = await store.transitionPromotion(id, (p) => ({ promotion: { ...p, state: 'succeeded', finishedAt }, records: [approvedBy('bob', id)] }));
   await store.advanceThreadCursor(`promotion-${id}`, 0, 2);
   return promotion;
-}
-
-function archivedOf(promotion: Promotion): ArchivedPromotion {
-  if (!promotion.audit) throw new Error(`promotion #${promotion.id} has no audit anchor`);
-  return {
-    id: promotion.id,
-    environment: promotion.environment,
-    state: promotion.state,
-    requestedBy: promotion.requestedBy,
-    requestedAt: promotion.requestedAt,
-    archivedAt: '2027-12-01T00:00:00.000Z',
-    bundle: `/archive/promotion-${promotion.id}.evidence.json`,
-    sha256: 'ab'.repeat(32),
-    audit: promotion.audit,
-  };
-}
-
-function archivedRecord(id: string): AuditBuild {
-  return (previous) => sealAuditRecord('baton', { type: 'promotion.archived', actor: 'baton', promotionId: id, summary: `archived #${id}` }, previous, 'now');
 }
 
 function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
@@ -461,7 +443,7 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
       it('archives a finished promotion in one write: it, its stream and its cursor go, what is left of it stays, and Baton\'s stream records it', async () => {
         const promotion = await finishedPromotion(engine.store, '1', '2026-01-01T00:00:00.000Z');
         await finishedPromotion(engine.store, '2', '2026-01-02T00:00:00.000Z');
-        const archived = archivedOf(promotion);
+        const archived = archivedEntry(promotion);
         const record = await engine.store.archivePromotion(archived, archivedRecord('1'));
         expect(record).toMatchObject({ stream: 'baton', seq: 1, type: 'promotion.archived', promotionId: '1' });
         expect(await engine.store.getPromotion('1')).toBeUndefined();
@@ -485,16 +467,16 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
         await engine.store.createPromotion(samplePromotion('1', { state: 'running' }), [approvedBy('alice', '1')]);
         await engine.store.advanceThreadCursor('promotion-1', 0, 1);
         const running = await engine.store.getPromotion('1');
-        expect(running && (await engine.store.archivePromotion(archivedOf(running), archivedRecord('1')))).toBeUndefined();
+        expect(running && (await engine.store.archivePromotion(archivedEntry(running), archivedRecord('1')))).toBeUndefined();
 
         const finished = await finishedPromotion(engine.store, '2', '2026-01-01T00:00:00.000Z');
         await engine.store.transitionPromotion('2', () => ({ records: [approvedBy('carol', '2')] }));
-        expect(await engine.store.archivePromotion(archivedOf(finished), archivedRecord('2'))).toBeUndefined();
+        expect(await engine.store.archivePromotion(archivedEntry(finished), archivedRecord('2'))).toBeUndefined();
 
         const moved = await engine.store.getPromotion('2');
-        expect(moved && (await engine.store.archivePromotion(archivedOf(moved), archivedRecord('2')))).toBeUndefined();
+        expect(moved && (await engine.store.archivePromotion(archivedEntry(moved), archivedRecord('2')))).toBeUndefined();
         await engine.store.advanceThreadCursor('promotion-2', 2, 3);
-        expect(moved && (await engine.store.archivePromotion(archivedOf(moved), archivedRecord('2')))).toMatchObject({ promotionId: '2' });
+        expect(moved && (await engine.store.archivePromotion(archivedEntry(moved), archivedRecord('2')))).toMatchObject({ promotionId: '2' });
 
         expect((await engine.store.getPromotion('1'))?.state).toBe('running');
         expect(await engine.store.readAudit('promotion-1')).toHaveLength(1);
@@ -504,7 +486,7 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
 
       it('keeps one chain in Baton\'s stream while many promotions are archived at once, each by two archivers', async () => {
         const promotions = await Promise.all(['1', '2', '3', '4', '5', '6'].map((id) => finishedPromotion(engine.store, id, '2026-01-01T00:00:00.000Z')));
-        const outcomes = await Promise.all(promotions.flatMap((p) => [engine.store.archivePromotion(archivedOf(p), archivedRecord(p.id)), engine.store.archivePromotion(archivedOf(p), archivedRecord(p.id))]));
+        const outcomes = await Promise.all(promotions.flatMap((p) => [engine.store.archivePromotion(archivedEntry(p), archivedRecord(p.id)), engine.store.archivePromotion(archivedEntry(p), archivedRecord(p.id))]));
         expect(outcomes.filter((record) => record !== undefined)).toHaveLength(6);
         const baton = await engine.store.readAudit('baton');
         expect(baton.map((r) => r.promotionId).sort()).toEqual(['1', '2', '3', '4', '5', '6']);
@@ -662,7 +644,7 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
         );
       }
       await engine.store.advanceThreadCursor('environment-dev', 0, 1);
-      const archived = archivedOf(await finishedPromotion(engine.store, await engine.store.nextPromotionId(), '2026-01-01T00:00:00.000Z'));
+      const archived = archivedEntry(await finishedPromotion(engine.store, await engine.store.nextPromotionId(), '2026-01-01T00:00:00.000Z'));
       await engine.store.archivePromotion(archived, archivedRecord(archived.id));
       await engine.store.advanceThreadCursor('baton', 0, 1);
       const reopened = await fixture.reopen();

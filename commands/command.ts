@@ -1,9 +1,5 @@
 /** The typed commands `/promote` understands, as the parser produces them. */
-
-export type ReleaseReference =
-  | { kind: 'inline'; words: string[] }
-  /** A release name or an environment name: the handler tells which. */
-  | { kind: 'name'; name: string };
+import type { ReleaseReference } from '../src/core/release-reference.ts';
 
 export type Command =
   | { name: 'promote'; release: ReleaseReference; environment: string; dryRun: boolean; override?: string }

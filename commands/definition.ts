@@ -2,7 +2,7 @@ import type { ChannelProblem } from '../src/chat/channel-problems.ts';
 import type { Reply } from '../src/chat/contract.ts';
 import type { Pipeline } from '../src/core/model.ts';
 import type { PromotionIntents } from '../src/core/intents.ts';
-import type { Store } from '../src/engine/contracts.ts';
+import type { RecordsQuery } from '../src/engine/contracts.ts';
 import type { Command, CommandName } from './command.ts';
 
 /** What a command handler may use; the same on every chat platform. */
@@ -10,7 +10,8 @@ export interface CommandContext {
   user: string;
   channel: string;
   promotions: PromotionIntents;
-  store: Store;
+  /** The records, to read: every change goes through `promotions`. */
+  records: RecordsQuery;
   pipeline: Pipeline;
   /** Channels Baton cannot post to now (their threads wait): status names them. */
   chatProblems?: () => ChannelProblem[];

@@ -26,8 +26,8 @@ export const diffCommand: CommandDefinition<'diff'> = {
   async run(command, context) {
     for (const name of [command.from, command.to]) environmentIn(context.pipeline, name);
     const [from, to, fromLive, toLive] = await Promise.all([
-      context.store.getLedger(command.from),
-      context.store.getLedger(command.to),
+      context.records.getLedger(command.from),
+      context.records.getLedger(command.to),
       context.promotions.drift(command.from),
       context.promotions.drift(command.to),
     ]);

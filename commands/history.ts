@@ -33,7 +33,7 @@ export const historyCommand: CommandDefinition<'history'> = {
   },
   async run(command, context) {
     if (command.environment) environmentIn(context.pipeline, command.environment);
-    const promotions = await context.store.listPromotions({
+    const promotions = await context.records.listPromotions({
       ...(command.environment ? { environment: command.environment } : {}),
       ...(command.before ? { before: command.before } : {}),
       limit: command.limit,

@@ -5,7 +5,7 @@ import { blockingChecks } from '../src/core/policy.ts';
 import { describeRelease } from '../src/core/release.ts';
 import { UsageError } from '../src/errors.ts';
 import type { CommandDefinition } from './definition.ts';
-import { releaseReferenceFrom, resolveReleaseReference } from './release-reference.ts';
+import { releaseReferenceFrom } from '../src/core/release-reference.ts';
 import { takeOptions } from './words.ts';
 
 const USAGE = '/promote <release> to <env> [--dry-run] [--override "<reason>"]   (release: a name, api=1.4.2 worker=1.4.2, or an environment)';
@@ -36,7 +36,7 @@ export const promoteCommand: CommandDefinition<'promote'> = {
     };
   },
   async run(command, context): Promise<Reply> {
-    const { release, fromEnvironment } = await resolveReleaseReference(command.release, context);
+    const { release, fromEnvironment } = await context.promotions.resolveRelease(command.release);
     const request = {
       release,
       environment: command.environment,

@@ -42,7 +42,7 @@ export const statusCommand: CommandDefinition<'status'> = {
       const problem = failing.find((p) => p.channel === promotion.channel);
       return { visibility: 'private', message: problem ? { ...shown, blocks: [...shown.blocks, channelProblemsBlock([problem])] } : shown };
     }
-    const live = await context.store.listPromotions({ states: LIVE_STATES, limit: 200 });
+    const live = await context.records.listPromotions({ states: LIVE_STATES, limit: 200 });
     const problems = failing.length > 0 ? [channelProblemsBlock(failing)] : [];
     if (live.length === 0) {
       const none = textMessage('No promotion is under way. /promote history shows past ones.');

@@ -5,7 +5,7 @@ import { AuditLog } from './core/audit.ts';
 import type { DryRunPlan } from './core/dry-run.ts';
 import { environmentSecrets, systemClock } from './core/ports.ts';
 import { PromotionIntents } from './core/intents.ts';
-import { releaseReferenceFrom, resolveReleaseReference } from '../commands/release-reference.ts';
+import { releaseReferenceFrom } from './core/release-reference.ts';
 import { describeRelease } from './core/release.ts';
 import { plural } from './chat/render/labels.ts';
 import { createMemoryEngine } from './engine/memory/index.ts';
@@ -70,11 +70,7 @@ export async function planFromCommandLine(request: PlanRequest): Promise<{ text:
     evidenceFiles: evidenceFilesOnDisk,
     retryDelayMs: 1000,
   });
-  const { release, fromEnvironment } = await resolveReleaseReference(releaseReferenceFrom(request.releaseWords), {
-    pipeline,
-    store: engine.store,
-    promotions,
-  });
+  const { release, fromEnvironment } = await promotions.resolveRelease(releaseReferenceFrom(request.releaseWords));
   const plan = await promotions.dryRun({ release, environment: request.environment, requestedBy: request.user, ...(fromEnvironment ? { fromEnvironment } : {}) });
   const allowed = plan.checks.every((c) => c.passed) && Object.keys(plan.previewErrors).length === 0;
   const text = request.json

@@ -56,7 +56,14 @@ export function createInteractionHandler(deps: InteractionDeps): InteractionHand
     async command(command: IncomingCommand): Promise<Reply> {
       try {
         const parsed = parseCommand(command.text);
-        const context: CommandContext = { user: command.user, channel: command.channel, ...deps };
+        const context: CommandContext = {
+          user: command.user,
+          channel: command.channel,
+          promotions: deps.promotions,
+          records: deps.store,
+          pipeline: deps.pipeline,
+          ...(deps.chatProblems ? { chatProblems: deps.chatProblems } : {}),
+        };
         return await runCommand(parsed, context);
       } catch (error) {
         return answerFailure(error, 'command');

@@ -22,6 +22,7 @@ import { mayAct, refsOf, type Permission, type PermissionVerdict } from './permi
 import { buildStepGraph } from './planner.ts';
 import { applyOverride, blockingChecks, checkRequestPolicy, type PolicyCheck } from './policy.ts';
 import { checkRelease, describeRelease } from './release.ts';
+import { resolveReleaseReference, type ReleaseReference } from './release-reference.ts';
 import { queueNextRollbackStep, rollbackScope } from './rollback.ts';
 import { environmentNamed, nowIso, type CoreRuntime } from './runtime.ts';
 import { planJobId, startWhenFree } from './scheduler.ts';
@@ -123,6 +124,11 @@ export class PromotionIntents {
       freeze,
       verifiedAt: (env, component, version) => verified.get(`${env}\u0000${component}\u0000${version}`),
     });
+  }
+
+  /** The release a `/promote` or `baton plan` names: inline versions, what an environment runs, or a named release. */
+  resolveRelease(reference: ReleaseReference): Promise<{ release: Release; fromEnvironment?: string }> {
+    return resolveReleaseReference(this.runtime, reference, (environment) => this.releaseRunningIn(environment));
   }
 
   /** The release an environment runs now, to promote exactly that elsewhere. */

@@ -147,6 +147,9 @@ export interface Store {
   close(): Promise<void>;
 }
 
+/** What readers outside the core (chat commands) may ask of the records: reads, never writes. */
+export type RecordsQuery = Pick<Store, 'getPromotion' | 'listPromotions' | 'getLedger' | 'verifiedAt' | 'lockHolder' | 'listFreezes' | 'getRelease' | 'archivedPromotion'>;
+
 export type JobData =
   | { kind: 'plan'; promotionId: string }
   | { kind: 'step'; promotionId: string; stepId: string }

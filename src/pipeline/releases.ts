@@ -1,12 +1,11 @@
 /**
- * Named releases: registered through the API (kept in the store) or written
- * as files in the pipeline's `releases/` folder (`<name>.yaml`).
+ * Named releases written as files in the pipeline's `releases/` folder
+ * (`<name>.yaml`); those registered through the API are kept in the store.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { Release } from '../core/model.ts';
-import type { Store } from '../engine/contracts.ts';
 import { BatonError, ErrorCode } from '../errors.ts';
 
 const RELEASE_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/;
@@ -32,11 +31,9 @@ function releaseFromFile(name: string, path: string, text: string): Release {
   return { name, versions };
 }
 
-/** Finds a named release in the store, then in the releases folder. */
-export async function findNamedRelease(name: string, releasesDir: string, store: Store): Promise<Release | undefined> {
+/** Reads the release file `<name>.yaml` (or `.yml`) of the releases folder; undefined when there is none. */
+export async function readReleaseFile(name: string, releasesDir: string): Promise<Release | undefined> {
   if (!isReleaseName(name)) return undefined;
-  const registered = await store.getRelease(name);
-  if (registered) return registered;
   for (const extension of ['.yaml', '.yml']) {
     const path = join(releasesDir, `${name}${extension}`);
     const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {

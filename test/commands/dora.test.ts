@@ -19,7 +19,7 @@ components:
 describe('/promote dora', () => {
   it('shows the four figures of the last environment by default, from promotions that succeeded and failed', async () => {
     const harness = coreHarness(PIPELINE);
-    const context = { user: 'carol', channel: '#deploys', promotions: harness.promotions, store: harness.runtime.store, pipeline: harness.pipeline };
+    const context = { user: 'carol', channel: '#deploys', promotions: harness.promotions, records: harness.runtime.store, pipeline: harness.pipeline };
     const promote = async (version: string, environment: string) => {
       await harness.promotions.request({ release: { name: `api ${version}`, versions: { api: version } }, environment, requestedBy: 'alice' });
       await harness.settle();
@@ -67,7 +67,7 @@ describe('/promote dora', () => {
       expect(() => parseCommand(text)).toThrow(`${message}\nUsage: /promote dora [<env>] [--days N]`);
     }
     const harness = coreHarness(PIPELINE);
-    const context = { user: 'carol', channel: '#deploys', promotions: harness.promotions, store: harness.runtime.store, pipeline: harness.pipeline };
+    const context = { user: 'carol', channel: '#deploys', promotions: harness.promotions, records: harness.runtime.store, pipeline: harness.pipeline };
     await expect(runCommand(parseCommand('dora nowhere'), context)).rejects.toThrow('There is no environment "nowhere". Environments: dev, prod.');
     expect(replyText(await runCommand(parseCommand('help'), context))).toContain('/promote dora [<env>] [--days N]');
   });

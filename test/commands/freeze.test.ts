@@ -15,7 +15,7 @@ components:
 describe('/promote freeze and unfreeze', () => {
   it('tell the channel that approved promotions wait, and start the one that waited when lifted', async () => {
     const harness = coreHarness(PIPELINE);
-    const context = (user: string) => ({ user, channel: '#deploys', promotions: harness.promotions, store: harness.runtime.store, pipeline: harness.pipeline });
+    const context = (user: string) => ({ user, channel: '#deploys', promotions: harness.promotions, records: harness.runtime.store, pipeline: harness.pipeline });
     const requested = await harness.promotions.request({ release: { name: 'r', versions: { api: '2' } }, environment: 'prod', requestedBy: 'alice' });
     if (requested.outcome !== 'planning') throw new Error('refused');
     await harness.settle();

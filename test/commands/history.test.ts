@@ -18,7 +18,7 @@ describe('/promote history', () => {
   it('shows a page at a time, newest first, and says how to ask for the one before', async () => {
     const harness = coreHarness(PIPELINE);
     for (let i = 1; i <= 7; i += 1) await harness.runtime.store.createPromotion(samplePromotion(String(i), { environment: i % 2 === 0 ? 'dev' : 'prod', state: 'succeeded' }));
-    const context = { user: 'alice', channel: '#deploys', promotions: harness.promotions, store: harness.runtime.store, pipeline: harness.pipeline };
+    const context = { user: 'alice', channel: '#deploys', promotions: harness.promotions, records: harness.runtime.store, pipeline: harness.pipeline };
     const page = async (text: string) => {
       const { message } = await runCommand(parseCommand(text), context);
       return `${message.text}\n${messagePlainText(message)}`;

@@ -1,13 +1,16 @@
-/** What `<release>` in `/promote <release> to <env>` (and `baton plan`) refers to. */
+/** What `<release>` in `/promote <release> to <env>` and `baton plan` refers to, and the release it names. */
 import { dirname, isAbsolute, relative } from 'node:path';
-import type { Pipeline, Release } from '../src/core/model.ts';
-import type { PromotionIntents } from '../src/core/intents.ts';
-import { parseInlineRelease } from '../src/core/release.ts';
-import type { Store } from '../src/engine/contracts.ts';
-import { BatonError, ErrorCode, quoteInput } from '../src/errors.ts';
-import { findNamedRelease, releaseFileNames } from '../src/pipeline/releases.ts';
-import { closestName, listNames } from '../src/pipeline/suggest.ts';
-import type { ReleaseReference } from './command.ts';
+import { BatonError, ErrorCode, quoteInput } from '../errors.ts';
+import { isReleaseName, readReleaseFile, releaseFileNames } from '../pipeline/releases.ts';
+import { closestName, listNames } from '../pipeline/suggest.ts';
+import type { Pipeline, Release } from './model.ts';
+import { parseInlineRelease } from './release.ts';
+import type { CoreRuntime } from './runtime.ts';
+
+export type ReleaseReference =
+  | { kind: 'inline'; words: string[] }
+  /** A release name or an environment name: the resolver tells which. */
+  | { kind: 'name'; name: string };
 
 export function releaseReferenceFrom(words: readonly string[]): ReleaseReference {
   const [first] = words;
@@ -35,17 +38,20 @@ async function unknownRelease(name: string, pipeline: Pipeline): Promise<BatonEr
   );
 }
 
-/** Inline versions, what an environment runs, or a named release — in that order. */
+/**
+ * Inline versions, what an environment runs, or a named release (registered
+ * through the API, else a release file) — in that order.
+ */
 export async function resolveReleaseReference(
+  runtime: Pick<CoreRuntime, 'pipeline' | 'store'>,
   reference: ReleaseReference,
-  deps: { pipeline: Pipeline; store: Store; promotions: PromotionIntents },
+  runningIn: (environment: string) => Promise<Release>,
 ): Promise<{ release: Release; fromEnvironment?: string }> {
   if (reference.kind === 'inline') return { release: parseInlineRelease(reference.words) };
   const { name } = reference;
-  if (deps.pipeline.environments.some((e) => e.name === name)) {
-    return { release: await deps.promotions.releaseRunningIn(name), fromEnvironment: name };
-  }
-  const named = await findNamedRelease(name, deps.pipeline.releasesDir, deps.store);
+  const { pipeline, store } = runtime;
+  if (pipeline.environments.some((e) => e.name === name)) return { release: await runningIn(name), fromEnvironment: name };
+  const named = isReleaseName(name) ? ((await store.getRelease(name)) ?? (await readReleaseFile(name, pipeline.releasesDir))) : undefined;
   if (named) return { release: named };
-  throw await unknownRelease(name, deps.pipeline);
+  throw await unknownRelease(name, pipeline);
 }

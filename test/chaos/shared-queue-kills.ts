@@ -123,7 +123,11 @@ export async function runKills(scene: ProcessScene, records: KilledRecords): Pro
       .then(async (member) => {
         members.push(member);
         const bot = botOf();
-        if (bot) await checkRecent(bot.url, kills);
+        if (!bot) return;
+        await checkRecent(bot.url, kills).catch((error: unknown) => {
+          // The bot asked was killed while it answered (fetch fails with a TypeError); the final check reads every promotion again.
+          if (members.includes(bot) || !(error instanceof TypeError)) throw error;
+        });
       })
       .catch((error: unknown) => void failures.push(error))
       .finally(() => booting.delete(replaced));

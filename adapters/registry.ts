@@ -3,8 +3,8 @@
  * written here. Adding a kind = one folder under adapters/ + one line below;
  * test/adapters/registry.test.ts fails when a folder is missing from this map.
  */
-import type { AdapterLookup, TargetAdapter } from './contract.ts';
 import { httpAdapter } from './http/index.ts';
+import type { AdapterLookup, TargetAdapter } from './kit/contract.ts';
 import { kubernetesAdapter } from './kubernetes/index.ts';
 import { lambdaAdapter } from './lambda/index.ts';
 import { scriptAdapter } from './script/index.ts';

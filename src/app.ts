@@ -8,7 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { BatonError, ErrorCode } from './errors.ts';
 import { createAdapterLookup } from '../adapters/registry.ts';
-import type { AdapterLookup } from '../adapters/contract.ts';
+import type { AdapterLookup } from '../adapters/kit/contract.ts';
 import { ConsoleChat } from './chat/console/console-chat.ts';
 import { exampleCommand } from './chat/console/example-command.ts';
 import type { ChatOut } from './chat/contract.ts';

@@ -11,14 +11,14 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runProcess } from '../adapters/script/run.ts';
+import { runProcess } from '../adapters/kit/process.ts';
 import { LocalProgramSupervisor } from '../src/program-supervisor.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 /** A worker that starts a deploy program through runProcess and says so; the test then kills it. */
 const CRASHING_WORKER = `
-  const { runProcess } = await import('./adapters/script/run.ts');
+  const { runProcess } = await import('./adapters/kit/process.ts');
   const { LocalProgramSupervisor } = await import('./src/program-supervisor.ts');
   await runProcess(['sh', '-c', 'echo started; sleep 30 & sleep 30'], {
     cwd: '.',

@@ -3,15 +3,14 @@
  * JSON path. Without it the adapter cannot see the target, and Baton relies
  * on its own ledger.
  */
-import type { Observed } from '../../src/core/model.ts';
-import { RetryableStepError, TerminalStepError } from '../../src/errors.ts';
-import type { AdapterContext } from '../contract.ts';
+import type { AdapterContext, Observed } from '../kit/contract.ts';
+import { RetryableStepError, TerminalStepError } from '../kit/step-errors.ts';
+import { stepStopped } from '../kit/stopped.ts';
 import { isTemporaryStatus, parseJsonBody, quoteBody, statusLine } from './answers.ts';
 import { valueAtJsonPath } from './json-path.ts';
 import { displayUrl, type Redact } from './redaction.ts';
 import type { CurrentSettings, HttpConfig } from './schema.ts';
 import { send } from './send.ts';
-import { stepStopped } from './stopped.ts';
 
 function versionAt(settings: CurrentSettings, shown: string, document: unknown, redact: Redact): string | null {
   const lookup = valueAtJsonPath(document, settings.jsonPath);

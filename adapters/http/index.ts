@@ -3,9 +3,8 @@
  * `workflow_dispatch`, any webhook) with one request, follows the run it
  * started until it succeeds or fails, and publishes values of the answer.
  */
-import type { Observed } from '../../src/core/model.ts';
-import { TerminalStepError } from '../../src/errors.ts';
-import type { AdapterContext, StepResult, TargetAdapter } from '../contract.ts';
+import type { AdapterContext, Observed, StepResult, TargetAdapter } from '../kit/contract.ts';
+import { TerminalStepError } from '../kit/step-errors.ts';
 import { observeCurrent } from './current.ts';
 import { runPipeline } from './pipeline.ts';
 import { previewStep } from './preview.ts';
@@ -52,8 +51,7 @@ async function rollback(ctx: HttpContext, before: Observed): Promise<StepResult>
 
 export const httpAdapter: TargetAdapter<HttpConfig> = {
   kind: 'http',
-  description:
-    'Triggers a pipeline elsewhere (Jenkins, GitHub Actions workflow_dispatch, any webhook) with one signed request and follows the run until it succeeds or fails.',
+  description: 'Triggers a pipeline elsewhere (Jenkins, GitHub Actions workflow_dispatch, any webhook) with one signed request and follows the run until it succeeds or fails.',
   config: httpConfigSchema,
   // Longer than the default poll timeout (30m), so the adapter's own timeout message is the one people see.
   step: { timeoutMs: 35 * 60_000, retries: 3 },

@@ -3,8 +3,8 @@
  * poll, or the trigger when there is no `poll`), or a `${trigger.…}`
  * placeholder for a value of the trigger's answer such as its Location.
  */
-import type { Outputs } from '../../src/core/model.ts';
-import { TerminalStepError } from '../../src/errors.ts';
+import type { Outputs } from '../kit/contract.ts';
+import { TerminalStepError } from '../kit/step-errors.ts';
 import { parseJsonBody, quoteBody } from './answers.ts';
 import { valueAtJsonPath } from './json-path.ts';
 import type { Redact } from './redaction.ts';

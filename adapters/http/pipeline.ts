@@ -3,17 +3,17 @@
  * from the work folder when an earlier attempt already did), follow the run
  * when `poll` is set, and read the outputs from the final answer.
  */
-import type { AdapterContext, StepResult } from '../contract.ts';
+import type { AdapterContext, StepResult } from '../kit/contract.ts';
+import { describeWait } from '../kit/durations.ts';
+import { stepStopped } from '../kit/stopped.ts';
 import { statusLine } from './answers.ts';
 import { describeCondition } from './conditions.ts';
-import { describeWait } from '../durations.ts';
 import { extractOutputs, type OutputSource } from './outputs.ts';
 import { pollUntilDone } from './poll.ts';
 import { displayUrl, type Redact } from './redaction.ts';
 import type { HttpConfig, PipelineSettings } from './schema.ts';
-import { stepStopped } from './stopped.ts';
-import { sendTrigger } from './trigger.ts';
 import { readTriggerRecord, type TriggerResponse } from './trigger-record.ts';
+import { sendTrigger } from './trigger.ts';
 
 export type PipelinePurpose = 'apply' | 'rollback';
 

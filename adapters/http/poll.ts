@@ -4,16 +4,15 @@
  * the trigger. Answers that say "not now" (no connection, 5xx, 429, 408, 404
  * while the run is being created) are waited out; anything else stops.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
-import { TerminalStepError } from '../../src/errors.ts';
-import type { AdapterContext } from '../contract.ts';
+import type { AdapterContext } from '../kit/contract.ts';
+import { checkedDurationMs } from '../kit/durations.ts';
+import { TerminalStepError } from '../kit/step-errors.ts';
+import { pause, stepStopped } from '../kit/stopped.ts';
 import { isTemporaryStatus, parseJsonBody, quoteBody, retryAfterMs, statusLine } from './answers.ts';
 import { checkCondition, describeCondition } from './conditions.ts';
-import { checkedDurationMs } from '../durations.ts';
 import { displayUrl, type Redact } from './redaction.ts';
 import type { HttpConfig, PollSettings } from './schema.ts';
 import { send, type HttpAnswer } from './send.ts';
-import { stepStopped } from './stopped.ts';
 import {
   fillTriggerPlaceholders,
   fillTriggerPlaceholdersInHeaders,
@@ -142,7 +141,7 @@ export async function pollUntilDone(attempt: PollAttempt): Promise<FinalAnswer> 
     }
     const waitMs = Math.max(intervalMs, waiting.waitMs ?? 0);
     try {
-      await sleep(Math.min(waitMs, deadline - now), undefined, { signal: ctx.signal });
+      await pause(Math.min(waitMs, deadline - now), ctx.signal);
     } catch (error) {
       if (ctx.signal.aborted) throw stopped();
       throw error;

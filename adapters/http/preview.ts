@@ -2,13 +2,12 @@
  * What `plan` shows: the requests the step will send, how it decides the run
  * is done, and what it reads back. Nothing is sent except the `current` GET.
  */
-import type { StepPreview } from '../../src/core/model.ts';
-import type { AdapterContext } from '../contract.ts';
+import type { AdapterContext, StepPreview } from '../kit/contract.ts';
 import { describeCondition } from './conditions.ts';
 import { observeCurrent } from './current.ts';
+import { idempotencyKey } from './pipeline.ts';
 import { displayUrl, isCredentialHeader, type Redact } from './redaction.ts';
 import type { HttpConfig, PipelineSettings } from './schema.ts';
-import { idempotencyKey } from './pipeline.ts';
 import { bodyBytes } from './trigger-request.ts';
 
 const BODY_PREVIEW_LIMIT = 200;

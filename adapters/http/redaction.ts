@@ -4,7 +4,7 @@
  * settings even when written in clear: the HMAC secret, credential headers,
  * passwords in URLs and token-like query parameters.
  */
-import type { AdapterContext } from '../contract.ts';
+import type { AdapterContext } from '../kit/contract.ts';
 import type { HttpConfig } from './schema.ts';
 
 const MASK = '***';

@@ -8,7 +8,7 @@
  * is only checked for its form once it holds no placeholder.
  */
 import { z } from 'zod';
-import { durationMs, WAIT_FORM } from '../durations.ts';
+import { durationMs, WAIT_FORM } from '../kit/durations.ts';
 import { DEFAULT_EXPECTED_STATUS, statusPatternProblem } from './expected-status.ts';
 import { jsonPathProblem } from './json-path.ts';
 

@@ -3,17 +3,17 @@
  * pipeline started; a busy or failing server (429, 5xx) or no answer at all
  * may pass on another attempt; anything else is a refusal retrying cannot fix.
  */
-import { RetryableStepError, TerminalStepError } from '../../src/errors.ts';
-import type { AdapterContext } from '../contract.ts';
+import type { AdapterContext } from '../kit/contract.ts';
+import { describeWait } from '../kit/durations.ts';
+import { RetryableStepError, TerminalStepError } from '../kit/step-errors.ts';
+import { stepStopped } from '../kit/stopped.ts';
 import { isTemporaryStatus, quoteBody, retryAfterMs, statusLine } from './answers.ts';
-import { describeWait } from '../durations.ts';
 import { describeExpectedStatus, statusExpected } from './expected-status.ts';
 import { displayUrl, type Redact } from './redaction.ts';
 import type { HttpConfig, TriggerSettings } from './schema.ts';
 import { send, type HttpAnswer } from './send.ts';
-import { stepStopped } from './stopped.ts';
-import { triggerRequest } from './trigger-request.ts';
 import { forgetTriggerRecord, writeTriggerRecord, type TriggerResponse } from './trigger-record.ts';
+import { triggerRequest } from './trigger-request.ts';
 
 export interface TriggerAttempt {
   ctx: AdapterContext<HttpConfig>;

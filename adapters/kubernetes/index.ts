@@ -3,13 +3,12 @@
  * environment's config in Git (gitops mode, for Argo CD and Flux users) or by
  * patching the workload in the cluster (direct mode).
  */
-import type { Observed, StepPreview } from '../../src/core/model.ts';
 import { BatonError } from '../../src/errors.ts';
-import type { AdapterContext, Health, StepResult, TargetAdapter } from '../contract.ts';
+import type { AdapterContext, Health, Observed, StepPreview, StepResult, TargetAdapter } from '../kit/contract.ts';
+import { stoppedError, throwIfStopped } from '../kit/stopped.ts';
 import type { DirectSettings } from './direct/schema.ts';
 import type { GitopsSettings } from './gitops/schema.ts';
 import { kubernetesSettingsSchema, type KubernetesSettings } from './schema.ts';
-import { stoppedError, throwIfStopped } from './stopped.ts';
 
 /*
  * Each mode's code is loaded the first time a step uses it: the Kubernetes

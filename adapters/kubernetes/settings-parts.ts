@@ -4,34 +4,19 @@
  */
 import { posix } from 'node:path';
 import { z } from 'zod';
-import { DURATION_FORM, parseDuration } from '../../src/pipeline/duration.ts';
+import { DURATION_FORM, isPositiveDuration } from '../kit/durations.ts';
+import { nonEmptyText } from '../kit/settings.ts';
 
 export function durationSetting(setting: string, fallback: string) {
   return z
     .string({ error: `\`${setting}\` must be a duration such as 10m (quote it in YAML)` })
-    .refine(
-      (text) => {
-        try {
-          return parseDuration(text) > 0;
-        } catch {
-          return false;
-        }
-      },
-      { message: `\`${setting}\` must be ${DURATION_FORM}, and more than zero` },
-    )
+    .refine(isPositiveDuration, { message: `\`${setting}\` must be ${DURATION_FORM}, and more than zero` })
     .default(fallback);
 }
 
+/** Kubernetes names and paths never mean anything by surrounding blanks, so they are trimmed. */
 export function nonEmpty(setting: string, example: string) {
-  return z
-    .string({
-      error: (issue) =>
-        issue.input === undefined
-          ? `\`${setting}\` is required, e.g. ${example}`
-          : `\`${setting}\` must be a string, e.g. ${example}`,
-    })
-    .trim()
-    .min(1, `\`${setting}\` is empty: give a value, e.g. ${example}`);
+  return nonEmptyText(setting, example, { trim: true });
 }
 
 /** A file or folder inside the repository: relative, and never climbing out of it with `..`. */

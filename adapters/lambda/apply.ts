@@ -4,16 +4,15 @@
  * same release, it finds the alias already there and changes nothing.
  */
 import type { AliasConfiguration, FunctionConfiguration } from '@aws-sdk/client-lambda';
-import type { Outputs } from '../../src/core/model.ts';
-import { TerminalStepError } from '../../src/errors.ts';
-import type { StepResult } from '../contract.ts';
+import type { Outputs, StepResult } from '../kit/contract.ts';
+import { TerminalStepError } from '../kit/step-errors.ts';
+import { stepStopped } from '../kit/stopped.ts';
 import { moveAlias } from './move-alias.ts';
 import { describeRunning, observeAlias, runsFully } from './observe.ts';
 import { ApplyProgress } from './progress.ts';
 import { publishRelease } from './publish.ts';
 import { releaseDescription } from './release-description.ts';
 import { withLambda, type LambdaContext, type LambdaSession } from './session.ts';
-import { stepStopped } from './stopped.ts';
 
 function releaseOutputs(alias: AliasConfiguration, version: FunctionConfiguration): Outputs {
   return {
@@ -52,7 +51,7 @@ async function deploy(session: LambdaSession, description: string, progress: App
   };
 }
 
-export async function applyRelease(ctx: LambdaContext): Promise<StepResult> {
+export async function apply(ctx: LambdaContext): Promise<StepResult> {
   if (ctx.signal.aborted) throw stepStopped(ctx.signal, ctx.redact, `before deploying ${ctx.config.function}`, 'Nothing was changed.');
   const description = releaseDescription(ctx.stepId, ctx.version);
   if (description === undefined) {

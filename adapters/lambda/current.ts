@@ -1,5 +1,5 @@
 /** What a Lambda function's alias runs now, as the release it was deployed for. */
-import type { Observed } from '../../src/core/model.ts';
+import type { Observed } from '../kit/contract.ts';
 import { observeAlias, observedFrom } from './observe.ts';
 import { withLambda, type LambdaContext } from './session.ts';
 

@@ -3,7 +3,8 @@
  * decides which ones another attempt can fix. The SDK has already retried
  * throttling and server errors by the time one reaches here.
  */
-import { RetryableStepError, TerminalStepError, errorMessage } from '../../src/errors.ts';
+import { errorMessage } from '../../src/errors.ts';
+import { RetryableStepError, TerminalStepError } from '../kit/step-errors.ts';
 
 export type LambdaAction =
   | 'GetFunctionConfiguration'

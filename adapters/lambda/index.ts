@@ -3,24 +3,22 @@
  * updating its code, publishing a version and moving an alias to it,
  * optionally shifting a share of the traffic first.
  */
-import type { TargetAdapter } from '../contract.ts';
+import { lazyAdapter } from '../kit/lazy-adapter.ts';
 import { lambdaConfigSchema, type LambdaConfig } from './schema.ts';
 
 // The AWS SDK's Lambda client loads the first time a step uses it: a bot with no lambda component does not carry it.
-const reading = () => import('./current.ts');
-const planning = () => import('./plan.ts');
-const applying = () => import('./apply.ts');
-const rollingBack = () => import('./rollback.ts');
-
-export const lambdaAdapter: TargetAdapter<LambdaConfig> = {
-  kind: 'lambda',
-  description:
-    'Deploys a release to an AWS Lambda function: updates its code, publishes a version and moves an alias to it, optionally shifting a share of the traffic first.',
-  config: lambdaConfigSchema,
-  // Long enough for a 10-minute weighted shift plus the code update; a component can set its own `timeout`.
-  step: { timeoutMs: 30 * 60_000, retries: 3 },
-  current: async (ctx) => (await reading()).current(ctx),
-  plan: async (ctx) => (await planning()).previewRelease(ctx),
-  apply: async (ctx) => (await applying()).applyRelease(ctx),
-  rollback: async (ctx, before) => (await rollingBack()).rollbackAlias(ctx, before),
-};
+export const lambdaAdapter = lazyAdapter<LambdaConfig>(
+  {
+    kind: 'lambda',
+    description: 'Deploys a release to an AWS Lambda function: updates its code, publishes a version and moves an alias to it, optionally shifting a share of the traffic first.',
+    config: lambdaConfigSchema,
+    // Long enough for a 10-minute weighted shift plus the code update; a component can set its own `timeout`.
+    step: { timeoutMs: 30 * 60_000, retries: 3 },
+  },
+  {
+    current: () => import('./current.ts'),
+    plan: () => import('./plan.ts'),
+    apply: () => import('./apply.ts'),
+    rollback: () => import('./rollback.ts'),
+  },
+);

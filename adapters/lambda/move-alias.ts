@@ -3,13 +3,12 @@
  * the traffic through the alias's routing config, for a while, then all of it.
  */
 import { CreateAliasCommand, UpdateAliasCommand, type AliasConfiguration } from '@aws-sdk/client-lambda';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage } from '../../src/errors.ts';
-import { checkedDurationMs } from '../durations.ts';
+import { checkedDurationMs } from '../kit/durations.ts';
+import { pause, stepStopped } from '../kit/stopped.ts';
 import { additionalWeights } from './function-reads.ts';
 import type { ApplyProgress } from './progress.ts';
 import type { LambdaSession } from './session.ts';
-import { stepStopped } from './stopped.ts';
 
 /** How long the request that moves traffic back after a stopped shift may take. */
 const MOVE_BACK_TIMEOUT_MS = 15_000;
@@ -76,7 +75,7 @@ async function shiftGradually(session: LambdaSession, shift: GradualShift, progr
   );
   ctx.log(`alias ${alias} sends ${percent}% of traffic to version ${target} and the rest to version ${from}, for ${duration}`);
   try {
-    await sleep(checkedDurationMs(duration), undefined, { signal: ctx.signal });
+    await pause(checkedDurationMs(duration), ctx.signal);
   } catch {
     throw await moveBackAfterStop(session, { ...shift, current: shifted }, progress);
   }

@@ -1,6 +1,6 @@
 /** What the alias runs now: the version it points at and the release that version holds. */
 import type { AliasConfiguration, FunctionConfiguration } from '@aws-sdk/client-lambda';
-import type { Observed } from '../../src/core/model.ts';
+import type { Observed } from '../kit/contract.ts';
 import { additionalWeights, readAlias, readLatest, readVersion } from './function-reads.ts';
 import { parseReleaseDescription, type ReleaseDescription } from './release-description.ts';
 import type { LambdaSession } from './session.ts';

@@ -1,5 +1,5 @@
 /** `plan`: what `apply` would do, read from the alias as it is now, changing nothing. */
-import type { StepPreview } from '../../src/core/model.ts';
+import type { StepPreview } from '../kit/contract.ts';
 import { codeLocation } from './code-location.ts';
 import { describeRunning, observeAlias, runsFully, type AliasView } from './observe.ts';
 import { releaseDescription } from './release-description.ts';
@@ -13,7 +13,7 @@ function aliasNow(view: AliasView | null, alias: string, weighted: boolean): str
   return view.release === null ? `${now}: Baton cannot tell which release that is, so it cannot roll back to it` : now;
 }
 
-export function previewRelease(ctx: LambdaContext): Promise<StepPreview> {
+export function plan(ctx: LambdaContext): Promise<StepPreview> {
   return withLambda(ctx, async (session) => {
     const { alias, functionName } = session;
     const view = await observeAlias(session);

@@ -2,7 +2,8 @@
  * Where a half-done apply left the function. Every error apply throws ends
  * with it, so the person reading the thread knows what traffic runs on now.
  */
-import { BatonError, RetryableStepError, TerminalStepError } from '../../src/errors.ts';
+import { BatonError } from '../../src/errors.ts';
+import { RetryableStepError, TerminalStepError } from '../kit/step-errors.ts';
 
 export class ApplyProgress {
   private state = 'Nothing was changed.';

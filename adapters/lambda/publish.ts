@@ -3,7 +3,7 @@
  * version whose description records the step and the release.
  */
 import { PublishVersionCommand, UpdateFunctionCodeCommand, type FunctionConfiguration } from '@aws-sdk/client-lambda';
-import { RetryableStepError } from '../../src/errors.ts';
+import { RetryableStepError } from '../kit/step-errors.ts';
 import { codeLocation } from './code-location.ts';
 import type { LambdaSession } from './session.ts';
 import { waitForUpdate } from './wait-for-update.ts';

@@ -3,14 +3,13 @@
  * with all traffic (no routing config). Published versions are immutable, so
  * that version still holds exactly what ran before.
  */
-import type { Observed } from '../../src/core/model.ts';
-import { TerminalStepError } from '../../src/errors.ts';
-import type { StepResult } from '../contract.ts';
+import type { Observed, StepResult } from '../kit/contract.ts';
+import { TerminalStepError } from '../kit/step-errors.ts';
 import { additionalWeights, readAlias, readLatest } from './function-reads.ts';
 import { pointAlias } from './move-alias.ts';
 import { withLambda, type LambdaContext } from './session.ts';
 
-export async function rollbackAlias(ctx: LambdaContext, before: Observed): Promise<StepResult> {
+export async function rollback(ctx: LambdaContext, before: Observed): Promise<StepResult> {
   const alias = ctx.config.alias ?? ctx.environment;
   const functionName = ctx.config.function;
   const target = before.detail?.functionVersion;

@@ -3,7 +3,8 @@
  * the release's code is, and how traffic moves to it.
  */
 import { z } from 'zod';
-import { WAIT_FORM, durationMs } from '../durations.ts';
+import { WAIT_FORM, durationMs } from '../kit/durations.ts';
+import { nonEmptyText } from '../kit/settings.ts';
 
 /** Lambda's own rules for function names, aliases, regions and function ARNs. */
 const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -13,19 +14,8 @@ const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 
 export const DEFAULT_WAIT_TIMEOUT = '5m';
 
-function text(setting: string, example: string) {
-  return z
-    .string({
-      error: (issue) =>
-        issue.input === undefined
-          ? `\`${setting}\` is required, e.g. ${example}`
-          : `\`${setting}\` must be a string, e.g. ${example}`,
-    })
-    .min(1, `\`${setting}\` is empty: give a value, e.g. ${example}`);
-}
-
 function duration(setting: string, example: string) {
-  return text(setting, example).refine((value) => (durationMs(value) ?? 0) > 0, {
+  return nonEmptyText(setting, example).refine((value) => (durationMs(value) ?? 0) > 0, {
     message: `\`${setting}\` must be a duration longer than zero: write ${WAIT_FORM}`,
   });
 }
@@ -40,9 +30,9 @@ function unknownKeys(where: string, accepted: string) {
 const codeSettings = z
   .strictObject(
     {
-      s3Bucket: text('code.s3Bucket', 'acme-builds').optional(),
-      s3Key: text('code.s3Key', '"builds/report-worker-${version}.zip"').optional(),
-      imageUri: text('code.imageUri', '"123456789012.dkr.ecr.eu-west-1.amazonaws.com/report-worker:${version}"').optional(),
+      s3Bucket: nonEmptyText('code.s3Bucket', 'acme-builds').optional(),
+      s3Key: nonEmptyText('code.s3Key', '"builds/report-worker-${version}.zip"').optional(),
+      imageUri: nonEmptyText('code.imageUri', '"123456789012.dkr.ecr.eu-west-1.amazonaws.com/report-worker:${version}"').optional(),
     },
     {
       error: (issue) =>
@@ -96,16 +86,16 @@ const weightedSettings = z.strictObject(
 export const lambdaConfigSchema = z
   .strictObject(
     {
-      function: text('function', 'report-worker').refine(
+      function: nonEmptyText('function', 'report-worker').refine(
         (value) => FUNCTION_NAME.test(value) || FUNCTION_ARN.test(value),
         '`function` must be a function name (letters, digits, - and _, up to 64) or an unqualified function ARN ' +
           'such as arn:aws:lambda:eu-west-1:123456789012:function:report-worker; Baton publishes versions and moves the alias itself',
       ),
-      alias: text('alias', 'staging')
+      alias: nonEmptyText('alias', 'staging')
         .regex(ALIAS_NAME, '`alias` uses letters, digits, - and _ (up to 128), and is not only digits')
         .optional(),
       code: codeSettings,
-      region: text('region', 'eu-west-1').regex(REGION, '`region` must be an AWS region such as eu-west-1 or us-east-1'),
+      region: nonEmptyText('region', 'eu-west-1').regex(REGION, '`region` must be an AWS region such as eu-west-1 or us-east-1'),
       endpoint: z
         .url({ protocol: /^https?$/, error: '`endpoint` must be an http(s) URL, e.g. http://localhost:4566' })
         .optional(),

@@ -4,11 +4,11 @@
  * step errors.
  */
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { TerminalStepError } from '../../src/errors.ts';
-import type { AdapterContext } from '../contract.ts';
+import type { AdapterContext } from '../kit/contract.ts';
+import { TerminalStepError } from '../kit/step-errors.ts';
+import { stepStopped } from '../kit/stopped.ts';
 import { lambdaFailure, type LambdaAction } from './failures.ts';
 import { ALIAS_NAME, type LambdaConfig } from './schema.ts';
-import { stepStopped } from './stopped.ts';
 
 export type LambdaContext = AdapterContext<LambdaConfig>;
 

@@ -5,13 +5,12 @@
  * those fail the step at once with their own message.
  */
 import type { FunctionConfiguration } from '@aws-sdk/client-lambda';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { RetryableStepError, TerminalStepError } from '../../src/errors.ts';
-import { checkedDurationMs } from '../durations.ts';
+import { checkedDurationMs } from '../kit/durations.ts';
+import { RetryableStepError, TerminalStepError } from '../kit/step-errors.ts';
+import { pause, stepStopped } from '../kit/stopped.ts';
 import { readLatest } from './function-reads.ts';
 import { DEFAULT_WAIT_TIMEOUT } from './schema.ts';
 import type { LambdaSession } from './session.ts';
-import { stepStopped } from './stopped.ts';
 
 /** Most code updates finish within seconds; the pause doubles up to the longest. */
 const FIRST_PAUSE_MS = 250;
@@ -25,7 +24,7 @@ export async function waitForUpdate(session: LambdaSession, codeText: string): P
   let pauseMs = FIRST_PAUSE_MS;
   for (;;) {
     try {
-      await sleep(Math.max(0, Math.min(pauseMs, deadline - Date.now())), undefined, { signal: ctx.signal });
+      await pause(Math.max(0, Math.min(pauseMs, deadline - Date.now())), ctx.signal);
     } catch {
       throw stepStopped(ctx.signal, ctx.redact, `waiting for ${functionName} to finish updating its code`);
     }

@@ -4,10 +4,13 @@
  */
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { RetryableStepError, TerminalStepError, errorMessage } from '../../src/errors.ts';
-import type { AdapterContext } from '../contract.ts';
+import { errorMessage } from '../../src/errors.ts';
+import type { AdapterContext } from '../kit/contract.ts';
+import { formatElapsed } from '../kit/durations.ts';
+import { runProcess, type ProcessOutcome } from '../kit/process.ts';
+import { RetryableStepError, TerminalStepError } from '../kit/step-errors.ts';
+import { abortReason, notStartedError } from '../kit/stopped.ts';
 import { scriptEnvironment } from './environment.ts';
-import { runProcess, type ProcessOutcome } from './run.ts';
 import type { ScriptConfig } from './schema.ts';
 
 /** sysexits.h EX_TEMPFAIL: the script asks for another attempt. */
@@ -34,12 +37,6 @@ export function displayCommand(ctx: AdapterContext<ScriptConfig>, argv: readonly
   return argv.map((arg) => ctx.redact(arg)).join(' ');
 }
 
-export function formatDuration(ms: number): string {
-  if (ms < 59_950) return `${(ms / 1000).toFixed(1)}s`;
-  const seconds = Math.round(ms / 1000);
-  return `${Math.floor(seconds / 60)}m${seconds % 60}s`;
-}
-
 function describeCommand(ctx: AdapterContext<ScriptConfig>, command: ScriptCommand, display: string): string {
   return `\`${display}\` (${command.setting} of ${ctx.component} in ${ctx.environment})`;
 }
@@ -51,18 +48,8 @@ export function quoteTail(outcome: ProcessOutcome): string {
   return '\nIt wrote no output.';
 }
 
-function abortReason(signal: AbortSignal): string {
-  const reason: unknown = signal.reason;
-  if (reason === undefined) return 'no reason given';
-  return errorMessage(reason);
-}
-
 function throwIfAborted(ctx: AdapterContext<ScriptConfig>, what: string): void {
-  if (!ctx.signal.aborted) return;
-  throw new TerminalStepError(
-    ctx.redact(`${what} was not started: the step had already been cancelled or timed out (${abortReason(ctx.signal)}).`),
-    { cause: ctx.signal.reason },
-  );
+  if (ctx.signal.aborted) throw notStartedError(ctx.signal, ctx.redact, what);
 }
 
 async function workingFolder(ctx: AdapterContext<ScriptConfig>): Promise<string> {
@@ -139,7 +126,7 @@ export async function runScriptCommand(
     await rm(scratch, { recursive: true, force: true });
   }
 
-  const took = formatDuration(outcome.durationMs);
+  const took = formatElapsed(outcome.durationMs);
   if (outcome.aborted) {
     throw new TerminalStepError(
       ctx.redact(
@@ -165,7 +152,7 @@ export async function runScriptCommand(
 export function describeEnding(outcome: ProcessOutcome): string {
   const ending =
     outcome.exitSignal !== null ? `was killed by signal ${outcome.exitSignal}` : `failed with exit code ${outcome.exitCode}`;
-  return `${ending} after ${formatDuration(outcome.durationMs)}`;
+  return `${ending} after ${formatElapsed(outcome.durationMs)}`;
 }
 
 /** The error for a command that ran and did not exit 0. */

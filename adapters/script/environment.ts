@@ -2,7 +2,8 @@
  * The environment every script command runs with: Baton's own, the
  * component's `env` setting, and `BATON_*` variables describing the step.
  */
-import type { AdapterContext } from '../contract.ts';
+import type { AdapterContext } from '../kit/contract.ts';
+import { stepEnvironment } from '../kit/step-environment.ts';
 import type { ScriptConfig } from './schema.ts';
 
 /** `BATON_INPUT_IAM_QUEUE_URL` for output `queue_url` of component `iam`. */
@@ -25,12 +26,7 @@ export function scriptEnvironment(
     ...process.env,
     ...ctx.config.env,
     ...inputs,
-    BATON_ENVIRONMENT: ctx.environment,
-    BATON_COMPONENT: ctx.component,
-    BATON_VERSION: ctx.version,
-    BATON_PREVIOUS_VERSION: ctx.previousVersion ?? '',
-    BATON_STEP_ID: ctx.stepId,
-    BATON_PROMOTION_ID: ctx.promotionId,
+    ...stepEnvironment(ctx),
     BATON_OUTPUT: outputFile,
     BATON_WORK_DIR: ctx.workDir,
     ...extra,

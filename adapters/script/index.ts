@@ -2,13 +2,12 @@
  * The `script` adapter: your own commands apply, preview, observe, verify and
  * roll back a component. The escape hatch for any system without an adapter.
  */
-import type { Observed, Outputs, StepPreview } from '../../src/core/model.ts';
-import { TerminalStepError } from '../../src/errors.ts';
-import type { AdapterContext, Health, StepResult, TargetAdapter } from '../contract.ts';
+import type { AdapterContext, Health, Observed, Outputs, StepPreview, StepResult, TargetAdapter } from '../kit/contract.ts';
+import { formatElapsed } from '../kit/durations.ts';
+import { TerminalStepError } from '../kit/step-errors.ts';
 import {
   describeEnding,
   displayCommand,
-  formatDuration,
   quoteTail,
   runScriptCommand,
   runScriptCommandToSuccess,
@@ -41,7 +40,7 @@ function stepOutputs(ctx: ScriptContext, setting: ScriptSetting, finished: Finis
 }
 
 function ranSummary(finished: FinishedCommand): string {
-  return `ran ${finished.display} (exit 0, ${formatDuration(finished.outcome.durationMs)})`;
+  return `ran ${finished.display} (exit 0, ${formatElapsed(finished.outcome.durationMs)})`;
 }
 
 async function current(ctx: ScriptContext): Promise<Observed> {

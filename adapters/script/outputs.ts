@@ -9,7 +9,7 @@
  *
  * so scripts written for one work with the other.
  */
-import type { Outputs } from '../../src/core/model.ts';
+import type { Outputs } from '../kit/contract.ts';
 
 /** The names `${component.outputs.name}` placeholders can refer to. */
 const OUTPUT_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;

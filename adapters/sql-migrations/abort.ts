@@ -5,18 +5,15 @@
  * rolls back and the lock is released with the session.
  */
 import pg from 'pg';
-import { TerminalStepError, errorMessage } from '../../src/errors.ts';
-import type { AdapterContext } from '../contract.ts';
+import { errorMessage } from '../../src/errors.ts';
+import type { AdapterContext } from '../kit/contract.ts';
+import { TerminalStepError } from '../kit/step-errors.ts';
+import { abortReason } from '../kit/stopped.ts';
 import type { Session } from './connect.ts';
 import { shown } from './connection-url.ts';
 import type { SqlMigrationsConfig } from './schema.ts';
 
 type Context = AdapterContext<SqlMigrationsConfig>;
-
-export function abortReason(signal: AbortSignal): string {
-  const reason: unknown = signal.reason;
-  return reason === undefined ? 'no reason given' : errorMessage(reason);
-}
 
 /** Stops before `what` starts when the step was already cancelled or timed out. */
 export function throwIfAborted(ctx: Context, what: string): void {

@@ -5,8 +5,8 @@
  * less than the schema holds.
  */
 import { escapeIdentifier } from 'pg';
-import { TerminalStepError } from '../../src/errors.ts';
-import type { AdapterContext } from '../contract.ts';
+import type { AdapterContext } from '../kit/contract.ts';
+import { TerminalStepError } from '../kit/step-errors.ts';
 import type { Session } from './connect.ts';
 import { shown } from './connection-url.ts';
 import { DEFAULT_TABLE, type SqlMigrationsConfig } from './schema.ts';

@@ -4,8 +4,9 @@
  * may come back; a refused login or a missing database will not.
  */
 import pg from 'pg';
-import { RetryableStepError, TerminalStepError, errorMessage } from '../../src/errors.ts';
-import type { AdapterContext } from '../contract.ts';
+import { errorMessage } from '../../src/errors.ts';
+import type { AdapterContext } from '../kit/contract.ts';
+import { RetryableStepError, TerminalStepError } from '../kit/step-errors.ts';
 import { describeDatabase, shown } from './connection-url.ts';
 import type { SqlMigrationsConfig } from './schema.ts';
 

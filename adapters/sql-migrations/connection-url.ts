@@ -4,7 +4,7 @@
  * pieces (decoded, or just its user:password part), so the password is masked
  * on its own too.
  */
-import type { AdapterContext } from '../contract.ts';
+import type { AdapterContext } from '../kit/contract.ts';
 import type { SqlMigrationsConfig } from './schema.ts';
 
 const MASK = '***';

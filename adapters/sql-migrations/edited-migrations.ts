@@ -3,8 +3,8 @@
  * said then; another environment would run what it says now, and the two
  * would drift apart without anyone noticing.
  */
-import { TerminalStepError } from '../../src/errors.ts';
-import type { AdapterContext } from '../contract.ts';
+import type { AdapterContext } from '../kit/contract.ts';
+import { TerminalStepError } from '../kit/step-errors.ts';
 import type { AppliedMigration } from './bookkeeping.ts';
 import { shown } from './connection-url.ts';
 import type { MigrationFolder } from './migration-files.ts';

@@ -5,9 +5,9 @@
  * up to `lockTimeout`, then gives up with an error that may pass on retry.
  */
 import { createHash } from 'node:crypto';
-import { RetryableStepError } from '../../src/errors.ts';
-import { formatDuration } from '../../src/pipeline/duration.ts';
-import type { AdapterContext } from '../contract.ts';
+import type { AdapterContext } from '../kit/contract.ts';
+import { formatDuration } from '../kit/durations.ts';
+import { RetryableStepError } from '../kit/step-errors.ts';
 import type { BookkeepingTable } from './bookkeeping.ts';
 import type { Session } from './connect.ts';
 import { shown } from './connection-url.ts';

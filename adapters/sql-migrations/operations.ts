@@ -2,8 +2,7 @@
  * What the `sql-migrations` adapter does: reads the applied migrations, plans
  * and runs the pending ones up to the release's version, and undoes them.
  */
-import type { Observed, StepPreview } from '../../src/core/model.ts';
-import type { AdapterContext, StepResult } from '../contract.ts';
+import type { AdapterContext, Observed, StepPreview, StepResult } from '../kit/contract.ts';
 import { throwIfAborted } from './abort.ts';
 import { ensureBookkeepingTable, readAppliedMigrations, type AppliedMigration } from './bookkeeping.ts';
 import { assertNoEditedMigrations } from './edited-migrations.ts';

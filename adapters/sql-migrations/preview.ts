@@ -2,7 +2,7 @@
  * The plan people approve: which migrations will run, in order, and whether
  * each can be undone.
  */
-import type { StepPreview } from '../../src/core/model.ts';
+import type { StepPreview } from '../kit/contract.ts';
 import type { AppliedMigration } from './bookkeeping.ts';
 import type { MigrationFile } from './migration-files.ts';
 import { DOWN_SUFFIX } from './migration-name.ts';

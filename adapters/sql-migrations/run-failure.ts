@@ -2,9 +2,9 @@
  * The error a person reads when a run of migrations stops: which file, what
  * PostgreSQL said and where, what stays applied, and what to do next.
  */
-import { RetryableStepError, TerminalStepError } from '../../src/errors.ts';
-import type { AdapterContext } from '../contract.ts';
-import { abortReason } from './abort.ts';
+import type { AdapterContext } from '../kit/contract.ts';
+import { RetryableStepError, TerminalStepError } from '../kit/step-errors.ts';
+import { abortReason } from '../kit/stopped.ts';
 import type { Session } from './connect.ts';
 import { shown } from './connection-url.ts';
 import type { MigrationFile } from './migration-files.ts';

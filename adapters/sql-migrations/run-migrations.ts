@@ -7,9 +7,9 @@
  * its bookkeeping row commit together or not at all.
  */
 import { MigrationError, Umzug, type RunnableMigration } from 'umzug';
-import { formatDuration } from '../../src/pipeline/duration.ts';
-import { TerminalStepError } from '../../src/errors.ts';
-import type { AdapterContext } from '../contract.ts';
+import type { AdapterContext } from '../kit/contract.ts';
+import { formatDuration } from '../kit/durations.ts';
+import { TerminalStepError } from '../kit/step-errors.ts';
 import { BookkeepingStorage } from './bookkeeping-storage.ts';
 import type { BookkeepingTable } from './bookkeeping.ts';
 import type { Session } from './connect.ts';

@@ -5,7 +5,7 @@
  * and no message may quote a value.
  */
 import { z } from 'zod';
-import { DURATION_FORM, parseDuration } from '../../src/pipeline/duration.ts';
+import { DURATION_FORM, isPositiveDuration, parseDuration } from '../kit/durations.ts';
 
 export const DEFAULT_TABLE = 'baton_migrations';
 export const DEFAULT_LOCK_TIMEOUT = '1m';
@@ -25,14 +25,6 @@ function identifier(setting: string, example: string) {
     .max(MAX_IDENTIFIER_BYTES, `\`${setting}\` is longer than PostgreSQL's limit of ${MAX_IDENTIFIER_BYTES} characters`);
 }
 
-function isDuration(text: string): boolean {
-  try {
-    return parseDuration(text) > 0;
-  } catch {
-    return false;
-  }
-}
-
 export const sqlMigrationsConfigSchema = z.strictObject(
   {
     dir: z
@@ -47,7 +39,7 @@ export const sqlMigrationsConfigSchema = z.strictObject(
     schema: identifier('schema', 'app').optional(),
     lockTimeout: z
       .string({ error: `\`lockTimeout\` must be a duration: ${DURATION_FORM}` })
-      .refine(isDuration, { message: `\`lockTimeout\` must be a duration longer than zero: ${DURATION_FORM}` })
+      .refine(isPositiveDuration, { message: `\`lockTimeout\` must be a duration longer than zero: ${DURATION_FORM}` })
       .optional(),
   },
   {

@@ -4,9 +4,11 @@
  * Both close their connection whatever happens, cancel on abort, and turn
  * any unexpected database error into a step error with the secrets hidden.
  */
-import { BatonError, RetryableStepError, TerminalStepError } from '../../src/errors.ts';
-import type { AdapterContext } from '../contract.ts';
-import { abortReason, cancelOnAbort, throwIfAborted } from './abort.ts';
+import { BatonError } from '../../src/errors.ts';
+import type { AdapterContext } from '../kit/contract.ts';
+import { RetryableStepError, TerminalStepError } from '../kit/step-errors.ts';
+import { abortReason } from '../kit/stopped.ts';
+import { cancelOnAbort, throwIfAborted } from './abort.ts';
 import { locateBookkeepingTable, type BookkeepingTable } from './bookkeeping.ts';
 import { openSession, type Session } from './connect.ts';
 import { shown } from './connection-url.ts';

@@ -3,8 +3,8 @@
  * whose number it is, written the same way ("0003" for 0003_add_index.sql),
  * and every migration up to and including that file should be applied.
  */
-import { TerminalStepError } from '../../src/errors.ts';
-import type { AdapterContext } from '../contract.ts';
+import type { AdapterContext } from '../kit/contract.ts';
+import { TerminalStepError } from '../kit/step-errors.ts';
 import type { AppliedMigration } from './bookkeeping.ts';
 import { shown } from './connection-url.ts';
 import type { MigrationFile, MigrationFolder } from './migration-files.ts';

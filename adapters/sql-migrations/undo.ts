@@ -3,8 +3,8 @@
  * migration numbered above it, newest first. All of them need a down file,
  * or nothing is undone: stopping halfway would leave a schema no release had.
  */
-import { TerminalStepError } from '../../src/errors.ts';
-import type { AdapterContext } from '../contract.ts';
+import type { AdapterContext } from '../kit/contract.ts';
+import { TerminalStepError } from '../kit/step-errors.ts';
 import type { AppliedMigration } from './bookkeeping.ts';
 import { shown } from './connection-url.ts';
 import type { MigrationFolder } from './migration-files.ts';

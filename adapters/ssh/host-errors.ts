@@ -2,19 +2,15 @@
  * How failures on hosts read in step errors: which host, what happened, its
  * last output lines, and what to do next.
  */
-import { RetryableStepError, TerminalStepError, errorMessage } from '../../src/errors.ts';
-import type { AdapterContext } from '../contract.ts';
+import type { AdapterContext } from '../kit/contract.ts';
+import { RetryableStepError, TerminalStepError } from '../kit/step-errors.ts';
+import { stoppedError } from '../kit/stopped.ts';
 import type { HostCommand, HostRun } from './host-run.ts';
 import type { SshConfig } from './schema.ts';
 
 /** "`/opt/app/deploy.sh 1.4.2` (command of api in production)" */
 export function describeCommand(ctx: AdapterContext<SshConfig>, command: HostCommand): string {
   return `\`${command.argv.join(' ')}\` (${command.setting} of ${ctx.component} in ${ctx.environment})`;
-}
-
-export function abortReason(signal: AbortSignal): string {
-  const reason: unknown = signal.reason;
-  return reason === undefined ? 'no reason given' : errorMessage(reason);
 }
 
 export function hostNames(hosts: readonly { entry: string }[]): string {
@@ -39,10 +35,7 @@ export function lookFailedError(
   failed: readonly HostRun[],
 ): RetryableStepError | TerminalStepError {
   if (ctx.signal.aborted) {
-    return new TerminalStepError(
-      ctx.redact(`${what} was stopped: the step was cancelled or timed out (${abortReason(ctx.signal)}).`),
-      { cause: ctx.signal.reason },
-    );
+    return stoppedError(ctx.signal, what, ctx.redact);
   }
   const retryable = failed.every((run) => run.retryable);
   const message = ctx.redact(

@@ -3,7 +3,8 @@
  * terms a person can act on. Never throws; the rollout decides what a
  * failure means for the step.
  */
-import type { AdapterContext } from '../contract.ts';
+import type { AdapterContext } from '../kit/contract.ts';
+import { formatElapsed } from '../kit/durations.ts';
 import { ConnectFailure, connect, type Connection, type LoginSettings } from './connect.ts';
 import type { HostAddress } from './host-address.ts';
 import { runRemoteCommand, type RemoteOutcome } from './remote-process.ts';
@@ -33,12 +34,6 @@ export interface HostRun {
   /** What to do about it, when there is more to say than the reason. */
   advice: string;
   outcome?: RemoteOutcome;
-}
-
-export function formatElapsed(ms: number): string {
-  if (ms < 59_950) return `${(ms / 1000).toFixed(1)}s`;
-  const seconds = Math.round(ms / 1000);
-  return `${Math.floor(seconds / 60)}m${seconds % 60}s`;
 }
 
 function judge(host: HostAddress, command: HostCommand, outcome: RemoteOutcome): HostRun {

@@ -3,8 +3,7 @@
  * and a plan checks every host (login, host key, and what it runs when
  * `currentCommand` is set) so a bad key shows up before anyone approves.
  */
-import type { Observed, StepPreview } from '../../src/core/model.ts';
-import type { AdapterContext } from '../contract.ts';
+import type { AdapterContext, Observed, StepPreview } from '../kit/contract.ts';
 import type { HostAddress } from './host-address.ts';
 import { lookFailedError } from './host-errors.ts';
 import { checkLogin, runOnHost, type HostRun } from './host-run.ts';
@@ -31,7 +30,7 @@ function lookAt(ctx: SshContext, target: SshTarget, host: HostAddress): Promise<
   return runOnHost(ctx, target.login, host, { setting: 'currentCommand', argv, captureStdout: true });
 }
 
-export async function currentVersion(ctx: SshContext): Promise<Observed> {
+export async function current(ctx: SshContext): Promise<Observed> {
   const argv = ctx.config.currentCommand;
   if (argv === undefined) return { version: null };
   const target = await prepareTarget(ctx);
@@ -46,7 +45,7 @@ function plural(count: number, one: string, many: string): string {
   return count === 1 ? `1 ${one}` : `${count} ${many}`;
 }
 
-export async function previewRollout(ctx: SshContext): Promise<StepPreview> {
+export async function plan(ctx: SshContext): Promise<StepPreview> {
   const target = await prepareTarget(ctx);
   const { hosts } = target;
   const batchSize = ctx.config.batchSize ?? 1;

@@ -2,9 +2,8 @@
  * What the `ssh` adapter does to its hosts: rolls a command out, or the
  * rollback command; reading and planning are in observe.ts.
  */
-import type { Observed } from '../../src/core/model.ts';
-import { TerminalStepError } from '../../src/errors.ts';
-import type { AdapterContext, StepResult } from '../contract.ts';
+import type { AdapterContext, Observed, StepResult } from '../kit/contract.ts';
+import { TerminalStepError } from '../kit/step-errors.ts';
 import { rollOut, rolloutSummary } from './rollout.ts';
 import type { SshConfig } from './schema.ts';
 import { prepareTarget } from './target.ts';

@@ -6,7 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import ssh2 from 'ssh2';
-import { TerminalStepError, errorMessage } from '../../src/errors.ts';
+import { errorMessage } from '../../src/errors.ts';
+import { TerminalStepError } from '../kit/step-errors.ts';
 import { fingerprintOf } from './host-key-check.ts';
 import type { SshConfig } from './schema.ts';
 

@@ -9,10 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { Client, ClientChannel } from 'ssh2';
+import { OutputTail } from '../kit/output-tail.ts';
 import { killGroupCommandLine, remoteCommandLine } from './shell-command.ts';
-
-/** How many of a host's last lines an error message quotes. */
-export const TAIL_LINES = 20;
 
 /** How long the remote process group has after SIGTERM before it gets SIGKILL. */
 export const KILL_GRACE_MS = 5_000;
@@ -54,15 +52,6 @@ export interface RemoteOutcome {
   tail: string[];
 }
 
-class Tail {
-  readonly lines: string[] = [];
-
-  push(line: string): void {
-    this.lines.push(line);
-    if (this.lines.length > TAIL_LINES) this.lines.shift();
-  }
-}
-
 function eachLine(stream: Readable, onLine: (line: string) => void): Promise<void> {
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
   lines.on('line', onLine);
@@ -102,7 +91,7 @@ export async function runRemoteCommand(
   channel.end();
 
   const stdout: string[] = [];
-  const tail = new Tail();
+  const tail = new OutputTail();
   let exited = false;
   let exitCode: number | null = null;
   let exitSignal: string | null = null;

@@ -4,12 +4,14 @@
  * stops the rollout so later hosts are never touched. A failure says which
  * hosts changed, which failed and which were left alone.
  */
-import { RetryableStepError, TerminalStepError } from '../../src/errors.ts';
-import type { AdapterContext } from '../contract.ts';
+import type { AdapterContext } from '../kit/contract.ts';
+import { formatElapsed } from '../kit/durations.ts';
+import { RetryableStepError, TerminalStepError } from '../kit/step-errors.ts';
+import { abortReason } from '../kit/stopped.ts';
 import type { LoginSettings } from './connect.ts';
 import type { HostAddress } from './host-address.ts';
-import { abortReason, describeCommand, explainHostRun, hostNames } from './host-errors.ts';
-import { formatElapsed, runOnHost, type HostCommand, type HostRun } from './host-run.ts';
+import { describeCommand, explainHostRun, hostNames } from './host-errors.ts';
+import { runOnHost, type HostCommand, type HostRun } from './host-run.ts';
 import type { SshConfig } from './schema.ts';
 
 type SshContext = AdapterContext<SshConfig>;

@@ -4,11 +4,11 @@
  * they are resolved, so checks that need the final value skip placeholders.
  */
 import { z } from 'zod';
-import { DURATION_FORM, parseDuration } from '../../src/pipeline/duration.ts';
+import { DURATION_FORM, isPositiveDuration } from '../kit/durations.ts';
+import { argvCommand, environmentVariables } from '../kit/settings.ts';
 import { HostAddressError, parseHostAddress } from './host-address.ts';
 import { ROLLBACK_ONLY_VARIABLE, STEP_VARIABLE_NAMES, unknownTokens } from './step-variables.ts';
 
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}=?$/;
 const SETTINGS =
   'hosts, user, privateKey, privateKeyFile, knownHosts, hostKeys, insecureAcceptAnyHostKey, command, currentCommand, ' +
@@ -20,29 +20,21 @@ function hasPlaceholder(text: string): boolean {
 
 function remoteCommand(setting: string) {
   const allowed = setting === 'rollbackCommand' ? STEP_VARIABLE_NAMES : STEP_VARIABLE_NAMES.filter((name) => name !== ROLLBACK_ONLY_VARIABLE);
-  const argument = z
-    .string({ error: `every argument of \`${setting}\` must be a string (quote numbers in YAML)` })
-    .min(1, `\`${setting}\` has an empty argument: remove it or give it a value`)
-    .refine((text) => !text.includes('\0'), `an argument of \`${setting}\` contains a NUL character, which no shell can pass on`)
-    .superRefine((text, ctx) => {
-      for (const name of unknownTokens(text, allowed)) {
-        ctx.addIssue({
-          code: 'custom',
-          message:
-            name === ROLLBACK_ONLY_VARIABLE
-              ? `{{${name}}} only has a value in \`rollbackCommand\``
-              : `{{${name}}} is not a step variable: use one of ${allowed.map((known) => `{{${known}}}`).join(', ')}`,
-        });
-      }
-    });
-  return z
-    .array(argument, {
-      error: (issue) =>
-        issue.input === undefined
-          ? `\`${setting}\` is required: the command to run on each host as a list, e.g. ["/opt/app/deploy.sh", "\${version}"]`
-          : `\`${setting}\` must be a list of arguments, e.g. ["/opt/app/deploy.sh", "\${version}"], not a shell string`,
-    })
-    .min(1, `\`${setting}\` is empty: give at least the program to run`)
+  const argument = (text: z.ZodString) =>
+    text
+      .refine((value) => !value.includes('\0'), `an argument of \`${setting}\` contains a NUL character, which no shell can pass on`)
+      .superRefine((value, ctx) => {
+        for (const name of unknownTokens(value, allowed)) {
+          ctx.addIssue({
+            code: 'custom',
+            message:
+              name === ROLLBACK_ONLY_VARIABLE
+                ? `{{${name}}} only has a value in \`rollbackCommand\``
+                : `{{${name}}} is not a step variable: use one of ${allowed.map((known) => `{{${known}}}`).join(', ')}`,
+          });
+        }
+      });
+  return argvCommand(setting, { what: 'the command to run on each host', example: '["/opt/app/deploy.sh", "${version}"]', argument })
     .refine((argv) => !argv[0]?.startsWith('-'), `the program in \`${setting}\` cannot start with "-"`);
 }
 
@@ -68,28 +60,7 @@ const fingerprint = z
 
 const duration = z
   .string({ error: `\`connectTimeout\` must be a duration: ${DURATION_FORM}` })
-  .refine((text) => {
-    try {
-      return parseDuration(text) > 0;
-    } catch {
-      return false;
-    }
-  }, `\`connectTimeout\` must be a duration above zero: ${DURATION_FORM}`);
-
-const environmentVariables = z.record(
-  z
-    .string()
-    .regex(ENV_NAME, 'environment variable names use letters, digits and _, and do not start with a digit')
-    .refine((name) => !name.toUpperCase().startsWith('BATON_'), {
-      message: 'names starting with BATON_ are set by Baton itself: choose another name',
-    }),
-  z.string({ error: 'environment values must be strings (quote numbers and booleans in YAML)' }),
-  {
-    // zod reports a bad key as "Invalid key in record"; say which rule it broke instead.
-    error: (issue) =>
-      issue.code === 'invalid_key' ? issue.issues.map((inner) => inner.message).join('; ') : undefined,
-  },
-);
+  .refine(isPositiveDuration, `\`connectTimeout\` must be a duration above zero: ${DURATION_FORM}`);
 
 function nonEmpty(setting: string, example: string) {
   return z

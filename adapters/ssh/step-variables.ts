@@ -4,7 +4,8 @@
  * The tokens exist because environment variables do not survive everything
  * between sshd and a deploy script: `sudo` resets the environment by default.
  */
-import type { AdapterContext } from '../contract.ts';
+import type { AdapterContext } from '../kit/contract.ts';
+import { stepEnvironment } from '../kit/step-environment.ts';
 import type { HostAddress } from './host-address.ts';
 
 export const STEP_VARIABLE_NAMES = [
@@ -32,12 +33,7 @@ export function stepVariables(
 ): Partial<Record<StepVariableName, string>> {
   return {
     BATON_HOST: host.entry,
-    BATON_ENVIRONMENT: ctx.environment,
-    BATON_COMPONENT: ctx.component,
-    BATON_VERSION: ctx.version,
-    BATON_PREVIOUS_VERSION: ctx.previousVersion ?? '',
-    BATON_STEP_ID: ctx.stepId,
-    BATON_PROMOTION_ID: ctx.promotionId,
+    ...stepEnvironment(ctx),
     ...(rollbackTo === undefined ? {} : { BATON_ROLLBACK_TO: rollbackTo }),
   };
 }

@@ -3,9 +3,9 @@
  * the login key and the host key checks. Problems here are the settings'
  * fault, so they fail the step once, before any host is touched.
  */
-import { TerminalStepError } from '../../src/errors.ts';
-import { parseDuration } from '../../src/pipeline/duration.ts';
-import type { AdapterContext } from '../contract.ts';
+import type { AdapterContext } from '../kit/contract.ts';
+import { parseDuration } from '../kit/durations.ts';
+import { TerminalStepError } from '../kit/step-errors.ts';
 import type { LoginSettings } from './connect.ts';
 import { HostAddressError, parseHostAddress, type HostAddress } from './host-address.ts';
 import { loadHostKeyTrust } from './host-key-check.ts';

@@ -4,9 +4,9 @@
  * the same step id only read the outputs again.
  */
 import { rm, stat, writeFile } from 'node:fs/promises';
-import { formatDuration } from '../script/command.ts';
-import { TerminalStepError } from '../../src/errors.ts';
-import type { StepResult } from '../contract.ts';
+import type { StepResult } from '../kit/contract.ts';
+import { formatElapsed } from '../kit/durations.ts';
+import { TerminalStepError } from '../kit/step-errors.ts';
 import { applyPlanFile, changeCounts, isStalePlan } from './apply-plan.ts';
 import { commandFailed } from './failures.ts';
 import { resultWithOutputs } from './outputs.ts';
@@ -87,6 +87,6 @@ export async function applyStep(ctx: TerraformContext): Promise<StepResult> {
   await markApplied(session);
   return resultWithOutputs(
     session,
-    `applied ${changeCounts(applied.changes)} in workspace ${session.workspace} (${formatDuration(applied.durationMs)})`,
+    `applied ${changeCounts(applied.changes)} in workspace ${session.workspace} (${formatElapsed(applied.durationMs)})`,
   );
 }

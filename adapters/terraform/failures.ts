@@ -2,8 +2,8 @@
  * Turns a Terraform command that ended badly into a step error a person can
  * act on, and decides whether another attempt could pass.
  */
-import { RetryableStepError, TerminalStepError } from '../../src/errors.ts';
-import { formatDuration } from '../script/command.ts';
+import { formatElapsed } from '../kit/durations.ts';
+import { RetryableStepError, TerminalStepError } from '../kit/step-errors.ts';
 import { describeStep, type TerraformSession } from './session.ts';
 import type { TerraformOutcome } from './terraform-process.ts';
 
@@ -62,7 +62,7 @@ function advice(session: TerraformSession, kind: FailureKind): string {
 function describeEnding(outcome: TerraformOutcome): string {
   const ending =
     outcome.exitSignal !== null ? `was killed by signal ${outcome.exitSignal}` : `failed with exit code ${outcome.exitCode}`;
-  return `${ending} after ${formatDuration(outcome.durationMs)}`;
+  return `${ending} after ${formatElapsed(outcome.durationMs)}`;
 }
 
 function quoteTail(outcome: TerraformOutcome): string {

@@ -3,8 +3,7 @@
  * environment workspace, applies exactly the plan people approved, and hands
  * the module's outputs to the steps that need them.
  */
-import type { Observed, StepPreview } from '../../src/core/model.ts';
-import type { StepResult, TargetAdapter } from '../contract.ts';
+import type { Observed, StepPreview, StepResult, TargetAdapter } from '../kit/contract.ts';
 import { applyStep } from './apply.ts';
 import { readOutputs } from './outputs.ts';
 import { rollbackStep } from './rollback.ts';

@@ -4,9 +4,9 @@
  * returned (dependents need them) but never logged.
  */
 import { z } from 'zod';
-import type { Outputs } from '../../src/core/model.ts';
-import { TerminalStepError, errorMessage } from '../../src/errors.ts';
-import type { StepResult } from '../contract.ts';
+import { errorMessage } from '../../src/errors.ts';
+import type { Outputs, StepResult } from '../kit/contract.ts';
+import { TerminalStepError } from '../kit/step-errors.ts';
 import { requireExit } from './failures.ts';
 import { describeStep, type TerraformSession } from './session.ts';
 import { runTerraform } from './terraform-process.ts';

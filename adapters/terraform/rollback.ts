@@ -5,9 +5,8 @@
  * version. Terraform itself has no undo; this is as good as the variables.
  */
 import { rm } from 'node:fs/promises';
-import type { Observed } from '../../src/core/model.ts';
-import { TerminalStepError } from '../../src/errors.ts';
-import type { StepResult } from '../contract.ts';
+import type { Observed, StepResult } from '../kit/contract.ts';
+import { TerminalStepError } from '../kit/step-errors.ts';
 import { applyPlanFile, changeCounts, isStalePlan } from './apply-plan.ts';
 import { commandFailed } from './failures.ts';
 import { resultWithOutputs } from './outputs.ts';

@@ -3,8 +3,8 @@
  * as one argv argument, never through a shell.
  */
 import { z } from 'zod';
+import { ENV_NAME, nonEmptyText } from '../kit/settings.ts';
 
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Terraform's identifier syntax, which `variable` and `output` names follow. */
 const TERRAFORM_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 /** Terraform's `-lock-timeout` duration syntax. */
@@ -17,14 +17,7 @@ const DEFAULT_BINARY = 'terraform';
 const DEFAULT_LOCK_TIMEOUT = '2m';
 
 function nonEmpty(setting: string, example: string, { required = false } = {}) {
-  return z
-    .string({
-      error: (issue) =>
-        issue.input === undefined
-          ? `\`${setting}\` is required, e.g. ${example}`
-          : `\`${setting}\` must be a string, e.g. ${example}`,
-    })
-    .min(1, `\`${setting}\` is empty: give a value, e.g. ${example}${required ? '' : ', or leave it out'}`);
+  return nonEmptyText(setting, example, { orLeaveOut: !required });
 }
 
 /** zod reports a bad record key as "Invalid key in record"; say which rule it broke instead. */

@@ -6,8 +6,8 @@
 import { createHash } from 'node:crypto';
 import { mkdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { TerminalStepError } from '../../src/errors.ts';
-import type { AdapterContext } from '../contract.ts';
+import type { AdapterContext } from '../kit/contract.ts';
+import { TerminalStepError } from '../kit/step-errors.ts';
 import type { TerraformConfig } from './schema.ts';
 
 export type TerraformContext = AdapterContext<TerraformConfig>;

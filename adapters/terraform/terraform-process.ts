@@ -3,9 +3,12 @@
  * streaming what a person should see to the step log, and stopping the whole
  * process group when the step is cancelled or times out.
  */
-import { TerminalStepError, errorMessage } from '../../src/errors.ts';
-import { formatDuration } from '../script/command.ts';
-import { TAIL_LINES, runProcess, type ProcessOutcome } from '../script/run.ts';
+import { errorMessage } from '../../src/errors.ts';
+import { formatElapsed } from '../kit/durations.ts';
+import { OutputTail } from '../kit/output-tail.ts';
+import { runProcess, type ProcessOutcome } from '../kit/process.ts';
+import { TerminalStepError } from '../kit/step-errors.ts';
+import { abortReason, notStartedError } from '../kit/stopped.ts';
 import { readMachineLine, type ChangeCounts, type Diagnostic } from './machine-output.ts';
 import { describeStep, type TerraformSession } from './session.ts';
 
@@ -42,21 +45,6 @@ export interface TerraformOutcome {
   changes?: ChangeCounts;
 }
 
-function abortReason(signal: AbortSignal): string {
-  const reason: unknown = signal.reason;
-  return reason === undefined ? 'no reason given' : errorMessage(reason);
-}
-
-function notStarted(session: TerraformSession, what: string): TerminalStepError {
-  const { ctx } = session;
-  return new TerminalStepError(
-    ctx.redact(
-      `${what} was not started: the step had already been cancelled or timed out (${abortReason(ctx.signal)}). Nothing was changed.`,
-    ),
-    { cause: ctx.signal.reason },
-  );
-}
-
 function startFailed(session: TerraformSession, what: string, error: unknown): TerminalStepError {
   const code = (error as NodeJS.ErrnoException).code;
   const why =
@@ -73,7 +61,7 @@ function stopped(session: TerraformSession, what: string, durationMs: number): T
   const { ctx } = session;
   return new TerminalStepError(
     ctx.redact(
-      `${what} was stopped after ${formatDuration(durationMs)}: the step was cancelled or timed out (${abortReason(ctx.signal)}). ` +
+      `${what} was stopped after ${formatElapsed(durationMs)}: the step was cancelled or timed out (${abortReason(ctx.signal)}). ` +
         `Baton interrupted Terraform, which records in the state of workspace ${session.workspace} what it had changed; ` +
         'check the step log. If Terraform was killed before it released the state lock, release it with `terraform force-unlock`. ' +
         'Then request the promotion again, or roll back.',
@@ -91,16 +79,15 @@ export async function runTerraform(
   const argv = [session.binary, ...args];
   const display = argv.map((argument) => ctx.redact(argument)).join(' ');
   const what = `\`${display}\` (${describeStep(session)})`;
-  if (ctx.signal.aborted) throw notStarted(session, what);
+  if (ctx.signal.aborted) throw notStartedError(ctx.signal, ctx.redact, what, 'Nothing was changed.');
 
-  const tail: string[] = [];
+  const tail = new OutputTail();
   const diagnostics: Diagnostic[] = [];
   let changes: ChangeCounts | undefined;
   const show = (line: string): void => {
     const redacted = ctx.redact(line);
     ctx.log(redacted);
     tail.push(redacted);
-    if (tail.length > TAIL_LINES) tail.shift();
   };
   const onLine = (line: string): void => {
     if (handling === 'quiet') return;
@@ -136,7 +123,7 @@ export async function runTerraform(
     exitSignal: outcome.exitSignal,
     durationMs: outcome.durationMs,
     stdout: outcome.stdout,
-    tail,
+    tail: tail.lines,
     diagnostics,
     changes,
   };

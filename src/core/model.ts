@@ -2,6 +2,7 @@
  * The domain model every part of Baton shares. Nothing here knows about chat
  * platforms, queues or target systems.
  */
+import type { Observed, Outputs, StepPreview } from '../../adapters/kit/contract.ts';
 import type { AuditAnchor } from './audit-record.ts';
 
 /** Where a value came from in a config file, for error messages (1-based). */
@@ -105,8 +106,6 @@ export interface Release {
   versions: Record<string, string>;
 }
 
-export type Outputs = Record<string, string>;
-
 /** What one environment runs for one component. */
 export interface LedgerEntry {
   version: string;
@@ -123,13 +122,6 @@ export interface LedgerEntry {
 /** Component → what runs there, for one environment. */
 export type Ledger = Record<string, LedgerEntry>;
 
-/** What an adapter sees on the target right now. */
-export interface Observed {
-  version: string | null;
-  /** Adapter-specific detail (image digest, commit, function version…). */
-  detail?: Record<string, string>;
-}
-
 export type StepStatus =
   | 'pending'
   | 'queued'
@@ -140,16 +132,6 @@ export type StepStatus =
   | 'rolling_back'
   | 'rolled_back'
   | 'rollback_failed';
-
-export interface StepPreview {
-  /** One line a person reads in the plan. */
-  summary: string;
-  /** Detailed lines (diff, resources), shown folded. */
-  details: string[];
-  reversible: boolean;
-  /** False when the target already runs this version: the step will change nothing. */
-  changes: boolean;
-}
 
 export interface Step {
   /** Unique across all promotions; the idempotency key adapters receive. */

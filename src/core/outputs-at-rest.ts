@@ -3,8 +3,9 @@
  * decrypted only for the steps that take them as inputs (and, in memory, to
  * mask them in what those steps log).
  */
-import { errorMessage, TerminalStepError } from '../errors.ts';
-import type { Outputs } from './model.ts';
+import { errorMessage } from '../errors.ts';
+import { TerminalStepError } from '../../adapters/kit/step-errors.ts';
+import type { Outputs } from '../../adapters/kit/contract.ts';
 import type { OutputCipher } from './ports.ts';
 import type { PublishedOutputs } from './redaction.ts';
 

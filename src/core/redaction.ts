@@ -2,7 +2,8 @@
  * Keeps secret values out of logs, chat and the audit log: secrets from the
  * settings, and the values of outputs a step declared sensitive.
  */
-import type { Ledger, Outputs } from './model.ts';
+import type { Ledger } from './model.ts';
+import type { Outputs } from '../../adapters/kit/contract.ts';
 import { isEncrypted } from './outputs-at-rest.ts';
 
 export const MASK = '***';

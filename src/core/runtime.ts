@@ -1,7 +1,7 @@
 /** Everything the core's services share, handed in once at start-up. */
 import { BatonError, ErrorCode, quoteInput } from '../errors.ts';
 import { closestName, listNames } from '../pipeline/suggest.ts';
-import type { AdapterLookup, ProgramSupervisor } from '../../adapters/contract.ts';
+import type { AdapterLookup, ProgramSupervisor } from '../../adapters/kit/contract.ts';
 import type { JobQueue, Store } from '../engine/contracts.ts';
 import type { AuditLog } from './audit.ts';
 import type { Environment, Pipeline } from './model.ts';

@@ -4,9 +4,11 @@
  * promotion on. Safe to run twice for the same step: a finished step is left
  * alone, and the adapter gets the same step id to recognise its own work.
  */
-import type { StepResult } from '../../adapters/contract.ts';
-import { errorMessage, isRetryable, RetryableStepError } from '../errors.ts';
-import type { LedgerEntry, Observed, Outputs, Promotion, Step } from './model.ts';
+import type { StepResult } from '../../adapters/kit/contract.ts';
+import { errorMessage } from '../errors.ts';
+import { isRetryable, RetryableStepError } from '../../adapters/kit/step-errors.ts';
+import type { LedgerEntry, Promotion, Step } from './model.ts';
+import type { Observed, Outputs } from '../../adapters/kit/contract.ts';
 import type { PromotionEvent } from './audit.ts';
 import { transition } from './gate.ts';
 import { moveOn, resumeProgress } from './progress.ts';

@@ -7,7 +7,7 @@ import { mkdtempSync, mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AdapterContext } from '../../adapters/contract.ts';
+import type { AdapterContext } from '../../adapters/kit/contract.ts';
 import { LocalProgramSupervisor } from '../../src/program-supervisor.ts';
 
 export interface TestAdapterContext<C> extends AdapterContext<C> {

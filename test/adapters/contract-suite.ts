@@ -5,8 +5,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { AdapterContext, TargetAdapter } from '../../adapters/contract.ts';
-import { TerminalStepError } from '../../src/errors.ts';
+import type { AdapterContext, TargetAdapter } from '../../adapters/kit/contract.ts';
+import { TerminalStepError } from '../../adapters/kit/step-errors.ts';
 
 /**
  * What the adapter can do with the fixture's settings. The suite registers only

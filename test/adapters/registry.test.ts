@@ -8,13 +8,16 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { TargetAdapter } from '../../adapters/contract.ts';
+import type { TargetAdapter } from '../../adapters/kit/contract.ts';
 import { adapterRegistry, createAdapterLookup } from '../../adapters/registry.ts';
 
 const ADAPTERS_DIR = fileURLToPath(new URL('../../adapters/', import.meta.url));
 
+/** Not an adapter: what every adapter shares (the contract, step errors, running programs, settings helpers). */
+const KIT_FOLDER = 'kit';
+
 const adapterFolders = readdirSync(ADAPTERS_DIR, { withFileTypes: true })
-  .filter((entry) => entry.isDirectory())
+  .filter((entry) => entry.isDirectory() && entry.name !== KIT_FOLDER)
   .map((entry) => entry.name)
   .sort();
 
@@ -27,6 +30,12 @@ describe('adapter registry', () => {
     expect(adapterRegistry.has(folder), `add ['${folder}', …] to adapters/registry.ts`).toBe(true);
     expect(existsSync(join(ADAPTERS_DIR, folder, 'index.ts'))).toBe(true);
     expect(existsSync(join(ADAPTERS_DIR, folder, 'README.md'))).toBe(true);
+  });
+
+  it('keeps the kit out of the registry: it holds the contract and shared helpers, no adapter', () => {
+    expect(existsSync(join(ADAPTERS_DIR, KIT_FOLDER, 'contract.ts'))).toBe(true);
+    expect(existsSync(join(ADAPTERS_DIR, KIT_FOLDER, 'index.ts'))).toBe(false);
+    expect(adapterRegistry.has(KIT_FOLDER)).toBe(false);
   });
 
   it('registers no kind without a folder of its own', () => {

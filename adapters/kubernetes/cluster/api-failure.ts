@@ -4,7 +4,8 @@
  * client library's own error text carries response headers, so it is never shown as is.
  */
 import { ApiException } from '@kubernetes/client-node';
-import { RetryableStepError, TerminalStepError, errorMessage } from '../../../src/errors.ts';
+import { errorMessage } from '../../../src/errors.ts';
+import { RetryableStepError, TerminalStepError } from '../../kit/step-errors.ts';
 
 export interface ApiFailure {
   /** The HTTP status, or null when no answer came (refused, reset, DNS, TLS). */

@@ -8,7 +8,8 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { TerminalStepError, errorMessage } from '../../../src/errors.ts';
+import { errorMessage } from '../../../src/errors.ts';
+import { TerminalStepError } from '../../kit/step-errors.ts';
 import type { ClusterAccess } from '../settings-parts.ts';
 
 const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';

@@ -6,8 +6,8 @@
  * so no change is missed and a dropped watch costs one read.
  */
 import { Watch, type KubeConfig } from '@kubernetes/client-node';
-import { RetryableStepError } from '../../../src/errors.ts';
-import { pause } from '../stopped.ts';
+import { RetryableStepError } from '../../kit/step-errors.ts';
+import { pause } from '../../kit/stopped.ts';
 
 export interface Verdict {
   state: 'waiting' | 'done' | 'failed';

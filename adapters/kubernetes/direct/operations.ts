@@ -3,9 +3,8 @@
  * a Deployment, StatefulSet or DaemonSet. Baton patches it in each cluster
  * and waits for the rollout there before moving on.
  */
-import type { Observed, StepPreview } from '../../../src/core/model.ts';
-import { TerminalStepError } from '../../../src/errors.ts';
-import type { AdapterContext, Health, StepResult } from '../../contract.ts';
+import type { AdapterContext, Health, Observed, StepPreview, StepResult } from '../../kit/contract.ts';
+import { TerminalStepError } from '../../kit/step-errors.ts';
 import { imageFor, versionOf } from './image-reference.ts';
 import { requireRolledOut, waitForRollout } from './rollout.ts';
 import type { DirectSettings } from './schema.ts';

@@ -2,9 +2,9 @@
  * Waits for a workload's rollout in one cluster, logging its progress, and
  * says what to do when it fails or takes too long.
  */
-import { TerminalStepError } from '../../../src/errors.ts';
-import { parseDuration } from '../../../src/pipeline/duration.ts';
-import type { AdapterContext } from '../../contract.ts';
+import type { AdapterContext } from '../../kit/contract.ts';
+import { parseDuration } from '../../kit/durations.ts';
+import { TerminalStepError } from '../../kit/step-errors.ts';
 import { watchUntil, type WatchResult } from '../cluster/watch-until.ts';
 import { rolloutVerdict } from './rollout-status.ts';
 import type { DirectSettings } from './schema.ts';

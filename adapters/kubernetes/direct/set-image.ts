@@ -4,8 +4,8 @@
  * on the object Baton looked at: the image it reports as "before" is the one
  * it replaced. A 409 Conflict (someone wrote in between) means: read again, try again.
  */
-import { RetryableStepError } from '../../../src/errors.ts';
-import type { AdapterContext } from '../../contract.ts';
+import type { AdapterContext } from '../../kit/contract.ts';
+import { RetryableStepError } from '../../kit/step-errors.ts';
 import { isConflict } from '../cluster/api-failure.ts';
 import type { DirectSettings } from './schema.ts';
 import { promotedContainer, type WorkloadClient } from './workloads.ts';

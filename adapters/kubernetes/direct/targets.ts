@@ -3,8 +3,9 @@
  * piece of work on each: one after the other, stopping at the first failure
  * so later clusters keep the old version, or all at once.
  */
-import { RetryableStepError, TerminalStepError, errorMessage } from '../../../src/errors.ts';
-import type { AdapterContext } from '../../contract.ts';
+import { errorMessage } from '../../../src/errors.ts';
+import type { AdapterContext } from '../../kit/contract.ts';
+import { RetryableStepError, TerminalStepError } from '../../kit/step-errors.ts';
 import { clusterLabel, connectCluster } from '../cluster/kube-config.ts';
 import type { ClusterAccess } from '../settings-parts.ts';
 import type { DirectSettings } from './schema.ts';

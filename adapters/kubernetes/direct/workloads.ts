@@ -3,8 +3,8 @@
  * Baton promotes, in one cluster. Each call carries the step's abort signal.
  */
 import { AppsV1Api, type V1Container } from '@kubernetes/client-node';
-import { TerminalStepError } from '../../../src/errors.ts';
-import type { AdapterContext } from '../../contract.ts';
+import type { AdapterContext } from '../../kit/contract.ts';
+import { TerminalStepError } from '../../kit/step-errors.ts';
 import { clusterStepError, type ApiCall } from '../cluster/api-failure.ts';
 import type { Cluster } from '../cluster/kube-config.ts';
 import { callOptions, strategicMergePatchOptions } from '../cluster/request-options.ts';

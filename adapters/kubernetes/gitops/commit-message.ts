@@ -5,7 +5,7 @@
  * keep the promotion, the release and the requester in the history when a
  * team writes its own `commitMessage`.
  */
-import type { AdapterContext } from '../../contract.ts';
+import type { AdapterContext } from '../../kit/contract.ts';
 import type { GitopsSettings } from './schema.ts';
 import type { EditedValue } from './value-edits.ts';
 

@@ -3,7 +3,7 @@
  * decides whether another attempt could pass: a dropped connection may, a
  * refused token will not.
  */
-import { RetryableStepError, TerminalStepError } from '../../../src/errors.ts';
+import { RetryableStepError, TerminalStepError } from '../../kit/step-errors.ts';
 import { GitFailure, GitStopped } from './git.ts';
 import { withoutCredentials } from './repository-address.ts';
 

@@ -3,10 +3,10 @@
  * a worker has nobody to type a password, so a missing credential must fail
  * at once instead of hanging until the step times out.
  */
-import { TerminalStepError } from '../../../src/errors.ts';
-import type { ProgramSupervisor } from '../../contract.ts';
-import { runProcess } from '../../script/run.ts';
-import { abortReason } from '../stopped.ts';
+import type { ProgramSupervisor } from '../../kit/contract.ts';
+import { runProcess } from '../../kit/process.ts';
+import { TerminalStepError } from '../../kit/step-errors.ts';
+import { abortReason } from '../../kit/stopped.ts';
 
 export interface GitOutcome {
   exitCode: number;

@@ -4,9 +4,8 @@
  * environment's branch and lets Argo CD or Flux deploy it. Nothing here talks
  * to a cluster (see verify/ for that).
  */
-import { TerminalStepError } from '../../../src/errors.ts';
-import type { AdapterContext, StepResult } from '../../contract.ts';
-import type { Observed, StepPreview } from '../../../src/core/model.ts';
+import type { AdapterContext, Observed, StepPreview, StepResult } from '../../kit/contract.ts';
+import { TerminalStepError } from '../../kit/step-errors.ts';
 import { promotionMessage, rollbackMessage, ROLLBACK_TRAILER, STEP_TRAILER } from './commit-message.ts';
 import { editTarget, promotionEdits, setValues, type EditTarget, type ValueEdit } from './edit-target.ts';
 import { headCommit } from './history.ts';

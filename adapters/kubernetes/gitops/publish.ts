@@ -4,9 +4,9 @@
  * someone else pushed first, start again from their head (a bounded number of
  * times), never forcing.
  */
-import { RetryableStepError } from '../../../src/errors.ts';
-import type { AdapterContext } from '../../contract.ts';
-import { pause } from '../stopped.ts';
+import type { AdapterContext } from '../../kit/contract.ts';
+import { RetryableStepError } from '../../kit/step-errors.ts';
+import { pause } from '../../kit/stopped.ts';
 import type { ValueEdit } from './edit-target.ts';
 import { gitStepError } from './git-errors.ts';
 import { findCommitWithTrailer, headCommit, lastCommitTouching } from './history.ts';

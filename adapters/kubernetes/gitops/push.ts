@@ -3,10 +3,10 @@
  * tells "someone pushed first" (try again on top) apart from "the server
  * refused" (a protected branch, a hook) and from a broken connection.
  */
-import { TerminalStepError } from '../../../src/errors.ts';
-import type { AdapterContext } from '../../contract.ts';
-import { GitFailure } from './git.ts';
+import type { AdapterContext } from '../../kit/contract.ts';
+import { TerminalStepError } from '../../kit/step-errors.ts';
 import { gitStepError } from './git-errors.ts';
+import { GitFailure } from './git.ts';
 import type { WorkingCopy } from './working-copy.ts';
 
 export type PushOutcome = 'pushed' | 'remote-moved';

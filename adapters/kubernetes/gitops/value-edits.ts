@@ -5,7 +5,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TerminalStepError } from '../../../src/errors.ts';
+import { TerminalStepError } from '../../kit/step-errors.ts';
 import type { EditTarget, ValueEdit } from './edit-target.ts';
 import type { WorkingCopy } from './working-copy.ts';
 import { YamlPathError } from './yaml-path.ts';

@@ -7,12 +7,12 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TerminalStepError } from '../../../src/errors.ts';
-import type { AdapterContext } from '../../contract.ts';
-import { runGit, type GitOptions, type GitOutcome } from './git.ts';
+import type { AdapterContext } from '../../kit/contract.ts';
+import { TerminalStepError } from '../../kit/step-errors.ts';
 import { gitStepError } from './git-errors.ts';
-import { withRepositoryLock } from './repository-lock.ts';
+import { runGit, type GitOptions, type GitOutcome } from './git.ts';
 import { repositoryKey, repositoryLocation, withoutCredentials, workingCopyFolderName } from './repository-address.ts';
+import { withRepositoryLock } from './repository-lock.ts';
 import type { GitopsSettings } from './schema.ts';
 
 export interface WorkingCopy {

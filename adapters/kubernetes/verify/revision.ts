@@ -3,7 +3,7 @@
  * has reached it. A later commit counts too: once others push on top of
  * Baton's commit, Argo CD or Flux sync theirs, which includes Baton's change.
  */
-import type { AdapterContext } from '../../contract.ts';
+import type { AdapterContext } from '../../kit/contract.ts';
 import { STEP_TRAILER } from '../gitops/commit-message.ts';
 import { promotionEdits } from '../gitops/edit-target.ts';
 import { findCommitWithTrailer, headCommit, isAtOrAfter, lastCommitTouching } from '../gitops/history.ts';

@@ -3,8 +3,8 @@
  * pushed commit and reports it healthy, with progress in the step log.
  */
 import { CustomObjectsApi } from '@kubernetes/client-node';
-import { parseDuration } from '../../../src/pipeline/duration.ts';
-import type { AdapterContext, Health } from '../../contract.ts';
+import type { AdapterContext, Health } from '../../kit/contract.ts';
+import { parseDuration } from '../../kit/durations.ts';
 import { clusterStepError } from '../cluster/api-failure.ts';
 import { connectCluster } from '../cluster/kube-config.ts';
 import { callOptions } from '../cluster/request-options.ts';

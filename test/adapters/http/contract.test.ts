@@ -4,7 +4,7 @@
  * undo), once as a plain webhook with neither.
  */
 import { httpAdapter } from '../../../adapters/http/index.ts';
-import type { TargetAdapter } from '../../../adapters/contract.ts';
+import type { TargetAdapter } from '../../../adapters/kit/contract.ts';
 import { describeAdapterContract, type AdapterFixture } from '../contract-suite.ts';
 import { deploySettings, makeWorkspace, WEBHOOK_SECRET } from './fixture.ts';
 

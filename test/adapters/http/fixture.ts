@@ -6,8 +6,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AdapterContext } from '../../../adapters/contract.ts';
 import { httpConfigSchema, type HttpConfig } from '../../../adapters/http/schema.ts';
+import type { AdapterContext } from '../../../adapters/kit/contract.ts';
 import { startCiServerStandIn, type CiServerOptions, type CiServerStandIn } from '../../harness/ci-server/ci-server.ts';
 import { makeAdapterContext, type TestAdapterContext } from '../context.ts';
 

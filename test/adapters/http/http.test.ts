@@ -6,7 +6,7 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { httpAdapter } from '../../../adapters/http/index.ts';
-import { RetryableStepError, TerminalStepError } from '../../../src/errors.ts';
+import { RetryableStepError, TerminalStepError } from '../../../adapters/kit/step-errors.ts';
 import { startCiServerStandIn } from '../../harness/ci-server/ci-server.ts';
 import { deploySettings, failure, makeWorkspace, READ_TOKEN, WEBHOOK_SECRET, type Workspace } from './fixture.ts';
 

@@ -1,7 +1,7 @@
 /** What people see before a step runs, and how the adapter reads the version a target runs. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { httpAdapter } from '../../../adapters/http/index.ts';
-import { RetryableStepError, TerminalStepError } from '../../../src/errors.ts';
+import { RetryableStepError, TerminalStepError } from '../../../adapters/kit/step-errors.ts';
 import { deploySettings, failure, makeWorkspace, READ_TOKEN, WEBHOOK_SECRET, type Workspace } from './fixture.ts';
 
 let workspace: Workspace;

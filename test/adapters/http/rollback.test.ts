@@ -1,7 +1,7 @@
 /** Rollback: another trigger (and poll) for the version that ran before, filled in as {{rollbackTo}}. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { httpAdapter } from '../../../adapters/http/index.ts';
-import { TerminalStepError } from '../../../src/errors.ts';
+import { TerminalStepError } from '../../../adapters/kit/step-errors.ts';
 import { deploySettings, failure, makeWorkspace, type Workspace } from './fixture.ts';
 
 let workspace: Workspace;

@@ -7,11 +7,11 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { AdapterContext } from '../../../adapters/contract.ts';
-import { kubernetesAdapter } from '../../../adapters/kubernetes/index.ts';
+import type { AdapterContext } from '../../../adapters/kit/contract.ts';
+import { RetryableStepError, TerminalStepError } from '../../../adapters/kit/step-errors.ts';
 import { MAX_CONFLICT_ATTEMPTS } from '../../../adapters/kubernetes/direct/set-image.ts';
+import { kubernetesAdapter } from '../../../adapters/kubernetes/index.ts';
 import type { KubernetesSettings } from '../../../adapters/kubernetes/schema.ts';
-import { RetryableStepError, TerminalStepError } from '../../../src/errors.ts';
 import type { WorkloadKind } from '../../harness/kubernetes/api-server.ts';
 import { writeKubeconfig } from '../../harness/kubernetes/kubeconfig.ts';
 import { makeAdapterContext, type TestAdapterContext } from '../context.ts';

@@ -8,15 +8,15 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { AdapterContext } from '../../../adapters/contract.ts';
-import { kubernetesAdapter } from '../../../adapters/kubernetes/index.ts';
+import type { AdapterContext } from '../../../adapters/kit/contract.ts';
+import { RetryableStepError, TerminalStepError } from '../../../adapters/kit/step-errors.ts';
 import { MAX_PUSH_ATTEMPTS } from '../../../adapters/kubernetes/gitops/publish.ts';
+import { kubernetesAdapter } from '../../../adapters/kubernetes/index.ts';
 import type { KubernetesSettings } from '../../../adapters/kubernetes/schema.ts';
-import { RetryableStepError, TerminalStepError } from '../../../src/errors.ts';
-import { makeAdapterContext, type TestAdapterContext } from '../context.ts';
-import { describeAdapterContract } from '../contract-suite.ts';
 import { git, ignoreUserGitConfig, makeConfigRepository, type ConfigRepository } from '../../support/config-repository.ts';
 import { kustomizeBuild, renderedImages, renderedObject } from '../../support/kubectl.ts';
+import { makeAdapterContext, type TestAdapterContext } from '../context.ts';
+import { describeAdapterContract } from '../contract-suite.ts';
 import {
   DEV_OVERLAY,
   DEV_SERVICE_ACCOUNT,

@@ -5,15 +5,15 @@
  */
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { AdapterContext } from '../../../adapters/contract.ts';
+import type { AdapterContext } from '../../../adapters/kit/contract.ts';
+import { TerminalStepError } from '../../../adapters/kit/step-errors.ts';
 import { kubernetesAdapter } from '../../../adapters/kubernetes/index.ts';
 import type { KubernetesSettings } from '../../../adapters/kubernetes/schema.ts';
-import { TerminalStepError } from '../../../src/errors.ts';
 import { RESOURCES, type KubernetesStandIn } from '../../harness/kubernetes/api-server.ts';
 import type { Json } from '../../harness/kubernetes/patches.ts';
+import { ignoreUserGitConfig, makeConfigRepository, type ConfigRepository } from '../../support/config-repository.ts';
 import { makeAdapterContext, type TestAdapterContext } from '../context.ts';
 import { startClusters, type Clusters } from './clusters.ts';
-import { ignoreUserGitConfig, makeConfigRepository, type ConfigRepository } from '../../support/config-repository.ts';
 import { DEV_OVERLAY, SEED_FILES } from './seed-files.ts';
 
 beforeAll(ignoreUserGitConfig);

@@ -4,8 +4,8 @@
  * the same step again.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { RetryableStepError } from '../../../adapters/kit/step-errors.ts';
 import { lambdaAdapter } from '../../../adapters/lambda/index.ts';
-import { RetryableStepError } from '../../../src/errors.ts';
 import { imageContent, zipContent } from '../../harness/lambda/lambda-state.ts';
 import {
   ACCESS_KEY_ID,

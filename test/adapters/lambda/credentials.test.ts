@@ -3,8 +3,8 @@
  * fails for good and says where the SDK looks.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TerminalStepError } from '../../../adapters/kit/step-errors.ts';
 import { lambdaAdapter } from '../../../adapters/lambda/index.ts';
-import { TerminalStepError } from '../../../src/errors.ts';
 import { failureOf, startLambdaWorld, type LambdaWorld } from './lambda-world.ts';
 
 /** Every place the default chain looks, emptied or pointed at nothing. */

@@ -1,7 +1,7 @@
 /** `current` reads the release from the alias's version; `plan` previews from it without changing anything. */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { TerminalStepError } from '../../../adapters/kit/step-errors.ts';
 import { lambdaAdapter } from '../../../adapters/lambda/index.ts';
-import { TerminalStepError } from '../../../src/errors.ts';
 import { zipContent } from '../../harness/lambda/lambda-state.ts';
 import { buildBytes, failureOf, startLambdaWorld, useExampleCredentials, type LambdaWorld } from './lambda-world.ts';
 

@@ -4,8 +4,8 @@
  * the person reading it.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { isRetryable, RetryableStepError, TerminalStepError } from '../../../adapters/kit/step-errors.ts';
 import { lambdaAdapter } from '../../../adapters/lambda/index.ts';
-import { isRetryable, RetryableStepError, TerminalStepError } from '../../../src/errors.ts';
 import { startUpdate } from '../../harness/lambda/lambda-operations.ts';
 import { zipContent } from '../../harness/lambda/lambda-state.ts';
 import {

@@ -3,7 +3,7 @@
  * real AWS SDK: report-worker's alias `dev` runs 1.0.0, the step deploys 2.0.0.
  */
 import { afterAll, beforeAll } from 'vitest';
-import type { AdapterContext } from '../../../adapters/contract.ts';
+import type { AdapterContext } from '../../../adapters/kit/contract.ts';
 import { lambdaAdapter } from '../../../adapters/lambda/index.ts';
 import type { LambdaConfig } from '../../../adapters/lambda/schema.ts';
 import { describeAdapterContract } from '../contract-suite.ts';

@@ -4,7 +4,7 @@
  * 1.0.0, alias `dev` on it. Tests deploy 2.0.0 over it with the real AWS SDK.
  */
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import type { AdapterContext } from '../../../adapters/contract.ts';
+import type { AdapterContext } from '../../../adapters/kit/contract.ts';
 import type { LambdaConfig } from '../../../adapters/lambda/schema.ts';
 import { LambdaStandIn, type LambdaStandInOptions } from '../../harness/lambda/lambda-stand-in.ts';
 import { zipContent, type AliasRecord, type FunctionRecord, type LambdaState } from '../../harness/lambda/lambda-state.ts';

@@ -1,7 +1,7 @@
 /** `rollback` moves the alias back to the version it pointed at before the step, with all traffic. */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { TerminalStepError } from '../../../adapters/kit/step-errors.ts';
 import { lambdaAdapter } from '../../../adapters/lambda/index.ts';
-import { TerminalStepError } from '../../../src/errors.ts';
 import { zipContent } from '../../harness/lambda/lambda-state.ts';
 import { buildBytes, failureOf, startLambdaWorld, useExampleCredentials, type LambdaWorld } from './lambda-world.ts';
 

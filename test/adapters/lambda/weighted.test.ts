@@ -5,8 +5,8 @@
  */
 import { GetAliasCommand, type AliasConfiguration } from '@aws-sdk/client-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { TerminalStepError } from '../../../adapters/kit/step-errors.ts';
 import { lambdaAdapter } from '../../../adapters/lambda/index.ts';
-import { TerminalStepError } from '../../../src/errors.ts';
 import { failureOf, startLambdaWorld, useExampleCredentials, type LambdaWorld } from './lambda-world.ts';
 
 let restoreCredentials: () => void;

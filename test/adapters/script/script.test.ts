@@ -9,14 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { formatDuration } from '../../../adapters/script/command.ts';
+import type { AdapterContext } from '../../../adapters/kit/contract.ts';
+import { formatElapsed } from '../../../adapters/kit/durations.ts';
+import { runProcess } from '../../../adapters/kit/process.ts';
+import { RetryableStepError, TerminalStepError } from '../../../adapters/kit/step-errors.ts';
 import { inputVariableName } from '../../../adapters/script/environment.ts';
 import { scriptAdapter } from '../../../adapters/script/index.ts';
 import { OutputFileError, parseOutputFile } from '../../../adapters/script/outputs.ts';
-import { runProcess } from '../../../adapters/script/run.ts';
 import type { ScriptConfig } from '../../../adapters/script/schema.ts';
-import type { AdapterContext } from '../../../adapters/contract.ts';
-import { RetryableStepError, TerminalStepError } from '../../../src/errors.ts';
 import { LocalProgramSupervisor } from '../../../src/program-supervisor.ts';
 import { makeAdapterContext, type TestAdapterContext } from '../context.ts';
 import { describeAdapterContract, type AdapterCapabilities, type AdapterFixture } from '../contract-suite.ts';
@@ -598,6 +598,6 @@ describe('input variable names', () => {
 
 describe('durations in summaries', () => {
   it('shows tenths of seconds under a minute, then minutes and seconds', () => {
-    expect([400, 12_345, 59_960, 119_700, 605_000].map(formatDuration)).toEqual(['0.4s', '12.3s', '1m0s', '2m0s', '10m5s']);
+    expect([400, 12_345, 59_960, 119_700, 605_000].map(formatElapsed)).toEqual(['0.4s', '12.3s', '1m0s', '2m0s', '10m5s']);
   });
 });

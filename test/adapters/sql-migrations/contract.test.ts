@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import type { AdapterContext } from '../../../adapters/contract.ts';
+import type { AdapterContext } from '../../../adapters/kit/contract.ts';
 import { sqlMigrationsAdapter } from '../../../adapters/sql-migrations/index.ts';
 import { makeAdapterContext } from '../context.ts';
 import { describeAdapterContract, type AdapterFixture } from '../contract-suite.ts';

@@ -3,10 +3,10 @@
  * database and migrations folder per test.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RetryableStepError, TerminalStepError } from '../../../adapters/kit/step-errors.ts';
 import { sqlMigrationsAdapter } from '../../../adapters/sql-migrations/index.ts';
 import { migrationLockKey } from '../../../adapters/sql-migrations/lock.ts';
 import type { SqlMigrationsConfig } from '../../../adapters/sql-migrations/schema.ts';
-import { RetryableStepError, TerminalStepError } from '../../../src/errors.ts';
 import type { TestAdapterContext } from '../context.ts';
 import { TEST_PASSWORD } from './postgres.ts';
 import { ORDERS_HISTORY, createWorkspace, type Workspace } from './workspace.ts';

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AdapterContext } from '../../../adapters/contract.ts';
+import type { AdapterContext } from '../../../adapters/kit/contract.ts';
 import type { SqlMigrationsConfig } from '../../../adapters/sql-migrations/schema.ts';
 import { makeAdapterContext, type TestAdapterContext } from '../context.ts';
 import { createTestDatabase, type TestDatabase } from './postgres.ts';

@@ -4,7 +4,7 @@
  * only the command that deploys.
  */
 import { afterAll, beforeAll } from 'vitest';
-import type { AdapterContext } from '../../../adapters/contract.ts';
+import type { AdapterContext } from '../../../adapters/kit/contract.ts';
 import { sshAdapter } from '../../../adapters/ssh/index.ts';
 import type { SshConfig } from '../../../adapters/ssh/schema.ts';
 import { makeAdapterContext } from '../context.ts';

@@ -10,8 +10,8 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { RetryableStepError, TerminalStepError } from '../../../adapters/kit/step-errors.ts';
 import { sshAdapter } from '../../../adapters/ssh/index.ts';
-import { RetryableStepError, TerminalStepError } from '../../../src/errors.ts';
 import { makeKeyPair, type KeyPair } from './openssh-server.ts';
 import { makeWorkspace, startSshLab, type SshLab, type Workspace } from './workspace.ts';
 

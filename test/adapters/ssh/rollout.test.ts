@@ -8,13 +8,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { RetryableStepError, TerminalStepError } from '../../../adapters/kit/step-errors.ts';
 import { connect } from '../../../adapters/ssh/connect.ts';
 import { sshAdapter } from '../../../adapters/ssh/index.ts';
 import { runRemoteCommand } from '../../../adapters/ssh/remote-process.ts';
-import { prepareTarget } from '../../../adapters/ssh/target.ts';
-import { RetryableStepError, TerminalStepError } from '../../../src/errors.ts';
-import type { TestAdapterContext } from '../context.ts';
 import type { SshConfig } from '../../../adapters/ssh/schema.ts';
+import { prepareTarget } from '../../../adapters/ssh/target.ts';
+import type { TestAdapterContext } from '../context.ts';
 import { makeWorkspace, startSshLab, type SshLab, type Workspace } from './workspace.ts';
 
 let lab: SshLab;

@@ -6,8 +6,8 @@ import { copyFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RetryableStepError, TerminalStepError } from '../../../adapters/kit/step-errors.ts';
 import { terraformAdapter } from '../../../adapters/terraform/index.ts';
-import { RetryableStepError, TerminalStepError } from '../../../src/errors.ts';
 import {
   OUTPUTS_MODULE,
   PROVISIONER_MODULE,

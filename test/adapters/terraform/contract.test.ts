@@ -4,7 +4,7 @@
  * where 1.0.0 was applied.
  */
 import { beforeEach } from 'vitest';
-import type { AdapterContext } from '../../../adapters/contract.ts';
+import type { AdapterContext } from '../../../adapters/kit/contract.ts';
 import { terraformAdapter } from '../../../adapters/terraform/index.ts';
 import type { TerraformConfig } from '../../../adapters/terraform/schema.ts';
 import { describeAdapterContract, type AdapterCapabilities, type AdapterFixture } from '../contract-suite.ts';

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AdapterContext } from '../../../adapters/contract.ts';
+import type { AdapterContext } from '../../../adapters/kit/contract.ts';
 import { terraformConfigSchema, type TerraformConfig } from '../../../adapters/terraform/schema.ts';
 import { makeAdapterContext, type TestAdapterContext } from '../context.ts';
 

@@ -5,8 +5,8 @@
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TerminalStepError } from '../../../adapters/kit/step-errors.ts';
 import { terraformAdapter } from '../../../adapters/terraform/index.ts';
-import { TerminalStepError } from '../../../src/errors.ts';
 import { RESOURCES_MODULE, failure, makeFixture, requireTerraform, type TerraformFixture } from './fixture.ts';
 
 beforeEach(requireTerraform);

@@ -3,9 +3,9 @@
  * into the variables that carry it — and refusing, with reasons, otherwise.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TerminalStepError } from '../../../adapters/kit/step-errors.ts';
 import { terraformAdapter } from '../../../adapters/terraform/index.ts';
 import type { TerraformConfig } from '../../../adapters/terraform/schema.ts';
-import { TerminalStepError } from '../../../src/errors.ts';
 import { VERSIONED_MODULE, failure, makeFixture, requireTerraform, type TerraformFixture } from './fixture.ts';
 
 beforeEach(requireTerraform);

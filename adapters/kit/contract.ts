@@ -4,7 +4,27 @@
  * any one adapter.
  */
 import type { ZodType } from 'zod';
-import type { Observed, Outputs, StepPreview } from '../src/core/model.ts';
+
+/** Values a step publishes for the steps that need it, by name. */
+export type Outputs = Record<string, string>;
+
+/** What an adapter sees on the target right now. */
+export interface Observed {
+  version: string | null;
+  /** Adapter-specific detail (image digest, commit, function version…). */
+  detail?: Record<string, string>;
+}
+
+/** What a step would change, as the plan shows it before anything runs. */
+export interface StepPreview {
+  /** One line a person reads in the plan. */
+  summary: string;
+  /** Detailed lines (diff, resources), shown folded. */
+  details: string[];
+  reversible: boolean;
+  /** False when the target already runs this version: the step will change nothing. */
+  changes: boolean;
+}
 
 export interface StepLogger {
   /** One line for the step log; secrets are redacted before it is kept. */

@@ -7,10 +7,8 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { errorMessage } from '../../src/errors.ts';
-import type { ProgramSupervisor } from '../contract.ts';
-
-/** How many of the last lines an error message quotes. */
-export const TAIL_LINES = 20;
+import type { ProgramSupervisor } from './contract.ts';
+import { OutputTail } from './output-tail.ts';
 
 /** How long a process group has to exit after SIGTERM before it gets SIGKILL. */
 export const KILL_GRACE_MS = 5_000;
@@ -50,15 +48,6 @@ export interface ProcessOutcome {
   outputTail: string[];
 }
 
-class Tail {
-  readonly lines: string[] = [];
-
-  push(line: string): void {
-    this.lines.push(line);
-    if (this.lines.length > TAIL_LINES) this.lines.shift();
-  }
-}
-
 function eachLine(stream: Readable, onLine: (line: string) => void): Promise<void> {
   createInterface({ input: stream, crlfDelay: Infinity }).on('line', onLine);
   // The stream closes after readline has seen its end, so the last line is in by then.
@@ -84,8 +73,8 @@ export function runProcess(argv: readonly string[], options: ProcessOptions): Pr
   if (program === undefined) return Promise.reject(new Error('runProcess needs at least the program to run'));
   const startedAt = performance.now();
   const stdout: string[] = [];
-  const stderrTail = new Tail();
-  const outputTail = new Tail();
+  const stderrTail = new OutputTail();
+  const outputTail = new OutputTail();
   const finish = (exitCode: number | null, exitSignal: NodeJS.Signals | null, aborted: boolean): ProcessOutcome => ({
     exitCode,
     exitSignal,

@@ -22,10 +22,10 @@ import type { CoreRuntime } from '../src/core/runtime.ts';
 import type { Engine } from '../src/engine/contracts.ts';
 import { createMemoryEngine } from '../src/engine/memory/index.ts';
 import { createRedisEngine } from '../src/engine/redis/index.ts';
+import { evidenceFilesOnDisk } from '../src/evidence-files.ts';
 import { parsePipeline } from '../src/pipeline/load.ts';
 import { LocalProgramSupervisor } from '../src/program-supervisor.ts';
 import { throwawayCipher } from '../src/secrets-at-rest.ts';
-import { evidenceFilesOnDisk } from '../src/evidence-files.ts';
 import { startRedisServer } from '../test/support/redis-server.ts';
 import { noopAdapter, quiet } from './noop-adapter.ts';
 

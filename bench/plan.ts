@@ -5,7 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { createAdapterLookup } from '../adapters/registry.ts';
-import { buildStepGraph } from '../src/core/planner.ts';
+import { buildStepGraph } from '../src/core/step-graph.ts';
 import { parsePipeline } from '../src/pipeline/load.ts';
 
 const ENVIRONMENTS = ['dev', 'qa', 'staging', 'eu-prod', 'us-prod'];

@@ -197,7 +197,7 @@ export interface JobsLeftRunning {
    * a few seconds to exit, so that none runs on beside the worker that takes
    * its step over.
    */
-  letGo(): Promise<void>;
+  handBack(): Promise<void>;
 }
 
 export interface RunningWorker extends JobsLeftRunning {
@@ -213,8 +213,8 @@ const PROGRAM_EXIT_WAIT_MS = 3_000;
 function jobsLeftRunning(running: RunningJobs, programs: LocalProgramSupervisor): JobsLeftRunning {
   return {
     running: () => running.list(),
-    letGo: async () => {
-      running.letGoOfAll();
+    handBack: async () => {
+      running.handBackAll();
       await programs.exited(PROGRAM_EXIT_WAIT_MS);
     },
   };

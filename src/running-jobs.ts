@@ -23,9 +23,9 @@ function describe(data: JobData): string {
 
 export class RunningJobs {
   private readonly jobs = new Map<string, JobData>();
-  private readonly letGo = new AbortController();
+  private readonly handBack = new AbortController();
   /** Fires when this process lets go of its running jobs; give it to the core (`CoreRuntime.stopping`). */
-  readonly stopping = this.letGo.signal;
+  readonly stopping = this.handBack.signal;
 
   constructor() {
     // Every running step listens (and stops listening when it ends): more than ten at once is concurrency, not a leak.
@@ -50,8 +50,8 @@ export class RunningJobs {
   }
 
   /** Stops the running jobs' adapters (a deploy script gets SIGTERM) without recording an outcome for them. */
-  letGoOfAll(): void {
-    this.letGo.abort(new BatonError(ErrorCode.HandedBack, 'Baton is stopping and let go of this job unfinished; another worker takes it over, or the next start marks it interrupted.'));
+  handBackAll(): void {
+    this.handBack.abort(new BatonError(ErrorCode.HandedBack, 'Baton is stopping and let go of this job unfinished; another worker takes it over, or the next start marks it interrupted.'));
   }
 
   /** "step 1.api (promotion #1)", one per running job. */

@@ -21,7 +21,7 @@ export interface Stoppable {
   /** The jobs still running, in words. */
   running(): string[];
   /** Stops the jobs still running without recording an outcome; resolves once their programs exited, or after a few seconds. */
-  letGo(): Promise<void>;
+  handBack(): Promise<void>;
 }
 
 export interface LeftBehind {
@@ -55,7 +55,7 @@ export function stopOnSignal(target: Stoppable, options: ShutdownOptions): void 
   const exitWithout = (busy: string, idle: string, waitForPrograms: boolean) => {
     const running = target.running();
     write(running.length > 0 ? `${busy}: ${leftBehind.action} ${running.join(', ')}. ${leftBehind.fate}` : idle);
-    const programsGone = target.letGo();
+    const programsGone = target.handBack();
     if (waitForPrograms) void programsGone.finally(() => exit(1));
     else exit(1);
   };

@@ -3,8 +3,8 @@
  * the policy verdict, for `--dry-run` and `baton plan`. Nothing is stored.
  */
 import type { Promotion, Release, Step } from './model.ts';
-import { buildStepGraph } from './planner.ts';
-import { previewAll } from './planning.ts';
+import { buildStepGraph } from './step-graph.ts';
+import { previewAll } from './plan-job.ts';
 import type { PolicyCheck } from './policy.ts';
 import { nowIso, type CoreRuntime } from './runtime.ts';
 

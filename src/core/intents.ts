@@ -19,7 +19,7 @@ import { createPromotion, transition } from './gate.ts';
 import { groupMembers } from './group-members.ts';
 import type { ArchivedPromotion, Environment, Freeze, Override, Promotion, PromotionState, Release } from './model.ts';
 import { mayAct, refsOf, type Permission, type PermissionVerdict } from './permissions.ts';
-import { buildStepGraph } from './planner.ts';
+import { buildStepGraph } from './step-graph.ts';
 import { applyOverride, blockingChecks, checkRequestPolicy, type PolicyCheck } from './policy.ts';
 import { checkRelease, describeRelease } from './release.ts';
 import { resolveReleaseReference, type ReleaseReference } from './release-reference.ts';
@@ -357,7 +357,7 @@ export class PromotionIntents {
     const permission = await this.permits(environmentNamed(runtime, existing.environment), 'rollback', user);
     if (!permission.allowed) return refuse(permission.message);
     if (appliedSteps(existing).length === 0) return refuse(`Promotion #${existing.id} changed nothing, so there is nothing to roll back.`);
-    const holder = await runtime.store.acquireLock(existing.environment, existing.id);
+    const holder = await runtime.store.lockEnvironment(existing.environment, existing.id);
     if (holder !== existing.id) {
       return refuse(`${existing.environment} is busy with promotion #${holder}; roll back when it has finished.`);
     }
@@ -365,7 +365,7 @@ export class PromotionIntents {
     const ledger = await runtime.store.getLedger(existing.environment);
     const scope = rollbackScope(existing, ledger);
     if (scope.undo.length === 0) {
-      await runtime.store.releaseLock(existing.environment, existing.id);
+      await runtime.store.unlockEnvironment(existing.environment, existing.id);
       return refuse(`Nothing of promotion #${existing.id} is left to undo: ${scope.kept.map((k) => k.note).join(' ')}`);
     }
     let moved = false;
@@ -402,7 +402,7 @@ export class PromotionIntents {
       };
     });
     if (!moved) {
-      await runtime.store.releaseLock(existing.environment, existing.id);
+      await runtime.store.unlockEnvironment(existing.environment, existing.id);
       return { ok: false, message: `Promotion #${existing.id} is already ${updated.state.replace('_', ' ')}.` };
     }
     await queueNextRollbackStep(runtime, updated);

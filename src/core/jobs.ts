@@ -1,13 +1,13 @@
 /** The queue's handler: every job kind the core runs. */
 import type { Job } from '../engine/contracts.ts';
-import { runPlanning } from './planning.ts';
+import { runPlanning } from './plan-job.ts';
 import { runRollbackStep } from './rollback.ts';
-import { throwIfLetGo, type CoreRuntime } from './runtime.ts';
+import { throwIfHandedBack, type CoreRuntime } from './runtime.ts';
 import { runStep } from './step-runner.ts';
 
 export async function runJob(runtime: CoreRuntime, job: Job): Promise<void> {
   // A process that let go of its jobs starts none: the one taking over runs it.
-  throwIfLetGo(runtime);
+  throwIfHandedBack(runtime);
   switch (job.data.kind) {
     case 'plan':
       return runPlanning(runtime, job.data.promotionId);

@@ -8,7 +8,7 @@ import { transition, type Move } from './gate.ts';
 import { isTerminal, type Promotion, type Step } from './model.ts';
 import { rollbackCandidates, appliedSteps } from './applied-steps.ts';
 import { nowIso, type CoreRuntime } from './runtime.ts';
-import { releaseEnvironment } from './scheduler.ts';
+import { freeEnvironment } from './scheduler.ts';
 
 export function stepJobId(step: Step): string {
   return `step.${step.id}`;
@@ -80,7 +80,7 @@ export async function moveOn(runtime: CoreRuntime, promotionId: string, change: 
       .filter((step) => step.status === 'queued' && statusBefore.get(step.id) === 'pending')
       .map((step) => runtime.queue.add({ id: stepJobId(step), data: { kind: 'step', promotionId, stepId: step.id } })),
   );
-  if (after.state !== before.state) await releaseEnvironment(runtime, after.environment, after.id);
+  if (after.state !== before.state) await freeEnvironment(runtime, after.environment, after.id);
 }
 
 /** The records of a change of progress: steps skipped after a failure, and the promotion's end. */
@@ -133,7 +133,7 @@ export async function resumeProgress(runtime: CoreRuntime, promotionId: string):
   const promotion = await runtime.store.getPromotion(promotionId);
   // Finished by a worker that died before letting go of the environment: the next promotion need not wait for the reconcile.
   if (promotion && isTerminal(promotion.state) && (await runtime.store.lockHolder(promotion.environment)) === promotion.id) {
-    await releaseEnvironment(runtime, promotion.environment, promotion.id);
+    await freeEnvironment(runtime, promotion.environment, promotion.id);
   }
   if (promotion?.state !== 'running') return;
   await Promise.all(

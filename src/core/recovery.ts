@@ -79,7 +79,7 @@ export async function recoverAfterRestart(runtime: CoreRuntime): Promise<Promoti
 async function planOnceMore(runtime: CoreRuntime, promotion: Promotion): Promise<void> {
   // Previews may have started programs too (a `terraform plan`): none may run on beside the next planning.
   for (const step of promotion.steps) await runtime.programs.stopLeftovers(step.id);
-  await runtime.store.releaseLock(promotion.environment, promotion.id);
+  await runtime.store.unlockEnvironment(promotion.environment, promotion.id);
   const { promotion: again } = await transition(runtime, promotion.id, (p) =>
     p.state === 'planning' ? { promotion: { ...p, reason: undefined, planRound: (p.planRound ?? 0) + 1, updatedAt: nowIso(runtime) }, events: [] } : undefined,
   );
@@ -166,6 +166,6 @@ async function interrupt(runtime: CoreRuntime, promotionId: string): Promise<Pro
       ],
     };
   });
-  await runtime.store.releaseLock(promotion.environment, promotion.id);
+  await runtime.store.unlockEnvironment(promotion.environment, promotion.id);
   return promotion;
 }

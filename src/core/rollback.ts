@@ -11,8 +11,8 @@ import type { PromotionEvent } from './audit.ts';
 import { appliedSteps } from './applied-steps.ts';
 import { transition, type Move } from './gate.ts';
 import type { Ledger, Promotion, Step } from './model.ts';
-import { nowIso, throwIfLetGo, type CoreRuntime } from './runtime.ts';
-import { releaseEnvironment } from './scheduler.ts';
+import { nowIso, throwIfHandedBack, type CoreRuntime } from './runtime.ts';
+import { freeEnvironment } from './scheduler.ts';
 import { prepareStep, type PreparedStep } from './step-context.ts';
 import { retrying, untilAborted } from './step-runner.ts';
 
@@ -69,7 +69,7 @@ export async function queueNextRollbackStep(runtime: CoreRuntime, promotion: Pro
     return;
   }
   const { promotion: done } = await transition(runtime, promotion.id, (p) => (p.state === 'rolling_back' && !nextToUndo(p) ? finishRollback(runtime, p) : undefined));
-  if (done.state !== 'rolling_back') await releaseEnvironment(runtime, done.environment, done.id);
+  if (done.state !== 'rolling_back') await freeEnvironment(runtime, done.environment, done.id);
 }
 
 /** The move that ends a rollback: rolled back, or failed at the step that could not be undone. */
@@ -135,7 +135,7 @@ export async function runRollbackStep(runtime: CoreRuntime, promotionId: string,
     return { ...move, promotion: end.promotion, events: [...move.events, ...end.events] };
   });
   if (after.state === 'rolling_back') await queueNextRollbackStep(runtime, after);
-  else await releaseEnvironment(runtime, after.environment, after.id);
+  else await freeEnvironment(runtime, after.environment, after.id);
 }
 
 type UndoOutcome = { ok: true; event: PromotionEvent; logTail: string[] } | { ok: false; event: PromotionEvent; message: string; logTail: string[] };
@@ -162,7 +162,7 @@ async function undoStep(runtime: CoreRuntime, promotion: Promotion, step: Step):
       },
     };
   } catch (error) {
-    throwIfLetGo(runtime);
+    throwIfHandedBack(runtime);
     const message = prepared?.redactor.redact(errorMessage(error)) ?? errorMessage(error);
     return {
       ok: false,

@@ -46,7 +46,7 @@ export interface CoreRuntime {
  * Throws the reason this process let go of its jobs, if it has: a job must
  * not record a failure that only means "this worker is going away".
  */
-export function throwIfLetGo(runtime: CoreRuntime): void {
+export function throwIfHandedBack(runtime: CoreRuntime): void {
   if (runtime.stopping?.aborted) throw runtime.stopping.reason;
 }
 

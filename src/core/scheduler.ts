@@ -88,7 +88,7 @@ export async function startWhenFree(runtime: CoreRuntime, promotionId: string): 
   });
   if (started) await moveOn(runtime, promotionId);
   // Started (or sent back to planning) by another caller meanwhile, it holds the environment: only one done with it lets go.
-  else if (!USING_STATES.includes(seen)) await releaseEnvironment(runtime, environment, promotionId);
+  else if (!USING_STATES.includes(seen)) await freeEnvironment(runtime, environment, promotionId);
 }
 
 /**
@@ -96,7 +96,7 @@ export async function startWhenFree(runtime: CoreRuntime, promotionId: string): 
  * takes it too: previews never run while another promotion applies there.
  */
 export async function takeEnvironment(runtime: CoreRuntime, promotion: Promotion): Promise<boolean> {
-  const holder = await runtime.store.acquireLock(promotion.environment, promotion.id);
+  const holder = await runtime.store.lockEnvironment(promotion.environment, promotion.id);
   if (holder === promotion.id) return true;
   const planning = promotion.state === 'planning';
   await noteWaiting(runtime, promotion.id, `waiting for promotion #${holder} to finish in ${promotion.environment}`, {
@@ -141,8 +141,8 @@ async function noteWaiting(runtime: CoreRuntime, promotionId: string, reason: st
 }
 
 /** Gives the environment back and starts the oldest promotion waiting for it. */
-export async function releaseEnvironment(runtime: CoreRuntime, environment: string, promotionId: string): Promise<void> {
-  await runtime.store.releaseLock(environment, promotionId);
+export async function freeEnvironment(runtime: CoreRuntime, environment: string, promotionId: string): Promise<void> {
+  await runtime.store.unlockEnvironment(environment, promotionId);
   await startNextInLine(runtime, environment);
 }
 
@@ -219,7 +219,7 @@ export async function reconcileEnvironments(runtime: CoreRuntime, finishedHolder
       summary: `${environment.name} was still held by promotion #${holder}, which ${held ? (isTerminal(held.state) ? `finished (${held.state.replace('_', ' ')})` : `is ${held.state.replace('_', ' ')}`) : 'does not exist'}; Baton released it.`,
       data: { holder },
     });
-    await releaseEnvironment(runtime, environment.name, holder);
+    await freeEnvironment(runtime, environment.name, holder);
   }
   await queueCutOffJobs(runtime);
 }

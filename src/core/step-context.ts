@@ -56,9 +56,9 @@ export async function prepareStep(
   );
   timer.unref();
   // Wired by hand, not with AbortSignal.any: a signal combined with one that lives as long as the process stays reachable from it.
-  const letGo = () => controller.abort(runtime.stopping?.reason);
-  if (runtime.stopping?.aborted) letGo();
-  else runtime.stopping?.addEventListener('abort', letGo, { once: true });
+  const handBack = () => controller.abort(runtime.stopping?.reason);
+  if (runtime.stopping?.aborted) handBack();
+  else runtime.stopping?.addEventListener('abort', handBack, { once: true });
   const logTail: string[] = [];
   const context: AdapterContext<unknown> = {
     stepId: step.id,
@@ -91,7 +91,7 @@ export async function prepareStep(
     retries: component.retries ?? adapter.step.retries,
     dispose: () => {
       clearTimeout(timer);
-      runtime.stopping?.removeEventListener('abort', letGo);
+      runtime.stopping?.removeEventListener('abort', handBack);
     },
   };
 }

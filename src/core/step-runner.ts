@@ -15,7 +15,7 @@ import { moveOn, resumeProgress } from './progress.ts';
 import { observeCutStep, recoveredMove } from './recovery.ts';
 import { encryptSensitiveOutputs } from './outputs-at-rest.ts';
 import { maskSensitiveOutputs, sensitiveValues, type PublishedOutputs, type Redactor } from './redaction.ts';
-import { componentNamed, nowIso, throwIfLetGo, type CoreRuntime } from './runtime.ts';
+import { componentNamed, nowIso, throwIfHandedBack, type CoreRuntime } from './runtime.ts';
 import { prepareStep, type PreparedStep } from './step-context.ts';
 
 function delay(ms: number, signal: AbortSignal): Promise<void> {
@@ -188,7 +188,7 @@ async function attemptStep(runtime: CoreRuntime, promotion: Promotion, step: Ste
     };
     return { ok: true, published: encryptSensitiveOutputs(runtime.cipher, published), succeeded, logTail, finishedAt: nowIso(runtime) };
   } catch (error) {
-    throwIfLetGo(runtime);
+    throwIfHandedBack(runtime);
     const message = prepared?.redactor.redact(errorMessage(error)) ?? errorMessage(error);
     return { ok: false, message, logTail: prepared ? redactedLog(prepared) : [] };
   } finally {

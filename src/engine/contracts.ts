@@ -97,9 +97,9 @@ export interface Store {
   verifiedAt(environment: string, component: string, version: string): Promise<string | undefined>;
 
   /** Takes the environment for a promotion; returns whoever holds it afterwards. */
-  acquireLock(environment: string, promotionId: string): Promise<string>;
+  lockEnvironment(environment: string, promotionId: string): Promise<string>;
   /** Gives the environment back if this promotion holds it. */
-  releaseLock(environment: string, promotionId: string): Promise<void>;
+  unlockEnvironment(environment: string, promotionId: string): Promise<void>;
   lockHolder(environment: string): Promise<string | undefined>;
 
   setFreeze(freeze: Freeze): Promise<void>;

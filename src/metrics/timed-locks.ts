@@ -10,14 +10,14 @@ export function timedLocks(store: Store, metrics: BatonMetrics): Store {
   /** `environment\0promotion` → when this process saw the promotion take it. */
   const taken = new Map<string, number>();
   const key = (environment: string, promotionId: string) => `${environment}\u0000${promotionId}`;
-  const acquireLock: Store['acquireLock'] = async (environment, promotionId) => {
-    const holder = await store.acquireLock(environment, promotionId);
+  const lockEnvironment: Store['lockEnvironment'] = async (environment, promotionId) => {
+    const holder = await store.lockEnvironment(environment, promotionId);
     // Taking it again (a promotion planned, then started) keeps the first time.
     if (holder === promotionId && !taken.has(key(environment, promotionId))) taken.set(key(environment, promotionId), performance.now());
     return holder;
   };
-  const releaseLock: Store['releaseLock'] = async (environment, promotionId) => {
-    await store.releaseLock(environment, promotionId);
+  const unlockEnvironment: Store['unlockEnvironment'] = async (environment, promotionId) => {
+    await store.unlockEnvironment(environment, promotionId);
     const since = taken.get(key(environment, promotionId));
     if (since === undefined) return;
     taken.delete(key(environment, promotionId));
@@ -25,8 +25,8 @@ export function timedLocks(store: Store, metrics: BatonMetrics): Store {
   };
   return new Proxy(store, {
     get(target, property, receiver) {
-      if (property === 'acquireLock') return acquireLock;
-      if (property === 'releaseLock') return releaseLock;
+      if (property === 'lockEnvironment') return lockEnvironment;
+      if (property === 'unlockEnvironment') return unlockEnvironment;
       const value: unknown = Reflect.get(target, property, receiver);
       // The store's own methods run on the store, not on this proxy.
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;

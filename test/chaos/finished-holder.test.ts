@@ -40,12 +40,12 @@ describe('a promotion finished by a process that died before letting go of its e
   /** Releasing an environment fails, as if the process died right there: always, or only the first time. */
   function dieAtRelease(engine: Engine, times = Infinity): void {
     const store: Partial<Engine['store']> = engine.store;
-    const release = engine.store.releaseLock.bind(engine.store);
+    const release = engine.store.unlockEnvironment.bind(engine.store);
     let died = 0;
-    engine.store.releaseLock = (environment, promotionId) => {
+    engine.store.unlockEnvironment = (environment, promotionId) => {
       if (died >= times) {
         // The store's own method again: the wrapper timing lock holds calls whatever the store holds, so calling it from here would come back here.
-        delete store.releaseLock;
+        delete store.unlockEnvironment;
         return release(environment, promotionId);
       }
       died += 1;

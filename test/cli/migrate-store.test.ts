@@ -48,7 +48,7 @@ describe('baton migrate-store', () => {
     await source.setFreeze({ environment: 'env-1', reason: 'audit week', by: 'alice', at: '2026-11-30T10:00:00.000Z' });
     await source.appendAudit('environment-env-1', (previous) => sealAuditRecord('environment-env-1', { type: 'environment.frozen', actor: 'alice', summary: 'env-1 is frozen: audit week' }, previous, 'now'));
     await source.saveRelease({ name: '2026.11.3', versions: { api: '1.4.2' } });
-    await source.acquireLock('env-2', String(PROMOTIONS));
+    await source.lockEnvironment('env-2', String(PROMOTIONS));
     await source.transitionPromotion(String(PROMOTIONS), () => ({
       records: [],
       ledger: [{ component: 'api', entry: { version: '9.9.9', since: 'then', promotionId: String(PROMOTIONS), outputs: {} } }],

@@ -30,7 +30,7 @@ function stoppingWith(running: string[], durable = true): Scene {
         fail = reject;
       }),
     running: () => running,
-    letGo: () => {
+    handBack: () => {
       events.push('let go');
       return new Promise<void>((resolve) => {
         programsGone = () => {

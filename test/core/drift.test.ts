@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import type { TargetAdapter } from '../../adapters/kit/contract.ts';
 import { environmentStream } from '../../src/core/audit.ts';
-import { driftLine, observeDrift } from '../../src/core/drift.ts';
 import { DriftSchedule } from '../../src/core/drift-watch.ts';
+import { driftLine, observeDrift } from '../../src/core/drift.ts';
 import type { CoreRuntime } from '../../src/core/runtime.ts';
 import { coreHarness, type CoreHarness } from '../support/core-harness.ts';
 
@@ -114,12 +114,12 @@ describe('live drift', () => {
     expect((await driftRecords(harness)).at(-1)).toContain('the target runs 1.4.4');
 
     // While a promotion uses the environment, what it changes is not drift: the check waits.
-    await harness.runtime.store.acquireLock('prod', '99');
+    await harness.runtime.store.lockEnvironment('prod', '99');
     harness.target.running.set('prod/api', '1.4.2');
     harness.clock.advance(HOUR);
     await schedule.checkDue();
     expect(await driftRecords(harness)).toHaveLength(2);
-    await harness.runtime.store.releaseLock('prod', '99');
+    await harness.runtime.store.unlockEnvironment('prod', '99');
     await schedule.checkDue();
     expect((await driftRecords(harness)).at(-1)).toBe('environment.drift_cleared: Drift in prod cleared: every target Baton could read runs what Baton promoted.');
     harness.clock.advance(HOUR);

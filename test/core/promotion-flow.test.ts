@@ -130,7 +130,7 @@ components:
     await harness.runtime.store.createPromotion(
       samplePromotion('9', { state: 'running', release: { name: 'r', versions: { first: '1', second: '1' } }, waves: [['first'], ['second']], steps: [step('first', 0, 'succeeded', []), step('second', 1, 'pending', ['first'])] }),
     );
-    await harness.runtime.store.acquireLock('dev', '9');
+    await harness.runtime.store.lockEnvironment('dev', '9');
 
     await runJob(harness.runtime, { id: 'step.9.first', data: { kind: 'step', promotionId: '9', stepId: '9.first' } });
     await harness.settle();
@@ -175,13 +175,13 @@ environments: [{ name: dev }]
 components:
   api: { adapter: fake, with: { takes: "60000" } }
 `);
-    const letGo = new AbortController();
-    harness.runtime.stopping = letGo.signal;
+    const handBack = new AbortController();
+    harness.runtime.stopping = handBack.signal;
     const outcome = await harness.promotions.request({ release: { name: 'r', versions: { api: '1' } }, environment: 'dev', requestedBy: 'alice' });
     if (outcome.outcome !== 'planning') throw new Error('refused');
     const { id } = outcome.promotion;
     await vi.waitFor(() => expect(harness.target.applied()).toEqual(['api']));
-    letGo.abort(new Error('stopping'));
+    handBack.abort(new Error('stopping'));
     await harness.settle();
 
     const promotion = await harness.runtime.store.getPromotion(id);
@@ -196,12 +196,12 @@ components:
 
   it('leaves nothing listening on the shutdown signal once its steps are done', async () => {
     const harness = coreHarness(CHAIN);
-    const letGo = new AbortController();
-    harness.runtime.stopping = letGo.signal;
+    const handBack = new AbortController();
+    harness.runtime.stopping = handBack.signal;
     const promotion = await run(harness, { iam: '1', schema: '1', api: '1', worker: '1' });
     expect(promotion.state).toBe('succeeded');
     // One listener per step ever run would keep every finished step's context alive for as long as the process runs.
-    expect(getEventListeners(letGo.signal, 'abort')).toHaveLength(0);
+    expect(getEventListeners(handBack.signal, 'abort')).toHaveLength(0);
   });
 
   it('gives up after the retries and fails the promotion', async () => {
@@ -300,7 +300,7 @@ components:
 describe('environment locks', () => {
   it('frees an environment whose holder is gone, says so, and starts the promotion waiting for it', async () => {
     const harness = coreHarness(ONE_COMPONENT);
-    await harness.runtime.store.acquireLock('dev', '99');
+    await harness.runtime.store.lockEnvironment('dev', '99');
     const waiting = await harness.promotions.request({ release: { name: 'r', versions: { api: '1' } }, environment: 'dev', requestedBy: 'alice' });
     if (waiting.outcome !== 'planning') throw new Error('refused');
     await harness.settle();
@@ -321,7 +321,7 @@ describe('environment locks', () => {
     const finishedAt = harness.clock.now().toISOString();
     const stranded = { ...finished, id: '50', release: { name: 'r2', versions: { api: '2' } }, finishedAt };
     await harness.runtime.store.createPromotion(stranded);
-    await harness.runtime.store.acquireLock('dev', '50');
+    await harness.runtime.store.lockEnvironment('dev', '50');
     // Just finished: its own process may be letting go right now.
     await reconcileEnvironments(harness.runtime);
     expect(await harness.runtime.store.lockHolder('dev')).toBe('50');

@@ -67,7 +67,7 @@ it('frees an environment a finished promotion left held and starts the promotion
   // held for a promotion that does not exist would be freed before the next request
   // could wait for it: a finished holder is left a minute to let go itself.)
   const { store } = started.baton.engine;
-  expect(await store.acquireLock('dev', first)).toBe(first);
+  expect(await store.lockEnvironment('dev', first)).toBe(first);
 
   const second = await request('/promote api=1.1.0 to dev');
   await expect.poll(async () => (await shown(second)).thread, { timeout: 5_000 }).toContain(

@@ -333,14 +333,14 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
       });
 
       it('gives an environment lock to exactly one of many promotions asking at once', async () => {
-        const holders = await Promise.all(Array.from({ length: 20 }, (_, i) => engine.store.acquireLock('prod', String(i + 1))));
+        const holders = await Promise.all(Array.from({ length: 20 }, (_, i) => engine.store.lockEnvironment('prod', String(i + 1))));
         const winner = holders[0];
         expect(new Set(holders).size).toBe(1);
-        await engine.store.releaseLock('prod', 'someone-else');
+        await engine.store.unlockEnvironment('prod', 'someone-else');
         expect(await engine.store.lockHolder('prod')).toBe(winner);
-        await engine.store.releaseLock('prod', winner ?? '');
+        await engine.store.unlockEnvironment('prod', winner ?? '');
         expect(await engine.store.lockHolder('prod')).toBeUndefined();
-        expect(await engine.store.acquireLock('prod', '99')).toBe('99');
+        expect(await engine.store.lockEnvironment('prod', '99')).toBe('99');
       });
 
       it('freezes and unfreezes environments', async () => {
@@ -632,7 +632,7 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
         ledger: [{ component: 'api', entry: { version: '1.0.0', since: 'then', promotionId: '1', outputs: {} } }],
         verified: { versions: { api: '1.0.0' }, at: 'then' },
       }));
-      await engine.store.acquireLock('dev', '1');
+      await engine.store.lockEnvironment('dev', '1');
       await engine.store.setFreeze({ environment: 'prod', reason: 'r', by: 'a', at: 't' });
       await engine.store.appendAudit('promotion-1', (previous) =>
         sealAuditRecord('promotion-1', { type: 'promotion.requested', actor: 'alice', summary: 's' }, previous, 't'),

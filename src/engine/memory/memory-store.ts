@@ -15,7 +15,7 @@ import { encryptPlainSensitiveOutputs } from '../../core/outputs-at-rest.ts';
 import type { OutputCipher } from '../../core/ports.ts';
 import type { PublishedOutputs } from '../../core/redaction.ts';
 import { anchored } from '../anchor.ts';
-import { deepFreeze } from '../frozen.ts';
+import { deepFreeze } from '../deep-freeze.ts';
 import type { RecordsSnapshot } from '../records-snapshot.ts';
 
 type StateChange =
@@ -396,14 +396,14 @@ export class MemoryStore implements Store {
     return this.verified.get(verifiedKey(environment, component, version));
   }
 
-  async acquireLock(environment: string, promotionId: string): Promise<string> {
+  async lockEnvironment(environment: string, promotionId: string): Promise<string> {
     const holder = this.locks.get(environment);
     if (holder) return holder;
     await this.change({ kind: 'lock', environment, holder: promotionId });
     return promotionId;
   }
 
-  async releaseLock(environment: string, promotionId: string): Promise<void> {
+  async unlockEnvironment(environment: string, promotionId: string): Promise<void> {
     if (this.locks.get(environment) === promotionId) await this.change({ kind: 'lock', environment, holder: null });
   }
 

@@ -58,18 +58,18 @@ export async function openPostgresRecords(options: PostgresRecordsOptions): Prom
       { cause: error },
     );
   }
-  let letGo: () => Promise<void>;
+  let endDatabaseUse: () => Promise<void>;
   try {
     const applied = await migrateSchema(pool, shown);
     if (applied.length > 0) options.logger.info({ url: shown, applied }, 'migrated the records schema');
-    letGo = await holdDatabaseUse(pool, options.use, shown, (error) =>
+    endDatabaseUse = await holdDatabaseUse(pool, options.use, shown, (error) =>
       options.logger.warn({ err: error }, `the connection that marks this bot's use of PostgreSQL broke; until Baton restarts, another bot could start beside it ${options.use === 'sole' ? 'without Redis' : 'as the only one'}`),
     );
   } catch (error) {
     await pool.end().catch(() => undefined);
     throw error;
   }
-  const store = new PostgresStore(pool, letGo);
+  const store = new PostgresStore(pool, endDatabaseUse);
   return {
     store: guardAgainstOutage(store),
     deploymentWindow: (environment, days, now) => store.deploymentWindow(environment, days, now),

@@ -11,7 +11,7 @@ import type { AuditRecord } from '../../core/audit-record.ts';
 import { isTerminal, type ArchivedPromotion, type Freeze, type Ledger, type LedgerEntry, type Promotion, type Release } from '../../core/model.ts';
 import type { AuditBuild, PromotionQuery, Store } from '../contracts.ts';
 import { anchored } from '../anchor.ts';
-import { deepFreeze } from '../frozen.ts';
+import { deepFreeze } from '../deep-freeze.ts';
 import { lockAuditHead, RecordChain, writeAuditRecords } from './audit-rows.ts';
 import { AuditWriter } from './audit-writer.ts';
 import { deploymentWindow, type DeploymentWindow } from './deployment-window.ts';
@@ -27,10 +27,10 @@ export class PostgresStore implements Store {
   private readonly audit: AuditWriter;
   private claimsSinceSweep = 0;
 
-  /** `letGo` ends this process's use of the database (see sole-user.ts) before the pool closes. */
+  /** `endDatabaseUse` ends this process's use of the database (see sole-user.ts) before the pool closes. */
   constructor(
     private readonly pool: pg.Pool,
-    private readonly letGo: () => Promise<void> = async () => {},
+    private readonly endDatabaseUse: () => Promise<void> = async () => {},
   ) {
     this.promotions = new PromotionWriter(pool);
     this.audit = new AuditWriter(pool);
@@ -146,7 +146,7 @@ export class PostgresStore implements Store {
     return rows[0]?.at;
   }
 
-  async acquireLock(environment: string, promotionId: string): Promise<string> {
+  async lockEnvironment(environment: string, promotionId: string): Promise<string> {
     // A holder seen gone between the two statements lets the next round take it.
     for (;;) {
       const taken = await this.pool.query<{ holder: string }>(
@@ -159,7 +159,7 @@ export class PostgresStore implements Store {
     }
   }
 
-  async releaseLock(environment: string, promotionId: string): Promise<void> {
+  async unlockEnvironment(environment: string, promotionId: string): Promise<void> {
     await this.pool.query('DELETE FROM baton.environment_locks WHERE environment = $1 AND holder = $2', [environment, promotionId]);
   }
 
@@ -271,7 +271,7 @@ export class PostgresStore implements Store {
   async close(): Promise<void> {
     await this.promotions.idle();
     await this.audit.idle();
-    await this.letGo();
+    await this.endDatabaseUse();
     await this.pool.end();
   }
 }

@@ -13,7 +13,7 @@ import type { LedgerEntry, Promotion } from '../../core/model.ts';
 import { KeyedBatches, settle, type Outcome, type Pending } from '../../keyed-batches.ts';
 import type { PromotionTransition } from '../contracts.ts';
 import { anchored } from '../anchor.ts';
-import { deepFreeze } from '../frozen.ts';
+import { deepFreeze } from '../deep-freeze.ts';
 import { lockAuditHead, RecordChain, writeAuditRecords } from './audit-rows.ts';
 import { isPromotionId, promotionRow } from './promotion-rows.ts';
 import { inTransaction } from './transactions.ts';

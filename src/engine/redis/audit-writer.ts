@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
 import type { AuditRecord } from '../../core/audit-record.ts';
 import { KeyedBatches, settle, type Outcome, type Pending } from '../../keyed-batches.ts';
 import type { AuditBuild, AuditHead } from '../contracts.ts';
-import { deepFreeze } from '../frozen.ts';
+import { deepFreeze } from '../deep-freeze.ts';
 import type { RecentValues } from './recent-values.ts';
 import { APPEND_AUDIT } from './scripts.ts';
 

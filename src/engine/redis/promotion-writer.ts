@@ -15,7 +15,7 @@ import { isTerminal, type LedgerEntry, type Promotion } from '../../core/model.t
 import { KeyedBatches, settle, type Outcome, type Pending } from '../../keyed-batches.ts';
 import type { PromotionTransition } from '../contracts.ts';
 import { anchored } from '../anchor.ts';
-import { deepFreeze } from '../frozen.ts';
+import { deepFreeze } from '../deep-freeze.ts';
 import { AuditChain } from './audit-writer.ts';
 import { layoutJson, layoutOf, spliceOf, type Layout } from './promotion-json.ts';
 import { RecentValues } from './recent-values.ts';

@@ -9,7 +9,7 @@ import type { AuditRecord } from '../../core/audit-record.ts';
 import { finishedBefore, isTerminal, type ArchivedPromotion, type Freeze, type Ledger, type LedgerEntry, type Promotion, type Release } from '../../core/model.ts';
 import type { AuditBuild, PromotionQuery, Store } from '../contracts.ts';
 import { anchored } from '../anchor.ts';
-import { deepFreeze } from '../frozen.ts';
+import { deepFreeze } from '../deep-freeze.ts';
 import { AuditChain, AuditWriter } from './audit-writer.ts';
 import { PromotionWriter, type PromotionKeys, type TransitionChange, type Transitioned } from './promotion-writer.ts';
 import { RecentValues } from './recent-values.ts';
@@ -184,11 +184,11 @@ export class RedisStore implements Store {
     return (await this.redis.hget(this.keys.verified, verifiedField(environment, component, version))) ?? undefined;
   }
 
-  async acquireLock(environment: string, promotionId: string): Promise<string> {
+  async lockEnvironment(environment: string, promotionId: string): Promise<string> {
     return String(await ACQUIRE_LOCK.run(this.redis, [this.key('lock', environment)], [promotionId]));
   }
 
-  async releaseLock(environment: string, promotionId: string): Promise<void> {
+  async unlockEnvironment(environment: string, promotionId: string): Promise<void> {
     await RELEASE_LOCK.run(this.redis, [this.key('lock', environment)], [promotionId]);
   }
 

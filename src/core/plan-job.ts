@@ -9,8 +9,8 @@ import type { PromotionEvent } from './audit.ts';
 import { transition } from './gate.ts';
 import type { Promotion, Step } from './model.ts';
 import type { StepPreview } from '../../adapters/kit/contract.ts';
-import { ledgerBasis, releaseEnvironment, startWhenFree, takeEnvironment } from './scheduler.ts';
-import { environmentNamed, nowIso, throwIfLetGo, type CoreRuntime } from './runtime.ts';
+import { ledgerBasis, freeEnvironment, startWhenFree, takeEnvironment } from './scheduler.ts';
+import { environmentNamed, nowIso, throwIfHandedBack, type CoreRuntime } from './runtime.ts';
 import { prepareStep } from './step-context.ts';
 import { untilAborted } from './step-runner.ts';
 
@@ -87,7 +87,7 @@ export async function runPlanning(runtime: CoreRuntime, promotionId: string): Pr
   // What the environment runs now, not when the promotion was requested: another may have finished since.
   const steps = promotion.steps.map((s) => ({ ...s, previousVersion: ledger[s.component]?.version ?? null }));
   const results = await previewAll(runtime, { ...promotion, steps });
-  throwIfLetGo(runtime);
+  throwIfHandedBack(runtime);
   const failures = steps.flatMap((step) => {
     const result = results.get(step.id);
     return result instanceof Error ? [`${step.component}: ${errorMessage(result)}`] : [];
@@ -121,7 +121,7 @@ export async function runPlanning(runtime: CoreRuntime, promotionId: string): Pr
     return { promotion: next, events: planEvents(p, next, failures, replanned, unchanged) };
   });
   if (moved.state === 'approved') await startWhenFree(runtime, promotionId);
-  else await releaseEnvironment(runtime, promotion.environment, promotionId);
+  else await freeEnvironment(runtime, promotion.environment, promotionId);
 }
 
 function planEvents(before: Promotion, after: Promotion, failures: string[], replanned: boolean, unchanged: boolean): PromotionEvent[] {

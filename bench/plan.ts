@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { createAdapterLookup } from '../adapters/registry.ts';
 import { buildStepGraph } from '../src/core/step-graph.ts';
-import { parsePipeline } from '../src/pipeline/load.ts';
+import { parsePipeline } from '../src/config-loader/load.ts';
 
 const ENVIRONMENTS = ['dev', 'qa', 'staging', 'eu-prod', 'us-prod'];
 const MAX_NEEDS = 3;

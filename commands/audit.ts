@@ -2,7 +2,7 @@ import type { BundleCheck } from '../src/core/archive.ts';
 import { chainVerdict } from '../src/core/evidence.ts';
 import type { ArchivedPromotion } from '../src/core/model.ts';
 import type { Reply } from '../src/chat/contract.ts';
-import type { CommandDefinition } from './definition.ts';
+import type { CommandDefinition } from './contract.ts';
 import { expectCount, promotionIdArgument } from './words.ts';
 import { formatTime } from '../src/core/time-text.ts';
 

@@ -1,7 +1,7 @@
 import { textMessage } from '../src/chat/message.ts';
 import type { ComponentDrift, DriftReport } from '../src/core/drift.ts';
 import { environmentIn } from '../src/core/runtime.ts';
-import type { CommandDefinition } from './definition.ts';
+import type { CommandDefinition } from './contract.ts';
 import { expectCount } from './words.ts';
 
 const USAGE = '/promote diff <envA> <envB>';

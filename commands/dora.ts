@@ -3,7 +3,7 @@ import { DORA_DEFAULT_DAYS, DORA_MAX_DAYS } from '../src/core/dora-query.ts';
 import type { DoraFigures } from '../src/core/dora.ts';
 import { formatDuration } from '../adapters/kit/durations.ts';
 import { quoteInput, UsageError } from '../src/errors.ts';
-import type { CommandDefinition } from './definition.ts';
+import type { CommandDefinition } from './contract.ts';
 import { expectCount, takeOptions } from './words.ts';
 import { formatTime } from '../src/core/time-text.ts';
 

@@ -1,6 +1,6 @@
 import type { Tone } from '../src/chat/message.ts';
 import { driftLine, type ComponentDrift } from '../src/core/drift.ts';
-import type { CommandDefinition } from './definition.ts';
+import type { CommandDefinition } from './contract.ts';
 import { expectCount } from './words.ts';
 import { formatTime } from '../src/core/time-text.ts';
 

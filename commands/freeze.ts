@@ -1,5 +1,5 @@
 import { textMessage } from '../src/chat/message.ts';
-import type { CommandDefinition } from './definition.ts';
+import type { CommandDefinition } from './contract.ts';
 import { expectCount } from './words.ts';
 
 const FREEZE_USAGE = '/promote freeze <env> [reason]';

@@ -1,6 +1,6 @@
 import { textMessage } from '../src/chat/message.ts';
 import { quoteInput } from '../src/errors.ts';
-import type { CommandDefinition, CommandSummary } from './definition.ts';
+import type { CommandDefinition, CommandSummary } from './contract.ts';
 import { expectCount } from './words.ts';
 
 const USAGE = '/promote help [<subcommand>]';

@@ -4,7 +4,7 @@ import { textMessage } from '../src/chat/message.ts';
 import { describeRelease } from '../src/core/release.ts';
 import { environmentIn } from '../src/core/runtime.ts';
 import { quoteInput, UsageError } from '../src/errors.ts';
-import type { CommandDefinition } from './definition.ts';
+import type { CommandDefinition } from './contract.ts';
 import { expectCount, takeOptions } from './words.ts';
 
 const USAGE = '/promote history [<env>] [--limit N] [--before <id>]';

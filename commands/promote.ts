@@ -4,7 +4,7 @@ import { renderDryRun } from '../src/chat/render/dry-run-message.ts';
 import { blockingChecks } from '../src/core/policy.ts';
 import { describeRelease } from '../src/core/release.ts';
 import { UsageError } from '../src/errors.ts';
-import type { CommandDefinition } from './definition.ts';
+import type { CommandDefinition } from './contract.ts';
 import { releaseReferenceFrom } from '../src/core/release-reference.ts';
 import { takeOptions } from './words.ts';
 

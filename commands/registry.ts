@@ -5,7 +5,7 @@
 import type { Reply } from '../src/chat/contract.ts';
 import type { Command, CommandName } from './command.ts';
 import { auditCommand } from './audit.ts';
-import type { CommandContext, CommandDefinition } from './definition.ts';
+import type { CommandContext, CommandDefinition } from './contract.ts';
 import { diffCommand } from './diff.ts';
 import { doraCommand } from './dora.ts';
 import { driftCommand } from './drift.ts';

@@ -4,7 +4,7 @@ import type { ChannelProblem } from '../src/chat/channel-problems.ts';
 import { textMessage, type Block } from '../src/chat/message.ts';
 import { isTerminal, type PromotionState } from '../src/core/model.ts';
 import { describeRelease } from '../src/core/release.ts';
-import type { CommandDefinition } from './definition.ts';
+import type { CommandDefinition } from './contract.ts';
 import { expectCount, promotionIdArgument } from './words.ts';
 import { formatTime } from '../src/core/time-text.ts';
 

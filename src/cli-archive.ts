@@ -7,7 +7,7 @@ import { auditKeysFrom } from './audit-keys.ts';
 import { plural } from './chat/render/labels.ts';
 import { archiveFinished, type ArchiveReport } from './core/archive.ts';
 import { AuditLog } from './core/audit.ts';
-import { systemClock, type Logger } from './core/ports.ts';
+import { systemClock, type Logger } from './core/capabilities.ts';
 import { openEngine } from './engine/open-engine.ts';
 import { UsageError } from './errors.ts';
 import { evidenceFilesOnDisk } from './evidence-files.ts';

@@ -5,7 +5,7 @@
  * takes the database as its only user, and refuses while a bot holds it.
  */
 import { auditKeysFrom } from './audit-keys.ts';
-import type { Logger } from './core/ports.ts';
+import type { Logger } from './core/capabilities.ts';
 import { UsageError } from './errors.ts';
 import type { RecordsSnapshot } from './engine/records-snapshot.ts';
 

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { createAdapterLookup } from '../adapters/registry.ts';
 import { AuditLog } from './core/audit.ts';
 import type { DryRunPlan } from './core/dry-run.ts';
-import { environmentSecrets, systemClock } from './core/ports.ts';
+import { environmentSecrets, systemClock } from './core/capabilities.ts';
 import { PromotionIntents } from './core/intents.ts';
 import { releaseReferenceFrom } from './core/release-reference.ts';
 import { describeRelease } from './core/release.ts';
@@ -11,7 +11,7 @@ import { plural } from './chat/render/labels.ts';
 import { createMemoryEngine } from './engine/memory/index.ts';
 import { createLogger } from './logger.ts';
 import { LocalProgramSupervisor } from './program-supervisor.ts';
-import { loadPipeline } from './pipeline/load.ts';
+import { loadPipeline } from './config-loader/load.ts';
 import { KEY_VARIABLE, loadOutputCipher, PREVIOUS_KEY_VARIABLE } from './secrets-at-rest.ts';
 import { evidenceFilesOnDisk } from './evidence-files.ts';
 

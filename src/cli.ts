@@ -23,7 +23,7 @@ import { verifyEvidence } from './verify-evidence.ts';
 import { batonVersion } from './version.ts';
 import { plural } from './chat/render/labels.ts';
 import { createLogger } from './logger.ts';
-import { loadPipeline } from './pipeline/load.ts';
+import { loadPipeline } from './config-loader/load.ts';
 import { DEFAULT_SHUTDOWN_GRACE_MS, leftBehindBy, stopOnSignal, type Stoppable } from './shutdown.ts';
 import { BatonError, ConfigError, ErrorCode, errorMessage, formatConfigIssue } from './errors.ts';
 

@@ -3,7 +3,7 @@
  * name the steps it leaves behind and let go of them.
  */
 import { setMaxListeners } from 'node:events';
-import type { Job, JobData, JobHandler } from './engine/contracts.ts';
+import type { Job, JobData, JobHandler } from './engine/contract.ts';
 import { BatonError, ErrorCode } from './errors.ts';
 
 function describe(data: JobData): string {

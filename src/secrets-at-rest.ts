@@ -7,7 +7,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ENCRYPTED_PREFIX } from './core/outputs-at-rest.ts';
-import type { OutputCipher } from './core/ports.ts';
+import type { OutputCipher } from './core/capabilities.ts';
 import { BatonError, ErrorCode } from './errors.ts';
 
 export const KEY_VARIABLE = 'BATON_ENCRYPTION_KEY';

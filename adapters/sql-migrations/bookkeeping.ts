@@ -10,7 +10,7 @@ import { TerminalStepError } from '../kit/step-errors.ts';
 import type { Session } from './connect.ts';
 import { shown } from './connection-url.ts';
 import { DEFAULT_TABLE, type SqlMigrationsConfig } from './schema.ts';
-import { describeSqlFailure, sqlStateOf } from './sql-error.ts';
+import { describeSqlFailure, sqlStateOf } from './sql-failures.ts';
 
 type Context = AdapterContext<SqlMigrationsConfig>;
 

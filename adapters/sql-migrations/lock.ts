@@ -12,7 +12,7 @@ import type { BookkeepingTable } from './bookkeeping.ts';
 import type { Session } from './connect.ts';
 import { shown } from './connection-url.ts';
 import { lockTimeoutMs, type SqlMigrationsConfig } from './schema.ts';
-import { sqlStateOf } from './sql-error.ts';
+import { sqlStateOf } from './sql-failures.ts';
 
 type Context = AdapterContext<SqlMigrationsConfig>;
 

@@ -15,7 +15,7 @@ import type { BookkeepingTable } from './bookkeeping.ts';
 import type { Session } from './connect.ts';
 import { shown } from './connection-url.ts';
 import type { MigrationFile, MigrationFolder } from './migration-files.ts';
-import { runFailure, type Direction } from './run-failure.ts';
+import { runFailure, type Direction } from './failures.ts';
 import type { SqlMigrationsConfig } from './schema.ts';
 
 type Context = AdapterContext<SqlMigrationsConfig>;

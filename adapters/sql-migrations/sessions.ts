@@ -14,7 +14,7 @@ import { openSession, type Session } from './connect.ts';
 import { shown } from './connection-url.ts';
 import { acquireMigrationLock } from './lock.ts';
 import type { SqlMigrationsConfig } from './schema.ts';
-import { describeSqlFailure, isTransientFailure } from './sql-error.ts';
+import { describeSqlFailure, isTransientFailure } from './sql-failures.ts';
 
 type Context = AdapterContext<SqlMigrationsConfig>;
 type Work<T> = (session: Session, table: BookkeepingTable) => Promise<T>;

@@ -5,7 +5,7 @@
  */
 import type { AdapterContext, Observed, StepPreview } from '../kit/contract.ts';
 import type { HostAddress } from './host-address.ts';
-import { lookFailedError } from './host-errors.ts';
+import { lookFailedError } from './failures.ts';
 import { checkLogin, runOnHost, type HostRun } from './host-run.ts';
 import { batchesOf } from './rollout.ts';
 import type { SshConfig } from './schema.ts';

@@ -10,7 +10,7 @@ import { RetryableStepError, TerminalStepError } from '../kit/step-errors.ts';
 import { abortReason } from '../kit/stopped.ts';
 import type { LoginSettings } from './connect.ts';
 import type { HostAddress } from './host-address.ts';
-import { describeCommand, explainHostRun, hostNames } from './host-errors.ts';
+import { describeCommand, explainHostRun, hostNames } from './failures.ts';
 import { runOnHost, type HostCommand, type HostRun } from './host-run.ts';
 import type { SshConfig } from './schema.ts';
 

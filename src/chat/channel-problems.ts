@@ -5,7 +5,7 @@
  * `/readyz`, people in `/promote status`; one stream probes the channel again
  * every `probeEveryMs`, and the first message that goes through clears it.
  */
-import type { Logger } from '../core/ports.ts';
+import type { Logger } from '../core/capabilities.ts';
 import type { ChatChannelUnusableError } from '../errors.ts';
 
 export interface ChannelProblem {

@@ -4,11 +4,11 @@
  * do; unexpected ones are logged and answered without a stack trace.
  */
 import { parseCommand, runCommand } from '../../commands/registry.ts';
-import type { CommandContext } from '../../commands/definition.ts';
+import type { CommandContext } from '../../commands/contract.ts';
 import type { Pipeline } from '../core/model.ts';
-import type { Logger } from '../core/ports.ts';
+import type { Logger } from '../core/capabilities.ts';
 import type { ActionOutcome, PromotionIntents } from '../core/intents.ts';
-import type { Store } from '../engine/contracts.ts';
+import type { Store } from '../engine/contract.ts';
 import { BatonError } from '../errors.ts';
 import type { ChannelProblem } from './channel-problems.ts';
 import type { IncomingAction, IncomingCommand, InteractionHandler, Reply } from './contract.ts';

@@ -3,7 +3,7 @@
  * commands and clicks come from (Receiver), and how fast one channel may be
  * written to.
  */
-import type { UserGroupDirectory } from '../core/ports.ts';
+import type { UserGroupDirectory } from '../core/capabilities.ts';
 import type { ChatOut, Receiver } from './contract.ts';
 import type { ChatPace } from './pace.ts';
 

@@ -14,8 +14,8 @@
 import { BATON_STREAM, environmentStream, type AuditLog } from '../core/audit.ts';
 import type { AuditRecord } from '../core/audit-record.ts';
 import type { Pipeline, Promotion } from '../core/model.ts';
-import type { Logger } from '../core/ports.ts';
-import type { Job, JobQueue, Store } from '../engine/contracts.ts';
+import type { Logger } from '../core/capabilities.ts';
+import type { Job, JobQueue, Store } from '../engine/contract.ts';
 import { ChatChannelUnusableError, ChatMessageGoneError, ChatRateLimitedError, ChatUnavailableError } from '../errors.ts';
 import { ChannelPacer } from './channel-pacer.ts';
 import { ChannelProblems } from './channel-problems.ts';

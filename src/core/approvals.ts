@@ -3,7 +3,7 @@
  * approval policy. Pure: the caller applies the decision atomically.
  */
 import type { Environment, Promotion } from './model.ts';
-import { describePeople } from './people.ts';
+import { describePeople } from './people-words.ts';
 import { mayAct } from './permissions.ts';
 
 export type ApprovalDecision =

@@ -11,9 +11,9 @@ import type { AuditAnchor, AuditRecord, ChainCheck } from './audit-record.ts';
 import { BATON_STREAM, promotionStream, type AuditLog } from './audit.ts';
 import { buildEvidence, evidenceSignatureHolds, type EvidenceBundle } from './evidence.ts';
 import { isTerminal, type ArchivedPromotion, type Promotion } from './model.ts';
-import type { Clock, EvidenceFiles } from './ports.ts';
+import type { Clock, EvidenceFiles } from './capabilities.ts';
 import { describeRelease } from './release.ts';
-import type { Store } from '../engine/contracts.ts';
+import type { Store } from '../engine/contract.ts';
 
 /** What archiving needs: the records, the audit trail's keys, the time and somewhere to write. */
 export interface ArchiveDeps {

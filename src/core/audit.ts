@@ -5,9 +5,9 @@
  * signing key signs evidence bundles.
  */
 import type { KeyObject } from 'node:crypto';
-import type { AuditBuild, Store } from '../engine/contracts.ts';
+import type { AuditBuild, Store } from '../engine/contract.ts';
 import { sealAuditRecord, verifyAuditChain, type AuditAnchor, type AuditEventInput, type AuditRecord, type ChainCheck } from './audit-record.ts';
-import type { Clock, Logger } from './ports.ts';
+import type { Clock, Logger } from './capabilities.ts';
 
 export interface AuditKeys {
   /** BATON_AUDIT_KEY: with it, each record's hash is an HMAC, so rewriting the chain needs the key. */

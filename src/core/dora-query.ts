@@ -1,5 +1,5 @@
 /** Gathers the records the DORA figures are computed from, through the store's queries. */
-import type { Store } from '../engine/contracts.ts';
+import type { Store } from '../engine/contract.ts';
 import { doraFigures, type DoraFigures, type DoraInput } from './dora.ts';
 import type { Pipeline } from './model.ts';
 import { environmentIn } from './runtime.ts';

@@ -1,5 +1,5 @@
 /** The queue's handler: every job kind the core runs. */
-import type { Job } from '../engine/contracts.ts';
+import type { Job } from '../engine/contract.ts';
 import { runPlanning } from './plan-job.ts';
 import { runRollbackStep } from './rollback.ts';
 import { throwIfHandedBack, type CoreRuntime } from './runtime.ts';

@@ -6,7 +6,7 @@
 import { errorMessage } from '../errors.ts';
 import { TerminalStepError } from '../../adapters/kit/step-errors.ts';
 import type { Outputs } from '../../adapters/kit/contract.ts';
-import type { OutputCipher } from './ports.ts';
+import type { OutputCipher } from './capabilities.ts';
 import type { PublishedOutputs } from './redaction.ts';
 
 /** How an encrypted value starts; what follows is `<base64url iv|tag|ciphertext>`. */

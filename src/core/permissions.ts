@@ -4,7 +4,7 @@
  * instead, so that whoever reads it knows whom to ask or what to change.
  */
 import type { Environment, PeopleRule } from './model.ts';
-import { describePeople, isAmong } from './people.ts';
+import { describePeople, isAmong } from './people-words.ts';
 
 export type Permission = 'request' | 'approve' | 'rollback' | 'freeze' | 'override';
 

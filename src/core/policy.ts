@@ -5,7 +5,7 @@
 import { formatDuration } from '../../adapters/kit/durations.ts';
 import type { Environment, Freeze, Release } from './model.ts';
 import { mayAct } from './permissions.ts';
-import { isInsideAnyWindow, nextWindowOpening } from './windows.ts';
+import { isInsideAnyWindow, nextWindowOpening } from './window-clock.ts';
 import { formatTime } from './time-text.ts';
 
 export type PolicyRule = 'freeze' | 'requesters' | 'requires' | 'soak' | 'windows' | 'override';

@@ -1,8 +1,8 @@
 /** What `<release>` in `/promote <release> to <env>` and `baton plan` refers to, and the release it names. */
 import { dirname, isAbsolute, relative } from 'node:path';
 import { BatonError, ErrorCode, quoteInput } from '../errors.ts';
-import { isReleaseName, readReleaseFile, releaseFileNames } from '../pipeline/releases.ts';
-import { closestName, listNames } from '../pipeline/suggest.ts';
+import { isReleaseName, readReleaseFile, releaseFileNames } from '../config-loader/releases.ts';
+import { closestName, listNames } from '../config-loader/suggest.ts';
 import type { Pipeline, Release } from './model.ts';
 import { parseInlineRelease } from './release.ts';
 import type { CoreRuntime } from './runtime.ts';

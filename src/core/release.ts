@@ -3,7 +3,7 @@
  * file; checked against the pipeline's components.
  */
 import { BatonError, ErrorCode, quoteInput } from '../errors.ts';
-import { closestName, listNames } from '../pipeline/suggest.ts';
+import { closestName, listNames } from '../config-loader/suggest.ts';
 import type { Pipeline, Release } from './model.ts';
 
 const VERSION = /^[A-Za-z0-9][A-Za-z0-9._+\-/:@]{0,127}$/;

@@ -1,11 +1,11 @@
 /** Everything the core's services share, handed in once at start-up. */
 import { BatonError, ErrorCode, quoteInput } from '../errors.ts';
-import { closestName, listNames } from '../pipeline/suggest.ts';
+import { closestName, listNames } from '../config-loader/suggest.ts';
 import type { AdapterLookup, ProgramSupervisor } from '../../adapters/kit/contract.ts';
-import type { JobQueue, Store } from '../engine/contracts.ts';
+import type { JobQueue, Store } from '../engine/contract.ts';
 import type { AuditLog } from './audit.ts';
 import type { Environment, Pipeline } from './model.ts';
-import type { Clock, EvidenceFiles, Logger, OutputCipher, SecretSource, UserGroupDirectory } from './ports.ts';
+import type { Clock, EvidenceFiles, Logger, OutputCipher, SecretSource, UserGroupDirectory } from './capabilities.ts';
 
 /** The runtime's program supervisor, as the core sees it. */
 export interface Programs extends ProgramSupervisor {

@@ -9,7 +9,7 @@ import { TerminalStepError } from '../../adapters/kit/step-errors.ts';
 import type { Component, Ledger, Promotion, Step } from './model.ts';
 import type { Outputs } from '../../adapters/kit/contract.ts';
 import { decryptedOutputs } from './outputs-at-rest.ts';
-import type { OutputCipher, SecretSource } from './ports.ts';
+import type { OutputCipher, SecretSource } from './capabilities.ts';
 import type { Redactor } from './redaction.ts';
 import { collectPlaceholders, resolveTemplates, type Placeholder } from './templates.ts';
 

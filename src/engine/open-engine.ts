@@ -7,11 +7,11 @@
  * - DATABASE_URL alone: queues in the process, records in PostgreSQL, one bot only.
  * Redis and PostgreSQL clients load only when asked for.
  */
-import type { Logger } from '../core/ports.ts';
-import type { Engine, EngineHealth, Store } from './contracts.ts';
+import type { Logger } from '../core/capabilities.ts';
+import type { Engine, EngineHealth, Store } from './contract.ts';
 import { createMemoryEngine } from './memory/index.ts';
 import { MemoryQueue } from './memory/memory-queue.ts';
-import { DEFAULT_NUDGE_DELAY_MS } from './contracts.ts';
+import { DEFAULT_NUDGE_DELAY_MS } from './contract.ts';
 
 export interface EngineSettings {
   dataDir: string;

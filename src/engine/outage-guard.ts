@@ -3,7 +3,7 @@
  * becomes one clear error people see in chat, instead of a client library's
  * internals. Each engine says which failures mean "the server is gone".
  */
-import type { Store } from './contracts.ts';
+import type { Store } from './contract.ts';
 import { BatonError, ErrorCode } from '../errors.ts';
 
 export function guardStoreCalls(store: Store, isConnectionFailure: (error: unknown) => boolean, outage: (error: unknown) => string): Store {

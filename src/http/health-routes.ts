@@ -1,5 +1,5 @@
 import type { ChannelProblems } from '../chat/channel-problems.ts';
-import type { Engine } from '../engine/contracts.ts';
+import type { Engine } from '../engine/contract.ts';
 import type { HttpServer } from './server.ts';
 
 /**

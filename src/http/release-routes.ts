@@ -5,9 +5,9 @@
  */
 import type { Pipeline, Release } from '../core/model.ts';
 import { checkRelease } from '../core/release.ts';
-import type { Store } from '../engine/contracts.ts';
+import type { Store } from '../engine/contract.ts';
 import { BatonError } from '../errors.ts';
-import { isReleaseName } from '../pipeline/releases.ts';
+import { isReleaseName } from '../config-loader/releases.ts';
 import type { AccessCheck, HttpServer, JsonResult } from './server.ts';
 
 function readRelease(body: unknown): Release | string {

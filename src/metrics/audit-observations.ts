@@ -5,8 +5,8 @@
  */
 import { promotionStream, type AuditLog } from '../core/audit.ts';
 import type { AuditRecord } from '../core/audit-record.ts';
-import type { Logger } from '../core/ports.ts';
-import type { Store } from '../engine/contracts.ts';
+import type { Logger } from '../core/capabilities.ts';
+import type { Store } from '../engine/contract.ts';
 import type { BatonMetrics } from './baton-metrics.ts';
 
 const STEP_OUTCOMES: Partial<Record<AuditRecord['type'], string>> = { 'step.succeeded': 'succeeded', 'step.failed': 'failed' };

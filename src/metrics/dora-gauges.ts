@@ -3,8 +3,8 @@ import { Gauge } from 'prom-client';
 import { DORA_DEFAULT_DAYS, queryDora } from '../core/dora-query.ts';
 import type { DoraFigures } from '../core/dora.ts';
 import type { Pipeline } from '../core/model.ts';
-import type { Clock, Logger } from '../core/ports.ts';
-import type { Store } from '../engine/contracts.ts';
+import type { Clock, Logger } from '../core/capabilities.ts';
+import type { Store } from '../engine/contract.ts';
 import type { BatonMetrics } from './baton-metrics.ts';
 
 type Figure = 'deploymentsPerDay' | 'leadTimeSeconds' | 'changeFailureRate' | 'timeToRestoreSeconds';

@@ -1,6 +1,6 @@
 /** Puts the metrics of one process around its engine and core, from the composition root. */
 import type { CoreRuntime } from '../core/runtime.ts';
-import type { Engine } from '../engine/contracts.ts';
+import type { Engine } from '../engine/contract.ts';
 import { observeAuditRecords } from './audit-observations.ts';
 import type { BatonMetrics } from './baton-metrics.ts';
 import { registerDoraGauges } from './dora-gauges.ts';

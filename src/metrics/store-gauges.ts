@@ -4,8 +4,8 @@
  */
 import { Gauge } from 'prom-client';
 import type { Pipeline, PromotionState } from '../core/model.ts';
-import type { Clock, Logger } from '../core/ports.ts';
-import type { JobQueue, Store } from '../engine/contracts.ts';
+import type { Clock, Logger } from '../core/capabilities.ts';
+import type { JobQueue, Store } from '../engine/contract.ts';
 import type { BatonMetrics } from './baton-metrics.ts';
 
 export interface GaugeSources {

@@ -1,5 +1,5 @@
 /** Queue waits: a queue whose handler notes how long each job waited for a worker of this process. */
-import type { JobQueue } from '../engine/contracts.ts';
+import type { JobQueue } from '../engine/contract.ts';
 import type { BatonMetrics } from './baton-metrics.ts';
 
 export function timedQueue(queue: JobQueue, name: string, metrics: BatonMetrics): JobQueue {

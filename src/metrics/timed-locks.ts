@@ -3,7 +3,7 @@
  * store's lock calls: locks are the store's business, and the core takes and
  * gives them back through it alone.
  */
-import type { Store } from '../engine/contracts.ts';
+import type { Store } from '../engine/contract.ts';
 import type { BatonMetrics } from './baton-metrics.ts';
 
 export function timedLocks(store: Store, metrics: BatonMetrics): Store {

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startBaton, startWorker, type BatonOptions, type RunningBaton, type RunningWorker } from '../../src/app.ts';
-import type { Engine } from '../../src/engine/contracts.ts';
+import type { Engine } from '../../src/engine/contract.ts';
 import { until } from '../support/baton-process.ts';
 import { consoleClient, replyText } from '../support/console-client.ts';
 import { startRedisServer, type RedisServer } from '../support/redis-server.ts';

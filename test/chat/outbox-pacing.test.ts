@@ -10,7 +10,7 @@ import { TokenBucket } from '../../src/chat/pace.ts';
 import { packReplies } from '../../src/chat/reply-packing.ts';
 import { RootUpdatePacer } from '../../src/chat/root-updates.ts';
 import { sealAuditRecord, type AuditRecord } from '../../src/core/audit-record.ts';
-import type { Logger } from '../../src/core/ports.ts';
+import type { Logger } from '../../src/core/capabilities.ts';
 import { ChatChannelUnusableError } from '../../src/errors.ts';
 
 function clock(start = 0) {

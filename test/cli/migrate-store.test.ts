@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sealAuditRecord, verifyAuditChain } from '../../src/core/audit-record.ts';
 import { migrateStoreFromCommandLine } from '../../src/cli-migrate-store.ts';
-import type { Store } from '../../src/engine/contracts.ts';
+import type { Store } from '../../src/engine/contract.ts';
 import { MemoryStore } from '../../src/engine/memory/memory-store.ts';
 import { openPostgresRecords } from '../../src/engine/postgres/index.ts';
 import { createThrowawayDatabase, type ThrowawayDatabase } from '../support/postgres-database.ts';

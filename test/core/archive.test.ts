@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { archiveFinished, bundleFileName, type ArchiveDeps } from '../../src/core/archive.ts';
 import { promotionStream } from '../../src/core/audit.ts';
-import type { Store } from '../../src/engine/contracts.ts';
+import type { Store } from '../../src/engine/contract.ts';
 import { coreHarness, type CoreHarness } from '../support/core-harness.ts';
 
 const CONFIG = `

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { blockingChecks, checkRequestPolicy, type PolicyFacts } from '../../src/core/policy.ts';
-import { parsePipeline } from '../../src/pipeline/load.ts';
+import { parsePipeline } from '../../src/config-loader/load.ts';
 import { FakeTarget, fakeLookup } from '../support/fake-adapter.ts';
 
 const pipeline = parsePipeline(

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PromotionWindow } from '../../src/core/model.ts';
-import { isInsideAnyWindow, isInsideWindow, nextWindowOpening } from '../../src/core/windows.ts';
-import { parsePromotionWindow } from '../../src/pipeline/window.ts';
+import { isInsideAnyWindow, isInsideWindow, nextWindowOpening } from '../../src/core/window-clock.ts';
+import { parsePromotionWindow } from '../../src/config-loader/window-syntax.ts';
 
 const window = parsePromotionWindow;
 const at = (iso: string): Date => new Date(iso);

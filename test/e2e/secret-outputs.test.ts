@@ -14,7 +14,7 @@ import { inspect } from 'node:util';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startBaton, type RunningBaton } from '../../src/app.ts';
-import type { Logger } from '../../src/core/ports.ts';
+import type { Logger } from '../../src/core/capabilities.ts';
 import { EVIDENCE_HEADERS, TEST_API_TOKENS } from '../support/api-tokens.ts';
 import { consoleClient, messageText, replyText, type ConsoleClient } from '../support/console-client.ts';
 import { startRedisServer, type RedisServer } from '../support/redis-server.ts';

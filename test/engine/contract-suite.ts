@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sealAuditRecord, verifyAuditChain } from '../../src/core/audit-record.ts';
 import type { Promotion } from '../../src/core/model.ts';
 import { archivedEntry, archivedRecord } from '../support/archived.ts';
-import type { AuditBuild, Engine, Job, LedgerWrite, Store } from '../../src/engine/contracts.ts';
+import type { AuditBuild, Engine, Job, LedgerWrite, Store } from '../../src/engine/contract.ts';
 
 /** The nudge delay every engine under test is opened with. */
 export const NUDGE_DELAY_MS = 200;

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Engine } from '../../src/engine/contracts.ts';
+import type { Engine } from '../../src/engine/contract.ts';
 import { openEngine } from '../../src/engine/open-engine.ts';
 import { createThrowawayDatabase, type ThrowawayDatabase } from '../support/postgres-database.ts';
 import { startRedisServer, type RedisServer } from '../support/redis-server.ts';

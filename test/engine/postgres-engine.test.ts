@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sealAuditRecord, verifyAuditChain } from '../../src/core/audit-record.ts';
-import type { AuditBuild, Engine } from '../../src/engine/contracts.ts';
+import type { AuditBuild, Engine } from '../../src/engine/contract.ts';
 import { MemoryQueue } from '../../src/engine/memory/memory-queue.ts';
 import { openPostgresRecords } from '../../src/engine/postgres/index.ts';
 import { createThrowawayDatabase } from '../support/postgres-database.ts';

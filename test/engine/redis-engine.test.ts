@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sealAuditRecord, verifyAuditChain } from '../../src/core/audit-record.ts';
-import type { AuditBuild, Engine } from '../../src/engine/contracts.ts';
+import type { AuditBuild, Engine } from '../../src/engine/contract.ts';
 import { createRedisEngine } from '../../src/engine/redis/index.ts';
 import { startRedisServer, type RedisServer } from '../support/redis-server.ts';
 import { silentLogger } from '../support/silent-logger.ts';

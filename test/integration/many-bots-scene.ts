@@ -11,7 +11,7 @@ import { expect } from 'vitest';
 import { promotionStream } from '../../src/core/audit.ts';
 import type { AuditRecord } from '../../src/core/audit-record.ts';
 import { isTerminal, type Promotion } from '../../src/core/model.ts';
-import type { Engine } from '../../src/engine/contracts.ts';
+import type { Engine } from '../../src/engine/contract.ts';
 import type { PostedMessage } from '../harness/slack/messages.ts';
 import { sendSlashCommand, type ReceiverAnswer } from '../harness/slack/signed-requests.ts';
 import { startSlackStandIn, type SlackStandIn } from '../harness/slack/slack-stand-in.ts';

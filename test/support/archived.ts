@@ -1,7 +1,7 @@
 /** What the store keeps of an archived promotion, and Baton's record of it, as the archive would write them. */
 import { sealAuditRecord } from '../../src/core/audit-record.ts';
 import type { ArchivedPromotion, Promotion } from '../../src/core/model.ts';
-import type { AuditBuild } from '../../src/engine/contracts.ts';
+import type { AuditBuild } from '../../src/engine/contract.ts';
 
 export function archivedEntry(promotion: Promotion): ArchivedPromotion {
   if (!promotion.audit) throw new Error(`promotion #${promotion.id} has no audit anchor`);

@@ -1,3 +1,3 @@
-import type { Logger } from '../../src/core/ports.ts';
+import type { Logger } from '../../src/core/capabilities.ts';
 
 export const silentLogger: Logger = { info: () => {}, warn: () => {}, error: () => {} };

@@ -1,4 +1,4 @@
-import type { Clock } from '../../src/core/ports.ts';
+import type { Clock } from '../../src/core/capabilities.ts';
 
 /** A clock the test moves forward (soak, windows); time passes as usual in between. */
 export class TestClock implements Clock {

@@ -28,7 +28,21 @@ describe('layer rules', () => {
       expect.stringContaining('The core imports no adapter implementation'),
     ]);
     expect(await refusals('src/core/planted.ts', "import { imported } from 'ioredis';")).toEqual([expect.stringContaining('The core sees contracts only')]);
-    expect(await refusals('src/core/planted.ts', "import { imported } from '../engine/contracts.ts';")).toEqual([]);
+    expect(await refusals('src/core/planted.ts', "import { imported } from '../engine/contract.ts';")).toEqual([]);
+  });
+
+  it('keep the core, engines and other adapters out of an adapter: it takes the kit', async () => {
+    expect(await refusals('adapters/terraform/planted.ts', "import { imported } from '../script/command.ts';")).toEqual([
+      expect.stringContaining('An adapter imports no other adapter'),
+    ]);
+    expect(await refusals('adapters/kubernetes/gitops/planted.ts', "import { imported } from '../../ssh/failures.ts';")).toEqual([
+      expect.stringContaining('An adapter imports no other adapter'),
+    ]);
+    expect(await refusals('adapters/lambda/planted.ts', "import { imported } from '../../src/core/intents.ts';")).toEqual([
+      expect.stringContaining('An adapter imports only the kit'),
+    ]);
+    expect(await refusals('adapters/lambda/planted.ts', "import { imported } from '../kit/process.ts';")).toEqual([]);
+    expect(await refusals('adapters/kubernetes/gitops/planted.ts', "import { imported } from '../cluster/failures.ts';")).toEqual([]);
   });
 
   it('keep engines, commands, adapters and other platforms out of a chat platform', async () => {

@@ -6,7 +6,7 @@
  */
 import type { AdapterContext } from '../../kit/contract.ts';
 import { RetryableStepError } from '../../kit/step-errors.ts';
-import { isConflict } from '../cluster/api-failure.ts';
+import { isConflict } from '../cluster/failures.ts';
 import type { DirectSettings } from './schema.ts';
 import { promotedContainer, type WorkloadClient } from './workloads.ts';
 

@@ -5,7 +5,7 @@
 import { AppsV1Api, type V1Container } from '@kubernetes/client-node';
 import type { AdapterContext } from '../../kit/contract.ts';
 import { TerminalStepError } from '../../kit/step-errors.ts';
-import { clusterStepError, type ApiCall } from '../cluster/api-failure.ts';
+import { clusterStepError, type ApiCall } from '../cluster/failures.ts';
 import type { Cluster } from '../cluster/kube-config.ts';
 import { callOptions, strategicMergePatchOptions } from '../cluster/request-options.ts';
 import type { Workload } from './rollout-status.ts';

@@ -8,7 +8,7 @@ import type { AdapterContext } from '../../kit/contract.ts';
 import { RetryableStepError } from '../../kit/step-errors.ts';
 import { pause } from '../../kit/stopped.ts';
 import type { ValueEdit } from './edit-target.ts';
-import { gitStepError } from './git-errors.ts';
+import { gitStepError } from './failures.ts';
 import { findCommitWithTrailer, headCommit, lastCommitTouching } from './history.ts';
 import { pushHead } from './push.ts';
 import type { GitopsSettings } from './schema.ts';

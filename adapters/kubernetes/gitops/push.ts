@@ -5,7 +5,7 @@
  */
 import type { AdapterContext } from '../../kit/contract.ts';
 import { TerminalStepError } from '../../kit/step-errors.ts';
-import { gitStepError } from './git-errors.ts';
+import { gitStepError } from './failures.ts';
 import { GitFailure } from './git.ts';
 import type { WorkingCopy } from './working-copy.ts';
 

@@ -9,7 +9,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AdapterContext } from '../../kit/contract.ts';
 import { TerminalStepError } from '../../kit/step-errors.ts';
-import { gitStepError } from './git-errors.ts';
+import { gitStepError } from './failures.ts';
 import { runGit, type GitOptions, type GitOutcome } from './git.ts';
 import { repositoryKey, repositoryLocation, withoutCredentials, workingCopyFolderName } from './repository-address.ts';
 import { withRepositoryLock } from './repository-lock.ts';

@@ -5,7 +5,7 @@
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import type { AdapterContext, Health } from '../../kit/contract.ts';
 import { parseDuration } from '../../kit/durations.ts';
-import { clusterStepError } from '../cluster/api-failure.ts';
+import { clusterStepError } from '../cluster/failures.ts';
 import { connectCluster } from '../cluster/kube-config.ts';
 import { callOptions } from '../cluster/request-options.ts';
 import { watchUntil, type Verdict } from '../cluster/watch-until.ts';

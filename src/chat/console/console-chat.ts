@@ -4,8 +4,8 @@
  * Without a sign-in (on loopback) whoever reaches the page says who they are;
  * with one, every request acts as the person signed in.
  */
-import { systemClock } from '../../core/ports.ts';
-import type { Clock } from '../../core/ports.ts';
+import { systemClock } from '../../core/capabilities.ts';
+import type { Clock } from '../../core/capabilities.ts';
 import type { RefusalRecorder } from '../../http/access-checks.ts';
 import type { ConsoleSignIn } from '../../http/login/console-access.ts';
 import type { AccessCheck, Caller, HttpServer, JsonResult, RouteResult } from '../../http/server.ts';

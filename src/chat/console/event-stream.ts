@@ -4,7 +4,7 @@
  * connection open while nothing happens.
  */
 import type { ServerResponse } from 'node:http';
-import type { Clock } from '../../core/ports.ts';
+import type { Clock } from '../../core/capabilities.ts';
 import type { ConsoleChangeListener, ConsoleSnapshot } from './message-store.ts';
 
 export interface ConsoleEventSource {

@@ -3,7 +3,7 @@
  * the pipeline loaded, so the first thing typed is not an error.
  */
 import type { Pipeline } from '../../core/model.ts';
-import { releaseFileNames } from '../../pipeline/releases.ts';
+import { releaseFileNames } from '../../config-loader/releases.ts';
 
 /** A release file into the first environment (which requires nothing before it); help when there is no release file to name. */
 export async function exampleCommand(pipeline: Pipeline): Promise<string> {

@@ -2,7 +2,7 @@
  * The console's channels and messages, in memory. Threads are one level deep,
  * as in Slack: a reply to a reply joins the root message's thread.
  */
-import type { Clock } from '../../core/ports.ts';
+import type { Clock } from '../../core/capabilities.ts';
 import { BatonError, ErrorCode } from '../../errors.ts';
 import type { Journal } from '../../journal.ts';
 import type { MessageRef } from '../contract.ts';

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { DiscordAPIError, Routes, type APIMessage, type REST, type RESTPostAPIChannelMessageJSONBody } from 'discord.js';
-import type { Logger } from '../../core/ports.ts';
+import type { Logger } from '../../core/capabilities.ts';
 import { errorMessage } from '../../errors.ts';
 import type { ChatOut, MessageRef } from '../contract.ts';
 import { clip, messagePlainText, type ChatMessage } from '../message.ts';

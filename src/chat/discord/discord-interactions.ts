@@ -15,7 +15,7 @@ import {
   type APIInteractionResponse,
   type APIInteractionResponseCallbackData,
 } from 'discord.js';
-import type { Logger } from '../../core/ports.ts';
+import type { Logger } from '../../core/capabilities.ts';
 import { errorMessage } from '../../errors.ts';
 import type { InteractionHandler, Reply } from '../contract.ts';
 import { ACTION_IDS, type ActionId, textMessage } from '../message.ts';

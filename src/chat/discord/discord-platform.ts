@@ -1,6 +1,6 @@
 /** Discord as Baton's chat platform: one REST client for posting and lookups, the gateway or HTTP for what comes in. */
 import { DefaultRestOptions, REST, type RESTOptions } from 'discord.js';
-import type { Logger } from '../../core/ports.ts';
+import type { Logger } from '../../core/capabilities.ts';
 import type { HttpServer } from '../../http/server.ts';
 import type { ChatPlatform } from '../platform.ts';
 import { DiscordChannels } from './channels.ts';

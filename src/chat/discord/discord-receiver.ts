@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
 import { Client, DiscordAPIError, Events, GatewayIntentBits, Routes, type APIInteraction, type GatewayDispatchPayload, type REST } from 'discord.js';
-import type { Logger } from '../../core/ports.ts';
+import type { Logger } from '../../core/capabilities.ts';
 import { BatonError, ErrorCode, errorMessage } from '../../errors.ts';
 import { webhookBody } from '../../http/raw-body.ts';
 import { requestTimestampProblem } from '../../http/request-window.ts';

@@ -6,7 +6,7 @@
  */
 import { Routes, type APIGuildMember, type APIRole, type REST } from 'discord.js';
 import type { LinkedGroup } from '../../core/model.ts';
-import type { UserGroupDirectory } from '../../core/ports.ts';
+import type { UserGroupDirectory } from '../../core/capabilities.ts';
 import { BatonError, ErrorCode, errorMessage } from '../../errors.ts';
 
 export const ROLE_CACHE_MS = 5 * 60_000;

@@ -4,7 +4,7 @@
  * Their debug chatter is dropped: it includes request bodies.
  */
 import { LogLevel, type Logger as SlackLogger } from '@slack/logger';
-import type { Logger } from '../../core/ports.ts';
+import type { Logger } from '../../core/capabilities.ts';
 
 function text(parts: unknown[]): string {
   return parts.map((part) => (typeof part === 'string' ? part : part instanceof Error ? part.message : JSON.stringify(part))).join(' ');

@@ -6,7 +6,7 @@
  * again as plain text, with its full text attached, rather than lost.
  */
 import type { WebClient } from '@slack/web-api';
-import type { Logger } from '../../core/ports.ts';
+import type { Logger } from '../../core/capabilities.ts';
 import { errorMessage } from '../../errors.ts';
 import type { ChatOut, MessageRef } from '../contract.ts';
 import { clip, messagePlainText, type ChatMessage } from '../message.ts';

@@ -1,6 +1,6 @@
 /** Slack as Baton's chat platform: one Web API client for posting, Bolt for what comes in. */
 import { WebClient } from '@slack/web-api';
-import type { Logger } from '../../core/ports.ts';
+import type { Logger } from '../../core/capabilities.ts';
 import type { HttpServer } from '../../http/server.ts';
 import type { ChatPlatform } from '../platform.ts';
 import { slackLogger } from './bolt-logger.ts';

@@ -10,7 +10,7 @@
 import { App, HTTPReceiver, SocketModeReceiver, type BlockAction, type ButtonAction, type RespondFn } from '@slack/bolt';
 import { WebAPIRequestError } from '@slack/web-api';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from '../../core/ports.ts';
+import type { Logger } from '../../core/capabilities.ts';
 import { BatonError, ErrorCode, errorMessage } from '../../errors.ts';
 import { webhookBody } from '../../http/raw-body.ts';
 import { requestTimestampProblem } from '../../http/request-window.ts';

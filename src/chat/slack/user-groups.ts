@@ -6,7 +6,7 @@
  */
 import { WebAPIPlatformError, type WebClient } from '@slack/web-api';
 import type { LinkedGroup } from '../../core/model.ts';
-import type { UserGroupDirectory } from '../../core/ports.ts';
+import type { UserGroupDirectory } from '../../core/capabilities.ts';
 import { BatonError, ErrorCode, errorMessage } from '../../errors.ts';
 
 const USERGROUP_ID = /^S[A-Z0-9]{2,}$/;

@@ -2,7 +2,7 @@
  * The DORA figures now and week by week, for the dashboard's tiles and their
  * trend lines: one read of the records, the same definitions for every window.
  */
-import type { Store } from '../../engine/contracts.ts';
+import type { Store } from '../../engine/contract.ts';
 import { doraRecords } from '../dora-query.ts';
 import { doraFigures, type DoraFigures } from '../dora.ts';
 import type { Pipeline } from '../model.ts';

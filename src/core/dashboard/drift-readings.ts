@@ -5,7 +5,7 @@
  * person asks for a check, everyone asking at once shares one reading, and a
  * reading younger than `freshForMs` is answered from memory.
  */
-import type { Clock } from '../ports.ts';
+import type { Clock } from '../capabilities.ts';
 import type { DriftReport } from '../drift.ts';
 
 export const DRIFT_FRESH_MS = 30_000;

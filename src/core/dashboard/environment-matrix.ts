@@ -2,7 +2,7 @@
  * What runs where: every environment's ledger as one table of environments ×
  * components, each cell saying since when, by whom and from which promotion.
  */
-import type { Store } from '../../engine/contracts.ts';
+import type { Store } from '../../engine/contract.ts';
 import type { Pipeline, Promotion, PromotionState } from '../model.ts';
 
 export interface MatrixCell {

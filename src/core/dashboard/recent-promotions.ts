@@ -4,7 +4,7 @@
  * is matched here, over a bounded number of pages so that a name nobody has
  * cannot make one request read all history.
  */
-import type { Store } from '../../engine/contracts.ts';
+import type { Store } from '../../engine/contract.ts';
 import type { Promotion, PromotionState } from '../model.ts';
 
 export interface PromotionFilter {

@@ -1,5 +1,5 @@
-import type { Logger } from '../../core/ports.ts';
-import { DEFAULT_NUDGE_DELAY_MS, type Engine } from '../contracts.ts';
+import type { Logger } from '../../core/capabilities.ts';
+import { DEFAULT_NUDGE_DELAY_MS, type Engine } from '../contract.ts';
 import { MemoryQueue } from './memory-queue.ts';
 import { MemoryStore } from './memory-store.ts';
 

@@ -3,8 +3,8 @@
  * a restart (`durable` is false), which is why the core marks promotions cut
  * off by a restart as interrupted.
  */
-import type { Job, JobHandler, JobQueue, NudgeOptions } from '../contracts.ts';
-import type { Logger } from '../../core/ports.ts';
+import type { Job, JobHandler, JobQueue, NudgeOptions } from '../contract.ts';
+import type { Logger } from '../../core/capabilities.ts';
 
 const ATTEMPTS = 3;
 const RETRY_DELAY_MS = 200;

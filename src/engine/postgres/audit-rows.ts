@@ -7,7 +7,7 @@
  */
 import type pg from 'pg';
 import type { AuditRecord } from '../../core/audit-record.ts';
-import type { AuditBuild, AuditHead } from '../contracts.ts';
+import type { AuditBuild, AuditHead } from '../contract.ts';
 import { deepFreeze } from '../deep-freeze.ts';
 
 /** Locks a stream's head until the transaction ends; undefined for a stream with no records yet. */

@@ -2,7 +2,7 @@
 import type pg from 'pg';
 import type { AuditRecord } from '../../core/audit-record.ts';
 import { KeyedBatches, settle, type Outcome } from '../../keyed-batches.ts';
-import type { AuditBuild } from '../contracts.ts';
+import type { AuditBuild } from '../contract.ts';
 import { lockAuditHead, RecordChain, writeAuditRecords } from './audit-rows.ts';
 import { inTransaction } from './transactions.ts';
 

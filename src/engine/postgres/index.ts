@@ -1,7 +1,7 @@
 import pg from 'pg';
-import type { Logger } from '../../core/ports.ts';
+import type { Logger } from '../../core/capabilities.ts';
 import { BatonError, ErrorCode, errorMessage } from '../../errors.ts';
-import type { EngineHealth, Store } from '../contracts.ts';
+import type { EngineHealth, Store } from '../contract.ts';
 import { guardAgainstOutage } from './outage.ts';
 import type { RecordsSnapshot } from '../records-snapshot.ts';
 import type { DeploymentWindow } from './deployment-window.ts';

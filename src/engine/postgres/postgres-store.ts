@@ -9,7 +9,7 @@ import type pg from 'pg';
 import { BATON_STREAM, promotionStream } from '../../core/audit.ts';
 import type { AuditRecord } from '../../core/audit-record.ts';
 import { isTerminal, type ArchivedPromotion, type Freeze, type Ledger, type LedgerEntry, type Promotion, type Release } from '../../core/model.ts';
-import type { AuditBuild, PromotionQuery, Store } from '../contracts.ts';
+import type { AuditBuild, PromotionQuery, Store } from '../contract.ts';
 import { anchored } from '../anchor.ts';
 import { deepFreeze } from '../deep-freeze.ts';
 import { lockAuditHead, RecordChain, writeAuditRecords } from './audit-rows.ts';

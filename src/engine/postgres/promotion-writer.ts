@@ -11,7 +11,7 @@ import { promotionStream } from '../../core/audit.ts';
 import type { AuditRecord } from '../../core/audit-record.ts';
 import type { LedgerEntry, Promotion } from '../../core/model.ts';
 import { KeyedBatches, settle, type Outcome, type Pending } from '../../keyed-batches.ts';
-import type { PromotionTransition } from '../contracts.ts';
+import type { PromotionTransition } from '../contract.ts';
 import { anchored } from '../anchor.ts';
 import { deepFreeze } from '../deep-freeze.ts';
 import { lockAuditHead, RecordChain, writeAuditRecords } from './audit-rows.ts';

@@ -8,7 +8,7 @@
 import type { Redis } from 'ioredis';
 import type { AuditRecord } from '../../core/audit-record.ts';
 import { KeyedBatches, settle, type Outcome, type Pending } from '../../keyed-batches.ts';
-import type { AuditBuild, AuditHead } from '../contracts.ts';
+import type { AuditBuild, AuditHead } from '../contract.ts';
 import { deepFreeze } from '../deep-freeze.ts';
 import type { RecentValues } from './recent-values.ts';
 import { APPEND_AUDIT } from './scripts.ts';

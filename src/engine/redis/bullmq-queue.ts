@@ -6,8 +6,8 @@
  */
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Logger } from '../../core/ports.ts';
-import type { Job, JobData, JobHandler, JobQueue, NudgeOptions } from '../contracts.ts';
+import type { Logger } from '../../core/capabilities.ts';
+import type { Job, JobData, JobHandler, JobQueue, NudgeOptions } from '../contract.ts';
 import { coalesced } from './coalesced-sends.ts';
 import { NUDGE_STATE } from './scripts.ts';
 

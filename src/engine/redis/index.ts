@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
-import type { Logger } from '../../core/ports.ts';
+import type { Logger } from '../../core/capabilities.ts';
 import { BatonError, ErrorCode, errorMessage } from '../../errors.ts';
-import { DEFAULT_NUDGE_DELAY_MS, type Engine, type EngineHealth } from '../contracts.ts';
+import { DEFAULT_NUDGE_DELAY_MS, type Engine, type EngineHealth } from '../contract.ts';
 import { BullQueue } from './bullmq-queue.ts';
 import { RedisStore } from './redis-store.ts';
 import { guardAgainstOutage } from './outage.ts';

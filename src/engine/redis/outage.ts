@@ -2,7 +2,7 @@
  * Turns "Redis is gone" failures of any store call into one clear error that
  * people see in chat, instead of a client library's internals.
  */
-import type { Store } from '../contracts.ts';
+import type { Store } from '../contract.ts';
 import { BatonError, errorMessage } from '../../errors.ts';
 import { guardStoreCalls } from '../outage-guard.ts';
 

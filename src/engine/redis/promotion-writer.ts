@@ -13,7 +13,7 @@ import { promotionStream } from '../../core/audit.ts';
 import type { AuditRecord } from '../../core/audit-record.ts';
 import { isTerminal, type LedgerEntry, type Promotion } from '../../core/model.ts';
 import { KeyedBatches, settle, type Outcome, type Pending } from '../../keyed-batches.ts';
-import type { PromotionTransition } from '../contracts.ts';
+import type { PromotionTransition } from '../contract.ts';
 import { anchored } from '../anchor.ts';
 import { deepFreeze } from '../deep-freeze.ts';
 import { AuditChain } from './audit-writer.ts';

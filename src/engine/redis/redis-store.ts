@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import { BATON_STREAM, promotionStream } from '../../core/audit.ts';
 import type { AuditRecord } from '../../core/audit-record.ts';
 import { finishedBefore, isTerminal, type ArchivedPromotion, type Freeze, type Ledger, type LedgerEntry, type Promotion, type Release } from '../../core/model.ts';
-import type { AuditBuild, PromotionQuery, Store } from '../contracts.ts';
+import type { AuditBuild, PromotionQuery, Store } from '../contract.ts';
 import { anchored } from '../anchor.ts';
 import { deepFreeze } from '../deep-freeze.ts';
 import { AuditChain, AuditWriter } from './audit-writer.ts';

@@ -1,5 +1,5 @@
 /** Puts the console's login together from its settings: the session key, OIDC, the proxy, and the routes. */
-import type { Clock } from '../../core/ports.ts';
+import type { Clock } from '../../core/capabilities.ts';
 import type { RefusalRecorder } from '../access-checks.ts';
 import type { AccessCheck, HttpServer } from '../server.ts';
 import { consolePageAccess, consolePersonAccess, LOGOUT_PATH, type ConsoleSignIn } from './console-access.ts';

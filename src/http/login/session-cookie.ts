@@ -5,7 +5,7 @@
  * any bot can finish a login another one began, and nothing is kept in memory.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Clock } from '../../core/ports.ts';
+import type { Clock } from '../../core/capabilities.ts';
 import { openToken, signToken, type Opened } from './signed-token.ts';
 
 export const SESSION_COOKIE = 'baton_session';

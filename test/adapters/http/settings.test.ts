@@ -7,7 +7,7 @@ import { httpAdapter } from '../../../adapters/http/index.ts';
 import type { TargetAdapter } from '../../../adapters/kit/contract.ts';
 import { createAdapterLookup } from '../../../adapters/registry.ts';
 import { resolveTemplates } from '../../../src/core/templates.ts';
-import { parsePipeline } from '../../../src/pipeline/load.ts';
+import { parsePipeline } from '../../../src/config-loader/load.ts';
 
 const README = readFileSync(new URL('../../../adapters/http/README.md', import.meta.url), 'utf8');
 

@@ -1,6 +1,6 @@
 /** Starts a ConsoleChat on a real HTTP server on a free port, with the fake handler. */
 import type { MessageRef, Reply } from '../../../src/chat/contract.ts';
-import type { Clock } from '../../../src/core/ports.ts';
+import type { Clock } from '../../../src/core/capabilities.ts';
 import { ConsoleChat } from '../../../src/chat/console/console-chat.ts';
 import { createHttpServer } from '../../../src/http/server.ts';
 import type { HttpServer } from '../../../src/http/server.ts';

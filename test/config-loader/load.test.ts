@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BatonError, ConfigError, ErrorCode } from '../../src/errors.ts';
-import { loadPipeline } from '../../src/pipeline/load.ts';
+import { loadPipeline } from '../../src/config-loader/load.ts';
 import { fakeAdapters } from './fake-adapters.ts';
 import { FILE, parse, yaml } from './parse-helpers.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findCycles } from '../../src/pipeline/cycles.ts';
+import { findCycles } from '../../src/config-loader/cycles.ts';
 
 function cyclesOf(graph: Record<string, string[]>): string[][] {
   return findCycles(Object.keys(graph), (node) => graph[node] ?? []);

@@ -1,6 +1,6 @@
 import { ConfigError, formatConfigIssue } from '../../src/errors.ts';
 import type { Pipeline } from '../../src/core/model.ts';
-import { parsePipeline } from '../../src/pipeline/load.ts';
+import { parsePipeline } from '../../src/config-loader/load.ts';
 import { fakeAdapters } from './fake-adapters.ts';
 
 export const FILE = 'pipeline.yaml';

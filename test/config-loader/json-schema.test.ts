@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { pipelineJsonSchema } from '../../src/pipeline/json-schema.ts';
+import { pipelineJsonSchema } from '../../src/config-loader/json-schema.ts';
 
 describe('config/baton.schema.json', () => {
   it('is what the config schema generates', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePromotionWindow } from '../../src/pipeline/window.ts';
+import { parsePromotionWindow } from '../../src/config-loader/window-syntax.ts';
 
 describe('parsePromotionWindow', () => {
   it('reads a day range, times and a time zone', () => {

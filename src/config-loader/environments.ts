@@ -2,12 +2,12 @@ import type { Environment, PeopleRule } from '../core/model.ts';
 import { findCycles } from './cycles.ts';
 import { formatDuration, parseDuration } from '../../adapters/kit/durations.ts';
 import { parseOrReport, valueIssue, type PathIssue } from './path-issue.ts';
-import { checkPeople } from './people.ts';
+import { checkPeople } from './people-refs.ts';
 import type { ConfigPath } from './positions.ts';
 import type { EnvironmentConfig, GroupsConfig } from './schema.ts';
 import type { EnvironmentEntry } from './shape.ts';
 import { describeUnknown } from './suggest.ts';
-import { parsePromotionWindow } from './window.ts';
+import { parsePromotionWindow } from './window-syntax.ts';
 
 const pathOf = (index: number): ConfigPath => ['environments', index];
 

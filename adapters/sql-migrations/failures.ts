@@ -9,7 +9,7 @@ import type { Session } from './connect.ts';
 import { shown } from './connection-url.ts';
 import type { MigrationFile } from './migration-files.ts';
 import type { SqlMigrationsConfig } from './schema.ts';
-import { describeSqlFailure, isTransientFailure } from './sql-error.ts';
+import { describeSqlFailure, isTransientFailure } from './sql-failures.ts';
 
 export type Direction = 'up' | 'down';
 

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { expecting } from './describe-value.ts';
 import { DURATION_FORM } from '../../adapters/kit/durations.ts';
-import { WINDOW_FORM } from './window.ts';
+import { WINDOW_FORM } from './window-syntax.ts';
 
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
 const OUTPUT_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*$/;

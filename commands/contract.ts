@@ -2,7 +2,7 @@ import type { ChannelProblem } from '../src/chat/channel-problems.ts';
 import type { Reply } from '../src/chat/contract.ts';
 import type { Pipeline } from '../src/core/model.ts';
 import type { PromotionIntents } from '../src/core/intents.ts';
-import type { RecordsQuery } from '../src/engine/contracts.ts';
+import type { RecordsQuery } from '../src/engine/contract.ts';
 import type { Command, CommandName } from './command.ts';
 
 /** What a command handler may use; the same on every chat platform. */

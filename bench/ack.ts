@@ -104,8 +104,17 @@ function discordCommand(discord: DiscordStandIn, n: number): Record<string, unkn
     guild_id: discord.guildId,
     channel_id: discord.channelId,
     channel: { id: discord.channelId, type: 0, guild_id: discord.guildId, name: 'deploys' },
-    member: { user: { ...user, discriminator: '0', global_name: null, avatar: null }, roles: [], permissions: '2147552256' },
-    data: { id: '1500000000000000001', name: 'promote', type: 1, options: [{ name: 'command', type: 3, value: commandText(n) }] },
+    member: {
+      user: { ...user, discriminator: '0', global_name: null, avatar: null },
+      roles: [],
+      permissions: '2147552256',
+    },
+    data: {
+      id: '1500000000000000001',
+      name: 'promote',
+      type: 1,
+      options: [{ name: 'command', type: 3, value: commandText(n) }],
+    },
   };
 }
 
@@ -118,7 +127,12 @@ async function sendRound(slack: SlackStandIn, discord: DiscordStandIn, order: Ro
   const send = (n: number): Promise<{ status: number }> => {
     if (order.platform === 'discord') return discord.sendSigned(discordCommand(discord, n));
     const user = USERS[n % USERS.length] ?? 'UALICE0001';
-    const fields = { user_id: user, channel_id: CHANNEL, text: commandText(n), response_url: slack.responseUrl({ user, channel: CHANNEL }) };
+    const fields = {
+      user_id: user,
+      channel_id: CHANNEL,
+      text: commandText(n),
+      response_url: slack.responseUrl({ user, channel: CHANNEL }),
+    };
     return sendSlashCommand(order.eventsUrl, SIGNING_SECRET, fields);
   };
   const start = performance.now() + 20;
@@ -150,7 +164,10 @@ async function runChatSide(port: NonNullable<typeof parentPort>): Promise<void> 
     void sendRound(slack, discord, order).then((load) => port.postMessage(load));
   });
   const { url, token, publicKey, guildId, channelId } = discord;
-  port.postMessage({ slackApiUrl: slack.apiUrl, discord: { url, token, publicKey, guildId, channelId } } satisfies ChatSide);
+  port.postMessage({
+    slackApiUrl: slack.apiUrl,
+    discord: { url, token, publicKey, guildId, channelId },
+  } satisfies ChatSide);
 }
 
 interface Target {
@@ -165,7 +182,13 @@ const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 async function startBare(apiUrl: string): Promise<Target> {
   const receiver = new HTTPReceiver({ signingSecret: SIGNING_SECRET, logger: silentSlackLogger });
-  const app = new App({ token: 'xoxb-test', receiver, logger: silentSlackLogger, clientOptions: { slackApiUrl: apiUrl }, deferInitialization: true });
+  const app = new App({
+    token: 'xoxb-test',
+    receiver,
+    logger: silentSlackLogger,
+    clientOptions: { slackApiUrl: apiUrl },
+    deferInitialization: true,
+  });
   app.command('/promote', async ({ ack }) => {
     await ack();
   });
@@ -193,7 +216,14 @@ async function startBareDiscord(publicKey: string): Promise<Target> {
     void webhookBody(request, response).then((body) => {
       if (!body) return;
       const signature = request.headers['x-signature-ed25519'];
-      if (!isSignedByDiscord(key, Array.isArray(signature) ? signature[0] : signature, String(request.headers['x-signature-timestamp']), body)) {
+      if (
+        !isSignedByDiscord(
+          key,
+          Array.isArray(signature) ? signature[0] : signature,
+          String(request.headers['x-signature-timestamp']),
+          body,
+        )
+      ) {
         response.writeHead(401).end();
         return;
       }
@@ -220,8 +250,22 @@ async function startBatonTarget(chat: ChatSide, platform: Platform): Promise<Tar
   await writeFile(configPath, config(platform === 'slack' ? CHANNEL : chat.discord.channelId));
   const on: Pick<BatonOptions, 'slack' | 'discord'> =
     platform === 'slack'
-      ? { slack: { botToken: 'xoxb-test', connection: { mode: 'http', signingSecret: SIGNING_SECRET }, apiUrl: chat.slackApiUrl, pace: UNPACED } }
-      : { discord: { botToken: chat.discord.token, connection: { mode: 'http', publicKey: chat.discord.publicKey }, apiUrl: chat.discord.url, guildId: chat.discord.guildId } };
+      ? {
+          slack: {
+            botToken: 'xoxb-test',
+            connection: { mode: 'http', signingSecret: SIGNING_SECRET },
+            apiUrl: chat.slackApiUrl,
+            pace: UNPACED,
+          },
+        }
+      : {
+          discord: {
+            botToken: chat.discord.token,
+            connection: { mode: 'http', publicKey: chat.discord.publicKey },
+            apiUrl: chat.discord.url,
+            guildId: chat.discord.guildId,
+          },
+        };
   const baton = await startBaton({
     configPath,
     dataDir,
@@ -260,12 +304,15 @@ interface Side {
 
 function report(sides: Side[], loadBefore: number): void {
   const ms = (value: number) => value.toFixed(2);
-  const row = (label: string, value: (rounds: Round[]) => string) => console.log(`${label.padEnd(30)}${sides.map((side) => value(side.rounds).padStart(16)).join('')}`);
+  const row = (label: string, value: (rounds: Round[]) => string) =>
+    console.log(`${label.padEnd(30)}${sides.map((side) => value(side.rounds).padStart(16)).join('')}`);
   console.log(
     `/promote at ${RATE_PER_SECOND}/s open loop, unique trigger and interaction ids; ${ROUNDS} rounds of ${ROUND_MS / 1000} s per side taken in turns, after ${WARM_UP_MS / 1000} s of warm-up each`,
   );
   console.log('mix: 3/5 `status`, 1/5 `help`, 1/5 a promotion to dev (planned, one no-op step run, its thread posted)');
-  console.log('Slack: Bolt HTTP receiver, form-encoded, HMAC-SHA256 signature; Discord: HTTP interactions, JSON, Ed25519 signature');
+  console.log(
+    'Slack: Bolt HTTP receiver, form-encoded, HMAC-SHA256 signature; Discord: HTTP interactions, JSON, Ed25519 signature',
+  );
   console.log(
     `apps on the main thread, stand-ins and load on a worker; load average ${loadBefore.toFixed(1)} → ${(loadavg()[0] ?? 0).toFixed(1)} on ${availableParallelism()} CPUs`,
   );
@@ -275,24 +322,39 @@ function report(sides: Side[], loadBefore: number): void {
   row('p50', (rounds) => ms(percentile(sortedLatencies(rounds), 50)));
   row('p99', (rounds) => ms(p99(rounds)));
   row('max', (rounds) => ms(sortedLatencies(rounds).at(-1) ?? Number.NaN));
-  row('answers / failed', (rounds) => `${sortedLatencies(rounds).length} / ${rounds.reduce((sum, r) => sum + r.failures, 0)}`);
-  row('apps thread busy, ms/request', (rounds) => ms(rounds.reduce((sum, r) => sum + r.busyMsPerRequest, 0) / rounds.length));
+  row(
+    'answers / failed',
+    (rounds) => `${sortedLatencies(rounds).length} / ${rounds.reduce((sum, r) => sum + r.failures, 0)}`,
+  );
+  row('apps thread busy, ms/request', (rounds) =>
+    ms(rounds.reduce((sum, r) => sum + r.busyMsPerRequest, 0) / rounds.length),
+  );
   // Twelve rounds do not fit the columns: each side on a line of its own.
   for (const side of sides) {
     console.log(`  p99 each round, ${side.name}: ${side.rounds.map((r) => p99([r]).toFixed(0)).join(' ')}`);
   }
-  for (const [bare, baton] of [[sides[0], sides[1]], [sides[2], sides[3]]] as const) {
+  for (const [bare, baton] of [
+    [sides[0], sides[1]],
+    [sides[2], sides[3]],
+  ] as const) {
     if (!bare || !baton) continue;
     const syncs = baton.rounds.reduce((sum, r) => sum + r.syncs, 0);
     const promotions = baton.rounds.reduce((sum, r) => sum + r.promotions, 0);
-    console.log(`fsyncs per promotion, ${baton.name}: ${(syncs / promotions).toFixed(2)} (${syncs} journal syncs for ${promotions} promotions, each planned, run and posted)`);
+    console.log(
+      `fsyncs per promotion, ${baton.name}: ${(syncs / promotions).toFixed(2)} (${syncs} journal syncs for ${promotions} promotions, each planned, run and posted)`,
+    );
     const ratio = p99(baton.rounds) / p99(bare.rounds);
-    console.log(`ratio ${baton.name} / ${bare.name}, p99 ${ratio.toFixed(2).padStart(20)}   (target ≤ ${TARGET_RATIO.toFixed(2)}: ${ratio <= TARGET_RATIO ? 'met' : 'not met'})`);
+    console.log(
+      `ratio ${baton.name} / ${bare.name}, p99 ${ratio.toFixed(2).padStart(20)}   (target ≤ ${TARGET_RATIO.toFixed(2)}: ${ratio <= TARGET_RATIO ? 'met' : 'not met'})`,
+    );
   }
 }
 
 async function runApps(): Promise<void> {
-  const chatSide = new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(import.meta.url)}); })`, { eval: true });
+  const chatSide = new Worker(
+    `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(import.meta.url)}); })`,
+    { eval: true },
+  );
   const [chat] = (await once(chatSide, 'message')) as [ChatSide];
   const targets = [
     { name: 'bare Bolt', target: await startBare(chat.slackApiUrl) },
@@ -306,13 +368,25 @@ async function runApps(): Promise<void> {
     const busyBefore = performance.eventLoopUtilization();
     const syncsBefore = journalSyncs();
     const firstRequest = requests;
-    chatSide.postMessage({ platform: target.platform, eventsUrl: target.eventsUrl, durationMs, firstRequest } satisfies RoundOrder);
+    chatSide.postMessage({
+      platform: target.platform,
+      eventsUrl: target.eventsUrl,
+      durationMs,
+      firstRequest,
+    } satisfies RoundOrder);
     const [load] = (await once(chatSide, 'message')) as [Load];
     await target.settle();
     const count = load.latencies.length + load.failures;
     requests += count;
-    const promotions = Array.from({ length: count }, (_, i) => firstRequest + i).filter((n) => commandText(n).includes(' to ')).length;
-    return { ...load, busyMsPerRequest: performance.eventLoopUtilization(busyBefore).active / count, promotions, syncs: journalSyncs() - syncsBefore };
+    const promotions = Array.from({ length: count }, (_, i) => firstRequest + i).filter((n) =>
+      commandText(n).includes(' to '),
+    ).length;
+    return {
+      ...load,
+      busyMsPerRequest: performance.eventLoopUtilization(busyBefore).active / count,
+      promotions,
+      syncs: journalSyncs() - syncsBefore,
+    };
   };
   const sides: Side[] = targets.map(({ name }) => ({ name, rounds: [] }));
   try {

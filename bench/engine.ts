@@ -139,7 +139,11 @@ async function batonRun(url: string, prefix: string, environments: number): Prom
   const run = await measure(url, total * STEPS_PER_PROMOTION, async () => {
     for (let round = 0; round < PROMOTIONS_PER_ENVIRONMENT; round += 1) {
       for (let e = 0; e < environments; e += 1) {
-        await promotions.request({ release: { name: `r${round}`, versions }, environment: `env${e}`, requestedBy: 'bench' });
+        await promotions.request({
+          release: { name: `r${round}`, versions },
+          environment: `env${e}`,
+          requestedBy: 'bench',
+        });
       }
     }
     await done;
@@ -190,7 +194,9 @@ const engine = createMemoryEngine({ dataDir: ${JSON.stringify(dataDir)}, logger:
 await engine.store.listPromotions({ limit: 10 });
 globalThis.gc?.();
 console.log(process.memoryUsage().rss);`;
-  const result = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+  const result = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+  });
   if (result.status !== 0) throw new Error(`measuring RSS failed: ${result.stderr}`);
   return Number(result.stdout.trim());
 }
@@ -249,12 +255,18 @@ try {
     raw.push(await rawRun(redis.url, `raw${round}`, steps));
     baton.push(await batonRun(redis.url, `baton${round}`, ENVIRONMENTS));
   }
-  const row = (label: string, value: (runs: Run[]) => string) => console.log(`${label.padEnd(26)}${value(raw).padStart(10)}${value(baton).padStart(12)}`);
-  console.log(`${steps} no-op units per run, concurrency ${CONCURRENCY}, one throwaway redis-server; median of ${ROUNDS} runs taken in turns`);
-  console.log(`Baton: each step is claimed with its start record, observed, applied, and recorded with its result record and what it lets move on; its outbox posts to a chat that answers at once`);
+  const row = (label: string, value: (runs: Run[]) => string) =>
+    console.log(`${label.padEnd(26)}${value(raw).padStart(10)}${value(baton).padStart(12)}`);
+  console.log(
+    `${steps} no-op units per run, concurrency ${CONCURRENCY}, one throwaway redis-server; median of ${ROUNDS} runs taken in turns`,
+  );
+  console.log(
+    `Baton: each step is claimed with its start record, observed, applied, and recorded with its result record and what it lets move on; its outbox posts to a chat that answers at once`,
+  );
   console.log(`${''.padEnd(26)}${'raw BullMQ'.padStart(10)}${'Baton'.padStart(12)}`);
   row('units/s', (runs) => median(runs, (r) => r.perSecond).toFixed(0));
-  for (let round = 0; round < ROUNDS; round += 1) row(`  run ${round + 1}`, (runs) => (runs[round]?.perSecond ?? 0).toFixed(0));
+  for (let round = 0; round < ROUNDS; round += 1)
+    row(`  run ${round + 1}`, (runs) => (runs[round]?.perSecond ?? 0).toFixed(0));
   row('CPU ms/unit, this process', (runs) => median(runs, (r) => r.processCpuMs).toFixed(2));
   row('CPU ms/unit, redis-server', (runs) => median(runs, (r) => r.redisCpuMs).toFixed(2));
   row('Redis calls/unit, scripts', (runs) => median(runs, (r) => r.redisCommands).toFixed(1));
@@ -262,7 +274,9 @@ try {
   console.log(`ratio Baton / raw, units/s ${ratio.toFixed(2).padStart(10)}   (target ≥ 0.40)`);
   const rss = await rssWithHistory();
   const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
-  console.log(`RSS of a bot process (its modules loaded), memory engine: ${mib(rss.empty)} empty, ${mib(rss.full)} with ${HISTORY} finished promotions in history`);
+  console.log(
+    `RSS of a bot process (its modules loaded), memory engine: ${mib(rss.empty)} empty, ${mib(rss.full)} with ${HISTORY} finished promotions in history`,
+  );
 } finally {
   await redis.stop();
 }

@@ -19,7 +19,11 @@ interface CopyTarget {
 }
 
 function copyInto(url: string, table: string, columns: string): CopyTarget {
-  const child = spawn('psql', [url, '-q', '-v', 'ON_ERROR_STOP=1', '-c', `COPY baton.${table} (${columns}) FROM STDIN`], { stdio: ['pipe', 'ignore', 'pipe'] });
+  const child = spawn(
+    'psql',
+    [url, '-q', '-v', 'ON_ERROR_STOP=1', '-c', `COPY baton.${table} (${columns}) FROM STDIN`],
+    { stdio: ['pipe', 'ignore', 'pipe'] },
+  );
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const done = new Promise<void>((resolve, reject) => {
@@ -33,7 +37,12 @@ async function write(target: Writable, text: string): Promise<void> {
   if (!target.write(text)) await once(target, 'drain');
 }
 
-export async function loadPostgres(url: string, total: number, environments: number, progress: (done: number) => void): Promise<void> {
+export async function loadPostgres(
+  url: string,
+  total: number,
+  environments: number,
+  progress: (done: number) => void,
+): Promise<void> {
   const promotions = copyInto(url, 'promotions', PROMOTION_COLUMNS);
   const records = copyInto(url, 'audit_records', 'stream, seq, record');
   const heads = copyInto(url, 'audit_heads', 'stream, seq, hash');
@@ -54,11 +63,20 @@ export async function loadPostgres(url: string, total: number, environments: num
       headRows += row([stream, last?.seq, last?.hash]);
       cursorRows += row([stream, last?.seq]);
     }
-    await Promise.all([write(promotions.input, promotionRows), write(records.input, recordRows), write(heads.input, headRows), write(cursors.input, cursorRows)]);
+    await Promise.all([
+      write(promotions.input, promotionRows),
+      write(records.input, recordRows),
+      write(heads.input, headRows),
+      write(cursors.input, cursorRows),
+    ]);
     progress(Math.min(total, start + BATCH));
   }
   for (const target of [promotions, records, heads, cursors]) target.input.end();
   await Promise.all([promotions.done, records.done, heads.done, cursors.done]);
-  const sequence = spawn('psql', [url, '-q', '-v', 'ON_ERROR_STOP=1', '-c', `SELECT setval('baton.promotion_ids', ${total}); ANALYZE;`], { stdio: 'ignore' });
+  const sequence = spawn(
+    'psql',
+    [url, '-q', '-v', 'ON_ERROR_STOP=1', '-c', `SELECT setval('baton.promotion_ids', ${total}); ANALYZE;`],
+    { stdio: 'ignore' },
+  );
   await once(sequence, 'exit');
 }

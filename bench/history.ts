@@ -89,7 +89,10 @@ async function timed(runs: number, work: () => Promise<unknown>): Promise<number
     await work();
     times.push(performance.now() - started);
   }
-  return percentile(times.sort((a, b) => a - b), 0.5);
+  return percentile(
+    times.sort((a, b) => a - b),
+    0.5,
+  );
 }
 
 const CONFIG = `version: 1
@@ -106,7 +109,11 @@ components:
 async function botRss(dir: string, dataDir: string, env: Record<string, string>): Promise<number> {
   const configPath = join(dir, 'baton.yaml');
   await writeFile(configPath, CONFIG);
-  const bot = await startBatonProcess(['start', '-c', configPath, '--port', '0', '--workers', '0', '--data-dir', dataDir], { BATON_ENCRYPTION_KEY: KEY, ...env }, /Baton is running/);
+  const bot = await startBatonProcess(
+    ['start', '-c', configPath, '--port', '0', '--workers', '0', '--data-dir', dataDir],
+    { BATON_ENCRYPTION_KEY: KEY, ...env },
+    /Baton is running/,
+  );
   try {
     await new Promise((resolve) => setTimeout(resolve, 3000));
     const status = await readFile(`/proc/${bot.child.pid ?? 0}/status`, 'utf8');
@@ -122,7 +129,10 @@ async function onPostgres(dir: string): Promise<Figures> {
   const env = { DATABASE_URL: database.url, REDIS_URL: queues.url };
   try {
     const records = await openPostgresRecords({ url: database.url, logger, use: 'shared' });
-    const size = async () => Number((await database.query<{ size: string }>('SELECT pg_database_size(current_database()) AS size'))[0]?.size ?? 0);
+    const size = async () =>
+      Number(
+        (await database.query<{ size: string }>('SELECT pg_database_size(current_database()) AS size'))[0]?.size ?? 0,
+      );
     const rssEmpty = await botRss(dir, join(dir, 'pg-data'), env);
     const emptySize = await size();
     const loadStarted = performance.now();
@@ -130,7 +140,9 @@ async function onPostgres(dir: string): Promise<Figures> {
     await loadPostgres(database.url, PG_PROMOTIONS, ENVIRONMENTS, (done) => {
       if (done - reported >= 100_000) {
         reported = done;
-        process.stderr.write(`postgres: ${done} promotions loaded in ${Math.round((performance.now() - loadStarted) / 1000)} s\n`);
+        process.stderr.write(
+          `postgres: ${done} promotions loaded in ${Math.round((performance.now() - loadStarted) / 1000)} s\n`,
+        );
       }
     });
     const fullSize = await size();
@@ -216,7 +228,10 @@ async function onEmbedded(dir: string): Promise<Figures> {
     chainIntact: evidence.intact,
     rssEmpty,
     rssFull,
-    perPromotion: { bytes: (rssFull - rssEmpty) / OTHER_PROMOTIONS, where: `bot memory (journal on disk: ${Math.round(journalBytes / OTHER_PROMOTIONS)} B each)` },
+    perPromotion: {
+      bytes: (rssFull - rssEmpty) / OTHER_PROMOTIONS,
+      where: `bot memory (journal on disk: ${Math.round(journalBytes / OTHER_PROMOTIONS)} B each)`,
+    },
   };
 }
 
@@ -227,7 +242,9 @@ const dir = await mkdtemp(join(tmpdir(), 'baton-bench-history-'));
 try {
   const results: Figures[] = [];
   for (const run of [onPostgres, onRedis, onEmbedded]) results.push(await run(dir));
-  console.log(`history at scale: ${ENVIRONMENTS} environments over two years, two steps and four audit records per promotion`);
+  console.log(
+    `history at scale: ${ENVIRONMENTS} environments over two years, two steps and four audit records per promotion`,
+  );
   for (const f of results) {
     console.log(
       [

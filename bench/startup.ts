@@ -28,10 +28,14 @@ async function startUp(node: string, entry: string): Promise<number> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'baton-startup-'));
   const started = performance.now();
-  const baton = spawn(node, [entry, 'start', '--port', String(port), '--data-dir', dataDir], { cwd: ROOT, stdio: 'ignore' });
+  const baton = spawn(node, [entry, 'start', '--port', String(port), '--data-dir', dataDir], {
+    cwd: ROOT,
+    stdio: 'ignore',
+  });
   try {
     for (;;) {
-      if (baton.exitCode !== null) throw new Error(`${entry} on ${node} exited ${baton.exitCode} before /readyz answered`);
+      if (baton.exitCode !== null)
+        throw new Error(`${entry} on ${node} exited ${baton.exitCode} before /readyz answered`);
       const response = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
       if (response?.status === 200) return performance.now() - started;
       await new Promise((resolve) => setTimeout(resolve, 10));
@@ -50,16 +54,21 @@ function median(values: number[]): number {
 }
 
 const compiled = join(ROOT, 'dist/bin/baton.js');
-if (!existsSync(compiled)) throw new Error('No dist/: run `npm run build` first; this compares it with the checkout run through tsx.');
+if (!existsSync(compiled))
+  throw new Error('No dist/: run `npm run build` first; this compares it with the checkout run through tsx.');
 const otherNode = process.argv.indexOf('--node');
-const nodes = [process.execPath, ...(otherNode > 0 && process.argv[otherNode + 1] ? [process.argv[otherNode + 1] as string] : [])];
+const nodes = [
+  process.execPath,
+  ...(otherNode > 0 && process.argv[otherNode + 1] ? [process.argv[otherNode + 1] as string] : []),
+];
 const variants = nodes.flatMap((node) => [
   { node, label: 'tsx (checkout)', entry: join(ROOT, 'bin/baton.js') },
   { node, label: 'compiled (dist/)', entry: compiled },
 ]);
 const times = new Map<(typeof variants)[number], number[]>(variants.map((variant) => [variant, []]));
 await startUp(process.execPath, compiled); // warms the file cache for every variant alike
-for (let round = 0; round < ROUNDS; round++) for (const variant of variants) times.get(variant)?.push(await startUp(variant.node, variant.entry));
+for (let round = 0; round < ROUNDS; round++)
+  for (const variant of variants) times.get(variant)?.push(await startUp(variant.node, variant.entry));
 
 for (const node of nodes) {
   const version = await new Promise<string>((resolve) => {
@@ -68,6 +77,10 @@ for (const node of nodes) {
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.on('exit', () => resolve(out.trim()));
   });
-  const [viaTsx, viaBuild] = variants.filter((variant) => variant.node === node).map((variant) => median(times.get(variant) ?? []));
-  console.log(`node ${version}: to /readyz, median of ${ROUNDS}: tsx ${viaTsx?.toFixed(0)} ms, compiled ${viaBuild?.toFixed(0)} ms (${((viaBuild ?? 0) / (viaTsx ?? 1)).toFixed(2)}×)`);
+  const [viaTsx, viaBuild] = variants
+    .filter((variant) => variant.node === node)
+    .map((variant) => median(times.get(variant) ?? []));
+  console.log(
+    `node ${version}: to /readyz, median of ${ROUNDS}: tsx ${viaTsx?.toFixed(0)} ms, compiled ${viaBuild?.toFixed(0)} ms (${((viaBuild ?? 0) / (viaTsx ?? 1)).toFixed(2)}×)`,
+  );
 }

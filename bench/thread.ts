@@ -20,7 +20,12 @@ import { createAdapterLookup } from '../adapters/registry.ts';
 import { startBaton, type BatonOptions, type RunningBaton } from '../src/app.ts';
 import { SLACK_PACE } from '../src/chat/slack/settings.ts';
 import { promotionStream } from '../src/core/audit.ts';
-import { DEFAULT_GUILD_ID, DEFAULT_MEMBERS, startDiscordStandIn, type DiscordStandIn } from '../test/harness/discord/discord-stand-in.ts';
+import {
+  DEFAULT_GUILD_ID,
+  DEFAULT_MEMBERS,
+  startDiscordStandIn,
+  type DiscordStandIn,
+} from '../test/harness/discord/discord-stand-in.ts';
 import { startSlackStandIn, type SlackStandIn } from '../test/harness/slack/slack-stand-in.ts';
 import { noopAdapter, quiet } from './noop-adapter.ts';
 
@@ -75,39 +80,79 @@ interface Chat {
 }
 
 async function slackChat(): Promise<Chat> {
-  const slack: SlackStandIn = await startSlackStandIn({ channels: SLACK_CHANNELS.map((id, i) => ({ id, name: `deploys-${i + 1}` })) });
+  const slack: SlackStandIn = await startSlackStandIn({
+    channels: SLACK_CHANNELS.map((id, i) => ({ id, name: `deploys-${i + 1}` })),
+  });
   return {
     platform: 'Slack',
     channels: SLACK_CHANNELS,
-    options: () => ({ slack: { botToken: 'xoxb-test', connection: { mode: 'http', signingSecret: 'bench' }, apiUrl: slack.apiUrl, pace: SLACK_PACE } }),
+    options: () => ({
+      slack: {
+        botToken: 'xoxb-test',
+        connection: { mode: 'http', signingSecret: 'bench' },
+        apiUrl: slack.apiUrl,
+        pace: SLACK_PACE,
+      },
+    }),
     calls: () =>
       slack.calls
         .filter((c) => c.method === 'chat.postMessage' || c.method === 'chat.update')
-        .map((c) => ({ kind: c.method === 'chat.update' ? 'update' : 'post', bucket: String(c.args.channel), at: c.at, rateLimited: c.status === 429 })),
+        .map((c) => ({
+          kind: c.method === 'chat.update' ? 'update' : 'post',
+          bucket: String(c.args.channel),
+          at: c.at,
+          rateLimited: c.status === 429,
+        })),
     close: () => slack.close(),
   };
 }
 
 async function discordChat(): Promise<Chat> {
   const channels = DISCORD_CHANNELS.map((c) => c.id);
-  const discord: DiscordStandIn = await startDiscordStandIn({ guilds: [{ id: DEFAULT_GUILD_ID, channels: DISCORD_CHANNELS, members: [...DEFAULT_MEMBERS] }] });
+  const discord: DiscordStandIn = await startDiscordStandIn({
+    guilds: [{ id: DEFAULT_GUILD_ID, channels: DISCORD_CHANNELS, members: [...DEFAULT_MEMBERS] }],
+  });
   return {
     platform: 'Discord',
     channels,
     options: () => ({
-      discord: { botToken: discord.token, connection: { mode: 'http', publicKey: discord.publicKey }, apiUrl: discord.url, guildId: discord.guildId },
+      discord: {
+        botToken: discord.token,
+        connection: { mode: 'http', publicKey: discord.publicKey },
+        apiUrl: discord.url,
+        guildId: discord.guildId,
+      },
     }),
     calls: () =>
       discord.requests
-        .filter((r) => r.route === 'POST /channels/{channel.id}/messages' || r.route === 'PATCH /channels/{channel.id}/messages/{message.id}')
-        .map((r) => ({ kind: r.method === 'PATCH' ? 'update' : 'post', bucket: r.path.split('/')[2] ?? '', at: r.at, rateLimited: r.status === 429 })),
+        .filter(
+          (r) =>
+            r.route === 'POST /channels/{channel.id}/messages' ||
+            r.route === 'PATCH /channels/{channel.id}/messages/{message.id}',
+        )
+        .map((r) => ({
+          kind: r.method === 'PATCH' ? 'update' : 'post',
+          bucket: r.path.split('/')[2] ?? '',
+          at: r.at,
+          rateLimited: r.status === 429,
+        })),
     close: () => discord.close(),
   };
 }
 
 function config(environments: { name: string; channel: string }[], adapter: 'noop' | 'slow', chained: boolean): string {
-  const components = Array.from({ length: STEPS }, (_, i) => `  c${i + 1}: { adapter: ${adapter}${chained && i > 0 ? `, needs: [c${i}]` : ''} }`);
-  return ['version: 1', 'environments:', ...environments.map((e) => `  - { name: ${e.name}, channel: "${e.channel}" }`), 'components:', ...components, ''].join('\n');
+  const components = Array.from(
+    { length: STEPS },
+    (_, i) => `  c${i + 1}: { adapter: ${adapter}${chained && i > 0 ? `, needs: [c${i}]` : ''} }`,
+  );
+  return [
+    'version: 1',
+    'environments:',
+    ...environments.map((e) => `  - { name: ${e.name}, channel: "${e.channel}" }`),
+    'components:',
+    ...components,
+    '',
+  ].join('\n');
 }
 
 interface Run {
@@ -126,7 +171,12 @@ async function startRun(chat: Chat, yaml: string): Promise<Run> {
     port: 0,
     logger: quiet,
     concurrency: 8,
-    adapters: createAdapterLookup(new Map([['noop', noopAdapter], ['slow', slowAdapter]])),
+    adapters: createAdapterLookup(
+      new Map([
+        ['noop', noopAdapter],
+        ['slow', slowAdapter],
+      ]),
+    ),
     ...chat.options(),
   });
   return { baton, dataDir };
@@ -164,7 +214,11 @@ async function burstCase(chat: Chat, spread: boolean): Promise<Figures> {
   const ids: string[] = [];
   for (let i = 0; i < PROMOTIONS; i += 1) {
     const versions = Object.fromEntries(Array.from({ length: STEPS }, (_, c) => [`c${c + 1}`, `1.0.${i}`]));
-    const outcome = await run.baton.promotions.request({ release: { name: `r${i}`, versions }, environment: environments[i % environments.length]?.name ?? '', requestedBy: 'bench' });
+    const outcome = await run.baton.promotions.request({
+      release: { name: `r${i}`, versions },
+      environment: environments[i % environments.length]?.name ?? '',
+      requestedBy: 'bench',
+    });
     if (outcome.outcome !== 'planning') throw new Error(`promotion ${i} was refused`);
     ids.push(outcome.promotion.id);
   }
@@ -209,16 +263,27 @@ async function chainedCase(chat: Chat): Promise<ChainedFigures> {
   const ids: string[] = [];
   for (const [i, environment] of environments.entries()) {
     const versions = Object.fromEntries(Array.from({ length: STEPS }, (_, c) => [`c${c + 1}`, `2.0.${i}`]));
-    const outcome = await run.baton.promotions.request({ release: { name: `chained-${i}`, versions }, environment: environment.name, requestedBy: 'bench' });
+    const outcome = await run.baton.promotions.request({
+      release: { name: `chained-${i}`, versions },
+      environment: environment.name,
+      requestedBy: 'bench',
+    });
     if (outcome.outcome !== 'planning') throw new Error(`chained promotion ${i} was refused`);
     ids.push(outcome.promotion.id);
   }
   await run.baton.idle();
   const minutes = (Date.now() - started) / 60_000;
-  const updates = chat.calls().slice(before).filter((c) => c.kind === 'update');
-  const times = updates.filter((u) => !u.rateLimited).map((u) => u.at).sort((a, b) => a - b);
+  const updates = chat
+    .calls()
+    .slice(before)
+    .filter((c) => c.kind === 'update');
+  const times = updates
+    .filter((u) => !u.rateLimited)
+    .map((u) => u.at)
+    .sort((a, b) => a - b);
   let busiestMinute = 0;
-  for (const [i, at] of times.entries()) busiestMinute = Math.max(busiestMinute, times.slice(i).filter((t) => t < at + 60_000).length);
+  for (const [i, at] of times.entries())
+    busiestMinute = Math.max(busiestMinute, times.slice(i).filter((t) => t < at + 60_000).length);
   const figures = {
     updates: times.length,
     busiestMinute,
@@ -240,7 +305,9 @@ const seconds = (ms: number) => (ms / 1000).toFixed(1);
 const pad = (text: string, width: number) => text.padStart(width);
 
 async function main(): Promise<void> {
-  console.log(`${PROMOTIONS} promotions × ${STEPS} quick steps into one channel, Baton's default pace per platform, stand-ins with each platform's limits`);
+  console.log(
+    `${PROMOTIONS} promotions × ${STEPS} quick steps into one channel, Baton's default pace per platform, stand-ins with each platform's limits`,
+  );
   const rows: [string, Figures][] = [];
   const chained: [Platform, ChainedFigures][] = [];
   for (const open of [slackChat, discordChat]) {
@@ -252,7 +319,9 @@ async function main(): Promise<void> {
     chained.push([chat.platform, await chainedCase(chat)]);
     await chat.close();
   }
-  console.log(`${'case'.padEnd(28)}${pad('posts', 7)}${pad('updates', 9)}${pad('429s', 6)}${pad('calls/promotion', 17)}${pad('lag s', 8)}${pad('floor s', 9)}${pad('lag/floor', 11)}  threads`);
+  console.log(
+    `${'case'.padEnd(28)}${pad('posts', 7)}${pad('updates', 9)}${pad('429s', 6)}${pad('calls/promotion', 17)}${pad('lag s', 8)}${pad('floor s', 9)}${pad('lag/floor', 11)}  threads`,
+  );
   let met = true;
   for (const [name, f] of rows) {
     const ratio = f.floorMs > 0 ? f.lagMs / f.floorMs : f.lagMs <= 1000 ? 1 : Number.POSITIVE_INFINITY;
@@ -261,7 +330,9 @@ async function main(): Promise<void> {
       `${name.padEnd(28)}${pad(String(f.posts), 7)}${pad(String(f.updates), 9)}${pad(String(f.rateLimited), 6)}${pad(((f.posts + f.updates) / PROMOTIONS).toFixed(1), 17)}${pad(seconds(f.lagMs), 8)}${pad(seconds(f.floorMs), 9)}${pad(f.floorMs > 0 ? ratio.toFixed(2) : '—', 11)}  ${f.complete ? 'complete, in order' : 'INCOMPLETE'}`,
     );
   }
-  console.log(`\ntwo promotions of ${STEPS} chained ${CHAINED_STEP_MS / 1000} s steps, in two channels: plan message edits`);
+  console.log(
+    `\ntwo promotions of ${STEPS} chained ${CHAINED_STEP_MS / 1000} s steps, in two channels: plan message edits`,
+  );
   for (const [platform, f] of chained) {
     const under = f.busiestMinute <= TIER_3_PER_MINUTE;
     met &&= under && f.complete && f.rateLimited === 0;
@@ -269,7 +340,9 @@ async function main(): Promise<void> {
       `${platform.padEnd(10)} ${f.updates} edits, ${f.perMinute.toFixed(1)} a minute on average, ${f.busiestMinute} in the busiest minute (Tier 3 budget ${TIER_3_PER_MINUTE}: ${under ? 'under' : 'OVER'}), ${f.rateLimited} 429s, threads ${f.complete ? 'complete' : 'INCOMPLETE'}`,
     );
   }
-  console.log(`\ntarget: lag ≤ ${TARGET_RATIO}× floor, no 429 from Baton's pacing, every thread complete and in order, edits under Tier 3: ${met ? 'met' : 'not met'}`);
+  console.log(
+    `\ntarget: lag ≤ ${TARGET_RATIO}× floor, no 429 from Baton's pacing, every thread complete and in order, edits under Tier 3: ${met ? 'met' : 'not met'}`,
+  );
 }
 
 await main();

@@ -32,7 +32,10 @@ export const auditCommand: CommandDefinition<'audit'> = {
         blocks: [
           { type: 'header', text: `Evidence for promotion #${promotion.id}` },
           { type: 'text', text: chainVerdict(bundle.chain, bundle.events) },
-          { type: 'code', text: shown.map((e) => `${e.seq}  ${formatTime(e.at)}  ${e.actor}  ${e.type}  ${e.summary}`).join('\n') },
+          {
+            type: 'code',
+            text: shown.map((e) => `${e.seq}  ${formatTime(e.at)}  ${e.actor}  ${e.type}  ${e.summary}`).join('\n'),
+          },
           {
             type: 'context',
             text: `${bundle.events.length > EVENTS_SHOWN ? `Last ${EVENTS_SHOWN} of ${bundle.events.length} events. ` : ''}Full bundle: GET /api/promotions/evidence?id=${promotion.id} (JSON; add &format=md for Markdown).`,
@@ -52,11 +55,21 @@ function bundleVerdict(archived: ArchivedPromotion, check: BundleCheck): { text:
         holds: false,
       };
     case 'changed':
-      return { text: `The file at ${archived.bundle} is NOT the bundle that was archived: its SHA-256 is ${check.sha256}, the archive recorded ${archived.sha256}.`, holds: false };
+      return {
+        text: `The file at ${archived.bundle} is NOT the bundle that was archived: its SHA-256 is ${check.sha256}, the archive recorded ${archived.sha256}.`,
+        holds: false,
+      };
     case 'unreadable':
-      return { text: `The file at ${archived.bundle} has the recorded SHA-256 but cannot be read as a bundle (${check.problem}).`, holds: false };
+      return {
+        text: `The file at ${archived.bundle} has the recorded SHA-256 but cannot be read as a bundle (${check.problem}).`,
+        holds: false,
+      };
     case 'intact': {
-      const signature = { valid: 'Its signature holds under this bot\'s key.', invalid: 'Its signature does NOT hold under this bot\'s key.', none: 'It is not signed (the bot had no BATON_SIGNING_KEY).' }[check.signature];
+      const signature = {
+        valid: "Its signature holds under this bot's key.",
+        invalid: "Its signature does NOT hold under this bot's key.",
+        none: 'It is not signed (the bot had no BATON_SIGNING_KEY).',
+      }[check.signature];
       return {
         text: `The bundle is the one archived (its SHA-256 matches). ${chainVerdict(check.chain, check.bundle.events)} ${signature}`,
         holds: check.chain.intact && check.signature !== 'invalid',
@@ -77,7 +90,10 @@ function archivedReply(archived: ArchivedPromotion, check: BundleCheck): Reply {
         { type: 'header', text: `Evidence for promotion #${archived.id}: archived` },
         { type: 'text', text: where },
         { type: 'text', text: verdict.text },
-        { type: 'context', text: `Check it offline: baton verify ${archived.bundle} --public-key baton.pem (the key from /api/audit/public-key).` },
+        {
+          type: 'context',
+          text: `Check it offline: baton verify ${archived.bundle} --public-key baton.pem (the key from /api/audit/public-key).`,
+        },
       ],
     },
   };

@@ -17,7 +17,8 @@ function liveMark(report: DriftReport, component: string): string | undefined {
 export const diffCommand: CommandDefinition<'diff'> = {
   name: 'diff',
   usage: USAGE,
-  summary: 'Show what two environments run side by side, by the ledger and by asking their targets; differences and live drift are marked.',
+  summary:
+    'Show what two environments run side by side, by the ledger and by asking their targets; differences and live drift are marked.',
   examples: ['/promote diff staging production'],
   parse(words) {
     expectCount(words, 2, 2, USAGE);
@@ -31,9 +32,16 @@ export const diffCommand: CommandDefinition<'diff'> = {
       context.promotions.drift(command.from),
       context.promotions.drift(command.to),
     ]);
-    const drifted = (report: DriftReport, component: string) => report.components.some((c) => c.component === component && c.state === 'drifted');
-    const components = context.pipeline.components.map((c) => c.name).filter((c) => from[c] || to[c] || drifted(fromLive, c) || drifted(toLive, c));
-    if (components.length === 0) return { visibility: 'private', message: textMessage(`Neither ${command.from} nor ${command.to} runs anything Baton promoted yet.`) };
+    const drifted = (report: DriftReport, component: string) =>
+      report.components.some((c) => c.component === component && c.state === 'drifted');
+    const components = context.pipeline.components
+      .map((c) => c.name)
+      .filter((c) => from[c] || to[c] || drifted(fromLive, c) || drifted(toLive, c));
+    if (components.length === 0)
+      return {
+        visibility: 'private',
+        message: textMessage(`Neither ${command.from} nor ${command.to} runs anything Baton promoted yet.`),
+      };
     return {
       visibility: 'private',
       message: {
@@ -49,10 +57,16 @@ export const diffCommand: CommandDefinition<'diff'> = {
               const marks = [liveMark(fromLive, component), liveMark(toLive, component)].filter((m) => m !== undefined);
               const live = marks.length > 0 ? ` · ${marks.join(' · ')}` : '';
               const tone = marks.length > 0 || a !== b ? ('warning' as const) : ('good' as const);
-              return { text: a === b ? `\`${component}\` ${a} (same)${live}` : `\`${component}\` ${a} ≠ ${b}${live}`, tone };
+              return {
+                text: a === b ? `\`${component}\` ${a} (same)${live}` : `\`${component}\` ${a} ≠ ${b}${live}`,
+                tone,
+              };
             }),
           },
-          { type: 'context', text: 'Versions are what Baton promoted; a mark says where a target runs something else now. /promote drift <env> shows every target.' },
+          {
+            type: 'context',
+            text: 'Versions are what Baton promoted; a mark says where a target runs something else now. /promote drift <env> shows every target.',
+          },
         ],
       },
     };

@@ -41,7 +41,9 @@ export const doraCommand: CommandDefinition<'dora'> = {
     const daysText = values.get('days');
     const days = daysText === undefined ? DORA_DEFAULT_DAYS : Number(daysText);
     if (!Number.isInteger(days) || days < 1 || days > DORA_MAX_DAYS) {
-      throw new UsageError(`--days takes a whole number from 1 to ${DORA_MAX_DAYS}, not ${quoteInput(daysText ?? '')}.\nUsage: ${USAGE}`);
+      throw new UsageError(
+        `--days takes a whole number from 1 to ${DORA_MAX_DAYS}, not ${quoteInput(daysText ?? '')}.\nUsage: ${USAGE}`,
+      );
     }
     return { name: 'dora', ...(rest[0] ? { environment: rest[0] } : {}), days };
   },
@@ -56,7 +58,10 @@ export const doraCommand: CommandDefinition<'dora'> = {
         blocks: [
           { type: 'header', text: `DORA figures for ${figures.environment}, last ${plural(figures.days, 'day')}` },
           { type: 'list', items: doraLines(figures).map((text) => ({ text, tone: 'neutral' as const })) },
-          { type: 'context', text: `Promotions finished from ${formatTime(figures.from)} to ${formatTime(figures.to)}. As JSON: GET /api/dora?${query}` },
+          {
+            type: 'context',
+            text: `Promotions finished from ${formatTime(figures.from)} to ${formatTime(figures.to)}. As JSON: GET /api/dora?${query}`,
+          },
         ],
       },
     };

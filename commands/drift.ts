@@ -6,7 +6,13 @@ import { formatTime } from '../src/core/time-text.ts';
 
 const USAGE = '/promote drift <env>';
 
-const TONE: Record<ComponentDrift['state'], Tone> = { same: 'good', drifted: 'warning', untracked: 'neutral', unobserved: 'neutral', unreadable: 'bad' };
+const TONE: Record<ComponentDrift['state'], Tone> = {
+  same: 'good',
+  drifted: 'warning',
+  untracked: 'neutral',
+  unobserved: 'neutral',
+  unreadable: 'bad',
+};
 
 export const driftCommand: CommandDefinition<'drift'> = {
   name: 'drift',

@@ -38,7 +38,13 @@ export const unfreezeCommand: CommandDefinition<'unfreeze'> = {
   async run(command, context) {
     const lifted = await context.promotions.unfreeze(command.environment, context.user);
     return lifted
-      ? { visibility: 'channel', message: textMessage(`${command.environment} is no longer frozen; approved promotions waiting for it start in turn.`, 'good') }
+      ? {
+          visibility: 'channel',
+          message: textMessage(
+            `${command.environment} is no longer frozen; approved promotions waiting for it start in turn.`,
+            'good',
+          ),
+        }
       : { visibility: 'private', message: textMessage(`${command.environment} was not frozen.`) };
   },
 };

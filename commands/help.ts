@@ -23,7 +23,13 @@ export function makeHelpCommand(all: () => readonly CommandSummary[]): CommandDe
         if (!found) {
           return {
             visibility: 'private',
-            message: textMessage(`There is no subcommand ${quoteInput(command.topic)}. Subcommands: ${definitions.map((d) => d.name).filter((n) => n !== 'promote').join(', ')}.`, 'warning'),
+            message: textMessage(
+              `There is no subcommand ${quoteInput(command.topic)}. Subcommands: ${definitions
+                .map((d) => d.name)
+                .filter((n) => n !== 'promote')
+                .join(', ')}.`,
+              'warning',
+            ),
           };
         }
         return {
@@ -34,7 +40,10 @@ export function makeHelpCommand(all: () => readonly CommandSummary[]): CommandDe
             blocks: [
               { type: 'code', text: found.usage },
               { type: 'text', text: found.summary },
-              { type: 'list', items: found.examples.map((example) => ({ text: `\`${example}\``, tone: 'neutral' as const })) },
+              {
+                type: 'list',
+                items: found.examples.map((example) => ({ text: `\`${example}\``, tone: 'neutral' as const })),
+              },
             ],
           },
         };
@@ -46,7 +55,10 @@ export function makeHelpCommand(all: () => readonly CommandSummary[]): CommandDe
           tone: 'neutral',
           blocks: [
             { type: 'header', text: 'Baton commands' },
-            { type: 'list', items: definitions.map((d) => ({ text: `\`${d.usage}\` — ${d.summary}`, tone: 'neutral' as const })) },
+            {
+              type: 'list',
+              items: definitions.map((d) => ({ text: `\`${d.usage}\` — ${d.summary}`, tone: 'neutral' as const })),
+            },
             { type: 'context', text: '/promote help <subcommand> shows examples.' },
           ],
         },

@@ -22,12 +22,16 @@ export const historyCommand: CommandDefinition<'history'> = {
     const limitText = values.get('limit');
     const limit = limitText === undefined ? DEFAULT_LIMIT : Number(limitText);
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
-      throw new UsageError(`--limit takes a whole number from 1 to ${MAX_LIMIT}, not ${quoteInput(limitText ?? '')}.\nUsage: ${USAGE}`);
+      throw new UsageError(
+        `--limit takes a whole number from 1 to ${MAX_LIMIT}, not ${quoteInput(limitText ?? '')}.\nUsage: ${USAGE}`,
+      );
     }
     const beforeText = values.get('before');
     const before = beforeText?.replace(/^#/, '');
     if (before !== undefined && !/^[1-9][0-9]{0,17}$/.test(before)) {
-      throw new UsageError(`--before takes a promotion id (the last one of the page before, like 4211), not ${quoteInput(beforeText ?? '')}.\nUsage: ${USAGE}`);
+      throw new UsageError(
+        `--before takes a promotion id (the last one of the page before, like 4211), not ${quoteInput(beforeText ?? '')}.\nUsage: ${USAGE}`,
+      );
     }
     return { name: 'history', ...(rest[0] ? { environment: rest[0] } : {}), limit, ...(before ? { before } : {}) };
   },
@@ -39,10 +43,19 @@ export const historyCommand: CommandDefinition<'history'> = {
       limit: command.limit,
     });
     const scope = command.environment ? ` in ${command.environment}` : '';
-    if (promotions.length === 0) return { visibility: 'private', message: textMessage(command.before ? `No promotions${scope} before #${command.before}.` : `No promotions${scope} yet.`) };
+    if (promotions.length === 0)
+      return {
+        visibility: 'private',
+        message: textMessage(
+          command.before ? `No promotions${scope} before #${command.before}.` : `No promotions${scope} yet.`,
+        ),
+      };
     const last = promotions.at(-1);
     // A full page may have more behind it: say how to ask for it.
-    const older = promotions.length === command.limit && last ? `Older: /promote history${command.environment ? ` ${command.environment}` : ''} --limit ${command.limit} --before ${last.id}` : undefined;
+    const older =
+      promotions.length === command.limit && last
+        ? `Older: /promote history${command.environment ? ` ${command.environment}` : ''} --limit ${command.limit} --before ${last.id}`
+        : undefined;
     return {
       visibility: 'private',
       message: {

@@ -8,7 +8,8 @@ import type { CommandDefinition } from './contract.ts';
 import { releaseReferenceFrom } from '../src/core/release-reference.ts';
 import { takeOptions } from './words.ts';
 
-const USAGE = '/promote <release> to <env> [--dry-run] [--override "<reason>"]   (release: a name, api=1.4.2 worker=1.4.2, or an environment)';
+const USAGE =
+  '/promote <release> to <env> [--dry-run] [--override "<reason>"]   (release: a name, api=1.4.2 worker=1.4.2, or an environment)';
 
 export const promoteCommand: CommandDefinition<'promote'> = {
   name: 'promote',
@@ -52,13 +53,19 @@ export const promoteCommand: CommandDefinition<'promote'> = {
       const reasons = blockingChecks(outcome.checks).map((c) => `• ${c.rule}: ${c.message}`);
       return {
         visibility: 'private',
-        message: textMessage(`Can't promote ${describeRelease(release)} to ${command.environment}:\n${reasons.join('\n')}`, 'bad'),
+        message: textMessage(
+          `Can't promote ${describeRelease(release)} to ${command.environment}:\n${reasons.join('\n')}`,
+          'bad',
+        ),
       };
     }
     const { promotion } = outcome;
     return {
       visibility: 'private',
-      message: textMessage(`Planning promotion #${promotion.id} (${describeRelease(release)} → ${promotion.environment}); the plan appears in ${promotion.channel} with its approval buttons.`, 'active'),
+      message: textMessage(
+        `Planning promotion #${promotion.id} (${describeRelease(release)} → ${promotion.environment}); the plan appears in ${promotion.channel} with its approval buttons.`,
+        'active',
+      ),
     };
   },
 };

@@ -37,10 +37,19 @@ export const statusCommand: CommandDefinition<'status'> = {
     if (command.id) {
       const promotion = await context.promotions.getPromotion(command.id);
       const environment = context.pipeline.environments.find((e) => e.name === promotion.environment);
-      if (!environment) return { visibility: 'private', message: textMessage(`Promotion #${promotion.id} went to ${promotion.environment}, which is no longer in the pipeline.`) };
+      if (!environment)
+        return {
+          visibility: 'private',
+          message: textMessage(
+            `Promotion #${promotion.id} went to ${promotion.environment}, which is no longer in the pipeline.`,
+          ),
+        };
       const shown = renderPromotion(promotion, environment);
       const problem = failing.find((p) => p.channel === promotion.channel);
-      return { visibility: 'private', message: problem ? { ...shown, blocks: [...shown.blocks, channelProblemsBlock([problem])] } : shown };
+      return {
+        visibility: 'private',
+        message: problem ? { ...shown, blocks: [...shown.blocks, channelProblemsBlock([problem])] } : shown,
+      };
     }
     const live = await context.records.listPromotions({ states: LIVE_STATES, limit: 200 });
     const problems = failing.length > 0 ? [channelProblemsBlock(failing)] : [];

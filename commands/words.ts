@@ -20,11 +20,14 @@ export function takeOptions(
       flags.add(name);
     } else if (known.values?.includes(name)) {
       const value = inline ?? words[++i];
-      if (value === undefined || value.startsWith('--')) throw new UsageError(`--${name} needs a value.\nUsage: ${usage}`);
+      if (value === undefined || value.startsWith('--'))
+        throw new UsageError(`--${name} needs a value.\nUsage: ${usage}`);
       values.set(name, value);
     } else {
       const allowed = [...(known.flags ?? []), ...(known.values ?? [])].map((o) => `--${o}`);
-      throw new UsageError(`Unknown option ${quoteInput(word)}${allowed.length > 0 ? ` (this command takes ${allowed.join(', ')})` : ''}.\nUsage: ${usage}`);
+      throw new UsageError(
+        `Unknown option ${quoteInput(word)}${allowed.length > 0 ? ` (this command takes ${allowed.join(', ')})` : ''}.\nUsage: ${usage}`,
+      );
     }
   }
   return { rest, flags, values };
@@ -32,7 +35,10 @@ export function takeOptions(
 
 export function promotionIdArgument(word: string | undefined, usage: string): string {
   const id = word?.replace(/^#/, '');
-  if (!id || !/^[0-9]+$/.test(id)) throw new UsageError(`${word ? `${quoteInput(word)} is not a promotion id` : 'Give a promotion id'}, e.g. 12 or #12.\nUsage: ${usage}`);
+  if (!id || !/^[0-9]+$/.test(id))
+    throw new UsageError(
+      `${word ? `${quoteInput(word)} is not a promotion id` : 'Give a promotion id'}, e.g. 12 or #12.\nUsage: ${usage}`,
+    );
   return id;
 }
 
@@ -42,5 +48,6 @@ export function expectCount(words: readonly string[], min: number, max: number, 
     const missing = [...usage.matchAll(/<([^>]+)>/g)].map((m) => m[1])[words.length];
     throw new UsageError(`Missing ${missing ? `<${missing}>` : 'an argument'}.\nUsage: ${usage}`);
   }
-  if (words.length > max) throw new UsageError(`Unexpected ${quoteInput(words.slice(max).join(' '))}.\nUsage: ${usage}`);
+  if (words.length > max)
+    throw new UsageError(`Unexpected ${quoteInput(words.slice(max).join(' '))}.\nUsage: ${usage}`);
 }

@@ -21,7 +21,14 @@ import { ThreadPublisher } from './chat/thread-publisher.ts';
 import { UNPACED } from './chat/pace.ts';
 import { AuditLog, BATON_STREAM, type AuditKeys } from './core/audit.ts';
 import type { Pipeline } from './core/model.ts';
-import { environmentSecrets, systemClock, type Clock, type Logger, type SecretSource, type UserGroupDirectory } from './core/capabilities.ts';
+import {
+  environmentSecrets,
+  systemClock,
+  type Clock,
+  type Logger,
+  type SecretSource,
+  type UserGroupDirectory,
+} from './core/capabilities.ts';
 import { PromotionIntents } from './core/intents.ts';
 import { DashboardQueries } from './core/dashboard/dashboard-queries.ts';
 import { runJob } from './core/jobs.ts';
@@ -164,14 +171,22 @@ async function startCore(options: CoreOptions, userGroups?: UserGroupDirectory):
   };
   if (engine.repaired) {
     options.logger.warn({ repaired: engine.repaired }, 'the journal was repaired at start');
-    await audit.record(BATON_STREAM, { type: 'journal.repaired', actor: 'baton', summary: `Baton repaired its records at start: ${engine.repaired}.` });
+    await audit.record(BATON_STREAM, {
+      type: 'journal.repaired',
+      actor: 'baton',
+      summary: `Baton repaired its records at start: ${engine.repaired}.`,
+    });
   }
   observeCore(metrics, runtime, engine.outbox);
   const promotions = new PromotionIntents(runtime);
   if (engine.queue.durable) await reconcileEnvironments(runtime);
   else await recoverAfterRestart(runtime);
   const concurrency = options.concurrency ?? 4;
-  if (concurrency > 0) engine.queue.work(running.track((job) => runJob(runtime, job)), { concurrency });
+  if (concurrency > 0)
+    engine.queue.work(
+      running.track((job) => runJob(runtime, job)),
+      { concurrency },
+    );
   return { pipeline, engine, metrics, runtime, promotions, running, programs };
 }
 
@@ -182,7 +197,12 @@ async function serveMetricsAlone(
   defaultHost: string,
 ): Promise<{ server: HttpServer; url: string } | undefined> {
   if (options.metricsPort === undefined) return undefined;
-  const server = createHttpServer({ host: options.metricsHost ?? defaultHost, port: options.metricsPort, logger: options.logger, allowedHosts: options.allowedHosts ?? [] });
+  const server = createHttpServer({
+    host: options.metricsHost ?? defaultHost,
+    port: options.metricsPort,
+    logger: options.logger,
+    allowedHosts: options.allowedHosts ?? [],
+  });
   registerMetricsRoute(server, metrics);
   const { url } = await server.listen();
   return { server, url };
@@ -259,7 +279,9 @@ const DISCORD_GATEWAY_LEASE = 'discord-gateway';
 
 function reconcileRegularly(runtime: CoreRuntime, intervalMs: number): () => void {
   const timer = setInterval(() => {
-    reconcileEnvironments(runtime).catch((error: unknown) => runtime.logger.warn({ err: error }, 'could not reconcile environments'));
+    reconcileEnvironments(runtime).catch((error: unknown) =>
+      runtime.logger.warn({ err: error }, 'could not reconcile environments'),
+    );
   }, intervalMs);
   timer.unref();
   return () => clearInterval(timer);
@@ -273,12 +295,18 @@ export async function startBaton(options: BatonOptions): Promise<RunningBaton> {
     await started.audit?.record(BATON_STREAM, { type: 'access.refused', actor, summary });
   };
   if (options.slack && options.discord) {
-    throw new BatonError(ErrorCode.ConfigInvalid, 'Both Slack (SLACK_BOT_TOKEN) and Discord (DISCORD_TOKEN) are set: one Baton serves one chat platform. Unset one, or run a Baton for each.');
+    throw new BatonError(
+      ErrorCode.ConfigInvalid,
+      'Both Slack (SLACK_BOT_TOKEN) and Discord (DISCORD_TOKEN) are set: one Baton serves one chat platform. Unset one, or run a Baton for each.',
+    );
   }
   const onChat = Boolean(options.slack || options.discord);
   // Before anything starts: an open console must never listen where others can reach it.
   if (!onChat) requireConsoleLogin(options.host, options.login);
-  const allowedHosts = [...(options.allowedHosts ?? []), ...(options.login?.publicUrl ? [options.login.publicUrl.hostname] : [])];
+  const allowedHosts = [
+    ...(options.allowedHosts ?? []),
+    ...(options.login?.publicUrl ? [options.login.publicUrl.hostname] : []),
+  ];
   const server = createHttpServer({ host: options.host, port: options.port, logger: options.logger, allowedHosts });
   const consoleLogin =
     !onChat && options.login && loginConfigured(options.login)
@@ -301,16 +329,25 @@ export async function startBaton(options: BatonOptions): Promise<RunningBaton> {
           options.logger,
           async (typed) => (started.pipeline ? completePromote(typed, started.pipeline) : []),
           {
-            hold: async (holder, ttlMs) => (await started.store?.holdLease(DISCORD_GATEWAY_LEASE, holder, ttlMs)) ?? false,
+            hold: async (holder, ttlMs) =>
+              (await started.store?.holdLease(DISCORD_GATEWAY_LEASE, holder, ttlMs)) ?? false,
             release: async (holder) => started.store?.releaseLease(DISCORD_GATEWAY_LEASE, holder),
           },
         )
       : undefined;
-  const { pipeline, engine, metrics, runtime, promotions, running, programs } = await startCore(options, chatPlatform?.userGroups);
+  const { pipeline, engine, metrics, runtime, promotions, running, programs } = await startCore(
+    options,
+    chatPlatform?.userGroups,
+  );
   started.audit = runtime.audit;
   started.pipeline = pipeline;
   started.store = engine.store;
-  const platform: ChatPlatform = chatPlatform ?? consolePlatform(options, pipeline, server, consoleLogin, { dashboard: new DashboardQueries(runtime), exampleCommand: await exampleCommand(pipeline) });
+  const platform: ChatPlatform =
+    chatPlatform ??
+    consolePlatform(options, pipeline, server, consoleLogin, {
+      dashboard: new DashboardQueries(runtime),
+      exampleCommand: await exampleCommand(pipeline),
+    });
   const chat = countedChat(platform.out, options.slack ? 'slack' : options.discord ? 'discord' : 'console', metrics);
   const publisher = new ThreadPublisher(engine.store, chat, pipeline, options.logger, {
     pace: platform.pace,
@@ -320,18 +357,51 @@ export async function startBaton(options: BatonOptions): Promise<RunningBaton> {
   const stopReconciling = reconcileRegularly(runtime, options.reconcileIntervalMs ?? RECONCILE_INTERVAL_MS);
   // Drift checks fall due on their own `every`; the reconcile pace is how often a bot looks whether one is due.
   const stopWatchingDrift = watchDrift(runtime, options.reconcileIntervalMs ?? RECONCILE_INTERVAL_MS);
-  const stopRetention = watchRetention(runtime, join(resolve(options.dataDir), ARCHIVE_FOLDER), options.reconcileIntervalMs ?? RECONCILE_INTERVAL_MS);
+  const stopRetention = watchRetention(
+    runtime,
+    join(resolve(options.dataDir), ARCHIVE_FOLDER),
+    options.reconcileIntervalMs ?? RECONCILE_INTERVAL_MS,
+  );
   // A person signed in to the console reads what its channels already show them; scripts need a token.
-  const evidenceAccess = anyOf(requireScope(tokens, 'evidence:read'), ...(consoleLogin ? [consoleLogin.personAccess] : []));
-  registerPromotionRoutes(server, promotions, runtime.audit.keys, logRefusals(evidenceAccess, options.logger, recordRefusal));
-  registerReleaseRoutes(server, engine.store, pipeline, logRefusals(requireScope(tokens, 'releases:write'), options.logger, recordRefusal));
+  const evidenceAccess = anyOf(
+    requireScope(tokens, 'evidence:read'),
+    ...(consoleLogin ? [consoleLogin.personAccess] : []),
+  );
+  registerPromotionRoutes(
+    server,
+    promotions,
+    runtime.audit.keys,
+    logRefusals(evidenceAccess, options.logger, recordRefusal),
+  );
+  registerReleaseRoutes(
+    server,
+    engine.store,
+    pipeline,
+    logRefusals(requireScope(tokens, 'releases:write'), options.logger, recordRefusal),
+  );
   registerHealthRoutes(server, engine, publisher.problems);
-  registerMetricsRoute(server, metrics, logRefusals(requireScope(tokens, 'metrics:read'), options.logger, recordRefusal));
+  registerMetricsRoute(
+    server,
+    metrics,
+    logRefusals(requireScope(tokens, 'metrics:read'), options.logger, recordRefusal),
+  );
   // Figures, not records: a scraper's token or an auditor's may read them, and so may a person signed in to the console.
-  const figuresAccess = anyOf(requireScope(tokens, 'metrics:read'), requireScope(tokens, 'evidence:read'), ...(consoleLogin ? [consoleLogin.personAccess] : []));
+  const figuresAccess = anyOf(
+    requireScope(tokens, 'metrics:read'),
+    requireScope(tokens, 'evidence:read'),
+    ...(consoleLogin ? [consoleLogin.personAccess] : []),
+  );
   registerDoraRoute(server, promotions, logRefusals(figuresAccess, options.logger, recordRefusal));
   const metricsServer = await serveMetricsAlone({ ...options, allowedHosts }, metrics, options.host);
-  await platform.receiver.start(createInteractionHandler({ promotions, store: engine.store, pipeline, logger: options.logger, chatProblems: () => publisher.problems.list() }));
+  await platform.receiver.start(
+    createInteractionHandler({
+      promotions,
+      store: engine.store,
+      pipeline,
+      logger: options.logger,
+      chatProblems: () => publisher.problems.list(),
+    }),
+  );
   const { url } = await server.listen();
 
   return {

@@ -20,7 +20,9 @@ function chainKeyFrom(text: string): Buffer {
 function signingKeyFrom(text: string): KeyObject {
   let key: KeyObject;
   try {
-    key = createPrivateKey(text.includes('-----BEGIN') ? text : { key: Buffer.from(text, 'base64'), format: 'der', type: 'pkcs8' });
+    key = createPrivateKey(
+      text.includes('-----BEGIN') ? text : { key: Buffer.from(text, 'base64'), format: 'der', type: 'pkcs8' },
+    );
   } catch (error) {
     throw new BatonError(
       ErrorCode.ConfigInvalid,
@@ -29,7 +31,10 @@ function signingKeyFrom(text: string): KeyObject {
     );
   }
   if (key.asymmetricKeyType !== 'ed25519') {
-    throw new BatonError(ErrorCode.ConfigInvalid, `BATON_SIGNING_KEY is an ${key.asymmetricKeyType ?? 'unknown'} key; evidence is signed with Ed25519: make one with \`openssl genpkey -algorithm ed25519\`.`);
+    throw new BatonError(
+      ErrorCode.ConfigInvalid,
+      `BATON_SIGNING_KEY is an ${key.asymmetricKeyType ?? 'unknown'} key; evidence is signed with Ed25519: make one with \`openssl genpkey -algorithm ed25519\`.`,
+    );
   }
   return key;
 }

@@ -26,7 +26,9 @@ export interface ArchiveOptions {
 export function archiveCutoff(text: string, now: Date): Date {
   const ms = /^\d{4}-\d\d-\d\d/.test(text) ? Date.parse(text) : now.getTime() - durationOrNaN(text);
   if (Number.isNaN(ms)) {
-    throw new UsageError(`--before takes a date such as 2025-11-01 (or 2025-11-01T12:00:00Z) or how long ago, such as 400d; "${text.slice(0, 40)}" is neither.\nUsage: ${USAGE}`);
+    throw new UsageError(
+      `--before takes a date such as 2025-11-01 (or 2025-11-01T12:00:00Z) or how long ago, such as 400d; "${text.slice(0, 40)}" is neither.\nUsage: ${USAGE}`,
+    );
   }
   return new Date(ms);
 }
@@ -49,16 +51,31 @@ function describeReport(report: ArchiveReport, folder: string, before: Date): st
     lines.push(`${plural(report.kept.length, 'promotion')} due stayed:`);
     for (const { id, reason } of report.kept) lines.push(`  #${id}: ${reason}`);
   }
-  if (report.archived.length > 0) lines.push('Each bundle checks offline with `baton verify <file> --public-key baton.pem`; /promote audit <id> says where it went.');
+  if (report.archived.length > 0)
+    lines.push(
+      'Each bundle checks offline with `baton verify <file> --public-key baton.pem`; /promote audit <id> says where it went.',
+    );
   return lines.join('\n');
 }
 
-export async function archiveFromCommandLine(options: ArchiveOptions, env: NodeJS.ProcessEnv, logger: Logger): Promise<string> {
+export async function archiveFromCommandLine(
+  options: ArchiveOptions,
+  env: NodeJS.ProcessEnv,
+  logger: Logger,
+): Promise<string> {
   const before = archiveCutoff(options.before, systemClock.now());
-  const engine = await openEngine({ dataDir: options.dataDir, logger, ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}), ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}) });
+  const engine = await openEngine({
+    dataDir: options.dataDir,
+    logger,
+    ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
+    ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
+  });
   try {
     const audit = new AuditLog(engine.store, systemClock, logger, auditKeysFrom(env));
-    const report = await archiveFinished({ store: engine.store, audit, clock: systemClock, evidenceFiles: evidenceFilesOnDisk }, { before, folder: options.out, actor: options.actor });
+    const report = await archiveFinished(
+      { store: engine.store, audit, clock: systemClock, evidenceFiles: evidenceFilesOnDisk },
+      { before, folder: options.out, actor: options.actor },
+    );
     return describeReport(report, options.out, before);
   } finally {
     await engine.queue.close();

@@ -34,7 +34,8 @@ async function readSource(source: Source, dataDir: string, env: NodeJS.ProcessEn
       await store.close();
     }
   }
-  if (!env.REDIS_URL) throw new UsageError(`--from redis reads the Redis that REDIS_URL names; set it.\nUsage: ${USAGE}`);
+  if (!env.REDIS_URL)
+    throw new UsageError(`--from redis reads the Redis that REDIS_URL names; set it.\nUsage: ${USAGE}`);
   const { Redis } = await import('ioredis');
   const { readRedisRecords } = await import('./engine/redis/read-records.ts');
   const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 3, connectTimeout: 5000 });
@@ -46,10 +47,17 @@ async function readSource(source: Source, dataDir: string, env: NodeJS.ProcessEn
 }
 
 /** Runs the copy; returns what to tell the operator. */
-export async function migrateStoreFromCommandLine(options: MigrateStoreOptions, env: NodeJS.ProcessEnv, logger: Logger): Promise<string> {
-  if (options.to !== 'postgres') throw new UsageError(`Records can be moved to postgres only, not "${options.to}".\nUsage: ${USAGE}`);
-  if (!isSource(options.from)) throw new UsageError(`--from takes ${SOURCES.join(' or ')}, not "${options.from}".\nUsage: ${USAGE}`);
-  if (!env.DATABASE_URL) throw new UsageError(`--to postgres writes into the database DATABASE_URL names; set it.\nUsage: ${USAGE}`);
+export async function migrateStoreFromCommandLine(
+  options: MigrateStoreOptions,
+  env: NodeJS.ProcessEnv,
+  logger: Logger,
+): Promise<string> {
+  if (options.to !== 'postgres')
+    throw new UsageError(`Records can be moved to postgres only, not "${options.to}".\nUsage: ${USAGE}`);
+  if (!isSource(options.from))
+    throw new UsageError(`--from takes ${SOURCES.join(' or ')}, not "${options.from}".\nUsage: ${USAGE}`);
+  if (!env.DATABASE_URL)
+    throw new UsageError(`--to postgres writes into the database DATABASE_URL names; set it.\nUsage: ${USAGE}`);
   const { openPostgresRecords } = await import('./engine/postgres/index.ts');
   const records = await openPostgresRecords({ url: env.DATABASE_URL, logger, use: 'sole' });
   try {

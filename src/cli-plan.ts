@@ -25,7 +25,9 @@ export interface PlanRequest {
 }
 
 function planText(plan: DryRunPlan): string {
-  const lines = [`Plan: ${describeRelease(plan.release)} → ${plan.environment} (${plural(plan.steps.length, 'step')}, ${plural(plan.waves.length, 'wave')})`];
+  const lines = [
+    `Plan: ${describeRelease(plan.release)} → ${plan.environment} (${plural(plan.steps.length, 'step')}, ${plural(plan.waves.length, 'wave')})`,
+  ];
   plan.waves.forEach((wave, index) => {
     lines.push(`Wave ${index + 1}`);
     for (const component of wave) {
@@ -34,7 +36,9 @@ function planText(plan: DryRunPlan): string {
       const from = step.previousVersion ? `${step.previousVersion} → ` : '';
       const reversible = step.preview ? (step.preview.reversible ? 'reversible' : 'IRREVERSIBLE') : 'no preview';
       const error = plan.previewErrors[component];
-      lines.push(`  ${component} ${from}${step.version}  (${step.adapter}, ${reversible})  ${error ? `preview failed: ${error}` : (step.preview?.summary ?? '')}`);
+      lines.push(
+        `  ${component} ${from}${step.version}  (${step.adapter}, ${reversible})  ${error ? `preview failed: ${error}` : (step.preview?.summary ?? '')}`,
+      );
       for (const detail of step.preview?.details ?? []) lines.push(`      ${detail}`);
     }
   });
@@ -48,7 +52,11 @@ export async function planFromCommandLine(request: PlanRequest): Promise<{ text:
   const pipeline = await loadPipeline(request.configPath, { adapters });
   const logger = createLogger('warn');
   // Read the records a running bot keeps, without writing to them.
-  const engine = createMemoryEngine({ ...(existsSync(request.dataDir) ? { dataDir: request.dataDir } : {}), logger, compact: false });
+  const engine = createMemoryEngine({
+    ...(existsSync(request.dataDir) ? { dataDir: request.dataDir } : {}),
+    logger,
+    compact: false,
+  });
   const cipher = await loadOutputCipher({
     key: process.env[KEY_VARIABLE],
     previousKey: process.env[PREVIOUS_KEY_VARIABLE],
@@ -71,7 +79,12 @@ export async function planFromCommandLine(request: PlanRequest): Promise<{ text:
     retryDelayMs: 1000,
   });
   const { release, fromEnvironment } = await promotions.resolveRelease(releaseReferenceFrom(request.releaseWords));
-  const plan = await promotions.dryRun({ release, environment: request.environment, requestedBy: request.user, ...(fromEnvironment ? { fromEnvironment } : {}) });
+  const plan = await promotions.dryRun({
+    release,
+    environment: request.environment,
+    requestedBy: request.user,
+    ...(fromEnvironment ? { fromEnvironment } : {}),
+  });
   const allowed = plan.checks.every((c) => c.passed) && Object.keys(plan.previewErrors).length === 0;
   const text = request.json
     ? `${JSON.stringify(

@@ -80,7 +80,10 @@ export class UsageError extends BatonError {
 export class ChatRateLimitedError extends BatonError {
   readonly retryAfterMs: number;
 
-  constructor(retryAfterMs: number, message = `The chat platform is rate limiting; retrying in ${Math.ceil(retryAfterMs / 1000)}s.`) {
+  constructor(
+    retryAfterMs: number,
+    message = `The chat platform is rate limiting; retrying in ${Math.ceil(retryAfterMs / 1000)}s.`,
+  ) {
     super(ErrorCode.ChatRateLimited, message);
     this.name = 'ChatRateLimitedError';
     this.retryAfterMs = retryAfterMs;
@@ -110,7 +113,10 @@ export class ChatChannelUnusableError extends BatonError {
     /** `thread`: only the one thread is unusable (archived, locked, deleted); the channel's other threads still take messages. */
     readonly scope: 'channel' | 'thread' = 'channel',
   ) {
-    super(ErrorCode.ChatChannelUnusable, `Baton cannot post to ${scope === 'thread' ? `a thread of ${channel}` : channel}: ${reason}. ${remedy}`);
+    super(
+      ErrorCode.ChatChannelUnusable,
+      `Baton cannot post to ${scope === 'thread' ? `a thread of ${channel}` : channel}: ${reason}. ${remedy}`,
+    );
     this.name = 'ChatChannelUnusableError';
   }
 }

@@ -4,7 +4,18 @@
  * burst (group commit). Why the write is synchronous and the sync is not:
  * docs/architecture.md, "The embedded journal".
  */
-import { closeSync, existsSync, fdatasync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, truncateSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fdatasync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  truncateSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { errorMessage } from './errors.ts';
 import { KeyedBatches, type Pending } from './keyed-batches.ts';
@@ -40,7 +51,7 @@ export function journalSyncs(): number {
 }
 
 function writeFully(fd: number, buffer: Buffer): void {
-  for (let offset = 0; offset < buffer.length; ) offset += writeSync(fd, buffer, offset, buffer.length - offset);
+  for (let offset = 0; offset < buffer.length;) offset += writeSync(fd, buffer, offset, buffer.length - offset);
 }
 
 function datasync(fd: number): Promise<void> {
@@ -62,7 +73,7 @@ interface LineFound {
 
 function splitLines(content: Buffer): LineFound[] {
   const lines: LineFound[] = [];
-  for (let start = 0; start < content.length; ) {
+  for (let start = 0; start < content.length;) {
     const newline = content.indexOf(0x0a, start);
     const end = newline === -1 ? undefined : newline + 1;
     lines.push({ text: content.toString('utf8', start, newline === -1 ? content.length : newline), end });
@@ -179,7 +190,8 @@ export class Journal<T> {
    * damaged line anywhere else.
    */
   open(): { entries: T[]; repair?: JournalRepair } {
-    if (this.fd !== undefined) throw new Error(`${this.path} is being appended to; it is opened before the first append.`);
+    if (this.fd !== undefined)
+      throw new Error(`${this.path} is being appended to; it is opened before the first append.`);
     const { entries, torn } = this.parse();
     if (!torn) return { entries };
     truncateSync(this.path, torn.from);
@@ -211,7 +223,8 @@ export class Journal<T> {
    * renamed over it, then the folder synced); before the first append only.
    */
   rewrite(entries: readonly T[]): void {
-    if (this.fd !== undefined) throw new Error(`${this.path} is being appended to; it can only be rewritten before the first append.`);
+    if (this.fd !== undefined)
+      throw new Error(`${this.path} is being appended to; it can only be rewritten before the first append.`);
     const temporary = `${this.path}.tmp`;
     const fd = openSync(temporary, 'w');
     try {

@@ -51,7 +51,9 @@ export class KeyedBatches<Input, Output> {
   private async drain(key: string): Promise<void> {
     try {
       // Let whatever else is asked for now join the first batch.
-      await new Promise((resolve) => (this.gathering === 'turn' ? setImmediate(resolve) : queueMicrotask(() => resolve(undefined))));
+      await new Promise((resolve) =>
+        this.gathering === 'turn' ? setImmediate(resolve) : queueMicrotask(() => resolve(undefined)),
+      );
       for (let batch = this.queued.get(key); batch; batch = this.queued.get(key)) {
         this.queued.delete(key);
         try {

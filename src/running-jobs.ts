@@ -51,7 +51,12 @@ export class RunningJobs {
 
   /** Stops the running jobs' adapters (a deploy script gets SIGTERM) without recording an outcome for them. */
   handBackAll(): void {
-    this.handBack.abort(new BatonError(ErrorCode.HandedBack, 'Baton is stopping and let go of this job unfinished; another worker takes it over, or the next start marks it interrupted.'));
+    this.handBack.abort(
+      new BatonError(
+        ErrorCode.HandedBack,
+        'Baton is stopping and let go of this job unfinished; another worker takes it over, or the next start marks it interrupted.',
+      ),
+    );
   }
 
   /** "step 1.api (promotion #1)", one per running job. */

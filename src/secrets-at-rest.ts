@@ -58,7 +58,8 @@ export class AesOutputCipher implements OutputCipher {
   }
 
   decrypt(envelope: string): string {
-    if (!envelope.startsWith(ENCRYPTED_PREFIX)) throw new Error(`it is not a value this version of Baton encrypted (it does not start with ${ENCRYPTED_PREFIX})`);
+    if (!envelope.startsWith(ENCRYPTED_PREFIX))
+      throw new Error(`it is not a value this version of Baton encrypted (it does not start with ${ENCRYPTED_PREFIX})`);
     const packed = Buffer.from(envelope.slice(ENCRYPTED_PREFIX.length), 'base64url');
     if (packed.length < IV_BYTES + TAG_BYTES) throw new Error('the stored value is cut short');
     const iv = packed.subarray(0, IV_BYTES);
@@ -73,8 +74,11 @@ export class AesOutputCipher implements OutputCipher {
         // The tag does not match this key: try the next, if any.
       }
     }
-    const tried = this.keys.length > 1 ? `neither ${this.keys.map((k) => k.source).join(' nor ')} is` : `${this.key.source} is not`;
-    throw new Error(`${tried} the key it was written with: start Baton with that key (${PREVIOUS_KEY_VARIABLE} can hold it while you change keys)`);
+    const tried =
+      this.keys.length > 1 ? `neither ${this.keys.map((k) => k.source).join(' nor ')} is` : `${this.key.source} is not`;
+    throw new Error(
+      `${tried} the key it was written with: start Baton with that key (${PREVIOUS_KEY_VARIABLE} can hold it while you change keys)`,
+    );
   }
 }
 
@@ -94,7 +98,10 @@ export async function readKeyFile(path: string, holds: string, otherwise: string
   try {
     return parseKey(await readFile(path, 'utf8'), `the key in ${path}`);
   } catch {
-    throw new BatonError(ErrorCode.ConfigInvalid, `${path} does not hold a ${KEY_BYTES}-byte key (base64 or hex). ${otherwise}`);
+    throw new BatonError(
+      ErrorCode.ConfigInvalid,
+      `${path} does not hold a ${KEY_BYTES}-byte key (base64 or hex). ${otherwise}`,
+    );
   }
 }
 
@@ -132,8 +139,11 @@ export interface KeySettings {
 
 /** The cipher for a process, or an error saying how to give it a key. */
 export async function loadOutputCipher(settings: KeySettings): Promise<AesOutputCipher> {
-  const previous = settings.previousKey ? [{ bytes: parseKey(settings.previousKey, PREVIOUS_KEY_VARIABLE), source: PREVIOUS_KEY_VARIABLE }] : [];
-  if (settings.key) return new AesOutputCipher({ bytes: parseKey(settings.key, KEY_VARIABLE), source: KEY_VARIABLE }, previous);
+  const previous = settings.previousKey
+    ? [{ bytes: parseKey(settings.previousKey, PREVIOUS_KEY_VARIABLE), source: PREVIOUS_KEY_VARIABLE }]
+    : [];
+  if (settings.key)
+    return new AesOutputCipher({ bytes: parseKey(settings.key, KEY_VARIABLE), source: KEY_VARIABLE }, previous);
   if (settings.withoutKey === 'require') {
     throw new BatonError(
       ErrorCode.ConfigInvalid,
@@ -145,7 +155,10 @@ export async function loadOutputCipher(settings: KeySettings): Promise<AesOutput
   const existing = await stat(path).catch(() => undefined);
   if (!existing && settings.withoutKey === 'create') await createKeyFile(path);
   if (existing || settings.withoutKey === 'create') return new AesOutputCipher(await readOutputKeyFile(path), previous);
-  return new AesOutputCipher({ bytes: randomBytes(KEY_BYTES), source: `a throwaway key (${KEY_VARIABLE} is not set and there is no ${path})` }, previous);
+  return new AesOutputCipher(
+    { bytes: randomBytes(KEY_BYTES), source: `a throwaway key (${KEY_VARIABLE} is not set and there is no ${path})` },
+    previous,
+  );
 }
 
 /** A cipher with a key of its own, for tests and benchmarks that keep nothing. */

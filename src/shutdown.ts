@@ -62,11 +62,17 @@ export function stopOnSignal(target: Stoppable, options: ShutdownOptions): void 
 
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) {
-      exitWithout(`${signal} again: stopping now`, `${signal} again: stopped before the engine was closed; no step was running.`, false);
+      exitWithout(
+        `${signal} again: stopping now`,
+        `${signal} again: stopped before the engine was closed; no step was running.`,
+        false,
+      );
       return;
     }
     stopping = true;
-    write(`${signal}: stopping. No new steps are taken; running ones have ${seconds(graceMs)} to finish (BATON_SHUTDOWN_GRACE_MS).`);
+    write(
+      `${signal}: stopping. No new steps are taken; running ones have ${seconds(graceMs)} to finish (BATON_SHUTDOWN_GRACE_MS).`,
+    );
     const deadline = setTimeout(
       () =>
         exitWithout(

@@ -52,7 +52,9 @@ describe('Journal', () => {
     );
     expect(written).toHaveLength(500);
     await journal.close();
-    expect(new Journal<{ n: number }>(file).read().map((entry) => entry.n)).toEqual(Array.from({ length: 500 }, (_, n) => n));
+    expect(new Journal<{ n: number }>(file).read().map((entry) => entry.n)).toEqual(
+      Array.from({ length: 500 }, (_, n) => n),
+    );
   });
 
   it('close waits for appends nobody awaited', async () => {
@@ -91,7 +93,9 @@ describe('Journal', () => {
     it('resolves a burst of appends after one write and one fdatasync for all of them', async () => {
       const journal = new Journal<number>(join(dir, 'entries.jsonl'));
       disk.watching = true;
-      await Promise.all(Array.from({ length: 100 }, (_, n) => journal.append(n).then(() => disk.events.push('resolved'))));
+      await Promise.all(
+        Array.from({ length: 100 }, (_, n) => journal.append(n).then(() => disk.events.push('resolved'))),
+      );
       expect(disk.events).toEqual(['write', 'sync', 'synced', ...Array<string>(100).fill('resolved')]);
       await journal.close();
     });
@@ -106,7 +110,16 @@ describe('Journal', () => {
       expect(disk.events).toEqual(['write', 'sync']);
       const rest = Array.from({ length: 20 }, (_, n) => journal.append(n + 1).then(() => disk.events.push('resolved')));
       await Promise.all([first, ...rest]);
-      expect(disk.events).toEqual(['write', 'sync', 'synced', 'resolved 0', 'write', 'sync', 'synced', ...Array<string>(20).fill('resolved')]);
+      expect(disk.events).toEqual([
+        'write',
+        'sync',
+        'synced',
+        'resolved 0',
+        'write',
+        'sync',
+        'synced',
+        ...Array<string>(20).fill('resolved'),
+      ]);
       await journal.close();
       expect(new Journal<number>(file).read()).toEqual(Array.from({ length: 21 }, (_, n) => n));
     });
@@ -143,14 +156,21 @@ describe('Journal', () => {
     }
 
     type Entry = { n: number; note?: string };
-    const entries: Entry[] = Array.from({ length: 12 }, (_, n) => ({ n, note: `entry ${n}: «é» ${'x'.repeat(n * 7)}` }));
+    const entries: Entry[] = Array.from({ length: 12 }, (_, n) => ({
+      n,
+      note: `entry ${n}: «é» ${'x'.repeat(n * 7)}`,
+    }));
     const whole = Buffer.from(entries.map((e) => `${JSON.stringify(e)}\n`).join(''));
     const lastStart = whole.length - Buffer.byteLength(`${JSON.stringify(entries.at(-1))}\n`);
 
     it('cuts off a last line torn at any byte, keeps every entry before it, and puts the next append on a line of its own', async () => {
       const random = seeded(20261105);
       // The first byte of the line, its newline only missing, and eight cuts in between (some inside a two-byte character).
-      const cuts = [lastStart + 1, whole.length - 1, ...Array.from({ length: 8 }, () => lastStart + 2 + Math.floor(random() * (whole.length - lastStart - 3)))];
+      const cuts = [
+        lastStart + 1,
+        whole.length - 1,
+        ...Array.from({ length: 8 }, () => lastStart + 2 + Math.floor(random() * (whole.length - lastStart - 3))),
+      ];
       for (const cut of cuts) {
         const file = join(dir, `torn-at-${cut}.jsonl`);
         await writeFile(file, whole.subarray(0, cut));
@@ -160,7 +180,9 @@ describe('Journal', () => {
         expect(opened.repair, `cut at byte ${cut}`).toEqual({ file, line: entries.length, bytes: cut - lastStart });
         await journal.append({ n: 99 });
         await journal.close();
-        expect(new Journal<Entry>(file).open(), `cut at byte ${cut}`).toEqual({ entries: [...entries.slice(0, -1), { n: 99 }] });
+        expect(new Journal<Entry>(file).open(), `cut at byte ${cut}`).toEqual({
+          entries: [...entries.slice(0, -1), { n: 99 }],
+        });
       }
     });
 
@@ -207,7 +229,12 @@ describe('the embedded store after a crash in the middle of a write', () => {
   });
 
   const requested = (id: string) => (previous?: { hash: string; seq: number }) =>
-    sealAuditRecord(`promotion-${id}`, { type: 'promotion.requested', actor: 'alice', summary: 'asked', promotionId: id }, previous, 'then');
+    sealAuditRecord(
+      `promotion-${id}`,
+      { type: 'promotion.requested', actor: 'alice', summary: 'asked', promotionId: id },
+      previous,
+      'then',
+    );
 
   it('starts with every promotion written before the torn line, says what it cut, and keeps what it writes next', async () => {
     const file = join(dir, 'journal.jsonl');

@@ -115,7 +115,9 @@ describe('programs started through runProcess', () => {
       },
     });
     expect(outcome.exitCode).toBe(0);
-    expect(whileRunning).toEqual([{ stepId: 'step-1', pid: expect.any(Number), startTime: expect.stringMatching(/^\d+$/) }]);
+    expect(whileRunning).toEqual([
+      { stepId: 'step-1', pid: expect.any(Number), startTime: expect.stringMatching(/^\d+$/) },
+    ]);
     expect(listedWhileRunning).toEqual([{ stepId: 'step-1', pid: (whileRunning[0] as { pid: number }).pid }]);
     expect(registryFiles()).toEqual([]);
   });
@@ -146,7 +148,9 @@ describe('stopLeftovers', () => {
     children.push(worker);
     const lines = createInterface({ input: worker.stdout });
     await new Promise<void>((resolve, reject) => {
-      worker.once('exit', (code) => reject(new Error(`the worker exited with code ${code} before its program started`)));
+      worker.once('exit', (code) =>
+        reject(new Error(`the worker exited with code ${code} before its program started`)),
+      );
       lines.on('line', (line) => line === 'started' && resolve());
     });
     worker.kill('SIGKILL');

@@ -42,13 +42,22 @@ describe('the output cipher', () => {
 describe('BATON_ENCRYPTION_KEY', () => {
   it('accepts 32 bytes as base64, base64url or hex', () => {
     const bytes = randomBytes(32);
-    for (const text of [bytes.toString('base64'), bytes.toString('base64url'), bytes.toString('hex'), ` ${bytes.toString('base64')}\n`]) {
+    for (const text of [
+      bytes.toString('base64'),
+      bytes.toString('base64url'),
+      bytes.toString('hex'),
+      ` ${bytes.toString('base64')}\n`,
+    ]) {
       expect(parseKey(text, 'BATON_ENCRYPTION_KEY').equals(bytes)).toBe(true);
     }
   });
 
   it('refuses a key of the wrong length or form, naming the variable and how to make one, without echoing it', () => {
-    for (const text of [randomBytes(16).toString('base64'), 'correct horse battery staple', randomBytes(31).toString('hex')]) {
+    for (const text of [
+      randomBytes(16).toString('base64'),
+      'correct horse battery staple',
+      randomBytes(31).toString('hex'),
+    ]) {
       let message = '';
       try {
         parseKey(text, 'BATON_ENCRYPTION_KEY');
@@ -85,24 +94,32 @@ describe('the key Baton finds at start', () => {
     await loadOutputCipher({ dataDir, withoutKey: 'create' });
     const key = randomBytes(32).toString('base64');
     const fromVariable = await loadOutputCipher({ key, dataDir, withoutKey: 'create' });
-    expect((await loadOutputCipher({ key, dataDir, withoutKey: 'require' })).decrypt(fromVariable.encrypt(VALUE))).toBe(VALUE);
+    expect((await loadOutputCipher({ key, dataDir, withoutKey: 'require' })).decrypt(fromVariable.encrypt(VALUE))).toBe(
+      VALUE,
+    );
   });
 
   it('refuses a key file others may read, saying how to fix it', async () => {
     await loadOutputCipher({ dataDir, withoutKey: 'create' });
     const path = join(dataDir, KEY_FILE);
     await chmod(path, 0o644);
-    await expect(loadOutputCipher({ dataDir, withoutKey: 'create' })).rejects.toThrow(`other users may read it (mode 0644): run \`chmod 600 ${path}\``);
+    await expect(loadOutputCipher({ dataDir, withoutKey: 'create' })).rejects.toThrow(
+      `other users may read it (mode 0644): run \`chmod 600 ${path}\``,
+    );
   });
 
   it('refuses a key file that does not hold a 32-byte key', async () => {
     const path = join(dataDir, KEY_FILE);
     await writeFile(path, `${randomBytes(20).toString('base64')}\n`, { mode: 0o600 });
-    await expect(loadOutputCipher({ dataDir, withoutKey: 'create' })).rejects.toThrow(`${path} does not hold a 32-byte key`);
+    await expect(loadOutputCipher({ dataDir, withoutKey: 'create' })).rejects.toThrow(
+      `${path} does not hold a 32-byte key`,
+    );
   });
 
   it('on Redis: refuses to start without the variable, saying how to set it', async () => {
     const refused = loadOutputCipher({ key: '', dataDir, withoutKey: 'require' });
-    await expect(refused).rejects.toThrow(/^BATON_ENCRYPTION_KEY is not set\. .*openssl rand -base64 32.*set BATON_ENCRYPTION_KEY for every bot and worker/);
+    await expect(refused).rejects.toThrow(
+      /^BATON_ENCRYPTION_KEY is not set\. .*openssl rand -base64 32.*set BATON_ENCRYPTION_KEY for every bot and worker/,
+    );
   });
 });

@@ -30,25 +30,42 @@ export async function observeCurrent(ctx: AdapterContext<HttpConfig>, redact: Re
   const settings = ctx.config.current;
   if (settings === undefined) return { version: null };
   const shown = displayUrl(settings.url);
-  const outcome = await send({ method: 'GET', url: settings.url, headers: settings.headers, redirect: 'follow' }, ctx.signal);
+  const outcome = await send(
+    { method: 'GET', url: settings.url, headers: settings.headers, redirect: 'follow' },
+    ctx.signal,
+  );
   if (outcome.kind === 'aborted') {
-    throw stepStopped(ctx.signal, redact, `reading the version ${ctx.component} runs from ${shown}`, 'Nothing was changed.');
+    throw stepStopped(
+      ctx.signal,
+      redact,
+      `reading the version ${ctx.component} runs from ${shown}`,
+      'Nothing was changed.',
+    );
   }
   if (outcome.kind === 'unreachable') {
     throw new RetryableStepError(
-      redact(`Could not reach ${shown} to read the version ${ctx.component} runs: ${outcome.reason}. Check \`current.url\` and that the server is up.`),
+      redact(
+        `Could not reach ${shown} to read the version ${ctx.component} runs: ${outcome.reason}. Check \`current.url\` and that the server is up.`,
+      ),
     );
   }
   const { answer } = outcome;
   if (answer.status < 200 || answer.status >= 300) {
-    const said = redact(`${shown} answered ${statusLine(answer)} when Baton read the version ${ctx.component} runs: ${quoteBody(answer.body)}`);
-    if (isTemporaryStatus(answer.status)) throw new RetryableStepError(`${said}\nThe server is busy or failing; it can be tried again.`);
-    throw new TerminalStepError(`${said}\nFix \`current.url\` or \`current.headers\`, or leave \`current\` out to rely on Baton's ledger.`);
+    const said = redact(
+      `${shown} answered ${statusLine(answer)} when Baton read the version ${ctx.component} runs: ${quoteBody(answer.body)}`,
+    );
+    if (isTemporaryStatus(answer.status))
+      throw new RetryableStepError(`${said}\nThe server is busy or failing; it can be tried again.`);
+    throw new TerminalStepError(
+      `${said}\nFix \`current.url\` or \`current.headers\`, or leave \`current\` out to rely on Baton's ledger.`,
+    );
   }
   const parsed = parseJsonBody(answer.body);
   if (!parsed.ok) {
     throw new TerminalStepError(
-      redact(`${shown} answered ${statusLine(answer)}, but ${parsed.problem}: \`current\` needs a JSON answer. It was: ${quoteBody(answer.body)}`),
+      redact(
+        `${shown} answered ${statusLine(answer)}, but ${parsed.problem}: \`current\` needs a JSON answer. It was: ${quoteBody(answer.body)}`,
+      ),
     );
   }
   return { version: versionAt(settings, shown, parsed.document, redact) };

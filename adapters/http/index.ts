@@ -51,7 +51,8 @@ async function rollback(ctx: HttpContext, before: Observed): Promise<StepResult>
 
 export const httpAdapter: TargetAdapter<HttpConfig> = {
   kind: 'http',
-  description: 'Triggers a pipeline elsewhere (Jenkins, GitHub Actions workflow_dispatch, any webhook) with one signed request and follows the run until it succeeds or fails.',
+  description:
+    'Triggers a pipeline elsewhere (Jenkins, GitHub Actions workflow_dispatch, any webhook) with one signed request and follows the run until it succeeds or fails.',
   config: httpConfigSchema,
   // Longer than the default poll timeout (30m), so the adapter's own timeout message is the one people see.
   step: { timeoutMs: 35 * 60_000, retries: 3 },

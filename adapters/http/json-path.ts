@@ -17,7 +17,9 @@ type JsonPathSegment = { kind: 'member'; name: string } | { kind: 'index'; index
 
 class JsonPathSyntaxError extends Error {
   constructor(path: string, problem: string) {
-    super(`"${path}" is not a JSON path Baton understands: ${problem}. Write e.g. $.status, $.run.id or $.jobs[0].name`);
+    super(
+      `"${path}" is not a JSON path Baton understands: ${problem}. Write e.g. $.status, $.run.id or $.jobs[0].name`,
+    );
     this.name = 'JsonPathSyntaxError';
   }
 }
@@ -34,7 +36,10 @@ function segmentAt(path: string, position: number): { segment: JsonPathSegment; 
     if (name === undefined) {
       const found = rest[1] === undefined ? 'the end' : `"${rest[1]}"`;
       const hint = rest[1] === '*' ? ' (wildcards are not supported)' : '';
-      throw new JsonPathSyntaxError(path, `expected a member name after the "." at position ${position + 1}, found ${found}${hint}`);
+      throw new JsonPathSyntaxError(
+        path,
+        `expected a member name after the "." at position ${position + 1}, found ${found}${hint}`,
+      );
     }
     return { segment: { kind: 'member', name }, length: name.length + 1 };
   }
@@ -45,7 +50,10 @@ function segmentAt(path: string, position: number): { segment: JsonPathSegment; 
   if (rest.startsWith('[')) {
     throw new JsonPathSyntaxError(path, `expected [number] or ['name'] at position ${position + 1}`);
   }
-  throw new JsonPathSyntaxError(path, `unexpected "${rest[0] ?? ''}" at position ${position + 1}: use .name or [index]`);
+  throw new JsonPathSyntaxError(
+    path,
+    `unexpected "${rest[0] ?? ''}" at position ${position + 1}: use .name or [index]`,
+  );
 }
 
 /** Throws {@link JsonPathSyntaxError} naming what is wrong and where. */

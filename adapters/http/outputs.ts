@@ -24,7 +24,9 @@ function readOutput(expression: string, source: OutputSource): string {
   if (!parsed.ok) throw new TriggerPlaceholderError(`the answer from ${source.from} is not JSON: ${parsed.problem}`);
   const lookup = valueAtJsonPath(parsed.document, expression);
   if (!lookup.found || lookup.value === null) {
-    throw new TriggerPlaceholderError(`the answer from ${source.from} has no ${expression}. It was: ${quoteBody(source.body)}`);
+    throw new TriggerPlaceholderError(
+      `the answer from ${source.from} has no ${expression}. It was: ${quoteBody(source.body)}`,
+    );
   }
   return valueText(lookup.value);
 }

@@ -49,7 +49,9 @@ async function triggerOnce(run: PipelineRun, key: string): Promise<{ trigger: Tr
         `sending it again with the same Idempotency-Key (${key}), which the receiver should use to ignore a repeat`,
     );
   } else if (stored.kind === 'unreadable') {
-    ctx.log(`the record of an earlier attempt in ${stored.file} cannot be read: sending the trigger again with the same Idempotency-Key (${key})`);
+    ctx.log(
+      `the record of an earlier attempt in ${stored.file} cannot be read: sending the trigger again with the same Idempotency-Key (${key})`,
+    );
   }
   const trigger = await sendTrigger({ ctx, redact, settings: settings.trigger, idempotencyKey: key, pipeline });
   return { trigger, resumed: false };
@@ -66,7 +68,10 @@ export async function runPipeline(run: PipelineRun): Promise<StepResult> {
   const outputContext = { redact, pipeline };
   if (settings.poll === undefined) {
     const source: OutputSource = { body: trigger.body, from: displayUrl(trigger.url), trigger };
-    return { outputs: extractOutputs(settings.outputs, source, outputContext), summary: redact(`${pipeline} triggered: ${answered}`) };
+    return {
+      outputs: extractOutputs(settings.outputs, source, outputContext),
+      summary: redact(`${pipeline} triggered: ${answered}`),
+    };
   }
   const final = await pollUntilDone({ ctx, redact, settings: settings.poll, trigger, pipeline });
   const source: OutputSource = { body: final.answer.body, from: displayUrl(final.url), trigger };

@@ -44,7 +44,8 @@ function pollRequest(attempt: PollAttempt): { url: string; headers: Record<strin
     const url = new URL(fillTriggerPlaceholders(settings.url, trigger), trigger.url).href;
     return { url, headers: fillTriggerPlaceholdersInHeaders(settings.headers, trigger) };
   } catch (error) {
-    const why = error instanceof TriggerPlaceholderError ? error.message : `it is not a URL (${(error as Error).message})`;
+    const why =
+      error instanceof TriggerPlaceholderError ? error.message : `it is not a URL (${(error as Error).message})`;
     throw new TerminalStepError(
       redact(
         `${pipeline} was triggered (${trigger.status}), but Baton cannot tell where to follow it: ${why}. ` +
@@ -112,7 +113,12 @@ export async function pollUntilDone(attempt: PollAttempt): Promise<FinalAnswer> 
   const triggeredAt = Date.parse(trigger.receivedAt);
   const deadline = triggeredAt + checkedDurationMs(settings.timeout);
   const stopped = () =>
-    stepStopped(ctx.signal, redact, `following ${pipeline} at ${shown}`, `The run itself was not cancelled: check it there. Running the step again resumes following it.`);
+    stepStopped(
+      ctx.signal,
+      redact,
+      `following ${pipeline} at ${shown}`,
+      `The run itself was not cancelled: check it there. Running the step again resumes following it.`,
+    );
   let seen = 'no answer yet';
   for (;;) {
     const outcome = await send({ method: 'GET', url, headers, redirect: 'follow' }, ctx.signal);

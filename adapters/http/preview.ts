@@ -21,7 +21,9 @@ export function describePipeline(settings: PipelineSettings): string {
 }
 
 function headerLines(headers: Record<string, string>, prefix: string): string[] {
-  return Object.entries(headers).map(([name, value]) => `${prefix}header ${name}: ${isCredentialHeader(name) ? '***' : value}`);
+  return Object.entries(headers).map(
+    ([name, value]) => `${prefix}header ${name}: ${isCredentialHeader(name) ? '***' : value}`,
+  );
 }
 
 function bodyLine(settings: PipelineSettings): string[] {

@@ -62,12 +62,10 @@ function headers() {
 }
 
 function jsonPath() {
-  return z
-    .string({ error: 'must be a JSON path, e.g. "$.status"' })
-    .superRefine((path, context) => {
-      const problem = jsonPathProblem(path);
-      if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
-    });
+  return z.string({ error: 'must be a JSON path, e.g. "$.status"' }).superRefine((path, context) => {
+    const problem = jsonPathProblem(path);
+    if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
+  });
 }
 
 function duration(setting: string, minimumMs = 0) {
@@ -75,9 +73,13 @@ function duration(setting: string, minimumMs = 0) {
     .string({ error: `\`${setting}\` must be a duration such as "30s" (quote it in YAML)` })
     .superRefine((text, context) => {
       const ms = durationMs(text);
-      if (ms === undefined) context.addIssue({ code: 'custom', message: `"${text}" is not a duration: write ${WAIT_FORM}` });
+      if (ms === undefined)
+        context.addIssue({ code: 'custom', message: `"${text}" is not a duration: write ${WAIT_FORM}` });
       else if (ms < minimumMs) {
-        context.addIssue({ code: 'custom', message: `\`${setting}\` is ${text}: wait at least ${minimumMs}ms between requests` });
+        context.addIssue({
+          code: 'custom',
+          message: `\`${setting}\` is ${text}: wait at least ${minimumMs}ms between requests`,
+        });
       }
     });
 }
@@ -139,7 +141,10 @@ const regularExpression = z
     try {
       new RegExp(pattern);
     } catch (error) {
-      context.addIssue({ code: 'custom', message: `\`matches\` is not a valid regular expression: ${(error as Error).message}` });
+      context.addIssue({
+        code: 'custom',
+        message: `\`matches\` is not a valid regular expression: ${(error as Error).message}`,
+      });
     }
   });
 

@@ -26,9 +26,7 @@ export interface HttpAnswer {
 }
 
 export type SendOutcome =
-  | { kind: 'answered'; answer: HttpAnswer }
-  | { kind: 'unreachable'; reason: string }
-  | { kind: 'aborted' };
+  { kind: 'answered'; answer: HttpAnswer } | { kind: 'unreachable'; reason: string } | { kind: 'aborted' };
 
 function describeFailure(error: unknown): string {
   // undici reports "fetch failed" and keeps the useful part (ECONNREFUSED, a TLS problem) as the cause.

@@ -32,7 +32,8 @@ function isRecord(value: unknown): value is TriggerRecord {
   return state === 'sending' || (state === 'triggered' && typeof response === 'object' && response !== null);
 }
 
-export type StoredRecord = { kind: 'none' } | { kind: 'unreadable'; file: string } | { kind: 'found'; record: TriggerRecord };
+export type StoredRecord =
+  { kind: 'none' } | { kind: 'unreadable'; file: string } | { kind: 'found'; record: TriggerRecord };
 
 export async function readTriggerRecord(workDir: string, idempotencyKey: string): Promise<StoredRecord> {
   const file = recordFile(workDir, idempotencyKey);

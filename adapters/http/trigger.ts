@@ -67,14 +67,18 @@ function refusal(attempt: TriggerAttempt, answer: HttpAnswer): TerminalStepError
       ? `Check the credentials in \`trigger.headers\`${settings.hmac ? ' and the HMAC secret in `trigger.hmac.secret`' : ''}`
       : 'Fix the trigger settings (url, method, headers, body)';
   return new TerminalStepError(
-    redact(`${said}, so ${pipeline} was not triggered; retrying the same request cannot help. ${quote}\n${fix}, then run the promotion again.`),
+    redact(
+      `${said}, so ${pipeline} was not triggered; retrying the same request cannot help. ${quote}\n${fix}, then run the promotion again.`,
+    ),
   );
 }
 
 function temporaryFailure(attempt: TriggerAttempt, answer: HttpAnswer): RetryableStepError {
   const wait = retryAfterMs(answer);
   const asked =
-    wait === undefined ? '' : ` It asked to wait ${describeWait(wait)} before trying again (Retry-After: ${answer.headers['retry-after']}).`;
+    wait === undefined
+      ? ''
+      : ` It asked to wait ${describeWait(wait)} before trying again (Retry-After: ${answer.headers['retry-after']}).`;
   return new RetryableStepError(
     attempt.redact(
       `${target(attempt.settings)} answered ${statusLine(answer)}: the server is busy or failing, so ${attempt.pipeline} ` +
@@ -90,7 +94,11 @@ export async function sendTrigger(attempt: TriggerAttempt): Promise<TriggerRespo
   checkUrl(attempt);
   const sentAt = new Date().toISOString();
   await writeTriggerRecord(ctx.workDir, { state: 'sending', idempotencyKey, sentAt });
-  ctx.log(redact(`${target(settings)}: triggering ${pipeline} (Idempotency-Key: ${idempotencyKey}${settings.hmac ? ', HMAC-signed' : ''})`));
+  ctx.log(
+    redact(
+      `${target(settings)}: triggering ${pipeline} (Idempotency-Key: ${idempotencyKey}${settings.hmac ? ', HMAC-signed' : ''})`,
+    ),
+  );
   const outcome = await send(triggerRequest(settings, idempotencyKey), ctx.signal);
   if (outcome.kind === 'aborted') {
     throw stepStopped(

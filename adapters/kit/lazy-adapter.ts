@@ -23,9 +23,13 @@ export interface OperationModules<C> {
 }
 
 export function lazyAdapter<C>(about: AdapterAbout<C>, modules: OperationModules<C>): TargetAdapter<C> {
-  async function loaded<K extends keyof Operations<C>>(name: K, load: OperationsModule<C>): Promise<NonNullable<Operations<C>[K]>> {
+  async function loaded<K extends keyof Operations<C>>(
+    name: K,
+    load: OperationsModule<C>,
+  ): Promise<NonNullable<Operations<C>[K]>> {
     const operation = (await load())[name];
-    if (operation === undefined) throw new Error(`the ${about.kind} adapter's module for \`${name}\` does not export it`);
+    if (operation === undefined)
+      throw new Error(`the ${about.kind} adapter's module for \`${name}\` does not export it`);
     return operation;
   }
   const { verify, rollback } = modules;

@@ -22,7 +22,10 @@ export function nonEmptyText(setting: string, example: string, { trim = false, o
         ? `\`${setting}\` is required, e.g. ${example}`
         : `\`${setting}\` must be a string, e.g. ${example}`,
   });
-  return (trim ? text.trim() : text).min(1, `\`${setting}\` is empty: give a value, e.g. ${example}${orLeaveOut ? ', or leave it out' : ''}`);
+  return (trim ? text.trim() : text).min(
+    1,
+    `\`${setting}\` is empty: give a value, e.g. ${example}${orLeaveOut ? ', or leave it out' : ''}`,
+  );
 }
 
 interface CommandOptions<A extends z.ZodType<string>> {

@@ -39,7 +39,9 @@ export function throwIfStopped(signal: AbortSignal, what: string, redact: Redact
 export function notStartedError(signal: AbortSignal, redact: Redact, what: string, state = ''): TerminalStepError {
   const after = state === '' ? '' : ` ${state}`;
   return new TerminalStepError(
-    redact(`${what} was not started: the step had already been cancelled or timed out (${abortReason(signal)}).${after}`),
+    redact(
+      `${what} was not started: the step had already been cancelled or timed out (${abortReason(signal)}).${after}`,
+    ),
     { cause: signal.reason },
   );
 }

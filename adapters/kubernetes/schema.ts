@@ -14,7 +14,9 @@ export const kubernetesSettingsSchema = z.discriminatedUnion('mode', [gitopsSett
     }
     const mode: unknown = (issue.input as { mode?: unknown } | undefined)?.mode;
     const modes = 'gitops (commit the version to the config repository) or direct (patch the image in the cluster)';
-    return mode === undefined ? `\`mode\` is required: ${modes}` : `${JSON.stringify(mode)} is not a mode: use ${modes}`;
+    return mode === undefined
+      ? `\`mode\` is required: ${modes}`
+      : `${JSON.stringify(mode)} is not a mode: use ${modes}`;
   },
 });
 

@@ -23,7 +23,9 @@ export function nonEmpty(setting: string, example: string) {
 export function pathInRepository(setting: string, example: string) {
   return nonEmpty(setting, example).refine(
     (text) => !posix.isAbsolute(text) && !posix.normalize(text).split('/').includes('..'),
-    { message: `\`${setting}\` must be a path inside the repository, relative to its root, without "..", e.g. ${example}` },
+    {
+      message: `\`${setting}\` must be a path inside the repository, relative to its root, without "..", e.g. ${example}`,
+    },
   );
 }
 
@@ -38,7 +40,11 @@ export interface ClusterAccess {
   context?: string | undefined;
 }
 
-export function checkContextHasKubeconfig(access: ClusterAccess, path: (string | number)[], ctx: z.RefinementCtx): void {
+export function checkContextHasKubeconfig(
+  access: ClusterAccess,
+  path: (string | number)[],
+  ctx: z.RefinementCtx,
+): void {
   if (access.context !== undefined && access.kubeconfig === undefined) {
     ctx.addIssue({
       code: 'custom',

@@ -35,7 +35,8 @@ async function deploy(session: LambdaSession, description: string, progress: App
       summary: `${functionName} alias ${alias} already runs ${ctx.version} (version ${view.functionVersion}): nothing to do`,
     };
   }
-  const untouched = view === null ? `Alias ${alias} does not exist yet` : `Alias ${alias} still runs ${describeRunning(view)}`;
+  const untouched =
+    view === null ? `Alias ${alias} does not exist yet` : `Alias ${alias} still runs ${describeRunning(view)}`;
   progress.reached(`${untouched}; the new code reached at most $LATEST or a published version nothing runs.`);
   const published = await publishRelease(session, description);
   const target = published.Version;
@@ -52,7 +53,8 @@ async function deploy(session: LambdaSession, description: string, progress: App
 }
 
 export async function apply(ctx: LambdaContext): Promise<StepResult> {
-  if (ctx.signal.aborted) throw stepStopped(ctx.signal, ctx.redact, `before deploying ${ctx.config.function}`, 'Nothing was changed.');
+  if (ctx.signal.aborted)
+    throw stepStopped(ctx.signal, ctx.redact, `before deploying ${ctx.config.function}`, 'Nothing was changed.');
   const description = releaseDescription(ctx.stepId, ctx.version);
   if (description === undefined) {
     throw new TerminalStepError(

@@ -7,12 +7,7 @@ import { errorMessage } from '../../src/errors.ts';
 import { RetryableStepError, TerminalStepError } from '../kit/step-errors.ts';
 
 export type LambdaAction =
-  | 'GetFunctionConfiguration'
-  | 'UpdateFunctionCode'
-  | 'PublishVersion'
-  | 'GetAlias'
-  | 'CreateAlias'
-  | 'UpdateAlias';
+  'GetFunctionConfiguration' | 'UpdateFunctionCode' | 'PublishVersion' | 'GetAlias' | 'CreateAlias' | 'UpdateAlias';
 
 export interface FailedCall {
   action: LambdaAction;
@@ -120,6 +115,6 @@ export function lambdaFailure(error: unknown, call: FailedCall): TerminalStepErr
   return retryable(
     `Baton could not reach Lambda in ${call.region} for ${api} on ${call.subject} ` +
       `(${shape.code ?? shape.name ?? 'Error'}: ${errorMessage(error)}). ` +
-      'Baton tries again; if it keeps failing, check the worker\'s network, proxy and `endpoint` setting.',
+      "Baton tries again; if it keeps failing, check the worker's network, proxy and `endpoint` setting.",
   );
 }

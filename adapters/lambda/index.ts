@@ -10,7 +10,8 @@ import { lambdaConfigSchema, type LambdaConfig } from './schema.ts';
 export const lambdaAdapter = lazyAdapter<LambdaConfig>(
   {
     kind: 'lambda',
-    description: 'Deploys a release to an AWS Lambda function: updates its code, publishes a version and moves an alias to it, optionally shifting a share of the traffic first.',
+    description:
+      'Deploys a release to an AWS Lambda function: updates its code, publishes a version and moves an alias to it, optionally shifting a share of the traffic first.',
     config: lambdaConfigSchema,
     // Long enough for a 10-minute weighted shift plus the code update; a component can set its own `timeout`.
     step: { timeoutMs: 30 * 60_000, retries: 3 },

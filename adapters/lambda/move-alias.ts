@@ -64,22 +64,35 @@ interface GradualShift {
   duration: string;
 }
 
-async function shiftGradually(session: LambdaSession, shift: GradualShift, progress: ApplyProgress): Promise<AliasMoved> {
+async function shiftGradually(
+  session: LambdaSession,
+  shift: GradualShift,
+  progress: ApplyProgress,
+): Promise<AliasMoved> {
   const { ctx, alias } = session;
   const { current, from, target, percent, duration } = shift;
-  progress.reached(`Alias ${alias} may send ${percent}% of traffic to version ${target}: run the promotion again or roll it back.`);
-  const shifted = await pointAlias(session, from, { weighted: { version: target, percent }, revisionId: current.RevisionId });
+  progress.reached(
+    `Alias ${alias} may send ${percent}% of traffic to version ${target}: run the promotion again or roll it back.`,
+  );
+  const shifted = await pointAlias(session, from, {
+    weighted: { version: target, percent },
+    revisionId: current.RevisionId,
+  });
   progress.reached(
     `Alias ${alias} sends ${percent}% of traffic to version ${target} and the rest to version ${from}: ` +
       'run the promotion again to finish, or roll it back.',
   );
-  ctx.log(`alias ${alias} sends ${percent}% of traffic to version ${target} and the rest to version ${from}, for ${duration}`);
+  ctx.log(
+    `alias ${alias} sends ${percent}% of traffic to version ${target} and the rest to version ${from}, for ${duration}`,
+  );
   try {
     await pause(checkedDurationMs(duration), ctx.signal);
   } catch {
     throw await moveBackAfterStop(session, { ...shift, current: shifted }, progress);
   }
-  progress.reached(`Alias ${alias} may already send all traffic to version ${target}: run the promotion again or roll it back.`);
+  progress.reached(
+    `Alias ${alias} may already send all traffic to version ${target}: run the promotion again or roll it back.`,
+  );
   const moved = await pointAlias(session, target, { revisionId: shifted.RevisionId });
   ctx.log(`alias ${alias} sends all traffic to version ${target}`);
   return { alias: moved, movement: `${from} → ${target} (${percent}% for ${duration}, then 100%)` };
@@ -91,12 +104,22 @@ async function moveBackAfterStop(session: LambdaSession, shift: GradualShift, pr
   const { current, from, target, percent } = shift;
   const doing = `while alias ${alias} sent ${percent}% of traffic to version ${target}`;
   try {
-    await pointAlias(session, from, { revisionId: current.RevisionId, signal: AbortSignal.timeout(MOVE_BACK_TIMEOUT_MS) });
+    await pointAlias(session, from, {
+      revisionId: current.RevisionId,
+      signal: AbortSignal.timeout(MOVE_BACK_TIMEOUT_MS),
+    });
   } catch (error) {
-    return stepStopped(ctx.signal, ctx.redact, doing, `Moving all traffic back to version ${from} failed too (${errorMessage(error)}).`);
+    return stepStopped(
+      ctx.signal,
+      ctx.redact,
+      doing,
+      `Moving all traffic back to version ${from} failed too (${errorMessage(error)}).`,
+    );
   }
   ctx.log(`moved all traffic of alias ${alias} back to version ${from}`);
-  progress.reached(`Baton moved all traffic of alias ${alias} back to version ${from}; version ${target} stays published, unused.`);
+  progress.reached(
+    `Baton moved all traffic of alias ${alias} back to version ${from}; version ${target} stays published, unused.`,
+  );
   return stepStopped(ctx.signal, ctx.redact, doing);
 }
 
@@ -110,7 +133,9 @@ export async function moveAlias(
   const { ctx, alias } = session;
   if (current === null) {
     if (ctx.config.weighted) {
-      ctx.log(`alias ${alias} does not exist yet: no version to keep the rest of the traffic on, so it starts with all of it`);
+      ctx.log(
+        `alias ${alias} does not exist yet: no version to keep the rest of the traffic on, so it starts with all of it`,
+      );
     }
     progress.reached(`Alias ${alias} may have been created at version ${target}: run the promotion again to finish.`);
     const created = await createAlias(session, target);
@@ -124,12 +149,18 @@ export async function moveAlias(
   const weighted = ctx.config.weighted;
   if (weighted && from !== target) {
     if (from !== '$LATEST') {
-      return shiftGradually(session, { current, from, target, percent: weighted.percent, duration: weighted.for }, progress);
+      return shiftGradually(
+        session,
+        { current, from, target, percent: weighted.percent, duration: weighted.for },
+        progress,
+      );
     }
     // Lambda accepts a routing config only between published versions.
     ctx.log(`alias ${alias} points at $LATEST, which cannot share traffic: moving all of it at once`);
   }
-  progress.reached(`Alias ${alias} may already send all traffic to version ${target}: run the promotion again or roll it back.`);
+  progress.reached(
+    `Alias ${alias} may already send all traffic to version ${target}: run the promotion again or roll it back.`,
+  );
   const moved = await pointAlias(session, target, { revisionId: current.RevisionId });
   ctx.log(`alias ${alias} sends all traffic to version ${target} (was ${from})`);
   return { alias: moved, movement: `${from} → ${target}` };

@@ -30,7 +30,8 @@ export function plan(ctx: LambdaContext): Promise<StepPreview> {
     }
     const weighted = ctx.config.weighted;
     const share = weighted ? ` (${weighted.percent}% for ${weighted.for}, then 100%)` : '';
-    const move = view === null ? `create alias ${alias} at new` : `move alias ${alias} ${view.functionVersion} → new${share}`;
+    const move =
+      view === null ? `create alias ${alias} at new` : `move alias ${alias} ${view.functionVersion} → new${share}`;
     const details = [
       where,
       aliasNow(view, alias, weighted !== undefined),

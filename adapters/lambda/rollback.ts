@@ -37,10 +37,17 @@ export async function rollback(ctx: LambdaContext, before: Observed): Promise<St
         ),
       );
     }
-    const outputs = { functionVersion: target, aliasArn: current.AliasArn ?? '', codeSha256: before.detail?.codeSha256 ?? '' };
+    const outputs = {
+      functionVersion: target,
+      aliasArn: current.AliasArn ?? '',
+      codeSha256: before.detail?.codeSha256 ?? '',
+    };
     const from = current.FunctionVersion ?? '$LATEST';
     if (from === target && additionalWeights(current).length === 0) {
-      return { outputs, summary: `${functionName} alias ${alias} already points at version ${target} (${release}): nothing to roll back` };
+      return {
+        outputs,
+        summary: `${functionName} alias ${alias} already points at version ${target} (${release}): nothing to roll back`,
+      };
     }
     const moved = await pointAlias(session, target, { revisionId: current.RevisionId });
     ctx.log(`alias ${alias} sends all traffic to version ${target} again (was ${from})`);

@@ -32,11 +32,17 @@ const codeSettings = z
     {
       s3Bucket: nonEmptyText('code.s3Bucket', 'acme-builds').optional(),
       s3Key: nonEmptyText('code.s3Key', '"builds/report-worker-${version}.zip"').optional(),
-      imageUri: nonEmptyText('code.imageUri', '"123456789012.dkr.ecr.eu-west-1.amazonaws.com/report-worker:${version}"').optional(),
+      imageUri: nonEmptyText(
+        'code.imageUri',
+        '"123456789012.dkr.ecr.eu-west-1.amazonaws.com/report-worker:${version}"',
+      ).optional(),
     },
     {
       error: (issue) =>
-        unknownKeys('code.', '`code` accepts s3Bucket and s3Key (a .zip in S3) or imageUri (a container image)')(issue) ??
+        unknownKeys(
+          'code.',
+          '`code` accepts s3Bucket and s3Key (a .zip in S3) or imageUri (a container image)',
+        )(issue) ??
         (issue.input === undefined
           ? '`code` is required: where the release is, either { s3Bucket, s3Key } or { imageUri }'
           : '`code` must be a mapping, either { s3Bucket, s3Key } or { imageUri }'),
@@ -95,7 +101,10 @@ export const lambdaConfigSchema = z
         .regex(ALIAS_NAME, '`alias` uses letters, digits, - and _ (up to 128), and is not only digits')
         .optional(),
       code: codeSettings,
-      region: nonEmptyText('region', 'eu-west-1').regex(REGION, '`region` must be an AWS region such as eu-west-1 or us-east-1'),
+      region: nonEmptyText('region', 'eu-west-1').regex(
+        REGION,
+        '`region` must be an AWS region such as eu-west-1 or us-east-1',
+      ),
       endpoint: z
         .url({ protocol: /^https?$/, error: '`endpoint` must be an http(s) URL, e.g. http://localhost:4566' })
         .optional(),
@@ -104,8 +113,10 @@ export const lambdaConfigSchema = z
     },
     {
       error: (issue) =>
-        unknownKeys('', 'a lambda component accepts function, alias, code, region, endpoint, weighted and waitTimeout')(issue) ??
-        'a lambda component needs a `with:` mapping with at least `function`, `code` and `region`',
+        unknownKeys(
+          '',
+          'a lambda component accepts function, alias, code, region, endpoint, weighted and waitTimeout',
+        )(issue) ?? 'a lambda component needs a `with:` mapping with at least `function`, `code` and `region`',
     },
   )
   .superRefine((config, context) => {

@@ -34,11 +34,13 @@ export async function waitForUpdate(session: LambdaSession, codeText: string): P
     if (status === undefined || status === 'Successful') return latest;
     if (status === 'Failed') {
       // Lambda's reasons end with a full stop; the message goes on after them.
-      const reason = [latest.LastUpdateStatusReasonCode, latest.LastUpdateStatusReason?.replace(/\.$/, '')].filter(Boolean).join(': ');
+      const reason = [latest.LastUpdateStatusReasonCode, latest.LastUpdateStatusReason?.replace(/\.$/, '')]
+        .filter(Boolean)
+        .join(': ');
       throw new TerminalStepError(
         ctx.redact(
           `Lambda could not update ${functionName} in ${session.region} to ${codeText}: ${reason || 'no reason given'}. ` +
-            'Another attempt would fail the same way: fix what the reason names (the build, the image, the function\'s ' +
+            "Another attempt would fail the same way: fix what the reason names (the build, the image, the function's " +
             'role or configuration), then run the promotion again.',
         ),
       );

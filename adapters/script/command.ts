@@ -44,7 +44,8 @@ function describeCommand(ctx: AdapterContext<ScriptConfig>, command: ScriptComma
 /** The last lines a failed command wrote, to quote in a message. */
 export function quoteTail(outcome: ProcessOutcome): string {
   if (outcome.stderrTail.length > 0) return `\nLast lines of stderr:\n  ${outcome.stderrTail.join('\n  ')}`;
-  if (outcome.outputTail.length > 0) return `\nIt wrote nothing to stderr; last lines of output:\n  ${outcome.outputTail.join('\n  ')}`;
+  if (outcome.outputTail.length > 0)
+    return `\nIt wrote nothing to stderr; last lines of output:\n  ${outcome.outputTail.join('\n  ')}`;
   return '\nIt wrote no output.';
 }
 
@@ -151,7 +152,9 @@ export async function runScriptCommand(
 /** "failed with exit code 3 after 0.4s" or "was killed by signal SIGKILL after 2.0s". */
 export function describeEnding(outcome: ProcessOutcome): string {
   const ending =
-    outcome.exitSignal !== null ? `was killed by signal ${outcome.exitSignal}` : `failed with exit code ${outcome.exitCode}`;
+    outcome.exitSignal !== null
+      ? `was killed by signal ${outcome.exitSignal}`
+      : `failed with exit code ${outcome.exitCode}`;
   return `${ending} after ${formatElapsed(outcome.durationMs)}`;
 }
 

@@ -2,7 +2,15 @@
  * The `script` adapter: your own commands apply, preview, observe, verify and
  * roll back a component. The escape hatch for any system without an adapter.
  */
-import type { AdapterContext, Health, Observed, Outputs, StepPreview, StepResult, TargetAdapter } from '../kit/contract.ts';
+import type {
+  AdapterContext,
+  Health,
+  Observed,
+  Outputs,
+  StepPreview,
+  StepResult,
+  TargetAdapter,
+} from '../kit/contract.ts';
 import { formatElapsed } from '../kit/durations.ts';
 import { TerminalStepError } from '../kit/step-errors.ts';
 import {
@@ -116,7 +124,8 @@ async function rollback(ctx: ScriptContext, before: Observed): Promise<StepResul
 
 export const scriptAdapter: TargetAdapter<ScriptConfig> = {
   kind: 'script',
-  description: 'Runs your own commands (argv arrays, no shell) to apply, preview, observe, verify and roll back a component.',
+  description:
+    'Runs your own commands (argv arrays, no shell) to apply, preview, observe, verify and roll back a component.',
   config: scriptConfigSchema,
   step: { timeoutMs: 10 * 60_000, retries: 2 },
   current,

@@ -19,7 +19,10 @@ type Context = AdapterContext<SqlMigrationsConfig>;
 export function throwIfAborted(ctx: Context, what: string): void {
   if (!ctx.signal.aborted) return;
   throw new TerminalStepError(
-    shown(ctx, `${what} for ${ctx.component} in ${ctx.environment} was not started: the step was cancelled or timed out (${abortReason(ctx.signal)}).`),
+    shown(
+      ctx,
+      `${what} for ${ctx.component} in ${ctx.environment} was not started: the step was cancelled or timed out (${abortReason(ctx.signal)}).`,
+    ),
     { cause: ctx.signal.reason },
   );
 }
@@ -33,7 +36,9 @@ async function cancelRunningStatement(ctx: Context, session: Session): Promise<v
     await canceller.query('SELECT pg_cancel_backend($1)', [session.backendPid]);
     ctx.log('asked PostgreSQL to cancel the running statement');
   } catch (error) {
-    ctx.log(shown(ctx, `could not cancel the running statement: ${errorMessage(error)}; it stops when its connection closes`));
+    ctx.log(
+      shown(ctx, `could not cancel the running statement: ${errorMessage(error)}; it stops when its connection closes`),
+    );
   } finally {
     await canceller?.end().catch(() => undefined);
   }

@@ -16,7 +16,9 @@ export class BookkeepingStorage implements UmzugStorage {
   ) {}
 
   async executed(): Promise<string[]> {
-    const result = await this.session.client.query<{ name: string }>(`SELECT name FROM ${this.table.sqlName} ORDER BY name COLLATE "C"`);
+    const result = await this.session.client.query<{ name: string }>(
+      `SELECT name FROM ${this.table.sqlName} ORDER BY name COLLATE "C"`,
+    );
     return result.rows.map((row) => row.name);
   }
 

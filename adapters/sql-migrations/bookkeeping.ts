@@ -59,12 +59,18 @@ export async function locateBookkeepingTable(ctx: Context, session: Session): Pr
 }
 
 async function tableExists(session: Session, table: BookkeepingTable): Promise<boolean> {
-  const result = await session.client.query<{ found: boolean }>('SELECT to_regclass($1) IS NOT NULL AS found', [table.sqlName]);
+  const result = await session.client.query<{ found: boolean }>('SELECT to_regclass($1) IS NOT NULL AS found', [
+    table.sqlName,
+  ]);
   return result.rows[0]?.found === true;
 }
 
 /** What ran, sorted by name; nothing when the table does not exist yet (no migration ever ran). */
-export async function readAppliedMigrations(ctx: Context, session: Session, table: BookkeepingTable): Promise<AppliedMigration[]> {
+export async function readAppliedMigrations(
+  ctx: Context,
+  session: Session,
+  table: BookkeepingTable,
+): Promise<AppliedMigration[]> {
   if (!(await tableExists(session, table))) return [];
   try {
     const result = await session.client.query<{ name: string; checksum: string; applied_at: Date }>(

@@ -13,7 +13,16 @@ import type { SqlMigrationsConfig } from './schema.ts';
 type Context = AdapterContext<SqlMigrationsConfig>;
 
 const CONNECT_TIMEOUT_MS = 10_000;
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+]);
 // 57P03: the server is starting up or shutting down; 53300: too many connections.
 const BUSY_SERVER = new Set(['57P03', '53300']);
 
@@ -41,24 +50,36 @@ function connectFailure(ctx: Context, target: string, error: unknown): Error {
   const start = `Could not connect to ${target} for ${ctx.component} in ${ctx.environment}`;
   if (code === 'ERR_INVALID_URL') {
     return new TerminalStepError(
-      shown(ctx, `${start}: \`url\` is not a valid connection URL (its value is hidden). Write it as postgres://user:password@host:5432/database, percent-encoding special characters in the password.`),
+      shown(
+        ctx,
+        `${start}: \`url\` is not a valid connection URL (its value is hidden). Write it as postgres://user:password@host:5432/database, percent-encoding special characters in the password.`,
+      ),
     );
   }
   if (state.startsWith('28')) {
     return new TerminalStepError(
-      shown(ctx, `${start}: PostgreSQL refused the login (${errorMessage(error)}, SQLSTATE ${state}). Check the user and password in the secret behind \`url\`.`),
+      shown(
+        ctx,
+        `${start}: PostgreSQL refused the login (${errorMessage(error)}, SQLSTATE ${state}). Check the user and password in the secret behind \`url\`.`,
+      ),
     );
   }
   if (state === '3D000') {
     return new TerminalStepError(
-      shown(ctx, `${start}: ${errorMessage(error)}. Create the database, or fix its name in the secret behind \`url\`.`),
+      shown(
+        ctx,
+        `${start}: ${errorMessage(error)}. Create the database, or fix its name in the secret behind \`url\`.`,
+      ),
     );
   }
   const busy = BUSY_SERVER.has(state) || state.startsWith('08');
   const unreachable = UNREACHABLE.has(code) || /timeout|terminated/i.test(errorMessage(error));
   if (busy || unreachable || state === '') {
     return new RetryableStepError(
-      shown(ctx, `${start}: ${errorMessage(error)}${state === '' ? '' : ` (SQLSTATE ${state})`}. The step will be tried again; if it keeps failing, check that the server is up and reachable from the Baton worker.`),
+      shown(
+        ctx,
+        `${start}: ${errorMessage(error)}${state === '' ? '' : ` (SQLSTATE ${state})`}. The step will be tried again; if it keeps failing, check that the server is up and reachable from the Baton worker.`,
+      ),
     );
   }
   return new TerminalStepError(shown(ctx, `${start}: ${errorMessage(error)} (SQLSTATE ${state}).`));

@@ -52,7 +52,8 @@ export function describeDatabase(url: string): string {
   const parsed = parseUrl(url);
   if (parsed === undefined) return 'the database';
   const database = decoded(parsed.pathname.replace(/^\//, ''));
-  const host = parsed.hostname === '' ? 'the local socket' : `${parsed.hostname}${parsed.port === '' ? '' : `:${parsed.port}`}`;
+  const host =
+    parsed.hostname === '' ? 'the local socket' : `${parsed.hostname}${parsed.port === '' ? '' : `:${parsed.port}`}`;
   const user = parsed.username === '' ? '' : ` as ${decoded(parsed.username)}`;
   return `${database === '' ? 'the default database' : `database "${database}"`} on ${host}${user}`;
 }

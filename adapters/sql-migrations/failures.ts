@@ -61,7 +61,9 @@ export function runFailure(ctx: AdapterContext<SqlMigrationsConfig>, session: Se
   const file = sqlFileOf(run);
   const what = describeSqlFailure(run.error, run.fromFile ? file : undefined);
   const transient = isTransientFailure(run.error);
-  const retry = transient ? ' This can pass on another attempt (a deadlock, a busy lock or a restart), so the step will be tried again.' : '';
+  const retry = transient
+    ? ' This can pass on another attempt (a deadlock, a busy lock or a restart), so the step will be tried again.'
+    : '';
   const Failure = transient ? RetryableStepError : TerminalStepError;
   let message: string;
   if (run.migration === undefined || file === undefined) {
@@ -70,7 +72,9 @@ export function runFailure(ctx: AdapterContext<SqlMigrationsConfig>, session: Se
     message =
       `${file.shownPath} failed, so its transaction was rolled back and none of it is applied:\n${what}\n` +
       `${finishedSoFar(run)}${retry}` +
-      (transient ? '' : ` Fix ${file.shownPath} (it has not run, so editing it is safe) and run the promotion again; it continues from ${run.migration.name}.`);
+      (transient
+        ? ''
+        : ` Fix ${file.shownPath} (it has not run, so editing it is safe) and run the promotion again; it continues from ${run.migration.name}.`);
   } else {
     message =
       `Undoing ${run.migration.name} with ${file.shownPath} failed, so its transaction was rolled back and ${run.migration.name} is still applied:\n${what}\n` +

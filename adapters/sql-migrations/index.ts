@@ -9,7 +9,8 @@ import { sqlMigrationsConfigSchema, type SqlMigrationsConfig } from './schema.ts
 export const sqlMigrationsAdapter = lazyAdapter<SqlMigrationsConfig>(
   {
     kind: 'sql-migrations',
-    description: 'Brings a PostgreSQL schema to the release’s version with numbered .sql files, each in a transaction, under an advisory lock.',
+    description:
+      'Brings a PostgreSQL schema to the release’s version with numbered .sql files, each in a transaction, under an advisory lock.',
     config: sqlMigrationsConfigSchema,
     step: { timeoutMs: 30 * 60_000, retries: 2 },
   },

@@ -33,7 +33,9 @@ function lockHolderQuery(key: bigint): string {
 }
 
 async function tryLock(session: Session, key: bigint): Promise<boolean> {
-  const result = await session.client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS locked', [key.toString()]);
+  const result = await session.client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS locked', [
+    key.toString(),
+  ]);
   return result.rows[0]?.locked === true;
 }
 
@@ -62,7 +64,11 @@ async function waitForLock(ctx: Context, session: Session, table: BookkeepingTab
 }
 
 /** Takes the lock (waiting up to `lockTimeout`) and returns how to release it. */
-export async function acquireMigrationLock(ctx: Context, session: Session, table: BookkeepingTable): Promise<() => Promise<void>> {
+export async function acquireMigrationLock(
+  ctx: Context,
+  session: Session,
+  table: BookkeepingTable,
+): Promise<() => Promise<void>> {
   const key = migrationLockKey(table.schema, table.table);
   if (!(await tryLock(session, key))) await waitForLock(ctx, session, table, key);
   return async () => {

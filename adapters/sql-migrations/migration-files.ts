@@ -80,7 +80,11 @@ function checkNames(ctx: AdapterContext<SqlMigrationsConfig>, shownFolder: strin
 // Sorting by name and matching versions by number only agree when numbers
 // grow with the names: 10_x.sql sorts before 9_x.sql, and two files numbered
 // 0003 would make "version 0003" ambiguous.
-function checkOrder(ctx: AdapterContext<SqlMigrationsConfig>, shownFolder: string, migrations: readonly MigrationFile[]): void {
+function checkOrder(
+  ctx: AdapterContext<SqlMigrationsConfig>,
+  shownFolder: string,
+  migrations: readonly MigrationFile[],
+): void {
   for (let index = 1; index < migrations.length; index++) {
     const previous = migrations[index - 1];
     const migration = migrations[index];
@@ -96,7 +100,11 @@ function checkOrder(ctx: AdapterContext<SqlMigrationsConfig>, shownFolder: strin
   }
 }
 
-async function readSqlFile(folder: string, shownFolder: string, fileName: string): Promise<{ file: SqlFile; bytes: Buffer }> {
+async function readSqlFile(
+  folder: string,
+  shownFolder: string,
+  fileName: string,
+): Promise<{ file: SqlFile; bytes: Buffer }> {
   const bytes = await readFile(join(folder, fileName));
   return { file: { shownPath: join(shownFolder, fileName), sql: bytes.toString('utf8') }, bytes };
 }

@@ -56,7 +56,12 @@ export async function runMigrations(
   const byName = new Map(folder.migrations.map((migration) => [migration.name, migration]));
   const umzug = new Umzug({
     migrations: folder.migrations.map((migration) => runnable(ctx, session, migration)),
-    storage: new BookkeepingStorage(session, table, new Map(folder.migrations.map((m) => [m.name, m.checksum])), ctx.stepId),
+    storage: new BookkeepingStorage(
+      session,
+      table,
+      new Map(folder.migrations.map((m) => [m.name, m.checksum])),
+      ctx.stepId,
+    ),
     logger: undefined,
   });
   const verb = direction === 'up' ? 'applying' : 'undoing';

@@ -21,19 +21,28 @@ const CONNECTION_URL = /^postgres(?:ql)?:\/\//;
 function identifier(setting: string, example: string) {
   return z
     .string({ error: `\`${setting}\` must be a name, e.g. ${example}` })
-    .regex(IDENTIFIER, `\`${setting}\` must use lower-case letters, digits and _, starting with a letter or _, e.g. ${example}`)
-    .max(MAX_IDENTIFIER_BYTES, `\`${setting}\` is longer than PostgreSQL's limit of ${MAX_IDENTIFIER_BYTES} characters`);
+    .regex(
+      IDENTIFIER,
+      `\`${setting}\` must use lower-case letters, digits and _, starting with a letter or _, e.g. ${example}`,
+    )
+    .max(
+      MAX_IDENTIFIER_BYTES,
+      `\`${setting}\` is longer than PostgreSQL's limit of ${MAX_IDENTIFIER_BYTES} characters`,
+    );
 }
 
 export const sqlMigrationsConfigSchema = z.strictObject(
   {
     dir: z
-      .string({ error: '`dir` is required: the folder of migration files, relative to the config file, e.g. db/migrations' })
+      .string({
+        error: '`dir` is required: the folder of migration files, relative to the config file, e.g. db/migrations',
+      })
       .min(1, '`dir` is empty: give the folder of migration files, e.g. db/migrations'),
     url: z
       .string({ error: '`url` is required: the connection string, usually "${secret:DATABASE_URL}"' })
       .refine((url) => url.includes('${') || CONNECTION_URL.test(url), {
-        message: '`url` must be a postgres:// or postgresql:// connection string; keep it in a secret: "${secret:DATABASE_URL}"',
+        message:
+          '`url` must be a postgres:// or postgresql:// connection string; keep it in a secret: "${secret:DATABASE_URL}"',
       }),
     table: identifier('table', DEFAULT_TABLE).optional(),
     schema: identifier('schema', 'app').optional(),

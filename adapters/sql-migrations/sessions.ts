@@ -23,7 +23,10 @@ function asStepError(ctx: Context, session: Session, what: string, error: unknow
   if (error instanceof BatonError) return error;
   if (ctx.signal.aborted) {
     return new TerminalStepError(
-      shown(ctx, `${what} for ${ctx.component} on ${session.target} was stopped: the step was cancelled or timed out (${abortReason(ctx.signal)}).`),
+      shown(
+        ctx,
+        `${what} for ${ctx.component} on ${session.target} was stopped: the step was cancelled or timed out (${abortReason(ctx.signal)}).`,
+      ),
       { cause: ctx.signal.reason },
     );
   }

@@ -21,12 +21,19 @@ function availableVersions(folder: MigrationFolder): string {
 }
 
 /** The migration `version` names; a terminal error listing the versions there are when none does. */
-export function migrationForVersion(ctx: AdapterContext<SqlMigrationsConfig>, folder: MigrationFolder, version: string): MigrationFile {
+export function migrationForVersion(
+  ctx: AdapterContext<SqlMigrationsConfig>,
+  folder: MigrationFolder,
+  version: string,
+): MigrationFile {
   const found = folder.migrations.find((migration) => migration.version === version);
   if (found !== undefined) return found;
   if (folder.migrations.length === 0) {
     throw new TerminalStepError(
-      shown(ctx, `${ctx.component} cannot go to schema version "${version}": ${folder.shownPath} holds no migrations (.sql files).`),
+      shown(
+        ctx,
+        `${ctx.component} cannot go to schema version "${version}": ${folder.shownPath} holds no migrations (.sql files).`,
+      ),
     );
   }
   throw new TerminalStepError(
@@ -40,7 +47,11 @@ export function migrationForVersion(ctx: AdapterContext<SqlMigrationsConfig>, fo
 }
 
 /** Migrations up to and including `target` that have not run, in the order they will run. */
-export function pendingUpTo(folder: MigrationFolder, applied: readonly AppliedMigration[], target: MigrationFile): MigrationFile[] {
+export function pendingUpTo(
+  folder: MigrationFolder,
+  applied: readonly AppliedMigration[],
+  target: MigrationFile,
+): MigrationFile[] {
   const ran = new Set(applied.map((migration) => migration.name));
   const upTo = folder.migrations.indexOf(target);
   return folder.migrations.slice(0, upTo + 1).filter((migration) => !ran.has(migration.name));

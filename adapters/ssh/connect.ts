@@ -46,7 +46,15 @@ export class ConnectFailure extends Error {
 
 type SshError = Error & { level?: string; code?: string };
 
-const NETWORK_CODES = new Set(['ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EPIPE', 'EHOSTDOWN', 'EAI_AGAIN']);
+const NETWORK_CODES = new Set([
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNRESET',
+  'EPIPE',
+  'EHOSTDOWN',
+  'EAI_AGAIN',
+]);
 
 function describeFailure(host: HostAddress, login: LoginSettings, error: SshError): ConnectFailure {
   if (error.level === 'client-authentication') {
@@ -77,9 +85,15 @@ function describeFailure(host: HostAddress, login: LoginSettings, error: SshErro
     );
   }
   if (error.code === 'ENOTFOUND') {
-    return new ConnectFailure(host, `the host name ${host.host} does not resolve`, 'Check the name in `hosts`.', false, {
-      cause: error,
-    });
+    return new ConnectFailure(
+      host,
+      `the host name ${host.host} does not resolve`,
+      'Check the name in `hosts`.',
+      false,
+      {
+        cause: error,
+      },
+    );
   }
   if (error.code !== undefined && NETWORK_CODES.has(error.code)) {
     return new ConnectFailure(
@@ -94,14 +108,20 @@ function describeFailure(host: HostAddress, login: LoginSettings, error: SshErro
     return new ConnectFailure(
       host,
       `offers no host key of the types known_hosts lists for it (${error.message})`,
-      'Its host keys may have been replaced: check with the host\'s owner, then update `knownHosts`.',
+      "Its host keys may have been replaced: check with the host's owner, then update `knownHosts`.",
       false,
       { cause: error },
     );
   }
-  return new ConnectFailure(host, `the SSH connection failed: ${errorMessage(error)}`, 'Check the host and its sshd log.', true, {
-    cause: error,
-  });
+  return new ConnectFailure(
+    host,
+    `the SSH connection failed: ${errorMessage(error)}`,
+    'Check the host and its sshd log.',
+    true,
+    {
+      cause: error,
+    },
+  );
 }
 
 export function connect(host: HostAddress, login: LoginSettings, signal: AbortSignal): Promise<Connection> {
@@ -139,7 +159,14 @@ export function connect(host: HostAddress, login: LoginSettings, signal: AbortSi
       }
     });
     client.once('close', () =>
-      fail(new ConnectFailure(host, 'the host closed the connection before login completed', 'Check the sshd log on the host.', true)),
+      fail(
+        new ConnectFailure(
+          host,
+          'the host closed the connection before login completed',
+          'Check the sshd log on the host.',
+          true,
+        ),
+      ),
     );
 
     const algorithms = login.trust.algorithmsFor(host);

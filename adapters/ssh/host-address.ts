@@ -14,7 +14,9 @@ export interface HostAddress {
 
 export class HostAddressError extends Error {
   constructor(entry: string, why: string) {
-    super(`"${entry}" is not a host: ${why}. Write host or host:port, e.g. web1.example.com or 10.0.0.5:2222 ([2001:db8::5]:2222 for IPv6)`);
+    super(
+      `"${entry}" is not a host: ${why}. Write host or host:port, e.g. web1.example.com or 10.0.0.5:2222 ([2001:db8::5]:2222 for IPv6)`,
+    );
     this.name = 'HostAddressError';
   }
 }
@@ -24,7 +26,8 @@ const IPV6 = /^[0-9A-Fa-f:.]+(%[A-Za-z0-9_.-]+)?$/;
 
 function parsePort(entry: string, text: string): number {
   const port = /^\d{1,5}$/.test(text) ? Number(text) : Number.NaN;
-  if (!(port >= 1 && port <= 65_535)) throw new HostAddressError(entry, `the port "${text}" is not a number from 1 to 65535`);
+  if (!(port >= 1 && port <= 65_535))
+    throw new HostAddressError(entry, `the port "${text}" is not a number from 1 to 65535`);
   return port;
 }
 

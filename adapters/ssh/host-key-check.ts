@@ -91,7 +91,8 @@ function checkAgainst(sources: TrustSources, host: HostAddress, key: Buffer): Ho
     return {
       accepted: false,
       reason: `revoked host key: it offered ${describeKey(key)}, which line ${revoked.line} of ${knownHostsFile} marks @revoked`,
-      advice: 'Baton never connects with a revoked key. Ask the host\'s owner to replace the host key, then add the new one after checking it.',
+      advice:
+        "Baton never connects with a revoked key. Ask the host's owner to replace the host key, then add the new one after checking it.",
     };
   }
   if (pinned.has(offered)) return { accepted: true, note: `host key ${offered} is listed in hostKeys` };

@@ -47,7 +47,11 @@ function judge(host: HostAddress, command: HostCommand, outcome: RemoteOutcome):
     outcome,
   });
   if (outcome.aborted && outcome.exited) {
-    return run('stopped', false, `stopped after ${took}: Baton sent SIGTERM, then SIGKILL, to the command's process group`);
+    return run(
+      'stopped',
+      false,
+      `stopped after ${took}: Baton sent SIGTERM, then SIGKILL, to the command's process group`,
+    );
   }
   if (outcome.aborted) {
     return run(
@@ -68,7 +72,12 @@ function judge(host: HostAddress, command: HostCommand, outcome: RemoteOutcome):
   if (outcome.exitSignal !== null) return run('failed', false, `killed by signal ${outcome.exitSignal} after ${took}`);
   if (outcome.exitCode === 0) return run('succeeded', false, `exit 0 after ${took}`);
   if (outcome.exitCode === EXIT_TRY_AGAIN) {
-    return run('failed', true, `exit code ${EXIT_TRY_AGAIN} (temporary failure) after ${took}`, 'The step can be tried again.');
+    return run(
+      'failed',
+      true,
+      `exit code ${EXIT_TRY_AGAIN} (temporary failure) after ${took}`,
+      'The step can be tried again.',
+    );
   }
   const program = command.argv[0] ?? '';
   const advice =
@@ -102,7 +111,11 @@ async function connectOrExplain(
 }
 
 /** Logs in and out again: proves the host key and the login work, without running anything. */
-export async function checkLogin(ctx: AdapterContext<SshConfig>, login: LoginSettings, host: HostAddress): Promise<HostRun> {
+export async function checkLogin(
+  ctx: AdapterContext<SshConfig>,
+  login: LoginSettings,
+  host: HostAddress,
+): Promise<HostRun> {
   const connection = await connectOrExplain(ctx, login, host);
   if ('status' in connection) return connection;
   connection.client.end();
@@ -137,7 +150,7 @@ export async function runOnHost(
         status: 'not-run',
         retryable: true,
         reason: 'the host refused to open a session for the command',
-        advice: 'Check sshd\'s MaxSessions and its log on the host.',
+        advice: "Check sshd's MaxSessions and its log on the host.",
       };
     }
     const result = judge(host, command, outcome);

@@ -61,7 +61,9 @@ export async function plan(ctx: SshContext): Promise<StepPreview> {
 
   const observing = ctx.config.currentCommand !== undefined;
   const details = runs.map((run) =>
-    ctx.redact(observing ? `${run.host.entry}: runs ${versionOn(run) ?? 'nothing yet'}` : `${run.host.entry}: ${run.reason}`),
+    ctx.redact(
+      observing ? `${run.host.entry}: runs ${versionOn(run) ?? 'nothing yet'}` : `${run.host.entry}: ${run.reason}`,
+    ),
   );
   const warning = target.login.trust.insecure ? 'HOST KEYS NOT CHECKED (insecureAcceptAnyHostKey): ' : '';
   if (warning !== '') {
@@ -78,9 +80,13 @@ export async function plan(ctx: SshContext): Promise<StepPreview> {
       changes: false,
     };
   }
-  const batches = plural(batchCount, 'batch', 'batches') + (batchSize > 1 && hosts.length > batchSize ? ` of up to ${batchSize}` : '');
+  const batches =
+    plural(batchCount, 'batch', 'batches') +
+    (batchSize > 1 && hosts.length > batchSize ? ` of up to ${batchSize}` : '');
   return {
-    summary: ctx.redact(`${warning}run \`${ctx.config.command.join(' ')}\` on ${plural(hosts.length, 'host', 'hosts')} in ${batches}`),
+    summary: ctx.redact(
+      `${warning}run \`${ctx.config.command.join(' ')}\` on ${plural(hosts.length, 'host', 'hosts')} in ${batches}`,
+    ),
     details,
     reversible,
     changes: true,

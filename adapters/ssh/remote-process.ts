@@ -59,7 +59,9 @@ function eachLine(stream: Readable, onLine: (line: string) => void): Promise<voi
 }
 
 function openExec(client: Client, line: string): Promise<ClientChannel> {
-  return new Promise((resolve, reject) => client.exec(line, (error, channel) => (error ? reject(error) : resolve(channel))));
+  return new Promise((resolve, reject) =>
+    client.exec(line, (error, channel) => (error ? reject(error) : resolve(channel))),
+  );
 }
 
 function sendKill(client: Client, processGroup: number, signal: 'TERM' | 'KILL'): void {
@@ -150,7 +152,10 @@ export async function runRemoteCommand(
   try {
     await finished;
     // The last line of each stream arrives with its end, which may trail the close a little.
-    await Promise.race([Promise.all([stdoutRead, stderrRead]), new Promise((resolve) => later(200, () => resolve(undefined)))]);
+    await Promise.race([
+      Promise.all([stdoutRead, stderrRead]),
+      new Promise((resolve) => later(200, () => resolve(undefined))),
+    ]);
   } finally {
     options.signal.removeEventListener('abort', onAbort);
     client.removeListener('close', finish);

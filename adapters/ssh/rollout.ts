@@ -33,7 +33,9 @@ function stateOfHosts(runs: readonly HostRun[], untouched: readonly HostAddress[
   const partly = [...hostsWhere('failed'), ...hostsWhere('stopped')];
   const parts = [
     `Changed (the command exited 0): ${hostNames(hostsWhere('succeeded')) || 'none'}.`,
-    partly.length > 0 ? `May be partly changed (the command started but did not finish well): ${hostNames(partly)}.` : undefined,
+    partly.length > 0
+      ? `May be partly changed (the command started but did not finish well): ${hostNames(partly)}.`
+      : undefined,
     `Not changed: ${hostNames([...hostsWhere('not-run'), ...untouched]) || 'none'}.`,
   ];
   return parts.filter((part) => part !== undefined).join('\n');
@@ -50,7 +52,9 @@ function stoppedError(
   return new TerminalStepError(
     ctx.redact(
       `${describeCommand(ctx, command)} was stopped ${when}: the step was cancelled or timed out (${abortReason(ctx.signal)}).` +
-        (stopped.length > 0 ? ` Baton stopped the running command on ${hostNames(stopped.map((run) => run.host))}.` : '') +
+        (stopped.length > 0
+          ? ` Baton stopped the running command on ${hostNames(stopped.map((run) => run.host))}.`
+          : '') +
         `\n${stateOfHosts(runs, untouched)}\n` +
         'Check the step log and the hosts, then run the promotion again or roll back.',
     ),

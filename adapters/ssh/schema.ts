@@ -19,10 +19,16 @@ function hasPlaceholder(text: string): boolean {
 }
 
 function remoteCommand(setting: string) {
-  const allowed = setting === 'rollbackCommand' ? STEP_VARIABLE_NAMES : STEP_VARIABLE_NAMES.filter((name) => name !== ROLLBACK_ONLY_VARIABLE);
+  const allowed =
+    setting === 'rollbackCommand'
+      ? STEP_VARIABLE_NAMES
+      : STEP_VARIABLE_NAMES.filter((name) => name !== ROLLBACK_ONLY_VARIABLE);
   const argument = (text: z.ZodString) =>
     text
-      .refine((value) => !value.includes('\0'), `an argument of \`${setting}\` contains a NUL character, which no shell can pass on`)
+      .refine(
+        (value) => !value.includes('\0'),
+        `an argument of \`${setting}\` contains a NUL character, which no shell can pass on`,
+      )
       .superRefine((value, ctx) => {
         for (const name of unknownTokens(value, allowed)) {
           ctx.addIssue({
@@ -34,8 +40,11 @@ function remoteCommand(setting: string) {
           });
         }
       });
-  return argvCommand(setting, { what: 'the command to run on each host', example: '["/opt/app/deploy.sh", "${version}"]', argument })
-    .refine((argv) => !argv[0]?.startsWith('-'), `the program in \`${setting}\` cannot start with "-"`);
+  return argvCommand(setting, {
+    what: 'the command to run on each host',
+    example: '["/opt/app/deploy.sh", "${version}"]',
+    argument,
+  }).refine((argv) => !argv[0]?.startsWith('-'), `the program in \`${setting}\` cannot start with "-"`);
 }
 
 const host = z

@@ -40,9 +40,7 @@ export function stepVariables(
 
 /** The `{{BATON_…}}` tokens in `argument` that are not in `allowed`. */
 export function unknownTokens(argument: string, allowed: readonly string[]): string[] {
-  return [...argument.matchAll(TOKEN)]
-    .map((match) => match[1] ?? '')
-    .filter((name) => !allowed.includes(name));
+  return [...argument.matchAll(TOKEN)].map((match) => match[1] ?? '').filter((name) => !allowed.includes(name));
 }
 
 /** Replaces every `{{BATON_…}}` token with its value; validation made sure each has one. */

@@ -36,7 +36,8 @@ export async function prepareTarget(ctx: AdapterContext<SshConfig>): Promise<Ssh
     loadLoginKey(ctx.config, ctx.configDir),
     loadHostKeyTrust(ctx.config, ctx.configDir),
   ]).catch((error: unknown) => {
-    if (error instanceof TerminalStepError) throw new TerminalStepError(ctx.redact(error.message), { cause: error.cause });
+    if (error instanceof TerminalStepError)
+      throw new TerminalStepError(ctx.redact(error.message), { cause: error.cause });
     throw error;
   });
   return {

@@ -46,13 +46,12 @@ function stalePlanRefused(session: TerraformSession, interruptedEarlier: boolean
  * applying it, that attempt may have finished just before it was cut off (a
  * crashed worker): a fresh plan without changes shows it did.
  */
-async function afterStalePlan(
-  session: TerraformSession,
-  interruptedEarlier: boolean,
-): Promise<StepResult> {
+async function afterStalePlan(session: TerraformSession, interruptedEarlier: boolean): Promise<StepResult> {
   if (!interruptedEarlier) throw stalePlanRefused(session, false);
   const { ctx, files } = session;
-  ctx.log('The saved plan is stale and an earlier attempt of this step had started applying it: checking whether it finished.');
+  ctx.log(
+    'The saved plan is stale and an earlier attempt of this step had started applying it: checking whether it finished.',
+  );
   const check = await makePlan(session, ctx.config.vars ?? {}, files.checkPlan).finally(() =>
     rm(files.checkPlan, { force: true }),
   );
@@ -69,8 +68,13 @@ export async function applyStep(ctx: TerraformContext): Promise<StepResult> {
   const { files } = session;
   await prepareWorkspace(session);
   if (await exists(files.applied)) {
-    ctx.log(`Step ${ctx.stepId} already applied its plan in workspace ${session.workspace}: not applying again, reading the outputs.`);
-    return resultWithOutputs(session, `already applied by this step in workspace ${session.workspace}; outputs read again`);
+    ctx.log(
+      `Step ${ctx.stepId} already applied its plan in workspace ${session.workspace}: not applying again, reading the outputs.`,
+    );
+    return resultWithOutputs(
+      session,
+      `already applied by this step in workspace ${session.workspace}; outputs read again`,
+    );
   }
   const problem = await savedPlanProblem(session);
   if (problem !== null) {

@@ -19,9 +19,10 @@ const NETWORK_TROUBLE =
 type FailureKind = 'lock-held' | 'network' | 'apply' | 'init' | 'other';
 
 function everything(outcome: TerraformOutcome): string {
-  return [...outcome.tail, ...outcome.diagnostics.flatMap((diagnostic) => [diagnostic.summary, diagnostic.detail])].join(
-    '\n',
-  );
+  return [
+    ...outcome.tail,
+    ...outcome.diagnostics.flatMap((diagnostic) => [diagnostic.summary, diagnostic.detail]),
+  ].join('\n');
 }
 
 function failureKind(outcome: TerraformOutcome): FailureKind {
@@ -61,7 +62,9 @@ function advice(session: TerraformSession, kind: FailureKind): string {
 
 function describeEnding(outcome: TerraformOutcome): string {
   const ending =
-    outcome.exitSignal !== null ? `was killed by signal ${outcome.exitSignal}` : `failed with exit code ${outcome.exitCode}`;
+    outcome.exitSignal !== null
+      ? `was killed by signal ${outcome.exitSignal}`
+      : `failed with exit code ${outcome.exitCode}`;
   return `${ending} after ${formatElapsed(outcome.durationMs)}`;
 }
 

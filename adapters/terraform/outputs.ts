@@ -60,10 +60,7 @@ export async function readOutputs(session: TerraformSession): Promise<ModuleOutp
 }
 
 /** The step's result: the module's outputs, the sensitive ones named so they are never shown. */
-export async function resultWithOutputs(
-  session: TerraformSession,
-  summary: string,
-): Promise<StepResult> {
+export async function resultWithOutputs(session: TerraformSession, summary: string): Promise<StepResult> {
   const outputs = await readOutputs(session);
   for (const name of outputs.unknownSensitive) {
     session.ctx.log(`Note: \`sensitiveOutputs\` names "${name}", but the module has no output of that name.`);

@@ -63,7 +63,14 @@ function plural(count: number, word: string): string {
 
 export function summarizePlan(plan: SavedPlan, workspace: string, changes: boolean): PlanSummary {
   if (!changes) return { summary: `no changes in workspace ${workspace}`, details: [] };
-  const lines: Record<ResourceAction, string[]> = { destroy: [], replace: [], update: [], create: [], forget: [], none: [] };
+  const lines: Record<ResourceAction, string[]> = {
+    destroy: [],
+    replace: [],
+    update: [],
+    create: [],
+    forget: [],
+    none: [],
+  };
   const movesAndImports: string[] = [];
   for (const resource of plan.resource_changes) {
     const action = resourceAction(resource.change.actions);

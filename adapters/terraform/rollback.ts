@@ -44,7 +44,10 @@ function previousVariables(ctx: TerraformContext, previous: string): PreviousVar
     );
   }
   return {
-    vars: { ...vars, ...Object.fromEntries(names.map((name) => [name, (vars[name] ?? '').replaceAll(ctx.version, previous)])) },
+    vars: {
+      ...vars,
+      ...Object.fromEntries(names.map((name) => [name, (vars[name] ?? '').replaceAll(ctx.version, previous)])),
+    },
     changed: previous === ctx.version ? [] : names,
   };
 }
@@ -68,7 +71,9 @@ export async function rollbackStep(ctx: TerraformContext, before: Observed): Pro
   const previous = previousVariables(ctx, before.version);
   const session = await openSession(ctx, 'rollback');
   await prepareWorkspace(session);
-  ctx.log(`Rolling back to ${before.version}: planning with ${previous.changed.map((name) => `\`${name}\``).join(', ') || 'the same variables'}.`);
+  ctx.log(
+    `Rolling back to ${before.version}: planning with ${previous.changed.map((name) => `\`${name}\``).join(', ') || 'the same variables'}.`,
+  );
   const planFile = session.files.rollbackPlan;
   try {
     const made = await makePlan(session, previous.vars, planFile);

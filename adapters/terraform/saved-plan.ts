@@ -47,7 +47,8 @@ function variableArguments(session: TerraformSession, vars: Record<string, strin
 /** A hash, not the settings: they may hold secrets, and the file stays on disk. */
 function settingsFingerprint(session: TerraformSession): string {
   const { config } = session.ctx;
-  const sorted = (map: Record<string, string> | undefined) => Object.entries(map ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  const sorted = (map: Record<string, string> | undefined) =>
+    Object.entries(map ?? {}).sort(([a], [b]) => a.localeCompare(b));
   const settings = JSON.stringify([
     session.binary,
     session.moduleDir,

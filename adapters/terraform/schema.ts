@@ -62,7 +62,8 @@ const backendKey = z.string().min(1, '`backendConfig` keys cannot be empty');
 const rollbackSettings = z.strictObject(
   {
     reapplyPrevious: z.literal(true, {
-      error: '`rollback.reapplyPrevious` must be true: it is how you ask Baton to roll back by re-applying the previous version',
+      error:
+        '`rollback.reapplyPrevious` must be true: it is how you ask Baton to roll back by re-applying the previous version',
     }),
     versionVars: nameList('rollback.versionVars', 'the name of one of `vars`', '"image_tag"').optional(),
   },
@@ -93,7 +94,11 @@ export const terraformConfigSchema = z
         .regex(DURATION, '`lockTimeout` must be a whole number followed by ms, s, m or h, e.g. "30s" or "5m"')
         .default(DEFAULT_LOCK_TIMEOUT),
       rollback: rollbackSettings.optional(),
-      sensitiveOutputs: nameList('sensitiveOutputs', 'the name of an output of the module', '"database_url"').optional(),
+      sensitiveOutputs: nameList(
+        'sensitiveOutputs',
+        'the name of an output of the module',
+        '"database_url"',
+      ).optional(),
     },
     {
       error: (issue) =>

@@ -11,10 +11,14 @@ const remote = join(workDir, 'gitops.git');
 const clone = join(workDir, 'gitops');
 const file = join(clone, 'environments', environment, 'api.yaml');
 const git = (...args) =>
-  execFileSync('git', ['-c', 'user.name=Baton', '-c', 'user.email=baton@localhost', '-c', 'init.defaultBranch=main', ...args], {
-    cwd: clone,
-    encoding: 'utf8',
-  }).trim();
+  execFileSync(
+    'git',
+    ['-c', 'user.name=Baton', '-c', 'user.email=baton@localhost', '-c', 'init.defaultBranch=main', ...args],
+    {
+      cwd: clone,
+      encoding: 'utf8',
+    },
+  ).trim();
 
 function ensureRepository() {
   if (existsSync(join(clone, '.git'))) {
@@ -66,7 +70,11 @@ if (action === 'current') {
   if (current) console.log(current);
 } else if (action === 'plan') {
   const current = runningVersion();
-  console.log(current === version ? `environments/${environment}/api.yaml already at ${version}` : `commit environments/${environment}/api.yaml: ${current ?? '(new file)'} → ${version}`);
+  console.log(
+    current === version
+      ? `environments/${environment}/api.yaml already at ${version}`
+      : `commit environments/${environment}/api.yaml: ${current ?? '(new file)'} → ${version}`,
+  );
   console.log(`image: ${process.env.IMAGE}:${version}`);
   console.log(`QUEUE_URL: ${process.env.QUEUE_URL}`);
 } else if (action === 'apply') {

@@ -36,7 +36,10 @@ export class ChannelProblems {
     }
     const problem = { channel, reason: error.reason, remedy: error.remedy, since: new Date(this.now()).toISOString() };
     this.problems.set(channel, { ...problem, probeAt });
-    this.logger.error(problem, `cannot post to ${channel}: ${error.reason}; its messages wait until it works again. ${error.remedy}`);
+    this.logger.error(
+      problem,
+      `cannot post to ${channel}: ${error.reason}; its messages wait until it works again. ${error.remedy}`,
+    );
   }
 
   worked(channel: string): void {

@@ -47,7 +47,10 @@ export function createInteractionHandler(deps: InteractionDeps): InteractionHand
   const answerFailure = (error: unknown, what: string): Reply => {
     if (error instanceof BatonError) return privateReply(error.message);
     deps.logger.error({ err: error }, `${what} failed`);
-    return privateReply(`Something went wrong while handling that ${what}; it was logged. Try again, and if it keeps failing, check Baton's log.`, 'bad');
+    return privateReply(
+      `Something went wrong while handling that ${what}; it was logged. Try again, and if it keeps failing, check Baton's log.`,
+      'bad',
+    );
   };
 
   return {

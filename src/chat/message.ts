@@ -71,7 +71,8 @@ export function textMessage(text: string, tone: Tone = 'neutral'): ChatMessage {
 export function messagePlainText(message: ChatMessage): string {
   const lines: string[] = [];
   for (const block of message.blocks) {
-    if (block.type === 'header' || block.type === 'text' || block.type === 'context' || block.type === 'code') lines.push(block.text);
+    if (block.type === 'header' || block.type === 'text' || block.type === 'context' || block.type === 'code')
+      lines.push(block.text);
     if (block.type === 'fields') lines.push(...block.fields.map((f) => `${f.label}: ${f.value}`));
     if (block.type === 'list') {
       if (block.title) lines.push(block.title);

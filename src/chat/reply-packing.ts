@@ -22,7 +22,12 @@ export function combineMessages(messages: ChatMessage[]): ChatMessage | undefine
   const tones = messages.map((m) => m.tone);
   const tone = tones.includes('bad') ? 'bad' : tones.includes('warning') ? 'warning' : (tones.at(-1) ?? 'neutral');
   const mentions = [...new Set(messages.flatMap((m) => m.mentions ?? []))];
-  return { text: messages.map((m) => m.text).join('\n'), tone, blocks: messages.flatMap((m) => m.blocks), ...(mentions.length > 0 ? { mentions } : {}) };
+  return {
+    text: messages.map((m) => m.text).join('\n'),
+    tone,
+    blocks: messages.flatMap((m) => m.blocks),
+    ...(mentions.length > 0 ? { mentions } : {}),
+  };
 }
 
 export function packReplies(

@@ -49,7 +49,11 @@ export class RootUpdatePacer {
     const shown = this.shown.get(keyOf(ref));
     if (shown?.digest === messageDigest(message)) return { kind: 'unchanged' };
     const now = this.now();
-    const waitMs = Math.max(shown ? shown.at + this.pace.rootEveryMs - now : 0, this.closedUntil - now, this.workspace?.delayOf() ?? 0);
+    const waitMs = Math.max(
+      shown ? shown.at + this.pace.rootEveryMs - now : 0,
+      this.closedUntil - now,
+      this.workspace?.delayOf() ?? 0,
+    );
     if (waitMs > 0) return { kind: 'later', waitMs };
     this.workspace?.reserve();
     return { kind: 'now' };

@@ -16,7 +16,12 @@ import type { AuditRecord } from '../core/audit-record.ts';
 import type { Pipeline, Promotion } from '../core/model.ts';
 import type { Logger } from '../core/capabilities.ts';
 import type { Job, JobQueue, Store } from '../engine/contract.ts';
-import { ChatChannelUnusableError, ChatMessageGoneError, ChatRateLimitedError, ChatUnavailableError } from '../errors.ts';
+import {
+  ChatChannelUnusableError,
+  ChatMessageGoneError,
+  ChatRateLimitedError,
+  ChatUnavailableError,
+} from '../errors.ts';
 import { ChannelPacer } from './channel-pacer.ts';
 import { ChannelProblems } from './channel-problems.ts';
 import type { ChatOut, MessageRef } from './contract.ts';
@@ -114,13 +119,22 @@ export class ThreadPublisher {
    */
   consume(outbox: JobQueue, concurrency = 8): () => void {
     this.outbox = outbox;
-    outbox.work(async (job) => {
-      if (job.data.kind === 'thread') await this.sync(job.data.stream);
-      if (job.data.kind === 'root') await this.updateRoot(job.data.promotionId);
-    }, { concurrency });
+    outbox.work(
+      async (job) => {
+        if (job.data.kind === 'thread') await this.sync(job.data.stream);
+        if (job.data.kind === 'root') await this.updateRoot(job.data.promotionId);
+      },
+      { concurrency },
+    );
     // The embedded outbox forgets its jobs on a restart, a plan message's edit waiting its turn with them.
-    if (!outbox.durable) void this.nudgeRecentlyChanged(outbox).catch((error: unknown) => this.logger.warn({ err: error }, 'could not bring recent plan messages up to date'));
-    const sweep = () => void this.nudgeUnposted(outbox).catch((error: unknown) => this.logger.warn({ err: error }, 'could not check recent threads for unposted records'));
+    if (!outbox.durable)
+      void this.nudgeRecentlyChanged(outbox).catch((error: unknown) =>
+        this.logger.warn({ err: error }, 'could not bring recent plan messages up to date'),
+      );
+    const sweep = () =>
+      void this.nudgeUnposted(outbox).catch((error: unknown) =>
+        this.logger.warn({ err: error }, 'could not check recent threads for unposted records'),
+      );
     sweep();
     const timer = setInterval(sweep, this.sweepEveryMs);
     timer.unref();
@@ -140,7 +154,9 @@ export class ThreadPublisher {
 
   private async nudgeRecentlyChanged(outbox: JobQueue): Promise<void> {
     const since = Date.now() - RECENT_CHANGE_MS;
-    const recent = (await this.store.listPromotions({ limit: SWEPT_STREAMS })).filter((p) => p.thread && Date.parse(p.updatedAt) >= since);
+    const recent = (await this.store.listPromotions({ limit: SWEPT_STREAMS })).filter(
+      (p) => p.thread && Date.parse(p.updatedAt) >= since,
+    );
     await Promise.all(recent.map((p) => outbox.nudge(rootJob(p.id))));
   }
 
@@ -192,7 +208,12 @@ export class ThreadPublisher {
     const post = async (message: ChatMessage) => {
       await this.send(environment.channel, () => this.chat.post(environment.channel, message));
     };
-    await this.postBatches(stream, cursor, packReplies(pending, renderEnvironmentEvent, (m) => this.chat.fits(m)), post);
+    await this.postBatches(
+      stream,
+      cursor,
+      packReplies(pending, renderEnvironmentEvent, (m) => this.chat.fits(m)),
+      post,
+    );
   }
 
   /**
@@ -210,7 +231,10 @@ export class ThreadPublisher {
     }
     if (this.unknownStreams.has(stream)) return;
     this.unknownStreams.add(stream);
-    this.logger.warn({ stream, seq: pending[0]?.seq }, 'audit records of a promotion or environment this config does not name; kept unposted for a bot whose config does');
+    this.logger.warn(
+      { stream, seq: pending[0]?.seq },
+      'audit records of a promotion or environment this config does not name; kept unposted for a bot whose config does',
+    );
   }
 
   /** Posts batches in order, moving the cursor past each; stops where another replica got there first. */
@@ -261,7 +285,11 @@ export class ThreadPublisher {
     const thread = promotion.thread;
     if (!thread) return;
     const shown = promotion;
-    const batches = packReplies(rest, (record) => renderThreadEvent(record, shown), (m) => this.chat.fits(m));
+    const batches = packReplies(
+      rest,
+      (record) => renderThreadEvent(record, shown),
+      (m) => this.chat.fits(m),
+    );
     const reply = async (message: ChatMessage) => {
       await this.send(channel, () => this.chat.reply(thread, message), threadKey);
     };
@@ -284,9 +312,14 @@ export class ThreadPublisher {
       if (!promotion || !environment || !thread) return;
       const message = renderPromotion(promotion, environment);
       if (this.roots.shows(thread, message)) return;
-      const decision = this.problems.holdsBack(promotion.channel) ? ({ kind: 'later', waitMs: this.sweepEveryMs } as const) : this.roots.decide(thread, message);
+      const decision = this.problems.holdsBack(promotion.channel)
+        ? ({ kind: 'later', waitMs: this.sweepEveryMs } as const)
+        : this.roots.decide(thread, message);
       if (decision.kind === 'unchanged') return;
-      const againInMs = decision.kind === 'later' ? decision.waitMs : await this.editRoot(promotion.channel, thread, message, promotion);
+      const againInMs =
+        decision.kind === 'later'
+          ? decision.waitMs
+          : await this.editRoot(promotion.channel, thread, message, promotion);
       if (againInMs === 0) return;
       if (this.outbox) return this.outbox.nudge(rootJob(promotionId), { delayMs: againInMs });
       // Called directly (no queue to ask later): wait out a budget, not a platform outage.
@@ -300,7 +333,12 @@ export class ThreadPublisher {
    * how long until the edit is tried again: a 429's Retry-After, a pause
    * after a 5xx or a timeout, the sweep interval for a channel that fails.
    */
-  private async editRoot(channel: string, thread: MessageRef, message: ChatMessage, promotion: Promotion): Promise<number> {
+  private async editRoot(
+    channel: string,
+    thread: MessageRef,
+    message: ChatMessage,
+    promotion: Promotion,
+  ): Promise<number> {
     try {
       await this.chat.update(thread, message);
       this.problems.worked(channel);
@@ -312,7 +350,10 @@ export class ThreadPublisher {
         return error.retryAfterMs;
       }
       if (error instanceof ChatUnavailableError) {
-        this.logger.warn({ promotion: promotion.id, err: error.message }, `could not update the plan message of promotion #${promotion.id}; trying again`);
+        this.logger.warn(
+          { promotion: promotion.id, err: error.message },
+          `could not update the plan message of promotion #${promotion.id}; trying again`,
+        );
         return Math.min(ROOT_RETRY_MS, this.sweepEveryMs);
       }
       if (error instanceof ChatChannelUnusableError) {
@@ -321,7 +362,10 @@ export class ThreadPublisher {
       }
       if (!(error instanceof ChatMessageGoneError)) throw error;
       // Someone deleted it; the thread still has every record.
-      this.logger.warn({ promotion: promotion.id, channel }, `the plan message of promotion #${promotion.id} is gone (deleted?); its thread still has every record`);
+      this.logger.warn(
+        { promotion: promotion.id, channel },
+        `the plan message of promotion #${promotion.id} is gone (deleted?); its thread still has every record`,
+      );
       this.roots.showed(thread, message);
       return 0;
     }

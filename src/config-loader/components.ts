@@ -14,15 +14,25 @@ const pathOf = (name: string): ConfigPath => ['components', name];
 
 function checkAdapterSettings(config: ComponentConfig, path: ConfigPath, adapters: AdapterLookup): PathIssue[] {
   const adapter = adapters.get(config.adapter);
-  if (!adapter) return [valueIssue([...path, 'adapter'], describeUnknown('unknown adapter', config.adapter, adapters.kinds()))];
+  if (!adapter)
+    return [valueIssue([...path, 'adapter'], describeUnknown('unknown adapter', config.adapter, adapters.kinds()))];
   const result = adapter.config.safeParse(config.with, { reportInput: true });
   if (result.success) return [];
-  return describeZodIssues(result.error.issues, adapter.config, { basePath: [...path, 'with'], prefix: config.adapter });
+  return describeZodIssues(result.error.issues, adapter.config, {
+    basePath: [...path, 'with'],
+    prefix: config.adapter,
+  });
 }
 
-function checkNeeds(name: string, config: ComponentConfig, path: ConfigPath, known: ReadonlyMap<string, unknown>): PathIssue[] {
+function checkNeeds(
+  name: string,
+  config: ComponentConfig,
+  path: ConfigPath,
+  known: ReadonlyMap<string, unknown>,
+): PathIssue[] {
   return config.needs.flatMap((needed, index) => {
-    if (needed === name) return [valueIssue([...path, 'needs', index], `${name} needs itself: remove ${name} from its needs`)];
+    if (needed === name)
+      return [valueIssue([...path, 'needs', index], `${name} needs itself: remove ${name} from its needs`)];
     if (!known.has(needed)) {
       return [valueIssue([...path, 'needs', index], describeUnknown('unknown component', needed, [...known.keys()]))];
     }
@@ -33,7 +43,11 @@ function checkNeeds(name: string, config: ComponentConfig, path: ConfigPath, kno
 function needsCycles(entries: readonly ComponentEntry[]): PathIssue[] {
   const needsByName = new Map<string, string[]>();
   for (const { name, config } of entries) {
-    if (config) needsByName.set(name, config.needs.filter((needed) => needed !== name));
+    if (config)
+      needsByName.set(
+        name,
+        config.needs.filter((needed) => needed !== name),
+      );
   }
   return findCycles([...needsByName.keys()], (name) => needsByName.get(name) ?? []).map((cycle) => {
     const [from = '', to = ''] = cycle;
@@ -43,7 +57,13 @@ function needsCycles(entries: readonly ComponentEntry[]): PathIssue[] {
 }
 
 function toComponent(name: string, config: ComponentConfig, path: ConfigPath, issues: PathIssue[]): Component {
-  const component: Component = { name, adapter: config.adapter, with: config.with, needs: config.needs, outputs: config.outputs };
+  const component: Component = {
+    name,
+    adapter: config.adapter,
+    with: config.with,
+    needs: config.needs,
+    outputs: config.outputs,
+  };
   const { timeout, retries } = config;
   if (timeout !== undefined) {
     const timeoutMs = parseOrReport(() => parseDuration(timeout), [...path, 'timeout'], issues);
@@ -67,7 +87,11 @@ export function readComponents(
     issues.push(
       ...checkAdapterSettings(config, path, adapters),
       ...checkNeeds(name, config, path, outputsByComponent),
-      ...checkPlaceholders(config.with, [...path, 'with'], { component: name, needs: config.needs, outputsByComponent }),
+      ...checkPlaceholders(config.with, [...path, 'with'], {
+        component: name,
+        needs: config.needs,
+        outputsByComponent,
+      }),
     );
     components.push(toComponent(name, config, path, issues));
   }

@@ -15,6 +15,7 @@ export function describeValue(value: unknown): string {
 /** A zod `error` option whose message says what was expected and what was found. */
 export function expecting(what: string): { error: (issue: { input?: unknown }) => string } {
   return {
-    error: (issue) => (issue.input === undefined ? `expected ${what}` : `expected ${what}, got ${describeValue(issue.input)}`),
+    error: (issue) =>
+      issue.input === undefined ? `expected ${what}` : `expected ${what}, got ${describeValue(issue.input)}`,
   };
 }

@@ -21,7 +21,9 @@ function duplicateNames(entries: readonly EnvironmentEntry[], lineOf: (path: Con
       firstIndex.set(name, index);
     } else {
       const firstLine = lineOf([...pathOf(first), 'name']);
-      issues.push(valueIssue([...pathOf(index), 'name'], `duplicate environment "${name}" (first defined at line ${firstLine})`));
+      issues.push(
+        valueIssue([...pathOf(index), 'name'], `duplicate environment "${name}" (first defined at line ${firstLine})`),
+      );
     }
   }
   return issues;
@@ -30,7 +32,12 @@ function duplicateNames(entries: readonly EnvironmentEntry[], lineOf: (path: Con
 function checkRequires(config: EnvironmentConfig, path: ConfigPath, known: ReadonlySet<string>): PathIssue[] {
   return config.requires.flatMap((required, index) => {
     if (required === config.name) {
-      return [valueIssue([...path, 'requires', index], `environment "${required}" requires itself: remove "${required}" from its requires`)];
+      return [
+        valueIssue(
+          [...path, 'requires', index],
+          `environment "${required}" requires itself: remove "${required}" from its requires`,
+        ),
+      ];
     }
     if (!known.has(required)) {
       return [valueIssue([...path, 'requires', index], describeUnknown('unknown environment', required, [...known]))];
@@ -59,7 +66,10 @@ function soakMsOf(config: EnvironmentConfig, path: ConfigPath, issues: PathIssue
   const soakPath = [...path, 'soak'];
   if (config.requires.length === 0) {
     issues.push(
-      valueIssue(soakPath, 'soak needs requires: soak is how long the release must have run in the required environments; add requires or remove soak'),
+      valueIssue(
+        soakPath,
+        'soak needs requires: soak is how long the release must have run in the required environments; add requires or remove soak',
+      ),
     );
   }
   return parseOrReport(() => parseDuration(soak), soakPath, issues) ?? 0;
@@ -68,13 +78,22 @@ function soakMsOf(config: EnvironmentConfig, path: ConfigPath, issues: PathIssue
 /** Each check asks every target: more often than a minute would make Baton the load on them. */
 const DRIFT_MIN_MS = 60_000;
 
-function driftEveryOf(config: EnvironmentConfig, path: ConfigPath, issues: PathIssue[]): Pick<Environment, 'driftEveryMs'> {
+function driftEveryOf(
+  config: EnvironmentConfig,
+  path: ConfigPath,
+  issues: PathIssue[],
+): Pick<Environment, 'driftEveryMs'> {
   if (config.drift === undefined) return {};
   const everyPath = [...path, 'drift', 'every'];
   const everyMs = parseOrReport(() => parseDuration(config.drift?.every ?? ''), everyPath, issues);
   if (everyMs === undefined) return {};
   if (everyMs < DRIFT_MIN_MS) {
-    issues.push(valueIssue(everyPath, `drift.every must be at least 1m: each check asks every target what it runs (got ${formatDuration(everyMs)})`));
+    issues.push(
+      valueIssue(
+        everyPath,
+        `drift.every must be at least 1m: each check asks every target what it runs (got ${formatDuration(everyMs)})`,
+      ),
+    );
     return {};
   }
   return { driftEveryMs: everyMs };
@@ -109,7 +128,10 @@ function permissionRules(config: EnvironmentConfig): Pick<Environment, 'rollback
   const given = (people: string[] | undefined, fallback: PeopleRule['people']): PeopleRule =>
     people === undefined ? { people: fallback, origin: 'default' } : { people, origin: 'config' };
   return {
-    rollback: given(config.rollback, requesters.length === 0 && approvers.length === 0 ? 'anyone' : unionOf(requesters, approvers)),
+    rollback: given(
+      config.rollback,
+      requesters.length === 0 && approvers.length === 0 ? 'anyone' : unionOf(requesters, approvers),
+    ),
     freeze: given(config.freeze, approvers.length === 0 ? 'anyone' : approvers),
     override: given(config.override, []),
   };

@@ -32,7 +32,9 @@ function splitGroups(config: GroupsConfig): Pick<Pipeline, 'groups' | 'linkedGro
   const linkedGroups: Pipeline['linkedGroups'] = {};
   for (const [name, members] of Object.entries(config)) {
     if (Array.isArray(members)) groups[name] = members;
-    else linkedGroups[name] = 'role' in members ? { kind: 'role', ref: members.role } : { kind: 'usergroup', ref: members.usergroup };
+    else
+      linkedGroups[name] =
+        'role' in members ? { kind: 'role', ref: members.role } : { kind: 'usergroup', ref: members.usergroup };
   }
   return { groups, linkedGroups };
 }
@@ -53,7 +55,9 @@ export function parsePipeline(text: string, file: string, options: LoadOptions):
   const retention = readRetention(shape.config.retention, file, retentionIssues);
   const issues = [
     ...source.issues,
-    ...[...shape.issues, ...environmentIssues, ...componentIssues, ...retentionIssues].map((issue) => locate(issue, positions)),
+    ...[...shape.issues, ...environmentIssues, ...componentIssues, ...retentionIssues].map((issue) =>
+      locate(issue, positions),
+    ),
   ];
   if (issues.length > 0) throw new ConfigError(issues.sort(byPosition));
   return {

@@ -31,13 +31,19 @@ function possibleApprovers(from: readonly string[], groups: GroupsConfig): Set<s
  * Group references in every list of people, and whether enough
  * people may approve. `groups` is absent when `groups:` itself is invalid.
  */
-export function checkPeople(config: EnvironmentConfig, path: ConfigPath, groups: GroupsConfig | undefined): PathIssue[] {
+export function checkPeople(
+  config: EnvironmentConfig,
+  path: ConfigPath,
+  groups: GroupsConfig | undefined,
+): PathIssue[] {
   if (groups === undefined) return [];
   const fromPath = [...path, 'approvals', 'from'];
   const issues = [
     ...unknownGroups(config.approvals.from, fromPath, groups),
     ...unknownGroups(config.requesters, [...path, 'requesters'], groups),
-    ...(['rollback', 'freeze', 'override'] as const).flatMap((key) => unknownGroups(config[key] ?? [], [...path, key], groups)),
+    ...(['rollback', 'freeze', 'override'] as const).flatMap((key) =>
+      unknownGroups(config[key] ?? [], [...path, key], groups),
+    ),
   ];
   const { required, from } = config.approvals;
   if (from.length > 0 && issues.length === 0) {

@@ -10,7 +10,10 @@ export interface PlaceholderScope {
   outputsByComponent: ReadonlyMap<string, readonly string[] | undefined>;
 }
 
-function checkOutputReference(placeholder: Extract<Placeholder, { kind: 'output' }>, scope: PlaceholderScope): string[] {
+function checkOutputReference(
+  placeholder: Extract<Placeholder, { kind: 'output' }>,
+  scope: PlaceholderScope,
+): string[] {
   const { component: source, output, text } = placeholder;
   const { component } = scope;
   if (source === component) return [`"${text}" refers to ${component} itself: a component cannot use its own outputs`];
@@ -19,12 +22,16 @@ function checkOutputReference(placeholder: Extract<Placeholder, { kind: 'output'
   }
   const problems: string[] = [];
   if (!scope.needs.includes(source)) {
-    problems.push(`"${text}" refers to ${source}, which ${component} does not need: add ${source} to ${component}'s needs`);
+    problems.push(
+      `"${text}" refers to ${source}, which ${component} does not need: add ${source} to ${component}'s needs`,
+    );
   }
   const declared = scope.outputsByComponent.get(source);
   if (declared !== undefined && !declared.includes(output)) {
     const declaredList = declared.length === 0 ? 'none' : declared.join(', ');
-    problems.push(`${source} does not declare output "${output}": add it to ${source}'s outputs (declared: ${declaredList})`);
+    problems.push(
+      `${source} does not declare output "${output}": add it to ${source}'s outputs (declared: ${declaredList})`,
+    );
   }
   return problems;
 }
@@ -33,7 +40,9 @@ function checkString(text: string, path: ConfigPath, scope: PlaceholderScope): P
   const { placeholders, problems } = findPlaceholders(text);
   const messages = [
     ...problems.map((problem) => problem.message),
-    ...placeholders.flatMap((placeholder) => (placeholder.kind === 'output' ? checkOutputReference(placeholder, scope) : [])),
+    ...placeholders.flatMap((placeholder) =>
+      placeholder.kind === 'output' ? checkOutputReference(placeholder, scope) : [],
+    ),
   ];
   return messages.map((message) => valueIssue(path, message));
 }

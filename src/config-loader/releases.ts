@@ -17,14 +17,23 @@ export function isReleaseName(text: string): boolean {
 function releaseFromFile(name: string, path: string, text: string): Release {
   // The failsafe schema keeps every scalar a string: 1.10 stays "1.10", not 1.1.
   const value: unknown = parse(text, { schema: 'failsafe' });
-  const body = value !== null && typeof value === 'object' && 'versions' in value ? (value as { versions: unknown }).versions : value;
+  const body =
+    value !== null && typeof value === 'object' && 'versions' in value
+      ? (value as { versions: unknown }).versions
+      : value;
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw new BatonError(ErrorCode.ReleaseInvalid, `${path}: expected a mapping of component to version, e.g. "api: 1.4.2", under "versions:".`);
+    throw new BatonError(
+      ErrorCode.ReleaseInvalid,
+      `${path}: expected a mapping of component to version, e.g. "api: 1.4.2", under "versions:".`,
+    );
   }
   const versions: Record<string, string> = {};
   for (const [component, version] of Object.entries(body as Record<string, unknown>)) {
     if (typeof version !== 'string') {
-      throw new BatonError(ErrorCode.ReleaseInvalid, `${path}: the version of ${component} must be a single value, e.g. "${component}: 1.4.2".`);
+      throw new BatonError(
+        ErrorCode.ReleaseInvalid,
+        `${path}: the version of ${component} must be a single value, e.g. "${component}: 1.4.2".`,
+      );
     }
     versions[component] = version;
   }

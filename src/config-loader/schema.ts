@@ -31,16 +31,18 @@ const groupMembersSchema = z.union(
         usergroup: z
           .string(expecting('the handle (release-managers) or id (S0123ABCD) of a Slack user group'))
           .min(1)
-          .meta({ description: 'A Slack user group, by handle or id; its members are looked up with usergroups.users.list.' }),
+          .meta({
+            description: 'A Slack user group, by handle or id; its members are looked up with usergroups.users.list.',
+          }),
       },
       expecting('a mapping with usergroup'),
     ),
     z.strictObject(
       {
-        role: z
-          .string(expecting('the name (release-managers) or id of a Discord role'))
-          .min(1)
-          .meta({ description: "A Discord role of the server DISCORD_GUILD_ID names, by name or id; its members are looked up through the server's member list." }),
+        role: z.string(expecting('the name (release-managers) or id of a Discord role')).min(1).meta({
+          description:
+            "A Discord role of the server DISCORD_GUILD_ID names, by name or id; its members are looked up through the server's member list.",
+        }),
       },
       expecting('a mapping with role'),
     ),
@@ -86,29 +88,39 @@ export const environmentSchema = z.strictObject(
       .meta({ description: `When promotions may start, each ${WINDOW_FORM}; empty means any time.` }),
     requesters: people.default([]).meta({ description: 'Who may request a promotion here; empty means anyone.' }),
     rollback: namedPeople.optional().meta({
-      description: 'Who may roll back promotions here; empty means nobody. Default: its requesters and approvers (anyone where neither is listed).',
+      description:
+        'Who may roll back promotions here; empty means nobody. Default: its requesters and approvers (anyone where neither is listed).',
     }),
     freeze: namedPeople.optional().meta({
-      description: 'Who may freeze and unfreeze it; empty means nobody. Default: its approvers (anyone where approvals.from lists nobody).',
+      description:
+        'Who may freeze and unfreeze it; empty means nobody. Default: its approvers (anyone where approvals.from lists nobody).',
     }),
     override: namedPeople.optional().meta({
-      description: 'Who may promote here past a freeze or outside its windows, with a reason that is posted in the channel; empty means nobody. Default: nobody.',
+      description:
+        'Who may promote here past a freeze or outside its windows, with a reason that is posted in the channel; empty means nobody. Default: nobody.',
     }),
     drift: z
-      .strictObject({ every: duration.meta({ description: 'How often, at least 1m.' }) }, expecting('a mapping with every, e.g. { every: 1h }'))
+      .strictObject(
+        { every: duration.meta({ description: 'How often, at least 1m.' }) },
+        expecting('a mapping with every, e.g. { every: 1h }'),
+      )
       .optional()
-      .meta({ description: 'Check every so often what the targets run against what Baton promoted, and post in the channel when drift appears or clears.' }),
+      .meta({
+        description:
+          'Check every so often what the targets run against what Baton promoted, and post in the channel when drift appears or clears.',
+      }),
   },
-  expecting('an environment: a mapping with name and optionally channel, requires, soak, approvals, windows, requesters, rollback, freeze, override, drift'),
+  expecting(
+    'an environment: a mapping with name and optionally channel, requires, soak, approvals, windows, requesters, rollback, freeze, override, drift',
+  ),
 );
 
 export const componentSchema = z.strictObject(
   {
     adapter: z.string(expecting('an adapter kind such as "terraform"')).min(1),
-    with: z
-      .record(z.string(), z.unknown(), expecting("a mapping of the adapter's settings"))
-      .default({})
-      .meta({ description: 'Adapter settings; strings may use ${env}, ${version}, ${secret:NAME}, ${other.outputs.name}.' }),
+    with: z.record(z.string(), z.unknown(), expecting("a mapping of the adapter's settings")).default({}).meta({
+      description: 'Adapter settings; strings may use ${env}, ${version}, ${secret:NAME}, ${other.outputs.name}.',
+    }),
     needs: z.array(componentName, expecting('a list of component names')).default([]),
     outputs: z
       .array(
@@ -133,7 +145,11 @@ export const pipelineSchema = z
     {
       version: z.literal(1, expecting('1, the only config version')),
       groups: z
-        .record(groupName, groupMembersSchema, expecting('a mapping of group names to user ids or to a chat user group'))
+        .record(
+          groupName,
+          groupMembersSchema,
+          expecting('a mapping of group names to user ids or to a chat user group'),
+        )
         .default({}),
       releases: z
         .string(expecting('a folder path'))
@@ -143,18 +159,24 @@ export const pipelineSchema = z
       retention: z
         .strictObject(
           {
-            keep: duration.meta({ description: 'How long finished promotions stay in the store, at least 1d, e.g. 400d.' }),
-            every: duration.optional().meta({ description: 'How often finished promotions older than that are archived, at least 1m; default 1d.' }),
-            to: z
-              .string(expecting('a folder path'))
-              .min(1)
-              .optional()
-              .meta({ description: 'Folder the evidence bundles are written to, relative to this file; default: evidence-archive in the data folder.' }),
+            keep: duration.meta({
+              description: 'How long finished promotions stay in the store, at least 1d, e.g. 400d.',
+            }),
+            every: duration.optional().meta({
+              description: 'How often finished promotions older than that are archived, at least 1m; default 1d.',
+            }),
+            to: z.string(expecting('a folder path')).min(1).optional().meta({
+              description:
+                'Folder the evidence bundles are written to, relative to this file; default: evidence-archive in the data folder.',
+            }),
           },
           expecting('a mapping with keep and optionally every and to, e.g. { keep: 400d }'),
         )
         .optional()
-        .meta({ description: 'Archive finished promotions older than `keep` as signed evidence bundles, leaving in the store only where each went.' }),
+        .meta({
+          description:
+            'Archive finished promotions older than `keep` as signed evidence bundles, leaving in the store only where each went.',
+        }),
       environments: z.array(environmentSchema, expecting('a list of at least one environment')).min(1),
       components: z
         .record(componentName, componentSchema, expecting('a mapping of component names to components'))

@@ -1,6 +1,14 @@
 import type { z } from 'zod';
 import type { PathIssue } from './path-issue.ts';
-import { componentSchema, environmentSchema, pipelineSchema, type ComponentConfig, type EnvironmentConfig, type GroupsConfig, type PipelineConfig } from './schema.ts';
+import {
+  componentSchema,
+  environmentSchema,
+  pipelineSchema,
+  type ComponentConfig,
+  type EnvironmentConfig,
+  type GroupsConfig,
+  type PipelineConfig,
+} from './schema.ts';
 import { describeZodIssues } from './zod-issues.ts';
 
 export interface EnvironmentEntry {
@@ -62,7 +70,8 @@ function isMapping(value: unknown): value is Record<string, unknown> {
 
 function keptEntry<T>(schema: z.ZodType<T>, raw: unknown, keysToDrop: Set<string> | null | undefined): T | undefined {
   if (keysToDrop === null || !isMapping(raw)) return undefined;
-  const kept = keysToDrop === undefined ? raw : Object.fromEntries(Object.entries(raw).filter(([key]) => !keysToDrop.has(key)));
+  const kept =
+    keysToDrop === undefined ? raw : Object.fromEntries(Object.entries(raw).filter(([key]) => !keysToDrop.has(key)));
   return schema.safeParse(kept).data;
 }
 

@@ -14,7 +14,10 @@ function invalid(text: string, problem: string): BatonError {
 function parseDay(name: string, text: string): number {
   const index = DAY_NAMES.indexOf(name.toLowerCase());
   if (index < 0) {
-    throw invalid(text, `unknown day "${name}": use Mon, Tue, Wed, Thu, Fri, Sat or Sun, e.g. "Mon-Thu" or "Mon,Wed,Fri"`);
+    throw invalid(
+      text,
+      `unknown day "${name}": use Mon, Tue, Wed, Thu, Fri, Sat or Sun, e.g. "Mon-Thu" or "Mon,Wed,Fri"`,
+    );
   }
   return index + 1;
 }
@@ -40,7 +43,8 @@ function parseTime(timeText: string, text: string, allowEndOfDay: boolean): numb
   const hours = Number(match?.[1]);
   const minutes = Number(match?.[2]);
   const minute = hours * 60 + minutes;
-  const valid = match !== null && minutes < 60 && (minute < MINUTES_PER_DAY || (allowEndOfDay && minute === MINUTES_PER_DAY));
+  const valid =
+    match !== null && minutes < 60 && (minute < MINUTES_PER_DAY || (allowEndOfDay && minute === MINUTES_PER_DAY));
   if (!valid) {
     const range = allowEndOfDay ? '00:00 to 24:00' : '00:00 to 23:59';
     throw invalid(text, `"${timeText}" is not a time: write HH:MM in 24-hour time, ${range}`);
@@ -63,7 +67,10 @@ function checkTimeZone(timeZone: string, text: string): void {
   try {
     new Intl.DateTimeFormat(undefined, { timeZone });
   } catch {
-    throw invalid(text, `unknown time zone "${timeZone}": use an IANA zone such as Europe/Berlin, America/New_York or UTC`);
+    throw invalid(
+      text,
+      `unknown time zone "${timeZone}": use an IANA zone such as Europe/Berlin, America/New_York or UTC`,
+    );
   }
 }
 

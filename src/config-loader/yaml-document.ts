@@ -37,7 +37,10 @@ export function readYaml(text: string, file: string): YamlSource {
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: false });
   const positions = new DocumentPositions(doc, lineCounter, file);
   if (doc.errors.length > 0) {
-    return { positions, issues: doc.errors.map((error) => ({ position: positions.ofOffset(error.pos[0]), message: error.message })) };
+    return {
+      positions,
+      issues: doc.errors.map((error) => ({ position: positions.ofOffset(error.pos[0]), message: error.message })),
+    };
   }
   // A duplicate key leaves a readable document (the last value wins), so the other checks still run.
   const issues: ConfigIssue[] = [];

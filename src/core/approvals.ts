@@ -18,7 +18,10 @@ export function decideApproval(
   groups: Readonly<Record<string, string[]>>,
 ): ApprovalDecision {
   if (promotion.state !== 'awaiting_approval') {
-    return { outcome: 'refused', message: `Promotion #${promotion.id} is ${promotion.state.replace('_', ' ')}: it is not waiting for approval.` };
+    return {
+      outcome: 'refused',
+      message: `Promotion #${promotion.id} is ${promotion.state.replace('_', ' ')}: it is not waiting for approval.`,
+    };
   }
   const permission = mayAct(environment, 'approve', user, groups);
   if (!permission.allowed) return { outcome: 'refused', message: permission.message };
@@ -29,7 +32,10 @@ export function decideApproval(
     };
   }
   if (promotion.approvals.some((a) => a.user === user)) {
-    return { outcome: 'duplicate', message: `${user} already approved promotion #${promotion.id}; each person counts once.` };
+    return {
+      outcome: 'duplicate',
+      message: `${user} already approved promotion #${promotion.id}; each person counts once.`,
+    };
   }
   const approvals = promotion.approvals.length + 1;
   const required = environment.approvals.required;

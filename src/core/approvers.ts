@@ -11,14 +11,21 @@ import type { CoreRuntime } from './runtime.ts';
  * Undefined when anyone may approve, or when a chat user group could not be
  * looked up: the plan then names the rule's groups as the config does.
  */
-export async function approversOf(runtime: CoreRuntime, environment: Environment, requester: string): Promise<string[] | undefined> {
+export async function approversOf(
+  runtime: CoreRuntime,
+  environment: Environment,
+  requester: string,
+): Promise<string[] | undefined> {
   const { from, allowSelfApproval } = environment.approvals;
   if (from.length === 0) return undefined;
   let groups: Record<string, string[]>;
   try {
     groups = await groupMembers(runtime, from);
   } catch (error) {
-    runtime.logger.warn({ err: errorMessage(error), environment: environment.name }, 'could not look up who may approve; the plan names the groups instead');
+    runtime.logger.warn(
+      { err: errorMessage(error), environment: environment.name },
+      'could not look up who may approve; the plan names the groups instead',
+    );
     return undefined;
   }
   const people = from.flatMap((ref) => (ref.startsWith('@') ? (groups[ref.slice(1)] ?? []) : [ref]));

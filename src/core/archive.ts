@@ -49,11 +49,20 @@ export function bundleFileName(id: string): string {
 }
 
 /** Why a finished promotion cannot be archived now, or undefined when it can. */
-async function reasonToKeep(deps: ArchiveDeps, promotion: Promotion, anchor: AuditAnchor, records: readonly AuditRecord[], chain: ChainCheck): Promise<string | undefined> {
+async function reasonToKeep(
+  deps: ArchiveDeps,
+  promotion: Promotion,
+  anchor: AuditAnchor,
+  records: readonly AuditRecord[],
+  chain: ChainCheck,
+): Promise<string | undefined> {
   if (records.length < anchor.count) return 'it changed while being read';
-  if (!chain.intact) return `its audit log does not verify (${chain.problem ?? 'broken'}); it stays in place for someone to look into`;
-  if ((await deps.store.threadCursor(promotionStream(promotion.id))) < anchor.count) return 'chat has not been told all of it yet';
-  if ((await deps.store.lockHolder(promotion.environment)) === promotion.id) return `it still holds ${promotion.environment}`;
+  if (!chain.intact)
+    return `its audit log does not verify (${chain.problem ?? 'broken'}); it stays in place for someone to look into`;
+  if ((await deps.store.threadCursor(promotionStream(promotion.id))) < anchor.count)
+    return 'chat has not been told all of it yet';
+  if ((await deps.store.lockHolder(promotion.environment)) === promotion.id)
+    return `it still holds ${promotion.environment}`;
   return undefined;
 }
 
@@ -63,7 +72,8 @@ async function archiveOne(deps: ArchiveDeps, id: string, run: ArchiveRun): Promi
   const promotion = await deps.store.getPromotion(id);
   if (!promotion || !isTerminal(promotion.state)) return 'it is moving again (a rollback started)';
   const anchor = promotion.audit;
-  if (!anchor) return 'its record names no head for its audit log (written by an older Baton), so no bundle could prove it whole';
+  if (!anchor)
+    return 'its record names no head for its audit log (written by an older Baton), so no bundle could prove it whole';
   const bundle = buildEvidence(promotion, [...records], deps.audit);
   const reason = await reasonToKeep(deps, promotion, anchor, records, bundle.chain);
   if (reason) return reason;
@@ -105,7 +115,11 @@ export async function archiveFinished(deps: ArchiveDeps, run: ArchiveRun): Promi
   const finishedBefore = run.before.toISOString();
   let before: string | undefined;
   for (;;) {
-    const page = await deps.store.listPromotions({ finishedBefore, limit: PAGE, ...(before !== undefined ? { before } : {}) });
+    const page = await deps.store.listPromotions({
+      finishedBefore,
+      limit: PAGE,
+      ...(before !== undefined ? { before } : {}),
+    });
     for (const promotion of page) {
       const outcome = await archiveOne(deps, promotion.id, run);
       if (typeof outcome === 'string') report.kept.push({ id: promotion.id, reason: outcome });
@@ -124,7 +138,10 @@ export type BundleCheck =
   | { found: 'intact'; bundle: EvidenceBundle; chain: ChainCheck; signature: 'valid' | 'invalid' | 'none' };
 
 /** Reads an archived promotion's bundle back and checks it is the one written, whole, and signed by this bot's key. */
-export async function checkArchivedBundle(deps: Pick<ArchiveDeps, 'audit' | 'evidenceFiles'>, archived: ArchivedPromotion): Promise<BundleCheck> {
+export async function checkArchivedBundle(
+  deps: Pick<ArchiveDeps, 'audit' | 'evidenceFiles'>,
+  archived: ArchivedPromotion,
+): Promise<BundleCheck> {
   const bytes = await deps.evidenceFiles.read(archived.bundle);
   if (!bytes) return { found: 'missing' };
   const found = sha256(bytes);
@@ -137,6 +154,10 @@ export async function checkArchivedBundle(deps: Pick<ArchiveDeps, 'audit' | 'evi
   }
   const chain = deps.audit.verify(bundle.events, archived.audit);
   const signing = deps.audit.keys.signing;
-  const signature = !bundle.signature ? 'none' : evidenceSignatureHolds(bundle, signing ? createPublicKey(signing) : undefined) ? 'valid' : 'invalid';
+  const signature = !bundle.signature
+    ? 'none'
+    : evidenceSignatureHolds(bundle, signing ? createPublicKey(signing) : undefined)
+      ? 'valid'
+      : 'invalid';
   return { found: 'intact', bundle, chain, signature };
 }

@@ -143,13 +143,25 @@ export function verifyAuditChain(records: readonly AuditRecord[], expect: ChainE
   for (const [index, record] of records.entries()) {
     const { hash, ...unsealed } = record;
     if (record.seq !== index + 1) {
-      return { intact: false, brokenAt: record.seq, problem: `record ${index + 1} is numbered ${record.seq}: a record was removed or reordered` };
+      return {
+        intact: false,
+        brokenAt: record.seq,
+        problem: `record ${index + 1} is numbered ${record.seq}: a record was removed or reordered`,
+      };
     }
     if (record.previousHash !== previousHash) {
-      return { intact: false, brokenAt: record.seq, problem: `record ${record.seq} does not link to the record before it` };
+      return {
+        intact: false,
+        brokenAt: record.seq,
+        problem: `record ${record.seq} does not link to the record before it`,
+      };
     }
     if (record.mac === undefined && expect.key) {
-      return { intact: false, brokenAt: record.seq, problem: `record ${record.seq} is not sealed with the audit key: it was written before BATON_AUDIT_KEY was set, or rewritten by someone without the key` };
+      return {
+        intact: false,
+        brokenAt: record.seq,
+        problem: `record ${record.seq} is not sealed with the audit key: it was written before BATON_AUDIT_KEY was set, or rewritten by someone without the key`,
+      };
     }
     if (record.mac !== undefined && !expect.key) keyedUnchecked += 1;
     else if (!sameHash(hashAuditRecord(unsealed, record.mac ? expect.key : undefined), hash)) {
@@ -173,7 +185,11 @@ function anchorProblem(records: readonly AuditRecord[], anchor: AuditAnchor | un
     };
   }
   if ((last?.hash ?? GENESIS_HASH) !== anchor.head) {
-    return { intact: false, brokenAt: last?.seq ?? 1, problem: `the last record is not the one the promotion names: the chain was rewritten` };
+    return {
+      intact: false,
+      brokenAt: last?.seq ?? 1,
+      problem: `the last record is not the one the promotion names: the chain was rewritten`,
+    };
   }
   return undefined;
 }

@@ -6,7 +6,14 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { AuditBuild, Store } from '../engine/contract.ts';
-import { sealAuditRecord, verifyAuditChain, type AuditAnchor, type AuditEventInput, type AuditRecord, type ChainCheck } from './audit-record.ts';
+import {
+  sealAuditRecord,
+  verifyAuditChain,
+  type AuditAnchor,
+  type AuditEventInput,
+  type AuditRecord,
+  type ChainCheck,
+} from './audit-record.ts';
 import type { Clock, Logger } from './capabilities.ts';
 
 export interface AuditKeys {
@@ -56,7 +63,10 @@ export class AuditLog {
 
   /** Whether a stream's records hold together, and match what its promotion says of them. */
   verify(records: readonly AuditRecord[], anchor?: AuditAnchor): ChainCheck {
-    return verifyAuditChain(records, { ...(anchor ? { anchor } : {}), ...(this.keys.chain ? { key: this.keys.chain } : {}) });
+    return verifyAuditChain(records, {
+      ...(anchor ? { anchor } : {}),
+      ...(this.keys.chain ? { key: this.keys.chain } : {}),
+    });
   }
 
   /** Tells subscribers (the outbox) of records written. */

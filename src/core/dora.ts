@@ -63,7 +63,9 @@ function finishedAt(promotion: Promotion): number {
 
 /** Promotions that ran and finished, oldest first. */
 function finishedRuns(promotions: readonly Promotion[]): Promotion[] {
-  return promotions.filter((p) => ran(p) && Number.isFinite(finishedAt(p)) && (p.state === 'succeeded' || FAILED.includes(p.state))).sort((a, b) => finishedAt(a) - finishedAt(b));
+  return promotions
+    .filter((p) => ran(p) && Number.isFinite(finishedAt(p)) && (p.state === 'succeeded' || FAILED.includes(p.state)))
+    .sort((a, b) => finishedAt(a) - finishedAt(b));
 }
 
 /** When each component version was first asked for in the first environment (ms). */
@@ -79,7 +81,11 @@ function firstRequests(promotions: readonly Promotion[]): Map<string, number> {
   return first;
 }
 
-function leadTimes(runs: readonly Promotion[], firstPromotions: readonly Promotion[], inWindow: (at: number) => boolean): number[] {
+function leadTimes(
+  runs: readonly Promotion[],
+  firstPromotions: readonly Promotion[],
+  inWindow: (at: number) => boolean,
+): number[] {
   const requested = firstRequests(firstPromotions);
   const succeeded = new Set<string>();
   const times: number[] = [];
@@ -98,7 +104,10 @@ function leadTimes(runs: readonly Promotion[], firstPromotions: readonly Promoti
 }
 
 /** Outages: from a failure (with none open) to the next success; those whose failure is in the window. */
-function outages(runs: readonly Promotion[], inWindow: (at: number) => boolean): { restored: number[]; unrestored: number } {
+function outages(
+  runs: readonly Promotion[],
+  inWindow: (at: number) => boolean,
+): { restored: number[]; unrestored: number } {
   const restored: number[] = [];
   let open: number | undefined;
   for (const promotion of runs) {

@@ -19,7 +19,11 @@ async function lastToldSignature(runtime: CoreRuntime, environment: string): Pro
 }
 
 /** Checks one environment now; records (and so posts) a change of drift, and returns that record. */
-export async function checkDrift(runtime: CoreRuntime, environment: Environment, timeoutMs?: number): Promise<AuditRecord | undefined> {
+export async function checkDrift(
+  runtime: CoreRuntime,
+  environment: Environment,
+  timeoutMs?: number,
+): Promise<AuditRecord | undefined> {
   const report = await observeDrift(runtime, environment.name, timeoutMs);
   const signature = driftSignature(report);
   if (signature === (await lastToldSignature(runtime, environment.name))) return undefined;
@@ -37,7 +41,14 @@ export async function checkDrift(runtime: CoreRuntime, environment: Environment,
     type: 'environment.drifted',
     actor: 'baton',
     summary: `Drift in ${environment.name}: ${drifted.length === 1 ? 'a target runs' : `${drifted.length} targets run`} something else than Baton promoted.\n${drifted.map((c) => `• ${driftLine(c)}`).join('\n')}\n/promote drift ${environment.name} shows every component.`,
-    data: { signature, drifted: drifted.map((c) => ({ component: c.component, promoted: c.promoted ?? null, observed: c.state === 'drifted' ? c.observed : null })) },
+    data: {
+      signature,
+      drifted: drifted.map((c) => ({
+        component: c.component,
+        promoted: c.promoted ?? null,
+        observed: c.state === 'drifted' ? c.observed : null,
+      })),
+    },
   });
 }
 
@@ -71,11 +82,15 @@ export class DriftSchedule {
     if (last !== undefined && now - last < every) return;
     if (await this.runtime.store.lockHolder(environment.name)) return;
     this.lastChecked.set(environment.name, now);
-    if (!(await this.runtime.store.claimOnce(`drift-check:${environment.name}:${Math.floor(now / every)}`, every))) return;
+    if (!(await this.runtime.store.claimOnce(`drift-check:${environment.name}:${Math.floor(now / every)}`, every)))
+      return;
     try {
       await checkDrift(this.runtime, environment);
     } catch (error) {
-      this.runtime.logger.warn({ err: error, environment: environment.name }, `could not check ${environment.name} for drift`);
+      this.runtime.logger.warn(
+        { err: error, environment: environment.name },
+        `could not check ${environment.name} for drift`,
+      );
     }
   }
 }
@@ -85,7 +100,9 @@ export function watchDrift(runtime: CoreRuntime, tickMs: number): () => void {
   if (!runtime.pipeline.environments.some((e) => e.driftEveryMs !== undefined)) return () => undefined;
   const schedule = new DriftSchedule(runtime);
   const timer = setInterval(() => {
-    schedule.checkDue().catch((error: unknown) => runtime.logger.warn({ err: error }, 'could not check environments for drift'));
+    schedule
+      .checkDue()
+      .catch((error: unknown) => runtime.logger.warn({ err: error }, 'could not check environments for drift'));
   }, tickMs);
   timer.unref();
   return () => clearInterval(timer);

@@ -48,14 +48,22 @@ export interface DriftReport {
   changingBy?: string;
 }
 
-function promotedBy(entry: LedgerEntry | undefined, promotions: ReadonlyMap<string, Promotion | undefined>): Promoted | undefined {
+function promotedBy(
+  entry: LedgerEntry | undefined,
+  promotions: ReadonlyMap<string, Promotion | undefined>,
+): Promoted | undefined {
   if (!entry) return undefined;
   const by = promotions.get(entry.promotionId)?.requestedBy;
   return { version: entry.version, promotionId: entry.promotionId, ...(by ? { by } : {}) };
 }
 
 /** A promotion that is never stored: the context `current()` is asked in, at the version the ledger holds. */
-function readingPromotion(runtime: CoreRuntime, environment: string, component: Component, entry: LedgerEntry | undefined): { promotion: Promotion; step: Step } {
+function readingPromotion(
+  runtime: CoreRuntime,
+  environment: string,
+  component: Component,
+  entry: LedgerEntry | undefined,
+): { promotion: Promotion; step: Step } {
   const at = nowIso(runtime);
   const version = entry?.version ?? '';
   const step: Step = {
@@ -91,7 +99,13 @@ function readingPromotion(runtime: CoreRuntime, environment: string, component: 
 type Reading = { observed: string | null; shown: string } | { reason: string };
 
 /** Asks one target what it runs, within `timeoutMs`; what it says is shown redacted like a step's words, and cut short. */
-async function readTarget(runtime: CoreRuntime, environment: string, component: Component, entry: LedgerEntry | undefined, timeoutMs: number): Promise<Reading> {
+async function readTarget(
+  runtime: CoreRuntime,
+  environment: string,
+  component: Component,
+  entry: LedgerEntry | undefined,
+  timeoutMs: number,
+): Promise<Reading> {
   const { promotion, step } = readingPromotion(runtime, environment, component, entry);
   let prepared;
   try {
@@ -105,8 +119,14 @@ async function readTarget(runtime: CoreRuntime, environment: string, component: 
   const stop = () => bounded.abort(prepared.context.signal.reason);
   prepared.context.signal.addEventListener('abort', stop, { once: true });
   try {
-    const observed = await untilAborted(prepared.adapter.current({ ...prepared.context, signal: bounded.signal }), bounded.signal);
-    return { observed: observed.version, shown: shortened(prepared.redactor.redact(observed.version ?? ''), VERSION_SHOWN) };
+    const observed = await untilAborted(
+      prepared.adapter.current({ ...prepared.context, signal: bounded.signal }),
+      bounded.signal,
+    );
+    return {
+      observed: observed.version,
+      shown: shortened(prepared.redactor.redact(observed.version ?? ''), VERSION_SHOWN),
+    };
   } catch (error) {
     return { reason: shortened(prepared.redactor.redact(errorMessage(error)), REASON_SHOWN) };
   } finally {
@@ -117,20 +137,31 @@ async function readTarget(runtime: CoreRuntime, environment: string, component: 
 }
 
 function judge(component: string, promoted: Promoted | undefined, read: Reading): ComponentDrift {
-  if ('reason' in read) return { component, state: 'unreadable', ...(promoted ? { promoted } : {}), reason: read.reason };
+  if ('reason' in read)
+    return { component, state: 'unreadable', ...(promoted ? { promoted } : {}), reason: read.reason };
   const { observed, shown } = read;
-  if (observed === (promoted?.version ?? null)) return { component, state: 'same', ...(promoted ? { promoted } : {}), observed };
+  if (observed === (promoted?.version ?? null))
+    return { component, state: 'same', ...(promoted ? { promoted } : {}), observed };
   if (!promoted) return { component, state: 'untracked', observed: shown };
   if (observed === null) return { component, state: 'unobserved', promoted };
   return { component, state: 'drifted', promoted, observed: shown };
 }
 
 /** Reads every component's target in the environment, a few at a time, and compares each with the ledger. */
-export async function observeDrift(runtime: CoreRuntime, environmentName: string, timeoutMs = DRIFT_READ_TIMEOUT_MS): Promise<DriftReport> {
+export async function observeDrift(
+  runtime: CoreRuntime,
+  environmentName: string,
+  timeoutMs = DRIFT_READ_TIMEOUT_MS,
+): Promise<DriftReport> {
   const environment = environmentNamed(runtime, environmentName);
-  const [ledger, holder] = await Promise.all([runtime.store.getLedger(environment.name), runtime.store.lockHolder(environment.name)]);
+  const [ledger, holder] = await Promise.all([
+    runtime.store.getLedger(environment.name),
+    runtime.store.lockHolder(environment.name),
+  ]);
   const ids = [...new Set(Object.values(ledger).map((entry) => entry.promotionId))];
-  const promotions = new Map(await Promise.all(ids.map(async (id) => [id, await runtime.store.getPromotion(id)] as const)));
+  const promotions = new Map(
+    await Promise.all(ids.map(async (id) => [id, await runtime.store.getPromotion(id)] as const)),
+  );
   const components = runtime.pipeline.components;
   const results: ComponentDrift[] = new Array<ComponentDrift>(components.length);
   let next = 0;
@@ -139,15 +170,26 @@ export async function observeDrift(runtime: CoreRuntime, environmentName: string
       const component = components[index];
       if (!component) return;
       const entry = ledger[component.name];
-      results[index] = judge(component.name, promotedBy(entry, promotions), await readTarget(runtime, environment.name, component, entry, timeoutMs));
+      results[index] = judge(
+        component.name,
+        promotedBy(entry, promotions),
+        await readTarget(runtime, environment.name, component, entry, timeoutMs),
+      );
     }
   };
   await Promise.all(Array.from({ length: Math.min(READS_AT_ONCE, components.length) }, reader));
-  return { environment: environment.name, at: nowIso(runtime), components: results, ...(holder ? { changingBy: holder } : {}) };
+  return {
+    environment: environment.name,
+    at: nowIso(runtime),
+    components: results,
+    ...(holder ? { changingBy: holder } : {}),
+  };
 }
 
 function promotedText(promoted: Promoted | undefined): string {
-  return promoted ? `Baton promoted ${promoted.version} (#${promoted.promotionId}${promoted.by ? `, by ${promoted.by}` : ''})` : 'Baton has promoted nothing here';
+  return promoted
+    ? `Baton promoted ${promoted.version} (#${promoted.promotionId}${promoted.by ? `, by ${promoted.by}` : ''})`
+    : 'Baton has promoted nothing here';
 }
 
 /** One line per component: "api: Baton promoted 1.4.2 (#12, by alice); the target runs 1.4.3". */

@@ -35,7 +35,11 @@ function maskedStep(step: Step): Step {
 }
 
 export function buildEvidence(promotion: Promotion, events: AuditRecord[], audit: AuditLog): EvidenceBundle {
-  const bundle: EvidenceBundle = { promotion: { ...promotion, steps: promotion.steps.map(maskedStep) }, chain: audit.verify(events, promotion.audit), events };
+  const bundle: EvidenceBundle = {
+    promotion: { ...promotion, steps: promotion.steps.map(maskedStep) },
+    chain: audit.verify(events, promotion.audit),
+    events,
+  };
   return audit.keys.signing ? signEvidence(bundle, audit.keys.signing) : bundle;
 }
 
@@ -46,7 +50,10 @@ function signedContent(bundle: EvidenceBundle): Buffer {
 
 function signEvidence(bundle: EvidenceBundle, key: KeyObject): EvidenceBundle {
   const publicKey = createPublicKey(key).export({ type: 'spki', format: 'pem' }).toString();
-  return { ...bundle, signature: { algorithm: 'ed25519', publicKey, value: sign(null, signedContent(bundle), key).toString('base64') } };
+  return {
+    ...bundle,
+    signature: { algorithm: 'ed25519', publicKey, value: sign(null, signedContent(bundle), key).toString('base64') },
+  };
 }
 
 /** Whether the bundle's signature holds under `publicKey` (or, lacking one, the key the bundle names, which proves only that it was not changed since). */
@@ -59,7 +66,8 @@ export function evidenceSignatureHolds(bundle: EvidenceBundle, publicKey?: KeyOb
 export function chainVerdict(chain: ChainCheck, events: readonly AuditRecord[]): string {
   const count = events.length;
   if (!chain.intact) return `Hash chain BROKEN: ${chain.problem}. The log was altered after it was written.`;
-  if (chain.keyedUnchecked) return `Hash chain links intact: ${count} events; ${chain.keyedUnchecked} are sealed with the audit key, which this check does not have, so their seals were not checked.`;
+  if (chain.keyedUnchecked)
+    return `Hash chain links intact: ${count} events; ${chain.keyedUnchecked} are sealed with the audit key, which this check does not have, so their seals were not checked.`;
   const keyed = count > 0 && events.every((e) => e.mac !== undefined);
   return `Hash chain intact: ${count} events, each sealed with ${keyed ? 'HMAC-SHA-256 under the audit key' : 'SHA-256'} over the one before.`;
 }
@@ -87,7 +95,9 @@ export function evidenceMarkdown(bundle: EvidenceBundle): string {
     '',
     '| step | version | was | status | outputs |',
     '| --- | --- | --- | --- | --- |',
-    ...promotion.steps.map((s) => `| ${s.component} | ${s.version} | ${s.previousVersion ?? '—'} | ${s.status} | ${outputsCell(s)} |`),
+    ...promotion.steps.map(
+      (s) => `| ${s.component} | ${s.version} | ${s.previousVersion ?? '—'} | ${s.status} | ${outputsCell(s)} |`,
+    ),
     '',
     '## Events',
     '',
@@ -96,7 +106,9 @@ export function evidenceMarkdown(bundle: EvidenceBundle): string {
     ...events.map((e) => `| ${e.seq} | ${e.at} | ${e.actor} | ${e.type} | ${tableCell(e.summary)} |`),
     '',
     `Last hash: ${events[events.length - 1]?.hash ?? '—'}`,
-    ...(bundle.signature ? ['', `Signed with Ed25519; public key:`, '', '```', bundle.signature.publicKey.trim(), '```'] : []),
+    ...(bundle.signature
+      ? ['', `Signed with Ed25519; public key:`, '', '```', bundle.signature.publicKey.trim(), '```']
+      : []),
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -34,13 +34,18 @@ export interface Moved {
  * undefined to write nothing. A move the state machine forbids throws and
  * writes nothing.
  */
-export async function transition(runtime: CoreRuntime, promotionId: string, change: (current: Promotion) => Move | undefined): Promise<Moved> {
+export async function transition(
+  runtime: CoreRuntime,
+  promotionId: string,
+  change: (current: Promotion) => Move | undefined,
+): Promise<Moved> {
   const stream = promotionStream(promotionId);
   const at = runtime.clock.now().toISOString();
   const result = await runtime.store.transitionPromotion(promotionId, (current) => {
     const move = change(current);
     if (!move) return undefined;
-    if (move.promotion && move.promotion.state !== current.state) assertMove(current.state, move.promotion.state, current.id);
+    if (move.promotion && move.promotion.state !== current.state)
+      assertMove(current.state, move.promotion.state, current.id);
     return {
       ...(move.promotion ? { promotion: move.promotion } : {}),
       records: move.events.map((event) => runtime.audit.build(stream, { ...event, promotionId }, at)),
@@ -53,7 +58,11 @@ export async function transition(runtime: CoreRuntime, promotionId: string, chan
 }
 
 /** Creates a promotion with the records of its request, in one atomic step. */
-export async function createPromotion(runtime: CoreRuntime, promotion: Promotion, events: PromotionEvent[]): Promise<Moved> {
+export async function createPromotion(
+  runtime: CoreRuntime,
+  promotion: Promotion,
+  events: PromotionEvent[],
+): Promise<Moved> {
   const stream = promotionStream(promotion.id);
   const at = runtime.clock.now().toISOString();
   const records = await runtime.store.createPromotion(

@@ -12,7 +12,10 @@ const GROUP_PREFIX = '@';
 export async function groupMembers(runtime: CoreRuntime, refs: readonly string[]): Promise<Record<string, string[]>> {
   const { groups, linkedGroups } = runtime.pipeline;
   const members: Record<string, string[]> = { ...groups };
-  const linked = refs.filter((ref) => ref.startsWith(GROUP_PREFIX)).map((ref) => ref.slice(GROUP_PREFIX.length)).filter((name) => Object.hasOwn(linkedGroups, name));
+  const linked = refs
+    .filter((ref) => ref.startsWith(GROUP_PREFIX))
+    .map((ref) => ref.slice(GROUP_PREFIX.length))
+    .filter((name) => Object.hasOwn(linkedGroups, name));
   await Promise.all(
     linked.map(async (name) => {
       const group = linkedGroups[name] ?? { kind: 'usergroup', ref: '' };

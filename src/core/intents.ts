@@ -39,8 +39,7 @@ export interface PromotionRequest {
 }
 
 export type RequestOutcome =
-  | { outcome: 'refused'; checks: PolicyCheck[] }
-  | { outcome: 'planning'; promotion: Promotion; checks: PolicyCheck[] };
+  { outcome: 'refused'; checks: PolicyCheck[] } | { outcome: 'planning'; promotion: Promotion; checks: PolicyCheck[] };
 
 export type ActionOutcome = { ok: true; message: string; promotion: Promotion } | { ok: false; message: string };
 
@@ -89,7 +88,8 @@ export class PromotionIntents {
     for (let attempt = 1; ; attempt += 1) {
       const records = await this.runtime.store.readAudit(stream);
       const promotion = await this.getPromotion(promotionId);
-      if ((promotion.audit?.count ?? 0) <= records.length || attempt === EVIDENCE_READS) return buildEvidence(promotion, [...records], this.runtime.audit);
+      if ((promotion.audit?.count ?? 0) <= records.length || attempt === EVIDENCE_READS)
+        return buildEvidence(promotion, [...records], this.runtime.audit);
     }
   }
 
@@ -110,7 +110,10 @@ export class PromotionIntents {
     await Promise.all(
       environment.requires.flatMap((required) =>
         Object.entries(release.versions).map(async ([component, version]) => {
-          verified.set(`${required}\u0000${component}\u0000${version}`, await store.verifiedAt(required, component, version));
+          verified.set(
+            `${required}\u0000${component}\u0000${version}`,
+            await store.verifiedAt(required, component, version),
+          );
         }),
       ),
     );
@@ -135,9 +138,14 @@ export class PromotionIntents {
   async releaseRunningIn(environmentName: string): Promise<Release> {
     environmentNamed(this.runtime, environmentName);
     const running = await this.runtime.store.getLedger(environmentName);
-    const versions = Object.fromEntries(Object.entries(running).map(([component, entry]) => [component, entry.version]));
+    const versions = Object.fromEntries(
+      Object.entries(running).map(([component, entry]) => [component, entry.version]),
+    );
     if (Object.keys(versions).length === 0) {
-      throw new BatonError(ErrorCode.ReleaseInvalid, `${environmentName} runs nothing Baton promoted yet, so there is nothing to promote from it.`);
+      throw new BatonError(
+        ErrorCode.ReleaseInvalid,
+        `${environmentName} runs nothing Baton promoted yet, so there is nothing to promote from it.`,
+      );
     }
     return { name: `${environmentName} (${describeRelease({ name: '', versions })})`, versions };
   }
@@ -159,16 +167,33 @@ export class PromotionIntents {
     const checks = await this.checkPolicy(release, environment.name, request.requestedBy);
     if (request.override === undefined) return { checks };
     const reason = request.override.trim();
-    const refuse = (message: string) => ({ checks: [...checks, { rule: 'override' as const, passed: false, message }] });
-    if (reason === '') return refuse('An override needs a reason: --override "why this cannot wait". It is posted in the channel and kept in the audit log.');
+    const refuse = (message: string) => ({
+      checks: [...checks, { rule: 'override' as const, passed: false, message }],
+    });
+    if (reason === '')
+      return refuse(
+        'An override needs a reason: --override "why this cannot wait". It is posted in the channel and kept in the audit log.',
+      );
     const permission = await this.permits(environment, 'override', request.requestedBy);
     if (!permission.allowed) return refuse(permission.message);
     const { checks: overridden, overridden: rules } = applyOverride(checks, request.requestedBy, reason);
     if (rules.length === 0) {
-      return refuse(`Nothing to override: ${environment.name} is not frozen and its promotion windows are open. Run the command without --override.`);
+      return refuse(
+        `Nothing to override: ${environment.name} is not frozen and its promotion windows are open. Run the command without --override.`,
+      );
     }
-    const freeze = rules.includes('freeze') ? (await this.runtime.store.listFreezes()).find((f) => f.environment === environment.name) : undefined;
-    return { checks: overridden, override: { by: request.requestedBy, reason, windows: rules.includes('windows'), ...(freeze ? { freezeAt: freeze.at } : {}) } };
+    const freeze = rules.includes('freeze')
+      ? (await this.runtime.store.listFreezes()).find((f) => f.environment === environment.name)
+      : undefined;
+    return {
+      checks: overridden,
+      override: {
+        by: request.requestedBy,
+        reason,
+        windows: rules.includes('windows'),
+        ...(freeze ? { freezeAt: freeze.at } : {}),
+      },
+    };
   }
 
   async request(request: PromotionRequest): Promise<RequestOutcome> {
@@ -180,7 +205,11 @@ export class PromotionIntents {
       await runtime.audit.record(environmentStream(environment.name), {
         type: 'promotion.refused',
         actor: request.requestedBy,
-        summary: `Refused ${describeRelease(release)} into ${environment.name} for ${request.requestedBy}: ${blockingChecks(checks).map((c) => c.message).join(' ')}`,
+        summary: `Refused ${describeRelease(release)} into ${environment.name} for ${request.requestedBy}: ${blockingChecks(
+          checks,
+        )
+          .map((c) => c.message)
+          .join(' ')}`,
         data: { release, checks },
       });
       return { outcome: 'refused', checks };
@@ -215,7 +244,10 @@ export class PromotionIntents {
     ]);
     if (override) {
       // Said in the channel, not only in the thread: an override is everybody's business.
-      await runtime.audit.record(environmentStream(environment.name), { ...overrideEvent(request.requestedBy, environment.name, override, id), type: 'environment.overridden' });
+      await runtime.audit.record(environmentStream(environment.name), {
+        ...overrideEvent(request.requestedBy, environment.name, override, id),
+        type: 'environment.overridden',
+      });
     }
     await runtime.queue.add({ id: planJobId(promotion), data: { kind: 'plan', promotionId: id } });
     return { outcome: 'planning', promotion, checks };
@@ -231,15 +263,28 @@ export class PromotionIntents {
     const { promotion: updated } = await transition(runtime, existing.id, (p) => {
       decision = decideApproval(p, environment, user, groups);
       if (decision.outcome === 'duplicate') {
-        return { events: [{ type: 'approval.duplicate', actor: user, summary: `${user} clicked Approve again: ${decision.message}` }] };
+        return {
+          events: [
+            { type: 'approval.duplicate', actor: user, summary: `${user} clicked Approve again: ${decision.message}` },
+          ],
+        };
       }
       if (decision.outcome === 'refused') {
-        return { events: [{ type: 'approval.refused', actor: user, summary: `Approval by ${user} refused: ${decision.message}` }] };
+        return {
+          events: [
+            { type: 'approval.refused', actor: user, summary: `Approval by ${user} refused: ${decision.message}` },
+          ],
+        };
       }
       const { approvals: count, required, complete } = decision;
       const approvals = [...p.approvals, { user, at: nowIso(runtime) }];
       const events: PromotionEvent[] = [
-        { type: 'approval.granted', actor: user, summary: `${user} approved (${count} of ${required}).`, data: { approvals: count, required } },
+        {
+          type: 'approval.granted',
+          actor: user,
+          summary: `${user} approved (${count} of ${required}).`,
+          data: { approvals: count, required },
+        },
       ];
       if (complete) {
         events.push({
@@ -250,7 +295,10 @@ export class PromotionIntents {
           after: { state: 'approved' },
         });
       }
-      return { promotion: { ...p, approvals, state: complete ? 'approved' : p.state, updatedAt: nowIso(runtime) }, events };
+      return {
+        promotion: { ...p, approvals, state: complete ? 'approved' : p.state, updatedAt: nowIso(runtime) },
+        events,
+      };
     });
     if (!decision) throw new Error('approval was not decided');
     if (decision.outcome !== 'counted') return { ok: false, message: decision.message };
@@ -270,10 +318,15 @@ export class PromotionIntents {
     const existing = await this.getPromotion(promotionId);
     const environment = environmentNamed(runtime, existing.environment);
     // A reminder pings people: only those who take part in the environment's promotions may send one.
-    const takesPart = user === existing.requestedBy || (await this.permits(environment, 'request', user)).allowed || (await this.permits(environment, 'approve', user)).allowed;
+    const takesPart =
+      user === existing.requestedBy ||
+      (await this.permits(environment, 'request', user)).allowed ||
+      (await this.permits(environment, 'approve', user)).allowed;
     if (!takesPart) {
       const message = `${user} can't remind the approvers of promotion #${existing.id}: only its requester and those who may request or approve promotions to ${environment.name} may.`;
-      await transition(runtime, existing.id, () => ({ events: [{ type: 'approval.refused', actor: user, summary: `Reminder by ${user} refused: ${message}` }] }));
+      await transition(runtime, existing.id, () => ({
+        events: [{ type: 'approval.refused', actor: user, summary: `Reminder by ${user} refused: ${message}` }],
+      }));
       return { ok: false, message };
     }
     let refusal: string | undefined;
@@ -303,7 +356,11 @@ export class PromotionIntents {
       };
     });
     if (refusal) return { ok: false, message: refusal };
-    return { ok: true, message: `Reminded ${pendingApprovers(updated).join(', ')} in the thread of promotion #${updated.id}.`, promotion: updated };
+    return {
+      ok: true,
+      message: `Reminded ${pendingApprovers(updated).join(', ')} in the thread of promotion #${updated.id}.`,
+      promotion: updated,
+    };
   }
 
   async reject(promotionId: string, user: string, reason: string): Promise<ActionOutcome> {
@@ -311,21 +368,40 @@ export class PromotionIntents {
     const existing = await this.getPromotion(promotionId);
     const environment = environmentNamed(runtime, existing.environment);
     const trimmed = reason.trim();
-    if (trimmed.length === 0) return { ok: false, message: 'Give a reason for the rejection: it goes into the audit log.' };
+    if (trimmed.length === 0)
+      return { ok: false, message: 'Give a reason for the rejection: it goes into the audit log.' };
     const permission = await this.permits(environment, 'approve', user);
     // The requester may always withdraw their own request.
     if (!permission.allowed && user !== existing.requestedBy) {
-      await transition(runtime, existing.id, () => ({ events: [{ type: 'approval.refused', actor: user, summary: `Rejection by ${user} refused: ${permission.message}` }] }));
+      await transition(runtime, existing.id, () => ({
+        events: [
+          { type: 'approval.refused', actor: user, summary: `Rejection by ${user} refused: ${permission.message}` },
+        ],
+      }));
       return { ok: false, message: permission.message };
     }
     let previousState: Promotion['state'] | undefined;
     const { promotion: updated } = await transition(runtime, existing.id, (p) => {
       previousState = p.state;
       if (p.state !== 'awaiting_approval') {
-        return { events: [{ type: 'approval.refused', actor: user, summary: `Rejection by ${user} refused: promotion #${p.id} is ${p.state.replace('_', ' ')}.` }] };
+        return {
+          events: [
+            {
+              type: 'approval.refused',
+              actor: user,
+              summary: `Rejection by ${user} refused: promotion #${p.id} is ${p.state.replace('_', ' ')}.`,
+            },
+          ],
+        };
       }
       return {
-        promotion: { ...p, state: 'rejected', rejectedBy: { user, at: nowIso(runtime), reason: trimmed }, finishedAt: nowIso(runtime), updatedAt: nowIso(runtime) },
+        promotion: {
+          ...p,
+          state: 'rejected',
+          rejectedBy: { user, at: nowIso(runtime), reason: trimmed },
+          finishedAt: nowIso(runtime),
+          updatedAt: nowIso(runtime),
+        },
         events: [
           {
             type: 'promotion.rejected',
@@ -339,7 +415,10 @@ export class PromotionIntents {
       };
     });
     if (previousState !== 'awaiting_approval') {
-      return { ok: false, message: `Promotion #${existing.id} is ${updated.state.replace('_', ' ')}: only a promotion waiting for approval can be rejected.` };
+      return {
+        ok: false,
+        message: `Promotion #${existing.id} is ${updated.state.replace('_', ' ')}: only a promotion waiting for approval can be rejected.`,
+      };
     }
     return { ok: true, message: `You rejected promotion #${existing.id}.`, promotion: updated };
   }
@@ -348,15 +427,20 @@ export class PromotionIntents {
     const { runtime } = this;
     const existing = await this.getPromotion(promotionId);
     const refuse = async (message: string): Promise<ActionOutcome> => {
-      await transition(runtime, existing.id, () => ({ events: [{ type: 'rollback.refused', actor: user, summary: `Rollback by ${user} refused: ${message}` }] }));
+      await transition(runtime, existing.id, () => ({
+        events: [{ type: 'rollback.refused', actor: user, summary: `Rollback by ${user} refused: ${message}` }],
+      }));
       return { ok: false, message };
     };
     if (!ROLLBACK_FROM.includes(existing.state)) {
-      return refuse(`Promotion #${existing.id} is ${existing.state.replace('_', ' ')}: only a finished promotion can be rolled back.`);
+      return refuse(
+        `Promotion #${existing.id} is ${existing.state.replace('_', ' ')}: only a finished promotion can be rolled back.`,
+      );
     }
     const permission = await this.permits(environmentNamed(runtime, existing.environment), 'rollback', user);
     if (!permission.allowed) return refuse(permission.message);
-    if (appliedSteps(existing).length === 0) return refuse(`Promotion #${existing.id} changed nothing, so there is nothing to roll back.`);
+    if (appliedSteps(existing).length === 0)
+      return refuse(`Promotion #${existing.id} changed nothing, so there is nothing to roll back.`);
     const holder = await runtime.store.lockEnvironment(existing.environment, existing.id);
     if (holder !== existing.id) {
       return refuse(`${existing.environment} is busy with promotion #${holder}; roll back when it has finished.`);
@@ -383,7 +467,13 @@ export class PromotionIntents {
           rollbackRound: (p.rollbackRound ?? 0) + 1,
           reason: undefined,
           finishedAt: undefined,
-          steps: p.steps.map((s) => (undo.some((u) => u.id === s.id) ? { ...s, rollbackNote: undefined } : notes.has(s.id) ? { ...s, rollbackNote: notes.get(s.id) } : s)),
+          steps: p.steps.map((s) =>
+            undo.some((u) => u.id === s.id)
+              ? { ...s, rollbackNote: undefined }
+              : notes.has(s.id)
+                ? { ...s, rollbackNote: notes.get(s.id) }
+                : s,
+          ),
           updatedAt: at,
         },
         events: [
@@ -395,9 +485,12 @@ export class PromotionIntents {
             after: { state: 'rolling_back' },
             data: { undo: undo.map((s) => s.component), kept: kept.map((k) => k.step.component) },
           },
-          ...kept.map(
-            (k): PromotionEvent => ({ type: 'step.rollback_skipped', actor: 'baton', stepId: k.step.id, summary: k.note }),
-          ),
+          ...kept.map((k): PromotionEvent => ({
+            type: 'step.rollback_skipped',
+            actor: 'baton',
+            stepId: k.step.id,
+            summary: k.note,
+          })),
         ],
       };
     });
@@ -407,7 +500,11 @@ export class PromotionIntents {
     }
     await queueNextRollbackStep(runtime, updated);
     const kept = scope.kept.length > 0 ? ` Kept: ${scope.kept.map((k) => k.note).join(' ')}` : '';
-    return { ok: true, message: `Rolling back promotion #${existing.id} (${scope.undo.map((s) => s.component).join(', ')}); progress goes to its thread.${kept}`, promotion: updated };
+    return {
+      ok: true,
+      message: `Rolling back promotion #${existing.id} (${scope.undo.map((s) => s.component).join(', ')}); progress goes to its thread.${kept}`,
+      promotion: updated,
+    };
   }
 
   /** Refuses a freeze or unfreeze the environment's freeze rule does not allow, with an audit record of the attempt. */
@@ -455,8 +552,15 @@ export class PromotionIntents {
   }
 }
 
-function overrideEvent(user: string, environment: string, override: Omit<Override, 'at'>, promotionId?: string): PromotionEvent {
-  const past = [override.freezeAt ? 'the freeze' : '', override.windows ? 'its promotion windows' : ''].filter(Boolean).join(' and ');
+function overrideEvent(
+  user: string,
+  environment: string,
+  override: Omit<Override, 'at'>,
+  promotionId?: string,
+): PromotionEvent {
+  const past = [override.freezeAt ? 'the freeze' : '', override.windows ? 'its promotion windows' : '']
+    .filter(Boolean)
+    .join(' and ');
   return {
     type: 'promotion.overridden',
     actor: user,

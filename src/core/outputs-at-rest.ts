@@ -21,16 +21,29 @@ export function encryptSensitiveOutputs(cipher: OutputCipher, published: Publish
   const sensitive = published.sensitiveOutputs ?? [];
   if (sensitive.length === 0) return published;
   const outputs = Object.fromEntries(
-    Object.entries(published.outputs).map(([name, value]) => [name, sensitive.includes(name) ? cipher.encrypt(value) : value]),
+    Object.entries(published.outputs).map(([name, value]) => [
+      name,
+      sensitive.includes(name) ? cipher.encrypt(value) : value,
+    ]),
   );
   return { outputs, sensitiveOutputs: sensitive };
 }
 
 /** Outputs recorded in plain text before encryption at rest, encrypted now; undefined when none was. */
-export function encryptPlainSensitiveOutputs(cipher: OutputCipher, published: PublishedOutputs): PublishedOutputs | undefined {
-  const plain = (published.sensitiveOutputs ?? []).filter((name) => name in published.outputs && !isEncrypted(published.outputs[name] ?? ''));
+export function encryptPlainSensitiveOutputs(
+  cipher: OutputCipher,
+  published: PublishedOutputs,
+): PublishedOutputs | undefined {
+  const plain = (published.sensitiveOutputs ?? []).filter(
+    (name) => name in published.outputs && !isEncrypted(published.outputs[name] ?? ''),
+  );
   if (plain.length === 0) return undefined;
-  const outputs = Object.fromEntries(Object.entries(published.outputs).map(([name, value]) => [name, plain.includes(name) ? cipher.encrypt(value) : value]));
+  const outputs = Object.fromEntries(
+    Object.entries(published.outputs).map(([name, value]) => [
+      name,
+      plain.includes(name) ? cipher.encrypt(value) : value,
+    ]),
+  );
   return { ...published, outputs };
 }
 
@@ -48,9 +61,16 @@ function decryptOutput(cipher: OutputCipher, component: string, name: string, va
 }
 
 /** A component's outputs as a step that needs it receives them: the sensitive ones decrypted. */
-export function decryptedOutputs(cipher: OutputCipher, component: string, { outputs, sensitiveOutputs = [] }: PublishedOutputs): Outputs {
+export function decryptedOutputs(
+  cipher: OutputCipher,
+  component: string,
+  { outputs, sensitiveOutputs = [] }: PublishedOutputs,
+): Outputs {
   return Object.fromEntries(
-    Object.entries(outputs).map(([name, value]) => [name, sensitiveOutputs.includes(name) ? decryptOutput(cipher, component, name, value) : value]),
+    Object.entries(outputs).map(([name, value]) => [
+      name,
+      sensitiveOutputs.includes(name) ? decryptOutput(cipher, component, name, value) : value,
+    ]),
   );
 }
 

@@ -33,7 +33,10 @@ async function previewStep(runtime: CoreRuntime, promotion: Promotion, step: Ste
 }
 
 /** Previews every step of a promotion, a few at a time; a failed preview is kept as its error. */
-export async function previewAll(runtime: CoreRuntime, promotion: Promotion): Promise<Map<string, StepPreview | Error>> {
+export async function previewAll(
+  runtime: CoreRuntime,
+  promotion: Promotion,
+): Promise<Map<string, StepPreview | Error>> {
   const steps = promotion.steps;
   const results = new Map<string, StepPreview | Error>();
   let next = 0;
@@ -57,7 +60,14 @@ export function planDigest(steps: readonly Step[]): string {
   const plan = steps.map((s) => ({
     component: s.component,
     version: s.version,
-    preview: s.preview ? { summary: s.preview.summary, details: s.preview.details, reversible: s.preview.reversible, changes: s.preview.changes } : null,
+    preview: s.preview
+      ? {
+          summary: s.preview.summary,
+          details: s.preview.details,
+          reversible: s.preview.reversible,
+          changes: s.preview.changes,
+        }
+      : null,
   }));
   return createHash('sha256').update(JSON.stringify(plan)).digest('hex');
 }
@@ -67,7 +77,10 @@ function planChanges(before: readonly Step[], after: readonly Step[]): string[] 
   return after.flatMap((step) => {
     const old = before.find((s) => s.id === step.id);
     if (!old) return [];
-    if (old.preview?.summary !== step.preview?.summary) return [`${step.component}: ${step.preview?.summary ?? 'no preview'} (was: ${old.preview?.summary ?? 'no preview'})`];
+    if (old.preview?.summary !== step.preview?.summary)
+      return [
+        `${step.component}: ${step.preview?.summary ?? 'no preview'} (was: ${old.preview?.summary ?? 'no preview'})`,
+      ];
     if (planDigest([old]) !== planDigest([step])) return [`${step.component}: its preview's details changed`];
     return [];
   });
@@ -102,7 +115,8 @@ export async function runPlanning(runtime: CoreRuntime, promotionId: string): Pr
   const unchanged = replanned && digest === promotion.planDigest;
   const needsApproval = environment.approvals.required > 0 && !unchanged;
   const state = failures.length > 0 ? 'failed' : needsApproval ? 'awaiting_approval' : 'approved';
-  const approvers = state === 'awaiting_approval' ? await approversOf(runtime, environment, promotion.requestedBy) : undefined;
+  const approvers =
+    state === 'awaiting_approval' ? await approversOf(runtime, environment, promotion.requestedBy) : undefined;
   const at = nowIso(runtime);
   const { promotion: moved } = await transition(runtime, promotionId, (p) => {
     if (p.state !== 'planning') return undefined;
@@ -124,7 +138,13 @@ export async function runPlanning(runtime: CoreRuntime, promotionId: string): Pr
   else await freeEnvironment(runtime, promotion.environment, promotionId);
 }
 
-function planEvents(before: Promotion, after: Promotion, failures: string[], replanned: boolean, unchanged: boolean): PromotionEvent[] {
+function planEvents(
+  before: Promotion,
+  after: Promotion,
+  failures: string[],
+  replanned: boolean,
+  unchanged: boolean,
+): PromotionEvent[] {
   const id = after.id;
   if (failures.length > 0) {
     return [
@@ -161,7 +181,14 @@ function planEvents(before: Promotion, after: Promotion, failures: string[], rep
       summary: `Planned promotion #${id}: ${after.steps.length} step${after.steps.length === 1 ? '' : 's'} in ${after.waves.length} wave${after.waves.length === 1 ? '' : 's'}.`,
       before: { state: 'planning' },
       after: { state: after.state },
-      data: { steps: after.steps.map((s) => ({ component: s.component, version: s.version, summary: s.preview?.summary, reversible: s.preview?.reversible })) },
+      data: {
+        steps: after.steps.map((s) => ({
+          component: s.component,
+          version: s.version,
+          summary: s.preview?.summary,
+          reversible: s.preview?.reversible,
+        })),
+      },
     },
   ];
   if (after.state === 'approved') {

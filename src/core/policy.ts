@@ -52,7 +52,8 @@ function checkFreeze({ environment, freeze }: PolicyFacts): PolicyCheck {
 
 function checkRequester({ environment, requester, groups }: PolicyFacts): PolicyCheck {
   const verdict = mayAct(environment, 'request', requester, groups);
-  if (verdict.allowed) return { rule: 'requesters', passed: true, message: `${requester} may request promotions to ${environment.name}` };
+  if (verdict.allowed)
+    return { rule: 'requesters', passed: true, message: `${requester} may request promotions to ${environment.name}` };
   return { rule: 'requesters', passed: false, message: verdict.message };
 }
 
@@ -71,7 +72,9 @@ function checkRequiresAndSoak(facts: PolicyFacts): PolicyCheck[] {
       }
       const endsAt = Date.parse(since) + environment.soakMs;
       if (endsAt > now.getTime()) {
-        young.push(`${component} ${version} has been in ${required} for ${formatDuration(now.getTime() - Date.parse(since))}`);
+        young.push(
+          `${component} ${version} has been in ${required} for ${formatDuration(now.getTime() - Date.parse(since))}`,
+        );
         soakEndsAt = Math.max(soakEndsAt, endsAt);
       }
     }
@@ -89,7 +92,11 @@ function checkRequiresAndSoak(facts: PolicyFacts): PolicyCheck[] {
   if (environment.soakMs > 0) {
     checks.push(
       young.length === 0
-        ? { rule: 'soak', passed: true, message: `soaked at least ${formatDuration(environment.soakMs)} in ${requiredNames}` }
+        ? {
+            rule: 'soak',
+            passed: true,
+            message: `soaked at least ${formatDuration(environment.soakMs)} in ${requiredNames}`,
+          }
         : {
             rule: 'soak',
             passed: false,
@@ -104,7 +111,10 @@ function checkRequiresAndSoak(facts: PolicyFacts): PolicyCheck[] {
  * When an environment with promotion windows is outside all of them: what it
  * allows and, if one opens within a week, when the next opens, in words.
  */
-export function closedWindows(environment: Environment, now: Date): { allowed: string; nextOpening?: string } | undefined {
+export function closedWindows(
+  environment: Environment,
+  now: Date,
+): { allowed: string; nextOpening?: string } | undefined {
   if (isInsideAnyWindow(environment.windows, now)) return undefined;
   const allowed = environment.windows.map((w) => w.text).join(', ');
   const next = nextWindowOpening(environment.windows, now);
@@ -115,7 +125,13 @@ function checkWindows({ environment, now }: PolicyFacts): PolicyCheck[] {
   if (environment.windows.length === 0) return [];
   const closed = closedWindows(environment, now);
   if (!closed) {
-    return [{ rule: 'windows', passed: true, message: `inside the promotion window (${environment.windows.map((w) => w.text).join(', ')})` }];
+    return [
+      {
+        rule: 'windows',
+        passed: true,
+        message: `inside the promotion window (${environment.windows.map((w) => w.text).join(', ')})`,
+      },
+    ];
   }
   return [
     {
@@ -137,10 +153,18 @@ const OVERRIDABLE: readonly PolicyRule[] = ['freeze', 'windows'];
  * The checks with the failed ones an override sets aside marked as passed,
  * saying who overrode them and why; `overridden` is empty when nothing needed it.
  */
-export function applyOverride(checks: readonly PolicyCheck[], by: string, reason: string): { checks: PolicyCheck[]; overridden: PolicyRule[] } {
+export function applyOverride(
+  checks: readonly PolicyCheck[],
+  by: string,
+  reason: string,
+): { checks: PolicyCheck[]; overridden: PolicyRule[] } {
   const overridden = checks.filter((c) => !c.passed && OVERRIDABLE.includes(c.rule)).map((c) => c.rule);
   return {
-    checks: checks.map((c) => (overridden.includes(c.rule) ? { ...c, passed: true, message: `${c.message} Overridden by ${by}: "${reason}".` } : c)),
+    checks: checks.map((c) =>
+      overridden.includes(c.rule)
+        ? { ...c, passed: true, message: `${c.message} Overridden by ${by}: "${reason}".` }
+        : c,
+    ),
     overridden,
   };
 }

@@ -54,7 +54,11 @@ function nextProgress(promotion: Promotion, at: string): Promotion | undefined {
  * the steps that became ready, and hands the environment on when the
  * promotion finished.
  */
-export async function moveOn(runtime: CoreRuntime, promotionId: string, change: (current: Promotion) => Move | undefined = () => undefined): Promise<void> {
+export async function moveOn(
+  runtime: CoreRuntime,
+  promotionId: string,
+  change: (current: Promotion) => Move | undefined = () => undefined,
+): Promise<void> {
   let before: Promotion | undefined;
   let after: Promotion | undefined;
   await transition(runtime, promotionId, (current) => {
@@ -132,7 +136,11 @@ export async function resumeProgress(runtime: CoreRuntime, promotionId: string):
   await moveOn(runtime, promotionId);
   const promotion = await runtime.store.getPromotion(promotionId);
   // Finished by a worker that died before letting go of the environment: the next promotion need not wait for the reconcile.
-  if (promotion && isTerminal(promotion.state) && (await runtime.store.lockHolder(promotion.environment)) === promotion.id) {
+  if (
+    promotion &&
+    isTerminal(promotion.state) &&
+    (await runtime.store.lockHolder(promotion.environment)) === promotion.id
+  ) {
     await freeEnvironment(runtime, promotion.environment, promotion.id);
   }
   if (promotion?.state !== 'running') return;

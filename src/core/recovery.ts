@@ -22,7 +22,12 @@ import { untilAborted, withStep } from './step-runner.ts';
  * or cannot tell. A step whose component publishes outputs is never taken as
  * done this way: its outputs died with the process.
  */
-export async function observeCutStep(runtime: CoreRuntime, promotion: Promotion, step: Step, version = step.version): Promise<Observed | undefined> {
+export async function observeCutStep(
+  runtime: CoreRuntime,
+  promotion: Promotion,
+  step: Step,
+  version = step.version,
+): Promise<Observed | undefined> {
   await runtime.programs.stopLeftovers(step.id);
   if (version === step.version && componentNamed(runtime, step.component).outputs.length > 0) return undefined;
   const prepared = await prepareStep(runtime, promotion, step, 'mark');
@@ -30,7 +35,10 @@ export async function observeCutStep(runtime: CoreRuntime, promotion: Promotion,
     const observed = await untilAborted(prepared.adapter.current(prepared.context), prepared.context.signal);
     return observed.version === version ? observed : undefined;
   } catch (error) {
-    runtime.logger.warn({ err: error, promotionId: promotion.id, stepId: step.id }, `could not observe ${step.component} after a crash: ${errorMessage(error)}`);
+    runtime.logger.warn(
+      { err: error, promotionId: promotion.id, stepId: step.id },
+      `could not observe ${step.component} after a crash: ${errorMessage(error)}`,
+    );
     return undefined;
   } finally {
     prepared.dispose();
@@ -38,12 +46,24 @@ export async function observeCutStep(runtime: CoreRuntime, promotion: Promotion,
 }
 
 /** A cut-off step whose target runs its version: succeeded, recovered, with the ledger entry it makes. */
-export function recoveredMove(runtime: CoreRuntime, promotion: Promotion, step: Step, observed: Observed): Move | undefined {
+export function recoveredMove(
+  runtime: CoreRuntime,
+  promotion: Promotion,
+  step: Step,
+  observed: Observed,
+): Move | undefined {
   if (promotion.steps.find((s) => s.id === step.id)?.status !== 'running') return undefined;
   const at = nowIso(runtime);
   const entry: LedgerEntry = { version: step.version, since: at, promotionId: promotion.id, outputs: {} };
   return {
-    promotion: withStep(runtime, promotion, step.id, (s) => ({ ...s, status: 'succeeded', recovered: true, outputs: {}, finishedAt: at, error: undefined })),
+    promotion: withStep(runtime, promotion, step.id, (s) => ({
+      ...s,
+      status: 'succeeded',
+      recovered: true,
+      outputs: {},
+      finishedAt: at,
+      error: undefined,
+    })),
     events: [
       {
         type: 'step.recovered',
@@ -81,9 +101,15 @@ async function planOnceMore(runtime: CoreRuntime, promotion: Promotion): Promise
   for (const step of promotion.steps) await runtime.programs.stopLeftovers(step.id);
   await runtime.store.unlockEnvironment(promotion.environment, promotion.id);
   const { promotion: again } = await transition(runtime, promotion.id, (p) =>
-    p.state === 'planning' ? { promotion: { ...p, reason: undefined, planRound: (p.planRound ?? 0) + 1, updatedAt: nowIso(runtime) }, events: [] } : undefined,
+    p.state === 'planning'
+      ? {
+          promotion: { ...p, reason: undefined, planRound: (p.planRound ?? 0) + 1, updatedAt: nowIso(runtime) },
+          events: [],
+        }
+      : undefined,
   );
-  if (again.state === 'planning') await runtime.queue.add({ id: planJobId(again), data: { kind: 'plan', promotionId: again.id } });
+  if (again.state === 'planning')
+    await runtime.queue.add({ id: planJobId(again), data: { kind: 'plan', promotionId: again.id } });
 }
 
 async function recoverRunning(runtime: CoreRuntime, promotion: Promotion): Promise<Promotion[]> {
@@ -106,7 +132,9 @@ async function recoverRollingBack(runtime: CoreRuntime, promotion: Promotion): P
     await queueNextRollbackStep(runtime, promotion);
     return [];
   }
-  const observed = step.before ? await observeCutStep(runtime, promotion, step, step.before.version ?? undefined) : undefined;
+  const observed = step.before
+    ? await observeCutStep(runtime, promotion, step, step.before.version ?? undefined)
+    : undefined;
   if (!observed) return [await interrupt(runtime, promotion.id)];
   const { promotion: after } = await transition(runtime, promotion.id, (p) =>
     p.steps.find((s) => s.id === step.id)?.status !== 'rolling_back'
@@ -141,9 +169,19 @@ async function interrupt(runtime: CoreRuntime, promotionId: string): Promise<Pro
       reason: `Baton restarted while the promotion was ${p.state.replace('_', ' ')}`,
       steps: p.steps.map((s) =>
         s.status === 'running'
-          ? { ...s, status: 'failed', error: 'interrupted by a restart, and its target does not run its version: it may have partly applied', finishedAt: at }
+          ? {
+              ...s,
+              status: 'failed',
+              error: 'interrupted by a restart, and its target does not run its version: it may have partly applied',
+              finishedAt: at,
+            }
           : s.status === 'rolling_back'
-            ? { ...s, status: 'rollback_failed', error: 'interrupted by a restart while rolling back: check it by hand', finishedAt: at }
+            ? {
+                ...s,
+                status: 'rollback_failed',
+                error: 'interrupted by a restart while rolling back: check it by hand',
+                finishedAt: at,
+              }
             : s.status === 'pending' || s.status === 'queued'
               ? { ...s, status: 'skipped', finishedAt: at }
               : s,

@@ -35,7 +35,12 @@ export interface PublishedOutputs {
 
 /** The outputs as people may see them: every sensitive value replaced by the mask, whatever its length, and no encrypted one shown either. */
 export function maskSensitiveOutputs({ outputs, sensitiveOutputs = [] }: PublishedOutputs): Outputs {
-  return Object.fromEntries(Object.entries(outputs).map(([name, value]) => [name, sensitiveOutputs.includes(name) || isEncrypted(value) ? MASK : value]));
+  return Object.fromEntries(
+    Object.entries(outputs).map(([name, value]) => [
+      name,
+      sensitiveOutputs.includes(name) || isEncrypted(value) ? MASK : value,
+    ]),
+  );
 }
 
 export function sensitiveValues({ outputs, sensitiveOutputs = [] }: PublishedOutputs): string[] {

@@ -14,7 +14,9 @@ export type ReleaseReference =
 
 export function releaseReferenceFrom(words: readonly string[]): ReleaseReference {
   const [first] = words;
-  return words.length === 1 && first !== undefined && !first.includes('=') ? { kind: 'name', name: first } : { kind: 'inline', words: [...words] };
+  return words.length === 1 && first !== undefined && !first.includes('=')
+    ? { kind: 'name', name: first }
+    : { kind: 'inline', words: [...words] };
 }
 
 /** The releases folder as the config names it: a reply never shows where the server keeps its files. */
@@ -31,7 +33,9 @@ async function unknownRelease(name: string, pipeline: Pipeline): Promise<BatonEr
     ErrorCode.NotFound,
     [
       `There is no release or environment named ${quoteInput(name)}.${guess ? ` Did you mean ${guess}?` : ''}`,
-      releases.length > 0 ? `Releases: ${listNames(releases)}.` : `No release files in ${releasesFolder(pipeline)} yet.`,
+      releases.length > 0
+        ? `Releases: ${listNames(releases)}.`
+        : `No release files in ${releasesFolder(pipeline)} yet.`,
       `Environments: ${listNames(environments)}.`,
       `Or give versions inline (e.g. api=1.4.2), add a <name>.yaml to ${releasesFolder(pipeline)}, or register one with POST /api/releases.`,
     ].join(' '),
@@ -50,8 +54,11 @@ export async function resolveReleaseReference(
   if (reference.kind === 'inline') return { release: parseInlineRelease(reference.words) };
   const { name } = reference;
   const { pipeline, store } = runtime;
-  if (pipeline.environments.some((e) => e.name === name)) return { release: await runningIn(name), fromEnvironment: name };
-  const named = isReleaseName(name) ? ((await store.getRelease(name)) ?? (await readReleaseFile(name, pipeline.releasesDir))) : undefined;
+  if (pipeline.environments.some((e) => e.name === name))
+    return { release: await runningIn(name), fromEnvironment: name };
+  const named = isReleaseName(name)
+    ? ((await store.getRelease(name)) ?? (await readReleaseFile(name, pipeline.releasesDir)))
+    : undefined;
   if (named) return { release: named };
   throw await unknownRelease(name, pipeline);
 }

@@ -32,7 +32,10 @@ export function checkRelease(release: Release, pipeline: Pipeline): Release {
   const known = new Set(pipeline.components.map((c) => c.name));
   const entries = Object.entries(release.versions);
   if (entries.length === 0) {
-    throw new BatonError(ErrorCode.ReleaseInvalid, `Release ${quoteInput(release.name)} names no component versions: give at least one, e.g. api=1.4.2.`);
+    throw new BatonError(
+      ErrorCode.ReleaseInvalid,
+      `Release ${quoteInput(release.name)} names no component versions: give at least one, e.g. api=1.4.2.`,
+    );
   }
   const unknown = entries.filter(([component]) => !known.has(component)).map(([c]) => c);
   if (unknown.length > 0) {
@@ -58,11 +61,17 @@ export function parseInlineRelease(words: readonly string[]): Release {
   for (const word of words) {
     const separator = word.indexOf('=');
     if (separator <= 0 || separator === word.length - 1) {
-      throw new BatonError(ErrorCode.ReleaseInvalid, `${quoteInput(word)} is not a component version: write component=version, e.g. api=1.4.2.`);
+      throw new BatonError(
+        ErrorCode.ReleaseInvalid,
+        `${quoteInput(word)} is not a component version: write component=version, e.g. api=1.4.2.`,
+      );
     }
     const component = word.slice(0, separator);
     if (component in versions) {
-      throw new BatonError(ErrorCode.ReleaseInvalid, `${quoteInput(component)} is given twice in the release: give each component once.`);
+      throw new BatonError(
+        ErrorCode.ReleaseInvalid,
+        `${quoteInput(component)} is given twice in the release: give each component once.`,
+      );
     }
     versions[component] = word.slice(separator + 1);
   }

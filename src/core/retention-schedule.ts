@@ -29,8 +29,13 @@ export class RetentionSchedule {
     try {
       const folder = this.retention.folder ?? this.defaultFolder;
       const report = await archiveFinished(this.runtime, { before: new Date(now - keepMs), folder, actor: 'baton' });
-      if (report.archived.length > 0) this.runtime.logger.info({ archived: report.archived.length, folder }, `archived ${report.archived.length} finished promotions into ${folder}`);
-      for (const { id, reason } of report.kept) this.runtime.logger.warn({ promotionId: id }, `promotion #${id} is due for the archive but stays: ${reason}`);
+      if (report.archived.length > 0)
+        this.runtime.logger.info(
+          { archived: report.archived.length, folder },
+          `archived ${report.archived.length} finished promotions into ${folder}`,
+        );
+      for (const { id, reason } of report.kept)
+        this.runtime.logger.warn({ promotionId: id }, `promotion #${id} is due for the archive but stays: ${reason}`);
       return report;
     } finally {
       this.busy = false;
@@ -44,7 +49,11 @@ export function watchRetention(runtime: CoreRuntime, defaultFolder: string, tick
   if (!retention) return () => undefined;
   const schedule = new RetentionSchedule(runtime, retention, defaultFolder);
   const run = () => {
-    schedule.runIfDue().catch((error: unknown) => runtime.logger.warn({ err: error }, 'could not archive finished promotions; the next run tries again'));
+    schedule
+      .runIfDue()
+      .catch((error: unknown) =>
+        runtime.logger.warn({ err: error }, 'could not archive finished promotions; the next run tries again'),
+      );
   };
   const timer = setInterval(run, tickMs);
   timer.unref();

@@ -18,7 +18,9 @@ import { retrying, untilAborted } from './step-runner.ts';
 
 /** Steps to compensate, in reverse `needs` order: later waves first, and within a wave the last finished first. */
 export function rollbackOrder(promotion: Promotion): Step[] {
-  return appliedSteps(promotion).sort((a, b) => b.wave - a.wave || (b.finishedAt ?? '').localeCompare(a.finishedAt ?? ''));
+  return appliedSteps(promotion).sort(
+    (a, b) => b.wave - a.wave || (b.finishedAt ?? '').localeCompare(a.finishedAt ?? ''),
+  );
 }
 
 /** What a rollback would undo, and what it keeps with the reason. */
@@ -32,7 +34,11 @@ function changedSince(promotion: Promotion, step: Step, ledger: Ledger): string 
   const entry = ledger[step.component];
   // A step that failed part-way never reached the ledger: it still holds what the step replaced, unless someone changed it since.
   const expected = step.status === 'failed' ? step.ledgerBefore : { promotionId: promotion.id, version: step.version };
-  if ((entry?.promotionId ?? null) === (expected?.promotionId ?? null) && (entry?.version ?? null) === (expected?.version ?? null)) return undefined;
+  if (
+    (entry?.promotionId ?? null) === (expected?.promotionId ?? null) &&
+    (entry?.version ?? null) === (expected?.version ?? null)
+  )
+    return undefined;
   if (!entry) return `${step.component} runs nothing Baton promoted now; promote the version you want.`;
   return `${step.component} runs ${entry.version} from #${entry.promotionId} now; roll back #${entry.promotionId} first, or promote the version you want.`;
 }
@@ -41,7 +47,8 @@ export function rollbackScope(promotion: Promotion, ledger: Ledger): RollbackSco
   const scope: RollbackScope = { undo: [], kept: [] };
   for (const step of rollbackOrder(promotion)) {
     if (step.preview?.reversible !== true) {
-      const note = step.status === 'failed' ? 'irreversible and failed part-way: check it by hand' : 'irreversible: left as it is';
+      const note =
+        step.status === 'failed' ? 'irreversible and failed part-way: check it by hand' : 'irreversible: left as it is';
       scope.kept.push({ step, note: `${step.component} ${step.version} is ${note}.` });
       continue;
     }
@@ -65,10 +72,15 @@ function nextToUndo(promotion: Promotion): Step | undefined {
 export async function queueNextRollbackStep(runtime: CoreRuntime, promotion: Promotion): Promise<void> {
   const next = nextToUndo(promotion);
   if (next) {
-    await runtime.queue.add({ id: rollbackJobId(promotion, next), data: { kind: 'rollback', promotionId: promotion.id, stepId: next.id } });
+    await runtime.queue.add({
+      id: rollbackJobId(promotion, next),
+      data: { kind: 'rollback', promotionId: promotion.id, stepId: next.id },
+    });
     return;
   }
-  const { promotion: done } = await transition(runtime, promotion.id, (p) => (p.state === 'rolling_back' && !nextToUndo(p) ? finishRollback(runtime, p) : undefined));
+  const { promotion: done } = await transition(runtime, promotion.id, (p) =>
+    p.state === 'rolling_back' && !nextToUndo(p) ? finishRollback(runtime, p) : undefined,
+  );
   if (done.state !== 'rolling_back') await freeEnvironment(runtime, done.environment, done.id);
 }
 
@@ -78,8 +90,12 @@ function finishRollback(runtime: CoreRuntime, promotion: Promotion, stoppedAt?: 
   const irreversible = kept.filter((s) => s.preview?.reversible !== true).map((s) => s.component);
   const changed = kept.filter((s) => s.preview?.reversible === true).map((s) => s.component);
   const keptWords = [
-    ...(irreversible.length > 0 ? [`${irreversible.join(', ')} ${irreversible.length > 1 ? 'are' : 'is'} irreversible and kept`] : []),
-    ...(changed.length > 0 ? [`${changed.join(', ')} ${changed.length > 1 ? 'were' : 'was'} changed since by a newer promotion and kept`] : []),
+    ...(irreversible.length > 0
+      ? [`${irreversible.join(', ')} ${irreversible.length > 1 ? 'are' : 'is'} irreversible and kept`]
+      : []),
+    ...(changed.length > 0
+      ? [`${changed.join(', ')} ${changed.length > 1 ? 'were' : 'was'} changed since by a newer promotion and kept`]
+      : []),
   ];
   const reason = stoppedAt
     ? `rollback stopped at ${stoppedAt.component}; steps before it were not rolled back. Fix the cause and run /promote rollback ${promotion.id} again.`
@@ -102,7 +118,11 @@ function finishRollback(runtime: CoreRuntime, promotion: Promotion, stoppedAt?: 
 }
 
 function withStep(promotion: Promotion, stepId: string, change: Partial<Step>, at: string): Promotion {
-  return { ...promotion, steps: promotion.steps.map((s) => (s.id === stepId ? { ...s, ...change } : s)), updatedAt: at };
+  return {
+    ...promotion,
+    steps: promotion.steps.map((s) => (s.id === stepId ? { ...s, ...change } : s)),
+    updatedAt: at,
+  };
 }
 
 /** The rollback job: undoes one step, records it with the ledger entry it restores, and moves on to the next. */
@@ -117,19 +137,30 @@ export async function runRollbackStep(runtime: CoreRuntime, promotionId: string,
   }
   if (step.status === 'rolling_back') await runtime.programs.stopLeftovers(step.id);
   const { promotion } = await transition(runtime, promotionId, (p) =>
-    p.steps.find((s) => s.id === stepId)?.status === 'rolling_back' ? undefined : { promotion: withStep(p, stepId, { status: 'rolling_back' }, nowIso(runtime)), events: [] },
+    p.steps.find((s) => s.id === stepId)?.status === 'rolling_back'
+      ? undefined
+      : { promotion: withStep(p, stepId, { status: 'rolling_back' }, nowIso(runtime)), events: [] },
   );
   const outcome = await undoStep(runtime, promotion, step);
   const { promotion: after } = await transition(runtime, promotionId, (p) => {
     if (p.state !== 'rolling_back' || p.steps.find((s) => s.id === stepId)?.status !== 'rolling_back') return undefined;
     const at = nowIso(runtime);
     if (!outcome.ok) {
-      const failed = withStep(p, stepId, { status: 'rollback_failed', error: outcome.message, log: outcome.logTail }, at);
+      const failed = withStep(
+        p,
+        stepId,
+        { status: 'rollback_failed', error: outcome.message, log: outcome.logTail },
+        at,
+      );
       const end = finishRollback(runtime, failed, step);
       return { promotion: end.promotion, events: [outcome.event, ...end.events] };
     }
     const undone = withStep(p, stepId, { status: 'rolled_back', log: outcome.logTail, error: undefined }, at);
-    const move: Move = { promotion: undone, events: [outcome.event], ledger: [{ component: step.component, entry: step.ledgerBefore ?? null }] };
+    const move: Move = {
+      promotion: undone,
+      events: [outcome.event],
+      ledger: [{ component: step.component, entry: step.ledgerBefore ?? null }],
+    };
     if (nextToUndo(undone)) return move;
     const end = finishRollback(runtime, undone);
     return { ...move, promotion: end.promotion, events: [...move.events, ...end.events] };
@@ -138,7 +169,9 @@ export async function runRollbackStep(runtime: CoreRuntime, promotionId: string,
   else await freeEnvironment(runtime, after.environment, after.id);
 }
 
-type UndoOutcome = { ok: true; event: PromotionEvent; logTail: string[] } | { ok: false; event: PromotionEvent; message: string; logTail: string[] };
+type UndoOutcome =
+  | { ok: true; event: PromotionEvent; logTail: string[] }
+  | { ok: false; event: PromotionEvent; message: string; logTail: string[] };
 
 async function undoStep(runtime: CoreRuntime, promotion: Promotion, step: Step): Promise<UndoOutcome> {
   let prepared: PreparedStep | undefined;
@@ -148,7 +181,9 @@ async function undoStep(runtime: CoreRuntime, promotion: Promotion, step: Step):
     const rollback = ready.adapter.rollback;
     const before = step.before;
     if (!rollback || !before) throw new Error(`${step.component} cannot be rolled back`);
-    const result = await retrying(runtime, ready, step, () => untilAborted(rollback.call(ready.adapter, ready.context, before), ready.context.signal));
+    const result = await retrying(runtime, ready, step, () =>
+      untilAborted(rollback.call(ready.adapter, ready.context, before), ready.context.signal),
+    );
     return {
       ok: true,
       logTail: [...ready.logTail],
@@ -168,7 +203,12 @@ async function undoStep(runtime: CoreRuntime, promotion: Promotion, step: Step):
       ok: false,
       message,
       logTail: prepared ? [...prepared.logTail] : [],
-      event: { type: 'step.rollback_failed', actor: 'baton', stepId: step.id, summary: `Could not roll back ${step.component}: ${message}` },
+      event: {
+        type: 'step.rollback_failed',
+        actor: 'baton',
+        stepId: step.id,
+        summary: `Could not roll back ${step.component}: ${message}`,
+      },
     };
   } finally {
     prepared?.dispose();

@@ -56,7 +56,10 @@ export function environmentIn(pipeline: Pipeline, name: string): Environment {
   if (!environment) {
     const names = pipeline.environments.map((e) => e.name);
     const guess = closestName(name, names);
-    throw new BatonError(ErrorCode.NotFound, `There is no environment ${quoteInput(name)}.${guess ? ` Did you mean ${guess}?` : ''} Environments: ${listNames(names)}.`);
+    throw new BatonError(
+      ErrorCode.NotFound,
+      `There is no environment ${quoteInput(name)}.${guess ? ` Did you mean ${guess}?` : ''} Environments: ${listNames(names)}.`,
+    );
   }
   return environment;
 }

@@ -49,7 +49,9 @@ export async function startWhenFree(runtime: CoreRuntime, promotionId: string): 
     });
     return;
   }
-  const closed = promotion.override?.windows ? undefined : closedWindows(environmentNamed(runtime, environment), runtime.clock.now());
+  const closed = promotion.override?.windows
+    ? undefined
+    : closedWindows(environmentNamed(runtime, environment), runtime.clock.now());
   if (closed) {
     // Approved inside a window, its turn came after it closed: it waits for the next one (see reconcileEnvironments).
     const opens = closed.nextOpening ? `; the next opens ${closed.nextOpening}` : '';
@@ -118,7 +120,13 @@ async function planAgain(runtime: CoreRuntime, promotionId: string): Promise<voi
     p.state !== 'approved'
       ? undefined
       : {
-          promotion: { ...p, state: 'planning', reason: undefined, planRound: (p.planRound ?? 0) + 1, updatedAt: nowIso(runtime) },
+          promotion: {
+            ...p,
+            state: 'planning',
+            reason: undefined,
+            planRound: (p.planRound ?? 0) + 1,
+            updatedAt: nowIso(runtime),
+          },
           events: [
             {
               type: 'promotion.replanning',
@@ -130,13 +138,21 @@ async function planAgain(runtime: CoreRuntime, promotionId: string): Promise<voi
           ],
         },
   );
-  if (promotion.state === 'planning') await runtime.queue.add({ id: planJobId(promotion), data: { kind: 'plan', promotionId } });
+  if (promotion.state === 'planning')
+    await runtime.queue.add({ id: planJobId(promotion), data: { kind: 'plan', promotionId } });
 }
 
 /** Says once, with its record, what a promotion is waiting for. */
-async function noteWaiting(runtime: CoreRuntime, promotionId: string, reason: string, event: PromotionEvent): Promise<void> {
+async function noteWaiting(
+  runtime: CoreRuntime,
+  promotionId: string,
+  reason: string,
+  event: PromotionEvent,
+): Promise<void> {
   await transition(runtime, promotionId, (p) =>
-    (p.state !== 'approved' && p.state !== 'planning') || p.reason === reason ? undefined : { promotion: { ...p, reason, updatedAt: nowIso(runtime) }, events: [event] },
+    (p.state !== 'approved' && p.state !== 'planning') || p.reason === reason
+      ? undefined
+      : { promotion: { ...p, reason, updatedAt: nowIso(runtime) }, events: [event] },
   );
 }
 
@@ -161,7 +177,10 @@ export async function startNextInLine(runtime: CoreRuntime, environment: string)
   const { promotion } = await transition(runtime, oldest.id, (p) =>
     p.state !== 'planning' || p.reason === undefined
       ? undefined
-      : { promotion: { ...p, reason: undefined, planRound: (p.planRound ?? 0) + 1, updatedAt: nowIso(runtime) }, events: [] },
+      : {
+          promotion: { ...p, reason: undefined, planRound: (p.planRound ?? 0) + 1, updatedAt: nowIso(runtime) },
+          events: [],
+        },
   );
   if (promotion.state === 'planning' && promotion.reason === undefined) {
     await runtime.queue.add({ id: planJobId(promotion), data: { kind: 'plan', promotionId: promotion.id } });
@@ -180,7 +199,8 @@ const USING_STATES: readonly PromotionState[] = ['planning', 'running', 'rolling
 async function queueCutOffJobs(runtime: CoreRuntime): Promise<void> {
   for (const promotion of await runtime.store.listPromotions({ states: ['planning', 'running', 'rolling_back'] })) {
     // A promotion planning with a reason waits for its environment: startNextInLine queues its plan when it is its turn.
-    if (promotion.state === 'planning' && promotion.reason === undefined) await runtime.queue.add({ id: planJobId(promotion), data: { kind: 'plan', promotionId: promotion.id } });
+    if (promotion.state === 'planning' && promotion.reason === undefined)
+      await runtime.queue.add({ id: planJobId(promotion), data: { kind: 'plan', promotionId: promotion.id } });
     else if (promotion.state === 'running') await resumeProgress(runtime, promotion.id);
     else if (promotion.state === 'rolling_back') await queueNextRollbackStep(runtime, promotion);
   }
@@ -197,7 +217,10 @@ async function queueCutOffJobs(runtime: CoreRuntime): Promise<void> {
  * environment's windows starts when one opens. A finished holder is left
  * `finishedHolderGraceMs` to let go itself.
  */
-export async function reconcileEnvironments(runtime: CoreRuntime, finishedHolderGraceMs = FINISHED_HOLDER_GRACE_MS): Promise<void> {
+export async function reconcileEnvironments(
+  runtime: CoreRuntime,
+  finishedHolderGraceMs = FINISHED_HOLDER_GRACE_MS,
+): Promise<void> {
   for (const environment of runtime.pipeline.environments) {
     const holder = await runtime.store.lockHolder(environment.name);
     if (!holder) {

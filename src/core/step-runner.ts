@@ -21,10 +21,14 @@ import { prepareStep, type PreparedStep } from './step-context.ts';
 function delay(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
   });
 }
 
@@ -38,8 +42,17 @@ export function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<
   });
 }
 
-export function withStep(runtime: CoreRuntime, promotion: Promotion, stepId: string, change: (step: Step) => Step): Promotion {
-  return { ...promotion, steps: promotion.steps.map((s) => (s.id === stepId ? change(s) : s)), updatedAt: nowIso(runtime) };
+export function withStep(
+  runtime: CoreRuntime,
+  promotion: Promotion,
+  stepId: string,
+  change: (step: Step) => Step,
+): Promotion {
+  return {
+    ...promotion,
+    steps: promotion.steps.map((s) => (s.id === stepId ? change(s) : s)),
+    updatedAt: nowIso(runtime),
+  };
 }
 
 /** Whether a component must publish every output it declares. */
@@ -48,14 +61,23 @@ export function missingOutputs(runtime: CoreRuntime, step: Step, outputs: Record
 }
 
 /** Marks the step running and records that it started; returns it, or undefined when there is nothing to do. */
-async function claimStep(runtime: CoreRuntime, promotionId: string, stepId: string): Promise<{ step: Step; promotion: Promotion; resumed: boolean } | undefined> {
+async function claimStep(
+  runtime: CoreRuntime,
+  promotionId: string,
+  stepId: string,
+): Promise<{ step: Step; promotion: Promotion; resumed: boolean } | undefined> {
   let claimed: Step | undefined;
   let resumed = false;
   const { promotion } = await transition(runtime, promotionId, (p) => {
     claimed = undefined;
     const step = p.steps.find((s) => s.id === stepId);
     if (p.state !== 'running' || !step || (step.status !== 'queued' && step.status !== 'running')) return undefined;
-    const running: Step = { ...step, status: 'running', attempts: step.attempts + 1, startedAt: step.startedAt ?? nowIso(runtime) };
+    const running: Step = {
+      ...step,
+      status: 'running',
+      attempts: step.attempts + 1,
+      startedAt: step.startedAt ?? nowIso(runtime),
+    };
     claimed = running;
     resumed = step.status === 'running';
     return {
@@ -77,7 +99,12 @@ async function claimStep(runtime: CoreRuntime, promotionId: string, stepId: stri
 }
 
 /** Runs `work` (an apply or a rollback), trying again what may pass on retry, as often as the step allows. */
-export async function retrying(runtime: CoreRuntime, prepared: PreparedStep, step: Step, work: () => Promise<StepResult>): Promise<StepResult> {
+export async function retrying(
+  runtime: CoreRuntime,
+  prepared: PreparedStep,
+  step: Step,
+  work: () => Promise<StepResult>,
+): Promise<StepResult> {
   const { context } = prepared;
   for (let attempt = 0; ; attempt += 1) {
     try {
@@ -86,21 +113,36 @@ export async function retrying(runtime: CoreRuntime, prepared: PreparedStep, ste
       if (context.signal.aborted) throw context.signal.reason;
       if (!isRetryable(error) || attempt >= prepared.retries) throw error;
       // The target's own word on when to come back beats Baton's guess.
-      const wait = error instanceof RetryableStepError && error.retryAfterMs !== undefined ? error.retryAfterMs : runtime.retryDelayMs * 2 ** attempt;
-      const summary = prepared.redactor.redact(`${step.component}: attempt ${attempt + 1} failed (${errorMessage(error)}); trying again in ${Math.round(wait / 100) / 10}s.`);
-      await transition(runtime, context.promotionId, () => ({ events: [{ type: 'step.retrying', actor: 'baton', stepId: step.id, summary }] }));
+      const wait =
+        error instanceof RetryableStepError && error.retryAfterMs !== undefined
+          ? error.retryAfterMs
+          : runtime.retryDelayMs * 2 ** attempt;
+      const summary = prepared.redactor.redact(
+        `${step.component}: attempt ${attempt + 1} failed (${errorMessage(error)}); trying again in ${Math.round(wait / 100) / 10}s.`,
+      );
+      await transition(runtime, context.promotionId, () => ({
+        events: [{ type: 'step.retrying', actor: 'baton', stepId: step.id, summary }],
+      }));
       await delay(wait, context.signal);
     }
   }
 }
 
-async function observeBefore(runtime: CoreRuntime, prepared: PreparedStep, promotion: Promotion, step: Step): Promise<{ before: Observed; ledgerBefore: LedgerEntry | null }> {
+async function observeBefore(
+  runtime: CoreRuntime,
+  prepared: PreparedStep,
+  promotion: Promotion,
+  step: Step,
+): Promise<{ before: Observed; ledgerBefore: LedgerEntry | null }> {
   if (step.before) return { before: step.before, ledgerBefore: step.ledgerBefore ?? null };
   const ledgerBefore = prepared.ledger[step.component] ?? null;
   const observed = await untilAborted(prepared.adapter.current(prepared.context), prepared.context.signal);
   // An adapter that cannot observe its target relies on what Baton last recorded.
   const before: Observed = observed.version === null ? { ...observed, version: step.previousVersion } : observed;
-  await transition(runtime, promotion.id, (p) => ({ promotion: withStep(runtime, p, step.id, (s) => ({ ...s, before, ledgerBefore })), events: [] }));
+  await transition(runtime, promotion.id, (p) => ({
+    promotion: withStep(runtime, p, step.id, (s) => ({ ...s, before, ledgerBefore })),
+    events: [],
+  }));
   return { before, ledgerBefore };
 }
 
@@ -149,8 +191,22 @@ export async function runStep(runtime: CoreRuntime, promotionId: string, stepId:
     }
     const { message, logTail } = outcome;
     return {
-      promotion: withStep(runtime, p, stepId, (s) => ({ ...s, status: 'failed', error: message, finishedAt: nowIso(runtime), log: logTail })),
-      events: [{ type: 'step.failed', actor: 'baton', stepId, summary: `${step.component} ${step.version} failed: ${message}`, data: { log: logTail } }],
+      promotion: withStep(runtime, p, stepId, (s) => ({
+        ...s,
+        status: 'failed',
+        error: message,
+        finishedAt: nowIso(runtime),
+        log: logTail,
+      })),
+      events: [
+        {
+          type: 'step.failed',
+          actor: 'baton',
+          stepId,
+          summary: `${step.component} ${step.version} failed: ${message}`,
+          data: { log: logTail },
+        },
+      ],
     };
   });
 }
@@ -162,14 +218,18 @@ async function attemptStep(runtime: CoreRuntime, promotion: Promotion, step: Ste
     prepared = await prepareStep(runtime, promotion, step, 'fail');
     const { before, ledgerBefore } = await observeBefore(runtime, prepared, promotion, step);
     const ready = prepared;
-    const result = await retrying(runtime, ready, step, () => untilAborted(ready.adapter.apply(ready.context), ready.context.signal));
+    const result = await retrying(runtime, ready, step, () =>
+      untilAborted(ready.adapter.apply(ready.context), ready.context.signal),
+    );
     const published = publishedOutputs(result, prepared.redactor);
     // The adapter may have logged these values before it said they are secret.
     for (const value of sensitiveValues(published)) prepared.redactor.add(value);
     prepared.context.log(result.summary);
     const missing = missingOutputs(runtime, step, published.outputs);
     if (missing.length > 0) {
-      throw new Error(`${step.component} declares the output${missing.length > 1 ? 's' : ''} ${missing.join(', ')} but the step did not publish ${missing.length > 1 ? 'them' : 'it'}; dependents need ${missing.length > 1 ? 'them' : 'it'}.`);
+      throw new Error(
+        `${step.component} declares the output${missing.length > 1 ? 's' : ''} ${missing.join(', ')} but the step did not publish ${missing.length > 1 ? 'them' : 'it'}; dependents need ${missing.length > 1 ? 'them' : 'it'}.`,
+      );
     }
     if (prepared.adapter.verify) {
       const health = await untilAborted(prepared.adapter.verify(prepared.context), prepared.context.signal);
@@ -186,7 +246,13 @@ async function attemptStep(runtime: CoreRuntime, promotion: Promotion, step: Ste
       after: { version: step.version },
       data: { ...shownOutputs(prepared, published), log: logTail },
     };
-    return { ok: true, published: encryptSensitiveOutputs(runtime.cipher, published), succeeded, logTail, finishedAt: nowIso(runtime) };
+    return {
+      ok: true,
+      published: encryptSensitiveOutputs(runtime.cipher, published),
+      succeeded,
+      logTail,
+      finishedAt: nowIso(runtime),
+    };
   } catch (error) {
     throwIfHandedBack(runtime);
     const message = prepared?.redactor.redact(errorMessage(error)) ?? errorMessage(error);
@@ -202,8 +268,12 @@ async function attemptStep(runtime: CoreRuntime, promotion: Promotion, step: Ste
  * secret the step was given (a `${secret:…}` value, a sensitive input).
  */
 function publishedOutputs(result: StepResult, redactor: Redactor): PublishedOutputs {
-  const carrySecrets = Object.entries(result.outputs).filter(([, value]) => redactor.redact(value) !== value).map(([name]) => name);
-  const sensitive = [...new Set([...(result.sensitiveOutputs ?? []), ...carrySecrets])].filter((name) => name in result.outputs).sort();
+  const carrySecrets = Object.entries(result.outputs)
+    .filter(([, value]) => redactor.redact(value) !== value)
+    .map(([name]) => name);
+  const sensitive = [...new Set([...(result.sensitiveOutputs ?? []), ...carrySecrets])]
+    .filter((name) => name in result.outputs)
+    .sort();
   return sensitive.length > 0 ? { outputs: result.outputs, sensitiveOutputs: sensitive } : { outputs: result.outputs };
 }
 
@@ -213,8 +283,13 @@ function redactedLog(prepared: PreparedStep): string[] {
 }
 
 /** Outputs as the audit log keeps them: secrets masked, sensitive ones named. */
-function shownOutputs(prepared: PreparedStep, published: PublishedOutputs): { outputs: Outputs; sensitiveOutputs?: string[] } {
-  const redacted = Object.fromEntries(Object.entries(published.outputs).map(([k, v]) => [k, prepared.redactor.redact(v)]));
+function shownOutputs(
+  prepared: PreparedStep,
+  published: PublishedOutputs,
+): { outputs: Outputs; sensitiveOutputs?: string[] } {
+  const redacted = Object.fromEntries(
+    Object.entries(published.outputs).map(([k, v]) => [k, prepared.redactor.redact(v)]),
+  );
   const outputs = maskSensitiveOutputs({ ...published, outputs: redacted });
   return published.sensitiveOutputs ? { outputs, sensitiveOutputs: published.sensitiveOutputs } : { outputs };
 }

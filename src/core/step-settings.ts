@@ -38,7 +38,12 @@ export interface ResolveOptions {
  * ones outside it, from what the environment runs; sensitive ones decrypted,
  * since this step needs their values.
  */
-function gatherInputs(component: Component, promotion: Promotion, running: Ledger, cipher: OutputCipher): Record<string, Outputs> {
+function gatherInputs(
+  component: Component,
+  promotion: Promotion,
+  running: Ledger,
+  cipher: OutputCipher,
+): Record<string, Outputs> {
   const inputs: Record<string, Outputs> = {};
   for (const need of component.needs) {
     const step = promotion.steps.find((s) => s.component === need);
@@ -48,10 +53,17 @@ function gatherInputs(component: Component, promotion: Promotion, running: Ledge
   return inputs;
 }
 
-export function resolveStep(component: Component, promotion: Promotion, step: Step, options: ResolveOptions): ResolvedStep {
+export function resolveStep(
+  component: Component,
+  promotion: Promotion,
+  step: Step,
+  options: ResolveOptions,
+): ResolvedStep {
   const adapter = options.adapters.get(component.adapter);
   if (!adapter) {
-    throw new TerminalStepError(`No adapter of kind "${component.adapter}" is installed; known kinds: ${options.adapters.kinds().join(', ')}.`);
+    throw new TerminalStepError(
+      `No adapter of kind "${component.adapter}" is installed; known kinds: ${options.adapters.kinds().join(', ')}.`,
+    );
   }
   const inputs = gatherInputs(component, promotion, options.ledger, options.cipher);
   const inPromotion = new Set(promotion.steps.filter((s) => s.status !== 'succeeded').map((s) => s.component));
@@ -96,7 +108,9 @@ export function resolveStep(component: Component, promotion: Promotion, step: St
   const parsed = adapter.config.safeParse(resolved);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(settings)'}: ${issue.message}`);
-    throw new TerminalStepError(options.redactor.redact(`${component.name}'s settings are not valid once resolved: ${problems.join('; ')}.`));
+    throw new TerminalStepError(
+      options.redactor.redact(`${component.name}'s settings are not valid once resolved: ${problems.join('; ')}.`),
+    );
   }
   return { adapter, config: parsed.data, inputs };
 }

@@ -28,12 +28,25 @@ export interface StreamProblem {
 
 /** Everything known to be wrong with one audit stream; `promotion` is the promotion of a promotion's stream. */
 export function checkStream(records: readonly AuditRecord[], promotion?: Promotion, key?: Buffer): StreamProblem[] {
-  const chain = verifyAuditChain(records, { ...(promotion?.audit ? { anchor: promotion.audit } : {}), ...(key ? { key } : {}) });
+  const chain = verifyAuditChain(records, {
+    ...(promotion?.audit ? { anchor: promotion.audit } : {}),
+    ...(key ? { key } : {}),
+  });
   if (chain.intact && chain.keyedUnchecked) {
-    return [{ problem: `${chain.keyedUnchecked} records are sealed with the audit key, and this check was run without it: run it again with BATON_AUDIT_KEY set`, unchecked: true }];
+    return [
+      {
+        problem: `${chain.keyedUnchecked} records are sealed with the audit key, and this check was run without it: run it again with BATON_AUDIT_KEY set`,
+        unchecked: true,
+      },
+    ];
   }
   if (chain.intact) return [];
-  return [{ ...(chain.brokenAt !== undefined ? { seq: chain.brokenAt } : {}), problem: chain.problem ?? 'the chain does not hold' }];
+  return [
+    {
+      ...(chain.brokenAt !== undefined ? { seq: chain.brokenAt } : {}),
+      problem: chain.problem ?? 'the chain does not hold',
+    },
+  ];
 }
 
 const RESTORE = 'restore the file from a backup';
@@ -49,7 +62,12 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 function isRecord(value: unknown): value is AuditRecord {
-  return isObject(value) && typeof value.stream === 'string' && typeof value.seq === 'number' && typeof value.hash === 'string';
+  return (
+    isObject(value) &&
+    typeof value.stream === 'string' &&
+    typeof value.seq === 'number' &&
+    typeof value.hash === 'string'
+  );
 }
 
 function isPromotion(value: unknown): value is Promotion {
@@ -73,9 +91,14 @@ export function checkDataFolder(dataDir: string, key?: Buffer): FolderCheck {
   }
   const scan = scanJournal(path);
   const found: { line: number | undefined; text: string }[] = [];
-  const problem = (line: number | undefined, text: string) => found.push({ line, text: `${path}${line === undefined ? '' : `:${line}`}: ${text}` });
+  const problem = (line: number | undefined, text: string) =>
+    found.push({ line, text: `${path}${line === undefined ? '' : `:${line}`}: ${text}` });
   for (const { line, torn } of scan.damaged) {
-    if (torn) problem(line, 'the last line is cut off (a crash in the middle of writing it); Baton cuts it off at its next start, losing only that unfinished change');
+    if (torn)
+      problem(
+        line,
+        'the last line is cut off (a crash in the middle of writing it); Baton cuts it off at its next start, losing only that unfinished change',
+      );
     else problem(line, `not valid JSON; ${REMOVE_LINE}`);
   }
   const streams = new Map<string, KeptRecord[]>();
@@ -122,13 +145,18 @@ export function checkDataFolder(dataDir: string, key?: Buffer): FolderCheck {
     const kept = streams.get(stream) ?? [];
     const records = kept.map((k) => k.record);
     for (const { seq, problem: text, unchecked } of checkStream(records, streamOf.get(stream), key)) {
-      problem(lineOfRecord(kept, seq), `audit stream ${stream}: ${text}${unchecked ? '' : `; ${RESTORE}: a chain cannot be mended without hiding what changed`}`);
+      problem(
+        lineOfRecord(kept, seq),
+        `audit stream ${stream}: ${text}${unchecked ? '' : `; ${RESTORE}: a chain cannot be mended without hiding what changed`}`,
+      );
     }
   }
   const count = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
   return {
     // In file order; problems of a whole stream last.
-    problems: found.sort((a, b) => (a.line ?? Number.MAX_SAFE_INTEGER) - (b.line ?? Number.MAX_SAFE_INTEGER)).map((p) => p.text),
+    problems: found
+      .sort((a, b) => (a.line ?? Number.MAX_SAFE_INTEGER) - (b.line ?? Number.MAX_SAFE_INTEGER))
+      .map((p) => p.text),
     summary: `${path}: ${count(scan.lines, 'line')}, ${count(promotions.size, 'promotion')}${archived > 0 ? ` (and ${archived} archived)` : ''}, ${count(streams.size, 'audit stream')}, every chain intact`,
   };
 }

@@ -22,10 +22,16 @@ function size(bytes: number): string {
 }
 
 /** Compacts the folder's journal and says what became of it, in one line. */
-export async function compactDataFolder(dataDir: string, keys: { key?: string; previousKey?: string } = {}): Promise<string> {
+export async function compactDataFolder(
+  dataDir: string,
+  keys: { key?: string; previousKey?: string } = {},
+): Promise<string> {
   const path = join(dataDir, JOURNAL_FILE);
   if (!existsSync(path) && !EARLIER_FILES.some((name) => existsSync(join(dataDir, name)))) {
-    throw new BatonError(ErrorCode.NotFound, `${path} does not exist, so there is nothing to compact: is ${dataDir} the folder Baton keeps its records in (--data-dir, BATON_DATA_DIR)?`);
+    throw new BatonError(
+      ErrorCode.NotFound,
+      `${path} does not exist, so there is nothing to compact: is ${dataDir} the folder Baton keeps its records in (--data-dir, BATON_DATA_DIR)?`,
+    );
   }
   const before = measure(path);
   // The store takes the folder's pid file, cuts a torn last line, folds the earlier layout in, and refuses a damaged file.
@@ -39,7 +45,12 @@ export async function compactDataFolder(dataDir: string, keys: { key?: string; p
     await store.close();
   }
   const after = measure(path);
-  const repaired = store.repaired ? ` (cut off the torn last line ${store.repaired.line}, ${store.repaired.bytes} bytes, a change a crash left unfinished)` : '';
-  const secured = encrypted > 0 ? `; ${encrypted} sensitive output value${encrypted === 1 ? '' : 's'} kept in plain text by an older version now encrypted` : '';
+  const repaired = store.repaired
+    ? ` (cut off the torn last line ${store.repaired.line}, ${store.repaired.bytes} bytes, a change a crash left unfinished)`
+    : '';
+  const secured =
+    encrypted > 0
+      ? `; ${encrypted} sensitive output value${encrypted === 1 ? '' : 's'} kept in plain text by an older version now encrypted`
+      : '';
   return `${path}: ${before.lines} lines, ${size(before.bytes)} → ${after.lines} lines, ${size(after.bytes)}; every promotion, audit record and ledger entry kept${secured}${repaired}.\n`;
 }

@@ -3,7 +3,15 @@
  * the Redis engine implement these and pass one shared contract suite.
  */
 import type { AuditRecord } from '../core/audit-record.ts';
-import type { ArchivedPromotion, Freeze, Ledger, LedgerEntry, Promotion, PromotionState, Release } from '../core/model.ts';
+import type {
+  ArchivedPromotion,
+  Freeze,
+  Ledger,
+  LedgerEntry,
+  Promotion,
+  PromotionState,
+  Release,
+} from '../core/model.ts';
 
 export interface PromotionQuery {
   environment?: string;
@@ -148,7 +156,17 @@ export interface Store {
 }
 
 /** What readers outside the core (chat commands) may ask of the records: reads, never writes. */
-export type RecordsQuery = Pick<Store, 'getPromotion' | 'listPromotions' | 'getLedger' | 'verifiedAt' | 'lockHolder' | 'listFreezes' | 'getRelease' | 'archivedPromotion'>;
+export type RecordsQuery = Pick<
+  Store,
+  | 'getPromotion'
+  | 'listPromotions'
+  | 'getLedger'
+  | 'verifiedAt'
+  | 'lockHolder'
+  | 'listFreezes'
+  | 'getRelease'
+  | 'archivedPromotion'
+>;
 
 export type JobData =
   | { kind: 'plan'; promotionId: string }

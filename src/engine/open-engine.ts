@@ -36,7 +36,10 @@ function alsoClosing(store: Store, also: () => Promise<void>): Store {
   });
 }
 
-async function bothHealthy(first: () => Promise<EngineHealth>, second: () => Promise<EngineHealth>): Promise<EngineHealth> {
+async function bothHealthy(
+  first: () => Promise<EngineHealth>,
+  second: () => Promise<EngineHealth>,
+): Promise<EngineHealth> {
   const [a, b] = await Promise.all([first(), second()]);
   return { ready: a.ready && b.ready, detail: `${a.detail}; ${b.detail}` };
 }

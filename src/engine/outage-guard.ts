@@ -6,7 +6,11 @@
 import type { Store } from './contract.ts';
 import { BatonError, ErrorCode } from '../errors.ts';
 
-export function guardStoreCalls(store: Store, isConnectionFailure: (error: unknown) => boolean, outage: (error: unknown) => string): Store {
+export function guardStoreCalls(
+  store: Store,
+  isConnectionFailure: (error: unknown) => boolean,
+  outage: (error: unknown) => string,
+): Store {
   return new Proxy(store, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);

@@ -40,8 +40,15 @@ export function logRefusals(check: AccessCheck, logger: WarnLogger, record?: Ref
     if (!result.allowed) {
       const { status } = result.refusal;
       const error = 'json' in result.refusal ? (result.refusal.json as { error?: unknown }).error : undefined;
-      logger.warn({ method: head.method, path: head.path, remoteAddress: head.remoteAddress, status, error }, `refused ${head.method} ${head.path} (${status})`);
-      if (result.caller && record) await record(result.caller.name, `${head.method} ${head.path} by ${result.caller.name} refused (${status}): ${String(error ?? '')}`);
+      logger.warn(
+        { method: head.method, path: head.path, remoteAddress: head.remoteAddress, status, error },
+        `refused ${head.method} ${head.path} (${status})`,
+      );
+      if (result.caller && record)
+        await record(
+          result.caller.name,
+          `${head.method} ${head.path} by ${result.caller.name} refused (${status}): ${String(error ?? '')}`,
+        );
     }
     return result;
   };

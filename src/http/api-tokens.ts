@@ -35,7 +35,9 @@ export function hashApiToken(token: string): string {
 
 /** The lines to add under `tokens:` in the token file for a new token. */
 export function apiTokenFileEntry(entry: ApiTokenEntry): string {
-  return [`  - name: ${entry.name}`, `    scopes: [${entry.scopes.join(', ')}]`, `    sha256: ${entry.sha256}`].join('\n');
+  return [`  - name: ${entry.name}`, `    scopes: [${entry.scopes.join(', ')}]`, `    sha256: ${entry.sha256}`].join(
+    '\n',
+  );
 }
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -49,15 +51,31 @@ export function isApiScope(scope: string): scope is ApiScope {
 }
 
 const entrySchema = z.strictObject({
-  name: z.string().regex(NAME_PATTERN, 'must be 1 to 64 letters, digits and . _ - (starting with a letter or digit), e.g. "ci"'),
+  name: z
+    .string()
+    .regex(NAME_PATTERN, 'must be 1 to 64 letters, digits and . _ - (starting with a letter or digit), e.g. "ci"'),
   scopes: z
-    .array(z.enum(API_SCOPES, { error: (issue) => `unknown scope ${JSON.stringify(issue.input)}; the scopes are ${API_SCOPES.join(', ')}` }))
+    .array(
+      z.enum(API_SCOPES, {
+        error: (issue) => `unknown scope ${JSON.stringify(issue.input)}; the scopes are ${API_SCOPES.join(', ')}`,
+      }),
+    )
     .min(1, `is empty: name at least one scope of ${API_SCOPES.join(', ')}`),
   sha256: z
     .string()
-    .refine((text) => !text.startsWith(TOKEN_PREFIX), 'holds the token itself; store only its SHA-256 (the line `baton token create` prints, or `printf %s "$TOKEN" | sha256sum`)')
+    .refine(
+      (text) => !text.startsWith(TOKEN_PREFIX),
+      'holds the token itself; store only its SHA-256 (the line `baton token create` prints, or `printf %s "$TOKEN" | sha256sum`)',
+    )
     .transform((text) => text.toLowerCase())
-    .pipe(z.string().regex(/^[0-9a-f]{64}$/, 'must be the 64 hex digits of the token\'s SHA-256 (the line `baton token create` prints)')),
+    .pipe(
+      z
+        .string()
+        .regex(
+          /^[0-9a-f]{64}$/,
+          "must be the 64 hex digits of the token's SHA-256 (the line `baton token create` prints)",
+        ),
+    ),
 });
 
 const fileSchema = z.strictObject({ tokens: z.array(z.unknown()) });
@@ -76,17 +94,28 @@ const FIELD_HINTS: Record<string, string> = {
 };
 
 function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
-  return path.reduce<unknown>((value, key) => (value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined), raw);
+  return path.reduce<unknown>(
+    (value, key) =>
+      value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined,
+    raw,
+  );
 }
 
 /** One problem of an entry, said as what to fix: `scopes[0]: unknown scope …`. */
 function entryProblem(issue: z.core.$ZodIssue, raw: unknown): string {
-  if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}: an entry has name, scopes and sha256 only`;
-  if (issue.path.length === 0) return `must be a map of name, scopes and sha256, e.g. { name: ci, scopes: [releases:write], sha256: … }`;
-  const field = issue.path.map((part) => (typeof part === 'number' ? `[${part}]` : String(part))).join('.').replace(/\.\[/g, '[');
+  if (issue.code === 'unrecognized_keys')
+    return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}: an entry has name, scopes and sha256 only`;
+  if (issue.path.length === 0)
+    return `must be a map of name, scopes and sha256, e.g. { name: ci, scopes: [releases:write], sha256: … }`;
+  const field = issue.path
+    .map((part) => (typeof part === 'number' ? `[${part}]` : String(part)))
+    .join('.')
+    .replace(/\.\[/g, '[');
   if (issue.code === 'invalid_type') {
     const hint = FIELD_HINTS[String(issue.path[0])] ?? '';
-    return valueAt(raw, issue.path) === undefined ? `${field} is missing: add it (${hint})` : `${field} must be ${issue.expected === 'array' ? 'a list' : `a ${issue.expected}`} (${hint})`;
+    return valueAt(raw, issue.path) === undefined
+      ? `${field} is missing: add it (${hint})`
+      : `${field} must be ${issue.expected === 'array' ? 'a list' : `a ${issue.expected}`} (${hint})`;
   }
   return `${field} ${issue.message}`;
 }
@@ -101,10 +130,14 @@ export function parseApiTokens(text: string, source: string): ApiTokenEntry[] {
     document = parseYaml(text);
   } catch (error) {
     // The parser's message goes on to draw the line; its first line says what and where.
-    throw invalid(source, `is not valid YAML or JSON (${(errorMessage(error).split('\n')[0] ?? '').replace(/:$/, '')}). Expected:\n${EXAMPLE}`);
+    throw invalid(
+      source,
+      `is not valid YAML or JSON (${(errorMessage(error).split('\n')[0] ?? '').replace(/:$/, '')}). Expected:\n${EXAMPLE}`,
+    );
   }
   const file = fileSchema.safeParse(document);
-  if (!file.success) throw invalid(source, `must be a map with one key, "tokens", holding a list of entries. Expected:\n${EXAMPLE}`);
+  if (!file.success)
+    throw invalid(source, `must be a map with one key, "tokens", holding a list of entries. Expected:\n${EXAMPLE}`);
 
   const problems: string[] = [];
   const entries: ApiTokenEntry[] = [];
@@ -117,8 +150,12 @@ export function parseApiTokens(text: string, source: string): ApiTokenEntry[] {
       return;
     }
     const { name, scopes, sha256 } = entry.data;
-    if (entries.some((other) => other.name === name)) problems.push(`${label}: name "${name}" is used by an earlier entry; give each token its own name`);
-    else if (entries.some((other) => other.sha256 === sha256)) problems.push(`${label}: sha256 is the same as an earlier entry's; each token must be a new one (\`baton token create\`)`);
+    if (entries.some((other) => other.name === name))
+      problems.push(`${label}: name "${name}" is used by an earlier entry; give each token its own name`);
+    else if (entries.some((other) => other.sha256 === sha256))
+      problems.push(
+        `${label}: sha256 is the same as an earlier entry's; each token must be a new one (\`baton token create\`)`,
+      );
     else entries.push({ name, scopes: [...new Set(scopes)], sha256 });
   });
   if (problems.length > 0) {

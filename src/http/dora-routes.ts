@@ -4,7 +4,11 @@ import type { PromotionIntents } from '../core/intents.ts';
 import { BatonError, ErrorCode } from '../errors.ts';
 import type { AccessCheck, HttpServer } from './server.ts';
 
-export function registerDoraRoute(server: Pick<HttpServer, 'route'>, promotions: PromotionIntents, access: AccessCheck): void {
+export function registerDoraRoute(
+  server: Pick<HttpServer, 'route'>,
+  promotions: PromotionIntents,
+  access: AccessCheck,
+): void {
   server.route(
     'GET',
     '/api/dora',
@@ -12,12 +16,18 @@ export function registerDoraRoute(server: Pick<HttpServer, 'route'>, promotions:
       const daysText = query.get('days');
       const days = daysText === null ? DORA_DEFAULT_DAYS : Number(daysText);
       if (!/^\d+$/.test(daysText ?? '30') || days < 1 || days > DORA_MAX_DAYS) {
-        return { status: 400, json: { error: `days must be a whole number from 1 to ${DORA_MAX_DAYS} (the default is ${DORA_DEFAULT_DAYS}).` } };
+        return {
+          status: 400,
+          json: {
+            error: `days must be a whole number from 1 to ${DORA_MAX_DAYS} (the default is ${DORA_DEFAULT_DAYS}).`,
+          },
+        };
       }
       try {
         return { status: 200, json: await promotions.dora(query.get('environment') ?? undefined, days) };
       } catch (error) {
-        if (error instanceof BatonError && error.code === ErrorCode.NotFound) return { status: 404, json: { error: error.message } };
+        if (error instanceof BatonError && error.code === ErrorCode.NotFound)
+          return { status: 404, json: { error: error.message } };
         throw error;
       }
     },

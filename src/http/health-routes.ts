@@ -8,14 +8,23 @@ import type { HttpServer } from './server.ts';
  * operator, without making the bot unready: it still takes commands and runs
  * promotions, and their threads catch up once the channel works.
  */
-export function registerHealthRoutes(server: Pick<HttpServer, 'route'>, engine: Engine, problems?: ChannelProblems): void {
+export function registerHealthRoutes(
+  server: Pick<HttpServer, 'route'>,
+  engine: Engine,
+  problems?: ChannelProblems,
+): void {
   server.route('GET', '/healthz', () => ({ status: 200, json: { status: 'ok' } }));
   server.route('GET', '/readyz', async () => {
     const health = await engine.health();
     const channels = problems?.list() ?? [];
     return {
       status: health.ready ? 200 : 503,
-      json: { ready: health.ready, engine: engine.name, detail: health.detail, ...(channels.length > 0 ? { chat: { channelsFailing: channels } } : {}) },
+      json: {
+        ready: health.ready,
+        engine: engine.name,
+        detail: health.detail,
+        ...(channels.length > 0 ? { chat: { channelsFailing: channels } } : {}),
+      },
     };
   });
 }

@@ -12,7 +12,10 @@ const LOOPBACK_NAMES = ['localhost'];
 
 /** Lower-cased names; one starting with "." allows that domain's subdomains. */
 export function allowedHostNames(configured: readonly string[]): ReadonlySet<string> {
-  return new Set([...LOOPBACK_NAMES, ...configured.map((name) => name.trim().toLowerCase()).filter((name) => name !== '')]);
+  return new Set([
+    ...LOOPBACK_NAMES,
+    ...configured.map((name) => name.trim().toLowerCase()).filter((name) => name !== ''),
+  ]);
 }
 
 function hostNameOf(hostHeader: string): string {
@@ -51,7 +54,9 @@ export function refuseCrossSite(head: RequestHead): JsonResult | undefined {
   if (!crossSite) return undefined;
   return {
     status: 403,
-    json: { error: `Refused a ${head.method} to ${head.path} sent from another site (Origin ${origin ?? 'unknown'}): Baton takes changes only from its own pages and from scripts.` },
+    json: {
+      error: `Refused a ${head.method} to ${head.path} sent from another site (Origin ${origin ?? 'unknown'}): Baton takes changes only from its own pages and from scripts.`,
+    },
   };
 }
 

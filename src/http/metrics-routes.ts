@@ -8,7 +8,11 @@ import type { AccessCheck, HttpServer } from './server.ts';
 
 export const METRICS_PATH = '/metrics';
 
-export function registerMetricsRoute(server: Pick<HttpServer, 'route'>, metrics: BatonMetrics, access?: AccessCheck): void {
+export function registerMetricsRoute(
+  server: Pick<HttpServer, 'route'>,
+  metrics: BatonMetrics,
+  access?: AccessCheck,
+): void {
   server.route(
     'GET',
     METRICS_PATH,

@@ -9,7 +9,12 @@ import type { PromotionIntents } from '../core/intents.ts';
 import { BatonError, ErrorCode } from '../errors.ts';
 import type { AccessCheck, HttpServer } from './server.ts';
 
-export function registerPromotionRoutes(server: Pick<HttpServer, 'route'>, promotions: PromotionIntents, keys: AuditKeys, evidenceAccess: AccessCheck): void {
+export function registerPromotionRoutes(
+  server: Pick<HttpServer, 'route'>,
+  promotions: PromotionIntents,
+  keys: AuditKeys,
+  evidenceAccess: AccessCheck,
+): void {
   server.route(
     'GET',
     '/api/promotions/evidence',
@@ -21,9 +26,11 @@ export function registerPromotionRoutes(server: Pick<HttpServer, 'route'>, promo
       } catch (error) {
         if (!(error instanceof BatonError && error.code === ErrorCode.NotFound)) throw error;
         const archived = await promotions.archivedEvidence(id);
-        if (!archived) return { status: 404, json: { error: `There is no promotion "${id}": pass ?id=<promotion id>.` } };
+        if (!archived)
+          return { status: 404, json: { error: `There is no promotion "${id}": pass ?id=<promotion id>.` } };
         // The bundle as archived, when it is still the one written; otherwise where it went and what is wrong with it.
-        if (archived.bundle.found !== 'intact') return { status: 410, json: { error: error.message, archived: archived.archived, bundle: archived.bundle } };
+        if (archived.bundle.found !== 'intact')
+          return { status: 410, json: { error: error.message, archived: archived.archived, bundle: archived.bundle } };
         bundle = archived.bundle.bundle;
       }
       if (query.get('format') === 'md') {
@@ -35,7 +42,17 @@ export function registerPromotionRoutes(server: Pick<HttpServer, 'route'>, promo
   );
   // A public key is public: anyone checking a bundle offline may fetch it.
   server.route('GET', '/api/audit/public-key', async () => {
-    if (!keys.signing) return { status: 404, json: { error: 'Evidence is not signed here: set BATON_SIGNING_KEY to an Ed25519 private key (PEM) to sign it.' } };
-    return { status: 200, body: createPublicKey(keys.signing).export({ type: 'spki', format: 'pem' }).toString(), contentType: 'application/x-pem-file' };
+    if (!keys.signing)
+      return {
+        status: 404,
+        json: {
+          error: 'Evidence is not signed here: set BATON_SIGNING_KEY to an Ed25519 private key (PEM) to sign it.',
+        },
+      };
+    return {
+      status: 200,
+      body: createPublicKey(keys.signing).export({ type: 'spki', format: 'pem' }).toString(),
+      contentType: 'application/x-pem-file',
+    };
   });
 }

@@ -34,12 +34,21 @@ export function readLimitedBody(request: IncomingMessage, maxBytes: number): Pro
  * limit — and hands the rest on with its body read. Answers itself and
  * resolves undefined when it refused.
  */
-export async function webhookBody(request: IncomingMessage, response: ServerResponse, maxBytes = MAX_WEBHOOK_BODY_BYTES): Promise<Buffer | undefined> {
+export async function webhookBody(
+  request: IncomingMessage,
+  response: ServerResponse,
+  maxBytes = MAX_WEBHOOK_BODY_BYTES,
+): Promise<Buffer | undefined> {
   if (request.method !== 'POST') {
-    response.writeHead(405, { allow: 'POST', 'content-type': 'text/plain', connection: 'close' }).end('Only POST is accepted here.');
+    response
+      .writeHead(405, { allow: 'POST', 'content-type': 'text/plain', connection: 'close' })
+      .end('Only POST is accepted here.');
     return undefined;
   }
   const body = await readLimitedBody(request, maxBytes);
-  if (!body) response.writeHead(413, { 'content-type': 'text/plain', connection: 'close' }).end(`The body is larger than ${maxBytes / 1024} KiB.`);
+  if (!body)
+    response
+      .writeHead(413, { 'content-type': 'text/plain', connection: 'close' })
+      .end(`The body is larger than ${maxBytes / 1024} KiB.`);
   return body;
 }

@@ -11,7 +11,8 @@ import { isReleaseName } from '../config-loader/releases.ts';
 import type { AccessCheck, HttpServer, JsonResult } from './server.ts';
 
 function readRelease(body: unknown): Release | string {
-  if (body === null || typeof body !== 'object') return 'Send a JSON object: {"name": "2026.11.3", "versions": {"api": "1.4.2"}}.';
+  if (body === null || typeof body !== 'object')
+    return 'Send a JSON object: {"name": "2026.11.3", "versions": {"api": "1.4.2"}}.';
   const { name, versions } = body as { name?: unknown; versions?: unknown };
   if (typeof name !== 'string' || !isReleaseName(name)) {
     return '"name" must be a release name: letters, digits and . _ + - (at most 128), e.g. "2026.11.3".';
@@ -25,7 +26,12 @@ function readRelease(body: unknown): Release | string {
   return { name, versions: Object.fromEntries(entries) as Record<string, string> };
 }
 
-export function registerReleaseRoutes(server: Pick<HttpServer, 'route'>, store: Store, pipeline: Pipeline, access: AccessCheck): void {
+export function registerReleaseRoutes(
+  server: Pick<HttpServer, 'route'>,
+  store: Store,
+  pipeline: Pipeline,
+  access: AccessCheck,
+): void {
   server.route(
     'POST',
     '/api/releases',
@@ -40,7 +46,12 @@ export function registerReleaseRoutes(server: Pick<HttpServer, 'route'>, store: 
       }
       const existing = await store.getRelease(release.name);
       if (existing && JSON.stringify(existing.versions) !== JSON.stringify(release.versions)) {
-        return { status: 409, json: { error: `Release "${release.name}" is already registered with other versions; releases do not change: give this one a new name.` } };
+        return {
+          status: 409,
+          json: {
+            error: `Release "${release.name}" is already registered with other versions; releases do not change: give this one a new name.`,
+          },
+        };
       }
       await store.saveRelease(release);
       return { status: existing ? 200 : 201, json: { release } };

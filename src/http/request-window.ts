@@ -8,7 +8,11 @@
 export const REQUEST_WINDOW_SECONDS = 5 * 60;
 
 /** Why a request's timestamp (in `headerName`) is refused; undefined when it is within the window around `nowMs`. */
-export function requestTimestampProblem(header: string | string[] | undefined, nowMs: number, headerName: string): string | undefined {
+export function requestTimestampProblem(
+  header: string | string[] | undefined,
+  nowMs: number,
+  headerName: string,
+): string | undefined {
   const text = Array.isArray(header) ? header[0] : header;
   if (text === undefined || !/^\d{1,12}$/.test(text)) return `it has no ${headerName} of Unix seconds`;
   const skewSeconds = Number(text) - Math.floor(nowMs / 1000);

@@ -66,7 +66,8 @@ export type RouteResult = JsonResult | BodyResult | StreamResult;
 export type RouteHandler = (request: HttpRequest) => RouteResult | Promise<RouteResult>;
 
 /** A refusal names the caller when the check knew who it was: a known token without the scope, a signed-in person. */
-export type AccessResult = { allowed: true; caller?: Caller } | { allowed: false; refusal: JsonResult | BodyResult; caller?: Caller };
+export type AccessResult =
+  { allowed: true; caller?: Caller } | { allowed: false; refusal: JsonResult | BodyResult; caller?: Caller };
 
 /** Decides from the head alone, so a refused caller never gets as far as sending a body. */
 export type AccessCheck = (head: RequestHead) => AccessResult | Promise<AccessResult>;
@@ -149,9 +150,19 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       return;
     }
 
-    const head: RequestHead = { method, path: url.pathname, query: url.searchParams, headers: request.headers, remoteAddress: request.socket.remoteAddress ?? '' };
+    const head: RequestHead = {
+      method,
+      path: url.pathname,
+      query: url.searchParams,
+      headers: request.headers,
+      remoteAddress: request.socket.remoteAddress ?? '',
+    };
     const originRefusal = refuseCrossSite(head);
-    const access: AccessResult = originRefusal ? { allowed: false, refusal: originRefusal } : route.access ? await route.access(head) : { allowed: true };
+    const access: AccessResult = originRefusal
+      ? { allowed: false, refusal: originRefusal }
+      : route.access
+        ? await route.access(head)
+        : { allowed: true };
     if (!access.allowed) {
       // Nothing of the body is read for a refused caller; do not keep the connection for it either.
       send(response, { ...access.refusal, headers: { ...access.refusal.headers, connection: 'close' } });
@@ -165,7 +176,11 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       return;
     }
 
-    const result = await route.handler({ ...head, body: reading.body, ...(access.caller ? { caller: access.caller } : {}) });
+    const result = await route.handler({
+      ...head,
+      body: reading.body,
+      ...(access.caller ? { caller: access.caller } : {}),
+    });
     send(response, result);
   }
 

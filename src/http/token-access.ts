@@ -27,13 +27,21 @@ export function requireScope(tokens: ApiTokenSet, scope: ApiScope): AccessCheck 
     }
     const given = bearerToken(headers.authorization);
     if (given === undefined) {
-      return refused(401, `This needs an API token with the scope ${scope}, sent as "Authorization: Bearer <token>". ${howToCreate(scope)}`, { 'www-authenticate': 'Bearer' });
+      return refused(
+        401,
+        `This needs an API token with the scope ${scope}, sent as "Authorization: Bearer <token>". ${howToCreate(scope)}`,
+        { 'www-authenticate': 'Bearer' },
+      );
     }
     const entry = tokens.find(given);
     if (!entry) {
-      return refused(401, `Baton does not know this API token: it is mistyped, or its entry was removed from the token file. Send a token listed there. ${howToCreate(scope)}`, {
-        'www-authenticate': 'Bearer error="invalid_token"',
-      });
+      return refused(
+        401,
+        `Baton does not know this API token: it is mistyped, or its entry was removed from the token file. Send a token listed there. ${howToCreate(scope)}`,
+        {
+          'www-authenticate': 'Bearer error="invalid_token"',
+        },
+      );
     }
     const caller = { name: entry.name, via: 'token', scopes: entry.scopes };
     if (!entry.scopes.includes(scope)) {

@@ -9,8 +9,14 @@ import type { Logger } from '../core/capabilities.ts';
 import type { Store } from '../engine/contract.ts';
 import type { BatonMetrics } from './baton-metrics.ts';
 
-const STEP_OUTCOMES: Partial<Record<AuditRecord['type'], string>> = { 'step.succeeded': 'succeeded', 'step.failed': 'failed' };
-const APPROVAL_OUTCOMES: Partial<Record<AuditRecord['type'], string>> = { 'promotion.approved': 'approved', 'promotion.rejected': 'rejected' };
+const STEP_OUTCOMES: Partial<Record<AuditRecord['type'], string>> = {
+  'step.succeeded': 'succeeded',
+  'step.failed': 'failed',
+};
+const APPROVAL_OUTCOMES: Partial<Record<AuditRecord['type'], string>> = {
+  'promotion.approved': 'approved',
+  'promotion.rejected': 'rejected',
+};
 
 function seconds(from: string | undefined, to: string | undefined): number | undefined {
   if (!from || !to) return undefined;
@@ -26,13 +32,21 @@ async function observeStep(store: Store, metrics: BatonMetrics, record: AuditRec
 }
 
 /** From the record that put the plan up for approval to the decision; nothing for a promotion that never waited (no approval needed). */
-async function observeApproval(store: Store, metrics: BatonMetrics, record: AuditRecord, outcome: string): Promise<void> {
+async function observeApproval(
+  store: Store,
+  metrics: BatonMetrics,
+  record: AuditRecord,
+  outcome: string,
+): Promise<void> {
   if (!record.promotionId) return;
   const records = await store.readAudit(promotionStream(record.promotionId));
-  const asked = records.filter((r) => r.seq < record.seq && (r.after as { state?: string } | undefined)?.state === 'awaiting_approval').at(-1);
+  const asked = records
+    .filter((r) => r.seq < record.seq && (r.after as { state?: string } | undefined)?.state === 'awaiting_approval')
+    .at(-1);
   const waited = seconds(asked?.at, record.at);
   const promotion = await store.getPromotion(record.promotionId);
-  if (waited !== undefined && promotion) metrics.approvalWait.observe({ environment: promotion.environment, outcome }, waited);
+  if (waited !== undefined && promotion)
+    metrics.approvalWait.observe({ environment: promotion.environment, outcome }, waited);
 }
 
 /** Starts observing; returns the function that stops it. */
@@ -45,7 +59,10 @@ export function observeAuditRecords(audit: AuditLog, store: Store, metrics: Bato
       if (approvalOutcome) await observeApproval(store, metrics, record, approvalOutcome);
     } catch (error) {
       // A figure missed must never fail or slow the change the record reports beyond this.
-      logger.warn({ err: error, stream: record.stream, seq: record.seq }, 'could not take a metric from an audit record');
+      logger.warn(
+        { err: error, stream: record.stream, seq: record.seq },
+        'could not take a metric from an audit record',
+      );
     }
   });
 }

@@ -17,7 +17,10 @@ export function countedChat(chat: ChatOut, platform: string, metrics: BatonMetri
         try {
           return await method(...args);
         } catch (error) {
-          (error instanceof ChatRateLimitedError ? metrics.chatRateLimited : metrics.chatErrors).inc({ platform, call: String(property) });
+          (error instanceof ChatRateLimitedError ? metrics.chatRateLimited : metrics.chatErrors).inc({
+            platform,
+            call: String(property),
+          });
           throw error;
         }
       };

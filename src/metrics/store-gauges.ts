@@ -16,7 +16,18 @@ export interface GaugeSources {
   queues: Record<string, JobQueue>;
 }
 
-const ALL_STATES: readonly PromotionState[] = ['planning', 'awaiting_approval', 'approved', 'running', 'succeeded', 'failed', 'rejected', 'rolling_back', 'rolled_back', 'interrupted'];
+const ALL_STATES: readonly PromotionState[] = [
+  'planning',
+  'awaiting_approval',
+  'approved',
+  'running',
+  'succeeded',
+  'failed',
+  'rejected',
+  'rolling_back',
+  'rolled_back',
+  'interrupted',
+];
 
 /** Runs a scrape-time read; a store that cannot answer leaves the figure out of this scrape rather than failing every other. */
 function readSafely(logger: Logger, what: string, read: () => Promise<void>): () => Promise<void> {
@@ -47,10 +58,18 @@ export function registerStoreGauges(metrics: BatonMetrics, sources: GaugeSources
     registers,
     collect: readSafely(logger, 'promotions', async () => {
       const counts = new Map<string, number>();
-      for (const promotion of await store.listPromotions()) counts.set(`${promotion.environment}\u0000${promotion.state}`, (counts.get(`${promotion.environment}\u0000${promotion.state}`) ?? 0) + 1);
+      for (const promotion of await store.listPromotions())
+        counts.set(
+          `${promotion.environment}\u0000${promotion.state}`,
+          (counts.get(`${promotion.environment}\u0000${promotion.state}`) ?? 0) + 1,
+        );
       promotions.reset();
       for (const environment of pipeline.environments) {
-        for (const state of ALL_STATES) promotions.set({ environment: environment.name, state }, counts.get(`${environment.name}\u0000${state}`) ?? 0);
+        for (const state of ALL_STATES)
+          promotions.set(
+            { environment: environment.name, state },
+            counts.get(`${environment.name}\u0000${state}`) ?? 0,
+          );
       }
     }),
   });

@@ -8,7 +8,8 @@ export function timedQueue(queue: JobQueue, name: string, metrics: BatonMetrics)
       if (property === 'work') {
         const work: JobQueue['work'] = (handler, options) =>
           target.work(async (job) => {
-            if (job.readyAt !== undefined) metrics.queueWait.observe({ queue: name }, Math.max(0, Date.now() - job.readyAt) / 1000);
+            if (job.readyAt !== undefined)
+              metrics.queueWait.observe({ queue: name }, Math.max(0, Date.now() - job.readyAt) / 1000);
             await handler(job);
           }, options);
         return work;

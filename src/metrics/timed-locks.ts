@@ -13,7 +13,8 @@ export function timedLocks(store: Store, metrics: BatonMetrics): Store {
   const lockEnvironment: Store['lockEnvironment'] = async (environment, promotionId) => {
     const holder = await store.lockEnvironment(environment, promotionId);
     // Taking it again (a promotion planned, then started) keeps the first time.
-    if (holder === promotionId && !taken.has(key(environment, promotionId))) taken.set(key(environment, promotionId), performance.now());
+    if (holder === promotionId && !taken.has(key(environment, promotionId)))
+      taken.set(key(environment, promotionId), performance.now());
     return holder;
   };
   const unlockEnvironment: Store['unlockEnvironment'] = async (environment, promotionId) => {

@@ -57,7 +57,8 @@ describe('adapter registry', () => {
     it('documents every setting in its README', () => {
       const readme = readFileSync(join(ADAPTERS_DIR, kind, 'README.md'), 'utf8');
       const settings = adapter.config instanceof z.ZodObject ? Object.keys(adapter.config.shape) : [];
-      for (const setting of settings) expect(readme, `README.md does not mention \`${setting}\``).toContain(`\`${setting}\``);
+      for (const setting of settings)
+        expect(readme, `README.md does not mention \`${setting}\``).toContain(`\`${setting}\``);
     });
   });
 });
@@ -73,7 +74,12 @@ describe('createAdapterLookup', () => {
   it('serves the map it is given, for tests with stand-in adapters', () => {
     const script = adapterRegistry.get('script');
     if (script === undefined) throw new Error('the script adapter is not registered');
-    const lookup = createAdapterLookup(new Map([['zeta', script], ['alpha', script]]));
+    const lookup = createAdapterLookup(
+      new Map([
+        ['zeta', script],
+        ['alpha', script],
+      ]),
+    );
     expect(lookup.kinds()).toEqual(['alpha', 'zeta']);
     expect(lookup.get('script')).toBeUndefined();
   });
@@ -89,10 +95,14 @@ describe('loading the adapters', () => {
       const before = new Set(loaded());
       await adapterRegistry.get('sql-migrations').plan({ config: { url: 'postgres://127.0.0.1:1/none', folder: 'nowhere' } }).catch(() => {});
       console.log(JSON.stringify({ before: [...before], after: [...new Set(loaded())] }));`;
-    const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: fileURLToPath(new URL('../../', import.meta.url)), encoding: 'utf8' });
+    const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: fileURLToPath(new URL('../../', import.meta.url)),
+      encoding: 'utf8',
+    });
     expect(result.status, result.stderr).toBe(0);
     const { before, after } = JSON.parse(result.stdout) as { before: string[]; after: string[] };
-    for (const library of ['pg', 'umzug', 'ssh2', '@aws-sdk/client-lambda', '@kubernetes/client-node']) expect(before).not.toContain(library);
+    for (const library of ['pg', 'umzug', 'ssh2', '@aws-sdk/client-lambda', '@kubernetes/client-node'])
+      expect(before).not.toContain(library);
     // Loaded when a step needs it.
     expect(after).toContain('pg');
   });

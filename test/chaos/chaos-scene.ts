@@ -158,7 +158,13 @@ const RECORD_OF: Record<ToldAction['what'], AuditType> = {
 };
 
 /** Audit types never posted to a thread (the root message says them, or they are click noise). */
-const UNPOSTED: readonly AuditType[] = ['promotion.requested', 'promotion.planned', 'approval.refused', 'approval.duplicate', 'rollback.refused'];
+const UNPOSTED: readonly AuditType[] = [
+  'promotion.requested',
+  'promotion.planned',
+  'approval.refused',
+  'approval.duplicate',
+  'rollback.refused',
+];
 
 /** Everything users were told: replies to their actions, and thread messages they could read. */
 export class Told {
@@ -230,18 +236,25 @@ function postedFrom(text: string, records: readonly AuditRecord[]): boolean {
  */
 export function recordProblems(id: string, bundle: EvidenceBundle | undefined, told: Told): string[] {
   const actions = told.actions.filter((a) => a.promotionId === id);
-  if (!bundle) return [`promotion #${id} is gone, though users were told: ${actions.map((a) => `${a.what} by ${a.user} (life ${a.life})`).join(', ') || 'its thread'}`];
+  if (!bundle)
+    return [
+      `promotion #${id} is gone, though users were told: ${actions.map((a) => `${a.what} by ${a.user} (life ${a.life})`).join(', ') || 'its thread'}`,
+    ];
   const problems: string[] = [];
   const chain = verifyAuditChain(bundle.events, bundle.promotion.audit ? { anchor: bundle.promotion.audit } : {});
-  if (!bundle.chain.intact || !chain.intact) problems.push(`#${id}: audit chain broken: ${bundle.chain.problem ?? chain.problem ?? '?'}`);
+  if (!bundle.chain.intact || !chain.intact)
+    problems.push(`#${id}: audit chain broken: ${bundle.chain.problem ?? chain.problem ?? '?'}`);
   if (!bundle.promotion.audit) problems.push(`#${id}: the promotion carries no audit anchor`);
   for (const action of actions) {
     if (!bundle.events.some((r) => r.type === RECORD_OF[action.what] && r.actor === action.user)) {
-      problems.push(`#${id}: ${action.user} was told "${action.what}" (life ${action.life}), and the audit log has no ${RECORD_OF[action.what]} by ${action.user}`);
+      problems.push(
+        `#${id}: ${action.user} was told "${action.what}" (life ${action.life}), and the audit log has no ${RECORD_OF[action.what]} by ${action.user}`,
+      );
     }
   }
   for (const text of told.thread.get(id) ?? []) {
-    if (!postedFrom(text, bundle.events)) problems.push(`#${id}: the thread said "${text}", and no audit record says it`);
+    if (!postedFrom(text, bundle.events))
+      problems.push(`#${id}: the thread said "${text}", and no audit record says it`);
   }
   return problems;
 }
@@ -251,7 +264,9 @@ function settled(bundle: EvidenceBundle): boolean {
   const terminal: readonly PromotionState[] = ['succeeded', 'failed', 'rejected', 'rolled_back', 'interrupted'];
   if (terminal.includes(bundle.promotion.state)) return true;
   if (bundle.promotion.state !== 'awaiting_approval') return false;
-  const lastPlan = bundle.events.findLastIndex((r) => r.type === 'promotion.planned' || r.type === 'promotion.replanned');
+  const lastPlan = bundle.events.findLastIndex(
+    (r) => r.type === 'promotion.planned' || r.type === 'promotion.replanned',
+  );
   return !bundle.events.slice(lastPlan + 1).some((r) => r.type === 'approval.granted');
 }
 
@@ -268,7 +283,10 @@ async function allPromotions(baseUrl: string, known: readonly string[]): Promise
 }
 
 function described({ promotion: p, events }: EvidenceBundle): string {
-  return `#${p.id} ${p.state}${p.reason ? ` (${p.reason})` : ''}; last records: ${events.slice(-3).map((r) => r.type).join(', ')}`;
+  return `#${p.id} ${p.state}${p.reason ? ` (${p.reason})` : ''}; last records: ${events
+    .slice(-3)
+    .map((r) => r.type)
+    .join(', ')}`;
 }
 
 /**
@@ -276,7 +294,11 @@ function described({ promotion: p, events }: EvidenceBundle): string {
  * `slowMs` (for the counts: a promotion that waited long). Fails naming
  * those not settled after `timeoutMs`.
  */
-export async function untilSettled(baseUrl: string, told: Told, options: { timeoutMs: number; slowMs: number; seed: number }): Promise<{ bundles: Map<string, EvidenceBundle>; slow: string[] }> {
+export async function untilSettled(
+  baseUrl: string,
+  told: Told,
+  options: { timeoutMs: number; slowMs: number; seed: number },
+): Promise<{ bundles: Map<string, EvidenceBundle>; slow: string[] }> {
   const began = Date.now();
   let slow: string[] = [];
   for (;;) {
@@ -284,7 +306,9 @@ export async function untilSettled(baseUrl: string, told: Told, options: { timeo
     const waiting = [...all.values()].filter((b) => !settled(b));
     if (waiting.length === 0) return { bundles: all, slow };
     if (Date.now() - began > options.timeoutMs) {
-      throw new Error(`promotions still not finished ${options.timeoutMs / 1000} s after the last kill (CHAOS_SEED=${options.seed}):\n${waiting.map(described).join('\n')}`);
+      throw new Error(
+        `promotions still not finished ${options.timeoutMs / 1000} s after the last kill (CHAOS_SEED=${options.seed}):\n${waiting.map(described).join('\n')}`,
+      );
     }
     if (slow.length === 0 && Date.now() - began > options.slowMs) slow = waiting.map(described);
     await new Promise((r) => setTimeout(r, 250));
@@ -296,14 +320,22 @@ export async function untilSettled(baseUrl: string, told: Told, options: { timeo
  * message without its record, a broken chain, a side effect done twice, a
  * step recorded as applied whose side effect never happened.
  */
-export async function finalProblems(bundles: Map<string, EvidenceBundle>, told: Told, dir: string): Promise<{ problems: string[]; effects: string[]; applied: string[] }> {
+export async function finalProblems(
+  bundles: Map<string, EvidenceBundle>,
+  told: Told,
+  dir: string,
+): Promise<{ problems: string[]; effects: string[]; applied: string[] }> {
   const problems: string[] = [];
   for (const [id, bundle] of bundles) problems.push(...recordProblems(id, bundle, told));
   for (const id of told.ids()) if (!bundles.has(id)) problems.push(...recordProblems(id, undefined, told));
   const effects = await sideEffects(dir);
   problems.push(...doubledSideEffects(effects).map((line) => `side effect ${line} happened more than once`));
   const applied = [...bundles.values()].flatMap(appliedStepIds);
-  problems.push(...applied.filter((id) => !effects.includes(id)).map((id) => `step ${id} is recorded as applied, and its side effect never happened`));
+  problems.push(
+    ...applied
+      .filter((id) => !effects.includes(id))
+      .map((id) => `step ${id} is recorded as applied, and its side effect never happened`),
+  );
   return { problems, effects, applied };
 }
 
@@ -322,11 +354,17 @@ export function promotionCounts(bundles: Map<string, EvidenceBundle>): string {
 
 /** Steps the records say applied (succeeded, or found done after a crash): each must have left its side effect. */
 function appliedStepIds(bundle: EvidenceBundle): string[] {
-  return bundle.events.filter((r) => (r.type === 'step.succeeded' || r.type === 'step.recovered') && r.stepId).map((r) => r.stepId ?? '');
+  return bundle.events
+    .filter((r) => (r.type === 'step.succeeded' || r.type === 'step.recovered') && r.stepId)
+    .map((r) => r.stepId ?? '');
 }
 
 /** What users can do next, read off the promotion messages: approve one waiting, roll back one that offers it. */
-function openWork(messages: readonly RootMessageView[]): { approvable: string[]; rollbackable: string[]; busy: number } {
+function openWork(messages: readonly RootMessageView[]): {
+  approvable: string[];
+  rollbackable: string[];
+  busy: number;
+} {
   const approvable: string[] = [];
   const rollbackable: string[] = [];
   let busy = 0;
@@ -361,7 +399,12 @@ export class Users {
     const messages = await chat.messages();
     told.sawMessages(messages);
     const { approvable, rollbackable, busy } = openWork(messages);
-    const act = async (what: ToldAction['what'], user: string, send: () => Promise<Reply>, success: RegExp): Promise<void> => {
+    const act = async (
+      what: ToldAction['what'],
+      user: string,
+      send: () => Promise<Reply>,
+      success: RegExp,
+    ): Promise<void> => {
       sending();
       const text = replyText(await send());
       const id = success.exec(text)?.[1];
@@ -369,7 +412,13 @@ export class Users {
     };
     if (approvable.length > 0 && random.chance(0.6)) {
       const id = random.pick(approvable);
-      if (random.chance(0.1)) await act('rejected', 'alice', () => chat.click('alice', 'reject', id, 'not today'), /^You rejected promotion #(\d+)/);
+      if (random.chance(0.1))
+        await act(
+          'rejected',
+          'alice',
+          () => chat.click('alice', 'reject', id, 'not today'),
+          /^You rejected promotion #(\d+)/,
+        );
       else await act('approved', 'bob', () => chat.click('bob', 'approve', id), /^You approved promotion #(\d+)/);
     } else if (rollbackable.length > 0 && random.chance(0.2)) {
       const id = random.pick(rollbackable);
@@ -381,7 +430,12 @@ export class Users {
       const broken = random.chance(0.12) ? names.at(-1) : undefined;
       const release = names.map((name) => `${name}=${version}${name === broken ? '-broken' : ''}`).join(' ');
       const environment = random.pick(['dev', 'staging']);
-      await act('requested', 'alice', () => chat.command('alice', `/promote ${release} to ${environment}`), /^Planning promotion #(\d+)/);
+      await act(
+        'requested',
+        'alice',
+        () => chat.command('alice', `/promote ${release} to ${environment}`),
+        /^Planning promotion #(\d+)/,
+      );
     }
   }
 }

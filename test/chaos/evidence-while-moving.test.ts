@@ -21,7 +21,11 @@ components:
 it('reports the chain of a promotion that moved while its evidence was read as intact', async () => {
   const harness = coreHarness(STAGING);
   const { promotions, runtime } = harness;
-  const requested = await promotions.request({ release: { name: 'r', versions: { api: '2.0.0' } }, environment: 'staging', requestedBy: 'alice' });
+  const requested = await promotions.request({
+    release: { name: 'r', versions: { api: '2.0.0' } },
+    environment: 'staging',
+    requestedBy: 'alice',
+  });
   if (requested.outcome !== 'planning') throw new Error('refused');
   const id = requested.promotion.id;
   await harness.settle();
@@ -50,5 +54,8 @@ it('reports the chain of a promotion that moved while its evidence was read as i
   // A stream whose tail is gone for good is still reported.
   const records = await readAudit(promotionStream(id));
   store.readAudit = async () => records.slice(0, -1);
-  expect((await promotions.evidence(id)).chain).toMatchObject({ intact: false, problem: expect.stringContaining('cut from its end') });
+  expect((await promotions.evidence(id)).chain).toMatchObject({
+    intact: false,
+    problem: expect.stringContaining('cut from its end'),
+  });
 });

@@ -34,7 +34,15 @@ describe('a promotion finished by a process that died before letting go of its e
   async function options(redisUrl?: string): Promise<BatonOptions> {
     dir = await mkdtemp(join(tmpdir(), 'baton-finished-holder-'));
     const configPath = await writeChaosScene(dir, { minMs: 10, spreadMs: 10 });
-    return { configPath, dataDir: join(dir, 'data'), host: '127.0.0.1', port: 0, logger: silentLogger, retryDelayMs: 10, ...(redisUrl ? { redisUrl } : {}) };
+    return {
+      configPath,
+      dataDir: join(dir, 'data'),
+      host: '127.0.0.1',
+      port: 0,
+      logger: silentLogger,
+      retryDelayMs: 10,
+      ...(redisUrl ? { redisUrl } : {}),
+    };
   }
 
   /** Releasing an environment fails, as if the process died right there: always, or only the first time. */
@@ -54,7 +62,11 @@ describe('a promotion finished by a process that died before letting go of its e
   }
 
   async function untilState(baton: RunningBaton, id: string, state: string, timeoutMs: number): Promise<void> {
-    await until(async () => ((await baton.promotions.getPromotion(id)).state === state ? true : undefined), timeoutMs, `#${id} to be ${state}`);
+    await until(
+      async () => ((await baton.promotions.getPromotion(id)).state === state ? true : undefined),
+      timeoutMs,
+      `#${id} to be ${state}`,
+    );
   }
 
   it('lets the next promotion start at once after a restart of the embedded engine', async () => {
@@ -62,7 +74,9 @@ describe('a promotion finished by a process that died before letting go of its e
     const first = await startBaton(settings);
     running.push(first);
     dieAtRelease(first.engine);
-    expect(replyText(await consoleClient(first.url).command('alice', '/promote api=1.0.0 to dev'))).toContain('Planning promotion #1');
+    expect(replyText(await consoleClient(first.url).command('alice', '/promote api=1.0.0 to dev'))).toContain(
+      'Planning promotion #1',
+    );
     await untilState(first, '1', 'succeeded', 10_000);
     // The step's job, tried again, cannot let go either: the process is as good as dead.
     await first.engine.queue.drained();
@@ -73,7 +87,9 @@ describe('a promotion finished by a process that died before letting go of its e
     const second = await startBaton(settings);
     running.push(second);
     expect(await second.engine.store.lockHolder('dev')).toBeUndefined();
-    expect(replyText(await consoleClient(second.url).command('alice', '/promote api=2.0.0 to dev'))).toContain('Planning promotion #2');
+    expect(replyText(await consoleClient(second.url).command('alice', '/promote api=2.0.0 to dev'))).toContain(
+      'Planning promotion #2',
+    );
     await untilState(second, '2', 'succeeded', 5_000);
   });
 

@@ -17,7 +17,11 @@ afterEach(async () => {
 });
 const scene = useProcessScene();
 
-it(`keeps every told action, each side effect once and every chain intact in PostgreSQL through ${KILLS} SIGKILLs of bots and workers (seed ${SEED})`, { timeout: (SECONDS + 200) * 1000 }, async () => {
-  database = await createThrowawayDatabase();
-  await runKills(scene, { label: 'redis+postgres', env: { DATABASE_URL: database.url } });
-});
+it(
+  `keeps every told action, each side effect once and every chain intact in PostgreSQL through ${KILLS} SIGKILLs of bots and workers (seed ${SEED})`,
+  { timeout: (SECONDS + 200) * 1000 },
+  async () => {
+    database = await createThrowawayDatabase();
+    await runKills(scene, { label: 'redis+postgres', env: { DATABASE_URL: database.url } });
+  },
+);

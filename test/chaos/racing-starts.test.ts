@@ -19,7 +19,11 @@ components:
   api: { adapter: fake, with: { takes: "300" } }
 `);
   const { promotions, runtime } = harness;
-  const first = await promotions.request({ release: { name: 'r', versions: { api: '2.0.0' } }, environment: 'staging', requestedBy: 'alice' });
+  const first = await promotions.request({
+    release: { name: 'r', versions: { api: '2.0.0' } },
+    environment: 'staging',
+    requestedBy: 'alice',
+  });
   if (first.outcome !== 'planning') throw new Error('refused');
   const id = first.promotion.id;
   await harness.settle();
@@ -32,9 +36,15 @@ components:
   expect((await runtime.store.getPromotion(id))?.state).toBe('running');
   expect(await runtime.store.lockHolder('staging')).toBe(id);
   // So the next request waits for it rather than plan beside it.
-  const second = await promotions.request({ release: { name: 'r', versions: { api: '3.0.0' } }, environment: 'staging', requestedBy: 'alice' });
+  const second = await promotions.request({
+    release: { name: 'r', versions: { api: '3.0.0' } },
+    environment: 'staging',
+    requestedBy: 'alice',
+  });
   if (second.outcome !== 'planning') throw new Error('refused');
   await new Promise((r) => setTimeout(r, 50));
-  expect((await runtime.store.getPromotion(second.promotion.id))?.reason).toBe(`waiting for promotion #${id} to finish in staging`);
+  expect((await runtime.store.getPromotion(second.promotion.id))?.reason).toBe(
+    `waiting for promotion #${id} to finish in staging`,
+  );
   await harness.settle();
 });

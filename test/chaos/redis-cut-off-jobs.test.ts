@@ -30,7 +30,15 @@ describe('a bot that died before queueing the job its change called for, on Redi
     redis = await startRedisServer();
     dir = await mkdtemp(join(tmpdir(), 'baton-cut-off-'));
     const configPath = await writeChaosScene(dir, { minMs: 10, spreadMs: 10 });
-    const options: BatonOptions = { configPath, dataDir: join(dir, 'data'), host: '127.0.0.1', port: 0, logger: silentLogger, redisUrl: redis.url, retryDelayMs: 10 };
+    const options: BatonOptions = {
+      configPath,
+      dataDir: join(dir, 'data'),
+      host: '127.0.0.1',
+      port: 0,
+      logger: silentLogger,
+      redisUrl: redis.url,
+      retryDelayMs: 10,
+    };
     return async (concurrency) => {
       const baton = await startBaton({ ...options, concurrency });
       running.push(baton);
@@ -44,7 +52,11 @@ describe('a bot that died before queueing the job its change called for, on Redi
   }
 
   async function untilState(baton: RunningBaton, id: string, state: string): Promise<void> {
-    await until(async () => ((await baton.promotions.getPromotion(id)).state === state ? true : undefined), 15_000, `#${id} to be ${state}`);
+    await until(
+      async () => ((await baton.promotions.getPromotion(id)).state === state ? true : undefined),
+      15_000,
+      `#${id} to be ${state}`,
+    );
   }
 
   it('plans a requested promotion whose plan job was never queued', async () => {
@@ -52,7 +64,9 @@ describe('a bot that died before queueing the job its change called for, on Redi
     const first = await start(0);
     dieAtNextQueueing(first);
     // The request never got its answer: the promotion was written, its plan job was not.
-    expect(replyText(await consoleClient(first.url).command('alice', '/promote api=2.0.0 to dev'))).toContain('Something went wrong');
+    expect(replyText(await consoleClient(first.url).command('alice', '/promote api=2.0.0 to dev'))).toContain(
+      'Something went wrong',
+    );
     expect((await first.promotions.getPromotion('1')).state).toBe('planning');
     await first.close();
     running.splice(running.indexOf(first), 1);
@@ -65,7 +79,9 @@ describe('a bot that died before queueing the job its change called for, on Redi
     const start = await setUp();
     const first = await start(2);
     const chat = consoleClient(first.url);
-    expect(replyText(await chat.command('alice', '/promote db=2.0.0 api=2.0.0 to staging'))).toContain('Planning promotion #1');
+    expect(replyText(await chat.command('alice', '/promote db=2.0.0 api=2.0.0 to staging'))).toContain(
+      'Planning promotion #1',
+    );
     await untilState(first, '1', 'awaiting_approval');
     dieAtNextQueueing(first);
     expect(replyText(await chat.click('bob', 'approve', '1'))).toContain('Something went wrong');

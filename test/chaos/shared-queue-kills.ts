@@ -49,7 +49,6 @@ export const KILLS = chaosSetting('CHAOS_KILLS', 50);
 export const SECONDS = chaosSetting('CHAOS_SECONDS', 150);
 export const SEED = chaosSetting('CHAOS_SEED', Math.floor(Math.random() * 2 ** 31));
 
-
 type Role = 'bot' | 'worker';
 
 interface Member {
@@ -69,7 +68,12 @@ export async function runKills(scene: ProcessScene, records: KilledRecords): Pro
   const { dir, redis } = await scene.setUp({ redis: { appendOnly: true } });
   if (!redis) throw new Error('no redis');
   const configPath = await writeChaosScene(dir, { minMs: 300, spreadMs: 1500 });
-  const env = { REDIS_URL: redis.url, BATON_REDIS_LOCK_MS: '1000', BATON_REDIS_STALLED_CHECK_MS: '300', ...records.env };
+  const env = {
+    REDIS_URL: redis.url,
+    BATON_REDIS_LOCK_MS: '1000',
+    BATON_REDIS_STALLED_CHECK_MS: '300',
+    ...records.env,
+  };
   const common = ['-c', configPath, '--data-dir', join(dir, 'data')];
   const told = new Told();
   const users = new Users(random, told);
@@ -89,7 +93,9 @@ export async function runKills(scene: ProcessScene, records: KilledRecords): Pro
   const checkRecent = async (url: string, kills: number) => {
     const problems: string[] = [];
     for (const id of told.takeUnchecked()) problems.push(...recordProblems(id, await evidenceOf(url, id), told));
-    problems.push(...doubledSideEffects(await sideEffects(dir)).map((line) => `side effect ${line} happened more than once`));
+    problems.push(
+      ...doubledSideEffects(await sideEffects(dir)).map((line) => `side effect ${line} happened more than once`),
+    );
     fail(problems, kills);
   };
 
@@ -107,9 +113,11 @@ export async function runKills(scene: ProcessScene, records: KilledRecords): Pro
     while (!stopped) {
       const bot = botOf();
       if (bot) {
-        await users.turn(consoleClient(bot.url), kills + 1, () => onSend?.()).catch((error: unknown) => {
-          if (botOf() === bot) unexpected.push(`after kill ${kills}: ${String(error)}`);
-        });
+        await users
+          .turn(consoleClient(bot.url), kills + 1, () => onSend?.())
+          .catch((error: unknown) => {
+            if (botOf() === bot) unexpected.push(`after kill ${kills}: ${String(error)}`);
+          });
       }
       await new Promise((r) => setTimeout(r, random.between(5, 60)));
     }
@@ -137,7 +145,11 @@ export async function runKills(scene: ProcessScene, records: KilledRecords): Pro
   const deadline = began + SECONDS * 1000;
   while (kills < KILLS && Date.now() < deadline && failures.length === 0) {
     // 20–400 ms after the last kill, or after a user's next action (if one comes within a second).
-    if (random.chance(0.5)) await Promise.race([new Promise<void>((resolve) => (onSend = resolve)), new Promise((r) => setTimeout(r, 1_000))]);
+    if (random.chance(0.5))
+      await Promise.race([
+        new Promise<void>((resolve) => (onSend = resolve)),
+        new Promise((r) => setTimeout(r, 1_000)),
+      ]);
     onSend = undefined;
     await new Promise((r) => setTimeout(r, random.between(20, 400)));
     if (booting.size >= 2) await Promise.race(booting);

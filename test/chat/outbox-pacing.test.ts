@@ -22,7 +22,14 @@ function records(count: number): AuditRecord[] {
   const made: AuditRecord[] = [];
   for (let i = 1; i <= count; i += 1) {
     const previous = made.at(-1);
-    made.push(sealAuditRecord('promotion-1', { type: 'step.succeeded', actor: 'baton', summary: `step ${i} succeeded.`, promotionId: '1' }, previous && { hash: previous.hash, seq: previous.seq }, '2026-12-01T00:00:00.000Z'));
+    made.push(
+      sealAuditRecord(
+        'promotion-1',
+        { type: 'step.succeeded', actor: 'baton', summary: `step ${i} succeeded.`, promotionId: '1' },
+        previous && { hash: previous.hash, seq: previous.seq },
+        '2026-12-01T00:00:00.000Z',
+      ),
+    );
   }
   return made;
 }
@@ -82,17 +89,26 @@ describe('packing replies', () => {
   it('puts as many records in a reply as the platform shows whole', () => {
     const batches = packReplies(records(25), render, (message) => message.blocks.length <= 10);
     expect(batches.map((b) => b.records.length)).toEqual([10, 10, 5]);
-    expect(batches[0]?.message?.text.split('\n')).toEqual(Array.from({ length: 10 }, (_, i) => `step ${i + 1} succeeded.`));
+    expect(batches[0]?.message?.text.split('\n')).toEqual(
+      Array.from({ length: 10 }, (_, i) => `step ${i + 1} succeeded.`),
+    );
   });
 
   it('sends a record too large for any message on its own rather than holding the rest back', () => {
-    const large = (record: AuditRecord): ChatMessage => (record.seq === 2 ? { ...render(record), blocks: Array.from({ length: 5 }, () => ({ type: 'text', text: 'x' })) } : render(record));
+    const large = (record: AuditRecord): ChatMessage =>
+      record.seq === 2
+        ? { ...render(record), blocks: Array.from({ length: 5 }, () => ({ type: 'text', text: 'x' })) }
+        : render(record);
     const batches = packReplies(records(3), large, (message) => message.blocks.length <= 3);
     expect(batches.map((b) => b.records.map((r) => r.seq))).toEqual([[1], [2], [3]]);
   });
 
   it('moves past records nothing is shown for, in the reply they fall in', () => {
-    const batches = packReplies(records(4), (record) => (record.seq === 2 ? undefined : render(record)), () => true);
+    const batches = packReplies(
+      records(4),
+      (record) => (record.seq === 2 ? undefined : render(record)),
+      () => true,
+    );
     expect(batches).toHaveLength(1);
     expect(batches[0]?.records.map((r) => r.seq)).toEqual([1, 2, 3, 4]);
     expect(batches[0]?.message?.text).toBe('step 1 succeeded.\nstep 3 succeeded.\nstep 4 succeeded.');
@@ -103,7 +119,13 @@ describe('channels Baton cannot post to', () => {
   function recordingLogger(): Logger & { errors: string[]; infos: string[] } {
     const errors: string[] = [];
     const infos: string[] = [];
-    return { errors, infos, error: (_details, message) => errors.push(message), warn: () => {}, info: (_details, message) => infos.push(message) };
+    return {
+      errors,
+      infos,
+      error: (_details, message) => errors.push(message),
+      warn: () => {},
+      info: (_details, message) => infos.push(message),
+    };
   }
 
   it('tells the operator once, lets one stream try again per interval, and says when it works again', () => {
@@ -113,8 +135,12 @@ describe('channels Baton cannot post to', () => {
     const error = new ChatChannelUnusableError('#deploys', 'not_in_channel', 'Invite the bot.');
     problems.failed('#deploys', error);
     problems.failed('#deploys', error);
-    expect(logger.errors).toEqual(['cannot post to #deploys: not_in_channel; its messages wait until it works again. Invite the bot.']);
-    expect(problems.list()).toEqual([{ channel: '#deploys', reason: 'not_in_channel', remedy: 'Invite the bot.', since: '2026-12-01T10:00:00.000Z' }]);
+    expect(logger.errors).toEqual([
+      'cannot post to #deploys: not_in_channel; its messages wait until it works again. Invite the bot.',
+    ]);
+    expect(problems.list()).toEqual([
+      { channel: '#deploys', reason: 'not_in_channel', remedy: 'Invite the bot.', since: '2026-12-01T10:00:00.000Z' },
+    ]);
     expect(problems.holdsBack('#deploys')).toBe(true);
     time.advance(60_000);
     expect(problems.holdsBack('#deploys')).toBe(false);

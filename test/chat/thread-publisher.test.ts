@@ -75,14 +75,29 @@ components:
     const engine = createMemoryEngine({ logger: silentLogger });
     const audit = new AuditLog(engine.store, new TestClock(), silentLogger);
     const chat = new RateLimitedChat(4);
-    const publisher = new ThreadPublisher(engine.store, chat, pipeline, silentLogger, { pace: { channel: { burst: 1, perSecond: 200 }, rootEveryMs: 0 } });
+    const publisher = new ThreadPublisher(engine.store, chat, pipeline, silentLogger, {
+      pace: { channel: { burst: 1, perSecond: 200 }, rootEveryMs: 0 },
+    });
     await engine.store.createPromotion(samplePromotion('1', { environment: 'dev' }));
-    await audit.record('promotion-1', { type: 'promotion.requested', actor: 'alice', summary: 'alice requested it', promotionId: '1' });
+    await audit.record('promotion-1', {
+      type: 'promotion.requested',
+      actor: 'alice',
+      summary: 'alice requested it',
+      promotionId: '1',
+    });
     await publisher.sync('promotion-1');
     for (let i = 1; i <= 40; i += 1) {
-      await audit.record('promotion-1', { type: 'step.succeeded', actor: 'baton', summary: `step ${i} succeeded.`, promotionId: '1' });
+      await audit.record('promotion-1', {
+        type: 'step.succeeded',
+        actor: 'baton',
+        summary: `step ${i} succeeded.`,
+        promotionId: '1',
+      });
     }
-    await engine.store.transitionPromotion('1', (current) => ({ promotion: { ...current, state: 'succeeded' }, records: [] }));
+    await engine.store.transitionPromotion('1', (current) => ({
+      promotion: { ...current, state: 'succeeded' },
+      records: [],
+    }));
     await publisher.sync('promotion-1');
 
     expect(chat.posts).toHaveLength(1);
@@ -96,7 +111,7 @@ components:
     expect(await engine.store.threadCursor('promotion-1')).toBe(41);
   });
 
-  it('posts, once it starts consuming, records a process wrote but died before nudging their stream for, a promotion\'s or an environment\'s', async () => {
+  it("posts, once it starts consuming, records a process wrote but died before nudging their stream for, a promotion's or an environment's", async () => {
     const { pipeline } = coreHarness(ONE_COMPONENT_IN_DEV);
     const engine = createMemoryEngine({ logger: silentLogger });
     // Written straight to the store: no audit log, so no nudge, as after a crash between the two.
@@ -106,9 +121,12 @@ components:
       { type: 'promotion.requested', actor: 'alice', summary: 'alice requested it', promotionId: '1' },
       { type: 'promotion.succeeded', actor: 'baton', summary: 'Promotion #1 succeeded.', promotionId: '1' },
     ] as const;
-    for (const event of events) await engine.store.appendAudit('promotion-1', (previous) => sealAuditRecord('promotion-1', event, previous, at));
+    for (const event of events)
+      await engine.store.appendAudit('promotion-1', (previous) => sealAuditRecord('promotion-1', event, previous, at));
     const frozen = { type: 'environment.frozen', actor: 'bob', summary: 'bob froze dev: incident' } as const;
-    await engine.store.appendAudit('environment-dev', (previous) => sealAuditRecord('environment-dev', frozen, previous, at));
+    await engine.store.appendAudit('environment-dev', (previous) =>
+      sealAuditRecord('environment-dev', frozen, previous, at),
+    );
     const chat = new RateLimitedChat(1000);
     const stopSweeping = new ThreadPublisher(engine.store, chat, pipeline, silentLogger).consume(engine.outbox);
     await vi.waitFor(async () => expect(await engine.store.unpostedStreams(10)).toEqual([]));
@@ -125,10 +143,25 @@ components:
     const chat = new RateLimitedChat(1000);
     const publisher = new ThreadPublisher(engine.store, chat, pipeline, silentLogger);
     await engine.store.createPromotion(samplePromotion('1', { environment: 'dev' }));
-    await audit.record('promotion-1', { type: 'promotion.requested', actor: 'alice', summary: 'requested', promotionId: '1' });
-    await audit.record('promotion-1', { type: 'step.started', actor: 'baton', summary: 'Started api 1.', promotionId: '1' });
+    await audit.record('promotion-1', {
+      type: 'promotion.requested',
+      actor: 'alice',
+      summary: 'requested',
+      promotionId: '1',
+    });
+    await audit.record('promotion-1', {
+      type: 'step.started',
+      actor: 'baton',
+      summary: 'Started api 1.',
+      promotionId: '1',
+    });
     await Promise.all([publisher.sync('promotion-1'), publisher.sync('promotion-1')]);
-    await audit.record('promotion-1', { type: 'step.succeeded', actor: 'baton', summary: 'api 1 succeeded.', promotionId: '1' });
+    await audit.record('promotion-1', {
+      type: 'step.succeeded',
+      actor: 'baton',
+      summary: 'api 1 succeeded.',
+      promotionId: '1',
+    });
     await publisher.sync('promotion-1');
     expect(chat.replies.map((r) => r.text)).toEqual(['Started api 1.', 'api 1 succeeded.']);
   });
@@ -139,8 +172,12 @@ components:
     const thread = { channel: '#deploys', messageId: 'm1' };
     const recent = new Date(Date.now() - 60_000).toISOString();
     // A plan message whose last edit a restart cut off: the promotion finished, its records were posted, its plan still shows it running.
-    await engine.store.createPromotion(samplePromotion('1', { environment: 'dev', state: 'succeeded', thread, updatedAt: recent }));
-    await engine.store.createPromotion(samplePromotion('2', { environment: 'dev', state: 'succeeded', thread: { ...thread, messageId: 'm2' } }));
+    await engine.store.createPromotion(
+      samplePromotion('1', { environment: 'dev', state: 'succeeded', thread, updatedAt: recent }),
+    );
+    await engine.store.createPromotion(
+      samplePromotion('2', { environment: 'dev', state: 'succeeded', thread: { ...thread, messageId: 'm2' } }),
+    );
     const chat = new RateLimitedChat(1000);
     const stopSweeping = new ThreadPublisher(engine.store, chat, pipeline, silentLogger).consume(engine.outbox);
     await vi.waitFor(() => expect(chat.updates).toHaveLength(1));
@@ -151,11 +188,15 @@ components:
     expect(chat.posts).toEqual([]);
   });
 
-  it('moves past records with nowhere to post them (Baton\'s own stream), so the sweep stops finding them', async () => {
+  it("moves past records with nowhere to post them (Baton's own stream), so the sweep stops finding them", async () => {
     const { pipeline } = coreHarness(ONE_COMPONENT_IN_DEV);
     const engine = createMemoryEngine({ logger: silentLogger });
     const audit = new AuditLog(engine.store, new TestClock(), silentLogger);
-    await audit.record('baton', { type: 'journal.repaired', actor: 'baton', summary: 'Baton repaired its records at start.' });
+    await audit.record('baton', {
+      type: 'journal.repaired',
+      actor: 'baton',
+      summary: 'Baton repaired its records at start.',
+    });
     const chat = new RateLimitedChat(1000);
     await new ThreadPublisher(engine.store, chat, pipeline, silentLogger).sync('baton');
     expect(await engine.store.unpostedStreams(10)).toEqual([]);

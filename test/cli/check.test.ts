@@ -44,17 +44,24 @@ describe('baton check', () => {
 
   it('names a changed record, a removed line and a line that is not JSON, each with its line and what to do; exits 1 and changes nothing', async () => {
     const { dir, file, lines } = await copyOfJournal();
-    const withRecords = (id: string) => lines.filter((l) => l.entry?.kind === 'transition' && l.entry.promotion?.id === id && (l.entry.records?.length ?? 0) > 0);
+    const withRecords = (id: string) =>
+      lines.filter(
+        (l) => l.entry?.kind === 'transition' && l.entry.promotion?.id === id && (l.entry.records?.length ?? 0) > 0,
+      );
     // Promotion 1: a record's summary rewritten in place.
     const changed = withRecords('1')[2];
     const changedRecord = changed?.entry?.records?.[0];
     if (!changed?.entry?.records || !changedRecord) throw new Error('the folder has too few records');
-    changed.text = JSON.stringify({ ...changed.entry, records: [{ ...changedRecord, summary: 'nothing happened here' }, ...changed.entry.records.slice(1)] });
+    changed.text = JSON.stringify({
+      ...changed.entry,
+      records: [{ ...changedRecord, summary: 'nothing happened here' }, ...changed.entry.records.slice(1)],
+    });
     // Promotion 2: a line of records removed.
     const [, , removed, after] = withRecords('2');
     const removedSeq = removed?.entry?.records?.[0]?.seq;
     const afterSeq = after?.entry?.records?.[0]?.seq;
-    if (!removed || !after || removedSeq === undefined || afterSeq === undefined) throw new Error('the folder has too few records');
+    if (!removed || !after || removedSeq === undefined || afterSeq === undefined)
+      throw new Error('the folder has too few records');
     lines.splice(lines.indexOf(removed), 1);
     // And a line that is not JSON, second in the file.
     lines.splice(1, 0, { text: '{"kind":"transition","promo' });
@@ -93,6 +100,8 @@ describe('baton check', () => {
     const start = baton('start', '--port', '0', '-c', 'config/baton.example.yaml', '--data-dir', dir);
     expect(start.code).toBe(1);
     expect(start.stderr).toContain(`${file}: line 4 is not valid JSON, and it is not the last line`);
-    expect(start.stderr).toContain(`Run \`baton check --data-dir ${dir}\` to see every problem; restore journal.jsonl from a backup, or remove the damaged line if you accept losing it.`);
+    expect(start.stderr).toContain(
+      `Run \`baton check --data-dir ${dir}\` to see every problem; restore journal.jsonl from a backup, or remove the damaged line if you accept losing it.`,
+    );
   });
 });

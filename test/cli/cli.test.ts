@@ -38,14 +38,25 @@ describe('baton validate', () => {
   it('summarises a valid config in one line', () => {
     const result = baton('validate', '-c', 'config/baton.example.yaml');
     expect(result.code).toBe(0);
-    expect(result.stdout).toBe('config/baton.example.yaml: valid — 3 environments (dev → staging → production), 4 components (script).\n');
+    expect(result.stdout).toBe(
+      'config/baton.example.yaml: valid — 3 environments (dev → staging → production), 4 components (script).\n',
+    );
   });
 
   it('lists every problem with file:line:col and exits 1', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'baton-cli-')), 'broken.yaml');
     writeFileSync(
       file,
-      ['version: 1', 'environments:', '  - name: dev', '    aprovals: { required: 1 }', 'components:', '  api:', '    adapter: helm', ''].join('\n'),
+      [
+        'version: 1',
+        'environments:',
+        '  - name: dev',
+        '    aprovals: { required: 1 }',
+        'components:',
+        '  api:',
+        '    adapter: helm',
+        '',
+      ].join('\n'),
     );
     const result = baton('validate', '-c', file);
     expect(result.code).toBe(1);
@@ -64,10 +75,24 @@ describe('baton validate', () => {
 
 describe('baton plan', () => {
   it('prints the plan as JSON with steps, needs and waves', () => {
-    const result = baton('plan', 'api=1.4.2', 'iam=1', 'worker=1.4.2', '--to', 'dev', '-c', 'config/baton.example.yaml', '--json');
+    const result = baton(
+      'plan',
+      'api=1.4.2',
+      'iam=1',
+      'worker=1.4.2',
+      '--to',
+      'dev',
+      '-c',
+      'config/baton.example.yaml',
+      '--json',
+    );
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    const plan = JSON.parse(result.stdout) as { allowed: boolean; waves: string[][]; steps: { id: string; component: string; needs: string[] }[] };
+    const plan = JSON.parse(result.stdout) as {
+      allowed: boolean;
+      waves: string[][];
+      steps: { id: string; component: string; needs: string[] }[];
+    };
     expect(plan.allowed).toBe(true);
     expect(plan.waves).toEqual([['iam'], ['api', 'worker']]);
     expect(plan.steps.map((s) => [s.component, s.needs])).toEqual([
@@ -81,7 +106,9 @@ describe('baton plan', () => {
   it('exits 3 and names the rule when policy would refuse', () => {
     const result = baton('plan', '2026.11.3', '--to', 'staging', '-c', 'config/baton.example.yaml');
     expect(result.code).toBe(3);
-    expect(result.stdout).toContain('Plan: iam=2026.11.3 schema=42 api=1.4.2 worker=1.4.2 → staging (4 steps, 2 waves)');
+    expect(result.stdout).toContain(
+      'Plan: iam=2026.11.3 schema=42 api=1.4.2 worker=1.4.2 → staging (4 steps, 2 waves)',
+    );
     expect(result.stdout).toContain('NO   requires: staging requires the same versions to have succeeded in dev first');
   });
 
@@ -96,7 +123,9 @@ describe('baton start and baton worker on Redis', () => {
   it('stop at once with a clear message when Redis cannot be reached', () => {
     const start = batonWith({ REDIS_URL: 'redis://user:hunter2@127.0.0.1:1' }, 'start', '--port', '0');
     expect(start.code).toBe(1);
-    expect(start.stderr).toContain('Cannot reach Redis at redis://***@127.0.0.1:1: connect ECONNREFUSED 127.0.0.1:1. Start Redis or fix REDIS_URL');
+    expect(start.stderr).toContain(
+      'Cannot reach Redis at redis://***@127.0.0.1:1: connect ECONNREFUSED 127.0.0.1:1. Start Redis or fix REDIS_URL',
+    );
     // The one message says it all: no log line of the client's before it.
     expect(start.stderr).not.toContain('redis connection problem');
     expect(start.stderr).toContain('unset REDIS_URL to run on the embedded engine');

@@ -25,8 +25,15 @@ async function recordsIn(dataDir: string) {
     for (const record of line.record ? [line.record] : (line.records ?? [])) streams.add(record.stream);
   }
   const store = new MemoryStore(dataDir, { compact: false });
-  const audit = Object.fromEntries(await Promise.all([...streams].sort().map(async (stream) => [stream, await store.readAudit(stream)] as const)));
-  return { promotions: await store.listPromotions(), audit, ledger: await store.getLedger('dev'), verifiedAt: await store.verifiedAt('dev', 'api', '1.0.4') };
+  const audit = Object.fromEntries(
+    await Promise.all([...streams].sort().map(async (stream) => [stream, await store.readAudit(stream)] as const)),
+  );
+  return {
+    promotions: await store.listPromotions(),
+    audit,
+    ledger: await store.getLedger('dev'),
+    verifiedAt: await store.verifiedAt('dev', 'api', '1.0.4'),
+  };
 }
 
 describe('baton compact', () => {
@@ -47,12 +54,18 @@ describe('baton compact', () => {
     const result = baton('compact', '--data-dir', dataDir);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(new RegExp(`^${file}: \\d+ lines, \\d+ KB → \\d+ lines, \\d+ KB; every promotion, audit record and ledger entry kept\\.\\n$`));
+    expect(result.stdout).toMatch(
+      new RegExp(
+        `^${file}: \\d+ lines, \\d+ KB → \\d+ lines, \\d+ KB; every promotion, audit record and ledger entry kept\\.\\n$`,
+      ),
+    );
 
     expect((await stat(file)).size).toBeLessThan(sizeBefore / 2);
     expect(await recordsIn(dataDir)).toEqual(before);
     expect(checkDataFolder(dataDir).problems).toEqual([]);
-    expect((await readdir(dataDir)).filter((name) => name.includes('journal') || name.includes('pid'))).toEqual(['journal.jsonl']);
+    expect((await readdir(dataDir)).filter((name) => name.includes('journal') || name.includes('pid'))).toEqual([
+      'journal.jsonl',
+    ]);
     const store = new MemoryStore(dataDir);
     expect(await store.nextPromotionId()).toBe('5');
     await store.close();
@@ -88,13 +101,22 @@ describe('baton compact', () => {
     const dataDir = await folderWithRecords(['1.0.1']);
     folders.push(dataDir);
     const file = join(dataDir, 'journal.jsonl');
-    const running = await startBaton({ configPath: join(dataDir, 'baton.yaml'), dataDir, host: '127.0.0.1', port: 0, logger: silentLogger, adapters: fakeLookup(new FakeTarget()) });
+    const running = await startBaton({
+      configPath: join(dataDir, 'baton.yaml'),
+      dataDir,
+      host: '127.0.0.1',
+      port: 0,
+      logger: silentLogger,
+      adapters: fakeLookup(new FakeTarget()),
+    });
     try {
       const content = await readFile(file);
       const pidFile = join(dataDir, 'baton.pid');
       const compact = baton('compact', '--data-dir', dataDir);
       expect(compact.code).toBe(1);
-      expect(compact.stderr).toBe(`${dataDir} is in use by Baton process ${process.pid} (${pidFile}); stop it first. If no Baton runs there, remove ${pidFile}.\n`);
+      expect(compact.stderr).toBe(
+        `${dataDir} is in use by Baton process ${process.pid} (${pidFile}); stop it first. If no Baton runs there, remove ${pidFile}.\n`,
+      );
       expect(await readFile(file)).toEqual(content);
 
       const plan = baton('plan', 'iam=1.0.0', '--to', 'dev', '-c', 'config/baton.example.yaml', '--data-dir', dataDir);
@@ -137,7 +159,9 @@ describe("the data folder's pid file", () => {
     const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
     try {
       await writeFile(pidFile, `${other.pid}\n`);
-      expect(() => new MemoryStore(dataDir)).toThrow(`${dataDir} is in use by Baton process ${other.pid} (${pidFile}); stop it first.`);
+      expect(() => new MemoryStore(dataDir)).toThrow(
+        `${dataDir} is in use by Baton process ${other.pid} (${pidFile}); stop it first.`,
+      );
       expect(await readFile(pidFile, 'utf8')).toBe(`${other.pid}\n`);
     } finally {
       other.kill('SIGKILL');
@@ -151,17 +175,54 @@ describe('compacting records an older version kept', () => {
     try {
       const secret = 'pw-kept-in-plain-text-by-an-older-version';
       const step = {
-        id: '1.iam', component: 'iam', adapter: 'terraform', version: '1', previousVersion: null, needs: [], wave: 0, preview: null,
-        status: 'succeeded', attempts: 1, outputs: { db_password: secret, queue_url: 'https://q' }, sensitiveOutputs: ['db_password'], log: [],
+        id: '1.iam',
+        component: 'iam',
+        adapter: 'terraform',
+        version: '1',
+        previousVersion: null,
+        needs: [],
+        wave: 0,
+        preview: null,
+        status: 'succeeded',
+        attempts: 1,
+        outputs: { db_password: secret, queue_url: 'https://q' },
+        sensitiveOutputs: ['db_password'],
+        log: [],
       };
-      const promotion = { id: '1', release: { name: 'r', versions: { iam: '1' } }, environment: 'dev', requestedBy: 'alice', requestedAt: 't', channel: '#d', state: 'succeeded', steps: [step], waves: [['iam']], approvals: [], updatedAt: 't' };
-      const ledgerEntry = { version: '1', since: 't', promotionId: '1', outputs: step.outputs, sensitiveOutputs: ['db_password'] };
+      const promotion = {
+        id: '1',
+        release: { name: 'r', versions: { iam: '1' } },
+        environment: 'dev',
+        requestedBy: 'alice',
+        requestedAt: 't',
+        channel: '#d',
+        state: 'succeeded',
+        steps: [step],
+        waves: [['iam']],
+        approvals: [],
+        updatedAt: 't',
+      };
+      const ledgerEntry = {
+        version: '1',
+        since: 't',
+        promotionId: '1',
+        outputs: step.outputs,
+        sensitiveOutputs: ['db_password'],
+      };
       await writeFile(
         join(dataDir, 'journal.jsonl'),
-        [{ kind: 'counter', value: 1 }, { kind: 'promotion', promotion }, { kind: 'ledger', environment: 'dev', component: 'iam', entry: ledgerEntry }].map((e) => `${JSON.stringify(e)}\n`).join(''),
+        [
+          { kind: 'counter', value: 1 },
+          { kind: 'promotion', promotion },
+          { kind: 'ledger', environment: 'dev', component: 'iam', entry: ledgerEntry },
+        ]
+          .map((e) => `${JSON.stringify(e)}\n`)
+          .join(''),
       );
       const key = 'u0ZyqvW8YHdTSKsvOj0j0Yl4e3ZyWl2kNrGgFZB6C5U=';
-      expect(await compactDataFolder(dataDir, { key })).toContain('2 sensitive output values kept in plain text by an older version now encrypted');
+      expect(await compactDataFolder(dataDir, { key })).toContain(
+        '2 sensitive output values kept in plain text by an older version now encrypted',
+      );
       const journal = await readFile(join(dataDir, 'journal.jsonl'), 'utf8');
       expect(journal).not.toContain(secret);
       expect(journal).toContain('https://q');

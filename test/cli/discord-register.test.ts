@@ -3,9 +3,14 @@ import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startDiscordStandIn, type DiscordStandIn } from '../harness/discord/discord-stand-in.ts';
 
-function baton(env: Record<string, string>, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function baton(
+  env: Record<string, string>,
+  ...args: string[]
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/baton.js', ...args], { env: { ...process.env, DISCORD_TOKEN: '', DISCORD_PUBLIC_KEY: '', ...env } });
+    const child = spawn(process.execPath, ['bin/baton.js', ...args], {
+      env: { ...process.env, DISCORD_TOKEN: '', DISCORD_PUBLIC_KEY: '', ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -27,7 +32,9 @@ describe('baton discord register', () => {
     for (let run = 0; run < 2; run += 1) {
       const result = await baton(env, 'discord', 'register', '--guild', standIn.guildId);
       expect(result.stderr).toBe('');
-      expect(result.stdout).toMatch(new RegExp(`^Registered /promote for .* on server ${standIn.guildId}; it is usable there now\\.\\n$`));
+      expect(result.stdout).toMatch(
+        new RegExp(`^Registered /promote for .* on server ${standIn.guildId}; it is usable there now\\.\\n$`),
+      );
     }
     expect(standIn.commands(standIn.guildId)).toMatchObject([
       { name: 'promote', options: [{ name: 'command', type: 3, required: true, autocomplete: true }] },
@@ -39,7 +46,13 @@ describe('baton discord register', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^Set DISCORD_TOKEN to the bot token/);
     standIn = await startDiscordStandIn();
-    const refused = await baton({ DISCORD_TOKEN: 'not-the-token', DISCORD_API_URL: standIn.url }, 'discord', 'register', '--guild', standIn.guildId);
+    const refused = await baton(
+      { DISCORD_TOKEN: 'not-the-token', DISCORD_API_URL: standIn.url },
+      'discord',
+      'register',
+      '--guild',
+      standIn.guildId,
+    );
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/^Discord refused to register \/promote \(.*401.*\)\. Check DISCORD_TOKEN/);
   });

@@ -44,8 +44,22 @@ function stoppingWith(running: string[], durable = true): Scene {
     exits.push(code);
     events.push(`exit ${code}`);
   };
-  stopOnSignal(target, { graceMs: 1500, leftBehind: leftBehindBy({ durable }), write: (line) => lines.push(line), exit, signals });
-  return { signals, lines, exits, events, programsGone: () => programsGone(), finishClose: () => finish(), failClose: (error) => fail(error) };
+  stopOnSignal(target, {
+    graceMs: 1500,
+    leftBehind: leftBehindBy({ durable }),
+    write: (line) => lines.push(line),
+    exit,
+    signals,
+  });
+  return {
+    signals,
+    lines,
+    exits,
+    events,
+    programsGone: () => programsGone(),
+    finishClose: () => finish(),
+    failClose: (error) => fail(error),
+  };
 }
 
 beforeEach(() => {
@@ -59,7 +73,9 @@ afterEach(() => {
 it('exits 0 once the running steps finish within the grace period', async () => {
   const scene = stoppingWith(['step 1.api (promotion #1)']);
   scene.signals.emit('SIGTERM', 'SIGTERM');
-  expect(scene.lines).toEqual(['SIGTERM: stopping. No new steps are taken; running ones have 1.5s to finish (BATON_SHUTDOWN_GRACE_MS).']);
+  expect(scene.lines).toEqual([
+    'SIGTERM: stopping. No new steps are taken; running ones have 1.5s to finish (BATON_SHUTDOWN_GRACE_MS).',
+  ]);
   await vi.advanceTimersByTimeAsync(1000);
   scene.finishClose();
   await vi.advanceTimersByTimeAsync(5000);
@@ -99,7 +115,9 @@ it('stops at once on a second signal, naming what it hands back, without waiting
   const scene = stoppingWith(['step 1.api (promotion #1)']);
   scene.signals.emit('SIGTERM', 'SIGTERM');
   scene.signals.emit('SIGINT', 'SIGINT');
-  expect(scene.lines.at(-1)).toMatch(/^SIGINT again: stopping now: stopped and handed back step 1\.api \(promotion #1\)\. Another worker resumes/);
+  expect(scene.lines.at(-1)).toMatch(
+    /^SIGINT again: stopping now: stopped and handed back step 1\.api \(promotion #1\)\. Another worker resumes/,
+  );
   expect(scene.events).toEqual(['let go', 'exit 1']);
 });
 

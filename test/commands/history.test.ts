@@ -17,8 +17,17 @@ components:
 describe('/promote history', () => {
   it('shows a page at a time, newest first, and says how to ask for the one before', async () => {
     const harness = coreHarness(PIPELINE);
-    for (let i = 1; i <= 7; i += 1) await harness.runtime.store.createPromotion(samplePromotion(String(i), { environment: i % 2 === 0 ? 'dev' : 'prod', state: 'succeeded' }));
-    const context = { user: 'alice', channel: '#deploys', promotions: harness.promotions, records: harness.runtime.store, pipeline: harness.pipeline };
+    for (let i = 1; i <= 7; i += 1)
+      await harness.runtime.store.createPromotion(
+        samplePromotion(String(i), { environment: i % 2 === 0 ? 'dev' : 'prod', state: 'succeeded' }),
+      );
+    const context = {
+      user: 'alice',
+      channel: '#deploys',
+      promotions: harness.promotions,
+      records: harness.runtime.store,
+      pipeline: harness.pipeline,
+    };
     const page = async (text: string) => {
       const { message } = await runCommand(parseCommand(text), context);
       return `${message.text}\n${messagePlainText(message)}`;
@@ -37,7 +46,14 @@ describe('/promote history', () => {
   });
 
   it('refuses a --before that is not a promotion id, with the usage', () => {
-    expect(parseCommand('history prod --before 4211')).toEqual({ name: 'history', environment: 'prod', limit: 10, before: '4211' });
-    expect(() => parseCommand('history --before yesterday')).toThrow('--before takes a promotion id (the last one of the page before, like 4211), not "yesterday".\nUsage: /promote history [<env>] [--limit N] [--before <id>]');
+    expect(parseCommand('history prod --before 4211')).toEqual({
+      name: 'history',
+      environment: 'prod',
+      limit: 10,
+      before: '4211',
+    });
+    expect(() => parseCommand('history --before yesterday')).toThrow(
+      '--before takes a promotion id (the last one of the page before, like 4211), not "yesterday".\nUsage: /promote history [<env>] [--limit N] [--before <id>]',
+    );
   });
 });

@@ -32,12 +32,20 @@ describe('the /promote grammar', () => {
   it('reads every subcommand', () => {
     expect(parseCommand('status')).toEqual({ name: 'status' });
     expect(parseCommand('status #12')).toEqual({ name: 'status', id: '12' });
-    expect(parseCommand('history production --limit 5')).toEqual({ name: 'history', environment: 'production', limit: 5 });
+    expect(parseCommand('history production --limit 5')).toEqual({
+      name: 'history',
+      environment: 'production',
+      limit: 5,
+    });
     expect(parseCommand('history --limit=3')).toEqual({ name: 'history', limit: 3 });
     expect(parseCommand('history')).toEqual({ name: 'history', limit: 10 });
     expect(parseCommand('diff staging production')).toEqual({ name: 'diff', from: 'staging', to: 'production' });
     expect(parseCommand('rollback 7')).toEqual({ name: 'rollback', id: '7' });
-    expect(parseCommand('freeze production "end of year freeze"')).toEqual({ name: 'freeze', environment: 'production', reason: 'end of year freeze' });
+    expect(parseCommand('freeze production "end of year freeze"')).toEqual({
+      name: 'freeze',
+      environment: 'production',
+      reason: 'end of year freeze',
+    });
     expect(parseCommand('freeze production')).toEqual({ name: 'freeze', environment: 'production', reason: '' });
     expect(parseCommand('unfreeze production')).toEqual({ name: 'unfreeze', environment: 'production' });
     expect(parseCommand('audit 3')).toEqual({ name: 'audit', id: '3' });
@@ -46,7 +54,11 @@ describe('the /promote grammar', () => {
   });
 
   it('accepts the curly quotes chat apps put in', () => {
-    expect(parseCommand('freeze prod “big launch”')).toEqual({ name: 'freeze', environment: 'prod', reason: 'big launch' });
+    expect(parseCommand('freeze prod “big launch”')).toEqual({
+      name: 'freeze',
+      environment: 'prod',
+      reason: 'big launch',
+    });
   });
 
   it('answers bad input with what was wrong and the usage', () => {
@@ -58,10 +70,14 @@ describe('the /promote grammar', () => {
     expect(usageError('1.0 to staging --force')).toBe(
       'Unknown option "--force" (this command takes --dry-run, --override).\nUsage: /promote <release> to <env> [--dry-run] [--override "<reason>"]   (release: a name, api=1.4.2 worker=1.4.2, or an environment)',
     );
-    expect(usageError('status twelve')).toBe('"twelve" is not a promotion id, e.g. 12 or #12.\nUsage: /promote status [<id>]');
+    expect(usageError('status twelve')).toBe(
+      '"twelve" is not a promotion id, e.g. 12 or #12.\nUsage: /promote status [<id>]',
+    );
     expect(usageError('rollback')).toBe('Missing <id>.\nUsage: /promote rollback <id>');
     expect(usageError('history --limit 0')).toContain('--limit takes a whole number from 1 to 100, not "0"');
-    expect(usageError('history --limit')).toBe('--limit needs a value.\nUsage: /promote history [<env>] [--limit N] [--before <id>]');
+    expect(usageError('history --limit')).toBe(
+      '--limit needs a value.\nUsage: /promote history [<env>] [--limit N] [--before <id>]',
+    );
     expect(usageError('diff staging')).toBe('Missing <envB>.\nUsage: /promote diff <envA> <envB>');
     expect(usageError('unfreeze a b')).toBe('Unexpected "b".\nUsage: /promote unfreeze <env>');
     expect(usageError('freeze prod "open quote')).toBe('A " quote is not closed: close it or leave the quotes out.');

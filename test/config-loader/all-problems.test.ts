@@ -54,7 +54,8 @@ describe('a config with many problems', () => {
     expect(message.split('\n')[0]).toBe('The config has 9 problems:');
     expect(issues[0]).toEqual({
       position: { file: 'pipeline.yaml', line: 6, col: 5 },
-      message: 'unknown key "chanel": did you mean "channel"? (expected one of name, channel, requires, soak, approvals, windows, requesters, rollback, freeze, override, drift)',
+      message:
+        'unknown key "chanel": did you mean "channel"? (expected one of name, channel, requires, soak, approvals, windows, requesters, rollback, freeze, override, drift)',
     });
   });
 });

@@ -16,11 +16,14 @@ describe('parseDuration', () => {
     expect(parseDuration(text)).toBe(ms);
   });
 
-  it.each(['30 minutes', '-5m', '1x', '', '1.5h', 'm', '30m1h', '30M', '1h30'])('rejects %j and names the expected form', (text) => {
-    expect(() => parseDuration(text)).toThrow(
-      `"${text}" is not a duration: write a number and a unit (d, h, m, s), largest unit first, e.g. 45s, 30m, 1h30m or 2d`,
-    );
-  });
+  it.each(['30 minutes', '-5m', '1x', '', '1.5h', 'm', '30m1h', '30M', '1h30'])(
+    'rejects %j and names the expected form',
+    (text) => {
+      expect(() => parseDuration(text)).toThrow(
+        `"${text}" is not a duration: write a number and a unit (d, h, m, s), largest unit first, e.g. 45s, 30m, 1h30m or 2d`,
+      );
+    },
+  );
 });
 
 describe('formatDuration', () => {
@@ -37,6 +40,7 @@ describe('formatDuration', () => {
   });
 
   it('writes what parseDuration reads back', () => {
-    for (const text of ['45s', '30m', '1h30m', '2d', '3d4h5m6s']) expect(formatDuration(parseDuration(text))).toBe(text);
+    for (const text of ['45s', '30m', '1h30m', '2d', '3d4h5m6s'])
+      expect(formatDuration(parseDuration(text))).toBe(text);
   });
 });

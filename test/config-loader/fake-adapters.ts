@@ -16,7 +16,10 @@ function fakeAdapter(kind: string, config: z.ZodType): TargetAdapter {
 const fakes = new Map<string, TargetAdapter>([
   ['script', fakeAdapter('script', z.strictObject({ apply: z.array(z.string()).min(1) }))],
   ['noop', fakeAdapter('noop', z.strictObject({}))],
-  ['http', fakeAdapter('http', z.strictObject({ url: z.string(), headers: z.record(z.string(), z.string()).optional() }))],
+  [
+    'http',
+    fakeAdapter('http', z.strictObject({ url: z.string(), headers: z.record(z.string(), z.string()).optional() })),
+  ],
 ]);
 
 /** Adapter kinds `script` (needs `apply: [...]`), `noop` (takes no settings) and `http` (`url`, nested `headers`). */

@@ -11,9 +11,20 @@ describe('config/baton.schema.json', () => {
   });
 
   it('describes the top-level keys and forbids unknown ones', () => {
-    const schema = pipelineJsonSchema() as { required: string[]; additionalProperties: boolean; properties: Record<string, unknown> };
+    const schema = pipelineJsonSchema() as {
+      required: string[];
+      additionalProperties: boolean;
+      properties: Record<string, unknown>;
+    };
     expect(schema.required).toEqual(['version', 'environments', 'components']);
     expect(schema.additionalProperties).toBe(false);
-    expect(Object.keys(schema.properties)).toEqual(['version', 'groups', 'releases', 'retention', 'environments', 'components']);
+    expect(Object.keys(schema.properties)).toEqual([
+      'version',
+      'groups',
+      'releases',
+      'retention',
+      'environments',
+      'components',
+    ]);
   });
 });

@@ -73,7 +73,13 @@ describe('parsePipeline with a valid config', () => {
       soakMs: 5_400_000,
       approvals: { required: 2, from: ['@release-managers', 'carol'], allowSelfApproval: true },
       windows: [
-        { text: 'Mon-Thu 09:00-16:00 Europe/Berlin', days: [1, 2, 3, 4], startMinute: 540, endMinute: 960, timeZone: 'Europe/Berlin' },
+        {
+          text: 'Mon-Thu 09:00-16:00 Europe/Berlin',
+          days: [1, 2, 3, 4],
+          startMinute: 540,
+          endMinute: 960,
+          timeZone: 'Europe/Berlin',
+        },
         { text: 'Sat 22:00-02:00 UTC', days: [6], startMinute: 1320, endMinute: 120, timeZone: 'UTC' },
       ],
       requesters: ['@release-managers', 'dave'],
@@ -140,7 +146,9 @@ describe('loadPipeline', () => {
     await writeFile(file, 'version: 2\n');
     const error = await loadPipeline(file, { adapters: fakeAdapters }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).message).toContain(`${file}:1:10: version: expected 1, the only config version, got 2`);
+    expect((error as ConfigError).message).toContain(
+      `${file}:1:10: version: expected 1, the only config version, got 2`,
+    );
   });
 
   it('says which file is missing and how to fix it', async () => {

@@ -13,7 +13,11 @@ describe('parsePromotionWindow', () => {
   });
 
   it('reads a list of days', () => {
-    expect(parsePromotionWindow('Mon,Wed,Fri 08:00-12:00 UTC')).toMatchObject({ days: [1, 3, 5], startMinute: 480, endMinute: 720 });
+    expect(parsePromotionWindow('Mon,Wed,Fri 08:00-12:00 UTC')).toMatchObject({
+      days: [1, 3, 5],
+      startMinute: 480,
+      endMinute: 720,
+    });
   });
 
   it('reads day names in any case and mixes ranges with single days', () => {
@@ -46,11 +50,26 @@ describe('parsePromotionWindow', () => {
       'Mon-Thur 09:00-16:00 UTC',
       'window "Mon-Thur 09:00-16:00 UTC": unknown day "Thur": use Mon, Tue, Wed, Thu, Fri, Sat or Sun, e.g. "Mon-Thu" or "Mon,Wed,Fri"',
     ],
-    ['Mon-Wed-Fri 09:00-16:00 UTC', 'window "Mon-Wed-Fri 09:00-16:00 UTC": day range "Mon-Wed-Fri" has more than one "-": write it as "Mon-Thu"'],
-    ['Mon 9:00-16:00 UTC', 'window "Mon 9:00-16:00 UTC": "9:00" is not a time: write HH:MM in 24-hour time, 00:00 to 23:59'],
-    ['Mon 24:00-02:00 UTC', 'window "Mon 24:00-02:00 UTC": "24:00" is not a time: write HH:MM in 24-hour time, 00:00 to 23:59'],
-    ['Mon 09:00-24:30 UTC', 'window "Mon 09:00-24:30 UTC": "24:30" is not a time: write HH:MM in 24-hour time, 00:00 to 24:00'],
-    ['Mon 09:60-10:00 UTC', 'window "Mon 09:60-10:00 UTC": "09:60" is not a time: write HH:MM in 24-hour time, 00:00 to 23:59'],
+    [
+      'Mon-Wed-Fri 09:00-16:00 UTC',
+      'window "Mon-Wed-Fri 09:00-16:00 UTC": day range "Mon-Wed-Fri" has more than one "-": write it as "Mon-Thu"',
+    ],
+    [
+      'Mon 9:00-16:00 UTC',
+      'window "Mon 9:00-16:00 UTC": "9:00" is not a time: write HH:MM in 24-hour time, 00:00 to 23:59',
+    ],
+    [
+      'Mon 24:00-02:00 UTC',
+      'window "Mon 24:00-02:00 UTC": "24:00" is not a time: write HH:MM in 24-hour time, 00:00 to 23:59',
+    ],
+    [
+      'Mon 09:00-24:30 UTC',
+      'window "Mon 09:00-24:30 UTC": "24:30" is not a time: write HH:MM in 24-hour time, 00:00 to 24:00',
+    ],
+    [
+      'Mon 09:60-10:00 UTC',
+      'window "Mon 09:60-10:00 UTC": "09:60" is not a time: write HH:MM in 24-hour time, 00:00 to 23:59',
+    ],
     ['Mon 09:00 UTC', 'window "Mon 09:00 UTC": times "09:00" should be a start and an end, e.g. 09:00-16:00'],
     ['Mon 09:00-09:00 UTC', 'window "Mon 09:00-09:00 UTC": start and end are both 09:00: the window would be empty'],
     [

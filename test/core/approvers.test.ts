@@ -22,7 +22,11 @@ components:
 `;
 
 async function awaiting(harness: CoreHarness, environment = 'prod'): Promise<string> {
-  const outcome = await harness.promotions.request({ release: { name: 'r', versions: { api: '1' } }, environment, requestedBy: 'alice' });
+  const outcome = await harness.promotions.request({
+    release: { name: 'r', versions: { api: '1' } },
+    environment,
+    requestedBy: 'alice',
+  });
   if (outcome.outcome !== 'planning') throw new Error('refused');
   await harness.settle();
   return outcome.promotion.id;
@@ -69,13 +73,20 @@ describe('telling approvers', () => {
     const harness = coreHarness(CONFIG);
     const id = await awaiting(harness);
     await harness.promotions.approve(id, 'rita');
-    expect(await harness.promotions.remindApprovers(id, 'alice')).toMatchObject({ ok: true, message: `Reminded sam, tom in the thread of promotion #${id}.` });
+    expect(await harness.promotions.remindApprovers(id, 'alice')).toMatchObject({
+      ok: true,
+      message: `Reminded sam, tom in the thread of promotion #${id}.`,
+    });
     const soon = await harness.promotions.remindApprovers(id, 'bob');
     expect(soon.ok).toBe(false);
-    expect(soon.message).toMatch(new RegExp(`^Approvers of promotion #${id} were reminded at .*; remind them again after `));
+    expect(soon.message).toMatch(
+      new RegExp(`^Approvers of promotion #${id} were reminded at .*; remind them again after `),
+    );
     harness.clock.advance(10 * 60_000);
     expect((await harness.promotions.remindApprovers(id, 'bob')).ok).toBe(true);
-    const reminders = (await harness.runtime.store.readAudit(promotionStream(id))).filter((r) => r.type === 'approval.reminded');
+    const reminders = (await harness.runtime.store.readAudit(promotionStream(id))).filter(
+      (r) => r.type === 'approval.reminded',
+    );
     expect(reminders.map((r) => [r.actor, r.summary, r.data?.approvers])).toEqual([
       ['alice', `alice reminds sam, tom: promotion #${id} waits for one more approval.`, ['sam', 'tom']],
       ['bob', `bob reminds sam, tom: promotion #${id} waits for one more approval.`, ['sam', 'tom']],
@@ -89,7 +100,9 @@ describe('telling approvers', () => {
       ok: false,
       message: `mallory can't remind the approvers of promotion #${id}: only its requester and those who may request or approve promotions to prod may.`,
     });
-    const records = (await harness.runtime.store.readAudit(promotionStream(id))).filter((r) => r.type === 'approval.refused' || r.type === 'approval.reminded');
+    const records = (await harness.runtime.store.readAudit(promotionStream(id))).filter(
+      (r) => r.type === 'approval.refused' || r.type === 'approval.reminded',
+    );
     expect(records.map((r) => [r.type, r.actor])).toEqual([['approval.refused', 'mallory']]);
     expect((await harness.promotions.remindApprovers(id, 'tom')).ok).toBe(true);
   });
@@ -98,6 +111,9 @@ describe('telling approvers', () => {
     const harness = coreHarness(CONFIG);
     const id = await awaiting(harness);
     await harness.promotions.reject(id, 'rita', 'not today');
-    expect(await harness.promotions.remindApprovers(id, 'alice')).toEqual({ ok: false, message: `Promotion #${id} is rejected: it is not waiting for approval.` });
+    expect(await harness.promotions.remindApprovers(id, 'alice')).toEqual({
+      ok: false,
+      message: `Promotion #${id} is rejected: it is not waiting for approval.`,
+    });
   });
 });

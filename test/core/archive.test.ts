@@ -32,12 +32,17 @@ afterEach(async () => {
 
 /** Runs a promotion to its end; chat is told all of it (there is no outbox here, so its cursor is moved as the outbox would). */
 async function finished(version: string, chat = { told: true }): Promise<string> {
-  const outcome = await harness.promotions.request({ release: { name: 'r', versions: { api: version } }, environment: 'dev', requestedBy: 'alice' });
+  const outcome = await harness.promotions.request({
+    release: { name: 'r', versions: { api: version } },
+    environment: 'dev',
+    requestedBy: 'alice',
+  });
   if (outcome.outcome !== 'planning') throw new Error('refused');
   await harness.settle();
   const { store } = harness.runtime;
   const promotion = await store.getPromotion(outcome.promotion.id);
-  if (chat.told) await store.advanceThreadCursor(promotionStream(outcome.promotion.id), 0, promotion?.audit?.count ?? 0);
+  if (chat.told)
+    await store.advanceThreadCursor(promotionStream(outcome.promotion.id), 0, promotion?.audit?.count ?? 0);
   return outcome.promotion.id;
 }
 
@@ -74,10 +79,18 @@ it('keeps a promotion whose audit log does not verify, and one chat was not told
   const untold = await finished('1.1.0', { told: false });
   const archivable = await finished('1.2.0');
   // A record slipped in behind the gate: the promotion's anchor does not name it.
-  await harness.runtime.audit.record(promotionStream(tampered), { type: 'promotion.succeeded', actor: 'mallory', summary: 'added behind the gate' });
+  await harness.runtime.audit.record(promotionStream(tampered), {
+    type: 'promotion.succeeded',
+    actor: 'mallory',
+    summary: 'added behind the gate',
+  });
   harness.clock.advance(2 * 86_400_000);
 
-  const report = await archiveFinished(harness.runtime, { before: new Date(harness.clock.now().getTime() - 86_400_000), folder, actor: 'baton' });
+  const report = await archiveFinished(harness.runtime, {
+    before: new Date(harness.clock.now().getTime() - 86_400_000),
+    folder,
+    actor: 'baton',
+  });
   expect(report.archived.map((a) => a.id)).toEqual([archivable]);
   expect(report.kept).toEqual([
     { id: untold, reason: 'chat has not been told all of it yet' },

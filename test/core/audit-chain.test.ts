@@ -29,7 +29,11 @@ describe('the audit hash chain', () => {
   it('detects a changed record', () => {
     const records = chain(5);
     records[2] = { ...records[2]!, actor: 'mallory' };
-    expect(verifyAuditChain(records)).toEqual({ intact: false, brokenAt: 3, problem: 'record 3 was changed after it was written' });
+    expect(verifyAuditChain(records)).toEqual({
+      intact: false,
+      brokenAt: 3,
+      problem: 'record 3 was changed after it was written',
+    });
   });
 
   it('detects a change in nested data', () => {
@@ -40,8 +44,16 @@ describe('the audit hash chain', () => {
 
   it('detects a removed record and a record re-sealed to hide a change', () => {
     const records = chain(5);
-    expect(verifyAuditChain([...records.slice(0, 2), ...records.slice(3)])).toMatchObject({ intact: false, brokenAt: 4 });
-    const forged = sealAuditRecord('promotion-1', { type: 'approval.granted', actor: 'mallory', summary: 'x' }, { hash: records[1]!.hash, seq: 2 }, 't');
+    expect(verifyAuditChain([...records.slice(0, 2), ...records.slice(3)])).toMatchObject({
+      intact: false,
+      brokenAt: 4,
+    });
+    const forged = sealAuditRecord(
+      'promotion-1',
+      { type: 'approval.granted', actor: 'mallory', summary: 'x' },
+      { hash: records[1]!.hash, seq: 2 },
+      't',
+    );
     expect(verifyAuditChain([...records.slice(0, 2), forged, ...records.slice(3)])).toEqual({
       intact: false,
       brokenAt: 4,
@@ -58,7 +70,7 @@ function anchorOf(records: readonly AuditRecord[]): AuditAnchor {
 }
 
 describe('the audit hash chain against its anchor and key', () => {
-  it('holds for keyed records checked with the key and the promotion\'s anchor', () => {
+  it("holds for keyed records checked with the key and the promotion's anchor", () => {
     const records = chain(5, KEY);
     expect(records.every((r) => r.mac === 'hmac-sha256')).toBe(true);
     expect(verifyAuditChain(records, { anchor: anchorOf(records), key: KEY })).toEqual({ intact: true });
@@ -95,7 +107,14 @@ describe('the audit hash chain against its anchor and key', () => {
     const forged = [...records.slice(0, 2)];
     for (const original of records.slice(2)) {
       const previous = forged.at(-1)!;
-      forged.push(sealAuditRecord('promotion-1', { type: original.type, actor: 'mallory', summary: original.summary }, previous, original.at));
+      forged.push(
+        sealAuditRecord(
+          'promotion-1',
+          { type: original.type, actor: 'mallory', summary: original.summary },
+          previous,
+          original.at,
+        ),
+      );
     }
     expect(verifyAuditChain(forged)).toEqual({ intact: true });
     expect(verifyAuditChain(forged, { anchor: anchorOf(records) })).toEqual({
@@ -105,10 +124,12 @@ describe('the audit hash chain against its anchor and key', () => {
     });
   });
 
-  it('checks keyed records\' links without the key, and says their seals went unchecked', () => {
+  it("checks keyed records' links without the key, and says their seals went unchecked", () => {
     const records = chain(5, KEY);
     expect(verifyAuditChain(records, { anchor: anchorOf(records) })).toEqual({ intact: true, keyedUnchecked: 5 });
-    expect(verifyAuditChain([...records.slice(0, 2), ...records.slice(3)], { anchor: anchorOf(records) })).toMatchObject({ intact: false, brokenAt: 4 });
+    expect(
+      verifyAuditChain([...records.slice(0, 2), ...records.slice(3)], { anchor: anchorOf(records) }),
+    ).toMatchObject({ intact: false, brokenAt: 4 });
   });
 
   it('refuses unkeyed records when the key is given, even with a matching anchor', () => {
@@ -116,15 +137,25 @@ describe('the audit hash chain against its anchor and key', () => {
     expect(verifyAuditChain(records, { anchor: anchorOf(records), key: KEY })).toEqual({
       intact: false,
       brokenAt: 1,
-      problem: 'record 1 is not sealed with the audit key: it was written before BATON_AUDIT_KEY was set, or rewritten by someone without the key',
+      problem:
+        'record 1 is not sealed with the audit key: it was written before BATON_AUDIT_KEY was set, or rewritten by someone without the key',
     });
   });
 
   it('detects a keyed record changed, and a chain sealed with another key', () => {
     const records = chain(5, KEY);
     const changed = records.map((r) => (r.seq === 3 ? { ...r, summary: 'nothing happened' } : r));
-    expect(verifyAuditChain(changed, { anchor: anchorOf(records), key: KEY })).toEqual({ intact: false, brokenAt: 3, problem: 'record 3 was changed after it was written' });
-    expect(verifyAuditChain(records, { anchor: anchorOf(records), key: Buffer.from('another-key-of-thirty-two-bytes-or-more', 'utf8') })).toMatchObject({
+    expect(verifyAuditChain(changed, { anchor: anchorOf(records), key: KEY })).toEqual({
+      intact: false,
+      brokenAt: 3,
+      problem: 'record 3 was changed after it was written',
+    });
+    expect(
+      verifyAuditChain(records, {
+        anchor: anchorOf(records),
+        key: Buffer.from('another-key-of-thirty-two-bytes-or-more', 'utf8'),
+      }),
+    ).toMatchObject({
       intact: false,
       brokenAt: 1,
     });

@@ -7,7 +7,15 @@ const HOUR = 3600;
 const DAY = 24 * HOUR;
 
 /** A promotion of `api` at `version`; `ran` says whether a step started (a rejected one or a failed plan never ran). */
-function promotion(id: string, environment: string, version: string, state: PromotionState, requestedAt: string, finishedAt: string | undefined, ran = true): Promotion {
+function promotion(
+  id: string,
+  environment: string,
+  version: string,
+  state: PromotionState,
+  requestedAt: string,
+  finishedAt: string | undefined,
+  ran = true,
+): Promotion {
   return {
     id,
     release: { name: `r${id}`, versions: { api: version } },
@@ -74,7 +82,14 @@ const NOW = new Date('2026-03-31T12:00:00Z');
 
 describe('DORA figures', () => {
   it('computes deployment frequency, lead time, change failure rate and time to restore from a known history', () => {
-    const figures = doraFigures({ environment: 'production', firstEnvironment: 'dev', promotions: [...PRODUCTION].reverse(), firstPromotions: DEV, now: NOW, days: 30 });
+    const figures = doraFigures({
+      environment: 'production',
+      firstEnvironment: 'dev',
+      promotions: [...PRODUCTION].reverse(),
+      firstPromotions: DEV,
+      now: NOW,
+      days: 30,
+    });
     expect(figures).toEqual({
       environment: 'production',
       firstEnvironment: 'dev',
@@ -99,18 +114,70 @@ describe('DORA figures', () => {
   });
 
   it('narrows to the days asked for', () => {
-    const figures = doraFigures({ environment: 'production', firstEnvironment: 'dev', promotions: PRODUCTION, firstPromotions: DEV, now: NOW, days: 20 });
+    const figures = doraFigures({
+      environment: 'production',
+      firstEnvironment: 'dev',
+      promotions: PRODUCTION,
+      firstPromotions: DEV,
+      now: NOW,
+      days: 20,
+    });
     // From 03-11T12:00: p6 finished exactly then, which is outside; p7, p8, p9 inside.
-    expect(figures).toMatchObject({ deployments: 1, leadTimeSeconds: 51 * HOUR, changes: 1, finished: 3, failures: 2, timeToRestoreSeconds: 23 * HOUR, restored: 1, unrestored: 1 });
+    expect(figures).toMatchObject({
+      deployments: 1,
+      leadTimeSeconds: 51 * HOUR,
+      changes: 1,
+      finished: 3,
+      failures: 2,
+      timeToRestoreSeconds: 23 * HOUR,
+      restored: 1,
+      unrestored: 1,
+    });
   });
 
   it('measures the first environment from request to success', () => {
-    const figures = doraFigures({ environment: 'dev', firstEnvironment: 'dev', promotions: DEV, firstPromotions: DEV, now: NOW, days: 30 });
-    expect(figures).toMatchObject({ deployments: 5, deploymentsPerDay: 5 / 30, leadTimeSeconds: 10 * 60, changes: 4, finished: 5, failures: 0, changeFailureRate: 0, timeToRestoreSeconds: null, restored: 0, unrestored: 0 });
+    const figures = doraFigures({
+      environment: 'dev',
+      firstEnvironment: 'dev',
+      promotions: DEV,
+      firstPromotions: DEV,
+      now: NOW,
+      days: 30,
+    });
+    expect(figures).toMatchObject({
+      deployments: 5,
+      deploymentsPerDay: 5 / 30,
+      leadTimeSeconds: 10 * 60,
+      changes: 4,
+      finished: 5,
+      failures: 0,
+      changeFailureRate: 0,
+      timeToRestoreSeconds: null,
+      restored: 0,
+      unrestored: 0,
+    });
   });
 
   it('says nothing where nothing ran', () => {
-    const figures = doraFigures({ environment: 'production', firstEnvironment: 'dev', promotions: [], firstPromotions: DEV, now: NOW, days: 7 });
-    expect(figures).toMatchObject({ deployments: 0, deploymentsPerDay: 0, leadTimeSeconds: null, changes: 0, finished: 0, failures: 0, changeFailureRate: null, timeToRestoreSeconds: null, restored: 0, unrestored: 0 });
+    const figures = doraFigures({
+      environment: 'production',
+      firstEnvironment: 'dev',
+      promotions: [],
+      firstPromotions: DEV,
+      now: NOW,
+      days: 7,
+    });
+    expect(figures).toMatchObject({
+      deployments: 0,
+      deploymentsPerDay: 0,
+      leadTimeSeconds: null,
+      changes: 0,
+      finished: 0,
+      failures: 0,
+      changeFailureRate: null,
+      timeToRestoreSeconds: null,
+      restored: 0,
+      unrestored: 0,
+    });
   });
 });

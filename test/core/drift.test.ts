@@ -38,7 +38,9 @@ function withCurrent(runtime: CoreRuntime, current: TargetAdapter['current']): C
 }
 
 async function driftRecords(harness: CoreHarness): Promise<string[]> {
-  return (await harness.runtime.store.readAudit(environmentStream('prod'))).filter((r) => r.type.startsWith('environment.drift')).map((r) => `${r.type}: ${r.summary}`);
+  return (await harness.runtime.store.readAudit(environmentStream('prod')))
+    .filter((r) => r.type.startsWith('environment.drift'))
+    .map((r) => `${r.type}: ${r.summary}`);
 }
 
 describe('live drift', () => {
@@ -46,7 +48,11 @@ describe('live drift', () => {
     const harness = coreHarness(PIPELINE, { API_TOKEN: 's3cret-token' });
     await promote(harness, { api: '1.4.2', worker: '7' });
     const clean = await observeDrift(harness.runtime, 'prod');
-    expect(clean.components.map(driftLine)).toEqual(['api: runs 1.4.2 as Baton promoted it (#1)', 'worker: runs 7 as Baton promoted it (#1)', 'cron: nothing promoted, nothing running']);
+    expect(clean.components.map(driftLine)).toEqual([
+      'api: runs 1.4.2 as Baton promoted it (#1)',
+      'worker: runs 7 as Baton promoted it (#1)',
+      'cron: nothing promoted, nothing running',
+    ]);
 
     harness.target.running.set('prod/api', '1.4.3');
     harness.target.running.set('prod/cron', '0.1');
@@ -66,7 +72,9 @@ describe('live drift', () => {
   it('reports a target that hangs or throws as unreadable, within the bound, with secrets masked, and reads the others', async () => {
     const harness = coreHarness(PIPELINE, { API_TOKEN: 's3cret-token' });
     await promote(harness, { api: '1.4.2', worker: '7' });
-    const hanging = withCurrent(harness.runtime, (ctx) => (ctx.component === 'api' ? new Promise(() => undefined) : harness.target.adapter().current(ctx as never)));
+    const hanging = withCurrent(harness.runtime, (ctx) =>
+      ctx.component === 'api' ? new Promise(() => undefined) : harness.target.adapter().current(ctx as never),
+    );
     const began = Date.now();
     const report = await observeDrift(hanging, 'prod', 300);
     expect(Date.now() - began).toBeLessThan(3_000);
@@ -80,7 +88,9 @@ describe('live drift', () => {
       throw new Error(`401 from the cluster for ${(ctx.config as { say?: string }).say ?? ''}`);
     });
     const failed = await observeDrift(throwing, 'prod');
-    expect(failed.components.map(driftLine)[0]).toBe('api: Baton promoted 1.4.2 (#1, by alice); could not read the target: 401 from the cluster for token ***');
+    expect(failed.components.map(driftLine)[0]).toBe(
+      'api: Baton promoted 1.4.2 (#1, by alice); could not read the target: 401 from the cluster for token ***',
+    );
     expect(JSON.stringify(failed)).not.toContain('s3cret-token');
 
     const runaway = withCurrent(harness.runtime, async () => ({ version: 'x'.repeat(10_000) }));
@@ -100,7 +110,8 @@ describe('live drift', () => {
     expect(await driftRecords(harness), 'not due yet: checked less than an hour ago').toEqual([]);
     harness.clock.advance(HOUR);
     await schedule.checkDue();
-    const appeared = 'environment.drifted: Drift in prod: a target runs something else than Baton promoted.\n• api: Baton promoted 1.4.2 (#1, by alice); the target runs 1.4.3\n/promote drift prod shows every component.';
+    const appeared =
+      'environment.drifted: Drift in prod: a target runs something else than Baton promoted.\n• api: Baton promoted 1.4.2 (#1, by alice); the target runs 1.4.3\n/promote drift prod shows every component.';
     expect(await driftRecords(harness)).toEqual([appeared]);
     for (let hour = 0; hour < 3; hour += 1) {
       harness.clock.advance(HOUR);
@@ -121,7 +132,9 @@ describe('live drift', () => {
     expect(await driftRecords(harness)).toHaveLength(2);
     await harness.runtime.store.unlockEnvironment('prod', '99');
     await schedule.checkDue();
-    expect((await driftRecords(harness)).at(-1)).toBe('environment.drift_cleared: Drift in prod cleared: every target Baton could read runs what Baton promoted.');
+    expect((await driftRecords(harness)).at(-1)).toBe(
+      'environment.drift_cleared: Drift in prod cleared: every target Baton could read runs what Baton promoted.',
+    );
     harness.clock.advance(HOUR);
     await schedule.checkDue();
     expect(await driftRecords(harness)).toHaveLength(3);

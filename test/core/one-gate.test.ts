@@ -26,7 +26,10 @@ describe('the transition gate', () => {
   });
 
   it('would catch a module that wrote around it', () => {
-    const planted = { name: 'planted.ts', text: 'await runtime.store.transitionPromotion(id, (p) => ({ promotion: { ...p, state: "running" }, records: [] }));' };
+    const planted = {
+      name: 'planted.ts',
+      text: 'await runtime.store.transitionPromotion(id, (p) => ({ promotion: { ...p, state: "running" }, records: [] }));',
+    };
     expect(writersIn([planted])).toEqual(['planted.ts']);
   });
 });

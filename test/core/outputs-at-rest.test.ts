@@ -42,7 +42,11 @@ function keyCalled(source: string): AesOutputCipher {
 }
 
 async function run(harness: CoreHarness, versions: Record<string, string>): Promise<Promotion> {
-  const outcome = await harness.promotions.request({ release: { name: 'r', versions }, environment: 'dev', requestedBy: 'alice' });
+  const outcome = await harness.promotions.request({
+    release: { name: 'r', versions },
+    environment: 'dev',
+    requestedBy: 'alice',
+  });
   if (outcome.outcome !== 'planning') throw new Error(`refused: ${JSON.stringify(outcome.checks)}`);
   await harness.settle();
   const promotion = await harness.runtime.store.getPromotion(outcome.promotion.id);
@@ -63,13 +67,21 @@ describe('sensitive outputs at rest', () => {
     const ledger = await harness.runtime.store.getLedger('dev');
     expect(ledger.iam?.sensitiveOutputs).toEqual(['db_password', 'dsn']);
 
-    const stored = JSON.stringify([promotion, ledger, await harness.runtime.store.readAudit(promotionStream(promotion.id))]);
+    const stored = JSON.stringify([
+      promotion,
+      ledger,
+      await harness.runtime.store.readAudit(promotionStream(promotion.id)),
+    ]);
     expect(stored).not.toContain(PASSWORD);
     expect(stored).not.toContain(TOKEN);
 
     const api = harness.target.calls.find((c) => c.action === 'apply' && c.component === 'api');
     expect(api?.config.seen).toBe(`postgres://app:${TOKEN}@db/app ${PASSWORD}`);
-    expect(api?.inputs.iam).toEqual({ queue_url: 'https://queue/dev', db_password: PASSWORD, dsn: `postgres://app:${TOKEN}@db/app` });
+    expect(api?.inputs.iam).toEqual({
+      queue_url: 'https://queue/dev',
+      db_password: PASSWORD,
+      dsn: `postgres://app:${TOKEN}@db/app`,
+    });
   });
 
   it('encrypts each value anew: the same value stored twice does not look the same', async () => {
@@ -90,23 +102,36 @@ describe('sensitive outputs at rest', () => {
     const later = await run(harness, { api: '2' });
     // The dependent's preview is the first to need the value: planning stops there, before anyone approves.
     expect(later.state).toBe('failed');
-    expect(later.reason).toContain('api: cannot decrypt output db_password of iam: BATON_ENCRYPTION_KEY is not the key it was written with');
+    expect(later.reason).toContain(
+      'api: cannot decrypt output db_password of iam: BATON_ENCRYPTION_KEY is not the key it was written with',
+    );
     expect(later.reason).toContain('promote iam again');
     expect(harness.target.calls.filter((c) => c.action === 'apply' && c.component === 'api')).toHaveLength(1);
   });
 
   it('reads values written with the previous key while keys are changed', async () => {
     const old = randomBytes(32);
-    const harness = coreHarness(PIPELINE, { DB_TOKEN: TOKEN }, new AesOutputCipher({ bytes: old, source: 'BATON_ENCRYPTION_KEY' }));
+    const harness = coreHarness(
+      PIPELINE,
+      { DB_TOKEN: TOKEN },
+      new AesOutputCipher({ bytes: old, source: 'BATON_ENCRYPTION_KEY' }),
+    );
     await run(harness, { iam: '1', api: '1' });
-    harness.runtime.cipher = new AesOutputCipher({ bytes: randomBytes(32), source: 'BATON_ENCRYPTION_KEY' }, [{ bytes: old, source: 'BATON_ENCRYPTION_KEY_PREVIOUS' }]);
+    harness.runtime.cipher = new AesOutputCipher({ bytes: randomBytes(32), source: 'BATON_ENCRYPTION_KEY' }, [
+      { bytes: old, source: 'BATON_ENCRYPTION_KEY_PREVIOUS' },
+    ]);
     const later = await run(harness, { api: '2' });
     expect(later.state).toBe('succeeded');
-    expect(harness.target.calls.filter((c) => c.action === 'apply' && c.component === 'api').at(-1)?.config.seen).toBe(`postgres://app:${TOKEN}@db/app ${PASSWORD}`);
+    expect(harness.target.calls.filter((c) => c.action === 'apply' && c.component === 'api').at(-1)?.config.seen).toBe(
+      `postgres://app:${TOKEN}@db/app ${PASSWORD}`,
+    );
   });
 
   it('never shows an encrypted value, even one whose name is not in the sensitive list', () => {
     const envelope = keyCalled('BATON_ENCRYPTION_KEY').encrypt(PASSWORD);
-    expect(maskSensitiveOutputs({ outputs: { db_password: envelope, queue_url: 'https://queue/dev' } })).toEqual({ db_password: '***', queue_url: 'https://queue/dev' });
+    expect(maskSensitiveOutputs({ outputs: { db_password: envelope, queue_url: 'https://queue/dev' } })).toEqual({
+      db_password: '***',
+      queue_url: 'https://queue/dev',
+    });
   });
 });

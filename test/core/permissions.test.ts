@@ -57,7 +57,12 @@ async function request(harness: CoreHarness, environment: string, user: string, 
 }
 
 /** A promotion of `environment` taken through approval to success. */
-async function succeeded(harness: CoreHarness, environment: string, requester: string, approver?: string): Promise<string> {
+async function succeeded(
+  harness: CoreHarness,
+  environment: string,
+  requester: string,
+  approver?: string,
+): Promise<string> {
   const outcome = await request(harness, environment, requester);
   if (outcome.outcome !== 'planning') throw new Error(`refused: ${JSON.stringify(outcome.checks)}`);
   await harness.settle();
@@ -84,7 +89,9 @@ describe('requesters', () => {
     expect(refused.checks.find((c) => !c.passed)?.message).toBe(
       "mallory can't request promotions to staging: only @developers may (rule requesters of staging). Ask one of them.",
     );
-    expect((await environmentRecords(harness, 'staging', 'promotion.refused')).map((r) => r.actor)).toEqual(['mallory']);
+    expect((await environmentRecords(harness, 'staging', 'promotion.refused')).map((r) => r.actor)).toEqual([
+      'mallory',
+    ]);
   });
 });
 
@@ -104,7 +111,8 @@ describe('approvals.from', () => {
     if (outcome.outcome !== 'planning') throw new Error('refused');
     await harness.settle();
     const id = outcome.promotion.id;
-    const message = "dev2 can't approve or reject promotions to production: only @release-managers may (rule approvals.from of production). Ask one of them.";
+    const message =
+      "dev2 can't approve or reject promotions to production: only @release-managers may (rule approvals.from of production). Ask one of them.";
     expect(await harness.promotions.approve(id, 'dev2')).toEqual({ ok: false, message });
     expect(await harness.promotions.reject(id, 'dev2', 'not now')).toEqual({ ok: false, message });
     expect((await promotionRecords(harness, id, 'approval.refused')).map((r) => r.summary)).toEqual([
@@ -171,7 +179,8 @@ describe('freeze and unfreeze', () => {
 
   it('by default admits its approvers only, and records every refusal', async () => {
     const harness = harnessAt();
-    const message = "dev1 can't freeze or unfreeze production: only @release-managers may (rule freeze of production, by default its approvers). Ask one of them.";
+    const message =
+      "dev1 can't freeze or unfreeze production: only @release-managers may (rule freeze of production, by default its approvers). Ask one of them.";
     await expect(harness.promotions.freeze('production', 'why not', 'dev1')).rejects.toThrow(message);
     expect(await harness.runtime.store.listFreezes()).toEqual([]);
     await harness.promotions.freeze('production', 'incident 4411', 'rita');
@@ -229,13 +238,19 @@ describe('override', () => {
     await harness.promotions.freeze('locked', 'year-end', 'oncall');
     const outcome = await request(harness, 'locked', 'rita', 'checkout is down');
     if (outcome.outcome !== 'planning') throw new Error(`refused: ${JSON.stringify(outcome.checks)}`);
-    expect(outcome.checks.filter((c) => c.rule === 'freeze' || c.rule === 'windows').map((c) => [c.passed, c.message.endsWith('Overridden by rita: "checkout is down".')])).toEqual([
+    expect(
+      outcome.checks
+        .filter((c) => c.rule === 'freeze' || c.rule === 'windows')
+        .map((c) => [c.passed, c.message.endsWith('Overridden by rita: "checkout is down".')]),
+    ).toEqual([
       [true, true],
       [true, true],
     ]);
     const id = outcome.promotion.id;
     const [posted] = await environmentRecords(harness, 'locked', 'environment.overridden');
-    expect(posted?.summary).toBe(`⚠️ rita overrode the freeze and its promotion windows of locked for promotion #${id}: "checkout is down".`);
+    expect(posted?.summary).toBe(
+      `⚠️ rita overrode the freeze and its promotion windows of locked for promotion #${id}: "checkout is down".`,
+    );
     expect((await promotionRecords(harness, id, 'promotion.overridden')).map((r) => r.actor)).toEqual(['rita']);
     await harness.settle();
     expect((await harness.runtime.store.getPromotion(id))?.state).toBe('awaiting_approval');

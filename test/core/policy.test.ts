@@ -78,7 +78,9 @@ describe('request policy', () => {
       'production accepts promotions only Mon-Thu 09:00-16:00 Europe/Berlin. The next window opens Wed 25 Nov, 09:00 Europe/Berlin.',
     );
     // Friday is outside whatever the hour; the next window is Monday.
-    const friday = checkRequestPolicy(facts({ now: new Date('2026-11-27T10:00:00Z') })).find((c) => c.rule === 'windows');
+    const friday = checkRequestPolicy(facts({ now: new Date('2026-11-27T10:00:00Z') })).find(
+      (c) => c.rule === 'windows',
+    );
     expect(friday?.message).toContain('The next window opens Mon 30 Nov, 09:00 Europe/Berlin.');
   });
 
@@ -88,17 +90,23 @@ describe('request policy', () => {
     expect(check).toEqual({
       rule: 'freeze',
       passed: false,
-      message: 'production is frozen by dana since 2026-11-20 00:00 UTC: "year-end". Lift it with /promote unfreeze production.',
+      message:
+        'production is frozen by dana since 2026-11-20 00:00 UTC: "year-end". Lift it with /promote unfreeze production.',
     });
   });
 
   it('lets only the listed people and groups request', () => {
     expect(blockedRules(facts({ requester: 'carol' }))).toEqual([]);
     const check = checkRequestPolicy(facts({ requester: 'mallory' })).find((c) => c.rule === 'requesters');
-    expect(check?.message).toBe("mallory can't request promotions to production: only @deployers or carol may (rule requesters of production). Ask one of them.");
+    expect(check?.message).toBe(
+      "mallory can't request promotions to production: only @deployers or carol may (rule requesters of production). Ask one of them.",
+    );
   });
 
   it('has nothing to say about rules an environment does not use', () => {
-    expect(checkRequestPolicy(facts({ environment: pipeline.environments[0]! })).map((c) => c.rule)).toEqual(['freeze', 'requesters']);
+    expect(checkRequestPolicy(facts({ environment: pipeline.environments[0]! })).map((c) => c.rule)).toEqual([
+      'freeze',
+      'requesters',
+    ]);
   });
 });

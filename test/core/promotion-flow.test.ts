@@ -39,7 +39,11 @@ components:
 `;
 
 async function run(harness: CoreHarness, versions: Record<string, string>, environment = 'dev', user = 'alice') {
-  const outcome = await harness.promotions.request({ release: { name: 'r', versions }, environment, requestedBy: user });
+  const outcome = await harness.promotions.request({
+    release: { name: 'r', versions },
+    environment,
+    requestedBy: user,
+  });
   if (outcome.outcome !== 'planning') throw new Error(`refused: ${JSON.stringify(outcome.checks)}`);
   await harness.settle();
   const promotion = await harness.runtime.store.getPromotion(outcome.promotion.id);
@@ -102,7 +106,9 @@ components:
     const promotion = await run(harness, { api: '1' });
     expect(promotion.state).toBe('succeeded');
     const records = await harness.runtime.store.readAudit(promotionStream(promotion.id));
-    expect(records.find((r) => r.type === 'step.retrying')?.summary).toBe('api: attempt 1 failed (flaky attempt 1); trying again in 1.5s.');
+    expect(records.find((r) => r.type === 'step.retrying')?.summary).toBe(
+      'api: attempt 1 failed (flaky attempt 1); trying again in 1.5s.',
+    );
   });
 
   it('moves on when a step is delivered again after its worker died between recording the result and moving on', async () => {
@@ -128,7 +134,12 @@ components:
       log: [],
     });
     await harness.runtime.store.createPromotion(
-      samplePromotion('9', { state: 'running', release: { name: 'r', versions: { first: '1', second: '1' } }, waves: [['first'], ['second']], steps: [step('first', 0, 'succeeded', []), step('second', 1, 'pending', ['first'])] }),
+      samplePromotion('9', {
+        state: 'running',
+        release: { name: 'r', versions: { first: '1', second: '1' } },
+        waves: [['first'], ['second']],
+        steps: [step('first', 0, 'succeeded', []), step('second', 1, 'pending', ['first'])],
+      }),
     );
     await harness.runtime.store.lockEnvironment('dev', '9');
 
@@ -163,7 +174,9 @@ components:
     expect(types).not.toContain('step.succeeded');
     // The job runs again; the target already runs the version, so the step is recorded as done instead of applied twice.
     expect(types.slice(-2)).toEqual(['step.recovered', 'promotion.succeeded']);
-    expect(harness.target.calls.filter((c) => c.action === 'apply').map((c) => c.stepId)).toEqual([`${promotion.id}.api`]);
+    expect(harness.target.calls.filter((c) => c.action === 'apply').map((c) => c.stepId)).toEqual([
+      `${promotion.id}.api`,
+    ]);
     expect((await harness.runtime.store.getLedger('dev')).api?.promotionId).toBe(promotion.id);
     expect(await harness.runtime.store.lockHolder('dev')).toBeUndefined();
   });
@@ -177,7 +190,11 @@ components:
 `);
     const handBack = new AbortController();
     harness.runtime.stopping = handBack.signal;
-    const outcome = await harness.promotions.request({ release: { name: 'r', versions: { api: '1' } }, environment: 'dev', requestedBy: 'alice' });
+    const outcome = await harness.promotions.request({
+      release: { name: 'r', versions: { api: '1' } },
+      environment: 'dev',
+      requestedBy: 'alice',
+    });
     if (outcome.outcome !== 'planning') throw new Error('refused');
     const { id } = outcome.promotion;
     await vi.waitFor(() => expect(harness.target.applied()).toEqual(['api']));
@@ -272,7 +289,10 @@ components:
     const ledger = { dev: await harness.runtime.store.getLedger('dev') };
     expect([ledger.dev?.schema?.version, ledger.dev?.api?.version, ledger.dev?.iam?.version]).toEqual(['1', '1', '2']);
     const again = await harness.promotions.rollback(failed.id, 'bob');
-    expect(again).toEqual({ ok: false, message: `Promotion #${failed.id} is rolled back: only a finished promotion can be rolled back.` });
+    expect(again).toEqual({
+      ok: false,
+      message: `Promotion #${failed.id} is rolled back: only a finished promotion can be rolled back.`,
+    });
   });
 
   it('lets one promotion at a time into an environment; the next waits and then runs', async () => {
@@ -282,11 +302,21 @@ environments: [{ name: dev }]
 components:
   api: { adapter: fake, with: { takes: "150" } }
 `);
-    const first = await harness.promotions.request({ release: { name: 'a', versions: { api: '1' } }, environment: 'dev', requestedBy: 'alice' });
-    const second = await harness.promotions.request({ release: { name: 'b', versions: { api: '2' } }, environment: 'dev', requestedBy: 'bob' });
+    const first = await harness.promotions.request({
+      release: { name: 'a', versions: { api: '1' } },
+      environment: 'dev',
+      requestedBy: 'alice',
+    });
+    const second = await harness.promotions.request({
+      release: { name: 'b', versions: { api: '2' } },
+      environment: 'dev',
+      requestedBy: 'bob',
+    });
     if (first.outcome !== 'planning' || second.outcome !== 'planning') throw new Error('refused');
     await new Promise((r) => setTimeout(r, 60));
-    expect((await harness.runtime.store.getPromotion(second.promotion.id))?.reason).toBe(`waiting for promotion #${first.promotion.id} to finish in dev`);
+    expect((await harness.runtime.store.getPromotion(second.promotion.id))?.reason).toBe(
+      `waiting for promotion #${first.promotion.id} to finish in dev`,
+    );
     await harness.settle();
     const [a, b] = await Promise.all([first, second].map((o) => harness.runtime.store.getPromotion(o.promotion.id)));
     expect([a?.state, b?.state]).toEqual(['succeeded', 'succeeded']);
@@ -301,7 +331,11 @@ describe('environment locks', () => {
   it('frees an environment whose holder is gone, says so, and starts the promotion waiting for it', async () => {
     const harness = coreHarness(ONE_COMPONENT);
     await harness.runtime.store.lockEnvironment('dev', '99');
-    const waiting = await harness.promotions.request({ release: { name: 'r', versions: { api: '1' } }, environment: 'dev', requestedBy: 'alice' });
+    const waiting = await harness.promotions.request({
+      release: { name: 'r', versions: { api: '1' } },
+      environment: 'dev',
+      requestedBy: 'alice',
+    });
     if (waiting.outcome !== 'planning') throw new Error('refused');
     await harness.settle();
     // Planning waits for the environment too: no preview runs while another promotion may change it.
@@ -311,7 +345,9 @@ describe('environment locks', () => {
     await harness.settle();
     expect((await harness.runtime.store.getPromotion(waiting.promotion.id))?.state).toBe('succeeded');
     const events = await harness.runtime.store.readAudit('environment-dev');
-    expect(events.map((e) => e.summary)).toContain('dev was still held by promotion #99, which does not exist; Baton released it.');
+    expect(events.map((e) => e.summary)).toContain(
+      'dev was still held by promotion #99, which does not exist; Baton released it.',
+    );
   });
 
   it('frees an environment still held by a promotion that succeeded a minute ago', async () => {
@@ -328,8 +364,12 @@ describe('environment locks', () => {
     harness.clock.advance(61_000);
     await reconcileEnvironments(harness.runtime);
     expect(await harness.runtime.store.lockHolder('dev')).toBeUndefined();
-    const recovered = (await harness.runtime.store.readAudit('environment-dev')).filter((r) => r.type === 'environment.lock_recovered');
-    expect(recovered.map((r) => r.summary)).toEqual(['dev was still held by promotion #50, which finished (succeeded); Baton released it.']);
+    const recovered = (await harness.runtime.store.readAudit('environment-dev')).filter(
+      (r) => r.type === 'environment.lock_recovered',
+    );
+    expect(recovered.map((r) => r.summary)).toEqual([
+      'dev was still held by promotion #50, which finished (succeeded); Baton released it.',
+    ]);
   });
 });
 
@@ -345,7 +385,11 @@ components:
 `;
 
   async function awaiting(harness: CoreHarness) {
-    const outcome = await harness.promotions.request({ release: { name: 'r', versions: { api: '1' } }, environment: 'prod', requestedBy: 'alice' });
+    const outcome = await harness.promotions.request({
+      release: { name: 'r', versions: { api: '1' } },
+      environment: 'prod',
+      requestedBy: 'alice',
+    });
     if (outcome.outcome !== 'planning') throw new Error('refused');
     await harness.settle();
     return outcome.promotion.id;
@@ -363,10 +407,16 @@ components:
     const harness = coreHarness(APPROVALS);
     const id = await awaiting(harness);
     const self = await harness.promotions.approve(id, 'alice');
-    expect(self.message).toBe(`alice requested promotion #${id} and prod does not allow self-approval: someone else among @release-managers must approve it.`);
+    expect(self.message).toBe(
+      `alice requested promotion #${id} and prod does not allow self-approval: someone else among @release-managers must approve it.`,
+    );
     const outsider = await harness.promotions.approve(id, 'mallory');
-    expect(outsider.message).toBe("mallory can't approve or reject promotions to prod: only @release-managers may (rule approvals.from of prod). Ask one of them.");
-    const refusals = (await harness.runtime.store.readAudit(promotionStream(id))).filter((r) => r.type === 'approval.refused');
+    expect(outsider.message).toBe(
+      "mallory can't approve or reject promotions to prod: only @release-managers may (rule approvals.from of prod). Ask one of them.",
+    );
+    const refusals = (await harness.runtime.store.readAudit(promotionStream(id))).filter(
+      (r) => r.type === 'approval.refused',
+    );
     expect(refusals.map((r) => r.actor)).toEqual(['alice', 'mallory']);
     expect((await harness.runtime.store.getPromotion(id))?.state).toBe('awaiting_approval');
   });
@@ -374,13 +424,18 @@ components:
   it('counts the requester as an approver where the environment allows self-approval', async () => {
     const harness = coreHarness(APPROVALS.replace('required: 2,', 'required: 2, allowSelfApproval: true,'));
     const id = await awaiting(harness);
-    expect(await harness.promotions.approve(id, 'alice')).toMatchObject({ ok: true, message: `You approved promotion #${id} (1 of 2).` });
+    expect(await harness.promotions.approve(id, 'alice')).toMatchObject({
+      ok: true,
+      message: `You approved promotion #${id} (1 of 2).`,
+    });
     await harness.promotions.approve(id, 'bob');
     await harness.settle();
     const promotion = await harness.runtime.store.getPromotion(id);
     expect(promotion?.state).toBe('succeeded');
     expect(promotion?.approvals.map((a) => a.user)).toEqual(['alice', 'bob']);
-    const granted = (await harness.runtime.store.readAudit(promotionStream(id))).filter((r) => r.type === 'approval.granted');
+    const granted = (await harness.runtime.store.readAudit(promotionStream(id))).filter(
+      (r) => r.type === 'approval.granted',
+    );
     expect(granted.map((r) => r.summary)).toEqual(['alice approved (1 of 2).', 'bob approved (2 of 2).']);
   });
 
@@ -408,18 +463,28 @@ components:
     expect(held?.state).toBe('approved');
     expect(held?.reason).toBe('waiting for the freeze on prod to be lifted');
     expect(harness.target.applied()).toEqual([]);
-    const waiting = (await harness.runtime.store.readAudit(promotionStream(first))).filter((r) => r.type === 'promotion.waiting');
-    expect(waiting.map((r) => r.summary)).toEqual(['Waiting: carol froze prod (incident 4411); this one starts when the freeze is lifted.']);
+    const waiting = (await harness.runtime.store.readAudit(promotionStream(first))).filter(
+      (r) => r.type === 'promotion.waiting',
+    );
+    expect(waiting.map((r) => r.summary)).toEqual([
+      'Waiting: carol froze prod (incident 4411); this one starts when the freeze is lifted.',
+    ]);
 
     await harness.promotions.unfreeze('prod', 'carol');
     // The oldest goes first; the other is told whom it now waits for.
-    expect((await harness.runtime.store.getPromotion(second))?.reason).toBe(`waiting for promotion #${first} to finish in prod`);
+    expect((await harness.runtime.store.getPromotion(second))?.reason).toBe(
+      `waiting for promotion #${first} to finish in prod`,
+    );
     await harness.settle();
     expect((await harness.runtime.store.getPromotion(first))?.state).toBe('succeeded');
     // The first changed prod after the second was planned: its plan is made again, differs, and is approved again.
     expect((await harness.runtime.store.getPromotion(second))?.state).toBe('awaiting_approval');
-    const replanned = (await harness.runtime.store.readAudit(promotionStream(second))).filter((r) => r.type === 'promotion.replanned');
-    expect(replanned.map((r) => r.summary)).toEqual([`Planned promotion #${second} again and the plan changed, so it needs approval again: api: its preview's details changed.`]);
+    const replanned = (await harness.runtime.store.readAudit(promotionStream(second))).filter(
+      (r) => r.type === 'promotion.replanned',
+    );
+    expect(replanned.map((r) => r.summary)).toEqual([
+      `Planned promotion #${second} again and the plan changed, so it needs approval again: api: its preview's details changed.`,
+    ]);
     await harness.promotions.approve(second, 'bob');
     await harness.promotions.approve(second, 'carol');
     await harness.settle();
@@ -428,7 +493,12 @@ components:
   });
 
   it('waits for the next promotion window when approved after the window closed, and starts once it opens', async () => {
-    const harness = coreHarness(APPROVALS.replace('approvals: { required: 2', 'windows: ["Mon-Thu 09:00-16:00 Europe/Berlin"]\n    approvals: { required: 2'));
+    const harness = coreHarness(
+      APPROVALS.replace(
+        'approvals: { required: 2',
+        'windows: ["Mon-Thu 09:00-16:00 Europe/Berlin"]\n    approvals: { required: 2',
+      ),
+    );
     harness.clock.set(new Date('2026-11-26T09:00:00Z')); // Thursday 10:00 in Berlin.
     const id = await awaiting(harness);
     await harness.promotions.approve(id, 'bob');
@@ -437,7 +507,9 @@ components:
     await harness.settle();
     const held = await harness.runtime.store.getPromotion(id);
     expect(held?.state).toBe('approved');
-    expect(held?.reason).toBe('waiting for a promotion window (Mon-Thu 09:00-16:00 Europe/Berlin); the next opens Mon 30 Nov, 09:00 Europe/Berlin');
+    expect(held?.reason).toBe(
+      'waiting for a promotion window (Mon-Thu 09:00-16:00 Europe/Berlin); the next opens Mon 30 Nov, 09:00 Europe/Berlin',
+    );
     await reconcileEnvironments(harness.runtime);
     expect(harness.target.applied()).toEqual([]);
 
@@ -445,14 +517,19 @@ components:
     await reconcileEnvironments(harness.runtime);
     await harness.settle();
     expect((await harness.runtime.store.getPromotion(id))?.state).toBe('succeeded');
-    const waiting = (await harness.runtime.store.readAudit(promotionStream(id))).filter((r) => r.type === 'promotion.waiting');
+    const waiting = (await harness.runtime.store.readAudit(promotionStream(id))).filter(
+      (r) => r.type === 'promotion.waiting',
+    );
     expect(waiting).toHaveLength(1);
   });
 
   it('ends in exactly one decision when approve and reject race', async () => {
     const harness = coreHarness(APPROVALS.replace('required: 2', 'required: 1'));
     const id = await awaiting(harness);
-    const [approval, rejection] = await Promise.all([harness.promotions.approve(id, 'bob'), harness.promotions.reject(id, 'carol', 'not today')]);
+    const [approval, rejection] = await Promise.all([
+      harness.promotions.approve(id, 'bob'),
+      harness.promotions.reject(id, 'carol', 'not today'),
+    ]);
     expect([approval.ok, rejection.ok].filter(Boolean)).toHaveLength(1);
     await harness.settle();
     const final = await harness.runtime.store.getPromotion(id);
@@ -462,7 +539,10 @@ components:
   it('needs a reason to reject', async () => {
     const harness = coreHarness(APPROVALS);
     const id = await awaiting(harness);
-    expect(await harness.promotions.reject(id, 'bob', '  ')).toEqual({ ok: false, message: 'Give a reason for the rejection: it goes into the audit log.' });
+    expect(await harness.promotions.reject(id, 'bob', '  ')).toEqual({
+      ok: false,
+      message: 'Give a reason for the rejection: it goes into the audit log.',
+    });
     const rejected = await harness.promotions.reject(id, 'bob', 'the changelog is missing');
     expect(rejected.ok).toBe(true);
     expect((await harness.runtime.store.getPromotion(id))?.rejectedBy?.reason).toBe('the changelog is missing');

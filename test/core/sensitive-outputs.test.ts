@@ -33,7 +33,11 @@ components:
 `;
 
 async function run(harness: CoreHarness, versions: Record<string, string>): Promise<Promotion> {
-  const outcome = await harness.promotions.request({ release: { name: 'r', versions }, environment: 'dev', requestedBy: 'alice' });
+  const outcome = await harness.promotions.request({
+    release: { name: 'r', versions },
+    environment: 'dev',
+    requestedBy: 'alice',
+  });
   if (outcome.outcome !== 'planning') throw new Error(`refused: ${JSON.stringify(outcome.checks)}`);
   await harness.settle();
   const promotion = await harness.runtime.store.getPromotion(outcome.promotion.id);
@@ -69,7 +73,9 @@ describe('sensitive outputs', () => {
     expect(JSON.stringify(records)).not.toContain(PASSWORD);
     const thread = records.flatMap((record) => renderThreadEvent(record, promotion) ?? []);
     expect(JSON.stringify(thread)).not.toContain(PASSWORD);
-    const fields = thread.flatMap((message) => message.blocks.flatMap((block) => (block.type === 'fields' ? block.fields : [])));
+    const fields = thread.flatMap((message) =>
+      message.blocks.flatMap((block) => (block.type === 'fields' ? block.fields : [])),
+    );
     expect(fields).toContainEqual({ label: 'db_password', value: '***' });
     expect(fields).toContainEqual({ label: 'queue_url', value: 'https://queue/dev' });
   });
@@ -77,7 +83,11 @@ describe('sensitive outputs', () => {
   it('keeps the value out of the evidence bundle, as JSON and as Markdown', async () => {
     const harness = coreHarness(PIPELINE);
     const promotion = await run(harness, { iam: '1', api: '1' });
-    const bundle = buildEvidence(promotion, [...(await harness.runtime.store.readAudit(promotionStream(promotion.id)))], harness.runtime.audit);
+    const bundle = buildEvidence(
+      promotion,
+      [...(await harness.runtime.store.readAudit(promotionStream(promotion.id)))],
+      harness.runtime.audit,
+    );
     expect(JSON.stringify(bundle)).not.toContain(PASSWORD);
     expect(bundle.chain.intact).toBe(true);
     const markdown = evidenceMarkdown(bundle);
@@ -122,7 +132,11 @@ components:
     expect(rolledBack.state).toBe('rolled_back');
     const replaced = rolledBack.steps.find((s) => s.component === 'iam')?.ledgerBefore?.outputs.db_password ?? '';
     expect(harness.runtime.cipher.decrypt(replaced)).toBe(PASSWORD);
-    const bundle = buildEvidence(rolledBack, [...(await harness.runtime.store.readAudit(promotionStream(failed.id)))], harness.runtime.audit);
+    const bundle = buildEvidence(
+      rolledBack,
+      [...(await harness.runtime.store.readAudit(promotionStream(failed.id)))],
+      harness.runtime.audit,
+    );
     expect(JSON.stringify(bundle)).not.toContain(PASSWORD);
   });
 });

@@ -114,7 +114,9 @@ describe('nextWindowOpening', () => {
 
   it('returns the instant itself when a window is already open', () => {
     const now = at('2026-03-26T10:00:00Z');
-    expect(nextWindowOpening([window('Mon-Thu 09:00-16:00 Europe/Berlin')], now)?.toISOString()).toBe(now.toISOString());
+    expect(nextWindowOpening([window('Mon-Thu 09:00-16:00 Europe/Berlin')], now)?.toISOString()).toBe(
+      now.toISOString(),
+    );
   });
 
   it('picks the earliest opening among windows in different time zones', () => {

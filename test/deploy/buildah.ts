@@ -6,7 +6,14 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 
-const STORAGE = ['--root', '/var/tmp/baton-image-tests/storage', '--runroot', '/run/baton-image-tests', '--storage-driver', 'overlay'];
+const STORAGE = [
+  '--root',
+  '/var/tmp/baton-image-tests/storage',
+  '--runroot',
+  '/run/baton-image-tests',
+  '--storage-driver',
+  'overlay',
+];
 
 const BUILDAH_MISSING =
   'buildah is not installed, and the image tests build and run the Dockerfile with it. Install the Debian package (apt-get install buildah) and run the tests again.';
@@ -19,11 +26,16 @@ export interface BuildahResult {
 /** Runs `buildah <args>` with the tests' storage; rejects with buildah's own words when it fails. */
 export function buildah(args: readonly string[], timeoutMs = 600_000): Promise<BuildahResult> {
   return new Promise((resolve, reject) => {
-    execFile('buildah', [...STORAGE, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: timeoutMs }, (error, stdout, stderr) => {
-      if ((error as NodeJS.ErrnoException | null)?.code === 'ENOENT') reject(new Error(BUILDAH_MISSING));
-      else if (error) reject(new Error(`buildah ${args.join(' ')} failed: ${stderr.trim() || error.message}`));
-      else resolve({ stdout, stderr });
-    });
+    execFile(
+      'buildah',
+      [...STORAGE, ...args],
+      { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: timeoutMs },
+      (error, stdout, stderr) => {
+        if ((error as NodeJS.ErrnoException | null)?.code === 'ENOENT') reject(new Error(BUILDAH_MISSING));
+        else if (error) reject(new Error(`buildah ${args.join(' ')} failed: ${stderr.trim() || error.message}`));
+        else resolve({ stdout, stderr });
+      },
+    );
   });
 }
 

@@ -29,16 +29,23 @@ interface Service {
 function composeConfig(env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   const { BATON_ENCRYPTION_KEY: _ignored, ...inherited } = process.env;
   return new Promise((resolve, reject) => {
-    execFile('docker-compose', ['--file', COMPOSE_FILE, 'config'], { encoding: 'utf8', env: { ...inherited, ...env } }, (error, stdout, stderr) => {
-      if ((error as NodeJS.ErrnoException | null)?.code === 'ENOENT') reject(new Error(COMPOSE_MISSING));
-      else resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
-    });
+    execFile(
+      'docker-compose',
+      ['--file', COMPOSE_FILE, 'config'],
+      { encoding: 'utf8', env: { ...inherited, ...env } },
+      (error, stdout, stderr) => {
+        if ((error as NodeJS.ErrnoException | null)?.code === 'ENOENT') reject(new Error(COMPOSE_MISSING));
+        else resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
+      },
+    );
   });
 }
 
 describe('deploy/docker-compose.yml', () => {
   it('runs one bot and two workers on one Redis, sharing the encryption key, from the repository Dockerfile', async () => {
-    const { code, stdout, stderr } = await composeConfig({ BATON_ENCRYPTION_KEY: 'u0ZyqvW8YHdTSKsvOj0j0Yl4e3ZyWl2kNrGgFZB6C5U=' });
+    const { code, stdout, stderr } = await composeConfig({
+      BATON_ENCRYPTION_KEY: 'u0ZyqvW8YHdTSKsvOj0j0Yl4e3ZyWl2kNrGgFZB6C5U=',
+    });
     expect(code, stderr).toBe(0);
     const services = (parse(stdout) as { services: Record<string, Service> }).services;
     expect(Object.keys(services).sort()).toEqual(['bot', 'redis', 'worker']);
@@ -48,7 +55,10 @@ describe('deploy/docker-compose.yml', () => {
     expect(worker.deploy?.replicas).toBe(2);
     for (const baton of [bot, worker]) {
       expect(baton.build?.context).toBe(REPO.replace(/\/$/, ''));
-      expect(baton.environment).toMatchObject({ REDIS_URL: 'redis://redis:6379', BATON_ENCRYPTION_KEY: 'u0ZyqvW8YHdTSKsvOj0j0Yl4e3ZyWl2kNrGgFZB6C5U=' });
+      expect(baton.environment).toMatchObject({
+        REDIS_URL: 'redis://redis:6379',
+        BATON_ENCRYPTION_KEY: 'u0ZyqvW8YHdTSKsvOj0j0Yl4e3ZyWl2kNrGgFZB6C5U=',
+      });
       expect(baton).toMatchObject({ read_only: true, cap_drop: ['ALL'], security_opt: ['no-new-privileges:true'] });
       expect(baton.depends_on).toEqual({ redis: { condition: 'service_healthy' } });
     }
@@ -58,6 +68,8 @@ describe('deploy/docker-compose.yml', () => {
   it('refuses to start without BATON_ENCRYPTION_KEY, saying how to make one', async () => {
     const { code, stderr } = await composeConfig({});
     expect(code).not.toBe(0);
-    expect(stderr).toMatch(/set BATON_ENCRYPTION_KEY, the same for the bot and every worker \(openssl rand -base64 32\)/);
+    expect(stderr).toMatch(
+      /set BATON_ENCRYPTION_KEY, the same for the bot and every worker \(openssl rand -base64 32\)/,
+    );
   });
 });

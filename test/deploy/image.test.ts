@@ -22,7 +22,9 @@ function freePort(): Promise<number> {
     const server = createServer();
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -30,7 +32,10 @@ function freePort(): Promise<number> {
 /** Runs a command in the image's container as the image's user, through the image's own entry point when asked. */
 function inContainer(args: string[], env: Record<string, string> = {}): string[] {
   // chroot isolation has no PID namespace, so tini is not PID 1: it must register as a subreaper to reap.
-  const withEnv = Object.entries({ TINI_SUBREAPER: '1', ...env }).flatMap(([name, value]) => ['--env', `${name}=${value}`]);
+  const withEnv = Object.entries({ TINI_SUBREAPER: '1', ...env }).flatMap(([name, value]) => [
+    '--env',
+    `${name}=${value}`,
+  ]);
   return ['--isolation', 'chroot', ...withEnv, container, '--', ...args];
 }
 
@@ -58,22 +63,43 @@ async function descendantRunning(root: number, command: string): Promise<number 
     commands.set(pid, cmdline.split('\0')[0] ?? '');
   }
   const isDescendant = (pid: number): boolean => {
-    for (let parent = parents.get(pid); parent !== undefined && parent > 1; parent = parents.get(parent)) if (parent === root) return true;
+    for (let parent = parents.get(pid); parent !== undefined && parent > 1; parent = parents.get(parent))
+      if (parent === root) return true;
     return false;
   };
   return [...commands].find(([pid, cmd]) => cmd === command && isDescendant(pid))?.[0];
 }
 
 function exited(process: ChildProcess): Promise<number | null> {
-  return process.exitCode !== null ? Promise.resolve(process.exitCode) : new Promise((resolve) => process.once('exit', (code) => resolve(code)));
+  return process.exitCode !== null
+    ? Promise.resolve(process.exitCode)
+    : new Promise((resolve) => process.once('exit', (code) => resolve(code)));
 }
 
 describe('the container image', () => {
   beforeAll(async () => {
     const base = await ensureNodeBaseStandIn();
-    console.log(`stand-in for node:24-bookworm-slim (Node ${base.nodeVersion}): ${base.built ? 'built' : 'reused'} in ${base.seconds.toFixed(1)} s`);
+    console.log(
+      `stand-in for node:24-bookworm-slim (Node ${base.nodeVersion}): ${base.built ? 'built' : 'reused'} in ${base.seconds.toFixed(1)} s`,
+    );
     const started = Date.now();
-    await buildah(['bud', '--isolation', 'chroot', '--pull=never', '--layers', '--format', 'docker', '--tag', IMAGE, '--file', `${REPO}Dockerfile`, REPO], 1_200_000);
+    await buildah(
+      [
+        'bud',
+        '--isolation',
+        'chroot',
+        '--pull=never',
+        '--layers',
+        '--format',
+        'docker',
+        '--tag',
+        IMAGE,
+        '--file',
+        `${REPO}Dockerfile`,
+        REPO,
+      ],
+      1_200_000,
+    );
     console.log(`Baton's image built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     config = (await imageConfig(IMAGE)) ?? {};
     container = (await buildah(['from', '--pull=never', IMAGE])).stdout.trim();
@@ -99,13 +125,23 @@ describe('the container image', () => {
     const port = await freePort();
     const started = Date.now();
     // Listening on 0.0.0.0 as the image does needs a console login: here a trusted proxy on loopback.
-    const server = buildahRunInBackground(inContainer([...(config.Entrypoint ?? []), ...(config.Cmd ?? [])], { PORT: String(port), BATON_TRUSTED_PROXIES: '127.0.0.1' }));
+    const server = buildahRunInBackground(
+      inContainer([...(config.Entrypoint ?? []), ...(config.Cmd ?? [])], {
+        PORT: String(port),
+        BATON_TRUSTED_PROXIES: '127.0.0.1',
+      }),
+    );
     let output = '';
     server.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     server.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     try {
-      expect(await readyWithin(`http://127.0.0.1:${port}/readyz`, 60_000, server), `Baton in the image did not answer /readyz:\n${output}`).toBe(true);
-      console.log(`Baton in the image: /readyz answered ${((Date.now() - started) / 1000).toFixed(2)} s after \`buildah run\``);
+      expect(
+        await readyWithin(`http://127.0.0.1:${port}/readyz`, 60_000, server),
+        `Baton in the image did not answer /readyz:\n${output}`,
+      ).toBe(true);
+      console.log(
+        `Baton in the image: /readyz answered ${((Date.now() - started) / 1000).toFixed(2)} s after \`buildah run\``,
+      );
 
       // The HEALTHCHECK's own command, run in the container as Docker would: it fails the test by exiting non-zero.
       await buildah(['run', ...inContainer(config.Healthcheck?.Test?.slice(1) ?? ['false'], { PORT: String(port) })]);
@@ -129,6 +165,11 @@ describe('the container image', () => {
     await buildah(['umount', container]);
     // buildah itself writes the network files and /run.
     const allowed = ['data', 'etc/hosts', 'etc/resolv.conf', 'etc/hostname', 'run'];
-    expect(written.filter((path) => !allowed.some((prefix) => path === prefix || path.startsWith(`${prefix}/`) || prefix.startsWith(`${path}/`)))).toEqual([]);
+    expect(
+      written.filter(
+        (path) =>
+          !allowed.some((prefix) => path === prefix || path.startsWith(`${prefix}/`) || prefix.startsWith(`${path}/`)),
+      ),
+    ).toEqual([]);
   }, 180_000);
 });

@@ -8,7 +8,14 @@ import { fileURLToPath } from 'node:url';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
-import { ConfigMap, PersistentVolumeClaim, Service, ServiceAccount, type IContainer, type IPodSpec } from 'kubernetes-models/v1';
+import {
+  ConfigMap,
+  PersistentVolumeClaim,
+  Service,
+  ServiceAccount,
+  type IContainer,
+  type IPodSpec,
+} from 'kubernetes-models/v1';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { kustomizeBuild } from '../support/kubectl.ts';
@@ -39,7 +46,10 @@ function render(overlay: string): Manifest[] {
 
 function named(objects: Manifest[], kind: string, name: string): Manifest {
   const found = objects.find((object) => object.kind === kind && object.metadata.name === name);
-  if (!found) throw new Error(`no ${kind}/${name} among ${objects.map((object) => `${object.kind}/${object.metadata.name}`).join(', ')}`);
+  if (!found)
+    throw new Error(
+      `no ${kind}/${name} among ${objects.map((object) => `${object.kind}/${object.metadata.name}`).join(', ')}`,
+    );
   return found;
 }
 
@@ -62,9 +72,17 @@ function only<T>(items: T[] | undefined): T {
 
 /** Non-root, read-only root, no privilege escalation, no capabilities, the runtime's seccomp profile, a memory limit. */
 function expectLockedDown(spec: IPodSpec, container: IContainer): void {
-  expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } });
+  expect(spec.securityContext).toMatchObject({
+    runAsNonRoot: true,
+    runAsUser: 1000,
+    seccompProfile: { type: 'RuntimeDefault' },
+  });
   expect(spec.automountServiceAccountToken).toBe(false);
-  expect(container.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+  expect(container.securityContext).toEqual({
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    capabilities: { drop: ['ALL'] },
+  });
   expect(container.resources?.requests).toMatchObject({ cpu: expect.any(String), memory: expect.any(String) });
   expect(container.resources?.limits).toMatchObject({ memory: expect.any(String) });
   // A read-only root: Baton writes under /data, programs under /tmp, both volumes.
@@ -82,11 +100,19 @@ function expectBotProbes(container: IContainer): void {
 function expectSelected(objects: Manifest[], deployment: Manifest, kinds: string[]): void {
   const labels = podLabels(deployment);
   for (const kind of kinds) {
-    const selecting = objects.filter((object) => object.kind === kind).filter((object) => {
-      const spec = object.spec as { selector?: { matchLabels?: Record<string, string> } | Record<string, string>; podSelector?: { matchLabels: Record<string, string> } };
-      const selector = kind === 'Service' ? (spec.selector as Record<string, string>) : (spec.podSelector ?? (spec.selector as { matchLabels: Record<string, string> })).matchLabels;
-      return selects(selector, labels);
-    });
+    const selecting = objects
+      .filter((object) => object.kind === kind)
+      .filter((object) => {
+        const spec = object.spec as {
+          selector?: { matchLabels?: Record<string, string> } | Record<string, string>;
+          podSelector?: { matchLabels: Record<string, string> };
+        };
+        const selector =
+          kind === 'Service'
+            ? (spec.selector as Record<string, string>)
+            : (spec.podSelector ?? (spec.selector as { matchLabels: Record<string, string> })).matchLabels;
+        return selects(selector, labels);
+      });
     expect(selecting, `${kind} selecting ${deployment.metadata.name}'s pods`).toHaveLength(1);
   }
 }
@@ -126,7 +152,9 @@ describe('the embedded overlay', () => {
     expect(only(podSpec(bot).containers).args).toEqual(['start']);
     const data = podSpec(bot).volumes?.find((volume) => volume.name === 'data');
     expect(data).toEqual({ name: 'data', persistentVolumeClaim: { claimName: 'baton-data' } });
-    expect(named(objects, 'PersistentVolumeClaim', 'baton-data').spec).toMatchObject({ accessModes: ['ReadWriteOnce'] });
+    expect(named(objects, 'PersistentVolumeClaim', 'baton-data').spec).toMatchObject({
+      accessModes: ['ReadWriteOnce'],
+    });
   });
 });
 
@@ -140,9 +168,15 @@ describe('the redis overlay', () => {
     expect(worker.args?.[0]).toBe('worker');
     expect(worker.ports).toBeUndefined();
     for (const container of [bot, worker]) {
-      expect(container.env).toContainEqual({ name: 'REDIS_URL', valueFrom: { secretKeyRef: { name: 'baton-redis', key: 'url' } } });
+      expect(container.env).toContainEqual({
+        name: 'REDIS_URL',
+        valueFrom: { secretKeyRef: { name: 'baton-redis', key: 'url' } },
+      });
     }
-    const workerPolicy = named(objects, 'NetworkPolicy', 'baton-worker').spec as { ingress: unknown[]; policyTypes: string[] };
+    const workerPolicy = named(objects, 'NetworkPolicy', 'baton-worker').spec as {
+      ingress: unknown[];
+      policyTypes: string[];
+    };
     expect(workerPolicy).toMatchObject({ policyTypes: ['Ingress'], ingress: [] });
   });
 });

@@ -42,7 +42,10 @@ const signing = generateKeyPairSync('ed25519').privateKey;
 
 async function start(retention: string): Promise<StartedBaton> {
   await writeFile(join(dir, 'baton.yaml'), config(retention));
-  started = await startExampleBaton(join(dir, 'baton.yaml'), undefined, { reconcileIntervalMs: 100, auditKeys: { signing } });
+  started = await startExampleBaton(join(dir, 'baton.yaml'), undefined, {
+    reconcileIntervalMs: 100,
+    auditKeys: { signing },
+  });
   chat = consoleClient(started.baton.url);
   return started;
 }
@@ -52,9 +55,15 @@ async function promote(baton: StartedBaton, version: string): Promise<string> {
   const reply = replyText(await chat.command('alice', `/promote api=${version} to dev`));
   const id = /promotion #(\d+)/.exec(reply)?.[1];
   if (!id) throw new Error(`no promotion was created: ${reply}`);
-  await expect.poll(async () => (await baton.baton.engine.store.getPromotion(id))?.state, { timeout: 10_000 }).toBe('succeeded');
+  await expect
+    .poll(async () => (await baton.baton.engine.store.getPromotion(id))?.state, { timeout: 10_000 })
+    .toBe('succeeded');
   const { store } = baton.baton.engine;
-  await expect.poll(async () => (await store.threadCursor(`promotion-${id}`)) === (await store.getPromotion(id))?.audit?.count, { timeout: 10_000 }).toBe(true);
+  await expect
+    .poll(async () => (await store.threadCursor(`promotion-${id}`)) === (await store.getPromotion(id))?.audit?.count, {
+      timeout: 10_000,
+    })
+    .toBe(true);
   return id;
 }
 
@@ -63,7 +72,9 @@ async function audit(id: string): Promise<string> {
 }
 
 function evidence(baton: StartedBaton, id: string): Promise<Response> {
-  return fetch(`${baton.baton.url}/api/promotions/evidence?id=${id}`, { headers: { authorization: `Bearer ${EVIDENCE_TOKEN}` } });
+  return fetch(`${baton.baton.url}/api/promotions/evidence?id=${id}`, {
+    headers: { authorization: `Bearer ${EVIDENCE_TOKEN}` },
+  });
 }
 
 beforeEach(async () => {
@@ -86,7 +97,9 @@ describe('retention on a schedule', () => {
     const bundleOf = (id: string) => join(dir, 'archive', `promotion-${id}.evidence.json`);
     await expect.poll(() => old.every((id) => existsSync(bundleOf(id))), { timeout: 10_000 }).toBe(true);
     const { store } = baton.baton.engine;
-    await expect.poll(async () => (await store.archivedPromotion(old[1] ?? ''))?.bundle, { timeout: 10_000 }).toBe(bundleOf(old[1] ?? ''));
+    await expect
+      .poll(async () => (await store.archivedPromotion(old[1] ?? ''))?.bundle, { timeout: 10_000 })
+      .toBe(bundleOf(old[1] ?? ''));
 
     expect((await store.listPromotions()).map((p) => p.id)).toEqual([recent]);
     expect(replyText(await chat.command('carol', '/promote history dev'))).not.toContain(`#${old[0]} `);
@@ -108,11 +121,18 @@ describe('retention on a schedule', () => {
 
     // Baton's own stream holds a record of each, chained.
     const records = await store.readAudit('baton');
-    expect(records.filter((r) => r.type === 'promotion.archived').map((r) => r.promotionId).sort()).toEqual([...old].sort());
+    expect(
+      records
+        .filter((r) => r.type === 'promotion.archived')
+        .map((r) => r.promotionId)
+        .sort(),
+    ).toEqual([...old].sort());
     expect(verifyAuditChain(records).intact).toBe(true);
 
     // Nothing can act on an archived promotion: it says where the records went.
-    expect(replyText(await chat.click('bob', 'rollback', old[1] ?? ''))).toContain(`Promotion #${old[1]} was archived on`);
+    expect(replyText(await chat.click('bob', 'rollback', old[1] ?? ''))).toContain(
+      `Promotion #${old[1]} was archived on`,
+    );
   });
 
   it('says so when a bundle was changed or moved after it was archived', async () => {
@@ -120,7 +140,9 @@ describe('retention on a schedule', () => {
     const id = await promote(baton, '1.0.0');
     baton.clock.advance(2 * DAY);
     const bundle = join(dir, 'archive', `promotion-${id}.evidence.json`);
-    await expect.poll(async () => (await baton.baton.engine.store.archivedPromotion(id)) !== undefined, { timeout: 10_000 }).toBe(true);
+    await expect
+      .poll(async () => (await baton.baton.engine.store.archivedPromotion(id)) !== undefined, { timeout: 10_000 })
+      .toBe(true);
 
     await writeFile(bundle, (await readFile(bundle, 'utf8')).replace('"alice"', '"mallory"'));
     expect(await audit(id)).toContain(`The file at ${bundle} is NOT the bundle that was archived: its SHA-256 is`);
@@ -134,11 +156,15 @@ describe('retention on a schedule', () => {
 });
 
 describe('baton archive', () => {
-  it('archives a stopped bot\'s data folder before a date, and refuses while a bot holds it', async () => {
+  it("archives a stopped bot's data folder before a date, and refuses while a bot holds it", async () => {
     const baton = await start('');
     const ids = [await promote(baton, '1.0.0'), await promote(baton, '1.1.0')];
     const out = join(dir, 'out');
-    const cli = spawnSync(process.execPath, ['bin/baton.js', 'archive', '--before', '2099-01-01', '--out', out, '--data-dir', baton.dataDir], { encoding: 'utf8', env: { ...process.env, REDIS_URL: '', DATABASE_URL: '' } });
+    const cli = spawnSync(
+      process.execPath,
+      ['bin/baton.js', 'archive', '--before', '2099-01-01', '--out', out, '--data-dir', baton.dataDir],
+      { encoding: 'utf8', env: { ...process.env, REDIS_URL: '', DATABASE_URL: '' } },
+    );
     expect(cli.status).toBe(1);
     expect(cli.stderr).toContain(`${baton.dataDir} is in use by Baton process ${process.pid}`);
     expect(existsSync(out)).toBe(false);
@@ -147,16 +173,25 @@ describe('baton archive', () => {
     const options = { before: '2099-01-01', out, dataDir: baton.dataDir, actor: 'dana' };
 
     const said = await archiveFromCommandLine(options, {}, silentLogger);
-    expect(said).toContain(`Archived 2 promotions that finished before 2099-01-01T00:00:00.000Z into ${out}: #${ids[1]}, #${ids[0]}.`);
+    expect(said).toContain(
+      `Archived 2 promotions that finished before 2099-01-01T00:00:00.000Z into ${out}: #${ids[1]}, #${ids[0]}.`,
+    );
     // Run again: nothing left to do.
     expect(await archiveFromCommandLine(options, {}, silentLogger)).toContain('No promotion that finished before');
 
     const store = new MemoryStore(baton.dataDir);
     try {
       expect(await store.listPromotions()).toEqual([]);
-      expect((await store.archivedPromotion(ids[0] ?? ''))?.bundle).toBe(join(out, `promotion-${ids[0]}.evidence.json`));
+      expect((await store.archivedPromotion(ids[0] ?? ''))?.bundle).toBe(
+        join(out, `promotion-${ids[0]}.evidence.json`),
+      );
       const records = await store.readAudit('baton');
-      expect(records.map((r) => [r.actor, r.promotionId])).toEqual(ids.slice().reverse().map((id) => ['dana', id]));
+      expect(records.map((r) => [r.actor, r.promotionId])).toEqual(
+        ids
+          .slice()
+          .reverse()
+          .map((id) => ['dana', id]),
+      );
     } finally {
       await store.close();
     }
@@ -168,6 +203,8 @@ describe('baton archive', () => {
     const now = new Date('2026-12-05T00:00:00.000Z');
     expect(archiveCutoff('2025-11-01', now).toISOString()).toBe('2025-11-01T00:00:00.000Z');
     expect(archiveCutoff('400d', now).toISOString()).toBe('2025-10-31T00:00:00.000Z');
-    expect(() => archiveCutoff('last year', now)).toThrow('--before takes a date such as 2025-11-01 (or 2025-11-01T12:00:00Z) or how long ago, such as 400d; "last year" is neither.');
+    expect(() => archiveCutoff('last year', now)).toThrow(
+      '--before takes a date such as 2025-11-01 (or 2025-11-01T12:00:00Z) or how long ago, such as 400d; "last year" is neither.',
+    );
   });
 });

@@ -65,7 +65,8 @@ const TAMPERINGS: Tampering[] = [
   {
     name: 'its last two records deleted',
     edit: (records) => records.slice(0, -2),
-    problem: (records) => `the log ends at record ${records.length - 2}, the promotion says ${records.length}: records were cut from its end`,
+    problem: (records) =>
+      `the log ends at record ${records.length - 2}, the promotion says ${records.length}: records were cut from its end`,
   },
   {
     name: 'a record deleted from the middle',
@@ -74,7 +75,8 @@ const TAMPERINGS: Tampering[] = [
   },
   {
     name: 'one record’s summary changed',
-    edit: (records) => records.map((r) => (r.seq === MIDDLE ? { ...r, summary: `${r.summary} (and nothing else)` } : r)),
+    edit: (records) =>
+      records.map((r) => (r.seq === MIDDLE ? { ...r, summary: `${r.summary} (and nothing else)` } : r)),
     problem: () => `record ${MIDDLE} was changed after it was written`,
   },
   {
@@ -84,13 +86,18 @@ const TAMPERINGS: Tampering[] = [
       let previousHash = '0'.repeat(64);
       return records.map((r) => {
         const { mac: _mac, ...unsealed } = withoutHash(r);
-        const forged = { ...unsealed, previousHash, ...(r.seq === MIDDLE ? { summary: `${r.summary} (and nothing else)` } : {}) };
+        const forged = {
+          ...unsealed,
+          previousHash,
+          ...(r.seq === MIDDLE ? { summary: `${r.summary} (and nothing else)` } : {}),
+        };
         previousHash = hashAuditRecord(forged);
         return { ...forged, hash: previousHash };
       });
     },
     reanchor: true,
-    problem: () => 'record 1 is not sealed with the audit key: it was written before BATON_AUDIT_KEY was set, or rewritten by someone without the key',
+    problem: () =>
+      'record 1 is not sealed with the audit key: it was written before BATON_AUDIT_KEY was set, or rewritten by someone without the key',
   },
 ];
 
@@ -115,9 +122,14 @@ interface CliResult {
 /** The real `baton` command line, as an auditor runs it, with the audit key in its environment. */
 function cli(args: string[]): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['bin/baton.js', ...args], { env: { ...process.env, BATON_AUDIT_KEY: CHAIN_KEY_TEXT }, encoding: 'utf8' }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, out: `${stdout}${stderr}` });
-    });
+    execFile(
+      process.execPath,
+      ['bin/baton.js', ...args],
+      { env: { ...process.env, BATON_AUDIT_KEY: CHAIN_KEY_TEXT }, encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, out: `${stdout}${stderr}` });
+      },
+    );
   });
 }
 
@@ -133,8 +145,14 @@ function editJournal(dataDir: string, id: string, edited: AuditRecord[], anchor?
     });
   const lines = readFileSync(path, 'utf8').split('\n').filter(Boolean);
   const kept = lines.flatMap((line) => {
-    const entry = JSON.parse(line) as { kind: string; record?: AuditRecord; records?: AuditRecord[]; promotion?: Promotion };
-    if (entry.kind === 'audit' && entry.record) return swap([entry.record]).map((record) => JSON.stringify({ ...entry, record }));
+    const entry = JSON.parse(line) as {
+      kind: string;
+      record?: AuditRecord;
+      records?: AuditRecord[];
+      promotion?: Promotion;
+    };
+    if (entry.kind === 'audit' && entry.record)
+      return swap([entry.record]).map((record) => JSON.stringify({ ...entry, record }));
     if (entry.records) entry.records = swap(entry.records);
     if (anchor && entry.promotion?.id === id) entry.promotion = { ...entry.promotion, audit: anchor };
     return [JSON.stringify(entry)];
@@ -146,7 +164,8 @@ function editJournal(dataDir: string, id: string, edited: AuditRecord[], anchor?
 async function editRedis(redis: Redis, id: string, edited: AuditRecord[], anchor?: AuditAnchor): Promise<void> {
   const stream = promotionStream(id);
   await redis.del(`baton:audit:${stream}`);
-  for (const record of edited) await redis.xadd(`baton:audit:${stream}`, `${record.seq}-0`, 'record', JSON.stringify(record));
+  for (const record of edited)
+    await redis.xadd(`baton:audit:${stream}`, `${record.seq}-0`, 'record', JSON.stringify(record));
   const last = edited.at(-1);
   if (last) await redis.set(`baton:audit-head:${stream}`, `${last.seq} ${last.hash}`);
   if (anchor) {
@@ -194,10 +213,15 @@ describe.each(['embedded', 'redis'] as const)('a tampered audit log on the %s en
   }
 
   async function evidence(id: string): Promise<EvidenceBundle> {
-    return (await (await fetch(`${baton.url}/api/promotions/evidence?id=${id}`, { headers: EVIDENCE_HEADERS })).json()) as EvidenceBundle;
+    return (await (
+      await fetch(`${baton.url}/api/promotions/evidence?id=${id}`, { headers: EVIDENCE_HEADERS })
+    ).json()) as EvidenceBundle;
   }
 
-  async function saveEvidence(id: string, edit?: { name: string; change(bundle: EvidenceBundle): EvidenceBundle }): Promise<string> {
+  async function saveEvidence(
+    id: string,
+    edit?: { name: string; change(bundle: EvidenceBundle): EvidenceBundle },
+  ): Promise<string> {
     const path = join(dir, `evidence-${id}-${edit?.name ?? 'as-served'}.json`);
     const bundle = await evidence(id);
     await writeFile(path, JSON.stringify(edit ? edit.change(bundle) : bundle, null, 2));
@@ -243,9 +267,28 @@ describe.each(['embedded', 'redis'] as const)('a tampered audit log on the %s en
     }
     const verify = (path: string) => cli(['verify', path, '--public-key', publicKeyPath]);
     runs.set('verify 1', verify(await saveEvidence('1')));
-    runs.set('verify 1 summary edited', verify(await saveEvidence('1', { name: 'summary', change: (b) => ({ ...b, events: b.events.map((e) => (e.seq === MIDDLE ? { ...e, summary: 'nothing happened' } : e)) }) })));
+    runs.set(
+      'verify 1 summary edited',
+      verify(
+        await saveEvidence('1', {
+          name: 'summary',
+          change: (b) => ({
+            ...b,
+            events: b.events.map((e) => (e.seq === MIDDLE ? { ...e, summary: 'nothing happened' } : e)),
+          }),
+        }),
+      ),
+    );
     // Outside the chain: only the signature can tell.
-    runs.set('verify 1 requester edited', verify(await saveEvidence('1', { name: 'requester', change: (b) => ({ ...b, promotion: { ...b.promotion, requestedBy: 'mallory' } }) })));
+    runs.set(
+      'verify 1 requester edited',
+      verify(
+        await saveEvidence('1', {
+          name: 'requester',
+          change: (b) => ({ ...b, promotion: { ...b.promotion, requestedBy: 'mallory' } }),
+        }),
+      ),
+    );
     for (const { id } of tampered) runs.set(`verify ${id}`, verify(await saveEvidence(id)));
   });
 
@@ -262,73 +305,97 @@ describe.each(['embedded', 'redis'] as const)('a tampered audit log on the %s en
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('reports the untouched promotion intact everywhere, with a signature that holds under the bot’s public key', async () => {
-    const bundle = await evidence('1');
-    expect(bundle.chain).toEqual({ intact: true });
-    expect(bundle.events.length).toBeGreaterThan(MIDDLE + 2);
-    expect(bundle.events.every((e) => e.mac === 'hmac-sha256')).toBe(true);
-    expect(bundle.promotion.audit).toEqual(anchorOf(bundle.events));
-    const published = createPublicKey(readFileSync(publicKeyPath, 'utf8'));
-    expect(evidenceSignatureHolds(bundle, published)).toBe(true);
-    expect(evidenceSignatureHolds(bundle, createPublicKey(generateKeyPairSync('ed25519').privateKey))).toBe(false);
+  it(
+    'reports the untouched promotion intact everywhere, with a signature that holds under the bot’s public key',
+    async () => {
+      const bundle = await evidence('1');
+      expect(bundle.chain).toEqual({ intact: true });
+      expect(bundle.events.length).toBeGreaterThan(MIDDLE + 2);
+      expect(bundle.events.every((e) => e.mac === 'hmac-sha256')).toBe(true);
+      expect(bundle.promotion.audit).toEqual(anchorOf(bundle.events));
+      const published = createPublicKey(readFileSync(publicKeyPath, 'utf8'));
+      expect(evidenceSignatureHolds(bundle, published)).toBe(true);
+      expect(evidenceSignatureHolds(bundle, createPublicKey(generateKeyPairSync('ed25519').privateKey))).toBe(false);
 
-    const intact = `Hash chain intact: ${bundle.events.length} events, each sealed with HMAC-SHA-256 under the audit key over the one before.`;
-    expect(replyText(await chat.command('bob', '/promote audit 1'))).toContain(intact);
-    expect(await (await fetch(`${baton.url}/api/promotions/evidence?id=1&format=md`, { headers: EVIDENCE_HEADERS })).text()).toContain(intact);
+      const intact = `Hash chain intact: ${bundle.events.length} events, each sealed with HMAC-SHA-256 under the audit key over the one before.`;
+      expect(replyText(await chat.command('bob', '/promote audit 1'))).toContain(intact);
+      expect(
+        await (
+          await fetch(`${baton.url}/api/promotions/evidence?id=1&format=md`, { headers: EVIDENCE_HEADERS })
+        ).text(),
+      ).toContain(intact);
 
-    const verified = await run('verify 1');
-    expect(verified.out).toContain('Signature: valid, made with the private key of the public key given.');
-    expect(verified.out).toContain(intact);
-    expect(verified.code).toBe(0);
+      const verified = await run('verify 1');
+      expect(verified.out).toContain('Signature: valid, made with the private key of the public key given.');
+      expect(verified.out).toContain(intact);
+      expect(verified.code).toBe(0);
 
-    if (kind === 'embedded') {
-      const checked = await run('check untouched');
-      expect(checked.out).toMatch(/journal\.jsonl: \d+ lines, 5 promotions, \d+ audit streams?, every chain intact/);
-      expect(checked.code).toBe(0);
-    }
-  }, CLI_WAIT_MS);
+      if (kind === 'embedded') {
+        const checked = await run('check untouched');
+        expect(checked.out).toMatch(/journal\.jsonl: \d+ lines, 5 promotions, \d+ audit streams?, every chain intact/);
+        expect(checked.code).toBe(0);
+      }
+    },
+    CLI_WAIT_MS,
+  );
 
-  it('fails `baton verify` on a bundle edited after download, on its signature', async () => {
-    const editedSummary = await run('verify 1 summary edited');
-    const editedRequester = await run('verify 1 requester edited');
-    const invalid = 'Signature: INVALID — the bundle was changed after it was signed, or signed with another key.';
-    expect(editedSummary.out).toContain(invalid);
-    expect(editedSummary.out).toContain(`Hash chain BROKEN: record ${MIDDLE} was changed after it was written`);
-    expect(editedSummary.code).toBe(1);
-    expect(editedRequester.out).toContain(invalid);
-    expect(editedRequester.out).toContain('Hash chain intact');
-    expect(editedRequester.code).toBe(1);
-  }, CLI_WAIT_MS);
+  it(
+    'fails `baton verify` on a bundle edited after download, on its signature',
+    async () => {
+      const editedSummary = await run('verify 1 summary edited');
+      const editedRequester = await run('verify 1 requester edited');
+      const invalid = 'Signature: INVALID — the bundle was changed after it was signed, or signed with another key.';
+      expect(editedSummary.out).toContain(invalid);
+      expect(editedSummary.out).toContain(`Hash chain BROKEN: record ${MIDDLE} was changed after it was written`);
+      expect(editedSummary.code).toBe(1);
+      expect(editedRequester.out).toContain(invalid);
+      expect(editedRequester.out).toContain('Hash chain intact');
+      expect(editedRequester.code).toBe(1);
+    },
+    CLI_WAIT_MS,
+  );
 
-  it.each(TAMPERINGS.map((t, index) => [t.name, index] as const))('reports a promotion with %s as broken everywhere', async (_name, index) => {
-    const { id, tampering, original } = tampered[index]!;
-    const broken = `Hash chain BROKEN: ${tampering.problem(original)}. The log was altered after it was written.`;
+  it.each(TAMPERINGS.map((t, index) => [t.name, index] as const))(
+    'reports a promotion with %s as broken everywhere',
+    async (_name, index) => {
+      const { id, tampering, original } = tampered[index]!;
+      const broken = `Hash chain BROKEN: ${tampering.problem(original)}. The log was altered after it was written.`;
 
-    const reply = await chat.command('bob', `/promote audit ${id}`);
-    expect(replyText(reply)).toContain(broken);
-    expect(reply.message.tone).toBe('bad');
+      const reply = await chat.command('bob', `/promote audit ${id}`);
+      expect(replyText(reply)).toContain(broken);
+      expect(reply.message.tone).toBe('bad');
 
-    const bundle = await evidence(id);
-    expect(bundle.chain.intact).toBe(false);
-    expect(bundle.chain.problem).toBe(tampering.problem(original));
-    expect(await (await fetch(`${baton.url}/api/promotions/evidence?id=${id}&format=md`, { headers: EVIDENCE_HEADERS })).text()).toContain(broken);
+      const bundle = await evidence(id);
+      expect(bundle.chain.intact).toBe(false);
+      expect(bundle.chain.problem).toBe(tampering.problem(original));
+      expect(
+        await (
+          await fetch(`${baton.url}/api/promotions/evidence?id=${id}&format=md`, { headers: EVIDENCE_HEADERS })
+        ).text(),
+      ).toContain(broken);
 
-    const verified = await run(`verify ${id}`);
-    // The bot signed what it found: the signature holds, and the chain in it does not.
-    expect(verified.out).toContain('Signature: valid');
-    expect(verified.out).toContain(broken);
-    expect(verified.code).toBe(1);
-  }, CLI_WAIT_MS);
+      const verified = await run(`verify ${id}`);
+      // The bot signed what it found: the signature holds, and the chain in it does not.
+      expect(verified.out).toContain('Signature: valid');
+      expect(verified.out).toContain(broken);
+      expect(verified.code).toBe(1);
+    },
+    CLI_WAIT_MS,
+  );
 
   // `baton check` reads the embedded engine's journal; Redis has no data folder to check.
   if (kind === 'embedded') {
-    it('fails `baton check` on the journal, naming each tampered stream and nothing else', async () => {
-      const checked = await run('check');
-      expect(checked.code).toBe(1);
-      for (const { id, tampering, original } of tampered) {
-        expect(checked.out).toContain(`audit stream ${promotionStream(id)}: ${tampering.problem(original)}`);
-      }
-      expect(checked.out).not.toContain(`audit stream ${promotionStream('1')}:`);
-    }, CLI_WAIT_MS);
+    it(
+      'fails `baton check` on the journal, naming each tampered stream and nothing else',
+      async () => {
+        const checked = await run('check');
+        expect(checked.code).toBe(1);
+        for (const { id, tampering, original } of tampered) {
+          expect(checked.out).toContain(`audit stream ${promotionStream(id)}: ${tampering.problem(original)}`);
+        }
+        expect(checked.out).not.toContain(`audit stream ${promotionStream('1')}:`);
+      },
+      CLI_WAIT_MS,
+    );
   }
 });

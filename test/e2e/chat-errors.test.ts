@@ -10,7 +10,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { renderThreadEvent } from '../../src/chat/render/thread-event.ts';
 import { isTerminal } from '../../src/core/model.ts';
 import type { StoredMessage } from '../harness/discord/discord-stand-in.ts';
-import { ALICE as DISCORD_ALICE, BOB as DISCORD_BOB, messageText, startDiscordScene, type DiscordScene } from '../support/discord-scene.ts';
+import {
+  ALICE as DISCORD_ALICE,
+  BOB as DISCORD_BOB,
+  messageText,
+  startDiscordScene,
+  type DiscordScene,
+} from '../support/discord-scene.ts';
 import { ALICE as SLACK_ALICE, DEPLOYS, startSlackScene, type SlackScene } from '../support/slack-scene.ts';
 
 const config = (channel: string) => `
@@ -33,7 +39,13 @@ components:
 /** How often the outbox sweeps and tries a failing channel again in these tests (a minute in production). */
 const SWEEP_MS = 300;
 
-type Failure = 'channel unusable' | 'server error on posts' | 'server error on edits' | 'message refused' | 'rate limited edits' | 'edited message gone';
+type Failure =
+  | 'channel unusable'
+  | 'server error on posts'
+  | 'server error on edits'
+  | 'message refused'
+  | 'rate limited edits'
+  | 'edited message gone';
 
 interface ChatSide {
   readonly name: string;
@@ -97,7 +109,12 @@ interface Embed {
 
 /** What a Discord message says, markdown escapes taken out. */
 function plainText(message: StoredMessage): string {
-  const embeds = (message.embeds as Embed[]).flatMap((e) => [e.title ?? '', e.description ?? '', ...(e.fields ?? []).flatMap((f) => [f.name, f.value]), e.footer?.text ?? '']);
+  const embeds = (message.embeds as Embed[]).flatMap((e) => [
+    e.title ?? '',
+    e.description ?? '',
+    ...(e.fields ?? []).flatMap((f) => [f.name, f.value]),
+    e.footer?.text ?? '',
+  ]);
   return [message.content, ...embeds].join('\n').replaceAll('\\', '');
 }
 
@@ -107,7 +124,8 @@ const EDIT = 'PATCH /channels/{channel.id}/messages/{message.id}';
 async function discordSide(): Promise<ChatSide> {
   const scene: DiscordScene = await startDiscordScene(config, { outboxSweepMs: SWEEP_MS });
   const { discord } = scene;
-  const root = (id: string) => discord.messages(discord.channelId).find((m) => messageText(m).includes(`Promotion #${id}:`));
+  const root = (id: string) =>
+    discord.messages(discord.channelId).find((m) => messageText(m).includes(`Promotion #${id}:`));
   const command = async (text: string) => {
     const outcome = await discord.slashCommand(DISCORD_ALICE, 'promote', { command: text });
     return outcome.response ? plainText(outcome.response) : '';
@@ -126,15 +144,20 @@ async function discordSide(): Promise<ChatSide> {
       return plan ? [plainText(plan), ...discord.messages(plan.id).map(plainText)] : undefined;
     },
     files: () =>
-      [discord.channelId, ...discord.threads().map((t) => t.id)].flatMap((channel) => discord.messages(channel).flatMap((m) => m.attachments.map((a) => a.bytes.toString('utf8')))),
+      [discord.channelId, ...discord.threads().map((t) => t.id)].flatMap((channel) =>
+        discord.messages(channel).flatMap((m) => m.attachments.map((a) => a.bytes.toString('utf8'))),
+      ),
     fail(failure) {
-      if (failure === 'channel unusable') discord.setChannelFailure(discord.channelId, { status: 403, code: 50001, message: 'Missing Access' });
+      if (failure === 'channel unusable')
+        discord.setChannelFailure(discord.channelId, { status: 403, code: 50001, message: 'Missing Access' });
       // discord.js tries a 5xx three more times itself; Baton's pacer takes the rest.
       if (failure === 'server error on posts') discord.failNext(POST, { status: 502 }, 5);
       if (failure === 'server error on edits') discord.failNext(EDIT, { status: 503 }, 6);
-      if (failure === 'message refused') discord.failNext(POST, { status: 400, code: 50035, message: 'Invalid Form Body' });
+      if (failure === 'message refused')
+        discord.failNext(POST, { status: 400, code: 50035, message: 'Invalid Form Body' });
       if (failure === 'rate limited edits') discord.failNext(EDIT, { status: 429, retryAfter: 1 }, 2);
-      if (failure === 'edited message gone') discord.failNext(EDIT, { status: 404, code: 10008, message: 'Unknown Message' });
+      if (failure === 'edited message gone')
+        discord.failNext(EDIT, { status: 404, code: 10008, message: 'Unknown Message' });
     },
     heal: () => discord.setChannelFailure(discord.channelId, undefined),
     readyz: async () => (await fetch(`${scene.baton.url}/readyz`)).json() as ReturnType<ChatSide['readyz']>,
@@ -144,17 +167,27 @@ async function discordSide(): Promise<ChatSide> {
 }
 
 async function finished(side: ChatSide, id: string): Promise<void> {
-  await expect.poll(async () => isTerminal((await side.baton().engine.store.getPromotion(id))?.state ?? 'planning'), { timeout: 15_000 }).toBe(true);
+  await expect
+    .poll(async () => isTerminal((await side.baton().engine.store.getPromotion(id))?.state ?? 'planning'), {
+      timeout: 15_000,
+    })
+    .toBe(true);
 }
 
 /** Waits for the thread to show the promotion's end, then checks every record it shows is in it once, in order. */
 async function completeThread(side: ChatSide, id: string): Promise<void> {
-  await expect.poll(() => side.thread(id)?.some((line) => line.includes(`Promotion #${id} succeeded`)) ?? false, { timeout: 15_000 }).toBe(true);
+  await expect
+    .poll(() => side.thread(id)?.some((line) => line.includes(`Promotion #${id} succeeded`)) ?? false, {
+      timeout: 15_000,
+    })
+    .toBe(true);
   const replies = (side.thread(id) ?? []).slice(1).join('\n');
   const store = side.baton().engine.store;
   const promotion = await store.getPromotion(id);
   if (!promotion) throw new Error(`no promotion #${id}`);
-  const shown = (await store.readAudit(`promotion-${id}`)).slice(1).flatMap((record) => renderThreadEvent(record, promotion)?.text ?? []);
+  const shown = (await store.readAudit(`promotion-${id}`))
+    .slice(1)
+    .flatMap((record) => renderThreadEvent(record, promotion)?.text ?? []);
   expect(shown.length).toBeGreaterThan(3);
   let from = 0;
   for (const text of shown) {
@@ -180,7 +213,9 @@ describe.each([
     side.fail('channel unusable');
     const id = await side.request('api=1.0.0 web=1.0.0 to dev');
     await finished(side, id);
-    await expect.poll(async () => (await side?.readyz())?.chat?.channelsFailing.length ?? 0, { timeout: 5_000 }).toBe(1);
+    await expect
+      .poll(async () => (await side?.readyz())?.chat?.channelsFailing.length ?? 0, { timeout: 5_000 })
+      .toBe(1);
     const failing = (await side.readyz()).chat?.channelsFailing[0];
     expect(failing?.reason).toMatch(/not_in_channel|50001 Missing Access/);
     expect(side.thread(id)).toBeUndefined();
@@ -206,7 +241,9 @@ describe.each([
     side.fail('message refused');
     const id = await side.request('api=1.0.0 web=1.0.0 to dev');
     await completeThread(side, id);
-    await expect.poll(() => side?.files().some((file) => file.includes(`Promotion #${id}`)) ?? false, { timeout: 5_000 }).toBe(true);
+    await expect
+      .poll(() => side?.files().some((file) => file.includes(`Promotion #${id}`)) ?? false, { timeout: 5_000 })
+      .toBe(true);
   });
 
   it('tries an edit of the plan message again after a server error, and it ends showing the promotion finished', async () => {
@@ -234,12 +271,18 @@ describe.each([
 });
 
 describe('a Discord thread Baton cannot post to', () => {
-  it('holds back only that thread: the channel\'s other threads go on, and /readyz names the thread', async () => {
-    const approved = (channel: string) => config(channel).replace(`channel: "${channel}"`, `channel: "${channel}"\n    approvals: { required: 1, from: ["${DISCORD_BOB}"] }`);
+  it("holds back only that thread: the channel's other threads go on, and /readyz names the thread", async () => {
+    const approved = (channel: string) =>
+      config(channel).replace(
+        `channel: "${channel}"`,
+        `channel: "${channel}"\n    approvals: { required: 1, from: ["${DISCORD_BOB}"] }`,
+      );
     const scene = await startDiscordScene(approved, { outboxSweepMs: SWEEP_MS });
     try {
       const { discord } = scene;
-      const request = async (text: string) => /#(\d+)/.exec((await discord.slashCommand(DISCORD_ALICE, 'promote', { command: text })).content ?? '')?.[1] ?? '';
+      const request = async (text: string) =>
+        /#(\d+)/.exec((await discord.slashCommand(DISCORD_ALICE, 'promote', { command: text })).content ?? '')?.[1] ??
+        '';
       const first = await request('api=1.0.0 web=1.0.0 to dev');
       const plan = await scene.planMessage(first, (m) => messageText(m).includes('awaiting approval'));
       // The thread starts from the plan message with the first reply; a moderator locks it before that.
@@ -250,13 +293,29 @@ describe('a Discord thread Baton cannot post to', () => {
       const second = await request('api=1.0.1 web=1.0.1 to dev');
       const secondPlan = await scene.planMessage(second, (m) => messageText(m).includes('awaiting approval'));
       await discord.clickButton(DISCORD_BOB, secondPlan.id, `baton:approve:${second}`);
-      await expect.poll(() => discord.messages(secondPlan.id).some((m) => plainText(m).includes(`Promotion #${second} succeeded`)), { timeout: 15_000 }).toBe(true);
+      await expect
+        .poll(
+          () => discord.messages(secondPlan.id).some((m) => plainText(m).includes(`Promotion #${second} succeeded`)),
+          { timeout: 15_000 },
+        )
+        .toBe(true);
       expect(discord.messages(plan.id)).toEqual([]);
-      const ready = (await (await fetch(`${scene.baton.url}/readyz`)).json()) as { chat?: { channelsFailing: { channel: string; reason: string }[] } };
-      expect(ready.chat?.channelsFailing).toEqual([expect.objectContaining({ channel: `the thread of promotion #${first} in ${discord.channelId}`, reason: '160005 thread locked' })]);
+      const ready = (await (await fetch(`${scene.baton.url}/readyz`)).json()) as {
+        chat?: { channelsFailing: { channel: string; reason: string }[] };
+      };
+      expect(ready.chat?.channelsFailing).toEqual([
+        expect.objectContaining({
+          channel: `the thread of promotion #${first} in ${discord.channelId}`,
+          reason: '160005 thread locked',
+        }),
+      ]);
 
       discord.setChannelFailure(plan.id, undefined);
-      await expect.poll(() => discord.messages(plan.id).some((m) => plainText(m).includes(`Promotion #${first} succeeded`)), { timeout: 15_000 }).toBe(true);
+      await expect
+        .poll(() => discord.messages(plan.id).some((m) => plainText(m).includes(`Promotion #${first} succeeded`)), {
+          timeout: 15_000,
+        })
+        .toBe(true);
     } finally {
       await scene.stop();
     }

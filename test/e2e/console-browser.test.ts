@@ -48,9 +48,17 @@ it('requests as alice, approves as bob and shows every step in the thread', asyn
   await expect.poll(() => plan.textContent(), { timeout: 20_000 }).toContain('succeeded');
   await plan.getByTestId('thread-link').click();
   const replies = page.getByTestId('thread-panel').getByTestId('thread-reply');
-  await expect.poll(async () => (await replies.allTextContents()).join('\n'), { timeout: 10_000 }).toContain('Promotion #2 succeeded');
+  await expect
+    .poll(async () => (await replies.allTextContents()).join('\n'), { timeout: 10_000 })
+    .toContain('Promotion #2 succeeded');
   const thread = (await replies.allTextContents()).join('\n');
-  for (const line of ['bob approved (1 of 1).', 'iam 2026.11.3 succeeded.', 'schema 42 succeeded.', 'api 1.4.2 succeeded.', 'worker 1.4.2 succeeded.']) {
+  for (const line of [
+    'bob approved (1 of 1).',
+    'iam 2026.11.3 succeeded.',
+    'schema 42 succeeded.',
+    'api 1.4.2 succeeded.',
+    'worker 1.4.2 succeeded.',
+  ]) {
     expect(thread).toContain(line);
   }
   expect(await plan.locator('[data-testid="action-button"]').count()).toBe(0);

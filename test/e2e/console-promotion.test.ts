@@ -8,7 +8,14 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { promotionStream } from '../../src/core/audit.ts';
 import { verifyAuditChain } from '../../src/core/audit-record.ts';
-import { buttonsOf, consoleClient, messageText, replyText, threadLines, type ConsoleClient } from '../support/console-client.ts';
+import {
+  buttonsOf,
+  consoleClient,
+  messageText,
+  replyText,
+  threadLines,
+  type ConsoleClient,
+} from '../support/console-client.ts';
 import { startExampleBaton, type StartedBaton } from '../support/start-example.ts';
 
 describe('a promotion through the console API', () => {
@@ -37,7 +44,8 @@ describe('a promotion through the console API', () => {
     expect(root.channel).toBe('#deploys');
     expect(root.message.text).toContain('succeeded');
     const thread = threadLines(root);
-    const finished = (component: string) => thread.findIndex((t) => t.startsWith(`${component} `) && t.includes('succeeded'));
+    const finished = (component: string) =>
+      thread.findIndex((t) => t.startsWith(`${component} `) && t.includes('succeeded'));
     const started_ = (component: string) => thread.findIndex((t) => t.startsWith(`Started ${component} `));
     for (const component of ['iam', 'schema', 'api', 'worker']) expect(finished(component)).toBeGreaterThanOrEqual(0);
     expect(finished('iam')).toBeLessThan(started_('api'));
@@ -49,7 +57,9 @@ describe('a promotion through the console API', () => {
     const manifest = execFileSync('git', ['-C', clone, 'show', 'HEAD:environments/dev/api.yaml'], { encoding: 'utf8' });
     expect(manifest).toContain('image: ghcr.io/acme/api:1.4.2');
     expect(manifest).toContain('QUEUE_URL: https://sqs.eu-central-1.example/123456789012/orders-dev');
-    expect(execFileSync('git', ['-C', clone, 'log', '-1', '--format=%s'], { encoding: 'utf8' })).toContain(`promotion #${id}`);
+    expect(execFileSync('git', ['-C', clone, 'log', '-1', '--format=%s'], { encoding: 'utf8' })).toContain(
+      `promotion #${id}`,
+    );
   });
 
   it('needs a second person to approve staging, and records the refused self-approval', async () => {
@@ -94,7 +104,9 @@ describe('a promotion through the console API', () => {
 
     started.clock.advance(61_000);
     const id = await promoteAndSettle('alice', '/promote staging to production');
-    expect(replyText(await chat.click('alice', 'approve', id))).toContain("alice can't approve or reject promotions to production: only @release-managers may (rule approvals.from of production)");
+    expect(replyText(await chat.click('alice', 'approve', id))).toContain(
+      "alice can't approve or reject promotions to production: only @release-managers may (rule approvals.from of production)",
+    );
     expect(replyText(await chat.click('bob', 'approve', id))).toContain('(1 of 2)');
     expect(replyText(await chat.click('bob', 'approve', id))).toContain('already approved');
     await chat.click('carol', 'approve', id);
@@ -130,14 +142,24 @@ describe('a promotion through the console API', () => {
     expect(rolledBackSteps).toContain(`${id}.worker`);
     expect(ledger.dev?.api?.version).toBe('1.4.2');
     const clone = join(started.dataDir, 'work', 'api', 'gitops');
-    expect(execFileSync('git', ['-C', clone, 'show', 'HEAD:environments/dev/api.yaml'], { encoding: 'utf8' })).toContain('image: ghcr.io/acme/api:1.4.2');
+    expect(
+      execFileSync('git', ['-C', clone, 'show', 'HEAD:environments/dev/api.yaml'], { encoding: 'utf8' }),
+    ).toContain('image: ghcr.io/acme/api:1.4.2');
   });
 
   it('answers bad input with usage, never a stack trace', async () => {
-    expect(replyText(await chat.command('alice', '/promote 2026.11.3 production'))).toContain('Usage: /promote <release> to <env>');
-    expect(replyText(await chat.command('alice', '/promote history --limit lots'))).toContain('--limit takes a whole number');
-    expect(replyText(await chat.command('alice', '/promote nope to dev'))).toContain('There is no release or environment named "nope"');
-    expect(replyText(await chat.command('alice', '/promote api=1.0 to moon'))).toContain('There is no environment "moon"');
+    expect(replyText(await chat.command('alice', '/promote 2026.11.3 production'))).toContain(
+      'Usage: /promote <release> to <env>',
+    );
+    expect(replyText(await chat.command('alice', '/promote history --limit lots'))).toContain(
+      '--limit takes a whole number',
+    );
+    expect(replyText(await chat.command('alice', '/promote nope to dev'))).toContain(
+      'There is no release or environment named "nope"',
+    );
+    expect(replyText(await chat.command('alice', '/promote api=1.0 to moon'))).toContain(
+      'There is no environment "moon"',
+    );
     expect(replyText(await chat.command('alice', '/promote status 999'))).toContain('There is no promotion #999');
   });
 });

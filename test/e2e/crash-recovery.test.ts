@@ -31,7 +31,11 @@ describe('the embedded engine after a SIGKILL mid-step', { timeout: 60_000 }, ()
   const scene = useProcessScene();
   const stray = useStrayPrograms();
   const startBot = async (configPath: string, dataDir: string): Promise<{ bot: BatonProcess; url: string }> => {
-    const bot = await scene.start(['start', '-c', configPath, '--port', '0', '--data-dir', dataDir], {}, /open (http:\/\/\S+) /);
+    const bot = await scene.start(
+      ['start', '-c', configPath, '--port', '0', '--data-dir', dataDir],
+      {},
+      /open (http:\/\/\S+) /,
+    );
     return { bot, url: bot.ready[1] ?? '' };
   };
 
@@ -41,7 +45,9 @@ describe('the embedded engine after a SIGKILL mid-step', { timeout: 60_000 }, ()
     const dataDir = join(dir, 'data');
 
     const first = await startBot(configPath, dataDir);
-    expect(replyText(await consoleClient(first.url).command('alice', '/promote api=2.0.0 to dev'))).toContain('Planning promotion #1');
+    expect(replyText(await consoleClient(first.url).command('alice', '/promote api=2.0.0 to dev'))).toContain(
+      'Planning promotion #1',
+    );
     const pid = await firstApplyPid(dir);
     stray(pid);
     // The program is on record while it runs, for a restarted Baton to find.
@@ -54,9 +60,17 @@ describe('the embedded engine after a SIGKILL mid-step', { timeout: 60_000 }, ()
     const status = await untilState(chat, '1', 'succeeded');
     expect(status).toMatch(/`api` 2\.0\.0 .*\[succeeded\]/);
     const thread = await untilThreadEnds(chat, '1', /Promotion #1 succeeded/);
-    expect(thread).toContain('api 2.0.0 succeeded (recovered): Baton stopped while it ran, and the target runs 2.0.0 now.');
-    expect(replyText(await chat.command('alice', '/promote audit 1'))).toMatch(/baton {2}step\.recovered {2}api 2\.0\.0 succeeded \(recovered\)/);
-    expect((await evidence(second.url, '1')).promotion.steps[0]).toMatchObject({ component: 'api', status: 'succeeded', recovered: true });
+    expect(thread).toContain(
+      'api 2.0.0 succeeded (recovered): Baton stopped while it ran, and the target runs 2.0.0 now.',
+    );
+    expect(replyText(await chat.command('alice', '/promote audit 1'))).toMatch(
+      /baton {2}step\.recovered {2}api 2\.0\.0 succeeded \(recovered\)/,
+    );
+    expect((await evidence(second.url, '1')).promotion.steps[0]).toMatchObject({
+      component: 'api',
+      status: 'succeeded',
+      recovered: true,
+    });
     expect(replyText(await chat.command('alice', '/promote diff dev prod'))).toContain('`api` 2.0.0 ≠ —');
     expect(await linesOf(join(dir, 'applies.log'))).toEqual([String(pid)]);
     // The dead program's record went with it.
@@ -75,7 +89,9 @@ describe('the embedded engine after a SIGKILL mid-step', { timeout: 60_000 }, ()
     const dataDir = join(dir, 'data');
 
     const first = await startBot(configPath, dataDir);
-    expect(replyText(await consoleClient(first.url).command('alice', '/promote api=2.0.0 to dev'))).toContain('Planning promotion #1');
+    expect(replyText(await consoleClient(first.url).command('alice', '/promote api=2.0.0 to dev'))).toContain(
+      'Planning promotion #1',
+    );
     const pid = await firstApplyPid(dir);
     stray(pid);
     await first.bot.kill('SIGKILL');

@@ -166,7 +166,9 @@ function releaseFiles(): Record<string, string> {
   return Object.fromEntries(
     Object.entries(RELEASES).map(([name, versions]) => [
       `releases/${name}.yaml`,
-      `versions:\n${Object.entries(versions).map(([component, version]) => `  ${component}: "${version}"`).join('\n')}\n`,
+      `versions:\n${Object.entries(versions)
+        .map(([component, version]) => `  ${component}: "${version}"`)
+        .join('\n')}\n`,
     ]),
   );
 }
@@ -260,7 +262,9 @@ describe('a release across Terraform, PostgreSQL, Lambda and GitOps', () => {
   }
 
   /** Everything people can read: every console message and both forms of the evidence bundle. */
-  async function everythingShown(id: string): Promise<{ messages: string; evidenceJson: string; evidenceMarkdown: string }> {
+  async function everythingShown(
+    id: string,
+  ): Promise<{ messages: string; evidenceJson: string; evidenceMarkdown: string }> {
     const evidence = `${running().app.baton.url}/api/promotions/evidence?id=${id}`;
     return {
       messages: JSON.stringify(await chat.messages()),
@@ -270,7 +274,10 @@ describe('a release across Terraform, PostgreSQL, Lambda and GitOps', () => {
   }
 
   async function tableExists(name: string): Promise<boolean> {
-    const rows = await running().world.database.query<{ found: boolean }>('SELECT to_regclass($1) IS NOT NULL AS found', [name]);
+    const rows = await running().world.database.query<{ found: boolean }>(
+      'SELECT to_regclass($1) IS NOT NULL AS found',
+      [name],
+    );
     return rows[0]?.found === true;
   }
 
@@ -280,159 +287,187 @@ describe('a release across Terraform, PostgreSQL, Lambda and GitOps', () => {
     return String(parsed.outputs.version?.value);
   }
 
-  it('runs the steps in needs order, hands the queue URL to Lambda and git, and never shows the password', { timeout: 120_000 }, async () => {
-    const id = await promote('2026.12.1');
-    const { world } = running();
-    const root = await chat.promotionMessage(id);
-    expect(root.message.text).toContain('succeeded');
+  it(
+    'runs the steps in needs order, hands the queue URL to Lambda and git, and never shows the password',
+    { timeout: 120_000 },
+    async () => {
+      const id = await promote('2026.12.1');
+      const { world } = running();
+      const root = await chat.promotionMessage(id);
+      expect(root.message.text).toContain('succeeded');
 
-    const records = await audit(id);
-    const succeeded = stepEvents(records, 'step.succeeded');
-    const startedSteps = stepEvents(records, 'step.started');
-    expect(succeeded.slice(0, 2)).toEqual(['iam', 'schema']);
-    expect(succeeded.slice(2).sort()).toEqual(['api', 'worker']);
-    expect(startedSteps.slice(0, 2)).toEqual(['iam', 'schema']);
-    const after = (first: string, then: string) =>
-      records.findIndex((r) => r.type === 'step.succeeded' && r.stepId === `${id}.${first}`) <
-      records.findIndex((r) => r.type === 'step.started' && r.stepId === `${id}.${then}`);
-    expect(after('iam', 'schema')).toBe(true);
-    expect(after('schema', 'worker')).toBe(true);
-    expect(after('schema', 'api')).toBe(true);
-
-    expect(await tableExists('orders')).toBe(true);
-    const codeUpdates = world.lambda.requests.filter((r) => r.operation === 'UpdateFunctionCode');
-    expect(codeUpdates.map((r) => r.body.S3Key)).toEqual([`${QUEUE_URL}/report-worker-1.0.0.zip`]);
-    expect(world.worker.aliases.get('dev')?.functionVersion).toBe('1');
-    expect(world.git.fileOnRemote(API_DEPLOYMENT)).toContain(`value: "${QUEUE_URL}"`);
-    expect(world.git.fileOnRemote(API_KUSTOMIZATION)).toContain('newTag: 1.0.0');
-
-    const password = await databasePassword();
-    const shown = await everythingShown(id);
-    for (const text of Object.values(shown)) expect(text).not.toContain(password);
-    const thread = root.thread.map((reply) => messageText(reply.message)).join('\n');
-    expect(thread).toContain('db_password: ***');
-    expect(thread).toContain(`queue_url: ${QUEUE_URL}`);
-    expect(shown.evidenceMarkdown).toContain('db_password = ***');
-    expect(shown.evidenceMarkdown).toContain(`queue_url = ${QUEUE_URL}`);
-  });
-
-  it('rolls a failed release back on PostgreSQL and git, and keeps the Terraform change', { timeout: 180_000 }, async () => {
-    await promote('2026.12.1');
-    const { world } = running();
-    const firstDeployment = world.git.fileOnRemote(API_DEPLOYMENT);
-    const firstKustomization = world.git.fileOnRemote(API_KUSTOMIZATION);
-    world.worker.nextUpdateFailure = {
-      reasonCode: 'InvalidZipFileException',
-      reason: 'Could not unzip uploaded file. Please check your file, then try to upload again.',
-    };
-
-    const id = await promote('2026.12.2');
-    const failed = await chat.promotionMessage(id);
-    expect(failed.message.text).toContain('failed');
-    const failedThread = failed.thread.map((reply) => messageText(reply.message)).join('\n');
-    expect(failedThread).toContain('InvalidZipFileException: Could not unzip uploaded file');
-    expect(buttonsOf(failed.message).some((b) => b.actionId === 'rollback')).toBe(true);
-    expect(await tableExists('customers')).toBe(true);
-    expect(world.git.fileOnRemote(API_KUSTOMIZATION)).toContain('newTag: 2.0.0');
-    const commitsBeforeRollback = world.git.commits();
-
-    expect(replyText(await chat.click('bob', 'rollback', id))).toContain(`Rolling back promotion #${id}`);
-    await running().app.baton.idle();
-    const rolledBack = await chat.promotionMessage(id);
-    expect(rolledBack.message.text).toContain('rolled back');
-    const thread = rolledBack.thread.map((reply) => messageText(reply.message)).join('\n');
-    expect(thread).toContain('iam 2026.12.2 is irreversible: left as it is.');
-    expect(thread).toMatch(/rolled back; iam is irreversible and kept/);
-
-    // PostgreSQL: the down migration ran; the first release's schema is what is left.
-    expect(await tableExists('customers')).toBe(false);
-    expect(await tableExists('orders')).toBe(true);
-    const applied = await world.database.query<{ name: string }>('SELECT name FROM public.baton_migrations ORDER BY name');
-    expect(applied.map((row) => row.name)).toEqual(['0001_create_orders']);
-
-    // git: a new commit on top puts the first release's files back; history is not rewritten.
-    const commits = world.git.commits();
-    expect(commits.slice(1)).toEqual(commitsBeforeRollback);
-    expect(world.git.message(commits[0] ?? '')).toContain('Roll back api to 1.0.0');
-    expect(world.git.fileOnRemote(API_KUSTOMIZATION)).toBe(firstKustomization);
-    expect(world.git.fileOnRemote(API_DEPLOYMENT)).toBe(firstDeployment);
-
-    // Terraform has no undo: its state still holds the second release. Lambda never left version 1.
-    expect(await terraformStateVersion()).toBe('2026.12.2');
-    expect(world.worker.aliases.get('dev')?.functionVersion).toBe('1');
-    const ledger = await running().app.baton.engine.store.getLedger('dev');
-    expect(ledger.iam?.version).toBe('2026.12.2');
-    expect(ledger.schema?.version).toBe('0001');
-    expect(ledger.api?.version).toBe('1.0.0');
-
-    const password = await databasePassword();
-    for (const text of Object.values(await everythingShown(id))) expect(text).not.toContain(password);
-  });
-
-  it('rolls back later waves first, and within a wave the step that finished last first', { timeout: 180_000 }, async () => {
-    const { app, world } = running();
-    const store = app.baton.engine.store;
-    const pushGate = join(world.root, 'api-may-push');
-    await promote('2026.12.1');
-
-    /** Waits, within reason, until `done` says so. */
-    async function until(what: string, done: () => Promise<boolean>): Promise<void> {
-      const deadline = Date.now() + 60_000;
-      while (!(await done())) {
-        if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    }
-
-    /**
-     * Promotes 2026.12.2 with `last` held back until the other step of its wave has finished — Lambda keeps the
-     * worker's code update in progress, a pre-receive hook holds the api's push — then rolls it back, and says
-     * in what order the steps were undone.
-     */
-    async function promoteAndRollBack(last: 'worker' | 'api'): Promise<{ undone: string[]; finishedLast: string; startedFirst: string }> {
-      const other = last === 'worker' ? 'api' : 'worker';
-      await rm(pushGate, { force: true });
-      world.lambda.updateDurationMs = last === 'worker' ? 600_000 : 150;
-      world.git.hook('pre-receive', last === 'api' ? `while [ ! -e "${pushGate}" ]; do sleep 0.05; done` : 'exit 0');
-      const reply = replyText(await chat.command('alice', '/promote 2026.12.2 to dev'));
-      const id = /promotion #(\d+)/.exec(reply)?.[1] ?? '';
-      const stepOf = async (component: string) => (await store.getPromotion(id))?.steps.find((s) => s.component === component);
-      await until(`${other} to finish`, async () => (await stepOf(other))?.status === 'succeeded' && (last === 'api' || world.worker.finishUpdate !== undefined));
-      expect((await stepOf(last))?.status).toBe('running');
-      if (last === 'worker') world.worker.finishUpdate?.();
-      else await writeFile(pushGate, '');
-      await app.baton.idle();
-      world.lambda.updateDurationMs = 150;
-
-      const promotion = await store.getPromotion(id);
-      expect({ state: promotion?.state, reason: promotion?.reason }).toEqual({ state: 'succeeded', reason: undefined });
-      // Stable sorts: steps that started in the same millisecond stay in the order the pipeline lists them.
-      const wave = (promotion?.steps ?? []).filter((s) => s.component === 'worker' || s.component === 'api');
-      const by = (key: 'startedAt' | 'finishedAt') => [...wave].sort((a, b) => (a[key] ?? '').localeCompare(b[key] ?? '')).map((s) => s.component);
-
-      expect(replyText(await chat.command('bob', `/promote rollback ${id}`))).toContain(`Rolling back promotion #${id}`);
-      await app.baton.idle();
-      expect((await chat.promotionMessage(id)).message.text).toContain('rolled back');
       const records = await audit(id);
-      expect(stepEvents(records, 'step.rollback_skipped')).toEqual(['iam']);
-      const undone = stepEvents(records, 'step.rolled_back');
-      expect(undone.slice(0, 2)).toEqual(by('finishedAt').reverse());
-      return { undone, finishedLast: by('finishedAt').at(-1) ?? '', startedFirst: by('startedAt')[0] ?? '' };
-    }
+      const succeeded = stepEvents(records, 'step.succeeded');
+      const startedSteps = stepEvents(records, 'step.started');
+      expect(succeeded.slice(0, 2)).toEqual(['iam', 'schema']);
+      expect(succeeded.slice(2).sort()).toEqual(['api', 'worker']);
+      expect(startedSteps.slice(0, 2)).toEqual(['iam', 'schema']);
+      const after = (first: string, then: string) =>
+        records.findIndex((r) => r.type === 'step.succeeded' && r.stepId === `${id}.${first}`) <
+        records.findIndex((r) => r.type === 'step.started' && r.stepId === `${id}.${then}`);
+      expect(after('iam', 'schema')).toBe(true);
+      expect(after('schema', 'worker')).toBe(true);
+      expect(after('schema', 'api')).toBe(true);
 
-    const workerLast = await promoteAndRollBack('worker');
-    expect(workerLast.finishedLast).toBe('worker');
-    expect(workerLast.undone).toEqual(['worker', 'api', 'schema']);
+      expect(await tableExists('orders')).toBe(true);
+      const codeUpdates = world.lambda.requests.filter((r) => r.operation === 'UpdateFunctionCode');
+      expect(codeUpdates.map((r) => r.body.S3Key)).toEqual([`${QUEUE_URL}/report-worker-1.0.0.zip`]);
+      expect(world.worker.aliases.get('dev')?.functionVersion).toBe('1');
+      expect(world.git.fileOnRemote(API_DEPLOYMENT)).toContain(`value: "${QUEUE_URL}"`);
+      expect(world.git.fileOnRemote(API_KUSTOMIZATION)).toContain('newTag: 1.0.0');
 
-    const apiLast = await promoteAndRollBack('api');
-    expect(apiLast.finishedLast).toBe('api');
-    expect(apiLast.undone).toEqual(['api', 'worker', 'schema']);
+      const password = await databasePassword();
+      const shown = await everythingShown(id);
+      for (const text of Object.values(shown)) expect(text).not.toContain(password);
+      const thread = root.thread.map((reply) => messageText(reply.message)).join('\n');
+      expect(thread).toContain('db_password: ***');
+      expect(thread).toContain(`queue_url: ${QUEUE_URL}`);
+      expect(shown.evidenceMarkdown).toContain('db_password = ***');
+      expect(shown.evidenceMarkdown).toContain(`queue_url = ${QUEUE_URL}`);
+    },
+  );
 
-    // Both finishing orders were seen with the same start order, so neither an order by name nor one by start time could pass both.
-    expect(apiLast.startedFirst).toBe(workerLast.startedFirst);
-    expect(world.git.fileOnRemote(API_KUSTOMIZATION)).toContain('newTag: 1.0.0');
-    expect(world.worker.aliases.get('dev')?.functionVersion).toBe('1');
-    expect(await tableExists('customers')).toBe(false);
-    expect(await tableExists('orders')).toBe(true);
-  });
+  it(
+    'rolls a failed release back on PostgreSQL and git, and keeps the Terraform change',
+    { timeout: 180_000 },
+    async () => {
+      await promote('2026.12.1');
+      const { world } = running();
+      const firstDeployment = world.git.fileOnRemote(API_DEPLOYMENT);
+      const firstKustomization = world.git.fileOnRemote(API_KUSTOMIZATION);
+      world.worker.nextUpdateFailure = {
+        reasonCode: 'InvalidZipFileException',
+        reason: 'Could not unzip uploaded file. Please check your file, then try to upload again.',
+      };
+
+      const id = await promote('2026.12.2');
+      const failed = await chat.promotionMessage(id);
+      expect(failed.message.text).toContain('failed');
+      const failedThread = failed.thread.map((reply) => messageText(reply.message)).join('\n');
+      expect(failedThread).toContain('InvalidZipFileException: Could not unzip uploaded file');
+      expect(buttonsOf(failed.message).some((b) => b.actionId === 'rollback')).toBe(true);
+      expect(await tableExists('customers')).toBe(true);
+      expect(world.git.fileOnRemote(API_KUSTOMIZATION)).toContain('newTag: 2.0.0');
+      const commitsBeforeRollback = world.git.commits();
+
+      expect(replyText(await chat.click('bob', 'rollback', id))).toContain(`Rolling back promotion #${id}`);
+      await running().app.baton.idle();
+      const rolledBack = await chat.promotionMessage(id);
+      expect(rolledBack.message.text).toContain('rolled back');
+      const thread = rolledBack.thread.map((reply) => messageText(reply.message)).join('\n');
+      expect(thread).toContain('iam 2026.12.2 is irreversible: left as it is.');
+      expect(thread).toMatch(/rolled back; iam is irreversible and kept/);
+
+      // PostgreSQL: the down migration ran; the first release's schema is what is left.
+      expect(await tableExists('customers')).toBe(false);
+      expect(await tableExists('orders')).toBe(true);
+      const applied = await world.database.query<{ name: string }>(
+        'SELECT name FROM public.baton_migrations ORDER BY name',
+      );
+      expect(applied.map((row) => row.name)).toEqual(['0001_create_orders']);
+
+      // git: a new commit on top puts the first release's files back; history is not rewritten.
+      const commits = world.git.commits();
+      expect(commits.slice(1)).toEqual(commitsBeforeRollback);
+      expect(world.git.message(commits[0] ?? '')).toContain('Roll back api to 1.0.0');
+      expect(world.git.fileOnRemote(API_KUSTOMIZATION)).toBe(firstKustomization);
+      expect(world.git.fileOnRemote(API_DEPLOYMENT)).toBe(firstDeployment);
+
+      // Terraform has no undo: its state still holds the second release. Lambda never left version 1.
+      expect(await terraformStateVersion()).toBe('2026.12.2');
+      expect(world.worker.aliases.get('dev')?.functionVersion).toBe('1');
+      const ledger = await running().app.baton.engine.store.getLedger('dev');
+      expect(ledger.iam?.version).toBe('2026.12.2');
+      expect(ledger.schema?.version).toBe('0001');
+      expect(ledger.api?.version).toBe('1.0.0');
+
+      const password = await databasePassword();
+      for (const text of Object.values(await everythingShown(id))) expect(text).not.toContain(password);
+    },
+  );
+
+  it(
+    'rolls back later waves first, and within a wave the step that finished last first',
+    { timeout: 180_000 },
+    async () => {
+      const { app, world } = running();
+      const store = app.baton.engine.store;
+      const pushGate = join(world.root, 'api-may-push');
+      await promote('2026.12.1');
+
+      /** Waits, within reason, until `done` says so. */
+      async function until(what: string, done: () => Promise<boolean>): Promise<void> {
+        const deadline = Date.now() + 60_000;
+        while (!(await done())) {
+          if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      }
+
+      /**
+       * Promotes 2026.12.2 with `last` held back until the other step of its wave has finished — Lambda keeps the
+       * worker's code update in progress, a pre-receive hook holds the api's push — then rolls it back, and says
+       * in what order the steps were undone.
+       */
+      async function promoteAndRollBack(
+        last: 'worker' | 'api',
+      ): Promise<{ undone: string[]; finishedLast: string; startedFirst: string }> {
+        const other = last === 'worker' ? 'api' : 'worker';
+        await rm(pushGate, { force: true });
+        world.lambda.updateDurationMs = last === 'worker' ? 600_000 : 150;
+        world.git.hook('pre-receive', last === 'api' ? `while [ ! -e "${pushGate}" ]; do sleep 0.05; done` : 'exit 0');
+        const reply = replyText(await chat.command('alice', '/promote 2026.12.2 to dev'));
+        const id = /promotion #(\d+)/.exec(reply)?.[1] ?? '';
+        const stepOf = async (component: string) =>
+          (await store.getPromotion(id))?.steps.find((s) => s.component === component);
+        await until(
+          `${other} to finish`,
+          async () =>
+            (await stepOf(other))?.status === 'succeeded' &&
+            (last === 'api' || world.worker.finishUpdate !== undefined),
+        );
+        expect((await stepOf(last))?.status).toBe('running');
+        if (last === 'worker') world.worker.finishUpdate?.();
+        else await writeFile(pushGate, '');
+        await app.baton.idle();
+        world.lambda.updateDurationMs = 150;
+
+        const promotion = await store.getPromotion(id);
+        expect({ state: promotion?.state, reason: promotion?.reason }).toEqual({
+          state: 'succeeded',
+          reason: undefined,
+        });
+        // Stable sorts: steps that started in the same millisecond stay in the order the pipeline lists them.
+        const wave = (promotion?.steps ?? []).filter((s) => s.component === 'worker' || s.component === 'api');
+        const by = (key: 'startedAt' | 'finishedAt') =>
+          [...wave].sort((a, b) => (a[key] ?? '').localeCompare(b[key] ?? '')).map((s) => s.component);
+
+        expect(replyText(await chat.command('bob', `/promote rollback ${id}`))).toContain(
+          `Rolling back promotion #${id}`,
+        );
+        await app.baton.idle();
+        expect((await chat.promotionMessage(id)).message.text).toContain('rolled back');
+        const records = await audit(id);
+        expect(stepEvents(records, 'step.rollback_skipped')).toEqual(['iam']);
+        const undone = stepEvents(records, 'step.rolled_back');
+        expect(undone.slice(0, 2)).toEqual(by('finishedAt').reverse());
+        return { undone, finishedLast: by('finishedAt').at(-1) ?? '', startedFirst: by('startedAt')[0] ?? '' };
+      }
+
+      const workerLast = await promoteAndRollBack('worker');
+      expect(workerLast.finishedLast).toBe('worker');
+      expect(workerLast.undone).toEqual(['worker', 'api', 'schema']);
+
+      const apiLast = await promoteAndRollBack('api');
+      expect(apiLast.finishedLast).toBe('api');
+      expect(apiLast.undone).toEqual(['api', 'worker', 'schema']);
+
+      // Both finishing orders were seen with the same start order, so neither an order by name nor one by start time could pass both.
+      expect(apiLast.startedFirst).toBe(workerLast.startedFirst);
+      expect(world.git.fileOnRemote(API_KUSTOMIZATION)).toContain('newTag: 1.0.0');
+      expect(world.worker.aliases.get('dev')?.functionVersion).toBe('1');
+      expect(await tableExists('customers')).toBe(false);
+      expect(await tableExists('orders')).toBe(true);
+    },
+  );
 });

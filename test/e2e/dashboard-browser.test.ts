@@ -81,7 +81,10 @@ beforeAll(async () => {
   clock.advance(HOUR / 2);
   await approve(ids.fixed);
   // Someone deploys a hotfix of the worker by hand on staging's host.
-  writeFileSync(join(started.dataDir, 'work', 'worker', 'staging.json'), `${JSON.stringify({ version: '1.4.2-hotfix' })}\n`);
+  writeFileSync(
+    join(started.dataDir, 'work', 'worker', 'staging.json'),
+    `${JSON.stringify({ version: '1.4.2-hotfix' })}\n`,
+  );
   page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
 }, 120_000);
 
@@ -111,9 +114,13 @@ it('shows what runs where, marks the drifted worker once checked, and the DORA f
   expect(await cell('staging', 'worker').getAttribute('data-drift')).toBe('unchecked');
   await page.locator('[data-testid="check-drift"][data-environment="staging"]').click();
   await expect.poll(() => cell('staging', 'worker').getAttribute('data-drift'), { timeout: 30_000 }).toBe('drifted');
-  expect(await cell('staging', 'worker').getByTestId('drift-mark').textContent()).toBe('Drift: the target runs 1.4.2-hotfix');
+  expect(await cell('staging', 'worker').getByTestId('drift-mark').textContent()).toBe(
+    'Drift: the target runs 1.4.2-hotfix',
+  );
   expect(await cell('staging', 'api').getAttribute('data-drift')).toBe('same');
-  expect(await page.locator('[data-environment="staging"] [data-testid="drift-checked-at"]').textContent()).toMatch(/^checked \d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
+  expect(await page.locator('[data-environment="staging"] [data-testid="drift-checked-at"]').textContent()).toMatch(
+    /^checked \d{4}-\d\d-\d\d \d\d:\d\d UTC$/,
+  );
 
   await page.getByTestId('dora-environment').selectOption('staging');
   const tile = (name: string) => page.getByTestId(`dora-${name}-value`);
@@ -146,10 +153,14 @@ it('filters recent promotions by environment, state and person, and links each t
   await expect.poll(() => rows.count()).toBe(7);
 
   const fixed = rows.filter({ has: page.locator(`td:text-is("#${ids.fixed}")`) });
-  expect(await fixed.getByTestId('evidence-link').getAttribute('href')).toBe(`/api/promotions/evidence?id=${ids.fixed}&format=md`);
+  expect(await fixed.getByTestId('evidence-link').getAttribute('href')).toBe(
+    `/api/promotions/evidence?id=${ids.fixed}&format=md`,
+  );
   await fixed.getByTestId('thread-link').click();
   await page.getByTestId('thread-panel').waitFor();
-  await expect.poll(() => page.getByTestId('thread-panel').textContent(), { timeout: 10_000 }).toContain(`Promotion #${ids.fixed} succeeded`);
+  await expect
+    .poll(() => page.getByTestId('thread-panel').textContent(), { timeout: 10_000 })
+    .toContain(`Promotion #${ids.fixed} succeeded`);
 }, 60_000);
 
 it('fits a phone-sized screen', async () => {
@@ -159,7 +170,11 @@ it('fits a phone-sized screen', async () => {
     await phone.locator('[data-testid="matrix-cell"]').first().waitFor();
     // The page scrolls down, not sideways: wide tables scroll inside their panel.
     expect(await phone.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
-    if (process.env.BATON_SCREENSHOT_DIR) writeFileSync(join(process.env.BATON_SCREENSHOT_DIR, 'dashboard-phone.png'), await phone.screenshot({ fullPage: true }));
+    if (process.env.BATON_SCREENSHOT_DIR)
+      writeFileSync(
+        join(process.env.BATON_SCREENSHOT_DIR, 'dashboard-phone.png'),
+        await phone.screenshot({ fullPage: true }),
+      );
   } finally {
     await phone.close();
   }

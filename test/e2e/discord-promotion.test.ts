@@ -28,7 +28,8 @@ components:
       rollback: [node, -e, "0"]
 `;
 
-const has = (text: string) => (message: { content: string; embeds: unknown[] }) => JSON.stringify(message).includes(text);
+const has = (text: string) => (message: { content: string; embeds: unknown[] }) =>
+  JSON.stringify(message).includes(text);
 
 describe('Baton on Discord', () => {
   let running: DiscordScene | undefined;
@@ -64,7 +65,9 @@ describe('Baton on Discord', () => {
       const lines = scene.threadLines(done);
       return lines.some((line) => line.includes(`Promotion #${id} succeeded`)) ? lines : undefined;
     }, 15_000);
-    const order = ['approved', 'iam', 'role_arn', 'api', 'succeeded'].map((word) => thread.findIndex((line) => line.includes(word)));
+    const order = ['approved', 'iam', 'role_arn', 'api', 'succeeded'].map((word) =>
+      thread.findIndex((line) => line.includes(word)),
+    );
     expect(order.every((index) => index >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(scene.discord.threads()).toHaveLength(1);
@@ -78,7 +81,9 @@ describe('Baton on Discord', () => {
     const plan = await scene.planMessage(id, has('awaiting approval'));
     const click = await scene.discord.clickButton(BOB, plan.id, `baton:reject:${id}`);
     expect(click.modal).toMatchObject({ title: `Reject promotion #${id}` });
-    const submitted = await scene.discord.submitModal(BOB, `baton:reject-reason:${id}`, { reason: 'the change freeze starts today' });
+    const submitted = await scene.discord.submitModal(BOB, `baton:reject-reason:${id}`, {
+      reason: 'the change freeze starts today',
+    });
     expect(submitted.ephemeral).toBe(true);
     expect(submitted.content).toBe(`You rejected promotion #${id}.`);
     const rejected = await scene.planMessage(id, has('rejected'));
@@ -88,7 +93,11 @@ describe('Baton on Discord', () => {
   it('offers Roll back on a failure and rolls back from the button', async () => {
     const scene = (running = await startDiscordScene(config));
     const first = await request(scene, 'iam=1.0.0 api=2.0.0 to staging');
-    await scene.discord.clickButton(BOB, (await scene.planMessage(first, has('awaiting approval'))).id, `baton:approve:${first}`);
+    await scene.discord.clickButton(
+      BOB,
+      (await scene.planMessage(first, has('awaiting approval'))).id,
+      `baton:approve:${first}`,
+    );
     await scene.planMessage(first, has('succeeded'));
     const id = await request(scene, 'iam=1.0.1 api=broken to staging');
     const plan = await scene.planMessage(id, has('awaiting approval'));
@@ -109,7 +118,9 @@ describe('Baton on Discord', () => {
     expect(approved.content).toContain(`You approved promotion #${id}`);
     await scene.planMessage(id, has('succeeded'));
     expect(scene.discord.resumeCount).toBeGreaterThanOrEqual(1);
-    const granted = (await scene.baton.engine.store.readAudit(promotionStream(id))).filter((r) => r.type === 'approval.granted');
+    const granted = (await scene.baton.engine.store.readAudit(promotionStream(id))).filter(
+      (r) => r.type === 'approval.granted',
+    );
     expect(granted).toHaveLength(1);
   });
 
@@ -127,16 +138,24 @@ ${Array.from({ length: 120 }, (_, i) => `  component-${i}: { adapter: script, wi
     const plan = await scene.planMessage(id, has('awaiting approval'));
     const [embed] = plan.embeds as { description?: string }[];
     expect(embed?.description).toMatch(/Showing \d+ of 120 lines; the full text is attached in the thread\./);
-    const file = await scene.discord.waitFor(() => scene.discord.messages(plan.id).find((m) => m.attachments.some((a) => a.filename === 'baton-full-text.txt')), 15_000);
+    const file = await scene.discord.waitFor(
+      () =>
+        scene.discord.messages(plan.id).find((m) => m.attachments.some((a) => a.filename === 'baton-full-text.txt')),
+      15_000,
+    );
     expect(file.attachments[0]?.size).toBeGreaterThan(120 * 20);
   });
 
-  it('keeps to Discord\'s rate limits: every step of every promotion arrives once, in order, through 429s', async () => {
+  it("keeps to Discord's rate limits: every step of every promotion arrives once, in order, through 429s", async () => {
     const scene = (running = await startDiscordScene(config, { standIn: { rateLimits: { globalPerSecond: 5 } } }));
     const ids: string[] = [];
     for (let round = 0; round < 3; round += 1) {
       const id = await request(scene, `iam=1.0.${round} api=2.0.${round} to staging`);
-      await scene.discord.clickButton(BOB, (await scene.planMessage(id, has('awaiting approval'))).id, `baton:approve:${id}`);
+      await scene.discord.clickButton(
+        BOB,
+        (await scene.planMessage(id, has('awaiting approval'))).id,
+        `baton:approve:${id}`,
+      );
       ids.push(id);
     }
     for (const id of ids) {
@@ -158,13 +177,21 @@ ${Array.from({ length: 120 }, (_, i) => `  component-${i}: { adapter: script, wi
     await scene.planMessage(id, has('awaiting approval'));
     const payload = { type: 1, id: '1', application_id: scene.discord.applicationId, token: 't', version: 1 };
     expect((await scene.discord.sendSigned(payload, { badSignature: true })).status).toBe(401);
-    expect((await scene.discord.sendSigned(payload, { timestamp: String(Math.floor(Date.now() / 1000) - 6 * 60) })).status).toBe(401);
-    expect((await scene.discord.sendSigned(payload, { timestamp: String(Math.floor(Date.now() / 1000) + 6 * 60) })).status).toBe(401);
+    expect(
+      (await scene.discord.sendSigned(payload, { timestamp: String(Math.floor(Date.now() / 1000) - 6 * 60) })).status,
+    ).toBe(401);
+    expect(
+      (await scene.discord.sendSigned(payload, { timestamp: String(Math.floor(Date.now() / 1000) + 6 * 60) })).status,
+    ).toBe(401);
     expect(await scene.discord.sendSigned(payload)).toEqual({ status: 200, body: { type: 1 } });
   });
 
   it('takes approvers from a Discord role and completes /promote as it is typed', async () => {
-    const withRole = (channel: string) => config(channel).replace(`release-managers: ["${ALICE}", "${BOB}"]`, 'release-managers: { role: release-managers }');
+    const withRole = (channel: string) =>
+      config(channel).replace(
+        `release-managers: ["${ALICE}", "${BOB}"]`,
+        'release-managers: { role: release-managers }',
+      );
     const scene = (running = await startDiscordScene(withRole, {
       standIn: {
         guilds: [

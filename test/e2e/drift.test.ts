@@ -30,7 +30,8 @@ images:
 
 const DEPLOY_REPOSITORY: Record<string, string> = {
   'base/kustomization.yaml': 'resources:\n  - deployment.yaml\n',
-  'base/deployment.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      containers:\n        - name: api\n          image: ghcr.io/acme/api:0.0.0\n',
+  'base/deployment.yaml':
+    'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      containers:\n        - name: api\n          image: ghcr.io/acme/api:0.0.0\n',
   'overlays/dev/kustomization.yaml': overlay('dev', '1.0.0'),
   'overlays/staging/kustomization.yaml': overlay('staging', '1.0.0'),
 };
@@ -91,7 +92,9 @@ describe('live drift on real targets', () => {
   }
 
   async function driftPosts(): Promise<string[]> {
-    return (await chat.messages('#deploys')).map((m) => m.message.text).filter((text) => text.startsWith('Drift in staging'));
+    return (await chat.messages('#deploys'))
+      .map((m) => m.message.text)
+      .filter((text) => text.startsWith('Drift in staging'));
   }
 
   async function until(what: string, check: () => Promise<boolean>): Promise<void> {
@@ -108,14 +111,17 @@ describe('live drift on real targets', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_500));
   }
 
-  it('finds a script target and a gitops file changed behind Baton\'s back, marks them in diff, and clears when they are put back', async () => {
+  it("finds a script target and a gitops file changed behind Baton's back, marks them in diff, and clears when they are put back", async () => {
     const clean = replyText(await chat.command('carol', '/promote drift staging'));
     expect(clean).toContain('staging runs what Baton promoted.');
     expect(clean).toContain('worker: runs 1.5.0 as Baton promoted it (#1)');
     expect(clean).toContain('api: runs 1.5.0 as Baton promoted it (#1)');
 
     setWorkerByHand('1.5.1-hotfix');
-    repo.pushAsColleague({ 'overlays/staging/kustomization.yaml': overlay('staging', '1.4.9') }, 'Roll staging back by hand');
+    repo.pushAsColleague(
+      { 'overlays/staging/kustomization.yaml': overlay('staging', '1.4.9') },
+      'Roll staging back by hand',
+    );
     const drifted = replyText(await chat.command('carol', '/promote drift staging'));
     expect(drifted).toContain('staging has drifted: 2 targets run something else than Baton promoted.');
     expect(drifted).toContain('worker: Baton promoted 1.5.0 (#1, by alice); the target runs 1.5.1-hotfix');
@@ -127,10 +133,14 @@ describe('live drift on real targets', () => {
 
     setWorkerByHand('1.5.0');
     repo.pushAsColleague({ 'overlays/staging/kustomization.yaml': overlay('staging', '1.5.0') }, 'Put staging back');
-    expect(replyText(await chat.command('carol', '/promote drift staging'))).toContain('staging runs what Baton promoted.');
+    expect(replyText(await chat.command('carol', '/promote drift staging'))).toContain(
+      'staging runs what Baton promoted.',
+    );
     expect(replyText(await chat.command('carol', '/promote diff dev staging'))).not.toContain('drift)');
     // dev runs an api Baton never promoted: shown, but not as drift.
-    expect(replyText(await chat.command('carol', '/promote drift dev'))).toContain('api: Baton has promoted nothing here; the target runs 1.0.0');
+    expect(replyText(await chat.command('carol', '/promote drift dev'))).toContain(
+      'api: Baton has promoted nothing here; the target runs 1.0.0',
+    );
   });
 
   it('posts to the channel once when drift appears and once when it clears, not at every scheduled check', async () => {
@@ -138,7 +148,10 @@ describe('live drift on real targets', () => {
     expect(await driftPosts()).toEqual([]);
 
     setWorkerByHand('1.5.1-hotfix');
-    repo.pushAsColleague({ 'overlays/staging/kustomization.yaml': overlay('staging', '1.4.9') }, 'Roll staging back by hand');
+    repo.pushAsColleague(
+      { 'overlays/staging/kustomization.yaml': overlay('staging', '1.4.9') },
+      'Roll staging back by hand',
+    );
     started.clock.advance(HOUR);
     await until('the drift post', async () => (await driftPosts()).length > 0);
     await hourPasses();

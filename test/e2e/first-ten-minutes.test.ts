@@ -43,7 +43,9 @@ describe('the first ten minutes', () => {
 
   it('says "did you mean" for an environment or release mistyped, and lists the releases', async () => {
     const environment = replyText(await chat.command('alice', '/promote 2026.11.3 to stagign'));
-    expect(environment).toBe('There is no environment "stagign". Did you mean staging? Environments: dev, staging, production.');
+    expect(environment).toBe(
+      'There is no environment "stagign". Did you mean staging? Environments: dev, staging, production.',
+    );
     const release = replyText(await chat.command('alice', '/promote 2026.11.33 to dev'));
     expect(release).toContain('There is no release or environment named "2026.11.33". Did you mean 2026.11.3?');
     expect(release).toContain('Releases: 2026.11.3, 2026.11.4-broken.');
@@ -76,7 +78,9 @@ describe('the first ten minutes', () => {
     await promote('carol', '/promote 2026.11.3 to dev');
     const id = await promote('alice', '/promote 2026.11.3 to staging');
     const waiting = await chat.promotionMessage(id);
-    expect(lists(waiting.message.blocks).map((list) => [list.title, list.items.map((item) => item.text.split(' ')[0])])).toEqual([
+    expect(
+      lists(waiting.message.blocks).map((list) => [list.title, list.items.map((item) => item.text.split(' ')[0])]),
+    ).toEqual([
       ['Wave 1', ['`iam`', '`schema`']],
       ['Wave 2', ['`api`', '`worker`']],
     ]);
@@ -90,7 +94,9 @@ describe('the first ten minutes', () => {
 
   it('counts in the singular when there is one', async () => {
     await promote('carol', '/promote 2026.11.3 to dev');
-    expect(replyText(await chat.command('carol', '/promote api=1.4.3 to dev --dry-run'))).toContain('1 step in 1 wave.');
+    expect(replyText(await chat.command('carol', '/promote api=1.4.3 to dev --dry-run'))).toContain(
+      '1 step in 1 wave.',
+    );
     expect((await chat.command('carol', '/promote history dev')).message.text).toBe('Last 1 promotion in dev');
   });
 
@@ -100,7 +106,10 @@ describe('the first ten minutes', () => {
     await chat.click('bob', 'rollback', id);
     await started.baton.idle();
     const shown = [
-      ...(await chat.messages()).flatMap((root) => [messageText(root.message), ...root.thread.map((reply) => messageText(reply.message))]),
+      ...(await chat.messages()).flatMap((root) => [
+        messageText(root.message),
+        ...root.thread.map((reply) => messageText(reply.message)),
+      ]),
       replyText(await chat.command('carol', '/promote history')),
       replyText(await chat.command('carol', '/promote audit 1')),
       replyText(await chat.command('carol', '/promote dora dev')),

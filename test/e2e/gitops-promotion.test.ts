@@ -106,7 +106,10 @@ describe('a release into a gitops environment through the console API', () => {
     const configDir = join(repo.root, 'baton');
     mkdirSync(join(configDir, 'releases'), { recursive: true });
     writeFileSync(join(configDir, 'baton.yaml'), pipelineConfig(repo.remote));
-    writeFileSync(join(configDir, 'releases', `${IAM_VERSION}.yaml`), `versions:\n  iam: ${IAM_VERSION}\n  api: ${API_VERSION}\n`);
+    writeFileSync(
+      join(configDir, 'releases', `${IAM_VERSION}.yaml`),
+      `versions:\n  iam: ${IAM_VERSION}\n  api: ${API_VERSION}\n`,
+    );
     started = await startExampleBaton(join(configDir, 'baton.yaml'));
     chat = consoleClient(started.baton.url);
   });
@@ -136,7 +139,8 @@ describe('a release into a gitops environment through the console API', () => {
     const done = await chat.promotionMessage(id);
     expect(done.message.text).toContain('succeeded');
     const thread = threadLines(done);
-    const finished = (component: string): number => thread.findIndex((line) => line.startsWith(`${component} `) && line.includes('succeeded'));
+    const finished = (component: string): number =>
+      thread.findIndex((line) => line.startsWith(`${component} `) && line.includes('succeeded'));
     const began = (component: string): number => thread.findIndex((line) => line.startsWith(`Started ${component} `));
     expect(thread).toContain('bob approved (1 of 1).');
     expect(finished('iam')).toBeGreaterThanOrEqual(0);

@@ -15,7 +15,14 @@ import { promotionStream } from '../../src/core/audit.ts';
 import type { AuditRecord } from '../../src/core/audit-record.ts';
 import type { Promotion } from '../../src/core/model.ts';
 import { until } from '../support/baton-process.ts';
-import { buttonsOf, consoleClient, messageText, replyText, threadLines, type ConsoleClient } from '../support/console-client.ts';
+import {
+  buttonsOf,
+  consoleClient,
+  messageText,
+  replyText,
+  threadLines,
+  type ConsoleClient,
+} from '../support/console-client.ts';
 import { startRedisServer, type RedisServer } from '../support/redis-server.ts';
 import { silentLogger } from '../support/silent-logger.ts';
 
@@ -150,7 +157,9 @@ async function jsonLines<T>(file: string): Promise<T[]> {
 
 /** Each apply's window, from the apply log's start and end lines. */
 async function applyWindows(dir: string, component: string): Promise<ApplyWindow[]> {
-  const edges = await jsonLines<{ edge: 'start' | 'end'; at: number; promotion: string; version: string }>(join(dir, component, 'applies.log'));
+  const edges = await jsonLines<{ edge: 'start' | 'end'; at: number; promotion: string; version: string }>(
+    join(dir, component, 'applies.log'),
+  );
   return edges
     .filter((e) => e.edge === 'start')
     .map((start) => {
@@ -168,7 +177,10 @@ async function previewsInsideOtherApplies(dir: string, component: string): Promi
   return calls.flatMap((call) =>
     windows
       .filter((w) => w.promotion !== call.promotion && call.start <= w.end && w.start <= call.end)
-      .map((w) => `${call.mode} of #${call.promotion} ran during the apply of #${w.promotion}${call.halfWritten ? ' and saw it half-written' : ''}`),
+      .map(
+        (w) =>
+          `${call.mode} of #${call.promotion} ran during the apply of #${w.promotion}${call.halfWritten ? ' and saw it half-written' : ''}`,
+      ),
   );
 }
 
@@ -203,7 +215,11 @@ function untilState(scene: Scene, id: string, state: Promotion['state'], timeout
 
 function untilHalfWritten(scene: Scene, component: string): Promise<true> {
   const marker = join(scene.dir, component, 'half-written');
-  return until(async () => ((await stat(marker).catch(() => undefined)) ? true : undefined), 20_000, `an apply of ${component} to start`);
+  return until(
+    async () => ((await stat(marker).catch(() => undefined)) ? true : undefined),
+    20_000,
+    `an apply of ${component} to start`,
+  );
 }
 
 /** Settles until every promotion has ended and every message is out. */
@@ -211,7 +227,9 @@ async function settle(scene: Scene, timeoutMs = 30_000): Promise<void> {
   await until(
     async () => {
       await scene.baton.idle();
-      const busy = await scene.baton.engine.store.listPromotions({ states: ['planning', 'approved', 'running', 'rolling_back'] });
+      const busy = await scene.baton.engine.store.listPromotions({
+        states: ['planning', 'approved', 'running', 'rolling_back'],
+      });
       return busy.length === 0 ? true : undefined;
     },
     timeoutMs,
@@ -236,7 +254,10 @@ describe.each(ENGINES)('one promotion at a time per environment (%s engine)', (e
   it('runs two promotions asked for at the same moment one after the other, with no preview inside the other apply', async () => {
     scene = await startScene(engine, { components: ['app'], applyMs: 1000 });
     const { chat, dir } = scene;
-    const ids = await Promise.all([promote(chat, 'alice', '/promote app=1.0.1 to dev'), promote(chat, 'bob', '/promote app=1.0.2 to dev')]);
+    const ids = await Promise.all([
+      promote(chat, 'alice', '/promote app=1.0.1 to dev'),
+      promote(chat, 'bob', '/promote app=1.0.2 to dev'),
+    ]);
     await settle(scene);
 
     for (const id of ids) {
@@ -271,11 +292,14 @@ describe.each(ENGINES)('one promotion at a time per environment (%s engine)', (e
     await untilHalfWritten(s, 'app');
     const two = await promote(s.chat, 'bob', '/promote app=1.0.2 to dev');
     const waiting = await until(
-      async () => (await auditOf(s, two)).find((r) => r.type === 'promotion.waiting' || r.type === 'promotion.plan_failed'),
+      async () =>
+        (await auditOf(s, two)).find((r) => r.type === 'promotion.waiting' || r.type === 'promotion.plan_failed'),
       20_000,
       `#${two} to wait or fail`,
     );
-    expect(waiting.summary).toBe(`Planning waits: promotion #${one} is using dev, and previews never run while another promotion changes it.`);
+    expect(waiting.summary).toBe(
+      `Planning waits: promotion #${one} is using dev, and previews never run while another promotion changes it.`,
+    );
     expect((await promotionOf(s, two)).state).toBe('planning');
     await rm(hold);
     await settle(s);
@@ -295,31 +319,43 @@ describe.each(ENGINES)('one promotion at a time per environment (%s engine)', (e
     const hold = join(s.dir, 'app', 'hold');
     await writeFile(hold, '');
     const versions = Array.from({ length: 10 }, (_, i) => `2.0.${i}`);
-    const ids = await Promise.all(versions.map((version, i) => promote(s.chat, `user${i}`, `/promote app=${version} to dev`)));
+    const ids = await Promise.all(
+      versions.map((version, i) => promote(s.chat, `user${i}`, `/promote app=${version} to dev`)),
+    );
     const firstTurns = await until(
       async () => {
-        const turns = await Promise.all(ids.map(async (id) => (await auditOf(s, id)).find((r) => ['promotion.waiting', 'promotion.planned', 'promotion.plan_failed'].includes(r.type))));
+        const turns = await Promise.all(
+          ids.map(async (id) =>
+            (await auditOf(s, id)).find((r) =>
+              ['promotion.waiting', 'promotion.planned', 'promotion.plan_failed'].includes(r.type),
+            ),
+          ),
+        );
         return turns.every((turn) => turn !== undefined) ? turns : undefined;
       },
       20_000,
       'every request to be planned or to wait',
     );
     expect(firstTurns.filter((turn) => turn?.type === 'promotion.waiting')).toHaveLength(9);
-    for (const turn of firstTurns.filter((t) => t?.type === 'promotion.waiting')) expect(turn?.summary).toMatch(/^Planning waits: promotion #\d+ is using dev/);
+    for (const turn of firstTurns.filter((t) => t?.type === 'promotion.waiting'))
+      expect(turn?.summary).toMatch(/^Planning waits: promotion #\d+ is using dev/);
     await rm(hold);
     await settle(s, 45_000);
 
     for (const id of ids) expect((await promotionOf(s, id)).state).toBe('succeeded');
     const windows = await applyWindows(s.dir, 'app');
     expect(windows.map((w) => w.promotion).sort()).toEqual([...ids].sort());
-    for (let i = 1; i < windows.length; i += 1) expect(windows[i]?.start).toBeGreaterThanOrEqual(windows[i - 1]?.end ?? Infinity);
+    for (let i = 1; i < windows.length; i += 1)
+      expect(windows[i]?.start).toBeGreaterThanOrEqual(windows[i - 1]?.end ?? Infinity);
     expect(await previewsInsideOtherApplies(s.dir, 'app')).toEqual([]);
     // The one that did not wait went first; each of the others planned on what the one before it left.
     expect(firstTurns[ids.indexOf(windows[0]?.promotion ?? '')]?.type).toBe('promotion.planned');
     for (let i = 1; i < windows.length; i += 1) {
       const root = await s.chat.promotionMessage(windows[i]?.promotion ?? '');
       expect(threadLines(root).some((line) => /^Planning waits: promotion #\d+ is using dev/.test(line))).toBe(true);
-      expect(await previewsOf(s, windows[i]?.promotion ?? '')).toContain(`will deploy ${windows[i]?.version} over ${windows[i - 1]?.version}`);
+      expect(await previewsOf(s, windows[i]?.promotion ?? '')).toContain(
+        `will deploy ${windows[i]?.version} over ${windows[i - 1]?.version}`,
+      );
     }
     expect((await s.baton.engine.store.getLedger('dev')).app?.version).toBe(windows.at(-1)?.version);
   });
@@ -333,7 +369,11 @@ describe.each(ENGINES)('approvals bind to the plan (%s engine)', (engine) => {
   });
 
   /** #1 and #2 both await approval; #2 is approved while #1's apply is half-written, so it waits for dev. */
-  async function approveSecondWhileFirstApplies(s: Scene, first: { component: string; text: string }, second: string): Promise<{ one: string; two: string }> {
+  async function approveSecondWhileFirstApplies(
+    s: Scene,
+    first: { component: string; text: string },
+    second: string,
+  ): Promise<{ one: string; two: string }> {
     const one = await promote(s.chat, 'alice', first.text);
     await untilState(s, one, 'awaiting_approval');
     const two = await promote(s.chat, 'alice', second);
@@ -345,7 +385,9 @@ describe.each(ENGINES)('approvals bind to the plan (%s engine)', (engine) => {
     await writeFile(hold, '');
     expect(replyText(await s.chat.click('bob', 'approve', one))).toContain(`You approved promotion #${one}`);
     await untilHalfWritten(s, first.component);
-    expect(replyText(await s.chat.click('bob', 'approve', two))).toBe(`You approved promotion #${two}; it has all 1 approval it needs.`);
+    expect(replyText(await s.chat.click('bob', 'approve', two))).toBe(
+      `You approved promotion #${two}; it has all 1 approval it needs.`,
+    );
     // Approved while #1 applies: it keeps its turn and does not start.
     expect((await promotionOf(s, one)).state).toBe('running');
     expect((await promotionOf(s, two)).state).toBe('approved');
@@ -357,7 +399,11 @@ describe.each(ENGINES)('approvals bind to the plan (%s engine)', (engine) => {
   it('asks for approval again when the plan changed, says what changed, and runs once approved again', async () => {
     scene = await startScene(engine, { components: ['app'], applyMs: 0, approvals: true });
     const s = scene;
-    const { one, two } = await approveSecondWhileFirstApplies(s, { component: 'app', text: '/promote app=1.0.1 to dev' }, '/promote app=1.0.2 to dev');
+    const { one, two } = await approveSecondWhileFirstApplies(
+      s,
+      { component: 'app', text: '/promote app=1.0.1 to dev' },
+      '/promote app=1.0.2 to dev',
+    );
     const again = await until(
       async () => {
         const promotion = await promotionOf(s, two);
@@ -371,7 +417,9 @@ describe.each(ENGINES)('approvals bind to the plan (%s engine)', (engine) => {
     expect(again.state).toBe('awaiting_approval');
     expect(again.approvals).toEqual([]);
     const replanned = (await auditOf(s, two)).find((r) => r.type === 'promotion.replanned');
-    expect(replanned?.data?.changes).toEqual(['app: will deploy 1.0.2 over 1.0.1 (was: will deploy 1.0.2 over nothing)']);
+    expect(replanned?.data?.changes).toEqual([
+      'app: will deploy 1.0.2 over 1.0.1 (was: will deploy 1.0.2 over nothing)',
+    ]);
     const types = (await auditOf(s, two)).map((r) => r.type);
     expect(types.indexOf('promotion.replanning')).toBeGreaterThan(types.indexOf('approval.granted'));
     expect(types.indexOf('promotion.replanned')).toBeGreaterThan(types.indexOf('promotion.replanning'));
@@ -393,10 +441,14 @@ describe.each(ENGINES)('approvals bind to the plan (%s engine)', (engine) => {
     expect(await readFile(join(s.dir, 'app', 'version'), 'utf8')).toBe('1.0.1');
 
     // The earlier approval no longer counts: bob's click is a new one, and it runs the new plan.
-    expect(replyText(await s.chat.click('bob', 'approve', two))).toBe(`You approved promotion #${two}; it has all 1 approval it needs.`);
+    expect(replyText(await s.chat.click('bob', 'approve', two))).toBe(
+      `You approved promotion #${two}; it has all 1 approval it needs.`,
+    );
     await settle(s);
     expect((await promotionOf(s, two)).state).toBe('succeeded');
-    expect(threadLines(await s.chat.promotionMessage(two)).filter((line) => line === 'bob approved (1 of 1).')).toHaveLength(2);
+    expect(
+      threadLines(await s.chat.promotionMessage(two)).filter((line) => line === 'bob approved (1 of 1).'),
+    ).toHaveLength(2);
     expect(await readFile(join(s.dir, 'app', 'version'), 'utf8')).toBe('1.0.2');
     expect(await previewsInsideOtherApplies(s.dir, 'app')).toEqual([]);
   });
@@ -404,7 +456,11 @@ describe.each(ENGINES)('approvals bind to the plan (%s engine)', (engine) => {
   it('goes on without a second approval when the environment changed but the plan did not', async () => {
     scene = await startScene(engine, { components: ['app', 'docs'], applyMs: 0, approvals: true });
     const s = scene;
-    const { one, two } = await approveSecondWhileFirstApplies(s, { component: 'docs', text: '/promote docs=2.0 to dev' }, '/promote app=1.0.2 to dev');
+    const { one, two } = await approveSecondWhileFirstApplies(
+      s,
+      { component: 'docs', text: '/promote docs=2.0 to dev' },
+      '/promote app=1.0.2 to dev',
+    );
     await settle(s);
 
     const done = await promotionOf(s, two);
@@ -420,7 +476,9 @@ describe.each(ENGINES)('approvals bind to the plan (%s engine)', (engine) => {
 
     const thread = threadLines(await s.chat.promotionMessage(two));
     expect(thread).toContain(`Waiting: promotion #${one} is using dev; this one starts when it finishes.`);
-    expect(thread).toContain(`Planned promotion #${two} again: the plan is the same as the one approved, so it goes on.`);
+    expect(thread).toContain(
+      `Planned promotion #${two} again: the plan is the same as the one approved, so it goes on.`,
+    );
     expect(thread.filter((line) => line === 'bob approved (1 of 1).')).toHaveLength(1);
     expect(thread.at(-1)).toMatch(new RegExp(`^Promotion #${two} succeeded`));
     expect(await readFile(join(s.dir, 'app', 'version'), 'utf8')).toBe('1.0.2');

@@ -53,7 +53,9 @@ describe('records in PostgreSQL with the queues in the bot', () => {
     };
 
     const first = await startBot();
-    await expect(startBatonProcess(args, env, /open (http:\/\/\S+) /)).rejects.toThrow(/Another Baton already uses the database .* set REDIS_URL on every bot and worker to run several/);
+    await expect(startBatonProcess(args, env, /open (http:\/\/\S+) /)).rejects.toThrow(
+      /Another Baton already uses the database .* set REDIS_URL on every bot and worker to run several/,
+    );
     const chat = consoleClient(first.url);
     expect(replyText(await chat.command('alice', '/promote quick=1 slow=1 to dev'))).toContain('Planning promotion #1');
     await until(async () => {
@@ -72,8 +74,12 @@ describe('records in PostgreSQL with the queues in the bot', () => {
     expect(buttonsOf(root.message).map((b) => b.actionId)).toEqual(['rollback']);
     expect(replyText(await again.command('bob', '/promote audit 1'))).toContain('Hash chain intact');
     expect(replyText(await again.click('bob', 'rollback', '1'))).toContain('Rolling back promotion #1');
-    await until(async () => (replyText(await again.command('bob', '/promote status 1')).includes('State: rolled back') ? true : undefined));
-    expect(replyText(await again.command('bob', '/promote history dev'))).toMatch(/#1 quick=1 slow=1 → dev: rolled back/);
+    await until(async () =>
+      replyText(await again.command('bob', '/promote status 1')).includes('State: rolled back') ? true : undefined,
+    );
+    expect(replyText(await again.command('bob', '/promote history dev'))).toMatch(
+      /#1 quick=1 slow=1 → dev: rolled back/,
+    );
     expect(await database.query('SELECT id, state FROM baton.promotions')).toEqual([{ id: '1', state: 'rolled_back' }]);
   });
 });

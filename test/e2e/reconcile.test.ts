@@ -70,16 +70,24 @@ it('frees an environment a finished promotion left held and starts the promotion
   expect(await store.lockEnvironment('dev', first)).toBe(first);
 
   const second = await request('/promote api=1.1.0 to dev');
-  await expect.poll(async () => (await shown(second)).thread, { timeout: 5_000 }).toContain(
-    `Planning waits: promotion #${first} is using dev, and previews never run while another promotion changes it.`,
-  );
+  await expect
+    .poll(async () => (await shown(second)).thread, { timeout: 5_000 })
+    .toContain(
+      `Planning waits: promotion #${first} is using dev, and previews never run while another promotion changes it.`,
+    );
   expect(await stateOf(second)).toBe('planning…');
 
   started.clock.advance(61_000);
-  await expect.poll(async () => (await shown(second)).thread, { timeout: ON_ITS_OWN_MS, interval: 50 }).toContain(`Started promotion #${second} to dev.`);
+  await expect
+    .poll(async () => (await shown(second)).thread, { timeout: ON_ITS_OWN_MS, interval: 50 })
+    .toContain(`Started promotion #${second} to dev.`);
   await expect.poll(() => stateOf(second), { timeout: 10_000 }).toBe('succeeded');
-  const recovered = (await store.readAudit(environmentStream('dev'))).filter((r) => r.type === 'environment.lock_recovered');
-  expect(recovered.map((r) => r.summary)).toEqual([`dev was still held by promotion #${first}, which finished (succeeded); Baton released it.`]);
+  const recovered = (await store.readAudit(environmentStream('dev'))).filter(
+    (r) => r.type === 'environment.lock_recovered',
+  );
+  expect(recovered.map((r) => r.summary)).toEqual([
+    `dev was still held by promotion #${first}, which finished (succeeded); Baton released it.`,
+  ]);
   expect((await store.getLedger('dev')).api?.version).toBe('1.1.0');
   expect((await shown(second)).thread.at(-1)).toMatch(new RegExp(`^Promotion #${second} succeeded`));
 });
@@ -90,15 +98,22 @@ it('starts a promotion approved after its window closed once the next window ope
   await expect.poll(() => stateOf(id), { timeout: 10_000 }).toBe('awaiting approval');
 
   started.clock.set(new Date('2026-11-26T16:30:00Z')); // 17:30: the window has closed.
-  expect(replyText(await chat.click('bob', 'approve', id))).toBe(`You approved promotion #${id}; it has all 1 approval it needs.`);
+  expect(replyText(await chat.click('bob', 'approve', id))).toBe(
+    `You approved promotion #${id}; it has all 1 approval it needs.`,
+  );
   const waiting = `Waiting: production accepts promotions only Mon-Thu 09:00-16:00 Europe/Berlin; the next opens Mon 30 Nov, 09:00 Europe/Berlin. This one starts when a window opens.`;
   await expect.poll(async () => (await shown(id)).thread, { timeout: 5_000 }).toContain(waiting);
   // Several reconcile rounds while the window is closed: it keeps waiting, and says so once.
   await new Promise((resolve) => setTimeout(resolve, 500));
-  expect(await shown(id)).toEqual({ state: 'approved, waiting to start', thread: ['bob approved (1 of 1).', `Promotion #${id} is approved by bob.`, waiting] });
+  expect(await shown(id)).toEqual({
+    state: 'approved, waiting to start',
+    thread: ['bob approved (1 of 1).', `Promotion #${id} is approved by bob.`, waiting],
+  });
 
   started.clock.set(new Date('2026-11-30T08:00:30Z')); // Monday 09:00:30 in Berlin.
-  await expect.poll(async () => (await shown(id)).thread.slice(3, 4), { timeout: ON_ITS_OWN_MS, interval: 50 }).toEqual([`Started promotion #${id} to production.`]);
+  await expect
+    .poll(async () => (await shown(id)).thread.slice(3, 4), { timeout: ON_ITS_OWN_MS, interval: 50 })
+    .toEqual([`Started promotion #${id} to production.`]);
   await expect.poll(() => stateOf(id), { timeout: 10_000 }).toBe('succeeded');
   expect((await shown(id)).thread.at(-1)).toMatch(new RegExp(`^Promotion #${id} succeeded`));
 });

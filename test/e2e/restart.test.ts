@@ -31,7 +31,11 @@ components:
 describe('a restart of the embedded engine', () => {
   const scene = useProcessScene();
   const startBot = async (configPath: string, dataDir: string) => {
-    const bot = await scene.start(['start', '-c', configPath, '--port', '0', '--data-dir', dataDir], {}, /open (http:\/\/\S+) /);
+    const bot = await scene.start(
+      ['start', '-c', configPath, '--port', '0', '--data-dir', dataDir],
+      {},
+      /open (http:\/\/\S+) /,
+    );
     return { child: bot.child, url: bot.ready[1] ?? '' };
   };
 

@@ -58,7 +58,8 @@ components:
 
 /** A logger that keeps every line, as pino would write it. */
 function capturingLogger(lines: string[]): Logger {
-  const keep = (level: string) => (details: object, message: string) => lines.push(`${level} ${message} ${inspect(details, { depth: 10 })}`);
+  const keep = (level: string) => (details: object, message: string) =>
+    lines.push(`${level} ${message} ${inspect(details, { depth: 10 })}`);
   return { info: keep('info'), warn: keep('warn'), error: keep('error') };
 }
 
@@ -209,7 +210,9 @@ describe('a secret published as a step output', () => {
     expect(await received('1')).toBe(SECRET);
 
     const shown = await expectNothingShowsTheSecret(scene, id);
-    const steps = (JSON.parse(shown.evidenceJson ?? '{}') as { promotion: { steps: { component: string; log: string[] }[] } }).promotion.steps;
+    const steps = (
+      JSON.parse(shown.evidenceJson ?? '{}') as { promotion: { steps: { component: string; log: string[] }[] } }
+    ).promotion.steps;
     expect(steps.find((s) => s.component === 'iam')?.log).toContain('created the database user with password ***');
     expect(steps.find((s) => s.component === 'api')?.log).toContain('connected to https://queue/dev with password ***');
     await stop();
@@ -246,7 +249,9 @@ describe('a secret published as a step output', () => {
     const id = await promote(wrongKey, 'api=2');
     const root = await wrongKey.chat.promotionMessage(id);
     const said = `${root.message.text}\n${messageText(root.message)}\n${root.thread.map((reply) => messageText(reply.message)).join('\n')}`;
-    expect(said).toContain('cannot decrypt output db_password of iam: BATON_ENCRYPTION_KEY is not the key it was written with');
+    expect(said).toContain(
+      'cannot decrypt output db_password of iam: BATON_ENCRYPTION_KEY is not the key it was written with',
+    );
     await expect(received('2')).rejects.toThrow(/ENOENT/);
     await stop();
 
@@ -261,12 +266,18 @@ describe('a secret published as a step output', () => {
     await expect(start({ encryptionKey: '', redisUrl: redis.url })).rejects.toThrow(
       /^BATON_ENCRYPTION_KEY is not set\. .*`openssl rand -base64 32`.*set BATON_ENCRYPTION_KEY for every bot and worker\.$/,
     );
-    const cli = spawnSync(process.execPath, ['bin/baton.js', 'start', '-c', join(dir, 'baton.yaml'), '--data-dir', join(dir, 'data'), '--port', '0'], {
-      encoding: 'utf8',
-      env: { ...process.env, REDIS_URL: redis.url, BATON_ENCRYPTION_KEY: '' },
-      timeout: 30_000,
-    });
+    const cli = spawnSync(
+      process.execPath,
+      ['bin/baton.js', 'start', '-c', join(dir, 'baton.yaml'), '--data-dir', join(dir, 'data'), '--port', '0'],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, REDIS_URL: redis.url, BATON_ENCRYPTION_KEY: '' },
+        timeout: 30_000,
+      },
+    );
     expect(cli.status).toBe(1);
-    expect(cli.stderr).toContain('BATON_ENCRYPTION_KEY is not set. On Redis, Baton encrypts sensitive step outputs with it');
+    expect(cli.stderr).toContain(
+      'BATON_ENCRYPTION_KEY is not set. On Redis, Baton encrypts sensitive step outputs with it',
+    );
   });
 });

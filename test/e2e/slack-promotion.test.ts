@@ -57,7 +57,9 @@ describe('Baton on Slack', () => {
     const scene = await start();
     const id = await requestPromotion(scene, 'iam=1.0.0 api=2.0.0 to staging');
     // The answer was ready at once, so it came with the acknowledgement: no second request to Slack.
-    expect(scene.slack.ephemerals(ALICE)).toMatchObject([{ text: expect.stringContaining(`#${id}`), via: 'command_answer' }]);
+    expect(scene.slack.ephemerals(ALICE)).toMatchObject([
+      { text: expect.stringContaining(`#${id}`), via: 'command_answer' },
+    ]);
     expect(scene.slack.responses).toEqual([]);
     const plan = await scene.promotionMessage(id, has('awaiting approval'));
     expect(plan.blocks.find((b) => (b as { type: string }).type === 'actions')).toMatchObject({
@@ -66,10 +68,14 @@ describe('Baton on Slack', () => {
     // The approver is mentioned, so Slack tells them their approval is needed.
     expect(JSON.stringify(plan.blocks)).toContain(`Waiting for approval from <@${BOB}>.`);
     expect((await scene.click(ALICE, 'remind', id)).status).toBe(200);
-    expect((await scene.waitForPrivateAnswers(ALICE, 2)).at(-1)).toBe(`Reminded <@${BOB}> in the thread of promotion #${id}.`);
+    expect((await scene.waitForPrivateAnswers(ALICE, 2)).at(-1)).toBe(
+      `Reminded <@${BOB}> in the thread of promotion #${id}.`,
+    );
 
     expect((await scene.click(ALICE, 'approve', id)).status).toBe(200);
-    expect((await scene.waitForPrivateAnswers(ALICE, 3)).at(-1)).toMatch(/<@UALICE0001> can't approve .*only @release-managers may \(rule approvals.from of staging\)/);
+    expect((await scene.waitForPrivateAnswers(ALICE, 3)).at(-1)).toMatch(
+      /<@UALICE0001> can't approve .*only @release-managers may \(rule approvals.from of staging\)/,
+    );
     expect((await scene.click(BOB, 'approve', id)).status).toBe(200);
 
     const done = await scene.promotionMessage(id, has('succeeded'));
@@ -105,7 +111,10 @@ describe('Baton on Slack', () => {
     await scene.promotionMessage(id, has('awaiting approval'));
     await scene.click(BOB, 'approve', id);
     const offersRollback = (blocks: unknown) => JSON.stringify(blocks).includes('"action_id":"rollback"');
-    const failed = await scene.promotionMessage(id, (root) => root.text.includes('failed') && offersRollback(root.blocks));
+    const failed = await scene.promotionMessage(
+      id,
+      (root) => root.text.includes('failed') && offersRollback(root.blocks),
+    );
     expect(scene.threadText(failed)).toContain('health check failed');
     // A reply is never edited: a button there would outlive the rollback.
     expect(scene.threadText(failed)).toContain("Roll back from the promotion's message above.");
@@ -123,7 +132,9 @@ describe('Baton on Slack', () => {
     await scene.promotionMessage(id, has('awaiting approval'));
     await scene.click(MALLORY, 'approve', id);
     const [answer] = await scene.waitForPrivateAnswers(MALLORY, 1);
-    expect(answer).toContain("<@UMALLORY01> can't approve or reject promotions to staging: only @release-managers may (rule approvals.from of staging)");
+    expect(answer).toContain(
+      "<@UMALLORY01> can't approve or reject promotions to staging: only @release-managers may (rule approvals.from of staging)",
+    );
     const audit = await scene.baton.engine.store.readAudit(promotionStream(id));
     expect(audit.map((r) => r.type)).toContain('approval.refused');
     expect((await scene.baton.promotions.getPromotion(id))?.state).toBe('awaiting_approval');
@@ -131,14 +142,21 @@ describe('Baton on Slack', () => {
 
   it('refuses a request with a bad signature or a stale timestamp, and acts once on a replayed retry', async () => {
     const scene = await start();
-    expect((await scene.command(ALICE, 'iam=1.0.0 to staging', { options: { signature: 'v0=0000' } })).status).toBe(401);
+    expect((await scene.command(ALICE, 'iam=1.0.0 to staging', { options: { signature: 'v0=0000' } })).status).toBe(
+      401,
+    );
     const sixMinutesAgo = Math.floor(Date.now() / 1000) - 6 * 60;
-    expect((await scene.command(ALICE, 'iam=1.0.0 to staging', { options: { timestamp: sixMinutesAgo } })).status).toBe(401);
+    expect((await scene.command(ALICE, 'iam=1.0.0 to staging', { options: { timestamp: sixMinutesAgo } })).status).toBe(
+      401,
+    );
 
     const triggerId = '1234567890.1.abc123';
     expect((await scene.command(ALICE, 'iam=1.0.1 to staging', { triggerId })).status).toBe(200);
     await scene.waitForPrivateAnswers(ALICE, 1);
-    const retry = await scene.command(ALICE, 'iam=1.0.1 to staging', { triggerId, options: { retryNum: 1, retryReason: 'http_timeout' } });
+    const retry = await scene.command(ALICE, 'iam=1.0.1 to staging', {
+      triggerId,
+      options: { retryNum: 1, retryReason: 'http_timeout' },
+    });
     expect(retry.status).toBe(200);
     await scene.baton.idle();
 
@@ -147,11 +165,12 @@ describe('Baton on Slack', () => {
     expect(scene.privateAnswers(ALICE)).toHaveLength(1);
   });
 
-  it('posts a 300-step plan within Slack\'s limits, with the full plan attached in the thread', async () => {
+  it("posts a 300-step plan within Slack's limits, with the full plan attached in the thread", async () => {
     const diff = Array.from({ length: 12 }, (_, line) => `-  image: ghcr.io/acme/service:2026.11.${line}`).join('\n');
     const components = Array.from(
       { length: 300 },
-      (_, i) => `  service-${i + 1}: { adapter: script, with: { apply: ["true"], plan: ["printf", "%s\\n", "update service-${i + 1}", ${JSON.stringify(diff)}] } }`,
+      (_, i) =>
+        `  service-${i + 1}: { adapter: script, with: { apply: ["true"], plan: ["printf", "%s\\n", "update service-${i + 1}", ${JSON.stringify(diff)}] } }`,
     );
     const scene = await start(`
 version: 1
@@ -169,11 +188,15 @@ ${components.join('\n')}
     expect(plan.blocks.at(-1)).toMatchObject({ type: 'actions' });
     const attached = await scene.slack.waitFor(() => scene.slack.files.find((f) => f.title === 'Full text'));
     const content = attached.content?.toString() ?? '';
-    for (let i = 1; i <= 300; i += 1) expect(content).toContain(`\`service-${i}\` 1.0.0 (script, *irreversible*) — update service-${i}`);
+    for (let i = 1; i <= 300; i += 1)
+      expect(content).toContain(`\`service-${i}\` 1.0.0 (script, *irreversible*) — update service-${i}`);
   });
 
-  it('keeps every step result, in order, through a burst under Slack\'s rate limit', async () => {
-    const components = Array.from({ length: 20 }, (_, i) => `  job-${i + 1}: { adapter: script, with: { apply: ["true"] } }`);
+  it("keeps every step result, in order, through a burst under Slack's rate limit", async () => {
+    const components = Array.from(
+      { length: 20 },
+      (_, i) => `  job-${i + 1}: { adapter: script, with: { apply: ["true"] } }`,
+    );
     const scene = await start(
       `
 version: 1
@@ -186,7 +209,9 @@ ${components.join('\n')}
     );
     const versions = Array.from({ length: 20 }, (_, i) => `job-${i + 1}=1.0.0`).join(' ');
     const id = await requestPromotion(scene, `${versions} to staging`);
-    const done = await scene.promotionMessage(id, (root) => root.replies.some((r) => r.text.includes(`Promotion #${id} succeeded`)));
+    const done = await scene.promotionMessage(id, (root) =>
+      root.replies.some((r) => r.text.includes(`Promotion #${id} succeeded`)),
+    );
 
     expect(scene.slack.rateLimitedCount).toBeGreaterThan(0);
     const thread = scene.threadText(done);
@@ -198,13 +223,18 @@ ${components.join('\n')}
   }, 60_000);
 
   it('takes approvers from a Slack user group, looked up once for a burst of clicks', async () => {
-    const scene = await start(CONFIG.replace(`release-managers: [${BOB}]`, 'release-managers: { usergroup: release-managers }'), {
-      standIn: { usergroups: { S0RELEASE1: { handle: 'release-managers', users: [BOB] } } },
-    });
+    const scene = await start(
+      CONFIG.replace(`release-managers: [${BOB}]`, 'release-managers: { usergroup: release-managers }'),
+      {
+        standIn: { usergroups: { S0RELEASE1: { handle: 'release-managers', users: [BOB] } } },
+      },
+    );
     const id = await requestPromotion(scene, 'iam=1.0.0 to staging');
     await scene.promotionMessage(id, has('awaiting approval'));
     await scene.click(MALLORY, 'approve', id);
-    expect((await scene.waitForPrivateAnswers(MALLORY, 1))[0]).toContain("can't approve or reject promotions to staging");
+    expect((await scene.waitForPrivateAnswers(MALLORY, 1))[0]).toContain(
+      "can't approve or reject promotions to staging",
+    );
     await scene.click(BOB, 'approve', id);
     await scene.promotionMessage(id, has('succeeded'));
     expect(scene.slack.callsTo('usergroups.users.list').map((c) => c.args.usergroup)).toEqual(['S0RELEASE1']);

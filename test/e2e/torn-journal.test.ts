@@ -16,11 +16,19 @@ import { silentLogger } from '../support/silent-logger.ts';
 it('cuts a torn last journal line at start, records the repair, and keeps every record before it', async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'baton-torn-'));
   const warnings: string[] = [];
-  const logger = { ...silentLogger, warn: (details: object, message: string) => void warnings.push(`${message} ${JSON.stringify(details)}`) };
-  const start = (): Promise<RunningBaton> => startBaton({ configPath: EXAMPLE_CONFIG, dataDir, host: '127.0.0.1', port: 0, logger, retryDelayMs: 10 });
+  const logger = {
+    ...silentLogger,
+    warn: (details: object, message: string) => void warnings.push(`${message} ${JSON.stringify(details)}`),
+  };
+  const start = (): Promise<RunningBaton> =>
+    startBaton({ configPath: EXAMPLE_CONFIG, dataDir, host: '127.0.0.1', port: 0, logger, retryDelayMs: 10 });
   try {
     const first = await start();
-    const outcome = await first.promotions.request({ release: { name: 'r', versions: { api: '1.4.2', worker: '1.4.2', iam: '2026.11.3', schema: '42' } }, environment: 'dev', requestedBy: 'alice' });
+    const outcome = await first.promotions.request({
+      release: { name: 'r', versions: { api: '1.4.2', worker: '1.4.2', iam: '2026.11.3', schema: '42' } },
+      environment: 'dev',
+      requestedBy: 'alice',
+    });
     if (outcome.outcome !== 'planning') throw new Error('refused');
     await first.idle();
     await first.close();
@@ -36,7 +44,12 @@ it('cuts a torn last journal line at start, records the repair, and keeps every 
     expect(warnings.some((w) => w.includes('the journal was repaired at start'))).toBe(true);
     const promotion = await second.engine.store.getPromotion('1');
     expect(promotion?.state).toBe('succeeded');
-    expect(verifyAuditChain(await second.engine.store.readAudit('promotion-1'), promotion?.audit ? { anchor: promotion.audit } : {})).toEqual({ intact: true });
+    expect(
+      verifyAuditChain(
+        await second.engine.store.readAudit('promotion-1'),
+        promotion?.audit ? { anchor: promotion.audit } : {},
+      ),
+    ).toEqual({ intact: true });
     await second.close();
     // The repair itself was appended on a clean line: the file is what it was, plus whole lines.
     expect((await readFile(journal, 'utf8')).startsWith(whole)).toBe(true);

@@ -36,7 +36,11 @@ export function samplePromotion(id: string, overrides: Partial<Promotion> = {}):
 }
 
 /** A change of a promotion with no records, through the engine's one write for promotions. */
-export async function updatePromotion(store: Store, id: string, change: (current: Promotion) => Promotion | undefined): Promise<Promotion> {
+export async function updatePromotion(
+  store: Store,
+  id: string,
+  change: (current: Promotion) => Promotion | undefined,
+): Promise<Promotion> {
   const { promotion } = await store.transitionPromotion(id, (current) => {
     const next = change(current);
     return next ? { promotion: next, records: [] } : undefined;
@@ -45,7 +49,12 @@ export async function updatePromotion(store: Store, id: string, change: (current
 }
 
 /** Ledger entries of one environment, written as a promotion there would write them. */
-async function setLedger(store: Store, environment: string, ledger: LedgerWrite[], verified?: { versions: Record<string, string>; at: string }): Promise<void> {
+async function setLedger(
+  store: Store,
+  environment: string,
+  ledger: LedgerWrite[],
+  verified?: { versions: Record<string, string>; at: string },
+): Promise<void> {
   const id = await store.nextPromotionId();
   await store.createPromotion(samplePromotion(id, { environment }));
   await store.transitionPromotion(id, () => ({ records: [], ledger, ...(verified ? { verified } : {}) }));
@@ -53,13 +62,27 @@ async function setLedger(store: Store, environment: string, ledger: LedgerWrite[
 
 function approvedBy(user: string, promotionId = '1'): AuditBuild {
   const stream = `promotion-${promotionId}`;
-  return (previous) => sealAuditRecord(stream, { type: 'promotion.approved', actor: user, summary: `approved by ${user}`, promotionId }, previous, 'now');
+  return (previous) =>
+    sealAuditRecord(
+      stream,
+      { type: 'promotion.approved', actor: user, summary: `approved by ${user}`, promotionId },
+      previous,
+      'now',
+    );
 }
 
 /** A promotion finished at `finishedAt` with two records, both posted to chat: due for the archive. */
-async function finishedPromotion(store: Store, id: string, finishedAt: string, environment = 'dev'): Promise<Promotion> {
+async function finishedPromotion(
+  store: Store,
+  id: string,
+  finishedAt: string,
+  environment = 'dev',
+): Promise<Promotion> {
   await store.createPromotion(samplePromotion(id, { environment }), [approvedBy('alice', id)]);
-  const { promotion } = await store.transitionPromotion(id, (p) => ({ promotion: { ...p, state: 'succeeded', finishedAt }, records: [approvedBy('bob', id)] }));
+  const { promotion } = await store.transitionPromotion(id, (p) => ({
+    promotion: { ...p, state: 'succeeded', finishedAt },
+    records: [approvedBy('bob', id)],
+  }));
   await store.advanceThreadCursor(`promotion-${id}`, 0, 2);
   return promotion;
 }
@@ -107,21 +130,36 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
         expect(await engine.store.getPromotion('9')).toBeUndefined();
         expect((await engine.store.listPromotions()).map((p) => p.id)).toEqual(['3', '2', '1']);
         expect((await engine.store.listPromotions({ environment: 'dev' })).map((p) => p.id)).toEqual(['3', '1']);
-        expect((await engine.store.listPromotions({ states: ['running', 'succeeded'] })).map((p) => p.id)).toEqual(['2', '1']);
+        expect((await engine.store.listPromotions({ states: ['running', 'succeeded'] })).map((p) => p.id)).toEqual([
+          '2',
+          '1',
+        ]);
         expect((await engine.store.listPromotions({ limit: 2 })).map((p) => p.id)).toEqual(['3', '2']);
       });
 
       it('pages through history: the promotions before an id, newest first, with the same filters', async () => {
         for (let i = 1; i <= 12; i += 1) {
-          await engine.store.createPromotion(samplePromotion(String(i), { environment: i % 2 === 0 ? 'prod' : 'dev', state: i === 12 ? 'running' : 'succeeded' }));
+          await engine.store.createPromotion(
+            samplePromotion(String(i), {
+              environment: i % 2 === 0 ? 'prod' : 'dev',
+              state: i === 12 ? 'running' : 'succeeded',
+            }),
+          );
         }
-        const page = (query: Parameters<Store['listPromotions']>[0]) => engine.store.listPromotions(query).then((found) => found.map((p) => p.id));
+        const page = (query: Parameters<Store['listPromotions']>[0]) =>
+          engine.store.listPromotions(query).then((found) => found.map((p) => p.id));
         expect(await page({ limit: 5 })).toEqual(['12', '11', '10', '9', '8']);
         expect(await page({ before: '8', limit: 5 })).toEqual(['7', '6', '5', '4', '3']);
         expect(await page({ before: '3', limit: 5 })).toEqual(['2', '1']);
         expect(await page({ before: '1', limit: 5 })).toEqual([]);
         expect(await page({ environment: 'prod', before: '10', limit: 2 })).toEqual(['8', '6']);
-        expect(await page({ environment: 'prod', states: ['succeeded'], before: '12' })).toEqual(['10', '8', '6', '4', '2']);
+        expect(await page({ environment: 'prod', states: ['succeeded'], before: '12' })).toEqual([
+          '10',
+          '8',
+          '6',
+          '4',
+          '2',
+        ]);
         expect(await page({ states: ['running'], before: '12' })).toEqual([]);
       });
 
@@ -134,7 +172,14 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
         expect(() => read?.approvals.push({ user: 'mallory', at: 'now' })).toThrow(TypeError);
         const [listed] = await engine.store.listPromotions({ limit: 1 });
         expect(() => listed?.steps.pop()).toThrow(TypeError);
-        await engine.store.appendAudit('promotion-1', (previous) => sealAuditRecord('promotion-1', { type: 'promotion.requested', actor: 'alice', summary: 'asked' }, previous, 'now'));
+        await engine.store.appendAudit('promotion-1', (previous) =>
+          sealAuditRecord(
+            'promotion-1',
+            { type: 'promotion.requested', actor: 'alice', summary: 'asked' },
+            previous,
+            'now',
+          ),
+        );
         const [record] = await engine.store.readAudit('promotion-1');
         expect(() => Object.assign(record ?? {}, { summary: 'rewritten' })).toThrow(TypeError);
         expect((await engine.store.getPromotion('1'))?.approvals).toEqual([]);
@@ -145,7 +190,10 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
         await engine.store.createPromotion(samplePromotion('1'));
         await Promise.all(
           Array.from({ length: 40 }, (_, i) =>
-            updatePromotion(engine.store, '1', (p) => ({ ...p, approvals: [...p.approvals, { user: `u${i}`, at: 'now' }] })),
+            updatePromotion(engine.store, '1', (p) => ({
+              ...p,
+              approvals: [...p.approvals, { user: `u${i}`, at: 'now' }],
+            })),
           ),
         );
         expect((await engine.store.getPromotion('1'))?.approvals).toHaveLength(40);
@@ -174,16 +222,23 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
         await engine.store.createPromotion(samplePromotion('1'));
         const results = await Promise.all(
           Array.from({ length: 10 }, (_, i) =>
-            updatePromotion(engine.store, '1', (p) => ({ ...p, approvals: [...p.approvals, { user: `u${i}`, at: 'now' }] })),
+            updatePromotion(engine.store, '1', (p) => ({
+              ...p,
+              approvals: [...p.approvals, { user: `u${i}`, at: 'now' }],
+            })),
           ),
         );
-        expect(results.map((p) => p.approvals.length).sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+        expect(results.map((p) => p.approvals.length).sort((a, b) => a - b)).toEqual(
+          Array.from({ length: 10 }, (_, i) => i + 1),
+        );
       });
 
       it('hands out frozen promotions from updates, so a change that mutates fails instead of leaking', async () => {
         await engine.store.createPromotion(samplePromotion('1', { approvals: [{ user: 'a', at: 'then' }] }));
         const updated = await updatePromotion(engine.store, '1', (p) => ({ ...p, reason: 'r' }));
-        expect(Object.isFrozen(updated) && Object.isFrozen(updated.approvals) && Object.isFrozen(updated.approvals[0])).toBe(true);
+        expect(
+          Object.isFrozen(updated) && Object.isFrozen(updated.approvals) && Object.isFrozen(updated.approvals[0]),
+        ).toBe(true);
         await expect(
           updatePromotion(engine.store, '1', (p) => {
             p.approvals.push({ user: 'mallory', at: 'now' });
@@ -202,13 +257,23 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
 
       it('changes a promotion and appends its records in one write, chained after the records before', async () => {
         await engine.store.createPromotion(samplePromotion('1'));
-        await engine.store.appendAudit('promotion-1', (previous) => sealAuditRecord('promotion-1', { type: 'promotion.requested', actor: 'alice', summary: 'asked' }, previous, 'now'));
+        await engine.store.appendAudit('promotion-1', (previous) =>
+          sealAuditRecord(
+            'promotion-1',
+            { type: 'promotion.requested', actor: 'alice', summary: 'asked' },
+            previous,
+            'now',
+          ),
+        );
         const { promotion, records } = await engine.store.transitionPromotion('1', (p) => ({
           promotion: { ...p, state: 'approved' },
           records: [approvedBy('bob'), approvedBy('carol')],
         }));
         expect(promotion.state).toBe('approved');
-        expect(records.map((r) => [r.seq, r.summary])).toEqual([[2, 'approved by bob'], [3, 'approved by carol']]);
+        expect(records.map((r) => [r.seq, r.summary])).toEqual([
+          [2, 'approved by bob'],
+          [3, 'approved by carol'],
+        ]);
         expect((await engine.store.getPromotion('1'))?.state).toBe('approved');
         const stored = await engine.store.readAudit('promotion-1');
         expect(stored).toEqual([expect.objectContaining({ summary: 'asked' }), ...records]);
@@ -230,22 +295,36 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
           throw new Error('cannot build this record');
         };
         await expect(
-          engine.store.transitionPromotion('1', (p) => ({ promotion: { ...p, state: 'approved' }, records: [approvedBy('bob'), refusing] })),
+          engine.store.transitionPromotion('1', (p) => ({
+            promotion: { ...p, state: 'approved' },
+            records: [approvedBy('bob'), refusing],
+          })),
         ).rejects.toThrow('cannot build this record');
         await expect(
           engine.store.transitionPromotion('1', () => {
             throw new Error('refused');
           }),
         ).rejects.toThrow('refused');
-        expect(await engine.store.transitionPromotion('1', () => undefined)).toEqual({ promotion: expect.objectContaining({ state: 'awaiting_approval' }), records: [] });
+        expect(await engine.store.transitionPromotion('1', () => undefined)).toEqual({
+          promotion: expect.objectContaining({ state: 'awaiting_approval' }),
+          records: [],
+        });
         expect((await engine.store.getPromotion('1'))?.state).toBe('awaiting_approval');
         expect(await engine.store.readAudit('promotion-1')).toEqual([]);
-        await expect(engine.store.transitionPromotion('404', () => ({ records: [approvedBy('bob')] }))).rejects.toThrow(/404/);
+        await expect(engine.store.transitionPromotion('404', () => ({ records: [approvedBy('bob')] }))).rejects.toThrow(
+          /404/,
+        );
       });
 
       it('creates a promotion with the first records of its stream in one write, and refuses an id that exists', async () => {
         const records = await engine.store.createPromotion(samplePromotion('1'), [
-          (previous) => sealAuditRecord('promotion-1', { type: 'promotion.requested', actor: 'alice', summary: 'asked', promotionId: '1' }, previous, 'now'),
+          (previous) =>
+            sealAuditRecord(
+              'promotion-1',
+              { type: 'promotion.requested', actor: 'alice', summary: 'asked', promotionId: '1' },
+              previous,
+              'now',
+            ),
         ]);
         expect(records.map((r) => [r.seq, r.summary])).toEqual([[1, 'asked']]);
         expect(await engine.store.readAudit('promotion-1')).toEqual(records);
@@ -253,17 +332,24 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
         // The next record chains on the one written at creation.
         await engine.store.transitionPromotion('1', () => ({ records: [approvedBy('bob')] }));
         expect(verifyAuditChain(await engine.store.readAudit('promotion-1'))).toEqual({ intact: true });
-        await expect(engine.store.createPromotion(samplePromotion('1'), [approvedBy('carol')])).rejects.toThrow(/already exists/);
+        await expect(engine.store.createPromotion(samplePromotion('1'), [approvedBy('carol')])).rejects.toThrow(
+          /already exists/,
+        );
         expect(await engine.store.readAudit('promotion-1')).toHaveLength(2);
       });
 
-      it('writes a transition\'s ledger entries and verified marks with it, and none of them when it throws', async () => {
+      it("writes a transition's ledger entries and verified marks with it, and none of them when it throws", async () => {
         await engine.store.createPromotion(samplePromotion('1', { environment: 'staging', state: 'running' }));
         const entry = { version: '2.0.0', since: 'then', promotionId: '1', outputs: {} };
         await expect(
           engine.store.transitionPromotion('1', (p) => ({
             promotion: { ...p, state: 'succeeded' },
-            records: [approvedBy('bob'), () => { throw new Error('cannot build this record'); }],
+            records: [
+              approvedBy('bob'),
+              () => {
+                throw new Error('cannot build this record');
+              },
+            ],
             ledger: [{ component: 'api', entry }],
             verified: { versions: { api: '2.0.0' }, at: 'then' },
           })),
@@ -284,7 +370,7 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
         expect(await engine.store.readAudit('promotion-1')).toHaveLength(1);
       });
 
-      it('notes a promotion\'s thread once: the first note stands', async () => {
+      it("notes a promotion's thread once: the first note stands", async () => {
         await engine.store.createPromotion(samplePromotion('1'));
         const noted = await engine.store.setThread('1', { channel: '#deploys', messageId: 'm1' });
         expect(noted.thread).toEqual({ channel: '#deploys', messageId: 'm1' });
@@ -297,9 +383,16 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
         await Promise.all(
           Array.from({ length: 30 }, (_, i) => {
             const user = `u${i}`;
-            if (i % 3 === 0) return updatePromotion(engine.store, '1', (p) => ({ ...p, approvals: [...p.approvals, { user, at: 'now' }] }));
+            if (i % 3 === 0)
+              return updatePromotion(engine.store, '1', (p) => ({
+                ...p,
+                approvals: [...p.approvals, { user, at: 'now' }],
+              }));
             if (i % 3 === 1) return engine.store.appendAudit('promotion-1', approvedBy(user));
-            return engine.store.transitionPromotion('1', (p) => ({ promotion: { ...p, approvals: [...p.approvals, { user, at: 'now' }] }, records: [approvedBy(user)] }));
+            return engine.store.transitionPromotion('1', (p) => ({
+              promotion: { ...p, approvals: [...p.approvals, { user, at: 'now' }] },
+              records: [approvedBy(user)],
+            }));
           }),
         );
         expect((await engine.store.getPromotion('1'))?.approvals).toHaveLength(20);
@@ -333,7 +426,9 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
       });
 
       it('gives an environment lock to exactly one of many promotions asking at once', async () => {
-        const holders = await Promise.all(Array.from({ length: 20 }, (_, i) => engine.store.lockEnvironment('prod', String(i + 1))));
+        const holders = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => engine.store.lockEnvironment('prod', String(i + 1))),
+        );
         const winner = holders[0];
         expect(new Set(holders).size).toBe(1);
         await engine.store.unlockEnvironment('prod', 'someone-else');
@@ -362,7 +457,12 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
         await Promise.all(
           Array.from({ length: 30 }, (_, i) =>
             engine.store.appendAudit('promotion-1', (previous) =>
-              sealAuditRecord('promotion-1', { type: 'step.started', actor: 'baton', summary: `event ${i}` }, previous, '2026-11-01T10:00:00.000Z'),
+              sealAuditRecord(
+                'promotion-1',
+                { type: 'step.started', actor: 'baton', summary: `event ${i}` },
+                previous,
+                '2026-11-01T10:00:00.000Z',
+              ),
             ),
           ),
         );
@@ -375,7 +475,14 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
 
       it('lists streams with records past their thread cursor, those behind longest first, until the cursor reaches the last', async () => {
         const append = (stream: string) =>
-          engine.store.appendAudit(stream, (previous) => sealAuditRecord(stream, { type: 'environment.frozen', actor: 'alice', summary: 'frozen' }, previous, new Date().toISOString()));
+          engine.store.appendAudit(stream, (previous) =>
+            sealAuditRecord(
+              stream,
+              { type: 'environment.frozen', actor: 'alice', summary: 'frozen' },
+              previous,
+              new Date().toISOString(),
+            ),
+          );
         expect(await engine.store.unpostedStreams(10)).toEqual([]);
         await append('environment-dev');
         await new Promise((resolve) => setTimeout(resolve, 5));
@@ -398,7 +505,9 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
 
       it('moves a thread cursor only from the value the caller saw', async () => {
         expect(await engine.store.threadCursor('promotion-1')).toBe(0);
-        const moves = await Promise.all(Array.from({ length: 10 }, () => engine.store.advanceThreadCursor('promotion-1', 0, 1)));
+        const moves = await Promise.all(
+          Array.from({ length: 10 }, () => engine.store.advanceThreadCursor('promotion-1', 0, 1)),
+        );
         expect(moves.filter(Boolean)).toHaveLength(1);
         expect(await engine.store.advanceThreadCursor('promotion-1', 0, 2)).toBe(false);
         expect(await engine.store.advanceThreadCursor('promotion-1', 1, 2)).toBe(true);
@@ -406,7 +515,9 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
       });
 
       it('gives a lease to one holder at a time, renews it for that holder, and hands it on when it lapses or is let go', async () => {
-        const takes = await Promise.all(['bot-a', 'bot-b', 'bot-c'].map((holder) => engine.store.holdLease('gateway', holder, 200)));
+        const takes = await Promise.all(
+          ['bot-a', 'bot-b', 'bot-c'].map((holder) => engine.store.holdLease('gateway', holder, 200)),
+        );
         expect(takes.filter(Boolean)).toHaveLength(1);
         const holder = ['bot-a', 'bot-b', 'bot-c'][takes.indexOf(true)] ?? '';
         const other = holder === 'bot-a' ? 'bot-b' : 'bot-a';
@@ -433,14 +544,17 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
         await finishedPromotion(engine.store, '2', '2026-06-01T00:00:00.000Z', 'prod');
         await engine.store.createPromotion(samplePromotion('3', { state: 'running' }));
         await finishedPromotion(engine.store, '4', '2026-02-01T00:00:00.000Z');
-        const due = (query: Parameters<Store['listPromotions']>[0]) => engine.store.listPromotions(query).then((found) => found.map((p) => p.id));
+        const due = (query: Parameters<Store['listPromotions']>[0]) =>
+          engine.store.listPromotions(query).then((found) => found.map((p) => p.id));
         expect(await due({ finishedBefore: '2026-03-01T00:00:00.000Z' })).toEqual(['4', '1']);
         expect(await due({ finishedBefore: '2027-01-01T00:00:00.000Z', limit: 2 })).toEqual(['4', '2']);
-        expect(await due({ finishedBefore: '2027-01-01T00:00:00.000Z', before: '4', environment: 'dev' })).toEqual(['1']);
+        expect(await due({ finishedBefore: '2027-01-01T00:00:00.000Z', before: '4', environment: 'dev' })).toEqual([
+          '1',
+        ]);
         expect(await due({ finishedBefore: '2025-01-01T00:00:00.000Z' })).toEqual([]);
       });
 
-      it('archives a finished promotion in one write: it, its stream and its cursor go, what is left of it stays, and Baton\'s stream records it', async () => {
+      it("archives a finished promotion in one write: it, its stream and its cursor go, what is left of it stays, and Baton's stream records it", async () => {
         const promotion = await finishedPromotion(engine.store, '1', '2026-01-01T00:00:00.000Z');
         await finishedPromotion(engine.store, '2', '2026-01-02T00:00:00.000Z');
         const archived = archivedEntry(promotion);
@@ -450,7 +564,11 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
         expect(await engine.store.readAudit('promotion-1')).toEqual([]);
         expect(await engine.store.threadCursor('promotion-1')).toBe(0);
         expect((await engine.store.listPromotions()).map((p) => p.id)).toEqual(['2']);
-        expect((await engine.store.listPromotions({ environment: 'dev', finishedBefore: '2027-01-01T00:00:00.000Z' })).map((p) => p.id)).toEqual(['2']);
+        expect(
+          (await engine.store.listPromotions({ environment: 'dev', finishedBefore: '2027-01-01T00:00:00.000Z' })).map(
+            (p) => p.id,
+          ),
+        ).toEqual(['2']);
         expect(await engine.store.archivedPromotion('1')).toEqual(archived);
         expect(await engine.store.archivedPromotion('2')).toBeUndefined();
         expect(await engine.store.unpostedStreams(10)).toEqual(['baton']);
@@ -460,23 +578,31 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
         expect(baton.map((r) => r.promotionId)).toEqual(['1']);
         expect(verifyAuditChain(baton)).toEqual({ intact: true });
         // A change that comes for it after it went finds no promotion.
-        await expect(updatePromotion(engine.store, '1', (p) => ({ ...p, reason: 'late' }))).rejects.toThrow(/does not exist/);
+        await expect(updatePromotion(engine.store, '1', (p) => ({ ...p, reason: 'late' }))).rejects.toThrow(
+          /does not exist/,
+        );
       });
 
       it('archives nothing while the promotion is unfinished, its log moved past the bundle, or chat was not told all of it', async () => {
         await engine.store.createPromotion(samplePromotion('1', { state: 'running' }), [approvedBy('alice', '1')]);
         await engine.store.advanceThreadCursor('promotion-1', 0, 1);
         const running = await engine.store.getPromotion('1');
-        expect(running && (await engine.store.archivePromotion(archivedEntry(running), archivedRecord('1')))).toBeUndefined();
+        expect(
+          running && (await engine.store.archivePromotion(archivedEntry(running), archivedRecord('1'))),
+        ).toBeUndefined();
 
         const finished = await finishedPromotion(engine.store, '2', '2026-01-01T00:00:00.000Z');
         await engine.store.transitionPromotion('2', () => ({ records: [approvedBy('carol', '2')] }));
         expect(await engine.store.archivePromotion(archivedEntry(finished), archivedRecord('2'))).toBeUndefined();
 
         const moved = await engine.store.getPromotion('2');
-        expect(moved && (await engine.store.archivePromotion(archivedEntry(moved), archivedRecord('2')))).toBeUndefined();
+        expect(
+          moved && (await engine.store.archivePromotion(archivedEntry(moved), archivedRecord('2'))),
+        ).toBeUndefined();
         await engine.store.advanceThreadCursor('promotion-2', 2, 3);
-        expect(moved && (await engine.store.archivePromotion(archivedEntry(moved), archivedRecord('2')))).toMatchObject({ promotionId: '2' });
+        expect(moved && (await engine.store.archivePromotion(archivedEntry(moved), archivedRecord('2')))).toMatchObject(
+          { promotionId: '2' },
+        );
 
         expect((await engine.store.getPromotion('1'))?.state).toBe('running');
         expect(await engine.store.readAudit('promotion-1')).toHaveLength(1);
@@ -484,9 +610,16 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
         expect((await engine.store.readAudit('baton')).map((r) => r.promotionId)).toEqual(['2']);
       });
 
-      it('keeps one chain in Baton\'s stream while many promotions are archived at once, each by two archivers', async () => {
-        const promotions = await Promise.all(['1', '2', '3', '4', '5', '6'].map((id) => finishedPromotion(engine.store, id, '2026-01-01T00:00:00.000Z')));
-        const outcomes = await Promise.all(promotions.flatMap((p) => [engine.store.archivePromotion(archivedEntry(p), archivedRecord(p.id)), engine.store.archivePromotion(archivedEntry(p), archivedRecord(p.id))]));
+      it("keeps one chain in Baton's stream while many promotions are archived at once, each by two archivers", async () => {
+        const promotions = await Promise.all(
+          ['1', '2', '3', '4', '5', '6'].map((id) => finishedPromotion(engine.store, id, '2026-01-01T00:00:00.000Z')),
+        );
+        const outcomes = await Promise.all(
+          promotions.flatMap((p) => [
+            engine.store.archivePromotion(archivedEntry(p), archivedRecord(p.id)),
+            engine.store.archivePromotion(archivedEntry(p), archivedRecord(p.id)),
+          ]),
+        );
         expect(outcomes.filter((record) => record !== undefined)).toHaveLength(6);
         const baton = await engine.store.readAudit('baton');
         expect(baton.map((r) => r.promotionId).sort()).toEqual(['1', '2', '3', '4', '5', '6']);
@@ -498,9 +631,12 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
     describe('queue', () => {
       it('runs each job once even when added twice', async () => {
         const seen: string[] = [];
-        engine.queue.work(async (job) => {
-          seen.push(job.id);
-        }, { concurrency: 2 });
+        engine.queue.work(
+          async (job) => {
+            seen.push(job.id);
+          },
+          { concurrency: 2 },
+        );
         const job: Job = { id: 'step.1.api', data: { kind: 'step', promotionId: '1', stepId: '1.api' } };
         await engine.queue.add(job);
         await engine.queue.add(job);
@@ -513,12 +649,16 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
 
       it('counts the jobs waiting to start, and tells each handler when its job became ready', async () => {
         const before = Date.now();
-        for (let i = 0; i < 3; i += 1) await engine.queue.add({ id: `plan.depth.${i}`, data: { kind: 'plan', promotionId: String(i) } });
+        for (let i = 0; i < 3; i += 1)
+          await engine.queue.add({ id: `plan.depth.${i}`, data: { kind: 'plan', promotionId: String(i) } });
         expect(await engine.queue.depth()).toBe(3);
         const readyAt: (number | undefined)[] = [];
-        engine.queue.work(async (job) => {
-          readyAt.push(job.readyAt);
-        }, { concurrency: 1 });
+        engine.queue.work(
+          async (job) => {
+            readyAt.push(job.readyAt);
+          },
+          { concurrency: 1 },
+        );
         await until(() => readyAt.length === 3);
         await engine.queue.drained();
         expect(await engine.queue.depth()).toBe(0);
@@ -531,13 +671,17 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
       it('runs up to `concurrency` jobs at the same time', async () => {
         let running = 0;
         let most = 0;
-        engine.queue.work(async () => {
-          running += 1;
-          most = Math.max(most, running);
-          await new Promise((r) => setTimeout(r, 30));
-          running -= 1;
-        }, { concurrency: 3 });
-        for (let i = 0; i < 9; i += 1) await engine.queue.add({ id: `plan.${i}`, data: { kind: 'plan', promotionId: String(i) } });
+        engine.queue.work(
+          async () => {
+            running += 1;
+            most = Math.max(most, running);
+            await new Promise((r) => setTimeout(r, 30));
+            running -= 1;
+          },
+          { concurrency: 3 },
+        );
+        for (let i = 0; i < 9; i += 1)
+          await engine.queue.add({ id: `plan.${i}`, data: { kind: 'plan', promotionId: String(i) } });
         await until(() => most >= 3);
         await engine.queue.drained();
         expect(most).toBe(3);
@@ -548,9 +692,12 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
         const job: Job = { id: 'thread.promotion-1', data: { kind: 'thread', stream: 'promotion-1' } };
         await Promise.all(Array.from({ length: 5 }, () => engine.outbox.nudge(job)));
         await engine.outbox.nudge(job);
-        engine.outbox.work(async (taken) => {
-          seen.push(taken.id);
-        }, { concurrency: 4 });
+        engine.outbox.work(
+          async (taken) => {
+            seen.push(taken.id);
+          },
+          { concurrency: 4 },
+        );
         await until(() => seen.length >= 1);
         await engine.outbox.drained();
         expect(seen).toEqual(['thread.promotion-1']);
@@ -564,14 +711,17 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
         let release = () => {};
         const released = new Promise<void>((resolve) => (release = resolve));
         const startedAt: number[] = [];
-        engine.outbox.work(async () => {
-          startedAt.push(Date.now());
-          runs += 1;
-          running += 1;
-          overlapped ||= running > 1;
-          if (runs === 1) await released;
-          running -= 1;
-        }, { concurrency: 4 });
+        engine.outbox.work(
+          async () => {
+            startedAt.push(Date.now());
+            runs += 1;
+            running += 1;
+            overlapped ||= running > 1;
+            if (runs === 1) await released;
+            running -= 1;
+          },
+          { concurrency: 4 },
+        );
         await engine.outbox.nudge(job);
         await until(() => runs === 1);
         await engine.outbox.nudge(job);
@@ -595,11 +745,14 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
       it('runs a nudge given a delay no sooner than that, once however many ask meanwhile, and a run that asks again waits its own delay', async () => {
         const job: Job = { id: 'root.1', data: { kind: 'root', promotionId: '1' } };
         const startedAt: number[] = [];
-        engine.outbox.work(async () => {
-          startedAt.push(Date.now());
-          // The first run finds its budget spent and asks for a later run.
-          if (startedAt.length === 1) await engine.outbox.nudge(job, { delayMs: 400 });
-        }, { concurrency: 4 });
+        engine.outbox.work(
+          async () => {
+            startedAt.push(Date.now());
+            // The first run finds its budget spent and asks for a later run.
+            if (startedAt.length === 1) await engine.outbox.nudge(job, { delayMs: 400 });
+          },
+          { concurrency: 4 },
+        );
         const nudgedAt = Date.now();
         await engine.outbox.nudge(job, { delayMs: 300 });
         await engine.outbox.nudge(job);
@@ -613,10 +766,13 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
 
       it('tries a job again when its handler throws', async () => {
         let calls = 0;
-        engine.queue.work(async () => {
-          calls += 1;
-          if (calls === 1) throw new Error('connection reset');
-        }, { concurrency: 1 });
+        engine.queue.work(
+          async () => {
+            calls += 1;
+            if (calls === 1) throw new Error('connection reset');
+          },
+          { concurrency: 1 },
+        );
         await engine.queue.add({ id: 'plan.7', data: { kind: 'plan', promotionId: '7' } });
         await until(() => calls >= 2);
         await engine.queue.drained();
@@ -644,7 +800,9 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
         );
       }
       await engine.store.advanceThreadCursor('environment-dev', 0, 1);
-      const archived = archivedEntry(await finishedPromotion(engine.store, await engine.store.nextPromotionId(), '2026-01-01T00:00:00.000Z'));
+      const archived = archivedEntry(
+        await finishedPromotion(engine.store, await engine.store.nextPromotionId(), '2026-01-01T00:00:00.000Z'),
+      );
       await engine.store.archivePromotion(archived, archivedRecord(archived.id));
       await engine.store.advanceThreadCursor('baton', 0, 1);
       const reopened = await fixture.reopen();

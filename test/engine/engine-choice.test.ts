@@ -14,7 +14,11 @@ let database: ThrowawayDatabase;
 let dataDir: string;
 
 beforeAll(async () => {
-  [redis, database, dataDir] = await Promise.all([startRedisServer(), createThrowawayDatabase(), mkdtemp(join(tmpdir(), 'baton-engine-choice-'))]);
+  [redis, database, dataDir] = await Promise.all([
+    startRedisServer(),
+    createThrowawayDatabase(),
+    mkdtemp(join(tmpdir(), 'baton-engine-choice-')),
+  ]);
 });
 afterAll(async () => {
   await Promise.all([redis.stop(), database.drop(), rm(dataDir, { recursive: true, force: true })]);
@@ -37,7 +41,9 @@ describe('choosing the engine from REDIS_URL and DATABASE_URL', () => {
       expect(health.detail).toMatch(/connected to redis:.*records in PostgreSQL/);
       const id = await engine.store.nextPromotionId();
       await engine.store.createPromotion(samplePromotion(id));
-      expect(await database.query('SELECT id, environment, state FROM baton.promotions')).toEqual([{ id, environment: 'dev', state: 'awaiting_approval' }]);
+      expect(await database.query('SELECT id, environment, state FROM baton.promotions')).toEqual([
+        { id, environment: 'dev', state: 'awaiting_approval' },
+      ]);
       const { Redis } = await import('ioredis');
       const raw = new Redis(redis.url);
       expect((await raw.keys('baton:promotion*')).length).toBe(0);
@@ -52,8 +58,12 @@ describe('choosing the engine from REDIS_URL and DATABASE_URL', () => {
     try {
       expect(engine.name).toBe('postgres');
       expect(engine.queue.durable).toBe(false);
-      await expect(openEngine({ dataDir, logger: silentLogger, databaseUrl: database.url })).rejects.toThrow(/Another Baton already uses the database/);
-      await expect(openEngine({ dataDir, logger: silentLogger, redisUrl: redis.url, databaseUrl: database.url })).rejects.toThrow(/A Baton without REDIS_URL uses the database/);
+      await expect(openEngine({ dataDir, logger: silentLogger, databaseUrl: database.url })).rejects.toThrow(
+        /Another Baton already uses the database/,
+      );
+      await expect(
+        openEngine({ dataDir, logger: silentLogger, redisUrl: redis.url, databaseUrl: database.url }),
+      ).rejects.toThrow(/A Baton without REDIS_URL uses the database/);
     } finally {
       await close(engine);
     }

@@ -22,20 +22,35 @@ describeEngineContract('memory', async () => {
   };
 });
 
-describe('the embedded engine\'s data folder', () => {
+describe("the embedded engine's data folder", () => {
   it('folds the three files of the earlier layout into its one journal, losing nothing', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'baton-memory-earlier-'));
     try {
       const promotion = samplePromotion('1', { state: 'succeeded' });
-      const requested = sealAuditRecord('promotion-1', { type: 'promotion.requested', actor: 'alice', summary: 'asked', promotionId: '1' }, undefined, 'then');
-      const succeeded = sealAuditRecord('promotion-1', { type: 'promotion.succeeded', actor: 'baton', summary: 'done', promotionId: '1' }, requested, 'then');
+      const requested = sealAuditRecord(
+        'promotion-1',
+        { type: 'promotion.requested', actor: 'alice', summary: 'asked', promotionId: '1' },
+        undefined,
+        'then',
+      );
+      const succeeded = sealAuditRecord(
+        'promotion-1',
+        { type: 'promotion.succeeded', actor: 'baton', summary: 'done', promotionId: '1' },
+        requested,
+        'then',
+      );
       const lines = (entries: unknown[]) => entries.map((e) => `${JSON.stringify(e)}\n`).join('');
       await writeFile(join(dataDir, 'promotions.jsonl'), lines([{ ...promotion, state: 'running' }, promotion]));
       await writeFile(
         join(dataDir, 'state.jsonl'),
         lines([
           { kind: 'counter', value: 1 },
-          { kind: 'ledger', environment: 'dev', component: 'api', entry: { version: '1.0.0', since: 'then', promotionId: '1', outputs: {} } },
+          {
+            kind: 'ledger',
+            environment: 'dev',
+            component: 'api',
+            entry: { version: '1.0.0', since: 'then', promotionId: '1', outputs: {} },
+          },
           { kind: 'cursor', stream: 'promotion-1', seq: 1 },
         ]),
       );

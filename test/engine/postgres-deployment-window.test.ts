@@ -8,7 +8,7 @@ import { samplePromotion } from './contract-suite.ts';
 const HOUR = 3_600_000;
 const NOW = Date.parse('2026-12-01T00:00:00.000Z');
 
-it('counts one environment\'s deployments, failures and restore time over a window, in SQL', async () => {
+it("counts one environment's deployments, failures and restore time over a window, in SQL", async () => {
   const database = await createThrowawayDatabase();
   const records = await openPostgresRecords({ url: database.url, logger: silentLogger, use: 'shared' });
   try {
@@ -27,7 +27,14 @@ it('counts one environment\'s deployments, failures and restore time over a wind
     for (const [i, [hoursAgo, state, environment]] of history.entries()) {
       const requestedAt = new Date(NOW - hoursAgo * HOUR).toISOString();
       const finishedAt = new Date(NOW - hoursAgo * HOUR + HOUR).toISOString();
-      await records.store.createPromotion(samplePromotion(String(i + 1), { environment, state, requestedAt, ...(state === 'running' ? {} : { finishedAt }) }));
+      await records.store.createPromotion(
+        samplePromotion(String(i + 1), {
+          environment,
+          state,
+          requestedAt,
+          ...(state === 'running' ? {} : { finishedAt }),
+        }),
+      );
     }
     expect(await records.deploymentWindow('prod', 30, new Date(NOW))).toEqual({
       environment: 'prod',
@@ -39,7 +46,11 @@ it('counts one environment\'s deployments, failures and restore time over a wind
       medianDurationSeconds: 3600,
       medianRestoreSeconds: 7.5 * 3600,
     });
-    expect(await records.deploymentWindow('dev', 30, new Date(NOW))).toMatchObject({ finished: 0, medianDurationSeconds: null, medianRestoreSeconds: null });
+    expect(await records.deploymentWindow('dev', 30, new Date(NOW))).toMatchObject({
+      finished: 0,
+      medianDurationSeconds: null,
+      medianRestoreSeconds: null,
+    });
   } finally {
     await records.store.close();
     await database.drop();

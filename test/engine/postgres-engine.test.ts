@@ -52,7 +52,14 @@ describe('postgres engine, two replicas on one database', () => {
     const database = await createThrowawayDatabase();
     const one = await openEngine(database.url);
     const two = await openEngine(database.url);
-    return { one, two, done: async () => { await closeAll([one, two]); await database.drop(); } };
+    return {
+      one,
+      two,
+      done: async () => {
+        await closeAll([one, two]);
+        await database.drop();
+      },
+    };
   }
 
   it('counts one decision among concurrent conditional updates from both replicas', async () => {
@@ -62,7 +69,9 @@ describe('postgres engine, two replicas on one database', () => {
       const outcomes = await Promise.all(
         Array.from({ length: 40 }, (_, i) =>
           updatePromotion((i % 2 === 0 ? one : two).store, '1', (p) =>
-            p.state === 'awaiting_approval' ? { ...p, state: i % 4 < 2 ? 'approved' : 'rejected', reason: `u${i}` } : undefined,
+            p.state === 'awaiting_approval'
+              ? { ...p, state: i % 4 < 2 ? 'approved' : 'rejected', reason: `u${i}` }
+              : undefined,
           ),
         ),
       );
@@ -78,13 +87,23 @@ describe('postgres engine, two replicas on one database', () => {
     const { one, two, done } = await twoReplicas();
     try {
       await one.store.createPromotion(samplePromotion('1'));
-      const record = (i: number): AuditBuild => (previous) =>
-        sealAuditRecord('promotion-1', { type: 'promotion.approved', actor: `u${i}`, summary: `approved by u${i}`, promotionId: '1' }, previous, 'now');
+      const record =
+        (i: number): AuditBuild =>
+        (previous) =>
+          sealAuditRecord(
+            'promotion-1',
+            { type: 'promotion.approved', actor: `u${i}`, summary: `approved by u${i}`, promotionId: '1' },
+            previous,
+            'now',
+          );
       await Promise.all(
         Array.from({ length: 40 }, (_, i) => {
           const engine = i % 2 === 0 ? one : two;
           if (i % 5 === 0) return engine.store.appendAudit('promotion-1', record(i));
-          return engine.store.transitionPromotion('1', (p) => ({ promotion: { ...p, approvals: [...p.approvals, { user: `u${i}`, at: 'now' }] }, records: [record(i)] }));
+          return engine.store.transitionPromotion('1', (p) => ({
+            promotion: { ...p, approvals: [...p.approvals, { user: `u${i}`, at: 'now' }] },
+            records: [record(i)],
+          }));
         }),
       );
       const promotion = await one.store.getPromotion('1');
@@ -95,7 +114,9 @@ describe('postgres engine, two replicas on one database', () => {
       // The anchor names the last record a transition wrote, whichever replica wrote it (an append alone leaves the promotion as it is).
       const anchor = promotion?.audit;
       expect(anchor && records[anchor.count - 1]?.hash).toBe(anchor?.head);
-      expect(anchor?.count).toBeGreaterThanOrEqual(records.filter((r) => promotion?.approvals.some((a) => a.user === r.actor)).at(-1)?.seq ?? 0);
+      expect(anchor?.count).toBeGreaterThanOrEqual(
+        records.filter((r) => promotion?.approvals.some((a) => a.user === r.actor)).at(-1)?.seq ?? 0,
+      );
     } finally {
       await done();
     }
@@ -107,7 +128,12 @@ describe('postgres engine, two replicas on one database', () => {
       await Promise.all(
         Array.from({ length: 20 }, (_, i) =>
           (i % 2 === 0 ? one : two).store.appendAudit('environment-prod', (previous) =>
-            sealAuditRecord('environment-prod', { type: 'environment.frozen', actor: 'alice', summary: `frozen ${i}` }, previous, 'now'),
+            sealAuditRecord(
+              'environment-prod',
+              { type: 'environment.frozen', actor: 'alice', summary: `frozen ${i}` },
+              previous,
+              'now',
+            ),
           ),
         ),
       );
@@ -126,20 +152,42 @@ describe('postgres engine, when PostgreSQL drops its connections', () => {
     const engine = await openEngine(database.url);
     try {
       await engine.store.createPromotion(samplePromotion('1'));
-      await Promise.all([engine.store.getPromotion('1'), engine.store.getPromotion('1'), engine.store.lockHolder('dev')]);
+      await Promise.all([
+        engine.store.getPromotion('1'),
+        engine.store.getPromotion('1'),
+        engine.store.lockHolder('dev'),
+      ]);
       // Dropped while idle and while transactions are under way: a break between two statements must not end the process.
-      await database.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
-      const writes = Array.from({ length: 20 }, (_, i) => updatePromotion(engine.store, '1', (p) => ({ ...p, reason: `after the drop ${i}` })));
+      await database.query(
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+      );
+      const writes = Array.from({ length: 20 }, (_, i) =>
+        updatePromotion(engine.store, '1', (p) => ({ ...p, reason: `after the drop ${i}` })),
+      );
       const appends = Array.from({ length: 20 }, (_, i) =>
-        engine.store.appendAudit(`environment-e${i}`, (previous) => sealAuditRecord(`environment-e${i}`, { type: 'environment.frozen', actor: 'a', summary: 's' }, previous, 'now')),
+        engine.store.appendAudit(`environment-e${i}`, (previous) =>
+          sealAuditRecord(
+            `environment-e${i}`,
+            { type: 'environment.frozen', actor: 'a', summary: 's' },
+            previous,
+            'now',
+          ),
+        ),
       );
       await new Promise((resolve) => setTimeout(resolve, 2));
-      await database.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+      await database.query(
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+      );
       const outcomes = await Promise.allSettled([...writes, ...appends]);
       for (const outcome of outcomes) {
-        if (outcome.status === 'rejected') expect(String(outcome.reason)).toMatch(/Baton can't reach its PostgreSQL right now .* try again in a moment/);
+        if (outcome.status === 'rejected')
+          expect(String(outcome.reason)).toMatch(/Baton can't reach its PostgreSQL right now .* try again in a moment/);
       }
-      await expect.poll(async () => (await updatePromotion(engine.store, '1', (p) => ({ ...p, reason: 'later' }))).reason, { timeout: 10_000 }).toBe('later');
+      await expect
+        .poll(async () => (await updatePromotion(engine.store, '1', (p) => ({ ...p, reason: 'later' }))).reason, {
+          timeout: 10_000,
+        })
+        .toBe('later');
       expect((await engine.health()).ready).toBe(true);
     } finally {
       await closeAll([engine]);
@@ -147,13 +195,19 @@ describe('postgres engine, when PostgreSQL drops its connections', () => {
     }
   });
 
-  it('keeps a person\'s words as they are, NUL and broken surrogates included, and takes no SQL from them', async () => {
+  it("keeps a person's words as they are, NUL and broken surrogates included, and takes no SQL from them", async () => {
     const database = await createThrowawayDatabase();
     const engine = await openEngine(database.url);
     try {
       const words = 'a\u0000b \ud800 "quoted" \\ back\tslash\nnewline 🚀';
       await engine.store.createPromotion(samplePromotion('1', { requestedBy: `mallory${words}`, reason: words }), [
-        (previous) => sealAuditRecord('promotion-1', { type: 'promotion.requested', actor: words, summary: words, promotionId: '1' }, previous, 'now'),
+        (previous) =>
+          sealAuditRecord(
+            'promotion-1',
+            { type: 'promotion.requested', actor: words, summary: words, promotionId: '1' },
+            previous,
+            'now',
+          ),
       ]);
       const promotion = await engine.store.getPromotion('1');
       expect(promotion?.reason).toBe(words);

@@ -11,10 +11,19 @@ describe('the PostgreSQL records schema', () => {
     const opened: PostgresRecords[] = [];
     try {
       const logged: string[][] = [];
-      const logger = { ...silentLogger, info: (details: object) => void logged.push((details as { applied?: string[] }).applied ?? []) };
-      opened.push(...(await Promise.all(Array.from({ length: 8 }, () => openPostgresRecords({ url: database.url, logger, use: 'shared' })))));
+      const logger = {
+        ...silentLogger,
+        info: (details: object) => void logged.push((details as { applied?: string[] }).applied ?? []),
+      };
+      opened.push(
+        ...(await Promise.all(
+          Array.from({ length: 8 }, () => openPostgresRecords({ url: database.url, logger, use: 'shared' })),
+        )),
+      );
       expect(logged).toEqual([SCHEMA_MIGRATIONS.map((migration) => migration.name)]);
-      expect(await database.query('SELECT name FROM baton.schema_migrations')).toEqual(SCHEMA_MIGRATIONS.map((migration) => ({ name: migration.name })));
+      expect(await database.query('SELECT name FROM baton.schema_migrations')).toEqual(
+        SCHEMA_MIGRATIONS.map((migration) => ({ name: migration.name })),
+      );
       const ids = await Promise.all(opened.map((records) => records.store.nextPromotionId()));
       expect(new Set(ids).size).toBe(8);
     } finally {
@@ -42,7 +51,9 @@ describe('the PostgreSQL records schema', () => {
   it('says where it could not reach PostgreSQL and what to do, without the password', async () => {
     const url = 'postgres://baton:hunter2@127.0.0.1:1/baton';
     const opening = openPostgresRecords({ url, logger: silentLogger, use: 'shared' });
-    await expect(opening).rejects.toThrow(/^Cannot reach PostgreSQL at postgres:\/\/\*\*\*@127\.0\.0\.1:1\/baton: .*ECONNREFUSED.*Start PostgreSQL or fix DATABASE_URL/);
+    await expect(opening).rejects.toThrow(
+      /^Cannot reach PostgreSQL at postgres:\/\/\*\*\*@127\.0\.0\.1:1\/baton: .*ECONNREFUSED.*Start PostgreSQL or fix DATABASE_URL/,
+    );
     await expect(opening).rejects.not.toThrow(/hunter2/);
   });
 });
@@ -53,7 +64,9 @@ describe('one database, bots with and without Redis', () => {
     const open = (use: 'shared' | 'sole') => openPostgresRecords({ url: database.url, logger: silentLogger, use });
     try {
       const sole = await open('sole');
-      await expect(open('sole')).rejects.toThrow(/Another Baton already uses the database .* must be the only one .* set REDIS_URL on every bot and worker/);
+      await expect(open('sole')).rejects.toThrow(
+        /Another Baton already uses the database .* must be the only one .* set REDIS_URL on every bot and worker/,
+      );
       await expect(open('shared')).rejects.toThrow(/A Baton without REDIS_URL uses the database/);
       await sole.store.close();
       const shared = [await open('shared'), await open('shared')];

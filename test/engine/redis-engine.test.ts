@@ -18,7 +18,14 @@ afterAll(async () => {
 });
 
 function openEngine(prefix: string): Promise<Engine> {
-  return createRedisEngine({ url: server.url, logger: silentLogger, prefix, lockDurationMs: 2000, stalledCheckMs: 500, nudgeDelayMs: NUDGE_DELAY_MS });
+  return createRedisEngine({
+    url: server.url,
+    logger: silentLogger,
+    prefix,
+    lockDurationMs: 2000,
+    stalledCheckMs: 500,
+    nudgeDelayMs: NUDGE_DELAY_MS,
+  });
 }
 
 describeEngineContract('redis', async () => {
@@ -62,7 +69,10 @@ describe('redis engine, two replicas on one Redis', () => {
     await one.store.createPromotion(samplePromotion('1'));
     await updatePromotion(one.store, '1', (p) => ({ ...p, approvals: [{ user: 'a', at: 'now' }] }));
     await updatePromotion(two.store, '1', (p) => ({ ...p, approvals: [...p.approvals, { user: 'b', at: 'now' }] }));
-    const seen = await updatePromotion(one.store, '1', (p) => ({ ...p, approvals: [...p.approvals, { user: 'c', at: 'now' }] }));
+    const seen = await updatePromotion(one.store, '1', (p) => ({
+      ...p,
+      approvals: [...p.approvals, { user: 'c', at: 'now' }],
+    }));
     expect(seen.approvals.map((a) => a.user)).toEqual(['a', 'b', 'c']);
     // A change that decides nothing is still decided on the current value.
     let approvalsSeen = 0;
@@ -81,7 +91,9 @@ describe('redis engine, two replicas on one Redis', () => {
     const outcomes = await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
         updatePromotion((i % 2 === 0 ? one : two).store, '1', (p) =>
-          p.state === 'awaiting_approval' ? { ...p, state: i % 4 < 2 ? 'approved' : 'rejected', reason: `u${i}` } : undefined,
+          p.state === 'awaiting_approval'
+            ? { ...p, state: i % 4 < 2 ? 'approved' : 'rejected', reason: `u${i}` }
+            : undefined,
         ),
       ),
     );
@@ -101,7 +113,12 @@ describe('redis engine, two replicas on one Redis', () => {
       previousVersion: null,
       needs: [],
       wave: 0,
-      preview: { summary: `will deploy ${component} — “carefully” 🚀`, details: ['ünïcödé'], reversible: true, changes: true },
+      preview: {
+        summary: `will deploy ${component} — “carefully” 🚀`,
+        details: ['ünïcödé'],
+        reversible: true,
+        changes: true,
+      },
       status: 'queued' as const,
       attempts: 0,
       outputs: {},
@@ -111,11 +128,17 @@ describe('redis engine, two replicas on one Redis', () => {
     for (const [i, step] of steps.entries()) {
       await updatePromotion(one.store, '1', (p) => ({
         ...p,
-        steps: p.steps.map((s) => (s.id === step.id ? { ...s, status: 'succeeded', log: [`done ✓ ${i}`], outputs: { url: 'é' } } : s)),
+        steps: p.steps.map((s) =>
+          s.id === step.id ? { ...s, status: 'succeeded', log: [`done ✓ ${i}`], outputs: { url: 'é' } } : s,
+        ),
         updatedAt: `t${i}`,
       }));
     }
-    const expected = await updatePromotion(one.store, '1', (p) => ({ ...p, state: 'succeeded', reason: 'fertig — alles grün' }));
+    const expected = await updatePromotion(one.store, '1', (p) => ({
+      ...p,
+      state: 'succeeded',
+      reason: 'fertig — alles grün',
+    }));
     const stored = await two.store.getPromotion('1');
     expect(stored).toEqual(JSON.parse(JSON.stringify(expected)));
     expect(stored?.steps.map((s) => s.log)).toEqual([['done ✓ 0'], ['done ✓ 1'], ['done ✓ 2']]);
@@ -142,13 +165,21 @@ describe('redis engine, two replicas on one Redis', () => {
     await one.store.createPromotion(samplePromotion('1'));
     await two.store.getPromotion('1');
     const record = (i: number) => (previous: Parameters<AuditBuild>[0]) =>
-      sealAuditRecord('promotion-1', { type: 'promotion.approved', actor: `u${i}`, summary: `approved by u${i}`, promotionId: '1' }, previous, 'now');
+      sealAuditRecord(
+        'promotion-1',
+        { type: 'promotion.approved', actor: `u${i}`, summary: `approved by u${i}`, promotionId: '1' },
+        previous,
+        'now',
+      );
     await Promise.all(
       Array.from({ length: 40 }, (_, i) => {
         const engine = i % 2 === 0 ? one : two;
         // Some only append, so the stream moves on under a promotion that did not change.
         if (i % 5 === 0) return engine.store.appendAudit('promotion-1', record(i));
-        return engine.store.transitionPromotion('1', (p) => ({ promotion: { ...p, approvals: [...p.approvals, { user: `u${i}`, at: 'now' }] }, records: [record(i)] }));
+        return engine.store.transitionPromotion('1', (p) => ({
+          promotion: { ...p, approvals: [...p.approvals, { user: `u${i}`, at: 'now' }] },
+          records: [record(i)],
+        }));
       }),
     );
     expect((await one.store.getPromotion('1'))?.approvals).toHaveLength(32);
@@ -162,7 +193,12 @@ describe('redis engine, two replicas on one Redis', () => {
     const [one, two] = await twoReplicas();
     const append = (engine: Engine, i: number) =>
       engine.store.appendAudit('promotion-1', (previous) =>
-        sealAuditRecord('promotion-1', { type: 'step.started', actor: 'baton', summary: `event ${i}` }, previous, '2026-11-01T10:00:00.000Z'),
+        sealAuditRecord(
+          'promotion-1',
+          { type: 'step.started', actor: 'baton', summary: `event ${i}` },
+          previous,
+          '2026-11-01T10:00:00.000Z',
+        ),
       );
     await append(one, 0);
     await append(two, 1);

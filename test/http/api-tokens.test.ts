@@ -20,7 +20,11 @@ afterEach(async () => {
   warnings.length = 0;
 });
 
-const capturingLogger = { info: () => {}, warn: (details: object, message: string) => warnings.push({ details, message }), error: () => {} };
+const capturingLogger = {
+  info: () => {},
+  warn: (details: object, message: string) => warnings.push({ details, message }),
+  error: () => {},
+};
 
 async function start(tokens = TEST_API_TOKENS, options: ExampleOptions = {}): Promise<string> {
   started = await startExampleBaton(EXAMPLE_CONFIG, tokens, { logger: capturingLogger, ...options });
@@ -28,15 +32,23 @@ async function start(tokens = TEST_API_TOKENS, options: ExampleOptions = {}): Pr
 }
 
 async function accessRefusals() {
-  return (await started?.baton.engine.store.readAudit(BATON_STREAM) ?? []).filter((r) => r.type === 'access.refused');
+  return ((await started?.baton.engine.store.readAudit(BATON_STREAM)) ?? []).filter((r) => r.type === 'access.refused');
 }
 
 function bearer(token: string | undefined): Record<string, string> {
   return token === undefined ? {} : { authorization: `Bearer ${token}` };
 }
 
-function register(url: string, token?: string, release: unknown = { name: '2026.12.1', versions: { api: '1.6.0' } }): Promise<Response> {
-  return fetch(`${url}/api/releases`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(token) }, body: JSON.stringify(release) });
+function register(
+  url: string,
+  token?: string,
+  release: unknown = { name: '2026.12.1', versions: { api: '1.6.0' } },
+): Promise<Response> {
+  return fetch(`${url}/api/releases`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...bearer(token) },
+    body: JSON.stringify(release),
+  });
 }
 
 function evidence(url: string, token?: string, id = '1'): Promise<Response> {
@@ -53,7 +65,9 @@ describe('API tokens on POST /api/releases and GET /api/promotions/evidence', ()
     for (const response of [await register(url), await evidence(url)]) {
       expect(response.status).toBe(401);
       expect(response.headers.get('www-authenticate')).toBe('Bearer');
-      expect(await errorOf(response)).toMatch(/needs an API token with the scope (releases:write|evidence:read), sent as "Authorization: Bearer <token>".*baton token create/);
+      expect(await errorOf(response)).toMatch(
+        /needs an API token with the scope (releases:write|evidence:read), sent as "Authorization: Bearer <token>".*baton token create/,
+      );
     }
   });
 
@@ -65,8 +79,16 @@ describe('API tokens on POST /api/releases and GET /api/promotions/evidence', ()
     expect(response.headers.get('www-authenticate')).toMatch(/^Bearer/);
     expect(await errorOf(response)).toContain('Baton does not know this API token');
     expect((await evidence(url, guess)).status).toBe(401);
-    expect(warnings.map((w) => w.message)).toEqual(['refused POST /api/releases (401)', 'refused GET /api/promotions/evidence (401)']);
-    expect(warnings[0]?.details).toMatchObject({ method: 'POST', path: '/api/releases', status: 401, remoteAddress: expect.any(String) });
+    expect(warnings.map((w) => w.message)).toEqual([
+      'refused POST /api/releases (401)',
+      'refused GET /api/promotions/evidence (401)',
+    ]);
+    expect(warnings[0]?.details).toMatchObject({
+      method: 'POST',
+      path: '/api/releases',
+      status: 401,
+      remoteAddress: expect.any(String),
+    });
     expect(JSON.stringify(warnings)).not.toContain(guess);
   });
 
@@ -109,7 +131,11 @@ describe('API tokens on POST /api/releases and GET /api/promotions/evidence', ()
   it('lets a person signed in to the console read evidence without a token, and nobody else', async () => {
     const url = await start(TEST_API_TOKENS, { login: loginSettingsFrom({ BATON_TRUSTED_PROXIES: '127.0.0.1' }) });
     const signedIn = { 'x-forwarded-user': 'alice' };
-    await fetch(`${url}/api/console/commands`, { method: 'POST', headers: { 'content-type': 'application/json', ...signedIn }, body: JSON.stringify({ text: '/promote api=1.0.0 to dev' }) });
+    await fetch(`${url}/api/console/commands`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...signedIn },
+      body: JSON.stringify({ text: '/promote api=1.0.0 to dev' }),
+    });
     const read = await fetch(`${url}/api/promotions/evidence?id=1`, { headers: signedIn });
     expect(read.status).toBe(200);
     expect(await read.json()).toMatchObject({ promotion: { id: '1', requestedBy: 'alice' } });
@@ -140,7 +166,11 @@ describe('API tokens on POST /api/releases and GET /api/promotions/evidence', ()
 
   it('keeps the old BATON_API_TOKEN working for releases only, with a warning at start on how to move', async () => {
     const url = await start([], { apiToken: 'ci-token-123' });
-    expect(warnings.map((w) => w.message)).toEqual([expect.stringMatching(/^BATON_API_TOKEN is deprecated .*baton token create ci --scope releases:write.*BATON_API_TOKENS_FILE/)]);
+    expect(warnings.map((w) => w.message)).toEqual([
+      expect.stringMatching(
+        /^BATON_API_TOKEN is deprecated .*baton token create ci --scope releases:write.*BATON_API_TOKENS_FILE/,
+      ),
+    ]);
     expect((await register(url, 'ci-token-123')).status).toBe(201);
     const reading = await evidence(url, 'ci-token-123');
     expect(reading.status).toBe(403);
@@ -164,9 +194,19 @@ describe('API tokens on POST /api/releases and GET /api/promotions/evidence', ()
     );
     // Announces 100 times the limit, sends a few bytes and then holds on: the answer must not wait for the rest.
     socket.write(
-      [`POST /api/releases HTTP/1.1`, `Host: ${url.host}`, 'Content-Type: application/json', `Content-Length: ${maxBodyBytes * 100}`, '', '{"name": "huge", "versions": {'].join('\r\n'),
+      [
+        `POST /api/releases HTTP/1.1`,
+        `Host: ${url.host}`,
+        'Content-Type: application/json',
+        `Content-Length: ${maxBodyBytes * 100}`,
+        '',
+        '{"name": "huge", "versions": {',
+      ].join('\r\n'),
     );
-    const answeredAfterMs = await Promise.race([answered, new Promise<number>((resolve) => setTimeout(() => resolve(Infinity), 3_000))]);
+    const answeredAfterMs = await Promise.race([
+      answered,
+      new Promise<number>((resolve) => setTimeout(() => resolve(Infinity), 3_000)),
+    ]);
     await new Promise((resolve) => setTimeout(resolve, 200));
     socket.destroy();
     expect(answer).toMatch(/^HTTP\/1\.1 401 /);
@@ -216,8 +256,12 @@ describe('parsing the token file', () => {
   });
 
   it('says what the file must look like when it is not a token list', () => {
-    expect(() => parseApiTokens('- name: ci\n', 'BATON_API_TOKENS')).toThrow(/^BATON_API_TOKENS: must be a map with one key, "tokens", holding a list of entries\. Expected:\ntokens:\n/);
-    expect(() => parseApiTokens('tokens: [', 'BATON_API_TOKENS')).toThrow(/^BATON_API_TOKENS: is not valid YAML or JSON \(/);
+    expect(() => parseApiTokens('- name: ci\n', 'BATON_API_TOKENS')).toThrow(
+      /^BATON_API_TOKENS: must be a map with one key, "tokens", holding a list of entries\. Expected:\ntokens:\n/,
+    );
+    expect(() => parseApiTokens('tokens: [', 'BATON_API_TOKENS')).toThrow(
+      /^BATON_API_TOKENS: is not valid YAML or JSON \(/,
+    );
   });
 
   it('reads the file named by BATON_API_TOKENS_FILE, or the inline text, not both', () => {
@@ -225,12 +269,16 @@ describe('parsing the token file', () => {
     expect(apiTokensFrom({ BATON_API_TOKENS_FILE: '/etc/baton/tokens.yaml' }, () => text)).toHaveLength(1);
     expect(apiTokensFrom({ BATON_API_TOKENS: text })).toHaveLength(1);
     expect(apiTokensFrom({})).toEqual([]);
-    expect(() => apiTokensFrom({ BATON_API_TOKENS_FILE: 'a', BATON_API_TOKENS: text })).toThrow('Both BATON_API_TOKENS_FILE and BATON_API_TOKENS are set');
+    expect(() => apiTokensFrom({ BATON_API_TOKENS_FILE: 'a', BATON_API_TOKENS: text })).toThrow(
+      'Both BATON_API_TOKENS_FILE and BATON_API_TOKENS are set',
+    );
     expect(() =>
       apiTokensFrom({ BATON_API_TOKENS_FILE: '/nope/tokens.yaml' }, () => {
         throw new Error('ENOENT: no such file or directory');
       }),
-    ).toThrow('Cannot read the token file /nope/tokens.yaml (BATON_API_TOKENS_FILE): ENOENT: no such file or directory. Fix the path, or unset BATON_API_TOKENS_FILE to run without API tokens.');
+    ).toThrow(
+      'Cannot read the token file /nope/tokens.yaml (BATON_API_TOKENS_FILE): ENOENT: no such file or directory. Fix the path, or unset BATON_API_TOKENS_FILE to run without API tokens.',
+    );
   });
 });
 
@@ -246,7 +294,9 @@ describe('checking a token', () => {
   it('finds the one entry a token hashes to, whatever its place in the list', () => {
     const tokens = [newApiToken(), newApiToken(), newApiToken()];
     expect(tokens[0]).toMatch(/^baton_[A-Za-z0-9_-]{43}$/);
-    const set = apiTokenSet(tokens.map((token, index) => ({ name: `t${index}`, scopes: ['evidence:read'], sha256: hashApiToken(token) })));
+    const set = apiTokenSet(
+      tokens.map((token, index) => ({ name: `t${index}`, scopes: ['evidence:read'], sha256: hashApiToken(token) })),
+    );
     expect(tokens.map((token) => set.find(token)?.name)).toEqual(['t0', 't1', 't2']);
     expect(set.find('')).toBeUndefined();
     expect(set.find(`${tokens[0]}x`)).toBeUndefined();
@@ -254,16 +304,31 @@ describe('checking a token', () => {
 
   it('names the caller it admits', async () => {
     const check = requireScope(apiTokenSet(TEST_API_TOKENS), 'evidence:read');
-    expect(await check(head(`Bearer ${EVIDENCE_TOKEN}`))).toEqual({ allowed: true, caller: { name: 'test-auditor', via: 'token', scopes: ['evidence:read'] } });
+    expect(await check(head(`Bearer ${EVIDENCE_TOKEN}`))).toEqual({
+      allowed: true,
+      caller: { name: 'test-auditor', via: 'token', scopes: ['evidence:read'] },
+    });
   });
 
   it('anyOf admits what any check admits, and otherwise answers with the most telling refusal', async () => {
-    const refuse = (status: number, error: string): AccessCheck => () => ({ allowed: false, refusal: { status, json: { error } } });
+    const refuse =
+      (status: number, error: string): AccessCheck =>
+      () => ({ allowed: false, refusal: { status, json: { error } } });
     const admit: AccessCheck = () => ({ allowed: true, caller: { name: 'alice', via: 'session' } });
-    expect(await anyOf(refuse(401, 'sign in'), admit)(head())).toEqual({ allowed: true, caller: { name: 'alice', via: 'session' } });
-    expect(await anyOf(refuse(401, 'send a token'), refuse(401, 'sign in'))(head())).toMatchObject({ refusal: { status: 401, json: { error: 'send a token' } } });
-    expect(await anyOf(refuse(401, 'sign in'), refuse(403, 'lacks the scope'))(head())).toMatchObject({ refusal: { status: 403 } });
+    expect(await anyOf(refuse(401, 'sign in'), admit)(head())).toEqual({
+      allowed: true,
+      caller: { name: 'alice', via: 'session' },
+    });
+    expect(await anyOf(refuse(401, 'send a token'), refuse(401, 'sign in'))(head())).toMatchObject({
+      refusal: { status: 401, json: { error: 'send a token' } },
+    });
+    expect(await anyOf(refuse(401, 'sign in'), refuse(403, 'lacks the scope'))(head())).toMatchObject({
+      refusal: { status: 403 },
+    });
     const tokenOrPerson = anyOf(requireScope(apiTokenSet(TEST_API_TOKENS), 'evidence:read'), refuse(401, 'sign in'));
-    expect(await tokenOrPerson(head(`Bearer ${EVIDENCE_TOKEN}`))).toMatchObject({ allowed: true, caller: { name: 'test-auditor' } });
+    expect(await tokenOrPerson(head(`Bearer ${EVIDENCE_TOKEN}`))).toMatchObject({
+      allowed: true,
+      caller: { name: 'test-auditor' },
+    });
   });
 });

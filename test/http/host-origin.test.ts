@@ -30,15 +30,34 @@ describe('the Host check', () => {
     expect(errorOf(consoleRead)).toBe(
       'Baton does not serve the host name "evil.example". If that is Baton\'s own address, add it to BATON_ALLOWED_HOSTS (comma-separated; ".example.com" allows its subdomains).',
     );
-    const consolePost = await rawRequest(url, 'POST', '/api/console/commands', { host: 'evil.example:80', ...json }, command);
+    const consolePost = await rawRequest(
+      url,
+      'POST',
+      '/api/console/commands',
+      { host: 'evil.example:80', ...json },
+      command,
+    );
     expect(consolePost.status).toBe(421);
-    const releases = await rawRequest(url, 'POST', '/api/releases', { host: 'evil.example', ...json, authorization: `Bearer ${RELEASES_TOKEN}` }, release);
+    const releases = await rawRequest(
+      url,
+      'POST',
+      '/api/releases',
+      { host: 'evil.example', ...json, authorization: `Bearer ${RELEASES_TOKEN}` },
+      release,
+    );
     expect(releases.status).toBe(421);
   });
 
   it('accepts loopback names and IP literals', async () => {
     const { url, port } = await start();
-    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, 'localhost', `[::1]:${port}`, `10.1.2.3:${port}`, 'app.localhost']) {
+    for (const host of [
+      `127.0.0.1:${port}`,
+      `localhost:${port}`,
+      'localhost',
+      `[::1]:${port}`,
+      `10.1.2.3:${port}`,
+      'app.localhost',
+    ]) {
       const answer = await rawRequest(url, 'GET', '/api/console/messages', { host });
       expect({ host, status: answer.status }).toEqual({ host, status: 200 });
     }
@@ -53,7 +72,13 @@ describe('the Host check', () => {
     expect(await status('corp.example')).toBe(200);
     expect(await status('example.com')).toBe(421);
     expect(await status('evilcorp.example')).toBe(421);
-    const releases = await rawRequest(url, 'POST', '/api/releases', { host: 'baton.example.com', ...json, authorization: `Bearer ${RELEASES_TOKEN}` }, release);
+    const releases = await rawRequest(
+      url,
+      'POST',
+      '/api/releases',
+      { host: 'baton.example.com', ...json, authorization: `Bearer ${RELEASES_TOKEN}` },
+      release,
+    );
     expect(releases.status).toBe(201);
   });
 });
@@ -62,30 +87,66 @@ describe('the Origin check', () => {
   it('refuses a POST from another site, or from an opaque origin, with 403', async () => {
     const { url, port } = await start();
     const host = `127.0.0.1:${port}`;
-    const crossSite = await rawRequest(url, 'POST', '/api/console/commands', { host, origin: 'https://evil.example', ...json }, command);
+    const crossSite = await rawRequest(
+      url,
+      'POST',
+      '/api/console/commands',
+      { host, origin: 'https://evil.example', ...json },
+      command,
+    );
     expect(crossSite.status).toBe(403);
     expect(errorOf(crossSite)).toBe(
       'Refused a POST to /api/console/commands sent from another site (Origin https://evil.example): Baton takes changes only from its own pages and from scripts.',
     );
     const opaque = await rawRequest(url, 'POST', '/api/console/commands', { host, origin: 'null', ...json }, command);
     expect(opaque.status).toBe(403);
-    const otherPort = await rawRequest(url, 'POST', '/api/console/commands', { host, origin: 'http://127.0.0.1:1', ...json }, command);
+    const otherPort = await rawRequest(
+      url,
+      'POST',
+      '/api/console/commands',
+      { host, origin: 'http://127.0.0.1:1', ...json },
+      command,
+    );
     expect(otherPort.status).toBe(403);
-    const fetchSite = await rawRequest(url, 'POST', '/api/console/commands', { host, 'sec-fetch-site': 'cross-site', ...json }, command);
+    const fetchSite = await rawRequest(
+      url,
+      'POST',
+      '/api/console/commands',
+      { host, 'sec-fetch-site': 'cross-site', ...json },
+      command,
+    );
     expect(fetchSite.status).toBe(403);
     // A valid token does not make a cross-site post acceptable.
-    const releases = await rawRequest(url, 'POST', '/api/releases', { host, origin: 'https://evil.example', ...json, authorization: `Bearer ${RELEASES_TOKEN}` }, release);
+    const releases = await rawRequest(
+      url,
+      'POST',
+      '/api/releases',
+      { host, origin: 'https://evil.example', ...json, authorization: `Bearer ${RELEASES_TOKEN}` },
+      release,
+    );
     expect(releases.status).toBe(403);
   });
 
   it('accepts a same-origin POST and a POST without Origin (scripts)', async () => {
     const { url, port } = await start();
     const host = `127.0.0.1:${port}`;
-    const sameOrigin = await rawRequest(url, 'POST', '/api/console/commands', { host, origin: `http://${host}`, ...json }, command);
+    const sameOrigin = await rawRequest(
+      url,
+      'POST',
+      '/api/console/commands',
+      { host, origin: `http://${host}`, ...json },
+      command,
+    );
     expect(sameOrigin.status).toBe(200);
     const script = await rawRequest(url, 'POST', '/api/console/commands', { host, ...json }, command);
     expect(script.status).toBe(200);
-    const releases = await rawRequest(url, 'POST', '/api/releases', { host, ...json, authorization: `Bearer ${RELEASES_TOKEN}` }, release);
+    const releases = await rawRequest(
+      url,
+      'POST',
+      '/api/releases',
+      { host, ...json, authorization: `Bearer ${RELEASES_TOKEN}` },
+      release,
+    );
     expect(releases.status).toBe(201);
   });
 });

@@ -28,7 +28,11 @@ afterEach(async () => {
 
 async function scrape(url: string, token?: string): Promise<{ status: number; text: string; contentType: string }> {
   const response = await fetch(`${url}/metrics`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
-  return { status: response.status, text: await response.text(), contentType: response.headers.get('content-type') ?? '' };
+  return {
+    status: response.status,
+    text: await response.text(),
+    contentType: response.headers.get('content-type') ?? '',
+  };
 }
 
 async function promoteToStaging(started: StartedBaton): Promise<void> {
@@ -62,16 +66,34 @@ describe('/metrics', () => {
 
     // Four components, each a script step, in two promotions.
     expect(types.get('baton_step_duration_seconds')).toBe('histogram');
-    expect(sampleValue(samples, 'baton_step_duration_seconds_count', { adapter: 'script', outcome: 'succeeded' })).toBe(8);
-    expect(sampleValue(samples, 'baton_step_duration_seconds_sum', { adapter: 'script', outcome: 'succeeded' })).toBeGreaterThan(0);
-    expect(sampleValue(samples, 'baton_step_duration_seconds_bucket', { adapter: 'script', outcome: 'succeeded', le: '+Inf' })).toBe(8);
+    expect(sampleValue(samples, 'baton_step_duration_seconds_count', { adapter: 'script', outcome: 'succeeded' })).toBe(
+      8,
+    );
+    expect(
+      sampleValue(samples, 'baton_step_duration_seconds_sum', { adapter: 'script', outcome: 'succeeded' }),
+    ).toBeGreaterThan(0);
+    expect(
+      sampleValue(samples, 'baton_step_duration_seconds_bucket', {
+        adapter: 'script',
+        outcome: 'succeeded',
+        le: '+Inf',
+      }),
+    ).toBe(8);
 
     // dev needs no approval, so only staging waited.
-    expect(sampleValue(samples, 'baton_approval_wait_seconds_count', { environment: 'staging', outcome: 'approved' })).toBe(1);
-    expect(samples.some((s) => s.name === 'baton_approval_wait_seconds_count' && s.labels.environment === 'dev')).toBe(false);
+    expect(
+      sampleValue(samples, 'baton_approval_wait_seconds_count', { environment: 'staging', outcome: 'approved' }),
+    ).toBe(1);
+    expect(samples.some((s) => s.name === 'baton_approval_wait_seconds_count' && s.labels.environment === 'dev')).toBe(
+      false,
+    );
 
-    expect(sampleValue(samples, 'baton_environment_lock_held_seconds_count', { environment: 'dev' })).toBeGreaterThanOrEqual(1);
-    expect(sampleValue(samples, 'baton_environment_lock_held_seconds_count', { environment: 'staging' })).toBeGreaterThanOrEqual(1);
+    expect(
+      sampleValue(samples, 'baton_environment_lock_held_seconds_count', { environment: 'dev' }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      sampleValue(samples, 'baton_environment_lock_held_seconds_count', { environment: 'staging' }),
+    ).toBeGreaterThanOrEqual(1);
 
     expect(sampleValue(samples, 'baton_queue_wait_seconds_count', { queue: 'jobs' })).toBeGreaterThanOrEqual(10);
     expect(sampleValue(samples, 'baton_queue_wait_seconds_count', { queue: 'outbox' })).toBeGreaterThan(0);
@@ -90,10 +112,14 @@ describe('/metrics', () => {
     const started = await start();
     const anonymous = await scrape(started.baton.url);
     expect(anonymous.status).toBe(401);
-    expect(JSON.parse(anonymous.text)).toEqual({ error: expect.stringContaining('needs an API token with the scope metrics:read') });
+    expect(JSON.parse(anonymous.text)).toEqual({
+      error: expect.stringContaining('needs an API token with the scope metrics:read'),
+    });
     const wrongScope = await scrape(started.baton.url, EVIDENCE_TOKEN);
     expect(wrongScope.status).toBe(403);
-    expect(JSON.parse(wrongScope.text)).toEqual({ error: expect.stringContaining('"test-auditor" lacks the scope metrics:read') });
+    expect(JSON.parse(wrongScope.text)).toEqual({
+      error: expect.stringContaining('"test-auditor" lacks the scope metrics:read'),
+    });
     const refusals = await started.baton.engine.store.readAudit(BATON_STREAM);
     expect(refusals.filter((r) => r.type === 'access.refused').map((r) => r.actor)).toEqual(['test-auditor']);
   });

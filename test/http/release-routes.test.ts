@@ -24,7 +24,9 @@ describe('POST /api/releases', () => {
     expect(response.status).toBe(201);
     const again = await register({ name: '2026.12.1', versions: { api: '1.6.0', worker: '1.6.0' } }, RELEASES_TOKEN);
     expect(again.status).toBe(200);
-    const reply = replyText(await consoleClient(started.baton.url).command('alice', '/promote 2026.12.1 to dev --dry-run'));
+    const reply = replyText(
+      await consoleClient(started.baton.url).command('alice', '/promote 2026.12.1 to dev --dry-run'),
+    );
     expect(reply).toContain('Dry run: api=1.6.0 worker=1.6.0 → dev');
   });
 
@@ -38,7 +40,9 @@ describe('POST /api/releases', () => {
     expect(changed.status).toBe(409);
     const unknown = await register({ name: 'r2', versions: { billing: '1' } }, RELEASES_TOKEN);
     expect(unknown.status).toBe(422);
-    expect(((await unknown.json()) as { error: string }).error).toContain('names "billing", which the pipeline does not define');
+    expect(((await unknown.json()) as { error: string }).error).toContain(
+      'names "billing", which the pipeline does not define',
+    );
     const bad = await register({ name: '../etc', versions: {} }, RELEASES_TOKEN);
     expect(bad.status).toBe(400);
   });
@@ -47,6 +51,8 @@ describe('POST /api/releases', () => {
     started = await startExampleBaton(EXAMPLE_CONFIG, []);
     const response = await register({ name: 'r', versions: { api: '1' } }, 'anything');
     expect(response.status).toBe(503);
-    expect(((await response.json()) as { error: string }).error).toContain('baton token create <name> --scope releases:write');
+    expect(((await response.json()) as { error: string }).error).toContain(
+      'baton token create <name> --scope releases:write',
+    );
   });
 });

@@ -31,7 +31,9 @@ describe('createHttpServer', () => {
     const url = await start(() => {});
     const port = Number(new URL(url).port);
     const second = createHttpServer({ host: '127.0.0.1', port, logger: { error: () => {} } });
-    await expect(second.listen()).rejects.toThrow(`Port ${port} on 127.0.0.1 is already in use (another Baton, or another program). Stop it, or pick another port with --port or PORT.`);
+    await expect(second.listen()).rejects.toThrow(
+      `Port ${port} on 127.0.0.1 is already in use (another Baton, or another program). Stop it, or pick another port with --port or PORT.`,
+    );
   });
 
   it('listens on a free port and hands the handler the parsed body and query', async () => {

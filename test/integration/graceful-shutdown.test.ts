@@ -62,7 +62,9 @@ async function setUpPipeline(dir: string, components: ScriptComponent[]): Promis
   for (const { name, takesMs, needs = [] } of components) {
     lines.push(`  ${name}:`, '    adapter: script');
     if (needs.length > 0) lines.push(`    needs: [${needs.join(', ')}]`);
-    lines.push(`    with: { apply: [node, deploy.mjs], env: { SIDE_EFFECTS: "${sideEffects}", PIDS: "${pids}", TAKES_MS: "${takesMs}" } }`);
+    lines.push(
+      `    with: { apply: [node, deploy.mjs], env: { SIDE_EFFECTS: "${sideEffects}", PIDS: "${pids}", TAKES_MS: "${takesMs}" } }`,
+    );
   }
   const config = join(dir, 'baton.yaml');
   await writeFile(config, `${lines.join('\n')}\n`);
@@ -104,7 +106,10 @@ function threadEndingWith(chat: ConsoleClient, id: string, last: string): Promis
 it('lets a running step finish on SIGTERM, exits 0, and leaves the next step to another worker', async () => {
   const { dir, redis } = await scene.setUp({ redis: {} });
   if (!redis) throw new Error('no redis');
-  const { config, sideEffects } = await setUpPipeline(dir, [{ name: 'schema', takesMs: 3000 }, { name: 'api', takesMs: 0, needs: ['schema'] }]);
+  const { config, sideEffects } = await setUpPipeline(dir, [
+    { name: 'schema', takesMs: 3000 },
+    { name: 'api', takesMs: 0, needs: ['schema'] },
+  ]);
   const env = { REDIS_URL: redis.url, BATON_SHUTDOWN_GRACE_MS: '20000' };
   const common = ['-c', config, '--data-dir', join(dir, 'data')];
   const bot = await scene.start(['start', ...common, '--port', '0', '--workers', '0'], env, /open (http:\/\/\S+) /);
@@ -118,7 +123,9 @@ it('lets a running step finish on SIGTERM, exits 0, and leaves the next step to 
   // It waited for the schema step, recorded it, and did not take the api step queued as schema finished.
   expect(firstWorker.child.exitCode, firstWorker.output()).toBe(0);
   expect(firstWorker.output()).toContain('Stopped: every running step finished and is recorded.');
-  expect(replyText(await chat.command('alice', '/promote status 1'))).toMatch(/`schema` 1 .*\[succeeded\][\s\S]*`api` 1 .*\[queued\]/);
+  expect(replyText(await chat.command('alice', '/promote status 1'))).toMatch(
+    /`schema` 1 .*\[succeeded\][\s\S]*`api` 1 .*\[queued\]/,
+  );
   expect(await sideEffects()).toEqual(['schema 1']);
 
   await scene.start(['worker', ...common], env, /worker is running/);
@@ -146,7 +153,9 @@ it('stops a step still running after the grace period, deploy script and all, an
 
   expect(Date.now() - signalledAt).toBeLessThan(5000);
   expect(firstWorker.child.exitCode, firstWorker.output()).toBe(1);
-  expect(firstWorker.output()).toMatch(/Still running after 1s: stopped and handed back step 1\.api \(promotion #1\)\. Another worker resumes each with the same step id/);
+  expect(firstWorker.output()).toMatch(
+    /Still running after 1s: stopped and handed back step 1\.api \(promotion #1\)\. Another worker resumes each with the same step id/,
+  );
   // Its deploy script did not outlive it, to run on beside the attempt that takes the step over.
   const [firstRun] = await runsOf('api');
   expect(firstRun && isRunning(firstRun)).toBe(false);
@@ -162,17 +171,24 @@ it('stops a step still running after the grace period, deploy script and all, an
 
 it('embedded engine: finishes what fits in the grace period, and marks the step cut off as interrupted on the next start', async () => {
   const { dir } = await scene.setUp();
-  const { config, sideEffects, runsOf } = await setUpPipeline(dir, [{ name: 'quick', takesMs: 1500 }, { name: 'slow', takesMs: 15_000 }]);
+  const { config, sideEffects, runsOf } = await setUpPipeline(dir, [
+    { name: 'quick', takesMs: 1500 },
+    { name: 'slow', takesMs: 15_000 },
+  ]);
   const env = { BATON_SHUTDOWN_GRACE_MS: '5000' };
   const common = ['start', '-c', config, '--data-dir', join(dir, 'data'), '--port', '0'];
   const first = await scene.start(common, env, /open (http:\/\/\S+) /);
   const firstChat = consoleClient(first.ready[1] ?? '');
-  expect(replyText(await firstChat.command('alice', '/promote quick=1 slow=1 to dev'))).toContain('Planning promotion #1');
+  expect(replyText(await firstChat.command('alice', '/promote quick=1 slow=1 to dev'))).toContain(
+    'Planning promotion #1',
+  );
   await until(async () => ((await sideEffects()).length === 2 ? true : undefined), 20_000, 'both steps to start');
   await first.kill('SIGTERM');
 
   expect(first.child.exitCode, first.output()).toBe(1);
-  expect(first.output()).toMatch(/Still running after 5s: stopped step 1\.slow \(promotion #1\)\. Each is marked interrupted when Baton starts again/);
+  expect(first.output()).toMatch(
+    /Still running after 5s: stopped step 1\.slow \(promotion #1\)\. Each is marked interrupted when Baton starts again/,
+  );
   const [slowRun] = await runsOf('slow');
   expect(slowRun && isRunning(slowRun)).toBe(false);
 

@@ -19,25 +19,29 @@ afterEach(async () => {
 });
 const scene = useProcessScene();
 
-it('runs 50 promotions to 10 environments from two bots and two workers on Redis and PostgreSQL, one at a time per environment, every thread complete', { timeout: 180_000 }, async () => {
-  const records = await createThrowawayDatabase();
-  database = records;
-  let redisUrl = '';
-  await runManyBots(scene, {
-    open: async (url, dir) => {
-      redisUrl = url;
-      return {
-        engine: await openEngine({ dataDir: dir, logger: silentLogger, redisUrl: url, databaseUrl: records.url }),
-        env: { DATABASE_URL: records.url },
-        cleanup: async () => {},
-      };
-    },
-  });
-  const raw = new Redis(redisUrl);
-  try {
-    expect(await raw.keys('baton:promotion:*')).toEqual([]);
-    expect(await raw.keys('baton:audit:*')).toEqual([]);
-  } finally {
-    raw.disconnect();
-  }
-});
+it(
+  'runs 50 promotions to 10 environments from two bots and two workers on Redis and PostgreSQL, one at a time per environment, every thread complete',
+  { timeout: 180_000 },
+  async () => {
+    const records = await createThrowawayDatabase();
+    database = records;
+    let redisUrl = '';
+    await runManyBots(scene, {
+      open: async (url, dir) => {
+        redisUrl = url;
+        return {
+          engine: await openEngine({ dataDir: dir, logger: silentLogger, redisUrl: url, databaseUrl: records.url }),
+          env: { DATABASE_URL: records.url },
+          cleanup: async () => {},
+        };
+      },
+    });
+    const raw = new Redis(redisUrl);
+    try {
+      expect(await raw.keys('baton:promotion:*')).toEqual([]);
+      expect(await raw.keys('baton:audit:*')).toEqual([]);
+    } finally {
+      raw.disconnect();
+    }
+  },
+);

@@ -20,7 +20,10 @@ import { promotionIdOf, threadSequence } from '../support/slack-thread-records.t
 
 const SIGNING_SECRET = 'many-bots-signing-secret';
 const REQUESTER = 'UREQUEST01';
-const ENVIRONMENTS = Array.from({ length: 10 }, (_, i) => ({ name: `env-${i + 1}`, channel: `C0ENV${String(i + 1).padStart(5, '0')}` }));
+const ENVIRONMENTS = Array.from({ length: 10 }, (_, i) => ({
+  name: `env-${i + 1}`,
+  channel: `C0ENV${String(i + 1).padStart(5, '0')}`,
+}));
 const PER_ENVIRONMENT = 5;
 /** The root message says these; the thread does not repeat them. */
 const NOT_IN_THREAD = new Set(['promotion.requested', 'promotion.planned']);
@@ -61,7 +64,10 @@ export interface ManyBotsRecords {
   cleanup(): Promise<void>;
 }
 
-export async function runManyBots(scene: ProcessScene, engines: { open(redisUrl: string, dir: string): Promise<ManyBotsRecords> }): Promise<void> {
+export async function runManyBots(
+  scene: ProcessScene,
+  engines: { open(redisUrl: string, dir: string): Promise<ManyBotsRecords> },
+): Promise<void> {
   const { dir, redis } = await scene.setUp({ redis: {} });
   if (!redis) throw new Error('no redis');
   const slack = await startSlackStandIn({ rateLimit: null });
@@ -69,10 +75,20 @@ export async function runManyBots(scene: ProcessScene, engines: { open(redisUrl:
   const engine = records.engine;
   try {
     await writeFile(join(dir, 'baton.yaml'), CONFIG);
-    const env = { REDIS_URL: redis.url, ...records.env, SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl };
+    const env = {
+      REDIS_URL: redis.url,
+      ...records.env,
+      SLACK_BOT_TOKEN: 'xoxb-test',
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: slack.apiUrl,
+    };
     const common = ['-c', join(dir, 'baton.yaml'), '--data-dir', join(dir, 'data')];
     const [bots] = await Promise.all([
-      Promise.all([1, 2].map(() => scene.start(['start', ...common, '--port', '0', '--workers', '0'], env, /requests at (http:\/\/\S+) /))),
+      Promise.all(
+        [1, 2].map(() =>
+          scene.start(['start', ...common, '--port', '0', '--workers', '0'], env, /requests at (http:\/\/\S+) /),
+        ),
+      ),
       Promise.all([1, 2].map(() => scene.start(['worker', ...common], env, /worker is running/))),
     ]);
     const eventsUrls = bots.map((bot) => bot.ready[1] ?? '');
@@ -88,30 +104,47 @@ export async function runManyBots(scene: ProcessScene, engines: { open(redisUrl:
       sendSlashCommand(
         eventsUrls[bot % 2] ?? '',
         SIGNING_SECRET,
-        { user_id: REQUESTER, channel_id: request.environment.channel, text: request.text, response_url: request.responseUrl, trigger_id: `${1_700_000_000 + i}.1.ab` },
+        {
+          user_id: REQUESTER,
+          channel_id: request.environment.channel,
+          text: request.text,
+          response_url: request.responseUrl,
+          trigger_id: `${1_700_000_000 + i}.1.ab`,
+        },
         options,
       );
     const acks = await Promise.all(requests.map((request, i) => send(request, i, i)));
     expect(acks.map((ack) => ack.status)).toEqual(requests.map(() => 200));
     // Slack retries a delivery it thinks went unanswered; behind a load balancer the retry reaches the other bot.
-    const retries = await Promise.all(requests.map((request, i) => (i % 10 === 0 ? send(request, i, i + 1, { retryNum: 1, retryReason: 'http_timeout' }) : undefined)));
+    const retries = await Promise.all(
+      requests.map((request, i) =>
+        i % 10 === 0 ? send(request, i, i + 1, { retryNum: 1, retryReason: 'http_timeout' }) : undefined,
+      ),
+    );
     expect(retries.flatMap((retry) => (retry ? [retry.status] : []))).toEqual([200, 200, 200, 200, 200]);
 
-    const unanswered = () => requests.filter((request, i) => answeredId(slack, acks[i], request.responseUrl) === undefined).map((request) => request.text);
+    const unanswered = () =>
+      requests
+        .filter((request, i) => answeredId(slack, acks[i], request.responseUrl) === undefined)
+        .map((request) => request.text);
     await expect.poll(unanswered, { timeout: 30_000, interval: 100 }).toEqual([]);
     const ids = requests.map((request, i) => answeredId(slack, acks[i], request.responseUrl) ?? '');
     expect(new Set(ids).size).toBe(requests.length);
 
     const promotions = () => Promise.all(ids.map((id) => engine.store.getPromotion(id)));
     const unfinished = async () =>
-      (await promotions()).flatMap((p, i) => (p && isTerminal(p.state) ? [] : [`#${ids[i] ?? ''} ${p?.state ?? 'missing'}`]));
+      (await promotions()).flatMap((p, i) =>
+        p && isTerminal(p.state) ? [] : [`#${ids[i] ?? ''} ${p?.state ?? 'missing'}`],
+      );
     await expect.poll(unfinished, { timeout: 60_000, interval: 250 }).toEqual([]);
     const finished = (await promotions()).filter((p): p is Promotion => p !== undefined);
     expect(await engine.store.listPromotions({})).toHaveLength(requests.length);
     expect(finished.map((p) => `#${p.id} ${p.state}`)).toEqual(ids.map((id) => `#${id} succeeded`));
     expect(finished.map((p) => p.environment)).toEqual(requests.map((r) => r.environment.name));
 
-    const audits = new Map(await Promise.all(ids.map(async (id) => [id, await engine.store.readAudit(promotionStream(id))] as const)));
+    const audits = new Map(
+      await Promise.all(ids.map(async (id) => [id, await engine.store.readAudit(promotionStream(id))] as const)),
+    );
     // Without contention for an environment, "one at a time" would prove nothing.
     expect([...audits.values()].flat().filter((r) => r.type === 'promotion.waiting').length).toBeGreaterThan(0);
     for (const environment of ENVIRONMENTS) {
@@ -122,14 +155,21 @@ export async function runManyBots(scene: ProcessScene, engines: { open(redisUrl:
       for (const [i, run] of runs.entries()) {
         expect(run.from, `#${run.id} in ${environment.name} started`).toBeLessThanOrEqual(run.to);
         const previous = runs[i - 1];
-        if (previous) expect(run.from, `#${run.id} started before #${previous.id} finished in ${environment.name}`).toBeGreaterThanOrEqual(previous.to);
+        if (previous)
+          expect(
+            run.from,
+            `#${run.id} started before #${previous.id} finished in ${environment.name}`,
+          ).toBeGreaterThanOrEqual(previous.to);
       }
       const last = finished.find((p) => p.id === runs.at(-1)?.id);
-      expect((await engine.store.getLedger(environment.name)).api?.version, `what ${environment.name} runs`).toBe(last?.release.versions.api);
+      expect((await engine.store.getLedger(environment.name)).api?.version, `what ${environment.name} runs`).toBe(
+        last?.release.versions.api,
+      );
     }
 
     // The outbox lags the audit log (and Slack allows a message a second per channel): poll until the threads settle.
-    const expectedSequence = (id: string) => (audits.get(id) ?? []).filter((r) => !NOT_IN_THREAD.has(r.type)).map((r) => r.seq);
+    const expectedSequence = (id: string) =>
+      (audits.get(id) ?? []).filter((r) => !NOT_IN_THREAD.has(r.type)).map((r) => r.seq);
     const expectedChat = ENVIRONMENTS.map((environment) => ({
       channel: environment.channel,
       promotions: finished

@@ -9,8 +9,16 @@ import { runManyBots } from './many-bots-scene.ts';
 
 const scene = useProcessScene();
 
-it('runs 50 promotions to 10 environments from two bots and two workers, one at a time per environment, every thread complete', { timeout: 180_000 }, async () => {
-  await runManyBots(scene, {
-    open: async (redisUrl) => ({ engine: await createRedisEngine({ url: redisUrl, logger: silentLogger }), env: {}, cleanup: async () => {} }),
-  });
-});
+it(
+  'runs 50 promotions to 10 environments from two bots and two workers, one at a time per environment, every thread complete',
+  { timeout: 180_000 },
+  async () => {
+    await runManyBots(scene, {
+      open: async (redisUrl) => ({
+        engine: await createRedisEngine({ url: redisUrl, logger: silentLogger }),
+        env: {},
+        cleanup: async () => {},
+      }),
+    });
+  },
+);

@@ -19,7 +19,10 @@ async function readiness(url: string): Promise<{ status: number; body: { ready: 
 it('reports Redis being away and recovers when it is back', async () => {
   const { dir, redis } = await scene.setUp({ redis: {} });
   if (!redis) throw new Error('no redis');
-  await writeFile(join(dir, 'baton.yaml'), 'version: 1\nenvironments: [{ name: dev }]\ncomponents:\n  api: { adapter: script, with: { apply: [node, -e, "0"] } }\n');
+  await writeFile(
+    join(dir, 'baton.yaml'),
+    'version: 1\nenvironments: [{ name: dev }]\ncomponents:\n  api: { adapter: script, with: { apply: [node, -e, "0"] } }\n',
+  );
   const bot = await scene.start(
     ['start', '-c', join(dir, 'baton.yaml'), '--data-dir', join(dir, 'data'), '--port', '0'],
     { REDIS_URL: redis.url },
@@ -40,5 +43,7 @@ it('reports Redis being away and recovers when it is back', async () => {
   await redis.resume();
   await until(async () => ((await readiness(url)).status === 200 ? true : undefined), 20_000, 'readiness to return');
   expect(replyText(await chat.command('alice', '/promote api=1 to dev'))).toContain('Planning promotion #1');
-  await until(async () => (replyText(await chat.command('alice', '/promote status 1')).includes('State: succeeded') ? true : undefined));
+  await until(async () =>
+    replyText(await chat.command('alice', '/promote status 1')).includes('State: succeeded') ? true : undefined,
+  );
 });

@@ -32,8 +32,12 @@ components:
     /open (http:\/\/\S+) /,
   );
   const chat = consoleClient(bot.ready[1] ?? '');
-  expect(replyText(await chat.command('alice', '/promote first=1 second=1 third=1 to dev'))).toContain('Planning promotion #1');
-  await until(async () => (replyText(await chat.command('alice', '/promote status 1')).match(/`second` 1 .*\[running\]/) ? true : undefined));
+  expect(replyText(await chat.command('alice', '/promote first=1 second=1 third=1 to dev'))).toContain(
+    'Planning promotion #1',
+  );
+  await until(async () =>
+    replyText(await chat.command('alice', '/promote status 1')).match(/`second` 1 .*\[running\]/) ? true : undefined,
+  );
 
   await redis.restart();
 
@@ -47,5 +51,7 @@ components:
   );
   expect(status).toMatch(/`third` 1 .*\[succeeded\]/);
   expect(replyText(await chat.command('alice', '/promote audit 1'))).toContain('Hash chain intact');
-  expect(replyText(await chat.command('alice', '/promote history'))).toMatch(/#1 first=1 second=1 third=1 → dev: succeeded/);
+  expect(replyText(await chat.command('alice', '/promote history'))).toMatch(
+    /#1 first=1 second=1 third=1 → dev: succeeded/,
+  );
 });

@@ -11,7 +11,17 @@ import { describe, expect, it } from 'vitest';
 import { until } from '../support/baton-process.ts';
 import { useProcessScene } from '../support/process-scene.ts';
 import { consoleClient, replyText, threadLines } from '../support/console-client.ts';
-import { evidence, firstApplyPid, linesOf, running, untilFinishedAlone, untilState, untilThreadEnds, useStrayPrograms, writeCrashScene } from '../support/crash-scene.ts';
+import {
+  evidence,
+  firstApplyPid,
+  linesOf,
+  running,
+  untilFinishedAlone,
+  untilState,
+  untilThreadEnds,
+  useStrayPrograms,
+  writeCrashScene,
+} from '../support/crash-scene.ts';
 
 // Applies once per step id: the side effect first, then a slow finish to be killed in.
 const DEPLOY_SCRIPT = `
@@ -49,7 +59,11 @@ components:
 
   const chat = consoleClient(bot.ready[1] ?? '');
   expect(replyText(await chat.command('alice', '/promote api=2.0.0 to dev'))).toContain('Planning promotion #1');
-  await until(async () => ((await readFile(sideEffects, 'utf8')).trim() !== '' ? true : undefined), 20_000, 'the step to start');
+  await until(
+    async () => ((await readFile(sideEffects, 'utf8')).trim() !== '' ? true : undefined),
+    20_000,
+    'the step to start',
+  );
   await firstWorker.kill('SIGKILL');
   const killedAt = Date.now();
 
@@ -96,7 +110,13 @@ describe('a step taken over from a worker killed while its program ran', { timeo
       scene.start(['worker', ...common], env, /worker is running/),
     ]);
     const url = bot.ready[1] ?? '';
-    return { dir, url, chat: consoleClient(url), worker, startWorker: () => scene.start(['worker', ...common], env, /worker is running/) };
+    return {
+      dir,
+      url,
+      chat: consoleClient(url),
+      worker,
+      startWorker: () => scene.start(['worker', ...common], env, /worker is running/),
+    };
   }
 
   it('records the step as recovered when its program finished on its own, and applies once', async () => {
@@ -110,7 +130,9 @@ describe('a step taken over from a worker killed while its program ran', { timeo
     await startWorker();
     expect(await untilState(chat, '1', 'succeeded')).toMatch(/`api` 2\.0\.0 .*\[succeeded\]/);
     const thread = await untilThreadEnds(chat, '1', /Promotion #1 succeeded/);
-    expect(thread).toContain('api 2.0.0 succeeded (recovered): Baton stopped while it ran, and the target runs 2.0.0 now.');
+    expect(thread).toContain(
+      'api 2.0.0 succeeded (recovered): Baton stopped while it ran, and the target runs 2.0.0 now.',
+    );
     const bundle = await evidence(url, '1');
     expect(bundle.events.map((e) => e.type)).toContain('step.recovered');
     expect(bundle.promotion.steps[0]).toMatchObject({ status: 'succeeded', recovered: true });

@@ -19,5 +19,11 @@ export function archivedEntry(promotion: Promotion): ArchivedPromotion {
 }
 
 export function archivedRecord(id: string, actor = 'baton'): AuditBuild {
-  return (previous) => sealAuditRecord('baton', { type: 'promotion.archived', actor, promotionId: id, summary: `archived #${id}` }, previous, '2027-12-01T00:00:00.000Z');
+  return (previous) =>
+    sealAuditRecord(
+      'baton',
+      { type: 'promotion.archived', actor, promotionId: id, summary: `archived #${id}` },
+      previous,
+      '2027-12-01T00:00:00.000Z',
+    );
 }

@@ -8,8 +8,15 @@ export interface BatonProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export function startBatonProcess(args: string[], env: Record<string, string>, readyPattern: RegExp): Promise<BatonProcess & { ready: RegExpExecArray }> {
-  const child = spawn(process.execPath, ['bin/baton.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...TEST_API_TOKENS_ENV, ...env } });
+export function startBatonProcess(
+  args: string[],
+  env: Record<string, string>,
+  readyPattern: RegExp,
+): Promise<BatonProcess & { ready: RegExpExecArray }> {
+  const child = spawn(process.execPath, ['bin/baton.js', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...TEST_API_TOKENS_ENV, ...env },
+  });
   let output = '';
   const handle: BatonProcess = {
     child,
@@ -28,11 +35,17 @@ export function startBatonProcess(args: string[], env: Record<string, string>, r
       if (ready) resolve({ ...handle, ready });
     });
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code) => reject(new Error(`baton ${args[0]} exited with ${code} before it was ready:\n${output}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`baton ${args[0]} exited with ${code} before it was ready:\n${output}`)),
+    );
   });
 }
 
-export async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+export async function until<T>(
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 20_000,
+  what = 'condition',
+): Promise<T> {
   const started = Date.now();
   for (;;) {
     const value = await probe();

@@ -12,7 +12,11 @@ export interface ConsoleClient {
 }
 
 async function postJson(url: string, body: unknown): Promise<Reply> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const json = (await response.json()) as { reply?: Reply; error?: string };
   if (!response.ok || !json.reply) throw new Error(`${url} answered ${response.status}: ${json.error ?? 'no reply'}`);
   return json.reply;
@@ -54,7 +58,9 @@ export function consoleClient(baseUrl: string): ConsoleClient {
     click: (user, actionId, value, reason) =>
       postJson(`${baseUrl}/api/console/actions`, { user, actionId, value, ...(reason ? { reason } : {}) }),
     async messages(channel) {
-      const response = await fetch(`${baseUrl}/api/console/messages${channel ? `?channel=${encodeURIComponent(channel)}` : ''}`);
+      const response = await fetch(
+        `${baseUrl}/api/console/messages${channel ? `?channel=${encodeURIComponent(channel)}` : ''}`,
+      );
       return ((await response.json()) as { messages: RootMessageView[] }).messages;
     },
     async promotionMessage(id) {

@@ -23,7 +23,11 @@ export interface CoreHarness {
   settle(): Promise<void>;
 }
 
-export function coreHarness(yaml: string, secrets: Record<string, string> = {}, cipher: OutputCipher = throwawayCipher()): CoreHarness {
+export function coreHarness(
+  yaml: string,
+  secrets: Record<string, string> = {},
+  cipher: OutputCipher = throwawayCipher(),
+): CoreHarness {
   const target = new FakeTarget();
   const adapters = fakeLookup(target);
   const pipeline = parsePipeline(yaml, '/pipelines/baton.yaml', { adapters });

@@ -102,13 +102,21 @@ export function running(pid: number): boolean {
 
 /** Waits for the first apply to start, and returns its pid. */
 export async function firstApplyPid(dir: string): Promise<number> {
-  await until(async () => ((await textOf(join(dir, 'started'))) !== undefined ? true : undefined), 20_000, 'the apply program to start');
+  await until(
+    async () => ((await textOf(join(dir, 'started'))) !== undefined ? true : undefined),
+    20_000,
+    'the apply program to start',
+  );
   return Number(await readFile(join(dir, 'apply.pid'), 'utf8'));
 }
 
 /** Waits until the first apply has written `version` and exited, on its own. */
 export async function untilFinishedAlone(dir: string, pid: number, version: string): Promise<void> {
-  await until(async () => ((await textOf(join(dir, 'state'))) === version && !running(pid) ? true : undefined), 10_000, 'the program to finish on its own');
+  await until(
+    async () => ((await textOf(join(dir, 'state'))) === version && !running(pid) ? true : undefined),
+    10_000,
+    'the program to finish on its own',
+  );
 }
 
 /** `/promote status <id>` once it shows `state`. */
@@ -136,7 +144,9 @@ export async function untilThreadEnds(chat: ConsoleClient, id: string, last: Reg
 }
 
 export async function evidence(baseUrl: string, id: string): Promise<EvidenceBundle> {
-  return (await (await fetch(`${baseUrl}/api/promotions/evidence?id=${id}`, { headers: EVIDENCE_HEADERS })).json()) as EvidenceBundle;
+  return (await (
+    await fetch(`${baseUrl}/api/promotions/evidence?id=${id}`, { headers: EVIDENCE_HEADERS })
+  ).json()) as EvidenceBundle;
 }
 
 /** Entries (`<pid>.json`) in a data dir's registry of the programs steps started. */

@@ -11,7 +11,13 @@ import { startBaton, type RunningBaton } from '../../src/app.ts';
 import { registerDiscordCommands } from '../../src/chat/discord/register.ts';
 import { UNPACED, type ChatPace } from '../../src/chat/pace.ts';
 import { DISCORD_INTERACTIONS_PATH } from '../../src/chat/discord/settings.ts';
-import { DEFAULT_MEMBERS, startDiscordStandIn, type DiscordStandIn, type DiscordStandInOptions, type StoredMessage } from '../harness/discord/discord-stand-in.ts';
+import {
+  DEFAULT_MEMBERS,
+  startDiscordStandIn,
+  type DiscordStandIn,
+  type DiscordStandInOptions,
+  type StoredMessage,
+} from '../harness/discord/discord-stand-in.ts';
 import { silentLogger } from './silent-logger.ts';
 
 export const ALICE = DEFAULT_MEMBERS[0]?.id ?? '';
@@ -49,7 +55,11 @@ export async function startDiscordScene(
     port: 0,
     logger: silentLogger,
     retryDelayMs: 10,
-    discord: { ...settings, connection: options.over === 'http' ? { mode: 'http', publicKey: discord.publicKey } : { mode: 'gateway' }, pace: options.pace ?? UNPACED },
+    discord: {
+      ...settings,
+      connection: options.over === 'http' ? { mode: 'http', publicKey: discord.publicKey } : { mode: 'gateway' },
+      pace: options.pace ?? UNPACED,
+    },
     ...(options.outboxSweepMs ? { outboxSweepMs: options.outboxSweepMs } : {}),
   });
   if (options.over === 'http') discord.setInteractionsEndpoint(`${baton.url}${DISCORD_INTERACTIONS_PATH}`);
@@ -58,7 +68,13 @@ export async function startDiscordScene(
     baton,
     discord,
     planMessage: (promotionId, until = () => true) =>
-      discord.waitFor(() => discord.messages(discord.channelId).find((m) => messageText(m).includes(`Promotion #${promotionId}:`) && until(m)), 15_000),
+      discord.waitFor(
+        () =>
+          discord
+            .messages(discord.channelId)
+            .find((m) => messageText(m).includes(`Promotion #${promotionId}:`) && until(m)),
+        15_000,
+      ),
     threadLines: (plan) => discord.messages(plan.id).map(messageText),
     async stop() {
       await baton.close();

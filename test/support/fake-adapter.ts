@@ -45,7 +45,15 @@ export class FakeTarget {
   }
 
   private record(action: FakeCall['action'], ctx: AdapterContext<FakeConfig>): void {
-    this.calls.push({ action, stepId: ctx.stepId, component: ctx.component, environment: ctx.environment, version: ctx.version, config: ctx.config, inputs: ctx.inputs });
+    this.calls.push({
+      action,
+      stepId: ctx.stepId,
+      component: ctx.component,
+      environment: ctx.environment,
+      version: ctx.version,
+      config: ctx.config,
+      inputs: ctx.inputs,
+    });
   }
 
   applied(action: FakeCall['action'] = 'apply'): string[] {
@@ -62,15 +70,25 @@ export class FakeTarget {
       plan: async (ctx) => {
         this.record('plan', ctx);
         const current = this.running.get(this.key(ctx));
-        return { summary: `set ${ctx.component} to ${ctx.version}`, details: [`${current ?? 'nothing'} → ${ctx.version}`], reversible: ctx.config.reversible ?? true, changes: current !== ctx.version };
+        return {
+          summary: `set ${ctx.component} to ${ctx.version}`,
+          details: [`${current ?? 'nothing'} → ${ctx.version}`],
+          reversible: ctx.config.reversible ?? true,
+          changes: current !== ctx.version,
+        };
       },
       apply: async (ctx) => {
         this.record('apply', ctx);
         const attempt = (this.attempts.get(ctx.stepId) ?? 0) + 1;
         this.attempts.set(ctx.stepId, attempt);
         if (ctx.config.takes) await new Promise((r) => setTimeout(r, Number(ctx.config.takes)));
-        if (attempt <= Number(ctx.config.flakyAttempts ?? 0)) throw new RetryableStepError(`flaky attempt ${attempt}`, ctx.config.retryAfterMs ? { retryAfterMs: Number(ctx.config.retryAfterMs) } : {});
-        if (ctx.config.failOn === ctx.version) throw new TerminalStepError(`${ctx.component} ${ctx.version} refused to start (token sekrit-value)`);
+        if (attempt <= Number(ctx.config.flakyAttempts ?? 0))
+          throw new RetryableStepError(
+            `flaky attempt ${attempt}`,
+            ctx.config.retryAfterMs ? { retryAfterMs: Number(ctx.config.retryAfterMs) } : {},
+          );
+        if (ctx.config.failOn === ctx.version)
+          throw new TerminalStepError(`${ctx.component} ${ctx.version} refused to start (token sekrit-value)`);
         this.running.set(this.key(ctx), ctx.version);
         if (ctx.config.say) ctx.log(ctx.config.say);
         ctx.log(`deployed ${ctx.version}`);

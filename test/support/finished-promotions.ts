@@ -44,7 +44,11 @@ function step(id: string, component: string, version: string, status: Step['stat
   };
 }
 
-export function finishedPromotion(i: number, total: number, environments: number): { promotion: Promotion; records: AuditRecord[] } {
+export function finishedPromotion(
+  i: number,
+  total: number,
+  environments: number,
+): { promotion: Promotion; records: AuditRecord[] } {
   const id = String(i + 1);
   const requested = HISTORY_STARTS + Math.floor((i * SPAN_MS) / total);
   const at = (minutes: number) => new Date(requested + minutes * 60_000).toISOString();
@@ -52,11 +56,33 @@ export function finishedPromotion(i: number, total: number, environments: number
   const version = `1.${Math.floor(i / environments)}.${i % 7}`;
   const environment = environmentOf(i, environments);
   const stream = promotionStream(id);
-  const steps = [step(id, 'schema', version, 'succeeded', at(2)), step(id, 'api', version, state === 'failed' ? 'failed' : 'succeeded', at(6))];
+  const steps = [
+    step(id, 'schema', version, 'succeeded', at(2)),
+    step(id, 'api', version, state === 'failed' ? 'failed' : 'succeeded', at(6)),
+  ];
   const events = [
-    { type: 'promotion.requested' as const, actor: `user-${i % 97}`, summary: `user-${i % 97} asked for ${version} in ${environment}`, promotionId: id, at: at(0) },
-    ...steps.map((s) => ({ type: s.status === 'failed' ? ('step.failed' as const) : ('step.succeeded' as const), actor: 'baton', summary: s.log[0] ?? '', promotionId: id, stepId: s.id, at: s.finishedAt ?? '' })),
-    { type: state === 'succeeded' ? ('promotion.succeeded' as const) : ('promotion.failed' as const), actor: 'baton', summary: `promotion #${id} ${state}`, promotionId: id, at: at(10) },
+    {
+      type: 'promotion.requested' as const,
+      actor: `user-${i % 97}`,
+      summary: `user-${i % 97} asked for ${version} in ${environment}`,
+      promotionId: id,
+      at: at(0),
+    },
+    ...steps.map((s) => ({
+      type: s.status === 'failed' ? ('step.failed' as const) : ('step.succeeded' as const),
+      actor: 'baton',
+      summary: s.log[0] ?? '',
+      promotionId: id,
+      stepId: s.id,
+      at: s.finishedAt ?? '',
+    })),
+    {
+      type: state === 'succeeded' ? ('promotion.succeeded' as const) : ('promotion.failed' as const),
+      actor: 'baton',
+      summary: `promotion #${id} ${state}`,
+      promotionId: id,
+      at: at(10),
+    },
   ];
   const records: AuditRecord[] = [];
   for (const { at: time, ...event } of events) records.push(sealAuditRecord(stream, event, records.at(-1), time));

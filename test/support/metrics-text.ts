@@ -13,7 +13,9 @@ export function parseSamples(text: string): Sample[] {
     .map((line) => {
       const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
       if (!match) throw new Error(`not a sample line: ${line}`);
-      const labels = Object.fromEntries([...(match[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
+      const labels = Object.fromEntries(
+        [...(match[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]),
+      );
       return { name: match[1] ?? '', labels, value: Number(match[3]) };
     });
 }
@@ -21,7 +23,10 @@ export function parseSamples(text: string): Sample[] {
 /** The value of the one sample with this name whose labels include `labels`; throws when there is none or several. */
 export function sampleValue(samples: readonly Sample[], name: string, labels: Record<string, string> = {}): number {
   const found = samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
-  if (found.length !== 1) throw new Error(`${found.length} samples of ${name}${JSON.stringify(labels)}; names present: ${[...new Set(samples.map((s) => s.name))].filter((n) => n.startsWith(name.split('_')[0] ?? '')).join(', ')}`);
+  if (found.length !== 1)
+    throw new Error(
+      `${found.length} samples of ${name}${JSON.stringify(labels)}; names present: ${[...new Set(samples.map((s) => s.name))].filter((n) => n.startsWith(name.split('_')[0] ?? '')).join(', ')}`,
+    );
   return found[0]?.value ?? Number.NaN;
 }
 

@@ -21,7 +21,10 @@ export interface RunningProvider {
   close(): Promise<void>;
 }
 
-export async function startOidcProvider(options: { redirectUri: string; accounts: Record<string, TestAccount> }): Promise<RunningProvider> {
+export async function startOidcProvider(options: {
+  redirectUri: string;
+  accounts: Record<string, TestAccount>;
+}): Promise<RunningProvider> {
   let handle: (request: IncomingMessage, response: ServerResponse) => void = (_request, response) => response.end();
   const server = createServer((request, response) => handle(request, response));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -40,7 +43,12 @@ export async function startOidcProvider(options: { redirectUri: string; accounts
         token_endpoint_auth_method: 'client_secret_basic',
       },
     ],
-    claims: { openid: ['sub'], profile: ['preferred_username'], email: ['email', 'email_verified'], groups: ['groups'] },
+    claims: {
+      openid: ['sub'],
+      profile: ['preferred_username'],
+      email: ['email', 'email_verified'],
+      groups: ['groups'],
+    },
     scopes: ['openid', 'profile', 'email', 'groups'],
     features: { devInteractions: { enabled: true } },
     pkce: { required: () => true, methods: ['S256'] },

@@ -16,7 +16,10 @@ export interface ThrowawayDatabase {
 }
 
 async function admin(): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: `postgres://postgres@${SERVER}/postgres`, connectionTimeoutMillis: 5000 });
+  const client = new pg.Client({
+    connectionString: `postgres://postgres@${SERVER}/postgres`,
+    connectionTimeoutMillis: 5000,
+  });
   try {
     await client.connect();
   } catch (error) {

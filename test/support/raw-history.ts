@@ -29,7 +29,8 @@ export async function loadRedis(redis: Redis, total: number, environments: numbe
       pipeline.zadd('baton:promotions', promotion.id, promotion.id);
       pipeline.zadd(`baton:promotions:environment:${promotion.environment}`, promotion.id, promotion.id);
       if (!isTerminal(promotion.state)) pipeline.sadd('baton:promotions:active', promotion.id);
-      for (const record of records) pipeline.xadd(`baton:audit:${stream}`, `${record.seq}-0`, 'record', JSON.stringify(record));
+      for (const record of records)
+        pipeline.xadd(`baton:audit:${stream}`, `${record.seq}-0`, 'record', JSON.stringify(record));
       pipeline.set(`baton:audit-head:${stream}`, `${last?.seq ?? 0} ${last?.hash ?? ''}`);
       pipeline.set(`baton:thread-cursor:${stream}`, String(last?.seq ?? 0));
     }
@@ -45,7 +46,10 @@ export async function loadEmbedded(journalPath: string, total: number, environme
   for (let i = 0; i < total; i += 1) {
     const { promotion, records } = finishedPromotion(i, total, environments);
     const stream = promotionStream(promotion.id);
-    await write(out, `${JSON.stringify({ kind: 'transition', promotion, records })}\n${JSON.stringify({ kind: 'cursor', stream, seq: records.at(-1)?.seq ?? 0 })}\n`);
+    await write(
+      out,
+      `${JSON.stringify({ kind: 'transition', promotion, records })}\n${JSON.stringify({ kind: 'cursor', stream, seq: records.at(-1)?.seq ?? 0 })}\n`,
+    );
   }
   out.end();
   await once(out, 'finish');

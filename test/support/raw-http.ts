@@ -10,7 +10,13 @@ export interface RawAnswer {
   body: string;
 }
 
-export function rawRequest(baseUrl: string, method: string, path: string, headers: Record<string, string>, body?: string): Promise<RawAnswer> {
+export function rawRequest(
+  baseUrl: string,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<RawAnswer> {
   const url = new URL(baseUrl);
   return new Promise((resolve, reject) => {
     const sent = request({ host: url.hostname, port: url.port, method, path, headers, agent: false }, (response) => {

@@ -26,7 +26,15 @@ export async function folderWithRecords(versions = ['1.0.1', '1.0.2', '1.0.3', '
   const dataDir = await mkdtemp(join(tmpdir(), 'baton-records-'));
   const configPath = join(dataDir, 'baton.yaml');
   await writeFile(configPath, CONFIG);
-  const baton = await startBaton({ configPath, dataDir, host: '127.0.0.1', port: 0, logger: silentLogger, adapters: fakeLookup(new FakeTarget()), retryDelayMs: 10 });
+  const baton = await startBaton({
+    configPath,
+    dataDir,
+    host: '127.0.0.1',
+    port: 0,
+    logger: silentLogger,
+    adapters: fakeLookup(new FakeTarget()),
+    retryDelayMs: 10,
+  });
   try {
     const chat = consoleClient(baton.url);
     for (const version of versions) {

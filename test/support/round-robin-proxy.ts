@@ -23,10 +23,14 @@ export async function startRoundRobinProxy(targets: readonly string[]): Promise<
     next = (next + 1) % targets.length;
     counts[index] = (counts[index] ?? 0) + 1;
     const target = new URL(incoming.url ?? '/', targets[index]);
-    const upstream = forward(target, { method: incoming.method, headers: { ...incoming.headers, host: target.host } }, (answer) => {
-      outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(outgoing);
-    });
+    const upstream = forward(
+      target,
+      { method: incoming.method, headers: { ...incoming.headers, host: target.host } },
+      (answer) => {
+        outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(outgoing);
+      },
+    );
     upstream.on('error', (error) => {
       if (!outgoing.headersSent) outgoing.writeHead(502, { 'content-type': 'text/plain' });
       outgoing.end(`proxy: ${error.message}`);

@@ -10,7 +10,12 @@ import { join } from 'node:path';
 import { startBaton, type RunningBaton } from '../../src/app.ts';
 import { SLACK_EVENTS_PATH } from '../../src/chat/slack/settings.ts';
 import type { PostedMessage } from '../harness/slack/messages.ts';
-import { sendBlockAction, sendViewSubmission, type ReceiverAnswer, type SignedRequestOptions } from '../harness/slack/signed-requests.ts';
+import {
+  sendBlockAction,
+  sendViewSubmission,
+  type ReceiverAnswer,
+  type SignedRequestOptions,
+} from '../harness/slack/signed-requests.ts';
 import { startSlackStandIn, type SlackStandIn, type SlackStandInOptions } from '../harness/slack/slack-stand-in.ts';
 import { silentLogger } from './silent-logger.ts';
 
@@ -25,7 +30,11 @@ export interface SlackScene {
   slack: SlackStandIn;
   eventsUrl: string;
   /** `/promote <text>` from `user`; resolves with the HTTP answer (the ack). */
-  command(user: string, text: string, request?: { options?: SignedRequestOptions; triggerId?: string }): Promise<ReceiverAnswer>;
+  command(
+    user: string,
+    text: string,
+    request?: { options?: SignedRequestOptions; triggerId?: string },
+  ): Promise<ReceiverAnswer>;
   /** Clicks a button of the promotion's root message. */
   click(user: string, actionId: string, promotionId: string, options?: SignedRequestOptions): Promise<ReceiverAnswer>;
   /** Submits the reject modal Baton opened for `user`, with `reason`. */
@@ -47,7 +56,10 @@ function textOf(content: { text?: string; blocks?: unknown[] }): string {
   return texts.length > 0 ? texts.join('\n') : (content.text ?? '');
 }
 
-export async function startSlackScene(configYaml: string, options: { standIn?: SlackStandInOptions; pace?: ChatPace; outboxSweepMs?: number } = {}): Promise<SlackScene> {
+export async function startSlackScene(
+  configYaml: string,
+  options: { standIn?: SlackStandInOptions; pace?: ChatPace; outboxSweepMs?: number } = {},
+): Promise<SlackScene> {
   const dataDir = await mkdtemp(join(tmpdir(), 'baton-slack-'));
   const configPath = join(dataDir, 'baton.yaml');
   await writeFile(configPath, configYaml);
@@ -71,7 +83,10 @@ export async function startSlackScene(configYaml: string, options: { standIn?: S
   const eventsUrl = `${baton.url}${SLACK_EVENTS_PATH}`;
 
   const promotionMessage = (promotionId: string, until: (root: PostedMessage) => boolean = () => true) =>
-    slack.waitFor(() => slack.channelMessages(DEPLOYS).find((m) => m.text.includes(`Promotion #${promotionId}:`) && until(m)), 15_000);
+    slack.waitFor(
+      () => slack.channelMessages(DEPLOYS).find((m) => m.text.includes(`Promotion #${promotionId}:`) && until(m)),
+      15_000,
+    );
 
   const privateAnswers = (user: string) => slack.ephemerals(user).map((e) => textOf(e));
 

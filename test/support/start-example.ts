@@ -16,10 +16,19 @@ export interface StartedBaton {
 }
 
 /** What a test may set beyond the config and the API tokens. */
-export type ExampleOptions = Partial<Pick<BatonOptions, 'reconcileIntervalMs' | 'allowedHosts' | 'apiToken' | 'logger' | 'login' | 'metricsPort' | 'auditKeys'>>;
+export type ExampleOptions = Partial<
+  Pick<
+    BatonOptions,
+    'reconcileIntervalMs' | 'allowedHosts' | 'apiToken' | 'logger' | 'login' | 'metricsPort' | 'auditKeys'
+  >
+>;
 
 /** Baton on the bundled example (or another config), a fresh data folder and a free port; the test API tokens by default. */
-export async function startExampleBaton(configPath = EXAMPLE_CONFIG, apiTokens: BatonOptions['apiTokens'] = TEST_API_TOKENS, options: ExampleOptions = {}): Promise<StartedBaton> {
+export async function startExampleBaton(
+  configPath = EXAMPLE_CONFIG,
+  apiTokens: BatonOptions['apiTokens'] = TEST_API_TOKENS,
+  options: ExampleOptions = {},
+): Promise<StartedBaton> {
   const dataDir = await mkdtemp(join(tmpdir(), 'baton-e2e-'));
   const clock = new TestClock();
   const baton = await startBaton({

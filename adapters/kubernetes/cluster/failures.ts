@@ -78,27 +78,47 @@ export function clusterStepError(error: unknown, call: ApiCall): Error {
   const say = (text: string): string => call.redact(`${head}: ${text}`);
   switch (failure.status) {
     case null:
-      return new RetryableStepError(say(`the API server could not be reached (${failure.detail}); another attempt may pass.`));
+      return new RetryableStepError(
+        say(`the API server could not be reached (${failure.detail}); another attempt may pass.`),
+      );
     case 401:
       return new TerminalStepError(
-        say('the API server refused Baton\'s credentials (401 Unauthorized). The token or client certificate of this cluster is invalid or expired: renew it in the kubeconfig or the service account, then run again.'),
+        say(
+          "the API server refused Baton's credentials (401 Unauthorized). The token or client certificate of this cluster is invalid or expired: renew it in the kubeconfig or the service account, then run again.",
+        ),
       );
     case 403:
       return new TerminalStepError(
-        say(`Baton's account lacks the permission (403 Forbidden: ${failure.detail}). Grant it RBAC "${call.verb}" on ${call.resource} in namespace ${call.namespace}.`),
+        say(
+          `Baton's account lacks the permission (403 Forbidden: ${failure.detail}). Grant it RBAC "${call.verb}" on ${call.resource} in namespace ${call.namespace}.`,
+        ),
       );
     case 404:
       return new TerminalStepError(
-        say(`it does not exist (404: ${failure.detail}). Check the kind, namespace and name settings, and that the context points at the right cluster.`),
+        say(
+          `it does not exist (404: ${failure.detail}). Check the kind, namespace and name settings, and that the context points at the right cluster.`,
+        ),
       );
     case 409:
-      return new RetryableStepError(say(`someone else kept changing it at the same time (409 Conflict: ${failure.detail}); another attempt may pass.`));
+      return new RetryableStepError(
+        say(
+          `someone else kept changing it at the same time (409 Conflict: ${failure.detail}); another attempt may pass.`,
+        ),
+      );
     case 429:
-      return new RetryableStepError(say(`the API server asked Baton to slow down (429: ${failure.detail}); another attempt may pass.`));
+      return new RetryableStepError(
+        say(`the API server asked Baton to slow down (429: ${failure.detail}); another attempt may pass.`),
+      );
     default:
       if (failure.status >= 500) {
-        return new RetryableStepError(say(`the API server failed (${failure.status}: ${failure.detail}); another attempt may pass.`));
+        return new RetryableStepError(
+          say(`the API server failed (${failure.status}: ${failure.detail}); another attempt may pass.`),
+        );
       }
-      return new TerminalStepError(say(`the API server refused the request (${failure.status}${failure.reason ? ` ${failure.reason}` : ''}: ${failure.detail}).`));
+      return new TerminalStepError(
+        say(
+          `the API server refused the request (${failure.status}${failure.reason ? ` ${failure.reason}` : ''}: ${failure.detail}).`,
+        ),
+      );
   }
 }

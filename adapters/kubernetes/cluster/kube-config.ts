@@ -41,9 +41,12 @@ function fromFile(file: string, context: string | undefined, configDir: string):
   try {
     kubeConfig.loadFromFile(path);
   } catch (error) {
-    throw new TerminalStepError(`The kubeconfig file ${path} could not be read: ${errorMessage(error).split('\n')[0]}. Check that it is a valid kubeconfig.`, {
-      cause: error,
-    });
+    throw new TerminalStepError(
+      `The kubeconfig file ${path} could not be read: ${errorMessage(error).split('\n')[0]}. Check that it is a valid kubeconfig.`,
+      {
+        cause: error,
+      },
+    );
   }
   if (context !== undefined) {
     if (kubeConfig.getContextObject(context) === null) {
@@ -77,6 +80,7 @@ function inCluster(): KubeConfig {
 }
 
 export function connectCluster(access: ClusterAccess, configDir: string): Cluster {
-  const kubeConfig = access.kubeconfig === undefined ? inCluster() : fromFile(access.kubeconfig, access.context, configDir);
+  const kubeConfig =
+    access.kubeconfig === undefined ? inCluster() : fromFile(access.kubeconfig, access.context, configDir);
   return { kubeConfig, label: clusterLabel(access) };
 }

@@ -41,9 +41,15 @@ export async function plan(ctx: DirectContext): Promise<StepPreview> {
   const images = await onEachTarget(ctx, true, (target) => liveImage(ctx, target));
   const stale = images.filter(({ value }) => value !== desired);
   if (stale.length === 0) {
-    return { summary: `${workloadName(ctx)} already runs ${desired}: nothing to change`, details: [], reversible: true, changes: false };
+    return {
+      summary: `${workloadName(ctx)} already runs ${desired}: nothing to change`,
+      details: [],
+      reversible: true,
+      changes: false,
+    };
   }
-  const order = images.length > 1 ? (ctx.config.parallel ? ' (all clusters at once)' : ' (one cluster after the other)') : '';
+  const order =
+    images.length > 1 ? (ctx.config.parallel ? ' (all clusters at once)' : ' (one cluster after the other)') : '';
   return {
     summary: `set the image of ${workloadName(ctx)} to ${desired} and wait for the rollout${order}`,
     details: images.map(({ label, value }) =>
@@ -93,7 +99,10 @@ export async function verify(ctx: DirectContext): Promise<Health> {
     return [`${label}: ${how}: ${value.result.message}`];
   });
   if (problems.length > 0) return { healthy: false, message: ctx.redact(problems.join('; ')) };
-  return { healthy: true, message: `${workloadName(ctx)} runs ${image}, rolled out on ${results.map(({ label }) => label).join(', ')}` };
+  return {
+    healthy: true,
+    message: `${workloadName(ctx)} runs ${image}, rolled out on ${results.map(({ label }) => label).join(', ')}`,
+  };
 }
 
 export async function rollback(ctx: DirectContext, before: Observed): Promise<StepResult> {

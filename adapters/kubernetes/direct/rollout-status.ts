@@ -23,7 +23,8 @@ function deploymentVerdict(deployment: V1Deployment, name: string): Verdict {
 function deploymentProgress(deployment: V1Deployment, name: string): Verdict {
   const generation = deployment.metadata?.generation ?? 0;
   const status = deployment.status ?? {};
-  if (generation > (status.observedGeneration ?? 0)) return waiting(`waiting for deployment ${name}'s new spec to be observed`);
+  if (generation > (status.observedGeneration ?? 0))
+    return waiting(`waiting for deployment ${name}'s new spec to be observed`);
   const progressing = status.conditions?.find((condition) => condition.type === 'Progressing');
   if (progressing?.reason === 'ProgressDeadlineExceeded') {
     return {
@@ -41,7 +42,10 @@ function deploymentProgress(deployment: V1Deployment, name: string): Verdict {
   }
   const available = status.availableReplicas ?? 0;
   if (available < updated) return waiting(`deployment ${name}: ${available} of ${updated} updated replicas available`);
-  return { state: 'done', message: `deployment ${name} rolled out: ${updated} of ${wanted} replicas updated and available` };
+  return {
+    state: 'done',
+    message: `deployment ${name} rolled out: ${updated} of ${wanted} replicas updated and available`,
+  };
 }
 
 function statefulSetVerdict(statefulSet: V1StatefulSet, name: string): Verdict {
@@ -64,13 +68,19 @@ function statefulSetVerdict(statefulSet: V1StatefulSet, name: string): Verdict {
   if (partition > 0) {
     const updated = status.updatedReplicas ?? 0;
     const toUpdate = wanted - partition;
-    if (updated < toUpdate) return waiting(`statefulset ${name}: partitioned rollout, ${updated} of ${toUpdate} new pods updated`);
+    if (updated < toUpdate)
+      return waiting(`statefulset ${name}: partitioned rollout, ${updated} of ${toUpdate} new pods updated`);
     return { state: 'done', message: `statefulset ${name}: partitioned rollout done, ${updated} new pods` };
   }
   if (status.updateRevision !== status.currentRevision) {
-    return waiting(`statefulset ${name}: rolling update to revision ${status.updateRevision ?? '?'}, ${status.updatedReplicas ?? 0} of ${wanted} pods updated`);
+    return waiting(
+      `statefulset ${name}: rolling update to revision ${status.updateRevision ?? '?'}, ${status.updatedReplicas ?? 0} of ${wanted} pods updated`,
+    );
   }
-  return { state: 'done', message: `statefulset ${name} rolled out: ${wanted} pods at revision ${status.currentRevision ?? '?'}` };
+  return {
+    state: 'done',
+    message: `statefulset ${name} rolled out: ${wanted} pods at revision ${status.currentRevision ?? '?'}`,
+  };
 }
 
 function daemonSetVerdict(daemonSet: V1DaemonSet, name: string): Verdict {

@@ -18,7 +18,9 @@ export interface ClusterTarget {
 }
 
 function clusterTargets(settings: DirectSettings): ClusterTarget[] {
-  const accesses: ClusterAccess[] = settings.targets ?? [{ kubeconfig: settings.kubeconfig, context: settings.context }];
+  const accesses: ClusterAccess[] = settings.targets ?? [
+    { kubeconfig: settings.kubeconfig, context: settings.context },
+  ];
   const seen = new Map<string, number>();
   return accesses.map((access) => {
     const base = clusterLabel(access);
@@ -67,7 +69,9 @@ export async function onEachTarget<T>(
       }));
     }
     const lines = settled.map((result, index) =>
-      result.status === 'fulfilled' ? `${targets[index]?.label}: done` : `${targets[index]?.label}: ${errorMessage(result.reason)}`,
+      result.status === 'fulfilled'
+        ? `${targets[index]?.label}: done`
+        : `${targets[index]?.label}: ${errorMessage(result.reason)}`,
     );
     throw combinedError(ctx, [`${failures.length} of ${targets.length} clusters failed:`, ...lines], failures);
   }
@@ -81,7 +85,9 @@ export async function onEachTarget<T>(
         ctx,
         [
           `${target.label}: ${errorMessage(error)}`,
-          done.length > 0 ? `Done before it: ${done.map((entry) => entry.label).join(', ')}.` : 'No cluster was done before it.',
+          done.length > 0
+            ? `Done before it: ${done.map((entry) => entry.label).join(', ')}.`
+            : 'No cluster was done before it.',
           notStarted.length > 0 ? `Not started: ${notStarted.join(', ')} (they keep what they ran).` : '',
         ].filter((line) => line !== ''),
         [error],

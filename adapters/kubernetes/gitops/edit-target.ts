@@ -34,7 +34,9 @@ function kustomizeImageTarget(
 ): EditTarget {
   const folder = settings.path;
   const fileName =
-    edit.file ?? KUSTOMIZATION_FILES.find((name) => existsSync(join(checkoutDir, folder, name))) ?? KUSTOMIZATION_FILES[0];
+    edit.file ??
+    KUSTOMIZATION_FILES.find((name) => existsSync(join(checkoutDir, folder, name))) ??
+    KUSTOMIZATION_FILES[0];
   const file = posix.normalize(posix.join(folder, fileName ?? 'kustomization.yaml'));
   return {
     file,
@@ -102,7 +104,8 @@ function keyInDocument(key: string, document: number): string {
 export function editTarget(settings: GitopsSettings, checkoutDir: string): EditTarget {
   const { edit } = settings;
   if (edit.kustomizeImage) return kustomizeImageTarget(settings, edit.kustomizeImage, checkoutDir);
-  if (edit.helmValues) return keyTarget(inFolder(settings, edit.helmValues.file), edit.helmValues.key, 0, edit.helmValues.key);
+  if (edit.helmValues)
+    return keyTarget(inFolder(settings, edit.helmValues.file), edit.helmValues.key, 0, edit.helmValues.key);
   if (edit.yaml) {
     const { file, key, document } = edit.yaml;
     return keyTarget(inFolder(settings, file), key, document, keyInDocument(key, document));

@@ -49,10 +49,15 @@ function lastLines(text: string, count = 6): string {
 export function gitStepError(error: unknown, { action, repo, redact }: GitAction): Error {
   if (error instanceof TerminalStepError || error instanceof RetryableStepError) return error;
   if (error instanceof GitStopped) {
-    return new TerminalStepError(redact(`Could not ${action} of ${repo}: the step was cancelled or timed out while git ran (${error.reason}). ` +
-          'Running the step again is safe: Baton finds a commit it already pushed by the step id.'), {
-      cause: error,
-    });
+    return new TerminalStepError(
+      redact(
+        `Could not ${action} of ${repo}: the step was cancelled or timed out while git ran (${error.reason}). ` +
+          'Running the step again is safe: Baton finds a commit it already pushed by the step id.',
+      ),
+      {
+        cause: error,
+      },
+    );
   }
   if (!(error instanceof GitFailure)) return error instanceof Error ? error : new Error(String(error));
   const said = lastLines(error.stderr || error.stdout);
@@ -61,16 +66,20 @@ export function gitStepError(error: unknown, { action, repo, redact }: GitAction
   if (REFUSED_CREDENTIALS.some((pattern) => pattern.test(error.stderr))) {
     return new TerminalStepError(
       say(
-        'the repository refused Baton\'s credentials. Check the token or key in the `repo` setting ' +
+        "the repository refused Baton's credentials. Check the token or key in the `repo` setting " +
           '(usually the GITOPS_REPO secret): it must be valid and allowed to read and push this repository.',
       ),
     );
   }
   if (NOT_FOUND.some((pattern) => pattern.test(error.stderr))) {
-    return new TerminalStepError(say('the repository was not found. Check the `repo` setting and that Baton\'s token can see it.'));
+    return new TerminalStepError(
+      say("the repository was not found. Check the `repo` setting and that Baton's token can see it."),
+    );
   }
   if (NETWORK.some((pattern) => pattern.test(error.stderr))) {
     return new RetryableStepError(say('the git server could not be reached or broke off; another attempt may pass.'));
   }
-  return new TerminalStepError(say(`git exited with code ${error.exitCode}. Fix the cause, then run the promotion again.`));
+  return new TerminalStepError(
+    say(`git exited with code ${error.exitCode}. Fix the cause, then run the promotion again.`),
+  );
 }

@@ -32,7 +32,9 @@ export class GitFailure extends Error {
   readonly stdout: string;
 
   constructor(subcommand: string, outcome: GitOutcome) {
-    super(`git ${subcommand} exited with code ${outcome.exitCode}: ${outcome.stderr.trim() || outcome.stdout.trim() || 'no output'}`);
+    super(
+      `git ${subcommand} exited with code ${outcome.exitCode}: ${outcome.stderr.trim() || outcome.stdout.trim() || 'no output'}`,
+    );
     this.name = 'GitFailure';
     this.exitCode = outcome.exitCode;
     this.stderr = outcome.stderr;

@@ -26,7 +26,14 @@ export async function findCommitWithTrailer(copy: WorkingCopy, trailer: string, 
 
 /** The newest commit on the remote branch that changed any of `files`, or null when none did. */
 export async function lastCommitTouching(copy: WorkingCopy, files: readonly string[]): Promise<string | null> {
-  const { stdout } = await copy.gitFor('search the history', ['log', '-1', '--format=%H', copy.remoteRef, '--', ...files]);
+  const { stdout } = await copy.gitFor('search the history', [
+    'log',
+    '-1',
+    '--format=%H',
+    copy.remoteRef,
+    '--',
+    ...files,
+  ]);
   return stdout.trim() || null;
 }
 
@@ -39,7 +46,11 @@ export async function headCommit(copy: WorkingCopy, ref = 'HEAD'): Promise<strin
  * Whether `commit` is `revision` or in its past: `yes`, `no`, or `unknown`
  * when this copy has never seen `revision` (it is on another branch, or newer than the last fetch).
  */
-export async function isAtOrAfter(copy: WorkingCopy, commit: string, revision: string): Promise<'yes' | 'no' | 'unknown'> {
+export async function isAtOrAfter(
+  copy: WorkingCopy,
+  commit: string,
+  revision: string,
+): Promise<'yes' | 'no' | 'unknown'> {
   if (commit === revision) return 'yes';
   const known = await copy.git(['cat-file', '-e', `${revision}^{commit}`], { acceptExitCodes: [1, 128] });
   if (known.exitCode !== 0) return 'unknown';

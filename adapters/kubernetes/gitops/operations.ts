@@ -22,7 +22,9 @@ function checkedEdits(ctx: GitopsContext, copy: WorkingCopy): ValueEdit[] {
   for (const { target, value } of edits) {
     const refusal = target.refuse(value);
     if (refusal !== null) {
-      throw new TerminalStepError(ctx.redact(`Cannot promote ${ctx.component} ${ctx.version}: ${refusal} (${target.file}).`));
+      throw new TerminalStepError(
+        ctx.redact(`Cannot promote ${ctx.component} ${ctx.version}: ${refusal} (${target.file}).`),
+      );
     }
   }
   return edits;

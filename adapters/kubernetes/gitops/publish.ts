@@ -55,7 +55,9 @@ export async function publishEdits(
     if (attempt > 1) await copy.sync();
     const earlier = await findCommitWithTrailer(copy, request.trailer, ctx.stepId);
     if (earlier !== null) {
-      ctx.log(`${shortCommit(earlier)} on ${copy.branch} already carries this step (${request.trailer}: ${ctx.stepId}): not committing again`);
+      ctx.log(
+        `${shortCommit(earlier)} on ${copy.branch} already carries this step (${request.trailer}: ${ctx.stepId}): not committing again`,
+      );
       return { commit: earlier, changed: [], how: 'pushed-before' };
     }
     const prepared = await prepareEdits(copy, request.edits);
@@ -87,7 +89,9 @@ export async function publishEdits(
       ctx.log(`pushed ${shortCommit(commit)} to ${copy.branch} of ${copy.display}`);
       return { commit, changed, how: 'pushed' };
     }
-    ctx.log(`${copy.branch} moved while Baton pushed (attempt ${attempt} of ${MAX_PUSH_ATTEMPTS}); starting again from the new head`);
+    ctx.log(
+      `${copy.branch} moved while Baton pushed (attempt ${attempt} of ${MAX_PUSH_ATTEMPTS}); starting again from the new head`,
+    );
     await pause(RETRY_PAUSE_MS * attempt, ctx.signal);
   }
   throw new RetryableStepError(

@@ -19,7 +19,8 @@ export async function pushHead(ctx: AdapterContext<unknown>, copy: WorkingCopy):
     await copy.git(['push', '--porcelain', 'origin', `HEAD:refs/heads/${copy.branch}`]);
     return 'pushed';
   } catch (error) {
-    if (!(error instanceof GitFailure)) throw gitStepError(error, { action: `push to ${copy.branch}`, repo: copy.display, redact: ctx.redact });
+    if (!(error instanceof GitFailure))
+      throw gitStepError(error, { action: `push to ${copy.branch}`, repo: copy.display, redact: ctx.redact });
     const report = `${error.stdout}\n${error.stderr}`;
     if (REMOTE_MOVED.test(report)) return 'remote-moved';
     const refused = REMOTE_REFUSED.exec(report);

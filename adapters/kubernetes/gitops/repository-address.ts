@@ -28,7 +28,9 @@ export function withoutCredentials(text: string): string {
  * working copy and its lock, so both are keyed by the address without credentials.
  */
 export function repositoryKey(location: string): string {
-  return withoutCredentials(location).replace(/\/+$/, '').replace(/\.git$/, '');
+  return withoutCredentials(location)
+    .replace(/\/+$/, '')
+    .replace(/\.git$/, '');
 }
 
 /** A folder name for the working copy that shows nothing of the address. */

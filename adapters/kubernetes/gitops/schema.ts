@@ -3,7 +3,13 @@
  * repository, which file, which value, and which controller to wait for.
  */
 import { z } from 'zod';
-import { checkContextHasKubeconfig, clusterShape, durationSetting, nonEmpty, pathInRepository } from '../settings-parts.ts';
+import {
+  checkContextHasKubeconfig,
+  clusterShape,
+  durationSetting,
+  nonEmpty,
+  pathInRepository,
+} from '../settings-parts.ts';
 import { isYamlPath } from './yaml-path.ts';
 
 const BRANCH = /^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*@\{)[^\s~^:?*[\\]+(?<![/.])(?<!\.lock)$/;
@@ -91,7 +97,8 @@ const editSetting = z
     }
   });
 
-const SET_EXAMPLE = '{ file: serviceaccount.yaml, key: metadata.annotations["eks.amazonaws.com/role-arn"], value: "${iam.outputs.role_arn}" }';
+const SET_EXAMPLE =
+  '{ file: serviceaccount.yaml, key: metadata.annotations["eks.amazonaws.com/role-arn"], value: "${iam.outputs.role_arn}" }';
 
 /** Values other than the version that go into the same commit, typically outputs of the steps this one needs. */
 const setEntry = oneMapping(
@@ -132,9 +139,12 @@ const author = oneMapping(
   'author',
   {
     name: nonEmpty('author.name', 'Baton'),
-    email: nonEmpty('author.email', 'baton@acme.example').refine((email) => email.includes('@') && !/[<>\s]/.test(email), {
-      message: '`author.email` must be an email address, e.g. baton@acme.example',
-    }),
+    email: nonEmpty('author.email', 'baton@acme.example').refine(
+      (email) => email.includes('@') && !/[<>\s]/.test(email),
+      {
+        message: '`author.email` must be an email address, e.g. baton@acme.example',
+      },
+    ),
   },
   'name and email',
 );
@@ -197,7 +207,12 @@ export const gitopsSettingsSchema = z
       ? { file: settings.edit.helmValues.file, key: settings.edit.helmValues.key, document: 0 }
       : settings.edit.yaml;
     settings.set.forEach((entry, index) => {
-      if (versionValue && entry.file === versionValue.file && entry.key === versionValue.key && entry.document === versionValue.document) {
+      if (
+        versionValue &&
+        entry.file === versionValue.file &&
+        entry.key === versionValue.key &&
+        entry.document === versionValue.document
+      ) {
         ctx.addIssue({
           code: 'custom',
           path: ['set', index, 'key'],

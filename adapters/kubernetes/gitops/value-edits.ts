@@ -9,7 +9,14 @@ import { TerminalStepError } from '../../kit/step-errors.ts';
 import type { EditTarget, ValueEdit } from './edit-target.ts';
 import type { WorkingCopy } from './working-copy.ts';
 import { YamlPathError } from './yaml-path.ts';
-import { documentAt, locateValue, parseYamlDocuments, replaceValue, YamlEditError, type LocatedValue } from './yaml-value.ts';
+import {
+  documentAt,
+  locateValue,
+  parseYamlDocuments,
+  replaceValue,
+  YamlEditError,
+  type LocatedValue,
+} from './yaml-value.ts';
 
 export interface EditedValue {
   target: EditTarget;

@@ -82,7 +82,9 @@ export function locateValue(source: string, document: Document.Parsed, path: Yam
     node = child;
   }
   if (isAlias(node)) {
-    throw new YamlEditError(`${file}: ${formatYamlPath(path)} is an alias (*${node.source}); Baton only changes a value written in place.`);
+    throw new YamlEditError(
+      `${file}: ${formatYamlPath(path)} is an alias (*${node.source}); Baton only changes a value written in place.`,
+    );
   }
   if (!isScalar(node) || node.range === undefined || node.range === null) {
     throw new YamlEditError(`${file}: ${formatYamlPath(path)} is not a single value (${describeChildren(node)}).`);
@@ -91,7 +93,8 @@ export function locateValue(source: string, document: Document.Parsed, path: Yam
   const block = node.type === Scalar.BLOCK_LITERAL || node.type === Scalar.BLOCK_FOLDED;
   // Plain scalars are read as written (`1.10` stays "1.10"); a block scalar's line break is not part of the version.
   const written = node.type === Scalar.PLAIN ? node.source : block ? String(node.value).trim() : node.value;
-  const value = written === null || written === undefined || written === '' || node.value === null ? null : String(written);
+  const value =
+    written === null || written === undefined || written === '' || node.value === null ? null : String(written);
   return { value, start, end, style: node.type, line: lineOf(source, start) };
 }
 

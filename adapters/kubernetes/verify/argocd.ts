@@ -34,11 +34,16 @@ function degradedReason(app: ArgoApplication): string {
   const status = app.status ?? {};
   const resources = (status.resources ?? [])
     .filter((resource) => resource.health?.status === 'Degraded')
-    .map((resource) => `${resource.kind ?? 'resource'}/${resource.name ?? '?'}${resource.health?.message ? `: ${resource.health.message}` : ''}`);
+    .map(
+      (resource) =>
+        `${resource.kind ?? 'resource'}/${resource.name ?? '?'}${resource.health?.message ? `: ${resource.health.message}` : ''}`,
+    );
   const reasons = [
     status.health?.message,
     ...resources,
-    ...(status.conditions ?? []).map((condition) => (condition.message ? `${condition.type ?? 'condition'}: ${condition.message}` : undefined)),
+    ...(status.conditions ?? []).map((condition) =>
+      condition.message ? `${condition.type ?? 'condition'}: ${condition.message}` : undefined,
+    ),
   ].filter((reason): reason is string => typeof reason === 'string' && reason.trim() !== '');
   return reasons.length > 0 ? reasons.join('; ') : 'Argo CD gave no message';
 }
@@ -50,7 +55,10 @@ const COMMIT = /^([0-9a-f]{40}|[0-9a-f]{64})$/;
  * Application lists one revision per source (chart versions among them); only
  * commits can be the config repository's.
  */
-async function reachedRevision(status: NonNullable<ArgoApplication['status']>, reached: RevisionCheck): Promise<string | null> {
+async function reachedRevision(
+  status: NonNullable<ArgoApplication['status']>,
+  reached: RevisionCheck,
+): Promise<string | null> {
   const candidates = [status.sync?.revision, ...(status.sync?.revisions ?? [])].filter(
     (revision): revision is string => typeof revision === 'string' && COMMIT.test(revision),
   );
@@ -58,7 +66,12 @@ async function reachedRevision(status: NonNullable<ArgoApplication['status']>, r
   return null;
 }
 
-export async function judgeArgoApplication(app: ArgoApplication, name: string, commit: string, reached: RevisionCheck): Promise<Verdict> {
+export async function judgeArgoApplication(
+  app: ArgoApplication,
+  name: string,
+  commit: string,
+  reached: RevisionCheck,
+): Promise<Verdict> {
   const status = app.status ?? {};
   const shown = [status.sync?.revision, ...(status.sync?.revisions ?? [])]
     .filter((revision): revision is string => typeof revision === 'string' && revision !== '')
@@ -77,8 +90,15 @@ export async function judgeArgoApplication(app: ArgoApplication, name: string, c
   }
   const operation = status.operationState;
   const operationRevision = operation?.syncResult?.revision;
-  if ((operation?.phase === 'Failed' || operation?.phase === 'Error') && operationRevision && (await reached(operationRevision))) {
-    return { state: 'failed', message: `${where}: the sync of ${short(operationRevision)} failed: ${operation.message ?? 'no message'}` };
+  if (
+    (operation?.phase === 'Failed' || operation?.phase === 'Error') &&
+    operationRevision &&
+    (await reached(operationRevision))
+  ) {
+    return {
+      state: 'failed',
+      message: `${where}: the sync of ${short(operationRevision)} failed: ${operation.message ?? 'no message'}`,
+    };
   }
   if (sync === 'Synced' && health === 'Healthy') {
     return { state: 'done', message: `${where} at ${short(revision)}` };

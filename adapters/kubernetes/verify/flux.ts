@@ -7,7 +7,11 @@
 import type { Verdict } from '../cluster/watch-until.ts';
 import type { RevisionCheck } from './revision.ts';
 
-export const FLUX_KUSTOMIZATION = { group: 'kustomize.toolkit.fluxcd.io', version: 'v1', plural: 'kustomizations' } as const;
+export const FLUX_KUSTOMIZATION = {
+  group: 'kustomize.toolkit.fluxcd.io',
+  version: 'v1',
+  plural: 'kustomizations',
+} as const;
 
 export interface FluxKustomization {
   metadata?: { name?: string; resourceVersion?: string };
@@ -31,7 +35,9 @@ export async function judgeFluxKustomization(
 ): Promise<Verdict> {
   const status = kustomization.status ?? {};
   const ready = status.conditions?.find((condition) => condition.type === 'Ready');
-  const readiness = ready ? `Ready=${ready.status ?? 'Unknown'}${ready.reason ? ` (${ready.reason})` : ''}` : 'not reconciled yet';
+  const readiness = ready
+    ? `Ready=${ready.status ?? 'Unknown'}${ready.reason ? ` (${ready.reason})` : ''}`
+    : 'not reconciled yet';
   const where = `Flux Kustomization ${name}: ${readiness}`;
   const attempted = fluxCommit(status.lastAttemptedRevision);
   const applied = fluxCommit(status.lastAppliedRevision);

@@ -31,7 +31,9 @@ export function revisionCheck(ctx: AdapterContext<GitopsSettings>, commit: strin
     // A revision this copy has not seen is newer than the last fetch, or on another branch.
     if (answer === 'unknown') answer = await withWorkingCopy(ctx, (copy) => isAtOrAfter(copy, commit, revision));
     if (answer === 'unknown') {
-      ctx.log(`the controller reports revision ${revision.slice(0, 7)}, which is not on ${ctx.config.branch}: is it watching another branch or repository?`);
+      ctx.log(
+        `the controller reports revision ${revision.slice(0, 7)}, which is not on ${ctx.config.branch}: is it watching another branch or repository?`,
+      );
     }
     answers.set(revision, answer === 'yes');
     return answer === 'yes';

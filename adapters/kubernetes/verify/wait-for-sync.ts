@@ -47,7 +47,8 @@ function controllerOf(settings: GitopsSettings): Controller | null {
       display: `Flux Kustomization ${namespace}/${kustomization}`,
       namespace,
       name: kustomization,
-      judge: (object, commit, reached) => judgeFluxKustomization(object as FluxKustomization, kustomization, commit, reached),
+      judge: (object, commit, reached) =>
+        judgeFluxKustomization(object as FluxKustomization, kustomization, commit, reached),
       hint: `flux get kustomization ${kustomization} -n ${namespace}`,
     };
   }
@@ -57,7 +58,10 @@ function controllerOf(settings: GitopsSettings): Controller | null {
 export async function verifyGitops(ctx: GitopsContext): Promise<Health> {
   const controller = controllerOf(ctx.config);
   if (controller === null) {
-    return { healthy: true, message: 'no argocd or flux setting: the commit is pushed, and Baton does not wait for a sync' };
+    return {
+      healthy: true,
+      message: 'no argocd or flux setting: the commit is pushed, and Baton does not wait for a sync',
+    };
   }
   const commit = await syncTargetCommit(ctx);
   const cluster = connectCluster(ctx.config, ctx.configDir);
@@ -92,7 +96,12 @@ export async function verifyGitops(ctx: GitopsContext): Promise<Health> {
     case 'done':
       return { healthy: true, message: ctx.redact(`${result.message}: deployed ${commit.slice(0, 7)}`) };
     case 'failed':
-      return { healthy: false, message: ctx.redact(`${result.message}. Look at ${controller.hint}, then roll back or promote a fixed version.`) };
+      return {
+        healthy: false,
+        message: ctx.redact(
+          `${result.message}. Look at ${controller.hint}, then roll back or promote a fixed version.`,
+        ),
+      };
     case 'timed-out':
       return {
         healthy: false,

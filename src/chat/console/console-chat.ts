@@ -129,10 +129,20 @@ export class ConsoleChat implements ChatOut, Receiver {
     const api = withAccess(signIn?.api);
     for (const path of consoleAssetPaths) {
       // The scripts and styles hold nothing private; the sign-in pages use the styles.
-      server.route('GET', path, () => readConsoleAsset(path), consolePagePaths.includes(path) ? withAccess(signIn?.page) : {});
+      server.route(
+        'GET',
+        path,
+        () => readConsoleAsset(path),
+        consolePagePaths.includes(path) ? withAccess(signIn?.page) : {},
+      );
     }
     const example = this.exampleCommand;
-    server.route('GET', '/api/console/session', ({ caller }) => ({ status: 200, json: { ...sessionResponse(caller, signIn), example } }), api);
+    server.route(
+      'GET',
+      '/api/console/session',
+      ({ caller }) => ({ status: 200, json: { ...sessionResponse(caller, signIn), example } }),
+      api,
+    );
     server.route(
       'GET',
       '/api/console/messages',
@@ -149,7 +159,13 @@ export class ConsoleChat implements ChatOut, Receiver {
         stream: (response) => {
           // Access is checked when the stream opens; a session's stream ends when the session does.
           const deadline = caller?.expiresAt === undefined ? undefined : { at: caller.expiresAt, clock: this.clock };
-          const end = openEventStream(response, this.store, this.heartbeatMs, () => this.openStreams.delete(end), deadline);
+          const end = openEventStream(
+            response,
+            this.store,
+            this.heartbeatMs,
+            () => this.openStreams.delete(end),
+            deadline,
+          );
           this.openStreams.add(end);
         },
       }),
@@ -158,13 +174,23 @@ export class ConsoleChat implements ChatOut, Receiver {
     server.route(
       'POST',
       '/api/console/commands',
-      ({ body, caller }) => this.interact(validateCommandRequest(body, this.defaultChannel, caller?.name), (handler, command) => handler.command(command), caller),
+      ({ body, caller }) =>
+        this.interact(
+          validateCommandRequest(body, this.defaultChannel, caller?.name),
+          (handler, command) => handler.command(command),
+          caller,
+        ),
       api,
     );
     server.route(
       'POST',
       '/api/console/actions',
-      ({ body, caller }) => this.interact(validateActionRequest(body, this.defaultChannel, caller?.name), (handler, action) => handler.action(action), caller),
+      ({ body, caller }) =>
+        this.interact(
+          validateActionRequest(body, this.defaultChannel, caller?.name),
+          (handler, action) => handler.action(action),
+          caller,
+        ),
       api,
     );
   }
@@ -175,7 +201,8 @@ export class ConsoleChat implements ChatOut, Receiver {
     caller: Caller | undefined,
   ): Promise<RouteResult> {
     if (!request.ok) {
-      if (request.status === 403 && caller) await this.recordRefusal?.(caller.name, `Console request by ${caller.name} refused: ${request.error}`);
+      if (request.status === 403 && caller)
+        await this.recordRefusal?.(caller.name, `Console request by ${caller.name} refused: ${request.error}`);
       return { status: request.status ?? 400, json: { error: request.error, field: request.field } };
     }
     if (!this.handler) {
@@ -191,7 +218,10 @@ export class ConsoleChat implements ChatOut, Receiver {
   }
 }
 
-function sessionResponse(caller: Caller | undefined, signIn: ConsoleSignIn | undefined): Omit<ConsoleSessionResponse, 'example'> {
+function sessionResponse(
+  caller: Caller | undefined,
+  signIn: ConsoleSignIn | undefined,
+): Omit<ConsoleSessionResponse, 'example'> {
   if (!signIn || !caller) return { user: null, via: 'open', switcher: true };
   const signOut = signIn.signOutPath(caller.via);
   return { user: caller.name, via: caller.via, switcher: false, ...(signOut ? { signOut } : {}) };

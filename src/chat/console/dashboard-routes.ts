@@ -19,10 +19,17 @@ function badRequest(field: string, error: string): JsonResult {
 }
 
 /** An optional text parameter: absent or empty means "any". */
-function textParameter(query: URLSearchParams, field: string): { ok: true; value?: string } | { ok: false; result: JsonResult } {
+function textParameter(
+  query: URLSearchParams,
+  field: string,
+): { ok: true; value?: string } | { ok: false; result: JsonResult } {
   const value = query.get(field)?.trim();
   if (!value) return { ok: true };
-  if (value.length > MOST_NAME_LENGTH) return { ok: false, result: badRequest(field, `${field} is longer than ${MOST_NAME_LENGTH} characters: no ${field} has such a name.`) };
+  if (value.length > MOST_NAME_LENGTH)
+    return {
+      ok: false,
+      result: badRequest(field, `${field} is longer than ${MOST_NAME_LENGTH} characters: no ${field} has such a name.`),
+    };
   return { ok: true, value };
 }
 
@@ -31,12 +38,17 @@ async function answering(run: () => Promise<unknown>): Promise<RouteResult> {
   try {
     return { status: 200, json: await run() };
   } catch (error) {
-    if (error instanceof BatonError && error.code === ErrorCode.NotFound) return { status: 404, json: { error: error.message, field: 'environment' } };
+    if (error instanceof BatonError && error.code === ErrorCode.NotFound)
+      return { status: 404, json: { error: error.message, field: 'environment' } };
     throw error;
   }
 }
 
-export function registerDashboardRoutes(server: Pick<HttpServer, 'route'>, dashboard: DashboardQueries, access: AccessCheck | undefined): void {
+export function registerDashboardRoutes(
+  server: Pick<HttpServer, 'route'>,
+  dashboard: DashboardQueries,
+  access: AccessCheck | undefined,
+): void {
   const options = access ? { access } : {};
   server.route('GET', '/api/dashboard/matrix', () => answering(() => dashboard.matrix()), options);
 
@@ -49,7 +61,10 @@ export function registerDashboardRoutes(server: Pick<HttpServer, 'route'>, dashb
       const daysText = query.get('days') ?? String(DORA_DEFAULT_DAYS);
       const days = Number(daysText);
       if (!/^\d{1,3}$/.test(daysText) || days < 1 || days > DORA_MAX_DAYS) {
-        return badRequest('days', `days must be a whole number from 1 to ${DORA_MAX_DAYS} (the default is ${DORA_DEFAULT_DAYS}).`);
+        return badRequest(
+          'days',
+          `days must be a whole number from 1 to ${DORA_MAX_DAYS} (the default is ${DORA_DEFAULT_DAYS}).`,
+        );
       }
       return answering(() => dashboard.dora(environment.value, days));
     },
@@ -66,7 +81,10 @@ export function registerDashboardRoutes(server: Pick<HttpServer, 'route'>, dashb
       if (!person.ok) return person.result;
       const state = query.get('state') || undefined;
       if (state !== undefined && !(PROMOTION_STATES as readonly string[]).includes(state)) {
-        return badRequest('state', `state ${quoteInput(state)} is not a promotion state: use one of ${PROMOTION_STATES.join(', ')}.`);
+        return badRequest(
+          'state',
+          `state ${quoteInput(state)} is not a promotion state: use one of ${PROMOTION_STATES.join(', ')}.`,
+        );
       }
       return answering(() =>
         dashboard.promotions({
@@ -84,7 +102,8 @@ export function registerDashboardRoutes(server: Pick<HttpServer, 'route'>, dashb
     'POST',
     '/api/dashboard/drift',
     ({ body }) => {
-      const environment = typeof body === 'object' && body !== null ? (body as { environment?: unknown }).environment : undefined;
+      const environment =
+        typeof body === 'object' && body !== null ? (body as { environment?: unknown }).environment : undefined;
       if (typeof environment !== 'string' || environment.trim() === '' || environment.length > MOST_NAME_LENGTH) {
         return badRequest('environment', 'Send { "environment": "<name>" }: the environment whose targets to read.');
       }

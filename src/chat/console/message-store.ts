@@ -72,7 +72,11 @@ export class ConsoleMessageStore {
     const events = journal?.open().entries ?? [];
     for (const event of events) this.replay(event);
     if (journal && events.length > this.messages.size) {
-      journal.rewrite([...this.messages.values()].map((stored) => this.changeEvent(stored.threadOf === undefined ? 'posted' : 'replied', stored)));
+      journal.rewrite(
+        [...this.messages.values()].map((stored) =>
+          this.changeEvent(stored.threadOf === undefined ? 'posted' : 'replied', stored),
+        ),
+      );
     }
   }
 

@@ -9,13 +9,18 @@ import { ACTION_IDS, type ActionId } from '../message.ts';
 /** A failure is a 400 unless it says otherwise. */
 export type Validated<T> = { ok: true; value: T } | { ok: false; field: string; error: string; status?: number };
 
-
 type Fields = Record<string, unknown>;
 
 /** `signedIn`: the person a login vouches for; the body's `user` may then only repeat it. */
-export function validateCommandRequest(body: unknown, defaultChannel: string, signedIn?: string): Validated<IncomingCommand> {
+export function validateCommandRequest(
+  body: unknown,
+  defaultChannel: string,
+  signedIn?: string,
+): Validated<IncomingCommand> {
   if (!isObject(body)) {
-    return notAnObject(signedIn ? '{ "text": "/promote 1.4.2 to staging" }' : '{ "user": "alice", "text": "/promote 1.4.2 to staging" }');
+    return notAnObject(
+      signedIn ? '{ "text": "/promote 1.4.2 to staging" }' : '{ "user": "alice", "text": "/promote 1.4.2 to staging" }',
+    );
   }
   const user = userOf(body, signedIn, 'the name of the person sending the command');
   if (!user.ok) return user;
@@ -26,9 +31,15 @@ export function validateCommandRequest(body: unknown, defaultChannel: string, si
   return { ok: true, value: { user: user.value, channel: channel.value, text: withoutPromote(text.value) } };
 }
 
-export function validateActionRequest(body: unknown, defaultChannel: string, signedIn?: string): Validated<IncomingAction> {
+export function validateActionRequest(
+  body: unknown,
+  defaultChannel: string,
+  signedIn?: string,
+): Validated<IncomingAction> {
   if (!isObject(body)) {
-    return notAnObject(signedIn ? '{ "actionId": "approve", "value": "…" }' : '{ "user": "bob", "actionId": "approve", "value": "…" }');
+    return notAnObject(
+      signedIn ? '{ "actionId": "approve", "value": "…" }' : '{ "user": "bob", "actionId": "approve", "value": "…" }',
+    );
   }
   const user = userOf(body, signedIn, 'the name of the person clicking the button');
   if (!user.ok) return user;
@@ -81,7 +92,8 @@ function notAnObject(example: string): Validated<never> {
  */
 function userOf(body: Fields, signedIn: string | undefined, meaning: string): Validated<string> {
   if (signedIn === undefined) return requiredString(body, 'user', meaning);
-  if (body.user === undefined || (typeof body.user === 'string' && body.user.trim() === signedIn)) return { ok: true, value: signedIn };
+  if (body.user === undefined || (typeof body.user === 'string' && body.user.trim() === signedIn))
+    return { ok: true, value: signedIn };
   return {
     ok: false,
     status: 403,

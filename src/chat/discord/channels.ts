@@ -20,10 +20,17 @@ export class DiscordChannels {
     if (CHANNEL_ID.test(channel)) return channel;
     const name = channel.replace(/^#/, '');
     if (!this.guildId) {
-      throw new BatonError(ErrorCode.ConfigInvalid, `Channel "${channel}" is a name: set DISCORD_GUILD_ID to the server it is on, or give the channel's id in the config.`);
+      throw new BatonError(
+        ErrorCode.ConfigInvalid,
+        `Channel "${channel}" is a name: set DISCORD_GUILD_ID to the server it is on, or give the channel's id in the config.`,
+      );
     }
     const id = (await this.names(false)).get(name) ?? (await this.names(true)).get(name);
-    if (!id) throw new BatonError(ErrorCode.ConfigInvalid, `There is no text channel #${name} on the Discord server ${this.guildId}: create it, or fix the channel in the config.`);
+    if (!id)
+      throw new BatonError(
+        ErrorCode.ConfigInvalid,
+        `There is no text channel #${name} on the Discord server ${this.guildId}: create it, or fix the channel in the config.`,
+      );
     return id;
   }
 

@@ -19,7 +19,11 @@ export async function completePromote(typed: string, pipeline: Pipeline): Promis
   const candidates =
     words.length === 0
       ? [...SUBCOMMANDS, ...environments, ...(await releaseNames(pipeline.releasesDir))]
-      : previous === 'to' || previous === 'freeze' || previous === 'unfreeze' || previous === 'history' || previous === 'diff'
+      : previous === 'to' ||
+          previous === 'freeze' ||
+          previous === 'unfreeze' ||
+          previous === 'history' ||
+          previous === 'diff'
         ? environments
         : words.length === 1 && !SUBCOMMANDS.includes(words[0] ?? '')
           ? ['to']

@@ -6,7 +6,13 @@
  * REST client, per route bucket and globally, before anything is sent.
  */
 import { createHash } from 'node:crypto';
-import { DiscordAPIError, Routes, type APIMessage, type REST, type RESTPostAPIChannelMessageJSONBody } from 'discord.js';
+import {
+  DiscordAPIError,
+  Routes,
+  type APIMessage,
+  type REST,
+  type RESTPostAPIChannelMessageJSONBody,
+} from 'discord.js';
 import type { Logger } from '../../core/capabilities.ts';
 import { errorMessage } from '../../errors.ts';
 import type { ChatOut, MessageRef } from '../contract.ts';
@@ -57,7 +63,11 @@ const NONCE_LENGTH = 25;
  * posts says something of its own (a record's number, a promotion's id).
  */
 function once(channelId: string, body: RESTPostAPIChannelMessageJSONBody): RESTPostAPIChannelMessageJSONBody {
-  const nonce = createHash('sha256').update(channelId).update(JSON.stringify(body)).digest('base64url').slice(0, NONCE_LENGTH);
+  const nonce = createHash('sha256')
+    .update(channelId)
+    .update(JSON.stringify(body))
+    .digest('base64url')
+    .slice(0, NONCE_LENGTH);
   return { ...body, nonce, enforce_nonce: true };
 }
 
@@ -80,7 +90,9 @@ export class DiscordChat implements ChatOut {
       throw translateDiscordError(error, channel, 'post') ?? error;
     });
     const rendered = renderDiscordMessage(message);
-    const { sent, fullText } = await this.send(channel, message, rendered, (body) => this.rest.post(Routes.channelMessages(channelId), { body: once(channelId, body) }));
+    const { sent, fullText } = await this.send(channel, message, rendered, (body) =>
+      this.rest.post(Routes.channelMessages(channelId), { body: once(channelId, body) }),
+    );
     const ref = { channel: channelId, messageId: sent.id };
     if (fullText) await this.attachOnce(ref, fullText, message);
     return ref;
@@ -88,7 +100,13 @@ export class DiscordChat implements ChatOut {
 
   async update(ref: MessageRef, message: ChatMessage): Promise<void> {
     const rendered = renderDiscordMessage(message);
-    const { fullText } = await this.send(ref.channel, message, rendered, (body) => this.rest.patch(Routes.channelMessage(ref.channel, ref.messageId), { body }), 'update');
+    const { fullText } = await this.send(
+      ref.channel,
+      message,
+      rendered,
+      (body) => this.rest.patch(Routes.channelMessage(ref.channel, ref.messageId), { body }),
+      'update',
+    );
     if (fullText) await this.attachOnce(ref, fullText, message);
   }
 
@@ -97,9 +115,17 @@ export class DiscordChat implements ChatOut {
       throw translateDiscordError(error, thread.channel, 'post') ?? error;
     });
     const rendered = renderDiscordMessage(message);
-    const { sent, fullText } = await this.send(threadId, message, rendered, (body) => this.rest.post(Routes.channelMessages(threadId), { body: once(threadId, body) }), 'post', 'thread');
+    const { sent, fullText } = await this.send(
+      threadId,
+      message,
+      rendered,
+      (body) => this.rest.post(Routes.channelMessages(threadId), { body: once(threadId, body) }),
+      'post',
+      'thread',
+    );
     const ref = { channel: threadId, messageId: sent.id };
-    if (fullText) await this.attachOnce(ref, fullText, message, { channel: thread.channel, messageId: thread.messageId });
+    if (fullText)
+      await this.attachOnce(ref, fullText, message, { channel: thread.channel, messageId: thread.messageId });
     return ref;
   }
 
@@ -109,7 +135,10 @@ export class DiscordChat implements ChatOut {
     const header = message.blocks.find((b) => b.type === 'header');
     try {
       await this.rest.post(Routes.threads(root.channel, root.messageId), {
-        body: { name: clip(header?.text ?? message.text ?? 'Baton', THREAD_NAME_LENGTH) || 'Baton', auto_archive_duration: 10080 },
+        body: {
+          name: clip(header?.text ?? message.text ?? 'Baton', THREAD_NAME_LENGTH) || 'Baton',
+          auto_archive_duration: 10080,
+        },
       });
     } catch (error) {
       // Another bot, or this one before a restart, started it already.
@@ -137,8 +166,16 @@ export class DiscordChat implements ChatOut {
     } catch (error) {
       const refused = translateDiscordError(error, channel, kind, where);
       if (refused) throw refused;
-      this.logger.error({ discordError: errorMessage(error), embeds: rendered.embeds.length }, 'Discord refused the message; posting it as plain text with the full text attached');
-      const plain = { content: clip(message.text, DISCORD_LIMITS.content), embeds: [], components: rendered.components, allowed_mentions: allowedMentions(message) };
+      this.logger.error(
+        { discordError: errorMessage(error), embeds: rendered.embeds.length },
+        'Discord refused the message; posting it as plain text with the full text attached',
+      );
+      const plain = {
+        content: clip(message.text, DISCORD_LIMITS.content),
+        embeds: [],
+        components: rendered.components,
+        allowed_mentions: allowedMentions(message),
+      };
       try {
         return { sent: (await call(plain)) as APIMessage, fullText: messagePlainText(message) };
       } catch (retryError) {

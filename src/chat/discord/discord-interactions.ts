@@ -78,7 +78,10 @@ const privateText = (text: string): Reply => ({ visibility: 'private', message: 
 
 const somethingWentWrong: Reply = {
   visibility: 'private',
-  message: textMessage("Something went wrong while handling that; it was logged. Try again, and if it keeps failing, check Baton's log.", 'bad'),
+  message: textMessage(
+    "Something went wrong while handling that; it was logged. Try again, and if it keeps failing, check Baton's log.",
+    'bad',
+  ),
 };
 
 export class DiscordInteractions {
@@ -88,17 +91,28 @@ export class DiscordInteractions {
     if (interaction.type === InteractionType.Ping) return { response: { type: InteractionResponseType.Pong } };
     const outside = this.outsideProblem(interaction);
     if (interaction.type === InteractionType.ApplicationCommandAutocomplete) {
-      if (outside) return { response: { type: InteractionResponseType.ApplicationCommandAutocompleteResult, data: { choices: [] } } };
+      if (outside)
+        return {
+          response: { type: InteractionResponseType.ApplicationCommandAutocompleteResult, data: { choices: [] } },
+        };
       const typed = Array.isArray(interaction.data?.options) ? commandText(interaction.data.options) : '';
       const choices = await this.deps.complete(typed).catch(() => []);
       // A choice is sent as it is or not at all: a cut one would send another command than the one shown.
       const fitting = choices.filter((c) => c.length >= 1 && c.length <= 100).slice(0, 25);
-      return { response: { type: InteractionResponseType.ApplicationCommandAutocompleteResult, data: { choices: fitting.map((c) => ({ name: c, value: c })) } } };
+      return {
+        response: {
+          type: InteractionResponseType.ApplicationCommandAutocompleteResult,
+          data: { choices: fitting.map((c) => ({ name: c, value: c })) },
+        },
+      };
     }
     // One interaction acts once, whichever bot or delivery sees it.
     const first = await this.deps.handler.firstDelivery(`discord:${interaction.id}`).catch(() => true);
     if (!first) {
-      this.deps.logger.info({ interaction: interaction.id }, 'Discord delivered an interaction again; not acting twice');
+      this.deps.logger.info(
+        { interaction: interaction.id },
+        'Discord delivered an interaction again; not acting twice',
+      );
       return undefined;
     }
     const user = userOf(interaction);
@@ -107,44 +121,94 @@ export class DiscordInteractions {
     switch (interaction.type) {
       case InteractionType.ApplicationCommand: {
         const data = interaction.data as { name?: unknown; options?: unknown } | undefined;
-        if (data?.name !== PROMOTE_COMMAND || !Array.isArray(data.options)) return this.quickly(interaction, Promise.resolve(privateText('Baton answers /promote only.')), channel);
-        return this.quickly(interaction, this.deps.handler.command({ user, channel, text: commandText(data.options as APIApplicationCommandInteractionDataOption[]) }), channel);
+        if (data?.name !== PROMOTE_COMMAND || !Array.isArray(data.options))
+          return this.quickly(interaction, Promise.resolve(privateText('Baton answers /promote only.')), channel);
+        return this.quickly(
+          interaction,
+          this.deps.handler.command({
+            user,
+            channel,
+            text: commandText(data.options as APIApplicationCommandInteractionDataOption[]),
+          }),
+          channel,
+        );
       }
       case InteractionType.MessageComponent: {
-        const action = typeof interaction.data?.custom_id === 'string' ? parseCustomId(interaction.data.custom_id) : undefined;
-        if (!action) return this.quickly(interaction, Promise.resolve(privateText('This button is not one of Baton\'s.')), channel);
+        const action =
+          typeof interaction.data?.custom_id === 'string' ? parseCustomId(interaction.data.custom_id) : undefined;
+        if (!action)
+          return this.quickly(interaction, Promise.resolve(privateText("This button is not one of Baton's.")), channel);
         if (action.actionId === 'reject') return { response: rejectModal(action.value) };
-        return this.quickly(interaction, this.deps.handler.action({ user, channel, actionId: action.actionId, value: action.value }), channel);
+        return this.quickly(
+          interaction,
+          this.deps.handler.action({ user, channel, actionId: action.actionId, value: action.value }),
+          channel,
+        );
       }
       case InteractionType.ModalSubmit: {
-        const reject = typeof interaction.data?.custom_id === 'string' && Array.isArray(interaction.data.components) ? readRejectModal(interaction.data) : undefined;
-        if (!reject) return this.quickly(interaction, Promise.resolve(privateText('This form is not one of Baton\'s.')), channel);
-        return this.quickly(interaction, this.deps.handler.action({ user, channel, actionId: 'reject', value: reject.promotionId, reason: reject.reason }), channel);
+        const reject =
+          typeof interaction.data?.custom_id === 'string' && Array.isArray(interaction.data.components)
+            ? readRejectModal(interaction.data)
+            : undefined;
+        if (!reject)
+          return this.quickly(interaction, Promise.resolve(privateText("This form is not one of Baton's.")), channel);
+        return this.quickly(
+          interaction,
+          this.deps.handler.action({
+            user,
+            channel,
+            actionId: 'reject',
+            value: reject.promotionId,
+            reason: reject.reason,
+          }),
+          channel,
+        );
       }
     }
   }
 
   /** Why an interaction is not Baton's to act on: a direct message, another server, nobody named. */
   private outsideProblem(interaction: APIInteraction): string | undefined {
-    if (!interaction.guild_id || !userOf(interaction)) return 'Baton takes commands on its Discord server only, not in direct messages.';
-    if (this.deps.guildId && interaction.guild_id !== this.deps.guildId) return 'This Baton serves another Discord server; use /promote there.';
+    if (!interaction.guild_id || !userOf(interaction))
+      return 'Baton takes commands on its Discord server only, not in direct messages.';
+    if (this.deps.guildId && interaction.guild_id !== this.deps.guildId)
+      return 'This Baton serves another Discord server; use /promote there.';
     return undefined;
   }
 
-  private async quickly(interaction: APIInteraction, work: Promise<Reply>, channel: string): Promise<InteractionAnswer> {
+  private async quickly(
+    interaction: APIInteraction,
+    work: Promise<Reply>,
+    channel: string,
+  ): Promise<InteractionAnswer> {
     const quick = await settledWithin(work, QUICK_ANSWER_MS);
     if (quick) {
-      if (!quick.ok) this.deps.logger.error({ err: errorMessage(quick.error) }, 'handling a Discord interaction failed');
-      return { response: { type: InteractionResponseType.ChannelMessageWithSource, data: replyData(quick.ok ? quick.value : somethingWentWrong) } };
+      if (!quick.ok)
+        this.deps.logger.error({ err: errorMessage(quick.error) }, 'handling a Discord interaction failed');
+      return {
+        response: {
+          type: InteractionResponseType.ChannelMessageWithSource,
+          data: replyData(quick.ok ? quick.value : somethingWentWrong),
+        },
+      };
     }
     const later = work.then(async (reply) => {
       // The deferred response was private; a reply for the channel is posted there as well.
-      await this.deps.editOriginal(interaction.application_id, interaction.token, replyData({ ...reply, visibility: 'private' }));
+      await this.deps.editOriginal(
+        interaction.application_id,
+        interaction.token,
+        replyData({ ...reply, visibility: 'private' }),
+      );
       if (reply.visibility === 'channel') await this.deps.postInChannel(channel, reply);
     });
     return {
-      response: { type: InteractionResponseType.DeferredChannelMessageWithSource, data: { flags: MessageFlags.Ephemeral } },
-      later: later.catch((error: unknown) => this.deps.logger.error({ err: errorMessage(error) }, 'could not give a late answer to a Discord interaction')),
+      response: {
+        type: InteractionResponseType.DeferredChannelMessageWithSource,
+        data: { flags: MessageFlags.Ephemeral },
+      },
+      later: later.catch((error: unknown) =>
+        this.deps.logger.error({ err: errorMessage(error) }, 'could not give a late answer to a Discord interaction'),
+      ),
     };
   }
 }

@@ -5,8 +5,23 @@
  * large for Discord keeps its title, fields and buttons and summarizes the
  * list; the whole text comes back as `overflow` for the caller to attach.
  */
-import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponent, type APIEmbed } from 'discord.js';
-import { clip, messagePlainText, TONE_MARK, type Block, type Button, type ChatMessage, type ListItem, type Tone } from '../message.ts';
+import {
+  ButtonStyle,
+  ComponentType,
+  type APIActionRowComponent,
+  type APIButtonComponent,
+  type APIEmbed,
+} from 'discord.js';
+import {
+  clip,
+  messagePlainText,
+  TONE_MARK,
+  type Block,
+  type Button,
+  type ChatMessage,
+  type ListItem,
+  type Tone,
+} from '../message.ts';
 import { DISCORD_LIMITS } from './limits.ts';
 import { toDiscordMarkdown } from './markdown.ts';
 
@@ -29,7 +44,10 @@ const TONE_COLOR: Record<Tone, number> = {
 /** A diff or log in a plan line gets at most this much; the attachment has the rest. */
 const DETAIL_ROOM = 900;
 
-const BUTTON_STYLE: Record<NonNullable<Button['style']>, ButtonStyle.Primary | ButtonStyle.Danger> = { primary: ButtonStyle.Primary, danger: ButtonStyle.Danger };
+const BUTTON_STYLE: Record<NonNullable<Button['style']>, ButtonStyle.Primary | ButtonStyle.Danger> = {
+  primary: ButtonStyle.Primary,
+  danger: ButtonStyle.Danger,
+};
 
 /** A button's custom_id: Baton's prefix, the action and its value (the promotion id). */
 export function buttonCustomId(button: Pick<Button, 'actionId' | 'value'>): string {
@@ -80,7 +98,13 @@ function partsOf(blocks: readonly Block[]): Parts {
         parts.texts.push(toDiscordMarkdown(block.text));
         break;
       case 'fields':
-        parts.fields.push(...block.fields.map((f) => ({ name: clip(f.label, DISCORD_LIMITS.fieldName), value: clip(toDiscordMarkdown(f.value) || '—', DISCORD_LIMITS.fieldValue), inline: true as const })));
+        parts.fields.push(
+          ...block.fields.map((f) => ({
+            name: clip(f.label, DISCORD_LIMITS.fieldName),
+            value: clip(toDiscordMarkdown(f.value) || '—', DISCORD_LIMITS.fieldValue),
+            inline: true as const,
+          })),
+        );
         break;
       case 'list':
         if (block.title) parts.lines.push({ text: `**${toDiscordMarkdown(block.title)}**` });
@@ -123,15 +147,26 @@ function embedSize(embed: APIEmbed): number {
 }
 
 function fits(embed: APIEmbed | undefined): boolean {
-  return !embed || ((embed.description?.length ?? 0) <= DISCORD_LIMITS.embedDescription && embedSize(embed) <= DISCORD_LIMITS.embedTotal);
+  return (
+    !embed ||
+    ((embed.description?.length ?? 0) <= DISCORD_LIMITS.embedDescription &&
+      embedSize(embed) <= DISCORD_LIMITS.embedTotal)
+  );
 }
 
-export function renderDiscordMessage(message: ChatMessage, options: { fullTextAttached?: boolean } = {}): DiscordMessage {
+export function renderDiscordMessage(
+  message: ChatMessage,
+  options: { fullTextAttached?: boolean } = {},
+): DiscordMessage {
   const parts = partsOf(message.blocks);
   const joined = parts.texts.join('\n');
   const content = clip(joined, DISCORD_LIMITS.content);
   const components = componentsOf(parts.buttons);
-  const full = embedOf(parts, message.tone, parts.lines.map((l) => l.text));
+  const full = embedOf(
+    parts,
+    message.tone,
+    parts.lines.map((l) => l.text),
+  );
   const cutFields = parts.fields.length > DISCORD_LIMITS.embedFields;
   if (fits(full) && content === joined && !cutFields) return { content, embeds: full ? [full] : [], components };
 

@@ -30,7 +30,9 @@ type MakeRequest = RESTOptions['makeRequest'];
  * Node 20 needs here. Fetch costs more per call, so it carries files only.
  */
 const sendRequest: MakeRequest = async (url, init) =>
-  init.body instanceof FormData ? ((await fetch(url, init as RequestInit)) as unknown as Awaited<ReturnType<MakeRequest>>) : DefaultRestOptions.makeRequest(url, init);
+  init.body instanceof FormData
+    ? ((await fetch(url, init as RequestInit)) as unknown as Awaited<ReturnType<MakeRequest>>)
+    : DefaultRestOptions.makeRequest(url, init);
 
 export function createDiscordPlatform(
   settings: DiscordSettings,
@@ -44,7 +46,16 @@ export function createDiscordPlatform(
   const chat = new DiscordChat(rest, new DiscordChannels(rest, settings.guildId), logger);
   return {
     out: chat,
-    receiver: new DiscordReceiver({ settings, server, logger, rest, chat, complete, lease, ...(settings.gatewayLeaseMs ? { leaseMs: settings.gatewayLeaseMs } : {}) }),
+    receiver: new DiscordReceiver({
+      settings,
+      server,
+      logger,
+      rest,
+      chat,
+      complete,
+      lease,
+      ...(settings.gatewayLeaseMs ? { leaseMs: settings.gatewayLeaseMs } : {}),
+    }),
     pace: settings.pace ?? DISCORD_PACE,
     userGroups: new DiscordRoles(rest, settings.guildId),
   };

@@ -8,7 +8,16 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
-import { Client, DiscordAPIError, Events, GatewayIntentBits, Routes, type APIInteraction, type GatewayDispatchPayload, type REST } from 'discord.js';
+import {
+  Client,
+  DiscordAPIError,
+  Events,
+  GatewayIntentBits,
+  Routes,
+  type APIInteraction,
+  type GatewayDispatchPayload,
+  type REST,
+} from 'discord.js';
 import type { Logger } from '../../core/capabilities.ts';
 import { BatonError, ErrorCode, errorMessage } from '../../errors.ts';
 import { webhookBody } from '../../http/raw-body.ts';
@@ -57,7 +66,8 @@ export class DiscordReceiver implements Receiver {
     options.server.mount(DISCORD_INTERACTIONS_PATH, (request, response) => {
       this.fromHttp(key, request, response).catch((error: unknown) => {
         options.logger.error({ err: errorMessage(error) }, 'answering a Discord interaction over HTTP failed');
-        if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"see the Baton log"}');
+        if (!response.headersSent)
+          response.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"see the Baton log"}');
       });
     });
   }
@@ -85,7 +95,9 @@ export class DiscordReceiver implements Receiver {
     this.renewal = setInterval(() => {
       if (this.turn) return;
       this.turn = this.holdGateway(settings, false)
-        .catch((error: unknown) => this.options.logger.error({ err: errorMessage(error) }, 'could not hold the Discord gateway'))
+        .catch((error: unknown) =>
+          this.options.logger.error({ err: errorMessage(error) }, 'could not hold the Discord gateway'),
+        )
         .finally(() => {
           this.turn = undefined;
         });
@@ -105,7 +117,10 @@ export class DiscordReceiver implements Receiver {
     const { lease, logger } = this.options;
     // A bot that cannot reach the store cannot know it still holds the lease: another may take it over, so it lets go.
     const held = await lease.hold(this.holder, this.options.leaseMs ?? LEASE_MS).catch((error: unknown) => {
-      logger.error({ err: errorMessage(error) }, 'could not renew the Discord gateway lease; letting go of the gateway');
+      logger.error(
+        { err: errorMessage(error) },
+        'could not renew the Discord gateway lease; letting go of the gateway',
+      );
       return false;
     });
     if (this.stopping) return;
@@ -125,7 +140,10 @@ export class DiscordReceiver implements Receiver {
         logger.error({ err: errorMessage(error) }, 'could not take over the Discord gateway; trying again');
       }
     } else if (!held && this.client) {
-      logger.warn({ holder: this.holder }, 'this bot no longer holds the Discord gateway lease; letting go of the gateway');
+      logger.warn(
+        { holder: this.holder },
+        'this bot no longer holds the Discord gateway lease; letting go of the gateway',
+      );
       await this.client.destroy();
       this.client = undefined;
     }
@@ -143,7 +161,9 @@ export class DiscordReceiver implements Receiver {
     const client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: settings.apiUrl } });
     client.on(Events.Raw, (packet: GatewayDispatchPayload) => {
       if (packet.t !== 'INTERACTION_CREATE') return;
-      this.fromGateway(packet.d).catch((error: unknown) => this.options.logger.error({ err: errorMessage(error) }, 'answering a Discord interaction failed'));
+      this.fromGateway(packet.d).catch((error: unknown) =>
+        this.options.logger.error({ err: errorMessage(error) }, 'answering a Discord interaction failed'),
+      );
     });
     const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
     try {
@@ -166,23 +186,38 @@ export class DiscordReceiver implements Receiver {
   private async fromGateway(interaction: APIInteraction): Promise<void> {
     const answer = await this.interactions?.answer(interaction);
     if (!answer) return;
-    await this.options.rest.post(Routes.interactionCallback(interaction.id, interaction.token), { body: answer.response, auth: false });
+    await this.options.rest.post(Routes.interactionCallback(interaction.id, interaction.token), {
+      body: answer.response,
+      auth: false,
+    });
     await answer.later;
   }
 
-  private async fromHttp(key: ReturnType<typeof discordPublicKey>, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  private async fromHttp(
+    key: ReturnType<typeof discordPublicKey>,
+    request: IncomingMessage,
+    response: ServerResponse,
+  ): Promise<void> {
     const { logger } = this.options;
     const refuse = (why: string): void => {
-      logger.warn({ path: DISCORD_INTERACTIONS_PATH, remoteAddress: request.socket.remoteAddress }, `refused a Discord interaction: ${why}`);
+      logger.warn(
+        { path: DISCORD_INTERACTIONS_PATH, remoteAddress: request.socket.remoteAddress },
+        `refused a Discord interaction: ${why}`,
+      );
       response.writeHead(401, { 'content-type': 'text/plain', connection: 'close' }).end(`Refused: ${why}.`);
     };
-    const stale = requestTimestampProblem(request.headers['x-signature-timestamp'], Date.now(), 'X-Signature-Timestamp');
+    const stale = requestTimestampProblem(
+      request.headers['x-signature-timestamp'],
+      Date.now(),
+      'X-Signature-Timestamp',
+    );
     if (stale) return refuse(stale);
     const body = await webhookBody(request, response);
     if (!body) return;
     const timestamp = String(request.headers['x-signature-timestamp']);
     const signature = request.headers['x-signature-ed25519'];
-    if (!isSignedByDiscord(key, Array.isArray(signature) ? signature[0] : signature, timestamp, body)) return refuse('the signature is not the application\'s (check DISCORD_PUBLIC_KEY)');
+    if (!isSignedByDiscord(key, Array.isArray(signature) ? signature[0] : signature, timestamp, body))
+      return refuse("the signature is not the application's (check DISCORD_PUBLIC_KEY)");
     if (!this.interactions) {
       response.writeHead(503, { 'content-type': 'text/plain' }).end('Baton is starting; try again in a moment.');
       return;

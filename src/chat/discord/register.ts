@@ -3,7 +3,15 @@
  * one server (at once) or everywhere the application is installed (which
  * Discord may take up to an hour to show). Running it again changes nothing.
  */
-import { ApplicationCommandOptionType, ApplicationIntegrationType, DiscordAPIError, InteractionContextType, Routes, type APIApplication, type RESTPutAPIApplicationCommandsJSONBody } from 'discord.js';
+import {
+  ApplicationCommandOptionType,
+  ApplicationIntegrationType,
+  DiscordAPIError,
+  InteractionContextType,
+  Routes,
+  type APIApplication,
+  type RESTPutAPIApplicationCommandsJSONBody,
+} from 'discord.js';
 import { BatonError, ErrorCode, errorMessage } from '../../errors.ts';
 import { discordRest } from './discord-platform.ts';
 import { PROMOTE_COMMAND, PROMOTE_OPTION } from './discord-interactions.ts';
@@ -28,17 +36,25 @@ export const PROMOTE_COMMANDS: RESTPutAPIApplicationCommandsJSONBody = [
   },
 ];
 
-export async function registerDiscordCommands(settings: Pick<DiscordSettings, 'apiUrl' | 'botToken'>, guildId: string | undefined): Promise<string> {
+export async function registerDiscordCommands(
+  settings: Pick<DiscordSettings, 'apiUrl' | 'botToken'>,
+  guildId: string | undefined,
+): Promise<string> {
   const rest = discordRest(settings);
   try {
     const application = (await rest.get(Routes.currentApplication())) as APIApplication;
-    const route = guildId ? Routes.applicationGuildCommands(application.id, guildId) : Routes.applicationCommands(application.id);
+    const route = guildId
+      ? Routes.applicationGuildCommands(application.id, guildId)
+      : Routes.applicationCommands(application.id);
     await rest.put(route, { body: PROMOTE_COMMANDS });
     return guildId
       ? `Registered /promote for ${application.name} on server ${guildId}; it is usable there now.`
       : `Registered /promote for ${application.name} on every server it is installed in; Discord may take up to an hour to show it.`;
   } catch (error) {
-    const reason = error instanceof Error && error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : errorMessage(error);
+    const reason =
+      error instanceof Error && error.cause instanceof Error
+        ? `${error.message}: ${error.cause.message}`
+        : errorMessage(error);
     throw new BatonError(
       ErrorCode.ConfigInvalid,
       error instanceof DiscordAPIError

@@ -1,5 +1,11 @@
 /** The modal Reject opens: one required reason, sent back with the promotion id in its custom_id. */
-import { ComponentType, InteractionResponseType, TextInputStyle, type APIInteractionResponse, type APIModalSubmission } from 'discord.js';
+import {
+  ComponentType,
+  InteractionResponseType,
+  TextInputStyle,
+  type APIInteractionResponse,
+  type APIModalSubmission,
+} from 'discord.js';
 
 const REJECT_MODAL_PREFIX = 'baton:reject-reason:';
 const REASON_INPUT_ID = 'reason';

@@ -38,18 +38,28 @@ export function discordSettingsFrom(env: Readonly<Record<string, string | undefi
   const botToken = env.DISCORD_TOKEN?.trim();
   const publicKey = env.DISCORD_PUBLIC_KEY?.trim();
   if (!botToken) {
-    if (publicKey) throw invalid('DISCORD_PUBLIC_KEY is set but DISCORD_TOKEN is not: Baton posts with the bot token. Copy it from the application\'s "Bot" page in the Discord developer portal.');
+    if (publicKey)
+      throw invalid(
+        'DISCORD_PUBLIC_KEY is set but DISCORD_TOKEN is not: Baton posts with the bot token. Copy it from the application\'s "Bot" page in the Discord developer portal.',
+      );
     return undefined;
   }
   if (publicKey !== undefined && publicKey !== '' && !/^[0-9a-f]{64}$/i.test(publicKey)) {
-    throw invalid('DISCORD_PUBLIC_KEY must be the application\'s public key: 64 hex characters from the "General Information" page.');
+    throw invalid(
+      'DISCORD_PUBLIC_KEY must be the application\'s public key: 64 hex characters from the "General Information" page.',
+    );
   }
   const guildId = env.DISCORD_GUILD_ID?.trim() || undefined;
   if (guildId !== undefined && !SNOWFLAKE.test(guildId)) {
-    throw invalid(`DISCORD_GUILD_ID must be a server id (17 to 20 digits; Developer Mode → right-click the server → Copy Server ID), not "${guildId}".`);
+    throw invalid(
+      `DISCORD_GUILD_ID must be a server id (17 to 20 digits; Developer Mode → right-click the server → Copy Server ID), not "${guildId}".`,
+    );
   }
   const apiUrl = (env.DISCORD_API_URL?.trim() || DEFAULT_DISCORD_API_URL).replace(/\/+$/, '');
-  if (!URL.canParse(apiUrl)) throw invalid(`DISCORD_API_URL is not a URL: "${env.DISCORD_API_URL}". Leave it unset for ${DEFAULT_DISCORD_API_URL}.`);
+  if (!URL.canParse(apiUrl))
+    throw invalid(
+      `DISCORD_API_URL is not a URL: "${env.DISCORD_API_URL}". Leave it unset for ${DEFAULT_DISCORD_API_URL}.`,
+    );
   return {
     botToken,
     connection: publicKey ? { mode: 'http', publicKey: publicKey.toLowerCase() } : { mode: 'gateway' },

@@ -9,10 +9,19 @@ import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
 export function discordPublicKey(hex: string): KeyObject {
-  return createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, Buffer.from(hex, 'hex')]), format: 'der', type: 'spki' });
+  return createPublicKey({
+    key: Buffer.concat([ED25519_SPKI_PREFIX, Buffer.from(hex, 'hex')]),
+    format: 'der',
+    type: 'spki',
+  });
 }
 
-export function isSignedByDiscord(key: KeyObject, signature: string | undefined, timestamp: string, body: Buffer): boolean {
+export function isSignedByDiscord(
+  key: KeyObject,
+  signature: string | undefined,
+  timestamp: string,
+  body: Buffer,
+): boolean {
   if (!signature || !/^[0-9a-f]{128}$/i.test(signature)) return false;
   return verify(null, Buffer.concat([Buffer.from(timestamp), body]), key, Buffer.from(signature, 'hex'));
 }

@@ -9,7 +9,10 @@ export function renderDryRun(plan: DryRunPlan): ChatMessage {
   const blocked = plan.checks.filter((c) => !c.passed);
   const blocks: Block[] = [
     { type: 'header', text: title },
-    { type: 'context', text: `${plural(plan.steps.length, 'step')} in ${plural(plan.waves.length, 'wave')}. Nothing was changed or requested.` },
+    {
+      type: 'context',
+      text: `${plural(plan.steps.length, 'step')} in ${plural(plan.waves.length, 'wave')}. Nothing was changed or requested.`,
+    },
     ...waveLists(plan.waves, plan.steps, (step) => {
       const error = plan.previewErrors[step.component];
       return {
@@ -20,10 +23,16 @@ export function renderDryRun(plan: DryRunPlan): ChatMessage {
     }).map((list): Block => ({ type: 'list', ...list })),
     {
       type: 'list',
-      items: plan.checks.map((check) => ({ text: `${check.rule}: ${check.message}`, tone: check.passed ? 'good' : 'bad' })),
+      items: plan.checks.map((check) => ({
+        text: `${check.rule}: ${check.message}`,
+        tone: check.passed ? 'good' : 'bad',
+      })),
     },
   ];
-  const verdict = blocked.length > 0 ? `Policy would refuse it (${blocked.map((c) => c.rule).join(', ')}).` : 'Policy would allow it.';
+  const verdict =
+    blocked.length > 0
+      ? `Policy would refuse it (${blocked.map((c) => c.rule).join(', ')}).`
+      : 'Policy would allow it.';
   blocks.push({ type: 'text', text: verdict });
   return { text: `${title}: ${verdict}`, tone: blocked.length > 0 ? 'warning' : 'neutral', blocks };
 }

@@ -48,7 +48,10 @@ export function stepTone(step: Step): Tone {
 const NOT_STARTED: readonly StepStatus[] = ['pending', 'queued'];
 
 export function stepLine(step: Step): string {
-  const change = step.previousVersion && step.previousVersion !== step.version ? `${step.previousVersion} → ${step.version}` : step.version;
+  const change =
+    step.previousVersion && step.previousVersion !== step.version
+      ? `${step.previousVersion} → ${step.version}`
+      : step.version;
   const mark = step.preview ? (step.preview.reversible ? 'reversible' : '*irreversible*') : '';
   // A preview speaks of the future ("will run: …"); once the step has run, its thread says what it did.
   const summary = step.preview?.summary && NOT_STARTED.includes(step.status) ? ` — ${step.preview.summary}` : '';
@@ -57,8 +60,15 @@ export function stepLine(step: Step): string {
 }
 
 /** The steps of each wave as one list headed "Wave 1", "Wave 2"…; one wave needs no heading. */
-export function waveLists<T>(waves: readonly (readonly string[])[], steps: readonly Step[], item: (step: Step) => T): { title?: string; items: T[] }[] {
-  const lists = waves.map((_, index) => ({ title: `Wave ${index + 1}`, items: steps.filter((step) => step.wave === index).map(item) }));
+export function waveLists<T>(
+  waves: readonly (readonly string[])[],
+  steps: readonly Step[],
+  item: (step: Step) => T,
+): { title?: string; items: T[] }[] {
+  const lists = waves.map((_, index) => ({
+    title: `Wave ${index + 1}`,
+    items: steps.filter((step) => step.wave === index).map(item),
+  }));
   if (lists.length <= 1) return [{ items: steps.map(item) }];
   return lists;
 }

@@ -58,7 +58,10 @@ function outputsOf(record: AuditRecord): [string, string][] {
   const outputs = record.data?.outputs;
   if (outputs === null || typeof outputs !== 'object') return [];
   const sensitive = sensitiveOf(record);
-  return Object.entries(outputs as Record<string, unknown>).map(([k, v]) => [k, sensitive.includes(k) ? MASK : String(v)]);
+  return Object.entries(outputs as Record<string, unknown>).map(([k, v]) => [
+    k,
+    sensitive.includes(k) ? MASK : String(v),
+  ]);
 }
 
 export function renderThreadEvent(record: AuditRecord, promotion: Promotion): ChatMessage | undefined {
@@ -68,12 +71,20 @@ export function renderThreadEvent(record: AuditRecord, promotion: Promotion): Ch
   const outputs = outputsOf(record);
   if (outputs.length > 0) blocks.push({ type: 'fields', fields: outputs.map(([label, value]) => ({ label, value })) });
   const log = logOf(record);
-  if (log.length > 0) blocks.push({ type: 'list', items: [{ text: `log (last ${log.length} lines)`, tone: 'neutral', detail: log.join('\n') }] });
+  if (log.length > 0)
+    blocks.push({
+      type: 'list',
+      items: [{ text: `log (last ${log.length} lines)`, tone: 'neutral', detail: log.join('\n') }],
+    });
   // No Roll back button here: a reply is posted once and never edited, so it would stay after the rollback.
   // The promotion's own message carries the button while a rollback is possible, and loses it after.
-  if (record.data?.rollbackOffered === true && (promotion.state === 'failed' || promotion.state === 'interrupted')) blocks.push({ type: 'context', text: 'Roll back from the promotion\'s message above.' });
+  if (record.data?.rollbackOffered === true && (promotion.state === 'failed' || promotion.state === 'interrupted'))
+    blocks.push({ type: 'context', text: "Roll back from the promotion's message above." });
   blocks.push({ type: 'context', text: `${record.actor} · ${formatTime(record.at)} · #${record.seq}` });
   // A reminder is meant to reach the approvers it names.
-  const reminded = record.type === 'approval.reminded' && Array.isArray(record.data?.approvers) ? record.data.approvers.filter((user): user is string => typeof user === 'string') : [];
+  const reminded =
+    record.type === 'approval.reminded' && Array.isArray(record.data?.approvers)
+      ? record.data.approvers.filter((user): user is string => typeof user === 'string')
+      : [];
   return { text: record.summary, tone, blocks, ...(reminded.length > 0 ? { mentions: reminded } : {}) };
 }

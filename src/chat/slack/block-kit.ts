@@ -5,7 +5,15 @@
  * back as `overflow` for the caller to attach in the thread.
  */
 import type { Button as SlackButton, KnownBlock, MrkdwnElement, SectionBlock } from '@slack/types';
-import { clip, messagePlainText, TONE_MARK, type Block, type Button, type ChatMessage, type ListItem } from '../message.ts';
+import {
+  clip,
+  messagePlainText,
+  TONE_MARK,
+  type Block,
+  type Button,
+  type ChatMessage,
+  type ListItem,
+} from '../message.ts';
 import { SLACK_LIMITS } from './limits.ts';
 import { toMrkdwn } from './mrkdwn.ts';
 
@@ -120,7 +128,10 @@ function summarized(message: ChatMessage, cut: Cut, fullTextAttached: boolean): 
     // Nothing to shorten line by line (many records in one reply): the first blocks, and a note.
     const rendered = render(message.blocks);
     const shown = rendered.slice(0, SLACK_LIMITS.blocksPerMessage - 1);
-    return [...shown, { type: 'context', elements: [mrkdwn(`Showing ${shown.length} of ${rendered.length} parts${where}.`)] }];
+    return [
+      ...shown,
+      { type: 'context', elements: [mrkdwn(`Showing ${shown.length} of ${rendered.length} parts${where}.`)] },
+    ];
   }
   const before = render(message.blocks.slice(0, firstList));
   const after = render(message.blocks.slice(firstList + 1).filter((b) => b.type !== 'list'));
@@ -134,7 +145,10 @@ function summarized(message: ChatMessage, cut: Cut, fullTextAttached: boolean): 
     shown = Math.floor(shown * 0.9);
     listBlocks = listSections(lines.slice(0, shown), cut);
   }
-  const note: SlackBlock = { type: 'context', elements: [mrkdwn(`Showing ${shown} of ${items.length} lines${where}.`)] };
+  const note: SlackBlock = {
+    type: 'context',
+    elements: [mrkdwn(`Showing ${shown} of ${items.length} lines${where}.`)],
+  };
   return [...before, ...listBlocks, note, ...after];
 }
 
@@ -148,6 +162,9 @@ export function renderBlockKit(message: ChatMessage, options: RenderOptions = {}
   const text = clip(message.text, SLACK_LIMITS.fallbackText);
   const blocks = message.blocks.flatMap((b) => renderBlock(b, cut));
   if (blocks.length <= SLACK_LIMITS.blocksPerMessage && !cutAny()) return { text, blocks };
-  const fitted = blocks.length <= SLACK_LIMITS.blocksPerMessage ? blocks : summarized(message, cut, options.fullTextAttached ?? true);
+  const fitted =
+    blocks.length <= SLACK_LIMITS.blocksPerMessage
+      ? blocks
+      : summarized(message, cut, options.fullTextAttached ?? true);
   return { text, blocks: fitted, overflow: messagePlainText(message) };
 }

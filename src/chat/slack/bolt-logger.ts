@@ -7,7 +7,9 @@ import { LogLevel, type Logger as SlackLogger } from '@slack/logger';
 import type { Logger } from '../../core/capabilities.ts';
 
 function text(parts: unknown[]): string {
-  return parts.map((part) => (typeof part === 'string' ? part : part instanceof Error ? part.message : JSON.stringify(part))).join(' ');
+  return parts
+    .map((part) => (typeof part === 'string' ? part : part instanceof Error ? part.message : JSON.stringify(part)))
+    .join(' ');
 }
 
 export function slackLogger(logger: Logger): SlackLogger {

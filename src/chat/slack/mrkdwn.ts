@@ -19,7 +19,9 @@ const INSTANT = /\b\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z\b| \d{2}:\d
 function dateToken(text: string): string {
   const minutesOnly = text.endsWith(' UTC');
   const seconds = Math.floor(Date.parse(minutesOnly ? `${text.slice(0, 16).replace(' ', 'T')}:00Z` : text) / 1000);
-  return Number.isNaN(seconds) ? text : `<!date^${seconds}^{date_short_pretty} ${minutesOnly ? '{time}' : '{time_secs}'}|${text}>`;
+  return Number.isNaN(seconds)
+    ? text
+    : `<!date^${seconds}^{date_short_pretty} ${minutesOnly ? '{time}' : '{time_secs}'}|${text}>`;
 }
 
 export function toMrkdwn(text: string): string {

@@ -43,22 +43,32 @@ export function slackSettingsFrom(env: Readonly<Record<string, string | undefine
   const botToken = env.SLACK_BOT_TOKEN?.trim();
   if (!botToken) {
     if (env.SLACK_SIGNING_SECRET || env.SLACK_APP_TOKEN) {
-      throw invalid('SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set but SLACK_BOT_TOKEN is not: set the bot token (xoxb-…) from the Slack app\'s "OAuth & Permissions" page.');
+      throw invalid(
+        'SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set but SLACK_BOT_TOKEN is not: set the bot token (xoxb-…) from the Slack app\'s "OAuth & Permissions" page.',
+      );
     }
     return undefined;
   }
   if (!botToken.startsWith('xoxb-')) {
-    throw invalid('SLACK_BOT_TOKEN must be a bot token starting with "xoxb-" (the app\'s "OAuth & Permissions" page); a user or app token does not work here.');
+    throw invalid(
+      'SLACK_BOT_TOKEN must be a bot token starting with "xoxb-" (the app\'s "OAuth & Permissions" page); a user or app token does not work here.',
+    );
   }
   const appToken = env.SLACK_APP_TOKEN?.trim();
   const signingSecret = env.SLACK_SIGNING_SECRET?.trim();
   if (appToken && !appToken.startsWith('xapp-')) {
-    throw invalid('SLACK_APP_TOKEN must be an app-level token starting with "xapp-" with the connections:write scope ("Basic Information" → "App-Level Tokens").');
+    throw invalid(
+      'SLACK_APP_TOKEN must be an app-level token starting with "xapp-" with the connections:write scope ("Basic Information" → "App-Level Tokens").',
+    );
   }
   if (!appToken && !signingSecret) {
-    throw invalid('Slack needs SLACK_SIGNING_SECRET (requests over HTTP, from "Basic Information") or SLACK_APP_TOKEN (Socket Mode, no public URL needed). Set one of them.');
+    throw invalid(
+      'Slack needs SLACK_SIGNING_SECRET (requests over HTTP, from "Basic Information") or SLACK_APP_TOKEN (Socket Mode, no public URL needed). Set one of them.',
+    );
   }
-  const connection: SlackConnection = appToken ? { mode: 'socket', appToken } : { mode: 'http', signingSecret: signingSecret ?? '' };
+  const connection: SlackConnection = appToken
+    ? { mode: 'socket', appToken }
+    : { mode: 'http', signingSecret: signingSecret ?? '' };
   const apiUrl = (env.SLACK_API_URL?.trim() || DEFAULT_SLACK_API_URL).replace(/\/?$/, '/');
   try {
     new URL(apiUrl);

@@ -44,7 +44,9 @@ export class SlackChat implements ChatOut {
 
   async post(channel: string, message: ChatMessage): Promise<MessageRef> {
     const rendered = renderBlockKit(message);
-    const { result, fullText } = await this.send(channel, message, rendered, (content) => this.client.chat.postMessage({ channel, ...content }));
+    const { result, fullText } = await this.send(channel, message, rendered, (content) =>
+      this.client.chat.postMessage({ channel, ...content }),
+    );
     const ref = { channel: result.channel ?? channel, messageId: result.ts ?? '' };
     if (fullText) await this.attachOnce(ref, fullText);
     return ref;
@@ -52,7 +54,13 @@ export class SlackChat implements ChatOut {
 
   async update(ref: MessageRef, message: ChatMessage): Promise<void> {
     const rendered = renderBlockKit(message);
-    const { fullText } = await this.send(ref.channel, message, rendered, (content) => this.client.chat.update({ channel: ref.channel, ts: ref.messageId, ...content }), 'update');
+    const { fullText } = await this.send(
+      ref.channel,
+      message,
+      rendered,
+      (content) => this.client.chat.update({ channel: ref.channel, ts: ref.messageId, ...content }),
+      'update',
+    );
     if (fullText) await this.attachOnce(ref, fullText);
   }
 
@@ -83,7 +91,10 @@ export class SlackChat implements ChatOut {
     } catch (error) {
       const refused = translateSlackError(error, channel, kind);
       if (refused) throw refused;
-      this.logger.error({ slackError: slackError(error), blocks: rendered.blocks.length }, 'Slack refused the message; posting a plain-text summary with the full text attached');
+      this.logger.error(
+        { slackError: slackError(error), blocks: rendered.blocks.length },
+        'Slack refused the message; posting a plain-text summary with the full text attached',
+      );
       const summary = clip(message.text, PLAIN_SUMMARY_LENGTH);
       try {
         return { result: await call({ text: summary, blocks: [] }), fullText: messagePlainText(message) };

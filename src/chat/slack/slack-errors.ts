@@ -6,7 +6,12 @@
  * https://api.slack.com/methods/chat.postMessage#errors
  */
 import { WebAPIHTTPError, WebAPIPlatformError, WebAPIRateLimitedError, WebAPIRequestError } from '@slack/web-api';
-import { ChatChannelUnusableError, ChatMessageGoneError, ChatRateLimitedError, ChatUnavailableError } from '../../errors.ts';
+import {
+  ChatChannelUnusableError,
+  ChatMessageGoneError,
+  ChatRateLimitedError,
+  ChatUnavailableError,
+} from '../../errors.ts';
 
 export function isRateLimited(error: unknown): error is WebAPIRateLimitedError {
   return error instanceof WebAPIRateLimitedError;
@@ -22,7 +27,13 @@ export function slackError(error: unknown): string | undefined {
 }
 
 /** Errors that mean "these blocks cannot be shown", not "try later". */
-const UNRENDERABLE = new Set(['invalid_blocks', 'invalid_blocks_format', 'msg_too_long', 'too_many_attachments', 'invalid_attachments']);
+const UNRENDERABLE = new Set([
+  'invalid_blocks',
+  'invalid_blocks_format',
+  'msg_too_long',
+  'too_many_attachments',
+  'invalid_attachments',
+]);
 
 /** Errors that hold every message to a channel back, with what fixes each. */
 const CHANNEL_UNUSABLE: Record<string, string> = {
@@ -51,7 +62,8 @@ const MESSAGE_GONE = new Set(['message_not_found', 'cant_update_message', 'edit_
 export function translateSlackError(error: unknown, channel: string, kind: 'post' | 'update'): Error | undefined {
   if (isRateLimited(error)) return new ChatRateLimitedError(retryAfterMs(error));
   if (error instanceof WebAPIRequestError) return new ChatUnavailableError('no answer from Slack', { cause: error });
-  if (error instanceof WebAPIHTTPError) return new ChatUnavailableError(`Slack answered HTTP ${error.statusCode}`, { cause: error });
+  if (error instanceof WebAPIHTTPError)
+    return new ChatUnavailableError(`Slack answered HTTP ${error.statusCode}`, { cause: error });
   const code = slackError(error);
   if (!code) return error instanceof Error ? error : new Error(String(error));
   if (UNRENDERABLE.has(code)) return undefined;

@@ -9,7 +9,11 @@ import { SlackReceiver } from './slack-receiver.ts';
 import { SlackUserGroups } from './user-groups.ts';
 import type { SlackSettings } from './settings.ts';
 
-export function createSlackPlatform(settings: SlackSettings, server: Pick<HttpServer, 'mount'>, logger: Logger): ChatPlatform & { userGroups: SlackUserGroups } {
+export function createSlackPlatform(
+  settings: SlackSettings,
+  server: Pick<HttpServer, 'mount'>,
+  logger: Logger,
+): ChatPlatform & { userGroups: SlackUserGroups } {
   // A 429 must reach the outbox, which waits it out per channel; the client's own retries would hold a worker instead.
   const client = new WebClient(settings.botToken, {
     slackApiUrl: settings.apiUrl,
@@ -25,6 +29,8 @@ export function createSlackPlatform(settings: SlackSettings, server: Pick<HttpSe
     receiver: new SlackReceiver({ settings, server, logger }),
     pace: settings.pace,
     // Lookups may wait out a 429 inside the client: a click waits a moment rather than failing.
-    userGroups: new SlackUserGroups(new WebClient(settings.botToken, { slackApiUrl: settings.apiUrl, logger: slackLogger(logger) })),
+    userGroups: new SlackUserGroups(
+      new WebClient(settings.botToken, { slackApiUrl: settings.apiUrl, logger: slackLogger(logger) }),
+    ),
   };
 }

@@ -7,7 +7,14 @@
  * from now either way, then Bolt checks the v0 signature on the raw body; with
  * an app token, Socket Mode needs no public URL.
  */
-import { App, HTTPReceiver, SocketModeReceiver, type BlockAction, type ButtonAction, type RespondFn } from '@slack/bolt';
+import {
+  App,
+  HTTPReceiver,
+  SocketModeReceiver,
+  type BlockAction,
+  type ButtonAction,
+  type RespondFn,
+} from '@slack/bolt';
 import { WebAPIRequestError } from '@slack/web-api';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../core/capabilities.ts';
@@ -23,7 +30,6 @@ import { slackLogger } from './bolt-logger.ts';
 import { missingReason, readReason, readRejectTarget, REJECT_CALLBACK_ID, rejectModal } from './reject-modal.ts';
 import { SLACK_EVENTS_PATH, type SlackSettings } from './settings.ts';
 
-
 /**
  * An answer ready within this time rides on the acknowledgement itself: the
  * person sees it at once, and no second request to Slack is made. Anything
@@ -34,7 +40,12 @@ const QUICK_ANSWER_MS = 1000;
 
 function replyPayload(reply: Reply): Parameters<RespondFn>[0] {
   const { text, blocks } = renderBlockKit(reply.message, { fullTextAttached: false });
-  return { response_type: reply.visibility === 'channel' ? 'in_channel' : 'ephemeral', replace_original: false, text, blocks };
+  return {
+    response_type: reply.visibility === 'channel' ? 'in_channel' : 'ephemeral',
+    replace_original: false,
+    text,
+    blocks,
+  };
 }
 
 export interface SlackReceiverOptions {
@@ -53,10 +64,19 @@ export class SlackReceiver implements Receiver {
     if (options.settings.connection.mode !== 'http') return;
     options.server.mount(SLACK_EVENTS_PATH, (request, response) => {
       // Before Bolt, which only refuses timestamps from the past; Bolt still checks the signature.
-      const stale = requestTimestampProblem(request.headers['x-slack-request-timestamp'], Date.now(), 'X-Slack-Request-Timestamp');
+      const stale = requestTimestampProblem(
+        request.headers['x-slack-request-timestamp'],
+        Date.now(),
+        'X-Slack-Request-Timestamp',
+      );
       if (stale) {
-        options.logger.warn({ path: SLACK_EVENTS_PATH, remoteAddress: request.socket.remoteAddress }, `refused a Slack request: ${stale}`);
-        response.writeHead(401, { 'content-type': 'text/plain', connection: 'close' }).end(`Refused: ${stale}. Check this machine's clock (NTP).`);
+        options.logger.warn(
+          { path: SLACK_EVENTS_PATH, remoteAddress: request.socket.remoteAddress },
+          `refused a Slack request: ${stale}`,
+        );
+        response
+          .writeHead(401, { 'content-type': 'text/plain', connection: 'close' })
+          .end(`Refused: ${stale}. Check this machine's clock (NTP).`);
         return;
       }
       this.handOver(request, response).catch((error: unknown) => {
@@ -86,11 +106,26 @@ export class SlackReceiver implements Receiver {
     // The socket client gets a copy: it sets its own retry policy (100 retries) on the options it is given, which the bot's client would inherit.
     const receiver =
       settings.connection.mode === 'http'
-        ? new HTTPReceiver({ signingSecret: settings.connection.signingSecret, endpoints: SLACK_EVENTS_PATH, logger: boltLogger })
-        : new SocketModeReceiver({ appToken: settings.connection.appToken, logger: boltLogger, installerOptions: { clientOptions: { ...clientOptions } } });
+        ? new HTTPReceiver({
+            signingSecret: settings.connection.signingSecret,
+            endpoints: SLACK_EVENTS_PATH,
+            logger: boltLogger,
+          })
+        : new SocketModeReceiver({
+            appToken: settings.connection.appToken,
+            logger: boltLogger,
+            installerOptions: { clientOptions: { ...clientOptions } },
+          });
     // Deferred, so that a token Slack refuses stops Baton at start with a clear error. Baton keeps no
     // conversation state in Bolt; its store would look up (and fail to find, with a stack trace) every request.
-    const app = new App({ token: settings.botToken, receiver, logger: boltLogger, clientOptions, deferInitialization: true, convoStore: false });
+    const app = new App({
+      token: settings.botToken,
+      receiver,
+      logger: boltLogger,
+      clientOptions,
+      deferInitialization: true,
+      convoStore: false,
+    });
     this.listen(app, handler);
     try {
       await app.init();
@@ -147,16 +182,22 @@ export class SlackReceiver implements Receiver {
     });
 
     for (const actionId of ACTION_IDS) {
-      app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: actionId }, async ({ ack, body, action, respond, client }) => {
-        await ack();
-        const channel = body.channel?.id ?? body.container.channel_id ?? '';
-        if (actionId === 'reject') {
-          await client.views.open({ trigger_id: body.trigger_id, view: rejectModal({ promotionId: action.value ?? '', channel }) });
-          return;
-        }
-        const incoming: IncomingAction = { user: body.user.id, channel, actionId, value: action.value ?? '' };
-        await respond(replyPayload(await handler.action(incoming)));
-      });
+      app.action<BlockAction<ButtonAction>>(
+        { type: 'block_actions', action_id: actionId },
+        async ({ ack, body, action, respond, client }) => {
+          await ack();
+          const channel = body.channel?.id ?? body.container.channel_id ?? '';
+          if (actionId === 'reject') {
+            await client.views.open({
+              trigger_id: body.trigger_id,
+              view: rejectModal({ promotionId: action.value ?? '', channel }),
+            });
+            return;
+          }
+          const incoming: IncomingAction = { user: body.user.id, channel, actionId, value: action.value ?? '' };
+          await respond(replyPayload(await handler.action(incoming)));
+        },
+      );
     }
 
     app.view(REJECT_CALLBACK_ID, async ({ ack, body, view, client }) => {
@@ -171,7 +212,13 @@ export class SlackReceiver implements Receiver {
         logger.warn({ viewId: view.id }, 'a reject modal came back without the promotion it was opened for; ignored');
         return;
       }
-      const reply = await handler.action({ user: body.user.id, channel: target.channel, actionId: 'reject', value: target.promotionId, reason });
+      const reply = await handler.action({
+        user: body.user.id,
+        channel: target.channel,
+        actionId: 'reject',
+        value: target.promotionId,
+        reason,
+      });
       const { text, blocks } = renderBlockKit(reply.message, { fullTextAttached: false });
       await client.chat.postEphemeral({ channel: target.channel, user: body.user.id, text, blocks });
     });
@@ -187,6 +234,7 @@ function deliveryKey(body: unknown): string | undefined {
   if (typeof body !== 'object' || body === null) return undefined;
   const record = body as { trigger_id?: unknown; view?: { id?: unknown; hash?: unknown }; type?: unknown };
   if (typeof record.trigger_id === 'string') return `trigger:${record.trigger_id}`;
-  if (record.type === 'view_submission' && typeof record.view?.id === 'string') return `view:${record.view.id}:${String(record.view.hash)}`;
+  if (record.type === 'view_submission' && typeof record.view?.id === 'string')
+    return `view:${record.view.id}:${String(record.view.hash)}`;
   return undefined;
 }

@@ -25,7 +25,11 @@ function lookupFailed(usergroup: string, error: unknown): BatonError {
       : code === 'missing_scope'
         ? 'the Slack app lacks the usergroups:read scope; add it (config/slack-app-manifest.yaml has it) and reinstall the app'
         : errorMessage(error);
-  return new BatonError(ErrorCode.Conflict, `Could not look up the members of the Slack user group "${usergroup}": ${why}.`, { cause: error });
+  return new BatonError(
+    ErrorCode.Conflict,
+    `Could not look up the members of the Slack user group "${usergroup}": ${why}.`,
+    { cause: error },
+  );
 }
 
 export class SlackUserGroups implements UserGroupDirectory {
@@ -40,7 +44,10 @@ export class SlackUserGroups implements UserGroupDirectory {
 
   async membersOf(group: LinkedGroup): Promise<string[]> {
     if (group.kind !== 'usergroup') {
-      throw new BatonError(ErrorCode.ConfigInvalid, `"${group.ref}" is a Discord role, and Baton runs on Slack: give the group as { usergroup: <handle> } or as a list of user ids.`);
+      throw new BatonError(
+        ErrorCode.ConfigInvalid,
+        `"${group.ref}" is a Discord role, and Baton runs on Slack: give the group as { usergroup: <handle> } or as a list of user ids.`,
+      );
     }
     const usergroup = group.ref;
     const id = USERGROUP_ID.test(usergroup) ? usergroup : await this.idOf(usergroup);
@@ -61,7 +68,11 @@ export class SlackUserGroups implements UserGroupDirectory {
     if (!this.handles || this.handles.until <= this.now()) {
       try {
         const result = await this.client.usergroups.list({ include_disabled: false });
-        const ids = new Map((result.usergroups ?? []).flatMap((group) => (group.handle && group.id ? [[group.handle, group.id] as const] : [])));
+        const ids = new Map(
+          (result.usergroups ?? []).flatMap((group) =>
+            group.handle && group.id ? [[group.handle, group.id] as const] : [],
+          ),
+        );
         this.handles = { value: ids, until: this.now() + this.cacheMs };
       } catch (error) {
         throw lookupFailed(handle, error);

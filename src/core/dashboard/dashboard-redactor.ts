@@ -18,7 +18,8 @@ export async function dashboardRedactor(runtime: CoreRuntime): Promise<Redactor>
   }
   const ledgers = await Promise.all(runtime.pipeline.environments.map((e) => runtime.store.getLedger(e.name)));
   for (const entry of ledgers.flatMap((ledger) => Object.values(ledger))) {
-    for (const value of sensitiveValues(entry)) for (const shown of valueToMask(runtime.cipher, value)) redactor.add(shown);
+    for (const value of sensitiveValues(entry))
+      for (const shown of valueToMask(runtime.cipher, value)) redactor.add(shown);
   }
   return redactor;
 }
@@ -28,7 +29,9 @@ export function redactAll<T>(value: T, redactor: Redactor): T {
   if (typeof value === 'string') return redactor.redact(value) as T;
   if (Array.isArray(value)) return value.map((item: unknown) => redactAll(item, redactor)) as T;
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [redactor.redact(key), redactAll(item, redactor)])) as T;
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [redactor.redact(key), redactAll(item, redactor)]),
+    ) as T;
   }
   return value;
 }

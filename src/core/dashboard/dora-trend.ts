@@ -25,7 +25,12 @@ export interface DoraTrend {
   weeks: DoraWeek[];
 }
 
-export async function doraTrend(deps: { store: Store; pipeline: Pipeline }, environment: string | undefined, days: number, now: Date): Promise<DoraTrend> {
+export async function doraTrend(
+  deps: { store: Store; pipeline: Pipeline },
+  environment: string | undefined,
+  days: number,
+  now: Date,
+): Promise<DoraTrend> {
   const records = await doraRecords(deps, environment);
   const weeks = Array.from({ length: TREND_WEEKS }, (_, index) => {
     const to = new Date(now.getTime() - (TREND_WEEKS - 1 - index) * WEEK_MS);

@@ -33,7 +33,8 @@ export class DriftReadings {
 
   async check(environment: string): Promise<DriftCheck> {
     const last = this.last.get(environment);
-    if (last && this.clock.now().getTime() - Date.parse(last.at) < this.freshForMs) return { report: last, read: false };
+    if (last && this.clock.now().getTime() - Date.parse(last.at) < this.freshForMs)
+      return { report: last, read: false };
     const pending = this.reading.get(environment);
     if (pending) return { report: await pending, read: false };
     const started = this.read(environment);

@@ -33,14 +33,19 @@ export interface EnvironmentMatrix {
   environments: MatrixRow[];
 }
 
-function cellOf(entry: { version: string; since: string; promotionId: string }, promotion: Promotion | undefined): MatrixCell {
+function cellOf(
+  entry: { version: string; since: string; promotionId: string },
+  promotion: Promotion | undefined,
+): MatrixCell {
   return {
     version: entry.version,
     since: entry.since,
     promotionId: entry.promotionId,
     ...(promotion ? { by: promotion.requestedBy, promotionState: promotion.state } : {}),
     ...(promotion?.fromEnvironment ? { fromEnvironment: promotion.fromEnvironment } : {}),
-    ...(promotion?.thread ? { thread: { channel: promotion.thread.channel, messageId: promotion.thread.messageId } } : {}),
+    ...(promotion?.thread
+      ? { thread: { channel: promotion.thread.channel, messageId: promotion.thread.messageId } }
+      : {}),
   };
 }
 
@@ -60,7 +65,12 @@ export async function readEnvironmentMatrix(store: Store, pipeline: Pipeline): P
     environments: rows.map(({ environment, ledger, holder }) => ({
       environment: environment.name,
       channel: environment.channel,
-      cells: Object.fromEntries(Object.entries(ledger).map(([component, entry]) => [component, cellOf(entry, promotions.get(entry.promotionId))])),
+      cells: Object.fromEntries(
+        Object.entries(ledger).map(([component, entry]) => [
+          component,
+          cellOf(entry, promotions.get(entry.promotionId)),
+        ]),
+      ),
       ...(holder ? { busyWith: holder } : {}),
     })),
   };

@@ -64,8 +64,12 @@ function summaryOf(p: Promotion): PromotionSummary {
 
 /** Newest first, at most `filter.limit`. */
 export async function recentPromotions(store: Store, filter: PromotionFilter): Promise<PromotionSummary[]> {
-  const query = { ...(filter.environment ? { environment: filter.environment } : {}), ...(filter.state ? { states: [filter.state] } : {}) };
-  if (filter.person === undefined) return (await store.listPromotions({ ...query, limit: filter.limit })).map(summaryOf);
+  const query = {
+    ...(filter.environment ? { environment: filter.environment } : {}),
+    ...(filter.state ? { states: [filter.state] } : {}),
+  };
+  if (filter.person === undefined)
+    return (await store.listPromotions({ ...query, limit: filter.limit })).map(summaryOf);
   const found: Promotion[] = [];
   let before: string | undefined;
   for (let page = 0; page < MOST_PAGES && found.length < filter.limit; page += 1) {

@@ -18,7 +18,11 @@ export function createMemoryEngine(options: MemoryEngineOptions): Engine {
   const cut = store.repaired;
   return {
     name: 'memory',
-    ...(cut ? { repaired: `${cut.file}: cut ${cut.bytes} bytes of line ${cut.line}, a write a crash left unfinished; every line before it is kept` } : {}),
+    ...(cut
+      ? {
+          repaired: `${cut.file}: cut ${cut.bytes} bytes of line ${cut.line}, a write a crash left unfinished; every line before it is kept`,
+        }
+      : {}),
     health: async () => ({ ready: true, detail: 'in-process' }),
     store,
     queue: new MemoryQueue(options.logger, { nudgeDelayMs }),

@@ -7,7 +7,16 @@ import { existsSync, unlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { BATON_STREAM, promotionStream } from '../../core/audit.ts';
 import type { AuditRecord } from '../../core/audit-record.ts';
-import { finishedBefore, isTerminal, type ArchivedPromotion, type Freeze, type Ledger, type LedgerEntry, type Promotion, type Release } from '../../core/model.ts';
+import {
+  finishedBefore,
+  isTerminal,
+  type ArchivedPromotion,
+  type Freeze,
+  type Ledger,
+  type LedgerEntry,
+  type Promotion,
+  type Release,
+} from '../../core/model.ts';
 import type { AuditBuild, AuditHead, LedgerWrite, PromotionQuery, PromotionTransition, Store } from '../contract.ts';
 import { Journal, type JournalRepair } from '../../journal.ts';
 import { holdPidFile, type HeldPidFile } from '../../data-folder/pid-file.ts';
@@ -98,7 +107,9 @@ export class MemoryStore implements Store {
 
   private replay(dataDir: string, compact: boolean): void {
     if (!this.journal) return;
-    const earlier = this.journal.exists() ? [] : EARLIER_FILES.map((name) => join(dataDir, name)).filter((path) => existsSync(path));
+    const earlier = this.journal.exists()
+      ? []
+      : EARLIER_FILES.map((name) => join(dataDir, name)).filter((path) => existsSync(path));
     let lines = 0;
     for (const path of earlier) {
       const entries = new Journal<unknown>(path).read();
@@ -150,7 +161,10 @@ export class MemoryStore implements Store {
       return { ...kept, outputs: encrypted.outputs };
     };
     for (const [id, promotion] of this.promotions) {
-      const steps = promotion.steps.map((step) => ({ ...encrypt(step), ...(step.ledgerBefore ? { ledgerBefore: encrypt(step.ledgerBefore) } : {}) }));
+      const steps = promotion.steps.map((step) => ({
+        ...encrypt(step),
+        ...(step.ledgerBefore ? { ledgerBefore: encrypt(step.ledgerBefore) } : {}),
+      }));
       this.promotions.set(id, deepFreeze({ ...promotion, steps }));
     }
     for (const components of Object.values(this.ledger)) {
@@ -166,7 +180,9 @@ export class MemoryStore implements Store {
       promotions: this.ids.flatMap((id) => this.promotions.get(id) ?? []),
       streams: new Map(this.audit),
       cursors: new Map(this.cursors),
-      ledger: Object.entries(this.ledger).flatMap(([environment, components]) => Object.entries(components).map(([component, entry]) => ({ environment, component, entry }))),
+      ledger: Object.entries(this.ledger).flatMap(([environment, components]) =>
+        Object.entries(components).map(([component, entry]) => ({ environment, component, entry })),
+      ),
       verified: [...this.verified].map(([key, at]) => {
         const [environment = '', component = '', version = ''] = key.split('\u0000');
         return { environment, component, version, at };
@@ -193,7 +209,8 @@ export class MemoryStore implements Store {
     }
     for (const records of this.audit.values()) for (const record of records) entries.push({ kind: 'audit', record });
     for (const [environment, components] of Object.entries(this.ledger)) {
-      for (const [component, entry] of Object.entries(components)) entries.push({ kind: 'ledger', environment, component, entry });
+      for (const [component, entry] of Object.entries(components))
+        entries.push({ kind: 'ledger', environment, component, entry });
     }
     for (const [key, at] of this.verified) entries.push({ kind: 'verified', key, at });
     for (const [environment, holder] of this.locks) entries.push({ kind: 'lock', environment, holder });
@@ -226,9 +243,19 @@ export class MemoryStore implements Store {
   private applyTransition(entry: Extract<JournalEntry, { kind: 'transition' }>): void {
     if (entry.promotion) this.keep(deepFreeze(entry.promotion));
     const first = entry.records[0];
-    if (first) this.keepRecords(first.stream, entry.records.map((record) => deepFreeze(record)));
+    if (first)
+      this.keepRecords(
+        first.stream,
+        entry.records.map((record) => deepFreeze(record)),
+      );
     for (const write of entry.ledger ?? []) {
-      if (entry.environment) this.applyChange({ kind: 'ledger', environment: entry.environment, component: write.component, entry: write.entry });
+      if (entry.environment)
+        this.applyChange({
+          kind: 'ledger',
+          environment: entry.environment,
+          component: write.component,
+          entry: write.entry,
+        });
     }
     for (const key of entry.verified?.keys ?? []) {
       if (!this.verified.has(key)) this.verified.set(key, entry.verified?.at ?? '');
@@ -331,7 +358,10 @@ export class MemoryStore implements Store {
     return promotion;
   }
 
-  async transitionPromotion(id: string, change: (current: Promotion) => PromotionTransition | undefined): Promise<{ promotion: Promotion; records: AuditRecord[] }> {
+  async transitionPromotion(
+    id: string,
+    change: (current: Promotion) => PromotionTransition | undefined,
+  ): Promise<{ promotion: Promotion; records: AuditRecord[] }> {
     const current = this.promotions.get(id);
     if (!current) throw new Error(`Promotion #${id} does not exist.`);
     // Everything is worked out before anything is kept: a change or a record that throws leaves all as it was.
@@ -345,7 +375,14 @@ export class MemoryStore implements Store {
       ...(changed ? { promotion } : {}),
       records,
       ...(transition.ledger?.length ? { environment: promotion.environment, ledger: transition.ledger } : {}),
-      ...(transition.verified ? { verified: { keys: verifiedKeys(promotion.environment, transition.verified.versions), at: transition.verified.at } } : {}),
+      ...(transition.verified
+        ? {
+            verified: {
+              keys: verifiedKeys(promotion.environment, transition.verified.versions),
+              at: transition.verified.at,
+            },
+          }
+        : {}),
     };
     this.applyTransition(entry);
     // One line: a crash keeps the change, its records and its ledger entries, or none of them.

@@ -12,8 +12,14 @@ import { deepFreeze } from '../deep-freeze.ts';
 
 /** Locks a stream's head until the transaction ends; undefined for a stream with no records yet. */
 export async function lockAuditHead(client: pg.PoolClient, stream: string): Promise<AuditHead | undefined> {
-  await client.query('INSERT INTO baton.audit_heads (stream, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (stream) DO NOTHING', [stream, '']);
-  const { rows } = await client.query<{ seq: number; hash: string }>('SELECT seq, hash FROM baton.audit_heads WHERE stream = $1 FOR UPDATE', [stream]);
+  await client.query(
+    'INSERT INTO baton.audit_heads (stream, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (stream) DO NOTHING',
+    [stream, ''],
+  );
+  const { rows } = await client.query<{ seq: number; hash: string }>(
+    'SELECT seq, hash FROM baton.audit_heads WHERE stream = $1 FOR UPDATE',
+    [stream],
+  );
   const head = rows[0];
   return head && head.seq > 0 ? { seq: head.seq, hash: head.hash } : undefined;
 }
@@ -39,14 +45,23 @@ export class RecordChain {
 }
 
 /** Writes records whose head the transaction has locked, moves the head and notes the stream as unposted. */
-export async function writeAuditRecords(client: pg.PoolClient, stream: string, records: readonly AuditRecord[]): Promise<void> {
+export async function writeAuditRecords(
+  client: pg.PoolClient,
+  stream: string,
+  records: readonly AuditRecord[],
+): Promise<void> {
   const last = records.at(-1);
   if (!last) return;
-  await client.query('INSERT INTO baton.audit_records (stream, seq, record) SELECT $1, * FROM unnest($2::integer[], $3::json[])', [
+  await client.query(
+    'INSERT INTO baton.audit_records (stream, seq, record) SELECT $1, * FROM unnest($2::integer[], $3::json[])',
+    [stream, records.map((record) => record.seq), records.map((record) => JSON.stringify(record))],
+  );
+  await client.query('UPDATE baton.audit_heads SET seq = $2, hash = $3 WHERE stream = $1', [
     stream,
-    records.map((record) => record.seq),
-    records.map((record) => JSON.stringify(record)),
+    last.seq,
+    last.hash,
   ]);
-  await client.query('UPDATE baton.audit_heads SET seq = $2, hash = $3 WHERE stream = $1', [stream, last.seq, last.hash]);
-  await client.query('INSERT INTO baton.unposted_streams (stream) VALUES ($1) ON CONFLICT (stream) DO NOTHING', [stream]);
+  await client.query('INSERT INTO baton.unposted_streams (stream) VALUES ($1) ON CONFLICT (stream) DO NOTHING', [
+    stream,
+  ]);
 }

@@ -13,7 +13,9 @@ export class AuditWriter {
       const built = batch.map((entry): Outcome<AuditRecord> => {
         try {
           const [record] = chain.add([entry.input]);
-          return record ? { ok: true, value: record } : { ok: false, error: new Error(`No audit record was built for ${stream}.`) };
+          return record
+            ? { ok: true, value: record }
+            : { ok: false, error: new Error(`No audit record was built for ${stream}.`) };
         } catch (error) {
           return { ok: false, error };
         }

@@ -45,13 +45,19 @@ SELECT
   (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM took)) FROM restores) AS restore
 `;
 
-export async function deploymentWindow(pool: pg.Pool, environment: string, from: Date, to: Date): Promise<DeploymentWindow> {
-  const { rows } = await pool.query<{ finished: number; deployments: number; failures: number; duration: number | null; restore: number | null }>(QUERY, [
-    environment,
-    from.toISOString(),
-    to.toISOString(),
-    FAILED_STATES,
-  ]);
+export async function deploymentWindow(
+  pool: pg.Pool,
+  environment: string,
+  from: Date,
+  to: Date,
+): Promise<DeploymentWindow> {
+  const { rows } = await pool.query<{
+    finished: number;
+    deployments: number;
+    failures: number;
+    duration: number | null;
+    restore: number | null;
+  }>(QUERY, [environment, from.toISOString(), to.toISOString(), FAILED_STATES]);
   const row = rows[0];
   return {
     environment,

@@ -28,12 +28,20 @@ export interface ImportReport {
 
 const PROMOTIONS_PER_TRANSACTION = 500;
 
-function brokenChains(snapshot: RecordsSnapshot, key: Buffer | undefined, read: (stream: string) => readonly AuditRecord[], anchorOf: (stream: string) => Promotion['audit']): string[] {
+function brokenChains(
+  snapshot: RecordsSnapshot,
+  key: Buffer | undefined,
+  read: (stream: string) => readonly AuditRecord[],
+  anchorOf: (stream: string) => Promotion['audit'],
+): string[] {
   const problems: string[] = [];
   const streams = new Set([...snapshot.streams.keys(), ...snapshot.promotions.map((p) => promotionStream(p.id))]);
   for (const stream of streams) {
     const anchor = anchorOf(stream);
-    const check: ChainCheck = verifyAuditChain(read(stream), { ...(anchor ? { anchor } : {}), ...(key ? { key } : {}) });
+    const check: ChainCheck = verifyAuditChain(read(stream), {
+      ...(anchor ? { anchor } : {}),
+      ...(key ? { key } : {}),
+    });
     if (!check.intact) problems.push(`${stream}: ${check.problem ?? `broken at record ${check.brokenAt ?? '?'}`}`);
   }
   return problems;
@@ -55,8 +63,14 @@ function differs(stream: string, seq: number): BatonError {
 /** Writes what each stream lacks, in a few statements for the whole page; returns how many records were written. */
 async function writeStreams(client: pg.PoolClient, copies: readonly StreamCopy[]): Promise<number> {
   const streams = copies.map((copy) => copy.stream);
-  await client.query("INSERT INTO baton.audit_heads (stream, seq, hash) SELECT stream, 0, '' FROM unnest($1::text[]) AS stream ON CONFLICT (stream) DO NOTHING", [streams]);
-  const { rows } = await client.query<{ stream: string; seq: number; hash: string }>('SELECT stream, seq, hash FROM baton.audit_heads WHERE stream = ANY($1::text[]) ORDER BY stream FOR UPDATE', [streams]);
+  await client.query(
+    "INSERT INTO baton.audit_heads (stream, seq, hash) SELECT stream, 0, '' FROM unnest($1::text[]) AS stream ON CONFLICT (stream) DO NOTHING",
+    [streams],
+  );
+  const { rows } = await client.query<{ stream: string; seq: number; hash: string }>(
+    'SELECT stream, seq, hash FROM baton.audit_heads WHERE stream = ANY($1::text[]) ORDER BY stream FOR UPDATE',
+    [streams],
+  );
   const heads = new Map(rows.map((row) => [row.stream, row]));
   // Each record goes under the stream it is copied for, whatever it says of itself: its hash covers what it says.
   const missing: { stream: string; record: AuditRecord }[] = [];
@@ -70,23 +84,33 @@ async function writeStreams(client: pg.PoolClient, copies: readonly StreamCopy[]
     if (last) moved.push({ stream, record: last });
   }
   if (missing.length > 0) {
-    await client.query('INSERT INTO baton.audit_records (stream, seq, record) SELECT * FROM unnest($1::text[], $2::integer[], $3::json[])', [
-      missing.map((entry) => entry.stream),
-      missing.map((entry) => entry.record.seq),
-      missing.map((entry) => JSON.stringify(entry.record)),
-    ]);
-    await client.query('UPDATE baton.audit_heads AS head SET seq = moved.seq, hash = moved.hash FROM unnest($1::text[], $2::integer[], $3::text[]) AS moved (stream, seq, hash) WHERE head.stream = moved.stream', [
-      moved.map((entry) => entry.stream),
-      moved.map((entry) => entry.record.seq),
-      moved.map((entry) => entry.record.hash),
-    ]);
+    await client.query(
+      'INSERT INTO baton.audit_records (stream, seq, record) SELECT * FROM unnest($1::text[], $2::integer[], $3::json[])',
+      [
+        missing.map((entry) => entry.stream),
+        missing.map((entry) => entry.record.seq),
+        missing.map((entry) => JSON.stringify(entry.record)),
+      ],
+    );
+    await client.query(
+      'UPDATE baton.audit_heads AS head SET seq = moved.seq, hash = moved.hash FROM unnest($1::text[], $2::integer[], $3::text[]) AS moved (stream, seq, hash) WHERE head.stream = moved.stream',
+      [
+        moved.map((entry) => entry.stream),
+        moved.map((entry) => entry.record.seq),
+        moved.map((entry) => entry.record.hash),
+      ],
+    );
   }
   await client.query(
     'INSERT INTO baton.thread_cursors (stream, seq) SELECT * FROM unnest($1::text[], $2::integer[]) ON CONFLICT (stream) DO UPDATE SET seq = GREATEST(baton.thread_cursors.seq, EXCLUDED.seq)',
     [streams, copies.map((copy) => copy.cursor)],
   );
   const behind = copies.filter((copy) => copy.cursor < (copy.records.at(-1)?.seq ?? 0)).map((copy) => copy.stream);
-  if (behind.length > 0) await client.query('INSERT INTO baton.unposted_streams (stream) SELECT unnest($1::text[]) ON CONFLICT (stream) DO NOTHING', [behind]);
+  if (behind.length > 0)
+    await client.query(
+      'INSERT INTO baton.unposted_streams (stream) SELECT unnest($1::text[]) ON CONFLICT (stream) DO NOTHING',
+      [behind],
+    );
   return missing.length;
 }
 
@@ -108,28 +132,44 @@ async function writePromotions(client: pg.PoolClient, promotions: readonly Promo
 
 async function writeState(client: pg.PoolClient, snapshot: RecordsSnapshot): Promise<void> {
   for (const { environment, component, entry } of snapshot.ledger) {
-    await client.query('INSERT INTO baton.ledger (environment, component, entry) VALUES ($1, $2, $3) ON CONFLICT (environment, component) DO UPDATE SET entry = EXCLUDED.entry', [
-      environment,
-      component,
-      JSON.stringify(entry),
-    ]);
+    await client.query(
+      'INSERT INTO baton.ledger (environment, component, entry) VALUES ($1, $2, $3) ON CONFLICT (environment, component) DO UPDATE SET entry = EXCLUDED.entry',
+      [environment, component, JSON.stringify(entry)],
+    );
   }
   for (const { environment, component, version, at } of snapshot.verified) {
-    await client.query('INSERT INTO baton.verified_versions (environment, component, version, at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [environment, component, version, at]);
+    await client.query(
+      'INSERT INTO baton.verified_versions (environment, component, version, at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
+      [environment, component, version, at],
+    );
   }
   for (const { environment, holder } of snapshot.locks) {
-    await client.query('INSERT INTO baton.environment_locks (environment, holder) VALUES ($1, $2) ON CONFLICT (environment) DO UPDATE SET holder = EXCLUDED.holder', [environment, holder]);
+    await client.query(
+      'INSERT INTO baton.environment_locks (environment, holder) VALUES ($1, $2) ON CONFLICT (environment) DO UPDATE SET holder = EXCLUDED.holder',
+      [environment, holder],
+    );
   }
   for (const freeze of snapshot.freezes) {
-    await client.query('INSERT INTO baton.freezes (environment, document) VALUES ($1, $2) ON CONFLICT (environment) DO UPDATE SET document = EXCLUDED.document', [freeze.environment, JSON.stringify(freeze)]);
+    await client.query(
+      'INSERT INTO baton.freezes (environment, document) VALUES ($1, $2) ON CONFLICT (environment) DO UPDATE SET document = EXCLUDED.document',
+      [freeze.environment, JSON.stringify(freeze)],
+    );
   }
   for (const release of snapshot.releases) {
-    await client.query('INSERT INTO baton.releases (name, document) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET document = EXCLUDED.document', [release.name, JSON.stringify(release)]);
+    await client.query(
+      'INSERT INTO baton.releases (name, document) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET document = EXCLUDED.document',
+      [release.name, JSON.stringify(release)],
+    );
   }
   for (const archived of snapshot.archived) {
-    await client.query('INSERT INTO baton.archived_promotions (id, document) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING', [archived.id, JSON.stringify(archived)]);
+    await client.query(
+      'INSERT INTO baton.archived_promotions (id, document) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING',
+      [archived.id, JSON.stringify(archived)],
+    );
   }
-  const { rows } = await client.query<{ last_value: string; is_called: boolean }>('SELECT last_value, is_called FROM baton.promotion_ids');
+  const { rows } = await client.query<{ last_value: string; is_called: boolean }>(
+    'SELECT last_value, is_called FROM baton.promotion_ids',
+  );
   const handedOut = rows[0]?.is_called ? Number(rows[0].last_value) : 0;
   if (snapshot.counter > handedOut) await client.query("SELECT setval('baton.promotion_ids', $1)", [snapshot.counter]);
 }
@@ -138,9 +178,10 @@ async function writeState(client: pg.PoolClient, snapshot: RecordsSnapshot): Pro
 async function readBack(pool: pg.Pool, streams: readonly string[]): Promise<Map<string, AuditRecord[]>> {
   const found = new Map<string, AuditRecord[]>(streams.map((stream) => [stream, []]));
   for (let start = 0; start < streams.length; start += 1000) {
-    const { rows } = await pool.query<{ stream: string; record: AuditRecord }>('SELECT stream, record FROM baton.audit_records WHERE stream = ANY($1::text[]) ORDER BY stream, seq', [
-      streams.slice(start, start + 1000),
-    ]);
+    const { rows } = await pool.query<{ stream: string; record: AuditRecord }>(
+      'SELECT stream, record FROM baton.audit_records WHERE stream = ANY($1::text[]) ORDER BY stream, seq',
+      [streams.slice(start, start + 1000)],
+    );
     for (const row of rows) found.get(row.stream)?.push(row.record);
   }
   return found;
@@ -149,7 +190,10 @@ async function readBack(pool: pg.Pool, streams: readonly string[]): Promise<Map<
 async function anchorsOf(pool: pg.Pool, ids: readonly string[]): Promise<Map<string, Promotion['audit']>> {
   const anchors = new Map<string, Promotion['audit']>();
   for (let start = 0; start < ids.length; start += 1000) {
-    const { rows } = await pool.query<{ document: Promotion }>('SELECT document FROM baton.promotions WHERE id = ANY($1::bigint[])', [ids.slice(start, start + 1000)]);
+    const { rows } = await pool.query<{ document: Promotion }>(
+      'SELECT document FROM baton.promotions WHERE id = ANY($1::bigint[])',
+      [ids.slice(start, start + 1000)],
+    );
     for (const row of rows) anchors.set(promotionStream(row.document.id), row.document.audit);
   }
   return anchors;
@@ -170,9 +214,20 @@ export async function importRecords(pool: pg.Pool, source: RecordsSnapshot, audi
     streams: new Map([...source.streams].filter(([stream]) => !gone.has(stream))),
   };
   const byStream = new Map(snapshot.promotions.map((promotion) => [promotionStream(promotion.id), promotion]));
-  const refused = snapshot.promotions.filter((promotion) => !isPromotionId(promotion.id)).map((promotion) => promotion.id);
-  if (refused.length > 0) throw new BatonError(ErrorCode.Conflict, `Promotion ids ${refused.slice(0, 5).join(', ')} are not the store's numbers; nothing was copied.`);
-  const broken = brokenChains(snapshot, auditKey, (stream) => snapshot.streams.get(stream) ?? [], (stream) => byStream.get(stream)?.audit);
+  const refused = snapshot.promotions
+    .filter((promotion) => !isPromotionId(promotion.id))
+    .map((promotion) => promotion.id);
+  if (refused.length > 0)
+    throw new BatonError(
+      ErrorCode.Conflict,
+      `Promotion ids ${refused.slice(0, 5).join(', ')} are not the store's numbers; nothing was copied.`,
+    );
+  const broken = brokenChains(
+    snapshot,
+    auditKey,
+    (stream) => snapshot.streams.get(stream) ?? [],
+    (stream) => byStream.get(stream)?.audit,
+  );
   if (broken.length > 0) {
     throw new BatonError(
       ErrorCode.Conflict,
@@ -180,12 +235,26 @@ export async function importRecords(pool: pg.Pool, source: RecordsSnapshot, audi
         'Find out what changed them (on the embedded engine, `baton check` says more) before moving these records; set BATON_AUDIT_KEY if the chains are keyed.',
     );
   }
-  const report: ImportReport = { promotions: snapshot.promotions.length, promotionsWritten: 0, streams: 0, records: 0, recordsWritten: 0, chainsVerified: 0 };
-  const copyOf = (stream: string): StreamCopy => ({ stream, records: snapshot.streams.get(stream) ?? [], cursor: snapshot.cursors.get(stream) ?? 0 });
+  const report: ImportReport = {
+    promotions: snapshot.promotions.length,
+    promotionsWritten: 0,
+    streams: 0,
+    records: 0,
+    recordsWritten: 0,
+    chainsVerified: 0,
+  };
+  const copyOf = (stream: string): StreamCopy => ({
+    stream,
+    records: snapshot.streams.get(stream) ?? [],
+    cursor: snapshot.cursors.get(stream) ?? 0,
+  });
   for (let start = 0; start < snapshot.promotions.length; start += PROMOTIONS_PER_TRANSACTION) {
     const page = snapshot.promotions.slice(start, start + PROMOTIONS_PER_TRANSACTION);
     const written = await inTransaction(pool, async (client) => {
-      const records = await writeStreams(client, page.map((promotion) => copyOf(promotionStream(promotion.id))));
+      const records = await writeStreams(
+        client,
+        page.map((promotion) => copyOf(promotionStream(promotion.id))),
+      );
       return { records, promotions: await writePromotions(client, page) };
     });
     report.promotionsWritten += written.promotions;
@@ -198,9 +267,21 @@ export async function importRecords(pool: pg.Pool, source: RecordsSnapshot, audi
     return records;
   });
   const copied = await readBack(pool, [...new Set([...snapshot.streams.keys(), ...byStream.keys()])]);
-  const anchors = await anchorsOf(pool, snapshot.promotions.map((promotion) => promotion.id));
-  const afterwards = brokenChains(snapshot, auditKey, (stream) => copied.get(stream) ?? [], (stream) => anchors.get(stream));
-  if (afterwards.length > 0) throw new BatonError(ErrorCode.Conflict, `Copied, but ${afterwards.length} chain(s) do not verify as read back from PostgreSQL:\n${afterwards.slice(0, 10).join('\n')}`);
+  const anchors = await anchorsOf(
+    pool,
+    snapshot.promotions.map((promotion) => promotion.id),
+  );
+  const afterwards = brokenChains(
+    snapshot,
+    auditKey,
+    (stream) => copied.get(stream) ?? [],
+    (stream) => anchors.get(stream),
+  );
+  if (afterwards.length > 0)
+    throw new BatonError(
+      ErrorCode.Conflict,
+      `Copied, but ${afterwards.length} chain(s) do not verify as read back from PostgreSQL:\n${afterwards.slice(0, 10).join('\n')}`,
+    );
   report.streams = copied.size;
   report.records = [...copied.values()].reduce((sum, records) => sum + records.length, 0);
   report.chainsVerified = copied.size;

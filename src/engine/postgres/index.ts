@@ -63,7 +63,10 @@ export async function openPostgresRecords(options: PostgresRecordsOptions): Prom
     const applied = await migrateSchema(pool, shown);
     if (applied.length > 0) options.logger.info({ url: shown, applied }, 'migrated the records schema');
     endDatabaseUse = await holdDatabaseUse(pool, options.use, shown, (error) =>
-      options.logger.warn({ err: error }, `the connection that marks this bot's use of PostgreSQL broke; until Baton restarts, another bot could start beside it ${options.use === 'sole' ? 'without Redis' : 'as the only one'}`),
+      options.logger.warn(
+        { err: error },
+        `the connection that marks this bot's use of PostgreSQL broke; until Baton restarts, another bot could start beside it ${options.use === 'sole' ? 'without Redis' : 'as the only one'}`,
+      ),
     );
   } catch (error) {
     await pool.end().catch(() => undefined);

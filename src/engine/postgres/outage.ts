@@ -15,10 +15,17 @@ function isConnectionFailure(error: unknown): boolean {
   return (
     CONNECTION_STATES.test(code) ||
     ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(code) ||
-    /Connection terminated|timeout exceeded when trying to connect|Client was closed|Client has encountered a connection error/.test(error.message)
+    /Connection terminated|timeout exceeded when trying to connect|Client was closed|Client has encountered a connection error/.test(
+      error.message,
+    )
   );
 }
 
 export function guardAgainstOutage(store: Store): Store {
-  return guardStoreCalls(store, isConnectionFailure, (error) => `Baton can't reach its PostgreSQL right now (${errorMessage(error)}), so this was not recorded. It reconnects by itself: try again in a moment, then check /promote status.`);
+  return guardStoreCalls(
+    store,
+    isConnectionFailure,
+    (error) =>
+      `Baton can't reach its PostgreSQL right now (${errorMessage(error)}), so this was not recorded. It reconnects by itself: try again in a moment, then check /promote status.`,
+  );
 }

@@ -8,7 +8,15 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { BATON_STREAM, promotionStream } from '../../core/audit.ts';
 import type { AuditRecord } from '../../core/audit-record.ts';
-import { isTerminal, type ArchivedPromotion, type Freeze, type Ledger, type LedgerEntry, type Promotion, type Release } from '../../core/model.ts';
+import {
+  isTerminal,
+  type ArchivedPromotion,
+  type Freeze,
+  type Ledger,
+  type LedgerEntry,
+  type Promotion,
+  type Release,
+} from '../../core/model.ts';
 import type { AuditBuild, PromotionQuery, Store } from '../contract.ts';
 import { anchored } from '../anchor.ts';
 import { deepFreeze } from '../deep-freeze.ts';
@@ -42,7 +50,8 @@ export class PostgresStore implements Store {
   }
 
   async createPromotion(promotion: Promotion, builds: AuditBuild[] = []): Promise<AuditRecord[]> {
-    if (!isPromotionId(promotion.id)) throw new Error(`Promotion ids are the store's own numbers ("1", "2", …); "${promotion.id}" is not one.`);
+    if (!isPromotionId(promotion.id))
+      throw new Error(`Promotion ids are the store's own numbers ("1", "2", …); "${promotion.id}" is not one.`);
     const stream = promotionStream(promotion.id);
     // Built before anything is written: a record that throws leaves no promotion behind.
     const chain = new RecordChain(undefined);
@@ -50,10 +59,14 @@ export class PostgresStore implements Store {
     // Written as it is now: the caller may go on changing the object it handed in.
     const row = promotionRow(anchored(promotion, records));
     await inTransaction(this.pool, async (client) => {
-      const { rowCount } = await client.query(`INSERT INTO baton.promotions (${PROMOTION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`, row);
+      const { rowCount } = await client.query(
+        `INSERT INTO baton.promotions (${PROMOTION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
+        row,
+      );
       if (rowCount === 0) throw new Error(`Promotion #${promotion.id} already exists.`);
       if (records.length === 0) return;
-      if (await lockAuditHead(client, stream)) throw new Error(`Promotion #${promotion.id} already exists: its audit stream has records.`);
+      if (await lockAuditHead(client, stream))
+        throw new Error(`Promotion #${promotion.id} already exists: its audit stream has records.`);
       await writeAuditRecords(client, stream, records);
     });
     return records;
@@ -61,12 +74,17 @@ export class PostgresStore implements Store {
 
   async getPromotion(id: string): Promise<Promotion | undefined> {
     if (!isPromotionId(id)) return undefined;
-    const { rows } = await this.pool.query<{ document: Promotion }>('SELECT document FROM baton.promotions WHERE id = $1', [id]);
+    const { rows } = await this.pool.query<{ document: Promotion }>(
+      'SELECT document FROM baton.promotions WHERE id = $1',
+      [id],
+    );
     return rows[0] ? deepFreeze(rows[0].document) : undefined;
   }
 
   async setThread(id: string, thread: NonNullable<Promotion['thread']>): Promise<Promotion> {
-    const { promotion } = await this.promotions.transition(id, (p) => (p.thread ? undefined : { promotion: { ...p, thread }, records: [] }));
+    const { promotion } = await this.promotions.transition(id, (p) =>
+      p.thread ? undefined : { promotion: { ...p, thread }, records: [] },
+    );
     return promotion;
   }
 
@@ -79,25 +97,42 @@ export class PostgresStore implements Store {
     const stream = promotionStream(archived.id);
     return inTransaction(this.pool, async (client) => {
       // The row lock keeps the gate out until this commits; the gate writes the promotion's records only under it.
-      const { rows } = await client.query<{ document: Promotion; finished: boolean }>('SELECT document, finished FROM baton.promotions WHERE id = $1 FOR UPDATE', [archived.id]);
+      const { rows } = await client.query<{ document: Promotion; finished: boolean }>(
+        'SELECT document, finished FROM baton.promotions WHERE id = $1 FOR UPDATE',
+        [archived.id],
+      );
       const current = rows[0];
-      if (!current?.finished || current.document.audit?.head !== archived.audit.head || current.document.audit.count !== archived.audit.count) return undefined;
-      const cursor = await client.query<{ seq: number }>('SELECT seq FROM baton.thread_cursors WHERE stream = $1', [stream]);
+      if (
+        !current?.finished ||
+        current.document.audit?.head !== archived.audit.head ||
+        current.document.audit.count !== archived.audit.count
+      )
+        return undefined;
+      const cursor = await client.query<{ seq: number }>('SELECT seq FROM baton.thread_cursors WHERE stream = $1', [
+        stream,
+      ]);
       if ((cursor.rows[0]?.seq ?? 0) < archived.audit.count) return undefined;
       const chain = new RecordChain(await lockAuditHead(client, BATON_STREAM));
       const [record] = chain.add([build]);
       if (!record) throw new Error(`No audit record was built for archiving promotion #${archived.id}.`);
       await writeAuditRecords(client, BATON_STREAM, chain.records);
-      for (const table of ['audit_records', 'audit_heads', 'thread_cursors', 'unposted_streams']) await client.query(`DELETE FROM baton.${table} WHERE stream = $1`, [stream]);
+      for (const table of ['audit_records', 'audit_heads', 'thread_cursors', 'unposted_streams'])
+        await client.query(`DELETE FROM baton.${table} WHERE stream = $1`, [stream]);
       await client.query('DELETE FROM baton.promotions WHERE id = $1', [archived.id]);
-      await client.query('INSERT INTO baton.archived_promotions (id, document) VALUES ($1, $2)', [archived.id, JSON.stringify(archived)]);
+      await client.query('INSERT INTO baton.archived_promotions (id, document) VALUES ($1, $2)', [
+        archived.id,
+        JSON.stringify(archived),
+      ]);
       return record;
     });
   }
 
   async archivedPromotion(id: string): Promise<ArchivedPromotion | undefined> {
     if (!isPromotionId(id)) return undefined;
-    const { rows } = await this.pool.query<{ document: ArchivedPromotion }>('SELECT document FROM baton.archived_promotions WHERE id = $1', [id]);
+    const { rows } = await this.pool.query<{ document: ArchivedPromotion }>(
+      'SELECT document FROM baton.archived_promotions WHERE id = $1',
+      [id],
+    );
     return rows[0] ? deepFreeze(rows[0].document) : undefined;
   }
 
@@ -133,16 +168,18 @@ export class PostgresStore implements Store {
   }
 
   async getLedger(environment: string): Promise<Ledger> {
-    const { rows } = await this.pool.query<{ component: string; entry: LedgerEntry }>('SELECT component, entry FROM baton.ledger WHERE environment = $1', [environment]);
+    const { rows } = await this.pool.query<{ component: string; entry: LedgerEntry }>(
+      'SELECT component, entry FROM baton.ledger WHERE environment = $1',
+      [environment],
+    );
     return Object.fromEntries(rows.map((row) => [row.component, deepFreeze(row.entry)]));
   }
 
   async verifiedAt(environment: string, component: string, version: string): Promise<string | undefined> {
-    const { rows } = await this.pool.query<{ at: string }>('SELECT at FROM baton.verified_versions WHERE environment = $1 AND component = $2 AND version = $3', [
-      environment,
-      component,
-      version,
-    ]);
+    const { rows } = await this.pool.query<{ at: string }>(
+      'SELECT at FROM baton.verified_versions WHERE environment = $1 AND component = $2 AND version = $3',
+      [environment, component, version],
+    );
     return rows[0]?.at;
   }
 
@@ -160,40 +197,54 @@ export class PostgresStore implements Store {
   }
 
   async unlockEnvironment(environment: string, promotionId: string): Promise<void> {
-    await this.pool.query('DELETE FROM baton.environment_locks WHERE environment = $1 AND holder = $2', [environment, promotionId]);
+    await this.pool.query('DELETE FROM baton.environment_locks WHERE environment = $1 AND holder = $2', [
+      environment,
+      promotionId,
+    ]);
   }
 
   async lockHolder(environment: string): Promise<string | undefined> {
-    const { rows } = await this.pool.query<{ holder: string }>('SELECT holder FROM baton.environment_locks WHERE environment = $1', [environment]);
+    const { rows } = await this.pool.query<{ holder: string }>(
+      'SELECT holder FROM baton.environment_locks WHERE environment = $1',
+      [environment],
+    );
     return rows[0]?.holder;
   }
 
   async setFreeze(freeze: Freeze): Promise<void> {
-    await this.pool.query('INSERT INTO baton.freezes (environment, document) VALUES ($1, $2) ON CONFLICT (environment) DO UPDATE SET document = EXCLUDED.document', [
-      freeze.environment,
-      JSON.stringify(freeze),
-    ]);
+    await this.pool.query(
+      'INSERT INTO baton.freezes (environment, document) VALUES ($1, $2) ON CONFLICT (environment) DO UPDATE SET document = EXCLUDED.document',
+      [freeze.environment, JSON.stringify(freeze)],
+    );
   }
 
   async clearFreeze(environment: string): Promise<Freeze | undefined> {
-    const { rows } = await this.pool.query<{ document: Freeze }>('DELETE FROM baton.freezes WHERE environment = $1 RETURNING document', [environment]);
+    const { rows } = await this.pool.query<{ document: Freeze }>(
+      'DELETE FROM baton.freezes WHERE environment = $1 RETURNING document',
+      [environment],
+    );
     return rows[0]?.document;
   }
 
   async listFreezes(): Promise<Freeze[]> {
-    const { rows } = await this.pool.query<{ document: Freeze }>('SELECT document FROM baton.freezes ORDER BY environment');
+    const { rows } = await this.pool.query<{ document: Freeze }>(
+      'SELECT document FROM baton.freezes ORDER BY environment',
+    );
     return rows.map((row) => row.document);
   }
 
   async saveRelease(release: Release): Promise<void> {
-    await this.pool.query('INSERT INTO baton.releases (name, document) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET document = EXCLUDED.document', [
-      release.name,
-      JSON.stringify(release),
-    ]);
+    await this.pool.query(
+      'INSERT INTO baton.releases (name, document) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET document = EXCLUDED.document',
+      [release.name, JSON.stringify(release)],
+    );
   }
 
   async getRelease(name: string): Promise<Release | undefined> {
-    const { rows } = await this.pool.query<{ document: Release }>('SELECT document FROM baton.releases WHERE name = $1', [name]);
+    const { rows } = await this.pool.query<{ document: Release }>(
+      'SELECT document FROM baton.releases WHERE name = $1',
+      [name],
+    );
     return rows[0]?.document;
   }
 
@@ -202,12 +253,17 @@ export class PostgresStore implements Store {
   }
 
   async readAudit(stream: string, afterSeq = 0): Promise<AuditRecord[]> {
-    const { rows } = await this.pool.query<{ record: AuditRecord }>('SELECT record FROM baton.audit_records WHERE stream = $1 AND seq > $2 ORDER BY seq', [stream, afterSeq]);
+    const { rows } = await this.pool.query<{ record: AuditRecord }>(
+      'SELECT record FROM baton.audit_records WHERE stream = $1 AND seq > $2 ORDER BY seq',
+      [stream, afterSeq],
+    );
     return rows.map((row) => deepFreeze(row.record));
   }
 
   async threadCursor(stream: string): Promise<number> {
-    const { rows } = await this.pool.query<{ seq: number }>('SELECT seq FROM baton.thread_cursors WHERE stream = $1', [stream]);
+    const { rows } = await this.pool.query<{ seq: number }>('SELECT seq FROM baton.thread_cursors WHERE stream = $1', [
+      stream,
+    ]);
     return rows[0]?.seq ?? 0;
   }
 
@@ -219,17 +275,28 @@ export class PostgresStore implements Store {
               'INSERT INTO baton.thread_cursors (stream, seq) VALUES ($1, $2) ON CONFLICT (stream) DO UPDATE SET seq = EXCLUDED.seq WHERE baton.thread_cursors.seq = 0',
               [stream, to],
             )
-          : await client.query('UPDATE baton.thread_cursors SET seq = $3 WHERE stream = $1 AND seq = $2', [stream, from, to]);
+          : await client.query('UPDATE baton.thread_cursors SET seq = $3 WHERE stream = $1 AND seq = $2', [
+              stream,
+              from,
+              to,
+            ]);
       if (moved.rowCount === 0) return false;
       // A share lock on the head waits for an append under way, so its unposted mark is never taken away unseen.
-      const { rows } = await client.query<{ seq: number }>('SELECT seq FROM baton.audit_heads WHERE stream = $1 FOR SHARE', [stream]);
-      if ((rows[0]?.seq ?? 0) <= to) await client.query('DELETE FROM baton.unposted_streams WHERE stream = $1', [stream]);
+      const { rows } = await client.query<{ seq: number }>(
+        'SELECT seq FROM baton.audit_heads WHERE stream = $1 FOR SHARE',
+        [stream],
+      );
+      if ((rows[0]?.seq ?? 0) <= to)
+        await client.query('DELETE FROM baton.unposted_streams WHERE stream = $1', [stream]);
       return true;
     });
   }
 
   async unpostedStreams(limit: number): Promise<string[]> {
-    const { rows } = await this.pool.query<{ stream: string }>('SELECT stream FROM baton.unposted_streams ORDER BY noted LIMIT $1', [limit]);
+    const { rows } = await this.pool.query<{ stream: string }>(
+      'SELECT stream FROM baton.unposted_streams ORDER BY noted LIMIT $1',
+      [limit],
+    );
     return rows.map((row) => row.stream);
   }
 

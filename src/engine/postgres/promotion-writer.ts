@@ -73,7 +73,11 @@ function applyAll(base: Promotion, chain: RecordChain, batch: Pending<Transition
   return { outcomes, written, ledger, verified };
 }
 
-async function writeLedger(client: pg.PoolClient, environment: string, ledger: Map<string, LedgerEntry | null>): Promise<void> {
+async function writeLedger(
+  client: pg.PoolClient,
+  environment: string,
+  ledger: Map<string, LedgerEntry | null>,
+): Promise<void> {
   // Sorted, so two transactions of one environment lock its rows in the same order.
   const writes = [...ledger].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const set = writes.filter((write): write is [string, LedgerEntry] => write[1] !== null);
@@ -84,7 +88,11 @@ async function writeLedger(client: pg.PoolClient, environment: string, ledger: M
       [environment, set.map(([component]) => component), set.map(([, entry]) => JSON.stringify(entry))],
     );
   }
-  if (cleared.length > 0) await client.query('DELETE FROM baton.ledger WHERE environment = $1 AND component = ANY($2::text[])', [environment, cleared]);
+  if (cleared.length > 0)
+    await client.query('DELETE FROM baton.ledger WHERE environment = $1 AND component = ANY($2::text[])', [
+      environment,
+      cleared,
+    ]);
 }
 
 async function writeVerified(client: pg.PoolClient, environment: string, marks: VerifiedMark[]): Promise<void> {
@@ -112,7 +120,10 @@ export class PromotionWriter {
 
   private async write(id: string, batch: Pending<TransitionChange, Transitioned>[]): Promise<void> {
     const outcomes = await inTransaction(this.pool, async (client) => {
-      const { rows } = await client.query<{ document: Promotion }>('SELECT document FROM baton.promotions WHERE id = $1 FOR UPDATE', [id]);
+      const { rows } = await client.query<{ document: Promotion }>(
+        'SELECT document FROM baton.promotions WHERE id = $1 FOR UPDATE',
+        [id],
+      );
       const row = rows[0];
       if (!row) return undefined;
       const base = deepFreeze(row.document);

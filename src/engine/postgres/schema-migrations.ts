@@ -19,7 +19,9 @@ class BookkeepingStorage implements UmzugStorage {
   constructor(private readonly client: pg.PoolClient) {}
 
   async executed(): Promise<string[]> {
-    const { rows } = await this.client.query<{ name: string }>('SELECT name FROM baton.schema_migrations ORDER BY name COLLATE "C"');
+    const { rows } = await this.client.query<{ name: string }>(
+      'SELECT name FROM baton.schema_migrations ORDER BY name COLLATE "C"',
+    );
     return rows.map((row) => row.name);
   }
 
@@ -59,7 +61,11 @@ async function takeLock(client: pg.PoolClient, shownUrl: string): Promise<void> 
 }
 
 /** Applies what is pending; returns the names applied (none when another bot got there first). */
-export async function migrateSchema(pool: pg.Pool, shownUrl: string, migrations: readonly SchemaMigration[] = SCHEMA_MIGRATIONS): Promise<string[]> {
+export async function migrateSchema(
+  pool: pg.Pool,
+  shownUrl: string,
+  migrations: readonly SchemaMigration[] = SCHEMA_MIGRATIONS,
+): Promise<string[]> {
   const client = await pool.connect();
   let broken: Error | undefined;
   // A connection that breaks between statements says so as an event, which must not end the process; the next statement fails with it.
@@ -69,7 +75,9 @@ export async function migrateSchema(pool: pg.Pool, shownUrl: string, migrations:
     await takeLock(client, shownUrl);
     try {
       await client.query('CREATE SCHEMA IF NOT EXISTS baton');
-      await client.query('CREATE TABLE IF NOT EXISTS baton.schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
+      await client.query(
+        'CREATE TABLE IF NOT EXISTS baton.schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+      );
       const storage = new BookkeepingStorage(client);
       const known = new Set(migrations.map((migration) => migration.name));
       const unknown = (await storage.executed()).filter((name) => !known.has(name));
@@ -91,7 +99,11 @@ export async function migrateSchema(pool: pg.Pool, shownUrl: string, migrations:
         await client.query('ROLLBACK').catch(() => undefined);
         throw error instanceof BatonError
           ? error
-          : new BatonError(ErrorCode.EngineUnavailable, `Could not migrate Baton's schema in ${shownUrl}: ${errorMessage(error)}. Nothing of the failed migration was kept; fix the cause and start Baton again.`, { cause: error });
+          : new BatonError(
+              ErrorCode.EngineUnavailable,
+              `Could not migrate Baton's schema in ${shownUrl}: ${errorMessage(error)}. Nothing of the failed migration was kept; fix the cause and start Baton again.`,
+              { cause: error },
+            );
       }
     } finally {
       await client.query('SELECT pg_advisory_unlock($1::bigint)', [MIGRATION_LOCK_KEY]);

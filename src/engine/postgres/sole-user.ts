@@ -19,7 +19,12 @@ export type DatabaseUse = 'shared' | 'sole';
  * `lost` hears when that connection breaks (PostgreSQL restarted, say): the
  * lock went with it, and the bot goes on without it.
  */
-export async function holdDatabaseUse(pool: pg.Pool, use: DatabaseUse, shownUrl: string, lost: (error: Error) => void): Promise<() => Promise<void>> {
+export async function holdDatabaseUse(
+  pool: pg.Pool,
+  use: DatabaseUse,
+  shownUrl: string,
+  lost: (error: Error) => void,
+): Promise<() => Promise<void>> {
   const client = await pool.connect();
   client.on('error', lost);
   const lock = use === 'shared' ? 'pg_try_advisory_lock_shared' : 'pg_try_advisory_lock';

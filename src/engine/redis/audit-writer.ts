@@ -75,13 +75,19 @@ export class AuditWriter {
       const outcomes = batch.map((entry): Outcome<AuditRecord> => {
         try {
           const [record] = chain.add([entry.input]);
-          return record ? { ok: true, value: record } : { ok: false, error: new Error(`No audit record was built for ${stream}.`) };
+          return record
+            ? { ok: true, value: record }
+            : { ok: false, error: new Error(`No audit record was built for ${stream}.`) };
         } catch (error) {
           return { ok: false, error };
         }
       });
       if (chain.entries.length === 0) return settle(batch, outcomes);
-      const reply = await APPEND_AUDIT.run(this.redis, [this.keys.audit(stream), this.keys.auditHead(stream), this.keys.unposted], [stream, head, chain.nextHead, ...chain.entries]);
+      const reply = await APPEND_AUDIT.run(
+        this.redis,
+        [this.keys.audit(stream), this.keys.auditHead(stream), this.keys.unposted],
+        [stream, head, chain.nextHead, ...chain.entries],
+      );
       if (reply === 1) {
         this.heads.set(stream, chain.nextHead);
         return settle(batch, outcomes);
@@ -89,6 +95,7 @@ export class AuditWriter {
       head = String(reply);
       this.heads.set(stream, head);
     }
-    for (const entry of batch) entry.reject(new Error(`Audit stream ${stream} kept moving; giving up after ${MAX_APPEND_ATTEMPTS} attempts.`));
+    for (const entry of batch)
+      entry.reject(new Error(`Audit stream ${stream} kept moving; giving up after ${MAX_APPEND_ATTEMPTS} attempts.`));
   }
 }

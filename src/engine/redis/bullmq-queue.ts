@@ -82,7 +82,11 @@ export class BullQueue implements JobQueue {
   private async addNudge(job: Job, delayMs: number): Promise<void> {
     const id = bullJobId(job.id);
     const { keys } = this.queue;
-    const state = await NUDGE_STATE.run(this.options.redis, [this.queue.toKey(`de:${id}`), keys.delayed ?? '', keys.wait ?? ''], []);
+    const state = await NUDGE_STATE.run(
+      this.options.redis,
+      [this.queue.toKey(`de:${id}`), keys.delayed ?? '', keys.wait ?? ''],
+      [],
+    );
     if (state === 1) return;
     await this.queue.add(job.data.kind, job.data, {
       deduplication: { id, keepLastIfActive: true },
@@ -98,7 +102,8 @@ export class BullQueue implements JobQueue {
   work(handler: JobHandler, options: { concurrency: number }): void {
     this.worker = new Worker<JobData>(
       this.queue.name,
-      async (job) => handler({ id: job.deduplicationId ?? job.id ?? '', data: job.data, readyAt: job.timestamp + (job.delay ?? 0) }),
+      async (job) =>
+        handler({ id: job.deduplicationId ?? job.id ?? '', data: job.data, readyAt: job.timestamp + (job.delay ?? 0) }),
       {
         connection: this.options.connection,
         prefix: this.options.prefix,
@@ -119,7 +124,13 @@ export class BullQueue implements JobQueue {
 
   async drained(): Promise<void> {
     for (;;) {
-      const busy = await this.queue.getJobCountByTypes('active', 'waiting', 'delayed', 'prioritized', 'waiting-children');
+      const busy = await this.queue.getJobCountByTypes(
+        'active',
+        'waiting',
+        'delayed',
+        'prioritized',
+        'waiting-children',
+      );
       if (busy === 0) return;
       await new Promise((resolve) => setTimeout(resolve, IDLE_POLL_MS));
     }

@@ -35,7 +35,12 @@ export interface RedisConnection {
 export async function connectRedis(options: RedisEngineOptions): Promise<RedisConnection> {
   // Fail a command after a few seconds of outage instead of queueing it forever: the person waiting gets an answer.
   // Auto-pipelining sends the commands of concurrent steps in one write.
-  const redis = new Redis(options.url, { lazyConnect: true, maxRetriesPerRequest: 3, connectTimeout: 5000, enableAutoPipelining: true });
+  const redis = new Redis(options.url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 3,
+    connectTimeout: 5000,
+    enableAutoPipelining: true,
+  });
   // Until the first connection, the error that stopped it goes into the one message below, not a log line of its own.
   let connected = false;
   let refusal: unknown;
@@ -78,8 +83,14 @@ export async function connectRedis(options: RedisEngineOptions): Promise<RedisCo
     queue,
     health: async () =>
       redis.status === 'ready'
-        ? { ready: true, detail: `connected to ${hideCredentials(options.url)}${persistence ? `; warning: ${persistence}` : ''}` }
-        : { ready: false, detail: `Redis at ${hideCredentials(options.url)} is unreachable (connection ${redis.status}); reconnecting` },
+        ? {
+            ready: true,
+            detail: `connected to ${hideCredentials(options.url)}${persistence ? `; warning: ${persistence}` : ''}`,
+          }
+        : {
+            ready: false,
+            detail: `Redis at ${hideCredentials(options.url)} is unreachable (connection ${redis.status}); reconnecting`,
+          },
   };
 }
 

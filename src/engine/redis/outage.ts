@@ -19,5 +19,10 @@ function isConnectionFailure(error: unknown): boolean {
 }
 
 export function guardAgainstOutage(store: Store): Store {
-  return guardStoreCalls(store, isConnectionFailure, (error) => `Baton can't reach its Redis right now (${errorMessage(error)}), so this may not have been recorded. It reconnects by itself: try again in a moment, then check /promote status.`);
+  return guardStoreCalls(
+    store,
+    isConnectionFailure,
+    (error) =>
+      `Baton can't reach its Redis right now (${errorMessage(error)}), so this may not have been recorded. It reconnects by itself: try again in a moment, then check /promote status.`,
+  );
 }

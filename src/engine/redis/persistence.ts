@@ -17,7 +17,7 @@ export async function persistenceWarning(redis: Redis): Promise<string | undefin
     settings = Object.fromEntries([...pairs(reply), ...pairs(fsync)]);
   } catch {
     // Managed Redis often disables CONFIG: Baton cannot tell, and says so.
-    return 'Baton cannot read Redis\' persistence settings (CONFIG GET is refused here); make sure AOF is on with appendfsync everysec or always, or records written in the last moments before a Redis restart are lost.';
+    return "Baton cannot read Redis' persistence settings (CONFIG GET is refused here); make sure AOF is on with appendfsync everysec or always, or records written in the last moments before a Redis restart are lost.";
   }
   if (settings.appendonly !== 'yes') {
     return 'Redis persistence is off (appendonly no): a Redis restart loses every promotion and audit record. Turn on AOF: appendonly yes, appendfsync everysec (or always).';

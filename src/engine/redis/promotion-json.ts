@@ -82,7 +82,9 @@ export function layoutOf(promotion: Promotion): Layout {
 }
 
 export function layoutJson(layout: Layout): string {
-  return layout.parts.map((part, k) => `${layout.gaps[k] ?? ''}${partJson(part).json}`).join('') + (layout.gaps.at(-1) ?? '');
+  return (
+    layout.parts.map((part, k) => `${layout.gaps[k] ?? ''}${partJson(part).json}`).join('') + (layout.gaps.at(-1) ?? '')
+  );
 }
 
 /**

@@ -151,7 +151,8 @@ export class PromotionWriter {
       }
       const chain = new AuditChain(head);
       const { outcomes, written, ledger, verified } = applyAll(base.value, chain, batch);
-      if (!written && chain.entries.length === 0 && ledger.size === 0 && verified.size === 0 && confirmed) return settle(batch, outcomes);
+      if (!written && chain.entries.length === 0 && ledger.size === 0 && verified.size === 0 && confirmed)
+        return settle(batch, outcomes);
       const layout = written ? layoutOf(written) : undefined;
       const splice = layout ? spliceOf(layout, base.layout) : [];
       const terminal = written !== undefined && isTerminal(written.state);
@@ -200,7 +201,8 @@ export class PromotionWriter {
       else this.remembered.delete(id);
       confirmed = true;
     }
-    for (const entry of batch) entry.reject(new Error(`Promotion #${id} changed ${MAX_CAS_ATTEMPTS} times while being updated; giving up.`));
+    for (const entry of batch)
+      entry.reject(new Error(`Promotion #${id} changed ${MAX_CAS_ATTEMPTS} times while being updated; giving up.`));
   }
 }
 

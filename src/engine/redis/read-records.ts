@@ -37,14 +37,20 @@ export async function readRedisRecords(redis: Redis, prefix = 'baton:'): Promise
       return reply as [string, string[]][];
     });
   });
-  streamKeys.forEach((key, i) => streams.set(after(key, 'audit'), (entries[i] ?? []).map(([, fields]) => JSON.parse(fields[1] ?? 'null') as AuditRecord)));
+  streamKeys.forEach((key, i) =>
+    streams.set(
+      after(key, 'audit'),
+      (entries[i] ?? []).map(([, fields]) => JSON.parse(fields[1] ?? 'null') as AuditRecord),
+    ),
+  );
   const cursors = new Map<string, number>();
   const cursorKeys = await scanKeys(redis, `${prefix}thread-cursor:*`);
   const cursorValues = await readEach(cursorKeys, (page) => redis.mget(page));
   cursorKeys.forEach((key, i) => cursors.set(after(key, 'thread-cursor'), Number(cursorValues[i] ?? 0)));
   const ledger: RecordsSnapshot['ledger'] = [];
   for (const key of await scanKeys(redis, `${prefix}ledger:*`)) {
-    for (const [component, text] of Object.entries(await redis.hgetall(key))) ledger.push({ environment: after(key, 'ledger'), component, entry: JSON.parse(text) as LedgerEntry });
+    for (const [component, text] of Object.entries(await redis.hgetall(key)))
+      ledger.push({ environment: after(key, 'ledger'), component, entry: JSON.parse(text) as LedgerEntry });
   }
   const verified = Object.entries(await redis.hgetall(`${prefix}verified`)).map(([field, at]) => {
     const [environment = '', component = '', version = ''] = field.split('\u0000');
@@ -52,7 +58,9 @@ export async function readRedisRecords(redis: Redis, prefix = 'baton:'): Promise
   });
   const lockKeys = await scanKeys(redis, `${prefix}lock:*`);
   const holders = await readEach(lockKeys, (page) => redis.mget(page));
-  const locks = lockKeys.flatMap((key, i) => (holders[i] ? [{ environment: after(key, 'lock'), holder: holders[i] }] : []));
+  const locks = lockKeys.flatMap((key, i) =>
+    holders[i] ? [{ environment: after(key, 'lock'), holder: holders[i] }] : [],
+  );
   return {
     counter: Number((await redis.get(`${prefix}promotion-counter`)) ?? 0),
     promotions,
@@ -63,6 +71,8 @@ export async function readRedisRecords(redis: Redis, prefix = 'baton:'): Promise
     locks,
     freezes: Object.values(await redis.hgetall(`${prefix}freezes`)).map((text) => JSON.parse(text) as Freeze),
     releases: Object.values(await redis.hgetall(`${prefix}releases`)).map((text) => JSON.parse(text) as Release),
-    archived: Object.values(await redis.hgetall(`${prefix}archived`)).map((text) => JSON.parse(text) as ArchivedPromotion),
+    archived: Object.values(await redis.hgetall(`${prefix}archived`)).map(
+      (text) => JSON.parse(text) as ArchivedPromotion,
+    ),
   };
 }

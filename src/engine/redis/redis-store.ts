@@ -6,14 +6,30 @@
 import type { Redis } from 'ioredis';
 import { BATON_STREAM, promotionStream } from '../../core/audit.ts';
 import type { AuditRecord } from '../../core/audit-record.ts';
-import { finishedBefore, isTerminal, type ArchivedPromotion, type Freeze, type Ledger, type LedgerEntry, type Promotion, type Release } from '../../core/model.ts';
+import {
+  finishedBefore,
+  isTerminal,
+  type ArchivedPromotion,
+  type Freeze,
+  type Ledger,
+  type LedgerEntry,
+  type Promotion,
+  type Release,
+} from '../../core/model.ts';
 import type { AuditBuild, PromotionQuery, Store } from '../contract.ts';
 import { anchored } from '../anchor.ts';
 import { deepFreeze } from '../deep-freeze.ts';
 import { AuditChain, AuditWriter } from './audit-writer.ts';
 import { PromotionWriter, type PromotionKeys, type TransitionChange, type Transitioned } from './promotion-writer.ts';
 import { RecentValues } from './recent-values.ts';
-import { ACQUIRE_LOCK, ADVANCE_CURSOR, ARCHIVE_PROMOTION, CREATE_PROMOTION, HOLD_LEASE, RELEASE_LOCK } from './scripts.ts';
+import {
+  ACQUIRE_LOCK,
+  ADVANCE_CURSOR,
+  ARCHIVE_PROMOTION,
+  CREATE_PROMOTION,
+  HOLD_LEASE,
+  RELEASE_LOCK,
+} from './scripts.ts';
 import { verifiedField } from './verified-fields.ts';
 
 // Streams written recently: promotions still moving and every environment.
@@ -86,7 +102,9 @@ export class RedisStore implements Store {
   }
 
   async setThread(id: string, thread: NonNullable<Promotion['thread']>): Promise<Promotion> {
-    const { promotion } = await this.promotions.transition(id, (p) => (p.thread ? undefined : { promotion: { ...p, thread }, records: [] }));
+    const { promotion } = await this.promotions.transition(id, (p) =>
+      p.thread ? undefined : { promotion: { ...p, thread }, records: [] },
+    );
     return promotion;
   }
 
@@ -118,7 +136,18 @@ export class RedisStore implements Store {
           this.keys.audit(BATON_STREAM),
           this.keys.auditHead(BATON_STREAM),
         ],
-        [archived.id, `${archived.audit.count} ${archived.audit.head}`, String(archived.audit.count), json, BATON_STREAM, head, chain.nextHead, seq, recordJson, stream],
+        [
+          archived.id,
+          `${archived.audit.count} ${archived.audit.head}`,
+          String(archived.audit.count),
+          json,
+          BATON_STREAM,
+          head,
+          chain.nextHead,
+          seq,
+          recordJson,
+          stream,
+        ],
       )) as number | [number, string];
       if (reply === 0) return undefined;
       if (typeof reply === 'number') {
@@ -130,7 +159,9 @@ export class RedisStore implements Store {
       head = reply[1];
       this.heads.set(BATON_STREAM, head);
     }
-    throw new Error(`Baton's audit stream kept moving while promotion #${archived.id} was archived; giving up after ${MAX_ARCHIVE_ATTEMPTS} attempts.`);
+    throw new Error(
+      `Baton's audit stream kept moving while promotion #${archived.id} was archived; giving up after ${MAX_ARCHIVE_ATTEMPTS} attempts.`,
+    );
   }
 
   async archivedPromotion(id: string): Promise<ArchivedPromotion | undefined> {
@@ -148,7 +179,9 @@ export class RedisStore implements Store {
         : await this.redis.smembers(active);
       ids.sort((a, b) => Number(b) - Number(a));
     } else {
-      const index = query.environment ? this.key('promotions', 'environment', query.environment) : this.key('promotions');
+      const index = query.environment
+        ? this.key('promotions', 'environment', query.environment)
+        : this.key('promotions');
       const unfiltered = query.limit !== undefined && query.states === undefined && query.finishedBefore === undefined;
       // Scores are the ids, so the page before one is a score range.
       const below = query.before === undefined ? '+inf' : `(${Number(query.before)}`;
@@ -177,7 +210,9 @@ export class RedisStore implements Store {
 
   async getLedger(environment: string): Promise<Ledger> {
     const fields = await this.redis.hgetall(this.key('ledger', environment));
-    return Object.fromEntries(Object.entries(fields).map(([component, text]) => [component, deepFreeze(JSON.parse(text) as LedgerEntry)]));
+    return Object.fromEntries(
+      Object.entries(fields).map(([component, text]) => [component, deepFreeze(JSON.parse(text) as LedgerEntry)]),
+    );
   }
 
   async verifiedAt(environment: string, component: string, version: string): Promise<string | undefined> {
@@ -201,10 +236,11 @@ export class RedisStore implements Store {
   }
 
   async clearFreeze(environment: string): Promise<Freeze | undefined> {
-    const [[, text], [, removed]] = (await this.redis.multi().hget(this.key('freezes'), environment).hdel(this.key('freezes'), environment).exec()) as [
-      [Error | null, string | null],
-      [Error | null, number],
-    ];
+    const [[, text], [, removed]] = (await this.redis
+      .multi()
+      .hget(this.key('freezes'), environment)
+      .hdel(this.key('freezes'), environment)
+      .exec()) as [[Error | null, string | null], [Error | null, number]];
     return removed === 1 && text ? (JSON.parse(text) as Freeze) : undefined;
   }
 

@@ -30,7 +30,14 @@ export function parseAddressList(text: string, variable: string): AddressList {
     const family = isIP(address);
     const maxPrefix = family === 6 ? 128 : 32;
     const prefix = prefixText === undefined ? maxPrefix : Number(prefixText);
-    if (family === 0 || rest.length > 0 || !Number.isInteger(prefix) || prefix < 0 || prefix > maxPrefix || prefixText === '') {
+    if (
+      family === 0 ||
+      rest.length > 0 ||
+      !Number.isInteger(prefix) ||
+      prefix < 0 ||
+      prefix > maxPrefix ||
+      prefixText === ''
+    ) {
       throw new BatonError(
         ErrorCode.ConfigInvalid,
         `${variable} has "${entry}", which is not an IP address or a CIDR range: write addresses and ranges separated by commas, e.g. 10.0.0.5,10.1.0.0/16,fd00::/8.`,

@@ -62,7 +62,10 @@ const signInFirst: AccessResult = {
   allowed: false,
   refusal: {
     status: 401,
-    json: { error: `Sign in first: open ${LOGIN_PATH} in a browser. The console acts only for a signed-in person.`, signIn: LOGIN_PATH },
+    json: {
+      error: `Sign in first: open ${LOGIN_PATH} in a browser. The console acts only for a signed-in person.`,
+      signIn: LOGIN_PATH,
+    },
   },
 };
 
@@ -71,7 +74,11 @@ function personBehind(head: RequestHead, sources: PersonSources): AccessResult {
   if (proxied.kind === 'refused') return { allowed: false, refusal: proxied.refusal };
   if (proxied.kind === 'person') return { allowed: true, caller: proxied.caller };
   const session = sources.sessions?.openSession(head.headers);
-  if (session?.ok) return { allowed: true, caller: { name: session.payload.user, via: 'session', expiresAt: session.expiresAt } satisfies Caller };
+  if (session?.ok)
+    return {
+      allowed: true,
+      caller: { name: session.payload.user, via: 'session', expiresAt: session.expiresAt } satisfies Caller,
+    };
   return signInFirst;
 }
 
@@ -88,7 +95,12 @@ export function consolePersonAccess(sources: PersonSources): AccessCheck {
 export function consolePageAccess(person: AccessCheck): AccessCheck {
   return async (head) => {
     const result = await person(head);
-    if (result.allowed || !('json' in result.refusal) || (result.refusal.json as { signIn?: string }).signIn === undefined) return result;
+    if (
+      result.allowed ||
+      !('json' in result.refusal) ||
+      (result.refusal.json as { signIn?: string }).signIn === undefined
+    )
+      return result;
     return { allowed: false, refusal: redirect(LOGIN_PATH) };
   };
 }

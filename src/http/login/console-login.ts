@@ -32,7 +32,11 @@ export async function createConsoleLogin(settings: LoginSettings, options: Conso
   for (const warning of oidc ? oidcWarnings(oidc) : []) options.log.warn({ issuer: oidc?.issuer.href }, warning);
   const sessions = oidc
     ? new SessionCookies({
-        key: await loadSessionKey({ ...(settings.sessionKey ? { key: settings.sessionKey } : {}), dataDir: options.dataDir, shared: options.shared }),
+        key: await loadSessionKey({
+          ...(settings.sessionKey ? { key: settings.sessionKey } : {}),
+          dataDir: options.dataDir,
+          shared: options.shared,
+        }),
         secure: oidc.publicUrl.protocol === 'https:',
         ttlMs: settings.sessionTtlMs,
         clock: options.clock,
@@ -43,7 +47,9 @@ export async function createConsoleLogin(settings: LoginSettings, options: Conso
     ...(sessions ? { sessions } : {}),
   });
   registerLoginRoutes(options.server, {
-    ...(oidc && sessions ? { oidc: { login: createOidcLogin(oidc, sessions, options.log), sessions, issuer: oidc.issuer } } : {}),
+    ...(oidc && sessions
+      ? { oidc: { login: createOidcLogin(oidc, sessions, options.log), sessions, issuer: oidc.issuer } }
+      : {}),
     log: options.log,
     ...(options.recordRefusal ? { recordRefusal: options.recordRefusal } : {}),
   });

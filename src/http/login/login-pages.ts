@@ -6,13 +6,19 @@ export interface PageLink {
   label: string;
 }
 
-const contentSecurityPolicy = "default-src 'none'; style-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const contentSecurityPolicy =
+  "default-src 'none'; style-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
 }
 
-export function loginPage(status: number, title: string, paragraphs: readonly string[], links: readonly PageLink[] = []): BodyResult {
+export function loginPage(
+  status: number,
+  title: string,
+  paragraphs: readonly string[],
+  links: readonly PageLink[] = [],
+): BodyResult {
   const body = [
     '<!doctype html>',
     '<html lang="en">',
@@ -21,7 +27,9 @@ export function loginPage(status: number, title: string, paragraphs: readonly st
     '<body class="login-page"><main class="login-box">',
     `<h1>${escapeHtml(title)}</h1>`,
     ...paragraphs.map((paragraph) => `<p>${escapeHtml(paragraph)}</p>`),
-    links.length > 0 ? `<p class="login-links">${links.map((link) => `<a class="btn btn-primary" href="${escapeHtml(link.href)}">${escapeHtml(link.label)}</a>`).join(' ')}</p>` : '',
+    links.length > 0
+      ? `<p class="login-links">${links.map((link) => `<a class="btn btn-primary" href="${escapeHtml(link.href)}">${escapeHtml(link.label)}</a>`).join(' ')}</p>`
+      : '',
     '</main></body></html>',
   ].join('\n');
   return {

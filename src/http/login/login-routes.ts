@@ -25,7 +25,9 @@ export function registerLoginRoutes(server: Pick<HttpServer, 'route'>, options: 
       ]),
     );
     server.route('GET', LOGOUT_PATH, () =>
-      loginPage(200, 'Sign out at the proxy', ['The proxy in front of Baton keeps your sign-in, not Baton. Sign out there (with oauth2-proxy: /oauth2/sign_out).']),
+      loginPage(200, 'Sign out at the proxy', [
+        'The proxy in front of Baton keeps your sign-in, not Baton. Sign out there (with oauth2-proxy: /oauth2/sign_out).',
+      ]),
     );
     return;
   }
@@ -36,30 +38,46 @@ export function registerLoginRoutes(server: Pick<HttpServer, 'route'>, options: 
       return redirect(location, { 'set-cookie': cookie });
     } catch (error) {
       log.warn({ err: error, issuer: oidc.issuer.href }, 'could not start an OIDC sign-in');
-      return loginPage(502, 'The identity provider cannot be reached', [
-        `Baton could not reach ${oidc.issuer.href} to start the sign-in: ${error instanceof Error ? error.message : String(error)}.`,
-        'Try again in a moment; if it keeps failing, ask an administrator to check BATON_OIDC_ISSUER and the network between Baton and the provider.',
-      ], [{ href: LOGIN_PATH, label: 'Try again' }]);
+      return loginPage(
+        502,
+        'The identity provider cannot be reached',
+        [
+          `Baton could not reach ${oidc.issuer.href} to start the sign-in: ${error instanceof Error ? error.message : String(error)}.`,
+          'Try again in a moment; if it keeps failing, ask an administrator to check BATON_OIDC_ISSUER and the network between Baton and the provider.',
+        ],
+        [{ href: LOGIN_PATH, label: 'Try again' }],
+      );
     }
   });
 
   server.route('GET', CALLBACK_PATH, async ({ query, headers }) => {
     const outcome = await oidc.login.finish(query, headers);
     if (!outcome.ok) {
-      if (outcome.who !== undefined) await options.recordRefusal?.(outcome.who, `Console sign-in of ${outcome.who} refused: ${outcome.reason}`);
-      return loginPage(outcome.status, outcome.title, [outcome.reason], [
-        // A person refused may be signed in to the provider under another account; they can switch there.
-        signInAgain,
-      ]);
+      if (outcome.who !== undefined)
+        await options.recordRefusal?.(outcome.who, `Console sign-in of ${outcome.who} refused: ${outcome.reason}`);
+      return loginPage(
+        outcome.status,
+        outcome.title,
+        [outcome.reason],
+        [
+          // A person refused may be signed in to the provider under another account; they can switch there.
+          signInAgain,
+        ],
+      );
     }
     // The login in progress is spent: clear it beside setting the session.
     return redirect('/', { 'set-cookie': [oidc.sessions.issueSession(outcome.session), oidc.sessions.clearLogin()] });
   });
 
   server.route('GET', LOGOUT_PATH, () => {
-    const page = loginPage(200, 'Signed out', [
-      `You are signed out of Baton. You may still be signed in at ${oidc.issuer.host}, so signing in again may not ask for your password.`,
-    ], [signInAgain]);
+    const page = loginPage(
+      200,
+      'Signed out',
+      [
+        `You are signed out of Baton. You may still be signed in at ${oidc.issuer.host}, so signing in again may not ask for your password.`,
+      ],
+      [signInAgain],
+    );
     return { ...page, headers: { ...page.headers, 'set-cookie': oidc.sessions.clearSession() } };
   });
 }

@@ -11,7 +11,8 @@ export type Claims = Readonly<Record<string, unknown>>;
 export type PersonDecision = { ok: true; name: string; email?: string } | { ok: false; name?: string; reason: string };
 
 /** The settings that decide; the name claim defaults to `email`, and unverified addresses are not trusted unless said. */
-type Rules = Pick<OidcSettings, 'allowedDomains' | 'allowedGroups' | 'groupsClaim'> & Partial<Pick<OidcSettings, 'usernameClaim' | 'trustUnverifiedEmail'>>;
+type Rules = Pick<OidcSettings, 'allowedDomains' | 'allowedGroups' | 'groupsClaim'> &
+  Partial<Pick<OidcSettings, 'usernameClaim' | 'trustUnverifiedEmail'>>;
 
 function text(claims: Claims, claim: string): string | undefined {
   const value = claims[claim];
@@ -60,7 +61,9 @@ function nameOf(claims: Claims, rules: Rules): { name: string } | { reason: stri
   const name = text(claims, claim);
   return name
     ? { name }
-    : { reason: `The identity provider did not send the "${claim}" claim that ${OIDC_VARIABLES.usernameClaim} names, so Baton cannot tell who you are. Ask an administrator to have the provider send it, or to pick another claim.` };
+    : {
+        reason: `The identity provider did not send the "${claim}" claim that ${OIDC_VARIABLES.usernameClaim} names, so Baton cannot tell who you are. Ask an administrator to have the provider send it, or to pick another claim.`,
+      };
 }
 
 export function decidePerson(claims: Claims, rules: Rules): PersonDecision {
@@ -71,15 +74,30 @@ export function decidePerson(claims: Claims, rules: Rules): PersonDecision {
   if (rules.allowedDomains.length > 0) {
     const domain = email?.slice(email.lastIndexOf('@') + 1).toLowerCase();
     if (!domain || !rules.allowedDomains.includes(domain)) {
-      const yours = email ? `yours is ${email}` : text(claims, 'email') ? 'the provider has not verified yours' : 'the provider sent none';
-      return { ok: false, name, reason: `Baton lets in only people with an email address at ${rules.allowedDomains.join(', ')}, and ${yours}.` };
+      const yours = email
+        ? `yours is ${email}`
+        : text(claims, 'email')
+          ? 'the provider has not verified yours'
+          : 'the provider sent none';
+      return {
+        ok: false,
+        name,
+        reason: `Baton lets in only people with an email address at ${rules.allowedDomains.join(', ')}, and ${yours}.`,
+      };
     }
   }
   if (rules.allowedGroups.length > 0) {
     const groups = groupsOf(claims, rules.groupsClaim);
     if (!groups.some((group) => rules.allowedGroups.includes(group))) {
-      const yours = groups.length > 0 ? `yours are ${groups.join(', ')}` : `the provider sent no "${rules.groupsClaim}" claim for you`;
-      return { ok: false, name, reason: `Baton lets in only members of ${rules.allowedGroups.join(', ')}, and ${yours}.` };
+      const yours =
+        groups.length > 0
+          ? `yours are ${groups.join(', ')}`
+          : `the provider sent no "${rules.groupsClaim}" claim for you`;
+      return {
+        ok: false,
+        name,
+        reason: `Baton lets in only members of ${rules.allowedGroups.join(', ')}, and ${yours}.`,
+      };
     }
   }
   return { ok: true, name, ...(email ? { email } : {}) };

@@ -29,7 +29,8 @@ export interface ErrorLog {
 }
 
 function errorText(error: unknown): string {
-  if (error instanceof client.AuthorizationResponseError) return `${error.error}${error.error_description ? `: ${error.error_description}` : ''}`;
+  if (error instanceof client.AuthorizationResponseError)
+    return `${error.error}${error.error_description ? `: ${error.error_description}` : ''}`;
   return error instanceof Error ? error.message : String(error);
 }
 
@@ -54,7 +55,11 @@ export function createOidcLogin(settings: OidcSettings, cookies: SessionCookies,
   return {
     async begin() {
       const config = await configuration();
-      const login = { state: client.randomState(), nonce: client.randomNonce(), codeVerifier: client.randomPKCECodeVerifier() };
+      const login = {
+        state: client.randomState(),
+        nonce: client.randomNonce(),
+        codeVerifier: client.randomPKCECodeVerifier(),
+      };
       const location = client.buildAuthorizationUrl(config, {
         redirect_uri: redirectUri,
         scope: settings.scopes.join(' '),
@@ -73,22 +78,29 @@ export function createOidcLogin(settings: OidcSettings, cookies: SessionCookies,
           ok: false,
           status: 400,
           title: 'This sign-in has expired',
-          reason: 'Baton could not match this answer from the identity provider to a sign-in it started in this browser (it is older than 10 minutes, or began in another browser). Sign in again.',
+          reason:
+            'Baton could not match this answer from the identity provider to a sign-in it started in this browser (it is older than 10 minutes, or began in another browser). Sign in again.',
         };
       }
       const { state, nonce, codeVerifier } = login.payload;
       let claims: Claims;
       try {
         const config = await configuration();
-        const tokens = await client.authorizationCodeGrant(config, new URL(`${CALLBACK_PATH}?${query.toString()}`, settings.publicUrl), {
-          pkceCodeVerifier: codeVerifier,
-          expectedState: state,
-          expectedNonce: nonce,
-          idTokenExpected: true,
-        });
+        const tokens = await client.authorizationCodeGrant(
+          config,
+          new URL(`${CALLBACK_PATH}?${query.toString()}`, settings.publicUrl),
+          {
+            pkceCodeVerifier: codeVerifier,
+            expectedState: state,
+            expectedNonce: nonce,
+            idTokenExpected: true,
+          },
+        );
         const idClaims: Claims = tokens.claims() ?? {};
         // Many providers put profile, email and groups in the userinfo answer only; the signed ID token wins where both speak.
-        const userInfo = config.serverMetadata().userinfo_endpoint ? await client.fetchUserInfo(config, tokens.access_token, String(idClaims.sub)) : {};
+        const userInfo = config.serverMetadata().userinfo_endpoint
+          ? await client.fetchUserInfo(config, tokens.access_token, String(idClaims.sub))
+          : {};
         claims = { ...userInfo, ...idClaims };
       } catch (error) {
         log.warn({ err: error, issuer: settings.issuer.href }, 'an OIDC sign-in failed');

@@ -12,7 +12,8 @@ import { TRUSTED_PROXIES_VARIABLE } from './settings.ts';
 export const PROXY_USER_HEADER = 'x-forwarded-user';
 export const PROXY_EMAIL_HEADER = 'x-forwarded-email';
 
-export type ProxyIdentity = { kind: 'absent' } | { kind: 'person'; caller: Caller; email?: string } | { kind: 'refused'; refusal: JsonResult };
+export type ProxyIdentity =
+  { kind: 'absent' } | { kind: 'person'; caller: Caller; email?: string } | { kind: 'refused'; refusal: JsonResult };
 
 function header(head: RequestHead, name: string): string | undefined {
   const value = head.headers[name];
@@ -34,7 +35,7 @@ export function proxyIdentity(head: RequestHead, trusted: AddressList | undefine
           error:
             `Refused: the request names a user in X-Forwarded-User/X-Forwarded-Email, but it comes from ${head.remoteAddress || 'an unknown address'}, which is not a trusted proxy. ` +
             `Baton believes these headers only from the addresses in ${TRUSTED_PROXIES_VARIABLE}${trusted ? ` (${trusted.entries.join(', ')})` : ', which is not set'}. ` +
-            'Reach Baton through the proxy, or add the proxy\'s address there.',
+            "Reach Baton through the proxy, or add the proxy's address there.",
         },
       },
     };
@@ -43,7 +44,13 @@ export function proxyIdentity(head: RequestHead, trusted: AddressList | undefine
   if ((user ?? email ?? '').includes(',')) {
     return {
       kind: 'refused',
-      refusal: { status: 401, json: { error: 'Refused: the request names more than one user in X-Forwarded-User/X-Forwarded-Email. The proxy must replace these headers, not add to them.' } },
+      refusal: {
+        status: 401,
+        json: {
+          error:
+            'Refused: the request names more than one user in X-Forwarded-User/X-Forwarded-Email. The proxy must replace these headers, not add to them.',
+        },
+      },
     };
   }
   const name = (user ?? email) as string;

@@ -64,7 +64,12 @@ export class SessionCookies {
   /** A Set-Cookie value that signs `session` in until the session time is up. */
   issueSession(session: ConsoleSession): string {
     const expiresAt = this.options.clock.now().getTime() + this.options.ttlMs;
-    return this.cookie(this.sessionCookie, signToken(this.options.key, 'session', session, expiresAt), '/', this.options.ttlMs);
+    return this.cookie(
+      this.sessionCookie,
+      signToken(this.options.key, 'session', session, expiresAt),
+      '/',
+      this.options.ttlMs,
+    );
   }
 
   /**
@@ -78,7 +83,8 @@ export class SessionCookies {
     const value = values[0];
     if (value === undefined || value === '') return undefined;
     const opened = openToken<ConsoleSession>(this.options.key, 'session', value, this.options.clock.now().getTime());
-    if (opened.ok && (typeof opened.payload?.user !== 'string' || opened.payload.user === '')) return { ok: false, reason: 'malformed' };
+    if (opened.ok && (typeof opened.payload?.user !== 'string' || opened.payload.user === ''))
+      return { ok: false, reason: 'malformed' };
     return opened;
   }
 
@@ -109,7 +115,13 @@ export class SessionCookies {
   }
 
   private cookie(name: string, value: string, path: string, maxAgeMs: number): string {
-    const attributes = [`${name}=${value}`, `Path=${path}`, `Max-Age=${Math.floor(maxAgeMs / 1000)}`, 'HttpOnly', 'SameSite=Lax'];
+    const attributes = [
+      `${name}=${value}`,
+      `Path=${path}`,
+      `Max-Age=${Math.floor(maxAgeMs / 1000)}`,
+      'HttpOnly',
+      'SameSite=Lax',
+    ];
     if (this.options.secure) attributes.push('Secure');
     return attributes.join('; ');
   }

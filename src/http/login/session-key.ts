@@ -20,7 +20,6 @@ export interface SessionKeySettings {
   shared: boolean;
 }
 
-
 export async function loadSessionKey(settings: SessionKeySettings): Promise<Buffer> {
   if (settings.key) return parseKey(settings.key, SESSION_KEY_VARIABLE);
   if (settings.shared) {

@@ -91,7 +91,9 @@ function httpUrl(env: Env, name: string, meaning: string): URL | undefined {
   if (text === undefined) return undefined;
   const url = URL.canParse(text) ? new URL(text) : undefined;
   if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.search !== '' || url.hash !== '') {
-    throw invalid(`${name} must be ${meaning} as an http(s) URL without query, like https://baton.example.com, not "${text}".`);
+    throw invalid(
+      `${name} must be ${meaning} as an http(s) URL without query, like https://baton.example.com, not "${text}".`,
+    );
   }
   return url;
 }
@@ -104,7 +106,9 @@ function oidcSettingsFrom(env: Env, publicUrl: URL | undefined): OidcSettings | 
   if (!anyOidc) return undefined;
   if (issuer && issuer.protocol === 'http:' && !['localhost', '127.0.0.1', '[::1]'].includes(issuer.hostname)) {
     // Tokens and the client secret would cross the network in the clear.
-    throw invalid(`${OIDC_VARIABLES.issuer} must be an https URL (got "${issuer.href}"); plain http is accepted only for a provider on this machine (localhost, 127.0.0.1), for trying things out.`);
+    throw invalid(
+      `${OIDC_VARIABLES.issuer} must be an https URL (got "${issuer.href}"); plain http is accepted only for a provider on this machine (localhost, 127.0.0.1), for trying things out.`,
+    );
   }
   const missing = [
     issuer ? undefined : OIDC_VARIABLES.issuer,
@@ -119,7 +123,9 @@ function oidcSettingsFrom(env: Env, publicUrl: URL | undefined): OidcSettings | 
         `(register <${PUBLIC_URL_VARIABLE}>/login/callback as the client's redirect URI).`,
     );
   }
-  const allowedDomains = list(env, OIDC_VARIABLES.allowedDomains).map((domain) => domain.replace(/^@/, '').toLowerCase());
+  const allowedDomains = list(env, OIDC_VARIABLES.allowedDomains).map((domain) =>
+    domain.replace(/^@/, '').toLowerCase(),
+  );
   const allowedGroups = list(env, OIDC_VARIABLES.allowedGroups);
   if (allowedDomains.length === 0 && allowedGroups.length === 0) {
     // Without one, anyone with an account at the provider (all of Google, say) could sign in.
@@ -130,12 +136,16 @@ function oidcSettingsFrom(env: Env, publicUrl: URL | undefined): OidcSettings | 
   }
   const scopes = list(env, OIDC_VARIABLES.scopes);
   if (scopes.length > 0 && !scopes.includes('openid')) {
-    throw invalid(`${OIDC_VARIABLES.scopes} must include "openid" (got "${scopes.join(' ')}"); leave it unset for "${DEFAULT_SCOPES.join(' ')}".`);
+    throw invalid(
+      `${OIDC_VARIABLES.scopes} must include "openid" (got "${scopes.join(' ')}"); leave it unset for "${DEFAULT_SCOPES.join(' ')}".`,
+    );
   }
   const usernameClaim = value(env, OIDC_VARIABLES.usernameClaim) ?? DEFAULT_USERNAME_CLAIM;
   const trust = value(env, OIDC_VARIABLES.trustUnverifiedEmail)?.toLowerCase();
   if (trust !== undefined && trust !== 'true' && trust !== 'false') {
-    throw invalid(`${OIDC_VARIABLES.trustUnverifiedEmail} must be true or false, not "${value(env, OIDC_VARIABLES.trustUnverifiedEmail)}".`);
+    throw invalid(
+      `${OIDC_VARIABLES.trustUnverifiedEmail} must be true or false, not "${value(env, OIDC_VARIABLES.trustUnverifiedEmail)}".`,
+    );
   }
   return {
     issuer: issuer as URL,
@@ -160,7 +170,8 @@ function sessionTtlFrom(env: Env): number {
   } catch {
     ms = 0;
   }
-  if (ms <= 0) throw invalid(`${SESSION_TTL_VARIABLE} must be how long a console session lasts, like 12h or 30m, not "${text}".`);
+  if (ms <= 0)
+    throw invalid(`${SESSION_TTL_VARIABLE} must be how long a console session lasts, like 12h or 30m, not "${text}".`);
   return ms;
 }
 
@@ -169,7 +180,9 @@ export function loginSettingsFrom(env: Env): LoginSettings {
   const publicUrl = httpUrl(env, PUBLIC_URL_VARIABLE, "Baton's address as browsers reach it");
   if (publicUrl && publicUrl.pathname !== '/') {
     // The console's pages and redirects live at the root; a path prefix would break every one of them.
-    throw invalid(`${PUBLIC_URL_VARIABLE} must be Baton's address without a path, like https://baton.example.com, not "${publicUrl.href}": serve Baton at the root of its own host name.`);
+    throw invalid(
+      `${PUBLIC_URL_VARIABLE} must be Baton's address without a path, like https://baton.example.com, not "${publicUrl.href}": serve Baton at the root of its own host name.`,
+    );
   }
   const oidc = oidcSettingsFrom(env, publicUrl);
   const proxies = value(env, TRUSTED_PROXIES_VARIABLE);
@@ -200,7 +213,7 @@ export function oidcWarnings(oidc: OidcSettings): string[] {
   }
   if (oidc.trustUnverifiedEmail) {
     warnings.push(
-      `${OIDC_VARIABLES.trustUnverifiedEmail} is true: an email address without an "email_verified" claim counts as verified, for the allowed domains${oidc.usernameClaim === 'email' ? ' and as the person\'s name' : ''}. ` +
+      `${OIDC_VARIABLES.trustUnverifiedEmail} is true: an email address without an "email_verified" claim counts as verified, for the allowed domains${oidc.usernameClaim === 'email' ? " and as the person's name" : ''}. ` +
         'Use it only with a provider that lets nobody set an address they do not own.',
     );
   }

@@ -7,7 +7,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /** `expiresAt`: when the token stops being accepted, milliseconds since the epoch. */
-export type Opened<T> = { ok: true; payload: T; expiresAt: number } | { ok: false; reason: 'malformed' | 'bad-signature' | 'wrong-purpose' | 'expired' };
+export type Opened<T> =
+  | { ok: true; payload: T; expiresAt: number }
+  | { ok: false; reason: 'malformed' | 'bad-signature' | 'wrong-purpose' | 'expired' };
 
 interface Envelope {
   /** What the token is for. */
@@ -33,7 +35,8 @@ export function openToken<T>(key: Buffer, purpose: string, token: string, now: n
   if (!body || !signature || rest.length > 0) return { ok: false, reason: 'malformed' };
   const expected = mac(key, body);
   const given = Buffer.from(signature, 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'bad-signature' };
+  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+    return { ok: false, reason: 'bad-signature' };
   let envelope: Envelope;
   try {
     envelope = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Envelope;

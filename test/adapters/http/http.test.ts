@@ -57,7 +57,9 @@ describe('apply', () => {
     expect(dispatch?.headers['idempotency-key']).toBe(ctx.stepId);
     expect(dispatch?.headers['content-type']).toBe('application/json');
     expect(dispatch?.headers['x-hub-signature-256']).toBe(
-      `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(dispatch?.body ?? '').digest('hex')}`,
+      `sha256=${createHmac('sha256', WEBHOOK_SECRET)
+        .update(dispatch?.body ?? '')
+        .digest('hex')}`,
     );
     expect(JSON.parse(dispatch?.body ?? '')).toEqual({ ref: 'main', inputs: { version: '2.0.0', environment: 'dev' } });
     // queued and in_progress were both seen before completed: the adapter really waited.
@@ -79,21 +81,24 @@ describe('apply', () => {
   });
 
   it('without poll, returns once the trigger is accepted, with outputs from its answer', async () => {
-    const settings = { trigger: deploySettings(workspace.server).trigger, outputs: { run: '$.id', status: '$.status' } };
+    const settings = {
+      trigger: deploySettings(workspace.server).trigger,
+      outputs: { run: '$.id', status: '$.status' },
+    };
     const result = await httpAdapter.apply(workspace.context(settings));
     expect(result.outputs).toEqual({ run: '1', status: 'queued' });
-    expect(result.summary).toBe(`api's pipeline triggered: POST ${workspace.server.url}/workflows/deploy/dispatches answered 201 Created`);
+    expect(result.summary).toBe(
+      `api's pipeline triggered: POST ${workspace.server.url}/workflows/deploy/dispatches answered 201 Created`,
+    );
   });
 });
 
 describe('HMAC signature', () => {
   it('is refused by the stand-in with 401 when the secret is wrong: terminal, and the secret is not shown', async () => {
     const wrongSecret = 'not-the-webhook-secret';
-    const error = await failure(
-      httpAdapter.apply(workspace.context(withTrigger({ hmac: { secret: wrongSecret } }))),
-    );
+    const error = await failure(httpAdapter.apply(workspace.context(withTrigger({ hmac: { secret: wrongSecret } }))));
     expect(error).toBeInstanceOf(TerminalStepError);
-    expect(error.message).toContain('answered 401 Unauthorized, so api\'s pipeline was not triggered');
+    expect(error.message).toContain("answered 401 Unauthorized, so api's pipeline was not triggered");
     expect(error.message).toContain('Signature does not match the request body');
     expect(error.message).toContain('the HMAC secret in `trigger.hmac.secret`');
     expect(error.message).not.toContain(wrongSecret);
@@ -186,7 +191,9 @@ describe('trigger failures', () => {
 
   it('an input the workflow does not declare is refused with 422, terminal', async () => {
     const error = await failure(
-      httpAdapter.apply(workspace.context(withTrigger({ body: { ref: 'main', inputs: { version: '2.0.0', colour: 'blue' } } }))),
+      httpAdapter.apply(
+        workspace.context(withTrigger({ body: { ref: 'main', inputs: { version: '2.0.0', colour: 'blue' } } })),
+      ),
     );
     expect(error).toBeInstanceOf(TerminalStepError);
     expect(error.message).toContain('Unexpected inputs provided: [\\"colour\\"]');

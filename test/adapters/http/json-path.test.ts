@@ -39,7 +39,7 @@ describe('JSON paths', () => {
   it.each([
     ['status', 'it must start with $'],
     ['$..status', 'recursive descent (..) is not supported'],
-    ['$.jobs[*]', 'expected [number] or [\'name\'] at position 7'],
+    ['$.jobs[*]', "expected [number] or ['name'] at position 7"],
     ['$.jobs.*', 'wildcards are not supported'],
     ['$.run.', 'expected a member name after the "." at position 6, found the end'],
     ['$status', 'unexpected "s" at position 2'],

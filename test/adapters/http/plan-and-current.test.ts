@@ -35,7 +35,9 @@ describe('plan', () => {
       `rollback: POST ${url}/workflows/deploy/dispatches (HMAC-signed), then poll \${trigger.headers.location} every 100ms until $.conclusion equals success`,
     ]);
     expect(preview).toMatchObject({ reversible: true, changes: true });
-    expect(workspace.server.requests.map((request) => `${request.method} ${request.path}`)).toEqual(['GET /environments/dev']);
+    expect(workspace.server.requests.map((request) => `${request.method} ${request.path}`)).toEqual([
+      'GET /environments/dev',
+    ]);
   });
 
   it('masks token query parameters, URL passwords, credential headers and what the step redacts', async () => {
@@ -49,7 +51,9 @@ describe('plan', () => {
       { redact: (text) => text.replaceAll('acme', '***') },
     );
     const preview = await httpAdapter.plan(ctx);
-    expect(preview.summary).toBe('POST https://jenkins:***@ci.example/job/deploy-***/buildWithParameters?token=***&cause=baton');
+    expect(preview.summary).toBe(
+      'POST https://jenkins:***@ci.example/job/deploy-***/buildWithParameters?token=***&cause=baton',
+    );
     expect(preview.details).toContain('header X-Api-Key: ***');
     expect(preview.details).toContain('header Accept: application/json');
     expect(preview.details).toContain('cannot be undone: there is no `rollback` setting');
@@ -62,19 +66,32 @@ describe('plan', () => {
 
   it('has nothing to trigger when the target already runs the version', async () => {
     const preview = await httpAdapter.plan(workspace.context(deploySettings(workspace.server), { version: '1.0.0' }));
-    expect(preview).toEqual({ summary: 'already runs 1.0.0: nothing to trigger', details: [], reversible: true, changes: false });
+    expect(preview).toEqual({
+      summary: 'already runs 1.0.0: nothing to trigger',
+      details: [],
+      reversible: true,
+      changes: false,
+    });
   });
 });
 
 describe('current', () => {
   it('reads the version at the JSON path', async () => {
-    expect(await httpAdapter.current(workspace.context(deploySettings(workspace.server)))).toEqual({ version: '1.0.0' });
+    expect(await httpAdapter.current(workspace.context(deploySettings(workspace.server)))).toEqual({
+      version: '1.0.0',
+    });
   });
 
   it('is unknown without `current`, and when the answer holds no version', async () => {
     const { current: _left, ...settings } = deploySettings(workspace.server);
     expect(await httpAdapter.current(workspace.context(settings))).toEqual({ version: null });
-    const staging = { ...deploySettings(workspace.server), current: { ...(deploySettings(workspace.server).current as object), url: `${workspace.server.url}/environments/staging` } };
+    const staging = {
+      ...deploySettings(workspace.server),
+      current: {
+        ...(deploySettings(workspace.server).current as object),
+        url: `${workspace.server.url}/environments/staging`,
+      },
+    };
     expect(await httpAdapter.current(workspace.context(staging))).toEqual({ version: null });
   });
 
@@ -86,7 +103,9 @@ describe('current', () => {
 
     const settings = deploySettings(workspace.server);
     const refused = await failure(
-      httpAdapter.current(workspace.context({ ...settings, current: { ...(settings.current as object), headers: {} } })),
+      httpAdapter.current(
+        workspace.context({ ...settings, current: { ...(settings.current as object), headers: {} } }),
+      ),
     );
     expect(refused).toBeInstanceOf(TerminalStepError);
     expect(refused.message).toContain('answered 401 Unauthorized');

@@ -86,7 +86,11 @@ describe('resuming a step', () => {
     // The first attempt's request arrived and started run 1, but the worker died before it read the answer.
     const lost = triggerRequest(ctx.config.trigger, ctx.stepId);
     await fetch(lost.url, { method: lost.method, headers: lost.headers, body: lost.body });
-    await writeTriggerRecord(ctx.workDir, { state: 'sending', idempotencyKey: ctx.stepId, sentAt: new Date().toISOString() });
+    await writeTriggerRecord(ctx.workDir, {
+      state: 'sending',
+      idempotencyKey: ctx.stepId,
+      sentAt: new Date().toISOString(),
+    });
 
     const result = await httpAdapter.apply(ctx);
     expect(result.outputs.run_id).toBe('1');

@@ -30,7 +30,10 @@ describe('rollback', () => {
     expect(rolledBack?.summary).toMatch(/^rolled back to 1\.0\.0: api's rollback pipeline succeeded: /);
     expect(workspace.server.deployedVersion('dev')).toBe('1.0.0');
     const [, rollbackDispatch] = workspace.server.requests.filter((request) => request.route === 'dispatch');
-    expect(JSON.parse(rollbackDispatch?.body ?? '')).toEqual({ ref: 'main', inputs: { version: '1.0.0', environment: 'dev' } });
+    expect(JSON.parse(rollbackDispatch?.body ?? '')).toEqual({
+      ref: 'main',
+      inputs: { version: '1.0.0', environment: 'dev' },
+    });
     expect(rollbackDispatch?.headers['idempotency-key']).toBe(`${ctx.stepId}-rollback`);
   });
 

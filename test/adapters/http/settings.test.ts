@@ -48,7 +48,11 @@ describe('http settings', () => {
         return resolved.poll?.url;
       });
     });
-    expect(pollUrls).toEqual(['${trigger.headers.location}', '${trigger.body.run_url}', '${trigger.headers.location}api/json']);
+    expect(pollUrls).toEqual([
+      '${trigger.headers.location}',
+      '${trigger.body.run_url}',
+      '${trigger.headers.location}api/json',
+    ]);
   });
 
   it('fills in the documented defaults, and reading its own result again changes nothing', () => {
@@ -73,11 +77,16 @@ describe('http settings', () => {
   });
 
   it('names what is wrong in a condition', () => {
-    const poll = (success: unknown) => ({ trigger: { url: 'https://ci.example/x' }, poll: { url: 'https://ci.example/run', success } });
+    const poll = (success: unknown) => ({
+      trigger: { url: 'https://ci.example/x' },
+      poll: { url: 'https://ci.example/run', success },
+    });
     expect(problems(poll({ jsonPath: '$.status' }))).toContain('`success` needs one of `equals`, `in` or `matches`');
     expect(problems(poll({ jsonPath: '$.status', equals: 'a', in: ['b'] }))).toContain('not `equals` and `in`');
     expect(problems(poll({ jsonPath: 'status', equals: 'a' }))).toContain('it must start with $');
-    expect(problems(poll({ jsonPath: '$.status', matches: '(' }))).toContain('`matches` is not a valid regular expression');
+    expect(problems(poll({ jsonPath: '$.status', matches: '(' }))).toContain(
+      '`matches` is not a valid regular expression',
+    );
   });
 
   it('refuses settings that would break a promise the adapter makes', () => {
@@ -89,7 +98,10 @@ describe('http settings', () => {
       'a GET request cannot have a body',
     );
     expect(
-      problems({ trigger: { url: 'https://ci.example/x' }, poll: { url: 'https://ci.example/r', interval: '10ms', success: { jsonPath: '$', equals: 1 } } }),
+      problems({
+        trigger: { url: 'https://ci.example/x' },
+        poll: { url: 'https://ci.example/r', interval: '10ms', success: { jsonPath: '$', equals: 1 } },
+      }),
     ).toContain('wait at least 100ms between requests');
   });
 

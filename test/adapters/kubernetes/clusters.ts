@@ -7,7 +7,11 @@ import { mkdtempSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startKubernetesStandIn, type KubernetesStandIn, type StandInOptions } from '../../harness/kubernetes/api-server.ts';
+import {
+  startKubernetesStandIn,
+  type KubernetesStandIn,
+  type StandInOptions,
+} from '../../harness/kubernetes/api-server.ts';
 import { writeKubeconfig } from '../../harness/kubernetes/kubeconfig.ts';
 
 export interface Clusters {

@@ -134,10 +134,16 @@ describe('kubernetes adapter in direct mode', () => {
 
     it('gives up waiting after rolloutTimeout, saying how far the rollout got', async () => {
       clusters.cluster('eu-west').failImage('ghcr.io/acme/api:2.0.0');
-      clusters.cluster('eu-west').createWorkload('StatefulSet', { namespace: 'shop', name: 'api', containers: CONTAINERS, replicas: 2 });
-      const timedOut = await failure(kubernetesAdapter.apply(directContext(clusters, { rolloutTimeout: '1s', kind: 'StatefulSet' })));
+      clusters
+        .cluster('eu-west')
+        .createWorkload('StatefulSet', { namespace: 'shop', name: 'api', containers: CONTAINERS, replicas: 2 });
+      const timedOut = await failure(
+        kubernetesAdapter.apply(directContext(clusters, { rolloutTimeout: '1s', kind: 'StatefulSet' })),
+      );
       expect(timedOut).toBeInstanceOf(TerminalStepError);
-      expect(timedOut.message).toContain('statefulset shop/api had not finished rolling out ghcr.io/acme/api:2.0.0 after 1s (`rolloutTimeout`)');
+      expect(timedOut.message).toContain(
+        'statefulset shop/api had not finished rolling out ghcr.io/acme/api:2.0.0 after 1s (`rolloutTimeout`)',
+      );
       expect(timedOut.message).toContain('last seen: statefulset shop/api: 1 of 2 pods ready');
     });
 
@@ -171,7 +177,9 @@ describe('kubernetes adapter in direct mode', () => {
         }, 30);
         const ctx = directContext(slow);
         await kubernetesAdapter.apply(ctx).finally(() => clearInterval(dropper));
-        expect(ctx.logged.at(-1)).toBe('eu-west: deployment shop/api rolled out: 2 of 2 replicas updated and available');
+        expect(ctx.logged.at(-1)).toBe(
+          'eu-west: deployment shop/api rolled out: 2 of 2 replicas updated and available',
+        );
         expect(dropped).toBeGreaterThan(0);
         expect(cluster.watchCount()).toBeGreaterThan(dropped);
       } finally {
@@ -181,17 +189,25 @@ describe('kubernetes adapter in direct mode', () => {
 
     it('rides out a briefly unavailable API server while waiting', async () => {
       const cluster = clusters.cluster('eu-west');
-      const ctx = directContext(clusters, {}, {
-        log: (line) => {
-          // The watch breaks and the next two reads get 503, as during an API server restart.
-          if (line.includes('1 of 2 new replicas updated')) {
-            cluster.failNextRequests(2);
-            cluster.dropWatches();
-          }
+      const ctx = directContext(
+        clusters,
+        {},
+        {
+          log: (line) => {
+            // The watch breaks and the next two reads get 503, as during an API server restart.
+            if (line.includes('1 of 2 new replicas updated')) {
+              cluster.failNextRequests(2);
+              cluster.dropWatches();
+            }
+          },
         },
-      });
+      );
       await kubernetesAdapter.apply(ctx);
-      expect(ctx.logged.some((line) => line.includes('the API server failed (503: Internal error occurred: etcdserver: request timed out)'))).toBe(true);
+      expect(
+        ctx.logged.some((line) =>
+          line.includes('the API server failed (503: Internal error occurred: etcdserver: request timed out)'),
+        ),
+      ).toBe(true);
       expect(ctx.logged.at(-1)).toContain('rolled out');
     });
 
@@ -207,7 +223,9 @@ describe('kubernetes adapter in direct mode', () => {
 
     it('rolls out StatefulSets and DaemonSets the way kubectl rollout status judges them', async () => {
       for (const kind of ['StatefulSet', 'DaemonSet'] as const) {
-        clusters.cluster('eu-west').createWorkload(kind, { namespace: 'shop', name: 'api', containers: CONTAINERS, replicas: 3 });
+        clusters
+          .cluster('eu-west')
+          .createWorkload(kind, { namespace: 'shop', name: 'api', containers: CONTAINERS, replicas: 3 });
         const ctx = directContext(clusters, { kind });
         await kubernetesAdapter.apply(ctx);
         expect(imagesIn(clusters, 'eu-west', kind)[0]).toBe('ghcr.io/acme/api:2.0.0');
@@ -247,7 +265,9 @@ describe('kubernetes adapter in direct mode', () => {
       const error = await failure(applying);
       expect(performance.now() - started).toBeLessThan(2_000);
       expect(error).toBeInstanceOf(TerminalStepError);
-      expect(error.message).toBe('Promoting api 2.0.0 to production was stopped: the step was cancelled or timed out (cancelled by alice).');
+      expect(error.message).toBe(
+        'Promoting api 2.0.0 to production was stopped: the step was cancelled or timed out (cancelled by alice).',
+      );
     });
 
     it('promotes by digest when the version is one', async () => {
@@ -260,19 +280,29 @@ describe('kubernetes adapter in direct mode', () => {
   });
 
   describe('several clusters', () => {
-    const both = { kubeconfig: undefined, context: undefined, targets: [
-      { kubeconfig: 'kubeconfig.yaml', context: 'eu-west' },
-      { kubeconfig: 'kubeconfig.yaml', context: 'us-east' },
-    ] };
+    const both = {
+      kubeconfig: undefined,
+      context: undefined,
+      targets: [
+        { kubeconfig: 'kubeconfig.yaml', context: 'eu-west' },
+        { kubeconfig: 'kubeconfig.yaml', context: 'us-east' },
+      ],
+    };
 
     it('in order: each cluster has rolled out before the next one is touched', async () => {
       const ctx = directContext(clusters, both);
       const result = await kubernetesAdapter.apply(ctx);
-      const euDone = ctx.logged.indexOf('eu-west: deployment shop/api rolled out: 2 of 2 replicas updated and available');
-      const usStart = ctx.logged.indexOf('us-east: deployment shop/api ghcr.io/acme/api:1.0.0 → ghcr.io/acme/api:2.0.0');
+      const euDone = ctx.logged.indexOf(
+        'eu-west: deployment shop/api rolled out: 2 of 2 replicas updated and available',
+      );
+      const usStart = ctx.logged.indexOf(
+        'us-east: deployment shop/api ghcr.io/acme/api:1.0.0 → ghcr.io/acme/api:2.0.0',
+      );
       expect(euDone).toBeGreaterThanOrEqual(0);
       expect(usStart).toBeGreaterThan(euDone);
-      expect(result.summary).toBe('deployment shop/api runs ghcr.io/acme/api:2.0.0 and has rolled out on eu-west, us-east');
+      expect(result.summary).toBe(
+        'deployment shop/api runs ghcr.io/acme/api:2.0.0 and has rolled out on eu-west, us-east',
+      );
     });
 
     it('in order: a failed rollout stops there, and later clusters keep the old version', async () => {
@@ -289,7 +319,9 @@ describe('kubernetes adapter in direct mode', () => {
       clusters.cluster('us-east').failImage('ghcr.io/acme/api:2.0.0');
       const ctx = directContext(clusters, { ...both, parallel: true });
       const error = await failure(kubernetesAdapter.apply(ctx));
-      expect(error.message).toMatch(/^1 of 2 clusters failed:\neu-west: done\nus-east: deployment shop\/api did not roll out/);
+      expect(error.message).toMatch(
+        /^1 of 2 clusters failed:\neu-west: done\nus-east: deployment shop\/api did not roll out/,
+      );
       expect(imagesIn(clusters, 'eu-west')[0]).toBe('ghcr.io/acme/api:2.0.0');
       expect(imagesIn(clusters, 'us-east')[0]).toBe('ghcr.io/acme/api:2.0.0');
     });
@@ -298,7 +330,10 @@ describe('kubernetes adapter in direct mode', () => {
       clusters.cluster('us-east').createWorkload('Deployment', {
         namespace: 'shop',
         name: 'api',
-        containers: [{ name: 'api', image: 'ghcr.io/acme/api:1.0.1' }, { name: 'proxy', image: 'ghcr.io/acme/proxy:3.2' }],
+        containers: [
+          { name: 'api', image: 'ghcr.io/acme/api:1.0.1' },
+          { name: 'proxy', image: 'ghcr.io/acme/proxy:3.2' },
+        ],
       });
       const ctx = directContext(clusters, { ...both, parallel: true });
       const before = await kubernetesAdapter.current(ctx);
@@ -307,8 +342,12 @@ describe('kubernetes adapter in direct mode', () => {
         detail: { 'eu-west': 'ghcr.io/acme/api:1.0.0', 'us-east': 'ghcr.io/acme/api:1.0.1' },
       });
       expect(await kubernetesAdapter.plan(ctx)).toEqual({
-        summary: 'set the image of deployment shop/api to ghcr.io/acme/api:2.0.0 and wait for the rollout (all clusters at once)',
-        details: ['eu-west: ghcr.io/acme/api:1.0.0 → ghcr.io/acme/api:2.0.0', 'us-east: ghcr.io/acme/api:1.0.1 → ghcr.io/acme/api:2.0.0'],
+        summary:
+          'set the image of deployment shop/api to ghcr.io/acme/api:2.0.0 and wait for the rollout (all clusters at once)',
+        details: [
+          'eu-west: ghcr.io/acme/api:1.0.0 → ghcr.io/acme/api:2.0.0',
+          'us-east: ghcr.io/acme/api:1.0.1 → ghcr.io/acme/api:2.0.0',
+        ],
         reversible: true,
         changes: true,
       });
@@ -320,14 +359,19 @@ describe('kubernetes adapter in direct mode', () => {
       const result = await kubernetesAdapter.rollback?.(ctx, before);
       expect(imagesIn(clusters, 'eu-west')[0]).toBe('ghcr.io/acme/api:1.0.0');
       expect(imagesIn(clusters, 'us-east')[0]).toBe('ghcr.io/acme/api:1.0.1');
-      expect(result?.summary).toBe('rolled back deployment shop/api: eu-west runs ghcr.io/acme/api:1.0.0, us-east runs ghcr.io/acme/api:1.0.1');
+      expect(result?.summary).toBe(
+        'rolled back deployment shop/api: eu-west runs ghcr.io/acme/api:1.0.0, us-east runs ghcr.io/acme/api:1.0.1',
+      );
     });
   });
 
   describe('verify', () => {
     it('is unhealthy when the workload runs another image than the one promoted', async () => {
       const health = await kubernetesAdapter.verify?.(directContext(clusters));
-      expect(health).toEqual({ healthy: false, message: 'eu-west: runs ghcr.io/acme/api:1.0.0, not ghcr.io/acme/api:2.0.0' });
+      expect(health).toEqual({
+        healthy: false,
+        message: 'eu-west: runs ghcr.io/acme/api:1.0.0, not ghcr.io/acme/api:2.0.0',
+      });
     });
   });
 
@@ -350,7 +394,9 @@ describe('kubernetes adapter in direct mode', () => {
 
     it('a refused token, which never shows', async () => {
       const token = 'eyJhbGciOiJSUzI1NiJ9.stolen-looking-token';
-      writeKubeconfig(join(clusters.dir, 'revoked.yaml'), [{ context: 'eu-west', standIn: clusters.cluster('eu-west'), token }]);
+      writeKubeconfig(join(clusters.dir, 'revoked.yaml'), [
+        { context: 'eu-west', standIn: clusters.cluster('eu-west'), token },
+      ]);
       const ctx = directContext(clusters, { kubeconfig: 'revoked.yaml' });
       const error = await failure(kubernetesAdapter.apply(ctx));
       expect(error).toBeInstanceOf(TerminalStepError);
@@ -364,12 +410,16 @@ describe('kubernetes adapter in direct mode', () => {
       await clusters.cluster('us-east').close();
       const error = await failure(kubernetesAdapter.current(ctx));
       expect(error).toBeInstanceOf(RetryableStepError);
-      expect(error.message).toContain('Could not read deployment shop/api (cluster us-east): the API server could not be reached');
+      expect(error.message).toContain(
+        'Could not read deployment shop/api (cluster us-east): the API server could not be reached',
+      );
     });
 
     it('a container that is not there, or no container named when there are several', async () => {
       const missing = await failure(kubernetesAdapter.plan(directContext(clusters, { container: 'web' })));
-      expect(missing.message).toBe('deployment shop/api (cluster eu-west) has no container named web (it has: api, proxy). Fix `container`.');
+      expect(missing.message).toBe(
+        'deployment shop/api (cluster eu-west) has no container named web (it has: api, proxy). Fix `container`.',
+      );
       const ambiguous = await failure(kubernetesAdapter.plan(directContext(clusters, { container: undefined })));
       expect(ambiguous.message).toContain('has 2 containers (api, proxy): set `container`');
     });
@@ -385,7 +435,9 @@ describe('kubernetes adapter in direct mode', () => {
       const host = process.env.KUBERNETES_SERVICE_HOST;
       delete process.env.KUBERNETES_SERVICE_HOST;
       try {
-        const error = await failure(kubernetesAdapter.current(directContext(clusters, { kubeconfig: undefined, context: undefined })));
+        const error = await failure(
+          kubernetesAdapter.current(directContext(clusters, { kubeconfig: undefined, context: undefined })),
+        );
         expect(error).toBeInstanceOf(TerminalStepError);
         expect(error.message).toContain('it is not running inside a Kubernetes pod');
       } finally {
@@ -416,7 +468,9 @@ describe('kubernetes adapter in direct mode', () => {
       expect(problems({ ...minimal, image: 'ghcr.io/acme/api:1.0.0' })).toContain('`image` is the repository only');
       expect(problems({ ...minimal, image: 'localhost:5000/api' })).toBe('');
       expect(problems({ ...minimal, name: 'API' })).toContain('`name` must be a Kubernetes object name');
-      expect(problems({ ...minimal, kind: 'CronJob' })).toContain('`kind` must be one of Deployment, StatefulSet, DaemonSet');
+      expect(problems({ ...minimal, kind: 'CronJob' })).toContain(
+        '`kind` must be one of Deployment, StatefulSet, DaemonSet',
+      );
     });
 
     it('takes targets or kubeconfig, not both, and checks each target', () => {
@@ -424,7 +478,9 @@ describe('kubernetes adapter in direct mode', () => {
         'give either `targets` (several clusters) or `kubeconfig`/`context` (one cluster), not both',
       );
       expect(problems({ ...minimal, targets: [] })).toContain('`targets` is empty');
-      expect(problems({ ...minimal, targets: [{ kubeconfig: 'a.yaml', region: 'eu' }] })).toContain('unknown setting `region` in a target');
+      expect(problems({ ...minimal, targets: [{ kubeconfig: 'a.yaml', region: 'eu' }] })).toContain(
+        'unknown setting `region` in a target',
+      );
     });
   });
 });

@@ -13,7 +13,12 @@ import { RetryableStepError, TerminalStepError } from '../../../adapters/kit/ste
 import { MAX_PUSH_ATTEMPTS } from '../../../adapters/kubernetes/gitops/publish.ts';
 import { kubernetesAdapter } from '../../../adapters/kubernetes/index.ts';
 import type { KubernetesSettings } from '../../../adapters/kubernetes/schema.ts';
-import { git, ignoreUserGitConfig, makeConfigRepository, type ConfigRepository } from '../../support/config-repository.ts';
+import {
+  git,
+  ignoreUserGitConfig,
+  makeConfigRepository,
+  type ConfigRepository,
+} from '../../support/config-repository.ts';
 import { kustomizeBuild, renderedImages, renderedObject } from '../../support/kubectl.ts';
 import { makeAdapterContext, type TestAdapterContext } from '../context.ts';
 import { describeAdapterContract } from '../contract-suite.ts';
@@ -108,7 +113,9 @@ describe('kubernetes adapter in gitops mode', () => {
       const result = await kubernetesAdapter.apply(gitopsContext(repo));
 
       const after = repo.fileOnRemote(DEV_OVERLAY);
-      expect(after).toBe(before.replace('newTag: 1.0.0    # keep this comment', 'newTag: 2.0.0    # keep this comment'));
+      expect(after).toBe(
+        before.replace('newTag: 1.0.0    # keep this comment', 'newTag: 2.0.0    # keep this comment'),
+      );
       const [head, seed, ...older] = repo.commits();
       expect(older).toEqual([]);
       expect(seed).toBeDefined();
@@ -159,13 +166,19 @@ describe('kubernetes adapter in gitops mode', () => {
 
     it('changes a Helm values key in place, keeping its quotes and comment', async () => {
       const before = repo.fileOnRemote(WORKER_VALUES);
-      const ctx = gitopsContext(repo, {
-        path: 'apps/worker',
-        edit: { helmValues: { file: 'values-dev.yaml', key: 'image.tag' } },
-      }, { component: 'worker' });
+      const ctx = gitopsContext(
+        repo,
+        {
+          path: 'apps/worker',
+          edit: { helmValues: { file: 'values-dev.yaml', key: 'image.tag' } },
+        },
+        { component: 'worker' },
+      );
       expect(await kubernetesAdapter.current(ctx)).toMatchObject({ version: '1.0.0' });
       await kubernetesAdapter.apply(ctx);
-      expect(repo.fileOnRemote(WORKER_VALUES)).toBe(before.replace('tag: "1.0.0"   # set by Baton', 'tag: "2.0.0"   # set by Baton'));
+      expect(repo.fileOnRemote(WORKER_VALUES)).toBe(
+        before.replace('tag: "1.0.0"   # set by Baton', 'tag: "2.0.0"   # set by Baton'),
+      );
       expect(await kubernetesAdapter.current(ctx)).toMatchObject({ version: '2.0.0' });
     });
 
@@ -180,7 +193,9 @@ describe('kubernetes adapter in gitops mode', () => {
         { component: 'site', version: '1.10' },
       );
       await kubernetesAdapter.apply(ctx);
-      expect(repo.fileOnRemote(SITE_MANIFESTS)).toBe(before.replace('        version: 1.0.0', '        version: "1.10"'));
+      expect(repo.fileOnRemote(SITE_MANIFESTS)).toBe(
+        before.replace('        version: 1.0.0', '        version: "1.10"'),
+      );
       expect((await kubernetesAdapter.current(ctx)).version).toBe('1.10');
     });
 
@@ -192,7 +207,9 @@ describe('kubernetes adapter in gitops mode', () => {
         'Baton-Promotion: 42\nBaton-Release: api=2.0.0 worker=2.0.0\nBaton-Requested-By: carol\n' +
           'Baton-Environment: dev\nBaton-Version: 2.0.0\nBaton-Step: step-api-dev',
       );
-      expect(git(repo.remote, 'log', '-1', '--format=%(trailers:key=Baton-Requested-By,valueonly)', 'main').trim()).toBe('carol');
+      expect(
+        git(repo.remote, 'log', '-1', '--format=%(trailers:key=Baton-Requested-By,valueonly)', 'main').trim(),
+      ).toBe('carol');
     });
 
     it('commits nothing when the file already holds the version', async () => {
@@ -227,7 +244,9 @@ describe('kubernetes adapter in gitops mode', () => {
         `- newTag of image ghcr.io/acme/api in ${DEV_OVERLAY}: 1.0.0 → 2.0.0\n` +
           `- ${ROLE_ARN_KEY} in ${DEV_SERVICE_ACCOUNT}: ${roleArn('1.0.0')} → ${roleArn('2.0.0')}\n`,
       );
-      expect(result.summary).toContain(`; ${ROLE_ARN_KEY} ${roleArn('1.0.0')} → ${roleArn('2.0.0')} in ${DEV_SERVICE_ACCOUNT}`);
+      expect(result.summary).toContain(
+        `; ${ROLE_ARN_KEY} ${roleArn('1.0.0')} → ${roleArn('2.0.0')} in ${DEV_SERVICE_ACCOUNT}`,
+      );
 
       const rendered = kustomizeBuild(join(repo.clone('after'), 'apps/api/overlays/dev'));
       expect(renderedObject(rendered, 'ServiceAccount', 'api').metadata.annotations).toEqual({
@@ -255,7 +274,9 @@ describe('kubernetes adapter in gitops mode', () => {
 
     it('commits only the value when the file already holds the version', async () => {
       const overlay = repo.fileOnRemote(DEV_OVERLAY);
-      const result = await kubernetesAdapter.apply(gitopsContext(repo, withRole(roleArn('1.0.1')), { version: '1.0.0' }));
+      const result = await kubernetesAdapter.apply(
+        gitopsContext(repo, withRole(roleArn('1.0.1')), { version: '1.0.0' }),
+      );
       const [head] = repo.commits();
       expect(repo.changedFiles(head ?? '')).toEqual([DEV_SERVICE_ACCOUNT]);
       expect(repo.fileOnRemote(DEV_OVERLAY)).toBe(overlay);
@@ -269,7 +290,9 @@ describe('kubernetes adapter in gitops mode', () => {
       const ctx = gitopsContext(repo, withRole(roleArn('1.0.0')), { version: '1.0.0' });
       const result = await kubernetesAdapter.apply(ctx);
       expect(repo.commits()).toEqual(commits);
-      expect(result.summary).toContain(`${DEV_OVERLAY}, ${DEV_SERVICE_ACCOUNT} already hold 1.0.0 and every \`set\` value`);
+      expect(result.summary).toContain(
+        `${DEV_OVERLAY}, ${DEV_SERVICE_ACCOUNT} already hold 1.0.0 and every \`set\` value`,
+      );
       expect((await kubernetesAdapter.plan(ctx)).changes).toBe(false);
     });
 
@@ -286,12 +309,16 @@ describe('kubernetes adapter in gitops mode', () => {
       expect(repo.changedFiles(rollbackCommit ?? '').sort()).toEqual([DEV_OVERLAY, DEV_SERVICE_ACCOUNT].sort());
       expect(repo.fileOnRemote(DEV_OVERLAY)).toBe(overlay);
       expect(repo.fileOnRemote(DEV_SERVICE_ACCOUNT)).toBe(account);
-      expect(repo.message(rollbackCommit ?? '')).toContain(`- ${ROLE_ARN_KEY} in ${DEV_SERVICE_ACCOUNT}: ${roleArn('2.0.0')} → ${roleArn('1.0.0')}`);
+      expect(repo.message(rollbackCommit ?? '')).toContain(
+        `- ${ROLE_ARN_KEY} in ${DEV_SERVICE_ACCOUNT}: ${roleArn('2.0.0')} → ${roleArn('1.0.0')}`,
+      );
     });
 
     it('names a missing key and the keys that are there, committing nothing', async () => {
       const commits = repo.commits();
-      const ctx = gitopsContext(repo, { set: [{ file: 'serviceaccount.yaml', key: 'metadata.annotations["eks.amazonaws.com/role"]', value: 'x' }] });
+      const ctx = gitopsContext(repo, {
+        set: [{ file: 'serviceaccount.yaml', key: 'metadata.annotations["eks.amazonaws.com/role"]', value: 'x' }],
+      });
       const error = await failure(kubernetesAdapter.apply(ctx));
       expect(error).toBeInstanceOf(TerminalStepError);
       expect(error.message).toContain(
@@ -304,17 +331,21 @@ describe('kubernetes adapter in gitops mode', () => {
   describe('when someone else pushes at the same time', () => {
     it('starts again on top of their commit instead of forcing, keeping both changes', async () => {
       let theirs = '';
-      const ctx = gitopsContext(repo, {}, {
-        log: (line) => {
-          // Between Baton's commit and its push, a colleague changes another line of the same file.
-          if (theirs === '' && line.includes('pushing to main')) {
-            theirs = repo.pushAsColleague(
-              { [DEV_OVERLAY]: repo.fileOnRemote(DEV_OVERLAY).replace('newTag: "7.1"', 'newTag: "7.2"') },
-              'Bump the sidecar',
-            );
-          }
+      const ctx = gitopsContext(
+        repo,
+        {},
+        {
+          log: (line) => {
+            // Between Baton's commit and its push, a colleague changes another line of the same file.
+            if (theirs === '' && line.includes('pushing to main')) {
+              theirs = repo.pushAsColleague(
+                { [DEV_OVERLAY]: repo.fileOnRemote(DEV_OVERLAY).replace('newTag: "7.1"', 'newTag: "7.2"') },
+                'Bump the sidecar',
+              );
+            }
+          },
         },
-      });
+      );
       const result = await kubernetesAdapter.apply(ctx);
 
       const [ours, parent] = repo.commits();
@@ -330,13 +361,17 @@ describe('kubernetes adapter in gitops mode', () => {
 
     it(`gives up after ${MAX_PUSH_ATTEMPTS} rejected pushes with a retryable error, leaving everyone's commits in place`, async () => {
       let pushes = 0;
-      const ctx = gitopsContext(repo, {}, {
-        log: (line) => {
-          if (!line.includes('pushing to main')) return;
-          pushes += 1;
-          repo.pushAsColleague({ [`notes/${pushes}.txt`]: `busy ${pushes}\n` }, `Colleague commit ${pushes}`);
+      const ctx = gitopsContext(
+        repo,
+        {},
+        {
+          log: (line) => {
+            if (!line.includes('pushing to main')) return;
+            pushes += 1;
+            repo.pushAsColleague({ [`notes/${pushes}.txt`]: `busy ${pushes}\n` }, `Colleague commit ${pushes}`);
+          },
         },
-      });
+      );
       const error = await failure(kubernetesAdapter.apply(ctx));
       expect(error).toBeInstanceOf(RetryableStepError);
       expect(error.message).toContain(`the branch moved ${MAX_PUSH_ATTEMPTS} times while Baton pushed`);
@@ -428,7 +463,10 @@ describe('kubernetes adapter in gitops mode', () => {
     it('current reads the version a colleague pushed, not a stale copy', async () => {
       const ctx = gitopsContext(repo);
       expect((await kubernetesAdapter.current(ctx)).version).toBe('1.0.0');
-      repo.pushAsColleague({ [DEV_OVERLAY]: repo.fileOnRemote(DEV_OVERLAY).replace('newTag: 1.0.0', 'newTag: 1.5.0') }, 'Hotfix');
+      repo.pushAsColleague(
+        { [DEV_OVERLAY]: repo.fileOnRemote(DEV_OVERLAY).replace('newTag: 1.0.0', 'newTag: 1.5.0') },
+        'Hotfix',
+      );
       expect(await kubernetesAdapter.current(ctx)).toEqual({
         version: '1.5.0',
         detail: { file: DEV_OVERLAY, branch: 'main', commit: repo.commits()[0] },
@@ -458,7 +496,9 @@ describe('kubernetes adapter in gitops mode', () => {
     });
 
     it('refuses when Baton never saw what ran before', async () => {
-      const error = await failure(Promise.resolve(kubernetesAdapter.rollback?.(gitopsContext(repo), { version: null })));
+      const error = await failure(
+        Promise.resolve(kubernetesAdapter.rollback?.(gitopsContext(repo), { version: null })),
+      );
       expect(error).toBeInstanceOf(TerminalStepError);
       expect(error.message).toContain('Cannot roll back api in dev');
     });
@@ -476,16 +516,23 @@ describe('kubernetes adapter in gitops mode', () => {
     });
 
     it('names a missing file and the settings to check', async () => {
-      const error = await failure(kubernetesAdapter.current(gitopsContext(repo, { path: 'apps/api/overlays/staging' })));
+      const error = await failure(
+        kubernetesAdapter.current(gitopsContext(repo, { path: 'apps/api/overlays/staging' })),
+      );
       expect(error).toBeInstanceOf(TerminalStepError);
       expect(error.message).toContain('apps/api/overlays/staging/kustomization.yaml does not exist on branch main');
       expect(error.message).toContain('`path`, `edit` and `set` settings');
     });
 
     it('names a missing key and the keys that are there', async () => {
-      const ctx = gitopsContext(repo, { path: 'apps/worker', edit: { helmValues: { file: 'values-dev.yaml', key: 'image.digest' } } });
+      const ctx = gitopsContext(repo, {
+        path: 'apps/worker',
+        edit: { helmValues: { file: 'values-dev.yaml', key: 'image.digest' } },
+      });
       const error = await failure(kubernetesAdapter.plan(ctx));
-      expect(error.message).toContain(`${WORKER_VALUES} has no image.digest (keys there: repository, tag, pullPolicy at image)`);
+      expect(error.message).toContain(
+        `${WORKER_VALUES} has no image.digest (keys there: repository, tag, pullPolicy at image)`,
+      );
     });
 
     it('points at the line of a file that is not valid YAML', async () => {
@@ -502,7 +549,9 @@ describe('kubernetes adapter in gitops mode', () => {
     });
 
     it('says when the repository does not exist', async () => {
-      const error = await failure(kubernetesAdapter.current(gitopsContext(repo, { repo: join(repo.root, 'missing.git') })));
+      const error = await failure(
+        kubernetesAdapter.current(gitopsContext(repo, { repo: join(repo.root, 'missing.git') })),
+      );
       expect(error).toBeInstanceOf(TerminalStepError);
       expect(error.message).toContain('the repository was not found');
     });
@@ -556,7 +605,11 @@ describe('kubernetes adapter in gitops mode', () => {
       return result.success ? '' : z.prettifyError(result.error);
     }
 
-    const minimal = { mode: 'gitops', repo: 'https://example.test/deploy.git', edit: { kustomizeImage: { name: 'ghcr.io/acme/api' } } };
+    const minimal = {
+      mode: 'gitops',
+      repo: 'https://example.test/deploy.git',
+      edit: { kustomizeImage: { name: 'ghcr.io/acme/api' } },
+    };
 
     it('fills in the documented defaults', () => {
       expect(kubernetesAdapter.config.parse(minimal)).toEqual({
@@ -568,7 +621,9 @@ describe('kubernetes adapter in gitops mode', () => {
         author: { name: 'Baton', email: 'baton@localhost' },
         verifyTimeout: '10m',
       });
-      expect(kubernetesAdapter.config.parse({ ...minimal, edit: { helmValues: {} }, argocd: { application: 'api' } })).toMatchObject({
+      expect(
+        kubernetesAdapter.config.parse({ ...minimal, edit: { helmValues: {} }, argocd: { application: 'api' } }),
+      ).toMatchObject({
         edit: { helmValues: { file: 'values.yaml', key: 'image.tag' } },
         argocd: { application: 'api', namespace: 'argocd' },
       });
@@ -581,14 +636,18 @@ describe('kubernetes adapter in gitops mode', () => {
 
     it('wants exactly one edit', () => {
       expect(problems({ ...minimal, edit: {} })).toContain('`edit` is empty');
-      expect(problems({ ...minimal, edit: { kustomizeImage: { name: 'a' }, helmValues: {} } })).toContain('exactly one of');
+      expect(problems({ ...minimal, edit: { kustomizeImage: { name: 'a' }, helmValues: {} } })).toContain(
+        'exactly one of',
+      );
       expect(problems({ ...minimal, edit: { kustomize: {} } })).toContain('unknown edit `kustomize`');
     });
 
     it('rejects paths that leave the repository and bad key paths', () => {
       expect(problems({ ...minimal, path: '../other' })).toContain('`path` must be a path inside the repository');
       expect(problems({ ...minimal, path: '/etc' })).toContain('`path` must be a path inside the repository');
-      expect(problems({ ...minimal, edit: { yaml: { file: 'a.yaml', key: 'a..b' } } })).toContain('`edit.yaml.key` must be keys separated by dots');
+      expect(problems({ ...minimal, edit: { yaml: { file: 'a.yaml', key: 'a..b' } } })).toContain(
+        '`edit.yaml.key` must be keys separated by dots',
+      );
     });
 
     it('rejects both argocd and flux, a bad duration, and a context without a kubeconfig', () => {
@@ -605,21 +664,36 @@ describe('kubernetes adapter in gitops mode', () => {
     });
 
     it('takes set values with keys that hold dots, and refuses ones that collide or are not strings', () => {
-      expect(kubernetesAdapter.config.parse({ ...minimal, set: [{ file: 'sa.yaml', key: 'metadata.annotations["a.b/c"]', value: 'x' }] })).toMatchObject({
+      expect(
+        kubernetesAdapter.config.parse({
+          ...minimal,
+          set: [{ file: 'sa.yaml', key: 'metadata.annotations["a.b/c"]', value: 'x' }],
+        }),
+      ).toMatchObject({
         set: [{ file: 'sa.yaml', key: 'metadata.annotations["a.b/c"]', value: 'x', document: 0 }],
       });
       const twice = { file: 'sa.yaml', key: 'a.b', value: 'x' };
       expect(problems({ ...minimal, set: [twice, twice] })).toContain('`set` names a.b in sa.yaml twice');
-      expect(problems({ ...minimal, edit: { helmValues: {} }, set: [{ file: 'values.yaml', key: 'image.tag', value: 'x' }] })).toContain(
-        'image.tag in values.yaml is where `edit` puts the version',
+      expect(
+        problems({
+          ...minimal,
+          edit: { helmValues: {} },
+          set: [{ file: 'values.yaml', key: 'image.tag', value: 'x' }],
+        }),
+      ).toContain('image.tag in values.yaml is where `edit` puts the version');
+      expect(problems({ ...minimal, set: [{ file: 'sa.yaml', key: 'replicas', value: 3 }] })).toContain(
+        '`set.value` must be a string',
       );
-      expect(problems({ ...minimal, set: [{ file: 'sa.yaml', key: 'replicas', value: 3 }] })).toContain('`set.value` must be a string');
-      expect(problems({ ...minimal, set: [{ file: 'sa.yaml', key: 'a.["b"]', value: 'x' }] })).toContain('`set.key` must be keys separated by dots');
+      expect(problems({ ...minimal, set: [{ file: 'sa.yaml', key: 'a.["b"]', value: 'x' }] })).toContain(
+        '`set.key` must be keys separated by dots',
+      );
       expect(problems({ ...minimal, set: { file: 'sa.yaml' } })).toContain('`set` must be a list');
     });
 
     it('names a misspelled setting and lists the accepted ones', () => {
-      expect(problems({ ...minimal, brnach: 'main' })).toContain('unknown setting `brnach`: in gitops mode a kubernetes component accepts mode, repo, branch');
+      expect(problems({ ...minimal, brnach: 'main' })).toContain(
+        'unknown setting `brnach`: in gitops mode a kubernetes component accepts mode, repo, branch',
+      );
     });
 
     it('has the documented step defaults', () => {

@@ -14,12 +14,22 @@ import {
 } from '../../../adapters/kubernetes/gitops/repository-address.ts';
 import { withRepositoryLock } from '../../../adapters/kubernetes/gitops/repository-lock.ts';
 import { formatYamlPath, parseYamlPath } from '../../../adapters/kubernetes/gitops/yaml-path.ts';
-import { documentAt, locateValue, parseYamlDocuments, replaceValue } from '../../../adapters/kubernetes/gitops/yaml-value.ts';
+import {
+  documentAt,
+  locateValue,
+  parseYamlDocuments,
+  replaceValue,
+} from '../../../adapters/kubernetes/gitops/yaml-value.ts';
 import { judgeArgoApplication } from '../../../adapters/kubernetes/verify/argocd.ts';
 import { fluxCommit } from '../../../adapters/kubernetes/verify/flux.ts';
 
 function edit(source: string, key: string, version: string, document = 0): { before: string | null; after: string } {
-  const located = locateValue(source, documentAt(parseYamlDocuments(source, 'f.yaml'), document, 'f.yaml'), parseYamlPath(key), 'f.yaml');
+  const located = locateValue(
+    source,
+    documentAt(parseYamlDocuments(source, 'f.yaml'), document, 'f.yaml'),
+    parseYamlPath(key),
+    'f.yaml',
+  );
   return { before: located.value, after: replaceValue(source, located, version) };
 }
 
@@ -30,7 +40,13 @@ describe('changing one YAML value in place', () => {
     ['a version YAML 1.1 reads as a boolean gets quotes', 'tag', 'tag: v1\n', 'yes', 'tag: "yes"\n'],
     ['single quotes stay single', 'tag', "tag: '1.0'\n", "it's", "tag: 'it''s'\n"],
     ['double quotes stay double', 'tag', 'tag: "1.0"\n', '2.0', 'tag: "2.0"\n'],
-    ['inside a flow mapping', 'image.tag', 'image: {repository: api, tag: 1.0.0}\n', '2.0.0', 'image: {repository: api, tag: 2.0.0}\n'],
+    [
+      'inside a flow mapping',
+      'image.tag',
+      'image: {repository: api, tag: 1.0.0}\n',
+      '2.0.0',
+      'image: {repository: api, tag: 2.0.0}\n',
+    ],
     ['an empty value gets one', 'tag', 'tag:\nnext: 1\n', '2.0.0', 'tag: 2.0.0\nnext: 1\n'],
     ['a null value gets one', 'tag', 'tag: ~\n', '2.0.0', 'tag: 2.0.0\n'],
     ['a block scalar becomes one line', 'tag', 'tag: |\n  1.0.0\nnext: 1\n', '2.0.0', 'tag: 2.0.0\nnext: 1\n'],
@@ -54,10 +70,18 @@ describe('changing one YAML value in place', () => {
   });
 
   it('refuses what it cannot change in place, saying why', () => {
-    expect(() => edit('a: &v 1.0.0\ntag: *v\n', 'tag', '2')).toThrow('f.yaml: tag is an alias (*v); Baton only changes a value written in place.');
-    expect(() => edit('image:\n  tag: {a: 1}\n', 'image.tag', '2')).toThrow('f.yaml: image.tag is not a single value (keys there: a)');
-    expect(() => edit('image:\n  repository: x\n', 'image.tag', '2')).toThrow('f.yaml has no image.tag (keys there: repository at image)');
-    expect(() => edit('a: 1\n', 'a', '2', 3)).toThrow('f.yaml has 1 YAML document; document 3 (counting from 0) does not exist');
+    expect(() => edit('a: &v 1.0.0\ntag: *v\n', 'tag', '2')).toThrow(
+      'f.yaml: tag is an alias (*v); Baton only changes a value written in place.',
+    );
+    expect(() => edit('image:\n  tag: {a: 1}\n', 'image.tag', '2')).toThrow(
+      'f.yaml: image.tag is not a single value (keys there: a)',
+    );
+    expect(() => edit('image:\n  repository: x\n', 'image.tag', '2')).toThrow(
+      'f.yaml has no image.tag (keys there: repository at image)',
+    );
+    expect(() => edit('a: 1\n', 'a', '2', 3)).toThrow(
+      'f.yaml has 1 YAML document; document 3 (counting from 0) does not exist',
+    );
   });
 
   it('parses and prints key paths', () => {
@@ -74,9 +98,9 @@ describe('changing one YAML value in place', () => {
     expect(parseYamlPath('["a.b"][0]["say \\"hi\\""]')).toEqual(['a.b', 0, 'say "hi"']);
     expect(() => parseYamlPath('a.["b"]')).toThrow('is not a key path');
     expect(() => parseYamlPath('a["b"')).toThrow('is not a key path');
-    expect(edit('metadata:\n  annotations:\n    example.com/x: old\n', 'metadata.annotations["example.com/x"]', 'new').after).toBe(
-      'metadata:\n  annotations:\n    example.com/x: new\n',
-    );
+    expect(
+      edit('metadata:\n  annotations:\n    example.com/x: old\n', 'metadata.annotations["example.com/x"]', 'new').after,
+    ).toBe('metadata:\n  annotations:\n    example.com/x: new\n');
   });
 });
 
@@ -90,9 +114,9 @@ describe('repository addresses', () => {
   });
 
   it('drops credentials from every URL in a text', () => {
-    expect(withoutCredentials("fatal: unable to access 'https://x-access-token:ghp_abc@github.com/acme/deploy.git/': 403")).toBe(
-      "fatal: unable to access 'https://github.com/acme/deploy.git/': 403",
-    );
+    expect(
+      withoutCredentials("fatal: unable to access 'https://x-access-token:ghp_abc@github.com/acme/deploy.git/': 403"),
+    ).toBe("fatal: unable to access 'https://github.com/acme/deploy.git/': 403");
   });
 
   it('keys the working copy by the repository, not by its token', () => {
@@ -121,7 +145,11 @@ describe('the repository lock', () => {
   it('stops waiting when the step is stopped, without breaking the order for others', async () => {
     const events: string[] = [];
     let release!: () => void;
-    const first = withRepositoryLock('repo', new AbortController().signal, () => new Promise<void>((resolve) => (release = resolve)));
+    const first = withRepositoryLock(
+      'repo',
+      new AbortController().signal,
+      () => new Promise<void>((resolve) => (release = resolve)),
+    );
     const controller = new AbortController();
     const stopped = withRepositoryLock('repo', controller.signal, async () => events.push('stopped one ran'));
     const third = withRepositoryLock('repo', new AbortController().signal, async () => events.push('third ran'));
@@ -137,8 +165,16 @@ describe('the repository lock', () => {
 
 describe('image references', () => {
   it('splits repository, tag and digest, minding registry ports', () => {
-    expect(parseImage('localhost:5000/acme/api:1.2')).toEqual({ repository: 'localhost:5000/acme/api', tag: '1.2', digest: null });
-    expect(parseImage('localhost:5000/acme/api')).toEqual({ repository: 'localhost:5000/acme/api', tag: null, digest: null });
+    expect(parseImage('localhost:5000/acme/api:1.2')).toEqual({
+      repository: 'localhost:5000/acme/api',
+      tag: '1.2',
+      digest: null,
+    });
+    expect(parseImage('localhost:5000/acme/api')).toEqual({
+      repository: 'localhost:5000/acme/api',
+      tag: null,
+      digest: null,
+    });
     expect(parseImage(`ghcr.io/acme/api:1.2@sha256:${'d'.repeat(64)}`)).toEqual({
       repository: 'ghcr.io/acme/api',
       tag: '1.2',
@@ -155,7 +191,11 @@ describe('image references', () => {
 
 describe('rollout judgements', () => {
   it('waits for a Deployment controller to observe the new generation first', () => {
-    const deployment = { metadata: { generation: 3 }, spec: { replicas: 1 }, status: { observedGeneration: 2, updatedReplicas: 1, replicas: 1, availableReplicas: 1 } };
+    const deployment = {
+      metadata: { generation: 3 },
+      spec: { replicas: 1 },
+      status: { observedGeneration: 2, updatedReplicas: 1, replicas: 1, availableReplicas: 1 },
+    };
     expect(rolloutVerdict('Deployment', deployment as never, 'shop/api')).toEqual({
       state: 'waiting',
       message: "waiting for deployment shop/api's new spec to be observed",
@@ -163,10 +203,15 @@ describe('rollout judgements', () => {
   });
 
   it('does not wait for a paused Deployment', () => {
-    const deployment = { metadata: { generation: 2 }, spec: { replicas: 2, paused: true }, status: { observedGeneration: 2, updatedReplicas: 0, replicas: 2 } };
+    const deployment = {
+      metadata: { generation: 2 },
+      spec: { replicas: 2, paused: true },
+      status: { observedGeneration: 2, updatedReplicas: 0, replicas: 2 },
+    };
     expect(rolloutVerdict('Deployment', deployment as never, 'shop/api')).toEqual({
       state: 'failed',
-      message: 'deployment shop/api is paused, so its rollout cannot progress (deployment shop/api: 0 of 2 new replicas updated); resume it with kubectl rollout resume',
+      message:
+        'deployment shop/api is paused, so its rollout cannot progress (deployment shop/api: 0 of 2 new replicas updated); resume it with kubectl rollout resume',
     });
   });
 
@@ -174,7 +219,13 @@ describe('rollout judgements', () => {
     const statefulSet = {
       metadata: { generation: 2 },
       spec: { replicas: 4, updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 2 } } },
-      status: { observedGeneration: 2, readyReplicas: 4, updatedReplicas: 2, currentRevision: 'a', updateRevision: 'b' },
+      status: {
+        observedGeneration: 2,
+        readyReplicas: 4,
+        updatedReplicas: 2,
+        currentRevision: 'a',
+        updateRevision: 'b',
+      },
     };
     expect(rolloutVerdict('StatefulSet', statefulSet as never, 'shop/db')).toEqual({
       state: 'done',
@@ -206,7 +257,9 @@ describe('Argo CD judgements', () => {
   });
 
   it('does not hold an old Degraded state against the new commit', async () => {
-    const app = { status: { sync: { status: 'Synced', revision: 'b'.repeat(40) }, health: { status: 'Degraded', message: 'old' } } };
+    const app = {
+      status: { sync: { status: 'Synced', revision: 'b'.repeat(40) }, health: { status: 'Degraded', message: 'old' } },
+    };
     expect((await judgeArgoApplication(app, 'api', commit, reached)).state).toBe('waiting');
   });
 });

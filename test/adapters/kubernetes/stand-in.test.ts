@@ -3,7 +3,14 @@
  * way the API server documents it, failures included, so the adapter's tests
  * against it mean something.
  */
-import { AppsV1Api, KubeConfig, PatchStrategy, Watch, setHeaderOptions, type V1Deployment } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  KubeConfig,
+  PatchStrategy,
+  Watch,
+  setHeaderOptions,
+  type V1Deployment,
+} from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startKubernetesStandIn, type KubernetesStandIn } from '../../harness/kubernetes/api-server.ts';
 
@@ -33,7 +40,11 @@ describe('Kubernetes API stand-in', () => {
 
   beforeEach(async () => {
     standIn = await startKubernetesStandIn({ tickMs: 10 });
-    standIn.createWorkload('Deployment', { namespace: 'shop', name: 'api', containers: [{ name: 'api', image: 'api:1' }] });
+    standIn.createWorkload('Deployment', {
+      namespace: 'shop',
+      name: 'api',
+      containers: [{ name: 'api', image: 'api:1' }],
+    });
     apps = clientFor(standIn);
   });
 
@@ -42,7 +53,9 @@ describe('Kubernetes API stand-in', () => {
   });
 
   it('refuses a request without the right token with 401', async () => {
-    const error: unknown = await clientFor(standIn, 'wrong').readNamespacedDeployment({ name: 'api', namespace: 'shop' }).catch((caught: unknown) => caught);
+    const error: unknown = await clientFor(standIn, 'wrong')
+      .readNamespacedDeployment({ name: 'api', namespace: 'shop' })
+      .catch((caught: unknown) => caught);
     expect((error as { code: number }).code).toBe(401);
   });
 
@@ -71,12 +84,16 @@ describe('Kubernetes API stand-in', () => {
     const body = { metadata: { resourceVersion: current.metadata?.resourceVersion }, spec: { replicas: 3 } };
     expect(
       await statusOf(
-        apps.patchNamespacedDeployment({ name: 'api', namespace: 'shop', body }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch)),
+        apps.patchNamespacedDeployment(
+          { name: 'api', namespace: 'shop', body },
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        ),
       ),
     ).toEqual({
       code: 409,
       reason: 'Conflict',
-      message: 'Operation cannot be fulfilled on deployments.apps "api": the object has been modified; please apply your changes to the latest version and try again',
+      message:
+        'Operation cannot be fulfilled on deployments.apps "api": the object has been modified; please apply your changes to the latest version and try again',
     });
   });
 

@@ -28,7 +28,8 @@ function short(commit: string): string {
 async function waitForLog(ctx: TestAdapterContext<unknown>, pattern: RegExp, timeoutMs = 5_000): Promise<void> {
   const started = Date.now();
   while (!ctx.logged.some((line) => pattern.test(line))) {
-    if (Date.now() - started > timeoutMs) throw new Error(`no log line matched ${pattern}; logged:\n${ctx.logged.join('\n')}`);
+    if (Date.now() - started > timeoutMs)
+      throw new Error(`no log line matched ${pattern}; logged:\n${ctx.logged.join('\n')}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
@@ -82,18 +83,30 @@ describe('kubernetes adapter: verify in gitops mode', () => {
 
   describe('with Argo CD', () => {
     it('waits through OutOfSync and Progressing until the pushed commit is Synced and Healthy', async () => {
-      application({ sync: { status: 'Synced', revision: seed }, health: { status: 'Degraded', message: 'an old problem' } });
+      application({
+        sync: { status: 'Synced', revision: seed },
+        health: { status: 'Degraded', message: 'an old problem' },
+      });
       const ctx = context(argo);
       const { outputs } = await kubernetesAdapter.apply(ctx);
       const commit = outputs.commit ?? '';
 
       const verifying = kubernetesAdapter.verify?.(ctx);
       await waitForLog(ctx, /waiting for it to sync/);
-      cluster.setStatus(APPLICATION, 'argocd', 'api-dev', { sync: { status: 'OutOfSync', revision: seed }, health: { status: 'Healthy' } });
+      cluster.setStatus(APPLICATION, 'argocd', 'api-dev', {
+        sync: { status: 'OutOfSync', revision: seed },
+        health: { status: 'Healthy' },
+      });
       await waitForLog(ctx, /OutOfSync, Healthy/);
-      cluster.setStatus(APPLICATION, 'argocd', 'api-dev', { sync: { status: 'Synced', revision: commit }, health: { status: 'Progressing' } });
+      cluster.setStatus(APPLICATION, 'argocd', 'api-dev', {
+        sync: { status: 'Synced', revision: commit },
+        health: { status: 'Progressing' },
+      });
       await waitForLog(ctx, /Synced, Progressing at/);
-      cluster.setStatus(APPLICATION, 'argocd', 'api-dev', { sync: { status: 'Synced', revision: commit }, health: { status: 'Healthy' } });
+      cluster.setStatus(APPLICATION, 'argocd', 'api-dev', {
+        sync: { status: 'Synced', revision: commit },
+        health: { status: 'Healthy' },
+      });
 
       expect(await verifying).toEqual({
         healthy: true,
@@ -109,7 +122,7 @@ describe('kubernetes adapter: verify in gitops mode', () => {
       );
     });
 
-    it('fails with the app\'s own message when it turns Degraded at the pushed commit', async () => {
+    it("fails with the app's own message when it turns Degraded at the pushed commit", async () => {
       application({ sync: { status: 'OutOfSync', revision: seed }, health: { status: 'Healthy' } });
       const ctx = context(argo);
       const commit = (await kubernetesAdapter.apply(ctx)).outputs.commit ?? '';
@@ -120,7 +133,11 @@ describe('kubernetes adapter: verify in gitops mode', () => {
         health: { status: 'Degraded' },
         resources: [
           { kind: 'Service', name: 'api', health: { status: 'Healthy' } },
-          { kind: 'Deployment', name: 'api', health: { status: 'Degraded', message: 'Deployment "api" exceeded its progress deadline' } },
+          {
+            kind: 'Deployment',
+            name: 'api',
+            health: { status: 'Degraded', message: 'Deployment "api" exceeded its progress deadline' },
+          },
         ],
       });
       const health = await verifying;
@@ -138,19 +155,26 @@ describe('kubernetes adapter: verify in gitops mode', () => {
       cluster.setStatus(APPLICATION, 'argocd', 'api-dev', {
         sync: { status: 'OutOfSync', revision: commit },
         health: { status: 'Healthy' },
-        operationState: { phase: 'Failed', message: 'one or more objects failed to apply', syncResult: { revision: commit } },
+        operationState: {
+          phase: 'Failed',
+          message: 'one or more objects failed to apply',
+          syncResult: { revision: commit },
+        },
       });
       const health = await kubernetesAdapter.verify?.(ctx);
       expect(health?.healthy).toBe(false);
       expect(health?.message).toContain(`the sync of ${short(commit)} failed: one or more objects failed to apply`);
     });
 
-    it('accepts a later commit that others pushed on top of Baton\'s', async () => {
+    it("accepts a later commit that others pushed on top of Baton's", async () => {
       application({ sync: { status: 'Synced', revision: seed }, health: { status: 'Healthy' } });
       const ctx = context(argo);
       await kubernetesAdapter.apply(ctx);
       const later = repo.pushAsColleague({ 'notes/later.txt': 'later\n' }, 'A later change');
-      cluster.setStatus(APPLICATION, 'argocd', 'api-dev', { sync: { status: 'Synced', revision: later }, health: { status: 'Healthy' } });
+      cluster.setStatus(APPLICATION, 'argocd', 'api-dev', {
+        sync: { status: 'Synced', revision: later },
+        health: { status: 'Healthy' },
+      });
       expect(await kubernetesAdapter.verify?.(ctx)).toMatchObject({ healthy: true });
     });
 
@@ -159,7 +183,10 @@ describe('kubernetes adapter: verify in gitops mode', () => {
       const ctx = context({ ...argo, verifyTimeout: '2s' });
       const commit = (await kubernetesAdapter.apply(ctx)).outputs.commit ?? '';
       const stray = 'f'.repeat(40);
-      cluster.setStatus(APPLICATION, 'argocd', 'api-dev', { sync: { status: 'Synced', revision: stray }, health: { status: 'Healthy' } });
+      cluster.setStatus(APPLICATION, 'argocd', 'api-dev', {
+        sync: { status: 'Synced', revision: stray },
+        health: { status: 'Healthy' },
+      });
       const health = await kubernetesAdapter.verify?.(ctx);
       expect(health).toEqual({
         healthy: false,
@@ -168,7 +195,9 @@ describe('kubernetes adapter: verify in gitops mode', () => {
           `last seen: Argo CD application api-dev: Synced, Healthy, at fffffff; waiting for it to sync ${short(commit)}. ` +
           'Look at argocd app get api-dev --app-namespace argocd; the commit stays on main.',
       });
-      expect(ctx.logged).toContain('the controller reports revision fffffff, which is not on main: is it watching another branch or repository?');
+      expect(ctx.logged).toContain(
+        'the controller reports revision fffffff, which is not on main: is it watching another branch or repository?',
+      );
     });
 
     it('keeps following the Application when its watch drops', async () => {
@@ -178,10 +207,14 @@ describe('kubernetes adapter: verify in gitops mode', () => {
       const verifying = kubernetesAdapter.verify?.(ctx);
       await waitForLog(ctx, /waiting for it to sync/);
       const reads = (): number =>
-        cluster.requests.filter((request) => request.method === 'GET' && request.path.endsWith('/applications/api-dev')).length;
+        cluster.requests.filter((request) => request.method === 'GET' && request.path.endsWith('/applications/api-dev'))
+          .length;
       const readsBefore = reads();
       while (cluster.dropWatches() === 0) await new Promise((resolve) => setTimeout(resolve, 10));
-      cluster.setStatus(APPLICATION, 'argocd', 'api-dev', { sync: { status: 'Synced', revision: commit }, health: { status: 'Healthy' } });
+      cluster.setStatus(APPLICATION, 'argocd', 'api-dev', {
+        sync: { status: 'Synced', revision: commit },
+        health: { status: 'Healthy' },
+      });
       expect(await verifying).toMatchObject({ healthy: true });
       // The dropped watch was noticed: Baton read the Application again rather than waiting on a dead connection.
       expect(reads()).toBeGreaterThan(readsBefore);
@@ -203,7 +236,9 @@ describe('kubernetes adapter: verify in gitops mode', () => {
       const ctx = context(argo);
       const error: unknown = await kubernetesAdapter.verify?.(ctx).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(TerminalStepError);
-      expect((error as Error).message).toContain('Grant it RBAC "get" on applications.argoproj.io in namespace argocd.');
+      expect((error as Error).message).toContain(
+        'Grant it RBAC "get" on applications.argoproj.io in namespace argocd.',
+      );
     });
   });
 
@@ -217,7 +252,14 @@ describe('kubernetes adapter: verify in gitops mode', () => {
     it('waits until the Kustomization has applied the commit and is Ready', async () => {
       kustomization({
         lastAppliedRevision: `main@sha1:${seed}`,
-        conditions: [{ type: 'Ready', status: 'True', reason: 'ReconciliationSucceeded', message: `Applied revision: main@sha1:${seed}` }],
+        conditions: [
+          {
+            type: 'Ready',
+            status: 'True',
+            reason: 'ReconciliationSucceeded',
+            message: `Applied revision: main@sha1:${seed}`,
+          },
+        ],
       });
       const ctx = context(flux);
       const commit = (await kubernetesAdapter.apply(ctx)).outputs.commit ?? '';
@@ -226,13 +268,22 @@ describe('kubernetes adapter: verify in gitops mode', () => {
       cluster.setStatus(KUSTOMIZATION, 'flux-system', 'api-dev', {
         lastAppliedRevision: `main@sha1:${seed}`,
         lastAttemptedRevision: `main@sha1:${commit}`,
-        conditions: [{ type: 'Ready', status: 'Unknown', reason: 'Progressing', message: 'Reconciliation in progress' }],
+        conditions: [
+          { type: 'Ready', status: 'Unknown', reason: 'Progressing', message: 'Reconciliation in progress' },
+        ],
       });
       await waitForLog(ctx, /Ready=Unknown \(Progressing\)/);
       cluster.setStatus(KUSTOMIZATION, 'flux-system', 'api-dev', {
         lastAppliedRevision: `main@sha1:${commit}`,
         lastAttemptedRevision: `main@sha1:${commit}`,
-        conditions: [{ type: 'Ready', status: 'True', reason: 'ReconciliationSucceeded', message: `Applied revision: main@sha1:${commit}` }],
+        conditions: [
+          {
+            type: 'Ready',
+            status: 'True',
+            reason: 'ReconciliationSucceeded',
+            message: `Applied revision: main@sha1:${commit}`,
+          },
+        ],
       });
       expect(await verifying).toEqual({
         healthy: true,
@@ -240,14 +291,24 @@ describe('kubernetes adapter: verify in gitops mode', () => {
       });
     });
 
-    it('fails with Flux\'s message when the attempt at the commit leaves it not Ready', async () => {
-      kustomization({ lastAppliedRevision: `main@sha1:${seed}`, conditions: [{ type: 'Ready', status: 'True', reason: 'ReconciliationSucceeded' }] });
+    it("fails with Flux's message when the attempt at the commit leaves it not Ready", async () => {
+      kustomization({
+        lastAppliedRevision: `main@sha1:${seed}`,
+        conditions: [{ type: 'Ready', status: 'True', reason: 'ReconciliationSucceeded' }],
+      });
       const ctx = context(flux);
       const commit = (await kubernetesAdapter.apply(ctx)).outputs.commit ?? '';
       cluster.setStatus(KUSTOMIZATION, 'flux-system', 'api-dev', {
         lastAppliedRevision: `main@sha1:${seed}`,
         lastAttemptedRevision: `main@sha1:${commit}`,
-        conditions: [{ type: 'Ready', status: 'False', reason: 'HealthCheckFailed', message: "timeout waiting for: [Deployment/dev/api status: 'InProgress']" }],
+        conditions: [
+          {
+            type: 'Ready',
+            status: 'False',
+            reason: 'HealthCheckFailed',
+            message: "timeout waiting for: [Deployment/dev/api status: 'InProgress']",
+          },
+        ],
       });
       const health = await kubernetesAdapter.verify?.(ctx);
       expect(health).toEqual({

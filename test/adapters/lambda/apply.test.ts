@@ -58,7 +58,9 @@ describe('lambda apply', () => {
     const update = requests.findIndex((request) => request.operation === 'UpdateFunctionCode');
     const publish = requests.findIndex((request) => request.operation === 'PublishVersion');
     expect(requests[update]?.body).toMatchObject({ S3Bucket: BUCKET, S3Key: buildKey('2.0.0') });
-    const polls = requests.slice(update + 1, publish).map((request) => (request.answer as { LastUpdateStatus?: string }).LastUpdateStatus);
+    const polls = requests
+      .slice(update + 1, publish)
+      .map((request) => (request.answer as { LastUpdateStatus?: string }).LastUpdateStatus);
     expect(polls[0]).toBe('InProgress');
     expect(polls.at(-1)).toBe('Successful');
     // Guarded by the code hash and the revision Lambda reported once the update had finished.
@@ -126,7 +128,9 @@ describe('lambda apply', () => {
     world.state.setAlias(fn, { name: 'dev', functionVersion: '1', description: '' });
     world.state.pushImage(image('2.0.0'));
 
-    const ctx = world.context({ config: world.settings({ function: 'report-api', code: { imageUri: image('2.0.0') } }) });
+    const ctx = world.context({
+      config: world.settings({ function: 'report-api', code: { imageUri: image('2.0.0') } }),
+    });
     const result = await lambdaAdapter.apply(ctx);
     expect(result.outputs.codeSha256).toBe(imageContent(image('2.0.0')).codeSha256);
     expect(fn.aliases.get('dev')?.functionVersion).toBe('2');

@@ -44,7 +44,9 @@ describe('lambda current and plan', () => {
     });
 
     it('fails, naming the function and region, when the function does not exist', async () => {
-      const error = await failureOf(lambdaAdapter.current(world.context({ config: world.settings({ function: 'report-wroker' }) })));
+      const error = await failureOf(
+        lambdaAdapter.current(world.context({ config: world.settings({ function: 'report-wroker' }) })),
+      );
       expect(error).toBeInstanceOf(TerminalStepError);
       expect(error.message).toContain('Lambda in eu-west-1 has no function report-wroker');
     });
@@ -52,7 +54,10 @@ describe('lambda current and plan', () => {
 
   describe('plan', () => {
     it('names the code, the alias move and the traffic shift', async () => {
-      const ctx = world.context({ stepId: 'step-5', config: world.settings({ weighted: { percent: 10, for: '10m' } }) });
+      const ctx = world.context({
+        stepId: 'step-5',
+        config: world.settings({ weighted: { percent: 10, for: '10m' } }),
+      });
       expect(await lambdaAdapter.plan(ctx)).toEqual({
         summary:
           'update report-worker code to s3://acme-builds/builds/report-worker-2.0.0.zip, publish, move alias dev 1 → new (10% for 10m, then 100%)',
@@ -78,8 +83,12 @@ describe('lambda current and plan', () => {
 
     it('says a new alias is created and that a rollback cannot remove it', async () => {
       const preview = await lambdaAdapter.plan(world.context({ environment: 'staging' }));
-      expect(preview.summary).toBe('update report-worker code to s3://acme-builds/builds/report-worker-2.0.0.zip, publish, create alias staging at new');
-      expect(preview.details).toContain('alias staging does not exist yet: Baton creates it, and a rollback cannot remove it');
+      expect(preview.summary).toBe(
+        'update report-worker code to s3://acme-builds/builds/report-worker-2.0.0.zip, publish, create alias staging at new',
+      );
+      expect(preview.details).toContain(
+        'alias staging does not exist yet: Baton creates it, and a rollback cannot remove it',
+      );
       expect(preview.reversible).toBe(false);
     });
 

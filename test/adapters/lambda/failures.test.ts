@@ -54,7 +54,7 @@ describe('lambda apply failures', () => {
     expect(world.alias()?.functionVersion).toBe('2');
   });
 
-  it('fails for good with Lambda\'s reason when the update ends Failed, publishing nothing', async () => {
+  it("fails for good with Lambda's reason when the update ends Failed, publishing nothing", async () => {
     world.fn.nextUpdateFailure = {
       reasonCode: 'KMSKeyAccessDenied',
       reason: 'Lambda was unable to decrypt the environment variables because KMS access was denied.',
@@ -77,19 +77,24 @@ describe('lambda apply failures', () => {
     const error = await failureOf(lambdaAdapter.apply(ctx));
     expect(error).toBeInstanceOf(TerminalStepError);
     expect(error.message).toContain('Lambda in eu-west-1 has no function report-wroker');
-    expect(error.message).toContain('Check `function` and `region` in worker\'s settings');
+    expect(error.message).toContain("Check `function` and `region` in worker's settings");
     expect(error.message).toContain('Nothing was changed.');
   });
 
   it('names the S3 object when the build was never uploaded', async () => {
-    const ctx = world.context({ version: '9.9.9', config: world.settings({ code: { s3Bucket: 'acme-builds', s3Key: buildKey('9.9.9') } }) });
+    const ctx = world.context({
+      version: '9.9.9',
+      config: world.settings({ code: { s3Bucket: 'acme-builds', s3Key: buildKey('9.9.9') } }),
+    });
     const error = await failureOf(lambdaAdapter.apply(ctx));
     expect(error).toBeInstanceOf(TerminalStepError);
-    expect(error.message).toContain(`refused lambda:UpdateFunctionCode on function report-worker for s3://acme-builds/${buildKey('9.9.9')}`);
+    expect(error.message).toContain(
+      `refused lambda:UpdateFunctionCode on function report-worker for s3://acme-builds/${buildKey('9.9.9')}`,
+    );
     expect(error.message).toContain('NoSuchKey');
   });
 
-  it('is retried when Lambda keeps throttling after the SDK\'s own retries', async () => {
+  it("is retried when Lambda keeps throttling after the SDK's own retries", async () => {
     const throttled = {
       status: 429,
       type: 'TooManyRequestsException',
@@ -103,8 +108,12 @@ describe('lambda apply failures', () => {
     expect(world.standIn.operations().filter((operation) => operation === 'UpdateFunctionCode')).toHaveLength(3);
   });
 
-  it('passes when the SDK\'s own retry gets past a throttled request', async () => {
-    world.standIn.failNext('PublishVersion', { status: 429, type: 'TooManyRequestsException', message: 'Rate exceeded' });
+  it("passes when the SDK's own retry gets past a throttled request", async () => {
+    world.standIn.failNext('PublishVersion', {
+      status: 429,
+      type: 'TooManyRequestsException',
+      message: 'Rate exceeded',
+    });
     expect((await lambdaAdapter.apply(world.context())).outputs.functionVersion).toBe('2');
   });
 
@@ -119,7 +128,9 @@ describe('lambda apply failures', () => {
     const ctx = world.context();
     const error = await failureOf(lambdaAdapter.apply(ctx));
     expect(error).toBeInstanceOf(TerminalStepError);
-    expect(error.message).toContain("Baton's AWS credentials may not call lambda:UpdateFunctionCode on function report-worker in eu-west-1");
+    expect(error.message).toContain(
+      "Baton's AWS credentials may not call lambda:UpdateFunctionCode on function report-worker in eu-west-1",
+    );
     expect(error.message).toContain('Allow lambda:UpdateFunctionCode on report-worker');
     for (const text of [error.message, ...ctx.logged]) {
       expect(text).not.toContain(ACCESS_KEY_ID);
@@ -179,9 +190,13 @@ describe('lambda apply failures', () => {
   it('is retried, naming `waitTimeout`, when the update outlasts it', async () => {
     const slow = await startLambdaWorld({ updateDurationMs: 5_000 });
     try {
-      const error = await failureOf(lambdaAdapter.apply(slow.context({ config: slow.settings({ waitTimeout: '1s' }) })));
+      const error = await failureOf(
+        lambdaAdapter.apply(slow.context({ config: slow.settings({ waitTimeout: '1s' }) })),
+      );
       expect(error).toBeInstanceOf(RetryableStepError);
-      expect(error.message).toContain('report-worker in eu-west-1 was still updating its code after 1s (LastUpdateStatus InProgress)');
+      expect(error.message).toContain(
+        'report-worker in eu-west-1 was still updating its code after 1s (LastUpdateStatus InProgress)',
+      );
       expect(error.message).toContain('raise `waitTimeout`');
     } finally {
       await slow.close();

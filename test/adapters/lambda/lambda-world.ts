@@ -7,7 +7,12 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { AdapterContext } from '../../../adapters/kit/contract.ts';
 import type { LambdaConfig } from '../../../adapters/lambda/schema.ts';
 import { LambdaStandIn, type LambdaStandInOptions } from '../../harness/lambda/lambda-stand-in.ts';
-import { zipContent, type AliasRecord, type FunctionRecord, type LambdaState } from '../../harness/lambda/lambda-state.ts';
+import {
+  zipContent,
+  type AliasRecord,
+  type FunctionRecord,
+  type LambdaState,
+} from '../../harness/lambda/lambda-state.ts';
 import { makeAdapterContext, type TestAdapterContext } from '../context.ts';
 
 export const FUNCTION_NAME = 'report-worker';
@@ -18,7 +23,12 @@ export const REGION = 'eu-west-1';
 export const ACCESS_KEY_ID = 'AKIAIOSFODNN7EXAMPLE';
 export const SECRET_ACCESS_KEY = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 
-const CREDENTIAL_VARIABLES = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE'] as const;
+const CREDENTIAL_VARIABLES = [
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_PROFILE',
+] as const;
 
 export function buildKey(version: string): string {
   return `builds/report-worker-${version}.zip`;

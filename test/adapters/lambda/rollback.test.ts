@@ -66,8 +66,12 @@ describe('lambda rollback', () => {
 
     const error = await failureOf(Promise.resolve(lambdaAdapter.rollback?.(ctx, before)));
     expect(error).toBeInstanceOf(TerminalStepError);
-    expect(error.message).toContain('worker: Baton does not know which Lambda version alias staging of report-worker pointed at before this step');
-    expect(error.message).toContain('aws lambda update-alias --region eu-west-1 --function-name report-worker --name staging');
+    expect(error.message).toContain(
+      'worker: Baton does not know which Lambda version alias staging of report-worker pointed at before this step',
+    );
+    expect(error.message).toContain(
+      'aws lambda update-alias --region eu-west-1 --function-name report-worker --name staging',
+    );
     expect(world.alias('staging')?.functionVersion).toBe('2');
   });
 

@@ -8,7 +8,11 @@ function problems(input: unknown): string {
   return result.success ? '' : z.prettifyError(result.error);
 }
 
-const MINIMAL = { function: 'report-worker', region: 'eu-west-1', code: { s3Bucket: 'acme-builds', s3Key: 'builds/report-worker-2.0.0.zip' } };
+const MINIMAL = {
+  function: 'report-worker',
+  region: 'eu-west-1',
+  code: { s3Bucket: 'acme-builds', s3Key: 'builds/report-worker-2.0.0.zip' },
+};
 
 describe('lambda settings', () => {
   it('accepts the documented examples', () => {
@@ -38,19 +42,21 @@ describe('lambda settings', () => {
   });
 
   it('wants either a zip in S3 or an image, complete', () => {
-    expect(problems({ ...MINIMAL, code: { s3Bucket: 'acme-builds' } })).toContain('`code.s3Key` is required with a .zip in S3');
+    expect(problems({ ...MINIMAL, code: { s3Bucket: 'acme-builds' } })).toContain(
+      '`code.s3Key` is required with a .zip in S3',
+    );
     expect(problems({ ...MINIMAL, code: { s3Bucket: 'b', s3Key: 'k', imageUri: 'i' } })).toContain('not both');
     expect(problems({ ...MINIMAL, code: {} })).toContain('`code` is empty');
     expect(problems({ ...MINIMAL, code: { s3bucket: 'b' } })).toContain('unknown setting `code.s3bucket`');
   });
 
   it('rejects a qualified ARN, an ARN in another region and a region that is not one', () => {
-    expect(problems({ ...MINIMAL, function: 'arn:aws:lambda:eu-west-1:123456789012:function:report-worker:7' })).toContain(
-      'Baton publishes versions and moves the alias itself',
-    );
-    expect(problems({ ...MINIMAL, function: 'arn:aws:lambda:us-east-1:123456789012:function:report-worker' })).toContain(
-      '`function` is an ARN in us-east-1 but `region` is eu-west-1',
-    );
+    expect(
+      problems({ ...MINIMAL, function: 'arn:aws:lambda:eu-west-1:123456789012:function:report-worker:7' }),
+    ).toContain('Baton publishes versions and moves the alias itself');
+    expect(
+      problems({ ...MINIMAL, function: 'arn:aws:lambda:us-east-1:123456789012:function:report-worker' }),
+    ).toContain('`function` is an ARN in us-east-1 but `region` is eu-west-1');
     expect(problems({ ...MINIMAL, region: 'eu-west1' })).toContain('`region` must be an AWS region');
   });
 
@@ -62,7 +68,9 @@ describe('lambda settings', () => {
   it('wants a whole percent between 1 and 99 and a real duration for a weighted shift', () => {
     expect(problems({ ...MINIMAL, weighted: { percent: 100, for: '10m' } })).toContain('at most 99');
     expect(problems({ ...MINIMAL, weighted: { percent: 2.5, for: '10m' } })).toContain('whole number');
-    expect(problems({ ...MINIMAL, weighted: { percent: 10, for: 'ten minutes' } })).toContain('`weighted.for` must be a duration');
+    expect(problems({ ...MINIMAL, weighted: { percent: 10, for: 'ten minutes' } })).toContain(
+      '`weighted.for` must be a duration',
+    );
     expect(problems({ ...MINIMAL, weighted: { percent: 10 } })).toContain('`weighted.for` is required');
     expect(problems({ ...MINIMAL, waitTimeout: '0s' })).toContain('`waitTimeout` must be a duration longer than zero');
   });

@@ -33,14 +33,16 @@ describe('Lambda API stand-in', () => {
   it('refuses a request signed for another region', async () => {
     const client = new LambdaClient({ region: 'us-east-1', endpoint: world.standIn.endpoint });
     try {
-      const error: unknown = await client.send(new GetAliasCommand({ FunctionName: 'report-worker', Name: 'dev' })).catch((caught: unknown) => caught);
+      const error: unknown = await client
+        .send(new GetAliasCommand({ FunctionName: 'report-worker', Name: 'dev' }))
+        .catch((caught: unknown) => caught);
       expect(error).toMatchObject({ name: 'InvalidSignatureException', $metadata: { httpStatusCode: 403 } });
     } finally {
       client.destroy();
     }
   });
 
-  it('answers the AWS SDK with Lambda\'s shapes', async () => {
+  it("answers the AWS SDK with Lambda's shapes", async () => {
     const alias = await world.client().send(new GetAliasCommand({ FunctionName: 'report-worker', Name: 'dev' }));
     expect(alias).toMatchObject({
       AliasArn: 'arn:aws:lambda:eu-west-1:123456789012:function:report-worker:dev',

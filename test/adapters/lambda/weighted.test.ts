@@ -50,7 +50,9 @@ describe('lambda weighted alias shift', () => {
     expect(after.FunctionVersion).toBe('2');
     expect(after.RoutingConfig?.AdditionalVersionWeights ?? {}).toEqual({});
     expect(tookMs).toBeGreaterThanOrEqual(300);
-    expect(result.summary).toBe('report-worker: published version 2 (2.0.0), alias dev 1 → 2 (10% for 300ms, then 100%)');
+    expect(result.summary).toBe(
+      'report-worker: published version 2 (2.0.0), alias dev 1 → 2 (10% for 300ms, then 100%)',
+    );
     expect(ctx.logged).toContain('alias dev sends 10% of traffic to version 2 and the rest to version 1, for 300ms');
   });
 
@@ -66,7 +68,9 @@ describe('lambda weighted alias shift', () => {
     expect(error).toBeInstanceOf(TerminalStepError);
     expect(error.message).toContain('Stopped while alias dev sent 25% of traffic to version 2');
     expect(error.message).toContain('step timed out after 30m');
-    expect(error.message).toContain('Baton moved all traffic of alias dev back to version 1; version 2 stays published, unused.');
+    expect(error.message).toContain(
+      'Baton moved all traffic of alias dev back to version 1; version 2 stays published, unused.',
+    );
     const alias = await readAlias();
     expect(alias.FunctionVersion).toBe('1');
     expect(alias.RoutingConfig?.AdditionalVersionWeights ?? {}).toEqual({});
@@ -77,7 +81,11 @@ describe('lambda weighted alias shift', () => {
       config: world.settings({ weighted: { percent: 25, for: '10m' } }),
       log: (line) => {
         if (!line.startsWith('alias dev sends 25%')) return;
-        world.standIn.failNext('UpdateAlias', { status: 403, type: 'AccessDeniedException', message: 'not authorized' });
+        world.standIn.failNext('UpdateAlias', {
+          status: 403,
+          type: 'AccessDeniedException',
+          message: 'not authorized',
+        });
         ctx.abort(new Error('cancelled by alice'));
       },
     });
@@ -95,7 +103,11 @@ describe('lambda weighted alias shift', () => {
       log: (line) => {
         if (!line.startsWith('alias dev sends 10%')) return;
         // The worker dies before it can move traffic back, so the alias stays split.
-        world.standIn.failNext('UpdateAlias', { status: 500, type: 'ServiceException', message: 'internal failure' }, 3);
+        world.standIn.failNext(
+          'UpdateAlias',
+          { status: 500, type: 'ServiceException', message: 'internal failure' },
+          3,
+        );
         interrupted.abort(new Error('worker restarted'));
       },
     });
@@ -110,7 +122,10 @@ describe('lambda weighted alias shift', () => {
   });
 
   it('gives a new alias all traffic at once: there is no old version to keep the rest on', async () => {
-    const ctx = world.context({ environment: 'staging', config: world.settings({ weighted: { percent: 10, for: '10m' } }) });
+    const ctx = world.context({
+      environment: 'staging',
+      config: world.settings({ weighted: { percent: 10, for: '10m' } }),
+    });
     const result = await lambdaAdapter.apply(ctx);
     expect(result.summary).toBe('report-worker: published version 2 (2.0.0), alias staging created at 2');
     expect(world.alias('staging')?.weights).toBeUndefined();

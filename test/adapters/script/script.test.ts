@@ -474,13 +474,18 @@ setTimeout(() => {}, 30000);`,
 
     it('reports no change when the current command already shows the version', async () => {
       const ctx = workspace.context(fullConfig(workspace), { version: '1.0.0' });
-      expect(await scriptAdapter.plan(ctx)).toMatchObject({ changes: false, summary: 'already runs 1.0.0: nothing to run' });
+      expect(await scriptAdapter.plan(ctx)).toMatchObject({
+        changes: false,
+        summary: 'already runs 1.0.0: nothing to run',
+      });
     });
   });
 
   describe('current', () => {
     it('is unknown without a current command', async () => {
-      expect(await scriptAdapter.current(workspace.context({ apply: ['node', 'deploy.mjs'] }))).toEqual({ version: null });
+      expect(await scriptAdapter.current(workspace.context({ apply: ['node', 'deploy.mjs'] }))).toEqual({
+        version: null,
+      });
     });
 
     it('takes the last non-empty line the current command prints, trimmed', async () => {
@@ -598,6 +603,12 @@ describe('input variable names', () => {
 
 describe('durations in summaries', () => {
   it('shows tenths of seconds under a minute, then minutes and seconds', () => {
-    expect([400, 12_345, 59_960, 119_700, 605_000].map(formatElapsed)).toEqual(['0.4s', '12.3s', '1m0s', '2m0s', '10m5s']);
+    expect([400, 12_345, 59_960, 119_700, 605_000].map(formatElapsed)).toEqual([
+      '0.4s',
+      '12.3s',
+      '1m0s',
+      '2m0s',
+      '10m5s',
+    ]);
   });
 });

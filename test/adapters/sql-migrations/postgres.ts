@@ -34,7 +34,9 @@ async function adminClient(): Promise<pg.Client> {
     await client.connect();
   } catch (error) {
     await client.end().catch(() => undefined);
-    throw new Error(`PostgreSQL is not reachable at ${SERVER} (${(error as Error).message}). ${HOW_TO_START}`, { cause: error });
+    throw new Error(`PostgreSQL is not reachable at ${SERVER} (${(error as Error).message}). ${HOW_TO_START}`, {
+      cause: error,
+    });
   }
   return client;
 }
@@ -60,7 +62,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   return {
     name,
     url,
-    query: async <R extends pg.QueryResultRow>(sql: string, params: unknown[] = []) => (await inspector.query<R>(sql, params)).rows,
+    query: async <R extends pg.QueryResultRow>(sql: string, params: unknown[] = []) =>
+      (await inspector.query<R>(sql, params)).rows,
     connect,
     drop: async () => {
       await Promise.all(clients.map((client) => client.end().catch(() => undefined)));

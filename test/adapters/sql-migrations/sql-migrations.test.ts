@@ -38,7 +38,9 @@ describe('plan', () => {
     expect(preview.summary).toBe('3 pending: 0001_create_orders, 0002_add_customers, 0003_index_orders');
     expect(preview.changes).toBe(true);
     expect(preview.reversible).toBe(true);
-    expect(preview.details).toContain('db/migrations/0002_add_customers.sql (undone by db/migrations/0002_add_customers.down.sql)');
+    expect(preview.details).toContain(
+      'db/migrations/0002_add_customers.sql (undone by db/migrations/0002_add_customers.down.sql)',
+    );
     expect(preview.details.join('\n')).not.toContain('0004');
     expect(await workspace.exists('baton_migrations')).toBe(false);
   });
@@ -65,7 +67,9 @@ describe('plan', () => {
     await workspace.remove('0002_add_customers.down.sql');
     const preview = await adapter.plan(workspace.context({ version: '0003' }));
     expect(preview.reversible).toBe(false);
-    expect(preview.details).toContain('db/migrations/0002_add_customers.sql (no 0002_add_customers.down.sql: cannot be undone)');
+    expect(preview.details).toContain(
+      'db/migrations/0002_add_customers.sql (no 0002_add_customers.down.sql: cannot be undone)',
+    );
   });
 
   it('refuses a version no file starts with, listing the versions there are', async () => {
@@ -83,15 +87,27 @@ describe('apply', () => {
     const ctx = workspace.context({ version: '0002' });
     const result = await adapter.apply(ctx);
     expect(result.outputs).toEqual({ version: '0002' });
-    expect(result.summary).toMatch(/^applied 2 migrations up to 0002: 0001_create_orders, 0002_add_customers \(\d+\.\ds\)$/);
+    expect(result.summary).toMatch(
+      /^applied 2 migrations up to 0002: 0001_create_orders, 0002_add_customers \(\d+\.\ds\)$/,
+    );
     expect(await workspace.exists('customers')).toBe(true);
-    expect(await workspace.database.query("SELECT 1 FROM information_schema.columns WHERE column_name = 'notes'")).toEqual([]);
+    expect(
+      await workspace.database.query("SELECT 1 FROM information_schema.columns WHERE column_name = 'notes'"),
+    ).toEqual([]);
     const rows = await workspace.database.query<{ name: string; checksum: string; step_id: string; applied_at: Date }>(
       'SELECT name, checksum, step_id, applied_at FROM baton_migrations ORDER BY name',
     );
     expect(rows.map(({ name, checksum, step_id }) => ({ name, checksum, step_id }))).toEqual([
-      { name: '0001_create_orders', checksum: workspace.checksumOf(ORDERS_HISTORY['0001_create_orders.sql'] ?? ''), step_id: ctx.stepId },
-      { name: '0002_add_customers', checksum: workspace.checksumOf(ORDERS_HISTORY['0002_add_customers.sql'] ?? ''), step_id: ctx.stepId },
+      {
+        name: '0001_create_orders',
+        checksum: workspace.checksumOf(ORDERS_HISTORY['0001_create_orders.sql'] ?? ''),
+        step_id: ctx.stepId,
+      },
+      {
+        name: '0002_add_customers',
+        checksum: workspace.checksumOf(ORDERS_HISTORY['0002_add_customers.sql'] ?? ''),
+        step_id: ctx.stepId,
+      },
     ]);
     expect(Date.now() - (rows[0]?.applied_at.getTime() ?? 0)).toBeLessThan(60_000);
     expect(ctx.logged).toContain('applying 0001_create_orders');
@@ -162,7 +178,9 @@ describe('apply', () => {
 
   it('waits for a migration lock another runner holds, then fails saying so, retryably, having applied nothing', async () => {
     const holder = await workspace.database.connect();
-    await holder.query('SELECT pg_advisory_lock($1::bigint)', [migrationLockKey('public', 'baton_migrations').toString()]);
+    await holder.query('SELECT pg_advisory_lock($1::bigint)', [
+      migrationLockKey('public', 'baton_migrations').toString(),
+    ]);
     const ctx = workspace.context({ version: '0003' });
     const startedAt = Date.now();
     const error = await failure(adapter.apply(ctx));
@@ -170,7 +188,9 @@ describe('apply', () => {
     expect(error).toBeInstanceOf(RetryableStepError);
     expect(error.message).toContain('another migration holds the lock on public.baton_migrations');
     expect(error.message).toContain('after waiting 1s (`lockTimeout`). Nothing was applied.');
-    expect(ctx.logged).toContain('another migration holds the lock on public.baton_migrations; waiting up to 1s for it');
+    expect(ctx.logged).toContain(
+      'another migration holds the lock on public.baton_migrations; waiting up to 1s for it',
+    );
     expect(await workspace.exists('orders')).toBe(false);
 
     await holder.query('SELECT pg_advisory_unlock_all()');
@@ -178,8 +198,12 @@ describe('apply', () => {
   });
 
   it('lets two runners at once apply each migration exactly once', async () => {
-    await workspace.write('0001_create_orders.sql', `SELECT pg_sleep(0.5);\n${ORDERS_HISTORY['0001_create_orders.sql'] ?? ''}`);
-    const runner = () => adapter.apply(workspace.context({ version: '0003', config: { ...workspace.settings, lockTimeout: '20s' } }));
+    await workspace.write(
+      '0001_create_orders.sql',
+      `SELECT pg_sleep(0.5);\n${ORDERS_HISTORY['0001_create_orders.sql'] ?? ''}`,
+    );
+    const runner = () =>
+      adapter.apply(workspace.context({ version: '0003', config: { ...workspace.settings, lockTimeout: '20s' } }));
     const results = await Promise.all([runner(), runner()]);
     expect(results.map((result) => result.outputs)).toEqual([{ version: '0003' }, { version: '0003' }]);
     expect(results.filter((result) => result.summary.startsWith('applied 3 migrations'))).toHaveLength(1);
@@ -192,23 +216,35 @@ describe('apply', () => {
     const ctx: TestAdapterContext<SqlMigrationsConfig> = workspace.context({
       version: '0003',
       log: (line) => {
-        if (line === 'applying 0002_add_customers') setTimeout(() => ctx.abort(new Error('schema did not finish within 600s')), 200);
+        if (line === 'applying 0002_add_customers')
+          setTimeout(() => ctx.abort(new Error('schema did not finish within 600s')), 200);
       },
     });
     const startedAt = Date.now();
     const error = await failure(adapter.apply(ctx));
     expect(Date.now() - startedAt).toBeLessThan(10_000);
     expect(error).toBeInstanceOf(TerminalStepError);
-    expect(error.message).toContain('was stopped: the step was cancelled or timed out (schema did not finish within 600s)');
-    expect(error.message).toContain('0002_add_customers was cancelled and its transaction rolled back, so it is not applied');
+    expect(error.message).toContain(
+      'was stopped: the step was cancelled or timed out (schema did not finish within 600s)',
+    );
+    expect(error.message).toContain(
+      '0002_add_customers was cancelled and its transaction rolled back, so it is not applied',
+    );
     expect(error.message).toContain('Applied before it in this step, and still applied: 0001_create_orders.');
     expect(await workspace.exists('customers')).toBe(false);
     expect(await workspace.appliedNames()).toEqual(['0001_create_orders']);
-    expect(await workspace.database.query("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")).toEqual([]);
+    expect(
+      await workspace.database.query(
+        "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+      ),
+    ).toEqual([]);
   });
 
   it('keeps the bookkeeping table in `schema` and creates unqualified names there', async () => {
-    const ctx = workspace.context({ version: '0001', config: { ...workspace.settings, schema: 'billing', table: 'schema_history' } });
+    const ctx = workspace.context({
+      version: '0001',
+      config: { ...workspace.settings, schema: 'billing', table: 'schema_history' },
+    });
     expect((await adapter.plan(ctx)).summary).toBe('1 pending: 0001_create_orders');
     await adapter.apply(ctx);
     expect(await workspace.exists('billing.orders')).toBe(true);
@@ -225,8 +261,13 @@ describe('rollback', () => {
     const ctx = workspace.context({ version: '0003' });
     const result = await adapter.rollback?.(ctx, { version: '0001' });
     expect(result?.outputs).toEqual({ version: '0001' });
-    expect(result?.summary).toMatch(/^rolled back to 0001: undid 2 migrations, 0003_index_orders, 0002_add_customers \(\d+\.\ds\)$/);
-    expect(ctx.logged.filter((line) => line.startsWith('undoing'))).toEqual(['undoing 0003_index_orders', 'undoing 0002_add_customers']);
+    expect(result?.summary).toMatch(
+      /^rolled back to 0001: undid 2 migrations, 0003_index_orders, 0002_add_customers \(\d+\.\ds\)$/,
+    );
+    expect(ctx.logged.filter((line) => line.startsWith('undoing'))).toEqual([
+      'undoing 0003_index_orders',
+      'undoing 0002_add_customers',
+    ]);
     expect(await workspace.exists('customers')).toBe(false);
     expect(await workspace.exists('orders')).toBe(true);
     expect(await workspace.appliedNames()).toEqual(['0001_create_orders']);
@@ -254,7 +295,10 @@ describe('rollback', () => {
 
   it('keeps a migration applied when its down file fails, rolling back only that transaction', async () => {
     await adapter.apply(workspace.context({ version: '0003' }));
-    await workspace.write('0002_add_customers.down.sql', 'ALTER TABLE orders DROP COLUMN customer_id;\nSELECT * FROM customerz;\n');
+    await workspace.write(
+      '0002_add_customers.down.sql',
+      'ALTER TABLE orders DROP COLUMN customer_id;\nSELECT * FROM customerz;\n',
+    );
     const error = await failure(Promise.resolve(adapter.rollback?.(workspace.context(), { version: '0001' })));
     expect(error).toBeInstanceOf(TerminalStepError);
     expect(error.message).toContain(
@@ -262,7 +306,9 @@ describe('rollback', () => {
     );
     expect(error.message).toContain('at db/migrations/0002_add_customers.down.sql:2:15');
     expect(error.message).toContain('Undone before it in this step: 0003_index_orders.');
-    expect(await workspace.database.query("SELECT 1 FROM information_schema.columns WHERE column_name = 'customer_id'")).toHaveLength(1);
+    expect(
+      await workspace.database.query("SELECT 1 FROM information_schema.columns WHERE column_name = 'customer_id'"),
+    ).toHaveLength(1);
     expect(await workspace.appliedNames()).toEqual(['0001_create_orders', '0002_add_customers']);
   });
 });
@@ -280,7 +326,9 @@ describe('the connection string', () => {
     const ctx = workspace.context({ config: { ...workspace.settings, url } });
     const error = await failure(adapter.apply(ctx));
     expect(error).toBeInstanceOf(RetryableStepError);
-    expect(error.message).toContain('Could not connect to database "orders" on 127.0.0.1:1 as postgres for schema in dev');
+    expect(error.message).toContain(
+      'Could not connect to database "orders" on 127.0.0.1:1 as postgres for schema in dev',
+    );
     expectHidden(error, ctx.logged);
   });
 
@@ -302,7 +350,10 @@ describe('the connection string', () => {
 
   it('hides it even when PostgreSQL quotes it back in an error or a notice', async () => {
     const url = workspace.database.url;
-    await workspace.write('0002_add_customers.sql', `DO $$ BEGIN RAISE NOTICE 'connected with %', '${url}'; END $$;\nSELECT '${url}'::int;\n`);
+    await workspace.write(
+      '0002_add_customers.sql',
+      `DO $$ BEGIN RAISE NOTICE 'connected with %', '${url}'; END $$;\nSELECT '${url}'::int;\n`,
+    );
     const ctx = workspace.context();
     const error = await failure(adapter.apply(ctx));
     expect(error.message).toContain('invalid input syntax for type integer: "***"');
@@ -313,7 +364,9 @@ describe('the connection string', () => {
 
 describe('the migrations folder', () => {
   it('must exist', async () => {
-    const error = await failure(adapter.plan(workspace.context({ config: { ...workspace.settings, dir: 'db/nowhere' } })));
+    const error = await failure(
+      adapter.plan(workspace.context({ config: { ...workspace.settings, dir: 'db/nowhere' } })),
+    );
     expect(error).toBeInstanceOf(TerminalStepError);
     expect(error.message).toContain('db/nowhere of schema does not exist');
     expect(error.message).toContain('`dir` is relative to the config folder');
@@ -354,7 +407,13 @@ describe('settings', () => {
 
   it('accepts the documented example, with the URL still a placeholder', () => {
     expect(
-      problems({ dir: 'db/migrations', url: '${secret:DATABASE_URL}', table: 'baton_migrations', schema: 'app', lockTimeout: '2m' }),
+      problems({
+        dir: 'db/migrations',
+        url: '${secret:DATABASE_URL}',
+        table: 'baton_migrations',
+        schema: 'app',
+        lockTimeout: '2m',
+      }),
     ).toBe('');
   });
 
@@ -365,8 +424,12 @@ describe('settings', () => {
   });
 
   it('rejects names PostgreSQL would fold or quote, and durations that are not', () => {
-    expect(problems({ dir: 'db', url: 'postgres://h/d', table: 'Schema-History' })).toContain('`table` must use lower-case letters');
-    expect(problems({ dir: 'db', url: 'postgres://h/d', lockTimeout: 'soon' })).toContain('`lockTimeout` must be a duration');
+    expect(problems({ dir: 'db', url: 'postgres://h/d', table: 'Schema-History' })).toContain(
+      '`table` must use lower-case letters',
+    );
+    expect(problems({ dir: 'db', url: 'postgres://h/d', lockTimeout: 'soon' })).toContain(
+      '`lockTimeout` must be a duration',
+    );
     expect(problems({ dir: 'db', url: 'postgres://h/d', lockTimeout: '0s' })).toContain('longer than zero');
   });
 

@@ -70,7 +70,8 @@ export async function createWorkspace(files: Record<string, string> = ORDERS_HIS
         config: { ...settings, ...overrides.config },
       }),
     exists: async (relation) =>
-      (await database.query<{ found: boolean }>('SELECT to_regclass($1) IS NOT NULL AS found', [relation]))[0]?.found === true,
+      (await database.query<{ found: boolean }>('SELECT to_regclass($1) IS NOT NULL AS found', [relation]))[0]
+        ?.found === true,
     appliedNames: async (table = 'public.baton_migrations') =>
       (await database.query<{ name: string }>(`SELECT name FROM ${table} ORDER BY name`)).map((row) => row.name),
     cleanup: async () => {

@@ -21,7 +21,10 @@ afterAll(async () => {
   await lab.stop();
 });
 
-function contractFixture(capabilities: AdapterCapabilities, configFor: (workspace: Workspace) => SshConfig): AdapterFixture {
+function contractFixture(
+  capabilities: AdapterCapabilities,
+  configFor: (workspace: Workspace) => SshConfig,
+): AdapterFixture {
   return {
     capabilities,
     setUp: async () => {

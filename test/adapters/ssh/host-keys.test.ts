@@ -61,12 +61,17 @@ function strangerLine(host: string, port: number): string {
 describe('ssh adapter: host keys', () => {
   it('refuses a host whose key differs from known_hosts, showing the fingerprint it offered', async () => {
     const impostor = server(1);
-    await writeFile(workspace.knownHostsFile, server(0).knownHostsLine + '\n' + strangerLine('127.0.0.1', impostor.port));
+    await writeFile(
+      workspace.knownHostsFile,
+      server(0).knownHostsLine + '\n' + strangerLine('127.0.0.1', impostor.port),
+    );
     const ctx = workspace.context(workspace.settings({ batchSize: 1 }));
     const error = await failure(sshAdapter.apply(ctx));
 
     expect(error).toBeInstanceOf(TerminalStepError);
-    expect(error.message).toContain(`${impostor.entry}: the host key has CHANGED: it offered ED25519 key ${impostor.hostKey.fingerprint}`);
+    expect(error.message).toContain(
+      `${impostor.entry}: the host key has CHANGED: it offered ED25519 key ${impostor.hostKey.fingerprint}`,
+    );
     expect(error.message).toContain(`lists ${stranger.fingerprint} (line 2)`);
     expect(error.message).toContain(`ssh-keygen -R '[127.0.0.1]:${impostor.port}' -f ${workspace.knownHostsFile}`);
     expect(error.message).toContain(`ssh-keyscan -p ${impostor.port} 127.0.0.1 >> ${workspace.knownHostsFile}`);
@@ -82,7 +87,9 @@ describe('ssh adapter: host keys', () => {
     const error = await failure(sshAdapter.plan(ctx));
 
     expect(error).toBeInstanceOf(TerminalStepError);
-    expect(error.message).toContain(`${unknown.entry}: unknown host: it offered ED25519 key ${unknown.hostKey.fingerprint}`);
+    expect(error.message).toContain(
+      `${unknown.entry}: unknown host: it offered ED25519 key ${unknown.hostKey.fingerprint}`,
+    );
     expect(error.message).toContain(`which is not in ${workspace.knownHostsFile}`);
     expect(error.message).toContain('Baton does not trust a host on first use');
     expect(error.message).toContain(`ssh-keyscan -p ${unknown.port} 127.0.0.1 >> ${workspace.knownHostsFile}`);
@@ -97,7 +104,11 @@ describe('ssh adapter: host keys', () => {
     await run('ssh-keygen', ['-H', '-f', workspace.knownHostsFile]);
     const ctx = workspace.context(workspace.settings());
     await sshAdapter.apply(ctx);
-    expect(ctx.logged.some((line) => line.includes(`[${server(0).entry}] host key ${server(0).hostKey.fingerprint} matches line`))).toBe(true);
+    expect(
+      ctx.logged.some((line) =>
+        line.includes(`[${server(0).entry}] host key ${server(0).hostKey.fingerprint} matches line`),
+      ),
+    ).toBe(true);
     for (const host of workspace.hosts) expect(await workspace.versionOn(host)).toBe('2.0.0');
   });
 
@@ -124,7 +135,9 @@ describe('ssh adapter: host keys', () => {
     const [type, base64] = server(0).hostKey.publicKey.split(' ');
     await appendFile(workspace.knownHostsFile, `@revoked * ${type} ${base64}\n`);
     const error = await failure(sshAdapter.apply(workspace.context(workspace.settings())));
-    expect(error.message).toContain(`${server(0).entry}: revoked host key: it offered ED25519 key ${server(0).hostKey.fingerprint}, which line 3 of`);
+    expect(error.message).toContain(
+      `${server(0).entry}: revoked host key: it offered ED25519 key ${server(0).hostKey.fingerprint}, which line 3 of`,
+    );
     expect(error.message).toContain('marks @revoked');
   });
 
@@ -152,9 +165,13 @@ describe('ssh adapter: host keys', () => {
   });
 
   it('says how to create the known_hosts file when it is missing', async () => {
-    const error = await failure(sshAdapter.plan(workspace.context(workspace.settings({ knownHosts: 'ssh/missing_known_hosts' }))));
+    const error = await failure(
+      sshAdapter.plan(workspace.context(workspace.settings({ knownHosts: 'ssh/missing_known_hosts' }))),
+    );
     expect(error).toBeInstanceOf(TerminalStepError);
-    expect(error.message).toContain(`The known_hosts file ${join(workspace.dir, 'ssh/missing_known_hosts')} (\`knownHosts\`) does not exist`);
+    expect(error.message).toContain(
+      `The known_hosts file ${join(workspace.dir, 'ssh/missing_known_hosts')} (\`knownHosts\`) does not exist`,
+    );
     expect(error.message).toContain('ssh-keyscan');
   });
 });
@@ -164,7 +181,9 @@ describe('ssh adapter: logging in', () => {
     const settings = workspace.settings({ privateKey: stranger.privateKeyPem });
     const error = await failure(sshAdapter.apply(workspace.context(settings)));
     expect(error).toBeInstanceOf(TerminalStepError);
-    expect(error.message).toContain(`${server(0).entry}: user "${lab.login.user}" may not log in with the key ${stranger.fingerprint}`);
+    expect(error.message).toContain(
+      `${server(0).entry}: user "${lab.login.user}" may not log in with the key ${stranger.fingerprint}`,
+    );
     expect(error.message).toContain(`~${lab.login.user}/.ssh/authorized_keys`);
   });
 
@@ -194,7 +213,9 @@ describe('ssh adapter: logging in', () => {
   });
 
   it('refuses text that is not a private key, without echoing it', async () => {
-    const error = await failure(sshAdapter.apply(workspace.context(workspace.settings({ privateKey: 'hunter2-not-a-key' }))));
+    const error = await failure(
+      sshAdapter.apply(workspace.context(workspace.settings({ privateKey: 'hunter2-not-a-key' }))),
+    );
     expect(error.message).toContain('`privateKey` is not a private key Baton can use');
     expect(error.message).not.toContain('hunter2');
   });

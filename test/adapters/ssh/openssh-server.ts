@@ -83,14 +83,19 @@ function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
 
 function waitUntilListening(child: ChildProcess, output: () => string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const deadline = setTimeout(() => reject(new Error(`sshd did not start listening within 10s:\n${output()}`)), 10_000);
+    const deadline = setTimeout(
+      () => reject(new Error(`sshd did not start listening within 10s:\n${output()}`)),
+      10_000,
+    );
     const check = (): void => {
       if (!output().includes('Server listening on')) return;
       clearTimeout(deadline);
@@ -141,7 +146,8 @@ export async function startOpenSshServer(login: SshLogin): Promise<OpenSshServer
     'LogLevel VERBOSE',
   ];
   await writeFile(configFile, `${settings.join('\n')}\n`);
-  if (await knowsPerSourcePenalties(configFile)) await writeFile(configFile, `${settings.join('\n')}\nPerSourcePenalties no\n`);
+  if (await knowsPerSourcePenalties(configFile))
+    await writeFile(configFile, `${settings.join('\n')}\nPerSourcePenalties no\n`);
 
   let output = '';
   const child = spawn(SSHD, ['-D', '-e', '-f', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });

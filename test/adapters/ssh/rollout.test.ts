@@ -72,7 +72,9 @@ async function eventually(check: () => boolean, timeoutMs: number): Promise<bool
 describe('ssh adapter: rolling apply', () => {
   it('runs batches of 2 at once and starts the next batch only when the whole batch is done', async () => {
     // Each host waits until two have started: were the batch run one host at a time, the first would end before the second started.
-    const ctx = workspace.context(workspace.settings({ env: { STATE_DIR: workspace.stateDir, STARTS_BEFORE_DEPLOY: '2' } }));
+    const ctx = workspace.context(
+      workspace.settings({ env: { STATE_DIR: workspace.stateDir, STARTS_BEFORE_DEPLOY: '2' } }),
+    );
     const result = await sshAdapter.apply(ctx);
 
     const journal = await workspace.journal();
@@ -80,7 +82,9 @@ describe('ssh adapter: rolling apply', () => {
     expect(journal.slice(2, 4).sort()).toEqual([`end ${first}`, `end ${second}`].sort());
     expect(journal.slice(4)).toEqual([`start ${third}`, `end ${third}`]);
     for (const host of workspace.hosts) expect(await workspace.versionOn(host)).toBe('2.0.0');
-    expect(result.summary).toMatch(/^ran `sh .*deploy\.sh 2\.0\.0 \{\{BATON_STEP_ID\}\}` on 3 hosts in 2 batches, all exited 0 \(\d+\.\ds\)$/);
+    expect(result.summary).toMatch(
+      /^ran `sh .*deploy\.sh 2\.0\.0 \{\{BATON_STEP_ID\}\}` on 3 hosts in 2 batches, all exited 0 \(\d+\.\ds\)$/,
+    );
     expect(result.outputs).toEqual({ hosts: workspace.hosts.join(',') });
   });
 
@@ -89,7 +93,9 @@ describe('ssh adapter: rolling apply', () => {
     const error = await failure(sshAdapter.apply(ctx));
 
     expect(error).toBeInstanceOf(TerminalStepError);
-    expect(error.message).toContain(`(command of api in dev) failed on ${second} in batch 1 of 2, so Baton stopped before the next batch.`);
+    expect(error.message).toContain(
+      `(command of api in dev) failed on ${second} in batch 1 of 2, so Baton stopped before the next batch.`,
+    );
     expect(error.message).toContain(`${second}: exit code 3 after`);
     expect(error.message).toContain(`disk full on ${second}`);
     expect(error.message).toContain(`Changed (the command exited 0): ${first}.`);
@@ -111,7 +117,10 @@ describe('ssh adapter: rolling apply', () => {
   });
 
   it('streams every line of every host to the step log, prefixed with the host', async () => {
-    const script = await workspace.script('chatty.sh', 'echo "out from $BATON_HOST"; echo "err from $BATON_HOST" >&2; printf "no newline"');
+    const script = await workspace.script(
+      'chatty.sh',
+      'echo "out from $BATON_HOST"; echo "err from $BATON_HOST" >&2; printf "no newline"',
+    );
     const ctx = workspace.context(workspace.settings({ command: ['sh', script] }));
     await sshAdapter.apply(ctx);
     for (const host of workspace.hosts) {
@@ -119,7 +128,9 @@ describe('ssh adapter: rolling apply', () => {
       expect(ctx.logged).toContain(`[${host}] err from ${host}`);
       expect(ctx.logged).toContain(`[${host}] no newline`);
       expect(ctx.logged).toContain(`[${host}] $ sh ${script}`);
-      expect(ctx.logged.some((line) => /^\[.*\] exit 0 after \d+\.\ds$/.test(line) && line.startsWith(`[${host}]`))).toBe(true);
+      expect(
+        ctx.logged.some((line) => /^\[.*\] exit 0 after \d+\.\ds$/.test(line) && line.startsWith(`[${host}]`)),
+      ).toBe(true);
     }
     expect(ctx.logged.some((line) => line.includes('baton-process-group'))).toBe(false);
   });
@@ -132,7 +143,11 @@ describe('ssh adapter: rolling apply', () => {
       `printf '%s' "$1" > "$STATE_DIR/arg-$BATON_HOST"; printf '%s' "$ODD" > "$STATE_DIR/env-$BATON_HOST"`,
     );
     const ctx = workspace.context(
-      workspace.settings({ hosts: [first], command: ['sh', script, version], env: { STATE_DIR: workspace.stateDir, ODD: version } }),
+      workspace.settings({
+        hosts: [first],
+        command: ['sh', script, version],
+        env: { STATE_DIR: workspace.stateDir, ODD: version },
+      }),
     );
     await sshAdapter.apply(ctx);
     expect(await readFile(join(workspace.stateDir, `arg-${first}`), 'utf8')).toBe(version);
@@ -169,13 +184,20 @@ describe('ssh adapter: rolling apply', () => {
     await sshAdapter.apply(again);
     for (const host of workspace.hosts) {
       expect(again.logged).toContain(`[${host}] step ${ctx.stepId} already applied on ${host}`);
-      expect((await readFile(join(workspace.stateDir, `${host.replace(':', '_')}.steps`), 'utf8')).trim()).toBe(ctx.stepId);
+      expect((await readFile(join(workspace.stateDir, `${host.replace(':', '_')}.steps`), 'utf8')).trim()).toBe(
+        ctx.stepId,
+      );
     }
   });
 
   it('gives the command an empty standard input, so a question fails instead of waiting', async () => {
-    const script = await workspace.script('ask.sh', 'printf "Continue? "; read -r answer || { echo "no answer" >&2; exit 5; }');
-    const error = await failure(sshAdapter.apply(workspace.context(workspace.settings({ hosts: [first], command: ['sh', script] }))));
+    const script = await workspace.script(
+      'ask.sh',
+      'printf "Continue? "; read -r answer || { echo "no answer" >&2; exit 5; }',
+    );
+    const error = await failure(
+      sshAdapter.apply(workspace.context(workspace.settings({ hosts: [first], command: ['sh', script] }))),
+    );
     expect(error.message).toContain(`${first}: exit code 5 after`);
     expect(error.message).toContain('no answer');
   });
@@ -289,7 +311,9 @@ describe('ssh adapter: rollback, current and plan', () => {
     const ctx = workspace.context(workspace.settings());
     await sshAdapter.apply(ctx);
     const result = await sshAdapter.rollback?.(ctx, { version: '1.0.0' });
-    expect(result?.summary).toMatch(/^rolled back to 1\.0\.0: ran `sh .*rollback\.sh \{\{BATON_ROLLBACK_TO\}\}` on 3 hosts in 2 batches/);
+    expect(result?.summary).toMatch(
+      /^rolled back to 1\.0\.0: ran `sh .*rollback\.sh \{\{BATON_ROLLBACK_TO\}\}` on 3 hosts in 2 batches/,
+    );
     for (const host of workspace.hosts) expect(await workspace.versionOn(host)).toBe('1.0.0');
     expect((await workspace.journal()).filter((line) => line.startsWith('rollback'))).toHaveLength(3);
   });
@@ -311,7 +335,9 @@ describe('ssh adapter: rollback, current and plan', () => {
   it('plans the rollout with what each host runs, and sees nothing to do once every host runs the version', async () => {
     const ctx = workspace.context(workspace.settings());
     const preview = await sshAdapter.plan(ctx);
-    expect(preview.summary).toMatch(/^run `sh .*deploy\.sh 2\.0\.0 \{\{BATON_STEP_ID\}\}` on 3 hosts in 2 batches of up to 2$/);
+    expect(preview.summary).toMatch(
+      /^run `sh .*deploy\.sh 2\.0\.0 \{\{BATON_STEP_ID\}\}` on 3 hosts in 2 batches of up to 2$/,
+    );
     expect(preview.details).toEqual(workspace.hosts.map((host) => `${host}: runs 1.0.0`));
     expect(preview).toMatchObject({ reversible: true, changes: true });
 
@@ -330,7 +356,9 @@ describe('ssh adapter: rollback, current and plan', () => {
   });
 
   it('without currentCommand, a plan still logs in to every host to check its key', async () => {
-    const preview = await sshAdapter.plan(workspace.context(workspace.settings({ currentCommand: undefined, batchSize: 1 })));
+    const preview = await sshAdapter.plan(
+      workspace.context(workspace.settings({ currentCommand: undefined, batchSize: 1 })),
+    );
     expect(preview.summary).toMatch(/ on 3 hosts in 3 batches$/);
     expect(preview.details).toEqual(workspace.hosts.map((host) => `${host}: login and host key check passed`));
   });

@@ -32,25 +32,35 @@ describe('ssh settings', () => {
         env: { REGION: 'eu-west-1' },
       }),
     ).toBe('');
-    expect(problems({ ...VALID, knownHosts: undefined, hostKeys: ['SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s'] })).toBe('');
+    expect(
+      problems({ ...VALID, knownHosts: undefined, hostKeys: ['SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s'] }),
+    ).toBe('');
     expect(problems({ ...VALID, knownHosts: undefined, insecureAcceptAnyHostKey: true })).toBe('');
   });
 
   it('insists on host key checks unless they are turned off explicitly', () => {
-    expect(problems({ ...VALID, knownHosts: undefined })).toContain('Baton checks every host key before it runs anything');
+    expect(problems({ ...VALID, knownHosts: undefined })).toContain(
+      'Baton checks every host key before it runs anything',
+    );
     expect(problems({ ...VALID, insecureAcceptAnyHostKey: true })).toContain(
       '`insecureAcceptAnyHostKey: true` turns host key checks off, so `knownHosts` and `hostKeys` would be ignored',
     );
-    expect(problems({ ...VALID, knownHosts: undefined, hostKeys: ['MD5:aa:bb'] })).toContain('a host key fingerprint looks like SHA256:');
+    expect(problems({ ...VALID, knownHosts: undefined, hostKeys: ['MD5:aa:bb'] })).toContain(
+      'a host key fingerprint looks like SHA256:',
+    );
   });
 
   it('needs exactly one of privateKey and privateKeyFile', () => {
     expect(problems({ ...VALID, privateKey: undefined })).toContain('the key to log in with is missing');
-    expect(problems({ ...VALID, privateKeyFile: 'keys/deploy' })).toContain('give either `privateKey` or `privateKeyFile`, not both');
+    expect(problems({ ...VALID, privateKeyFile: 'keys/deploy' })).toContain(
+      'give either `privateKey` or `privateKeyFile`, not both',
+    );
   });
 
   it('rejects a shell string, an empty argument and a program that looks like an option', () => {
-    expect(problems({ ...VALID, command: '/opt/app/deploy.sh 1.4.2' })).toContain('`command` must be a list of arguments');
+    expect(problems({ ...VALID, command: '/opt/app/deploy.sh 1.4.2' })).toContain(
+      '`command` must be a list of arguments',
+    );
     expect(problems({ ...VALID, command: ['/opt/app/deploy.sh', ''] })).toContain('`command` has an empty argument');
     expect(problems({ ...VALID, command: ['-rf'] })).toContain('the program in `command` cannot start with "-"');
   });

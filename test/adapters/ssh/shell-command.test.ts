@@ -35,15 +35,24 @@ const NASTY_WORDS = [
 describe('quoting for the remote shell', () => {
   for (const shell of ['/bin/sh', '/bin/bash']) {
     it(`${shell} gets back exactly the words Baton quoted`, async () => {
-      expect(existsSync(shell), `${shell} is missing: apt-get install -y ${shell === '/bin/sh' ? 'dash' : 'bash'}`).toBe(true);
+      expect(
+        existsSync(shell),
+        `${shell} is missing: apt-get install -y ${shell === '/bin/sh' ? 'dash' : 'bash'}`,
+      ).toBe(true);
       const { stdout } = await run(shell, ['-c', `printf '%s\\0' ${NASTY_WORDS.map(quoteForShell).join(' ')}`]);
       expect(stdout.split('\0').slice(0, -1)).toEqual(NASTY_WORDS);
     });
   }
 
   it('builds a line that reports its process group, exports the environment and execs the program', async () => {
-    const { line, marker } = remoteCommandLine(['printf', '%s|%s', "it's", '$X'], { X: 'a b', BATON_HOST: 'web1' }, 'marker-1');
-    const { stdout, stderr } = await run('/bin/sh', ['-c', `${line}; echo not reached`], { env: { PATH: process.env.PATH } });
+    const { line, marker } = remoteCommandLine(
+      ['printf', '%s|%s', "it's", '$X'],
+      { X: 'a b', BATON_HOST: 'web1' },
+      'marker-1',
+    );
+    const { stdout, stderr } = await run('/bin/sh', ['-c', `${line}; echo not reached`], {
+      env: { PATH: process.env.PATH },
+    });
     expect(stdout).toBe("it's|$X");
     expect(stderr).toMatch(new RegExp(`^${marker} \\d+\\n$`));
     const env = await run('/bin/sh', ['-c', remoteCommandLine(['env'], { X: 'a b' }, 'm').line]);
@@ -53,7 +62,11 @@ describe('quoting for the remote shell', () => {
 
 describe('host entries', () => {
   it('reads host, host:port, IPv6 with and without brackets', () => {
-    expect(parseHostAddress('web1.example.com')).toEqual({ entry: 'web1.example.com', host: 'web1.example.com', port: 22 });
+    expect(parseHostAddress('web1.example.com')).toEqual({
+      entry: 'web1.example.com',
+      host: 'web1.example.com',
+      port: 22,
+    });
     expect(parseHostAddress('10.0.0.5:2222')).toMatchObject({ host: '10.0.0.5', port: 2222 });
     expect(parseHostAddress('[2001:db8::5]:2222')).toMatchObject({ host: '2001:db8::5', port: 2222 });
     expect(parseHostAddress('2001:db8::5')).toMatchObject({ host: '2001:db8::5', port: 22 });

@@ -63,7 +63,9 @@ describe('terraform apply: outputs', () => {
     fixture = await makeFixture(VERSIONED_MODULE);
     const ctx = fixture.context({ sensitiveOutputs: ['databse_url'] });
     await terraformAdapter.apply(ctx);
-    expect(ctx.logged).toContain('Note: `sensitiveOutputs` names "databse_url", but the module has no output of that name.');
+    expect(ctx.logged).toContain(
+      'Note: `sensitiveOutputs` names "databse_url", but the module has no output of that name.',
+    );
   });
 
   it('masks secrets from the settings in the command lines it logs', async () => {
@@ -105,7 +107,9 @@ describe('terraform apply: exactly the approved plan, once', () => {
     fixture = await makeFixture(PROVISIONER_MODULE);
     const repeated = fixture.context({ vars: { release: '2.0.0' } }, { stepId: 'step-repeated' });
     await terraformAdapter.apply(repeated);
-    await terraformAdapter.apply(fixture.context({ vars: { release: '2.0.1' } }, { stepId: 'step-hotfix', version: '2.0.1' }));
+    await terraformAdapter.apply(
+      fixture.context({ vars: { release: '2.0.1' } }, { stepId: 'step-hotfix', version: '2.0.1' }),
+    );
     const result = await terraformAdapter.apply(repeated);
     expect(result.outputs).toEqual({ version: '2.0.1' });
     expect(await fixture.runs()).toEqual(['deployed 2.0.0', 'deployed 2.0.1']);
@@ -127,9 +131,9 @@ describe('terraform apply: exactly the approved plan, once', () => {
     const ctx = fixture.context({ vars: { release: '2.0.0' } }, { stepId });
     const result = await terraformAdapter.apply(ctx);
     expect(result.outputs.version).toBe('2.0.0');
-    expect(ctx.logged.some((line) => line.startsWith("Planning again before applying: the component's settings differ"))).toBe(
-      true,
-    );
+    expect(
+      ctx.logged.some((line) => line.startsWith("Planning again before applying: the component's settings differ")),
+    ).toBe(true);
   });
 
   it('finishes the step when an earlier attempt had applied the plan but crashed before recording it', async () => {
@@ -148,7 +152,9 @@ describe('terraform apply: exactly the approved plan, once', () => {
     await writeFile(join(fixture.workDir, 'step-crash.applying'), '');
 
     const again = await terraformAdapter.apply(ctx);
-    expect(again.summary).toBe('an earlier attempt of this step had already applied the plan in workspace dev; outputs read again');
+    expect(again.summary).toBe(
+      'an earlier attempt of this step had already applied the plan in workspace dev; outputs read again',
+    );
     expect(again.outputs).toEqual(first.outputs);
     expect(await fixture.runs()).toEqual(['deployed 2.0.0']);
   });
@@ -168,7 +174,9 @@ describe('terraform apply: refusals and failures', () => {
     fixture = await makeFixture(PROVISIONER_MODULE);
     const approved = fixture.context({ vars: { release: '2.0.0' } }, { stepId: 'step-approved' });
     await terraformAdapter.plan(approved);
-    await terraformAdapter.apply(fixture.context({ vars: { release: '1.5.0' } }, { stepId: 'step-other', version: '1.5.0' }));
+    await terraformAdapter.apply(
+      fixture.context({ vars: { release: '1.5.0' } }, { stepId: 'step-other', version: '1.5.0' }),
+    );
 
     const error = await failure(terraformAdapter.apply(approved));
     expect(error).toBeInstanceOf(TerminalStepError);
@@ -185,7 +193,9 @@ describe('terraform apply: refusals and failures', () => {
     const ctx = fixture.context({ vars: { release: '2.0.0', fail: 'true' } });
     const error = await failure(terraformAdapter.apply(ctx));
     expect(error).toBeInstanceOf(TerminalStepError);
-    expect(error.message).toMatch(/^`\/usr\/local\/bin\/terraform apply .*` \(apply of api in dev, workspace dev\) failed with exit code 1 after/);
+    expect(error.message).toMatch(
+      /^`\/usr\/local\/bin\/terraform apply .*` \(apply of api in dev, workspace dev\) failed with exit code 1 after/,
+    );
     expect(error.message).toContain('terraform_data.deploy: (local-exec): migration 42 failed: table locked');
     expect(error.message).toContain('Error: local-exec provisioner error');
     expect(error.message).toContain('exit status 1');
@@ -224,25 +234,29 @@ describe('terraform apply: refusals and failures', () => {
     await holding;
   });
 
-  it('on abort interrupts Terraform, which records what it did and releases the lock', { timeout: 60_000 }, async () => {
-    fixture = await makeFixture(PROVISIONER_MODULE);
-    const ctx = fixture.context(
-      { vars: { release: '2.0.0', sleep_seconds: '30' } },
-      {
-        log: (line) => {
-          if (line.includes("Provisioning with 'local-exec'")) ctx.abort(new Error('step timed out after 30m'));
+  it(
+    'on abort interrupts Terraform, which records what it did and releases the lock',
+    { timeout: 60_000 },
+    async () => {
+      fixture = await makeFixture(PROVISIONER_MODULE);
+      const ctx = fixture.context(
+        { vars: { release: '2.0.0', sleep_seconds: '30' } },
+        {
+          log: (line) => {
+            if (line.includes("Provisioning with 'local-exec'")) ctx.abort(new Error('step timed out after 30m'));
+          },
         },
-      },
-    );
-    const startedAt = Date.now();
-    const error = await failure(terraformAdapter.apply(ctx));
-    expect(Date.now() - startedAt).toBeLessThan(15_000);
-    expect(error).toBeInstanceOf(TerminalStepError);
-    expect(error.message).toMatch(/\(apply of api in dev, workspace dev\) was stopped after \d+\.\ds/);
-    expect(error.message).toContain('step timed out after 30m');
-    const next = await terraformAdapter.plan(fixture.context({ vars: { release: '2.0.0' }, lockTimeout: '1s' }));
-    expect(next.changes).toBe(true);
-  });
+      );
+      const startedAt = Date.now();
+      const error = await failure(terraformAdapter.apply(ctx));
+      expect(Date.now() - startedAt).toBeLessThan(15_000);
+      expect(error).toBeInstanceOf(TerminalStepError);
+      expect(error.message).toMatch(/\(apply of api in dev, workspace dev\) was stopped after \d+\.\ds/);
+      expect(error.message).toContain('step timed out after 30m');
+      const next = await terraformAdapter.plan(fixture.context({ vars: { release: '2.0.0' }, lockTimeout: '1s' }));
+      expect(next.changes).toBe(true);
+    },
+  );
 
   it('says how to fix a binary that is not installed', async () => {
     fixture = await makeFixture(VERSIONED_MODULE);

@@ -27,7 +27,9 @@ function contractFixture(
       return {
         adapter: terraformAdapter,
         context: (overrides: Partial<AdapterContext<unknown>> = {}) =>
-          fixture.context(settings, { stepId: 'step-contract', ...overrides } as Partial<AdapterContext<TerraformConfig>>),
+          fixture.context(settings, { stepId: 'step-contract', ...overrides } as Partial<
+            AdapterContext<TerraformConfig>
+          >),
         cleanup: fixture.remove,
       };
     },

@@ -19,7 +19,11 @@ describe('plan summary', () => {
           { address: 'aws_s3_bucket.logs', change: { actions: ['forget'] } },
           { address: 'aws_iam_role.api', previous_address: 'aws_iam_role.app', change: { actions: ['no-op'] } },
           { address: 'aws_sqs_queue.jobs', change: { actions: ['no-op'], importing: { id: 'jobs' } } },
-          { address: 'aws_sqs_queue.dead', change: { actions: ['delete'] }, action_reason: 'delete_because_no_resource_config' },
+          {
+            address: 'aws_sqs_queue.dead',
+            change: { actions: ['delete'] },
+            action_reason: 'delete_because_no_resource_config',
+          },
           { address: 'data.aws_caller_identity.me', change: { actions: ['read'] } },
         ],
       }),
@@ -43,12 +47,23 @@ describe('plan summary', () => {
       'dev',
       true,
     );
-    expect(summary).toEqual({ summary: '+0 ~0 −0 in workspace dev; only outputs change', details: ['outputs that change: url'] });
+    expect(summary).toEqual({
+      summary: '+0 ~0 −0 in workspace dev; only outputs change',
+      details: ['outputs that change: url'],
+    });
   });
 
   it('counts a replacement as one added and one destroyed, as Terraform does', () => {
     const summary = summarizePlan(
-      plan({ resource_changes: [{ address: 'aws_instance.web', change: { actions: ['create', 'delete'] }, action_reason: 'replace_because_tainted' }] }),
+      plan({
+        resource_changes: [
+          {
+            address: 'aws_instance.web',
+            change: { actions: ['create', 'delete'] },
+            action_reason: 'replace_because_tainted',
+          },
+        ],
+      }),
       'dev',
       true,
     );
@@ -65,11 +80,19 @@ describe('machine-readable lines', () => {
       '@level': 'error',
       '@message': 'Error: Saved plan is stale',
       type: 'diagnostic',
-      diagnostic: { severity: 'error', summary: 'Saved plan is stale', detail: 'The given plan file can no longer be applied.\n\nIt is stale.' },
+      diagnostic: {
+        severity: 'error',
+        summary: 'Saved plan is stale',
+        detail: 'The given plan file can no longer be applied.\n\nIt is stale.',
+      },
     });
     expect(readMachineLine(line)).toEqual({
       lines: ['Error: Saved plan is stale', '  The given plan file can no longer be applied.', '  It is stale.'],
-      diagnostic: { severity: 'error', summary: 'Saved plan is stale', detail: 'The given plan file can no longer be applied.\n\nIt is stale.' },
+      diagnostic: {
+        severity: 'error',
+        summary: 'Saved plan is stale',
+        detail: 'The given plan file can no longer be applied.\n\nIt is stale.',
+      },
     });
   });
 

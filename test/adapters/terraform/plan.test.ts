@@ -16,7 +16,9 @@ describe('terraform plan', () => {
 
   beforeEach(async () => {
     fixture = await makeFixture(RESOURCES_MODULE);
-    await terraformAdapter.apply(fixture.context({ vars: { release: '1.0.0' } }, { stepId: 'step-1.0.0', version: '1.0.0' }));
+    await terraformAdapter.apply(
+      fixture.context({ vars: { release: '1.0.0' } }, { stepId: 'step-1.0.0', version: '1.0.0' }),
+    );
   });
 
   afterEach(async () => {
@@ -46,7 +48,9 @@ describe('terraform plan', () => {
     await terraformAdapter.plan(ctx);
     await terraformAdapter.plan(ctx);
     expect(await terraformAdapter.current(ctx)).toEqual({ version: '1.0.0' });
-    expect((await terraformAdapter.plan(fixture.context({ vars: nextRelease }))).summary).toBe('+2 ~1 −2 in workspace dev');
+    expect((await terraformAdapter.plan(fixture.context({ vars: nextRelease }))).summary).toBe(
+      '+2 ~1 −2 in workspace dev',
+    );
   });
 
   it('says there is nothing to change when the workspace already matches', async () => {

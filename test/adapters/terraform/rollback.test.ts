@@ -19,7 +19,12 @@ describe('terraform rollback', () => {
 
   beforeEach(async () => {
     fixture = await makeFixture(VERSIONED_MODULE);
-    await terraformAdapter.apply(fixture.context({ ...released, vars: { release: '1.0.0', image: 'ghcr.io/acme/api:1.0.0' } }, { version: '1.0.0' }));
+    await terraformAdapter.apply(
+      fixture.context(
+        { ...released, vars: { release: '1.0.0', image: 'ghcr.io/acme/api:1.0.0' } },
+        { version: '1.0.0' },
+      ),
+    );
     await terraformAdapter.apply(fixture.context(released));
   });
 
@@ -47,7 +52,9 @@ describe('terraform rollback', () => {
   });
 
   it('refuses without a rollback setting, naming the component and how to make it reversible', async () => {
-    const error = await failure(terraformAdapter.rollback(fixture.context({ ...released, rollback: undefined }), { version: '1.0.0' }));
+    const error = await failure(
+      terraformAdapter.rollback(fixture.context({ ...released, rollback: undefined }), { version: '1.0.0' }),
+    );
     expect(error).toBeInstanceOf(TerminalStepError);
     expect(error.message).toContain('Baton cannot roll back api in dev: api has no `rollback` setting');
     expect(error.message).toContain('`rollback: { reapplyPrevious: true }`');

@@ -27,11 +27,17 @@ describe('terraform settings', () => {
   });
 
   it('fills in the binary and the lock timeout, and leaves the workspace to the environment', () => {
-    expect(terraformAdapter.config.parse({ dir: 'infra/iam' })).toEqual({ dir: 'infra/iam', binary: 'terraform', lockTimeout: '2m' });
+    expect(terraformAdapter.config.parse({ dir: 'infra/iam' })).toEqual({
+      dir: 'infra/iam',
+      binary: 'terraform',
+      lockTimeout: '2m',
+    });
   });
 
   it('requires dir, saying what it is', () => {
-    expect(problems({})).toContain('`dir` is required, e.g. "infra/iam" (the module folder, relative to the config file)');
+    expect(problems({})).toContain(
+      '`dir` is required, e.g. "infra/iam" (the module folder, relative to the config file)',
+    );
     expect(problems({ dir: '' })).toContain('`dir` is empty');
   });
 
@@ -45,7 +51,9 @@ describe('terraform settings', () => {
     expect(problems({ dir: 'infra', vars: { replicas: 3 } })).toContain(
       'the values of `vars` must be strings (quote numbers and booleans in YAML)',
     );
-    expect(problems({ dir: 'infra', vars: { 'image tag': '1' } })).toContain('variable names use letters, digits, _ and -');
+    expect(problems({ dir: 'infra', vars: { 'image tag': '1' } })).toContain(
+      'variable names use letters, digits, _ and -',
+    );
   });
 
   it('refuses TF_DATA_DIR and TF_WORKSPACE in env, which would mix environments', () => {
@@ -62,16 +70,28 @@ describe('terraform settings', () => {
   });
 
   it('checks the rollback setting, including that versionVars are among vars', () => {
-    expect(problems({ dir: 'infra', rollback: true })).toContain('`rollback` must be a mapping such as { reapplyPrevious: true }');
-    expect(problems({ dir: 'infra', rollback: { reapplyPrevious: false } })).toContain('`rollback.reapplyPrevious` must be true');
-    expect(problems({ dir: 'infra', rollback: { reapplyPrevious: true, undo: 'all' } })).toContain('unknown setting `rollback.undo`');
+    expect(problems({ dir: 'infra', rollback: true })).toContain(
+      '`rollback` must be a mapping such as { reapplyPrevious: true }',
+    );
+    expect(problems({ dir: 'infra', rollback: { reapplyPrevious: false } })).toContain(
+      '`rollback.reapplyPrevious` must be true',
+    );
+    expect(problems({ dir: 'infra', rollback: { reapplyPrevious: true, undo: 'all' } })).toContain(
+      'unknown setting `rollback.undo`',
+    );
     expect(
-      problems({ dir: 'infra', vars: { image_tag: '1' }, rollback: { reapplyPrevious: true, versionVars: ['image_tg'] } }),
+      problems({
+        dir: 'infra',
+        vars: { image_tag: '1' },
+        rollback: { reapplyPrevious: true, versionVars: ['image_tg'] },
+      }),
     ).toContain('`rollback.versionVars` names "image_tg", which is not one of `vars`');
   });
 
   it('wants sensitiveOutputs as a list of output names', () => {
-    expect(problems({ dir: 'infra', sensitiveOutputs: 'database_url' })).toContain('`sensitiveOutputs` must be a list of names');
+    expect(problems({ dir: 'infra', sensitiveOutputs: 'database_url' })).toContain(
+      '`sensitiveOutputs` must be a list of names',
+    );
     expect(problems({ dir: 'infra', sensitiveOutputs: [] })).toContain('`sensitiveOutputs` is empty');
   });
 

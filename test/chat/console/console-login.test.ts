@@ -68,7 +68,12 @@ beforeAll(async () => {
     accounts: {
       alice: { preferred_username: 'alice', email: 'alice@example.com', email_verified: true, groups: ['deployers'] },
       bob: { preferred_username: 'bob', email: 'bob@example.com', email_verified: true, groups: ['deployers', 'sre'] },
-      mallory: { preferred_username: 'mallory', email: 'mallory@elsewhere.org', email_verified: true, groups: ['deployers'] },
+      mallory: {
+        preferred_username: 'mallory',
+        email: 'mallory@elsewhere.org',
+        email_verified: true,
+        groups: ['deployers'],
+      },
       // Calls herself bob, which many providers let people do.
       eve: { preferred_username: 'bob', email: 'eve@example.com', email_verified: true, groups: ['deployers'] },
       // The provider has not checked that this address is dan's.
@@ -140,7 +145,11 @@ describe('the console off loopback, signed in with OIDC', () => {
     for (const path of ['/api/console/messages', '/api/console/events', '/api/console/session']) {
       expect((await fetch(`${publicUrl}${path}`)).status).toBe(401);
     }
-    const action = await fetch(`${publicUrl}/api/console/actions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const action = await fetch(`${publicUrl}/api/console/actions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(action.status).toBe(401);
     const page = await fetch(publicUrl, { redirect: 'manual' });
     expect(page.status).toBe(302);
@@ -152,7 +161,9 @@ describe('the console off loopback, signed in with OIDC', () => {
     await expect.poll(() => alice.getByTestId('connection').getAttribute('data-state')).toBe('live');
     expect(await alice.getByTestId('signed-in-name').textContent()).toBe('alice@example.com');
     // The callback set the session and cleared the spent login cookie.
-    expect((await alice.context().cookies()).map((cookie) => cookie.name).filter((name) => name.startsWith('baton_'))).toEqual(['baton_session']);
+    expect(
+      (await alice.context().cookies()).map((cookie) => cookie.name).filter((name) => name.startsWith('baton_')),
+    ).toEqual(['baton_session']);
     expect(await alice.getByTestId('user-select').count()).toBe(0);
     expect(await alice.getByTestId('sign-out').getAttribute('href')).toBe('/logout');
 
@@ -184,20 +195,28 @@ describe('the console off loopback, signed in with OIDC', () => {
       .filter({ hasText: `Promotion #${id}` })
       .locator('[data-testid="action-button"][data-action-id="approve"]')
       .click();
-    await eve.getByTestId('private-reply').filter({ hasText: "eve@example.com can't approve or reject promotions to staging" }).waitFor();
+    await eve
+      .getByTestId('private-reply')
+      .filter({ hasText: "eve@example.com can't approve or reject promotions to staging" })
+      .waitFor();
 
     const bob = await signIn('bob');
     await expect.poll(() => bob.getByTestId('connection').getAttribute('data-state')).toBe('live');
     expect(await bob.getByTestId('signed-in-name').textContent()).toBe('bob@example.com');
     const planForBob = bob.getByTestId('message').filter({ hasText: `Promotion #${id}` });
     await planForBob.locator('[data-testid="action-button"][data-action-id="approve"]').click();
-    await bob.getByTestId('private-reply').filter({ hasText: `You approved promotion #${id}` }).waitFor();
+    await bob
+      .getByTestId('private-reply')
+      .filter({ hasText: `You approved promotion #${id}` })
+      .waitFor();
     await baton.idle();
 
     const promotion = await baton.engine.store.getPromotion(id);
     expect(promotion?.approvals.map((approval) => approval.user)).toEqual(['bob@example.com']);
     const audit = await baton.engine.store.readAudit(promotionStream(id));
-    expect(audit.filter((record) => record.type === 'approval.granted').map((record) => record.actor)).toEqual(['bob@example.com']);
+    expect(audit.filter((record) => record.type === 'approval.granted').map((record) => record.actor)).toEqual([
+      'bob@example.com',
+    ]);
     expect(promotion?.state).toBe('succeeded');
     expect(pageErrors).toEqual([]);
   }, 60_000);
@@ -207,11 +226,15 @@ describe('the console off loopback, signed in with OIDC', () => {
     const text = await page.locator('body').textContent();
     expect(text).toContain('mallory@elsewhere.org may not use this Baton');
     expect(text).toContain('only people with an email address at example.com, and yours is mallory@elsewhere.org');
-    const refusals = (await baton.engine.store.readAudit(BATON_STREAM)).filter((record) => record.type === 'access.refused');
+    const refusals = (await baton.engine.store.readAudit(BATON_STREAM)).filter(
+      (record) => record.type === 'access.refused',
+    );
     // alice's page sending another name, earlier in this file, is the other refusal on record.
     expect(refusals.map((record) => record.actor)).toEqual(['alice@example.com', 'mallory@elsewhere.org']);
     const unverified = await signIn('dan');
-    expect(await unverified.locator('body').textContent()).toContain('The identity provider has not verified your email address (dan@example.com)');
+    expect(await unverified.locator('body').textContent()).toContain(
+      'The identity provider has not verified your email address (dan@example.com)',
+    );
     expect((await unverified.context().request.get(`${publicUrl}/api/console/session`)).status()).toBe(401);
     // The sign-in pages allow no scripts; ask with the browser's cookies from outside.
     expect((await page.context().request.get(`${publicUrl}/api/console/session`)).status()).toBe(401);

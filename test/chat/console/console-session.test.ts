@@ -80,7 +80,9 @@ describe('console sessions', () => {
   }, 10_000);
 
   it('keeps a stream open while its session lasts', async () => {
-    const events = await openEventStream(`${url}/api/console/events`, { cookie: sessionCookie('bob@example.com', 3_600_000) });
+    const events = await openEventStream(`${url}/api/console/events`, {
+      cookie: sessionCookie('bob@example.com', 3_600_000),
+    });
     await events.next((event) => event.event === 'snapshot');
     await new Promise((resolve) => setTimeout(resolve, 300));
     await chat.post('#baton', textMessage('still here'));

@@ -43,10 +43,16 @@ describe('the dashboard API on the open console', () => {
 
     const typo = await fetch(`${url}/api/dashboard/promotions?environment=stagign`);
     expect(typo.status).toBe(404);
-    expect(await errorOf(typo)).toBe('There is no environment "stagign". Did you mean staging? Environments: dev, staging, production.');
+    expect(await errorOf(typo)).toBe(
+      'There is no environment "stagign". Did you mean staging? Environments: dev, staging, production.',
+    );
 
     expect((await fetch(`${url}/api/dashboard/dora?days=1e3`)).status).toBe(400);
-    const drift = await fetch(`${url}/api/dashboard/drift`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ environment: ['dev'] }) });
+    const drift = await fetch(`${url}/api/dashboard/drift`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ environment: ['dev'] }),
+    });
     expect(drift.status).toBe(400);
   });
 
@@ -56,7 +62,10 @@ describe('the dashboard API on the open console', () => {
     await started.baton.idle();
     const matrix = (await (await fetch(`${started.baton.url}/api/dashboard/matrix`)).json()) as {
       components: string[];
-      environments: { environment: string; cells: Record<string, { version: string; by: string; promotionId: string }> }[];
+      environments: {
+        environment: string;
+        cells: Record<string, { version: string; by: string; promotionId: string }>;
+      }[];
       drift: unknown[];
     };
     expect(matrix.components).toEqual(['iam', 'schema', 'api', 'worker']);
@@ -69,7 +78,9 @@ describe('the dashboard API on the open console', () => {
 
 describe('the dashboard behind a login', () => {
   it('answers only a signed-in person, as the console does', async () => {
-    started = await startExampleBaton(undefined, undefined, { login: loginSettingsFrom({ BATON_TRUSTED_PROXIES: '127.0.0.1' }) });
+    started = await startExampleBaton(undefined, undefined, {
+      login: loginSettingsFrom({ BATON_TRUSTED_PROXIES: '127.0.0.1' }),
+    });
     const { url } = started.baton;
     const anonymous = await fetch(`${url}/api/dashboard/matrix`);
     expect(anonymous.status).toBe(401);
@@ -95,7 +106,10 @@ describe('secrets on the dashboard', () => {
   it('masks a secret the pipeline uses wherever it would show, even as a version', async () => {
     dir = await mkdtemp(join(tmpdir(), 'baton-dashboard-'));
     const config = join(dir, 'baton.yaml');
-    await writeFile(config, 'version: 1\nenvironments:\n  - name: dev\n    channel: "#deploys"\ncomponents:\n  api:\n    adapter: fake\n    with: { say: "${secret:DEPLOY_TOKEN}" }\n');
+    await writeFile(
+      config,
+      'version: 1\nenvironments:\n  - name: dev\n    channel: "#deploys"\ncomponents:\n  api:\n    adapter: fake\n    with: { say: "${secret:DEPLOY_TOKEN}" }\n',
+    );
     const secret = 'tok-5ecret-value';
     baton = await startBaton({
       configPath: config,
@@ -109,7 +123,10 @@ describe('secrets on the dashboard', () => {
     });
     await consoleClient(baton.url).command('alice', `/promote api=${secret} to dev`);
     await baton.idle();
-    const shown = [await (await fetch(`${baton.url}/api/dashboard/matrix`)).text(), await (await fetch(`${baton.url}/api/dashboard/promotions`)).text()];
+    const shown = [
+      await (await fetch(`${baton.url}/api/dashboard/matrix`)).text(),
+      await (await fetch(`${baton.url}/api/dashboard/promotions`)).text(),
+    ];
     for (const text of shown) {
       expect(text).not.toContain(secret);
       expect(text).toContain('***');

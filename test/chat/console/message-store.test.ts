@@ -21,7 +21,8 @@ describe('console history', () => {
     const before = new ConsoleMessageStore('#deploys', clock, new Journal<ConsoleChangeEvent>(file));
     const posted = await before.post('#deploys', textMessage('plan: planning'));
     const root = { channel: posted.channel, messageId: posted.id };
-    for (const state of ['awaiting approval', 'running', 'succeeded']) await before.update(root, textMessage(`plan: ${state}`));
+    for (const state of ['awaiting approval', 'running', 'succeeded'])
+      await before.update(root, textMessage(`plan: ${state}`));
     await before.reply(root, textMessage('api succeeded'));
     expect((await readFile(file, 'utf8')).trim().split('\n')).toHaveLength(5);
 

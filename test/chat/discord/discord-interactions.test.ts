@@ -50,7 +50,10 @@ describe('answering a Discord interaction', () => {
   it('answers at once when the answer is ready in time, in the channel when it is meant for it', async () => {
     const { interactions, edits } = scene(0, 'channel');
     const answer = await interactions.answer(command('1'));
-    expect(answer?.response).toMatchObject({ type: InteractionResponseType.ChannelMessageWithSource, data: { content: 'dev is frozen.' } });
+    expect(answer?.response).toMatchObject({
+      type: InteractionResponseType.ChannelMessageWithSource,
+      data: { content: 'dev is frozen.' },
+    });
     expect((answer?.response as { data: { flags?: number } }).data.flags).toBeUndefined();
     expect(answer?.later).toBeUndefined();
     expect(edits).toEqual([]);
@@ -61,18 +64,43 @@ describe('answering a Discord interaction', () => {
     const started = Date.now();
     const answer = await interactions.answer(command('2'));
     expect(Date.now() - started).toBeLessThan(1_700);
-    expect(answer?.response).toEqual({ type: InteractionResponseType.DeferredChannelMessageWithSource, data: { flags: MessageFlags.Ephemeral } });
+    expect(answer?.response).toEqual({
+      type: InteractionResponseType.DeferredChannelMessageWithSource,
+      data: { flags: MessageFlags.Ephemeral },
+    });
     await answer?.later;
-    expect(edits).toMatchObject([{ applicationId: 'app', token: 'token-2', data: { content: 'dev is frozen.', flags: MessageFlags.Ephemeral } }]);
+    expect(edits).toMatchObject([
+      { applicationId: 'app', token: 'token-2', data: { content: 'dev is frozen.', flags: MessageFlags.Ephemeral } },
+    ]);
     expect(posted).toEqual(['channel: dev is frozen.']);
   });
 
   it('refuses direct messages and other servers than its own', async () => {
     const { interactions } = scene(0, 'private');
-    const direct = { ...command('4'), guild_id: undefined, member: undefined, user: { id: 'user-1' } } as unknown as APIInteraction;
-    expect(await interactions.answer(direct)).toMatchObject({ response: { data: { content: 'Baton takes commands on its Discord server only, not in direct messages.' } } });
-    const scoped = new DiscordInteractions({ handler: { command: async () => ({ visibility: 'private', message: textMessage('acted') }), action: async () => ({ visibility: 'private', message: textMessage('acted') }), firstDelivery: async () => true }, guildId: 'home', logger: silentLogger, complete: async () => [], editOriginal: async () => {}, postInChannel: async () => {} });
-    expect(await scoped.answer(command('5'))).toMatchObject({ response: { data: { content: 'This Baton serves another Discord server; use /promote there.' } } });
+    const direct = {
+      ...command('4'),
+      guild_id: undefined,
+      member: undefined,
+      user: { id: 'user-1' },
+    } as unknown as APIInteraction;
+    expect(await interactions.answer(direct)).toMatchObject({
+      response: { data: { content: 'Baton takes commands on its Discord server only, not in direct messages.' } },
+    });
+    const scoped = new DiscordInteractions({
+      handler: {
+        command: async () => ({ visibility: 'private', message: textMessage('acted') }),
+        action: async () => ({ visibility: 'private', message: textMessage('acted') }),
+        firstDelivery: async () => true,
+      },
+      guildId: 'home',
+      logger: silentLogger,
+      complete: async () => [],
+      editOriginal: async () => {},
+      postInChannel: async () => {},
+    });
+    expect(await scoped.answer(command('5'))).toMatchObject({
+      response: { data: { content: 'This Baton serves another Discord server; use /promote there.' } },
+    });
   });
 
   it('acts once on an interaction delivered twice', async () => {

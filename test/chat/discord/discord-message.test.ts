@@ -16,17 +16,46 @@ function plan(steps: number, detail = ''): ChatMessage {
     tone: 'active',
     blocks: [
       { type: 'header', text: 'Promotion #12: api=1.4.2 → production' },
-      { type: 'fields', fields: [{ label: 'Requested by', value: '998877665544332211' }, { label: 'State', value: 'awaiting approval' }] },
-      { type: 'list', items: Array.from({ length: steps }, (_, i) => ({ text: `step ${i + 1}: *api* 1.4.2`, tone: 'neutral' as const, ...(detail ? { detail } : {}) })) },
+      {
+        type: 'fields',
+        fields: [
+          { label: 'Requested by', value: '998877665544332211' },
+          { label: 'State', value: 'awaiting approval' },
+        ],
+      },
+      {
+        type: 'list',
+        items: Array.from({ length: steps }, (_, i) => ({
+          text: `step ${i + 1}: *api* 1.4.2`,
+          tone: 'neutral' as const,
+          ...(detail ? { detail } : {}),
+        })),
+      },
       { type: 'text', text: `Waiting for approval from ${APPROVER}.` },
       { type: 'context', text: 'planned in 2 s' },
-      { type: 'actions', buttons: [{ actionId: 'approve', label: 'Approve', value: '12', style: 'primary' }, { actionId: 'reject', label: 'Reject', value: '12', style: 'danger', asksForReason: true }] },
+      {
+        type: 'actions',
+        buttons: [
+          { actionId: 'approve', label: 'Approve', value: '12', style: 'primary' },
+          { actionId: 'reject', label: 'Reject', value: '12', style: 'danger', asksForReason: true },
+        ],
+      },
     ],
   };
 }
 
-function embedTotal(embed: { title?: string; description?: string; footer?: { text: string }; fields?: { name: string; value: string }[] }): number {
-  return (embed.title?.length ?? 0) + (embed.description?.length ?? 0) + (embed.footer?.text.length ?? 0) + (embed.fields ?? []).reduce((n, f) => n + f.name.length + f.value.length, 0);
+function embedTotal(embed: {
+  title?: string;
+  description?: string;
+  footer?: { text: string };
+  fields?: { name: string; value: string }[];
+}): number {
+  return (
+    (embed.title?.length ?? 0) +
+    (embed.description?.length ?? 0) +
+    (embed.footer?.text.length ?? 0) +
+    (embed.fields ?? []).reduce((n, f) => n + f.name.length + f.value.length, 0)
+  );
 }
 
 describe('a plan on Discord', () => {
@@ -41,7 +70,10 @@ describe('a plan on Discord', () => {
     ]);
     expect(embed?.description).toBe('▫️ step 1: **api** 1.4.2\n▫️ step 2: **api** 1.4.2');
     expect(embed?.footer).toEqual({ text: 'planned in 2 s' });
-    expect(rendered.components[0]?.components.map((b) => ('custom_id' in b ? b.custom_id : ''))).toEqual(['baton:approve:12', 'baton:reject:12']);
+    expect(rendered.components[0]?.components.map((b) => ('custom_id' in b ? b.custom_id : ''))).toEqual([
+      'baton:approve:12',
+      'baton:reject:12',
+    ]);
     expect(rendered.overflow).toBeUndefined();
   });
 
@@ -59,9 +91,15 @@ describe('a plan on Discord', () => {
   it('heads each wave with its name in bold, and keeps a plan of 300 waves inside the limits', () => {
     const waves = (count: number): ChatMessage => ({
       ...plan(0),
-      blocks: Array.from({ length: count }, (_, i) => ({ type: 'list' as const, title: `Wave ${i + 1}`, items: [{ text: `*api-${i}* 1.4.2`, tone: 'neutral' as const }] })),
+      blocks: Array.from({ length: count }, (_, i) => ({
+        type: 'list' as const,
+        title: `Wave ${i + 1}`,
+        items: [{ text: `*api-${i}* 1.4.2`, tone: 'neutral' as const }],
+      })),
     });
-    expect(renderDiscordMessage(waves(2)).embeds[0]?.description).toBe('**Wave 1**\n▫️ **api-0** 1.4.2\n**Wave 2**\n▫️ **api-1** 1.4.2');
+    expect(renderDiscordMessage(waves(2)).embeds[0]?.description).toBe(
+      '**Wave 1**\n▫️ **api-0** 1.4.2\n**Wave 2**\n▫️ **api-1** 1.4.2',
+    );
     const large = renderDiscordMessage(waves(300));
     const [embed] = large.embeds;
     expect(embed?.description?.length).toBeLessThanOrEqual(DISCORD_LIMITS.embedDescription);
@@ -75,7 +113,14 @@ describe('a plan on Discord', () => {
       tone: 'neutral',
       blocks: [
         { type: 'fields', fields: Array.from({ length: 30 }, (_, i) => ({ label: `f${i}`, value: 'v' })) },
-        { type: 'actions', buttons: Array.from({ length: 30 }, (_, i) => ({ actionId: 'approve' as const, label: `b${i}`, value: String(i) })) },
+        {
+          type: 'actions',
+          buttons: Array.from({ length: 30 }, (_, i) => ({
+            actionId: 'approve' as const,
+            label: `b${i}`,
+            value: String(i),
+          })),
+        },
       ],
     };
     const rendered = renderDiscordMessage(many);
@@ -87,14 +132,18 @@ describe('a plan on Discord', () => {
   });
 
   it('sends a message of text only as content, cut to 2,000 characters', () => {
-    const rendered = renderDiscordMessage({ text: 'x', tone: 'neutral', blocks: [{ type: 'text', text: 'y'.repeat(2500) }] });
+    const rendered = renderDiscordMessage({
+      text: 'x',
+      tone: 'neutral',
+      blocks: [{ type: 'text', text: 'y'.repeat(2500) }],
+    });
     expect(rendered.embeds).toEqual([]);
     expect(rendered.content).toHaveLength(DISCORD_LIMITS.content);
   });
 });
 
 describe('text from people on Discord', () => {
-  it('brings in no link, heading, quote or subtext, and Baton\'s *bold* is Discord\'s **bold**', () => {
+  it("brings in no link, heading, quote or subtext, and Baton's *bold* is Discord's **bold**", () => {
     expect(toDiscordMarkdown('[Approve here](https://evil.example)\n# BIG\n> quoted\n-# tiny *done*')).toBe(
       '\\[Approve here\\](https://evil.example)\n\\# BIG\n\\> quoted\n\\-# tiny **done**',
     );
@@ -104,9 +153,20 @@ describe('text from people on Discord', () => {
 describe('Discord settings', () => {
   it('are off without DISCORD_TOKEN, gateway with it, HTTP interactions with the public key', () => {
     expect(discordSettingsFrom({})).toBeUndefined();
-    expect(discordSettingsFrom({ DISCORD_TOKEN: 't' })).toEqual({ botToken: 't', connection: { mode: 'gateway' }, apiUrl: 'https://discord.com/api' });
+    expect(discordSettingsFrom({ DISCORD_TOKEN: 't' })).toEqual({
+      botToken: 't',
+      connection: { mode: 'gateway' },
+      apiUrl: 'https://discord.com/api',
+    });
     const key = 'ab'.repeat(32);
-    expect(discordSettingsFrom({ DISCORD_TOKEN: 't', DISCORD_PUBLIC_KEY: key, DISCORD_API_URL: 'http://127.0.0.1:9/api/', DISCORD_GUILD_ID: '123456789012345678' })).toEqual({
+    expect(
+      discordSettingsFrom({
+        DISCORD_TOKEN: 't',
+        DISCORD_PUBLIC_KEY: key,
+        DISCORD_API_URL: 'http://127.0.0.1:9/api/',
+        DISCORD_GUILD_ID: '123456789012345678',
+      }),
+    ).toEqual({
       botToken: 't',
       connection: { mode: 'http', publicKey: key },
       apiUrl: 'http://127.0.0.1:9/api',
@@ -115,9 +175,15 @@ describe('Discord settings', () => {
   });
 
   it('say what is wrong with a bad value', () => {
-    expect(() => discordSettingsFrom({ DISCORD_PUBLIC_KEY: 'ab'.repeat(32) })).toThrow(/DISCORD_PUBLIC_KEY is set but DISCORD_TOKEN is not/);
-    expect(() => discordSettingsFrom({ DISCORD_TOKEN: 't', DISCORD_PUBLIC_KEY: 'nothex' })).toThrow(/64 hex characters/);
-    expect(() => discordSettingsFrom({ DISCORD_TOKEN: 't', DISCORD_GUILD_ID: 'acme' })).toThrow(/DISCORD_GUILD_ID must be a server id/);
+    expect(() => discordSettingsFrom({ DISCORD_PUBLIC_KEY: 'ab'.repeat(32) })).toThrow(
+      /DISCORD_PUBLIC_KEY is set but DISCORD_TOKEN is not/,
+    );
+    expect(() => discordSettingsFrom({ DISCORD_TOKEN: 't', DISCORD_PUBLIC_KEY: 'nothex' })).toThrow(
+      /64 hex characters/,
+    );
+    expect(() => discordSettingsFrom({ DISCORD_TOKEN: 't', DISCORD_GUILD_ID: 'acme' })).toThrow(
+      /DISCORD_GUILD_ID must be a server id/,
+    );
   });
 });
 

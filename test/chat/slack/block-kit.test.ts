@@ -29,7 +29,12 @@ function step(index: number, detail = ''): Step {
     previousVersion: '2026.11.4',
     needs: [],
     wave: 0,
-    preview: { summary: `image ghcr.io/acme/component-${index}:2026.11.5`, details: detail ? [detail] : [], reversible: index % 3 !== 0, changes: true },
+    preview: {
+      summary: `image ghcr.io/acme/component-${index}:2026.11.5`,
+      details: detail ? [detail] : [],
+      reversible: index % 3 !== 0,
+      changes: true,
+    },
     status: 'pending',
     attempts: 0,
     outputs: {},
@@ -46,11 +51,18 @@ function sectionTexts(blocks: ReturnType<typeof renderBlockKit>['blocks']): stri
 
 describe('Block Kit rendering', () => {
   it('renders a plan with its policy, steps marked reversible or not, and Approve / Reject buttons', () => {
-    const promotion = samplePromotion('7', { environment: 'staging', steps: [step(1), step(3)], waves: [['component-1', 'component-3']] });
+    const promotion = samplePromotion('7', {
+      environment: 'staging',
+      steps: [step(1), step(3)],
+      waves: [['component-1', 'component-3']],
+    });
     const rendered = renderBlockKit(renderPromotion(promotion, staging));
 
     expect(rendered.overflow).toBeUndefined();
-    expect(rendered.blocks[0]).toMatchObject({ type: 'header', text: { type: 'plain_text', text: expect.stringContaining('Promotion #7') } });
+    expect(rendered.blocks[0]).toMatchObject({
+      type: 'header',
+      text: { type: 'plain_text', text: expect.stringContaining('Promotion #7') },
+    });
     const texts = sectionTexts(rendered.blocks).join('\n');
     expect(texts).toContain('*Approvals*\n0 of 2 from @release-managers');
     expect(texts).toMatch(/`component-1` 2026\.11\.4 → 2026\.11\.5 \(kubernetes, reversible\)/);
@@ -78,7 +90,7 @@ describe('Block Kit rendering', () => {
     expect(rendered.overflow).toContain('+ image: new');
   });
 
-  it('keeps a plan of 120 waves within 50 blocks and Slack\'s text limits', () => {
+  it("keeps a plan of 120 waves within 50 blocks and Slack's text limits", () => {
     const steps = Array.from({ length: 120 }, (_, i) => ({ ...step(i + 1), wave: i }));
     const promotion = samplePromotion('8', { environment: 'staging', steps, waves: steps.map((s) => [s.component]) });
     const rendered = renderBlockKit(renderPromotion(promotion, staging));
@@ -92,7 +104,9 @@ describe('Block Kit rendering', () => {
     const blocks = Array.from({ length: 60 }, (_, i) => ({ type: 'text' as const, text: `record ${i + 1}` }));
     const rendered = renderBlockKit({ text: 'sixty records', tone: 'neutral', blocks });
     expect(rendered.blocks).toHaveLength(50);
-    expect(JSON.stringify(rendered.blocks.at(-1))).toContain('Showing 49 of 60 parts; the full text is attached in the thread.');
+    expect(JSON.stringify(rendered.blocks.at(-1))).toContain(
+      'Showing 49 of 60 parts; the full text is attached in the thread.',
+    );
     expect(rendered.overflow).toContain('record 60');
   });
 
@@ -101,19 +115,28 @@ describe('Block Kit rendering', () => {
     expect(sectionTexts(rendered.blocks)).toEqual(['<@UALICE0001> approved &lt;!channel&gt; &amp; left']);
   });
 
-  it('shows instants in each reader\'s time zone, with the UTC text as fallback', () => {
+  it("shows instants in each reader's time zone, with the UTC text as fallback", () => {
     const rendered = renderBlockKit(textMessage('approved at 2026-11-29T17:35:33.807Z'));
-    expect(sectionTexts(rendered.blocks)).toEqual(['approved at <!date^1795973733^{date_short_pretty} {time_secs}|2026-11-29T17:35:33.807Z>']);
+    expect(sectionTexts(rendered.blocks)).toEqual([
+      'approved at <!date^1795973733^{date_short_pretty} {time_secs}|2026-11-29T17:35:33.807Z>',
+    ]);
   });
 
   it('shows the moments messages name ("2026-11-29 17:35 UTC") in each reader\'s time zone too', () => {
     const rendered = renderBlockKit(textMessage('frozen since 2026-11-29 17:35 UTC by carol'));
-    expect(sectionTexts(rendered.blocks)).toEqual(['frozen since <!date^1795973700^{date_short_pretty} {time}|2026-11-29 17:35 UTC> by carol']);
+    expect(sectionTexts(rendered.blocks)).toEqual([
+      'frozen since <!date^1795973700^{date_short_pretty} {time}|2026-11-29 17:35 UTC> by carol',
+    ]);
   });
 
   it('heads each wave of a plan with its name, inside the section it starts', () => {
     const steps = [step(1), { ...step(2), wave: 1 }];
-    const rendered = renderBlockKit(renderPromotion(samplePromotion('9', { environment: 'staging', steps, waves: [['component-1'], ['component-2']] }), staging));
+    const rendered = renderBlockKit(
+      renderPromotion(
+        samplePromotion('9', { environment: 'staging', steps, waves: [['component-1'], ['component-2']] }),
+        staging,
+      ),
+    );
     const lists = sectionTexts(rendered.blocks).filter((text) => text.startsWith('*Wave'));
     expect(lists.map((text) => text.split('\n')[0])).toEqual(['*Wave 1*', '*Wave 2*']);
     expect(lists[1]).toContain('`component-2` 2026.11.4 → 2026.11.5');

@@ -8,7 +8,8 @@ import { SLACK_EVENTS_PATH } from '../../../src/chat/slack/settings.ts';
 import { rawRequest } from '../../support/raw-http.ts';
 import { ALICE, startSlackScene, type SlackScene } from '../../support/slack-scene.ts';
 
-const CONFIG = 'version: 1\nenvironments: [{ name: dev, channel: "#deploys" }]\ncomponents:\n  api: { adapter: script, with: { apply: ["true"] } }\n';
+const CONFIG =
+  'version: 1\nenvironments: [{ name: dev, channel: "#deploys" }]\ncomponents:\n  api: { adapter: script, with: { apply: ["true"] } }\n';
 
 let scene: SlackScene | undefined;
 afterEach(async () => {
@@ -23,7 +24,7 @@ describe('the Slack request timestamp window', () => {
     scene = await startSlackScene(CONFIG);
     const ahead = await scene.command(ALICE, 'help', { options: { timestamp: nowSeconds() + 6 * 60 } });
     expect(ahead.status).toBe(401);
-    expect(ahead.body).toContain('ahead of this machine\'s clock');
+    expect(ahead.body).toContain("ahead of this machine's clock");
     const behind = await scene.command(ALICE, 'help', { options: { timestamp: nowSeconds() - 6 * 60 } });
     expect(behind.status).toBe(401);
     const now = await scene.command(ALICE, 'help');
@@ -32,7 +33,9 @@ describe('the Slack request timestamp window', () => {
 
   it('still checks the signature of a request inside the window', async () => {
     scene = await startSlackScene(CONFIG);
-    const forged = await scene.command(ALICE, 'help', { options: { timestamp: nowSeconds() + 60, signature: 'v0=0000' } });
+    const forged = await scene.command(ALICE, 'help', {
+      options: { timestamp: nowSeconds() + 60, signature: 'v0=0000' },
+    });
     expect(forged.status).toBe(401);
     const skewed = await scene.command(ALICE, 'help', { options: { timestamp: nowSeconds() + 4 * 60 } });
     expect(skewed.status).toBe(200);
@@ -43,7 +46,13 @@ describe('the Slack request timestamp window', () => {
     const url = `${scene.baton.url}${SLACK_EVENTS_PATH}`;
     const headers = { 'x-slack-request-timestamp': String(nowSeconds()), 'x-slack-signature': 'v0=0000' };
     // Announces 256 MiB and sends a few bytes: the answer comes without waiting for the rest.
-    const huge = await rawRequest(url, 'POST', SLACK_EVENTS_PATH, { ...headers, 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(256 * 1024 * 1024) }, 'token=x');
+    const huge = await rawRequest(
+      url,
+      'POST',
+      SLACK_EVENTS_PATH,
+      { ...headers, 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(256 * 1024 * 1024) },
+      'token=x',
+    );
     expect(huge.status).toBe(413);
     const get = await rawRequest(url, 'GET', SLACK_EVENTS_PATH, headers);
     expect(get.status).toBe(405);
@@ -56,8 +65,12 @@ describe('the Slack request timestamp window', () => {
     const seconds = now / 1000;
     expect(requestTimestampProblem(String(seconds + 300), now, HEADER)).toBeUndefined();
     expect(requestTimestampProblem(String(seconds - 300), now, HEADER)).toBeUndefined();
-    expect(requestTimestampProblem(String(seconds + 301), now, HEADER)).toBe("its timestamp is 301 seconds ahead of this machine's clock (at most 300 are allowed either way)");
-    expect(requestTimestampProblem(String(seconds - 600), now, HEADER)).toBe('its timestamp is 600 seconds old (at most 300 are allowed either way): a replay, or a clock that is off');
+    expect(requestTimestampProblem(String(seconds + 301), now, HEADER)).toBe(
+      "its timestamp is 301 seconds ahead of this machine's clock (at most 300 are allowed either way)",
+    );
+    expect(requestTimestampProblem(String(seconds - 600), now, HEADER)).toBe(
+      'its timestamp is 600 seconds old (at most 300 are allowed either way): a replay, or a clock that is off',
+    );
     expect(requestTimestampProblem(undefined, now, HEADER)).toBe('it has no X-Slack-Request-Timestamp of Unix seconds');
     expect(requestTimestampProblem('soon', now, HEADER)).toBe('it has no X-Slack-Request-Timestamp of Unix seconds');
   });

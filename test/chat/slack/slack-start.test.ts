@@ -20,7 +20,10 @@ describe('starting on Slack', () => {
   async function start(botToken: string, apiUrl: string) {
     dir = await mkdtemp(join(tmpdir(), 'baton-slack-start-'));
     const configPath = join(dir, 'baton.yaml');
-    await writeFile(configPath, 'version: 1\nenvironments: [{ name: dev }]\ncomponents:\n  api: { adapter: script, with: { apply: ["true"] } }\n');
+    await writeFile(
+      configPath,
+      'version: 1\nenvironments: [{ name: dev }]\ncomponents:\n  api: { adapter: script, with: { apply: ["true"] } }\n',
+    );
     return startBaton({
       configPath,
       dataDir: dir,
@@ -33,10 +36,14 @@ describe('starting on Slack', () => {
 
   it('names the token when Slack refuses it', async () => {
     slack = await startSlackStandIn();
-    await expect(start('xoxb-not-this-one', slack.apiUrl)).rejects.toThrow(/Slack did not accept SLACK_BOT_TOKEN .*invalid_auth.*OAuth & Permissions/);
+    await expect(start('xoxb-not-this-one', slack.apiUrl)).rejects.toThrow(
+      /Slack did not accept SLACK_BOT_TOKEN .*invalid_auth.*OAuth & Permissions/,
+    );
   });
 
   it('names SLACK_API_URL when Slack cannot be reached', async () => {
-    await expect(start('xoxb-test', 'http://127.0.0.1:9/api/')).rejects.toThrow(/Could not reach Slack at http:\/\/127\.0\.0\.1:9\/api\/ .*Check SLACK_API_URL/);
+    await expect(start('xoxb-test', 'http://127.0.0.1:9/api/')).rejects.toThrow(
+      /Could not reach Slack at http:\/\/127\.0\.0\.1:9\/api\/ .*Check SLACK_API_URL/,
+    );
   }, 20_000);
 });

@@ -45,7 +45,12 @@ describe('Baton on Slack over Socket Mode', () => {
       host: '127.0.0.1',
       port: 0,
       logger: silentLogger,
-      slack: { botToken: 'xoxb-test', connection: { mode: 'socket', appToken: 'xapp-test' }, apiUrl: slack.apiUrl, pace: UNPACED },
+      slack: {
+        botToken: 'xoxb-test',
+        connection: { mode: 'socket', appToken: 'xapp-test' },
+        apiUrl: slack.apiUrl,
+        pace: UNPACED,
+      },
     });
   });
 
@@ -68,7 +73,10 @@ describe('Baton on Slack over Socket Mode', () => {
 
   const planAwaitingApproval = (release: string) =>
     slack.waitFor(
-      () => slack.channelMessages(DEPLOYS).find((root: PostedMessage) => root.text.includes(release) && root.text.includes('awaiting approval')),
+      () =>
+        slack
+          .channelMessages(DEPLOYS)
+          .find((root: PostedMessage) => root.text.includes(release) && root.text.includes('awaiting approval')),
       10_000,
     );
 
@@ -79,12 +87,17 @@ describe('Baton on Slack over Socket Mode', () => {
     const ack = await promote('api=1.4.2 to staging');
 
     expect(ack.afterMs).toBeLessThan(ACK_DEADLINE_MS);
-    expect(ack.payload).toMatchObject({ response_type: 'ephemeral', text: expect.stringMatching(/Planning promotion #\d+/) });
+    expect(ack.payload).toMatchObject({
+      response_type: 'ephemeral',
+      text: expect.stringMatching(/Planning promotion #\d+/),
+    });
     const plan = await planAwaitingApproval('1.4.2');
     expect(plan.blocks.find((block) => (block as { type: string }).type === 'actions')).toMatchObject({
       elements: [{ action_id: 'approve' }, { action_id: 'reject' }],
     });
-    const [answer] = await slack.waitFor(() => (slack.ephemerals(ALICE).length > 0 ? slack.ephemerals(ALICE) : undefined));
+    const [answer] = await slack.waitFor(() =>
+      slack.ephemerals(ALICE).length > 0 ? slack.ephemerals(ALICE) : undefined,
+    );
     expect(answer?.text).toMatch(/Planning promotion #\d+/);
   });
 

@@ -99,7 +99,10 @@ function sendJson(response: ServerResponse, status: number, body: unknown, heade
 
 function flatHeaders(request: IncomingMessage): Record<string, string> {
   return Object.fromEntries(
-    Object.entries(request.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : (value ?? '')]),
+    Object.entries(request.headers).map(([name, value]) => [
+      name,
+      Array.isArray(value) ? value.join(', ') : (value ?? ''),
+    ]),
   );
 }
 
@@ -113,9 +116,18 @@ export async function startCiServerStandIn(options: CiServerOptions): Promise<Ci
   let started = 0;
   let baseUrl = '';
 
-  const runJson = (run: WorkflowRun) => ({ ...run, run_url: `${baseUrl}/runs/${run.id}`, html_url: `${baseUrl}/runs/${run.id}/view` });
+  const runJson = (run: WorkflowRun) => ({
+    ...run,
+    run_url: `${baseUrl}/runs/${run.id}`,
+    html_url: `${baseUrl}/runs/${run.id}/view`,
+  });
 
-  function answerRun(response: ServerResponse, status: number, run: WorkflowRun, extraHeaders: Record<string, string> = {}): void {
+  function answerRun(
+    response: ServerResponse,
+    status: number,
+    run: WorkflowRun,
+    extraHeaders: Record<string, string> = {},
+  ): void {
     sendJson(response, status, runJson(run), { location: `/runs/${run.id}`, ...extraHeaders });
   }
 
@@ -123,7 +135,8 @@ export async function startCiServerStandIn(options: CiServerOptions): Promise<Ci
     const signature = checkSignature(options.webhookSecret, raw, headers[SIGNATURE_HEADER]);
     if (signature !== 'valid') {
       sendJson(response, 401, {
-        message: signature === 'missing' ? `Missing ${SIGNATURE_HEADER} header` : 'Signature does not match the request body',
+        message:
+          signature === 'missing' ? `Missing ${SIGNATURE_HEADER} header` : 'Signature does not match the request body',
       });
       return;
     }
@@ -190,7 +203,12 @@ export async function startCiServerStandIn(options: CiServerOptions): Promise<Ci
     }
     const next = scripted.get(route)?.shift();
     if (next !== undefined) {
-      sendJson(response, next.status, next.body ?? { message: `scripted ${next.status}` }, next.retryAfter === undefined ? {} : { 'retry-after': next.retryAfter });
+      sendJson(
+        response,
+        next.status,
+        next.body ?? { message: `scripted ${next.status}` },
+        next.retryAfter === undefined ? {} : { 'retry-after': next.retryAfter },
+      );
       return;
     }
     if (route === 'dispatch') dispatch(response, decodeURIComponent(DISPATCH.exec(path)?.[1] ?? ''), headers, raw);

@@ -77,7 +77,8 @@ export class RunBook {
 
   private finish(run: WorkflowRun, conclusion: RunConclusion): void {
     const { environment, version } = run.inputs;
-    if (conclusion === 'success' && environment !== undefined && version !== undefined) this.deployed.set(environment, version);
+    if (conclusion === 'success' && environment !== undefined && version !== undefined)
+      this.deployed.set(environment, version);
     this.update(run, 'completed', conclusion);
   }
 }

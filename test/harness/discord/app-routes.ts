@@ -40,15 +40,28 @@ function gatewayBot({ state }: RouteContext) {
 }
 
 export const APP_ROUTES: Route[] = [
-  { method: 'GET', template: '/gateway', auth: 'none', handle: ({ state }) => ({ status: 200, body: { url: state.gateway.url } }) },
+  {
+    method: 'GET',
+    template: '/gateway',
+    auth: 'none',
+    handle: ({ state }) => ({ status: 200, body: { url: state.gateway.url } }),
+  },
   { method: 'GET', template: '/gateway/bot', auth: 'bot', handle: gatewayBot },
   {
     method: 'GET',
     template: '/users/@me',
     auth: 'bot',
-    handle: ({ state }) => ({ status: 200, body: { ...apiUser(state.directory.botUser, true), verified: true, mfa_enabled: false, email: null } }),
+    handle: ({ state }) => ({
+      status: 200,
+      body: { ...apiUser(state.directory.botUser, true), verified: true, mfa_enabled: false, email: null },
+    }),
   },
-  { method: 'GET', template: '/applications/@me', auth: 'bot', handle: ({ state }) => ({ status: 200, body: state.directory.apiApplication(state.publicKey) }) },
+  {
+    method: 'GET',
+    template: '/applications/@me',
+    auth: 'bot',
+    handle: ({ state }) => ({ status: 200, body: state.directory.apiApplication(state.publicKey) }),
+  },
   {
     method: 'GET',
     template: '/applications/{application.id}/commands',

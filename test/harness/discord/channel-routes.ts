@@ -37,7 +37,11 @@ function api(state: StandInState, message: StoredMessage): Json {
 }
 
 /** A message now in a channel: the channel's counters move and the gateway tells the bot (GUILD_MESSAGES). */
-export function announceMessage(state: StandInState, message: StoredMessage, event: 'MESSAGE_CREATE' | 'MESSAGE_UPDATE'): void {
+export function announceMessage(
+  state: StandInState,
+  message: StoredMessage,
+  event: 'MESSAGE_CREATE' | 'MESSAGE_UPDATE',
+): void {
   if (message.ephemeral) return;
   const target = state.directory.channels.get(message.channelId);
   if (target && event === 'MESSAGE_CREATE') {
@@ -58,14 +62,24 @@ function postMessage({ state, params, body }: RouteContext) {
   const json = jsonObject(body.json);
   checkMessageBody(json, { creating: true, files: body.files.length });
   // With enforce_nonce, a second create with the same nonce returns the first message instead of making another.
-  const nonce = json.enforce_nonce === true && (typeof json.nonce === 'string' || typeof json.nonce === 'number') ? `${target.id}/${String(json.nonce)}` : undefined;
+  const nonce =
+    json.enforce_nonce === true && (typeof json.nonce === 'string' || typeof json.nonce === 'number')
+      ? `${target.id}/${String(json.nonce)}`
+      : undefined;
   const seen = createdByNonce.get(state) ?? new Map<string, { messageId: string; at: number }>();
   createdByNonce.set(state, seen);
   const earlier = nonce ? seen.get(nonce) : undefined;
-  const existing = earlier && earlier.at > state.clock() - NONCE_WINDOW_MS ? state.messages.get(earlier.messageId) : undefined;
+  const existing =
+    earlier && earlier.at > state.clock() - NONCE_WINDOW_MS ? state.messages.get(earlier.messageId) : undefined;
   if (existing) return { status: 200, body: api(state, existing) };
   // Only interaction responses may be ephemeral.
-  const message = state.messages.create(target.id, target.guildId, state.directory.botUser.id, { ...json, flags: (typeof json.flags === 'number' ? json.flags : 0) & ~(1 << 6) }, body.files);
+  const message = state.messages.create(
+    target.id,
+    target.guildId,
+    state.directory.botUser.id,
+    { ...json, flags: (typeof json.flags === 'number' ? json.flags : 0) & ~(1 << 6) },
+    body.files,
+  );
   if (nonce) seen.set(nonce, { messageId: message.id, at: state.clock() });
   announceMessage(state, message, 'MESSAGE_CREATE');
   return { status: 200, body: api(state, message) };
@@ -74,7 +88,8 @@ function postMessage({ state, params, body }: RouteContext) {
 function editMessage({ state, params, body }: RouteContext) {
   const target = channel(state, params['channel.id']);
   const message = messageIn(state, target.id, params['message.id']);
-  if (message.authorId !== state.directory.botUser.id) throw new DiscordApiError(403, 50005, 'Cannot edit a message authored by another user');
+  if (message.authorId !== state.directory.botUser.id)
+    throw new DiscordApiError(403, 50005, 'Cannot edit a message authored by another user');
   const json = jsonObject(body.json);
   checkMessageBody(json, { creating: false, files: body.files.length });
   state.messages.edit(message, json, body.files);
@@ -109,13 +124,18 @@ function deleteMessage({ state, params }: RouteContext) {
   const target = channel(state, params['channel.id']);
   const message = messageIn(state, target.id, params['message.id']);
   state.messages.delete(message);
-  state.gateway.dispatch('MESSAGE_DELETE', { id: message.id, channel_id: target.id, guild_id: target.guildId }, INTENT.guildMessages);
+  state.gateway.dispatch(
+    'MESSAGE_DELETE',
+    { id: message.id, channel_id: target.id, guild_id: target.guildId },
+    INTENT.guildMessages,
+  );
   return { status: 204 };
 }
 
 function startThread({ state, params, body }: RouteContext) {
   const parent = channel(state, params['channel.id']);
-  if (parent.type !== CHANNEL_TYPE.guildText) throw new DiscordApiError(400, 50024, 'Cannot execute action on this channel type');
+  if (parent.type !== CHANNEL_TYPE.guildText)
+    throw new DiscordApiError(400, 50024, 'Cannot execute action on this channel type');
   const message = messageIn(state, parent.id, params['message.id']);
   const json = jsonObject(body.json);
   const errors = new FormErrors();
@@ -127,7 +147,8 @@ function startThread({ state, params, body }: RouteContext) {
     errors.add(['auto_archive_duration'], 'BASE_TYPE_CHOICES', 'Value must be one of {60, 1440, 4320, 10080}.');
   }
   errors.throwIfAny();
-  if (message.threadId !== undefined) throw new DiscordApiError(400, 160004, 'A thread has already been created for this message');
+  if (message.threadId !== undefined)
+    throw new DiscordApiError(400, 160004, 'A thread has already been created for this message');
   const thread: StoredChannel = {
     id: message.id,
     guildId: parent.guildId,
@@ -142,7 +163,11 @@ function startThread({ state, params, body }: RouteContext) {
   state.directory.channels.set(thread.id, thread);
   message.threadId = thread.id;
   state.threads.push(thread.id);
-  state.gateway.dispatch('THREAD_CREATE', { ...state.directory.apiChannel(thread), newly_created: true }, INTENT.guilds);
+  state.gateway.dispatch(
+    'THREAD_CREATE',
+    { ...state.directory.apiChannel(thread), newly_created: true },
+    INTENT.guilds,
+  );
   return { status: 201, body: state.directory.apiChannel(thread) };
 }
 
@@ -157,5 +182,10 @@ export const CHANNEL_ROUTES: Route[] = [
   { method: 'GET', template: '/channels/{channel.id}/messages/{message.id}', auth: 'bot', handle: getMessage },
   { method: 'PATCH', template: '/channels/{channel.id}/messages/{message.id}', auth: 'bot', handle: editMessage },
   { method: 'DELETE', template: '/channels/{channel.id}/messages/{message.id}', auth: 'bot', handle: deleteMessage },
-  { method: 'POST', template: '/channels/{channel.id}/messages/{message.id}/threads', auth: 'bot', handle: startThread },
+  {
+    method: 'POST',
+    template: '/channels/{channel.id}/messages/{message.id}/threads',
+    auth: 'bot',
+    handle: startThread,
+  },
 ];

@@ -30,7 +30,8 @@ function checkOptions(errors: FormErrors, path: Array<string | number>, options:
   const list = Array.isArray(options) ? (options as Json[]) : [];
   if (list.length > MAX_OPTIONS) errors.maxLength(path, MAX_OPTIONS);
   list.forEach((option, index) => {
-    if (typeof option.name !== 'string' || !NAME.test(option.name)) errors.add([...path, index, 'name'], 'APPLICATION_COMMAND_INVALID_NAME', 'Command name is invalid');
+    if (typeof option.name !== 'string' || !NAME.test(option.name))
+      errors.add([...path, index, 'name'], 'APPLICATION_COMMAND_INVALID_NAME', 'Command name is invalid');
     if (typeof option.description !== 'string' || option.description.length < 1 || option.description.length > 100) {
       errors.add([...path, index, 'description'], 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 100 in length.');
     }
@@ -57,7 +58,10 @@ export class CommandRegistry {
       if (typeof command.name !== 'string' || (type === CHAT_INPUT && !NAME.test(command.name))) {
         errors.add([index, 'name'], 'APPLICATION_COMMAND_INVALID_NAME', 'Command name is invalid');
       }
-      if (type === CHAT_INPUT && (typeof command.description !== 'string' || command.description.length < 1 || command.description.length > 100)) {
+      if (
+        type === CHAT_INPUT &&
+        (typeof command.description !== 'string' || command.description.length < 1 || command.description.length > 100)
+      ) {
         errors.add([index, 'description'], 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 100 in length.');
       }
       checkOptions(errors, [index, 'options'], command.options);

@@ -42,11 +42,16 @@ let client: Client | undefined;
 let appServer: Server | undefined;
 
 /** A discord.js Client logged in to the stand-in and ready, with /promote registered. */
-async function connect(options: DiscordStandInOptions = {}, onInteraction?: (interaction: Interaction) => Promise<void>, rest: Partial<RESTOptions> = {}): Promise<Client> {
+async function connect(
+  options: DiscordStandInOptions = {},
+  onInteraction?: (interaction: Interaction) => Promise<void>,
+  rest: Partial<RESTOptions> = {},
+): Promise<Client> {
   standIn = await startDiscordStandIn({ heartbeatIntervalMs: 1_000, ...options });
   const bot = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: standIn.url, ...rest } });
   client = bot;
-  if (onInteraction) bot.on(Events.InteractionCreate, (interaction) => void onInteraction(interaction).catch(() => undefined));
+  if (onInteraction)
+    bot.on(Events.InteractionCreate, (interaction) => void onInteraction(interaction).catch(() => undefined));
   const ready = once(bot, Events.ClientReady);
   await bot.login(standIn.token);
   await ready;
@@ -65,7 +70,11 @@ async function apiError(call: Promise<unknown>): Promise<DiscordAPIError> {
 
 function planMessage(id: string) {
   return {
-    embeds: [new EmbedBuilder().setTitle('Promote 2026.11.3 to production').addFields({ name: 'api', value: '1.4.1 → 1.4.2' }, { name: 'iam', value: 'no change' })],
+    embeds: [
+      new EmbedBuilder()
+        .setTitle('Promote 2026.11.3 to production')
+        .addFields({ name: 'api', value: '1.4.1 → 1.4.2' }, { name: 'iam', value: 'no change' }),
+    ],
     components: [
       new ActionRowBuilder<ButtonBuilder>().addComponents(
         new ButtonBuilder().setCustomId(`approve:${id}`).setLabel('Approve').setStyle(ButtonStyle.Success),
@@ -129,7 +138,12 @@ describe('gateway', () => {
     expect(standIn.identifyCount).toBe(1);
     expect(standIn.connectionCount).toBe(2);
     expect(standIn.gatewayConnections[1]?.url).toContain('/gateway/resume?v=10');
-    expect(standIn.dispatches().map((dispatch) => dispatch.t)).toEqual(['READY', 'GUILD_CREATE', 'INTERACTION_CREATE', 'RESUMED']);
+    expect(standIn.dispatches().map((dispatch) => dispatch.t)).toEqual([
+      'READY',
+      'GUILD_CREATE',
+      'INTERACTION_CREATE',
+      'RESUMED',
+    ]);
   });
 
   it('sends RECONNECT on request, and discord.js resumes the session', async () => {
@@ -164,14 +178,21 @@ describe('interactions over the gateway', () => {
     const bot = await connect({ interactionDeadlineMs: 200 }, async (interaction) => {
       if (!interaction.isChatInputCommand()) return;
       const route = Routes.interactionCallback(interaction.id, interaction.token);
-      if (interaction.options.getString('environment') === 'late') await new Promise((resolve) => setTimeout(resolve, 300));
+      if (interaction.options.getString('environment') === 'late')
+        await new Promise((resolve) => setTimeout(resolve, 300));
       else await bot.rest.post(route, { body: { type: 5 }, auth: false });
-      await bot.rest.post(route, { body: { type: 4, data: { content: 'again' } }, auth: false }).catch((error: DiscordAPIError) => errors.push(error));
+      await bot.rest
+        .post(route, { body: { type: 4, data: { content: 'again' } }, auth: false })
+        .catch((error: DiscordAPIError) => errors.push(error));
     });
     const twice = await standIn.slashCommand('alice', 'promote', { release: 'r', environment: 'staging' });
     await standIn.waitFor(() => errors.length === 1);
     expect(twice.callbackType).toBe(5);
-    expect([errors[0]?.status, errors[0]?.code, errors[0]?.message]).toEqual([400, 40060, 'Interaction has already been acknowledged.']);
+    expect([errors[0]?.status, errors[0]?.code, errors[0]?.message]).toEqual([
+      400,
+      40060,
+      'Interaction has already been acknowledged.',
+    ]);
     const late = await standIn.slashCommand('alice', 'promote', { release: 'r', environment: 'late' });
     await standIn.waitFor(() => errors.length === 2);
     expect(late.answered).toBe(false);
@@ -191,8 +212,13 @@ describe('interactions over the gateway', () => {
     });
     const command = await standIn.slashCommand('bob', 'promote', { release: '2026.11.3', environment: 'production' });
     expect(command.callbackType).toBe(5);
-    const plan = await standIn.waitFor(() => standIn.threads()[0] && standIn.messages(standIn.threads()[0]!.id)[0] && command.response);
-    expect(plan.embeds[0]).toMatchObject({ title: 'Promote 2026.11.3 to production', fields: [{ name: 'api' }, { name: 'iam' }] });
+    const plan = await standIn.waitFor(
+      () => standIn.threads()[0] && standIn.messages(standIn.threads()[0]!.id)[0] && command.response,
+    );
+    expect(plan.embeds[0]).toMatchObject({
+      title: 'Promote 2026.11.3 to production',
+      fields: [{ name: 'api' }, { name: 'iam' }],
+    });
     const [thread] = standIn.threads();
     expect(thread).toMatchObject({ id: plan.id, parentId: standIn.channelId, name: 'Promotion p1' });
     expect(standIn.messages(thread!.id).map((message) => message.content)).toEqual(['staging: api 1.4.2 rolled out']);
@@ -210,8 +236,16 @@ describe('interactions over the gateway', () => {
     await connect({}, async (interaction) => {
       if (interaction.isChatInputCommand()) await interaction.reply(planMessage('p2'));
       else if (interaction.isButton()) {
-        const reason = new TextInputBuilder().setCustomId('reason').setLabel('Why reject?').setStyle(TextInputStyle.Paragraph);
-        await interaction.showModal(new ModalBuilder().setCustomId('reject-modal:p2').setTitle('Reject promotion').addComponents(new ActionRowBuilder<TextInputBuilder>().addComponents(reason)));
+        const reason = new TextInputBuilder()
+          .setCustomId('reason')
+          .setLabel('Why reject?')
+          .setStyle(TextInputStyle.Paragraph);
+        await interaction.showModal(
+          new ModalBuilder()
+            .setCustomId('reject-modal:p2')
+            .setTitle('Reject promotion')
+            .addComponents(new ActionRowBuilder<TextInputBuilder>().addComponents(reason)),
+        );
       } else if (interaction.isModalSubmit()) {
         reasons.push(interaction.fields.getTextInputValue('reason'));
         await interaction.reply({ content: 'Rejected', flags: 64 });
@@ -231,7 +265,9 @@ describe('interactions over the gateway', () => {
     await connect({}, async (interaction) => {
       if (interaction.isAutocomplete()) {
         const typed = interaction.options.getFocused();
-        await interaction.respond(['2026.11.3', '2026.11.2'].filter((name) => name.startsWith(typed)).map((name) => ({ name, value: name })));
+        await interaction.respond(
+          ['2026.11.3', '2026.11.2'].filter((name) => name.startsWith(typed)).map((name) => ({ name, value: name })),
+        );
       }
     });
     const outcome = await standIn.autocomplete('alice', 'promote', { release: '2026.11' }, 'release');
@@ -243,28 +279,54 @@ describe('interactions over the gateway', () => {
   });
   it('takes follow-ups and refuses the webhook before the callback (10015) and a modal over its limits (50035)', async () => {
     const seen: Array<DiscordAPIError | string> = [];
-    const bot = await connect({}, async (interaction) => {
-      if (!interaction.isChatInputCommand()) return;
-      await bot.rest.post(Routes.webhook(interaction.applicationId, interaction.token), { body: { content: 'too early' }, auth: false }).catch((error: DiscordAPIError) => seen.push(error));
-      // Raw JSON: discord.js's builders would refuse the long title before sending it.
-      const modal = { custom_id: 'm', title: 't'.repeat(46), components: [{ type: 1, components: [{ type: 4, custom_id: 'reason', label: 'Why?', style: 1 }] }] };
-      await interaction.showModal(modal).catch((error: DiscordAPIError) => seen.push(error));
-      await interaction.deferReply({ flags: 64 });
-      await interaction.editReply('Planned');
-      const followUp = await interaction.followUp({ content: 'Waiting for approval', files: [{ attachment: Buffer.from('plan body'), name: 'plan.txt' }] });
-      seen.push(followUp.attachments.first()?.name ?? 'no attachment');
-      // Files go as multipart: @discordjs/rest's default undici `request` (undici 7 here, by the
-      // override) cannot send Node 20's global FormData ("action is not a function"); global fetch can.
-    }, { makeRequest: (url, init) => fetch(url, init as RequestInit) as unknown as ReturnType<RESTOptions['makeRequest']> });
+    const bot = await connect(
+      {},
+      async (interaction) => {
+        if (!interaction.isChatInputCommand()) return;
+        await bot.rest
+          .post(Routes.webhook(interaction.applicationId, interaction.token), {
+            body: { content: 'too early' },
+            auth: false,
+          })
+          .catch((error: DiscordAPIError) => seen.push(error));
+        // Raw JSON: discord.js's builders would refuse the long title before sending it.
+        const modal = {
+          custom_id: 'm',
+          title: 't'.repeat(46),
+          components: [{ type: 1, components: [{ type: 4, custom_id: 'reason', label: 'Why?', style: 1 }] }],
+        };
+        await interaction.showModal(modal).catch((error: DiscordAPIError) => seen.push(error));
+        await interaction.deferReply({ flags: 64 });
+        await interaction.editReply('Planned');
+        const followUp = await interaction.followUp({
+          content: 'Waiting for approval',
+          files: [{ attachment: Buffer.from('plan body'), name: 'plan.txt' }],
+        });
+        seen.push(followUp.attachments.first()?.name ?? 'no attachment');
+        // Files go as multipart: @discordjs/rest's default undici `request` (undici 7 here, by the
+        // override) cannot send Node 20's global FormData ("action is not a function"); global fetch can.
+      },
+      {
+        makeRequest: (url, init) =>
+          fetch(url, init as RequestInit) as unknown as ReturnType<RESTOptions['makeRequest']>,
+      },
+    );
     const outcome = await standIn.slashCommand('alice', 'promote', { release: 'r', environment: 'staging' });
     await standIn.waitFor(() => seen.length === 3);
     expect((seen[0] as DiscordAPIError).code).toBe(10015);
-    expect((seen[1] as DiscordAPIError).rawError).toMatchObject({ code: 50035, errors: { data: { title: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 45 or fewer in length.' }] } } } });
+    expect((seen[1] as DiscordAPIError).rawError).toMatchObject({
+      code: 50035,
+      errors: {
+        data: { title: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 45 or fewer in length.' }] } },
+      },
+    });
     expect(seen[2]).toBe('plan.txt');
     expect([outcome.callbackType, outcome.ephemeral, outcome.content]).toEqual([5, true, 'Planned']);
     expect(outcome.response?.history.map((version) => version.flags)).toEqual([64 | 128]);
     const [followUp] = outcome.followUps;
-    expect(followUp?.attachments.map((attachment) => [attachment.filename, attachment.bytes.toString()])).toEqual([['plan.txt', 'plan body']]);
+    expect(followUp?.attachments.map((attachment) => [attachment.filename, attachment.bytes.toString()])).toEqual([
+      ['plan.txt', 'plan body'],
+    ]);
     expect(await (await fetch(followUp!.attachments[0]!.url)).text()).toBe('plan body');
     expect(outcome.refusals.map((refusal) => refusal.code)).toEqual([10015, 50035]);
   });
@@ -302,21 +364,37 @@ describe('REST', () => {
     const channel = bot.channels.cache.get(standIn.channelId) as TextChannel;
     const long = await apiError(channel.send('x'.repeat(2001)));
     expect(long.code).toBe(50035);
-    expect(long.rawError).toMatchObject({ message: 'Invalid Form Body', errors: { content: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 2000 or fewer in length.' }] } } });
+    expect(long.rawError).toMatchObject({
+      message: 'Invalid Form Body',
+      errors: { content: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 2000 or fewer in length.' }] } },
+    });
 
     const button = (id: string) => ({ type: 2, style: 1, label: 'x', custom_id: id });
     const body = {
       embeds: [{ title: 't'.repeat(257), fields: Array.from({ length: 26 }, () => ({ name: 'n', value: 'v' })) }],
-      components: [{ type: 1, components: [1, 2, 3, 4, 5, 6].map((n) => button(`b${n}`)) }, { type: 1, components: [button('b1'), { ...button('c'.repeat(101)), label: 'l'.repeat(81) }] }],
+      components: [
+        { type: 1, components: [1, 2, 3, 4, 5, 6].map((n) => button(`b${n}`)) },
+        { type: 1, components: [button('b1'), { ...button('c'.repeat(101)), label: 'l'.repeat(81) }] },
+      ],
     };
     const error = await apiError(bot.rest.post(Routes.channelMessages(standIn.channelId), { body }));
     expect(error.rawError).toMatchObject({
       code: 50035,
       errors: {
-        embeds: { 0: { title: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH' }] }, fields: { _errors: [{ message: 'Must be 25 or fewer in length.' }] } } },
+        embeds: {
+          0: {
+            title: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH' }] },
+            fields: { _errors: [{ message: 'Must be 25 or fewer in length.' }] },
+          },
+        },
         components: {
           0: { components: { _errors: [{ message: 'Must be 5 or fewer in length.' }] } },
-          1: { components: { 0: { custom_id: { _errors: [{ code: 'COMPONENT_CUSTOM_ID_DUPLICATED' }] } }, 1: { custom_id: {}, label: {} } } },
+          1: {
+            components: {
+              0: { custom_id: { _errors: [{ code: 'COMPONENT_CUSTOM_ID_DUPLICATED' }] } },
+              1: { custom_id: {}, label: {} },
+            },
+          },
         },
       },
     });
@@ -325,7 +403,14 @@ describe('REST', () => {
 
   it('looks up members and roles', async () => {
     await connect({
-      guilds: [{ id: '1400000000000000001', channels: [{ id: '1400000000000000002', name: 'deploys' }], roles: [{ id: '1400000000000000003', name: 'release-managers' }], members: [{ id: '1400000000000000004', username: 'carol', roles: ['1400000000000000003'] }] }],
+      guilds: [
+        {
+          id: '1400000000000000001',
+          channels: [{ id: '1400000000000000002', name: 'deploys' }],
+          roles: [{ id: '1400000000000000003', name: 'release-managers' }],
+          members: [{ id: '1400000000000000004', username: 'carol', roles: ['1400000000000000003'] }],
+        },
+      ],
     });
     const guild = client!.guilds.cache.get('1400000000000000001')!;
     const member = await guild.members.fetch('1400000000000000004');
@@ -336,7 +421,9 @@ describe('REST', () => {
   });
 
   it('announces per-route limits in headers, and discord.js paces itself to them', async () => {
-    const bot = await connect({ rateLimits: { routes: { 'POST /channels/{channel.id}/messages': { limit: 3, windowMs: 400 } } } });
+    const bot = await connect({
+      rateLimits: { routes: { 'POST /channels/{channel.id}/messages': { limit: 3, windowMs: 400 } } },
+    });
     const channel = bot.channels.cache.get(standIn.channelId) as TextChannel;
     const answer = await fetch(`${standIn.url}/v10/channels/${standIn.channelId}/messages`, {
       method: 'POST',
@@ -348,18 +435,28 @@ describe('REST', () => {
     expect(Number(answer.headers.get('x-ratelimit-reset-after'))).toBeGreaterThan(0);
     expect(answer.headers.get('x-ratelimit-bucket')).toMatch(/^[0-9a-f]+$/);
     await Promise.all(Array.from({ length: 9 }, (_, n) => channel.send(`step ${n}`)));
-    expect(standIn.messages(standIn.channelId).map((message) => message.content)).toEqual(['first', ...Array.from({ length: 9 }, (_, n) => `step ${n}`)]);
+    expect(standIn.messages(standIn.channelId).map((message) => message.content)).toEqual([
+      'first',
+      ...Array.from({ length: 9 }, (_, n) => `step ${n}`),
+    ]);
     expect(standIn.requestCounts()['POST /channels/{channel.id}/messages']).toBe(10 + standIn.rateLimitedCount);
   });
 
   it('answers past the global limit with 429, which @discordjs/rest waits out; every message arrives in order', async () => {
     const bot = await connect();
     const channel = bot.channels.cache.get(standIn.channelId) as TextChannel;
-    standIn.setRateLimits({ globalPerSecond: 4, routes: { 'POST /channels/{channel.id}/messages': { limit: 100, windowMs: 1_000 } } });
+    standIn.setRateLimits({
+      globalPerSecond: 4,
+      routes: { 'POST /channels/{channel.id}/messages': { limit: 100, windowMs: 1_000 } },
+    });
     await Promise.all(Array.from({ length: 8 }, (_, n) => channel.send(`message ${n}`)));
-    expect(standIn.messages(standIn.channelId).map((message) => message.content)).toEqual(Array.from({ length: 8 }, (_, n) => `message ${n}`));
+    expect(standIn.messages(standIn.channelId).map((message) => message.content)).toEqual(
+      Array.from({ length: 8 }, (_, n) => `message ${n}`),
+    );
     expect(standIn.rateLimitedCount).toBeGreaterThan(0);
-    expect(standIn.rateLimited.every((limited) => limited.scope === 'global' && limited.retryAfterSeconds >= 1)).toBe(true);
+    expect(standIn.rateLimited.every((limited) => limited.scope === 'global' && limited.retryAfterSeconds >= 1)).toBe(
+      true,
+    );
     const refused = standIn.requests.find((request) => request.status === 429);
     expect(refused?.route).toBe('POST /channels/{channel.id}/messages');
   });
@@ -368,7 +465,10 @@ describe('REST', () => {
 describe('interactions over HTTP', () => {
   it('signs every delivery with Ed25519 over timestamp + body, and takes the answer in the HTTP response', async () => {
     standIn = await startDiscordStandIn();
-    const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(standIn.publicKey, 'hex').toString('base64url') }, format: 'jwk' });
+    const key = createPublicKey({
+      key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(standIn.publicKey, 'hex').toString('base64url') },
+      format: 'jwk',
+    });
     const seen: Array<{ valid: boolean; type: number }> = [];
     appServer = createServer((request, response) => {
       const chunks: Buffer[] = [];
@@ -384,18 +484,25 @@ describe('interactions over HTTP', () => {
           response.writeHead(401).end('invalid request signature');
           return;
         }
-        const answer = interaction.type === 1 ? { type: 1 } : { type: 4, data: { content: `hello ${interaction.member?.user.username}`, flags: 64 } };
+        const answer =
+          interaction.type === 1
+            ? { type: 1 }
+            : { type: 4, data: { content: `hello ${interaction.member?.user.username}`, flags: 64 } };
         response.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(answer));
       });
     });
     appServer.listen(0, '127.0.0.1');
     await once(appServer, 'listening');
-    standIn.setInteractionsEndpoint(`http://127.0.0.1:${(appServer.address() as AddressInfo).port}/discord/interactions`);
+    standIn.setInteractionsEndpoint(
+      `http://127.0.0.1:${(appServer.address() as AddressInfo).port}/discord/interactions`,
+    );
 
     const ping = await standIn.ping();
     expect([ping.callbackType, ping.callback?.via]).toEqual([1, 'http-response']);
 
-    await new REST({ api: standIn.url }).setToken(standIn.token).put(Routes.applicationCommands(standIn.applicationId), { body: [PROMOTE] });
+    await new REST({ api: standIn.url })
+      .setToken(standIn.token)
+      .put(Routes.applicationCommands(standIn.applicationId), { body: [PROMOTE] });
     const command = await standIn.slashCommand('alice', 'promote', { release: 'r', environment: 'dev' });
     expect([command.callbackType, command.ephemeral, command.content]).toEqual([4, true, 'hello alice']);
 

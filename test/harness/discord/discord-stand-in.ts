@@ -97,7 +97,13 @@ export interface DiscordStandIn {
 
   // People
   slashCommand(user: string, name: string, options?: OptionValues, where?: Where): Promise<InteractionOutcome>;
-  autocomplete(user: string, name: string, options: OptionValues, focused: string, where?: Where): Promise<InteractionOutcome>;
+  autocomplete(
+    user: string,
+    name: string,
+    options: OptionValues,
+    focused: string,
+    where?: Where,
+  ): Promise<InteractionOutcome>;
   clickButton(user: string, messageId: string, customId: string): Promise<InteractionOutcome>;
   submitModal(user: string, customId: string, fields: Record<string, string>): Promise<InteractionOutcome>;
   /** HTTP delivery only: Discord's PING. */
@@ -170,7 +176,10 @@ export async function startDiscordStandIn(options: DiscordStandInOptions = {}): 
     interactionDeadlineMs: options.interactionDeadlineMs ?? 3_000,
     publicKey: keys.publicKeyHex,
   };
-  const actionOptions: { keys: typeof keys; endpointUrl?: string } = { keys, ...(options.interactionsEndpointUrl ? { endpointUrl: options.interactionsEndpointUrl } : {}) };
+  const actionOptions: { keys: typeof keys; endpointUrl?: string } = {
+    keys,
+    ...(options.interactionsEndpointUrl ? { endpointUrl: options.interactionsEndpointUrl } : {}),
+  };
   const people = new UserActions(state, actionOptions);
   const failures: Array<{ route: string; failure: InjectedFailure }> = [];
   const channelFailures = new Map<string, InjectedFailure>();
@@ -184,8 +193,15 @@ export async function startDiscordStandIn(options: DiscordStandInOptions = {}): 
   }
 
   function injected(failure: InjectedFailure): DiscordApiError {
-    const extra: Record<string, string> = failure.status === 429 ? { 'Retry-After': String(failure.retryAfter ?? 1), 'X-RateLimit-Scope': 'shared' } : {};
-    return new DiscordApiError(failure.status, failure.code ?? 0, failure.message ?? `${failure.status}: Injected failure`, undefined, extra);
+    const extra: Record<string, string> =
+      failure.status === 429 ? { 'Retry-After': String(failure.retryAfter ?? 1), 'X-RateLimit-Scope': 'shared' } : {};
+    return new DiscordApiError(
+      failure.status,
+      failure.code ?? 0,
+      failure.message ?? `${failure.status}: Injected failure`,
+      undefined,
+      extra,
+    );
   }
 
   function takeFailure(route: string): InjectedFailure | undefined {
@@ -193,13 +209,19 @@ export async function startDiscordStandIn(options: DiscordStandInOptions = {}): 
     return index < 0 ? undefined : failures.splice(index, 1)[0]?.failure;
   }
 
-  async function answerApi(request: IncomingMessage, path: string, query: URLSearchParams, raw: Buffer): Promise<{ status: number; body: unknown; headers: Record<string, string>; route: string; parsed?: RequestBody }> {
+  async function answerApi(
+    request: IncomingMessage,
+    path: string,
+    query: URLSearchParams,
+    raw: Buffer,
+  ): Promise<{ status: number; body: unknown; headers: Record<string, string>; route: string; parsed?: RequestBody }> {
     const method = request.method ?? 'GET';
     const matched = matchRoute(ROUTES, method, path);
     if (!('route' in matched)) throw matched.methodMismatch ? methodNotAllowed() : notFound();
     const { route, params } = matched;
     const key = routeKey(route);
-    if (route.auth === 'bot' && request.headers.authorization !== `Bot ${directory.token}`) throw Object.assign(unauthorized(), { route: key });
+    if (route.auth === 'bot' && request.headers.authorization !== `Bot ${directory.token}`)
+      throw Object.assign(unauthorized(), { route: key });
     let headers: Record<string, string> = {};
     try {
       headers = state.rateLimits.take(key, majorResource(params), countsGlobally(route));
@@ -242,7 +264,16 @@ export async function startDiscordStandIn(options: DiscordStandInOptions = {}): 
         parsed = { json: raw.toString('utf8'), files: [] };
       }
     }
-    state.requests.push({ method: request.method ?? 'GET', route, path, body: parsed.json, files: parsed.files.length, status, ...(code === undefined ? {} : { code }), at: clock() });
+    state.requests.push({
+      method: request.method ?? 'GET',
+      route,
+      path,
+      body: parsed.json,
+      files: parsed.files.length,
+      status,
+      ...(code === undefined ? {} : { code }),
+      at: clock(),
+    });
     send(response, status, body, headers);
   }
 
@@ -275,7 +306,8 @@ export async function startDiscordStandIn(options: DiscordStandInOptions = {}): 
   const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
       // A bug in the stand-in: answer 500 so the test fails loudly instead of hanging.
-      if (!response.headersSent) send(response, 500, { message: `500: Discord stand-in error: ${String(error)}`, code: 0 }, {});
+      if (!response.headersSent)
+        send(response, 500, { message: `500: Discord stand-in error: ${String(error)}`, code: 0 }, {});
       else response.end();
     });
   });
@@ -330,8 +362,17 @@ export async function startDiscordStandIn(options: DiscordStandInOptions = {}): 
     messages: (channelId) => messages.inChannel(channelId),
     message: (id) => messages.get(id),
     ephemerals: (user) =>
-      messages.ephemerals().filter((message) => user === undefined || message.interaction?.userId === (directory.findMember(message.guildId, user)?.id ?? user)),
-    threads: () => state.threads.map((id) => directory.channels.get(id)).filter((channel): channel is StoredChannel => channel !== undefined),
+      messages
+        .ephemerals()
+        .filter(
+          (message) =>
+            user === undefined ||
+            message.interaction?.userId === (directory.findMember(message.guildId, user)?.id ?? user),
+        ),
+    threads: () =>
+      state.threads
+        .map((id) => directory.channels.get(id))
+        .filter((channel): channel is StoredChannel => channel !== undefined),
     commands: (guildId) => state.commands.list(guildId),
     get interactions() {
       return [...state.interactions.values()];
@@ -365,7 +406,9 @@ export async function startDiscordStandIn(options: DiscordStandInOptions = {}): 
           lastError = error;
         }
         if (Date.now() >= deadline) {
-          throw new Error(`waitFor: condition not met within ${timeoutMs} ms${lastError === undefined ? '' : ` (last error: ${String(lastError)})`}`);
+          throw new Error(
+            `waitFor: condition not met within ${timeoutMs} ms${lastError === undefined ? '' : ` (last error: ${String(lastError)})`}`,
+          );
         }
         await new Promise((resolve) => setTimeout(resolve, 10));
       }

@@ -15,7 +15,19 @@ import { apiUser, type GuildDirectory } from './guilds.ts';
 
 type Json = Record<string, unknown>;
 
-export const OP = { dispatch: 0, heartbeat: 1, identify: 2, presenceUpdate: 3, voiceStateUpdate: 4, resume: 6, reconnect: 7, requestGuildMembers: 8, invalidSession: 9, hello: 10, heartbeatAck: 11 } as const;
+export const OP = {
+  dispatch: 0,
+  heartbeat: 1,
+  identify: 2,
+  presenceUpdate: 3,
+  voiceStateUpdate: 4,
+  resume: 6,
+  reconnect: 7,
+  requestGuildMembers: 8,
+  invalidSession: 9,
+  hello: 10,
+  heartbeatAck: 11,
+} as const;
 
 export const CLOSE = {
   unknownError: 4000,
@@ -31,7 +43,13 @@ export const CLOSE = {
   disallowedIntents: 4014,
 } as const;
 
-export const INTENT = { guilds: 1 << 0, guildMembers: 1 << 1, guildPresences: 1 << 8, guildMessages: 1 << 9, messageContent: 1 << 15 } as const;
+export const INTENT = {
+  guilds: 1 << 0,
+  guildMembers: 1 << 1,
+  guildPresences: 1 << 8,
+  guildMessages: 1 << 9,
+  messageContent: 1 << 15,
+} as const;
 const PRIVILEGED = INTENT.guildMembers | INTENT.guildPresences | INTENT.messageContent;
 const KNOWN_INTENTS = 0x1ffff | (1 << 20) | (1 << 21) | (1 << 24) | (1 << 25);
 const GATEWAY_PATH = '/gateway';
@@ -116,7 +134,9 @@ export class GatewayServer {
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     const url = new URL(request.url ?? '/', 'ws://stand-in');
     if (url.pathname !== GATEWAY_PATH && url.pathname !== RESUME_PATH) return false;
-    this.server.handleUpgrade(request, socket, head, (ws) => this.open(ws, `${this.baseWsUrl()}${url.pathname}${url.search}`, url.searchParams));
+    this.server.handleUpgrade(request, socket, head, (ws) =>
+      this.open(ws, `${this.baseWsUrl()}${url.pathname}${url.search}`, url.searchParams),
+    );
     return true;
   }
 
@@ -131,7 +151,13 @@ export class GatewayServer {
   }
 
   private open(ws: WebSocket, url: string, query: URLSearchParams): void {
-    const connection: GatewayConnection = { url, openedAt: this.clock(), identified: false, resumed: false, heartbeats: 0 };
+    const connection: GatewayConnection = {
+      url,
+      openedAt: this.clock(),
+      identified: false,
+      resumed: false,
+      heartbeats: 0,
+    };
     this.connections.push(connection);
     this.links.set(ws, { connection });
     ws.on('message', (data, isBinary) => this.receive(ws, data, isBinary));
@@ -146,7 +172,12 @@ export class GatewayServer {
       this.closeWith(ws, CLOSE.decodeError, 'The Discord stand-in supports encoding=json without compress only.');
       return;
     }
-    this.send(ws, { op: OP.hello, t: null, s: null, d: { heartbeat_interval: this.options.heartbeatIntervalMs ?? 41_250, _trace: ['["discord-stand-in"]'] } });
+    this.send(ws, {
+      op: OP.hello,
+      t: null,
+      s: null,
+      d: { heartbeat_interval: this.options.heartbeatIntervalMs ?? 41_250, _trace: ['["discord-stand-in"]'] },
+    });
   }
 
   private closed(ws: WebSocket, code: number): void {
@@ -198,7 +229,11 @@ export class GatewayServer {
         if (!link.session) this.closeWith(ws, CLOSE.notAuthenticated, 'Not authenticated.');
         return;
       default:
-        this.closeWith(ws, link.session ? CLOSE.unknownOpcode : CLOSE.notAuthenticated, link.session ? 'Unknown opcode.' : 'Not authenticated.');
+        this.closeWith(
+          ws,
+          link.session ? CLOSE.unknownOpcode : CLOSE.notAuthenticated,
+          link.session ? 'Unknown opcode.' : 'Not authenticated.',
+        );
     }
   }
 
@@ -231,7 +266,14 @@ export class GatewayServer {
       return;
     }
     this.identifyCount += 1;
-    const session: Session = { id: randomBytes(16).toString('hex'), seq: 0, intents, history: [], socket: ws, invalid: false };
+    const session: Session = {
+      id: randomBytes(16).toString('hex'),
+      seq: 0,
+      intents,
+      history: [],
+      socket: ws,
+      invalid: false,
+    };
     this.sessions.set(session.id, session);
     this.current = session;
     link.session = session;
@@ -279,7 +321,8 @@ export class GatewayServer {
       this.send(ws, { op: OP.invalidSession, t: null, s: null, d: false });
       return;
     }
-    if (session.socket && session.socket !== ws) this.closeWith(session.socket, CLOSE.unknownError, 'Session resumed elsewhere.');
+    if (session.socket && session.socket !== ws)
+      this.closeWith(session.socket, CLOSE.unknownError, 'Session resumed elsewhere.');
     this.resumeCount += 1;
     session.socket = ws;
     link.session = session;

@@ -59,7 +59,9 @@ export const DEFAULT_MEMBERS: MemberSpec[] = [
 /** VIEW_CHANNEL | SEND_MESSAGES | READ_MESSAGE_HISTORY | USE_APPLICATION_COMMANDS. */
 const EVERYONE_PERMISSIONS = String((1n << 10n) | (1n << 11n) | (1n << 16n) | (1n << 31n));
 /** What the bot may do where it is: send, embed, attach, threads, read history, view. */
-export const BOT_PERMISSIONS = String((1n << 10n) | (1n << 11n) | (1n << 14n) | (1n << 15n) | (1n << 16n) | (1n << 35n) | (1n << 38n));
+export const BOT_PERMISSIONS = String(
+  (1n << 10n) | (1n << 11n) | (1n << 14n) | (1n << 15n) | (1n << 16n) | (1n << 35n) | (1n << 38n),
+);
 
 export const CHANNEL_TYPE = { guildText: 0, publicThread: 11 } as const;
 
@@ -121,19 +123,39 @@ export class GuildDirectory {
     this.applicationId = options.applicationId ?? DEFAULT_APPLICATION_ID;
     // Apps made since 2019 have a bot user whose id is the application's.
     this.botUser = { id: this.applicationId, username: options.botUsername ?? 'Baton' };
-    const guilds = options.guilds ?? [{ id: DEFAULT_GUILD_ID, channels: [{ id: DEFAULT_CHANNEL_ID, name: 'deploys' }], members: DEFAULT_MEMBERS }];
+    const guilds = options.guilds ?? [
+      { id: DEFAULT_GUILD_ID, channels: [{ id: DEFAULT_CHANNEL_ID, name: 'deploys' }], members: DEFAULT_MEMBERS },
+    ];
     for (const spec of guilds) this.addGuild(spec);
   }
 
   private addGuild(spec: GuildSpec): void {
     const now = this.clock();
-    const guild: StoredGuild = { id: spec.id, name: spec.name ?? 'Baton Test', joinedAt: now, roles: new Map(), members: new Map() };
-    guild.roles.set(spec.id, { id: spec.id, name: '@everyone', permissions: spec.everyonePermissions ?? EVERYONE_PERMISSIONS, position: 0 });
+    const guild: StoredGuild = {
+      id: spec.id,
+      name: spec.name ?? 'Baton Test',
+      joinedAt: now,
+      roles: new Map(),
+      members: new Map(),
+    };
+    guild.roles.set(spec.id, {
+      id: spec.id,
+      name: '@everyone',
+      permissions: spec.everyonePermissions ?? EVERYONE_PERMISSIONS,
+      position: 0,
+    });
     this.guilds.set(spec.id, guild);
     for (const role of spec.roles ?? []) this.setRole(spec.id, role);
     for (const member of spec.members ?? []) this.setMember(spec.id, member);
     for (const channel of spec.channels ?? []) {
-      this.channels.set(channel.id, { id: channel.id, guildId: spec.id, name: channel.name, type: CHANNEL_TYPE.guildText, createdAt: now, messageCount: 0 });
+      this.channels.set(channel.id, {
+        id: channel.id,
+        guildId: spec.id,
+        name: channel.name,
+        type: CHANNEL_TYPE.guildText,
+        createdAt: now,
+        messageCount: 0,
+      });
     }
   }
 
@@ -214,7 +236,12 @@ export class GuildDirectory {
 
   private botMember(guildId: string): Json {
     const guild = this.guild(guildId);
-    return this.apiMember(guildId, { id: this.botUser.id, username: this.botUser.username, joinedAt: guild.joinedAt, roles: [] });
+    return this.apiMember(guildId, {
+      id: this.botUser.id,
+      username: this.botUser.username,
+      joinedAt: guild.joinedAt,
+      roles: [],
+    });
   }
 
   apiChannel(channel: StoredChannel): Json {
@@ -287,8 +314,12 @@ export class GuildDirectory {
       member_count: guild.members.size + 1,
       voice_states: [],
       members: [this.botMember(guildId)],
-      channels: channels.filter((channel) => channel.type !== CHANNEL_TYPE.publicThread).map((channel) => this.apiChannel(channel)),
-      threads: channels.filter((channel) => channel.type === CHANNEL_TYPE.publicThread).map((channel) => this.apiChannel(channel)),
+      channels: channels
+        .filter((channel) => channel.type !== CHANNEL_TYPE.publicThread)
+        .map((channel) => this.apiChannel(channel)),
+      threads: channels
+        .filter((channel) => channel.type === CHANNEL_TYPE.publicThread)
+        .map((channel) => this.apiChannel(channel)),
       presences: [],
       stage_instances: [],
       guild_scheduled_events: [],

@@ -16,7 +16,15 @@ import type { InteractionRecord, RecordedCallback, StandInState } from './state.
 
 type Json = Record<string, unknown>;
 
-export const CALLBACK = { pong: 1, message: 4, deferredMessage: 5, deferredUpdate: 6, update: 7, autocompleteResult: 8, modal: 9 } as const;
+export const CALLBACK = {
+  pong: 1,
+  message: 4,
+  deferredMessage: 5,
+  deferredUpdate: 6,
+  update: 7,
+  autocompleteResult: 8,
+  modal: 9,
+} as const;
 export const INTERACTION_TYPE = { ping: 1, command: 2, component: 3, autocomplete: 4, modalSubmit: 5 } as const;
 
 /** Interaction tokens work for 15 minutes. */
@@ -26,9 +34,20 @@ const TOKEN_LIFETIME_MS = 15 * 60_000;
 const ALLOWED: Record<number, number[]> = {
   [INTERACTION_TYPE.ping]: [CALLBACK.pong],
   [INTERACTION_TYPE.command]: [CALLBACK.message, CALLBACK.deferredMessage, CALLBACK.modal],
-  [INTERACTION_TYPE.component]: [CALLBACK.message, CALLBACK.deferredMessage, CALLBACK.deferredUpdate, CALLBACK.update, CALLBACK.modal],
+  [INTERACTION_TYPE.component]: [
+    CALLBACK.message,
+    CALLBACK.deferredMessage,
+    CALLBACK.deferredUpdate,
+    CALLBACK.update,
+    CALLBACK.modal,
+  ],
   [INTERACTION_TYPE.autocomplete]: [CALLBACK.autocompleteResult],
-  [INTERACTION_TYPE.modalSubmit]: [CALLBACK.message, CALLBACK.deferredMessage, CALLBACK.deferredUpdate, CALLBACK.update],
+  [INTERACTION_TYPE.modalSubmit]: [
+    CALLBACK.message,
+    CALLBACK.deferredMessage,
+    CALLBACK.deferredUpdate,
+    CALLBACK.update,
+  ],
 };
 
 function jsonObject(body: unknown): Json {
@@ -40,7 +59,13 @@ function refuse(state: StandInState, record: InteractionRecord, error: DiscordAp
   return error;
 }
 
-function responseMessage(state: StandInState, record: InteractionRecord, data: Json, files: UploadedFile[], extraFlags: number): StoredMessage {
+function responseMessage(
+  state: StandInState,
+  record: InteractionRecord,
+  data: Json,
+  files: UploadedFile[],
+  extraFlags: number,
+): StoredMessage {
   const message = state.messages.create(record.channelId, record.guildId, state.directory.botUser.id, data, files, {
     type: record.type === INTERACTION_TYPE.command ? 20 : 19,
     interaction: { id: record.id, type: record.type, name: record.name, userId: record.userId },
@@ -56,8 +81,15 @@ function responseMessage(state: StandInState, record: InteractionRecord, data: J
  * over REST or as the answer to an HTTP delivery. Returns the message it made
  * or changed, if any.
  */
-export function acceptCallback(state: StandInState, record: InteractionRecord, body: unknown, files: UploadedFile[], via: RecordedCallback['via']): StoredMessage | undefined {
-  if (record.callback) throw refuse(state, record, new DiscordApiError(400, 40060, 'Interaction has already been acknowledged.'));
+export function acceptCallback(
+  state: StandInState,
+  record: InteractionRecord,
+  body: unknown,
+  files: UploadedFile[],
+  via: RecordedCallback['via'],
+): StoredMessage | undefined {
+  if (record.callback)
+    throw refuse(state, record, new DiscordApiError(400, 40060, 'Interaction has already been acknowledged.'));
   const afterMs = state.clock() - record.sentAt;
   if (afterMs > state.interactionDeadlineMs) throw refuse(state, record, unknown('interaction'));
   const json = jsonObject(body);
@@ -66,7 +98,11 @@ export function acceptCallback(state: StandInState, record: InteractionRecord, b
   try {
     if (typeof type !== 'number' || !(ALLOWED[record.type] ?? []).includes(type)) {
       const errors = new FormErrors();
-      errors.add(['type'], 'INTERACTION_RESPONSE_TYPE_INVALID', `Interaction response type ${String(type)} is not valid for interaction type ${record.type}`);
+      errors.add(
+        ['type'],
+        'INTERACTION_RESPONSE_TYPE_INVALID',
+        `Interaction response type ${String(type)} is not valid for interaction type ${record.type}`,
+      );
       errors.throwIfAny();
     }
     let message: StoredMessage | undefined;
@@ -77,7 +113,13 @@ export function acceptCallback(state: StandInState, record: InteractionRecord, b
         record.originalMessageId = message.id;
         break;
       case CALLBACK.deferredMessage:
-        message = responseMessage(state, record, { flags: (typeof data.flags === 'number' ? data.flags : 0) & EPHEMERAL }, [], LOADING);
+        message = responseMessage(
+          state,
+          record,
+          { flags: (typeof data.flags === 'number' ? data.flags : 0) & EPHEMERAL },
+          [],
+          LOADING,
+        );
         record.originalMessageId = message.id;
         break;
       case CALLBACK.deferredUpdate:
@@ -101,7 +143,13 @@ export function acceptCallback(state: StandInState, record: InteractionRecord, b
       default:
         break;
     }
-    record.callback = { type: type as number, ...(json.data === undefined ? {} : { data }), at: state.clock(), afterMs, via };
+    record.callback = {
+      type: type as number,
+      ...(json.data === undefined ? {} : { data }),
+      at: state.clock(),
+      afterMs,
+      via,
+    };
     return message;
   } catch (error) {
     if (error instanceof DiscordApiError) throw refuse(state, record, error);
@@ -123,11 +171,17 @@ function callbackResponse(state: StandInState, record: InteractionRecord, messag
       type: record.type,
       ...(message === undefined
         ? {}
-        : { response_message_id: message.id, response_message_loading: (message.flags & LOADING) !== 0, response_message_ephemeral: message.ephemeral }),
+        : {
+            response_message_id: message.id,
+            response_message_loading: (message.flags & LOADING) !== 0,
+            response_message_ephemeral: message.ephemeral,
+          }),
     },
     resource: {
       type: callback.type,
-      ...(message !== undefined && (callback.type === CALLBACK.message || callback.type === CALLBACK.update) ? { message: state.messages.apiMessage(message, state.directory) } : {}),
+      ...(message !== undefined && (callback.type === CALLBACK.message || callback.type === CALLBACK.update)
+        ? { message: state.messages.apiMessage(message, state.directory) }
+        : {}),
     },
   };
 }
@@ -140,17 +194,23 @@ function postCallback({ state, params, body, query }: RouteContext) {
 }
 
 /** The interaction behind a webhook id + token, if its callback is in and the token still lives. */
-function webhookRecord(state: StandInState, webhookId: string | undefined, token: string | undefined): InteractionRecord {
+function webhookRecord(
+  state: StandInState,
+  webhookId: string | undefined,
+  token: string | undefined,
+): InteractionRecord {
   if (webhookId !== state.directory.applicationId) throw unknown('webhook');
   const record = [...state.interactions.values()].find((candidate) => candidate.token === token);
-  if (!record || state.clock() - record.sentAt > TOKEN_LIFETIME_MS) throw new DiscordApiError(401, 50027, 'Invalid Webhook Token');
+  if (!record || state.clock() - record.sentAt > TOKEN_LIFETIME_MS)
+    throw new DiscordApiError(401, 50027, 'Invalid Webhook Token');
   if (!record.callback) throw refuse(state, record, unknown('webhook'));
   return record;
 }
 
 function webhookMessage(state: StandInState, record: InteractionRecord, id: string | undefined): StoredMessage {
   const messageId = id === '@original' ? record.originalMessageId : id;
-  const allowed = messageId !== undefined && (messageId === record.originalMessageId || record.followUpIds.includes(messageId));
+  const allowed =
+    messageId !== undefined && (messageId === record.originalMessageId || record.followUpIds.includes(messageId));
   const message = allowed ? state.messages.get(messageId) : undefined;
   if (!message) throw refuse(state, record, unknown('message'));
   return message;
@@ -167,12 +227,17 @@ function postFollowUp({ state, params, body, query }: RouteContext) {
   }
   const message = responseMessage(state, record, json, body.files, 0);
   record.followUpIds.push(message.id);
-  return query.get('wait') === 'false' ? { status: 204 } : { status: 200, body: state.messages.apiMessage(message, state.directory) };
+  return query.get('wait') === 'false'
+    ? { status: 204 }
+    : { status: 200, body: state.messages.apiMessage(message, state.directory) };
 }
 
 function getWebhookMessage({ state, params }: RouteContext) {
   const record = webhookRecord(state, params['webhook.id'], params['webhook.token']);
-  return { status: 200, body: state.messages.apiMessage(webhookMessage(state, record, params['message.id']), state.directory) };
+  return {
+    status: 200,
+    body: state.messages.apiMessage(webhookMessage(state, record, params['message.id']), state.directory),
+  };
 }
 
 function editWebhookMessage({ state, params, body }: RouteContext) {
@@ -197,9 +262,29 @@ function deleteWebhookMessage({ state, params }: RouteContext) {
 }
 
 export const INTERACTION_ROUTES: Route[] = [
-  { method: 'POST', template: '/interactions/{interaction.id}/{interaction.token}/callback', auth: 'none', handle: postCallback },
+  {
+    method: 'POST',
+    template: '/interactions/{interaction.id}/{interaction.token}/callback',
+    auth: 'none',
+    handle: postCallback,
+  },
   { method: 'POST', template: '/webhooks/{webhook.id}/{webhook.token}', auth: 'none', handle: postFollowUp },
-  { method: 'GET', template: '/webhooks/{webhook.id}/{webhook.token}/messages/{message.id}', auth: 'none', handle: getWebhookMessage },
-  { method: 'PATCH', template: '/webhooks/{webhook.id}/{webhook.token}/messages/{message.id}', auth: 'none', handle: editWebhookMessage },
-  { method: 'DELETE', template: '/webhooks/{webhook.id}/{webhook.token}/messages/{message.id}', auth: 'none', handle: deleteWebhookMessage },
+  {
+    method: 'GET',
+    template: '/webhooks/{webhook.id}/{webhook.token}/messages/{message.id}',
+    auth: 'none',
+    handle: getWebhookMessage,
+  },
+  {
+    method: 'PATCH',
+    template: '/webhooks/{webhook.id}/{webhook.token}/messages/{message.id}',
+    auth: 'none',
+    handle: editWebhookMessage,
+  },
+  {
+    method: 'DELETE',
+    template: '/webhooks/{webhook.id}/{webhook.token}/messages/{message.id}',
+    auth: 'none',
+    handle: deleteWebhookMessage,
+  },
 ];

@@ -24,7 +24,18 @@ export interface Invoker {
   member: MemberSpec & { joinedAt: number };
 }
 
-const OPTION = { subcommand: 1, group: 2, string: 3, integer: 4, boolean: 5, user: 6, channel: 7, role: 8, mentionable: 9, number: 10 } as const;
+const OPTION = {
+  subcommand: 1,
+  group: 2,
+  string: 3,
+  integer: 4,
+  boolean: 5,
+  user: 6,
+  channel: 7,
+  role: 8,
+  mentionable: 9,
+  number: 10,
+} as const;
 /** 25 MiB, what Discord reports for a guild without boosts. */
 const ATTACHMENT_SIZE_LIMIT = 26_214_400;
 
@@ -58,17 +69,23 @@ export function commandOptions(definitions: unknown, values: OptionValues, path:
   const autocomplete = focused !== undefined;
   const options = Object.entries(values).map(([name, value]): Json => {
     const def = defs.find((candidate) => candidate.name === name);
-    if (!def) throw new Error(`/${path} has no option "${name}" (it has: ${defs.map((candidate) => candidate.name).join(', ') || 'none'})`);
+    if (!def)
+      throw new Error(
+        `/${path} has no option "${name}" (it has: ${defs.map((candidate) => candidate.name).join(', ') || 'none'})`,
+      );
     const type = def.type as number;
     if (type === OPTION.subcommand || type === OPTION.group) {
       if (typeof value !== 'object') throw new Error(`/${path} ${name} is a subcommand: give its options as an object`);
       return { name, type, options: commandOptions(def.options, value, `${path} ${name}`, focused) };
     }
     if (name === focused) return { name, type, value: String(value), focused: true };
-    if (!fits(type, value)) throw new Error(`/${path} option "${name}" has type ${type}; ${JSON.stringify(value)} does not fit`);
+    if (!fits(type, value))
+      throw new Error(`/${path} option "${name}" has type ${type}; ${JSON.stringify(value)} does not fit`);
     const choices = Array.isArray(def.choices) ? (def.choices as Json[]) : [];
     if (choices.length > 0 && !choices.some((choice) => choice.value === value)) {
-      throw new Error(`/${path} option "${name}" offers only ${choices.map((choice) => JSON.stringify(choice.value)).join(', ')}`);
+      throw new Error(
+        `/${path} option "${name}" offers only ${choices.map((choice) => JSON.stringify(choice.value)).join(', ')}`,
+      );
     }
     return { name, type, value };
   });
@@ -76,7 +93,8 @@ export function commandOptions(definitions: unknown, values: OptionValues, path:
   if (subcommand && options.length !== 1) throw new Error(`/${path} needs exactly one subcommand`);
   if (!autocomplete) {
     for (const def of defs) {
-      if (def.required === true && !(String(def.name) in values)) throw new Error(`/${path} needs option "${String(def.name)}"`);
+      if (def.required === true && !(String(def.name) in values))
+        throw new Error(`/${path} needs option "${String(def.name)}"`);
     }
   }
   return options;
@@ -143,8 +161,10 @@ function inputOf(component: Json): ModalInput | undefined {
 function answerInput(input: ModalInput, fields: Record<string, string>): Json {
   const value = fields[input.customId] ?? '';
   if (input.required && value === '') throw new Error(`The modal's field "${input.customId}" is required`);
-  if (value !== '' && input.minLength !== undefined && value.length < input.minLength) throw new Error(`The modal's field "${input.customId}" needs at least ${input.minLength} characters`);
-  if (input.maxLength !== undefined && value.length > input.maxLength) throw new Error(`The modal's field "${input.customId}" takes at most ${input.maxLength} characters`);
+  if (value !== '' && input.minLength !== undefined && value.length < input.minLength)
+    throw new Error(`The modal's field "${input.customId}" needs at least ${input.minLength} characters`);
+  if (input.maxLength !== undefined && value.length > input.maxLength)
+    throw new Error(`The modal's field "${input.customId}" takes at most ${input.maxLength} characters`);
   return { type: 4, custom_id: input.customId, value };
 }
 
@@ -172,12 +192,17 @@ export function modalSubmitComponents(modal: Json, fields: Record<string, string
       const input = inputOf(child);
       if (!input) return { type: 18, ...id, component: { type: child.type, custom_id: child.custom_id, values: [] } };
       known.add(input.customId);
-      return { type: 18, ...id, component: { ...(child.id === undefined ? {} : { id: child.id }), ...answerInput(input, fields) } };
+      return {
+        type: 18,
+        ...id,
+        component: { ...(child.id === undefined ? {} : { id: child.id }), ...answerInput(input, fields) },
+      };
     }
     return { type: component.type, ...id };
   });
   for (const name of Object.keys(fields)) {
-    if (!known.has(name)) throw new Error(`The modal has no text input "${name}" (it has: ${[...known].join(', ') || 'none'})`);
+    if (!known.has(name))
+      throw new Error(`The modal has no text input "${name}" (it has: ${[...known].join(', ') || 'none'})`);
   }
   return components;
 }

@@ -85,14 +85,18 @@ function checkEmbeds(errors: FormErrors, embeds: unknown): void {
     if (fields.length > LIMITS.embedFields) errors.maxLength(['embeds', index, 'fields'], LIMITS.embedFields);
     fields.forEach((rawField, fieldIndex) => {
       const field = asObject(rawField) ?? {};
-      for (const [key, max] of [['name', LIMITS.fieldName], ['value', LIMITS.fieldValue]] as const) {
+      for (const [key, max] of [
+        ['name', LIMITS.fieldName],
+        ['value', LIMITS.fieldValue],
+      ] as const) {
         const path = ['embeds', index, 'fields', fieldIndex, key];
         if (text(field[key]) === '') errors.required(path);
         else checkLength(errors, path, field[key], max);
       }
     });
   });
-  if (total > LIMITS.embedTotal) errors.add(['embeds'], 'MAX_EMBED_SIZE_EXCEEDED', `Embed size exceeds maximum size of ${LIMITS.embedTotal}`);
+  if (total > LIMITS.embedTotal)
+    errors.add(['embeds'], 'MAX_EMBED_SIZE_EXCEEDED', `Embed size exceeds maximum size of ${LIMITS.embedTotal}`);
 }
 
 function checkCustomId(errors: FormErrors, path: Path, value: unknown, seen: Set<string>): void {
@@ -101,7 +105,8 @@ function checkCustomId(errors: FormErrors, path: Path, value: unknown, seen: Set
     return;
   }
   checkLength(errors, [...path, 'custom_id'], value, LIMITS.customId);
-  if (seen.has(value)) errors.add([...path, 'custom_id'], 'COMPONENT_CUSTOM_ID_DUPLICATED', 'Component custom id cannot be duplicated');
+  if (seen.has(value))
+    errors.add([...path, 'custom_id'], 'COMPONENT_CUSTOM_ID_DUPLICATED', 'Component custom id cannot be duplicated');
   seen.add(value);
 }
 
@@ -114,12 +119,21 @@ function checkButton(errors: FormErrors, path: Path, button: Json, seen: Set<str
   checkLength(errors, [...path, 'label'], button.label, LIMITS.buttonLabel);
   if (style === LINK_STYLE) {
     if (text(button.url) === '') errors.required([...path, 'url']);
-    if (button.custom_id !== undefined) errors.add([...path, 'custom_id'], 'BUTTON_COMPONENT_CUSTOM_ID_NOT_ALLOWED', 'A custom id cannot be set on a link button');
+    if (button.custom_id !== undefined)
+      errors.add(
+        [...path, 'custom_id'],
+        'BUTTON_COMPONENT_CUSTOM_ID_NOT_ALLOWED',
+        'A custom id cannot be set on a link button',
+      );
   } else if (style !== PREMIUM_STYLE) {
     checkCustomId(errors, path, button.custom_id, seen);
   }
   if (style !== PREMIUM_STYLE && button.label === undefined && button.emoji === undefined) {
-    errors.add([...path, 'label'], 'BUTTON_COMPONENT_LABEL_OR_EMOJI_REQUIRED', 'A button must have a label or an emoji');
+    errors.add(
+      [...path, 'label'],
+      'BUTTON_COMPONENT_LABEL_OR_EMOJI_REQUIRED',
+      'A button must have a label or an emoji',
+    );
   }
 }
 
@@ -138,16 +152,20 @@ function checkMessageComponents(errors: FormErrors, components: unknown, flags: 
       return;
     }
     const children = Array.isArray(row.components) ? (row.components as unknown[]) : [];
-    if (children.length === 0) errors.add(['components', rowIndex, 'components'], 'BASE_TYPE_MIN_LENGTH', 'Must be 1 or more in length.');
-    if (children.length > LIMITS.rowComponents) errors.maxLength(['components', rowIndex, 'components'], LIMITS.rowComponents);
+    if (children.length === 0)
+      errors.add(['components', rowIndex, 'components'], 'BASE_TYPE_MIN_LENGTH', 'Must be 1 or more in length.');
+    if (children.length > LIMITS.rowComponents)
+      errors.maxLength(['components', rowIndex, 'components'], LIMITS.rowComponents);
     children.forEach((rawChild, childIndex) => {
       const child = asObject(rawChild) ?? {};
       const path = ['components', rowIndex, 'components', childIndex];
       if (child.type === BUTTON) checkButton(errors, path, child, seen);
       else if (SELECT_TYPES.has(child.type as number)) {
         checkCustomId(errors, path, child.custom_id, seen);
-        if (children.length > 1) errors.add(path, 'COMPONENT_LAYOUT_WIDTH_EXCEEDED', 'The specified component exceeds the maximum width');
-      } else errors.add([...path, 'type'], 'UNION_TYPE_CHOICES', 'Value of field "type" must be one of (2, 3, 5, 6, 7, 8).');
+        if (children.length > 1)
+          errors.add(path, 'COMPONENT_LAYOUT_WIDTH_EXCEEDED', 'The specified component exceeds the maximum width');
+      } else
+        errors.add([...path, 'type'], 'UNION_TYPE_CHOICES', 'Value of field "type" must be one of (2, 3, 5, 6, 7, 8).');
     });
   });
 }
@@ -155,7 +173,14 @@ function checkMessageComponents(errors: FormErrors, components: unknown, flags: 
 /** What a message body may carry to count as a message at all. */
 function hasSomething(body: Json, files: number): boolean {
   const list = (key: string) => Array.isArray(body[key]) && (body[key] as unknown[]).length > 0;
-  return text(body.content) !== '' || list('embeds') || list('components') || list('sticker_ids') || files > 0 || body.poll !== undefined;
+  return (
+    text(body.content) !== '' ||
+    list('embeds') ||
+    list('components') ||
+    list('sticker_ids') ||
+    files > 0 ||
+    body.poll !== undefined
+  );
 }
 
 /**
@@ -165,17 +190,20 @@ function hasSomething(body: Json, files: number): boolean {
  */
 export function checkMessageBody(body: Json, options: { prefix?: Path; creating: boolean; files: number }): void {
   const errors = new FormErrors(options.prefix ?? []);
-  if (body.content !== undefined && body.content !== null && typeof body.content !== 'string') errors.add(['content'], 'BASE_TYPE_STRING', 'Must be a string.');
+  if (body.content !== undefined && body.content !== null && typeof body.content !== 'string')
+    errors.add(['content'], 'BASE_TYPE_STRING', 'Must be a string.');
   checkLength(errors, ['content'], body.content, LIMITS.content);
   checkEmbeds(errors, body.embeds);
   checkMessageComponents(errors, body.components, typeof body.flags === 'number' ? body.flags : 0);
   errors.throwIfAny();
-  if (options.creating && !hasSomething(body, options.files)) throw new DiscordApiError(400, 50006, 'Cannot send an empty message');
+  if (options.creating && !hasSomething(body, options.files))
+    throw new DiscordApiError(400, 50006, 'Cannot send an empty message');
 }
 
 function checkTextInput(errors: FormErrors, path: Path, input: Json, seen: Set<string>, labelled: boolean): void {
   checkCustomId(errors, path, input.custom_id, seen);
-  if (input.style !== 1 && input.style !== 2) errors.add([...path, 'style'], 'BASE_TYPE_CHOICES', 'Value must be one of {1, 2}.');
+  if (input.style !== 1 && input.style !== 2)
+    errors.add([...path, 'style'], 'BASE_TYPE_CHOICES', 'Value must be one of {1, 2}.');
   if (!labelled) {
     if (text(input.label) === '') errors.required([...path, 'label']);
     else checkLength(errors, [...path, 'label'], input.label, LIMITS.textInputLabel);
@@ -208,18 +236,25 @@ export function checkModal(modal: Json): void {
     const path = ['components', index];
     if (component.type === ACTION_ROW) {
       const inputs = Array.isArray(component.components) ? (component.components as unknown[]) : [];
-      if (inputs.length !== 1) errors.add([...path, 'components'], 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 1 in length.');
+      if (inputs.length !== 1)
+        errors.add([...path, 'components'], 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 1 in length.');
       inputs.forEach((input, inputIndex) => {
         const child = asObject(input) ?? {};
         if (child.type === TEXT_INPUT) checkTextInput(errors, [...path, 'components', inputIndex], child, seen, false);
-        else errors.add([...path, 'components', inputIndex, 'type'], 'UNION_TYPE_CHOICES', 'Value of field "type" must be one of (4,).');
+        else
+          errors.add(
+            [...path, 'components', inputIndex, 'type'],
+            'UNION_TYPE_CHOICES',
+            'Value of field "type" must be one of (4,).',
+          );
       });
     } else if (component.type === LABEL) {
       if (text(component.label) === '') errors.required([...path, 'label']);
       else checkLength(errors, [...path, 'label'], component.label, LIMITS.textInputLabel);
       const child = asObject(component.component) ?? {};
       if (child.type === TEXT_INPUT) checkTextInput(errors, [...path, 'component'], child, seen, true);
-      else if (SELECT_TYPES.has(child.type as number)) checkCustomId(errors, [...path, 'component'], child.custom_id, seen);
+      else if (SELECT_TYPES.has(child.type as number))
+        checkCustomId(errors, [...path, 'component'], child.custom_id, seen);
       else errors.required([...path, 'component']);
     } else if (component.type !== TEXT_DISPLAY) {
       errors.add([...path, 'type'], 'UNION_TYPE_CHOICES', 'Value of field "type" must be one of (1, 10, 18).');

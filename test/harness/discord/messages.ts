@@ -90,7 +90,9 @@ export class MessageStore {
 
   /** Visible messages of a channel or thread, oldest first. */
   inChannel(channelId: string): StoredMessage[] {
-    return (this.order.get(channelId) ?? []).map((id) => this.byId.get(id)).filter((message): message is StoredMessage => !!message && !message.deleted && !message.ephemeral);
+    return (this.order.get(channelId) ?? [])
+      .map((id) => this.byId.get(id))
+      .filter((message): message is StoredMessage => !!message && !message.deleted && !message.ephemeral);
   }
 
   ephemerals(): StoredMessage[] {
@@ -99,7 +101,9 @@ export class MessageStore {
 
   private attachments(body: Json, files: UploadedFile[], kept: StoredAttachment[]): StoredAttachment[] {
     const described = list(body.attachments);
-    const result = kept.filter((attachment) => described.length === 0 || described.some((entry) => String(entry.id) === attachment.id));
+    const result = kept.filter(
+      (attachment) => described.length === 0 || described.some((entry) => String(entry.id) === attachment.id),
+    );
     for (const file of files) {
       const entry = described.find((candidate) => String(candidate.id) === String(file.index));
       const id = this.ids.next();
@@ -117,7 +121,14 @@ export class MessageStore {
     return result;
   }
 
-  create(channelId: string, guildId: string, authorId: string, body: Json, files: UploadedFile[], extra: Partial<StoredMessage> = {}): StoredMessage {
+  create(
+    channelId: string,
+    guildId: string,
+    authorId: string,
+    body: Json,
+    files: UploadedFile[],
+    extra: Partial<StoredMessage> = {},
+  ): StoredMessage {
     const { flags: extraFlags = 0, ...rest } = extra;
     const flags = (typeof body.flags === 'number' ? body.flags & SETTABLE_FLAGS : 0) | extraFlags;
     const message: StoredMessage = {
@@ -157,7 +168,8 @@ export class MessageStore {
     if ('content' in body) message.content = typeof body.content === 'string' ? body.content : '';
     if ('embeds' in body) message.embeds = list(body.embeds);
     if ('components' in body) message.components = list(body.components);
-    if ('attachments' in body || files.length > 0) message.attachments = this.attachments(body, files, message.attachments);
+    if ('attachments' in body || files.length > 0)
+      message.attachments = this.attachments(body, files, message.attachments);
     message.flags &= ~LOADING;
     message.editedAt = this.clock();
     return message;
@@ -169,7 +181,10 @@ export class MessageStore {
 
   apiMessage(message: StoredMessage, directory: GuildDirectory): Json {
     const thread = message.threadId === undefined ? undefined : directory.channels.get(message.threadId);
-    const author = message.authorId === directory.botUser.id ? apiUser(directory.botUser, true) : apiUser({ id: message.authorId, username: message.authorId });
+    const author =
+      message.authorId === directory.botUser.id
+        ? apiUser(directory.botUser, true)
+        : apiUser({ id: message.authorId, username: message.authorId });
     return {
       id: message.id,
       type: message.type,
@@ -205,7 +220,12 @@ export class MessageStore {
             interaction_metadata: {
               id: message.interaction.id,
               type: message.interaction.type,
-              user: apiUser(directory.findMember(message.guildId, message.interaction.userId) ?? { id: message.interaction.userId, username: message.interaction.userId }),
+              user: apiUser(
+                directory.findMember(message.guildId, message.interaction.userId) ?? {
+                  id: message.interaction.userId,
+                  username: message.interaction.userId,
+                },
+              ),
               authorizing_integration_owners: { '0': message.guildId },
             },
           }),

@@ -93,7 +93,8 @@ export class RateLimits {
   }
 
   private takeGlobal(route: string, resource: string, now: number): void {
-    const perSecond = this.options?.globalPerSecond === undefined ? DEFAULT_GLOBAL_PER_SECOND : this.options.globalPerSecond;
+    const perSecond =
+      this.options?.globalPerSecond === undefined ? DEFAULT_GLOBAL_PER_SECOND : this.options.globalPerSecond;
     if (perSecond === null) return;
     const window = this.open(this.globalWindow, 1_000, now);
     this.globalWindow = window;
@@ -146,4 +147,3 @@ export class RateLimits {
     return headers(limit - window.count);
   }
 }
-

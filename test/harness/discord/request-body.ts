@@ -52,7 +52,12 @@ export async function parseBody(contentType: string | undefined, raw: Buffer): P
       }
       const index = /^files\[(\d+)\]$/.exec(name)?.[1];
       if (index !== undefined && typeof value !== 'string') {
-        files.push({ index: Number(index), filename: value.name, ...(value.type ? { contentType: value.type } : {}), bytes: Buffer.from(await value.arrayBuffer()) });
+        files.push({
+          index: Number(index),
+          filename: value.name,
+          ...(value.type ? { contentType: value.type } : {}),
+          bytes: Buffer.from(await value.arrayBuffer()),
+        });
       }
     }
     return { json, files };

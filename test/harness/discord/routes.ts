@@ -68,7 +68,11 @@ function matchPath(template: string, path: string): Record<string, string> | und
   return params;
 }
 
-export function matchRoute(routes: readonly Route[], method: string, path: string): { route: Route; params: Record<string, string> } | { methodMismatch: boolean } {
+export function matchRoute(
+  routes: readonly Route[],
+  method: string,
+  path: string,
+): { route: Route; params: Record<string, string> } | { methodMismatch: boolean } {
   let methodMismatch = false;
   for (const route of routes) {
     const params = matchPath(route.template, path);

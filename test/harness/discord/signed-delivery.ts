@@ -37,7 +37,12 @@ export interface DeliveryAnswer {
   body: unknown;
 }
 
-export async function deliverSigned(url: string, keys: SigningKeys, payload: unknown, options: DeliveryOptions = {}): Promise<DeliveryAnswer> {
+export async function deliverSigned(
+  url: string,
+  keys: SigningKeys,
+  payload: unknown,
+  options: DeliveryOptions = {},
+): Promise<DeliveryAnswer> {
   const body = JSON.stringify(payload);
   const timestamp = options.timestamp ?? String(Math.floor(Date.now() / 1000));
   let signed = signature(keys.privateKey, timestamp, body);

@@ -13,7 +13,12 @@ export class Snowflakes {
 
   next(): string {
     this.increment = (this.increment + 1n) & 0xfffn;
-    return (((BigInt(Math.floor(this.clock())) - DISCORD_EPOCH) << 22n) | (1n << 17n) | (1n << 12n) | this.increment).toString();
+    return (
+      ((BigInt(Math.floor(this.clock())) - DISCORD_EPOCH) << 22n) |
+      (1n << 17n) |
+      (1n << 12n) |
+      this.increment
+    ).toString();
   }
 }
 

@@ -7,7 +7,14 @@
 import { randomBytes } from 'node:crypto';
 import { CALLBACK, INTERACTION_TYPE, acceptCallback } from './interaction-callbacks.ts';
 import { DiscordApiError } from './api-error.ts';
-import { commandData, commandOptions, interactionBase, modalSubmitComponents, type Invoker, type OptionValues } from './interaction-payloads.ts';
+import {
+  commandData,
+  commandOptions,
+  interactionBase,
+  modalSubmitComponents,
+  type Invoker,
+  type OptionValues,
+} from './interaction-payloads.ts';
 import type { StoredMessage } from './messages.ts';
 import { deliverSigned, type DeliveryOptions, type SigningKeys } from './signed-delivery.ts';
 import type { InteractionKind, InteractionRecord, RecordedCallback, Refusal, StandInState } from './state.ts';
@@ -46,7 +53,9 @@ export class InteractionOutcome {
 
   /** The message `@original` names: the response, or the component's message after an update. */
   get response(): StoredMessage | undefined {
-    return this.record.originalMessageId === undefined ? undefined : this.state.messages.get(this.record.originalMessageId);
+    return this.record.originalMessageId === undefined
+      ? undefined
+      : this.state.messages.get(this.record.originalMessageId);
   }
 
   get ephemeral(): boolean {
@@ -66,7 +75,9 @@ export class InteractionOutcome {
   }
 
   get followUps(): StoredMessage[] {
-    return this.record.followUpIds.map((id) => this.state.messages.get(id)).filter((message): message is StoredMessage => message !== undefined);
+    return this.record.followUpIds
+      .map((id) => this.state.messages.get(id))
+      .filter((message): message is StoredMessage => message !== undefined);
   }
 
   /** The modal the app opened (callback type 9). */
@@ -76,7 +87,8 @@ export class InteractionOutcome {
 
   /** Autocomplete choices (callback type 8). */
   get choices(): Json[] | undefined {
-    const choices = this.record.callback?.type === CALLBACK.autocompleteResult ? this.record.callback.data?.choices : undefined;
+    const choices =
+      this.record.callback?.type === CALLBACK.autocompleteResult ? this.record.callback.data?.choices : undefined;
     return Array.isArray(choices) ? (choices as Json[]) : undefined;
   }
 
@@ -108,15 +120,24 @@ export class UserActions {
   private invoker(user: string, where: Where = {}): Invoker {
     const { directory } = this.state;
     const guildId = where.guild ?? directory.guildIds()[0];
-    if (guildId === undefined || !directory.hasGuild(guildId)) throw new Error(`The Discord stand-in has no guild ${String(guildId)}`);
+    if (guildId === undefined || !directory.hasGuild(guildId))
+      throw new Error(`The Discord stand-in has no guild ${String(guildId)}`);
     const member = directory.findMember(guildId, user);
     if (!member) throw new Error(`${user} is not a member of guild ${guildId}: add them with standIn.setMember()`);
-    const channelId = where.channel ?? [...directory.channels.values()].find((channel) => channel.guildId === guildId)?.id;
+    const channelId =
+      where.channel ?? [...directory.channels.values()].find((channel) => channel.guildId === guildId)?.id;
     if (channelId === undefined) throw new Error(`Guild ${guildId} has no channel`);
     return { guildId, channelId, member };
   }
 
-  private async issue(kind: InteractionKind, type: number, name: string, invoker: Invoker, build: (base: Json) => Json, extra: Partial<InteractionRecord> = {}): Promise<InteractionOutcome> {
+  private async issue(
+    kind: InteractionKind,
+    type: number,
+    name: string,
+    invoker: Invoker,
+    build: (base: Json) => Json,
+    extra: Partial<InteractionRecord> = {},
+  ): Promise<InteractionOutcome> {
     const id = this.state.ids.next();
     const token = `${Buffer.from(`interaction:${id}:`).toString('base64url')}${randomBytes(48).toString('base64url')}`;
     const payload = build(interactionBase(this.state, id, token, type, invoker));
@@ -145,7 +166,9 @@ export class UserActions {
   private async deliver(record: InteractionRecord, options: DeliveryOptions = {}): Promise<void> {
     if (this.options.endpointUrl === undefined) {
       if (!this.state.gateway.dispatch('INTERACTION_CREATE', record.payload)) {
-        throw new Error('The bot has no gateway session with the Discord stand-in: log in first, or set interactionsEndpointUrl');
+        throw new Error(
+          'The bot has no gateway session with the Discord stand-in: log in first, or set interactionsEndpointUrl',
+        );
       }
       return;
     }
@@ -166,25 +189,45 @@ export class UserActions {
     while (!record.callback && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
   }
 
-  async slashCommand(user: string, name: string, options: OptionValues = {}, where?: Where): Promise<InteractionOutcome> {
+  async slashCommand(
+    user: string,
+    name: string,
+    options: OptionValues = {},
+    where?: Where,
+  ): Promise<InteractionOutcome> {
     const invoker = this.invoker(user, where);
     const command = this.state.commands.find(name, invoker.guildId);
-    if (!command) throw new Error(`No command /${name} is registered (the app registers commands with PUT /applications/{id}/commands)`);
+    if (!command)
+      throw new Error(
+        `No command /${name} is registered (the app registers commands with PUT /applications/{id}/commands)`,
+      );
     const data = commandData(command, commandOptions(command.options, options, name));
     return await this.issue('command', INTERACTION_TYPE.command, name, invoker, (base) => ({ ...base, data }));
   }
 
-  async autocomplete(user: string, name: string, options: OptionValues, focused: string, where?: Where): Promise<InteractionOutcome> {
+  async autocomplete(
+    user: string,
+    name: string,
+    options: OptionValues,
+    focused: string,
+    where?: Where,
+  ): Promise<InteractionOutcome> {
     const invoker = this.invoker(user, where);
     const command = this.state.commands.find(name, invoker.guildId);
     if (!command) throw new Error(`No command /${name} is registered`);
     const data = commandData(command, commandOptions(command.options, options, name, focused));
-    return await this.issue('autocomplete', INTERACTION_TYPE.autocomplete, name, invoker, (base) => ({ ...base, data }));
+    return await this.issue('autocomplete', INTERACTION_TYPE.autocomplete, name, invoker, (base) => ({
+      ...base,
+      data,
+    }));
   }
 
   private visibleMessage(user: string, messageId: string): StoredMessage {
     const message = this.state.messages.get(messageId);
-    const ownEphemeral = message?.ephemeral === true && message.interaction?.userId !== undefined && this.state.directory.findMember(message.guildId, user)?.id === message.interaction.userId;
+    const ownEphemeral =
+      message?.ephemeral === true &&
+      message.interaction?.userId !== undefined &&
+      this.state.directory.findMember(message.guildId, user)?.id === message.interaction.userId;
     if (!message || (message.ephemeral && !ownEphemeral)) throw new Error(`${user} cannot see a message ${messageId}`);
     return message;
   }
@@ -198,15 +241,28 @@ export class UserActions {
     if (button.disabled === true) throw new Error(`The button "${customId}" is disabled`);
     const invoker = this.invoker(user, { guild: message.guildId, channel: message.channelId });
     const apiMessage = this.state.messages.apiMessage(message, this.state.directory);
-    return await this.issue('button', INTERACTION_TYPE.component, customId, invoker, (base) => ({ ...base, message: apiMessage, data: { custom_id: customId, component_type: 2 } }), {
-      sourceMessageId: message.id,
-    });
+    return await this.issue(
+      'button',
+      INTERACTION_TYPE.component,
+      customId,
+      invoker,
+      (base) => ({ ...base, message: apiMessage, data: { custom_id: customId, component_type: 2 } }),
+      {
+        sourceMessageId: message.id,
+      },
+    );
   }
 
   async submitModal(user: string, customId: string, fields: Record<string, string>): Promise<InteractionOutcome> {
     const opened = [...this.state.interactions.values()]
       .reverse()
-      .find((record) => record.callback?.type === CALLBACK.modal && record.callback.data?.custom_id === customId && !this.submittedModals.has(record.id) && this.state.directory.findMember(record.guildId, user)?.id === record.userId);
+      .find(
+        (record) =>
+          record.callback?.type === CALLBACK.modal &&
+          record.callback.data?.custom_id === customId &&
+          !this.submittedModals.has(record.id) &&
+          this.state.directory.findMember(record.guildId, user)?.id === record.userId,
+      );
     if (!opened?.callback?.data) throw new Error(`No modal "${customId}" is open for ${user}`);
     this.submittedModals.add(opened.id);
     const components = modalSubmitComponents(opened.callback.data, fields);
@@ -217,7 +273,11 @@ export class UserActions {
       INTERACTION_TYPE.modalSubmit,
       customId,
       invoker,
-      (base) => ({ ...base, ...(source ? { message: this.state.messages.apiMessage(source, this.state.directory) } : {}), data: { custom_id: customId, components } }),
+      (base) => ({
+        ...base,
+        ...(source ? { message: this.state.messages.apiMessage(source, this.state.directory) } : {}),
+        data: { custom_id: customId, components },
+      }),
       source ? { sourceMessageId: source.id } : {},
     );
   }
@@ -237,7 +297,13 @@ export class UserActions {
       guildId: '',
       channelId: '',
       sentAt: this.state.clock(),
-      payload: { id, application_id: this.state.directory.applicationId, type: INTERACTION_TYPE.ping, token, version: 1 },
+      payload: {
+        id,
+        application_id: this.state.directory.applicationId,
+        type: INTERACTION_TYPE.ping,
+        token,
+        version: 1,
+      },
       via: 'http',
       refusals: [],
       followUpIds: [],

@@ -32,7 +32,12 @@ export const RESOURCES = {
   StatefulSet: { group: 'apps', version: 'v1', plural: 'statefulsets', kind: 'StatefulSet' },
   DaemonSet: { group: 'apps', version: 'v1', plural: 'daemonsets', kind: 'DaemonSet' },
   Application: { group: 'argoproj.io', version: 'v1alpha1', plural: 'applications', kind: 'Application' },
-  Kustomization: { group: 'kustomize.toolkit.fluxcd.io', version: 'v1', plural: 'kustomizations', kind: 'Kustomization' },
+  Kustomization: {
+    group: 'kustomize.toolkit.fluxcd.io',
+    version: 'v1',
+    plural: 'kustomizations',
+    kind: 'Kustomization',
+  },
 } as const satisfies Record<string, ResourceType>;
 
 export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet';
@@ -135,7 +140,13 @@ export async function startKubernetesStandIn(options: StandInOptions = {}): Prom
   const typeAt = (group: string, version: string, plural: string): ResourceType | undefined =>
     Object.values(RESOURCES).find((type) => type.group === group && type.version === version && type.plural === plural);
 
-  const patch = async (request: IncomingMessage, response: ServerResponse, type: ResourceType, collection: string, resource: ResourceName): Promise<void> => {
+  const patch = async (
+    request: IncomingMessage,
+    response: ServerResponse,
+    type: ResourceType,
+    collection: string,
+    resource: ResourceName,
+  ): Promise<void> => {
     const contentType = (request.headers['content-type'] ?? '').split(';')[0]?.trim() ?? '';
     const text = await readBody(request);
     const current = store.get(collection, resource.name);
@@ -144,7 +155,10 @@ export async function startKubernetesStandIn(options: StandInOptions = {}): Prom
       conflicts -= 1;
       store.put(collection, {
         ...current,
-        metadata: { ...current.metadata, annotations: { ...current.metadata.annotations, 'stand-in/concurrent-writes': String(conflicts) } },
+        metadata: {
+          ...current.metadata,
+          annotations: { ...current.metadata.annotations, 'stand-in/concurrent-writes': String(conflicts) },
+        },
       });
     }
     const answer = applyPatchRequest(store, { type, collection, resource, contentType, text });
@@ -159,7 +173,11 @@ export async function startKubernetesStandIn(options: StandInOptions = {}): Prom
     if (request.headers.authorization !== `Bearer ${token}`) return sendStatus(response, statuses.unauthorized());
     if (failures > 0) {
       failures -= 1;
-      return sendStatus(response, { ...statuses.internalError('etcdserver: request timed out'), code: 503, reason: 'ServiceUnavailable' });
+      return sendStatus(response, {
+        ...statuses.internalError('etcdserver: request timed out'),
+        code: 503,
+        reason: 'ServiceUnavailable',
+      });
     }
     const route = ROUTE.exec(url.pathname);
     const type = route ? typeAt(route[1] ?? '', route[2] ?? '', route[4] ?? '') : undefined;
@@ -169,7 +187,8 @@ export async function startKubernetesStandIn(options: StandInOptions = {}): Prom
     const collection = collectionOf(type, namespace);
     const resource: ResourceName = { group: type.group, plural: type.plural, name: name ?? '' };
     const verb = method === 'PATCH' ? 'patch' : name !== undefined ? 'get' : query.watch === 'true' ? 'watch' : 'list';
-    if (forbidden.has(`${verb}:${type.plural}`)) return sendStatus(response, statuses.forbidden(resource, verb, namespace, SERVICE_ACCOUNT));
+    if (forbidden.has(`${verb}:${type.plural}`))
+      return sendStatus(response, statuses.forbidden(resource, verb, namespace, SERVICE_ACCOUNT));
     if (verb === 'patch' && name !== undefined) return patch(request, response, type, collection, resource);
     if (method !== 'GET') return sendStatus(response, statuses.methodNotAllowed());
     if (verb === 'watch') {
@@ -204,7 +223,12 @@ export async function startKubernetesStandIn(options: StandInOptions = {}): Prom
   const ticker = setInterval(() => controllers.tick(), options.tickMs ?? 20);
   ticker.unref();
 
-  const putObject = (type: ResourceType, namespace: string, name: string, fields: { spec?: Json; status?: Json }): KubeObject => {
+  const putObject = (
+    type: ResourceType,
+    namespace: string,
+    name: string,
+    fields: { spec?: Json; status?: Json },
+  ): KubeObject => {
     const collection = collectionOf(type, namespace);
     const existing = store.get(collection, name);
     return store.put(collection, {
@@ -232,10 +256,30 @@ export async function startKubernetesStandIn(options: StandInOptions = {}): Prom
       const nodes = options.nodes ?? 3;
       const status: Json =
         kind === 'Deployment'
-          ? { observedGeneration: 1, replicas, updatedReplicas: replicas, readyReplicas: replicas, availableReplicas: replicas }
+          ? {
+              observedGeneration: 1,
+              replicas,
+              updatedReplicas: replicas,
+              readyReplicas: replicas,
+              availableReplicas: replicas,
+            }
           : kind === 'StatefulSet'
-            ? { observedGeneration: 1, replicas, readyReplicas: replicas, currentReplicas: replicas, updatedReplicas: replicas, currentRevision: `${spec.name}-1`, updateRevision: `${spec.name}-1` }
-            : { observedGeneration: 1, desiredNumberScheduled: nodes, updatedNumberScheduled: nodes, numberAvailable: nodes, numberReady: nodes };
+            ? {
+                observedGeneration: 1,
+                replicas,
+                readyReplicas: replicas,
+                currentReplicas: replicas,
+                updatedReplicas: replicas,
+                currentRevision: `${spec.name}-1`,
+                updateRevision: `${spec.name}-1`,
+              }
+            : {
+                observedGeneration: 1,
+                desiredNumberScheduled: nodes,
+                updatedNumberScheduled: nodes,
+                numberAvailable: nodes,
+                numberReady: nodes,
+              };
       return putObject(RESOURCES[kind], spec.namespace, spec.name, { spec: workloadSpec, status });
     },
     workload: (kind, namespace, name) => store.get(collectionOf(RESOURCES[kind], namespace), name),

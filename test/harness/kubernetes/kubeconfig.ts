@@ -13,7 +13,11 @@ export interface StandInContext {
   token?: string;
 }
 
-export function writeKubeconfig(path: string, contexts: StandInContext[], currentContext = contexts[0]?.context): string {
+export function writeKubeconfig(
+  path: string,
+  contexts: StandInContext[],
+  currentContext = contexts[0]?.context,
+): string {
   const document = {
     apiVersion: 'v1',
     kind: 'Config',
@@ -21,8 +25,14 @@ export function writeKubeconfig(path: string, contexts: StandInContext[], curren
       name: `${context}-cluster`,
       cluster: { server: standIn.server, 'certificate-authority-data': standIn.certificateAuthorityData },
     })),
-    users: contexts.map(({ context, standIn, token }) => ({ name: `${context}-user`, user: { token: token ?? standIn.token } })),
-    contexts: contexts.map(({ context }) => ({ name: context, context: { cluster: `${context}-cluster`, user: `${context}-user` } })),
+    users: contexts.map(({ context, standIn, token }) => ({
+      name: `${context}-user`,
+      user: { token: token ?? standIn.token },
+    })),
+    contexts: contexts.map(({ context }) => ({
+      name: context,
+      context: { cluster: `${context}-cluster`, user: `${context}-user` },
+    })),
     'current-context': currentContext,
   };
   writeFileSync(path, stringify(document));

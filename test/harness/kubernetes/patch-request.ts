@@ -26,7 +26,8 @@ function withoutVersion(object: KubeObject): string {
 }
 
 function invalidWorkload(object: KubeObject): string | null {
-  const spec = object.spec as { template?: { spec?: { containers?: { name?: string; image?: string }[] } } } | undefined;
+  const spec = object.spec as
+    { template?: { spec?: { containers?: { name?: string; image?: string }[] } } } | undefined;
   for (const [index, container] of (spec?.template?.spec?.containers ?? []).entries()) {
     if (!container.name) return `spec.template.spec.containers[${index}].name: Required value`;
     if (!container.image) return `spec.template.spec.containers[${index}].image: Required value`;
@@ -49,7 +50,8 @@ function patched(current: KubeObject, request: PatchRequest, body: Json): Patche
         return { ok: true, value: applyJsonPatch(target, body) };
     }
   } catch (error) {
-    if (error instanceof PatchError) return { ok: false, answer: { code: 400, body: statuses.badRequest(error.message) } };
+    if (error instanceof PatchError)
+      return { ok: false, answer: { code: 400, body: statuses.badRequest(error.message) } };
     throw error;
   }
   return { ok: false, answer: { code: 415, body: statuses.unsupportedMediaType(request.contentType) } };
@@ -74,8 +76,14 @@ export function applyPatchRequest(store: ObjectStore, request: PatchRequest): An
   }
   const invalid = request.type.group === 'apps' ? invalidWorkload(next) : null;
   if (invalid !== null) return { code: 422, body: statuses.invalid(resource, invalid) };
-  next.metadata = { ...next.metadata, name: current.metadata.name, namespace: current.metadata.namespace, resourceVersion: current.metadata.resourceVersion };
+  next.metadata = {
+    ...next.metadata,
+    name: current.metadata.name,
+    namespace: current.metadata.namespace,
+    resourceVersion: current.metadata.resourceVersion,
+  };
   if (withoutVersion(next) === withoutVersion(current)) return { code: 200, body: current };
-  if (JSON.stringify(next.spec) !== JSON.stringify(current.spec)) next.metadata.generation = (current.metadata.generation ?? 1) + 1;
+  if (JSON.stringify(next.spec) !== JSON.stringify(current.spec))
+    next.metadata.generation = (current.metadata.generation ?? 1) + 1;
   return { code: 200, body: store.put(collection, next) };
 }

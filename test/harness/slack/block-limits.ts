@@ -101,7 +101,8 @@ class Problems {
 
   maxString(value: unknown, max: number, pointer: string, required = false): void {
     if (value === undefined) {
-      if (required) this.add(`missing required field: ${pointer.split('/').pop() ?? ''}`, pointer.replace(/\/[^/]*$/, ''));
+      if (required)
+        this.add(`missing required field: ${pointer.split('/').pop() ?? ''}`, pointer.replace(/\/[^/]*$/, ''));
       return;
     }
     if (typeof value !== 'string') {
@@ -124,7 +125,8 @@ class Problems {
   /** A text object: plain_text or mrkdwn, 1..max characters. */
   text(value: unknown, max: number, pointer: string, options: { plainOnly?: boolean; required?: boolean } = {}): void {
     if (value === undefined) {
-      if (options.required) this.add(`missing required field: ${pointer.split('/').pop() ?? ''}`, pointer.replace(/\/[^/]*$/, ''));
+      if (options.required)
+        this.add(`missing required field: ${pointer.split('/').pop() ?? ''}`, pointer.replace(/\/[^/]*$/, ''));
       return;
     }
     if (!isObject(value)) {
@@ -132,7 +134,8 @@ class Problems {
       return;
     }
     const allowed = options.plainOnly ? ['plain_text'] : ['plain_text', 'mrkdwn'];
-    if (typeof value.type !== 'string' || !allowed.includes(value.type)) this.add('must be a valid enum value', `${pointer}/type`);
+    if (typeof value.type !== 'string' || !allowed.includes(value.type))
+      this.add('must be a valid enum value', `${pointer}/type`);
     if (typeof value.text !== 'string') {
       this.add('missing required field: text', pointer);
       return;
@@ -182,7 +185,8 @@ class Problems {
     if (value.action_id !== undefined) {
       this.maxString(value.action_id, 255, `${pointer}/action_id`);
       if (typeof value.action_id === 'string') {
-        if (actionIds.has(value.action_id)) this.add(`action_id already exists: ${value.action_id}`, `${pointer}/action_id`);
+        if (actionIds.has(value.action_id))
+          this.add(`action_id already exists: ${value.action_id}`, `${pointer}/action_id`);
         actionIds.add(value.action_id);
       }
     }
@@ -209,7 +213,8 @@ class Problems {
         break;
       case 'plain_text_input':
         this.text(value.placeholder, 150, `${pointer}/placeholder`, { plainOnly: true });
-        if (typeof value.max_length === 'number' && value.max_length > 3000) this.add('must be less than 3001', `${pointer}/max_length`);
+        if (typeof value.max_length === 'number' && value.max_length > 3000)
+          this.add('must be less than 3001', `${pointer}/max_length`);
         break;
       default:
         if (SELECTS.includes(type)) {
@@ -239,12 +244,14 @@ class Problems {
     const actionIds = new Set<string>();
     switch (type) {
       case 'section':
-        if (value.text === undefined && value.fields === undefined) this.add('must define either `text` or `fields`', pointer);
+        if (value.text === undefined && value.fields === undefined)
+          this.add('must define either `text` or `fields`', pointer);
         this.text(value.text, 3000, `${pointer}/text`);
         if (value.fields !== undefined && this.maxItems(value.fields, 10, `${pointer}/fields`)) {
           value.fields.forEach((field, index) => this.text(field, 2000, `${pointer}/fields/${index}`));
         }
-        if (value.accessory !== undefined) this.element(value.accessory, ACCESSORY_ELEMENTS, `${pointer}/accessory`, actionIds);
+        if (value.accessory !== undefined)
+          this.element(value.accessory, ACCESSORY_ELEMENTS, `${pointer}/accessory`, actionIds);
         break;
       case 'header':
         this.text(value.text, 150, `${pointer}/text`, { plainOnly: true, required: true });
@@ -253,18 +260,22 @@ class Problems {
         if (this.maxItems(value.elements, 10, `${pointer}/elements`, 1)) {
           value.elements.forEach((element, index) => {
             const at = `${pointer}/elements/${index}`;
-            if (isObject(element) && element.type === 'image') this.maxString(element.alt_text, 2000, `${at}/alt_text`, true);
+            if (isObject(element) && element.type === 'image')
+              this.maxString(element.alt_text, 2000, `${at}/alt_text`, true);
             else this.text(element, 3000, at);
           });
         }
         break;
       case 'actions':
         if (this.maxItems(value.elements, 25, `${pointer}/elements`, 1)) {
-          value.elements.forEach((element, index) => this.element(element, ACTIONS_ELEMENTS, `${pointer}/elements/${index}`, actionIds));
+          value.elements.forEach((element, index) =>
+            this.element(element, ACTIONS_ELEMENTS, `${pointer}/elements/${index}`, actionIds),
+          );
         }
         break;
       case 'image':
-        if (value.image_url === undefined && value.slack_file === undefined) this.add('must provide either `image_url` or `slack_file`', pointer);
+        if (value.image_url === undefined && value.slack_file === undefined)
+          this.add('must provide either `image_url` or `slack_file`', pointer);
         this.maxString(value.image_url, 3000, `${pointer}/image_url`);
         this.maxString(value.alt_text, 2000, `${pointer}/alt_text`, true);
         this.text(value.title, 2000, `${pointer}/title`, { plainOnly: true });
@@ -316,6 +327,7 @@ export function viewProblems(view: unknown): string[] {
   problems.maxString(view.external_id, 255, '/view/external_id');
   problems.blocks(view.blocks, MAX_VIEW_BLOCKS, '/view/blocks');
   const hasInput = Array.isArray(view.blocks) && view.blocks.some((block) => isObject(block) && block.type === 'input');
-  if (hasInput && view.submit === undefined) problems.add('must provide `submit` when the view has input blocks', '/view');
+  if (hasInput && view.submit === undefined)
+    problems.add('must provide `submit` when the view has input blocks', '/view');
   return problems.list;
 }

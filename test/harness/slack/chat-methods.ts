@@ -76,7 +76,12 @@ export function update(state: StandInState, args: Args): MethodResult {
   if (Object.keys(content).length === 0) throw new SlackApiError('no_text');
   const admission = state.updateLimiter.take(state.workspace.teamId);
   if (!admission.admitted) {
-    state.rateLimited.push({ method: 'chat.update', channel: message.channel, retryAfterSeconds: admission.retryAfterSeconds, at: state.clock() });
+    state.rateLimited.push({
+      method: 'chat.update',
+      channel: message.channel,
+      retryAfterSeconds: admission.retryAfterSeconds,
+      at: state.clock(),
+    });
     throw rateLimited(admission.retryAfterSeconds);
   }
   state.messages.update(message, content);

@@ -39,7 +39,11 @@ export function showCommandAnswer(state: StandInState, origin: CommandOrigin, an
   }
   const channel = state.workspace.channelId(origin.channel);
   if (answer.response_type === 'in_channel') {
-    state.messages.post(channel, content, { via: 'command_answer', user: state.workspace.botUserId, botId: state.workspace.botId });
+    state.messages.post(channel, content, {
+      via: 'command_answer',
+      user: state.workspace.botUserId,
+      botId: state.workspace.botId,
+    });
   } else {
     state.messages.addEphemeral({ ...content, channel, user: origin.user, via: 'command_answer' });
   }

@@ -23,7 +23,8 @@ export function getUploadUrlExternal(state: StandInState, args: Args): MethodRes
   const lengthArg = stringArg(args, 'length');
   if (lengthArg === undefined) throw missingArgument('length');
   const length = Number(lengthArg);
-  if (!Number.isInteger(length) || length < 0) throw withMessages('invalid_arguments', ['length must be a non-negative integer'], { errorsField: false });
+  if (!Number.isInteger(length) || length < 0)
+    throw withMessages('invalid_arguments', ['length must be a non-negative integer'], { errorsField: false });
   const file: RecordedFile = {
     id: `F${String(state.files.size + 1).padStart(8, '0')}`,
     name: filename,
@@ -43,7 +44,12 @@ export function getUploadUrlExternal(state: StandInState, args: Args): MethodRes
 }
 
 /** The POST to an upload URL; answers like Slack's upload host, in plain text. */
-export function receiveUpload(state: StandInState, path: string, contentType: string | undefined, raw: Buffer): { status: number; text: string } {
+export function receiveUpload(
+  state: StandInState,
+  path: string,
+  contentType: string | undefined,
+  raw: Buffer,
+): { status: number; text: string } {
   const [, fileId = '', secret = ''] = UPLOAD_PATH.exec(path) ?? [];
   const file = state.files.get(fileId);
   if (!file || uploadSecrets.get(file) !== secret || file.completed) return { status: 404, text: 'Not Found' };
@@ -73,7 +79,8 @@ function fileJson(state: StandInState, file: RecordedFile): Record<string, unkno
 export function completeUploadExternal(state: StandInState, args: Args): MethodResult {
   const filesArg = jsonArg(args, 'files');
   if (!filesArg.present) throw missingArgument('files');
-  if ('invalid' in filesArg || !Array.isArray(filesArg.value) || filesArg.value.length === 0) throw new SlackApiError('invalid_arguments');
+  if ('invalid' in filesArg || !Array.isArray(filesArg.value) || filesArg.value.length === 0)
+    throw new SlackApiError('invalid_arguments');
   const entries = filesArg.value as Array<{ id?: unknown; title?: unknown }>;
   const files = entries.map((entry) => {
     const file = typeof entry.id === 'string' ? state.files.get(entry.id) : undefined;

@@ -30,7 +30,8 @@ export function checkedContent(args: Args, required: boolean): Partial<MessageCo
     if (attachments.value.length > MAX_ATTACHMENTS) throw new SlackApiError('too_many_attachments');
     content.attachments = attachments.value;
   }
-  const empty = (content.text ?? '') === '' && (content.blocks ?? []).length === 0 && (content.attachments ?? []).length === 0;
+  const empty =
+    (content.text ?? '') === '' && (content.blocks ?? []).length === 0 && (content.attachments ?? []).length === 0;
   if (required && empty) throw new SlackApiError('no_text');
   return content;
 }

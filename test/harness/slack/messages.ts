@@ -143,7 +143,13 @@ export class MessageStore {
   }
 
   addEphemeral(ephemeral: Omit<EphemeralMessage, 'ts' | 'edits' | 'deleted' | 'postedAt'>): EphemeralMessage {
-    const message: EphemeralMessage = { ...ephemeral, ts: this.nextTs(), edits: 0, deleted: false, postedAt: this.clock() };
+    const message: EphemeralMessage = {
+      ...ephemeral,
+      ts: this.nextTs(),
+      edits: 0,
+      deleted: false,
+      postedAt: this.clock(),
+    };
     this.ephemerals.push(message);
     return message;
   }

@@ -23,7 +23,10 @@ export interface ChannelRateLimit {
 /** Tier 3: 50 a minute, with a burst of 20 (the stand-in's choice). */
 export const TIER_3: RateLimit = { burst: 20, perSecond: 50 / 60 };
 
-export const DEFAULT_RATE_LIMIT: ChannelRateLimit = { perChannel: { burst: 5, perSecond: 1 }, updatesPerWorkspace: TIER_3 };
+export const DEFAULT_RATE_LIMIT: ChannelRateLimit = {
+  perChannel: { burst: 5, perSecond: 1 },
+  updatesPerWorkspace: TIER_3,
+};
 
 interface Bucket {
   tokens: number;

@@ -10,7 +10,8 @@ import type { IncomingMessage } from 'node:http';
 
 export type Args = Record<string, unknown>;
 
-export type ParsedArgs = { args: Args } | { error: 'invalid_json' | 'json_not_object' | 'invalid_form_data' | 'invalid_post_type' };
+export type ParsedArgs =
+  { args: Args } | { error: 'invalid_json' | 'json_not_object' | 'invalid_form_data' | 'invalid_post_type' };
 
 export interface MultipartPart {
   name: string;
@@ -84,7 +85,10 @@ export function parseMultipart(contentType: string | undefined, raw: Buffer): Mu
 }
 
 /** A nested argument: a JSON string in a form body, the value itself in a JSON body. */
-export function jsonArg(args: Args, name: string): { present: false } | { present: true; value: unknown } | { present: true; invalid: true } {
+export function jsonArg(
+  args: Args,
+  name: string,
+): { present: false } | { present: true; value: unknown } | { present: true; invalid: true } {
   const raw = args[name];
   if (raw === undefined || raw === '') return { present: false };
   if (typeof raw !== 'string') return { present: true, value: raw };

@@ -34,10 +34,15 @@ export interface ResponseAnswer {
 /** What each URL last posted, for a slash command's `replace_original`. */
 const lastAnswers = new WeakMap<ResponseUrlRecord, { ephemeral?: EphemeralMessage; message?: PostedMessage }>();
 
-function original(state: StandInState, record: ResponseUrlRecord): { ephemeral?: EphemeralMessage; message?: PostedMessage } {
+function original(
+  state: StandInState,
+  record: ResponseUrlRecord,
+): { ephemeral?: EphemeralMessage; message?: PostedMessage } {
   if (record.messageTs === undefined) return lastAnswers.get(record) ?? {};
   if (record.messageIsEphemeral) {
-    const ephemeral = state.messages.ephemerals.find((candidate) => candidate.ts === record.messageTs && !candidate.deleted);
+    const ephemeral = state.messages.ephemerals.find(
+      (candidate) => candidate.ts === record.messageTs && !candidate.deleted,
+    );
     return ephemeral ? { ephemeral } : {};
   }
   const message = state.messages.find(record.channel, record.messageTs);

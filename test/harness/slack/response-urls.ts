@@ -38,7 +38,13 @@ export class ResponseUrls {
   constructor(private readonly clock: () => number) {}
 
   issue(target: ResponseUrlTarget): ResponseUrlRecord {
-    const record: ResponseUrlRecord = { ...target, id: randomBytes(12).toString('hex'), issuedAt: this.clock(), uses: 0, expired: false };
+    const record: ResponseUrlRecord = {
+      ...target,
+      id: randomBytes(12).toString('hex'),
+      issuedAt: this.clock(),
+      uses: 0,
+      expired: false,
+    };
     this.records.set(record.id, record);
     return record;
   }
@@ -50,7 +56,8 @@ export class ResponseUrls {
   /** Whether the URL still has a use left; does not count one. */
   check(id: string): ResponseUrlUse {
     const record = this.records.get(id);
-    if (!record || record.expired || this.clock() - record.issuedAt > RESPONSE_URL_LIFETIME_MS) return { ok: false, error: 'expired_url' };
+    if (!record || record.expired || this.clock() - record.issuedAt > RESPONSE_URL_LIFETIME_MS)
+      return { ok: false, error: 'expired_url' };
     if (record.uses >= RESPONSE_URL_USES) return { ok: false, error: 'used_url' };
     return { ok: true, record };
   }

@@ -66,7 +66,14 @@ export interface BlockActionInput {
   /** When the message is a thread reply. */
   threadTs?: string;
   /** The clicked element(s); `type` defaults to `button`. */
-  actions: Array<{ action_id: string; block_id?: string; value?: string; type?: string; text?: unknown; selected_option?: unknown }>;
+  actions: Array<{
+    action_id: string;
+    block_id?: string;
+    value?: string;
+    type?: string;
+    text?: unknown;
+    selected_option?: unknown;
+  }>;
   /** The message as Slack shows it back; default a bare one with `messageTs`. */
   message?: Record<string, unknown>;
   isEphemeral?: boolean;
@@ -103,7 +110,11 @@ function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
 }
 
-export function signSlackRequest(signingSecret: string, body: string, timestampSeconds: number = nowSeconds()): SlackSignatureHeaders {
+export function signSlackRequest(
+  signingSecret: string,
+  body: string,
+  timestampSeconds: number = nowSeconds(),
+): SlackSignatureHeaders {
   const hex = createHmac('sha256', signingSecret).update(`v0:${timestampSeconds}:${body}`).digest('hex');
   return { 'X-Slack-Signature': `v0=${hex}`, 'X-Slack-Request-Timestamp': String(timestampSeconds) };
 }
@@ -181,7 +192,11 @@ export function blockActionsPayload(input: BlockActionInput): Record<string, unk
     enterprise: null,
     is_enterprise_install: false,
     channel: { id: channel.id, name: channel.name ?? channel.id.toLowerCase() },
-    message: input.message ?? { type: 'message', ts: input.messageTs, ...(input.threadTs === undefined ? {} : { thread_ts: input.threadTs }) },
+    message: input.message ?? {
+      type: 'message',
+      ts: input.messageTs,
+      ...(input.threadTs === undefined ? {} : { thread_ts: input.threadTs }),
+    },
     state: { values: {} },
     response_url: input.responseUrl ?? 'https://hooks.slack.com/actions/TBATON/0/unset',
     actions: input.actions.map((action) => ({ type: 'button', block_id: 'actions', ...action, action_ts: actionTs })),
@@ -239,7 +254,12 @@ export function sendInteraction(
   payload: Record<string, unknown>,
   options: SignedRequestOptions = {},
 ): Promise<ReceiverAnswer> {
-  return postSigned(receiverUrl, signingSecret, new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), options);
+  return postSigned(
+    receiverUrl,
+    signingSecret,
+    new URLSearchParams({ payload: JSON.stringify(payload) }).toString(),
+    options,
+  );
 }
 
 export function sendBlockAction(

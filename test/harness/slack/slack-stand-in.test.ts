@@ -43,7 +43,11 @@ function section(text: string) {
 
 beforeEach(async () => {
   standIn = await startSlackStandIn({
-    channels: [{ id: CHANNEL, name: 'releases' }, { id: 'C0OTHER', name: 'other' }, { id: 'C0NOTJOINED', member: false }],
+    channels: [
+      { id: CHANNEL, name: 'releases' },
+      { id: 'C0OTHER', name: 'other' },
+      { id: 'C0NOTJOINED', member: false },
+    ],
     usergroups: { S0ADMINS: { handle: 'release-managers', users: ['U0ALICE', 'U0BOB'] } },
     rateLimit: null,
   });
@@ -57,12 +61,24 @@ afterEach(async () => {
 describe('Web API', () => {
   it('answers auth.test with the bot identity', async () => {
     const answer = await client.auth.test();
-    expect(answer).toMatchObject({ ok: true, user_id: 'UBATON', bot_id: 'BBATON', team_id: 'TBATON', url: 'https://baton-test.slack.com/' });
+    expect(answer).toMatchObject({
+      ok: true,
+      user_id: 'UBATON',
+      bot_id: 'BBATON',
+      team_id: 'TBATON',
+      url: 'https://baton-test.slack.com/',
+    });
   });
 
   it('refuses a bad token with invalid_auth and a missing one with not_authed', async () => {
     expect((await platformError(webClient('xoxb-wrong').auth.test())).error).toBe('invalid_auth');
-    expect((await platformError(new WebClient(undefined, { slackApiUrl: standIn.apiUrl, logger: silentSlackLogger }).auth.test())).error).toBe('not_authed');
+    expect(
+      (
+        await platformError(
+          new WebClient(undefined, { slackApiUrl: standIn.apiUrl, logger: silentSlackLogger }).auth.test(),
+        )
+      ).error,
+    ).toBe('not_authed');
   });
 
   it('answers unknown_method for a method it does not know', async () => {
@@ -70,18 +86,39 @@ describe('Web API', () => {
   });
 
   it('records a post, a thread reply and an update in order', async () => {
-    const root = await client.chat.postMessage({ channel: CHANNEL, text: 'Promoting 1.4.2', blocks: [section('*Promoting* 1.4.2')] });
-    const reply = await client.chat.postMessage({ channel: CHANNEL, thread_ts: root.ts as string, text: 'staging: done' });
-    await client.chat.update({ channel: CHANNEL, ts: root.ts as string, text: 'Promoted 1.4.2', blocks: [section('*Promoted* 1.4.2')] });
+    const root = await client.chat.postMessage({
+      channel: CHANNEL,
+      text: 'Promoting 1.4.2',
+      blocks: [section('*Promoting* 1.4.2')],
+    });
+    const reply = await client.chat.postMessage({
+      channel: CHANNEL,
+      thread_ts: root.ts as string,
+      text: 'staging: done',
+    });
+    await client.chat.update({
+      channel: CHANNEL,
+      ts: root.ts as string,
+      text: 'Promoted 1.4.2',
+      blocks: [section('*Promoted* 1.4.2')],
+    });
 
     expect(root.channel).toBe(CHANNEL);
     expect(root.ts).toMatch(/^\d{10}\.\d{6}$/);
     expect(Number(reply.ts)).toBeGreaterThan(Number(root.ts));
     const [message, ...others] = standIn.channelMessages('#releases');
     expect(others).toEqual([]);
-    expect(message).toMatchObject({ ts: root.ts, text: 'Promoted 1.4.2', blocks: [section('*Promoted* 1.4.2')], user: 'UBATON', edits: 1 });
+    expect(message).toMatchObject({
+      ts: root.ts,
+      text: 'Promoted 1.4.2',
+      blocks: [section('*Promoted* 1.4.2')],
+      user: 'UBATON',
+      edits: 1,
+    });
     expect(message?.history[0]?.text).toBe('Promoting 1.4.2');
-    expect(message?.replies.map((entry) => [entry.ts, entry.text, entry.threadTs])).toEqual([[reply.ts, 'staging: done', root.ts]]);
+    expect(message?.replies.map((entry) => [entry.ts, entry.text, entry.threadTs])).toEqual([
+      [reply.ts, 'staging: done', root.ts],
+    ]);
     expect(standIn.calls.map((call) => call.method)).toEqual(['chat.postMessage', 'chat.postMessage', 'chat.update']);
     expect(standIn.calls[0]?.args.blocks).toEqual([section('*Promoting* 1.4.2')]);
   });
@@ -90,34 +127,59 @@ describe('Web API', () => {
     const root = await client.chat.postMessage({ channel: CHANNEL, text: 'root' });
     const reply = await client.chat.postMessage({ channel: CHANNEL, thread_ts: root.ts as string, text: 'reply' });
     const nested = await client.chat.postMessage({ channel: CHANNEL, thread_ts: reply.ts as string, text: 'nested' });
-    await client.chat.postEphemeral({ channel: CHANNEL, user: 'U0ALICE', thread_ts: root.ts as string, text: 'only you' });
+    await client.chat.postEphemeral({
+      channel: CHANNEL,
+      user: 'U0ALICE',
+      thread_ts: root.ts as string,
+      text: 'only you',
+    });
 
     expect(nested.message?.thread_ts).toBe(root.ts);
     expect(standIn.thread(CHANNEL, root.ts as string).map((message) => message.text)).toEqual(['reply', 'nested']);
-    expect(standIn.ephemerals('U0ALICE')).toMatchObject([{ channel: CHANNEL, text: 'only you', threadTs: root.ts, via: 'chat.postEphemeral' }]);
+    expect(standIn.ephemerals('U0ALICE')).toMatchObject([
+      { channel: CHANNEL, text: 'only you', threadTs: root.ts, via: 'chat.postEphemeral' },
+    ]);
     expect(standIn.ephemerals('U0BOB')).toEqual([]);
   });
 
   it('refuses updates of unknown messages and posts to unknown or unjoined channels', async () => {
-    expect((await platformError(client.chat.update({ channel: CHANNEL, ts: '1700000000.000100', text: 'x' }))).error).toBe('message_not_found');
-    expect((await platformError(client.chat.postMessage({ channel: 'C0NOWHERE', text: 'x' }))).error).toBe('channel_not_found');
-    expect((await platformError(client.chat.postMessage({ channel: 'C0NOTJOINED', text: 'x' }))).error).toBe('not_in_channel');
+    expect(
+      (await platformError(client.chat.update({ channel: CHANNEL, ts: '1700000000.000100', text: 'x' }))).error,
+    ).toBe('message_not_found');
+    expect((await platformError(client.chat.postMessage({ channel: 'C0NOWHERE', text: 'x' }))).error).toBe(
+      'channel_not_found',
+    );
+    expect((await platformError(client.chat.postMessage({ channel: 'C0NOTJOINED', text: 'x' }))).error).toBe(
+      'not_in_channel',
+    );
   });
 
   it('refuses 51 blocks with invalid_blocks', async () => {
     const blocks = Array.from({ length: 51 }, (_, index) => section(`step ${index}`));
     const data = await platformError(client.chat.postMessage({ channel: CHANNEL, text: 'too long', blocks }));
-    expect(data).toMatchObject({ error: 'invalid_blocks', errors: ['no more than 50 items allowed [json-pointer:/blocks]'] });
+    expect(data).toMatchObject({
+      error: 'invalid_blocks',
+      errors: ['no more than 50 items allowed [json-pointer:/blocks]'],
+    });
     expect(standIn.channelMessages(CHANNEL)).toEqual([]);
   });
 
   it('refuses a 3001-character section text, also in chat.update and chat.postEphemeral', async () => {
     const blocks = [section('x'.repeat(3001))];
-    const expected = { error: 'invalid_blocks', errors: ['must be less than 3001 characters [json-pointer:/blocks/0/text/text]'] };
-    expect(await platformError(client.chat.postMessage({ channel: CHANNEL, text: 'x', blocks }))).toMatchObject(expected);
+    const expected = {
+      error: 'invalid_blocks',
+      errors: ['must be less than 3001 characters [json-pointer:/blocks/0/text/text]'],
+    };
+    expect(await platformError(client.chat.postMessage({ channel: CHANNEL, text: 'x', blocks }))).toMatchObject(
+      expected,
+    );
     const posted = await client.chat.postMessage({ channel: CHANNEL, text: 'ok', blocks: [section('x'.repeat(3000))] });
-    expect(await platformError(client.chat.update({ channel: CHANNEL, ts: posted.ts as string, blocks }))).toMatchObject(expected);
-    expect(await platformError(client.chat.postEphemeral({ channel: CHANNEL, user: 'U0ALICE', text: 'x', blocks }))).toMatchObject(expected);
+    expect(
+      await platformError(client.chat.update({ channel: CHANNEL, ts: posted.ts as string, blocks })),
+    ).toMatchObject(expected);
+    expect(
+      await platformError(client.chat.postEphemeral({ channel: CHANNEL, user: 'U0ALICE', text: 'x', blocks })),
+    ).toMatchObject(expected);
   });
 
   it('refuses a 2001-character button value', async () => {
@@ -125,29 +187,48 @@ describe('Web API', () => {
       {
         type: 'actions',
         block_id: 'approve',
-        elements: [{ type: 'button', action_id: 'approve', text: { type: 'plain_text', text: 'Approve' }, value: 'v'.repeat(2001) }],
+        elements: [
+          {
+            type: 'button',
+            action_id: 'approve',
+            text: { type: 'plain_text', text: 'Approve' },
+            value: 'v'.repeat(2001),
+          },
+        ],
       },
     ];
     const data = await platformError(client.chat.postMessage({ channel: CHANNEL, text: 'approve?', blocks }));
-    expect(data).toMatchObject({ error: 'invalid_blocks', errors: ['must be less than 2001 characters [json-pointer:/blocks/0/elements/0/value]'] });
+    expect(data).toMatchObject({
+      error: 'invalid_blocks',
+      errors: ['must be less than 2001 characters [json-pointer:/blocks/0/elements/0/value]'],
+    });
   });
 
   it('refuses text over 40,000 characters with msg_too_long', async () => {
-    expect((await platformError(client.chat.postMessage({ channel: CHANNEL, text: 'y'.repeat(40_001) }))).error).toBe('msg_too_long');
+    expect((await platformError(client.chat.postMessage({ channel: CHANNEL, text: 'y'.repeat(40_001) }))).error).toBe(
+      'msg_too_long',
+    );
   });
 
   it('rate-limits a burst of posts to one channel with 429 and Retry-After', async () => {
     standIn.setRateLimit({ perChannel: { burst: 2, perSecond: 1 } });
     await client.chat.postMessage({ channel: CHANNEL, text: 'one' });
     const root = await client.chat.postMessage({ channel: CHANNEL, text: 'two' });
-    const error = (await client.chat.postMessage({ channel: CHANNEL, thread_ts: root.ts as string, text: 'three' }).catch((caught: unknown) => caught)) as WebAPIRateLimitedError;
+    const error = (await client.chat
+      .postMessage({ channel: CHANNEL, thread_ts: root.ts as string, text: 'three' })
+      .catch((caught: unknown) => caught)) as WebAPIRateLimitedError;
 
     expect(error.code).toBe(ErrorCode.RateLimitedError);
     expect(error.retryAfter).toBeGreaterThanOrEqual(1);
     expect(standIn.rateLimitedCount).toBe(1);
-    expect(standIn.callsTo('chat.postMessage').at(-1)).toMatchObject({ status: 429, answer: { ok: false, error: 'ratelimited' } });
+    expect(standIn.callsTo('chat.postMessage').at(-1)).toMatchObject({
+      status: 429,
+      answer: { ok: false, error: 'ratelimited' },
+    });
     // Another channel has its own bucket.
-    await expect(client.chat.postMessage({ channel: 'C0OTHER', text: 'elsewhere' })).resolves.toMatchObject({ ok: true });
+    await expect(client.chat.postMessage({ channel: 'C0OTHER', text: 'elsewhere' })).resolves.toMatchObject({
+      ok: true,
+    });
   });
 
   it('takes a files.uploadV2 upload into the thread', async () => {
@@ -162,18 +243,36 @@ describe('Web API', () => {
     });
 
     expect(standIn.files).toMatchObject([
-      { name: 'plan.txt', title: 'Promotion plan', content: 'staging → production', channel: CHANNEL, threadTs: root.ts, initialComment: 'The plan' },
+      {
+        name: 'plan.txt',
+        title: 'Promotion plan',
+        content: 'staging → production',
+        channel: CHANNEL,
+        threadTs: root.ts,
+        initialComment: 'The plan',
+      },
     ]);
     const [reply] = standIn.thread(CHANNEL, root.ts as string);
-    expect(reply).toMatchObject({ text: 'The plan', via: 'files.completeUploadExternal', files: [{ name: 'plan.txt', title: 'Promotion plan' }] });
+    expect(reply).toMatchObject({
+      text: 'The plan',
+      via: 'files.completeUploadExternal',
+      files: [{ name: 'plan.txt', title: 'Promotion plan' }],
+    });
   });
 
   it('opens a modal once per trigger id and checks its limits', async () => {
-    const view = { type: 'modal' as const, callback_id: 'promote', title: { type: 'plain_text' as const, text: 'Promote' }, blocks: [section('Sure?')] };
+    const view = {
+      type: 'modal' as const,
+      callback_id: 'promote',
+      title: { type: 'plain_text' as const, text: 'Promote' },
+      blocks: [section('Sure?')],
+    };
     const triggerId = standIn.triggerId('U0ALICE');
     const opened = await client.views.open({ trigger_id: triggerId, view });
     expect(standIn.views).toMatchObject([{ id: opened.view?.id, callbackId: 'promote', triggerId }]);
-    expect((await platformError(client.views.open({ trigger_id: triggerId, view }))).error).toBe('exchanged_trigger_id');
+    expect((await platformError(client.views.open({ trigger_id: triggerId, view }))).error).toBe(
+      'exchanged_trigger_id',
+    );
     const tooLong = { ...view, title: { type: 'plain_text' as const, text: 'A title that is far too long' } };
     expect(await platformError(client.views.open({ trigger_id: standIn.triggerId(), view: tooLong }))).toMatchObject({
       error: 'invalid_arguments',
@@ -183,8 +282,12 @@ describe('Web API', () => {
 
   it('lists user group members and refuses an unknown group', async () => {
     expect(standIn.usergroupId('@release-managers')).toBe('S0ADMINS');
-    await expect(client.usergroups.users.list({ usergroup: 'S0ADMINS' })).resolves.toMatchObject({ users: ['U0ALICE', 'U0BOB'] });
-    expect((await platformError(client.usergroups.users.list({ usergroup: 'S0NOBODY' }))).error).toBe('no_such_subteam');
+    await expect(client.usergroups.users.list({ usergroup: 'S0ADMINS' })).resolves.toMatchObject({
+      users: ['U0ALICE', 'U0BOB'],
+    });
+    expect((await platformError(client.usergroups.users.list({ usergroup: 'S0NOBODY' }))).error).toBe(
+      'no_such_subteam',
+    );
   });
 
   it('can be told to fail the next call', async () => {
@@ -196,14 +299,20 @@ describe('Web API', () => {
 
 describe('response_url', () => {
   async function post(url: string, body: unknown): Promise<{ status: number; body: unknown }> {
-    const response = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     return { status: response.status, body: await response.json() };
   }
 
   it('records an ephemeral answer to the user it was made for, and allows 5 uses', async () => {
     const url = standIn.responseUrl({ user: 'U0ALICE', channel: CHANNEL });
     expect(await post(url, { text: 'Queued 1.4.2' })).toEqual({ status: 200, body: { ok: true } });
-    expect(standIn.ephemerals('U0ALICE')).toMatchObject([{ channel: CHANNEL, text: 'Queued 1.4.2', via: 'response_url' }]);
+    expect(standIn.ephemerals('U0ALICE')).toMatchObject([
+      { channel: CHANNEL, text: 'Queued 1.4.2', via: 'response_url' },
+    ]);
 
     await post(url, { text: 'Everyone sees this', response_type: 'in_channel' });
     expect(standIn.channelMessages(CHANNEL)).toMatchObject([{ text: 'Everyone sees this', via: 'response_url' }]);
@@ -213,10 +322,16 @@ describe('response_url', () => {
 
   it('refuses blocks over the limits without using up the URL', async () => {
     const url = standIn.responseUrl({ user: 'U0ALICE', channel: CHANNEL });
-    const answer = await post(url, { blocks: [{ type: 'header', text: { type: 'plain_text', text: 'h'.repeat(151) } }] });
+    const answer = await post(url, {
+      blocks: [{ type: 'header', text: { type: 'plain_text', text: 'h'.repeat(151) } }],
+    });
     expect(answer).toEqual({
       status: 400,
-      body: expect.objectContaining({ ok: false, error: 'invalid_blocks', errors: ['must be less than 151 characters [json-pointer:/blocks/0/text/text]'] }),
+      body: expect.objectContaining({
+        ok: false,
+        error: 'invalid_blocks',
+        errors: ['must be less than 151 characters [json-pointer:/blocks/0/text/text]'],
+      }),
     });
     expect(standIn.ephemerals()).toEqual([]);
   });
@@ -243,21 +358,32 @@ describe('signed requests into Bolt', () => {
 
   beforeEach(async () => {
     const receiver = new HTTPReceiver({ signingSecret, logger: silentSlackLogger });
-    const app = new App({ token: 'xoxb-test', receiver, logger: silentSlackLogger, clientOptions: { slackApiUrl: standIn.apiUrl, retryConfig: { retries: 0 } } });
+    const app = new App({
+      token: 'xoxb-test',
+      receiver,
+      logger: silentSlackLogger,
+      clientOptions: { slackApiUrl: standIn.apiUrl, retryConfig: { retries: 0 } },
+    });
     app.command('/promote', async ({ ack, respond, command }) => {
       await ack();
       await respond({ text: `Promoting ${command.text}` });
     });
     app.command('/status', async ({ ack, command }) => {
       if (command.text === 'quiet') await ack();
-      else if (command.text === 'loud') await ack({ response_type: 'in_channel', text: 'Everyone: nothing is running' });
-      else if (command.text === 'huge') await ack({ blocks: [{ type: 'header', text: { type: 'plain_text', text: 'h'.repeat(151) } }] });
+      else if (command.text === 'loud')
+        await ack({ response_type: 'in_channel', text: 'Everyone: nothing is running' });
+      else if (command.text === 'huge')
+        await ack({ blocks: [{ type: 'header', text: { type: 'plain_text', text: 'h'.repeat(151) } }] });
       else await ack({ text: 'Nothing is running' });
     });
     app.action('approve', async ({ ack, body, client: botClient }) => {
       await ack();
       if (body.type === 'block_actions' && body.channel && body.message) {
-        await botClient.chat.update({ channel: body.channel.id, ts: body.message.ts, text: `Approved by <@${body.user.id}>` });
+        await botClient.chat.update({
+          channel: body.channel.id,
+          ts: body.message.ts,
+          text: `Approved by <@${body.user.id}>`,
+        });
       }
     });
     // Bolt checks its token with auth.test as it starts; let that finish before a test can close the stand-in.
@@ -274,18 +400,35 @@ describe('signed requests into Bolt', () => {
 
   it('drives a slash command through Bolt to a response_url ephemeral', async () => {
     const responseUrl = standIn.responseUrl({ user: 'U0ALICE', channel: CHANNEL });
-    const answer = await sendSlashCommand(receiverUrl, signingSecret, { text: '1.4.2 production', user_id: 'U0ALICE', channel_id: CHANNEL, response_url: responseUrl });
+    const answer = await sendSlashCommand(receiverUrl, signingSecret, {
+      text: '1.4.2 production',
+      user_id: 'U0ALICE',
+      channel_id: CHANNEL,
+      response_url: responseUrl,
+    });
     expect(answer.status).toBe(200);
-    const [ephemeral] = await standIn.waitFor(() => (standIn.ephemerals('U0ALICE').length > 0 ? standIn.ephemerals('U0ALICE') : undefined));
+    const [ephemeral] = await standIn.waitFor(() =>
+      standIn.ephemerals('U0ALICE').length > 0 ? standIn.ephemerals('U0ALICE') : undefined,
+    );
     expect(ephemeral).toMatchObject({ text: 'Promoting 1.4.2 production', channel: CHANNEL });
   });
 
   it('shows the answer a slash command carries in its acknowledgement, as Slack does', async () => {
-    const status = (text: string) => standIn.slashCommand(receiverUrl, signingSecret, { command: '/status', text, user_id: 'U0ALICE', channel_id: CHANNEL });
+    const status = (text: string) =>
+      standIn.slashCommand(receiverUrl, signingSecret, {
+        command: '/status',
+        text,
+        user_id: 'U0ALICE',
+        channel_id: CHANNEL,
+      });
     expect((await status('')).status).toBe(200);
-    expect(standIn.ephemerals('U0ALICE')).toMatchObject([{ channel: CHANNEL, text: 'Nothing is running', via: 'command_answer' }]);
+    expect(standIn.ephemerals('U0ALICE')).toMatchObject([
+      { channel: CHANNEL, text: 'Nothing is running', via: 'command_answer' },
+    ]);
     await status('loud');
-    expect(standIn.channelMessages(CHANNEL)).toMatchObject([{ text: 'Everyone: nothing is running', via: 'command_answer' }]);
+    expect(standIn.channelMessages(CHANNEL)).toMatchObject([
+      { text: 'Everyone: nothing is running', via: 'command_answer' },
+    ]);
     await status('quiet');
     await status('huge');
     expect(standIn.ephemerals()).toHaveLength(1);
@@ -306,31 +449,55 @@ describe('signed requests into Bolt', () => {
   });
 
   it('gets refused by Bolt with a stale timestamp or a wrong signature', async () => {
-    const stale = await sendSlashCommand(receiverUrl, signingSecret, { text: 'x' }, { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 });
-    const forged = await sendSlashCommand(receiverUrl, signingSecret, { text: 'x' }, { signature: `v0=${'0'.repeat(64)}` });
+    const stale = await sendSlashCommand(
+      receiverUrl,
+      signingSecret,
+      { text: 'x' },
+      { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 },
+    );
+    const forged = await sendSlashCommand(
+      receiverUrl,
+      signingSecret,
+      { text: 'x' },
+      { signature: `v0=${'0'.repeat(64)}` },
+    );
     expect([stale.status, forged.status]).toEqual([401, 401]);
     expect(standIn.ephemerals()).toEqual([]);
   });
 });
 
 describe('Socket Mode', () => {
-  const appClient = (token: string) => new WebClient(undefined, { slackApiUrl: standIn.apiUrl, headers: { Authorization: `Bearer ${token}` }, logger: silentSlackLogger });
+  const appClient = (token: string) =>
+    new WebClient(undefined, {
+      slackApiUrl: standIn.apiUrl,
+      headers: { Authorization: `Bearer ${token}` },
+      logger: silentSlackLogger,
+    });
 
   it('opens a connection URL only for an app-level token in the Authorization header', async () => {
     const opened = await appClient('xapp-test').apps.connections.open();
     expect(opened.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/socket\/link\/\?ticket=[0-9a-f]+&app_id=ABATON$/);
     expect((await platformError(appClient('xoxb-test').apps.connections.open()))?.error).toBe('not_allowed_token_type');
     expect((await platformError(appClient('xapp-wrong').apps.connections.open()))?.error).toBe('invalid_auth');
-    const asField = await fetch(`${standIn.apiUrl}apps.connections.open`, { method: 'POST', body: new URLSearchParams({ token: 'xapp-test' }) });
+    const asField = await fetch(`${standIn.apiUrl}apps.connections.open`, {
+      method: 'POST',
+      body: new URLSearchParams({ token: 'xapp-test' }),
+    });
     expect(await asField.json()).toEqual({ ok: false, error: 'not_authed' });
-    expect((await platformError(appClient('xapp-test').chat.postMessage({ channel: CHANNEL, text: 'x' })))?.error).toBe('not_allowed_token_type');
+    expect((await platformError(appClient('xapp-test').chat.postMessage({ channel: CHANNEL, text: 'x' })))?.error).toBe(
+      'not_allowed_token_type',
+    );
   });
 
   it('says hello on connect and takes each URL once', async () => {
     const { url } = await appClient('xapp-test').apps.connections.open();
     const socket = new WebSocket(url as string);
     const [hello] = (await once(socket, 'message')) as [Buffer];
-    expect(JSON.parse(hello.toString())).toMatchObject({ type: 'hello', num_connections: 1, connection_info: { app_id: 'ABATON' } });
+    expect(JSON.parse(hello.toString())).toMatchObject({
+      type: 'hello',
+      num_connections: 1,
+      connection_info: { app_id: 'ABATON' },
+    });
     const [refusal] = (await once(new WebSocket(url as string), 'error')) as [Error];
     expect(refusal.message).toBe('Unexpected server response: 401');
     socket.close();
@@ -338,8 +505,17 @@ describe('Socket Mode', () => {
   });
 
   it("delivers a slash command to Bolt's Socket Mode receiver and records its ack", async () => {
-    const receiver = new SocketModeReceiver({ appToken: 'xapp-test', logger: silentSlackLogger, installerOptions: { clientOptions: { slackApiUrl: standIn.apiUrl } } });
-    const app = new App({ token: 'xoxb-test', receiver, logger: silentSlackLogger, clientOptions: { slackApiUrl: standIn.apiUrl } });
+    const receiver = new SocketModeReceiver({
+      appToken: 'xapp-test',
+      logger: silentSlackLogger,
+      installerOptions: { clientOptions: { slackApiUrl: standIn.apiUrl } },
+    });
+    const app = new App({
+      token: 'xoxb-test',
+      receiver,
+      logger: silentSlackLogger,
+      clientOptions: { slackApiUrl: standIn.apiUrl },
+    });
     const commands: string[] = [];
     app.command('/promote', async ({ ack, command }) => {
       commands.push(command.text);
@@ -351,7 +527,9 @@ describe('Socket Mode', () => {
       const ack = await standIn.waitFor(() => standIn.socketMode.ackFor(envelopeId));
       expect(commands).toEqual(['1.4.2 production']);
       expect(ack).toMatchObject({ connection: 1, payload: { text: 'Promoting 1.4.2 production' } });
-      expect(standIn.socketMode.envelopes).toMatchObject([{ envelopeId, type: 'slash_commands', acceptsResponsePayload: true }]);
+      expect(standIn.socketMode.envelopes).toMatchObject([
+        { envelopeId, type: 'slash_commands', acceptsResponsePayload: true },
+      ]);
     } finally {
       await receiver.client.disconnect();
     }

@@ -25,9 +25,22 @@ import { ChannelRateLimiter, DEFAULT_RATE_LIMIT, type ChannelRateLimit } from '.
 import { jsonArg, parseApiArgs, readBody, stringArg, type Args } from './request-body.ts';
 import { answerResponseUrl, type RecordedResponse } from './response-url-posts.ts';
 import { ResponseUrls, type ResponseUrlTarget } from './response-urls.ts';
-import { sendSlashCommand, slashCommandFields, type ReceiverAnswer, type SignedRequestOptions, type SlashCommandFields } from './signed-requests.ts';
+import {
+  sendSlashCommand,
+  slashCommandFields,
+  type ReceiverAnswer,
+  type SignedRequestOptions,
+  type SlashCommandFields,
+} from './signed-requests.ts';
 import { appsConnectionsOpen, SocketModeLinks, type SocketModeStandIn } from './socket-mode.ts';
-import type { InjectedFailure, RateLimitedCall, RecordedCall, RecordedFile, RecordedView, StandInState } from './state.ts';
+import type {
+  InjectedFailure,
+  RateLimitedCall,
+  RecordedCall,
+  RecordedFile,
+  RecordedView,
+  StandInState,
+} from './state.ts';
 import { newTriggerId } from './trigger-ids.ts';
 import * as views from './view-methods.ts';
 import { Workspace, type WorkspaceOptions } from './workspace.ts';
@@ -36,7 +49,14 @@ export type { ChannelRateLimit, RateLimit } from './rate-limit.ts';
 export type { EphemeralMessage, MessageContent, PostedMessage, SharedFile } from './messages.ts';
 export type { RecordedResponse } from './response-url-posts.ts';
 export type { ResponseUrlTarget } from './response-urls.ts';
-export type { DeliveredEnvelope, DisconnectReason, EnvelopeType, SocketAck, SocketConnection, SocketModeStandIn } from './socket-mode.ts';
+export type {
+  DeliveredEnvelope,
+  DisconnectReason,
+  EnvelopeType,
+  SocketAck,
+  SocketConnection,
+  SocketModeStandIn,
+} from './socket-mode.ts';
 export type { InjectedFailure, RateLimitedCall, RecordedCall, RecordedFile, RecordedView } from './state.ts';
 export type { ChannelSpec, UserSpec, UsergroupSpec, WorkspaceOptions } from './workspace.ts';
 
@@ -78,7 +98,12 @@ export interface SlackStandIn {
    * Sends a signed `/promote` (or other) slash command to the app's request
    * URL as Slack does, and shows the answer the app put in its acknowledgement.
    */
-  slashCommand(receiverUrl: string, signingSecret: string, fields?: Partial<SlashCommandFields>, options?: SignedRequestOptions): Promise<ReceiverAnswer>;
+  slashCommand(
+    receiverUrl: string,
+    signingSecret: string,
+    fields?: Partial<SlashCommandFields>,
+    options?: SignedRequestOptions,
+  ): Promise<ReceiverAnswer>;
   /** A fresh response_url to put in a slash-command or interaction payload. */
   responseUrl(target: ResponseUrlTarget): string;
   /** Makes a response_url spent, as 30 minutes would. */
@@ -156,9 +181,14 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
     workspace,
     messages: new MessageStore(clock),
     responseUrls: new ResponseUrls(clock),
-    rateLimiter: new ChannelRateLimiter(options.rateLimit === undefined ? DEFAULT_RATE_LIMIT.perChannel : (options.rateLimit?.perChannel ?? null), clock),
+    rateLimiter: new ChannelRateLimiter(
+      options.rateLimit === undefined ? DEFAULT_RATE_LIMIT.perChannel : (options.rateLimit?.perChannel ?? null),
+      clock,
+    ),
     updateLimiter: new ChannelRateLimiter(
-      options.rateLimit === undefined ? (DEFAULT_RATE_LIMIT.updatesPerWorkspace ?? null) : (options.rateLimit?.updatesPerWorkspace ?? null),
+      options.rateLimit === undefined
+        ? (DEFAULT_RATE_LIMIT.updatesPerWorkspace ?? null)
+        : (options.rateLimit?.updatesPerWorkspace ?? null),
       clock,
     ),
     clock,
@@ -167,7 +197,9 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
     files: new Map(),
     triggers: new Map(),
     rateLimited: [],
-    socketMode: new SocketModeLinks(clock, workspace.appId, (origin, answer) => showCommandAnswer(state, origin, answer)),
+    socketMode: new SocketModeLinks(clock, workspace.appId, (origin, answer) =>
+      showCommandAnswer(state, origin, answer),
+    ),
     baseUrl: '',
   };
   const responses: RecordedResponse[] = [];
@@ -179,16 +211,23 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
     return index < 0 ? undefined : failures.splice(index, 1)[0]?.failure;
   }
 
-  function callMethod(method: string, request: IncomingMessage, args: Args): { status: number; body: Record<string, unknown>; headers: Record<string, string> } {
+  function callMethod(
+    method: string,
+    request: IncomingMessage,
+    args: Args,
+  ): { status: number; body: Record<string, unknown>; headers: Record<string, string> } {
     const handler = METHODS[method];
     if (!handler) throw new SlackApiError('unknown_method', { extra: { req_method: method } });
     const appLevel = APP_TOKEN_METHODS.has(method);
-    const token = bearer(request) ?? (!appLevel && typeof args.token === 'string' && args.token !== '' ? args.token : undefined);
+    const token =
+      bearer(request) ?? (!appLevel && typeof args.token === 'string' && args.token !== '' ? args.token : undefined);
     if (token === undefined) throw new SlackApiError('not_authed');
     const accepted = appLevel ? workspace.appTokens : workspace.tokens;
     const other = appLevel ? workspace.tokens : workspace.appTokens;
     if (!accepted.has(token)) throw new SlackApiError(other.has(token) ? 'not_allowed_token_type' : 'invalid_auth');
-    const channel = CHANNEL_METHODS.has(method) ? (stringArg(args, 'channel') ?? stringArg(args, 'channel_id')) : undefined;
+    const channel = CHANNEL_METHODS.has(method)
+      ? (stringArg(args, 'channel') ?? stringArg(args, 'channel_id'))
+      : undefined;
     const channelError = channel === undefined ? undefined : channelErrors.get(workspace.channelId(channel));
     if (channelError) throw new SlackApiError(channelError);
     const failure = takeFailure(method);
@@ -232,7 +271,13 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
       } catch {
         // Kept as text: the bot sent something that is not JSON.
       }
-      responses.push({ url: `${state.baseUrl}${url.pathname}`, body, status: answer.status, answer: answer.body, at: clock() });
+      responses.push({
+        url: `${state.baseUrl}${url.pathname}`,
+        body,
+        status: answer.status,
+        answer: answer.body,
+        at: clock(),
+      });
       sendJson(response, answer.status, answer.body);
       return;
     }
@@ -279,21 +324,29 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
     channelMessages: (channel) => messages.channelMessages(workspace.channelId(channel)),
     thread: (channel, threadTs) => messages.thread(workspace.channelId(channel), threadTs),
     message: (channel, ts) => messages.find(workspace.channelId(channel), ts),
-    ephemerals: (user) => messages.ephemerals.filter((message) => !message.deleted && (user === undefined || message.user === user)),
+    ephemerals: (user) =>
+      messages.ephemerals.filter((message) => !message.deleted && (user === undefined || message.user === user)),
     slashCommand: async (receiverUrl, signingSecret, fields = {}, options = {}) => {
       const command = slashCommandFields(fields);
       const answer = await sendSlashCommand(receiverUrl, signingSecret, command, options);
-      if (answer.status === 200) showCommandAnswer(state, { user: command.user_id, channel: command.channel_id }, answerOfBody(answer.body));
+      if (answer.status === 200)
+        showCommandAnswer(state, { user: command.user_id, channel: command.channel_id }, answerOfBody(answer.body));
       return answer;
     },
-    responseUrl: (target) => `${state.baseUrl}/response/${state.responseUrls.issue({ ...target, channel: workspace.channelId(target.channel) }).id}`,
+    responseUrl: (target) =>
+      `${state.baseUrl}/response/${state.responseUrls.issue({ ...target, channel: workspace.channelId(target.channel) }).id}`,
     expireResponseUrl: (responseUrl) => {
       const record = state.responseUrls.get(responseUrl.split('/').pop() ?? '');
       if (record) record.expired = true;
     },
     triggerId: (user) => {
       const id = newTriggerId();
-      state.triggers.set(id, { issuedAt: clock(), issuedHere: true, used: false, ...(user === undefined ? {} : { user }) });
+      state.triggers.set(id, {
+        issuedAt: clock(),
+        issuedHere: true,
+        used: false,
+        ...(user === undefined ? {} : { user }),
+      });
       return id;
     },
     usergroupId: (handle) => workspace.usergroupId(handle),
@@ -321,7 +374,9 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
           lastError = error;
         }
         if (Date.now() >= deadline) {
-          throw new Error(`waitFor: condition not met within ${timeoutMs} ms${lastError === undefined ? '' : ` (last error: ${String(lastError)})`}`);
+          throw new Error(
+            `waitFor: condition not met within ${timeoutMs} ms${lastError === undefined ? '' : ` (last error: ${String(lastError)})`}`,
+          );
         }
         await new Promise((resolve) => setTimeout(resolve, 10));
       }

@@ -120,14 +120,29 @@ export class SocketModeLinks implements SocketModeStandIn {
     return this.connections.filter((connection) => connection.closedAt === undefined);
   }
 
-  deliver(type: EnvelopeType, payload: Record<string, unknown>, options: { acceptsResponsePayload?: boolean } = {}): string {
+  deliver(
+    type: EnvelopeType,
+    payload: Record<string, unknown>,
+    options: { acceptsResponsePayload?: boolean } = {},
+  ): string {
     const connection = this.open().at(-1);
     const socket = connection && this.sockets.get(connection.id);
     if (!connection || !socket) throw new Error(`Socket Mode: no connection is open to deliver a ${type} envelope on`);
     const envelopeId = randomUUID();
-    const acceptsResponsePayload = options.acceptsResponsePayload ?? (type === 'slash_commands' || (type === 'interactive' && ANSWERABLE_INTERACTIONS.includes(String(payload.type))));
-    this.envelopes.push({ envelopeId, type, payload, acceptsResponsePayload, connection: connection.id, sentAt: this.clock() });
-    socket.send(JSON.stringify({ envelope_id: envelopeId, type, payload, accepts_response_payload: acceptsResponsePayload }));
+    const acceptsResponsePayload =
+      options.acceptsResponsePayload ??
+      (type === 'slash_commands' || (type === 'interactive' && ANSWERABLE_INTERACTIONS.includes(String(payload.type))));
+    this.envelopes.push({
+      envelopeId,
+      type,
+      payload,
+      acceptsResponsePayload,
+      connection: connection.id,
+      sentAt: this.clock(),
+    });
+    socket.send(
+      JSON.stringify({ envelope_id: envelopeId, type, payload, accepts_response_payload: acceptsResponsePayload }),
+    );
     return envelopeId;
   }
 
@@ -204,7 +219,10 @@ export class SocketModeLinks implements SocketModeStandIn {
     const at = this.clock();
     const sent = this.envelopes.find((envelope) => envelope.envelopeId === envelopeId);
     // Bolt sends `payload: {}` with a plain ack; Slack reads that as no payload.
-    const answer = payload !== null && typeof payload === 'object' && Object.keys(payload).length > 0 ? (payload as Record<string, unknown>) : undefined;
+    const answer =
+      payload !== null && typeof payload === 'object' && Object.keys(payload).length > 0
+        ? (payload as Record<string, unknown>)
+        : undefined;
     this.acks.push({
       envelopeId,
       connection: connection.id,

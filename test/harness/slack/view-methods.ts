@@ -20,7 +20,8 @@ function viewHash(state: StandInState): string {
 function checkedView(args: Args): Record<string, unknown> {
   const view = jsonArg(args, 'view');
   if (!view.present) throw missingArgument('view');
-  if ('invalid' in view) throw withMessages('invalid_arguments', ['failed to parse view [json-pointer:/view]'], { errorsField: false });
+  if ('invalid' in view)
+    throw withMessages('invalid_arguments', ['failed to parse view [json-pointer:/view]'], { errorsField: false });
   const problems = viewProblems(view.value);
   if (problems.length > 0) throw withMessages('invalid_arguments', problems, { errorsField: false });
   return view.value as Record<string, unknown>;
@@ -36,7 +37,8 @@ function useTrigger(state: StandInState, args: Args): string {
     return triggerId;
   }
   if (known.used) throw new SlackApiError('exchanged_trigger_id');
-  if (known.issuedHere && state.clock() - known.issuedAt > TRIGGER_ID_LIFETIME_MS) throw new SlackApiError('expired_trigger_id');
+  if (known.issuedHere && state.clock() - known.issuedAt > TRIGGER_ID_LIFETIME_MS)
+    throw new SlackApiError('expired_trigger_id');
   known.used = true;
   return triggerId;
 }
@@ -110,7 +112,9 @@ export function update(state: StandInState, args: Args): MethodResult {
   const externalId = stringArg(args, 'external_id');
   if (viewId === undefined && externalId === undefined) throw missingArgument('view_id');
   const view = checkedView(args);
-  const existing = state.views.find((candidate) => (viewId === undefined ? candidate.externalId === externalId : candidate.id === viewId));
+  const existing = state.views.find((candidate) =>
+    viewId === undefined ? candidate.externalId === externalId : candidate.id === viewId,
+  );
   if (!existing) throw new SlackApiError('not_found');
   const hash = stringArg(args, 'hash');
   if (hash !== undefined && hash !== existing.hash) throw new SlackApiError('hash_conflict');

@@ -56,7 +56,8 @@ export interface UsergroupRecord {
   users: string[];
 }
 
-export type ChannelLookup = { ok: true; id: string } | { ok: false; error: 'channel_not_found' | 'not_in_channel' | 'is_archived' };
+export type ChannelLookup =
+  { ok: true; id: string } | { ok: false; error: 'channel_not_found' | 'not_in_channel' | 'is_archived' };
 
 const CHANNEL_ID = /^[CGD][A-Z0-9]+$/;
 const USER_ID = /^[UW][A-Z0-9]+$/;
@@ -82,13 +83,24 @@ export class Workspace {
     this.teamId = options.teamId ?? 'TBATON';
     this.teamDomain = options.teamDomain ?? 'baton-test';
     this.channels = options.channels
-      ? new Map(options.channels.map((spec) => (typeof spec === 'string' ? { id: spec } : spec)).map((spec) => [spec.id, spec]))
+      ? new Map(
+          options.channels
+            .map((spec) => (typeof spec === 'string' ? { id: spec } : spec))
+            .map((spec) => [spec.id, spec]),
+        )
       : undefined;
     this.users = options.users
-      ? new Map(options.users.map((spec) => (typeof spec === 'string' ? { id: spec } : spec)).map((spec) => [spec.id, spec]))
+      ? new Map(
+          options.users.map((spec) => (typeof spec === 'string' ? { id: spec } : spec)).map((spec) => [spec.id, spec]),
+        )
       : undefined;
     for (const [id, spec] of Object.entries(options.usergroups ?? {})) {
-      this.setUsergroup(id, Array.isArray(spec) ? spec : spec.users, Array.isArray(spec) ? undefined : spec.handle, Array.isArray(spec) ? undefined : spec.name);
+      this.setUsergroup(
+        id,
+        Array.isArray(spec) ? spec : spec.users,
+        Array.isArray(spec) ? undefined : spec.handle,
+        Array.isArray(spec) ? undefined : spec.name,
+      );
     }
   }
 
@@ -136,13 +148,21 @@ export class Workspace {
   setUsergroup(id: string, users: string[], handle?: string, name?: string): void {
     const previous = this.usergroups.get(id);
     const groupHandle = handle ?? previous?.handle ?? id.toLowerCase();
-    this.usergroups.set(id, { id, handle: groupHandle, name: name ?? previous?.name ?? groupHandle, users: [...users] });
+    this.usergroups.set(id, {
+      id,
+      handle: groupHandle,
+      name: name ?? previous?.name ?? groupHandle,
+      users: [...users],
+    });
   }
 
   private channelSpec(value: string): ChannelSpec | undefined {
     const name = value.replace(/^#/, '');
     if (this.channels) {
-      return this.channels.get(value) ?? [...this.channels.values()].find((spec) => spec.name !== undefined && spec.name === name);
+      return (
+        this.channels.get(value) ??
+        [...this.channels.values()].find((spec) => spec.name !== undefined && spec.name === name)
+      );
     }
     return CHANNEL_ID.test(value) ? { id: value } : undefined;
   }

@@ -29,7 +29,13 @@ beforeAll(async () => {
     BATON_PUBLIC_URL: PUBLIC_URL,
     BATON_OIDC_ALLOWED_GROUPS: 'deployers',
   });
-  await createConsoleLogin(settings, { server, dataDir: await mkdtemp(join(tmpdir(), 'baton-oidc-')), shared: false, clock, log: silentLogger });
+  await createConsoleLogin(settings, {
+    server,
+    dataDir: await mkdtemp(join(tmpdir(), 'baton-oidc-')),
+    shared: false,
+    clock,
+    log: silentLogger,
+  });
   ({ url } = await server.listen());
 });
 
@@ -54,14 +60,17 @@ describe('OIDC sign-in routes', () => {
       state: expect.any(String),
       nonce: expect.any(String),
     });
-    expect(response.headers.get('set-cookie')).toMatch(/^baton_login=[\w-]+\.[\w-]+; Path=\/login; Max-Age=600; HttpOnly; SameSite=Lax; Secure$/);
+    expect(response.headers.get('set-cookie')).toMatch(
+      /^baton_login=[\w-]+\.[\w-]+; Path=\/login; Max-Age=600; HttpOnly; SameSite=Lax; Secure$/,
+    );
   });
 
   it('refuses a callback without the login cookie, or with one that was changed or is too old', async () => {
     const started = await fetch(`${url}/login`, { redirect: 'manual' });
     const cookie = (started.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
     const state = new URL(started.headers.get('location') ?? '').searchParams.get('state');
-    const callback = (headers: Record<string, string>) => fetch(`${url}/login/callback?code=abc&state=${state}&iss=${encodeURIComponent(provider.issuer)}`, { headers });
+    const callback = (headers: Record<string, string>) =>
+      fetch(`${url}/login/callback?code=abc&state=${state}&iss=${encodeURIComponent(provider.issuer)}`, { headers });
 
     for (const headers of [{}, { cookie: `${cookie.slice(0, -3)}xyz` }] as Record<string, string>[]) {
       const response = await callback(headers);
@@ -76,7 +85,9 @@ describe('OIDC sign-in routes', () => {
   it('signs out by clearing the session cookie', async () => {
     const response = await fetch(`${url}/logout`);
     expect(response.status).toBe(200);
-    expect(response.headers.get('set-cookie')).toBe('__Host-baton_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax; Secure');
+    expect(response.headers.get('set-cookie')).toBe(
+      '__Host-baton_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax; Secure',
+    );
   });
 });
 
@@ -84,11 +95,18 @@ describe('a finished sign-in', () => {
   it('sets the session and clears the spent login cookie, in two Set-Cookie headers', async () => {
     const sessions = new SessionCookies({ key: Buffer.alloc(32, 3), secure: true, ttlMs: 3_600_000, clock });
     const login: OidcLogin = {
-      begin: () => Promise.resolve({ location: 'https://login.example.com/authorize', cookie: sessions.issueLogin({ state: 's', nonce: 'n', codeVerifier: 'v' }) }),
+      begin: () =>
+        Promise.resolve({
+          location: 'https://login.example.com/authorize',
+          cookie: sessions.issueLogin({ state: 's', nonce: 'n', codeVerifier: 'v' }),
+        }),
       finish: () => Promise.resolve({ ok: true, session: { user: 'alice@example.com' } }),
     };
     const routes = createHttpServer({ host: '127.0.0.1', port: 0, logger: { error: () => {} } });
-    registerLoginRoutes(routes, { oidc: { login, sessions, issuer: new URL('https://login.example.com') }, log: silentLogger });
+    registerLoginRoutes(routes, {
+      oidc: { login, sessions, issuer: new URL('https://login.example.com') },
+      log: silentLogger,
+    });
     const { url: base } = await routes.listen();
     try {
       const response = await fetch(`${base}/login/callback?code=abc&state=s`, { redirect: 'manual' });
@@ -96,7 +114,9 @@ describe('a finished sign-in', () => {
       expect(response.headers.get('location')).toBe('/');
       const [session, spentLogin, ...rest] = response.headers.getSetCookie();
       expect(rest).toEqual([]);
-      expect(session).toMatch(/^__Host-baton_session=[\w-]+\.[\w-]+; Path=\/; Max-Age=3600; HttpOnly; SameSite=Lax; Secure$/);
+      expect(session).toMatch(
+        /^__Host-baton_session=[\w-]+\.[\w-]+; Path=\/; Max-Age=3600; HttpOnly; SameSite=Lax; Secure$/,
+      );
       expect(spentLogin).toBe('baton_login=; Path=/login; Max-Age=0; HttpOnly; SameSite=Lax; Secure');
     } finally {
       await routes.close();
@@ -108,7 +128,13 @@ describe('the name claim', () => {
   it('warns at start that preferred_username is not unique, and what to prefer', async () => {
     const warnings: string[] = [];
     const log = { warn: (_details: object, message: string) => warnings.push(message) };
-    const env = { BATON_OIDC_ISSUER: 'https://login.example.com', BATON_OIDC_CLIENT_ID: 'x', BATON_OIDC_CLIENT_SECRET: 'y', BATON_PUBLIC_URL: PUBLIC_URL, BATON_OIDC_ALLOWED_DOMAINS: 'example.com' };
+    const env = {
+      BATON_OIDC_ISSUER: 'https://login.example.com',
+      BATON_OIDC_CLIENT_ID: 'x',
+      BATON_OIDC_CLIENT_SECRET: 'y',
+      BATON_PUBLIC_URL: PUBLIC_URL,
+      BATON_OIDC_ALLOWED_DOMAINS: 'example.com',
+    };
     const start = async (extra: Record<string, string>) =>
       createConsoleLogin(loginSettingsFrom({ ...env, ...extra }), {
         server: createHttpServer({ host: '127.0.0.1', port: 0 }),
@@ -121,7 +147,11 @@ describe('the name claim', () => {
     await start({ BATON_OIDC_USERNAME_CLAIM: 'sub' });
     expect(warnings).toEqual([]);
     await start({ BATON_OIDC_USERNAME_CLAIM: 'preferred_username' });
-    expect(warnings).toEqual([expect.stringMatching(/BATON_OIDC_USERNAME_CLAIM is "preferred_username", which OIDC does not guarantee to be unique.*Prefer the verified email/)]);
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /BATON_OIDC_USERNAME_CLAIM is "preferred_username", which OIDC does not guarantee to be unique.*Prefer the verified email/,
+      ),
+    ]);
   });
 });
 
@@ -129,8 +159,20 @@ describe('an unreachable provider', () => {
   it('shows a page that says so and what to check', async () => {
     const unreachable = createHttpServer({ host: '127.0.0.1', port: 0, logger: { error: () => {} } });
     await createConsoleLogin(
-      loginSettingsFrom({ BATON_OIDC_ISSUER: 'http://127.0.0.1:1', BATON_OIDC_CLIENT_ID: 'x', BATON_OIDC_CLIENT_SECRET: 'y', BATON_PUBLIC_URL: PUBLIC_URL, BATON_OIDC_ALLOWED_DOMAINS: 'example.com' }),
-      { server: unreachable, dataDir: await mkdtemp(join(tmpdir(), 'baton-oidc-')), shared: false, clock, log: silentLogger },
+      loginSettingsFrom({
+        BATON_OIDC_ISSUER: 'http://127.0.0.1:1',
+        BATON_OIDC_CLIENT_ID: 'x',
+        BATON_OIDC_CLIENT_SECRET: 'y',
+        BATON_PUBLIC_URL: PUBLIC_URL,
+        BATON_OIDC_ALLOWED_DOMAINS: 'example.com',
+      }),
+      {
+        server: unreachable,
+        dataDir: await mkdtemp(join(tmpdir(), 'baton-oidc-')),
+        shared: false,
+        clock,
+        log: silentLogger,
+      },
     );
     const { url: base } = await unreachable.listen();
     try {

@@ -42,7 +42,11 @@ async function consoleBehindProxy(trusted: string, host = '127.0.0.1') {
 }
 
 function command(url: string, headers: Record<string, string>, body: object = { text: '/promote 1.4.2 to staging' }) {
-  return fetch(`${url}/api/console/commands`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return fetch(`${url}/api/console/commands`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 }
 
 describe('sign-in by a trusted proxy', () => {
@@ -74,11 +78,13 @@ describe('sign-in by a trusted proxy', () => {
     const { error } = (await response.json()) as { error: string };
     expect(error).toContain('it comes from 127.0.0.1, which is not a trusted proxy');
     expect(error).toContain('BATON_TRUSTED_PROXIES (10.9.0.0/16)');
-    expect((await fetch(`${url}/api/console/messages`, { headers: { 'x-forwarded-email': 'a@example.com' } })).status).toBe(401);
+    expect(
+      (await fetch(`${url}/api/console/messages`, { headers: { 'x-forwarded-email': 'a@example.com' } })).status,
+    ).toBe(401);
     expect(handler.commands).toEqual([]);
   });
 
-  it('refuses a request that names two people (a proxy that added to a client\'s header)', async () => {
+  it("refuses a request that names two people (a proxy that added to a client's header)", async () => {
     const { url, handler } = await consoleBehindProxy('127.0.0.1');
     const response = await command(url, { 'x-forwarded-user': 'mallory, alice' });
     expect(response.status).toBe(401);
@@ -89,7 +95,10 @@ describe('sign-in by a trusted proxy', () => {
     const { url } = await consoleBehindProxy('127.0.0.1');
     const response = await command(url, {});
     expect(response.status).toBe(401);
-    expect(await response.json()).toEqual({ error: 'Sign in first: open /login in a browser. The console acts only for a signed-in person.', signIn: '/login' });
+    expect(await response.json()).toEqual({
+      error: 'Sign in first: open /login in a browser. The console acts only for a signed-in person.',
+      signIn: '/login',
+    });
     const page = await fetch(url, { redirect: 'manual' });
     expect(page.status).toBe(302);
     expect(page.headers.get('location')).toBe('/login');
@@ -104,7 +113,8 @@ describe('sign-in by a trusted proxy', () => {
     expect(other.status).toBe(403);
     expect(await other.json()).toEqual({
       field: 'user',
-      error: 'You are signed in as alice, but the request says "user": "bob". The console acts only as the signed-in person: leave "user" out, or send "alice".',
+      error:
+        'You are signed in as alice, but the request says "user": "bob". The console acts only as the signed-in person: leave "user" out, or send "alice".',
     });
     expect((await command(url, { 'x-forwarded-user': 'alice' }, { user: 'alice', text: 'status' })).status).toBe(200);
     expect(handler.commands.map((c) => c.user)).toEqual(['alice']);
@@ -124,7 +134,9 @@ describe('address lists', () => {
   });
 
   it('says which entry is not an address or range', () => {
-    expect(() => parseAddressList('10.0.0.1, proxy.internal', 'BATON_TRUSTED_PROXIES')).toThrow('BATON_TRUSTED_PROXIES has "proxy.internal", which is not an IP address or a CIDR range');
+    expect(() => parseAddressList('10.0.0.1, proxy.internal', 'BATON_TRUSTED_PROXIES')).toThrow(
+      'BATON_TRUSTED_PROXIES has "proxy.internal", which is not an IP address or a CIDR range',
+    );
     expect(() => parseAddressList('10.0.0.0/33', 'BATON_TRUSTED_PROXIES')).toThrow('"10.0.0.0/33"');
     expect(() => parseAddressList('10.0.0.0/', 'BATON_TRUSTED_PROXIES')).toThrow('"10.0.0.0/"');
   });

@@ -214,34 +214,50 @@ function threadLink(root) {
 function renderPrivateReply(reply) {
   if (reply.folded) {
     const firstLine = reply.message.text.split('\n')[0];
-    return el('article', { className: 'message private folded', dataset: { testid: 'private-reply', folded: 'true' } }, [
-      el('span', { className: 'private-badge' }, 'Only visible to you'),
-      el('span', { className: 'folded-text', title: reply.message.text }, firstLine),
-      el('button', { type: 'button', className: 'link-button', onclick: () => unfoldPrivateReply(reply.key) }, 'Show'),
-      el('button', { type: 'button', className: 'link-button', onclick: () => dismissPrivateReply(reply.key) }, 'Dismiss'),
-    ]);
-  }
-  return el('article', {
-    className: 'message private',
-    dataset: { testid: 'private-reply' },
-    // Reading it (the pointer or focus on it) keeps it open.
-    onmouseenter: () => holdPrivateReply(reply.key),
-    onfocusin: () => holdPrivateReply(reply.key),
-  }, [
-    el('div', { className: 'avatar', 'aria-hidden': 'true' }, 'B'),
-    el('div', { className: 'message-main' }, [
-      messageMeta(reply.at, [el('span', { className: 'private-badge' }, 'Only visible to you')]),
-      renderBlocks(reply.message, reply.key, reply.channel),
-      el('div', { className: 'private-footer' }, [
-        reply.note ? el('span', {}, reply.note) : null,
+    return el(
+      'article',
+      { className: 'message private folded', dataset: { testid: 'private-reply', folded: 'true' } },
+      [
+        el('span', { className: 'private-badge' }, 'Only visible to you'),
+        el('span', { className: 'folded-text', title: reply.message.text }, firstLine),
+        el(
+          'button',
+          { type: 'button', className: 'link-button', onclick: () => unfoldPrivateReply(reply.key) },
+          'Show',
+        ),
         el(
           'button',
           { type: 'button', className: 'link-button', onclick: () => dismissPrivateReply(reply.key) },
           'Dismiss',
         ),
+      ],
+    );
+  }
+  return el(
+    'article',
+    {
+      className: 'message private',
+      dataset: { testid: 'private-reply' },
+      // Reading it (the pointer or focus on it) keeps it open.
+      onmouseenter: () => holdPrivateReply(reply.key),
+      onfocusin: () => holdPrivateReply(reply.key),
+    },
+    [
+      el('div', { className: 'avatar', 'aria-hidden': 'true' }, 'B'),
+      el('div', { className: 'message-main' }, [
+        messageMeta(reply.at, [el('span', { className: 'private-badge' }, 'Only visible to you')]),
+        renderBlocks(reply.message, reply.key, reply.channel),
+        el('div', { className: 'private-footer' }, [
+          reply.note ? el('span', {}, reply.note) : null,
+          el(
+            'button',
+            { type: 'button', className: 'link-button', onclick: () => dismissPrivateReply(reply.key) },
+            'Dismiss',
+          ),
+        ]),
       ]),
-    ]),
-  ]);
+    ],
+  );
 }
 
 // ---------------------------------------------------------------- views
@@ -264,7 +280,12 @@ function byTime(a, b) {
 }
 
 function privateItem(reply) {
-  return { key: reply.key, version: reply.folded ? 'folded' : 'open', at: reply.at, build: () => renderPrivateReply(reply) };
+  return {
+    key: reply.key,
+    version: reply.folded ? 'folded' : 'open',
+    at: reply.at,
+    build: () => renderPrivateReply(reply),
+  };
 }
 
 function renderChannelList() {

@@ -54,7 +54,9 @@ function evidenceHref(id) {
 
 function promotionLink(id, thread) {
   const label = `#${id}`;
-  return thread ? el('a', { href: threadHref(thread), title: `The thread of promotion #${id}` }, label) : el('span', {}, label);
+  return thread
+    ? el('a', { href: threadHref(thread), title: `The thread of promotion #${id}` }, label)
+    : el('span', {}, label);
 }
 
 // ---------------------------------------------------------------- the matrix
@@ -67,7 +69,11 @@ function driftMark(reading) {
   if (!reading) return null;
   switch (reading.state) {
     case 'drifted':
-      return el('div', { className: 'drift drifted', dataset: { testid: 'drift-mark' } }, `Drift: the target runs ${reading.observed}`);
+      return el(
+        'div',
+        { className: 'drift drifted', dataset: { testid: 'drift-mark' } },
+        `Drift: the target runs ${reading.observed}`,
+      );
     case 'unreadable':
       return el('div', { className: 'drift unreadable', title: reading.reason }, 'Could not read the target');
     case 'unobserved':
@@ -83,17 +89,24 @@ function matrixCell(row, component) {
   const cell = row.cells[component];
   const reading = driftOf(row.environment)?.components.find((c) => c.component === component);
   const drifted = reading?.state === 'drifted';
-  const data = { testid: 'matrix-cell', environment: row.environment, component, drift: reading ? reading.state : 'unchecked' };
+  const data = {
+    testid: 'matrix-cell',
+    environment: row.environment,
+    component,
+    drift: reading ? reading.state : 'unchecked',
+  };
   if (!cell) {
-    return el('td', { className: `cell empty${drifted ? ' is-drifted' : ''}`, dataset: data }, [el('span', { className: 'nothing' }, 'nothing yet'), driftMark(reading)]);
+    return el('td', { className: `cell empty${drifted ? ' is-drifted' : ''}`, dataset: data }, [
+      el('span', { className: 'nothing' }, 'nothing yet'),
+      driftMark(reading),
+    ]);
   }
-  const who = [cell.by ? `by ${cell.by}` : null, cell.fromEnvironment ? `from ${cell.fromEnvironment}` : null].filter(Boolean).join(' · ');
+  const who = [cell.by ? `by ${cell.by}` : null, cell.fromEnvironment ? `from ${cell.fromEnvironment}` : null]
+    .filter(Boolean)
+    .join(' · ');
   return el('td', { className: `cell${drifted ? ' is-drifted' : ''}`, dataset: data }, [
     el('div', { className: 'cell-version', dataset: { testid: 'cell-version' } }, cell.version),
-    el('div', { className: 'cell-meta' }, [
-      'since ',
-      el('time', { datetime: cell.since }, formatTime(cell.since)),
-    ]),
+    el('div', { className: 'cell-meta' }, ['since ', el('time', { datetime: cell.since }, formatTime(cell.since))]),
     el('div', { className: 'cell-meta' }, [promotionLink(cell.promotionId, cell.thread), who ? ` ${who}` : '']),
     driftMark(reading),
   ]);
@@ -104,7 +117,10 @@ function environmentHeader(row) {
   const checking = state.checking.has(row.environment);
   return el('th', { scope: 'col', dataset: { environment: row.environment } }, [
     el('div', { className: 'env-name' }, row.environment),
-    el('div', { className: 'env-meta' }, [row.channel, row.busyWith ? el('span', { className: 'busy' }, ` · promotion #${row.busyWith} running`) : null]),
+    el('div', { className: 'env-meta' }, [
+      row.channel,
+      row.busyWith ? el('span', { className: 'busy' }, ` · promotion #${row.busyWith} running`) : null,
+    ]),
     el('div', { className: 'env-drift' }, [
       el(
         'button',
@@ -130,12 +146,22 @@ function renderMatrix() {
   const { components, environments } = state.matrix;
   const table = byId('matrix');
   table.replaceChildren(
-    el('thead', {}, el('tr', {}, [el('th', { scope: 'col', className: 'corner' }, 'Component'), ...environments.map(environmentHeader)])),
+    el(
+      'thead',
+      {},
+      el('tr', {}, [
+        el('th', { scope: 'col', className: 'corner' }, 'Component'),
+        ...environments.map(environmentHeader),
+      ]),
+    ),
     el(
       'tbody',
       {},
       components.map((component) =>
-        el('tr', {}, [el('th', { scope: 'row', className: 'component-name' }, component), ...environments.map((row) => matrixCell(row, component))]),
+        el('tr', {}, [
+          el('th', { scope: 'row', className: 'component-name' }, component),
+          ...environments.map((row) => matrixCell(row, component)),
+        ]),
       ),
     ),
   );
@@ -195,7 +221,13 @@ function sparkline(values, label) {
     path += `${path === '' || known[index - 1] === null ? 'M' : 'L'}${(index * step).toFixed(1)},${y(value)} `;
   });
   const baseline = document.createElementNS(SVG, 'line');
-  for (const [name, value] of [['x1', 0], ['x2', width], ['y1', height - 4], ['y2', height - 4]]) baseline.setAttribute(name, String(value));
+  for (const [name, value] of [
+    ['x1', 0],
+    ['x2', width],
+    ['y1', height - 4],
+    ['y2', height - 4],
+  ])
+    baseline.setAttribute(name, String(value));
   baseline.setAttribute('class', 'sparkline-base');
   svg.append(baseline);
   if (path !== '') {
@@ -231,7 +263,8 @@ function tile(testid, title, value, detail, trend, trendLabel) {
 }
 
 function renderDora({ figures, weeks }) {
-  byId('dora-window').textContent = `Last ${plural(figures.days, 'day')}, to ${formatTime(figures.to)}. First environment: ${figures.firstEnvironment}.`;
+  byId('dora-window').textContent =
+    `Last ${plural(figures.days, 'day')}, to ${formatTime(figures.to)}. First environment: ${figures.firstEnvironment}.`;
   const rate = figures.changeFailureRate;
   byId('dora-tiles').replaceChildren(
     tile(
@@ -254,7 +287,9 @@ function renderDora({ figures, weeks }) {
       'dora-failure-rate',
       'Change failure rate',
       rate === null ? '—' : `${Math.round(rate * 100)}%`,
-      figures.finished === 0 ? 'no promotion finished in these days' : `${figures.failures} of ${plural(figures.finished, 'promotion')} failed or rolled back`,
+      figures.finished === 0
+        ? 'no promotion finished in these days'
+        : `${figures.failures} of ${plural(figures.finished, 'promotion')} failed or rolled back`,
       weeks.map((w) => w.changeFailureRate),
       'Change failure rate a week',
     ),
@@ -262,7 +297,11 @@ function renderDora({ figures, weeks }) {
       'dora-restore',
       'Time to restore',
       figures.timeToRestoreSeconds === null ? '—' : formatDuration(figures.timeToRestoreSeconds),
-      figures.unrestored > 0 ? 'the last failure is not restored yet' : figures.restored === 0 ? 'no failure in these days' : `median over ${plural(figures.restored, 'failure')}`,
+      figures.unrestored > 0
+        ? 'the last failure is not restored yet'
+        : figures.restored === 0
+          ? 'no failure in these days'
+          : `median over ${plural(figures.restored, 'failure')}`,
       weeks.map((w) => w.timeToRestoreSeconds),
       'Median time to restore a week',
     ),
@@ -281,7 +320,10 @@ async function loadDora() {
 // ---------------------------------------------------------------- recent promotions
 
 function options(select, values, anyLabel, keep) {
-  select.replaceChildren(...(anyLabel ? [el('option', { value: '' }, anyLabel)] : []), ...values.map((value) => el('option', { value }, value.replace('_', ' '))));
+  select.replaceChildren(
+    ...(anyLabel ? [el('option', { value: '' }, anyLabel)] : []),
+    ...values.map((value) => el('option', { value }, value.replace('_', ' '))),
+  );
   if (keep !== undefined && [...select.options].some((option) => option.value === keep)) select.value = keep;
 }
 
@@ -298,17 +340,27 @@ function promotionRow(p) {
   if (p.approvedBy.length > 0) people.push(`approved by ${p.approvedBy.join(', ')}`);
   if (p.rejectedBy) people.push(`rejected by ${p.rejectedBy}`);
   if (p.rolledBackBy) people.push(`rolled back by ${p.rolledBackBy}`);
-  const versions = Object.entries(p.versions).map(([component, version]) => `${component}=${version}`).join(' ');
+  const versions = Object.entries(p.versions)
+    .map(([component, version]) => `${component}=${version}`)
+    .join(' ');
   return el('tr', { dataset: { testid: 'promotion-row', id: p.id, state: p.state } }, [
     el('td', {}, `#${p.id}`),
     // An inline release is named after its versions: say them once.
-    el('td', { className: 'release' }, [el('div', {}, p.release), versions === p.release ? null : el('div', { className: 'versions', title: versions }, versions)]),
-    el('td', {}, [p.environment, p.fromEnvironment ? el('div', { className: 'versions' }, `from ${p.fromEnvironment}`) : null]),
+    el('td', { className: 'release' }, [
+      el('div', {}, p.release),
+      versions === p.release ? null : el('div', { className: 'versions', title: versions }, versions),
+    ]),
+    el('td', {}, [
+      p.environment,
+      p.fromEnvironment ? el('div', { className: 'versions' }, `from ${p.fromEnvironment}`) : null,
+    ]),
     el('td', {}, el('span', { className: `state state-${p.state}` }, p.state.replace('_', ' '))),
     el('td', { className: 'people' }, people.join('; ')),
     el('td', {}, el('time', { datetime: p.requestedAt }, formatTime(p.requestedAt))),
     el('td', { className: 'links' }, [
-      p.thread ? el('a', { href: threadHref(p.thread), dataset: { testid: 'thread-link' } }, 'Thread') : el('span', { className: 'nothing' }, 'no thread'),
+      p.thread
+        ? el('a', { href: threadHref(p.thread), dataset: { testid: 'thread-link' } }, 'Thread')
+        : el('span', { className: 'nothing' }, 'no thread'),
       ' · ',
       el('a', { href: evidenceHref(p.id), dataset: { testid: 'evidence-link' } }, 'Evidence'),
     ]),
@@ -317,7 +369,11 @@ function promotionRow(p) {
 
 async function loadPromotions() {
   const query = new window.URLSearchParams();
-  for (const [name, id] of [['environment', 'filter-environment'], ['state', 'filter-state'], ['person', 'filter-person']]) {
+  for (const [name, id] of [
+    ['environment', 'filter-environment'],
+    ['state', 'filter-state'],
+    ['person', 'filter-person'],
+  ]) {
     const value = byId(id).value.trim();
     if (value) query.set(name, value);
   }
@@ -325,7 +381,9 @@ async function loadPromotions() {
     const promotions = await getJson(`/api/dashboard/promotions?${query}`);
     showError('promotions-error', null);
     byId('promotions-body').replaceChildren(
-      ...(promotions.length > 0 ? promotions.map(promotionRow) : [el('tr', {}, el('td', { colspan: '7', className: 'nothing' }, 'No promotion matches.'))]),
+      ...(promotions.length > 0
+        ? promotions.map(promotionRow)
+        : [el('tr', {}, el('td', { colspan: '7', className: 'nothing' }, 'No promotion matches.'))]),
     );
   } catch (error) {
     showError('promotions-error', error);

@@ -4,16 +4,13 @@
  * call the platform failed for now (a 5xx, a timeout) a few times with
  * growing pauses: a message is delayed, never dropped.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ChatRateLimitedError, ChatUnavailableError } from '../errors.ts';
 import { TokenBucket, type TokenRate } from './pace.ts';
 
 const MAX_RATE_LIMITED_WAITS = 20;
 /** Pauses before each new try of a call the platform failed for now; then the error goes to the outbox, which tries later. */
 const UNAVAILABLE_PAUSES_MS = [1_000, 3_000, 9_000];
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 export class ChannelPacer {
   private readonly buckets = new Map<string, TokenBucket>();

@@ -11,6 +11,7 @@
  * out, and a channel Baton cannot post to keeps its records until it can.
  * The plan message is edited on a budget of its own (see RootUpdatePacer).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { BATON_STREAM, environmentStream, type AuditLog } from '../core/audit.ts';
 import type { AuditRecord } from '../core/audit-record.ts';
 import type { Pipeline, Promotion } from '../core/model.ts';
@@ -60,10 +61,6 @@ function threadKeyOf(promotion: Promotion): string {
 /** A job of its own, so that an edit waiting for its budget never holds a thread's replies back. */
 function rootJob(promotionId: string): Job {
   return { id: `root.${promotionId}`, data: { kind: 'root', promotionId } };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 export interface PublisherOptions {

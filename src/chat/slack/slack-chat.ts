@@ -5,6 +5,7 @@
  * holds its messages back, and a message Slack refuses to render is posted
  * again as plain text, with its full text attached, rather than lost.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../../core/capabilities.ts';
 import { errorMessage } from '../../errors.ts';
@@ -18,10 +19,6 @@ const PLAIN_SUMMARY_LENGTH = 3_000;
 
 /** Waits out rate limits on a full-plan attachment; after this many, the attachment is given up and said so. */
 const ATTACHMENT_ATTEMPTS = 5;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 /** Messages remembered as already having their full text attached; the oldest are forgotten first. */
 const REMEMBERED_ATTACHMENTS = 10_000;

@@ -7,6 +7,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { BatonError, ErrorCode } from './errors.ts';
+import { formatDuration } from '../adapters/kit/durations.ts';
 import { createAdapterLookup } from '../adapters/registry.ts';
 import type { AdapterLookup } from '../adapters/kit/contract.ts';
 import { ConsoleChat } from './chat/console/console-chat.ts';
@@ -137,6 +138,14 @@ async function startCore(options: CoreOptions, userGroups?: UserGroupDirectory):
     // Records others read (on Redis, in PostgreSQL) need the key every process shares, never one made here.
     withoutKey: options.redisUrl || options.databaseUrl ? 'require' : 'create',
   });
+  if (pipeline.retention && !pipeline.retention.folder && (options.redisUrl || options.databaseUrl)) {
+    // Bots sharing records each have a data folder of their own (an emptyDir in the Kubernetes overlays): a bundle
+    // written there would be the only copy of what the store let go of, and gone with the pod.
+    throw new BatonError(
+      ErrorCode.ConfigInvalid,
+      `retention needs "to" when the records are shared (REDIS_URL or DATABASE_URL is set): name a durable folder every bot mounts, e.g. retention: { keep: ${formatDuration(pipeline.retention.keepMs)}, to: /archive/baton }. A bot's own data folder would hold the only copy of the evidence.`,
+    );
+  }
   const metrics = new BatonMetrics();
   const created = await openEngine({
     dataDir,

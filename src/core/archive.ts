@@ -10,6 +10,7 @@ import { createHash, createPublicKey } from 'node:crypto';
 import type { AuditAnchor, AuditRecord, ChainCheck } from './audit-record.ts';
 import { BATON_STREAM, promotionStream, type AuditLog } from './audit.ts';
 import { buildEvidence, evidenceSignatureHolds, type EvidenceBundle } from './evidence.ts';
+import { errorMessage } from '../errors.ts';
 import { isTerminal, type ArchivedPromotion, type Promotion } from './model.ts';
 import type { Clock, EvidenceFiles } from './capabilities.ts';
 import { describeRelease } from './release.ts';
@@ -44,8 +45,9 @@ function sha256(content: string | Buffer): string {
   return createHash('sha256').update(content).digest('hex');
 }
 
-export function bundleFileName(id: string): string {
-  return `promotion-${id}.evidence.json`;
+/** Named by its content too: a bundle never replaces another (another Baton's #1, or one signed with another key). */
+export function bundleFileName(id: string, digest: string): string {
+  return `promotion-${id}-${digest.slice(0, 16)}.evidence.json`;
 }
 
 /** Why a finished promotion cannot be archived now, or undefined when it can. */
@@ -59,6 +61,8 @@ async function reasonToKeep(
   if (records.length < anchor.count) return 'it changed while being read';
   if (!chain.intact)
     return `its audit log does not verify (${chain.problem ?? 'broken'}); it stays in place for someone to look into`;
+  if (chain.keyedUnchecked)
+    return 'its records are sealed with the audit key, which this run does not have (set BATON_AUDIT_KEY), so their seals could not be checked';
   if ((await deps.store.threadCursor(promotionStream(promotion.id))) < anchor.count)
     return 'chat has not been told all of it yet';
   if ((await deps.store.lockHolder(promotion.environment)) === promotion.id)
@@ -70,7 +74,8 @@ async function archiveOne(deps: ArchiveDeps, id: string, run: ArchiveRun): Promi
   // Records first, then the promotion: its anchor is then at least as new as the records read.
   const records = await deps.store.readAudit(promotionStream(id));
   const promotion = await deps.store.getPromotion(id);
-  if (!promotion || !isTerminal(promotion.state)) return 'it is moving again (a rollback started)';
+  if (!promotion) return 'it is gone (another run archived it)';
+  if (!isTerminal(promotion.state)) return 'it is moving again (a rollback started)';
   const anchor = promotion.audit;
   if (!anchor)
     return 'its record names no head for its audit log (written by an older Baton), so no bundle could prove it whole';
@@ -78,7 +83,8 @@ async function archiveOne(deps: ArchiveDeps, id: string, run: ArchiveRun): Promi
   const reason = await reasonToKeep(deps, promotion, anchor, records, bundle.chain);
   if (reason) return reason;
   const content = `${JSON.stringify(bundle, null, 2)}\n`;
-  const path = await deps.evidenceFiles.write(run.folder, bundleFileName(promotion.id), content);
+  const digest = sha256(content);
+  const path = await deps.evidenceFiles.write(run.folder, bundleFileName(promotion.id, digest), content);
   const at = deps.clock.now().toISOString();
   const archived: ArchivedPromotion = {
     id: promotion.id,
@@ -89,7 +95,7 @@ async function archiveOne(deps: ArchiveDeps, id: string, run: ArchiveRun): Promi
     ...(promotion.finishedAt ? { finishedAt: promotion.finishedAt } : {}),
     archivedAt: at,
     bundle: path,
-    sha256: sha256(content),
+    sha256: digest,
     audit: anchor,
   };
   const build = deps.audit.build(
@@ -104,7 +110,7 @@ async function archiveOne(deps: ArchiveDeps, id: string, run: ArchiveRun): Promi
     at,
   );
   const record = await deps.store.archivePromotion(archived, build);
-  if (!record) return 'it changed while being archived';
+  if (!record) return 'it changed, or another run archived it, while this one wrote its bundle';
   await deps.audit.announce([record]);
   return archived;
 }
@@ -121,7 +127,10 @@ export async function archiveFinished(deps: ArchiveDeps, run: ArchiveRun): Promi
       ...(before !== undefined ? { before } : {}),
     });
     for (const promotion of page) {
-      const outcome = await archiveOne(deps, promotion.id, run);
+      // One promotion that cannot be archived (a full disk, a store outage) must not keep every older one in the store.
+      const outcome = await archiveOne(deps, promotion.id, run).catch(
+        (error: unknown) => `could not archive it: ${errorMessage(error)}`,
+      );
       if (typeof outcome === 'string') report.kept.push({ id: promotion.id, reason: outcome });
       else report.archived.push(outcome);
     }

@@ -28,10 +28,15 @@ export function registerPromotionRoutes(
         const archived = await promotions.archivedEvidence(id);
         if (!archived)
           return { status: 404, json: { error: `There is no promotion "${id}": pass ?id=<promotion id>.` } };
-        // The bundle as archived, when it is still the one written; otherwise where it went and what is wrong with it.
-        if (archived.bundle.found !== 'intact')
-          return { status: 410, json: { error: error.message, archived: archived.archived, bundle: archived.bundle } };
-        bundle = archived.bundle.bundle;
+        // The bundle as archived, when it is still the one written and holds as checked now (not only as it says of
+        // itself); otherwise where it went and what is wrong with it.
+        const check = archived.bundle;
+        if (check.found !== 'intact' || !check.chain.intact || check.signature === 'invalid') {
+          const found =
+            check.found === 'intact' ? { found: check.found, chain: check.chain, signature: check.signature } : check;
+          return { status: 410, json: { error: error.message, archived: archived.archived, bundle: found } };
+        }
+        bundle = check.bundle;
       }
       if (query.get('format') === 'md') {
         return { status: 200, body: evidenceMarkdown(bundle), contentType: 'text/markdown; charset=utf-8' };

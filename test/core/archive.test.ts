@@ -3,11 +3,11 @@
  * would cut it: the bundle written before the store lets go of anything is
  * written again, byte for byte, by the run that follows.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { archiveFinished, bundleFileName, type ArchiveDeps } from '../../src/core/archive.ts';
+import { archiveFinished, type ArchiveDeps } from '../../src/core/archive.ts';
 import { promotionStream } from '../../src/core/audit.ts';
 import type { Store } from '../../src/engine/contract.ts';
 import { coreHarness, type CoreHarness } from '../support/core-harness.ts';
@@ -64,13 +64,16 @@ it('writes the same bundle again after a crash between the bundle and the store,
   const deps: ArchiveDeps = { ...harness.runtime, store: dyingOnce(harness.runtime.store) };
   const run = { before: new Date(harness.clock.now().getTime() - 86_400_000), folder, actor: 'baton' };
 
-  await expect(archiveFinished(deps, run)).rejects.toThrow('killed');
-  const first = await readFile(join(folder, bundleFileName(id)), 'utf8');
+  expect((await archiveFinished(deps, run)).kept).toEqual([{ id, reason: 'could not archive it: killed' }]);
+  const written = await readdir(folder);
+  expect(written).toEqual([expect.stringMatching(new RegExp(`^promotion-${id}-[0-9a-f]{16}\\.evidence\\.json$`))]);
+  const first = await readFile(join(folder, written[0] ?? ''), 'utf8');
   expect((await harness.runtime.store.getPromotion(id))?.state).toBe('succeeded');
 
   const report = await archiveFinished(deps, run);
-  expect(report.archived.map((a) => a.id)).toEqual([id]);
-  expect(await readFile(join(folder, bundleFileName(id)), 'utf8')).toBe(first);
+  expect(report.archived.map((a) => a.bundle)).toEqual([join(folder, written[0] ?? '')]);
+  expect(await readdir(folder)).toEqual(written);
+  expect(await readFile(join(folder, written[0] ?? ''), 'utf8')).toBe(first);
   expect(await harness.runtime.store.getPromotion(id)).toBeUndefined();
 });
 

@@ -7,18 +7,20 @@
  * once the bot is stopped.
  */
 import { spawnSync } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startBaton } from '../../src/app.ts';
 import { archiveCutoff, archiveFromCommandLine } from '../../src/cli-archive.ts';
 import { verifyAuditChain } from '../../src/core/audit-record.ts';
 import { MemoryStore } from '../../src/engine/memory/memory-store.ts';
 import { verifyEvidence } from '../../src/verify-evidence.ts';
 import { EVIDENCE_TOKEN } from '../support/api-tokens.ts';
 import { consoleClient, replyText, type ConsoleClient } from '../support/console-client.ts';
+import { startRedisServer } from '../support/redis-server.ts';
 import { silentLogger } from '../support/silent-logger.ts';
 import { startExampleBaton, type StartedBaton } from '../support/start-example.ts';
 
@@ -71,6 +73,14 @@ async function audit(id: string): Promise<string> {
   return replyText(await chat.command('carol', `/promote audit ${id}`));
 }
 
+/** The bundle written for a promotion: named by its id and the start of its SHA-256. */
+function bundleIn(folder: string, id: string): string | undefined {
+  const name = existsSync(folder)
+    ? readdirSync(folder).find((file) => new RegExp(`^promotion-${id}-[0-9a-f]{16}\\.evidence\\.json$`).test(file))
+    : undefined;
+  return name === undefined ? undefined : join(folder, name);
+}
+
 function evidence(baton: StartedBaton, id: string): Promise<Response> {
   return fetch(`${baton.baton.url}/api/promotions/evidence?id=${id}`, {
     headers: { authorization: `Bearer ${EVIDENCE_TOKEN}` },
@@ -94,7 +104,7 @@ describe('retention on a schedule', () => {
     const recent = await promote(baton, '1.2.0');
     baton.clock.advance(15 * DAY);
 
-    const bundleOf = (id: string) => join(dir, 'archive', `promotion-${id}.evidence.json`);
+    const bundleOf = (id: string) => bundleIn(join(dir, 'archive'), id) ?? `no bundle of #${id}`;
     await expect.poll(() => old.every((id) => existsSync(bundleOf(id))), { timeout: 10_000 }).toBe(true);
     const { store } = baton.baton.engine;
     await expect
@@ -139,10 +149,10 @@ describe('retention on a schedule', () => {
     const baton = await start('retention: { keep: 1d, every: 1m, to: archive }');
     const id = await promote(baton, '1.0.0');
     baton.clock.advance(2 * DAY);
-    const bundle = join(dir, 'archive', `promotion-${id}.evidence.json`);
     await expect
       .poll(async () => (await baton.baton.engine.store.archivedPromotion(id)) !== undefined, { timeout: 10_000 })
       .toBe(true);
+    const bundle = bundleIn(join(dir, 'archive'), id) ?? '';
 
     await writeFile(bundle, (await readFile(bundle, 'utf8')).replace('"alice"', '"mallory"'));
     expect(await audit(id)).toContain(`The file at ${bundle} is NOT the bundle that was archived: its SHA-256 is`);
@@ -152,6 +162,28 @@ describe('retention on a schedule', () => {
 
     await rm(bundle);
     expect(await audit(id)).toContain(`The bundle is not at ${bundle} on this bot's machine.`);
+  });
+});
+
+describe('retention on shared records', () => {
+  it("refuses to start without a folder of its own: a bot's data folder would hold the only copy of the evidence", async () => {
+    await writeFile(join(dir, 'baton.yaml'), config('retention: { keep: 400d }'));
+    const redis = await startRedisServer();
+    try {
+      await expect(
+        startBaton({
+          configPath: join(dir, 'baton.yaml'),
+          dataDir: join(dir, 'data'),
+          host: '127.0.0.1',
+          port: 0,
+          logger: silentLogger,
+          redisUrl: redis.url,
+          encryptionKey: randomBytes(32).toString('base64'),
+        }),
+      ).rejects.toThrow('retention needs "to" when the records are shared (REDIS_URL or DATABASE_URL is set)');
+    } finally {
+      await redis.stop();
+    }
   });
 });
 
@@ -182,9 +214,7 @@ describe('baton archive', () => {
     const store = new MemoryStore(baton.dataDir);
     try {
       expect(await store.listPromotions()).toEqual([]);
-      expect((await store.archivedPromotion(ids[0] ?? ''))?.bundle).toBe(
-        join(out, `promotion-${ids[0]}.evidence.json`),
-      );
+      expect((await store.archivedPromotion(ids[0] ?? ''))?.bundle).toBe(bundleIn(out, ids[0] ?? ''));
       const records = await store.readAudit('baton');
       expect(records.map((r) => [r.actor, r.promotionId])).toEqual(
         ids

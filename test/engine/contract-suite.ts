@@ -595,6 +595,12 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
         await engine.store.transitionPromotion('2', () => ({ records: [approvedBy('carol', '2')] }));
         expect(await engine.store.archivePromotion(archivedEntry(finished), archivedRecord('2'))).toBeUndefined();
 
+        // Still holding its environment (a rollback about to start took it): it stays.
+        await engine.store.lockEnvironment('dev', '3');
+        const holding = await finishedPromotion(engine.store, '3', '2026-01-01T00:00:00.000Z');
+        expect(await engine.store.archivePromotion(archivedEntry(holding), archivedRecord('3'))).toBeUndefined();
+        expect((await engine.store.getPromotion('3'))?.state).toBe('succeeded');
+
         const moved = await engine.store.getPromotion('2');
         expect(
           moved && (await engine.store.archivePromotion(archivedEntry(moved), archivedRecord('2'))),

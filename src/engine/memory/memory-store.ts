@@ -395,6 +395,7 @@ export class MemoryStore implements Store {
     if (!current || !isTerminal(current.state)) return undefined;
     if (current.audit?.head !== archived.audit.head || current.audit.count !== archived.audit.count) return undefined;
     if ((this.cursors.get(promotionStream(archived.id)) ?? 0) < archived.audit.count) return undefined;
+    if (this.locks.get(current.environment) === archived.id) return undefined;
     const [record] = this.chain(BATON_STREAM, [build]);
     if (!record) throw new Error(`No audit record was built for archiving promotion #${archived.id}.`);
     const kept = structuredClone(archived);

@@ -112,6 +112,11 @@ export class PostgresStore implements Store {
         stream,
       ]);
       if ((cursor.rows[0]?.seq ?? 0) < archived.audit.count) return undefined;
+      const lock = await client.query<{ holder: string }>(
+        'SELECT holder FROM baton.environment_locks WHERE environment = $1 FOR SHARE',
+        [current.document.environment],
+      );
+      if (lock.rows[0]?.holder === archived.id) return undefined;
       const chain = new RecordChain(await lockAuditHead(client, BATON_STREAM));
       const [record] = chain.add([build]);
       if (!record) throw new Error(`No audit record was built for archiving promotion #${archived.id}.`);

@@ -135,6 +135,7 @@ export class RedisStore implements Store {
           this.key('archived'),
           this.keys.audit(BATON_STREAM),
           this.keys.auditHead(BATON_STREAM),
+          this.key('lock', archived.environment),
         ],
         [
           archived.id,

@@ -198,13 +198,13 @@ return 2
  * indexes, its audit stream, head and thread cursor, keeps the entry, and
  * appends the record that says so to Baton's own stream — only when the
  * promotion is finished, its stream still ends at the expected head, chat
- * was told all of it, and Baton's stream head is the one the record was
- * chained to. KEYS: promotion, all, per environment, active set, audit
- * stream, audit head, thread cursor, unposted set, archived hash, Baton's
- * stream, its head. ARGV: id, the expected head ("<count> <hash>"), the
- * count, the archived entry's JSON, Baton's stream name, its expected head
- * ("" for none), its new head, the record's sequence number and JSON, the
- * promotion's stream name.
+ * was told all of it, it does not hold its environment, and Baton's stream
+ * head is the one the record was chained to. KEYS: promotion, all, per
+ * environment, active set, audit stream, audit head, thread cursor, unposted
+ * set, archived hash, Baton's stream, its head, the environment's lock.
+ * ARGV: id, the expected head ("<count> <hash>"), the count, the archived
+ * entry's JSON, Baton's stream name, its expected head ("" for none), its new
+ * head, the record's sequence number and JSON, the promotion's stream name.
  * Returns 1 when archived, 0 when the promotion may not be archived (nothing
  * written), and {2, Baton's head} when that stream moved on.
  */
@@ -212,6 +212,7 @@ export const ARCHIVE_PROMOTION = new LuaScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('SISMEMBER', KEYS[4], ARGV[1]) == 1 then return 0 end
 if (redis.call('GET', KEYS[6]) or '') ~= ARGV[2] then return 0 end
 if tonumber(redis.call('GET', KEYS[7]) or '0') < tonumber(ARGV[3]) then return 0 end
+if redis.call('GET', KEYS[12]) == ARGV[1] then return 0 end
 local head = redis.call('GET', KEYS[11]) or ''
 if head ~= ARGV[6] then return {2, head} end
 redis.call('XADD', KEYS[10], ARGV[8] .. '-0', 'record', ARGV[9])

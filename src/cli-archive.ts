@@ -13,7 +13,7 @@ import { UsageError } from './errors.ts';
 import { evidenceFilesOnDisk } from './evidence-files.ts';
 import { parseDuration } from '../adapters/kit/durations.ts';
 
-const USAGE = 'baton archive --before <date|duration> --out <folder> [--data-dir DIR]';
+const USAGE = 'baton archive --before <date|duration> --out <folder> [--data-dir DIR] [--as USER]';
 
 export interface ArchiveOptions {
   before: string;

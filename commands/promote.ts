@@ -1,5 +1,5 @@
 import type { Reply } from '../src/chat/contract.ts';
-import { textMessage } from '../src/chat/message.ts';
+import { channelText, textMessage } from '../src/chat/message.ts';
 import { renderDryRun } from '../src/chat/render/dry-run-message.ts';
 import { blockingChecks } from '../src/core/policy.ts';
 import { describeRelease } from '../src/core/release.ts';
@@ -63,7 +63,7 @@ export const promoteCommand: CommandDefinition<'promote'> = {
     return {
       visibility: 'private',
       message: textMessage(
-        `Planning promotion #${promotion.id} (${describeRelease(release)} → ${promotion.environment}); the plan appears in ${promotion.channel} with its approval buttons.`,
+        `Planning promotion #${promotion.id} (${describeRelease(release)} → ${promotion.environment}); the plan appears in ${channelText(promotion.channel)} with its approval buttons.`,
         'active',
       ),
     };

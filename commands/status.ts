@@ -1,7 +1,7 @@
 import { renderPromotion } from '../src/chat/render/promotion-message.ts';
 import { STATE_LABEL, STATE_TONE } from '../src/chat/render/labels.ts';
 import type { ChannelProblem } from '../src/chat/channel-problems.ts';
-import { textMessage, type Block } from '../src/chat/message.ts';
+import { channelText, textMessage, type Block } from '../src/chat/message.ts';
 import { isTerminal, type PromotionState } from '../src/core/model.ts';
 import { describeRelease } from '../src/core/release.ts';
 import type { CommandDefinition } from './contract.ts';
@@ -15,7 +15,7 @@ function channelProblemsBlock(problems: ChannelProblem[]): Block {
   return {
     type: 'list',
     items: problems.map((p) => ({
-      text: `Baton cannot post to ${p.channel} (${p.reason}, since ${formatTime(p.since)}); its messages wait and nothing is lost. ${p.remedy}`,
+      text: `Baton cannot post to ${channelText(p.channel)} (${p.reason}, since ${formatTime(p.since)}); its messages wait and nothing is lost. ${p.remedy}`,
       tone: 'warning',
     })),
   };

@@ -63,6 +63,15 @@ export function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
+/**
+ * A channel as text: `#name`, or `#` and its id, which each platform shows as a
+ * link to the channel (a bare Discord id would read as a person). Words that
+ * already describe where (a thread of a channel) stay as they are.
+ */
+export function channelText(channel: string): string {
+  return /^[^\s#]+$/.test(channel) ? `#${channel}` : channel;
+}
+
 export function textMessage(text: string, tone: Tone = 'neutral'): ChatMessage {
   return { text, tone, blocks: [{ type: 'text', text }] };
 }

@@ -26,7 +26,7 @@ import {
 import { ChannelPacer } from './channel-pacer.ts';
 import { ChannelProblems } from './channel-problems.ts';
 import type { ChatOut, MessageRef } from './contract.ts';
-import type { ChatMessage } from './message.ts';
+import { channelText, type ChatMessage } from './message.ts';
 import { UNPACED, type ChatPace } from './pace.ts';
 import { packReplies } from './reply-packing.ts';
 import { renderEnvironmentEvent } from './render/environment-event.ts';
@@ -55,7 +55,7 @@ function threadJob(stream: string): Job {
 
 /** The key a promotion's thread's own problems are noted under, as /promote status shows it. */
 function threadKeyOf(promotion: Promotion): string {
-  return `the thread of promotion #${promotion.id} in ${promotion.channel}`;
+  return `the thread of promotion #${promotion.id} in ${channelText(promotion.channel)}`;
 }
 
 /** A job of its own, so that an edit waiting for its budget never holds a thread's replies back. */

@@ -305,7 +305,7 @@ describe('a Discord thread Baton cannot post to', () => {
       };
       expect(ready.chat?.channelsFailing).toEqual([
         expect.objectContaining({
-          channel: `the thread of promotion #${first} in ${discord.channelId}`,
+          channel: `the thread of promotion #${first} in #${discord.channelId}`,
           reason: '160005 thread locked',
         }),
       ]);

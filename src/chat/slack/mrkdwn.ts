@@ -1,6 +1,7 @@
 /**
  * Baton's light markup (*bold*, `code`) is already Slack mrkdwn; what needs
- * care is escaping and turning user ids into mentions Slack shows as names.
+ * care is escaping and turning user and channel ids into mentions Slack shows
+ * as names.
  * https://docs.slack.dev/messaging/formatting-message-text
  */
 
@@ -11,6 +12,9 @@ export function escapeMrkdwn(text: string): string {
 
 /** Slack user ids (U…/W…) become mentions, so people read names, not ids. */
 const USER_ID = /\b([UW][A-Z0-9]{8,})\b/g;
+
+/** A channel id (C…/G…) as message.ts's channelText writes it becomes a link Slack shows by name. */
+const CHANNEL_ID = /#([CG][A-Z0-9]{8,})\b/g;
 
 /** An instant as Baton writes it: in messages "2026-11-03 14:05 UTC" (core/time-text.ts), in records ISO 8601. */
 const INSTANT = /\b\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z\b| \d{2}:\d{2} UTC\b)/g;
@@ -25,5 +29,5 @@ function dateToken(text: string): string {
 }
 
 export function toMrkdwn(text: string): string {
-  return escapeMrkdwn(text).replace(USER_ID, '<@$1>').replace(INSTANT, dateToken);
+  return escapeMrkdwn(text).replace(USER_ID, '<@$1>').replace(CHANNEL_ID, '<#$1>').replace(INSTANT, dateToken);
 }

@@ -6,7 +6,7 @@ import { DISCORD_LIMITS } from '../../../src/chat/discord/limits.ts';
 import { toDiscordMarkdown } from '../../../src/chat/discord/markdown.ts';
 import { discordSettingsFrom } from '../../../src/chat/discord/settings.ts';
 import { discordPublicKey, isSignedByDiscord } from '../../../src/chat/discord/signature.ts';
-import type { ChatMessage } from '../../../src/chat/message.ts';
+import { channelText, type ChatMessage } from '../../../src/chat/message.ts';
 
 const APPROVER = '112233445566778899';
 
@@ -147,6 +147,13 @@ describe('text from people on Discord', () => {
     expect(toDiscordMarkdown('[Approve here](https://evil.example)\n# BIG\n> quoted\n-# tiny *done*')).toBe(
       '\\[Approve here\\](https://evil.example)\n\\# BIG\n\\> quoted\n\\-# tiny **done**',
     );
+  });
+});
+
+describe('ids in text on Discord', () => {
+  it('shows a person as a mention and a channel Baton names as a link to it, never as a person', () => {
+    const text = `1300000000000000101 cannot post to ${channelText('1300000000000000200')}`;
+    expect(toDiscordMarkdown(text)).toBe('<@1300000000000000101> cannot post to <#1300000000000000200>');
   });
 });
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { Environment, Step } from '../../../src/core/model.ts';
 import { renderPromotion } from '../../../src/chat/render/promotion-message.ts';
 import { renderBlockKit } from '../../../src/chat/slack/block-kit.ts';
-import { textMessage } from '../../../src/chat/message.ts';
+import { channelText, textMessage } from '../../../src/chat/message.ts';
 import { samplePromotion } from '../../engine/contract-suite.ts';
 
 const staging: Environment = {
@@ -113,6 +113,13 @@ describe('Block Kit rendering', () => {
   it('escapes Slack control characters and turns user ids into mentions', () => {
     const rendered = renderBlockKit(textMessage('UALICE0001 approved <!channel> & left'));
     expect(sectionTexts(rendered.blocks)).toEqual(['<@UALICE0001> approved &lt;!channel&gt; &amp; left']);
+  });
+
+  it('links a channel Baton names by its id, and leaves a channel name as it is', () => {
+    const rendered = renderBlockKit(
+      textMessage(`Baton cannot post to ${channelText('C0DEPLOYS1')} or ${channelText('#ops')}`),
+    );
+    expect(sectionTexts(rendered.blocks)).toEqual(['Baton cannot post to <#C0DEPLOYS1> or #ops']);
   });
 
   it("shows instants in each reader's time zone, with the UTC text as fallback", () => {

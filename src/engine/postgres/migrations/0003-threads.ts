@@ -1,8 +1,10 @@
 /**
  * Promotions' chat threads in a table of their own, beside the thread
- * cursors: outbox state, not part of the promotion. Threads noted before
- * move out of the promotion documents; a document is rebuilt from its own
- * fields as written, so its words stay as they are.
+ * cursors: outbox state, not part of the promotion. Threads noted before move
+ * out of the promotion documents. PostgreSQL's JSON functions refuse a
+ * document holding `\u0000` (a person's words may), so the thread is read
+ * from a copy without it and cut out of the document as written, which keeps
+ * every other byte.
  */
 export const THREADS_MIGRATION = {
   name: '0003-threads',
@@ -13,13 +15,20 @@ CREATE TABLE baton.threads (
   message_id text NOT NULL
 );
 
-INSERT INTO baton.threads (promotion_id, channel, message_id)
-SELECT id, document->'thread'->>'channel', document->'thread'->>'messageId'
-FROM baton.promotions
-WHERE json_typeof(document->'thread') = 'object';
+CREATE TEMPORARY TABLE noted ON COMMIT DROP AS
+SELECT id, written, readable::json -> 'thread' AS thread
+FROM (
+  SELECT id, document::text AS written, replace(document::text, '\\u0000', '\\u0001') AS readable
+  FROM baton.promotions
+  WHERE strpos(document::text, '"thread":') > 0
+) AS documents;
 
-UPDATE baton.promotions
-SET document = (SELECT json_object_agg(field.key, field.value) FROM json_each(document) AS field WHERE field.key <> 'thread')
-WHERE document->'thread' IS NOT NULL;
+INSERT INTO baton.threads (promotion_id, channel, message_id)
+SELECT id, thread ->> 'channel', thread ->> 'messageId' FROM noted WHERE json_typeof(thread) = 'object';
+
+UPDATE baton.promotions AS promotion
+SET document = replace(replace(noted.written, ',"thread":' || noted.thread::text, ''), '"thread":' || noted.thread::text || ',', '')::json
+FROM noted
+WHERE promotion.id = noted.id AND noted.thread IS NOT NULL;
 `,
 } as const;

@@ -261,19 +261,21 @@ export class PostgresStore implements Store {
   }
 
   async noteThread(promotionId: string, thread: ThreadRef): Promise<ThreadRef> {
-    if (isPromotionId(promotionId)) {
-      try {
-        await this.pool.query(
-          'INSERT INTO baton.threads (promotion_id, channel, message_id) VALUES ($1, $2, $3) ON CONFLICT (promotion_id) DO NOTHING',
-          [promotionId, thread.channel, thread.messageId],
-        );
-      } catch (error) {
-        if ((error as { code?: unknown }).code !== FOREIGN_KEY_VIOLATION) throw error;
-      }
-      const stands = await this.threadOf(promotionId);
-      if (stands) return stands;
+    const missing = () => new Error(`Promotion #${promotionId} does not exist.`);
+    if (!isPromotionId(promotionId)) throw missing();
+    try {
+      await this.pool.query(
+        'INSERT INTO baton.threads (promotion_id, channel, message_id) VALUES ($1, $2, $3) ON CONFLICT (promotion_id) DO NOTHING',
+        [promotionId, thread.channel, thread.messageId],
+      );
+    } catch (error) {
+      if ((error as { code?: unknown }).code === FOREIGN_KEY_VIOLATION) throw missing();
+      throw error;
     }
-    throw new Error(`Promotion #${promotionId} does not exist.`);
+    // Read on its own: the insert's snapshot may predate the note of a bot that won the race.
+    const stands = await this.threadOf(promotionId);
+    if (!stands) throw missing();
+    return stands;
   }
 
   async threadOf(promotionId: string): Promise<ThreadRef | undefined> {

@@ -35,15 +35,15 @@ import { verifiedField } from './verified-fields.ts';
 
 // Streams written recently: promotions still moving and every environment.
 const REMEMBERED_STREAMS = 1000;
+// Baton's own stream is written by few: a head that keeps moving under an archive run means something is wrong.
+const MAX_ARCHIVE_ATTEMPTS = 100;
+
 /** The thread a promotion written before threads had keys of their own keeps in its JSON. */
 function earlierThread(json: string | null): ThreadRef | undefined {
   if (json === null) return undefined;
   const { thread } = JSON.parse(json) as { thread?: ThreadRef };
   return thread ? deepFreeze({ channel: thread.channel, messageId: thread.messageId }) : undefined;
 }
-
-// Baton's own stream is written by few: a head that keeps moving under an archive run means something is wrong.
-const MAX_ARCHIVE_ATTEMPTS = 100;
 
 export class RedisStore implements Store {
   private readonly promotions: PromotionWriter;

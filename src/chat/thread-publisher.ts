@@ -152,9 +152,10 @@ export class ThreadPublisher {
   private async nudgeRecentlyChanged(outbox: JobQueue): Promise<void> {
     const since = Date.now() - RECENT_CHANGE_MS;
     const recent = (await this.store.listPromotions({ limit: SWEPT_STREAMS })).filter(
-      (p) => p.thread && Date.parse(p.updatedAt) >= since,
+      (p) => Date.parse(p.updatedAt) >= since,
     );
-    await Promise.all(recent.map((p) => outbox.nudge(rootJob(p.id))));
+    const threads = await this.store.threadsOf(recent.map((p) => p.id));
+    await Promise.all(recent.filter((p) => threads.has(p.id)).map((p) => outbox.nudge(rootJob(p.id))));
   }
 
   sync(stream: string): Promise<void> {
@@ -260,7 +261,10 @@ export class ThreadPublisher {
   private async postPromotion(stream: string, promotionId: string): Promise<void> {
     const cursor = await this.store.threadCursor(stream);
     const pending = await this.store.readAudit(stream, cursor);
-    let promotion = await this.store.getPromotion(promotionId);
+    const [promotion, noted] = await Promise.all([
+      this.store.getPromotion(promotionId),
+      this.store.threadOf(promotionId),
+    ]);
     const environment = this.pipeline.environments.find((e) => e.name === promotion?.environment);
     if (!promotion || !environment) return this.cannotPost(stream, cursor, pending);
     const channel = promotion.channel;
@@ -268,23 +272,21 @@ export class ThreadPublisher {
     if (this.problems.holdsBack(channel) || this.problems.holdsBack(threadKey)) return;
     let rest = pending;
     let from = cursor;
-    if (!promotion.thread && rest[0]) {
+    let thread = noted;
+    if (!thread && rest[0]) {
       const opening = rest[0];
       const message = renderPromotion(promotion, environment);
-      const current = promotion;
       const ref = await this.send(channel, () => this.chat.post(channel, message));
-      promotion = await this.store.setThread(current.id, ref);
+      thread = await this.store.noteThread(promotion.id, ref);
       this.roots.showed(ref, message);
       if (!(await this.store.advanceThreadCursor(stream, from, opening.seq))) return;
       from = opening.seq;
       rest = rest.slice(1);
     }
-    const thread = promotion.thread;
     if (!thread) return;
-    const shown = promotion;
     const batches = packReplies(
       rest,
-      (record) => renderThreadEvent(record, shown),
+      (record) => renderThreadEvent(record, promotion),
       (m) => this.chat.fits(m),
     );
     const reply = async (message: ChatMessage) => {
@@ -303,9 +305,11 @@ export class ThreadPublisher {
    */
   private async updateRoot(promotionId: string): Promise<void> {
     for (;;) {
-      const promotion = await this.store.getPromotion(promotionId);
+      const [promotion, thread] = await Promise.all([
+        this.store.getPromotion(promotionId),
+        this.store.threadOf(promotionId),
+      ]);
       const environment = this.pipeline.environments.find((e) => e.name === promotion?.environment);
-      const thread = promotion?.thread;
       if (!promotion || !environment || !thread) return;
       const message = renderPromotion(promotion, environment);
       if (this.roots.shows(thread, message)) return;

@@ -214,8 +214,6 @@ export interface Promotion {
   rollbackRound?: number;
   /** The last hash and record count of the promotion's audit stream, written with its records: a cut or rewritten log shows against it. */
   audit?: AuditAnchor;
-  /** Where the promotion's chat thread lives, once its plan was posted. */
-  thread?: { channel: string; messageId: string };
   updatedAt: string;
   finishedAt?: string;
 }

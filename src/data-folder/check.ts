@@ -74,6 +74,15 @@ function isPromotion(value: unknown): value is Promotion {
   return isObject(value) && typeof value.id === 'string';
 }
 
+function isThreadNote(entry: Record<string, unknown>): boolean {
+  return (
+    typeof entry.promotionId === 'string' &&
+    isObject(entry.thread) &&
+    typeof entry.thread.channel === 'string' &&
+    typeof entry.thread.messageId === 'string'
+  );
+}
+
 /** Where a record sits: the first misnumbered one with that number, else the first with it. */
 function lineOfRecord(kept: readonly KeptRecord[], seq: number | undefined): number | undefined {
   const misnumbered = kept.find((k, index) => k.record.seq === seq && index + 1 !== seq);
@@ -134,6 +143,8 @@ export function checkDataFolder(dataDir: string, key?: Buffer): FolderCheck {
       }
       if (entry.record !== undefined) keep([entry.record], line);
     }
+    if (entry.kind === 'thread' && !isThreadNote(entry))
+      problem(line, `holds a chat thread without its promotion id, channel or message id; ${REMOVE_LINE}`);
     if (entry.kind === 'promotion' || (entry.kind === 'transition' && entry.promotion !== undefined)) {
       if (isPromotion(entry.promotion)) promotions.set(entry.promotion.id, entry.promotion);
       else problem(line, `holds a promotion without an id; ${REMOVE_LINE}`);

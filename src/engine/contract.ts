@@ -13,6 +13,12 @@ import type {
   Release,
 } from '../core/model.ts';
 
+/** A promotion's chat thread: the plan message its replies go under. Outbox state, kept beside the thread cursor. */
+export interface ThreadRef {
+  channel: string;
+  messageId: string;
+}
+
 export interface PromotionQuery {
   environment?: string;
   states?: readonly PromotionState[];
@@ -85,19 +91,16 @@ export interface Store {
 
   /**
    * Replaces a finished promotion by what `archived` keeps of it, in one
-   * atomic write: the promotion, its audit stream and its thread cursor go,
-   * the archived entry stays, and `record` (built on the head of Baton's own
-   * stream, which it is appended to) says so in a hash chain. Writes nothing
-   * and returns undefined when the promotion is gone or unfinished, when its
+   * atomic write: the promotion, its audit stream, its thread and its thread
+   * cursor go, the archived entry stays, and `record` (built on the head of
+   * Baton's own stream, which it is appended to) says so in a hash chain.
+   * Writes nothing and returns undefined when the promotion is gone or unfinished, when its
    * stream no longer ends at `archived.audit` (a record came after the bundle
    * was made), or when chat has not been told all of it yet.
    */
   archivePromotion(archived: ArchivedPromotion, record: AuditBuild): Promise<AuditRecord | undefined>;
   /** What is left of an archived promotion. */
   archivedPromotion(id: string): Promise<ArchivedPromotion | undefined>;
-
-  /** Notes where a promotion's chat thread lives, once its plan is posted; the first note stands. */
-  setThread(id: string, thread: NonNullable<Promotion['thread']>): Promise<Promotion>;
 
   /** What one environment runs, by component; the entries are frozen, shared rather than copied. */
   getLedger(environment: string): Promise<Ledger>;
@@ -125,6 +128,16 @@ export interface Store {
   /** A stream's records in order; with `afterSeq`, only those after it. */
   readAudit(stream: string, afterSeq?: number): Promise<AuditRecord[]>;
 
+  /**
+   * Notes where a promotion's chat thread lives, once its plan message is
+   * posted. The first note stands and is what this returns, so bots that
+   * posted at once agree on one thread. Archiving the promotion forgets it.
+   */
+  noteThread(promotionId: string, thread: ThreadRef): Promise<ThreadRef>;
+  /** Where a promotion's chat thread lives; undefined until its plan message is posted. */
+  threadOf(promotionId: string): Promise<ThreadRef | undefined>;
+  /** The threads of many promotions in one read, by promotion id; those without one are left out. */
+  threadsOf(promotionIds: readonly string[]): Promise<Map<string, ThreadRef>>;
   /** The last audit record of a stream that has been posted to chat (0 for none). */
   threadCursor(stream: string): Promise<number>;
   /** Moves the cursor from `from` to `to` if nobody moved it first; false otherwise. */

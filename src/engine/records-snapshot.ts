@@ -1,6 +1,7 @@
 /** Everything a store keeps, as plain values: what `baton migrate-store` reads from one engine and writes into another. */
 import type { AuditRecord } from '../core/audit-record.ts';
 import type { ArchivedPromotion, Freeze, LedgerEntry, Promotion, Release } from '../core/model.ts';
+import type { ThreadRef } from './contract.ts';
 
 export interface RecordsSnapshot {
   /** The last promotion id handed out. */
@@ -9,6 +10,8 @@ export interface RecordsSnapshot {
   /** Every audit stream's records in order: promotions', environments' and Baton's own. */
   streams: Map<string, AuditRecord[]>;
   cursors: Map<string, number>;
+  /** Promotion id → its chat thread. */
+  threads: Map<string, ThreadRef>;
   ledger: { environment: string; component: string; entry: LedgerEntry }[];
   verified: { environment: string; component: string; version: string; at: string }[];
   locks: { environment: string; holder: string }[];

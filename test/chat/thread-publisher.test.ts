@@ -3,6 +3,9 @@
  * Retry-After): a burst is coalesced, every event is still in the thread, in
  * order, and nothing is dropped.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { ThreadPublisher } from '../../src/chat/thread-publisher.ts';
 import type { ChatOut, MessageRef } from '../../src/chat/contract.ts';
@@ -20,6 +23,8 @@ import { coreHarness } from '../support/core-harness.ts';
 class RateLimitedChat implements ChatOut {
   readonly posts: { channel: string; message: ChatMessage }[] = [];
   readonly replies: ChatMessage[] = [];
+  /** The thread each reply went to. */
+  readonly repliedTo: MessageRef[] = [];
   readonly updates: number[] = [];
   rejected = 0;
   private calls = 0;
@@ -45,9 +50,10 @@ class RateLimitedChat implements ChatOut {
     this.updates.push(Date.now());
   }
 
-  async reply(_thread: MessageRef, message: ChatMessage): Promise<MessageRef> {
+  async reply(thread: MessageRef, message: ChatMessage): Promise<MessageRef> {
     this.gate();
     this.replies.push(message);
+    this.repliedTo.push(thread);
     return { channel: '#deploys', messageId: `r${this.replies.length}` };
   }
 
@@ -166,6 +172,30 @@ components:
     expect(chat.replies.map((r) => r.text)).toEqual(['Started api 1.', 'api 1 succeeded.']);
   });
 
+  it('replies in the thread it opened after a restart, and opens no other', async () => {
+    const { pipeline } = coreHarness(ONE_COMPONENT_IN_DEV);
+    const dataDir = await mkdtemp(join(tmpdir(), 'baton-outbox-'));
+    try {
+      const chat = new RateLimitedChat(1000);
+      const before = createMemoryEngine({ dataDir, logger: silentLogger });
+      await before.store.createPromotion(samplePromotion('1', { environment: 'dev' }));
+      const event = (summary: string) => ({ type: 'step.started' as const, actor: 'baton', summary, promotionId: '1' });
+      await new AuditLog(before.store, new TestClock(), silentLogger).record('promotion-1', event('requested'));
+      await new ThreadPublisher(before.store, chat, pipeline, silentLogger).sync('promotion-1');
+      await before.store.close();
+
+      const after = createMemoryEngine({ dataDir, logger: silentLogger });
+      await new AuditLog(after.store, new TestClock(), silentLogger).record('promotion-1', event('Started api 1.'));
+      await new ThreadPublisher(after.store, chat, pipeline, silentLogger).sync('promotion-1');
+      await after.store.close();
+      expect(chat.posts).toHaveLength(1);
+      expect(chat.replies.map((r) => r.text)).toEqual(['Started api 1.']);
+      expect(chat.repliedTo).toEqual([{ channel: '#deploys', messageId: 'm1' }]);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('brings the plan messages of promotions changed in the last minutes up to date once when the embedded outbox, which forgets its jobs, starts again', async () => {
     const { pipeline } = coreHarness(ONE_COMPONENT_IN_DEV);
     const engine = createMemoryEngine({ logger: silentLogger });
@@ -173,10 +203,14 @@ components:
     const recent = new Date(Date.now() - 60_000).toISOString();
     // A plan message whose last edit a restart cut off: the promotion finished, its records were posted, its plan still shows it running.
     await engine.store.createPromotion(
-      samplePromotion('1', { environment: 'dev', state: 'succeeded', thread, updatedAt: recent }),
+      samplePromotion('1', { environment: 'dev', state: 'succeeded', updatedAt: recent }),
     );
+    await engine.store.noteThread('1', thread);
+    await engine.store.createPromotion(samplePromotion('2', { environment: 'dev', state: 'succeeded' }));
+    await engine.store.noteThread('2', { ...thread, messageId: 'm2' });
+    // Changed recently, but its plan was never posted: nothing to edit.
     await engine.store.createPromotion(
-      samplePromotion('2', { environment: 'dev', state: 'succeeded', thread: { ...thread, messageId: 'm2' } }),
+      samplePromotion('3', { environment: 'dev', state: 'succeeded', updatedAt: recent }),
     );
     const chat = new RateLimitedChat(1000);
     const stopSweeping = new ThreadPublisher(engine.store, chat, pipeline, silentLogger).consume(engine.outbox);

@@ -79,6 +79,20 @@ describe('baton check', () => {
     expect(await readFile(file, 'utf8')).toBe(content);
   });
 
+  it('names a line of a chat thread that lacks its message id', async () => {
+    const { dir, file, lines } = await copyOfJournal();
+    const thread = lines.find((l) => l.entry?.kind === 'thread');
+    if (!thread) throw new Error('the folder has no thread line');
+    thread.text = JSON.stringify({ kind: 'thread', promotionId: '1', thread: { channel: '#deploys' } });
+    await writeFile(file, `${lines.map((l) => l.text).join('\n')}\n`);
+
+    const result = baton('check', '--data-dir', dir);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe(
+      `${file}:${lines.indexOf(thread) + 1}: holds a chat thread without its promotion id, channel or message id; restore the file from a backup, or remove the line if you accept losing it\n`,
+    );
+  });
+
   it('says a torn last line is cut off at the next start, and leaves it there', async () => {
     const { dir, file, lines } = await copyOfJournal();
     const content = `${lines.map((l) => l.text).join('\n')}\n{"kind":"cursor","str`;

@@ -28,8 +28,10 @@ async function recordsIn(dataDir: string) {
   const audit = Object.fromEntries(
     await Promise.all([...streams].sort().map(async (stream) => [stream, await store.readAudit(stream)] as const)),
   );
+  const promotions = await store.listPromotions();
   return {
-    promotions: await store.listPromotions(),
+    promotions,
+    threads: await store.threadsOf(promotions.map((p) => p.id)),
     audit,
     ledger: await store.getLedger('dev'),
     verifiedAt: await store.verifiedAt('dev', 'api', '1.0.4'),
@@ -49,6 +51,7 @@ describe('baton compact', () => {
     const before = await recordsIn(dataDir);
     const sizeBefore = (await stat(file)).size;
     expect(before.promotions).toHaveLength(4);
+    expect(before.threads.size).toBe(4);
     expect(Object.keys(before.audit)).toEqual(['promotion-1', 'promotion-2', 'promotion-3', 'promotion-4']);
 
     const result = baton('compact', '--data-dir', dataDir);

@@ -201,6 +201,47 @@ describe('baton migrate-store', () => {
     });
   });
 
+  it("carries promotions' threads over, from a data folder and from a Redis whose older promotions keep theirs in their JSON", async () => {
+    database = await createThrowawayDatabase();
+    dataDir = await mkdtemp(join(tmpdir(), 'baton-migrate-'));
+    await loadEmbedded(join(dataDir, 'journal.jsonl'), 3, 1);
+    const source = new MemoryStore(dataDir);
+    await source.noteThread('1', { channel: '#deploys', messageId: 'm1' });
+    await source.close();
+    const env = { DATABASE_URL: database.url };
+    await migrateStoreFromCommandLine({ from: 'embedded', to: 'postgres', dataDir }, env, silentLogger);
+    await inPostgres(database.url, async ({ store }) => {
+      expect(await store.threadsOf(['1', '2', '3'])).toEqual(
+        new Map([['1', { channel: '#deploys', messageId: 'm1' }]]),
+      );
+    });
+
+    redis = await startRedisServer();
+    const raw = new Redis(redis.url);
+    await loadRedis(raw, 3, 1);
+    await raw.set('baton:thread:1', JSON.stringify({ channel: '#deploys', messageId: 'posted again' }));
+    await raw.set('baton:thread:2', JSON.stringify({ channel: '#deploys', messageId: 'm2' }));
+    const older = JSON.parse((await raw.get('baton:promotion:3')) ?? 'null') as Record<string, unknown>;
+    await raw.set('baton:promotion:3', JSON.stringify({ ...older, thread: { channel: '#deploys', messageId: 'm3' } }));
+    raw.disconnect();
+    await migrateStoreFromCommandLine(
+      { from: 'redis', to: 'postgres', dataDir: '' },
+      { ...env, REDIS_URL: redis.url },
+      silentLogger,
+    );
+    await inPostgres(database.url, async ({ store }) => {
+      // A thread PostgreSQL already has stands; the one the promotion's JSON kept moves out of it.
+      expect(await store.threadsOf(['1', '2', '3'])).toEqual(
+        new Map([
+          ['1', { channel: '#deploys', messageId: 'm1' }],
+          ['2', { channel: '#deploys', messageId: 'm2' }],
+          ['3', { channel: '#deploys', messageId: 'm3' }],
+        ]),
+      );
+      expect(await store.getPromotion('3')).toEqual(older);
+    });
+  });
+
   it('says what it needs when DATABASE_URL or the source is missing', async () => {
     await expect(
       migrateStoreFromCommandLine({ from: 'embedded', to: 'postgres', dataDir: '.' }, {}, silentLogger),

@@ -370,12 +370,39 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
         expect(await engine.store.readAudit('promotion-1')).toHaveLength(1);
       });
 
-      it("notes a promotion's thread once: the first note stands", async () => {
+      it("notes a promotion's thread once, beside the promotion: the first note stands", async () => {
         await engine.store.createPromotion(samplePromotion('1'));
-        const noted = await engine.store.setThread('1', { channel: '#deploys', messageId: 'm1' });
-        expect(noted.thread).toEqual({ channel: '#deploys', messageId: 'm1' });
-        await engine.store.setThread('1', { channel: '#deploys', messageId: 'm2' });
-        expect((await engine.store.getPromotion('1'))?.thread?.messageId).toBe('m1');
+        await engine.store.createPromotion(samplePromotion('2'));
+        const before = await engine.store.getPromotion('1');
+        expect(await engine.store.threadOf('1')).toBeUndefined();
+        const noted = await engine.store.noteThread('1', { channel: '#deploys', messageId: 'm1' });
+        expect(noted).toEqual({ channel: '#deploys', messageId: 'm1' });
+        expect(await engine.store.noteThread('1', { channel: '#deploys', messageId: 'm2' })).toEqual(noted);
+        expect(await engine.store.threadOf('1')).toEqual(noted);
+        // Outbox state: the promotion does not change when its thread is posted.
+        expect(await engine.store.getPromotion('1')).toEqual(before);
+        await engine.store.noteThread('2', { channel: '#prod', messageId: 'p1' });
+        expect(await engine.store.threadsOf(['1', '2', '3', 'x'])).toEqual(
+          new Map([
+            ['1', { channel: '#deploys', messageId: 'm1' }],
+            ['2', { channel: '#prod', messageId: 'p1' }],
+          ]),
+        );
+        expect(await engine.store.threadsOf([])).toEqual(new Map());
+        await expect(engine.store.noteThread('9', { channel: '#deploys', messageId: 'm9' })).rejects.toThrow(
+          /does not exist/,
+        );
+        expect(await engine.store.threadOf('9')).toBeUndefined();
+      });
+
+      it('agrees on one thread when two posters note theirs at once', async () => {
+        await engine.store.createPromotion(samplePromotion('1'));
+        const refs = ['m1', 'm2', 'm3', 'm4'].map((messageId) => ({ channel: '#deploys', messageId }));
+        const noted = await Promise.all(refs.map((ref) => engine.store.noteThread('1', ref)));
+        const [first] = noted;
+        expect(refs).toContainEqual(first);
+        expect(noted).toEqual(refs.map(() => first));
+        expect(await engine.store.threadOf('1')).toEqual(first);
       });
 
       it('loses no change and keeps one chain among concurrent transitions, updates and appends of one promotion', async () => {
@@ -557,12 +584,18 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
       it("archives a finished promotion in one write: it, its stream and its cursor go, what is left of it stays, and Baton's stream records it", async () => {
         const promotion = await finishedPromotion(engine.store, '1', '2026-01-01T00:00:00.000Z');
         await finishedPromotion(engine.store, '2', '2026-01-02T00:00:00.000Z');
+        await engine.store.noteThread('1', { channel: '#deploys', messageId: 'm1' });
+        await engine.store.noteThread('2', { channel: '#deploys', messageId: 'm2' });
         const archived = archivedEntry(promotion);
         const record = await engine.store.archivePromotion(archived, archivedRecord('1'));
         expect(record).toMatchObject({ stream: 'baton', seq: 1, type: 'promotion.archived', promotionId: '1' });
         expect(await engine.store.getPromotion('1')).toBeUndefined();
         expect(await engine.store.readAudit('promotion-1')).toEqual([]);
         expect(await engine.store.threadCursor('promotion-1')).toBe(0);
+        expect(await engine.store.threadOf('1')).toBeUndefined();
+        expect(await engine.store.threadsOf(['1', '2'])).toEqual(
+          new Map([['2', { channel: '#deploys', messageId: 'm2' }]]),
+        );
         expect((await engine.store.listPromotions()).map((p) => p.id)).toEqual(['2']);
         expect(
           (await engine.store.listPromotions({ environment: 'dev', finishedBefore: '2027-01-01T00:00:00.000Z' })).map(
@@ -586,6 +619,7 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
       it('archives nothing while the promotion is unfinished, its log moved past the bundle, or chat was not told all of it', async () => {
         await engine.store.createPromotion(samplePromotion('1', { state: 'running' }), [approvedBy('alice', '1')]);
         await engine.store.advanceThreadCursor('promotion-1', 0, 1);
+        await engine.store.noteThread('1', { channel: '#deploys', messageId: 'm1' });
         const running = await engine.store.getPromotion('1');
         expect(
           running && (await engine.store.archivePromotion(archivedEntry(running), archivedRecord('1'))),
@@ -613,6 +647,7 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
         expect((await engine.store.getPromotion('1'))?.state).toBe('running');
         expect(await engine.store.readAudit('promotion-1')).toHaveLength(1);
         expect(await engine.store.archivedPromotion('1')).toBeUndefined();
+        expect(await engine.store.threadOf('1')).toEqual({ channel: '#deploys', messageId: 'm1' });
         expect((await engine.store.readAudit('baton')).map((r) => r.promotionId)).toEqual(['2']);
       });
 
@@ -800,6 +835,7 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
         sealAuditRecord('promotion-1', { type: 'promotion.requested', actor: 'alice', summary: 's' }, previous, 't'),
       );
       await engine.store.advanceThreadCursor('promotion-1', 0, 1);
+      await engine.store.noteThread('1', { channel: '#deploys', messageId: 'm1' });
       for (const summary of ['frozen', 'unfrozen']) {
         await engine.store.appendAudit('environment-dev', (previous) =>
           sealAuditRecord('environment-dev', { type: 'environment.frozen', actor: 'alice', summary }, previous, 't'),
@@ -809,12 +845,14 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
       const archived = archivedEntry(
         await finishedPromotion(engine.store, await engine.store.nextPromotionId(), '2026-01-01T00:00:00.000Z'),
       );
+      await engine.store.noteThread(archived.id, { channel: '#deploys', messageId: 'm2' });
       await engine.store.archivePromotion(archived, archivedRecord(archived.id));
       await engine.store.advanceThreadCursor('baton', 0, 1);
       const reopened = await fixture.reopen();
       expect(await reopened.store.getPromotion(archived.id)).toBeUndefined();
       expect(await reopened.store.readAudit(`promotion-${archived.id}`)).toEqual([]);
       expect(await reopened.store.archivedPromotion(archived.id)).toEqual(archived);
+      expect(await reopened.store.threadOf(archived.id)).toBeUndefined();
       expect(await reopened.store.unpostedStreams(10)).toEqual(['environment-dev']);
       expect((await reopened.store.getPromotion('1'))?.state).toBe('approved');
       expect(await reopened.store.nextPromotionId()).toBe('3');
@@ -823,6 +861,7 @@ export function describeEngineContract(name: string, makeFixture: () => Promise<
       expect(await reopened.store.lockHolder('dev')).toBe('1');
       expect(await reopened.store.listFreezes()).toHaveLength(1);
       expect(await reopened.store.threadCursor('promotion-1')).toBe(1);
+      expect(await reopened.store.threadOf('1')).toEqual({ channel: '#deploys', messageId: 'm1' });
       expect(verifyAuditChain(await reopened.store.readAudit('promotion-1'))).toEqual({ intact: true });
       await reopened.store.close();
     });

@@ -1,9 +1,11 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sealAuditRecord, verifyAuditChain } from '../../src/core/audit-record.ts';
+import { checkDataFolder } from '../../src/data-folder/check.ts';
 import { createMemoryEngine } from '../../src/engine/memory/index.ts';
+import { MemoryStore } from '../../src/engine/memory/memory-store.ts';
 import { silentLogger } from '../support/silent-logger.ts';
 import { describeEngineContract, NUDGE_DELAY_MS, samplePromotion } from './contract-suite.ts';
 
@@ -69,6 +71,58 @@ describe("the embedded engine's data folder", () => {
       expect((await reopened.store.getPromotion('1'))?.state).toBe('succeeded');
       expect(await reopened.store.readAudit('promotion-1')).toHaveLength(2);
       expect(await reopened.store.nextPromotionId()).toBe('3');
+      await reopened.store.close();
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('carries the threads a journal kept in its promotions into threads of their own, and compacts them so', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'baton-memory-threads-'));
+    try {
+      const promotion = samplePromotion('1');
+      const thread = { channel: '#deploys', messageId: 'm1' };
+      const requested = sealAuditRecord(
+        'promotion-1',
+        { type: 'promotion.requested', actor: 'alice', summary: 'asked', promotionId: '1' },
+        undefined,
+        'then',
+      );
+      const succeeded = sealAuditRecord(
+        'promotion-1',
+        { type: 'promotion.succeeded', actor: 'baton', summary: 'done', promotionId: '1' },
+        requested,
+        'then',
+      );
+      // As a Baton that kept the thread in the promotion wrote it: noted once, then carried by every later change.
+      const journal = join(dataDir, 'journal.jsonl');
+      await writeFile(
+        journal,
+        [
+          { kind: 'counter', value: 1 },
+          { kind: 'transition', promotion, records: [requested] },
+          { kind: 'promotion', promotion: { ...promotion, thread } },
+          { kind: 'transition', promotion: { ...promotion, state: 'succeeded', thread }, records: [succeeded] },
+          { kind: 'cursor', stream: 'promotion-1', seq: 2 },
+        ]
+          .map((entry) => `${JSON.stringify(entry)}\n`)
+          .join(''),
+      );
+      expect(checkDataFolder(dataDir).problems).toEqual([]);
+
+      const store = new MemoryStore(dataDir);
+      expect(await store.threadOf('1')).toEqual(thread);
+      expect(await store.getPromotion('1')).toEqual({ ...promotion, state: 'succeeded' });
+      store.compact();
+      await store.close();
+      const lines = (await readFile(journal, 'utf8')).trimEnd().split('\n');
+      expect(lines).toContain(JSON.stringify({ kind: 'thread', promotionId: '1', thread }));
+      expect(lines.filter((line) => line.includes('"thread":{') && !line.startsWith('{"kind":"thread"'))).toEqual([]);
+      expect(checkDataFolder(dataDir).problems).toEqual([]);
+
+      const reopened = createMemoryEngine({ dataDir, logger: silentLogger });
+      expect(await reopened.store.threadOf('1')).toEqual(thread);
+      expect((await reopened.store.getPromotion('1'))?.state).toBe('succeeded');
       await reopened.store.close();
     } finally {
       await rm(dataDir, { recursive: true, force: true });

@@ -1,6 +1,9 @@
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { openPostgresRecords, type PostgresRecords } from '../../src/engine/postgres/index.ts';
 import { SCHEMA_MIGRATIONS } from '../../src/engine/postgres/migrations/index.ts';
+import { PROMOTION_COLUMNS, promotionRow } from '../../src/engine/postgres/promotion-rows.ts';
+import { migrateSchema } from '../../src/engine/postgres/schema-migrations.ts';
 import { createThrowawayDatabase } from '../support/postgres-database.ts';
 import { silentLogger } from '../support/silent-logger.ts';
 import { samplePromotion } from './contract-suite.ts';
@@ -43,6 +46,51 @@ describe('the PostgreSQL records schema', () => {
         /has schema migration 9999-from-the-future, which this Baton does not know: a newer Baton has upgraded it.*Run the same Baton version/,
       );
       expect(await database.query('SELECT id FROM baton.promotions')).toEqual([{ id: '1' }]);
+    } finally {
+      await database.drop();
+    }
+  });
+
+  it('moves the threads promotions kept out of their documents into a table of their own, every word kept', async () => {
+    const database = await createThrowawayDatabase();
+    try {
+      const pool = new pg.Pool({ connectionString: database.url });
+      try {
+        await migrateSchema(pool, database.url, SCHEMA_MIGRATIONS.slice(0, 2));
+      } finally {
+        await pool.end();
+      }
+      const thread = { channel: '#deploys', messageId: '1700000000.000100' };
+      const posted = samplePromotion('1', { state: 'succeeded', reason: 'nul \u0000, “quotes”, ünïcödé 🚀' });
+      const first = samplePromotion('2', { state: 'running' });
+      const unposted = samplePromotion('3');
+      // As the version before wrote them: the thread inside the document, wherever a change left it.
+      for (const document of [{ ...posted, thread }, { thread: { ...thread, messageId: 'm2' }, ...first }, unposted])
+        await database.query(
+          `INSERT INTO baton.promotions (${PROMOTION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+          promotionRow(document),
+        );
+
+      const records = await openPostgresRecords({ url: database.url, logger: silentLogger, use: 'shared' });
+      try {
+        expect(await records.store.threadOf('1')).toEqual(thread);
+        expect(await records.store.threadsOf(['1', '2', '3'])).toEqual(
+          new Map([
+            ['1', thread],
+            ['2', { ...thread, messageId: 'm2' }],
+          ]),
+        );
+        expect(await records.store.getPromotion('1')).toEqual(posted);
+        expect(await records.store.getPromotion('2')).toEqual(first);
+        expect(await records.store.getPromotion('3')).toEqual(unposted);
+        const [row] = await database.query<{ document: string }>(
+          'SELECT document::text AS document FROM baton.promotions WHERE id = 1',
+        );
+        expect(row?.document).toBe(JSON.stringify(posted));
+        expect(await records.store.noteThread('1', { channel: '#deploys', messageId: 'another' })).toEqual(thread);
+      } finally {
+        await records.store.close();
+      }
     } finally {
       await database.drop();
     }

@@ -160,6 +160,38 @@ describe('redis engine, two replicas on one Redis', () => {
     await closeAll([one]);
   });
 
+  it('agrees on one thread when both replicas post the plan message at once', async () => {
+    const [one, two] = await twoReplicas();
+    await one.store.createPromotion(samplePromotion('1'));
+    const [first, second] = await Promise.all([
+      one.store.noteThread('1', { channel: '#deploys', messageId: 'm1' }),
+      two.store.noteThread('1', { channel: '#deploys', messageId: 'm2' }),
+    ]);
+    expect(second).toEqual(first);
+    expect(await two.store.threadOf('1')).toEqual(first);
+    await closeAll([one, two]);
+  });
+
+  it("finds the thread a Baton of the version before kept in the promotion's JSON, and lets it stand", async () => {
+    const [one, two] = await twoReplicas();
+    await one.store.createPromotion(samplePromotion('1'));
+    await one.store.createPromotion(samplePromotion('2'));
+    const prefix = `replicas${database}`;
+    const raw = new Redis(server.url);
+    const thread = { channel: '#deploys', messageId: 'old' };
+    // What that version's bot wrote once it had posted the plan message.
+    await raw.set(`${prefix}:promotion:1`, JSON.stringify({ ...samplePromotion('1'), thread }));
+    expect(await two.store.threadOf('1')).toEqual(thread);
+    expect(await two.store.threadsOf(['1', '2'])).toEqual(new Map([['1', thread]]));
+    expect(await one.store.noteThread('1', { channel: '#deploys', messageId: 'new' })).toEqual(thread);
+    expect(JSON.parse((await raw.get(`${prefix}:thread:1`)) ?? 'null')).toEqual(thread);
+    // Changes of the promotion go on as before.
+    await updatePromotion(two.store, '1', (p) => ({ ...p, state: 'approved' }));
+    expect(await one.store.threadOf('1')).toEqual(thread);
+    raw.disconnect();
+    await closeAll([one, two]);
+  });
+
   it('loses no change and keeps one chain when both replicas change a promotion and append its records at once', async () => {
     const [one, two] = await twoReplicas();
     await one.store.createPromotion(samplePromotion('1'));

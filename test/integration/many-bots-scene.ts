@@ -198,6 +198,16 @@ export async function runManyBots(
         };
       });
     await expect.poll(chat, { timeout: 30_000, interval: 250 }).toEqual(expectedChat);
+
+    // The thread the store notes for each promotion is its one root message, whichever bot posted it.
+    const roots = ENVIRONMENTS.flatMap((environment) => slack.channelMessages(environment.channel));
+    const threads = await engine.store.threadsOf(ids);
+    expect(ids.map((id) => threads.get(id))).toEqual(
+      ids.map((id) => {
+        const root = roots.find((message) => promotionIdOf(message) === id);
+        return root && { channel: root.channel, messageId: root.ts };
+      }),
+    );
   } finally {
     await engine.queue.close();
     await engine.outbox.close();

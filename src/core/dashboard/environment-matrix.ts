@@ -2,7 +2,7 @@
  * What runs where: every environment's ledger as one table of environments ×
  * components, each cell saying since when, by whom and from which promotion.
  */
-import type { Store } from '../../engine/contract.ts';
+import type { Store, ThreadRef } from '../../engine/contract.ts';
 import type { Pipeline, Promotion, PromotionState } from '../model.ts';
 
 export interface MatrixCell {
@@ -16,7 +16,7 @@ export interface MatrixCell {
   /** That promotion's state now: a failed one can have left some components changed. */
   promotionState?: PromotionState;
   /** Where the promotion's thread is, to link to it. */
-  thread?: { channel: string; messageId: string };
+  thread?: ThreadRef;
 }
 
 export interface MatrixRow {
@@ -36,6 +36,7 @@ export interface EnvironmentMatrix {
 function cellOf(
   entry: { version: string; since: string; promotionId: string },
   promotion: Promotion | undefined,
+  thread: ThreadRef | undefined,
 ): MatrixCell {
   return {
     version: entry.version,
@@ -43,13 +44,11 @@ function cellOf(
     promotionId: entry.promotionId,
     ...(promotion ? { by: promotion.requestedBy, promotionState: promotion.state } : {}),
     ...(promotion?.fromEnvironment ? { fromEnvironment: promotion.fromEnvironment } : {}),
-    ...(promotion?.thread
-      ? { thread: { channel: promotion.thread.channel, messageId: promotion.thread.messageId } }
-      : {}),
+    ...(thread ? { thread: { channel: thread.channel, messageId: thread.messageId } } : {}),
   };
 }
 
-/** Reads every environment's ledger, and each promotion a ledger names once. */
+/** Reads every environment's ledger, each promotion a ledger names once, and their threads in one read. */
 export async function readEnvironmentMatrix(store: Store, pipeline: Pipeline): Promise<EnvironmentMatrix> {
   const rows = await Promise.all(
     pipeline.environments.map(async (environment) => ({
@@ -59,7 +58,10 @@ export async function readEnvironmentMatrix(store: Store, pipeline: Pipeline): P
     })),
   );
   const ids = [...new Set(rows.flatMap(({ ledger }) => Object.values(ledger).map((entry) => entry.promotionId)))];
-  const promotions = new Map(await Promise.all(ids.map(async (id) => [id, await store.getPromotion(id)] as const)));
+  const [promotions, threads] = await Promise.all([
+    Promise.all(ids.map(async (id) => [id, await store.getPromotion(id)] as const)).then((found) => new Map(found)),
+    store.threadsOf(ids),
+  ]);
   return {
     components: pipeline.components.map((c) => c.name),
     environments: rows.map(({ environment, ledger, holder }) => ({
@@ -68,7 +70,7 @@ export async function readEnvironmentMatrix(store: Store, pipeline: Pipeline): P
       cells: Object.fromEntries(
         Object.entries(ledger).map(([component, entry]) => [
           component,
-          cellOf(entry, promotions.get(entry.promotionId)),
+          cellOf(entry, promotions.get(entry.promotionId), threads.get(entry.promotionId)),
         ]),
       ),
       ...(holder ? { busyWith: holder } : {}),

@@ -4,7 +4,7 @@
  * is matched here, over a bounded number of pages so that a name nobody has
  * cannot make one request read all history.
  */
-import type { Store } from '../../engine/contract.ts';
+import type { Store, ThreadRef } from '../../engine/contract.ts';
 import type { Promotion, PromotionState } from '../model.ts';
 
 export interface PromotionFilter {
@@ -28,7 +28,7 @@ export interface PromotionSummary {
   approvedBy: string[];
   rejectedBy?: string;
   rolledBackBy?: string;
-  thread?: { channel: string; messageId: string };
+  thread?: ThreadRef;
 }
 
 const PAGE = 100;
@@ -44,7 +44,7 @@ export function tookPart(promotion: Promotion, person: string): boolean {
   );
 }
 
-function summaryOf(p: Promotion): PromotionSummary {
+function summaryOf(p: Promotion, thread: ThreadRef | undefined): PromotionSummary {
   return {
     id: p.id,
     release: p.release.name,
@@ -58,18 +58,23 @@ function summaryOf(p: Promotion): PromotionSummary {
     approvedBy: p.approvals.map((a) => a.user),
     ...(p.rejectedBy ? { rejectedBy: p.rejectedBy.user } : {}),
     ...(p.rollbackRequestedBy ? { rolledBackBy: p.rollbackRequestedBy } : {}),
-    ...(p.thread ? { thread: { channel: p.thread.channel, messageId: p.thread.messageId } } : {}),
+    ...(thread ? { thread: { channel: thread.channel, messageId: thread.messageId } } : {}),
   };
 }
 
-/** Newest first, at most `filter.limit`. */
+/** Newest first, at most `filter.limit`, with their threads read in one go. */
 export async function recentPromotions(store: Store, filter: PromotionFilter): Promise<PromotionSummary[]> {
+  const promotions = await findPromotions(store, filter);
+  const threads = await store.threadsOf(promotions.map((p) => p.id));
+  return promotions.map((p) => summaryOf(p, threads.get(p.id)));
+}
+
+async function findPromotions(store: Store, filter: PromotionFilter): Promise<Promotion[]> {
   const query = {
     ...(filter.environment ? { environment: filter.environment } : {}),
     ...(filter.state ? { states: [filter.state] } : {}),
   };
-  if (filter.person === undefined)
-    return (await store.listPromotions({ ...query, limit: filter.limit })).map(summaryOf);
+  if (filter.person === undefined) return store.listPromotions({ ...query, limit: filter.limit });
   const found: Promotion[] = [];
   let before: string | undefined;
   for (let page = 0; page < MOST_PAGES && found.length < filter.limit; page += 1) {
@@ -78,5 +83,5 @@ export async function recentPromotions(store: Store, filter: PromotionFilter): P
     if (batch.length < PAGE) break;
     before = batch.at(-1)?.id;
   }
-  return found.slice(0, filter.limit).map(summaryOf);
+  return found.slice(0, filter.limit);
 }

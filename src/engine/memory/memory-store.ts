@@ -17,7 +17,15 @@ import {
   type Promotion,
   type Release,
 } from '../../core/model.ts';
-import type { AuditBuild, AuditHead, LedgerWrite, PromotionQuery, PromotionTransition, Store } from '../contract.ts';
+import type {
+  AuditBuild,
+  AuditHead,
+  LedgerWrite,
+  PromotionQuery,
+  PromotionTransition,
+  Store,
+  ThreadRef,
+} from '../contract.ts';
 import { Journal, type JournalRepair } from '../../journal.ts';
 import { holdPidFile, type HeldPidFile } from '../../data-folder/pid-file.ts';
 import { encryptPlainSensitiveOutputs } from '../../core/outputs-at-rest.ts';
@@ -34,7 +42,8 @@ type StateChange =
   | { kind: 'freeze'; environment: string; freeze: Freeze | null }
   | { kind: 'release'; release: Release }
   | { kind: 'counter'; value: number }
-  | { kind: 'cursor'; stream: string; seq: number };
+  | { kind: 'cursor'; stream: string; seq: number }
+  | { kind: 'thread'; promotionId: string; thread: ThreadRef };
 
 /** One line of the journal: a transition is one line, so a crash keeps all of it or none. */
 type JournalEntry =
@@ -77,6 +86,8 @@ export class MemoryStore implements Store {
   private readonly archived = new Map<string, ArchivedPromotion>();
   private readonly audit = new Map<string, AuditRecord[]>();
   private readonly cursors = new Map<string, number>();
+  /** Promotion id → its chat thread. */
+  private readonly threads = new Map<string, ThreadRef>();
   /** Streams with records past their cursor, in the order they fell behind. */
   private readonly unposted = new Set<string>();
   /** Claimed keys and when each claim lapses; one process, so memory is enough. */
@@ -129,7 +140,10 @@ export class MemoryStore implements Store {
     for (const { stream } of behind.sort((a, b) => a.since.localeCompare(b.since))) this.unposted.add(stream);
     if (!compact) return;
     // Keep start-up fast: fold superseded lines away once they dominate; the earlier layout is folded in at once.
-    const live = this.promotions.size + [...this.audit.values()].reduce((sum, records) => sum + records.length, 0);
+    const live =
+      this.promotions.size +
+      this.threads.size +
+      [...this.audit.values()].reduce((sum, records) => sum + records.length, 0);
     if (earlier.length > 0 || lines > 2 * live + 1000) {
       this.journal.rewrite(this.snapshot());
       for (const path of earlier) unlinkSync(path);
@@ -180,6 +194,7 @@ export class MemoryStore implements Store {
       promotions: this.ids.flatMap((id) => this.promotions.get(id) ?? []),
       streams: new Map(this.audit),
       cursors: new Map(this.cursors),
+      threads: new Map(this.threads),
       ledger: Object.entries(this.ledger).flatMap(([environment, components]) =>
         Object.entries(components).map(([component, entry]) => ({ environment, component, entry })),
       ),
@@ -196,7 +211,7 @@ export class MemoryStore implements Store {
 
   /** A line of the layout before one journal: promotions, state changes and audit records each had a file. */
   private applyEarlier(file: string, entry: unknown): void {
-    if (file === 'promotions.jsonl') this.keep(entry as Promotion);
+    if (file === 'promotions.jsonl') this.keep(this.carryThread(entry as Promotion));
     else if (file === 'state.jsonl') this.apply(entry as StateChange);
     else this.keepRecords((entry as AuditRecord).stream, [deepFreeze(entry as AuditRecord)]);
   }
@@ -218,19 +233,20 @@ export class MemoryStore implements Store {
     for (const release of this.releases.values()) entries.push({ kind: 'release', release });
     for (const archived of this.archived.values()) entries.push({ kind: 'archive', archived });
     for (const [stream, seq] of this.cursors) entries.push({ kind: 'cursor', stream, seq });
+    for (const [promotionId, thread] of this.threads) entries.push({ kind: 'thread', promotionId, thread });
     return entries;
   }
 
   private apply(entry: JournalEntry): void {
     switch (entry.kind) {
       case 'promotion':
-        this.keep(entry.promotion);
+        this.keep(this.carryThread(entry.promotion));
         break;
       case 'audit':
         this.keepRecords(entry.record.stream, [deepFreeze(entry.record)]);
         break;
       case 'transition':
-        this.applyTransition(entry);
+        this.applyTransition(entry.promotion ? { ...entry, promotion: this.carryThread(entry.promotion) } : entry);
         break;
       case 'archive':
         this.applyArchive(entry.archived, entry.record);
@@ -238,6 +254,17 @@ export class MemoryStore implements Store {
       default:
         this.applyChange(entry);
     }
+  }
+
+  /**
+   * Journals written before threads were kept apart hold the thread in the
+   * promotion: it moves into the threads, the first one noted standing.
+   */
+  private carryThread(promotion: Promotion): Promotion {
+    if (!('thread' in promotion)) return promotion;
+    const { thread, ...rest } = promotion as Promotion & { thread?: ThreadRef };
+    if (thread && !this.threads.has(promotion.id)) this.threads.set(promotion.id, deepFreeze(thread));
+    return rest;
   }
 
   private applyTransition(entry: Extract<JournalEntry, { kind: 'transition' }>): void {
@@ -269,6 +296,7 @@ export class MemoryStore implements Store {
     this.audit.delete(stream);
     this.cursors.delete(stream);
     this.unposted.delete(stream);
+    this.threads.delete(archived.id);
     this.archived.set(archived.id, deepFreeze(archived));
     if (record) this.keepRecords(BATON_STREAM, [deepFreeze(record)]);
   }
@@ -302,6 +330,9 @@ export class MemoryStore implements Store {
       case 'cursor':
         this.cursors.set(change.stream, change.seq);
         if (change.seq >= (this.audit.get(change.stream)?.at(-1)?.seq ?? 0)) this.unposted.delete(change.stream);
+        break;
+      case 'thread':
+        if (!this.threads.has(change.promotionId)) this.threads.set(change.promotionId, deepFreeze(change.thread));
         break;
     }
   }
@@ -346,16 +377,6 @@ export class MemoryStore implements Store {
 
   async getPromotion(id: string): Promise<Promotion | undefined> {
     return this.promotions.get(id);
-  }
-
-  async setThread(id: string, thread: NonNullable<Promotion['thread']>): Promise<Promotion> {
-    const current = this.promotions.get(id);
-    if (!current) throw new Error(`Promotion #${id} does not exist.`);
-    if (current.thread) return current;
-    const promotion = deepFreeze({ ...current, thread });
-    this.keep(promotion);
-    await this.journal?.append({ kind: 'promotion', promotion });
-    return promotion;
   }
 
   async transitionPromotion(
@@ -502,6 +523,29 @@ export class MemoryStore implements Store {
   async readAudit(stream: string, afterSeq = 0): Promise<AuditRecord[]> {
     // Records are numbered from 1 without gaps, so the position follows from the number.
     return (this.audit.get(stream) ?? []).slice(afterSeq);
+  }
+
+  async noteThread(promotionId: string, thread: ThreadRef): Promise<ThreadRef> {
+    if (!this.promotions.has(promotionId)) throw new Error(`Promotion #${promotionId} does not exist.`);
+    const noted = this.threads.get(promotionId);
+    if (noted) return noted;
+    // A copy of its own: the caller may go on changing the object it handed in.
+    const kept = { channel: thread.channel, messageId: thread.messageId };
+    await this.change({ kind: 'thread', promotionId, thread: kept });
+    return kept;
+  }
+
+  async threadOf(promotionId: string): Promise<ThreadRef | undefined> {
+    return this.threads.get(promotionId);
+  }
+
+  async threadsOf(promotionIds: readonly string[]): Promise<Map<string, ThreadRef>> {
+    return new Map(
+      promotionIds.flatMap((id) => {
+        const thread = this.threads.get(id);
+        return thread ? [[id, thread] as const] : [];
+      }),
+    );
   }
 
   async threadCursor(stream: string): Promise<number> {

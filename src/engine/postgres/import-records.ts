@@ -130,6 +130,23 @@ async function writePromotions(client: pg.PoolClient, promotions: readonly Promo
   return rowCount ?? 0;
 }
 
+/** Notes the threads of promotions just written; a thread PostgreSQL already has stands. */
+async function writeThreads(
+  client: pg.PoolClient,
+  promotions: readonly Promotion[],
+  threads: RecordsSnapshot['threads'],
+): Promise<void> {
+  const noted = promotions.flatMap((promotion) => {
+    const thread = threads.get(promotion.id);
+    return thread ? [{ id: promotion.id, ...thread }] : [];
+  });
+  if (noted.length === 0) return;
+  await client.query(
+    'INSERT INTO baton.threads (promotion_id, channel, message_id) SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) ON CONFLICT (promotion_id) DO NOTHING',
+    [noted.map((n) => n.id), noted.map((n) => n.channel), noted.map((n) => n.messageId)],
+  );
+}
+
 async function writeState(client: pg.PoolClient, snapshot: RecordsSnapshot): Promise<void> {
   for (const { environment, component, entry } of snapshot.ledger) {
     await client.query(
@@ -255,7 +272,9 @@ export async function importRecords(pool: pg.Pool, source: RecordsSnapshot, audi
         client,
         page.map((promotion) => copyOf(promotionStream(promotion.id))),
       );
-      return { records, promotions: await writePromotions(client, page) };
+      const promotions = await writePromotions(client, page);
+      await writeThreads(client, page, snapshot.threads);
+      return { records, promotions };
     });
     report.promotionsWritten += written.promotions;
     report.recordsWritten += written.records;

@@ -17,7 +17,7 @@ import {
   type Promotion,
   type Release,
 } from '../../core/model.ts';
-import type { AuditBuild, PromotionQuery, Store } from '../contract.ts';
+import type { AuditBuild, PromotionQuery, Store, ThreadRef } from '../contract.ts';
 import { anchored } from '../anchor.ts';
 import { deepFreeze } from '../deep-freeze.ts';
 import { lockAuditHead, RecordChain, writeAuditRecords } from './audit-rows.ts';
@@ -29,6 +29,7 @@ import { inTransaction } from './transactions.ts';
 
 // Lapsed claims are swept now and then rather than on every claim: one chat delivery is one claim.
 const CLAIMS_PER_SWEEP = 500;
+const FOREIGN_KEY_VIOLATION = '23503';
 
 export class PostgresStore implements Store {
   private readonly promotions: PromotionWriter;
@@ -81,13 +82,6 @@ export class PostgresStore implements Store {
     return rows[0] ? deepFreeze(rows[0].document) : undefined;
   }
 
-  async setThread(id: string, thread: NonNullable<Promotion['thread']>): Promise<Promotion> {
-    const { promotion } = await this.promotions.transition(id, (p) =>
-      p.thread ? undefined : { promotion: { ...p, thread }, records: [] },
-    );
-    return promotion;
-  }
-
   transitionPromotion(id: string, change: TransitionChange): Promise<Transitioned> {
     return this.promotions.transition(id, change);
   }
@@ -123,6 +117,7 @@ export class PostgresStore implements Store {
       await writeAuditRecords(client, BATON_STREAM, chain.records);
       for (const table of ['audit_records', 'audit_heads', 'thread_cursors', 'unposted_streams'])
         await client.query(`DELETE FROM baton.${table} WHERE stream = $1`, [stream]);
+      // Its thread goes with it: baton.threads deletes on cascade.
       await client.query('DELETE FROM baton.promotions WHERE id = $1', [archived.id]);
       await client.query('INSERT INTO baton.archived_promotions (id, document) VALUES ($1, $2)', [
         archived.id,
@@ -263,6 +258,38 @@ export class PostgresStore implements Store {
       [stream, afterSeq],
     );
     return rows.map((row) => deepFreeze(row.record));
+  }
+
+  async noteThread(promotionId: string, thread: ThreadRef): Promise<ThreadRef> {
+    const missing = () => new Error(`Promotion #${promotionId} does not exist.`);
+    if (!isPromotionId(promotionId)) throw missing();
+    try {
+      await this.pool.query(
+        'INSERT INTO baton.threads (promotion_id, channel, message_id) VALUES ($1, $2, $3) ON CONFLICT (promotion_id) DO NOTHING',
+        [promotionId, thread.channel, thread.messageId],
+      );
+    } catch (error) {
+      if ((error as { code?: unknown }).code === FOREIGN_KEY_VIOLATION) throw missing();
+      throw error;
+    }
+    // Read on its own: the insert's snapshot may predate the note of a bot that won the race.
+    const stands = await this.threadOf(promotionId);
+    if (!stands) throw missing();
+    return stands;
+  }
+
+  async threadOf(promotionId: string): Promise<ThreadRef | undefined> {
+    return (await this.threadsOf([promotionId])).get(promotionId);
+  }
+
+  async threadsOf(promotionIds: readonly string[]): Promise<Map<string, ThreadRef>> {
+    const ids = promotionIds.filter(isPromotionId);
+    if (ids.length === 0) return new Map();
+    const { rows } = await this.pool.query<{ id: string; channel: string; message_id: string }>(
+      'SELECT promotion_id::text AS id, channel, message_id FROM baton.threads WHERE promotion_id = ANY($1::bigint[])',
+      [ids],
+    );
+    return new Map(rows.map((row) => [row.id, deepFreeze({ channel: row.channel, messageId: row.message_id })]));
   }
 
   async threadCursor(stream: string): Promise<number> {

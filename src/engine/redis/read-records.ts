@@ -6,6 +6,7 @@
 import type { Redis } from 'ioredis';
 import type { AuditRecord } from '../../core/audit-record.ts';
 import type { ArchivedPromotion, Freeze, LedgerEntry, Promotion, Release } from '../../core/model.ts';
+import type { ThreadRef } from '../contract.ts';
 import type { RecordsSnapshot } from '../records-snapshot.ts';
 
 async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
@@ -24,8 +25,21 @@ async function readEach<T>(keys: string[], read: (page: string[]) => Promise<T[]
 export async function readRedisRecords(redis: Redis, prefix = 'baton:'): Promise<RecordsSnapshot> {
   const after = (key: string, kind: string) => key.slice(`${prefix}${kind}:`.length);
   const promotionKeys = await scanKeys(redis, `${prefix}promotion:*`);
+  const threads = new Map<string, ThreadRef>();
+  const threadKeys = await scanKeys(redis, `${prefix}thread:*`);
+  const threadValues = await readEach(threadKeys, (page) => redis.mget(page));
+  threadKeys.forEach((key, i) => {
+    const json = threadValues[i];
+    if (json) threads.set(after(key, 'thread'), JSON.parse(json) as ThreadRef);
+  });
+  // A promotion written before threads had keys of their own keeps its thread in its JSON: it moves into the threads.
   const promotions = (await readEach(promotionKeys, (page) => redis.mget(page)))
-    .flatMap((text) => (text === null ? [] : [JSON.parse(text) as Promotion]))
+    .flatMap((text) => {
+      if (text === null) return [];
+      const { thread, ...promotion } = JSON.parse(text) as Promotion & { thread?: ThreadRef };
+      if (thread && !threads.has(promotion.id)) threads.set(promotion.id, thread);
+      return [promotion];
+    })
     .sort((a, b) => Number(a.id) - Number(b.id));
   const streams = new Map<string, AuditRecord[]>();
   const streamKeys = await scanKeys(redis, `${prefix}audit:*`);
@@ -66,6 +80,7 @@ export async function readRedisRecords(redis: Redis, prefix = 'baton:'): Promise
     promotions,
     streams,
     cursors,
+    threads,
     ledger,
     verified,
     locks,

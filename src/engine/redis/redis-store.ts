@@ -16,7 +16,7 @@ import {
   type Promotion,
   type Release,
 } from '../../core/model.ts';
-import type { AuditBuild, PromotionQuery, Store } from '../contract.ts';
+import type { AuditBuild, PromotionQuery, Store, ThreadRef } from '../contract.ts';
 import { anchored } from '../anchor.ts';
 import { deepFreeze } from '../deep-freeze.ts';
 import { AuditChain, AuditWriter } from './audit-writer.ts';
@@ -28,6 +28,7 @@ import {
   ARCHIVE_PROMOTION,
   CREATE_PROMOTION,
   HOLD_LEASE,
+  NOTE_THREAD,
   RELEASE_LOCK,
 } from './scripts.ts';
 import { verifiedField } from './verified-fields.ts';
@@ -36,6 +37,13 @@ import { verifiedField } from './verified-fields.ts';
 const REMEMBERED_STREAMS = 1000;
 // Baton's own stream is written by few: a head that keeps moving under an archive run means something is wrong.
 const MAX_ARCHIVE_ATTEMPTS = 100;
+
+/** The thread a promotion written before threads had keys of their own keeps in its JSON. */
+function earlierThread(json: string | null): ThreadRef | undefined {
+  if (json === null) return undefined;
+  const { thread } = JSON.parse(json) as { thread?: ThreadRef };
+  return thread ? deepFreeze({ channel: thread.channel, messageId: thread.messageId }) : undefined;
+}
 
 export class RedisStore implements Store {
   private readonly promotions: PromotionWriter;
@@ -101,13 +109,6 @@ export class RedisStore implements Store {
     return deepFreeze(JSON.parse(text) as Promotion);
   }
 
-  async setThread(id: string, thread: NonNullable<Promotion['thread']>): Promise<Promotion> {
-    const { promotion } = await this.promotions.transition(id, (p) =>
-      p.thread ? undefined : { promotion: { ...p, thread }, records: [] },
-    );
-    return promotion;
-  }
-
   transitionPromotion(id: string, change: TransitionChange): Promise<Transitioned> {
     return this.promotions.transition(id, change);
   }
@@ -136,6 +137,7 @@ export class RedisStore implements Store {
           this.keys.audit(BATON_STREAM),
           this.keys.auditHead(BATON_STREAM),
           this.key('lock', archived.environment),
+          this.key('thread', archived.id),
         ],
         [
           archived.id,
@@ -266,6 +268,44 @@ export class RedisStore implements Store {
     // Entry ids are the records' sequence numbers, so "after" is a range start.
     const entries = await this.redis.xrange(this.keys.audit(stream), afterSeq > 0 ? `(${afterSeq}-0` : '-', '+');
     return entries.map(([, fields]) => deepFreeze(JSON.parse(fields[1] ?? 'null') as AuditRecord));
+  }
+
+  async noteThread(promotionId: string, thread: ThreadRef): Promise<ThreadRef> {
+    const stands = (await NOTE_THREAD.run(
+      this.redis,
+      [this.key('thread', promotionId), this.keys.promotion(promotionId)],
+      [JSON.stringify({ channel: thread.channel, messageId: thread.messageId })],
+    )) as string | null;
+    if (stands === null) throw new Error(`Promotion #${promotionId} does not exist.`);
+    return deepFreeze(JSON.parse(stands) as ThreadRef);
+  }
+
+  async threadOf(promotionId: string): Promise<ThreadRef | undefined> {
+    return (await this.threadsOf([promotionId])).get(promotionId);
+  }
+
+  /**
+   * Read from the threads' own keys; a promotion without one may keep its
+   * thread in its JSON, written before threads had keys of their own (or by
+   * such a bot still running beside this one in a rolling upgrade).
+   */
+  async threadsOf(promotionIds: readonly string[]): Promise<Map<string, ThreadRef>> {
+    const threads = new Map<string, ThreadRef>();
+    if (promotionIds.length === 0) return threads;
+    const noted = await this.redis.mget(promotionIds.map((id) => this.key('thread', id)));
+    const unnoted: string[] = [];
+    promotionIds.forEach((id, i) => {
+      const json = noted[i];
+      if (json) threads.set(id, deepFreeze(JSON.parse(json) as ThreadRef));
+      else unnoted.push(id);
+    });
+    if (unnoted.length === 0) return threads;
+    const promotions = await this.redis.mget(unnoted.map((id) => this.keys.promotion(id)));
+    unnoted.forEach((id, i) => {
+      const thread = earlierThread(promotions[i] ?? null);
+      if (thread) threads.set(id, thread);
+    });
+    return threads;
   }
 
   async threadCursor(stream: string): Promise<number> {

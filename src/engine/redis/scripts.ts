@@ -178,6 +178,24 @@ return 1
 `);
 
 /**
+ * Notes a promotion's thread unless one stands, and returns the one that
+ * stands. A promotion written before threads had keys of their own keeps its
+ * thread in its JSON; that one stands and gets its key now. KEYS: thread,
+ * promotion. ARGV: the thread's JSON. Returns nil when there is no promotion.
+ */
+export const NOTE_THREAD = new LuaScript(`
+local noted = redis.call('GET', KEYS[1])
+if noted then return noted end
+local promotion = redis.call('GET', KEYS[2])
+if not promotion then return nil end
+local earlier = cjson.decode(promotion).thread
+local thread = ARGV[1]
+if type(earlier) == 'table' then thread = cjson.encode({channel = earlier.channel, messageId = earlier.messageId}) end
+redis.call('SET', KEYS[1], thread)
+return thread
+`);
+
+/**
  * Where a nudged job stands. 1: one is waiting (delayed, or in the wait list
  * near its head) — it will run later and read whatever is pending now, so
  * another nudge has nothing to add; only this positive case skips a nudge.
@@ -195,13 +213,13 @@ return 2
 
 /**
  * Replaces a finished promotion by its archived entry: deletes it, its
- * indexes, its audit stream, head and thread cursor, keeps the entry, and
- * appends the record that says so to Baton's own stream — only when the
+ * indexes, its audit stream, head, thread and thread cursor, keeps the entry,
+ * and appends the record that says so to Baton's own stream — only when the
  * promotion is finished, its stream still ends at the expected head, chat
  * was told all of it, it does not hold its environment, and Baton's stream
  * head is the one the record was chained to. KEYS: promotion, all, per
  * environment, active set, audit stream, audit head, thread cursor, unposted
- * set, archived hash, Baton's stream, its head, the environment's lock.
+ * set, archived hash, Baton's stream, its head, the environment's lock, thread.
  * ARGV: id, the expected head ("<count> <hash>"), the count, the archived
  * entry's JSON, Baton's stream name, its expected head ("" for none), its new
  * head, the record's sequence number and JSON, the promotion's stream name.
@@ -218,7 +236,7 @@ if head ~= ARGV[6] then return {2, head} end
 redis.call('XADD', KEYS[10], ARGV[8] .. '-0', 'record', ARGV[9])
 redis.call('SET', KEYS[11], ARGV[7])
 ${noteUnposted('KEYS[8]', 'ARGV[5]')}
-redis.call('DEL', KEYS[1], KEYS[5], KEYS[6], KEYS[7])
+redis.call('DEL', KEYS[1], KEYS[5], KEYS[6], KEYS[7], KEYS[13])
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('ZREM', KEYS[3], ARGV[1])
 redis.call('ZREM', KEYS[8], ARGV[10])

@@ -56,7 +56,7 @@ describe('the dashboard API on the open console', () => {
     expect(drift.status).toBe(400);
   });
 
-  it('answers what runs where, with no drift read until someone asks', async () => {
+  it('answers what runs where, linked to the thread of the promotion that put it there, with no drift read until someone asks', async () => {
     started = await startExampleBaton();
     await consoleClient(started.baton.url).command('carol', '/promote 2026.11.3 to dev');
     await started.baton.idle();
@@ -64,7 +64,7 @@ describe('the dashboard API on the open console', () => {
       components: string[];
       environments: {
         environment: string;
-        cells: Record<string, { version: string; by: string; promotionId: string }>;
+        cells: Record<string, { version: string; by: string; promotionId: string; thread?: unknown }>;
       }[];
       drift: unknown[];
     };
@@ -73,6 +73,13 @@ describe('the dashboard API on the open console', () => {
     expect(matrix.environments[0]?.cells.api).toMatchObject({ version: '1.4.2', by: 'carol', promotionId: '1' });
     expect(matrix.environments[1]?.cells).toEqual({});
     expect(matrix.drift).toEqual([]);
+    const thread = matrix.environments[0]?.cells.api?.thread;
+    expect(thread).toEqual({ channel: expect.any(String), messageId: expect.any(String) });
+    const promotions = (await (await fetch(`${started.baton.url}/api/dashboard/promotions`)).json()) as {
+      id: string;
+      thread?: unknown;
+    }[];
+    expect(promotions).toEqual([expect.objectContaining({ id: '1', thread })]);
   });
 });
 

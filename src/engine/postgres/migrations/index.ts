@@ -1,5 +1,6 @@
 import { RECORDS_MIGRATION } from './0001-records.ts';
 import { ARCHIVE_MIGRATION } from './0002-archive.ts';
+import { THREADS_MIGRATION } from './0003-threads.ts';
 
 /** One schema change of Baton's PostgreSQL records: applied once, in order, never edited once shipped. */
 export interface SchemaMigration {
@@ -8,4 +9,4 @@ export interface SchemaMigration {
 }
 
 /** Every migration this Baton knows, oldest first; a new one goes at the end. */
-export const SCHEMA_MIGRATIONS: readonly SchemaMigration[] = [RECORDS_MIGRATION, ARCHIVE_MIGRATION];
+export const SCHEMA_MIGRATIONS: readonly SchemaMigration[] = [RECORDS_MIGRATION, ARCHIVE_MIGRATION, THREADS_MIGRATION];

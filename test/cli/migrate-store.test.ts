@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sealAuditRecord, verifyAuditChain } from '../../src/core/audit-record.ts';
+import { samplePromotion } from '../engine/contract-suite.ts';
 import { migrateStoreFromCommandLine } from '../../src/cli-migrate-store.ts';
-import type { Store } from '../../src/engine/contract.ts';
+import type { AuditBuild, Store } from '../../src/engine/contract.ts';
 import { MemoryStore } from '../../src/engine/memory/memory-store.ts';
 import { openPostgresRecords } from '../../src/engine/postgres/index.ts';
 import { createThrowawayDatabase, type ThrowawayDatabase } from '../support/postgres-database.ts';
@@ -239,6 +240,44 @@ describe('baton migrate-store', () => {
         ]),
       );
       expect(await store.getPromotion('3')).toEqual(older);
+    });
+  });
+
+  it('copies a promotion whose words hold NUL, copies nothing twice, and copies it again once the source has more of it', async () => {
+    database = await createThrowawayDatabase();
+    dataDir = await mkdtemp(join(tmpdir(), 'baton-migrate-'));
+    const words = 'ship it\u0000 now';
+    const said =
+      (summary: string): AuditBuild =>
+      (previous) =>
+        sealAuditRecord(
+          'promotion-1',
+          { type: 'promotion.approved', actor: 'mallory', summary, promotionId: '1' },
+          previous,
+          'now',
+        );
+    const source = new MemoryStore(dataDir);
+    await source.createPromotion(samplePromotion('1', { requestedBy: `mallory${words}`, reason: words }), [
+      said(words),
+    ]);
+    await source.close();
+    const env = { DATABASE_URL: database.url };
+    const migrate = () => migrateStoreFromCommandLine({ from: 'embedded', to: 'postgres', dataDir }, env, silentLogger);
+
+    expect(await migrate()).toContain('1 promotions (1 written now');
+    expect(await migrate()).toContain('1 promotions (0 written now');
+
+    const later = new MemoryStore(dataDir);
+    await later.transitionPromotion('1', (p) => ({
+      promotion: { ...p, state: 'rejected' },
+      records: [said(`again: ${words}`)],
+    }));
+    await later.close();
+    expect(await migrate()).toContain('1 promotions (1 written now');
+    await inPostgres(database.url, async ({ store }) => {
+      const promotion = await store.getPromotion('1');
+      expect(promotion).toMatchObject({ reason: words, state: 'rejected', audit: { count: 2 } });
+      expect((await store.readAudit('promotion-1')).map((r) => r.summary)).toEqual([words, `again: ${words}`]);
     });
   });
 

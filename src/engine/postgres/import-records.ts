@@ -114,17 +114,29 @@ async function writeStreams(client: pg.PoolClient, copies: readonly StreamCopy[]
   return missing.length;
 }
 
-/** Writes promotions not there yet, or whose stored version has no more records than the source's; returns how many. */
+/**
+ * Writes promotions not there yet, or whose stored version has no more records
+ * than the source's; returns how many. The stored versions are read and locked
+ * first and compared here: PostgreSQL's JSON operators refuse a document that
+ * holds `\u0000`, which a person's words may.
+ */
 async function writePromotions(client: pg.PoolClient, promotions: readonly Promotion[]): Promise<number> {
-  const rows = promotions.map(promotionRow);
+  const { rows: stored } = await client.query<{ document: Promotion }>(
+    'SELECT document FROM baton.promotions WHERE id = ANY($1::bigint[]) FOR UPDATE',
+    [promotions.map((promotion) => promotion.id)],
+  );
+  const storedCount = new Map(stored.map((row) => [row.document.id, row.document.audit?.count ?? 0]));
+  const rows = promotions
+    .filter((promotion) => (storedCount.get(promotion.id) ?? 0) <= (promotion.audit?.count ?? 0))
+    .map(promotionRow);
+  if (rows.length === 0) return 0;
   const column = (k: number) => rows.map((row) => row[k]);
   const { rowCount } = await client.query(
     `INSERT INTO baton.promotions (${PROMOTION_COLUMNS})
      SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::boolean[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::json[])
      ON CONFLICT (id) DO UPDATE SET environment = EXCLUDED.environment, state = EXCLUDED.state, finished = EXCLUDED.finished,
        requested_by = EXCLUDED.requested_by, requested_at = EXCLUDED.requested_at, finished_at = EXCLUDED.finished_at, document = EXCLUDED.document
-     WHERE baton.promotions.document::text <> EXCLUDED.document::text
-       AND coalesce((EXCLUDED.document->'audit'->>'count')::integer, 0) >= coalesce((baton.promotions.document->'audit'->>'count')::integer, 0)`,
+     WHERE baton.promotions.document::text <> EXCLUDED.document::text`,
     [0, 1, 2, 3, 4, 5, 6, 7].map(column),
   );
   return rowCount ?? 0;

@@ -24,7 +24,8 @@ import { lockAuditHead, RecordChain, writeAuditRecords } from './audit-rows.ts';
 import { AuditWriter } from './audit-writer.ts';
 import { deploymentWindow, type DeploymentWindow } from './deployment-window.ts';
 import { isPromotionId, PROMOTION_COLUMNS, promotionRow } from './promotion-rows.ts';
-import { PromotionWriter, type TransitionChange, type Transitioned } from './promotion-writer.ts';
+import type { TransitionChange, Transitioned } from '../apply-transitions.ts';
+import { PromotionWriter } from './promotion-writer.ts';
 import { inTransaction } from './transactions.ts';
 
 // Lapsed claims are swept now and then rather than on every claim: one chat delivery is one claim.

@@ -8,70 +8,13 @@
  */
 import type pg from 'pg';
 import { promotionStream } from '../../core/audit.ts';
-import type { AuditRecord } from '../../core/audit-record.ts';
 import type { LedgerEntry, Promotion } from '../../core/model.ts';
-import { KeyedBatches, settle, type Outcome, type Pending } from '../../keyed-batches.ts';
-import type { PromotionTransition } from '../contract.ts';
-import { anchored } from '../anchor.ts';
+import { KeyedBatches, settle, type Pending } from '../../keyed-batches.ts';
 import { deepFreeze } from '../deep-freeze.ts';
+import { applyTransitions, type TransitionChange, type Transitioned, type VerifiedMark } from '../apply-transitions.ts';
 import { lockAuditHead, RecordChain, writeAuditRecords } from './audit-rows.ts';
 import { isPromotionId, promotionRow } from './promotion-rows.ts';
 import { inTransaction } from './transactions.ts';
-
-export type TransitionChange = (current: Promotion) => PromotionTransition | undefined;
-
-export interface Transitioned {
-  promotion: Promotion;
-  records: AuditRecord[];
-}
-
-interface VerifiedMark {
-  component: string;
-  version: string;
-  at: string;
-}
-
-/** What a batch of changes writes: the last promotion, ledger entries by component, the first verified mark of each version. */
-interface Applied {
-  outcomes: Outcome<Transitioned>[];
-  written?: Promotion;
-  ledger: Map<string, LedgerEntry | null>;
-  verified: Map<string, VerifiedMark>;
-}
-
-/**
- * Applies the changes in order, each to what the one before left, chaining
- * the records they ask for. A change that throws, or whose record does, is
- * left out with its ledger entries; its caller gets the error.
- */
-function applyAll(base: Promotion, chain: RecordChain, batch: Pending<TransitionChange, Transitioned>[]): Applied {
-  let current = base;
-  let written: Promotion | undefined;
-  const ledger = new Map<string, LedgerEntry | null>();
-  const verified = new Map<string, VerifiedMark>();
-  const outcomes = batch.map((entry): Outcome<Transitioned> => {
-    try {
-      const transition = entry.input(current);
-      if (!transition) return { ok: true, value: { promotion: current, records: [] } };
-      const records = chain.add(transition.records);
-      const changed = transition.promotion !== undefined || records.length > 0;
-      const next = changed ? deepFreeze(anchored(transition.promotion ?? current, records)) : current;
-      if (changed) {
-        current = next;
-        written = next;
-      }
-      for (const write of transition.ledger ?? []) ledger.set(write.component, write.entry);
-      for (const [component, version] of Object.entries(transition.verified?.versions ?? {})) {
-        const key = `${component}\u0000${version}`;
-        if (!verified.has(key)) verified.set(key, { component, version, at: transition.verified?.at ?? '' });
-      }
-      return { ok: true, value: { promotion: next, records } };
-    } catch (error) {
-      return { ok: false, error };
-    }
-  });
-  return { outcomes, written, ledger, verified };
-}
 
 async function writeLedger(
   client: pg.PoolClient,
@@ -129,7 +72,7 @@ export class PromotionWriter {
       const base = deepFreeze(row.document);
       const stream = promotionStream(id);
       const chain = new RecordChain(await lockAuditHead(client, stream));
-      const applied = applyAll(base, chain, batch);
+      const applied = applyTransitions(base, chain, batch);
       if (applied.written) {
         await client.query(
           'UPDATE baton.promotions SET environment = $2, state = $3, finished = $4, requested_by = $5, requested_at = $6, finished_at = $7, document = $8 WHERE id = $1',
@@ -138,7 +81,7 @@ export class PromotionWriter {
       }
       await writeAuditRecords(client, stream, chain.records);
       await writeLedger(client, base.environment, applied.ledger);
-      await writeVerified(client, base.environment, [...applied.verified.values()]);
+      await writeVerified(client, base.environment, applied.verified);
       return applied.outcomes;
     });
     if (!outcomes) for (const entry of batch) entry.reject(new Error(`Promotion #${id} does not exist.`));

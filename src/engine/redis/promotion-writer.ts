@@ -10,24 +10,15 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { promotionStream } from '../../core/audit.ts';
-import type { AuditRecord } from '../../core/audit-record.ts';
-import { isTerminal, type LedgerEntry, type Promotion } from '../../core/model.ts';
-import { KeyedBatches, settle, type Outcome, type Pending } from '../../keyed-batches.ts';
-import type { PromotionTransition } from '../contract.ts';
-import { anchored } from '../anchor.ts';
+import { isTerminal, type Promotion } from '../../core/model.ts';
+import { KeyedBatches, settle, type Pending } from '../../keyed-batches.ts';
+import { applyTransitions, type TransitionChange, type Transitioned } from '../apply-transitions.ts';
 import { deepFreeze } from '../deep-freeze.ts';
 import { AuditChain } from './audit-writer.ts';
 import { layoutJson, layoutOf, spliceOf, type Layout } from './promotion-json.ts';
 import { RecentValues } from './recent-values.ts';
 import { TRANSITION_PROMOTION } from './scripts.ts';
-import { verifiedFields } from './verified-fields.ts';
-
-export type TransitionChange = (current: Promotion) => PromotionTransition | undefined;
-
-export interface Transitioned {
-  promotion: Promotion;
-  records: AuditRecord[];
-}
+import { verifiedField } from './verified-fields.ts';
 
 export interface PromotionKeys {
   promotion(id: string): string;
@@ -150,15 +141,19 @@ export class PromotionWriter {
         return;
       }
       const chain = new AuditChain(head);
-      const { outcomes, written, ledger, verified } = applyAll(base.value, chain, batch);
-      if (!written && chain.entries.length === 0 && ledger.size === 0 && verified.size === 0 && confirmed)
+      const { environment } = base.value;
+      const { outcomes, written, ledger, verified } = applyTransitions(base.value, chain, batch);
+      if (!written && chain.entries.length === 0 && ledger.size === 0 && verified.length === 0 && confirmed)
         return settle(batch, outcomes);
       const layout = written ? layoutOf(written) : undefined;
       const splice = layout ? spliceOf(layout, base.layout) : [];
       const terminal = written !== undefined && isTerminal(written.state);
       const records = chain.entries.length > 0 ? [stream, head, chain.nextHead, ...chain.entries] : [];
       const ledgerArgs = [...ledger].flatMap(([component, entry]) => [component, entry ? JSON.stringify(entry) : '']);
-      const verifiedArgs = [...verified].flat();
+      const verifiedArgs = verified.flatMap((mark) => [
+        verifiedField(environment, mark.component, mark.version),
+        mark.at,
+      ]);
       const reply = (await TRANSITION_PROMOTION.run(
         this.redis,
         [
@@ -179,7 +174,7 @@ export class PromotionWriter {
           ...splice,
           String(ledger.size),
           ...ledgerArgs,
-          String(verified.size),
+          String(verified.length),
           ...verifiedArgs,
           ...records,
         ],
@@ -204,46 +199,4 @@ export class PromotionWriter {
     for (const entry of batch)
       entry.reject(new Error(`Promotion #${id} changed ${MAX_CAS_ATTEMPTS} times while being updated; giving up.`));
   }
-}
-
-/** What a batch of changes writes besides the promotion: ledger entries by component, verified marks by field. */
-interface Applied {
-  outcomes: Outcome<Transitioned>[];
-  written?: Promotion;
-  ledger: Map<string, LedgerEntry | null>;
-  verified: Map<string, string>;
-}
-
-/**
- * Applies the changes in order, each to what the one before left, and chains
- * the records they ask for. Every version is frozen, so no caller's result is
- * changed by a later change. A change that throws, or whose record does, is
- * left out with its ledger entries; its caller gets the error.
- */
-function applyAll(base: Promotion, chain: AuditChain, batch: Pending<TransitionChange, Transitioned>[]): Applied {
-  let current = base;
-  let written: Promotion | undefined;
-  const ledger = new Map<string, LedgerEntry | null>();
-  const verified = new Map<string, string>();
-  const outcomes = batch.map((entry): Outcome<Transitioned> => {
-    try {
-      const transition = entry.input(current);
-      if (!transition) return { ok: true, value: { promotion: current, records: [] } };
-      const records = chain.add(transition.records);
-      const changed = transition.promotion !== undefined || records.length > 0;
-      const next = changed ? deepFreeze(anchored(transition.promotion ?? current, records)) : current;
-      if (changed) {
-        current = next;
-        written = next;
-      }
-      for (const write of transition.ledger ?? []) ledger.set(write.component, write.entry);
-      for (const field of verifiedFields(base.environment, transition.verified?.versions ?? {})) {
-        if (!verified.has(field)) verified.set(field, transition.verified?.at ?? '');
-      }
-      return { ok: true, value: { promotion: next, records } };
-    } catch (error) {
-      return { ok: false, error };
-    }
-  });
-  return { outcomes, written, ledger, verified };
 }

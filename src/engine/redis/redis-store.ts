@@ -20,7 +20,8 @@ import type { AuditBuild, PromotionQuery, Store, ThreadRef } from '../contract.t
 import { anchored } from '../anchor.ts';
 import { deepFreeze } from '../deep-freeze.ts';
 import { AuditChain, AuditWriter } from './audit-writer.ts';
-import { PromotionWriter, type PromotionKeys, type TransitionChange, type Transitioned } from './promotion-writer.ts';
+import type { TransitionChange, Transitioned } from '../apply-transitions.ts';
+import { PromotionWriter, type PromotionKeys } from './promotion-writer.ts';
 import { RecentValues } from './recent-values.ts';
 import {
   ACQUIRE_LOCK,

@@ -4,7 +4,3 @@ const FIELD_SEPARATOR = '\u0000';
 export function verifiedField(environment: string, component: string, version: string): string {
   return [environment, component, version].join(FIELD_SEPARATOR);
 }
-
-export function verifiedFields(environment: string, versions: Record<string, string>): string[] {
-  return Object.entries(versions).map(([component, version]) => verifiedField(environment, component, version));
-}

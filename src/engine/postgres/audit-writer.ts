@@ -1,7 +1,8 @@
 /** Audit appends on PostgreSQL: the records asked for together on one stream go in one transaction, one link after the other. */
 import type pg from 'pg';
 import type { AuditRecord } from '../../core/audit-record.ts';
-import { KeyedBatches, settle, type Outcome } from '../../keyed-batches.ts';
+import { KeyedBatches, settle } from '../../keyed-batches.ts';
+import { chainRecords } from '../batched-changes.ts';
 import type { AuditBuild } from '../contract.ts';
 import { lockAuditHead, RecordChain, writeAuditRecords } from './audit-rows.ts';
 import { inTransaction } from './transactions.ts';
@@ -10,16 +11,7 @@ export class AuditWriter {
   private readonly batches = new KeyedBatches<AuditBuild, AuditRecord>(async (stream, batch) => {
     const outcomes = await inTransaction(this.pool, async (client) => {
       const chain = new RecordChain(await lockAuditHead(client, stream));
-      const built = batch.map((entry): Outcome<AuditRecord> => {
-        try {
-          const [record] = chain.add([entry.input]);
-          return record
-            ? { ok: true, value: record }
-            : { ok: false, error: new Error(`No audit record was built for ${stream}.`) };
-        } catch (error) {
-          return { ok: false, error };
-        }
-      });
+      const built = chainRecords(stream, chain, batch);
       await writeAuditRecords(client, stream, chain.records);
       return built;
     });

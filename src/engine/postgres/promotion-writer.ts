@@ -11,7 +11,7 @@ import { promotionStream } from '../../core/audit.ts';
 import type { LedgerEntry, Promotion } from '../../core/model.ts';
 import { KeyedBatches, settle, type Pending } from '../../keyed-batches.ts';
 import { deepFreeze } from '../deep-freeze.ts';
-import { applyTransitions, type TransitionChange, type Transitioned, type VerifiedMark } from '../apply-transitions.ts';
+import { applyTransitions, type TransitionChange, type Transitioned, type VerifiedMark } from '../batched-changes.ts';
 import { lockAuditHead, RecordChain, writeAuditRecords } from './audit-rows.ts';
 import { isPromotionId, promotionRow } from './promotion-rows.ts';
 import { inTransaction } from './transactions.ts';

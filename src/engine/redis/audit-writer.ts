@@ -7,7 +7,8 @@
  */
 import type { Redis } from 'ioredis';
 import type { AuditRecord } from '../../core/audit-record.ts';
-import { KeyedBatches, settle, type Outcome, type Pending } from '../../keyed-batches.ts';
+import { KeyedBatches, settle, type Pending } from '../../keyed-batches.ts';
+import { chainRecords } from '../batched-changes.ts';
 import type { AuditBuild, AuditHead } from '../contract.ts';
 import { deepFreeze } from '../deep-freeze.ts';
 import type { RecentValues } from './recent-values.ts';
@@ -72,16 +73,7 @@ export class AuditWriter {
     let head = this.heads.get(stream) ?? '';
     for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt += 1) {
       const chain = new AuditChain(head);
-      const outcomes = batch.map((entry): Outcome<AuditRecord> => {
-        try {
-          const [record] = chain.add([entry.input]);
-          return record
-            ? { ok: true, value: record }
-            : { ok: false, error: new Error(`No audit record was built for ${stream}.`) };
-        } catch (error) {
-          return { ok: false, error };
-        }
-      });
+      const outcomes = chainRecords(stream, chain, batch);
       if (chain.entries.length === 0) return settle(batch, outcomes);
       const reply = await APPEND_AUDIT.run(
         this.redis,

@@ -12,7 +12,7 @@ import type { Redis } from 'ioredis';
 import { promotionStream } from '../../core/audit.ts';
 import { isTerminal, type Promotion } from '../../core/model.ts';
 import { KeyedBatches, settle, type Pending } from '../../keyed-batches.ts';
-import { applyTransitions, type TransitionChange, type Transitioned } from '../apply-transitions.ts';
+import { applyTransitions, type TransitionChange, type Transitioned } from '../batched-changes.ts';
 import { deepFreeze } from '../deep-freeze.ts';
 import { AuditChain } from './audit-writer.ts';
 import { layoutJson, layoutOf, spliceOf, type Layout } from './promotion-json.ts';

@@ -1,8 +1,9 @@
 /**
- * The part of the transition gate that needs no server, shared by the engines
- * that write a batch of one promotion's changes at once (Redis, PostgreSQL):
- * each change is applied to what the one before left, its records chained on,
- * and its ledger entries and verified marks gathered for the same write.
+ * What needs no server in the writes of the engines that batch (Redis,
+ * PostgreSQL): each change of a promotion is applied to what the one before
+ * left, its records chained on, and its ledger entries and verified marks
+ * gathered for the same write; records appended to any stream are chained
+ * one after another, each caller told of its own.
  */
 import type { AuditRecord } from '../core/audit-record.ts';
 import type { LedgerEntry, Promotion } from '../core/model.ts';
@@ -75,4 +76,22 @@ export function applyTransitions(
     }
   });
   return { outcomes, written, ledger, verified: [...verified.values()] };
+}
+
+/** Chains each build of a batch appended to `stream`; a build that throws fails its own caller only. */
+export function chainRecords(
+  stream: string,
+  chain: RecordChaining,
+  batch: readonly Pending<AuditBuild, AuditRecord>[],
+): Outcome<AuditRecord>[] {
+  return batch.map((entry): Outcome<AuditRecord> => {
+    try {
+      const [record] = chain.add([entry.input]);
+      return record
+        ? { ok: true, value: record }
+        : { ok: false, error: new Error(`No audit record was built for ${stream}.`) };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  });
 }

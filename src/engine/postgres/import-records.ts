@@ -126,18 +126,21 @@ async function writePromotions(client: pg.PoolClient, promotions: readonly Promo
     [promotions.map((promotion) => promotion.id)],
   );
   const storedCount = new Map(stored.map((row) => [row.document.id, row.document.audit?.count ?? 0]));
-  const rows = promotions
-    .filter((promotion) => (storedCount.get(promotion.id) ?? 0) <= (promotion.audit?.count ?? 0))
-    .map(promotionRow);
-  if (rows.length === 0) return 0;
+  const written = promotions.filter(
+    (promotion) => (storedCount.get(promotion.id) ?? 0) <= (promotion.audit?.count ?? 0),
+  );
+  if (written.length === 0) return 0;
+  const rows = written.map(promotionRow);
+  // Only rows read and compared above are replaced: one a bot wrote since is left as it is.
+  const compared = written.filter((promotion) => storedCount.has(promotion.id)).map((promotion) => promotion.id);
   const column = (k: number) => rows.map((row) => row[k]);
   const { rowCount } = await client.query(
     `INSERT INTO baton.promotions (${PROMOTION_COLUMNS})
      SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::boolean[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::json[])
      ON CONFLICT (id) DO UPDATE SET environment = EXCLUDED.environment, state = EXCLUDED.state, finished = EXCLUDED.finished,
        requested_by = EXCLUDED.requested_by, requested_at = EXCLUDED.requested_at, finished_at = EXCLUDED.finished_at, document = EXCLUDED.document
-     WHERE baton.promotions.document::text <> EXCLUDED.document::text`,
-    [0, 1, 2, 3, 4, 5, 6, 7].map(column),
+     WHERE baton.promotions.document::text <> EXCLUDED.document::text AND baton.promotions.id = ANY($9::bigint[])`,
+    [...[0, 1, 2, 3, 4, 5, 6, 7].map(column), compared],
   );
   return rowCount ?? 0;
 }

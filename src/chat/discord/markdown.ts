@@ -10,7 +10,7 @@
 const USER_ID = /(?<![\d<@&#])(\d{17,20})(?!\d)/g;
 
 /** A channel as message.ts's channelText writes it. */
-const CHANNEL_ID = /(?<!\\)#(\d{17,20})(?!\d)/g;
+const CHANNEL_ID = /(?<![\\\w/])#(\d{17,20})(?!\d)/g;
 
 const BOLD = /(?<![*\w])\*([^*\n]+)\*(?![*\w])/g;
 

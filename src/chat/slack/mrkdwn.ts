@@ -14,7 +14,7 @@ export function escapeMrkdwn(text: string): string {
 const USER_ID = /\b([UW][A-Z0-9]{8,})\b/g;
 
 /** A channel id (C…/G…) as message.ts's channelText writes it becomes a link Slack shows by name. */
-const CHANNEL_ID = /#([CG][A-Z0-9]{8,})\b/g;
+const CHANNEL_ID = /(?<![\w/])#([CG][A-Z0-9]{8,})\b/g;
 
 /** An instant as Baton writes it: in messages "2026-11-03 14:05 UTC" (core/time-text.ts), in records ISO 8601. */
 const INSTANT = /\b\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z\b| \d{2}:\d{2} UTC\b)/g;

@@ -154,6 +154,9 @@ describe('ids in text on Discord', () => {
   it('shows a person as a mention and a channel Baton names as a link to it, never as a person', () => {
     const text = `1300000000000000101 cannot post to ${channelText('1300000000000000200')}`;
     expect(toDiscordMarkdown(text)).toBe('<@1300000000000000101> cannot post to <#1300000000000000200>');
+    expect(toDiscordMarkdown('see https://ci.example/run#12345678901234567890')).toBe(
+      'see https://ci.example/run#12345678901234567890',
+    );
   });
 });
 

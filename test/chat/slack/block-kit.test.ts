@@ -120,6 +120,8 @@ describe('Block Kit rendering', () => {
       textMessage(`Baton cannot post to ${channelText('C0DEPLOYS1')} or ${channelText('#ops')}`),
     );
     expect(sectionTexts(rendered.blocks)).toEqual(['Baton cannot post to <#C0DEPLOYS1> or #ops']);
+    const words = 'see Runbook#CONFIGURATION and https://wiki.example/page#CHANGELOG2';
+    expect(sectionTexts(renderBlockKit(textMessage(words)).blocks)).toEqual([words]);
   });
 
   it("shows instants in each reader's time zone, with the UTC text as fallback", () => {

@@ -179,20 +179,16 @@ return 1
 
 /**
  * Notes a promotion's thread unless one stands, and returns the one that
- * stands. A promotion written before threads had keys of their own keeps its
- * thread in its JSON; that one stands and gets its key now. KEYS: thread,
+ * stands. The promotion's JSON is not read here: Lua's JSON decoder refuses
+ * text Node writes (an unpaired surrogate in a person's words). KEYS: thread,
  * promotion. ARGV: the thread's JSON. Returns nil when there is no promotion.
  */
 export const NOTE_THREAD = new LuaScript(`
 local noted = redis.call('GET', KEYS[1])
 if noted then return noted end
-local promotion = redis.call('GET', KEYS[2])
-if not promotion then return nil end
-local earlier = cjson.decode(promotion).thread
-local thread = ARGV[1]
-if type(earlier) == 'table' then thread = cjson.encode({channel = earlier.channel, messageId = earlier.messageId}) end
-redis.call('SET', KEYS[1], thread)
-return thread
+if redis.call('EXISTS', KEYS[2]) == 0 then return nil end
+redis.call('SET', KEYS[1], ARGV[1])
+return ARGV[1]
 `);
 
 /**

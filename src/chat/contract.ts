@@ -3,12 +3,8 @@
  * and a Receiver that turns its commands and button clicks into calls on an
  * InteractionHandler. A platform knows nothing of adapters or engines.
  */
+import type { MessageRef } from '../core/model.ts';
 import type { ActionId, ChatMessage } from './message.ts';
-
-export interface MessageRef {
-  channel: string;
-  messageId: string;
-}
 
 export interface ChatOut {
   post(channel: string, message: ChatMessage): Promise<MessageRef>;

@@ -4,8 +4,9 @@
  * message is edited at most every `rootEveryMs`, and only when what it would
  * show changed; what was asked for in between is coalesced into the latest.
  */
+import type { MessageRef } from '../core/model.ts';
 import { createHash } from 'node:crypto';
-import type { MessageRef } from './contract.ts';
+
 import type { ChatMessage } from './message.ts';
 import { TokenBucket, type ChatPace } from './pace.ts';
 

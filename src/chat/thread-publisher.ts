@@ -14,7 +14,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BATON_STREAM, environmentStream, type AuditLog } from '../core/audit.ts';
 import type { AuditRecord } from '../core/audit-record.ts';
-import type { Pipeline, Promotion } from '../core/model.ts';
+import type { Pipeline, Promotion, MessageRef } from '../core/model.ts';
 import type { Logger } from '../core/capabilities.ts';
 import type { Job, JobQueue, Store } from '../engine/contract.ts';
 import {
@@ -25,7 +25,7 @@ import {
 } from '../errors.ts';
 import { ChannelPacer } from './channel-pacer.ts';
 import { ChannelProblems } from './channel-problems.ts';
-import type { ChatOut, MessageRef } from './contract.ts';
+import type { ChatOut } from './contract.ts';
 import { channelText, type ChatMessage } from './message.ts';
 import { UNPACED, type ChatPace } from './pace.ts';
 import { packReplies } from './reply-packing.ts';

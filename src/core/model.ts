@@ -218,6 +218,12 @@ export interface Promotion {
   finishedAt?: string;
 }
 
+/** Where a chat message lives: its channel and the platform's id for it (a promotion's thread is its plan message). */
+export interface MessageRef {
+  channel: string;
+  messageId: string;
+}
+
 /**
  * What is left of a finished promotion once its record and audit stream went
  * into a signed evidence bundle: enough to say where the evidence went and to

@@ -11,13 +11,8 @@ import type {
   Promotion,
   PromotionState,
   Release,
+  MessageRef,
 } from '../core/model.ts';
-
-/** A promotion's chat thread: the plan message its replies go under. Outbox state, kept beside the thread cursor. */
-export interface ThreadRef {
-  channel: string;
-  messageId: string;
-}
 
 export interface PromotionQuery {
   environment?: string;
@@ -133,11 +128,11 @@ export interface Store {
    * posted. The first note stands and is what this returns, so bots that
    * posted at once agree on one thread. Archiving the promotion forgets it.
    */
-  noteThread(promotionId: string, thread: ThreadRef): Promise<ThreadRef>;
+  noteThread(promotionId: string, thread: MessageRef): Promise<MessageRef>;
   /** Where a promotion's chat thread lives; undefined until its plan message is posted. */
-  threadOf(promotionId: string): Promise<ThreadRef | undefined>;
+  threadOf(promotionId: string): Promise<MessageRef | undefined>;
   /** The threads of many promotions in one read, by promotion id; those without one are left out. */
-  threadsOf(promotionIds: readonly string[]): Promise<Map<string, ThreadRef>>;
+  threadsOf(promotionIds: readonly string[]): Promise<Map<string, MessageRef>>;
   /** The last audit record of a stream that has been posted to chat (0 for none). */
   threadCursor(stream: string): Promise<number>;
   /** Moves the cursor from `from` to `to` if nobody moved it first; false otherwise. */

@@ -1,7 +1,6 @@
 /** Everything a store keeps, as plain values: what `baton migrate-store` reads from one engine and writes into another. */
 import type { AuditRecord } from '../core/audit-record.ts';
-import type { ArchivedPromotion, Freeze, LedgerEntry, Promotion, Release } from '../core/model.ts';
-import type { ThreadRef } from './contract.ts';
+import type { ArchivedPromotion, Freeze, LedgerEntry, Promotion, Release, MessageRef } from '../core/model.ts';
 
 export interface RecordsSnapshot {
   /** The last promotion id handed out. */
@@ -11,7 +10,7 @@ export interface RecordsSnapshot {
   streams: Map<string, AuditRecord[]>;
   cursors: Map<string, number>;
   /** Promotion id → its chat thread. */
-  threads: Map<string, ThreadRef>;
+  threads: Map<string, MessageRef>;
   ledger: { environment: string; component: string; entry: LedgerEntry }[];
   verified: { environment: string; component: string; version: string; at: string }[];
   locks: { environment: string; holder: string }[];

@@ -3,12 +3,13 @@
  * Retry-After): a burst is coalesced, every event is still in the thread, in
  * order, and nothing is dropped.
  */
+import type { MessageRef } from '../../src/core/model.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { ThreadPublisher } from '../../src/chat/thread-publisher.ts';
-import type { ChatOut, MessageRef } from '../../src/chat/contract.ts';
+import type { ChatOut } from '../../src/chat/contract.ts';
 import type { ChatMessage } from '../../src/chat/message.ts';
 import { AuditLog } from '../../src/core/audit.ts';
 import { sealAuditRecord } from '../../src/core/audit-record.ts';

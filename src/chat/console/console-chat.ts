@@ -4,12 +4,13 @@
  * Without a sign-in (on loopback) whoever reaches the page says who they are;
  * with one, every request acts as the person signed in.
  */
+import type { MessageRef } from '../../core/model.ts';
 import { systemClock } from '../../core/capabilities.ts';
 import type { Clock } from '../../core/capabilities.ts';
 import type { RefusalRecorder } from '../../http/access-checks.ts';
 import type { ConsoleSignIn } from '../../http/login/console-access.ts';
 import type { AccessCheck, Caller, HttpServer, JsonResult, RouteResult } from '../../http/server.ts';
-import type { ChatOut, InteractionHandler, MessageRef, Receiver, Reply } from '../contract.ts';
+import type { ChatOut, InteractionHandler, Receiver, Reply } from '../contract.ts';
 import type { ChatMessage } from '../message.ts';
 import { openEventStream } from './event-stream.ts';
 import { ConsoleMessageStore } from './message-store.ts';

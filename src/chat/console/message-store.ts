@@ -2,10 +2,11 @@
  * The console's channels and messages, in memory. Threads are one level deep,
  * as in Slack: a reply to a reply joins the root message's thread.
  */
+import type { MessageRef } from '../../core/model.ts';
 import type { Clock } from '../../core/capabilities.ts';
 import { BatonError, ErrorCode } from '../../errors.ts';
 import type { Journal } from '../../journal.ts';
-import type { MessageRef } from '../contract.ts';
+
 import type { ChatMessage } from '../message.ts';
 
 export interface ConsoleMessage {

@@ -5,6 +5,7 @@
  * again as plain text rather than lost. Rate limits are waited out by the
  * REST client, per route bucket and globally, before anything is sent.
  */
+import type { MessageRef } from '../../core/model.ts';
 import { createHash } from 'node:crypto';
 import {
   DiscordAPIError,
@@ -15,7 +16,7 @@ import {
 } from 'discord.js';
 import type { Logger } from '../../core/capabilities.ts';
 import { errorMessage } from '../../errors.ts';
-import type { ChatOut, MessageRef } from '../contract.ts';
+import type { ChatOut } from '../contract.ts';
 import { clip, messagePlainText, type ChatMessage } from '../message.ts';
 import { translateDiscordError } from './discord-errors.ts';
 import type { DiscordChannels } from './channels.ts';

@@ -5,11 +5,12 @@
  * holds its messages back, and a message Slack refuses to render is posted
  * again as plain text, with its full text attached, rather than lost.
  */
+import type { MessageRef } from '../../core/model.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../../core/capabilities.ts';
 import { errorMessage } from '../../errors.ts';
-import type { ChatOut, MessageRef } from '../contract.ts';
+import type { ChatOut } from '../contract.ts';
 import { clip, messagePlainText, type ChatMessage } from '../message.ts';
 import { renderBlockKit, type SlackMessage } from './block-kit.ts';
 import { isRateLimited, retryAfterMs, slackError, translateSlackError } from './slack-errors.ts';

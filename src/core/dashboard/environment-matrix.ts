@@ -2,8 +2,8 @@
  * What runs where: every environment's ledger as one table of environments ×
  * components, each cell saying since when, by whom and from which promotion.
  */
-import type { Store, ThreadRef } from '../../engine/contract.ts';
-import type { Pipeline, Promotion, PromotionState } from '../model.ts';
+import type { Store } from '../../engine/contract.ts';
+import type { Pipeline, Promotion, PromotionState, MessageRef } from '../model.ts';
 
 export interface MatrixCell {
   version: string;
@@ -16,7 +16,7 @@ export interface MatrixCell {
   /** That promotion's state now: a failed one can have left some components changed. */
   promotionState?: PromotionState;
   /** Where the promotion's thread is, to link to it. */
-  thread?: ThreadRef;
+  thread?: MessageRef;
 }
 
 export interface MatrixRow {
@@ -36,7 +36,7 @@ export interface EnvironmentMatrix {
 function cellOf(
   entry: { version: string; since: string; promotionId: string },
   promotion: Promotion | undefined,
-  thread: ThreadRef | undefined,
+  thread: MessageRef | undefined,
 ): MatrixCell {
   return {
     version: entry.version,

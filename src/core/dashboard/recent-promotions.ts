@@ -4,8 +4,8 @@
  * is matched here, over a bounded number of pages so that a name nobody has
  * cannot make one request read all history.
  */
-import type { Store, ThreadRef } from '../../engine/contract.ts';
-import type { Promotion, PromotionState } from '../model.ts';
+import type { Store } from '../../engine/contract.ts';
+import type { Promotion, PromotionState, MessageRef } from '../model.ts';
 
 export interface PromotionFilter {
   environment?: string;
@@ -28,7 +28,7 @@ export interface PromotionSummary {
   approvedBy: string[];
   rejectedBy?: string;
   rolledBackBy?: string;
-  thread?: ThreadRef;
+  thread?: MessageRef;
 }
 
 const PAGE = 100;
@@ -44,7 +44,7 @@ export function tookPart(promotion: Promotion, person: string): boolean {
   );
 }
 
-function summaryOf(p: Promotion, thread: ThreadRef | undefined): PromotionSummary {
+function summaryOf(p: Promotion, thread: MessageRef | undefined): PromotionSummary {
   return {
     id: p.id,
     release: p.release.name,

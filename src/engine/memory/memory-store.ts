@@ -16,16 +16,9 @@ import {
   type LedgerEntry,
   type Promotion,
   type Release,
+  type MessageRef,
 } from '../../core/model.ts';
-import type {
-  AuditBuild,
-  AuditHead,
-  LedgerWrite,
-  PromotionQuery,
-  PromotionTransition,
-  Store,
-  ThreadRef,
-} from '../contract.ts';
+import type { AuditBuild, AuditHead, LedgerWrite, PromotionQuery, PromotionTransition, Store } from '../contract.ts';
 import { Journal, type JournalRepair } from '../../journal.ts';
 import { holdPidFile, type HeldPidFile } from '../../data-folder/pid-file.ts';
 import { encryptPlainSensitiveOutputs } from '../../core/outputs-at-rest.ts';
@@ -43,7 +36,7 @@ type StateChange =
   | { kind: 'release'; release: Release }
   | { kind: 'counter'; value: number }
   | { kind: 'cursor'; stream: string; seq: number }
-  | { kind: 'thread'; promotionId: string; thread: ThreadRef };
+  | { kind: 'thread'; promotionId: string; thread: MessageRef };
 
 /** One line of the journal: a transition is one line, so a crash keeps all of it or none. */
 type JournalEntry =
@@ -87,7 +80,7 @@ export class MemoryStore implements Store {
   private readonly audit = new Map<string, AuditRecord[]>();
   private readonly cursors = new Map<string, number>();
   /** Promotion id → its chat thread. */
-  private readonly threads = new Map<string, ThreadRef>();
+  private readonly threads = new Map<string, MessageRef>();
   /** Streams with records past their cursor, in the order they fell behind. */
   private readonly unposted = new Set<string>();
   /** Claimed keys and when each claim lapses; one process, so memory is enough. */
@@ -262,7 +255,7 @@ export class MemoryStore implements Store {
    */
   private carryThread(promotion: Promotion): Promotion {
     if (!('thread' in promotion)) return promotion;
-    const { thread, ...rest } = promotion as Promotion & { thread?: ThreadRef };
+    const { thread, ...rest } = promotion as Promotion & { thread?: MessageRef };
     if (thread && !this.threads.has(promotion.id)) this.threads.set(promotion.id, deepFreeze(thread));
     return rest;
   }
@@ -525,7 +518,7 @@ export class MemoryStore implements Store {
     return (this.audit.get(stream) ?? []).slice(afterSeq);
   }
 
-  async noteThread(promotionId: string, thread: ThreadRef): Promise<ThreadRef> {
+  async noteThread(promotionId: string, thread: MessageRef): Promise<MessageRef> {
     if (!this.promotions.has(promotionId)) throw new Error(`Promotion #${promotionId} does not exist.`);
     const noted = this.threads.get(promotionId);
     if (noted) return noted;
@@ -535,11 +528,11 @@ export class MemoryStore implements Store {
     return kept;
   }
 
-  async threadOf(promotionId: string): Promise<ThreadRef | undefined> {
+  async threadOf(promotionId: string): Promise<MessageRef | undefined> {
     return this.threads.get(promotionId);
   }
 
-  async threadsOf(promotionIds: readonly string[]): Promise<Map<string, ThreadRef>> {
+  async threadsOf(promotionIds: readonly string[]): Promise<Map<string, MessageRef>> {
     return new Map(
       promotionIds.flatMap((id) => {
         const thread = this.threads.get(id);

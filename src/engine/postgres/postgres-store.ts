@@ -16,15 +16,16 @@ import {
   type LedgerEntry,
   type Promotion,
   type Release,
+  type MessageRef,
 } from '../../core/model.ts';
-import type { AuditBuild, PromotionQuery, Store, ThreadRef } from '../contract.ts';
+import type { AuditBuild, PromotionQuery, Store } from '../contract.ts';
 import { anchored } from '../anchor.ts';
 import { deepFreeze } from '../deep-freeze.ts';
 import { lockAuditHead, RecordChain, writeAuditRecords } from './audit-rows.ts';
 import { AuditWriter } from './audit-writer.ts';
 import { deploymentWindow, type DeploymentWindow } from './deployment-window.ts';
 import { isPromotionId, PROMOTION_COLUMNS, promotionRow } from './promotion-rows.ts';
-import type { TransitionChange, Transitioned } from '../apply-transitions.ts';
+import type { TransitionChange, Transitioned } from '../batched-changes.ts';
 import { PromotionWriter } from './promotion-writer.ts';
 import { inTransaction } from './transactions.ts';
 
@@ -261,7 +262,7 @@ export class PostgresStore implements Store {
     return rows.map((row) => deepFreeze(row.record));
   }
 
-  async noteThread(promotionId: string, thread: ThreadRef): Promise<ThreadRef> {
+  async noteThread(promotionId: string, thread: MessageRef): Promise<MessageRef> {
     const missing = () => new Error(`Promotion #${promotionId} does not exist.`);
     if (!isPromotionId(promotionId)) throw missing();
     try {
@@ -279,11 +280,11 @@ export class PostgresStore implements Store {
     return stands;
   }
 
-  async threadOf(promotionId: string): Promise<ThreadRef | undefined> {
+  async threadOf(promotionId: string): Promise<MessageRef | undefined> {
     return (await this.threadsOf([promotionId])).get(promotionId);
   }
 
-  async threadsOf(promotionIds: readonly string[]): Promise<Map<string, ThreadRef>> {
+  async threadsOf(promotionIds: readonly string[]): Promise<Map<string, MessageRef>> {
     const ids = promotionIds.filter(isPromotionId);
     if (ids.length === 0) return new Map();
     const { rows } = await this.pool.query<{ id: string; channel: string; message_id: string }>(

@@ -5,8 +5,8 @@
  */
 import type { Redis } from 'ioredis';
 import type { AuditRecord } from '../../core/audit-record.ts';
-import type { ArchivedPromotion, Freeze, LedgerEntry, Promotion, Release } from '../../core/model.ts';
-import type { ThreadRef } from '../contract.ts';
+import type { ArchivedPromotion, Freeze, LedgerEntry, Promotion, Release, MessageRef } from '../../core/model.ts';
+
 import type { RecordsSnapshot } from '../records-snapshot.ts';
 
 async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
@@ -25,18 +25,18 @@ async function readEach<T>(keys: string[], read: (page: string[]) => Promise<T[]
 export async function readRedisRecords(redis: Redis, prefix = 'baton:'): Promise<RecordsSnapshot> {
   const after = (key: string, kind: string) => key.slice(`${prefix}${kind}:`.length);
   const promotionKeys = await scanKeys(redis, `${prefix}promotion:*`);
-  const threads = new Map<string, ThreadRef>();
+  const threads = new Map<string, MessageRef>();
   const threadKeys = await scanKeys(redis, `${prefix}thread:*`);
   const threadValues = await readEach(threadKeys, (page) => redis.mget(page));
   threadKeys.forEach((key, i) => {
     const json = threadValues[i];
-    if (json) threads.set(after(key, 'thread'), JSON.parse(json) as ThreadRef);
+    if (json) threads.set(after(key, 'thread'), JSON.parse(json) as MessageRef);
   });
   // A promotion written before threads had keys of their own keeps its thread in its JSON: it moves into the threads.
   const promotions = (await readEach(promotionKeys, (page) => redis.mget(page)))
     .flatMap((text) => {
       if (text === null) return [];
-      const { thread, ...promotion } = JSON.parse(text) as Promotion & { thread?: ThreadRef };
+      const { thread, ...promotion } = JSON.parse(text) as Promotion & { thread?: MessageRef };
       if (thread && !threads.has(promotion.id)) threads.set(promotion.id, thread);
       return [promotion];
     })

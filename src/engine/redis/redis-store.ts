@@ -15,12 +15,13 @@ import {
   type LedgerEntry,
   type Promotion,
   type Release,
+  type MessageRef,
 } from '../../core/model.ts';
-import type { AuditBuild, PromotionQuery, Store, ThreadRef } from '../contract.ts';
+import type { AuditBuild, PromotionQuery, Store } from '../contract.ts';
 import { anchored } from '../anchor.ts';
 import { deepFreeze } from '../deep-freeze.ts';
 import { AuditChain, AuditWriter } from './audit-writer.ts';
-import type { TransitionChange, Transitioned } from '../apply-transitions.ts';
+import type { TransitionChange, Transitioned } from '../batched-changes.ts';
 import { PromotionWriter, type PromotionKeys } from './promotion-writer.ts';
 import { RecentValues } from './recent-values.ts';
 import {
@@ -40,9 +41,9 @@ const REMEMBERED_STREAMS = 1000;
 const MAX_ARCHIVE_ATTEMPTS = 100;
 
 /** The thread a promotion written before threads had keys of their own keeps in its JSON. */
-function earlierThread(json: string | null): ThreadRef | undefined {
+function earlierThread(json: string | null): MessageRef | undefined {
   if (json === null) return undefined;
-  const { thread } = JSON.parse(json) as { thread?: ThreadRef };
+  const { thread } = JSON.parse(json) as { thread?: MessageRef };
   return thread ? deepFreeze({ channel: thread.channel, messageId: thread.messageId }) : undefined;
 }
 
@@ -271,33 +272,34 @@ export class RedisStore implements Store {
     return entries.map(([, fields]) => deepFreeze(JSON.parse(fields[1] ?? 'null') as AuditRecord));
   }
 
-  async noteThread(promotionId: string, thread: ThreadRef): Promise<ThreadRef> {
+  async noteThread(promotionId: string, thread: MessageRef): Promise<MessageRef> {
+    // A thread kept in the JSON of a promotion written before threads had keys of their own stands, and gets its key.
+    const noted = (await this.threadOf(promotionId)) ?? thread;
     const stands = (await NOTE_THREAD.run(
       this.redis,
       [this.key('thread', promotionId), this.keys.promotion(promotionId)],
-      [JSON.stringify({ channel: thread.channel, messageId: thread.messageId })],
+      [JSON.stringify({ channel: noted.channel, messageId: noted.messageId })],
     )) as string | null;
     if (stands === null) throw new Error(`Promotion #${promotionId} does not exist.`);
-    return deepFreeze(JSON.parse(stands) as ThreadRef);
+    return deepFreeze(JSON.parse(stands) as MessageRef);
   }
 
-  async threadOf(promotionId: string): Promise<ThreadRef | undefined> {
+  async threadOf(promotionId: string): Promise<MessageRef | undefined> {
     return (await this.threadsOf([promotionId])).get(promotionId);
   }
 
   /**
    * Read from the threads' own keys; a promotion without one may keep its
-   * thread in its JSON, written before threads had keys of their own (or by
-   * such a bot still running beside this one in a rolling upgrade).
+   * thread in its JSON, written before threads had keys of their own.
    */
-  async threadsOf(promotionIds: readonly string[]): Promise<Map<string, ThreadRef>> {
-    const threads = new Map<string, ThreadRef>();
+  async threadsOf(promotionIds: readonly string[]): Promise<Map<string, MessageRef>> {
+    const threads = new Map<string, MessageRef>();
     if (promotionIds.length === 0) return threads;
     const noted = await this.redis.mget(promotionIds.map((id) => this.key('thread', id)));
     const unnoted: string[] = [];
     promotionIds.forEach((id, i) => {
       const json = noted[i];
-      if (json) threads.set(id, deepFreeze(JSON.parse(json) as ThreadRef));
+      if (json) threads.set(id, deepFreeze(JSON.parse(json) as MessageRef));
       else unnoted.push(id);
     });
     if (unnoted.length === 0) return threads;

@@ -4,12 +4,12 @@
  * Approve / Reject; Approve threads the steps under the plan (the later ones
  * after a delay, as a worker would) and updates the plan in place.
  */
+import type { MessageRef } from '../../../src/core/model.ts';
 import type {
   ChatOut,
   IncomingAction,
   IncomingCommand,
   InteractionHandler,
-  MessageRef,
   Reply,
 } from '../../../src/chat/contract.ts';
 import { textMessage } from '../../../src/chat/message.ts';

@@ -1,5 +1,6 @@
 /** Starts a ConsoleChat on a real HTTP server on a free port, with the fake handler. */
-import type { MessageRef, Reply } from '../../../src/chat/contract.ts';
+import type { MessageRef } from '../../../src/core/model.ts';
+import type { Reply } from '../../../src/chat/contract.ts';
 import type { Clock } from '../../../src/core/capabilities.ts';
 import { ConsoleChat } from '../../../src/chat/console/console-chat.ts';
 import { createHttpServer } from '../../../src/http/server.ts';

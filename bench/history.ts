@@ -78,7 +78,7 @@ async function evidenceOfOne(store: Store, id: string): Promise<{ ms: number; in
   const started = performance.now();
   const promotion = await store.getPromotion(id);
   if (!promotion) throw new Error(`promotion #${id} is missing`);
-  const bundle = buildEvidence(promotion, await store.readAudit(promotionStream(id)), audit);
+  const bundle = buildEvidence(promotion, await store.readAudit(promotionStream(id)), audit, await store.threadOf(id));
   return { ms: performance.now() - started, intact: bundle.chain.intact && bundle.events.length === 4 };
 }
 

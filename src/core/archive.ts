@@ -79,7 +79,7 @@ async function archiveOne(deps: ArchiveDeps, id: string, run: ArchiveRun): Promi
   const anchor = promotion.audit;
   if (!anchor)
     return 'its record names no head for its audit log (written by an older Baton), so no bundle could prove it whole';
-  const bundle = buildEvidence(promotion, [...records], deps.audit);
+  const bundle = buildEvidence(promotion, [...records], deps.audit, await deps.store.threadOf(id));
   const reason = await reasonToKeep(deps, promotion, anchor, records, bundle.chain);
   if (reason) return reason;
   const content = `${JSON.stringify(bundle, null, 2)}\n`;

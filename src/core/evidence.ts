@@ -6,7 +6,7 @@
 import { createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { canonicalJson, type AuditRecord, type ChainCheck } from './audit-record.ts';
 import type { AuditLog } from './audit.ts';
-import type { LedgerEntry, Promotion, Step } from './model.ts';
+import type { LedgerEntry, MessageRef, Promotion, Step } from './model.ts';
 import { maskSensitiveOutputs } from './redaction.ts';
 import { describeRelease } from './release.ts';
 
@@ -20,6 +20,8 @@ export interface EvidenceSignature {
 
 export interface EvidenceBundle {
   promotion: Promotion;
+  /** Where the promotion's chat thread, the record people read, was posted. */
+  thread?: MessageRef;
   chain: ChainCheck;
   events: AuditRecord[];
   signature?: EvidenceSignature;
@@ -34,9 +36,15 @@ function maskedStep(step: Step): Step {
   return { ...step, outputs: maskSensitiveOutputs(step), ledgerBefore: maskedLedgerEntry(step.ledgerBefore) };
 }
 
-export function buildEvidence(promotion: Promotion, events: AuditRecord[], audit: AuditLog): EvidenceBundle {
+export function buildEvidence(
+  promotion: Promotion,
+  events: AuditRecord[],
+  audit: AuditLog,
+  thread: MessageRef | undefined,
+): EvidenceBundle {
   const bundle: EvidenceBundle = {
     promotion: { ...promotion, steps: promotion.steps.map(maskedStep) },
+    ...(thread ? { thread: { channel: thread.channel, messageId: thread.messageId } } : {}),
     chain: audit.verify(events, promotion.audit),
     events,
   };
@@ -44,8 +52,9 @@ export function buildEvidence(promotion: Promotion, events: AuditRecord[], audit
 }
 
 function signedContent(bundle: EvidenceBundle): Buffer {
-  const { promotion, chain, events } = bundle;
-  return Buffer.from(canonicalJson({ promotion, chain, events }));
+  // A bundle without a thread signs what bundles signed before threads were in them.
+  const { promotion, thread, chain, events } = bundle;
+  return Buffer.from(canonicalJson({ promotion, ...(thread ? { thread } : {}), chain, events }));
 }
 
 function signEvidence(bundle: EvidenceBundle, key: KeyObject): EvidenceBundle {
@@ -82,13 +91,14 @@ function outputsCell(step: Step): string {
 }
 
 export function evidenceMarkdown(bundle: EvidenceBundle): string {
-  const { promotion, events, chain } = bundle;
+  const { promotion, thread, events, chain } = bundle;
   const lines = [
     `# Promotion #${promotion.id}: ${describeRelease(promotion.release)} → ${promotion.environment}`,
     '',
     `- Requested by ${promotion.requestedBy} at ${promotion.requestedAt}`,
     `- State: ${promotion.state}${promotion.reason ? ` (${promotion.reason})` : ''}`,
     `- Approvals: ${promotion.approvals.map((a) => `${a.user} at ${a.at}`).join(', ') || 'none'}`,
+    ...(thread ? [`- Chat thread: message ${thread.messageId} in ${thread.channel}`] : []),
     `- ${chainVerdict(chain, events)}`,
     '',
     '## Steps',

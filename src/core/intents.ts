@@ -89,7 +89,12 @@ export class PromotionIntents {
       const records = await this.runtime.store.readAudit(stream);
       const promotion = await this.getPromotion(promotionId);
       if ((promotion.audit?.count ?? 0) <= records.length || attempt === EVIDENCE_READS)
-        return buildEvidence(promotion, [...records], this.runtime.audit);
+        return buildEvidence(
+          promotion,
+          [...records],
+          this.runtime.audit,
+          await this.runtime.store.threadOf(promotion.id),
+        );
     }
   }
 

@@ -87,6 +87,7 @@ describe('sensitive outputs', () => {
       promotion,
       [...(await harness.runtime.store.readAudit(promotionStream(promotion.id)))],
       harness.runtime.audit,
+      undefined,
     );
     expect(JSON.stringify(bundle)).not.toContain(PASSWORD);
     expect(bundle.chain.intact).toBe(true);
@@ -136,6 +137,7 @@ components:
       rolledBack,
       [...(await harness.runtime.store.readAudit(promotionStream(failed.id)))],
       harness.runtime.audit,
+      undefined,
     );
     expect(JSON.stringify(bundle)).not.toContain(PASSWORD);
   });

@@ -316,6 +316,10 @@ describe.each(['embedded', 'redis'] as const)('a tampered audit log on the %s en
       const published = createPublicKey(readFileSync(publicKeyPath, 'utf8'));
       expect(evidenceSignatureHolds(bundle, published)).toBe(true);
       expect(evidenceSignatureHolds(bundle, createPublicKey(generateKeyPairSync('ed25519').privateKey))).toBe(false);
+      // The bundle says where the thread people read was posted, under the signature.
+      expect(bundle.thread).toEqual({ channel: expect.any(String), messageId: expect.any(String) });
+      const elsewhere = { ...bundle, thread: { channel: bundle.thread?.channel ?? '', messageId: 'another' } };
+      expect(evidenceSignatureHolds(elsewhere, published)).toBe(false);
 
       const intact = `Hash chain intact: ${bundle.events.length} events, each sealed with HMAC-SHA-256 under the audit key over the one before.`;
       expect(replyText(await chat.command('bob', '/promote audit 1'))).toContain(intact);

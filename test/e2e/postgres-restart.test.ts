@@ -70,7 +70,11 @@ describe('records in PostgreSQL with the queues in the bot', () => {
     const status = replyText(await again.command('bob', '/promote status 1'));
     expect(status).toContain('State: interrupted');
     expect(status).toMatch(/`quick` 1 .*\[succeeded\]/);
-    const root = await again.promotionMessage('1');
+    // The plan message is brought up to date by the outbox, a moment after the record that says so.
+    const root = await until(async () => {
+      const message = await again.promotionMessage('1');
+      return buttonsOf(message.message).length > 0 ? message : undefined;
+    });
     expect(buttonsOf(root.message).map((b) => b.actionId)).toEqual(['rollback']);
     expect(replyText(await again.command('bob', '/promote audit 1'))).toContain('Hash chain intact');
     expect(replyText(await again.click('bob', 'rollback', '1'))).toContain('Rolling back promotion #1');

@@ -83,6 +83,13 @@ describe('a bot that died before queueing the job its change called for, on Redi
       'Planning promotion #1',
     );
     await untilState(first, '1', 'awaiting_approval');
+    // Planning hands the environment back just after the plan is shown: an approval before that starts the
+    // promotion from the plan job instead, and the crash would not fall on the approval.
+    await until(
+      async () => ((await first.engine.store.lockHolder('staging')) === undefined ? true : undefined),
+      15_000,
+      'staging to be free',
+    );
     dieAtNextQueueing(first);
     expect(replyText(await chat.click('bob', 'approve', '1'))).toContain('Something went wrong');
     const cut = await first.promotions.getPromotion('1');

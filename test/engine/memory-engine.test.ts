@@ -24,23 +24,29 @@ describeEngineContract('memory', async () => {
   };
 });
 
+/** Promotion #1's two records, as an earlier Baton sealed them. */
+function requestedThenSucceeded() {
+  const requested = sealAuditRecord(
+    'promotion-1',
+    { type: 'promotion.requested', actor: 'alice', summary: 'asked', promotionId: '1' },
+    undefined,
+    'then',
+  );
+  const succeeded = sealAuditRecord(
+    'promotion-1',
+    { type: 'promotion.succeeded', actor: 'baton', summary: 'done', promotionId: '1' },
+    requested,
+    'then',
+  );
+  return [requested, succeeded] as const;
+}
+
 describe("the embedded engine's data folder", () => {
   it('folds the three files of the earlier layout into its one journal, losing nothing', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'baton-memory-earlier-'));
     try {
       const promotion = samplePromotion('1', { state: 'succeeded' });
-      const requested = sealAuditRecord(
-        'promotion-1',
-        { type: 'promotion.requested', actor: 'alice', summary: 'asked', promotionId: '1' },
-        undefined,
-        'then',
-      );
-      const succeeded = sealAuditRecord(
-        'promotion-1',
-        { type: 'promotion.succeeded', actor: 'baton', summary: 'done', promotionId: '1' },
-        requested,
-        'then',
-      );
+      const [requested, succeeded] = requestedThenSucceeded();
       const lines = (entries: unknown[]) => entries.map((e) => `${JSON.stringify(e)}\n`).join('');
       await writeFile(join(dataDir, 'promotions.jsonl'), lines([{ ...promotion, state: 'running' }, promotion]));
       await writeFile(
@@ -82,18 +88,7 @@ describe("the embedded engine's data folder", () => {
     try {
       const promotion = samplePromotion('1');
       const thread = { channel: '#deploys', messageId: 'm1' };
-      const requested = sealAuditRecord(
-        'promotion-1',
-        { type: 'promotion.requested', actor: 'alice', summary: 'asked', promotionId: '1' },
-        undefined,
-        'then',
-      );
-      const succeeded = sealAuditRecord(
-        'promotion-1',
-        { type: 'promotion.succeeded', actor: 'baton', summary: 'done', promotionId: '1' },
-        requested,
-        'then',
-      );
+      const [requested, succeeded] = requestedThenSucceeded();
       // As a Baton that kept the thread in the promotion wrote it: noted once, then carried by every later change.
       const journal = join(dataDir, 'journal.jsonl');
       await writeFile(

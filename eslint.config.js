@@ -2,6 +2,11 @@ import js from '@eslint/js';
 import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
+const otherAdapter = {
+  regex: '^(\\.\\./)+(script|ssh|terraform|http|lambda|kubernetes|sql-migrations|registry\\.ts)(/|$)',
+  message: 'An adapter imports no other adapter: what two adapters share belongs in adapters/kit/.',
+};
+
 export default defineConfig(
   { ignores: ['node_modules/', 'coverage/', '.baton/', 'dist/'] },
   js.configs.recommended,
@@ -37,9 +42,9 @@ export default defineConfig(
             },
             { regex: '(^|/)commands/', message: 'The core imports no chat command: commands call the core.' },
             {
-              regex: '(^|/)adapters/(?!kit/)',
+              regex: '(^|/)adapters/',
               message:
-                "The core imports no adapter implementation: it takes adapters through the registry it is handed and the kit's contract.",
+                'The core imports nothing from adapters/: the adapter contract it calls lives in src/core/adapter-contract.ts, and it takes adapters through the registry it is handed.',
             },
           ],
         },
@@ -74,6 +79,7 @@ export default defineConfig(
   })),
   {
     files: ['adapters/*/**/*.ts'],
+    ignores: ['adapters/kit/**'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -82,12 +88,28 @@ export default defineConfig(
             {
               regex: '(^|/)src/(?!errors\\.ts$)',
               message:
-                "An adapter imports only the kit (adapters/kit/) and Baton's errors (src/errors.ts): what it needs of the core comes through its context.",
+                "An adapter imports only the kit (adapters/kit/) and Baton's errors (src/errors.ts): the kit hands it the contract the core defines, and what it needs of the core at run time comes through its context.",
             },
+            otherAdapter,
+          ],
+        },
+      ],
+    },
+  },
+  // The kit hands adapters the contract and step errors the core defines, and durations: it alone takes those from src/.
+  {
+    files: ['adapters/kit/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
             {
-              regex: '^(\\.\\./)+(script|ssh|terraform|http|lambda|kubernetes|sql-migrations|registry\\.ts)(/|$)',
-              message: 'An adapter imports no other adapter: what two adapters share belongs in adapters/kit/.',
+              regex: '(^|/)src/(?!errors\\.ts$|durations\\.ts$|core/adapter-contract\\.ts$|core/step-errors\\.ts$)',
+              message:
+                "The kit imports from src/ only Baton's errors, durations (src/durations.ts), and the adapter contract and step errors the core defines (src/core/adapter-contract.ts, src/core/step-errors.ts).",
             },
+            otherAdapter,
           ],
         },
       ],

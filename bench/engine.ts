@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { AdapterLookup } from '../adapters/kit/contract.ts';
+import type { AdapterLookup } from '../src/core/adapter-contract.ts';
 import type { ChatOut } from '../src/chat/contract.ts';
 import { ThreadPublisher } from '../src/chat/thread-publisher.ts';
 import { AuditLog } from '../src/core/audit.ts';

@@ -1,6 +1,6 @@
 /** A target that does nothing, fast: benchmarks measure Baton's own work, not a deploy script's. */
 import { z } from 'zod';
-import type { TargetAdapter } from '../adapters/kit/contract.ts';
+import type { TargetAdapter } from '../src/core/adapter-contract.ts';
 
 export const noopAdapter = {
   kind: 'noop',

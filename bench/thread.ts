@@ -15,7 +15,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { TargetAdapter } from '../adapters/kit/contract.ts';
+import type { TargetAdapter } from '../src/core/adapter-contract.ts';
 import { createAdapterLookup } from '../adapters/registry.ts';
 import { startBaton, type BatonOptions, type RunningBaton } from '../src/app.ts';
 import { SLACK_PACE } from '../src/chat/slack/settings.ts';

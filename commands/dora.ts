@@ -1,7 +1,7 @@
 import { plural } from '../src/chat/render/labels.ts';
 import { DORA_DEFAULT_DAYS, DORA_MAX_DAYS } from '../src/core/dora-query.ts';
 import type { DoraFigures } from '../src/core/dora.ts';
-import { formatDuration } from '../adapters/kit/durations.ts';
+import { formatDuration } from '../src/durations.ts';
 import { quoteInput, UsageError } from '../src/errors.ts';
 import type { CommandDefinition } from './contract.ts';
 import { expectCount, takeOptions } from './words.ts';

@@ -7,9 +7,9 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { BatonError, ErrorCode } from './errors.ts';
-import { formatDuration } from '../adapters/kit/durations.ts';
+import { formatDuration } from './durations.ts';
 import { createAdapterLookup } from '../adapters/registry.ts';
-import type { AdapterLookup } from '../adapters/kit/contract.ts';
+import type { AdapterLookup } from './core/adapter-contract.ts';
 import { ConsoleChat } from './chat/console/console-chat.ts';
 import { exampleCommand } from './chat/console/example-command.ts';
 import type { ChatOut } from './chat/contract.ts';

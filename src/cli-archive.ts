@@ -11,7 +11,7 @@ import { systemClock, type Logger } from './core/capabilities.ts';
 import { openEngine } from './engine/open-engine.ts';
 import { UsageError } from './errors.ts';
 import { evidenceFilesOnDisk } from './evidence-files.ts';
-import { parseDuration } from '../adapters/kit/durations.ts';
+import { parseDuration } from './durations.ts';
 
 const USAGE = 'baton archive --before <date|duration> --out <folder> [--data-dir DIR] [--as USER]';
 

@@ -5,7 +5,7 @@
  */
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ProgramSupervisor } from '../adapters/kit/contract.ts';
+import type { ProgramSupervisor } from './core/adapter-contract.ts';
 import { groupRunning, processStartTime, stopProcessGroup } from './process-groups.ts';
 
 /** How long a leftover process group has to exit after SIGTERM before it gets SIGKILL. */

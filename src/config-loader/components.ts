@@ -1,7 +1,7 @@
-import type { AdapterLookup } from '../../adapters/kit/contract.ts';
+import type { AdapterLookup } from '../core/adapter-contract.ts';
 import type { Component } from '../core/model.ts';
 import { findCycles } from './cycles.ts';
-import { parseDuration } from '../../adapters/kit/durations.ts';
+import { parseDuration } from '../durations.ts';
 import { parseOrReport, valueIssue, type PathIssue } from './path-issue.ts';
 import { checkPlaceholders } from './placeholders.ts';
 import type { ConfigPath } from './positions.ts';

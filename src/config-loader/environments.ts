@@ -1,6 +1,6 @@
 import type { Environment, PeopleRule } from '../core/model.ts';
 import { findCycles } from './cycles.ts';
-import { formatDuration, parseDuration } from '../../adapters/kit/durations.ts';
+import { formatDuration, parseDuration } from '../durations.ts';
 import { parseOrReport, valueIssue, type PathIssue } from './path-issue.ts';
 import { checkPeople } from './people-refs.ts';
 import type { ConfigPath } from './positions.ts';

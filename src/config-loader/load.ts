@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import type { AdapterLookup } from '../../adapters/kit/contract.ts';
+import type { AdapterLookup } from '../core/adapter-contract.ts';
 import type { Pipeline } from '../core/model.ts';
 import { BatonError, ConfigError, ErrorCode, type ConfigIssue } from '../errors.ts';
 import { readComponents } from './components.ts';

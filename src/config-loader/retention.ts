@@ -1,7 +1,7 @@
 /** `retention:`: how long finished promotions stay in the store before they go into evidence bundles. */
 import { dirname, resolve } from 'node:path';
 import type { Retention } from '../core/model.ts';
-import { formatDuration, parseDuration } from '../../adapters/kit/durations.ts';
+import { formatDuration, parseDuration } from '../durations.ts';
 import { parseOrReport, valueIssue, type PathIssue } from './path-issue.ts';
 import type { PipelineConfig } from './schema.ts';
 

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { expecting } from './describe-value.ts';
-import { DURATION_FORM } from '../../adapters/kit/durations.ts';
+import { DURATION_FORM } from '../durations.ts';
 import { WINDOW_FORM } from './window-syntax.ts';
 
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9-]*$/;

@@ -2,7 +2,7 @@
  * The domain model every part of Baton shares. Nothing here knows about chat
  * platforms, queues or target systems.
  */
-import type { Observed, Outputs, StepPreview } from '../../adapters/kit/contract.ts';
+import type { Observed, Outputs, StepPreview } from './adapter-contract.ts';
 import type { AuditAnchor } from './audit-record.ts';
 
 /** Where a value came from in a config file, for error messages (1-based). */

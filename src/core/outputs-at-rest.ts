@@ -4,8 +4,8 @@
  * mask them in what those steps log).
  */
 import { errorMessage } from '../errors.ts';
-import { TerminalStepError } from '../../adapters/kit/step-errors.ts';
-import type { Outputs } from '../../adapters/kit/contract.ts';
+import { TerminalStepError } from './step-errors.ts';
+import type { Outputs } from './adapter-contract.ts';
 import type { OutputCipher } from './capabilities.ts';
 import type { PublishedOutputs } from './redaction.ts';
 

@@ -8,7 +8,7 @@ import { approversOf } from './approvers.ts';
 import type { PromotionEvent } from './audit.ts';
 import { transition } from './gate.ts';
 import type { Promotion, Step } from './model.ts';
-import type { StepPreview } from '../../adapters/kit/contract.ts';
+import type { StepPreview } from './adapter-contract.ts';
 import { ledgerBasis, freeEnvironment, startWhenFree, takeEnvironment } from './scheduler.ts';
 import { environmentNamed, nowIso, throwIfHandedBack, type CoreRuntime } from './runtime.ts';
 import { prepareStep } from './step-context.ts';

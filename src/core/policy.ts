@@ -2,7 +2,7 @@
  * Whether a release may enter an environment now, rule by rule, each with a
  * reason a person understands and what would satisfy it.
  */
-import { formatDuration } from '../../adapters/kit/durations.ts';
+import { formatDuration } from '../durations.ts';
 import type { Environment, Freeze, Release } from './model.ts';
 import { mayAct } from './permissions.ts';
 import { isInsideAnyWindow, nextWindowOpening } from './window-clock.ts';

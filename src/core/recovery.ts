@@ -7,7 +7,7 @@ import { errorMessage } from '../errors.ts';
 import type { Move } from './gate.ts';
 import { transition } from './gate.ts';
 import type { LedgerEntry, Promotion, Step } from './model.ts';
-import type { Observed } from '../../adapters/kit/contract.ts';
+import type { Observed } from './adapter-contract.ts';
 import { appliedSteps } from './applied-steps.ts';
 import { resumeProgress } from './progress.ts';
 import { queueNextRollbackStep } from './rollback.ts';

@@ -3,7 +3,7 @@
  * settings, and the values of outputs a step declared sensitive.
  */
 import type { Ledger } from './model.ts';
-import type { Outputs } from '../../adapters/kit/contract.ts';
+import type { Outputs } from './adapter-contract.ts';
 import { isEncrypted } from './outputs-at-rest.ts';
 
 export const MASK = '***';

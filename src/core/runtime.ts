@@ -1,7 +1,7 @@
 /** Everything the core's services share, handed in once at start-up. */
 import { BatonError, ErrorCode, quoteInput } from '../errors.ts';
 import { closestName, listNames } from '../config-loader/suggest.ts';
-import type { AdapterLookup, ProgramSupervisor } from '../../adapters/kit/contract.ts';
+import type { AdapterLookup, ProgramSupervisor } from './adapter-contract.ts';
 import type { JobQueue, Store } from '../engine/contract.ts';
 import type { AuditLog } from './audit.ts';
 import type { Environment, Pipeline } from './model.ts';

@@ -3,7 +3,7 @@
  * a redacting log, and an abort signal that fires on timeout.
  */
 import { dirname, join, resolve } from 'node:path';
-import type { AdapterContext, TargetAdapter } from '../../adapters/kit/contract.ts';
+import type { AdapterContext, TargetAdapter } from './adapter-contract.ts';
 import type { Ledger, Promotion, Step } from './model.ts';
 import { valueToMask } from './outputs-at-rest.ts';
 import { Redactor, sensitiveValuesInReach } from './redaction.ts';

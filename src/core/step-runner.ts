@@ -4,11 +4,10 @@
  * promotion on. Safe to run twice for the same step: a finished step is left
  * alone, and the adapter gets the same step id to recognise its own work.
  */
-import type { StepResult } from '../../adapters/kit/contract.ts';
+import type { Observed, Outputs, StepResult } from './adapter-contract.ts';
 import { errorMessage } from '../errors.ts';
-import { isRetryable, RetryableStepError } from '../../adapters/kit/step-errors.ts';
+import { isRetryable, RetryableStepError } from './step-errors.ts';
 import type { LedgerEntry, Promotion, Step } from './model.ts';
-import type { Observed, Outputs } from '../../adapters/kit/contract.ts';
 import type { PromotionEvent } from './audit.ts';
 import { transition } from './gate.ts';
 import { moveOn, resumeProgress } from './progress.ts';

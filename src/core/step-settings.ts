@@ -3,11 +3,10 @@
  * promotion, secrets and the outputs of the steps it needs, then validated by
  * the adapter's schema.
  */
-import type { AdapterLookup, TargetAdapter } from '../../adapters/kit/contract.ts';
+import type { AdapterLookup, Outputs, TargetAdapter } from './adapter-contract.ts';
 import { BatonError, ErrorCode } from '../errors.ts';
-import { TerminalStepError } from '../../adapters/kit/step-errors.ts';
+import { TerminalStepError } from './step-errors.ts';
 import type { Component, Ledger, Promotion, Step } from './model.ts';
-import type { Outputs } from '../../adapters/kit/contract.ts';
 import { decryptedOutputs } from './outputs-at-rest.ts';
 import type { OutputCipher, SecretSource } from './capabilities.ts';
 import type { Redactor } from './redaction.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AdapterLookup, TargetAdapter } from '../../adapters/kit/contract.ts';
+import type { AdapterLookup, TargetAdapter } from '../../src/core/adapter-contract.ts';
 
 function fakeAdapter(kind: string, config: z.ZodType): TargetAdapter {
   return {

@@ -4,7 +4,7 @@
  * the scheduled check that records (and so posts) only a change of drift.
  */
 import { describe, expect, it } from 'vitest';
-import type { TargetAdapter } from '../../adapters/kit/contract.ts';
+import type { TargetAdapter } from '../../src/core/adapter-contract.ts';
 import { environmentStream } from '../../src/core/audit.ts';
 import { DriftSchedule } from '../../src/core/drift-watch.ts';
 import { driftLine, observeDrift } from '../../src/core/drift.ts';

@@ -3,8 +3,8 @@
  * per environment and component, and fails or publishes outputs on request.
  */
 import { z } from 'zod';
-import type { AdapterContext, AdapterLookup, TargetAdapter } from '../../adapters/kit/contract.ts';
-import { RetryableStepError, TerminalStepError } from '../../adapters/kit/step-errors.ts';
+import type { AdapterContext, AdapterLookup, TargetAdapter } from '../../src/core/adapter-contract.ts';
+import { RetryableStepError, TerminalStepError } from '../../src/core/step-errors.ts';
 
 export const fakeConfigSchema = z.strictObject({
   outputs: z.record(z.string(), z.string()).optional(),

@@ -25,8 +25,11 @@ describe('layer rules', () => {
       await refusals('src/core/dashboard/planted.ts', "import { imported } from '../../../commands/status.ts';"),
     ).toEqual([expect.stringContaining('The core imports no chat command')]);
     expect(await refusals('src/core/planted.ts', "import { imported } from '../../adapters/script/run.ts';")).toEqual([
-      expect.stringContaining('The core imports no adapter implementation'),
+      expect.stringContaining('The core imports nothing from adapters/'),
     ]);
+    expect(await refusals('src/core/planted.ts', "import { imported } from '../../adapters/kit/contract.ts';")).toEqual(
+      [expect.stringContaining('The core imports nothing from adapters/')],
+    );
     expect(await refusals('src/core/planted.ts', "import { imported } from 'ioredis';")).toEqual([
       expect.stringContaining('The core sees contracts only'),
     ]);
@@ -43,10 +46,29 @@ describe('layer rules', () => {
     expect(
       await refusals('adapters/lambda/planted.ts', "import { imported } from '../../src/core/intents.ts';"),
     ).toEqual([expect.stringContaining('An adapter imports only the kit')]);
+    expect(
+      await refusals('adapters/lambda/planted.ts', "import { imported } from '../../src/core/adapter-contract.ts';"),
+    ).toEqual([expect.stringContaining('An adapter imports only the kit')]);
     expect(await refusals('adapters/lambda/planted.ts', "import { imported } from '../kit/process.ts';")).toEqual([]);
     expect(
       await refusals('adapters/kubernetes/gitops/planted.ts', "import { imported } from '../cluster/failures.ts';"),
     ).toEqual([]);
+  });
+
+  it('let the kit take from src/ only what it hands adapters: the contract, the step errors and durations', async () => {
+    expect(
+      await refusals('adapters/kit/planted.ts', "import { imported } from '../../src/core/adapter-contract.ts';"),
+    ).toEqual([]);
+    expect(
+      await refusals('adapters/kit/planted.ts', "import { imported } from '../../src/core/step-errors.ts';"),
+    ).toEqual([]);
+    expect(await refusals('adapters/kit/planted.ts', "import { imported } from '../../src/durations.ts';")).toEqual([]);
+    expect(await refusals('adapters/kit/planted.ts', "import { imported } from '../../src/core/intents.ts';")).toEqual([
+      expect.stringContaining('The kit imports from src/ only'),
+    ]);
+    expect(await refusals('adapters/kit/planted.ts', "import { imported } from '../script/command.ts';")).toEqual([
+      expect.stringContaining('An adapter imports no other adapter'),
+    ]);
   });
 
   it('keep engines, commands, adapters and other platforms out of a chat platform', async () => {

@@ -6,7 +6,7 @@
 import type { Environment, Override, Promotion } from '../../core/model.ts';
 import { rollbackCandidates } from '../../core/applied-steps.ts';
 import { pendingApprovers } from '../../core/approvers.ts';
-import { formatDuration } from '../../../adapters/kit/durations.ts';
+import { formatDuration } from '../../durations.ts';
 import { describeRelease } from '../../core/release.ts';
 import type { Block, Button, ChatMessage } from '../message.ts';
 import { STATE_LABEL, STATE_TONE, stepLine, stepTone, waveLists } from './labels.ts';

@@ -5,7 +5,7 @@
  * Neither is needed on a loopback address; anywhere else one is.
  */
 import { BatonError, ErrorCode } from '../../errors.ts';
-import { parseDuration } from '../../../adapters/kit/durations.ts';
+import { parseDuration } from '../../durations.ts';
 import { parseAddressList, type AddressList } from './address-list.ts';
 
 export const OIDC_VARIABLES = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseDuration } from '../../adapters/kit/durations.ts';
+import { formatDuration, parseDuration } from '../src/durations.ts';
 
 describe('parseDuration', () => {
   it.each([

@@ -10,8 +10,6 @@ export type {
   Observed,
   Outputs,
   ProgramSupervisor,
-  StepDefaults,
-  StepLogger,
   StepPreview,
   StepResult,
   TargetAdapter,

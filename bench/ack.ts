@@ -3,9 +3,10 @@
  * platforms. Slack: Baton (the whole bot, memory engine) vs a bare Bolt app
  * that only acks, both behind Bolt's HTTP receiver. Discord: Baton answering
  * HTTP interactions vs a bare handler that only checks the Ed25519 signature
- * and answers. The chat side (both stand-ins and the load) runs on a worker
- * thread, so what the apps do after an answer cannot hold up the clock that
- * times it. Requests are signed as each platform signs them and sent open
+ * and answers. The load runs on a worker thread of its own, and both
+ * stand-ins on another, so neither what the apps do after an answer nor the
+ * stand-ins serving the apps' posts can hold up the clock that times the
+ * answers. Requests are signed as each platform signs them and sent open
  * loop: each leaves on its schedule whatever became of the earlier ones, and
  * its latency counts from that schedule.
  */
@@ -16,8 +17,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { isMainThread, parentPort, Worker } from 'node:worker_threads';
+import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { App, HTTPReceiver } from '@slack/bolt';
 import { createAdapterLookup } from '../adapters/registry.ts';
 import { startBaton, type BatonOptions } from '../src/app.ts';
@@ -26,9 +27,10 @@ import { discordPublicKey, isSignedByDiscord } from '../src/chat/discord/signatu
 import { SLACK_EVENTS_PATH } from '../src/chat/slack/settings.ts';
 import { webhookBody } from '../src/http/raw-body.ts';
 import { journalSyncs } from '../src/journal.ts';
-import { DEFAULT_MEMBERS, startDiscordStandIn, type DiscordStandIn } from '../test/harness/discord/discord-stand-in.ts';
+import { DEFAULT_MEMBERS, startDiscordStandIn } from '../test/harness/discord/discord-stand-in.ts';
+import { deliverSigned, newSigningKeys } from '../test/harness/discord/signed-delivery.ts';
 import { sendSlashCommand } from '../test/harness/slack/signed-requests.ts';
-import { startSlackStandIn, type SlackStandIn } from '../test/harness/slack/slack-stand-in.ts';
+import { startSlackStandIn } from '../test/harness/slack/slack-stand-in.ts';
 import { noopAdapter, quiet } from './noop-adapter.ts';
 import { silentSlackLogger } from '../test/harness/slack/silent-logger.ts';
 
@@ -56,20 +58,38 @@ components:
 
 type Platform = 'slack' | 'discord';
 
-/** What the chat side tells the apps' thread once its stand-ins are up. */
-interface ChatSide {
-  slackApiUrl: string;
-  discord: { url: string; token: string; publicKey: string; guildId: string; channelId: string };
+/** Where the apps' Discord interactions come from: the stand-in's application, server and channel. */
+interface DiscordPlace {
+  applicationId: string;
+  guildId: string;
+  channelId: string;
 }
 
-/** What the apps' thread asks the chat side for: a round of load on one app. */
+/** What the stand-ins' thread tells the apps' thread once they are up. */
+interface ChatSide {
+  slackApiUrl: string;
+  discord: DiscordPlace & { url: string; token: string };
+}
+
+/** What the apps' thread asks the load's thread for: a round of load on one app. */
 interface RoundOrder {
   platform: Platform;
   eventsUrl: string;
   durationMs: number;
   /** Numbers the requests, so every promotion asks for a version not asked for before. */
   firstRequest: number;
+  /** Slack only: a response_url from the stand-in for each request of the round. */
+  responseUrls: string[];
 }
+
+/** What the apps' thread asks the stand-ins' thread for: response_urls for a round of Slack requests. */
+interface ResponseUrlOrder {
+  firstRequest: number;
+  count: number;
+}
+
+/** Which of the bench's worker threads a thread is. */
+type WorkerRole = 'stand-ins' | 'load';
 
 interface Load {
   /** Ack latencies in ms, from each request's scheduled send to its HTTP answer. */
@@ -84,6 +104,10 @@ interface Round extends Load {
   /** Promotions requested, and journal syncs (fdatasync) until their work settled. */
   promotions: number;
   syncs: number;
+  /** Garbage-collection pauses on the apps' thread during the round, ms each. */
+  gcPauses: number[];
+  /** The longest the apps' event loop was held up in the round, ms. */
+  longestStallMs: number;
 }
 
 /** Mostly `status`, and every fifth request a real promotion. */
@@ -93,7 +117,7 @@ function commandText(n: number): string {
 }
 
 /** /promote with the command text, as Discord sends it to an interactions endpoint. */
-function discordCommand(discord: DiscordStandIn, n: number): Record<string, unknown> {
+function discordCommand(discord: DiscordPlace, n: number): Record<string, unknown> {
   const user = DISCORD_USERS[n % DISCORD_USERS.length] ?? { id: '', username: '' };
   return {
     id: String(FIRST_INTERACTION_ID + BigInt(n)),
@@ -118,20 +142,26 @@ function discordCommand(discord: DiscordStandIn, n: number): Record<string, unkn
   };
 }
 
-/** The chat side: each request leaves at its time, answered or not. */
-async function sendRound(slack: SlackStandIn, discord: DiscordStandIn, order: RoundOrder): Promise<Load> {
-  const count = Math.round((order.durationMs / 1000) * RATE_PER_SECOND);
+const requestsIn = (durationMs: number) => Math.round((durationMs / 1000) * RATE_PER_SECOND);
+
+const userOf = (n: number) => USERS[n % USERS.length] ?? 'UALICE0001';
+
+/** The load: each request leaves at its time, answered or not, signed as its platform signs. */
+async function sendRound(
+  discord: DiscordPlace,
+  keys: ReturnType<typeof newSigningKeys>,
+  order: RoundOrder,
+): Promise<Load> {
+  const count = requestsIn(order.durationMs);
   const load: Load = { latencies: [], failures: 0 };
-  // Each round has one target: the stand-in signs and posts every interaction of the round to it.
-  if (order.platform === 'discord') discord.setInteractionsEndpoint(order.eventsUrl);
-  const send = (n: number): Promise<{ status: number }> => {
-    if (order.platform === 'discord') return discord.sendSigned(discordCommand(discord, n));
-    const user = USERS[n % USERS.length] ?? 'UALICE0001';
+  const send = (i: number): Promise<{ status: number }> => {
+    const n = order.firstRequest + i;
+    if (order.platform === 'discord') return deliverSigned(order.eventsUrl, keys, discordCommand(discord, n));
     const fields = {
-      user_id: user,
+      user_id: userOf(n),
       channel_id: CHANNEL,
       text: commandText(n),
-      response_url: slack.responseUrl({ user, channel: CHANNEL }),
+      response_url: order.responseUrls[i] ?? '',
     };
     return sendSlashCommand(order.eventsUrl, SIGNING_SECRET, fields);
   };
@@ -140,7 +170,7 @@ async function sendRound(slack: SlackStandIn, discord: DiscordStandIn, order: Ro
     const due = start + (i * 1000) / RATE_PER_SECOND;
     return new Promise<void>((resolve) => {
       setTimeout(() => {
-        send(order.firstRequest + i)
+        send(i)
           .then(
             (answer) => (answer.status === 200 ? load.latencies.push(performance.now() - due) : (load.failures += 1)),
             () => (load.failures += 1),
@@ -153,21 +183,38 @@ async function sendRound(slack: SlackStandIn, discord: DiscordStandIn, order: Ro
   return load;
 }
 
-async function runChatSide(port: NonNullable<typeof parentPort>): Promise<void> {
+/** The stand-ins' thread: serves the apps' posts, and hands out Slack response_urls for the load. */
+async function runStandIns(port: NonNullable<typeof parentPort>): Promise<void> {
   const slack = await startSlackStandIn({ rateLimit: null });
   const discord = await startDiscordStandIn({ rateLimits: null });
-  port.on('message', (order: RoundOrder | 'stop') => {
+  port.on('message', (order: ResponseUrlOrder | 'stop') => {
     if (order === 'stop') {
       void Promise.all([slack.close(), discord.close()]).then(() => port.close());
       return;
     }
-    void sendRound(slack, discord, order).then((load) => port.postMessage(load));
+    const urls = Array.from({ length: order.count }, (_, i) =>
+      slack.responseUrl({ user: userOf(order.firstRequest + i), channel: CHANNEL }),
+    );
+    port.postMessage(urls);
   });
-  const { url, token, publicKey, guildId, channelId } = discord;
+  const { url, token, applicationId, guildId, channelId } = discord;
   port.postMessage({
     slackApiUrl: slack.apiUrl,
-    discord: { url, token, publicKey, guildId, channelId },
+    discord: { url, token, applicationId, guildId, channelId },
   } satisfies ChatSide);
+}
+
+/** The load's thread: signs Discord's interactions with keys of its own, whose public half the apps are given. */
+function runLoad(port: NonNullable<typeof parentPort>, discord: DiscordPlace): void {
+  const keys = newSigningKeys();
+  port.on('message', (order: RoundOrder | 'stop') => {
+    if (order === 'stop') {
+      port.close();
+      return;
+    }
+    void sendRound(discord, keys, order).then((load) => port.postMessage(load));
+  });
+  port.postMessage(keys.publicKeyHex);
 }
 
 interface Target {
@@ -244,7 +291,7 @@ async function startBareDiscord(publicKey: string): Promise<Target> {
  * answer Baton defers (past 1.5 s) cannot be edited in later, and counts as
  * late here all the same.
  */
-async function startBatonTarget(chat: ChatSide, platform: Platform): Promise<Target> {
+async function startBatonTarget(chat: ChatSide, publicKey: string, platform: Platform): Promise<Target> {
   const dataDir = await mkdtemp(join(tmpdir(), 'baton-bench-ack-'));
   const configPath = join(dataDir, 'baton.yaml');
   await writeFile(configPath, config(platform === 'slack' ? CHANNEL : chat.discord.channelId));
@@ -261,7 +308,7 @@ async function startBatonTarget(chat: ChatSide, platform: Platform): Promise<Tar
       : {
           discord: {
             botToken: chat.discord.token,
-            connection: { mode: 'http', publicKey: chat.discord.publicKey },
+            connection: { mode: 'http', publicKey },
             apiUrl: chat.discord.url,
             guildId: chat.discord.guildId,
           },
@@ -314,7 +361,7 @@ function report(sides: Side[], loadBefore: number): void {
     'Slack: Bolt HTTP receiver, form-encoded, HMAC-SHA256 signature; Discord: HTTP interactions, JSON, Ed25519 signature',
   );
   console.log(
-    `apps on the main thread, stand-ins and load on a worker; load average ${loadBefore.toFixed(1)} → ${(loadavg()[0] ?? 0).toFixed(1)} on ${availableParallelism()} CPUs`,
+    `apps on the main thread, the load on a worker, both stand-ins on another; load average ${loadBefore.toFixed(1)} → ${(loadavg()[0] ?? 0).toFixed(1)} on ${availableParallelism()} CPUs`,
   );
   console.log('answer latency, ms, from scheduled send to HTTP answer');
   console.log(`${''.padEnd(30)}${'── Slack ──'.padStart(24).padEnd(32)}${'── Discord ──'.padStart(25).padEnd(32)}`);
@@ -329,9 +376,15 @@ function report(sides: Side[], loadBefore: number): void {
   row('apps thread busy, ms/request', (rounds) =>
     ms(rounds.reduce((sum, r) => sum + r.busyMsPerRequest, 0) / rounds.length),
   );
+  const pauses = (rounds: Round[]) => rounds.flatMap((r) => r.gcPauses);
+  row('GC pauses, ms in all', (rounds) => ms(pauses(rounds).reduce((sum, p) => sum + p, 0)));
+  row('longest GC pause, ms', (rounds) => ms(Math.max(0, ...pauses(rounds))));
   // Twelve rounds do not fit the columns: each side on a line of its own.
   for (const side of sides) {
     console.log(`  p99 each round, ${side.name}: ${side.rounds.map((r) => p99([r]).toFixed(0)).join(' ')}`);
+    console.log(
+      `  longest stall each round, ${side.name}: ${side.rounds.map((r) => r.longestStallMs.toFixed(0)).join(' ')}`,
+    );
   }
   for (const [bare, baton] of [
     [sides[0], sides[1]],
@@ -351,31 +404,52 @@ function report(sides: Side[], loadBefore: number): void {
 }
 
 async function runApps(): Promise<void> {
-  const chatSide = new Worker(
-    `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(import.meta.url)}); })`,
-    { eval: true },
-  );
-  const [chat] = (await once(chatSide, 'message')) as [ChatSide];
+  const startWorker = (role: WorkerRole, place?: DiscordPlace) =>
+    new Worker(
+      `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(import.meta.url)}); })`,
+      { eval: true, workerData: { role, place } },
+    );
+  const standIns = startWorker('stand-ins');
+  const [chat] = (await once(standIns, 'message')) as [ChatSide];
+  const loader = startWorker('load', chat.discord);
+  const [publicKey] = (await once(loader, 'message')) as [string];
   const targets = [
     { name: 'bare Bolt', target: await startBare(chat.slackApiUrl) },
-    { name: 'Baton (Slack)', target: await startBatonTarget(chat, 'slack') },
-    { name: 'bare Ed25519', target: await startBareDiscord(chat.discord.publicKey) },
-    { name: 'Baton (Discord)', target: await startBatonTarget(chat, 'discord') },
+    { name: 'Baton (Slack)', target: await startBatonTarget(chat, publicKey, 'slack') },
+    { name: 'bare Ed25519', target: await startBareDiscord(publicKey) },
+    { name: 'Baton (Discord)', target: await startBatonTarget(chat, publicKey, 'discord') },
   ];
   const loadBefore = loadavg()[0] ?? 0;
   let requests = 0;
+  const gcs: { start: number; ms: number }[] = [];
+  const gcWatch = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) gcs.push({ start: entry.startTime, ms: entry.duration });
+  });
+  gcWatch.observe({ entryTypes: ['gc'] });
   const round = async (target: Target, durationMs: number): Promise<Round> => {
+    const from = performance.now();
+    // Coarse on purpose: a finer timer would be load of its own on the apps' thread.
+    const delay = monitorEventLoopDelay({ resolution: 20 });
+    delay.enable();
     const busyBefore = performance.eventLoopUtilization();
     const syncsBefore = journalSyncs();
     const firstRequest = requests;
-    chatSide.postMessage({
+    let responseUrls: string[] = [];
+    if (target.platform === 'slack') {
+      standIns.postMessage({ firstRequest, count: requestsIn(durationMs) } satisfies ResponseUrlOrder);
+      [responseUrls] = (await once(standIns, 'message')) as [string[]];
+    }
+    loader.postMessage({
       platform: target.platform,
       eventsUrl: target.eventsUrl,
       durationMs,
       firstRequest,
+      responseUrls,
     } satisfies RoundOrder);
-    const [load] = (await once(chatSide, 'message')) as [Load];
+    const [load] = (await once(loader, 'message')) as [Load];
+    delay.disable();
     await target.settle();
+    const until = performance.now();
     const count = load.latencies.length + load.failures;
     requests += count;
     const promotions = Array.from({ length: count }, (_, i) => firstRequest + i).filter((n) =>
@@ -386,6 +460,8 @@ async function runApps(): Promise<void> {
       busyMsPerRequest: performance.eventLoopUtilization(busyBefore).active / count,
       promotions,
       syncs: journalSyncs() - syncsBefore,
+      gcPauses: gcs.filter((gc) => gc.start >= from && gc.start < until).map((gc) => gc.ms),
+      longestStallMs: Math.max(0, delay.max / 1e6 - 20),
     };
   };
   const sides: Side[] = targets.map(({ name }) => ({ name, rounds: [] }));
@@ -397,12 +473,17 @@ async function runApps(): Promise<void> {
       for (const [k, { target }] of targets.entries()) sides[k]?.rounds.push(await round(target, ROUND_MS));
     }
   } finally {
+    gcWatch.disconnect();
     for (const { target } of targets) await target.stop();
-    chatSide.postMessage('stop');
-    await once(chatSide, 'exit');
+    for (const worker of [loader, standIns]) {
+      worker.postMessage('stop');
+      await once(worker, 'exit');
+    }
   }
   report(sides, loadBefore);
 }
 
+const thisWorker = workerData as { role: WorkerRole; place: DiscordPlace } | null;
 if (isMainThread) await runApps();
-else if (parentPort) await runChatSide(parentPort);
+else if (parentPort && thisWorker?.role === 'stand-ins') await runStandIns(parentPort);
+else if (parentPort && thisWorker?.role === 'load') runLoad(parentPort, thisWorker.place);

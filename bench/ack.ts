@@ -40,6 +40,8 @@ const ROUND_MS = 3_000;
 const ROUNDS = 12;
 const SETTLE_MS = 200;
 const TARGET_RATIO = 1.5;
+/** Coarse on purpose: a finer timer would be load of its own on the apps' thread. */
+const STALL_RESOLUTION_MS = 20;
 const SIGNING_SECRET = 'bench-signing-secret';
 const CHANNEL = 'C0DEPLOYS1';
 const USERS = ['UALICE0001', 'UBOB000001', 'UCAROL0001'];
@@ -88,8 +90,8 @@ interface ResponseUrlOrder {
   count: number;
 }
 
-/** Which of the bench's worker threads a thread is. */
-type WorkerRole = 'stand-ins' | 'load';
+/** Which of the bench's worker threads a thread is, with what it is started with. */
+type WorkerRole = { role: 'stand-ins' } | { role: 'load'; place: DiscordPlace };
 
 interface Load {
   /** Ack latencies in ms, from each request's scheduled send to its HTTP answer. */
@@ -404,14 +406,14 @@ function report(sides: Side[], loadBefore: number): void {
 }
 
 async function runApps(): Promise<void> {
-  const startWorker = (role: WorkerRole, place?: DiscordPlace) =>
+  const startWorker = (role: WorkerRole) =>
     new Worker(
       `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(import.meta.url)}); })`,
-      { eval: true, workerData: { role, place } },
+      { eval: true, workerData: role },
     );
-  const standIns = startWorker('stand-ins');
+  const standIns = startWorker({ role: 'stand-ins' });
   const [chat] = (await once(standIns, 'message')) as [ChatSide];
-  const loader = startWorker('load', chat.discord);
+  const loader = startWorker({ role: 'load', place: chat.discord });
   const [publicKey] = (await once(loader, 'message')) as [string];
   const targets = [
     { name: 'bare Bolt', target: await startBare(chat.slackApiUrl) },
@@ -428,8 +430,7 @@ async function runApps(): Promise<void> {
   gcWatch.observe({ entryTypes: ['gc'] });
   const round = async (target: Target, durationMs: number): Promise<Round> => {
     const from = performance.now();
-    // Coarse on purpose: a finer timer would be load of its own on the apps' thread.
-    const delay = monitorEventLoopDelay({ resolution: 20 });
+    const delay = monitorEventLoopDelay({ resolution: STALL_RESOLUTION_MS });
     delay.enable();
     const busyBefore = performance.eventLoopUtilization();
     const syncsBefore = journalSyncs();
@@ -461,7 +462,7 @@ async function runApps(): Promise<void> {
       promotions,
       syncs: journalSyncs() - syncsBefore,
       gcPauses: gcs.filter((gc) => gc.start >= from && gc.start < until).map((gc) => gc.ms),
-      longestStallMs: Math.max(0, delay.max / 1e6 - 20),
+      longestStallMs: Math.max(0, delay.max / 1e6 - STALL_RESOLUTION_MS),
     };
   };
   const sides: Side[] = targets.map(({ name }) => ({ name, rounds: [] }));
@@ -483,7 +484,7 @@ async function runApps(): Promise<void> {
   report(sides, loadBefore);
 }
 
-const thisWorker = workerData as { role: WorkerRole; place: DiscordPlace } | null;
+const thisWorker = workerData as WorkerRole | null;
 if (isMainThread) await runApps();
 else if (parentPort && thisWorker?.role === 'stand-ins') await runStandIns(parentPort);
 else if (parentPort && thisWorker?.role === 'load') runLoad(parentPort, thisWorker.place);

@@ -174,11 +174,13 @@ describe('postgres engine, when PostgreSQL drops its connections', () => {
           ),
         ),
       );
+      // Watched from the start: a call may fail while the second drop is still being asked for.
+      const settled = Promise.allSettled([...writes, ...appends]);
       await new Promise((resolve) => setTimeout(resolve, 2));
       await database.query(
         'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
       );
-      const outcomes = await Promise.allSettled([...writes, ...appends]);
+      const outcomes = await settled;
       for (const outcome of outcomes) {
         if (outcome.status === 'rejected')
           expect(String(outcome.reason)).toMatch(/Baton can't reach its PostgreSQL right now .* try again in a moment/);

@@ -12,9 +12,9 @@ export async function runJob(runtime: CoreRuntime, job: Job): Promise<void> {
     case 'plan':
       return runPlanning(runtime, job.data.promotionId);
     case 'step':
-      return runStep(runtime, job.data.promotionId, job.data.stepId);
+      return runStep(runtime, job.data.promotionId, job.data.stepId, job.claim);
     case 'rollback':
-      return runRollbackStep(runtime, job.data.promotionId, job.data.stepId);
+      return runRollbackStep(runtime, job.data.promotionId, job.data.stepId, job.claim);
     case 'thread':
     case 'root':
       throw new Error('Chat messages are posted from the outbox, not the job queue.');

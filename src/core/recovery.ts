@@ -13,6 +13,7 @@ import { resumeProgress } from './progress.ts';
 import { queueNextRollbackStep } from './rollback.ts';
 import { nowIso, componentNamed, type CoreRuntime } from './runtime.ts';
 import { planJobId, reconcileEnvironments } from './scheduler.ts';
+import { stillHeld } from './step-claim.ts';
 import { prepareStep } from './step-context.ts';
 import { untilAborted, withStep } from './step-runner.ts';
 
@@ -52,7 +53,7 @@ export function recoveredMove(
   step: Step,
   observed: Observed,
 ): Move | undefined {
-  if (promotion.steps.find((s) => s.id === step.id)?.status !== 'running') return undefined;
+  if (!stillHeld(promotion, step)) return undefined;
   const at = nowIso(runtime);
   const entry: LedgerEntry = { version: step.version, since: at, promotionId: promotion.id, outputs: {} };
   return {

@@ -13,6 +13,7 @@ import { transition, type Move } from './gate.ts';
 import type { Ledger, Promotion, Step } from './model.ts';
 import { nowIso, throwIfHandedBack, type CoreRuntime } from './runtime.ts';
 import { freeEnvironment } from './scheduler.ts';
+import { claimLapsed, StepTakenOver, throwIfTakenOver } from './step-claim.ts';
 import { prepareStep, type PreparedStep } from './step-context.ts';
 import { retrying, untilAborted } from './step-runner.ts';
 
@@ -125,8 +126,17 @@ function withStep(promotion: Promotion, stepId: string, change: Partial<Step>, a
   };
 }
 
-/** The rollback job: undoes one step, records it with the ledger entry it restores, and moves on to the next. */
-export async function runRollbackStep(runtime: CoreRuntime, promotionId: string, stepId: string): Promise<void> {
+/**
+ * The rollback job: undoes one step, records it with the ledger entry it
+ * restores, and moves on to the next. `claim` fires when this worker's hold
+ * on the job lapses: the undo stops, and the worker that takes it over runs it.
+ */
+export async function runRollbackStep(
+  runtime: CoreRuntime,
+  promotionId: string,
+  stepId: string,
+  claim?: AbortSignal,
+): Promise<void> {
   const current = await runtime.store.getPromotion(promotionId);
   const step = current?.steps.find((s) => s.id === stepId);
   if (!current || current.state !== 'rolling_back' || !step) return;
@@ -141,7 +151,14 @@ export async function runRollbackStep(runtime: CoreRuntime, promotionId: string,
       ? undefined
       : { promotion: withStep(p, stepId, { status: 'rolling_back' }, nowIso(runtime)), events: [] },
   );
-  const outcome = await undoStep(runtime, promotion, step);
+  let outcome: UndoOutcome;
+  try {
+    outcome = await undoStep(runtime, promotion, step, claim);
+  } catch (error) {
+    if (!(error instanceof StepTakenOver)) throw error;
+    runtime.logger.warn({ promotionId, stepId }, `stopped undoing ${error.message}`);
+    return;
+  }
   const { promotion: after } = await transition(runtime, promotionId, (p) => {
     if (p.state !== 'rolling_back' || p.steps.find((s) => s.id === stepId)?.status !== 'rolling_back') return undefined;
     const at = nowIso(runtime);
@@ -173,17 +190,23 @@ type UndoOutcome =
   | { ok: true; event: PromotionEvent; logTail: string[] }
   | { ok: false; event: PromotionEvent; message: string; logTail: string[] };
 
-async function undoStep(runtime: CoreRuntime, promotion: Promotion, step: Step): Promise<UndoOutcome> {
+async function undoStep(
+  runtime: CoreRuntime,
+  promotion: Promotion,
+  step: Step,
+  claim: AbortSignal | undefined,
+): Promise<UndoOutcome> {
   let prepared: PreparedStep | undefined;
   try {
-    prepared = await prepareStep(runtime, promotion, step, 'fail');
+    prepared = await prepareStep(runtime, promotion, step, 'fail', claim);
     const ready = prepared;
     const rollback = ready.adapter.rollback;
     const before = step.before;
     if (!rollback || !before) throw new Error(`${step.component} cannot be rolled back`);
-    const result = await retrying(runtime, ready, step, () =>
-      untilAborted(rollback.call(ready.adapter, ready.context, before), ready.context.signal),
-    );
+    const result = await retrying(runtime, ready, step, () => {
+      if (claim?.aborted) throw claimLapsed(step);
+      return untilAborted(rollback.call(ready.adapter, ready.context, before), ready.context.signal);
+    });
     return {
       ok: true,
       logTail: [...ready.logTail],
@@ -198,6 +221,7 @@ async function undoStep(runtime: CoreRuntime, promotion: Promotion, step: Step):
     };
   } catch (error) {
     throwIfHandedBack(runtime);
+    throwIfTakenOver(error, prepared?.context.signal);
     const message = prepared?.redactor.redact(errorMessage(error)) ?? errorMessage(error);
     return {
       ok: false,

@@ -1,6 +1,7 @@
 /**
  * Builds what an adapter receives for one step: resolved settings, inputs,
- * a redacting log, and an abort signal that fires on timeout.
+ * a redacting log, and an abort signal that fires on timeout, on shutdown
+ * and when this worker's hold on the step lapses.
  */
 import { dirname, join, resolve } from 'node:path';
 import type { AdapterContext, TargetAdapter } from './adapter-contract.ts';
@@ -9,6 +10,7 @@ import { valueToMask } from './outputs-at-rest.ts';
 import { Redactor, sensitiveValuesInReach } from './redaction.ts';
 import { describeRelease } from './release.ts';
 import { componentNamed, type CoreRuntime } from './runtime.ts';
+import { claimLapsed } from './step-claim.ts';
 import { resolveStep } from './step-settings.ts';
 
 const LOG_TAIL_LINES = 40;
@@ -32,6 +34,8 @@ export async function prepareStep(
   promotion: Promotion,
   step: Step,
   pendingOutputs: 'mark' | 'fail',
+  /** Fires when this worker's hold on the step's job lapses; the step is stopped, another worker runs it. */
+  claim?: AbortSignal,
 ): Promise<PreparedStep> {
   const component = componentNamed(runtime, step.component);
   const redactor = new Redactor();
@@ -59,6 +63,9 @@ export async function prepareStep(
   const handBack = () => controller.abort(runtime.stopping?.reason);
   if (runtime.stopping?.aborted) handBack();
   else runtime.stopping?.addEventListener('abort', handBack, { once: true });
+  const letGo = () => controller.abort(claimLapsed(step));
+  if (claim?.aborted) letGo();
+  else claim?.addEventListener('abort', letGo, { once: true });
   const logTail: string[] = [];
   const context: AdapterContext<unknown> = {
     stepId: step.id,
@@ -92,6 +99,7 @@ export async function prepareStep(
     dispose: () => {
       clearTimeout(timer);
       runtime.stopping?.removeEventListener('abort', handBack);
+      claim?.removeEventListener('abort', letGo);
     },
   };
 }

@@ -15,6 +15,7 @@ import { observeCutStep, recoveredMove } from './recovery.ts';
 import { encryptSensitiveOutputs } from './outputs-at-rest.ts';
 import { maskSensitiveOutputs, sensitiveValues, type PublishedOutputs, type Redactor } from './redaction.ts';
 import { componentNamed, nowIso, throwIfHandedBack, type CoreRuntime } from './runtime.ts';
+import { holdStep, stillHeld, StepTakenOver, throwIfTakenOver } from './step-claim.ts';
 import { prepareStep, type PreparedStep } from './step-context.ts';
 
 function delay(ms: number, signal: AbortSignal): Promise<void> {
@@ -110,6 +111,7 @@ export async function retrying(
       return await work();
     } catch (error) {
       if (context.signal.aborted) throw context.signal.reason;
+      if (error instanceof StepTakenOver) throw error;
       if (!isRetryable(error) || attempt >= prepared.retries) throw error;
       // The target's own word on when to come back beats Baton's guess.
       const wait =
@@ -138,10 +140,10 @@ async function observeBefore(
   const observed = await untilAborted(prepared.adapter.current(prepared.context), prepared.context.signal);
   // An adapter that cannot observe its target relies on what Baton last recorded.
   const before: Observed = observed.version === null ? { ...observed, version: step.previousVersion } : observed;
-  await transition(runtime, promotion.id, (p) => ({
-    promotion: withStep(runtime, p, step.id, (s) => ({ ...s, before, ledgerBefore })),
-    events: [],
-  }));
+  await transition(runtime, promotion.id, (p) => {
+    if (!stillHeld(p, step)) return undefined;
+    return { promotion: withStep(runtime, p, step.id, (s) => ({ ...s, before, ledgerBefore })), events: [] };
+  });
   return { before, ledgerBefore };
 }
 
@@ -150,14 +152,20 @@ type Outcome =
   | { ok: true; published: PublishedOutputs; succeeded: PromotionEvent; logTail: string[]; finishedAt: string }
   | { ok: false; message: string; logTail: string[] };
 
-export async function runStep(runtime: CoreRuntime, promotionId: string, stepId: string): Promise<void> {
-  const claim = await claimStep(runtime, promotionId, stepId);
-  if (!claim) {
+/** `claim` fires when this worker's hold on the step's job lapses (the queue's lock); absent where it cannot. */
+export async function runStep(
+  runtime: CoreRuntime,
+  promotionId: string,
+  stepId: string,
+  claim?: AbortSignal,
+): Promise<void> {
+  const claimed = await claimStep(runtime, promotionId, stepId);
+  if (!claimed) {
     // Delivered again after its result was recorded: the worker that ran it may have died before moving the promotion on.
     await resumeProgress(runtime, promotionId);
     return;
   }
-  const { step, promotion, resumed } = claim;
+  const { step, promotion, resumed } = claimed;
   // Taken over from a worker that died: what it started may still run, and may have finished the change.
   if (resumed) {
     const observed = await observeCutStep(runtime, promotion, step);
@@ -166,11 +174,20 @@ export async function runStep(runtime: CoreRuntime, promotionId: string, stepId:
       return;
     }
   }
-  const outcome = await attemptStep(runtime, promotion, step);
+  let outcome: Outcome;
+  try {
+    outcome = await attemptStep(runtime, promotion, step, claim);
+  } catch (error) {
+    if (!(error instanceof StepTakenOver)) throw error;
+    // The worker that took the step over runs it and records it; this one's words on it would be about a run it gave up.
+    runtime.logger.warn({ promotionId, stepId }, `stopped ${error.message}`);
+    return;
+  }
   // A failure to record the result is not the step's failure: it propagates, and the job runs again with the same step id.
   await moveOn(runtime, promotionId, (p) => {
     // Recording may have reached the store before its reply was lost: a result once recorded stands.
-    if (p.steps.find((s) => s.id === stepId)?.status !== 'running') return undefined;
+    // And a later attempt of another worker's owns the step now: this one's result is not the step's.
+    if (!stillHeld(p, step)) return undefined;
     if (outcome.ok) {
       const { published, logTail, finishedAt } = outcome;
       const entry: LedgerEntry = { version: step.version, since: finishedAt, promotionId, ...published };
@@ -211,15 +228,21 @@ export async function runStep(runtime: CoreRuntime, promotionId: string, stepId:
 }
 
 /** Observes, applies (retrying what may pass on retry), checks outputs and verifies; says how it went without recording it. */
-async function attemptStep(runtime: CoreRuntime, promotion: Promotion, step: Step): Promise<Outcome> {
+async function attemptStep(
+  runtime: CoreRuntime,
+  promotion: Promotion,
+  step: Step,
+  claim: AbortSignal | undefined,
+): Promise<Outcome> {
   let prepared: PreparedStep | undefined;
   try {
-    prepared = await prepareStep(runtime, promotion, step, 'fail');
+    prepared = await prepareStep(runtime, promotion, step, 'fail', claim);
     const { before, ledgerBefore } = await observeBefore(runtime, prepared, promotion, step);
     const ready = prepared;
-    const result = await retrying(runtime, ready, step, () =>
-      untilAborted(ready.adapter.apply(ready.context), ready.context.signal),
-    );
+    const result = await retrying(runtime, ready, step, async () => {
+      await holdStep(runtime, promotion.id, step, claim);
+      return untilAborted(ready.adapter.apply(ready.context), ready.context.signal);
+    });
     const published = publishedOutputs(result, prepared.redactor);
     // The adapter may have logged these values before it said they are secret.
     for (const value of sensitiveValues(published)) prepared.redactor.add(value);
@@ -254,6 +277,7 @@ async function attemptStep(runtime: CoreRuntime, promotion: Promotion, step: Ste
     };
   } catch (error) {
     throwIfHandedBack(runtime);
+    throwIfTakenOver(error, prepared?.context.signal);
     const message = prepared?.redactor.redact(errorMessage(error)) ?? errorMessage(error);
     return { ok: false, message, logTail: prepared ? redactedLog(prepared) : [] };
   } finally {

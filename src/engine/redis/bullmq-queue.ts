@@ -102,8 +102,14 @@ export class BullQueue implements JobQueue {
   work(handler: JobHandler, options: { concurrency: number }): void {
     this.worker = new Worker<JobData>(
       this.queue.name,
-      async (job) =>
-        handler({ id: job.deduplicationId ?? job.id ?? '', data: job.data, readyAt: job.timestamp + (job.delay ?? 0) }),
+      // Three parameters, so BullMQ hands each job a signal of its own (`cancelJob` below fires it).
+      async (job, _token, signal) =>
+        handler({
+          id: job.deduplicationId ?? job.id ?? '',
+          data: job.data,
+          readyAt: job.timestamp + (job.delay ?? 0),
+          ...(signal ? { claim: signal } : {}),
+        }),
       {
         connection: this.options.connection,
         prefix: this.options.prefix,
@@ -114,6 +120,13 @@ export class BullQueue implements JobQueue {
         maxStalledCount: 10,
       },
     );
+    // A lock that could not be renewed has lapsed or is about to: the stalled-job check gives the job to another worker.
+    this.worker.on('lockRenewalFailed', (jobIds) => {
+      for (const jobId of jobIds) {
+        this.options.logger.warn({ jobId }, 'lost the lock on a running job; stopping it, another worker runs it');
+        this.worker?.cancelJob(jobId);
+      }
+    });
     this.worker.on('failed', (job, error) => this.options.logger.error({ err: error, jobId: job?.id }, 'job failed'));
     this.worker.on('error', (error) => this.options.logger.error({ err: error }, 'job worker error'));
   }

@@ -72,6 +72,35 @@ export function groupRunning(pid: number): boolean {
   });
 }
 
+/**
+ * The process groups of every process whose environment holds `entry`
+ * (`NAME=value`, exactly), except this process's own group; none without
+ * /proc. Processes of other users are not readable, and are not Baton's.
+ */
+export function groupsMarkedWith(entry: string): number[] {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const own = processStat(process.pid)?.processGroup;
+  const groups = new Set<number>();
+  for (const pid of entries) {
+    if (!/^\d+$/.test(pid)) continue;
+    let environment: string;
+    try {
+      environment = readFileSync(`/proc/${pid}/environ`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (!environment.split('\0').includes(entry)) continue;
+    const stat = processStat(pid);
+    if (stat && stat.processGroup !== own && stat.state !== 'Z' && stat.state !== 'X') groups.add(stat.processGroup);
+  }
+  return [...groups];
+}
+
 async function groupGone(pid: number, withinMs: number): Promise<boolean> {
   const deadline = performance.now() + withinMs;
   while (groupRunning(pid)) {

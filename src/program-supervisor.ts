@@ -4,12 +4,18 @@
  * the worker that restarts must stop them before it judges what the step did.
  */
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { ProgramSupervisor } from './core/adapter-contract.ts';
-import { groupRunning, processStartTime, stopProcessGroup } from './process-groups.ts';
+import { groupRunning, groupsMarkedWith, processStartTime, stopProcessGroup } from './process-groups.ts';
 
 /** How long a leftover process group has to exit after SIGTERM before it gets SIGKILL. */
 export const LEFTOVER_GRACE_MS = 5_000;
+
+/**
+ * Every program of a step carries this variable (the registry folder and the
+ * step id), so a program whose record was never written is found all the same.
+ */
+const PROGRAM_MARK = 'BATON_PROGRAM_OF';
 
 /** Only files named like this are registry entries; anything else in the folder is left alone. */
 const ENTRY_FILE = /^(\d+)\.json$/;
@@ -71,6 +77,10 @@ export class LocalProgramSupervisor implements ProgramSupervisor {
     };
   }
 
+  environmentFor(stepId: string): Record<string, string> {
+    return this.dir === undefined ? {} : { [PROGRAM_MARK]: this.markOf(stepId) };
+  }
+
   /**
    * Resolves once every program started here has exited, or after `ms`: a
    * worker that stops its steps at shutdown waits for their programs to go
@@ -85,18 +95,26 @@ export class LocalProgramSupervisor implements ProgramSupervisor {
   }
 
   /**
-   * Stops every program of `stepId` the registry says still runs, whoever
-   * started it, and clears the step's records. Returns how many process
-   * groups it stopped.
+   * Stops every program of `stepId` that still runs, whoever started it: the
+   * ones the registry lists, and any carrying the step's mark that it does
+   * not (a worker killed between starting a program and noting it). Clears
+   * the step's records. Returns how many process groups it stopped.
    */
   async stopLeftovers(stepId: string, graceMs = LEFTOVER_GRACE_MS): Promise<number> {
-    const stops = this.records()
-      .filter(({ record }) => record === undefined || record.stepId === stepId)
-      .map(async ({ file, record }) => {
+    const recorded = this.records().filter(({ record }) => record === undefined || record.stepId === stepId);
+    const listed = new Set(recorded.flatMap(({ record }) => (record ? [record.pid] : [])));
+    const unrecorded =
+      this.dir === undefined
+        ? []
+        : groupsMarkedWith(`${PROGRAM_MARK}=${this.markOf(stepId)}`).filter((group) => !listed.has(group));
+    const stops = [
+      ...recorded.map(async ({ file, record }) => {
         const stopped = record !== undefined && stillRunning(record) && (await stopProcessGroup(record.pid, graceMs));
         rmSync(file, { force: true });
         return stopped;
-      });
+      }),
+      ...unrecorded.map((group) => stopProcessGroup(group, graceMs)),
+    ];
     return (await Promise.all(stops)).filter(Boolean).length;
   }
 
@@ -126,6 +144,11 @@ export class LocalProgramSupervisor implements ProgramSupervisor {
       // A record filed under another pid's name was not written by `started`.
       return [{ file, record: record?.pid === Number(pid) ? record : undefined }];
     });
+  }
+
+  /** The step's mark: the folder too, so that two Batons on one machine never take each other's programs for their own. */
+  private markOf(stepId: string): string {
+    return JSON.stringify([resolve(this.dir ?? ''), stepId]);
   }
 
   private fileFor(pid: number): string | undefined {

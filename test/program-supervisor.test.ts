@@ -53,8 +53,12 @@ afterEach(async () => {
 });
 
 /** Starts `sh -c script` in its own process group, as runProcess does; resolves with its pid once it prints `ready`. */
-async function startGroup(script: string): Promise<number> {
-  const child = spawn('sh', ['-c', script], { detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
+async function startGroup(script: string, env: Record<string, string> = {}): Promise<number> {
+  const child = spawn('sh', ['-c', script], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
+  });
   children.push(child);
   await new Promise<void>((resolve, reject) => {
     child.once('error', reject);
@@ -165,6 +169,44 @@ describe('stopLeftovers', () => {
     expect(await restarted.stopLeftovers('step-crashed')).toBe(1);
     expect(groupRunning(pid)).toBe(false);
     expect(registryFiles()).toEqual([]);
+  });
+
+  it("stops a step's program whose start was never noted (its worker died in between), and no other step's or Baton's", async () => {
+    const marked = (folder: string, stepId: string) => new LocalProgramSupervisor(folder).environmentFor(stepId);
+    const unnoted = await startGroup('echo ready; sleep 30', marked(dir, 'step-crashed'));
+    const otherStep = await startGroup('echo ready; sleep 30', marked(dir, 'step-other'));
+    const otherBaton = await startGroup('echo ready; sleep 30', marked(`${dir}-elsewhere`, 'step-crashed'));
+    expect(registryFiles()).toEqual([]);
+
+    expect(await new LocalProgramSupervisor(dir).stopLeftovers('step-crashed')).toBe(1);
+    expect(groupRunning(unnoted)).toBe(false);
+    expect(groupRunning(otherStep)).toBe(true);
+    expect(groupRunning(otherBaton)).toBe(true);
+  });
+
+  it('finds what runProcess started by its mark once its record is gone, the helpers it started included', async () => {
+    const supervisor = new LocalProgramSupervisor(dir);
+    const abandoned = new AbortController();
+    let ready!: () => void;
+    const started = new Promise<void>((resolve) => (ready = resolve));
+    const run = runProcess(['sh', '-c', 'sleep 30 & echo ready; wait'], {
+      cwd: '.',
+      env: process.env,
+      signal: abandoned.signal,
+      programs: supervisor,
+      stepId: 'step-crashed',
+      onLine: (line) => line === 'ready' && ready(),
+    });
+    await started;
+    const [file] = registryFiles();
+    const { pid } = JSON.parse(readFileSync(join(dir, file ?? 'missing'), 'utf8')) as { pid: number };
+    leftoverGroups.push(pid);
+    // As if the worker had died before writing it.
+    await rm(join(dir, file ?? 'missing'));
+
+    expect(await new LocalProgramSupervisor(dir).stopLeftovers('step-crashed')).toBe(1);
+    expect(groupRunning(pid)).toBe(false);
+    expect((await run).exitSignal).toBe('SIGTERM');
   });
 
   it('stops every process of the group, not only the one it recorded', async () => {

@@ -90,7 +90,7 @@ export function runProcess(argv: readonly string[], options: ProcessOptions): Pr
   return new Promise((resolve, reject) => {
     const child = spawn(program, args, {
       cwd: options.cwd,
-      env: options.env,
+      env: { ...options.env, ...options.programs.environmentFor(options.stepId) },
       shell: false,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -36,6 +36,12 @@ export interface StepLogger {
 export interface ProgramSupervisor {
   /** Notes a program started for a step (its pid leads its own process group); call the returned function when it has exited. */
   started(stepId: string, pid: number): () => void;
+  /**
+   * Variables to give every program of the step, on top of its own: they let
+   * a restarted worker find a program whose start the crashed one did not
+   * get to note.
+   */
+  environmentFor(stepId: string): Record<string, string>;
 }
 
 export interface AdapterContext<C> {

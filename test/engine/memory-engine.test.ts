@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { sealAuditRecord, verifyAuditChain } from '../../src/core/audit-record.ts';
 import { checkDataFolder } from '../../src/data-folder/check.ts';
 import { createMemoryEngine } from '../../src/engine/memory/index.ts';
+import { journalSyncs } from '../../src/journal.ts';
 import { MemoryStore } from '../../src/engine/memory/memory-store.ts';
 import { silentLogger } from '../support/silent-logger.ts';
 import { describeEngineContract, NUDGE_DELAY_MS, samplePromotion } from './contract-suite.ts';
@@ -42,6 +43,32 @@ function requestedThenSucceeded() {
 }
 
 describe("the embedded engine's data folder", () => {
+  it('keeps locks and thread cursors without a sync of their own: the next synced change takes them to the disk', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'baton-memory-syncs-'));
+    try {
+      const store = new MemoryStore(dataDir);
+      await store.createPromotion(samplePromotion('1'));
+      const syncsBefore = journalSyncs();
+      expect(await store.lockEnvironment('dev', '1')).toBe('1');
+      expect(await store.advanceThreadCursor('promotion-1', 0, 1)).toBe(true);
+      await store.unlockEnvironment('dev', '1');
+      expect(await store.lockEnvironment('staging', '1')).toBe('1');
+      expect(journalSyncs()).toBe(syncsBefore);
+      // Written all the same: a process killed now loses none of it (the lines are in the page cache).
+      const killed = new MemoryStore(dataDir);
+      expect(await killed.lockHolder('dev')).toBeUndefined();
+      expect(await killed.lockHolder('staging')).toBe('1');
+      expect(await killed.threadCursor('promotion-1')).toBe(1);
+      await killed.close();
+
+      await store.createPromotion(samplePromotion('2'));
+      expect(journalSyncs()).toBe(syncsBefore + 1);
+      await store.close();
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('folds the three files of the earlier layout into its one journal, losing nothing', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'baton-memory-earlier-'));
     try {

@@ -336,6 +336,17 @@ export class MemoryStore implements Store {
     await this.journal?.append(change);
   }
 
+  /**
+   * As `change`, but resolves once written, before the disk has it: for
+   * bookkeeping that a later synced line carries to the disk (a sync covers
+   * every line before it) or that a start repairs when a power cut lost it.
+   * A killed process loses none of it: the written line is in the page cache.
+   */
+  private async changeUnsynced(change: StateChange): Promise<void> {
+    this.applyChange(change);
+    await this.journal?.appendUnsynced(change);
+  }
+
   private keep(promotion: Promotion): void {
     if (!this.promotions.has(promotion.id)) {
       const last = this.ids.at(-1);
@@ -350,9 +361,8 @@ export class MemoryStore implements Store {
 
   async nextPromotionId(): Promise<string> {
     const value = this.counter + 1;
-    this.applyChange({ kind: 'counter', value });
     // Not synced on its own: the id is heard of only with its promotion, whose synced line comes after this one.
-    await this.journal?.appendUnsynced({ kind: 'counter', value });
+    await this.changeUnsynced({ kind: 'counter', value });
     return String(value);
   }
 
@@ -451,12 +461,15 @@ export class MemoryStore implements Store {
   async lockEnvironment(environment: string, promotionId: string): Promise<string> {
     const holder = this.locks.get(environment);
     if (holder) return holder;
-    await this.change({ kind: 'lock', environment, holder: promotionId });
+    // The holder's next change (its plan recorded, its start, its rollback) is synced after it; one cut off while planning plans again.
+    await this.changeUnsynced({ kind: 'lock', environment, holder: promotionId });
     return promotionId;
   }
 
   async unlockEnvironment(environment: string, promotionId: string): Promise<void> {
-    if (this.locks.get(environment) === promotionId) await this.change({ kind: 'lock', environment, holder: null });
+    // Lost to a power cut, it leaves the environment held by a promotion done with it, which the next start frees.
+    if (this.locks.get(environment) === promotionId)
+      await this.changeUnsynced({ kind: 'lock', environment, holder: null });
   }
 
   async lockHolder(environment: string): Promise<string | undefined> {
@@ -547,7 +560,8 @@ export class MemoryStore implements Store {
 
   async advanceThreadCursor(stream: string, from: number, to: number): Promise<boolean> {
     if ((this.cursors.get(stream) ?? 0) !== from) return false;
-    await this.change({ kind: 'cursor', stream, seq: to });
+    // Lost to a power cut, what was posted after it is posted again, as after any crash between a post and its cursor.
+    await this.changeUnsynced({ kind: 'cursor', stream, seq: to });
     return true;
   }
 

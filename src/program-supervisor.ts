@@ -101,21 +101,20 @@ export class LocalProgramSupervisor implements ProgramSupervisor {
    * the step's records. Returns how many process groups it stopped.
    */
   async stopLeftovers(stepId: string, graceMs = LEFTOVER_GRACE_MS): Promise<number> {
-    const recorded = this.records().filter(({ record }) => record === undefined || record.stepId === stepId);
-    const listed = new Set(recorded.flatMap(({ record }) => (record ? [record.pid] : [])));
-    const unrecorded =
-      this.dir === undefined
-        ? []
-        : groupsMarkedWith(`${PROGRAM_MARK}=${this.markOf(stepId)}`).filter((group) => !listed.has(group));
-    const stops = [
-      ...recorded.map(async ({ file, record }) => {
+    const recorded = this.records()
+      .filter(({ record }) => record === undefined || record.stepId === stepId)
+      .map(async ({ file, record }) => {
         const stopped = record !== undefined && stillRunning(record) && (await stopProcessGroup(record.pid, graceMs));
         rmSync(file, { force: true });
         return stopped;
-      }),
-      ...unrecorded.map((group) => stopProcessGroup(group, graceMs)),
-    ];
-    return (await Promise.all(stops)).filter(Boolean).length;
+      });
+    const stopped = (await Promise.all(recorded)).filter(Boolean).length;
+    if (this.dir === undefined) return stopped;
+    // Looked for once the recorded groups are gone: what carries the mark now was never noted, or outlived its leader.
+    const unrecorded = groupsMarkedWith(`${PROGRAM_MARK}=${this.markOf(stepId)}`);
+    return (
+      stopped + (await Promise.all(unrecorded.map((group) => stopProcessGroup(group, graceMs)))).filter(Boolean).length
+    );
   }
 
   /** The programs the registry lists that still run, whichever process started them. */

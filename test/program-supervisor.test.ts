@@ -12,6 +12,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runProcess } from '../adapters/kit/process.ts';
+import { processStartTime } from '../src/process-groups.ts';
 import { LocalProgramSupervisor } from '../src/program-supervisor.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -182,6 +183,18 @@ describe('stopLeftovers', () => {
     expect(groupRunning(unnoted)).toBe(false);
     expect(groupRunning(otherStep)).toBe(true);
     expect(groupRunning(otherBaton)).toBe(true);
+  });
+
+  it('stops a helper that outlived the program it was noted under', async () => {
+    const mark = new LocalProgramSupervisor(dir).environmentFor('step-crashed');
+    // The deploy script started a migration in the background and died (say, of SIGPIPE once its worker was killed).
+    const leader = await startGroup('sleep 30 & echo ready; exit 0', mark);
+    new LocalProgramSupervisor(dir).started('step-crashed', leader);
+    expect(await eventually(() => processStartTime(leader) === undefined)).toBe(true);
+    expect(groupRunning(leader)).toBe(true);
+
+    expect(await new LocalProgramSupervisor(dir).stopLeftovers('step-crashed')).toBe(1);
+    expect(groupRunning(leader)).toBe(false);
   });
 
   it('finds what runProcess started by its mark once its record is gone, the helpers it started included', async () => {

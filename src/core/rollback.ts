@@ -118,6 +118,15 @@ function finishRollback(runtime: CoreRuntime, promotion: Promotion, stoppedAt?: 
   };
 }
 
+/**
+ * A rollback's programs are filed apart from its step's: a rollback taken
+ * over stops what the cut-off undo left running, never a service the apply
+ * started and left running on purpose.
+ */
+function rollbackPrograms(step: Step): string {
+  return `${step.id}:rollback`;
+}
+
 function withStep(promotion: Promotion, stepId: string, change: Partial<Step>, at: string): Promotion {
   return {
     ...promotion,
@@ -145,7 +154,7 @@ export async function runRollbackStep(
     await queueNextRollbackStep(runtime, current);
     return;
   }
-  if (step.status === 'rolling_back') await runtime.programs.stopLeftovers(step.id);
+  if (step.status === 'rolling_back') await runtime.programs.stopLeftovers(rollbackPrograms(step));
   const { promotion } = await transition(runtime, promotionId, (p) =>
     p.steps.find((s) => s.id === stepId)?.status === 'rolling_back'
       ? undefined
@@ -159,6 +168,8 @@ export async function runRollbackStep(
     runtime.logger.warn({ promotionId, stepId }, `stopped undoing ${error.message}`);
     return;
   }
+  // The undo ended as the hold lapsed: the worker taking it over undoes it again and records that.
+  if (claim?.aborted) return;
   const { promotion: after } = await transition(runtime, promotionId, (p) => {
     if (p.state !== 'rolling_back' || p.steps.find((s) => s.id === stepId)?.status !== 'rolling_back') return undefined;
     const at = nowIso(runtime);
@@ -198,15 +209,21 @@ async function undoStep(
 ): Promise<UndoOutcome> {
   let prepared: PreparedStep | undefined;
   try {
-    prepared = await prepareStep(runtime, promotion, step, 'fail', claim);
+    prepared = await prepareStep(runtime, promotion, step, 'fail', { claim, programsOf: rollbackPrograms(step) });
     const ready = prepared;
     const rollback = ready.adapter.rollback;
     const before = step.before;
     if (!rollback || !before) throw new Error(`${step.component} cannot be rolled back`);
-    const result = await retrying(runtime, ready, step, () => {
-      if (claim?.aborted) throw claimLapsed(step);
-      return untilAborted(rollback.call(ready.adapter, ready.context, before), ready.context.signal);
-    });
+    const result = await retrying(
+      runtime,
+      ready,
+      step,
+      () => {
+        if (claim?.aborted) throw claimLapsed(step);
+        return untilAborted(rollback.call(ready.adapter, ready.context, before), ready.context.signal);
+      },
+      (p) => !claim?.aborted && p.steps.find((s) => s.id === step.id)?.status === 'rolling_back',
+    );
     return {
       ok: true,
       logTail: [...ready.logTail],

@@ -1,9 +1,9 @@
 /**
  * A worker holds a step from its claim, which counts an attempt, until it
  * records the step's result. When its hold on the job lapses (it stalled past
- * the queue's lock, or lost its connection) another worker claims the step
- * with the next attempt: the first must then start nothing more for the step
- * and record nothing of it, or two applies of one step would overlap.
+ * the queue's lock) another worker claims the step with the next attempt:
+ * the first must then start nothing more for the step and record nothing of
+ * it, or two applies of one step would overlap.
  */
 import type { Promotion, Step } from './model.ts';
 import type { CoreRuntime } from './runtime.ts';

@@ -34,9 +34,14 @@ export async function prepareStep(
   promotion: Promotion,
   step: Step,
   pendingOutputs: 'mark' | 'fail',
-  /** Fires when this worker's hold on the step's job lapses; the step is stopped, another worker runs it. */
-  claim?: AbortSignal,
+  options: {
+    /** Fires when this worker's hold on the step's job lapses; the step is stopped, another worker runs it. */
+    claim?: AbortSignal;
+    /** Whose programs the step's are, for the supervisor: the step id, unless a rollback keeps its own apart. */
+    programsOf?: string;
+  } = {},
 ): Promise<PreparedStep> {
+  const { claim, programsOf = step.id } = options;
   const component = componentNamed(runtime, step.component);
   const redactor = new Redactor();
   const ledger = await runtime.store.getLedger(promotion.environment);
@@ -86,7 +91,10 @@ export async function prepareStep(
     workDir: join(runtime.workDir, step.component),
     configDir: resolve(dirname(runtime.pipeline.source)),
     redact: (text) => redactor.redact(text),
-    programs: runtime.programs,
+    programs: {
+      started: (_stepId, pid) => runtime.programs.started(programsOf, pid),
+      environmentFor: () => runtime.programs.environmentFor(programsOf),
+    },
   };
   return {
     adapter,

@@ -104,6 +104,8 @@ export async function retrying(
   prepared: PreparedStep,
   step: Step,
   work: () => Promise<StepResult>,
+  /** Whether the promotion, as stored, still has this worker's run of the step: only then is a retry recorded. */
+  held: (promotion: Promotion) => boolean,
 ): Promise<StepResult> {
   const { context } = prepared;
   for (let attempt = 0; ; attempt += 1) {
@@ -121,9 +123,9 @@ export async function retrying(
       const summary = prepared.redactor.redact(
         `${step.component}: attempt ${attempt + 1} failed (${errorMessage(error)}); trying again in ${Math.round(wait / 100) / 10}s.`,
       );
-      await transition(runtime, context.promotionId, () => ({
-        events: [{ type: 'step.retrying', actor: 'baton', stepId: step.id, summary }],
-      }));
+      await transition(runtime, context.promotionId, (p) =>
+        held(p) ? { events: [{ type: 'step.retrying', actor: 'baton', stepId: step.id, summary }] } : undefined,
+      );
       await delay(wait, context.signal);
     }
   }
@@ -166,16 +168,18 @@ export async function runStep(
     return;
   }
   const { step, promotion, resumed } = claimed;
-  // Taken over from a worker that died: what it started may still run, and may have finished the change.
-  if (resumed) {
-    const observed = await observeCutStep(runtime, promotion, step);
-    if (observed) {
-      await moveOn(runtime, promotionId, (p) => recoveredMove(runtime, p, step, observed));
-      return;
-    }
-  }
   let outcome: Outcome;
   try {
+    // Taken over from a worker that died: what it started may still run, and may have finished the change.
+    if (resumed) {
+      // Stopping leftovers on a claim since overtaken would stop the programs of the worker that overtook it.
+      await holdStep(runtime, promotionId, step, claim);
+      const observed = await observeCutStep(runtime, promotion, step);
+      if (observed) {
+        await moveOn(runtime, promotionId, (p) => recoveredMove(runtime, p, step, observed));
+        return;
+      }
+    }
     outcome = await attemptStep(runtime, promotion, step, claim);
   } catch (error) {
     if (!(error instanceof StepTakenOver)) throw error;
@@ -236,13 +240,19 @@ async function attemptStep(
 ): Promise<Outcome> {
   let prepared: PreparedStep | undefined;
   try {
-    prepared = await prepareStep(runtime, promotion, step, 'fail', claim);
+    prepared = await prepareStep(runtime, promotion, step, 'fail', { claim });
     const { before, ledgerBefore } = await observeBefore(runtime, prepared, promotion, step);
     const ready = prepared;
-    const result = await retrying(runtime, ready, step, async () => {
-      await holdStep(runtime, promotion.id, step, claim);
-      return untilAborted(ready.adapter.apply(ready.context), ready.context.signal);
-    });
+    const result = await retrying(
+      runtime,
+      ready,
+      step,
+      async () => {
+        await holdStep(runtime, promotion.id, step, claim);
+        return untilAborted(ready.adapter.apply(ready.context), ready.context.signal);
+      },
+      (p) => stillHeld(p, step),
+    );
     const published = publishedOutputs(result, prepared.redactor);
     // The adapter may have logged these values before it said they are secret.
     for (const value of sensitiveValues(published)) prepared.redactor.add(value);

@@ -193,9 +193,11 @@ export interface Job {
   /** Set by the queue for its handler: when the job became ready to run (ms since the epoch), for the queue wait it reports. */
   readyAt?: number;
   /**
-   * Set by a queue shared between processes: fires when this process's hold
-   * on the job lapses (its lock was not renewed in time), after which another
-   * process may run the job. Absent where one process holds its jobs for good.
+   * Set by a queue shared between processes: fires when this process learns
+   * that its hold on the job lapsed (renewing its lock found it gone), after
+   * which another process may run the job. A process cut off from the queue
+   * learns nothing until it is back. Absent where one process holds its jobs
+   * for good.
    */
   claim?: AbortSignal;
 }

@@ -5,10 +5,10 @@
  */
 import { expect, it } from 'vitest';
 import { promotionStream } from '../../src/core/audit.ts';
-import type { Observed } from '../../src/core/adapter-contract.ts';
+import type { Observed, TargetAdapter } from '../../src/core/adapter-contract.ts';
 import { runJob } from '../../src/core/jobs.ts';
 import type { Step } from '../../src/core/model.ts';
-import { TerminalStepError } from '../../src/core/step-errors.ts';
+import { RetryableStepError, TerminalStepError } from '../../src/core/step-errors.ts';
 import { samplePromotion } from '../engine/contract-suite.ts';
 import { coreHarness, type CoreHarness } from '../support/core-harness.ts';
 
@@ -49,21 +49,29 @@ async function queuedStep(): Promise<CoreHarness> {
   return harness;
 }
 
-/** Makes the adapter's next `current()` wait until the returned function is called. */
-function holdNextObservation(harness: CoreHarness): () => void {
-  const adapter = harness.runtime.adapters.get('fake');
-  if (!adapter) throw new Error('no fake adapter');
+/** Makes the adapter's next `current()` wait until `release` is called; `called` resolves once it was made. */
+function holdNextObservation(harness: CoreHarness): { called: Promise<void>; release: () => void } {
+  const adapter = fakeAdapter(harness);
   const current = adapter.current.bind(adapter);
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
+  let noteCall!: () => void;
+  const called = new Promise<void>((resolve) => (noteCall = resolve));
   let held = false;
   adapter.current = async (ctx): Promise<Observed> => {
     if (held) return current(ctx);
     held = true;
+    noteCall();
     await released;
     return current(ctx);
   };
-  return release;
+  return { called, release };
+}
+
+function fakeAdapter(harness: CoreHarness): TargetAdapter {
+  const adapter = harness.runtime.adapters.get('fake');
+  if (!adapter) throw new Error('no fake adapter');
+  return adapter;
 }
 
 async function auditOf(harness: CoreHarness): Promise<{ type: string; summary: string }[]> {
@@ -72,10 +80,10 @@ async function auditOf(harness: CoreHarness): Promise<{ type: string; summary: s
 
 it('a worker that stalled while another took its step over starts no apply of its own and records nothing', async () => {
   const harness = await queuedStep();
-  const release = holdNextObservation(harness);
+  const { called, release } = holdNextObservation(harness);
   // The first worker claims attempt 1 and stalls looking at the target, past its lock.
   const stalled = runJob(harness.runtime, STEP_JOB);
-  await expect.poll(async () => (await harness.runtime.store.getPromotion('9'))?.steps[0]?.attempts).toBe(1);
+  await called;
   // The second claims attempt 2 and runs the step to the end.
   await runJob(harness.runtime, STEP_JOB);
   await harness.settle();
@@ -101,12 +109,14 @@ it('a worker whose hold on a step lapses mid-apply stops the apply and leaves th
   const harness = await queuedStep();
   const claim = new AbortController();
   let applySignal: AbortSignal | undefined;
-  const adapter = harness.runtime.adapters.get('fake');
-  if (!adapter) throw new Error('no fake adapter');
+  const adapter = fakeAdapter(harness);
   const apply = adapter.apply.bind(adapter);
-  adapter.apply = (ctx) => {
-    applySignal ??= ctx.signal;
-    return apply(ctx);
+  adapter.apply = async (ctx) => {
+    if (applySignal) return apply(ctx);
+    applySignal = ctx.signal;
+    // The target takes its time, and ends when told to stop.
+    await new Promise((stopped) => ctx.signal.addEventListener('abort', stopped, { once: true }));
+    throw new TerminalStepError('stopped');
   };
   const first = runJob(harness.runtime, { ...STEP_JOB, claim: claim.signal });
   await expect.poll(() => applySignal).toBeDefined();
@@ -129,8 +139,7 @@ it('a worker whose hold on a step lapses mid-apply stops the apply and leaves th
 
 it('a worker whose apply ends after another worker took the step over does not record its result over the other’s', async () => {
   const harness = await queuedStep();
-  const adapter = harness.runtime.adapters.get('fake');
-  if (!adapter) throw new Error('no fake adapter');
+  const adapter = fakeAdapter(harness);
   const apply = adapter.apply.bind(adapter);
   let letFirstEnd!: () => void;
   const firstMayEnd = new Promise<void>((resolve) => (letFirstEnd = resolve));
@@ -155,4 +164,52 @@ it('a worker whose apply ends after another worker took the step over does not r
   expect(promotion?.state).toBe('succeeded');
   expect(promotion?.steps[0]).toMatchObject({ status: 'succeeded', attempts: 2 });
   expect((await auditOf(harness)).map((r) => r.type)).not.toContain('step.failed');
+});
+
+it('a worker whose apply fails, retryably, after another took the step over neither says it retries nor tries again', async () => {
+  const harness = await queuedStep();
+  const adapter = fakeAdapter(harness);
+  const apply = adapter.apply.bind(adapter);
+  let letFirstFail!: () => void;
+  const firstMayFail = new Promise<void>((resolve) => (letFirstFail = resolve));
+  let applies = 0;
+  adapter.apply = async (ctx) => {
+    applies += 1;
+    if (applies > 1) return apply(ctx);
+    await firstMayFail;
+    throw new RetryableStepError('the target is busy');
+  };
+  const first = runJob(harness.runtime, STEP_JOB);
+  await expect.poll(() => applies).toBe(1);
+  await runJob(harness.runtime, STEP_JOB);
+  letFirstFail();
+  await first;
+  await harness.settle();
+
+  expect(applies).toBe(2);
+  const audit = (await auditOf(harness)).map((r) => r.type);
+  expect(audit).toEqual(['step.started', 'step.started', 'step.succeeded', 'promotion.succeeded']);
+});
+
+it('a worker resuming a cut-off step on a hold that already lapsed stops no programs: they may be the next worker’s', async () => {
+  const harness = await queuedStep();
+  await runJob(harness.runtime, STEP_JOB);
+  await harness.settle();
+  // Cut off: the step is still running, its attempt 1 in the record.
+  await harness.runtime.store.transitionPromotion('9', (p) => ({
+    promotion: { ...p, state: 'running', steps: p.steps.map((s) => ({ ...s, status: 'running', attempts: 1 })) },
+    records: [],
+  }));
+  const stopped: string[] = [];
+  harness.runtime.programs.stopLeftovers = async (stepId) => {
+    stopped.push(stepId);
+    return 0;
+  };
+  const lapsed = new AbortController();
+  lapsed.abort();
+  await runJob(harness.runtime, { ...STEP_JOB, claim: lapsed.signal });
+
+  expect(stopped).toEqual([]);
+  await runJob(harness.runtime, STEP_JOB);
+  expect(stopped).toEqual(['9.api']);
 });

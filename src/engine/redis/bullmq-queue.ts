@@ -46,6 +46,7 @@ export class BullQueue implements JobQueue {
   readonly durable = true;
   private readonly queue: Queue<JobData>;
   private worker: Worker<JobData> | undefined;
+  private readonly runs = new Map<string, Map<string, AbortController>>();
   private readonly coalescedNudge: (nudge: { job: Job; delayMs: number }) => Promise<void>;
 
   constructor(private readonly options: BullQueueOptions) {
@@ -102,14 +103,23 @@ export class BullQueue implements JobQueue {
   work(handler: JobHandler, options: { concurrency: number }): void {
     this.worker = new Worker<JobData>(
       this.queue.name,
-      // Three parameters, so BullMQ hands each job a signal of its own (`cancelJob` below fires it).
-      async (job, _token, signal) =>
-        handler({
-          id: job.deduplicationId ?? job.id ?? '',
-          data: job.data,
-          readyAt: job.timestamp + (job.delay ?? 0),
-          ...(signal ? { claim: signal } : {}),
-        }),
+      async (job, token) => {
+        const jobId = job.id ?? '';
+        const claim = new AbortController();
+        const runs = this.runsOf(jobId);
+        if (token !== undefined) runs.set(token, claim);
+        try {
+          await handler({
+            id: job.deduplicationId ?? job.id ?? '',
+            data: job.data,
+            readyAt: job.timestamp + (job.delay ?? 0),
+            claim: claim.signal,
+          });
+        } finally {
+          if (token !== undefined) runs.delete(token);
+          if (runs.size === 0 && this.runs.get(jobId) === runs) this.runs.delete(jobId);
+        }
+      },
       {
         connection: this.options.connection,
         prefix: this.options.prefix,
@@ -120,15 +130,34 @@ export class BullQueue implements JobQueue {
         maxStalledCount: 10,
       },
     );
-    // A lock that could not be renewed has lapsed or is about to: the stalled-job check gives the job to another worker.
-    this.worker.on('lockRenewalFailed', (jobIds) => {
-      for (const jobId of jobIds) {
-        this.options.logger.warn({ jobId }, 'lost the lock on a running job; stopping it, another worker runs it');
-        this.worker?.cancelJob(jobId);
-      }
-    });
+    // A lock that could not be renewed has lapsed: the stalled-job check gives the job to a worker again.
+    this.worker.on('lockRenewalFailed', (jobIds) => void this.letGo(jobIds));
     this.worker.on('failed', (job, error) => this.options.logger.error({ err: error, jobId: job?.id }, 'job failed'));
     this.worker.on('error', (error) => this.options.logger.error({ err: error }, 'job worker error'));
+  }
+
+  /** This process's runs of a job, by lock token: the same job may be fetched again here before an earlier run ends. */
+  private runsOf(jobId: string): Map<string, AbortController> {
+    let runs = this.runs.get(jobId);
+    if (!runs) {
+      runs = new Map();
+      this.runs.set(jobId, runs);
+    }
+    return runs;
+  }
+
+  /** Stops every run of these jobs whose token no longer holds the job's lock; a run fetched since keeps going. */
+  private async letGo(jobIds: string[]): Promise<void> {
+    for (const jobId of jobIds) {
+      const runs = this.runs.get(jobId);
+      if (!runs) continue;
+      const holder = await this.options.redis.get(this.queue.toKey(`${jobId}:lock`)).catch(() => null);
+      for (const [token, claim] of runs) {
+        if (token === holder) continue;
+        this.options.logger.warn({ jobId }, 'lost the lock on a running job; stopping this run of it');
+        claim.abort();
+      }
+    }
   }
 
   depth(): Promise<number> {

@@ -68,6 +68,22 @@ function holdNextObservation(harness: CoreHarness): { called: Promise<void>; rel
   return { called, release };
 }
 
+/** The adapter's first apply fails with `failure` when `fail` is called; later ones apply as usual. */
+function failFirstApplyWhenTold(harness: CoreHarness, failure: Error): { applies: () => number; fail: () => void } {
+  const adapter = fakeAdapter(harness);
+  const apply = adapter.apply.bind(adapter);
+  let fail!: () => void;
+  const told = new Promise<void>((resolve) => (fail = resolve));
+  let applies = 0;
+  adapter.apply = async (ctx) => {
+    applies += 1;
+    if (applies > 1) return apply(ctx);
+    await told;
+    throw failure;
+  };
+  return { applies: () => applies, fail };
+}
+
 function fakeAdapter(harness: CoreHarness): TargetAdapter {
   const adapter = harness.runtime.adapters.get('fake');
   if (!adapter) throw new Error('no fake adapter');
@@ -139,23 +155,13 @@ it('a worker whose hold on a step lapses mid-apply stops the apply and leaves th
 
 it('a worker whose apply ends after another worker took the step over does not record its result over the other’s', async () => {
   const harness = await queuedStep();
-  const adapter = fakeAdapter(harness);
-  const apply = adapter.apply.bind(adapter);
-  let letFirstEnd!: () => void;
-  const firstMayEnd = new Promise<void>((resolve) => (letFirstEnd = resolve));
-  let applies = 0;
-  adapter.apply = async (ctx) => {
-    applies += 1;
-    if (applies > 1) return apply(ctx);
-    await firstMayEnd;
-    throw new TerminalStepError('the target refused the change');
-  };
+  const firstApply = failFirstApplyWhenTold(harness, new TerminalStepError('the target refused the change'));
   const first = runJob(harness.runtime, STEP_JOB);
-  await expect.poll(() => applies).toBe(1);
+  await expect.poll(firstApply.applies).toBe(1);
   // The second worker takes the step over (attempt 2) and applies it.
   const second = runJob(harness.runtime, STEP_JOB);
-  await expect.poll(() => applies).toBe(2);
-  letFirstEnd();
+  await expect.poll(firstApply.applies).toBe(2);
+  firstApply.fail();
   await first;
   await second;
   await harness.settle();
@@ -168,25 +174,15 @@ it('a worker whose apply ends after another worker took the step over does not r
 
 it('a worker whose apply fails, retryably, after another took the step over neither says it retries nor tries again', async () => {
   const harness = await queuedStep();
-  const adapter = fakeAdapter(harness);
-  const apply = adapter.apply.bind(adapter);
-  let letFirstFail!: () => void;
-  const firstMayFail = new Promise<void>((resolve) => (letFirstFail = resolve));
-  let applies = 0;
-  adapter.apply = async (ctx) => {
-    applies += 1;
-    if (applies > 1) return apply(ctx);
-    await firstMayFail;
-    throw new RetryableStepError('the target is busy');
-  };
+  const firstApply = failFirstApplyWhenTold(harness, new RetryableStepError('the target is busy'));
   const first = runJob(harness.runtime, STEP_JOB);
-  await expect.poll(() => applies).toBe(1);
+  await expect.poll(firstApply.applies).toBe(1);
   await runJob(harness.runtime, STEP_JOB);
-  letFirstFail();
+  firstApply.fail();
   await first;
   await harness.settle();
 
-  expect(applies).toBe(2);
+  expect(firstApply.applies()).toBe(2);
   const audit = (await auditOf(harness)).map((r) => r.type);
   expect(audit).toEqual(['step.started', 'step.started', 'step.succeeded', 'promotion.succeeded']);
 });

@@ -13,7 +13,7 @@ import { transition, type Move } from './gate.ts';
 import type { Ledger, Promotion, Step } from './model.ts';
 import { nowIso, throwIfHandedBack, type CoreRuntime } from './runtime.ts';
 import { freeEnvironment } from './scheduler.ts';
-import { claimLapsed, StepTakenOver, throwIfTakenOver } from './step-claim.ts';
+import { claimLapsed, StepTakenOver, throwIfNotHeld } from './step-claim.ts';
 import { prepareStep, type PreparedStep } from './step-context.ts';
 import { retrying, untilAborted } from './step-runner.ts';
 
@@ -238,7 +238,7 @@ async function undoStep(
     };
   } catch (error) {
     throwIfHandedBack(runtime);
-    throwIfTakenOver(error, prepared?.context.signal);
+    throwIfNotHeld(error, prepared?.context.signal);
     const message = prepared?.redactor.redact(errorMessage(error)) ?? errorMessage(error);
     return {
       ok: false,

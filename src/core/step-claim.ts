@@ -5,6 +5,7 @@
  * the first must then start nothing more for the step and record nothing of
  * it, or two applies of one step would overlap.
  */
+import { errorMessage } from '../errors.ts';
 import type { Promotion, Step } from './model.ts';
 import type { CoreRuntime } from './runtime.ts';
 
@@ -13,6 +14,19 @@ export class StepTakenOver extends Error {
   constructor(step: Step, why: string) {
     super(`${step.component} ${step.version} (attempt ${step.attempts}): ${why}`);
     this.name = 'StepTakenOver';
+  }
+}
+
+/** The store could not say whether the step is still this worker's: nothing was applied, and the job runs again. */
+export class HoldUnknown extends Error {
+  constructor(step: Step, cause: unknown) {
+    super(
+      `${step.component} ${step.version}: could not check the step is still this worker's (${errorMessage(cause)})`,
+      {
+        cause,
+      },
+    );
+    this.name = 'HoldUnknown';
   }
 }
 
@@ -34,8 +48,13 @@ export async function holdStep(
   claim: AbortSignal | undefined,
 ): Promise<void> {
   if (claim?.aborted) throw claimLapsed(step);
-  if (!stillHeld(await runtime.store.getPromotion(promotionId), step))
-    throw new StepTakenOver(step, 'another worker took the step over');
+  let stored: Promotion | undefined;
+  try {
+    stored = await runtime.store.getPromotion(promotionId);
+  } catch (error) {
+    throw new HoldUnknown(step, error);
+  }
+  if (!stillHeld(stored, step)) throw new StepTakenOver(step, 'another worker took the step over');
   if (claim?.aborted) throw claimLapsed(step);
 }
 
@@ -45,8 +64,11 @@ export function stillHeld(promotion: Promotion | undefined, step: Step): boolean
   return current?.status === 'running' && current.attempts === step.attempts;
 }
 
-/** Rethrows when the error, or the reason the step's signal fired, says the step was taken over. */
-export function throwIfTakenOver(error: unknown, signal: AbortSignal | undefined): void {
-  if (error instanceof StepTakenOver) throw error;
+/**
+ * Rethrows when the error, or the reason the step's signal fired, says the
+ * step was taken over or may have been: neither is the step's failure.
+ */
+export function throwIfNotHeld(error: unknown, signal?: AbortSignal): void {
+  if (error instanceof StepTakenOver || error instanceof HoldUnknown) throw error;
   if (signal?.aborted && signal.reason instanceof StepTakenOver) throw signal.reason;
 }

@@ -15,7 +15,7 @@ import { observeCutStep, recoveredMove } from './recovery.ts';
 import { encryptSensitiveOutputs } from './outputs-at-rest.ts';
 import { maskSensitiveOutputs, sensitiveValues, type PublishedOutputs, type Redactor } from './redaction.ts';
 import { componentNamed, nowIso, throwIfHandedBack, type CoreRuntime } from './runtime.ts';
-import { holdStep, stillHeld, StepTakenOver, throwIfTakenOver } from './step-claim.ts';
+import { holdStep, stillHeld, StepTakenOver, throwIfNotHeld } from './step-claim.ts';
 import { prepareStep, type PreparedStep } from './step-context.ts';
 
 function delay(ms: number, signal: AbortSignal): Promise<void> {
@@ -113,7 +113,7 @@ export async function retrying(
       return await work();
     } catch (error) {
       if (context.signal.aborted) throw context.signal.reason;
-      if (error instanceof StepTakenOver) throw error;
+      throwIfNotHeld(error);
       if (!isRetryable(error) || attempt >= prepared.retries) throw error;
       // The target's own word on when to come back beats Baton's guess.
       const wait =
@@ -287,7 +287,7 @@ async function attemptStep(
     };
   } catch (error) {
     throwIfHandedBack(runtime);
-    throwIfTakenOver(error, prepared?.context.signal);
+    throwIfNotHeld(error, prepared?.context.signal);
     const message = prepared?.redactor.redact(errorMessage(error)) ?? errorMessage(error);
     return { ok: false, message, logTail: prepared ? redactedLog(prepared) : [] };
   } finally {

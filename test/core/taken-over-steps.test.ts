@@ -209,3 +209,36 @@ it('a worker resuming a cut-off step on a hold that already lapsed stops no prog
   await runJob(harness.runtime, STEP_JOB);
   expect(stopped).toEqual(['9.api']);
 });
+
+it('a worker that cannot read whether the step is still its own applies nothing, records no failure and lets the job run again', async () => {
+  const harness = await queuedStep();
+  const { store } = harness.runtime;
+  const adapter = fakeAdapter(harness);
+  const current = adapter.current.bind(adapter);
+  const getPromotion = store.getPromotion.bind(store);
+  let unreachable = false;
+  // The store goes away right after the target was looked at, as the worker checks its hold before applying.
+  adapter.current = async (ctx) => {
+    const observed = await current(ctx);
+    unreachable = true;
+    return observed;
+  };
+  store.getPromotion = async (id) => {
+    if (!unreachable) return getPromotion(id);
+    unreachable = false;
+    throw new Error('Connection is closed.');
+  };
+
+  await expect(runJob(harness.runtime, STEP_JOB)).rejects.toThrow(
+    "api 2: could not check the step is still this worker's (Connection is closed.)",
+  );
+  expect(harness.target.applied()).toEqual([]);
+  expect((await getPromotion('9'))?.steps[0]).toMatchObject({ status: 'running', attempts: 1 });
+  expect((await auditOf(harness)).map((r) => r.type)).toEqual(['step.started']);
+
+  adapter.current = current;
+  await runJob(harness.runtime, STEP_JOB);
+  await harness.settle();
+  expect(harness.target.applied()).toEqual(['api']);
+  expect((await getPromotion('9'))?.state).toBe('succeeded');
+});

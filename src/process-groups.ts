@@ -58,18 +58,27 @@ function signalGroup(pid: number, signal: NodeJS.Signals | 0): boolean {
  */
 export function groupRunning(pid: number): boolean {
   if (!signalGroup(pid, 0)) return false;
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    // No /proc to look closer: the group answered, so take it as running.
-    return true;
-  }
-  return entries.some((entry) => {
-    if (!/^\d+$/.test(entry)) return false;
+  const pids = processIds();
+  // No /proc to look closer: the group answered, so take it as running.
+  if (pids === undefined) return true;
+  return pids.some((entry) => {
     const stat = processStat(entry);
-    return stat !== undefined && stat.processGroup === pid && stat.state !== 'Z' && stat.state !== 'X';
+    return stat !== undefined && stat.processGroup === pid && alive(stat);
   });
+}
+
+/** The pids /proc lists, or undefined where there is no /proc. */
+function processIds(): string[] | undefined {
+  try {
+    return readdirSync('/proc').filter((entry) => /^\d+$/.test(entry));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Not exited: a zombie waits only to be reaped. */
+function alive(stat: ProcessStat): boolean {
+  return stat.state !== 'Z' && stat.state !== 'X';
 }
 
 /**
@@ -78,16 +87,9 @@ export function groupRunning(pid: number): boolean {
  * /proc. Processes of other users are not readable, and are not Baton's.
  */
 export function groupsMarkedWith(entry: string): number[] {
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return [];
-  }
   const own = processStat(process.pid)?.processGroup;
   const groups = new Set<number>();
-  for (const pid of entries) {
-    if (!/^\d+$/.test(pid)) continue;
+  for (const pid of processIds() ?? []) {
     let environment: string;
     try {
       environment = readFileSync(`/proc/${pid}/environ`, 'utf8');
@@ -96,7 +98,7 @@ export function groupsMarkedWith(entry: string): number[] {
     }
     if (!environment.split('\0').includes(entry)) continue;
     const stat = processStat(pid);
-    if (stat && stat.processGroup !== own && stat.state !== 'Z' && stat.state !== 'X') groups.add(stat.processGroup);
+    if (stat && stat.processGroup !== own && alive(stat)) groups.add(stat.processGroup);
   }
   return [...groups];
 }

@@ -20,12 +20,8 @@ export class StepTakenOver extends Error {
 /** The store could not say whether the step is still this worker's: nothing was applied, and the job runs again. */
 export class HoldUnknown extends Error {
   constructor(step: Step, cause: unknown) {
-    super(
-      `${step.component} ${step.version}: could not check the step is still this worker's (${errorMessage(cause)})`,
-      {
-        cause,
-      },
-    );
+    const why = `could not check the step is still this worker's (${errorMessage(cause)})`;
+    super(`${step.component} ${step.version}: ${why}`, { cause });
     this.name = 'HoldUnknown';
   }
 }
